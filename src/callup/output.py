@@ -1,0 +1,69 @@
+"""Shared CLI output: Rich for people, one JSON document for scripts.
+
+Commands build a plain, JSON-serialisable result and hand it to `emit`, together with a
+function that renders it for a terminal. With `--json`, stdout carries exactly one JSON
+document and nothing else (progress and notes go to stderr).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import enum
+import json
+import pathlib
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (pathlib.Path, decimal.Decimal)):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if hasattr(value, "tolist"):  # numpy scalars and arrays
+        return value.tolist()
+    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, default=_default, ensure_ascii=False, indent=2)
+
+
+def emit(data: Any, *, as_json: bool, render: Callable[[Any], None] | None = None) -> None:
+    """Print `data` as JSON on stdout, or render it for a person."""
+    if as_json or render is None:
+        sys.stdout.write(to_json(data) + "\n")
+    else:
+        render(data)
+
+
+@contextmanager
+def progress(description: str, total: int | None, *, quiet: bool = False) -> Iterator[Callable[[int], None]]:
+    """A Rich progress bar on stderr; yields `advance(n)`. Silent when `quiet` or not a terminal."""
+    if quiet or not err_console.is_terminal:
+        yield lambda n: None
+        return
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn()]
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n: bar.advance(task, n)
