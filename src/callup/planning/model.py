@@ -49,7 +49,7 @@ def binomial_split(rng: np.random.Generator) -> Splitter:
         for p in probs:
             with np.errstate(divide="ignore", invalid="ignore"):
                 q = np.clip(np.where(left > 0, p / left, 0.0), 0.0, 1.0)
-            drawn = rng.binomial(remaining, q)
+            drawn = np.zeros(np.broadcast_shapes(np.shape(remaining), np.shape(q)), dtype=np.int64) if not np.any(q) else rng.binomial(remaining, q)
             out.append(drawn)
             remaining = remaining - drawn
             left = left - p
