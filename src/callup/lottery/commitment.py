@@ -1,0 +1,97 @@
+"""Commitment, salt and seed: what fixes the draw before anyone can know its outcome.
+
+1. Before the draw the office publishes the commitment document (`Commitment`): campaign,
+   policy version, pool fingerprint and size, the number to call per region, the beacon round
+   that will be used, free-form parameters, and `salt_hash = SHA-256(salt)` for a 32-byte
+   secret salt. The commitment is SHA-256 of the document's canonical JSON.
+2. After the named beacon round is out, the officer types its value in and the seed is
+
+       seed = SHA-256("callup-lottery-seed/1" || 0x00 || commitment (32 bytes) || salt (32 bytes) || beacon UTF-8)
+
+3. The salt is revealed in the draw record, so anyone can recompute all three.
+
+Canonical JSON: UTF-8, object keys sorted by code point, no insignificant white space
+(`json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`), integers and
+strings only (no floats, so every language writes the same bytes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from callup.lottery.errors import LotteryError
+
+SEED_TAG = b"callup-lottery-seed/1\x00"
+SALT_BYTES = 32
+
+#: Where all randomness of the lottery comes from: a function returning n random bytes.
+RandomSource = Callable[[int], bytes]
+
+
+def secure_random(n: int) -> bytes:
+    """The default `RandomSource`: the operating system's CSPRNG through `secrets`."""
+    return secrets.token_bytes(n)
+
+
+def new_salt(random: RandomSource = secure_random) -> bytes:
+    """A fresh 32-byte salt from the injectable random source (secure by default)."""
+    salt = random(SALT_BYTES)
+    if not isinstance(salt, bytes) or len(salt) != SALT_BYTES:
+        raise LotteryError("the random source must return 32 bytes for a salt")
+    return salt
+
+
+def salt_hash(salt: bytes) -> str:
+    """SHA-256 of the salt, hex: published in the commitment, checked against the revealed salt."""
+    return hashlib.sha256(salt).hexdigest()
+
+
+def canonical_json(document: Any) -> bytes:
+    """The canonical JSON bytes of a document of dicts, lists, str, int and bool (no floats)."""
+    _check_plain(document, "$")
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+def _check_plain(value: Any, where: str) -> None:
+    if isinstance(value, float):
+        raise LotteryError(f"{where}: floats are not allowed in a commitment (write {value!r} as a string)")
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise LotteryError(f"{where}: object keys must be strings")
+            _check_plain(item, f"{where}.{key}")
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _check_plain(item, f"{where}[{i}]")
+    elif not (value is None or isinstance(value, (str, int, bool))):
+        raise LotteryError(f"{where}: {type(value).__name__} is not allowed in a commitment")
+
+
+def commitment_hash(document: Mapping[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of the commitment document, hex."""
+    return hashlib.sha256(canonical_json(document)).hexdigest()
+
+
+def normalise_beacon(value: str) -> str:
+    """The beacon value as used in the seed: surrounding white space removed, nothing else changed."""
+    value = value.strip()
+    if not value:
+        raise LotteryError("the beacon value is empty")
+    return value
+
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def derive_seed(commitment: str, salt: bytes, beacon: str) -> bytes:
+    """The 32-byte draw seed (see the module docstring); `commitment` is the 64-hex-digit commitment hash."""
+    if not _HEX64.fullmatch(commitment):
+        raise LotteryError("the commitment must be 64 lowercase hex digits")
+    if len(salt) != SALT_BYTES:
+        raise LotteryError("the salt must be 32 bytes")
+    return hashlib.sha256(SEED_TAG + bytes.fromhex(commitment) + salt + normalise_beacon(beacon).encode("utf-8")).digest()
