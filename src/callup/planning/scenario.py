@@ -114,9 +114,16 @@ class Campaign(_Strict):
     quota: Count = 0.0  # inducted per campaign (not called)
     spread_months: int = Field(1, ge=1, le=6)  # intake spread evenly over this many months
     induction_yield: float = Field(1.0, gt=0.0, le=1.0)  # inducted per person called (see `plan calibrate`)
+    min_quota: Count = 0.0  # policy floor on inducted per campaign (the solver never goes below)
     max_quota: Count | None = None  # policy limit on inducted per campaign
     eligible_pool: Count | None = None  # people the register can call in this campaign
     office_capacity: Count | None = None  # people the offices can process (call) in this campaign
+
+    @model_validator(mode="after")
+    def _floor_below_bounds(self) -> Campaign:
+        if self.min_quota > self.quota_bound():
+            raise ValueError(f"min_quota {self.min_quota:g} is above what the bounds allow ({self.quota_bound():g})")
+        return self
 
     def quota_bound(self) -> float:
         """The largest quota the bounds allow (inducted per campaign); infinity when unbounded."""
