@@ -17,7 +17,7 @@ def random_pool(n: int, regions: int, *, seed: int = 0, volunteer_rate: float = 
     return make_pool(names, pseud, (rng.random(n) < volunteer_rate).tolist())
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def small_pool():
     ids = [f"P{i:05d}" for i in range(600)]
     regions = ["North", "South", "East"] * 200
@@ -25,7 +25,7 @@ def small_pool():
     return make_pool(regions, pseudonymise(KEY, ids), volunteers)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def drawn(small_pool):
     commitment, salt = commit(
         campaign="2031-spring",
