@@ -192,7 +192,7 @@ def solve(
             raise InputError(f"{outcomes}: nobody was inducted, so no induction yield can be derived")
         yields = float(cal.induction_yield)
     solution = run_solve(loaded, levers=lever, per_occurrence=per_occurrence, yields=yields)
-    plots = [str(p) for p in plot_projection(solution.projection, out, stem=f"{loaded.name}-plan")] if plot else []
+    plots = [str(p) for p in plot_projection(solution.projection, out, stem=f"{loaded.name}-plan", title=f"{loaded.name}: strength under the solved plan ({'meets' if solution.feasible else 'cannot meet'} the targets)")] if plot else []
     levers = []
     for lv in solution.levers:
         campaign = next((c for c in loaded.campaigns if c.name == lv.campaign), None)

@@ -32,7 +32,7 @@ def _people(value: float, _pos: object = None) -> str:
     return f"{value:,.0f}"
 
 
-def plot_projection(projection: Projection, out_dir: str | pathlib.Path, *, montecarlo: MonteCarlo | None = None, stem: str | None = None) -> list[pathlib.Path]:
+def plot_projection(projection: Projection, out_dir: str | pathlib.Path, *, montecarlo: MonteCarlo | None = None, stem: str | None = None, title: str | None = None) -> list[pathlib.Path]:
     """Draw the projection (and bands, if given) and return the written PNG and SVG paths."""
     scenario = projection.scenario
     out = pathlib.Path(out_dir)
@@ -41,7 +41,7 @@ def plot_projection(projection: Projection, out_dir: str | pathlib.Path, *, mont
     x = np.arange(projection.months + 1)
 
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 9), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
-    title = f"{scenario.name}: projected strength, {projection.labels[1]} to {projection.labels[-1]}"
+    title = title or f"{scenario.name}: projected strength, {projection.labels[1]} to {projection.labels[-1]}"
     if montecarlo is not None:
         title += f" ({montecarlo.runs:,} Monte Carlo runs)"
     fig.suptitle(title, fontsize=13)
