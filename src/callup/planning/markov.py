@@ -3,7 +3,7 @@
 These are the classic building blocks the monthly model specialises: a stock vector n moved one
 period by a transition matrix P whose rows are the shares moving between grades, the rest of
 each row leaving (the exit or wastage rate w = 1 - row sum). They are here so the model's
-foundations can be checked against published worked examples (tests/planning/test_literature.py).
+foundations can be checked against published worked examples (tests/planning/test_plan_literature.py).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import small
+from planning_helpers import small
 from callup.planning import montecarlo
 from callup.planning.model import CATEGORIES
 from callup.planning.scenario import load_scenario

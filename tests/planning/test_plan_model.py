@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import small
+from planning_helpers import small
 from callup.planning.model import ACTIVE, CATEGORIES, occurrences, project, schedule
 
 

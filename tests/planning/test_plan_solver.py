@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import small
+from planning_helpers import small
 from callup.planning.model import project, schedule
 from callup.planning.scenario import load_scenario
 from callup.planning.solver import binding, solve
