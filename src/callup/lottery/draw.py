@@ -133,7 +133,7 @@ def draw(pool: pa.Table, seed: bytes, numbers: Mapping[str, int], *, threads: in
     if len(seed) != 32:
         raise LotteryError("the seed must be 32 bytes")
     numbers = check_numbers(numbers)
-    table = normalise_table(pool)
+    table = normalise_table(pool, keep_dictionary=True)
     n = table.num_rows
     grouping: Grouping = group_by_region(table.column("region"))
     matrix = pseudonym_bytes(table.column("pseudonym"))
@@ -149,21 +149,20 @@ def draw(pool: pa.Table, seed: bytes, numbers: Mapping[str, int], *, threads: in
         name = grouping.names[i]
         rows = grouping.indices(i)
         size = grouping.size(i)
-        row_ids = np.arange(rows.start, rows.stop) if isinstance(rows, slice) else rows
         block = np.ascontiguousarray(matrix[rows])
         encryptor = cipher.encryptor()
         keys = np.frombuffer(encryptor.update(block.data) + encryptor.finalize(), dtype=np.uint8).reshape(size, PSEUDONYM_BYTES)
         order, duplicate = ascending(keys)
         if duplicate:
             raise PoolError(f"pool: a pseudonym occurs twice in region {name!r}")
-        ranked_rows = row_ids[order]
+        ranked_rows = order + rows.start if isinstance(rows, slice) else rows[order]
         ordinal = np.arange(1, size + 1, dtype=np.uint32)
         rank[ranked_rows] = ordinal
         vol = volunteer[ranked_rows]
         n_vol = int(vol.sum())
         if n_vol:
             in_call_order = np.concatenate([order[vol], order[~vol]])
-            rows_in_call_order = row_ids[in_call_order]
+            rows_in_call_order = np.concatenate([ranked_rows[vol], ranked_rows[~vol]])
         else:
             in_call_order = order
             rows_in_call_order = ranked_rows
