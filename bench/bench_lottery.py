@@ -56,8 +56,9 @@ def child(n: int, runs: int) -> dict:
     t0 = time.perf_counter()
     pool = synthetic_pool(n, REGIONS)
     build = time.perf_counter() - t0
-    sizes = dict(zip(*np.unique(pool.column("region").combine_chunks().dictionary_decode().to_numpy(zero_copy_only=False), return_counts=True)))
-    numbers = apportion({str(k): int(v) for k, v in sizes.items()}, QUOTA)
+    region = pool.column("region").chunk(0)
+    counts = np.bincount(region.indices.to_numpy(), minlength=len(region.dictionary))
+    numbers = apportion({name: int(c) for name, c in zip(region.dictionary.to_pylist(), counts)}, QUOTA)
     times = []
     draw(pool, bytes(32), numbers)  # warm-up
     for i in range(runs):
@@ -152,6 +153,9 @@ def selection_fit(counts: np.ndarray, regions: np.ndarray, quotas: dict, pools: 
 
 
 def compare(seeds: int) -> str:
+    import logging
+
+    logging.disable(logging.INFO)  # the legacy algorithm logs every trial
     try:
         import sortition_algorithms  # noqa: F401
     except ImportError:
