@@ -134,3 +134,16 @@ def test_every_person_of_a_region_is_equally_likely_to_be_called():
         assert abs(observed.mean() / runs - p) < 1e-12  # exact quota each run
         expected = np.full(len(observed), runs * p)
         assert stats.chisquare(observed, expected).pvalue > 0.001
+
+
+def test_the_result_table_lists_the_reserve_in_call_order():
+    from callup.lottery.draw import result_table
+
+    pool = pool_of({"A": 30, "B": 10}, volunteers=0.1)
+    result, _ = draw(pool, SEED, {"A": 4, "B": 2})
+    table = result_table(pool, result)
+    assert table.num_rows == pool.num_rows and table.column("called").to_pylist() == result.called.tolist()
+    rows = [r for r in table.to_pylist() if r["region"] == "A"]
+    reserve = sorted((r for r in rows if not r["called"]), key=lambda r: r["position"])
+    expected = [pool.column("pseudonym")[int(i)].as_py() for i in result.reserve_rows("A")]
+    assert [r["pseudonym"] for r in reserve] == expected

@@ -14,7 +14,7 @@ See docs/lottery.md for the bit-exact specification.
 """
 
 from callup.lottery.commitment import derive_seed, new_salt, salt_hash, secure_random
-from callup.lottery.draw import DrawReport, DrawResult, RegionDraw, draw, rank_key, rank_keys
+from callup.lottery.draw import DrawReport, DrawResult, RegionDraw, draw, rank_key, rank_keys, result_table
 from callup.lottery.errors import LotteryError, NotCommitted, PoolError, RecordError
 from callup.lottery.pool import POOL_SCHEMA, canonical, fingerprint, make_pool, read_pool, write_pool
 from callup.lottery.pseudonyms import campaign_key, normalise_id, pseudonym, pseudonymise
@@ -48,6 +48,7 @@ __all__ = [
     "pseudonymise",
     "rank_key",
     "rank_keys",
+    "result_table",
     "read_pool",
     "run_draw",
     "salt_hash",

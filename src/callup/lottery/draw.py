@@ -196,3 +196,21 @@ def draw(pool: pa.Table, seed: bytes, numbers: Mapping[str, int], *, threads: in
         numbers_out.append(regions[name].number)
     result = DrawResult(names, rank, position, called, call_order, np.array(starts, dtype=np.int64), tuple(numbers_out))
     return result, DrawReport(regions)
+
+
+def result_table(pool: pa.Table, result: DrawResult) -> pa.Table:
+    """The outcome as a table aligned with `pool`'s rows: region, pseudonym, rank, position, called.
+
+    Convenient for loading into the store (e.g. one bulk insert keyed by pseudonym); the reserve
+    list of a region is its rows with `called` false ordered by `position`.
+    """
+    table = normalise_table(pool)
+    return pa.table(
+        {
+            "region": table.column("region"),
+            "pseudonym": table.column("pseudonym"),
+            "rank": pa.array(result.rank),
+            "position": pa.array(result.position),
+            "called": pa.array(result.called),
+        }
+    )
