@@ -47,7 +47,7 @@ _mount()
 def main() -> None:
     """Console entry point: run the app, printing domain errors without a traceback."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except CallupError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
@@ -63,6 +63,7 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,203 @@
+"""Validated models of a jurisdiction's rules.
+
+A policy file holds the jurisdiction's fixed facts (name, regions) and a list of versions,
+each with the date it takes effect. A later version states only what it changes; the rules in
+force on a date are the first version with every later one up to that date merged on top
+(see `loader.py`). Nothing in the code knows any particular country: every number here comes
+from a file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Sex = Literal["M", "F", "X"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Region(_Strict):
+    code: str = Field(min_length=1, max_length=16)
+    name: str = Field(min_length=1)
+
+
+class Registration(_Strict):
+    """Who must be on the register."""
+
+    citizenships: list[str] = Field(min_length=1, description="citizenship codes that make a person liable")
+    sexes: list[Sex] = Field(min_length=1)
+    age: int = Field(ge=10, le=60, description="age at which a person must be registered")
+    in_year_of_birthday: bool = Field(
+        default=False, description="register from 1 January of the year the person turns `age`, not from the birthday"
+    )
+
+
+class Conscription(_Strict):
+    """Who may be called: liability starts on the `from_age` birthday and ends on the `until_age` birthday."""
+
+    sexes: list[Sex] = Field(min_length=1)
+    from_age: int = Field(ge=14, le=60)
+    until_age: int = Field(ge=15, le=70)
+    volunteers_first: bool = Field(default=False, description="volunteers fill each region's quota before the draw")
+
+    @model_validator(mode="after")
+    def _window(self) -> Conscription:
+        if self.until_age <= self.from_age:
+            raise ValueError(f"until_age ({self.until_age}) must be greater than from_age ({self.from_age})")
+        return self
+
+
+class CampaignWindow(_Strict):
+    name: str
+    start: str = Field(pattern=r"^\d{2}-\d{2}$", description="MM-DD")
+    end: str = Field(pattern=r"^\d{2}-\d{2}$", description="MM-DD")
+
+    @field_validator("start", "end")
+    @classmethod
+    def _real_day(cls, value: str) -> str:
+        month, day = (int(part) for part in value.split("-"))
+        try:
+            dt.date(2000, month, day)  # a leap year, so 02-29 is allowed
+        except ValueError:
+            raise ValueError(f"{value!r} is not a calendar day (MM-DD)") from None
+        return value
+
+    def dates(self, year: int) -> tuple[dt.date, dt.date]:
+        start = dt.date(year, *map(int, self.start.split("-")))
+        end = dt.date(year, *map(int, self.end.split("-")))
+        return start, end
+
+
+class Service(_Strict):
+    term_months: int = Field(ge=1, le=60)
+    alternative_service_term_months: int = Field(ge=1, le=72)
+
+
+class FitnessCategory(_Strict):
+    code: str
+    description: str
+    inductable: bool
+
+
+class DeferralGround(_Strict):
+    code: str
+    description: str
+    evidence: list[str] = Field(default_factory=list, description="documents the applicant must supply")
+    max_months: int = Field(ge=1, le=240)
+
+
+class ExemptionGround(_Strict):
+    code: str
+    description: str
+    evidence: list[str] = Field(default_factory=list)
+
+
+class DeploymentRule(_Strict):
+    status: str = Field(description="service status the rule applies to, e.g. conscript")
+    forbidden_zones: list[str] = Field(default_factory=list)
+
+
+class Notices(_Strict):
+    channels: list[Literal["post", "portal"]] = Field(min_length=1)
+    response_days: int = Field(ge=1, le=365, description="days from delivery to appear")
+    deemed_delivered_days: dict[str, int] = Field(
+        default_factory=dict, description="per channel: days after dispatch when an unconfirmed notice counts as delivered"
+    )
+
+    @model_validator(mode="after")
+    def _known_channels(self) -> Notices:
+        unknown = set(self.deemed_delivered_days) - set(self.channels)
+        if unknown:
+            raise ValueError(f"deemed_delivered_days names channels not in channels: {sorted(unknown)}")
+        return self
+
+
+class Retention(_Strict):
+    register_years_after_liability: int = Field(ge=0, le=100)
+    medical_years: int = Field(ge=0, le=100)
+    audit_years: int = Field(ge=0, le=100)
+
+
+class PolicyVersion(_Strict):
+    """The complete rules in force from `effective_from` until the next version."""
+
+    version: str = Field(min_length=1)
+    effective_from: dt.date
+    summary: str = ""
+    registration: Registration
+    conscription: Conscription
+    campaigns: list[CampaignWindow] = Field(min_length=1)
+    service: Service
+    fitness_categories: list[FitnessCategory] = Field(min_length=1)
+    deferral_grounds: list[DeferralGround] = Field(default_factory=list)
+    exemption_grounds: list[ExemptionGround] = Field(default_factory=list)
+    deployment: list[DeploymentRule] = Field(default_factory=list)
+    notices: Notices
+    retention: Retention
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> PolicyVersion:
+        for name in ("fitness_categories", "deferral_grounds", "exemption_grounds", "campaigns"):
+            items = getattr(self, name)
+            keys = [getattr(item, "code", None) or getattr(item, "name") for item in items]
+            dupes = sorted({k for k in keys if keys.count(k) > 1})
+            if dupes:
+                raise ValueError(f"{name}: duplicate codes {dupes}")
+        if not any(c.inductable for c in self.fitness_categories):
+            raise ValueError("fitness_categories: at least one category must be inductable")
+        return self
+
+    def campaign(self, name: str) -> CampaignWindow:
+        for window in self.campaigns:
+            if window.name == name:
+                return window
+        raise KeyError(name)
+
+
+class Jurisdiction(_Strict):
+    """A whole policy file: fixed facts plus the effective-dated versions, oldest first."""
+
+    code: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    source: str = Field(default="", description="file the policy was read from")
+    sha256: str = Field(default="", description="hash of the file's bytes, recorded with every campaign")
+    regions: list[Region] = Field(min_length=1)
+    versions: list[PolicyVersion] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Jurisdiction:
+        codes = [r.code for r in self.regions]
+        dupes = sorted({c for c in codes if codes.count(c) > 1})
+        if dupes:
+            raise ValueError(f"regions: duplicate codes {dupes}")
+        dates = [v.effective_from for v in self.versions]
+        if dates != sorted(dates) or len(set(dates)) != len(dates):
+            raise ValueError("versions: effective_from dates must be strictly increasing")
+        names = [v.version for v in self.versions]
+        if len(set(names)) != len(names):
+            raise ValueError("versions: version names must be unique")
+        return self
+
+    @property
+    def region_codes(self) -> list[str]:
+        return [r.code for r in self.regions]
+
+    def in_force(self, on: dt.date) -> PolicyVersion:
+        """The version in force on `on`; raises `PolicyNotInForce` before the first version."""
+        from callup.policy.errors import PolicyNotInForce
+
+        current = None
+        for version in self.versions:
+            if version.effective_from <= on:
+                current = version
+        if current is None:
+            raise PolicyNotInForce(
+                f"{self.source or self.code}: no version in force on {on.isoformat()} "
+                f"(the first takes effect {self.versions[0].effective_from.isoformat()})"
+            )
+        return current

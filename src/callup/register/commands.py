@@ -1,0 +1,180 @@
+"""`callup register ...` and `callup synth`: the register of people liable for service."""
+
+from __future__ import annotations
+
+import datetime as dt
+import pathlib
+from typing import Annotated, Any
+
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import typer
+from rich.table import Table
+
+from callup.dates import parse_date
+from callup.errors import InputError
+from callup.output import console, emit, err_console, progress
+from callup.policy import load_policy
+from callup.register.eligibility import eligibility, eligible_pool, exclusions
+from callup.register.importer import import_register
+from callup.register.queries import get_person, register_stats
+from callup.register.synth import synthesise
+from callup.store import open_store
+
+app = typer.Typer(help="The register: import from the population register, statistics, eligibility.", no_args_is_help=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+PolicyOption = Annotated[pathlib.Path | None, typer.Option("--policy", help="Policy file; default $CALLUP_POLICY or the bundled example.")]
+
+
+def _count_rows(path: pathlib.Path) -> int | None:
+    if path.suffix.lower() == ".parquet":
+        try:
+            return pq.ParquetFile(path).metadata.num_rows
+        except Exception:
+            return None
+    try:
+        with open(path, "rb") as fh:
+            return max(sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(2**24), b"")) - 1, 0)
+    except OSError:
+        return None
+
+
+@app.command("import")
+def import_(
+    file: Annotated[pathlib.Path, typer.Argument(help="Register file: .csv (UTF-8, header row) or .parquet.")],
+    policy: PolicyOption = None,
+    rejects: Annotated[pathlib.Path | None, typer.Option("--rejects", help="Where to write rejected rows; default FILE.rejects.csv.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Import again a file that was already imported completely.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Import (or update from) a population register file. Bad rows go to a rejects file with line and reason.
+
+    Re-running the same file is safe: an interrupted import resumes, a finished one is not repeated.
+    """
+    jurisdiction = load_policy(policy)
+    engine = open_store()
+    with progress(f"importing {file.name}", _count_rows(file), quiet=as_json) as advance:
+        report = import_register(engine, file, jurisdiction=jurisdiction, today=dt.date.today(), rejects_path=rejects,
+                                 force=force, advance=advance)
+
+    def render(r: Any) -> None:
+        if r.already_done:
+            console.print(f"{r.source}: already imported as import #{r.import_id} (use --force to import it again)")
+        console.print(f"import #{r.import_id} of {r.source}: {r.rows_read:,} rows read, [green]{r.rows_imported:,} imported[/], "
+                      f"[{'red' if r.rows_rejected else 'green'}]{r.rows_rejected:,} rejected[/]"
+                      + (f" (resumed after row {r.resumed_from:,})" if r.resumed_from else ""))
+        if r.reject_reasons:
+            table = Table("reason", "rows", title="rejects")
+            for reason, n in r.reject_reasons.items():
+                table.add_row(reason, f"{n:,}")
+            console.print(table)
+            console.print(f"every rejected row, with its line: {r.rejects_file}")
+
+    emit(report.__dict__, as_json=as_json, render=lambda d: render(report))
+
+
+@app.command()
+def stats(as_json: JsonOption = False) -> None:
+    """Counts of the register: people by civil status, sex and region; recent imports."""
+    report = register_stats(open_store())
+
+    def render(d: dict[str, Any]) -> None:
+        console.print(f"[bold]{d['people']:,}[/] people on the register; {d['volunteers']:,} volunteers")
+        console.print("  " + ", ".join(f"{k}: {v:,}" for k, v in d["by_civil_status"].items()))
+        console.print("  " + ", ".join(f"{k}: {v:,}" for k, v in d["by_sex"].items()))
+        regions = sorted(d["by_region"].items(), key=lambda kv: -kv[1])
+        console.print(f"  {len(regions)} regions, largest {regions[0][0] if regions else '-'} ({regions[0][1] if regions else 0:,}), "
+                      f"smallest {regions[-1][0] if regions else '-'} ({regions[-1][1] if regions else 0:,})")
+        for imp in d["imports"]:
+            console.print(f"  import #{imp['id']} {imp['status']}: {imp['source']} ({imp['rows_imported']:,} imported, {imp['rows_rejected']:,} rejected)")
+
+    emit(report.__dict__, as_json=as_json, render=render)
+
+
+@app.command()
+def show(national_id: Annotated[str, typer.Argument(help="National id.")], as_json: JsonOption = False) -> None:
+    """One person's register record."""
+    record = get_person(open_store(), national_id)
+
+    def render(d: dict[str, Any]) -> None:
+        table = Table(show_header=False, box=None)
+        for key, value in d.items():
+            table.add_row(key, "" if value is None else str(value))
+        console.print(table)
+
+    emit(record, as_json=as_json, render=render)
+
+
+@app.command()
+def eligible(
+    on: Annotated[str | None, typer.Option("--on", help="Date (YYYY-MM-DD); default today.")] = None,
+    policy: PolicyOption = None,
+    excluded_out: Annotated[pathlib.Path | None, typer.Option("--excluded-out", help="Write every excluded person and the reason (.csv or .parquet).")] = None,
+    pool_out: Annotated[pathlib.Path | None, typer.Option("--pool-out", help="Write the eligible pool (.csv or .parquet).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The eligible pool under the rules in force on a date: counts by region, and the excluded by reason."""
+    jurisdiction = load_policy(policy)
+    day = parse_date(on, option="--on")
+    version = jurisdiction.in_force(day)
+    engine = open_store()
+    report = eligibility(engine, version, day)
+    data: dict[str, Any] = dict(report.__dict__)
+    for path, produce in ((excluded_out, exclusions), (pool_out, eligible_pool)):
+        if path is not None:
+            _write_table(produce(engine, version, day), path)
+    data["files"] = {k: str(v) for k, v in (("excluded", excluded_out), ("pool", pool_out)) if v}
+    names = {r.code: r.name for r in jurisdiction.regions}
+
+    def render(d: dict[str, Any]) -> None:
+        console.print(f"[bold]{d['eligible']:,}[/] eligible of {d['registered']:,} registered on {day} "
+                      f"(policy {d['policy_version']}: ages {d['from_age']} to {d['until_age']})")
+        table = Table("region", "name", "eligible", title="pool by region")
+        for code, n in sorted(d["by_region"].items(), key=lambda kv: -kv[1]):
+            table.add_row(code, names.get(code, ""), f"{n:,}")
+        console.print(table)
+        console.print("excluded: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in d["excluded"].items()))
+        for kind, path in d["files"].items():
+            console.print(f"{kind} list written to {path}")
+
+    emit(data, as_json=as_json, render=render)
+
+
+def _write_table(table: Any, path: pathlib.Path) -> None:
+    suffix = path.suffix.lower()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".parquet":
+        pq.write_table(table, path, compression="zstd")
+    elif suffix == ".csv":
+        pacsv.write_csv(table, path)
+    else:
+        raise InputError(f"{path}: output must end in .csv or .parquet")
+
+
+def synth(
+    out: Annotated[pathlib.Path, typer.Option("--out", help="Output file (.csv or .parquet).")],
+    people: Annotated[int, typer.Option("--people", help="Number of people.")] = 100_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same file.")] = 1,
+    bad_rows: Annotated[float, typer.Option("--bad-rows", help="Share of deliberately malformed rows, e.g. 0.01.")] = 0.0,
+    on: Annotated[str | None, typer.Option("--on", help="Reference date for ages (YYYY-MM-DD); default today.")] = None,
+    policy: PolicyOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write a synthetic population register for the policy's fictional country."""
+    jurisdiction = load_policy(policy)
+    day = parse_date(on, option="--on")
+    citizenship = jurisdiction.versions[-1].registration.citizenships[0]
+    with progress(f"writing {out.name}", people, quiet=as_json) as advance:
+        report = synthesise(out, people=people, seed=seed, regions=jurisdiction.region_codes, citizenship=citizenship,
+                            on=day, bad_share=bad_rows, advance=advance)
+
+    def render(d: dict[str, Any]) -> None:
+        console.print(f"wrote {d['rows_written']:,} people in {d['regions']} regions to {d['path']}")
+        if d["bad_rows"]:
+            console.print("malformed on purpose: " + ", ".join(f"{k} {v:,}" for k, v in d["bad_rows"].items()))
+
+    emit(report.__dict__, as_json=as_json, render=render)
+
+
+__all__ = ["app", "synth", "err_console"]

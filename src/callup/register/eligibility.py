@@ -1,0 +1,122 @@
+"""Who may be called on a date under the rules in force: computed in the database, in bulk.
+
+One SQL CASE expression gives every person a small integer: 0 when eligible, else the first
+`Exclusion` that applies, in a fixed order. The database evaluates it in one scan and hands the
+(region, code) pairs to Arrow, which counts them; a GROUP BY inside SQLite costs twice as much. Ages follow the calendar: a person reaches age N on the
+anniversary of their birth; someone born on 29 February reaches it on 1 March in common years.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+
+import pyarrow as pa
+from sqlalchemy import ColumnElement, Engine, case, literal, not_, select
+
+from callup.policy import PolicyVersion
+from callup.store.bulk import BulkSession
+from callup.store.isolation import Advance, run_bulk
+from callup.store.tables import Person
+
+people = Person.__table__
+
+
+class Exclusion(enum.IntEnum):
+    """Why a person on the register is not in the pool, in the order they are tested."""
+
+    deceased = 1
+    emigrated = 2
+    not_citizen = 3
+    sex_not_liable = 4
+    too_young = 5
+    too_old = 6
+
+
+def years_before(on: dt.date, years: int) -> dt.date:
+    """The date `years` before `on`; 29 February maps to 28 February in a common year."""
+    try:
+        return on.replace(year=on.year - years)
+    except ValueError:
+        return on.replace(year=on.year - years, day=28)
+
+
+def age_on(born: dt.date, on: dt.date) -> int:
+    """Completed years of age on `on` under the same convention as `years_before`."""
+    age = on.year - born.year
+    return age if years_before(on, age) >= born else age - 1
+
+
+def exclusion_reason(version: PolicyVersion, on: dt.date) -> ColumnElement:
+    """SQL expression: the `Exclusion` code of why a person is excluded, 0 if eligible."""
+    rules = version.conscription
+    youngest_birth = years_before(on, rules.from_age)  # born on or before this: old enough
+    oldest_birth = years_before(on, rules.until_age)  # born on or before this: liability over
+    return case(
+        (people.c.civil_status == "deceased", literal(int(Exclusion.deceased))),
+        (people.c.civil_status == "emigrated", literal(int(Exclusion.emigrated))),
+        (not_(people.c.citizenship.in_(version.registration.citizenships)), literal(int(Exclusion.not_citizen))),
+        (not_(people.c.sex.in_(rules.sexes)), literal(int(Exclusion.sex_not_liable))),
+        (people.c.date_of_birth > youngest_birth, literal(int(Exclusion.too_young))),
+        (people.c.date_of_birth <= oldest_birth, literal(int(Exclusion.too_old))),
+        else_=literal(0),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class EligibilityReport:
+    on: dt.date
+    policy_version: str
+    from_age: int
+    until_age: int
+    registered: int
+    eligible: int
+    by_region: dict[str, int]
+    excluded: dict[str, int]
+
+
+def _url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def _fetch(url: str, query, *, advance: Advance) -> pa.Table:  # noqa: ANN001 - a Core SELECT
+    with BulkSession(url) as bulk:
+        return bulk.fetch_arrow(query)
+
+
+def eligibility(engine: Engine, version: PolicyVersion, on: dt.date, *, regions: list[str] | None = None) -> EligibilityReport:
+    """Count the pool on `on` by region, and the excluded by reason (one scan of the register)."""
+    query = select(people.c.region, exclusion_reason(version, on).label("reason"))
+    if regions is not None:
+        query = query.where(people.c.region.in_(regions))
+    codes = run_bulk(_url(engine), _fetch, query)
+    counts = codes.group_by(["region", "reason"]).aggregate([("reason", "count")]).to_pydict()
+    by_region: dict[str, int] = {}
+    excluded = {e.name: 0 for e in Exclusion}
+    for region, code, n in zip(counts["region"], counts["reason"], counts["reason_count"]):
+        if code == 0:
+            by_region[region] = n
+        else:
+            excluded[Exclusion(code).name] += n
+    return EligibilityReport(
+        on=on, policy_version=version.version, from_age=version.conscription.from_age,
+        until_age=version.conscription.until_age, registered=codes.num_rows, eligible=sum(by_region.values()),
+        by_region=dict(sorted(by_region.items())), excluded=excluded,
+    )
+
+
+def eligible_pool(engine: Engine, version: PolicyVersion, on: dt.date) -> pa.Table:
+    """The pool on `on` as Arrow: national_id, region, volunteer (bulk, not through the ORM)."""
+    query = select(people.c.national_id, people.c.region, people.c.volunteer).where(exclusion_reason(version, on) == 0)
+    table = run_bulk(_url(engine), _fetch, query)
+    return table.set_column(2, "volunteer", table.column("volunteer").cast(pa.bool_()))
+
+
+def exclusions(engine: Engine, version: PolicyVersion, on: dt.date) -> pa.Table:
+    """Every excluded person with the reason: national_id, region, reason (the `Exclusion` name)."""
+    reason = exclusion_reason(version, on)
+    query = select(people.c.national_id, people.c.region, reason.label("code")).where(reason != 0)
+    table = run_bulk(_url(engine), _fetch, query)
+    names = pa.array([""] + [e.name for e in Exclusion])
+    return table.append_column("reason", names.take(table.column("code").cast(pa.int32()))).drop_columns(["code"])

@@ -1,0 +1,137 @@
+"""`register import`: bulk, validated, resumable loading of a population register file.
+
+Two passes over the file. The first hashes it (the fingerprint names the import, so re-running
+the same file resumes or repeats it) and finds national ids that occur more than once. The
+second validates each block and, in one transaction per block, upserts the good rows, stores
+the rejects and advances the import's checkpoint. A run killed at any point is finished by
+running it again: committed blocks are skipped, and upserts make a repeated block harmless.
+All database work goes through one `BulkSession` (see `store.isolation` for why).
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import pathlib
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import Engine
+
+from callup.policy import Jurisdiction
+from callup.prefetch import prefetch
+from callup.register.reader import RegisterFile, open_register_file
+from callup.register.validate import check_batch
+from callup.store.bulk import BulkSession
+from callup.store.isolation import Advance, run_bulk
+
+
+@dataclasses.dataclass(frozen=True)
+class ImportReport:
+    import_id: int
+    source: str
+    file_format: str
+    fingerprint: str
+    rows_read: int
+    rows_imported: int
+    rows_rejected: int
+    reject_reasons: dict[str, int]
+    rejects_file: str | None
+    resumed_from: int
+    already_done: bool
+
+
+def import_register(
+    engine: Engine,
+    path: pathlib.Path,
+    *,
+    jurisdiction: Jurisdiction,
+    today: dt.date,
+    rejects_path: pathlib.Path | None = None,
+    force: bool = False,
+    advance: Advance = lambda n: None,
+) -> ImportReport:
+    """Import `path` into the register; see the module docstring.
+
+    Returns the report of this import. A file already imported completely is not read again
+    unless `force`. Raises `InputError` (nothing written) when the file cannot be used at all.
+    """
+    file = open_register_file(path)  # header checks happen here, before any database work
+    url = engine.url.render_as_string(hide_password=False)
+    return run_bulk(url, _import_job, file, jurisdiction.region_codes, today, rejects_path, force, advance=advance)
+
+
+def _find_duplicates(file: RegisterFile) -> pa.Array:
+    ids = pa.chunked_array(list(file.national_ids()), pa.string())
+    if len(ids) == 0:
+        return pa.array([], pa.string())
+    counts = pc.value_counts(ids)
+    return pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
+
+
+def _import_job(url: str, file: RegisterFile, region_codes: list[str], today: dt.date, rejects_path: pathlib.Path | None,
+                force: bool, *, advance: Advance) -> ImportReport:
+    fingerprint = file.fingerprint()
+    with BulkSession(url) as bulk:
+        with bulk.transaction():
+            previous = bulk.fetch("SELECT id, status, rows_done FROM imports WHERE fingerprint = ? ORDER BY id DESC LIMIT 1",
+                                  (fingerprint,))
+            if previous and (previous[0][1] == "running" or not force):
+                import_id, status, resume = previous[0]
+            else:
+                import_id = bulk.fetch(
+                    "INSERT INTO imports (source, fingerprint, file_format, status, rows_done, rows_imported, rows_rejected) "
+                    "VALUES (?, ?, ?, 'running', 0, 0, 0) RETURNING id", (str(file.path), fingerprint, file.file_format))[0][0]
+                status, resume = "running", 0
+        if status == "finished":
+            return _report(bulk, import_id, file, fingerprint, rejects_path, resume, already_done=True)
+
+        duplicates = _find_duplicates(file)
+        regions = pa.array(region_codes, pa.string())
+        advance(resume)
+        checked_batches = ((batch, check_batch(batch, regions=regions, duplicates=duplicates, today=today))
+                           for batch in file.batches(skip=resume))
+        for batch, checked in prefetch(checked_batches):
+            rejects = checked.rejects + [(line, "(row)", reason) for line, reason in batch.malformed]
+            with bulk.transaction():
+                bulk.upsert("people", "national_id", checked.good, constants={"import_id": import_id})
+                if rejects:
+                    lines, columns, reasons = zip(*rejects)
+                    bulk.append("import_rejects", pa.table({
+                        "import_id": pa.array([import_id] * len(rejects), pa.int64()),
+                        "line": pa.array(lines, pa.int64()), "column": pa.array(columns, pa.string()),
+                        "reason": pa.array(reasons, pa.string()),
+                    }))
+                bulk.execute(
+                    "UPDATE imports SET rows_done = ?, rows_imported = rows_imported + ?, rows_rejected = rows_rejected + ? "
+                    "WHERE id = ?",
+                    (batch.end, checked.good.num_rows, checked.rejected_rows + len(batch.malformed), import_id),
+                )
+            advance(batch.table.num_rows + len(batch.malformed))
+        with bulk.transaction():
+            bulk.execute("UPDATE imports SET status = 'finished', finished_at = CURRENT_TIMESTAMP WHERE id = ?", (import_id,))
+        return _report(bulk, import_id, file, fingerprint, rejects_path, resume, already_done=False)
+
+
+def _report(bulk: BulkSession, import_id: int, file: RegisterFile, fingerprint: str, rejects_path: pathlib.Path | None,
+            resumed_from: int, *, already_done: bool) -> ImportReport:
+    imported, rejected = bulk.fetch("SELECT rows_imported, rows_rejected FROM imports WHERE id = ?", (import_id,))[0]
+    reasons = bulk.fetch('SELECT "column", reason, COUNT(*) FROM import_rejects WHERE import_id = ? '
+                         'GROUP BY "column", reason ORDER BY COUNT(*) DESC, "column"', (import_id,))
+    written = None
+    if rejected:
+        target = rejects_path or file.path.with_name(file.path.name + ".rejects.csv")
+        bulk.execute('SELECT line, "column", reason FROM import_rejects WHERE import_id = ? ORDER BY line, id', (import_id,))
+        with open(target, "w", newline="", encoding="utf-8") as fh:
+            out = csv.writer(fh)
+            out.writerow(["line", "column", "reason"])
+            for batch in bulk.cur.fetch_record_batch():
+                out.writerows(zip(*(column.to_pylist() for column in batch.columns)))
+        written = str(target)
+    return ImportReport(
+        import_id=import_id, source=str(file.path), file_format=file.file_format, fingerprint=fingerprint,
+        rows_read=imported + rejected, rows_imported=imported, rows_rejected=rejected,
+        reject_reasons={f"{column}: {reason}": n for column, reason, n in reasons}, rejects_file=written,
+        resumed_from=resumed_from, already_done=already_done,
+    )

@@ -1,0 +1,253 @@
+"""Stream a register file (CSV or Parquet) as Arrow batches of strings with line numbers.
+
+CSV is read in blocks cut at line ends, so each row's physical line number is known exactly and a
+re-run can skip the blocks an interrupted run already committed. Values are read as raw bytes and
+decoded later, so a wrong-encoding row is rejected on its own instead of failing the file.
+Quoted values must not contain line breaks (a population register export has none; such a row
+is rejected with its line number).
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import io
+import os
+import pathlib
+from collections.abc import Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from callup.errors import InputError
+from callup.register.columns import COLUMNS, REQUIRED
+
+# Rows are read, validated and committed in blocks of about this many bytes (one transaction
+# each); smaller blocks lose less work to a crash, larger ones import faster.
+BLOCK_BYTES = int(os.environ.get("CALLUP_IMPORT_BLOCK_BYTES", 16 * 2**20))
+PARQUET_BATCH = 131_072
+BOM = b"\xef\xbb\xbf"
+
+
+@dataclasses.dataclass
+class Batch:
+    """Rows of one block: string-or-binary columns, the line of each row, and rows that did not parse."""
+
+    table: pa.Table  # columns as in the file (binary for CSV, string for Parquet)
+    lines: np.ndarray  # int64 line (CSV) or row (Parquet) number of each table row
+    malformed: list[tuple[int, str]]  # (line, reason) of rows that could not be split into columns
+    end: int  # position to resume after this batch: data lines consumed (CSV) or rows (Parquet)
+
+
+@dataclasses.dataclass
+class RegisterFile:
+    path: pathlib.Path
+    file_format: str
+    columns: list[str]
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the file's bytes: the same content is the same import, whatever its name."""
+        digest = hashlib.sha256()
+        with open(self.path, "rb") as fh:
+            while chunk := fh.read(8 * 2**20):
+                digest.update(chunk)
+        return digest.hexdigest()
+
+    def national_ids(self) -> Iterator[pa.Array]:
+        """Every row's national id as text (trimmed), in file order, for the duplicate check."""
+        for batch in self.batches(only=["national_id"]):
+            yield decode_text(batch.table.column("national_id"))[0]
+
+    def batches(self, *, skip: int = 0, only: list[str] | None = None) -> Iterator[Batch]:
+        """Batches from the start, skipping those wholly before position `skip` (see `Batch.end`).
+
+        `only` limits the columns read (the rows and their line numbers stay the same).
+        """
+        wanted = [c for c in self.columns if c in COLUMNS and (only is None or c in only)]
+        if self.file_format == "csv":
+            yield from _csv_batches(self.path, self.columns, wanted, skip)
+        else:
+            yield from _parquet_batches(self.path, wanted, skip)
+
+
+def open_register_file(path: pathlib.Path) -> RegisterFile:
+    """Check the file exists, has a known format and all required columns; read nothing else."""
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        try:
+            schema = pq.read_schema(path)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
+        columns = [name.strip().lower() for name in schema.names]
+        file_format = "parquet"
+    elif suffix in (".csv", ".txt"):
+        with open(path, "rb") as fh:
+            first = fh.readline()
+        first = first.removeprefix(BOM).rstrip(b"\r\n")
+        if not first:
+            raise InputError(f"{path}: line 1: empty file or missing header row")
+        try:
+            header = first.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: line 1: header is not UTF-8 text") from None
+        columns = [name.strip().lower() for name in next(csv.reader([header]))]
+        file_format = "csv"
+    else:
+        raise InputError(f"{path}: unknown format {suffix or '(no extension)'!r}: use .csv or .parquet")
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        raise InputError(f"{path}: line 1: missing required column(s) {', '.join(missing)}")
+    dupes = sorted({c for c in columns if columns.count(c) > 1})
+    if dupes:
+        raise InputError(f"{path}: line 1: column(s) named more than once: {', '.join(dupes)}")
+    return RegisterFile(path=path, file_format=file_format, columns=columns)
+
+
+def _csv_blocks(path: pathlib.Path, block_bytes: int = 0) -> Iterator[tuple[int, bytes]]:
+    """(first data line number, block of whole lines) pairs after the header."""
+    with open(path, "rb") as fh:
+        fh.readline()  # header
+        line = 2
+        rest = b""
+        while True:
+            chunk = fh.read(BLOCK_BYTES)
+            if not chunk:
+                if rest:
+                    yield line, rest + b"\n"
+                return
+            data = rest + chunk
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                rest = data
+                continue
+            block, rest = data[: cut + 1], data[cut + 1 :]
+            yield line, block
+            line += block.count(b"\n")
+
+
+def decode_text(column: pa.ChunkedArray | pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """Decode raw bytes as UTF-8 and trim; returns (strings, mask of values that were not UTF-8).
+
+    Values that are not UTF-8 become null, so one badly encoded row cannot fail a whole batch.
+    """
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    bad = np.zeros(len(column), dtype=bool)
+    if not pa.types.is_string(column.type):
+        column = _decode(column, 0, bad)
+    return pc.utf8_trim_whitespace(column), bad
+
+
+def _decode(column: pa.Array, offset: int, bad: np.ndarray) -> pa.Array:
+    """Cast binary to string; on failure, halve until the bad values are found (few casts for few bad values)."""
+    try:
+        return column.cast(pa.string())
+    except pa.ArrowInvalid:
+        pass
+    if len(column) > 64:
+        half = len(column) // 2
+        left = _decode(column.slice(0, half), offset, bad)
+        right = _decode(column.slice(half), offset + half, bad)
+        return pa.concat_arrays([left, right])
+    decoded = []
+    for i, value in enumerate(column.to_pylist()):
+        try:
+            decoded.append(None if value is None else value.decode("utf-8"))
+        except UnicodeDecodeError:
+            decoded.append(None)
+            bad[offset + i] = True
+    return pa.array(decoded, pa.string())
+
+
+def _csv_batches(path: pathlib.Path, columns: list[str], wanted: list[str], skip: int) -> Iterator[Batch]:
+    read = pacsv.ReadOptions(column_names=columns, autogenerate_column_names=False, use_threads=True,
+                             block_size=BLOCK_BYTES + 1024)
+    convert = pacsv.ConvertOptions(column_types={c: pa.binary() for c in columns}, include_columns=wanted,
+                                   strings_can_be_null=False, quoted_strings_can_be_null=False)
+    for first_line, block in _csv_blocks(path):
+        n_lines = block.count(b"\n")
+        end = first_line - 2 + n_lines
+        if end <= skip:
+            continue
+        invalid: list[str] = []
+
+        def on_invalid(row: pacsv.InvalidRow) -> str:
+            invalid.append(row.text)
+            return "skip"
+
+        parse = pacsv.ParseOptions(invalid_row_handler=on_invalid, ignore_empty_lines=False, newlines_in_values=False)
+        table = pacsv.read_csv(io.BytesIO(block), read_options=read, parse_options=parse, convert_options=convert)
+        if not invalid:
+            lines = np.arange(first_line, first_line + table.num_rows, dtype=np.int64)
+            yield _after(Batch(table, lines, [], end), skip + 1)
+            continue
+        malformed = _locate_malformed(block, first_line, invalid, len(columns))
+        if malformed is None:  # the two parsers disagree: refuse rather than misnumber lines
+            raise InputError(f"{path}: lines {first_line}-{first_line + n_lines - 1}: cannot be split into fields reliably")
+        bad_lines = np.array([line for line, _ in malformed], dtype=np.int64)
+        lines = np.setdiff1d(np.arange(first_line, first_line + n_lines, dtype=np.int64), bad_lines, assume_unique=True)
+        if len(lines) != table.num_rows:
+            raise InputError(f"{path}: lines {first_line}-{first_line + n_lines - 1}: cannot be split into fields reliably")
+        yield _after(Batch(table, lines, malformed, end), skip + 1)
+
+
+def _after(batch: Batch, last_done: int) -> Batch:
+    """Drop the rows at or before line/row `last_done` (committed by an earlier run with other block sizes)."""
+    if len(batch.lines) and batch.lines[0] > last_done and all(line > last_done for line, _ in batch.malformed):
+        return batch
+    keep = batch.lines > last_done
+    return Batch(batch.table.filter(pa.array(keep)), batch.lines[keep],
+                 [(line, why) for line, why in batch.malformed if line > last_done], batch.end)
+
+
+def _locate_malformed(block: bytes, first_line: int, texts: list[str], n_columns: int) -> list[tuple[int, str]] | None:
+    """Line numbers of the rows Arrow skipped for a wrong field count, found by their text.
+
+    Arrow reports skipped rows in file order, so one forward scan finds them all. Returns None
+    when a text cannot be matched to a whole line.
+    """
+    newlines = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 0x0A)
+    found: list[tuple[int, str]] = []
+    start = 0
+    for text in texts:
+        needle = text.encode("utf-8", errors="surrogateescape")
+        while True:
+            at = block.find(needle, start)
+            if at < 0:
+                return None
+            start = at + 1
+            if (at == 0 or block[at - 1] == 0x0A) and block[at + len(needle):at + len(needle) + 1] in (b"\n", b"\r"):
+                break
+        fields = len(next(csv.reader([text]), []))
+        line = first_line + int(np.searchsorted(newlines, at))
+        found.append((line, f"expected {n_columns} fields, found {fields}"))
+    return found
+
+
+def _parquet_batches(path: pathlib.Path, wanted: list[str], skip: int) -> Iterator[Batch]:
+    file = pq.ParquetFile(path)
+    names = {name.strip().lower(): name for name in file.schema_arrow.names}
+    row = 0
+    for group in range(file.num_row_groups):
+        size = file.metadata.row_group(group).num_rows
+        if row + size <= skip:
+            row += size
+            continue
+        for record_batch in file.iter_batches(batch_size=PARQUET_BATCH, row_groups=[group], columns=[names[c] for c in wanted]):
+            n = record_batch.num_rows
+            start, row = row, row + n
+            if row <= skip:
+                continue
+            arrays = []
+            for array in record_batch.columns:
+                if pa.types.is_date(array.type) or pa.types.is_timestamp(array.type):
+                    array = array.cast(pa.date32())
+                arrays.append(array if pa.types.is_string(array.type) else array.cast(pa.string()))
+            table = pa.Table.from_arrays(arrays, names=wanted)
+            yield _after(Batch(table, np.arange(start + 1, row + 1, dtype=np.int64), [], row), skip)

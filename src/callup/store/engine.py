@@ -1,0 +1,67 @@
+"""Engines with the settings each backend needs for safe, fast bulk work."""
+
+from __future__ import annotations
+
+import functools
+import os
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+from callup.errors import CallupError
+
+DATABASE_URL_ENV = "CALLUP_DATABASE_URL"
+DEFAULT_URL = "sqlite:///callup.db"
+
+
+def database_url() -> str:
+    """The configured database: `$CALLUP_DATABASE_URL`, else `callup.db` in the working directory."""
+    return os.environ.get(DATABASE_URL_ENV) or DEFAULT_URL
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def is_postgres(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+def _sqlite_engine(url: str) -> Engine:
+    # The stdlib driver opens transactions lazily and only before DML; take control so that a
+    # `with engine.begin()` block is one real transaction (reads included), as on PostgreSQL.
+    engine = create_engine(url, connect_args={"isolation_level": None, "timeout": 60})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record):  # noqa: ANN001
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
+        cursor.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; WAL keeps it consistent
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.execute("PRAGMA cache_size=-262144")  # 256 MiB page cache for bulk upserts
+        cursor.execute("PRAGMA temp_store=MEMORY")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):  # noqa: ANN001
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write", True) else "BEGIN")
+
+    return engine
+
+
+@functools.lru_cache(maxsize=8)
+def connect(url: str | None = None) -> Engine:
+    """An engine for `url` (default: `database_url()`), created once per URL per process."""
+    url = url or database_url()
+    try:
+        parsed = make_url(url)
+    except Exception:
+        raise CallupError(f"{DATABASE_URL_ENV}: not a database URL: {url!r}") from None
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url)
+    if parsed.get_backend_name() == "postgresql":
+        if parsed.drivername == "postgresql":
+            url = str(parsed.set(drivername="postgresql+psycopg"))
+        return create_engine(url, pool_pre_ping=True)
+    raise CallupError(f"{DATABASE_URL_ENV}: unsupported database {parsed.get_backend_name()!r} (use sqlite or postgresql)")

@@ -1,0 +1,43 @@
+"""Helpers for register tests: small hand-written files and a snapshot of the people table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import pathlib
+
+from sqlalchemy import select
+
+from callup.register.columns import COLUMNS
+from callup.store.tables import Person
+
+TODAY = dt.date(2026, 4, 1)
+
+
+def row(national_id: str, **overrides: str) -> dict[str, str]:
+    base = {
+        "national_id": national_id, "family_name": "Novak", "given_names": "Adam", "date_of_birth": "2004-05-06",
+        "sex": "M", "citizenship": "EXR", "region": "R01", "address": "1 Main St", "postcode": "01001",
+        "civil_status": "alive", "email": "", "phone": "", "volunteer": "",
+    }
+    base.update(overrides)
+    return base
+
+
+def write_csv(path: pathlib.Path, rows: list[dict[str, str] | bytes], columns=COLUMNS) -> pathlib.Path:
+    """Write rows (dicts, or raw bytes lines written as they are) with a header line."""
+    lines = [",".join(columns).encode()]
+    for r in rows:
+        lines.append(r if isinstance(r, bytes) else ",".join(_quote(r[c]) for c in columns).encode("utf-8"))
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"' if ("," in value or '"' in value) else value
+
+
+def people_snapshot(engine) -> list[tuple]:
+    table = Person.__table__
+    columns = [c for c in table.c if c.name != "import_id"]
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(select(*columns).order_by(table.c.national_id))]
