@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from callup.policy import load_policy
 from callup.policy.errors import PolicyError, PolicyNotInForce
-from conftest import EXAMPLE_POLICY, NORTHLAND_POLICY
+from callup_test_support import EXAMPLE_POLICY, NORTHLAND_POLICY
 
 
 def test_upper_age_limit_rises_from_27_to_30_on_the_amendment_date(policy):

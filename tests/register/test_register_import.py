@@ -20,7 +20,7 @@ from callup.errors import InputError
 from callup.register.importer import import_register
 from callup.register.synth import synthesise
 from callup.store.tables import Import, Person
-from conftest import EXAMPLE_POLICY
+from callup_test_support import EXAMPLE_POLICY
 from register_helpers import TODAY, people_snapshot, row, write_csv
 
 

@@ -1,0 +1,54 @@
+"""Constants and helpers shared by the test folders (a uniquely named module, importable from any of them)."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+EXAMPLE_POLICY = REPO / "examples" / "policies" / "republic-of-example.toml"
+NORTHLAND_POLICY = REPO / "examples" / "policies" / "kingdom-of-northland.toml"
+LOCAL_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("CALLUP_TEST_POSTGRES_URL") or LOCAL_POSTGRES
+    try:
+        probe = create_engine(url, connect_args={"connect_timeout": 3})
+        with probe.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        probe.dispose()
+        return url
+    except Exception as exc:  # noqa: BLE001 - any failure means "no server"
+        if os.environ.get("CI") or os.environ.get("CALLUP_TEST_POSTGRES_URL"):
+            raise RuntimeError(f"PostgreSQL is required for the test suite here but {url} does not answer: {exc}") from exc
+        return None
+
+
+POSTGRES_URL = _postgres_url()
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.skipif(POSTGRES_URL is None, reason="no PostgreSQL server"))]
+
+
+def make_store_url(backend: str, tmp_path: pathlib.Path) -> tuple[str, callable]:
+    """A URL for a new, empty store on `backend`, and a function that removes it."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'callup.db'}", lambda: None
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    url = f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+
+    def drop() -> None:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    return url, drop
+
+
