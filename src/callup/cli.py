@@ -23,6 +23,7 @@ app = typer.Typer(
 
 
 def _mount() -> None:
+    from callup.campaigns import commands as campaign_commands
     from callup.demo import demo
     from callup.lottery import commands as lottery_commands
     from callup.planning import commands as planning_commands
@@ -35,6 +36,7 @@ def _mount() -> None:
     app.add_typer(register_commands.app, name="register")
     app.command("synth")(register_commands.synth)
     app.add_typer(store_commands.app, name="db")
+    app.add_typer(campaign_commands.app, name="campaign")
     app.add_typer(planning_commands.app, name="plan")
     app.add_typer(lottery_commands.app, name="lottery")
     app.command("verify")(lottery_commands.verify)
