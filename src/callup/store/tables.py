@@ -107,3 +107,5 @@ class ImportReject(Base):
     line: Mapped[int] = mapped_column(BigInteger, comment="line in a CSV file, row (1-based) in a Parquet file")
     column: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text)
+
+from callup.audit.tables import *  # noqa: E402,F401,F403 - trust tables (audit log, notes) on the same metadata

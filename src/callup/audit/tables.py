@@ -1,0 +1,57 @@
+"""Tables of the trust foundation: the audit log and its head, and officers' notes (encrypted).
+
+Created by migration 0002. Imported at the end of `callup.store.tables`, so `Base.metadata`
+always holds them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, Integer, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from callup.crypto.types import EncryptedText
+from callup.store.tables import Base
+
+GENESIS = "0" * 64
+
+
+class AuditEntry(Base):
+    """One entry of the hash-chained audit log (append-only; see `callup.audit`)."""
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False, comment="1, 2, 3, ... without gaps")
+    at: Mapped[str] = mapped_column(String(32), comment="UTC time, ISO 8601 with microseconds and Z")
+    actor: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target: Mapped[str] = mapped_column(String(200), index=True, comment="person:ID or kind:name of the object")
+    reason: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[str] = mapped_column(Text, comment="canonical JSON object")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), comment="SHA-256(prev_hash bytes || canonical JSON of the entry)")
+
+
+class AuditHead(Base):
+    """The chain's last entry (one row): the lock appenders take, and a check against truncation."""
+
+    __tablename__ = "audit_head"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class PersonNote(Base):
+    """A free-text note by an officer about a person; the text is encrypted at rest."""
+
+    __tablename__ = "person_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    national_id: Mapped[str] = mapped_column(String(32), index=True)
+    written_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    author: Mapped[str] = mapped_column(String(128))
+    note: Mapped[str] = mapped_column(EncryptedText("person_notes.note"))

@@ -1,0 +1,127 @@
+"""Encryption keys: a key file (`CALLUP_KEY_FILE`) or the environment (`CALLUP_KEYS`).
+
+Both hold the same JSON document::
+
+    {"current": "k-20270101-1a2b", "keys": {"k-20270101-1a2b": "<base64 of 32 random bytes>", ...}}
+
+`current` names the key new values are encrypted with; every other key is kept to decrypt
+values written before a rotation (`callup keys rotate` re-encrypts them, after which the old
+key may be removed). A TOML file with the same two entries is accepted too (`.toml`).
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as dt
+import json
+import os
+import pathlib
+import re
+import secrets
+import tomllib
+
+from callup.errors import CallupError
+
+KEY_FILE_ENV = "CALLUP_KEY_FILE"
+KEYS_ENV = "CALLUP_KEYS"
+KEY_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+class CryptoError(CallupError):
+    """Keys are missing or wrong, or an encrypted value cannot be decrypted."""
+
+
+@dataclasses.dataclass(frozen=True)
+class KeyRing:
+    current: str
+    keys: dict[str, bytes]
+    source: str
+
+    def key(self, key_id: str, *, where: str = "") -> bytes:
+        try:
+            return self.keys[key_id]
+        except KeyError:
+            place = f"{where}: " if where else ""
+            raise CryptoError(f"{place}value was encrypted with key {key_id!r}, which is not in {self.source} "
+                              f"(keys there: {', '.join(sorted(self.keys))}); restore that key to read it") from None
+
+
+def parse_keys(text: str, *, source: str, toml: bool = False) -> KeyRing:
+    """Parse a key document; every problem is a `CryptoError` naming `source`."""
+    try:
+        data = tomllib.loads(text) if toml else json.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        raise CryptoError(f"{source}: not valid {'TOML' if toml else 'JSON'}: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("keys"), dict) or not data["keys"]:
+        raise CryptoError(f"{source}: expected {{\"current\": ID, \"keys\": {{ID: base64 key, ...}}}}")
+    keys: dict[str, bytes] = {}
+    for key_id, value in data["keys"].items():
+        if not KEY_ID.match(key_id):
+            raise CryptoError(f"{source}: keys.{key_id}: key ids are 1-64 letters, digits, '_', '.' or '-'")
+        try:
+            raw = base64.b64decode(value, validate=True) if isinstance(value, str) else b""
+        except ValueError:
+            raw = b""
+        if len(raw) != 32:
+            raise CryptoError(f"{source}: keys.{key_id}: must be the base64 text of exactly 32 bytes (AES-256)")
+        keys[key_id] = raw
+    current = data.get("current")
+    if current not in keys:
+        raise CryptoError(f"{source}: current: must name one of the keys ({', '.join(sorted(keys))}), got {current!r}")
+    return KeyRing(current=current, keys=keys, source=source)
+
+
+_cache: dict[tuple, KeyRing] = {}
+
+
+def keyring() -> KeyRing:
+    """The configured keys (re-read when the file or the environment changes)."""
+    path, inline = os.environ.get(KEY_FILE_ENV), os.environ.get(KEYS_ENV)
+    if path:
+        file = pathlib.Path(path)
+        try:
+            stat = file.stat()
+        except OSError as exc:
+            raise CryptoError(f"{KEY_FILE_ENV}={path}: cannot read key file ({exc.strerror or exc})") from None
+        cache_key = ("file", path, stat.st_mtime_ns, stat.st_size)
+        if cache_key not in _cache:
+            try:
+                text = file.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise CryptoError(f"{path}: cannot read key file ({exc})") from None
+            _cache[cache_key] = parse_keys(text, source=str(path), toml=file.suffix.lower() == ".toml")
+        return _cache[cache_key]
+    if inline:
+        cache_key = ("env", inline)
+        if cache_key not in _cache:
+            _cache[cache_key] = parse_keys(inline, source=KEYS_ENV)
+        return _cache[cache_key]
+    raise CryptoError(f"no encryption keys configured: set {KEY_FILE_ENV} to a key file "
+                      f"(create one with `callup keys generate --out FILE`) or {KEYS_ENV} to its JSON text")
+
+
+def new_key_id() -> str:
+    return f"k-{dt.datetime.now(dt.timezone.utc):%Y%m%d}-{secrets.token_hex(3)}"
+
+
+def generate_key_file(path: pathlib.Path) -> tuple[str, int]:
+    """Add a new random key to `path` (created if absent) and make it current; returns (key id, keys in file)."""
+    if path.exists():
+        ring = parse_keys(path.read_text(encoding="utf-8"), source=str(path), toml=path.suffix.lower() == ".toml")
+        keys = {k: base64.b64encode(v).decode() for k, v in ring.keys.items()}
+    else:
+        keys = {}
+    key_id = new_key_id()
+    while key_id in keys:
+        key_id = new_key_id()
+    keys[key_id] = base64.b64encode(secrets.token_bytes(32)).decode()
+    text = json.dumps({"current": key_id, "keys": keys}, indent=2) + "\n"
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    return key_id, len(keys)
