@@ -2,6 +2,220 @@
 
 from __future__ import annotations
 
+import csv
+import dataclasses
+import pathlib
+from typing import Annotated, Any
+
 import typer
+from rich.table import Table
+
+from callup.campaigns import replacements, service
+from callup.campaigns.errors import QuotaFileError
+from callup.dates import parse_date
+from callup.output import console, emit, progress
+from callup.policy import load_policy
+from callup.store import open_store
 
 app = typer.Typer(help="Call-up campaigns: create, freeze, commit, draw, export, replace.", no_args_is_help=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+PolicyOption = Annotated[pathlib.Path | None, typer.Option("--policy", help="Policy file; default $CALLUP_POLICY or the bundled example.")]
+NameArg = Annotated[str, typer.Argument(help="Campaign name, e.g. spring-2027.")]
+
+
+def _window(text: str) -> tuple:
+    start, sep, end = text.partition(":")
+    if not sep:
+        raise QuotaFileError(f"--window: {text!r} is not START:END (e.g. 2026-04-01:2026-07-15)")
+    return parse_date(start, option="--window start"), parse_date(end, option="--window end")
+
+
+def _render_summary(s: dict[str, Any]) -> None:
+    console.print(f"[bold]{s['name']}[/] ({s['status']}): quota {s['quota']:,}, over-call {s['over_call_rate']}, "
+                  f"window {s['window'][0]}..{s['window'][1]}, policy {s['jurisdiction']} {s['policy_version']}, "
+                  f"pool on {s['eligibility_date']}")
+    if s["pool_fingerprint"]:
+        console.print(f"  pool: {s['pool_size']:,} people, fingerprint {s['pool_fingerprint']}")
+    if s["commitment_hash"]:
+        console.print(f"  commitment: {s['commitment_hash']}")
+    if s["seed"]:
+        console.print(f"  beacon: {s['beacon_value']}  seed: {s['seed']}")
+    if s["regions"]:
+        table = Table("region", "pool", "volunteers", "quota", "to call", "called", "released", title="allocation")
+        for r in s["regions"]:
+            table.add_row(r["region"], f"{r['pool']:,}", f"{r['volunteers']:,}", f"{r['quota']:,}", f"{r['number']:,}",
+                          f"{r['called']:,}", f"{r['released']:,}")
+        table.add_row("total", f"{sum(r['pool'] for r in s['regions']):,}", f"{sum(r['volunteers'] for r in s['regions']):,}",
+                      f"{sum(r['quota'] for r in s['regions']):,}", f"{sum(r['number'] for r in s['regions']):,}",
+                      f"{s['called']:,}", f"{s['released']:,}", style="bold")
+        console.print(table)
+
+
+def _summary(engine, name: str) -> dict[str, Any]:  # noqa: ANN001
+    return dataclasses.asdict(service.campaign_summary(engine, name))
+
+
+@app.command()
+def create(
+    name: NameArg,
+    window: Annotated[str, typer.Option("--window", help="START:END of the campaign, e.g. 2026-04-01:2026-07-15.")],
+    quota: Annotated[int, typer.Option("--quota", help="National quota of the decree.")],
+    policy: PolicyOption = None,
+    regional_quotas: Annotated[pathlib.Path | None, typer.Option("--regional-quotas", help="CSV region,quota (instead of apportioning).")] = None,
+    over_call: Annotated[str, typer.Option("--over-call", help="Extra share called for expected unfitness and deferrals, e.g. 0.35.")] = "0",
+    method: Annotated[str, typer.Option("--method", help="Apportionment: largest_remainder or sainte_lague.")] = "largest_remainder",
+    on: Annotated[str | None, typer.Option("--on", help="Eligibility date of the pool; default the window start.")] = None,
+    volunteers: Annotated[pathlib.Path | None, typer.Option("--volunteers", help="CSV with a national_id column of volunteers.")] = None,
+    freeze: Annotated[bool, typer.Option("--freeze/--no-freeze", help="Freeze the pool now (default) or later with `campaign freeze`.")] = True,
+    as_json: JsonOption = False,
+) -> None:
+    """Create a campaign from a decree and (by default) freeze its pool and regional allocation."""
+    jurisdiction = load_policy(policy)
+    engine = open_store()
+    quotas = service.read_regional_quotas(regional_quotas, jurisdiction.region_codes) if regional_quotas else None
+    listed = service.read_volunteers(volunteers) if volunteers else None
+    service.create_campaign(engine, name, jurisdiction=jurisdiction, window=_window(window), quota=quota, over_call=over_call,
+                            method=method, eligibility_date=parse_date(on, option="--on") if on else None)
+    if freeze:
+        with progress("freezing the pool", None, quiet=as_json):
+            service.freeze_campaign(engine, name, jurisdiction=jurisdiction, regional_quotas=quotas, volunteers=listed)
+    emit(_summary(engine, name), as_json=as_json, render=_render_summary)
+
+
+@app.command("freeze")
+def freeze_(
+    name: NameArg,
+    policy: PolicyOption = None,
+    regional_quotas: Annotated[pathlib.Path | None, typer.Option("--regional-quotas", help="CSV region,quota.")] = None,
+    volunteers: Annotated[pathlib.Path | None, typer.Option("--volunteers", help="CSV with a national_id column of volunteers.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Snapshot the eligible pool of a created campaign; later register changes do not move the draw."""
+    jurisdiction = load_policy(policy)
+    engine = open_store()
+    quotas = service.read_regional_quotas(regional_quotas, jurisdiction.region_codes) if regional_quotas else None
+    listed = service.read_volunteers(volunteers) if volunteers else None
+    with progress("freezing the pool", None, quiet=as_json):
+        service.freeze_campaign(engine, name, jurisdiction=jurisdiction, regional_quotas=quotas, volunteers=listed)
+    emit(_summary(engine, name), as_json=as_json, render=_render_summary)
+
+
+@app.command("commit")
+def commit_(
+    name: NameArg,
+    beacon_source: Annotated[str, typer.Option("--beacon-source", help="The FUTURE public beacon round the draw will use, e.g. 'drand quicknet round 12345678'.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Commit to the pool, the numbers and a secret salt; publish the printed hash before the beacon round."""
+    result = service.commit_campaign(open_store(), name, beacon_source=beacon_source)
+
+    def render(r: dict[str, Any]) -> None:
+        console.print(f"commitment of {r['campaign']}: [bold]{r['commitment_hash']}[/]")
+        console.print(f"publish it now; draw with the value of {r['commitment']['beacon_source']} once it is out:")
+        console.print(f"  callup campaign draw {r['campaign']} --beacon VALUE")
+
+    emit(result, as_json=as_json, render=render)
+
+
+@app.command("draw")
+def draw_(
+    name: NameArg,
+    beacon: Annotated[str, typer.Option("--beacon", help="The published value of the committed beacon round.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Draw: rank every region's pool with the committed seed and call the first numbers."""
+    engine = open_store()
+    with progress("drawing", None, quiet=as_json):
+        result = service.draw_campaign(engine, name, beacon_value=beacon)
+    data = {**result, "summary": _summary(engine, name)}
+
+    def render(d: dict[str, Any]) -> None:
+        console.print(f"drawn: {d['called']:,} called, shortfall {d['shortfall']:,}; seed {d['seed']}")
+        _render_summary(d["summary"])
+
+    emit(data, as_json=as_json, render=render)
+
+
+@app.command()
+def export(
+    name: NameArg,
+    out: Annotated[pathlib.Path, typer.Option("--out", help="Directory for the public record.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Write the public record (commitment, pool file, draw record, allocation): no personal data."""
+    files = service.export_campaign(open_store(), name, out)
+
+    def render(f: dict[str, str]) -> None:
+        for kind, path in f.items():
+            console.print(f"{kind}: {path}")
+        if "record" in f:
+            console.print(f"anyone can check it: callup verify {f['record']} {f['pool']}")
+
+    emit(files, as_json=as_json, render=render)
+
+
+@app.command()
+def show(name: NameArg, as_json: JsonOption = False) -> None:
+    """A campaign's state and regional allocation."""
+    emit(_summary(open_store(), name), as_json=as_json, render=_render_summary)
+
+
+@app.command("list")
+def list_(as_json: JsonOption = False) -> None:
+    """All campaigns."""
+    rows = service.list_campaigns(open_store())
+
+    def render(items: list[dict[str, Any]]) -> None:
+        table = Table("name", "status", "quota", "window", "pool")
+        for r in items:
+            table.add_row(r["name"], r["status"], f"{r['quota']:,}", f"{r['window_start']}..{r['window_end']}",
+                          f"{r['pool_size']:,}" if r["pool_size"] is not None else "-")
+        console.print(table)
+
+    emit(rows, as_json=as_json, render=render)
+
+
+@app.command()
+def replace(
+    name: NameArg,
+    national_id: Annotated[str | None, typer.Argument(help="National id of the called person to release.")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="deferred, exempted, unfit or left_pool.")] = None,
+    file: Annotated[pathlib.Path | None, typer.Option("--file", help="CSV national_id,reason to process many at once.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Release called people and call the next in their region's reserve order (idempotent)."""
+    engine = open_store()
+    items = _replacement_items(national_id, reason, file)
+    results = [dataclasses.asdict(replacements.replace(engine, name, nid, why)) for nid, why in items]
+
+    def render(rs: list[dict[str, Any]]) -> None:
+        for r in rs:
+            got = f"{r['replacement']} (position {r['position']})" if r["replacement"] else "nobody: the reserve list is exhausted"
+            note = " [dim](already done)[/]" if r["already_done"] else ""
+            console.print(f"{r['released']} released ({r['reason']}) in {r['region']}; replaced by {got}{note}")
+
+    emit(results, as_json=as_json, render=render)
+
+
+def _replacement_items(national_id: str | None, reason: str | None, file: pathlib.Path | None) -> list[tuple[str, str]]:
+    reasons = [r.value for r in replacements.ReleaseReason]
+    if file is None:
+        if not national_id or not reason:
+            raise QuotaFileError("give NATIONAL_ID with --reason, or --file CSV")
+        if reason not in reasons:
+            raise QuotaFileError(f"--reason: {reason!r} is not one of {', '.join(reasons)}")
+        return [(national_id, reason)]
+    items = []
+    try:
+        with open(file, newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            if not reader.fieldnames or not {"national_id", "reason"} <= set(reader.fieldnames):
+                raise QuotaFileError(f"{file}: line 1: expected columns national_id and reason")
+            for line, row in enumerate(reader, start=2):
+                if row["reason"] not in reasons:
+                    raise QuotaFileError(f"{file}: line {line}: reason {row['reason']!r} is not one of {', '.join(reasons)}")
+                items.append((row["national_id"].strip(), row["reason"]))
+    except FileNotFoundError:
+        raise QuotaFileError(f"{file}: no such file") from None
+    return items

@@ -106,10 +106,14 @@ def eligibility(engine: Engine, version: PolicyVersion, on: dt.date, *, regions:
     )
 
 
+def eligible_pool_query(version: PolicyVersion, on: dt.date):  # noqa: ANN201 - a Core SELECT
+    """SELECT national_id, region, volunteer of everyone eligible on `on`."""
+    return select(people.c.national_id, people.c.region, people.c.volunteer).where(exclusion_reason(version, on) == 0)
+
+
 def eligible_pool(engine: Engine, version: PolicyVersion, on: dt.date) -> pa.Table:
     """The pool on `on` as Arrow: national_id, region, volunteer (bulk, not through the ORM)."""
-    query = select(people.c.national_id, people.c.region, people.c.volunteer).where(exclusion_reason(version, on) == 0)
-    table = run_bulk(_url(engine), _fetch, query)
+    table = run_bulk(_url(engine), _fetch, eligible_pool_query(version, on))
     return table.set_column(2, "volunteer", table.column("volunteer").cast(pa.bool_()))
 
 

@@ -108,4 +108,5 @@ class ImportReject(Base):
     column: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text)
 
+from callup.campaigns import tables as _campaign_tables  # noqa: E402,F401  (registers the campaign tables)
 from callup.audit.tables import *  # noqa: E402,F401,F403 - trust tables (audit log, notes) on the same metadata

@@ -1,0 +1,23 @@
+"""Campaign errors: catch `CampaignError` broadly, or one of its kinds narrowly."""
+
+from callup.errors import CallupError, InputError, NotFound, StateError
+
+
+class CampaignError(CallupError):
+    """Something about a campaign prevents the operation."""
+
+
+class CampaignNotFound(NotFound, CampaignError):
+    """No campaign of that name."""
+
+
+class CampaignStateError(StateError, CampaignError):
+    """The step was asked for out of order (e.g. a draw before the commitment)."""
+
+
+class QuotaFileError(InputError, CampaignError):
+    """A regional quota or volunteer file is malformed; the message names the file and line."""
+
+
+class NotCalled(CampaignError):
+    """The person is not (or no longer) called in this campaign."""

@@ -1,0 +1,86 @@
+"""Replacements: when a called person is released, call the next in the region's reserve order.
+
+Deterministic (always the lowest position not yet called whose register record is still
+alive and resident), idempotent (releasing someone twice returns the first replacement),
+serialised per campaign (a row lock on PostgreSQL, BEGIN IMMEDIATE on SQLite), so two officers
+replacing at once never call the same person twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, select, update
+
+from callup.campaigns.errors import CampaignStateError, NotCalled
+from callup.campaigns.tables import Call, CallSource, Campaign, CampaignStatus, OrderEntry, ReleaseReason
+from callup.store.tables import CivilStatus, Person
+
+calls = Call.__table__
+order = OrderEntry.__table__
+campaigns = Campaign.__table__
+people = Person.__table__
+
+
+@dataclasses.dataclass(frozen=True)
+class Replacement:
+    campaign: str
+    released: str
+    reason: str
+    region: str
+    replacement: str | None  # None when the region's reserve list is exhausted
+    position: int | None
+    already_done: bool
+
+
+def _campaign_for_update(conn: Connection, name: str) -> Any:
+    query = select(campaigns.c.id, campaigns.c.status).where(campaigns.c.name == name)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    if row is None:
+        from callup.campaigns.errors import CampaignNotFound
+
+        raise CampaignNotFound(f"no campaign named {name!r}")
+    if getattr(row.status, "value", row.status) != CampaignStatus.drawn.value:
+        raise CampaignStateError(f"campaign {name!r} has not been drawn: there is no one to replace yet")
+    return row
+
+
+def _next_in_reserve(conn: Connection, campaign_id: int, region: str) -> tuple[str, int] | None:
+    taken = select(calls.c.national_id).where(calls.c.campaign_id == campaign_id).scalar_subquery()
+    query = (
+        select(order.c.national_id, order.c.position)
+        .join(people, people.c.national_id == order.c.national_id)
+        .where(and_(order.c.campaign_id == campaign_id, order.c.region == region,
+                    order.c.national_id.not_in(taken), people.c.civil_status == CivilStatus.alive.value))
+        .order_by(order.c.position)
+        .limit(1)
+    )
+    row = conn.execute(query).first()
+    return (row.national_id, row.position) if row else None
+
+
+def replace(engine: Engine, name: str, national_id: str, reason: ReleaseReason | str) -> Replacement:
+    """Release `national_id` from the campaign for `reason` and call the next person in reserve."""
+    reason = ReleaseReason(reason)
+    with engine.begin() as conn:
+        campaign = _campaign_for_update(conn, name)
+        call = conn.execute(select(calls).where(and_(calls.c.campaign_id == campaign.id, calls.c.national_id == national_id))).mappings().first()
+        if call is None:
+            raise NotCalled(f"{national_id} is not called in campaign {name!r}")
+        if call["release_reason"] is not None:
+            previous = conn.execute(select(calls.c.national_id, calls.c.position).where(
+                and_(calls.c.campaign_id == campaign.id, calls.c.replaces == national_id))).first()
+            return Replacement(name, national_id, getattr(call["release_reason"], "value", call["release_reason"]), call["region"],
+                               previous.national_id if previous else None, previous.position if previous else None, already_done=True)
+        conn.execute(update(calls).where(and_(calls.c.campaign_id == campaign.id, calls.c.national_id == national_id))
+                     .values(release_reason=reason, released_at=dt.datetime.now(dt.timezone.utc)))
+        nxt = _next_in_reserve(conn, campaign.id, call["region"])
+        if nxt is not None:
+            conn.execute(calls.insert().values(campaign_id=campaign.id, national_id=nxt[0], region=call["region"], position=nxt[1],
+                                               source=CallSource.replacement, replaces=national_id))
+    return Replacement(name, national_id, reason.value, call["region"], nxt[0] if nxt else None, nxt[1] if nxt else None,
+                       already_done=False)
