@@ -41,6 +41,11 @@ def _mount() -> None:
     app.add_typer(lottery_commands.app, name="lottery")
     app.command("verify")(lottery_commands.verify)
     app.command("fairness")(lottery_commands.fairness)
+    from callup.audit import commands as audit_commands
+    from callup.crypto import commands as key_commands
+
+    app.add_typer(audit_commands.app, name="audit")
+    app.add_typer(key_commands.app, name="keys")
 
 
 _mount()

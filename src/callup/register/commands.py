@@ -93,9 +93,11 @@ def stats(as_json: JsonOption = False) -> None:
 
 
 @app.command()
-def show(national_id: Annotated[str, typer.Argument(help="National id.")], as_json: JsonOption = False) -> None:
-    """One person's register record."""
-    record = get_person(open_store(), national_id)
+def show(national_id: Annotated[str, typer.Argument(help="National id.")],
+         reason: Annotated[str | None, typer.Option("--reason", help="Why you look at this record (kept in the audit log).")] = None,
+         as_json: JsonOption = False) -> None:
+    """One person's register record (the reading is recorded in the audit log)."""
+    record = get_person(open_store(), national_id, reason=reason)
 
     def render(d: dict[str, Any]) -> None:
         table = Table(show_header=False, box=None)

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Engine
 
+from callup import audit
 from callup.policy import Jurisdiction
 from callup.prefetch import prefetch
 from callup.register.reader import RegisterFile, open_register_file
@@ -59,7 +60,8 @@ def import_register(
     """
     file = open_register_file(path)  # header checks happen here, before any database work
     url = engine.url.render_as_string(hide_password=False)
-    return run_bulk(url, _import_job, file, jurisdiction.region_codes, today, rejects_path, force, advance=advance)
+    return run_bulk(url, _import_job, file, jurisdiction.region_codes, today, rejects_path, force, advance=advance,
+                    actor=audit.current_actor())
 
 
 def _find_duplicates(file: RegisterFile) -> pa.Array:
@@ -71,7 +73,7 @@ def _find_duplicates(file: RegisterFile) -> pa.Array:
 
 
 def _import_job(url: str, file: RegisterFile, region_codes: list[str], today: dt.date, rejects_path: pathlib.Path | None,
-                force: bool, *, advance: Advance) -> ImportReport:
+                force: bool, *, advance: Advance, actor: audit.Actor | None = None) -> ImportReport:
     fingerprint = file.fingerprint()
     with BulkSession(url) as bulk:
         with bulk.transaction():
@@ -111,6 +113,10 @@ def _import_job(url: str, file: RegisterFile, region_codes: list[str], today: dt
             advance(batch.table.num_rows + len(batch.malformed))
         with bulk.transaction():
             bulk.execute("UPDATE imports SET status = 'finished', finished_at = CURRENT_TIMESTAMP WHERE id = ?", (import_id,))
+            imported, rejected = bulk.fetch("SELECT rows_imported, rows_rejected FROM imports WHERE id = ?", (import_id,))[0]
+            audit.record(bulk, audit.RegisterImported(
+                target=f"import:{import_id}", import_id=import_id, source=str(file.path), file_format=file.file_format,
+                file_sha256=fingerprint, rows_imported=imported, rows_rejected=rejected), actor=actor)
         return _report(bulk, import_id, file, fingerprint, rejects_path, resume, already_done=False)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from callup import audit
 from callup.errors import NotFound
 from callup.store.tables import Import, Person
 
@@ -41,10 +42,12 @@ def register_stats(engine: Engine) -> RegisterStats:
     )
 
 
-def get_person(engine: Engine, national_id: str) -> dict[str, Any]:
-    """One person's register record; raises `NotFound`."""
-    with engine.connect() as conn:
+def get_person(engine: Engine, national_id: str, *, reason: str | None = None, actor: audit.Actor | None = None) -> dict[str, Any]:
+    """One person's register record, its reading recorded in the audit log; raises `NotFound`."""
+    with engine.begin() as conn:
         row = conn.execute(select(people).where(people.c.national_id == national_id.strip())).mappings().first()
+        if row is not None:
+            audit.record(conn, audit.PersonRead(target=audit.person(national_id), reason=reason), actor=actor)
     if row is None:
         raise NotFound(f"no person with national id {national_id!r} on the register")
     return {k: getattr(v, "value", v) for k, v in row.items()}

@@ -1,0 +1,267 @@
+"""Append to, verify, anchor and read the hash-chained audit log.
+
+Entry n stores `prev_hash` (entry n-1's hash, 64 zeros for entry 1) and
+`hash = SHA-256(bytes.fromhex(prev_hash) || canonical JSON of the entry)`, where the canonical
+JSON is the object {seq, at, actor, role, action, target, reason, details} with sorted keys,
+no spaces, UTF-8. `audit_head` holds the last (seq, hash); appenders lock it (PostgreSQL:
+SELECT ... FOR UPDATE; SQLite: the write transaction is already exclusive), so two concurrent
+transactions can never both append entry n.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import decimal
+import enum
+import hashlib
+import json
+import pathlib
+from typing import Any
+
+from sqlalchemy import Connection, Engine, text
+
+from callup.audit.actor import Actor, current_actor
+from callup.audit.events import AuditEvent, person
+from callup.audit.tables import GENESIS
+from callup.errors import CallupError, InputError
+
+
+class AuditError(CallupError):
+    """The audit log cannot be appended to or read (e.g. its head row is missing)."""
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (pathlib.PurePath, decimal.Decimal)):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).hex()
+    if isinstance(value, (set, frozenset, tuple)):
+        return sorted(value) if isinstance(value, (set, frozenset)) else list(value)
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"audit details must be JSON values, got {type(value).__name__}")
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_json_default)
+
+
+def entry_hash(prev_hash: str, *, seq: int, at: str, actor: str, role: str, action: str, target: str,
+               reason: str | None, details: str) -> str:
+    """The hash of one entry; `details` is the stored canonical JSON text."""
+    body = canonical_json({"seq": seq, "at": at, "actor": actor, "role": role, "action": action, "target": target,
+                           "reason": reason, "details": json.loads(details)})
+    return hashlib.sha256(bytes.fromhex(prev_hash) + body.encode("utf-8")).hexdigest()
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    seq: int
+    at: str
+    actor: str
+    role: str
+    action: str
+    target: str
+    reason: str | None
+    details: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+# -- appending -------------------------------------------------------------------------------------
+
+class _Tx:
+    """The few statements `record` needs, on a SQLAlchemy Connection or a BulkSession."""
+
+    def __init__(self, tx: Any) -> None:
+        from callup.store.bulk import BulkSession
+
+        if isinstance(tx, BulkSession):
+            self.bulk, self.conn, self.dialect = tx, None, tx.dialect
+        elif isinstance(tx, Connection):
+            self.bulk, self.conn, self.dialect = None, tx, tx.dialect.name
+        elif hasattr(tx, "connection") and callable(tx.connection) and not isinstance(tx, Engine):  # an ORM Session
+            self.bulk, self.conn = None, tx.connection()
+            self.dialect = self.conn.dialect.name
+        else:
+            raise TypeError("audit.record needs the Connection (or Session, or BulkSession) of the transaction "
+                            f"that makes the change, not {type(tx).__name__}")
+
+    def rows(self, sql: str, params: tuple = ()) -> list[tuple]:
+        if self.bulk is not None:
+            return self.bulk.fetch(sql, params)
+        named, values = _named(sql, params)
+        result = self.conn.execute(text(named), values)
+        return [tuple(r) for r in result] if result.returns_rows else []
+
+
+def _named(sql: str, params: tuple) -> tuple[str, dict[str, Any]]:
+    parts = sql.split("?")
+    return parts[0] + "".join(f":p{i}{part}" for i, part in enumerate(parts[1:])), {f"p{i}": v for i, v in enumerate(params)}
+
+
+def record(tx: Any, event: AuditEvent, *, actor: Actor | None = None) -> Entry:
+    """Append `event` to the audit log inside the caller's transaction `tx`; returns the entry.
+
+    `tx` is the SQLAlchemy `Connection` (or ORM `Session`) of a `with engine.begin()` block, or
+    a `BulkSession` inside `bulk.transaction()`: the entry commits or rolls back with the change
+    it records. Call it last in the transaction: it holds the audit lock until commit.
+    """
+    if not event.action:
+        raise TypeError(f"{type(event).__name__} has no action: define `action: ClassVar[str]`")
+    actor = actor or current_actor()
+    t = _Tx(tx)
+    lock = " FOR UPDATE" if t.dialect == "postgresql" else ""
+    head = t.rows(f"SELECT seq, hash FROM audit_head WHERE id = 1{lock}")
+    if not head:
+        raise AuditError("the audit head row is missing: the store was damaged or not migrated (run `callup db upgrade`)")
+    prev_seq, prev_hash = int(head[0][0]), head[0][1]
+    seq = prev_seq + 1
+    details = canonical_json(event.details())
+    digest = entry_hash(prev_hash, seq=seq, at=event.at, actor=actor.name, role=actor.role, action=event.action,
+                        target=event.target, reason=event.reason, details=details)
+    t.rows("INSERT INTO audit_log (seq, at, actor, role, action, target, reason, details, prev_hash, hash) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+           (seq, event.at, actor.name, actor.role, event.action, event.target, event.reason, details, prev_hash, digest))
+    t.rows("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (seq, digest))
+    return Entry(seq, event.at, actor.name, actor.role, event.action, event.target, event.reason,
+                 json.loads(details), prev_hash, digest)
+
+
+# -- verifying -------------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Verification:
+    ok: bool
+    count: int  # entries checked (up to the first bad one)
+    head_hash: str  # hash of the last good entry
+    first_bad: int | None  # sequence number of the first bad entry
+    problem: str | None
+    anchor: dict[str, Any] | None = None
+
+
+COLUMNS = "seq, at, actor, role, action, target, reason, details, prev_hash, hash"
+
+
+def _batches(conn: Connection, size: int = 20_000):
+    last = 0
+    while True:
+        rows = conn.execute(text(f"SELECT {COLUMNS} FROM audit_log WHERE seq > :last ORDER BY seq LIMIT :n"),
+                            {"last": last, "n": size}).all()
+        if not rows:
+            return
+        yield rows
+        last = rows[-1][0]
+
+
+def verify(engine: Engine, *, anchor: dict[str, Any] | None = None) -> Verification:
+    """Check the whole chain (and, if given, that a published anchor is one of its points)."""
+    expected, prev = 1, GENESIS
+    at_anchor: str | None = None
+    anchor_count = int(anchor["count"]) if anchor else None
+
+    def bad(seq: int, problem: str) -> Verification:
+        return Verification(False, seq - 1, prev, seq, problem, anchor)
+
+    with engine.connect() as conn:
+        for rows in _batches(conn):
+            for seq, at, actor, role, action, target, reason, details, prev_hash, stored in rows:
+                if seq != expected:
+                    return bad(expected, f"entry {expected} is missing (deleted): the next entry is {seq}")
+                if prev_hash != prev:
+                    return bad(seq, f"entry {seq}: prev_hash does not match the hash of entry {seq - 1} "
+                                    "(an entry was inserted, deleted, reordered or rewritten before it)")
+                try:
+                    digest = entry_hash(prev, seq=seq, at=at, actor=actor, role=role, action=action, target=target,
+                                        reason=reason, details=details)
+                except (ValueError, TypeError):
+                    return bad(seq, f"entry {seq}: details or prev_hash are not well-formed (edited)")
+                if digest != stored:
+                    return bad(seq, f"entry {seq}: its content does not match its hash (edited)")
+                if seq == anchor_count:
+                    at_anchor = stored
+                prev, expected = stored, seq + 1
+        head = conn.execute(text("SELECT seq, hash FROM audit_head WHERE id = 1")).first()
+    count = expected - 1
+    if head is None:
+        return Verification(False, count, prev, count + 1, "the audit head row is missing", anchor)
+    if (int(head[0]), head[1]) != (count, prev):
+        if int(head[0]) > count:
+            problem = f"entry {count + 1} is missing: the chain ends at entry {count} but its head records entry {head[0]} (entries were deleted)"
+        else:
+            problem = f"the audit head (entry {head[0]}, {head[1][:12]}...) does not match the chain's last entry {count} (head edited)"
+        return Verification(False, count, prev, count + 1, problem, anchor)
+    if anchor is not None:
+        if anchor_count > count:
+            return Verification(False, count, prev, count + 1, f"the chain has {count} entries, fewer than the anchor's "
+                                f"{anchor_count}: entries after {count} were deleted", anchor)
+        want = anchor["head_hash"]
+        if anchor_count == 0 and want != GENESIS or anchor_count > 0 and at_anchor != want:
+            return Verification(False, count, prev, max(anchor_count, 1), f"entry {anchor_count} does not have the anchored hash "
+                                f"{want[:12]}...: the chain was rewritten up to the anchor", anchor)
+    return Verification(True, count, prev, None, None, anchor)
+
+
+def load_anchor(path: pathlib.Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read anchor file ({exc.strerror or exc})") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not a JSON anchor file ({exc})") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: expected a JSON object with head_hash, count and time")
+    count, head = data.get("count"), data.get("head_hash")
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        raise InputError(f"{path}: count: must be a whole number >= 0, got {count!r}")
+    if not isinstance(head, str) or len(head) != 64 or any(c not in "0123456789abcdef" for c in head):
+        raise InputError(f"{path}: head_hash: must be 64 lowercase hex digits, got {head!r}")
+    return data
+
+
+def anchor(engine: Engine) -> dict[str, Any]:
+    """The head of a verified chain, to publish: {head_hash, count, time}."""
+    result = verify(engine)
+    if not result.ok:
+        raise AuditError(f"the audit log does not verify, refusing to anchor it: {result.problem}")
+    return {"head_hash": result.head_hash, "count": result.count,
+            "time": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def head(conn: Connection) -> tuple[int, str]:
+    row = conn.execute(text("SELECT seq, hash FROM audit_head WHERE id = 1")).first()
+    return (int(row[0]), row[1]) if row else (0, GENESIS)
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+def entries(engine: Engine, *, person_id: str | None = None, target: str | None = None, action: str | None = None,
+            limit: int | None = None) -> list[Entry]:
+    """Entries in order, filtered; `person_id` also brings the register import that last changed the person."""
+    where, params = [], {}
+    if person_id is not None:
+        targets = [person(person_id)]
+        with engine.connect() as conn:
+            last_import = conn.execute(text("SELECT import_id FROM people WHERE national_id = :n"),
+                                       {"n": person_id.strip()}).scalar()
+        if last_import is not None:
+            targets.append(f"import:{last_import}")
+        where.append("target IN (" + ", ".join(f":t{i}" for i in range(len(targets))) + ")")
+        params.update({f"t{i}": t for i, t in enumerate(targets)})
+    if target is not None:
+        where.append("target = :target")
+        params["target"] = target
+    if action is not None:
+        where.append("action = :action")
+        params["action"] = action
+    sql = f"SELECT {COLUMNS} FROM audit_log" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY seq"
+    if limit:
+        sql = f"SELECT * FROM ({sql} DESC LIMIT {int(limit)}) AS recent ORDER BY seq"
+    with engine.connect() as conn:
+        rows = conn.execute(text(sql), params).all()
+    return [Entry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]), r[8], r[9]) for r in rows]

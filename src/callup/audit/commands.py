@@ -1,0 +1,83 @@
+"""`callup audit ...`: verify the chain, export an anchor, list who did what to a person."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from callup.output import console, emit, err_console
+
+app = typer.Typer(help="The tamper-evident audit log: verify, anchor, log.", no_args_is_help=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+
+
+@app.command()
+def verify(
+    anchor_file: Annotated[pathlib.Path | None, typer.Option("--anchor", help="A published anchor (from `audit anchor --out`) the chain must still contain.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check every entry's hash and link; name the first edited, deleted, inserted or reordered entry. Exit 1 if bad."""
+    from callup.audit.chain import load_anchor, verify as run
+    from callup.store import open_store
+
+    anchor = load_anchor(anchor_file) if anchor_file else None
+    result = run(open_store(), anchor=anchor)
+
+    def render(d: dict[str, Any]) -> None:
+        if d["ok"]:
+            console.print(f"audit log verified: {d['count']:,} entries, head {d['head_hash']}"
+                          + (f"; contains the anchor at entry {d['anchor']['count']:,}" if d["anchor"] else ""))
+        else:
+            err_console.print(f"[bold red]audit log does not verify:[/] {d['problem']}", highlight=False)
+
+    emit(result.__dict__, as_json=as_json, render=render)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def anchor(
+    out: Annotated[pathlib.Path | None, typer.Option("--out", help="Write the anchor JSON to this file, for publication.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Export the head hash, entry count and time of the verified chain, for publication."""
+    from callup.audit.chain import anchor as run
+    from callup.store import open_store
+
+    data = run(open_store())
+    if out is not None:
+        out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    emit(data, as_json=as_json, render=lambda d: console.print(
+        f"head {d['head_hash']} after {d['count']:,} entries at {d['time']}" + (f"; written to {out}" if out else "")))
+
+
+@app.command()
+def log(
+    person: Annotated[str | None, typer.Option("--person", help="National id: who did what to or with this person's record.")] = None,
+    target: Annotated[str | None, typer.Option("--target", help="Exact target, e.g. campaign:spring-2027 or import:3.")] = None,
+    action: Annotated[str | None, typer.Option("--action", help="Only this action, e.g. person.read.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the most recent N entries.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List audit entries (oldest first), filtered by person, target or action."""
+    from callup.audit.chain import entries
+    from callup.store import open_store
+
+    found = entries(open_store(), person_id=person, target=target, action=action, limit=limit)
+    data = [e.__dict__ for e in found]
+
+    def render(rows: list[dict[str, Any]]) -> None:
+        table = Table("#", "time (UTC)", "actor", "role", "action", "target", "reason", "details")
+        for e in rows:
+            table.add_row(str(e["seq"]), e["at"][:19].replace("T", " "), e["actor"], e["role"], e["action"], e["target"],
+                          e["reason"] or "", json.dumps(e["details"], ensure_ascii=False))
+        console.print(table)
+        if not rows:
+            console.print("no entries")
+
+    emit(data, as_json=as_json, render=render)

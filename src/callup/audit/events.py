@@ -1,0 +1,111 @@
+"""Typed audit events: one frozen dataclass per action.
+
+Define a new one next to the code that performs the action::
+
+    @dataclasses.dataclass(frozen=True, kw_only=True)
+    class CampaignFrozen(AuditEvent):
+        \"\"\"campaign.freeze: the eligible pool of a campaign was frozen.\"\"\"
+        action: ClassVar[str] = "campaign.freeze"
+        pool_size: int
+        pool_fingerprint: str
+
+and record it with `callup.audit.record(tx, CampaignFrozen(target="campaign:spring-2027", ...))`.
+Every field other than `target`, `reason` and `at` goes into the entry's details, so keep them
+JSON values (str, int, float, bool, None, lists and dicts of those). Never put secrets or
+sensitive free text in an event: the chain must stay verifiable by anyone, without keys.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any, ClassVar
+
+REGISTRY: dict[str, type[AuditEvent]] = {}
+
+
+def utc_now() -> str:
+    """The current UTC time as ISO 8601 with microseconds and a Z, e.g. 2027-03-01T09:30:00.123456Z."""
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def person(national_id: str) -> str:
+    """The audit target naming a person's record."""
+    return f"person:{national_id.strip()}"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AuditEvent:
+    """Base of every audit event: the target (`person:ID`, `campaign:NAME`, `import:N`, ...),
+    an optional reason given by the actor, and the UTC time (set when the event is made)."""
+
+    action: ClassVar[str] = ""
+    target: str
+    reason: str | None = None
+    at: str = dataclasses.field(default_factory=utc_now)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.action:
+            REGISTRY[cls.action] = cls
+
+    def details(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in ("target", "reason", "at")}
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PersonRead(AuditEvent):
+    """person.read: an officer or auditor displayed a person's register record."""
+
+    action: ClassVar[str] = "person.read"
+    view: str = "register"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RegisterImported(AuditEvent):
+    """register.import: a register file was imported completely (one entry per import, with counts)."""
+
+    action: ClassVar[str] = "register.import"
+    import_id: int
+    source: str
+    file_format: str
+    file_sha256: str
+    rows_imported: int
+    rows_rejected: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class NoteWritten(AuditEvent):
+    """person.note: an officer wrote a note about a person (the text is encrypted, not in the log)."""
+
+    action: ClassVar[str] = "person.note"
+    note_id: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class KeysRotated(AuditEvent):
+    """keys.rotate: every encrypted value was re-encrypted to the current key."""
+
+    action: ClassVar[str] = "keys.rotate"
+    key_id: str
+    values_reencrypted: int
+    columns: list[str]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class BackupTaken(AuditEvent):
+    """db.backup: a backup of the store was written (the entry is inside the backup)."""
+
+    action: ClassVar[str] = "db.backup"
+    file: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class BackupRestored(AuditEvent):
+    """db.restore: the store was replaced by a backup, verified by row counts and audit head."""
+
+    action: ClassVar[str] = "db.restore"
+    file: str
+    audit_head: str
+    audit_count: int
+    rows: int
