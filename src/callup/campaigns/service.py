@@ -168,6 +168,7 @@ def freeze_campaign(engine: Engine, name: str, *, jurisdiction: Jurisdiction, re
                     volunteers: list[str] | None = None, key: bytes | None = None, advance: Advance = lambda n: None) -> dict[str, Any]:
     """Snapshot the eligible pool, pseudonymise it and allocate the quota to regions.
 
+    Volunteers (the register flag, or `volunteers` ids) go first only where the policy says so.
     The pseudonym key is random per campaign (so pseudonyms of two campaigns cannot be linked)
     and is not stored: the pool rows keep each person's pseudonym, which is all later steps need.
     """
@@ -182,7 +183,8 @@ def freeze_campaign(engine: Engine, name: str, *, jurisdiction: Jurisdiction, re
             raise QuotaFileError(f"regional quotas name unknown regions: {sorted(unknown)}")
     return run_bulk(_url(engine), _freeze_job, campaign["id"], name, version, campaign["eligibility_date"], campaign["quota"],
                     campaign["over_call_rate"], campaign["allocation_method"], dict(regional_quotas) if regional_quotas else None,
-                    volunteers if version.conscription.volunteers_first else None, key or secrets.token_bytes(32), advance=advance)
+                    (volunteers or []) if version.conscription.volunteers_first else None, key or secrets.token_bytes(32),
+                    advance=advance)
 
 
 def _freeze_job(url: str, campaign_id: int, name: str, version, on: dt.date, quota: int, rate: str, method: str,  # noqa: ANN001

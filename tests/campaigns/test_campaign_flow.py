@@ -1,0 +1,188 @@
+"""A whole campaign on both backends: create, freeze, commit, draw, export, verify, replace."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pyarrow.csv as pacsv
+import pytest
+from sqlalchemy import select, update
+
+from callup.campaigns import replacements, service
+from callup.campaigns.errors import CampaignStateError, NotCalled, QuotaFileError
+from callup.campaigns.tables import Call, OrderEntry
+from callup.lottery import load_record, read_pool, verify
+from callup.policy import load_policy
+from callup.register.eligibility import eligibility
+from callup.store.tables import Person
+from callup_test_support import NORTHLAND_POLICY
+from campaign_helpers import WINDOW, load_register
+
+calls = Call.__table__
+order = OrderEntry.__table__
+
+
+def _drawn(engine, policy, name="spring-2027", quota=300, over_call="0.35", beacon="beacon-value-1"):
+    service.create_campaign(engine, name, jurisdiction=policy, window=WINDOW, quota=quota, over_call=over_call)
+    service.freeze_campaign(engine, name, jurisdiction=policy)
+    service.commit_campaign(engine, name, beacon_source="drand quicknet round 1000")
+    service.draw_campaign(engine, name, beacon_value=beacon)
+    return service.campaign_summary(engine, name)
+
+
+def test_a_whole_campaign_calls_exact_regional_numbers_and_verifies(engine, policy, tmp_path):
+    load_register(engine, policy, tmp_path)
+    summary = _drawn(engine, policy)
+    pool_on_start = eligibility(engine, policy.in_force(WINDOW[0]), WINDOW[0])
+    assert summary.pool_size == pool_on_start.eligible
+    assert sum(r["quota"] for r in summary.regions) == 300
+    for region in summary.regions:
+        assert region["pool"] == pool_on_start.by_region[region["region"]]
+        assert region["number"] == min(region["pool"], -(-region["quota"] * 135 // 100))
+        assert region["called"] == region["number"]
+    files = service.export_campaign(engine, "spring-2027", tmp_path / "public")
+    report = verify(load_record(files["record"]), read_pool(files["pool"]))
+    assert report.match
+    pool_text = (tmp_path / "public" / "pool.parquet").read_bytes()
+    with engine.connect() as conn:
+        some_ids = [r[0] for r in conn.execute(select(Person.__table__.c.national_id).limit(50))]
+    assert not any(i.encode() in pool_text for i in some_ids), "the public pool file must not contain national ids"
+
+
+def test_the_draw_refuses_to_run_before_a_commitment_and_runs_once(engine, policy, tmp_path):
+    load_register(engine, policy, tmp_path, people=3000)
+    service.create_campaign(engine, "c", jurisdiction=policy, window=WINDOW, quota=20)
+    with pytest.raises(CampaignStateError, match="no commitment"):
+        service.draw_campaign(engine, "c", beacon_value="x")
+    service.freeze_campaign(engine, "c", jurisdiction=policy)
+    with pytest.raises(CampaignStateError, match="already frozen"):
+        service.freeze_campaign(engine, "c", jurisdiction=policy)
+    with pytest.raises(CampaignStateError, match="no commitment"):
+        service.draw_campaign(engine, "c", beacon_value="x")
+    first = service.commit_campaign(engine, "c", beacon_source="round 7")
+    with pytest.raises(CampaignStateError, match="never replaced"):
+        service.commit_campaign(engine, "c", beacon_source="round 8")
+    service.draw_campaign(engine, "c", beacon_value="x")
+    with pytest.raises(CampaignStateError, match="already been drawn"):
+        service.draw_campaign(engine, "c", beacon_value="y")
+    assert service.campaign_summary(engine, "c").commitment_hash == first["commitment_hash"]
+
+
+def test_the_frozen_pool_does_not_move_when_the_register_changes(engine, policy, tmp_path):
+    load_register(engine, policy, tmp_path, people=5000)
+    service.create_campaign(engine, "c", jurisdiction=policy, window=WINDOW, quota=30)
+    frozen = service.freeze_campaign(engine, "c", jurisdiction=policy)
+    with engine.begin() as conn:
+        conn.execute(update(Person.__table__).values(civil_status="emigrated"))
+    service.commit_campaign(engine, "c", beacon_source="round 1")
+    service.draw_campaign(engine, "c", beacon_value="v")
+    summary = service.campaign_summary(engine, "c")
+    assert summary.pool_fingerprint == frozen["pool_fingerprint"]
+    assert summary.called == frozen["called_number"]
+
+
+def test_the_beacon_value_changes_who_is_called(engine, policy, tmp_path):
+    load_register(engine, policy, tmp_path, people=5000)
+    called = []
+    for name, beacon in (("a", "value-1"), ("b", "value-2")):
+        _drawn(engine, policy, name=name, quota=60, over_call="0", beacon=beacon)
+        with engine.connect() as conn:
+            called.append({r[0] for r in conn.execute(select(calls.c.national_id).join(
+                service.campaigns_t, service.campaigns_t.c.id == calls.c.campaign_id).where(service.campaigns_t.c.name == name))})
+    assert len(called[0]) == len(called[1]) == 60
+    assert called[0] != called[1]
+
+
+def test_replacements_follow_the_reserve_order_once_and_skip_people_who_left(engine, policy, tmp_path):
+    load_register(engine, policy, tmp_path, people=8000)
+    _drawn(engine, policy, quota=40, over_call="0")
+    with engine.connect() as conn:
+        campaign_id = conn.execute(select(service.campaigns_t.c.id)).scalar_one()
+        first = conn.execute(select(calls.c.national_id, calls.c.region).where(calls.c.campaign_id == campaign_id)
+                             .order_by(calls.c.region, calls.c.position)).first()
+        reserve = [r[0] for r in conn.execute(
+            select(order.c.national_id).where(order.c.campaign_id == campaign_id, order.c.region == first.region)
+            .order_by(order.c.position)) if r[0] not in set(conn.execute(select(calls.c.national_id)).scalars())]
+    # The first in reserve has died since the draw: the replacement skips them.
+    with engine.begin() as conn:
+        conn.execute(update(Person.__table__).where(Person.__table__.c.national_id == reserve[0]).values(civil_status="deceased"))
+    done = replacements.replace(engine, "spring-2027", first.national_id, "deferred")
+    assert done.replacement == reserve[1]
+    again = replacements.replace(engine, "spring-2027", first.national_id, "deferred")
+    assert again.already_done and again.replacement == reserve[1]
+    second = replacements.replace(engine, "spring-2027", reserve[1], "unfit")
+    assert second.replacement == reserve[2]
+    with engine.connect() as conn:
+        ids = list(conn.execute(select(calls.c.national_id).where(calls.c.campaign_id == campaign_id)).scalars())
+    assert len(ids) == len(set(ids)) == 40 + 2
+    with pytest.raises(NotCalled):
+        replacements.replace(engine, "spring-2027", reserve[5], "unfit")
+
+
+def test_an_exhausted_reserve_reports_no_replacement(engine, policy, tmp_path):
+    load_register(engine, policy, tmp_path, people=3000)
+    summary = _drawn(engine, policy, quota=10_000, over_call="0")  # more than the pool: everyone is called
+    region = next(r for r in summary.regions if r["pool"] > 0)
+    with engine.connect() as conn:
+        person = conn.execute(select(calls.c.national_id).where(calls.c.region == region["region"])).scalars().first()
+    assert replacements.replace(engine, "spring-2027", person, "exempted").replacement is None
+
+
+def test_volunteers_fill_their_region_first_where_the_policy_says_so(engine, tmp_path):
+    northland = load_policy(NORTHLAND_POLICY)
+    load_register(engine, northland, tmp_path, people=20_000)
+    with engine.connect() as conn:
+        volunteers = list(conn.execute(select(Person.__table__.c.national_id).where(Person.__table__.c.volunteer.is_(True))).scalars())
+    assert volunteers
+    service.create_campaign(engine, "autumn", jurisdiction=northland, window=(dt.date(2027, 8, 15), dt.date(2027, 11, 30)), quota=400)
+    frozen = service.freeze_campaign(engine, "autumn", jurisdiction=northland)
+    assert frozen["volunteers"] > 0
+    service.commit_campaign(engine, "autumn", beacon_source="round 5")
+    service.draw_campaign(engine, "autumn", beacon_value="v")
+    with engine.connect() as conn:
+        rows = conn.execute(select(order.c.national_id, order.c.region, order.c.position)).all()
+    pool_volunteers = {r.national_id for r in rows if r.national_id in set(volunteers)}
+    for region in {r.region for r in rows}:
+        in_order = [r.national_id in pool_volunteers for r in sorted(rows, key=lambda r: r.position) if r.region == region]
+        assert in_order == sorted(in_order, reverse=True), f"volunteers must come first in {region}"
+
+
+def test_explicit_regional_quotas_are_read_with_clear_errors(policy, tmp_path):
+    good = tmp_path / "q.csv"
+    good.write_text("region,quota\nR01,10\nR02,0\n")
+    assert service.read_regional_quotas(good, policy.region_codes) == {"R01": 10, "R02": 0}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("region,quota\nR01,10\nR99,3\n")
+    with pytest.raises(QuotaFileError, match=r"bad.csv: line 3: unknown region 'R99'"):
+        service.read_regional_quotas(bad, policy.region_codes)
+    bad.write_text("region,quota\nR01,-4\n")
+    with pytest.raises(QuotaFileError, match=r"line 2: quota must be a whole number"):
+        service.read_regional_quotas(bad, policy.region_codes)
+
+
+def test_campaign_commands_from_the_command_line(store_url, policy, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from callup.cli import app
+    from callup.store import open_store
+
+    monkeypatch.chdir(tmp_path)
+    load_register(open_store(store_url), policy, tmp_path, people=4000)
+    runner = CliRunner()
+    steps = [
+        ["campaign", "create", "s", "--window", "2027-04-01:2027-07-15", "--quota", "50", "--over-call", "0.2", "--json"],
+        ["campaign", "commit", "s", "--beacon-source", "round 42", "--json"],
+        ["campaign", "draw", "s", "--beacon", "0xabc", "--json"],
+        ["campaign", "export", "s", "--out", "pub", "--json"],
+    ]
+    outputs = []
+    for args in steps:
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        outputs.append(json.loads(result.stdout))
+    assert outputs[2]["called"] == sum(r["number"] for r in outputs[0]["regions"])
+    verified = runner.invoke(app, ["verify", "pub/draw-record.json", "pub/pool.parquet", "--json"])
+    assert verified.exit_code == 0 and json.loads(verified.stdout)["match"] is True
+    allocation = pacsv.read_csv(tmp_path / "pub" / "allocation.csv").to_pydict()
+    assert sum(allocation["quota"]) == 50
