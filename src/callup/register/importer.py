@@ -26,6 +26,7 @@ from callup.register.reader import RegisterFile, open_register_file
 from callup.register.validate import check_batch
 from callup.store.bulk import BulkSession
 from callup.store.isolation import Advance, run_bulk
+from callup.store.locks import operation_lock
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,7 +76,7 @@ def _find_duplicates(file: RegisterFile) -> pa.Array:
 def _import_job(url: str, file: RegisterFile, region_codes: list[str], today: dt.date, rejects_path: pathlib.Path | None,
                 force: bool, *, advance: Advance, actor: audit.Actor | None = None) -> ImportReport:
     fingerprint = file.fingerprint()
-    with BulkSession(url) as bulk:
+    with BulkSession(url) as bulk, operation_lock(url, bulk, "register.import"):
         with bulk.transaction():
             previous = bulk.fetch("SELECT id, status, rows_done FROM imports WHERE fingerprint = ? ORDER BY id DESC LIMIT 1",
                                   (fingerprint,))

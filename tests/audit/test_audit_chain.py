@@ -1,0 +1,137 @@
+"""The audit log: entries in the caller's transaction, a hash chain whose every kind of tampering is named."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+from typing import ClassVar
+
+import pytest
+from sqlalchemy import text
+
+from callup import audit
+from callup.store.isolation import run_bulk
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Touched(audit.AuditEvent):
+    """test.touch: a test event."""
+
+    action: ClassVar[str] = "test.touch"
+    n: int
+
+
+def _append(engine, count: int, start: int = 0) -> None:
+    for i in range(start, start + count):
+        with engine.begin() as conn:
+            audit.record(conn, Touched(target=audit.person(f"P{i % 3}"), n=i, reason="because"))
+
+
+def _sql(engine, statement: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(text(statement))
+
+
+def test_entries_chain_and_verify(engine):
+    _append(engine, 5)
+    result = audit.verify(engine)
+    assert result.ok and result.count == 5 and result.first_bad is None
+    log = audit.entries(engine)
+    assert [e.seq for e in log] == [1, 2, 3, 4, 5]
+    assert all(b.prev_hash == a.hash for a, b in zip(log, log[1:]))
+    assert log[0].details == {"n": 0} and log[0].role == "administrator" and log[0].at.endswith("Z")
+    assert [e.details["n"] for e in audit.entries(engine, person_id="P1")] == [1, 4]
+
+
+def test_an_entry_rolls_back_with_its_change(engine):
+    _append(engine, 1)
+    with pytest.raises(RuntimeError), engine.begin() as conn:
+        audit.record(conn, Touched(target="x", n=99))
+        raise RuntimeError("the change failed")
+    assert audit.verify(engine).count == 1
+
+
+@pytest.mark.parametrize("tamper, first_bad, words", [
+    ("UPDATE audit_log SET reason = 'edited' WHERE seq = 3", 3, "does not match its hash"),
+    ("UPDATE audit_log SET details = '{\"n\": 7}' WHERE seq = 2", 2, "does not match its hash"),
+    ("DELETE FROM audit_log WHERE seq = 4", 4, "missing"),
+    ("DELETE FROM audit_log WHERE seq = 6", 6, "missing"),  # the last one: the head still names it
+    ("UPDATE audit_log SET seq = seq + 100 WHERE seq >= 3", 3, "missing"),
+    ("UPDATE audit_head SET hash = 'ab' || substr(hash, 3)", 7, "head"),
+])
+def test_every_kind_of_tampering_is_named(engine, tamper, first_bad, words):
+    _append(engine, 6)
+    _sql(engine, tamper)
+    result = audit.verify(engine)
+    assert not result.ok and result.first_bad == first_bad and words in result.problem
+
+
+def test_an_inserted_or_reordered_entry_is_detected(engine):
+    _append(engine, 4)
+    # Swap the contents of entries 2 and 3 (a reordering that keeps the sequence numbers).
+    rows = {e.seq: e for e in audit.entries(engine)}
+    with engine.begin() as conn:
+        for seq, other in ((2, 3), (3, 2)):
+            e = rows[other]
+            conn.execute(text("UPDATE audit_log SET at = :at, details = :d, target = :t, hash = :h, prev_hash = :p WHERE seq = :s"),
+                         {"at": e.at, "d": json.dumps(e.details), "t": e.target, "h": e.hash, "p": e.prev_hash, "s": seq})
+    result = audit.verify(engine)
+    assert not result.ok and result.first_bad == 2 and "prev_hash" in result.problem
+
+
+def test_a_rewritten_chain_is_caught_by_a_published_anchor(engine, tmp_path):
+    _append(engine, 3)
+    published = audit.anchor(engine)
+    assert published["count"] == 3
+    _append(engine, 2, start=3)
+    assert audit.verify(engine, anchor=published).ok  # the chain grew: the anchor is still on it
+    # Rewrite everything consistently (as someone with write access could), from entry 2 on.
+    log = audit.entries(engine)
+    _sql(engine, "DELETE FROM audit_log WHERE seq >= 2")
+    _sql(engine, f"UPDATE audit_head SET seq = 1, hash = '{log[0].hash}'")
+    _append(engine, 4, start=10)
+    assert audit.verify(engine).ok  # self-consistent...
+    result = audit.verify(engine, anchor=published)  # ...but not the chain that was published
+    assert not result.ok and result.first_bad == 3 and "rewritten" in result.problem
+    _sql(engine, "DELETE FROM audit_log WHERE seq >= 2")
+    _sql(engine, f"UPDATE audit_head SET seq = 1, hash = '{log[0].hash}'")
+    assert "fewer than the anchor" in audit.verify(engine, anchor=published).problem
+
+
+def _bulk_job(url, *, advance):
+    from callup.store.bulk import BulkSession
+
+    with BulkSession(url) as bulk, bulk.transaction():
+        return audit.record(bulk, Touched(target="import:1", n=42)).seq
+
+
+def test_a_bulk_session_appends_to_the_same_chain(engine, store_url):
+    _append(engine, 2)
+    assert run_bulk(store_url, _bulk_job) == 3
+    _append(engine, 1, start=5)
+    assert audit.verify(engine).count == 4
+
+
+def test_concurrent_appenders_never_fork_the_chain(engine):
+    errors = []
+
+    def worker(k: int) -> None:
+        try:
+            _append(engine, 10, start=k * 100)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    result = audit.verify(engine)
+    assert result.ok and result.count == 40
+
+
+def test_a_record_refuses_an_engine(engine):
+    with pytest.raises(TypeError, match="Connection"):
+        audit.record(engine, Touched(target="x", n=1))
