@@ -1,0 +1,275 @@
+"""Crash harness: SIGKILL every bulk operation at random points, re-run, compare with an uninterrupted run.
+
+For each registered operation and each backend, the harness
+
+1. runs the operation once without interruption on a fresh store and takes a snapshot of the
+   final state (the reference);
+2. for each trial: makes a fresh store, starts the operation as a subprocess in its own process
+   group, kills the whole group with SIGKILL after a random delay (uniform between 0 and 0.8x
+   the reference duration), repeats that `--kills` times, then runs it to completion;
+3. asserts the final snapshot equals the reference (no lost rows, no duplicates) and that the
+   audit chain verifies.
+
+Usage (the long version; the test suite runs a bounded one in tests/reliability):
+
+    .venv/bin/python bench/crash_harness.py --trials 25 --kills 8 --backend sqlite --backend postgres
+
+Adding an operation: write `setup(workdir, url)` (inputs and preconditions, in-process),
+`command(workdir) -> argv` (run with CALLUP_DATABASE_URL set) and `snapshot(url) -> value`
+(a comparable picture of the final state, without ids that legitimately differ between runs),
+and call `register(Operation(...))` at the bottom of this file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import pathlib
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+EXAMPLE_POLICY = REPO / "examples" / "policies" / "republic-of-example.toml"
+LOCAL_POSTGRES = os.environ.get("CALLUP_TEST_POSTGRES_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@dataclasses.dataclass(frozen=True)
+class Operation:
+    name: str
+    setup: Callable[[pathlib.Path, str], None]
+    command: Callable[[pathlib.Path], list[str]]
+    snapshot: Callable[[str], Any]
+    env: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+OPERATIONS: dict[str, Operation] = {}
+
+
+def register(operation: Operation) -> Operation:
+    OPERATIONS[operation.name] = operation
+    return operation
+
+
+def cli(*args: str) -> list[str]:
+    """argv running `callup ARGS...` with this interpreter."""
+    return [sys.executable, "-m", "callup.cli", *args]
+
+
+# -- stores ----------------------------------------------------------------------------------------
+
+class Store:
+    """A fresh, migrated store on one backend; `close()` removes it."""
+
+    def __init__(self, backend: str, workdir: pathlib.Path) -> None:
+        from sqlalchemy import create_engine, text
+
+        from callup.store import open_store
+
+        self.backend, self._drop = backend, lambda: None
+        if backend == "sqlite":
+            self.url = f"sqlite:///{workdir / f'store-{uuid.uuid4().hex[:8]}.db'}"
+        else:
+            schema = f"crash_{uuid.uuid4().hex[:12]}"
+            admin = create_engine(LOCAL_POSTGRES)
+            with admin.begin() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            self.url = f"{LOCAL_POSTGRES}{'&' if '?' in LOCAL_POSTGRES else '?'}options=-csearch_path%3D{schema}"
+
+            def drop() -> None:
+                with admin.begin() as conn:
+                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+                admin.dispose()
+
+            self._drop = drop
+        open_store(self.url)
+
+    def close(self) -> None:
+        from callup.store.engine import connect
+
+        connect(self.url).dispose()
+        self._drop()
+
+
+# -- running ---------------------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Result:
+    operation: str
+    backend: str
+    trials: int = 0
+    kills: int = 0  # kills that hit a running process
+    runs_finished_early: int = 0  # attempts that completed before their kill came
+    failures: list[str] = dataclasses.field(default_factory=list)
+    reference_seconds: float = 0.0
+    rows: int = 0
+    seconds: float = 0.0
+
+
+def _start(op: Operation, workdir: pathlib.Path, url: str) -> subprocess.Popen:
+    env = {**os.environ, "CALLUP_DATABASE_URL": url, **op.env}
+    return subprocess.Popen(op.command(workdir), env=env, cwd=workdir, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _finish(op: Operation, workdir: pathlib.Path, url: str) -> None:
+    process = _start(op, workdir, url)
+    _, err = process.communicate(timeout=600)
+    if process.returncode != 0:
+        raise RuntimeError(f"{op.name}: run to completion failed (exit {process.returncode}): {err.decode()[-2000:]}")
+
+
+def _audit_ok(url: str) -> str | None:
+    from callup import audit
+    from callup.store.engine import connect
+
+    result = audit.verify(connect(url))
+    return None if result.ok else result.problem
+
+
+def crash_test(op: Operation, backend: str, *, trials: int, kills: int, seed: int, workdir: pathlib.Path,
+               log: Callable[[str], None] = lambda s: None) -> Result:
+    rng = random.Random(seed)
+    result = Result(op.name, backend)
+    started = time.monotonic()
+    store = Store(backend, workdir)
+    try:
+        op.setup(workdir, store.url)
+        t0 = time.monotonic()
+        _finish(op, workdir, store.url)
+        result.reference_seconds = time.monotonic() - t0
+        reference = op.snapshot(store.url)
+        result.rows = _size(reference)
+        if problem := _audit_ok(store.url):
+            raise RuntimeError(f"{op.name}: the uninterrupted run leaves a bad audit chain: {problem}")
+    finally:
+        store.close()
+    for trial in range(trials):
+        store = Store(backend, workdir)
+        try:
+            op.setup(workdir, store.url)
+            for _ in range(kills):
+                process = _start(op, workdir, store.url)
+                try:
+                    process.wait(timeout=rng.uniform(0, 0.8 * result.reference_seconds))
+                    result.runs_finished_early += 1
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
+                    result.kills += 1
+            _finish(op, workdir, store.url)
+            state = op.snapshot(store.url)
+            if state != reference:
+                result.failures.append(f"trial {trial}: final state differs from the uninterrupted run: {_diff(reference, state)}")
+            if problem := _audit_ok(store.url):
+                result.failures.append(f"trial {trial}: audit chain: {problem}")
+        finally:
+            store.close()
+        result.trials += 1
+        log(f"{op.name} on {backend}: trial {trial + 1}/{trials}, {result.kills} kills so far, {len(result.failures)} failures")
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _size(snapshot: Any) -> int:
+    if isinstance(snapshot, dict):
+        return sum(len(v) for v in snapshot.values() if isinstance(v, list))
+    return len(snapshot) if hasattr(snapshot, "__len__") else 0
+
+
+def _diff(a: Any, b: Any) -> str:
+    if isinstance(a, dict) and isinstance(b, dict):
+        keys = [k for k in a if a.get(k) != b.get(k)]
+        parts = []
+        for k in keys:
+            x, y = a.get(k), b.get(k)
+            if isinstance(x, list) and isinstance(y, list):
+                parts.append(f"{k}: {len(x)} vs {len(y)} items, {len(set(map(repr, x)) ^ set(map(repr, y)))} differ")
+            else:
+                parts.append(f"{k}: {x!r} vs {y!r}")
+        return "; ".join(parts)
+    return "values differ"
+
+
+# -- operations ------------------------------------------------------------------------------------
+
+IMPORT_PEOPLE = int(os.environ.get("CALLUP_CRASH_IMPORT_PEOPLE", 30_000))
+
+
+def _import_setup(workdir: pathlib.Path, url: str) -> None:
+    import datetime as dt
+
+    from callup.policy import load_policy
+    from callup.register.synth import synthesise
+
+    path = workdir / f"register-{IMPORT_PEOPLE}.csv"
+    if not path.exists():
+        policy = load_policy(EXAMPLE_POLICY)
+        synthesise(path, people=IMPORT_PEOPLE, seed=11, regions=policy.region_codes, citizenship="EXR",
+                   on=dt.date.today(), bad_share=0.03)
+
+
+def _import_command(workdir: pathlib.Path) -> list[str]:
+    return cli("register", "import", str(workdir / f"register-{IMPORT_PEOPLE}.csv"), "--policy", str(EXAMPLE_POLICY),
+               "--rejects", str(workdir / "rejects.csv"), "--json")
+
+
+def _import_snapshot(url: str) -> dict[str, Any]:
+    from sqlalchemy import text
+
+    from callup.store.engine import connect
+
+    with connect(url).connect() as conn:
+        people = [tuple(str(v) for v in r) for r in conn.execute(text(
+            "SELECT national_id, family_name, given_names, date_of_birth, sex, citizenship, region, address, postcode, "
+            "email, phone, civil_status, volunteer FROM people ORDER BY national_id"))]
+        rejects = sorted(tuple(r) for r in conn.execute(text('SELECT line, "column", reason FROM import_rejects')))
+        imports = [tuple(r) for r in conn.execute(text(
+            "SELECT status, rows_done, rows_imported, rows_rejected FROM imports ORDER BY id"))]
+        entries = [(r[0], {k: v for k, v in json.loads(r[1]).items() if k != "import_id"}) for r in conn.execute(text(
+            "SELECT action, details FROM audit_log ORDER BY seq"))]
+    return {"people": people, "rejects": rejects, "imports": imports, "audit": entries}
+
+
+register(Operation("register.import", _import_setup, _import_command, _import_snapshot,
+                   env={"CALLUP_IMPORT_BLOCK_BYTES": str(64 * 1024)}))
+
+
+# -- command line ----------------------------------------------------------------------------------
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--operation", action="append", choices=sorted(OPERATIONS), help="default: all")
+    parser.add_argument("--backend", action="append", choices=["sqlite", "postgres"], help="default: both")
+    parser.add_argument("--trials", type=int, default=25)
+    parser.add_argument("--kills", type=int, default=8, help="kills per trial before the run to completion")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    results = []
+    with tempfile.TemporaryDirectory(prefix="callup-crash-") as tmp:
+        for name in args.operation or sorted(OPERATIONS):
+            for backend in args.backend or ["sqlite", "postgres"]:
+                results.append(crash_test(OPERATIONS[name], backend, trials=args.trials, kills=args.kills, seed=args.seed,
+                                          workdir=pathlib.Path(tmp), log=lambda s: print(s, file=sys.stderr)))
+    if args.json:
+        print(json.dumps([dataclasses.asdict(r) for r in results], indent=2))
+    for r in results:
+        print(f"{r.operation} on {r.backend}: {r.trials} trials, {r.kills} kills, {r.runs_finished_early} runs finished "
+              f"before their kill, {r.rows:,} rows in the final state, reference run {r.reference_seconds:.1f} s, "
+              f"{len(r.failures)} failures, {r.seconds:.0f} s")
+        for failure in r.failures:
+            print("  " + failure)
+    sys.exit(1 if any(r.failures for r in results) else 0)
+
+
+if __name__ == "__main__":
+    main()

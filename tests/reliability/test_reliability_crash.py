@@ -1,0 +1,34 @@
+"""Bounded crash harness: every registered bulk operation, SIGKILLed at random points, ends as if never killed.
+
+The long version is `bench/crash_harness.py` (figures in RELIABILITY.md).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+
+import pytest
+
+from callup_test_support import BACKENDS, REPO
+
+spec = importlib.util.spec_from_file_location("callup_crash_harness", REPO / "bench" / "crash_harness.py")
+harness = importlib.util.module_from_spec(spec)
+sys.modules[spec.name] = harness  # dataclasses look their module up there
+spec.loader.exec_module(harness)
+
+TRIALS = int(os.environ.get("CALLUP_CRASH_TRIALS", 3))
+KILLS = int(os.environ.get("CALLUP_CRASH_KILLS", 4))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("name", sorted(harness.OPERATIONS))
+def test_killed_runs_end_as_an_uninterrupted_run(name, backend, tmp_path, monkeypatch):
+    monkeypatch.setattr(harness, "IMPORT_PEOPLE", 12_000)
+    result = harness.crash_test(harness.OPERATIONS[name], backend, trials=TRIALS, kills=KILLS, seed=hash((name, backend)) % 1000,
+                                workdir=tmp_path)
+    assert result.failures == []
+    assert result.trials == TRIALS
+    assert result.kills >= TRIALS * KILLS // 3, "many kills should land while the operation runs"
