@@ -54,23 +54,10 @@ _mount()
 def main() -> None:
     """Console entry point: run the app, printing domain errors without a traceback."""
     try:
-        code = app(standalone_mode=False)
+        app()  # standalone: usage errors print themselves and exit 2
     except CallupError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
-    except typer.Abort:
-        err_console.print("aborted")
-        sys.exit(130)
-    except SystemExit:
-        raise
-    except Exception as exc:  # click's usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
-    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

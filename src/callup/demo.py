@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import io
 import json
 import pathlib
@@ -26,13 +27,30 @@ def _next_spring(today: dt.date) -> dt.date:
     return spring if spring >= today else dt.date(today.year + 1, 4, 1)
 
 
+def _campaign_status(name: str) -> str | None:
+    from callup.campaigns.errors import CampaignNotFound
+    from callup.campaigns.service import campaign_summary
+    from callup.store import open_store
+
+    try:
+        return campaign_summary(open_store(), name).status
+    except CampaignNotFound:
+        return None
+
+
 def demo(
     people: Annotated[int, typer.Option("--people", help="Size of the synthetic register.")] = 200_000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic register.")] = 2026,
     out: Annotated[pathlib.Path, typer.Option("--out", help="Directory for the files the demo writes.")] = pathlib.Path("demo-out"),
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
 ) -> None:
-    """Run the main job on a synthetic register: generate, import, eligibility (and the age-limit change), planning."""
+    """Run the main job on a synthetic register: import, eligibility, a campaign drawn and verified, planning.
+
+    Re-running it in the same store repeats nothing that is done: the import and the campaign
+    are recognised and only shown again.
+    """
+    from callup.campaigns import commands as campaigns
+    from callup.lottery import commands as lottery
     from callup.planning import commands as plan
     from callup.register import commands as register
 
@@ -41,7 +59,7 @@ def demo(
     on = _next_spring(dt.date.today())
     summary: dict[str, Any] = {}
 
-    def step(name: str, title: str, command: Callable[..., None], **kwargs: Any) -> None:
+    def step(key: str, title: str, command: Callable[..., None], /, **kwargs: Any) -> None:
         if not as_json:
             console.rule(f"[bold]{title}")
             command(**kwargs, as_json=False)
@@ -49,7 +67,7 @@ def demo(
         captured = io.StringIO()
         with contextlib.redirect_stdout(captured):
             command(**kwargs, as_json=True)
-        summary[name] = json.loads(captured.getvalue())
+        summary[key] = json.loads(captured.getvalue())
 
     register_file = out / "register.csv"
     step("synth", f"1. A synthetic register of {people:,} people (0.5% malformed rows on purpose)", register.synth,
@@ -61,7 +79,27 @@ def demo(
     before = dt.date(2023, 12, 31)
     step("eligible_before_law", f"4. The same register under the rules of {before} (upper age 27 before the amendment)",
          register.eligible, on=before.isoformat(), policy=policy, excluded_out=None, pool_out=None)
-    step("plan", "5. Force projection of the example scenario (36 months, 2,000 Monte Carlo runs)", plan.project,
+    campaign = f"spring-{on.year}"
+    window = f"{on.isoformat()}:{dt.date(on.year, 7, 15).isoformat()}"
+    quota = max(people // 125, 10)  # the scenario's 160,000 of about 20 million, scaled to this register
+    public = out / "public" / campaign
+    status = _campaign_status(campaign)
+    if status is None:
+        step("campaign", f"5. Campaign {campaign}: decree of {quota:,} (over-call 35%), pool frozen and allocated to regions",
+             campaigns.create, name=campaign, window=window, quota=quota, policy=policy, regional_quotas=None, over_call="0.35",
+             method="largest_remainder", on=None, volunteers=None, freeze=True)
+    if status in (None, "frozen"):
+        step("commit", "6. Commitment, published before the public beacon round", campaigns.commit_,
+             name=campaign, beacon_source=f"public beacon round of {on.isoformat()} 12:00 UTC")
+    if status != "drawn":
+        beacon = hashlib.sha256(f"demo beacon {campaign}".encode()).hexdigest()
+        step("draw", f"7. Draw with the beacon value {beacon[:16]}...", campaigns.draw_, name=campaign, beacon=beacon)
+    else:
+        step("campaign", f"5-7. Campaign {campaign} was drawn by an earlier run", campaigns.show, name=campaign)
+    step("export", "8. The public record (no personal data)", campaigns.export, name=campaign, out=public)
+    step("verify", "9. Independent verification of the published draw", lottery.verify,
+         record=public / "draw-record.json", pool=public / "pool.parquet", commitment=None)
+    step("plan", "10. Force projection of the example scenario (36 months, 2,000 Monte Carlo runs)", plan.project,
          scenario=EXAMPLES / "scenarios" / "seed-36-months.toml", months=36, runs=2000, seed=1, out=out / "plan")
     if as_json:
         emit(summary, as_json=True)

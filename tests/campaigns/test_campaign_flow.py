@@ -186,3 +186,15 @@ def test_campaign_commands_from_the_command_line(store_url, policy, tmp_path, mo
     assert verified.exit_code == 0 and json.loads(verified.stdout)["match"] is True
     allocation = pacsv.read_csv(tmp_path / "pub" / "allocation.csv").to_pydict()
     assert sum(allocation["quota"]) == 50
+
+
+def test_a_drawn_campaign_passes_the_fairness_check_and_meets_every_regional_number(engine, policy, tmp_path):
+    from callup.campaigns.fairness import campaign_fairness
+
+    load_register(engine, policy, tmp_path, people=30_000)
+    _drawn(engine, policy, quota=500)
+    result = campaign_fairness(engine, "spring-2027", alpha=0.01, plot=tmp_path / "fair.png")
+    assert result.birth_date_test.n == service.campaign_summary(engine, "spring-2027").pool_size
+    assert not result.birth_date_test.flagged
+    assert all(r["called_by_draw"] == r["number"] for r in result.regions)
+    assert (tmp_path / "fair.png").stat().st_size > 10_000

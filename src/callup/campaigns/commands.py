@@ -219,3 +219,34 @@ def _replacement_items(national_id: str | None, reason: str | None, file: pathli
     except FileNotFoundError:
         raise QuotaFileError(f"{file}: no such file") from None
     return items
+
+
+@app.command()
+def fairness(
+    name: NameArg,
+    out: Annotated[pathlib.Path | None, typer.Option("--out", help="Write a PNG plot here.")] = None,
+    alpha: Annotated[float, typer.Option("--alpha", help="Overall significance level.")] = 0.01,
+    as_json: JsonOption = False,
+) -> None:
+    """Test a drawn campaign: birth date against rank, and each region's selection rate against its number."""
+    from callup.campaigns.fairness import campaign_fairness
+
+    result = dataclasses.asdict(campaign_fairness(open_store(), name, alpha=alpha, plot=out))
+
+    def render(d: dict[str, Any]) -> None:
+        t = d["birth_date_test"]
+        console.print(f"[bold]{d['campaign']}[/]: {t['n']:,} people in the call order")
+        console.print(f"  Spearman rho (birth date vs rank share) {t['spearman_rho']:+.4f}, p = {t['spearman_p']:.3g}")
+        console.print(f"  Kruskal-Wallis by birth month H = {t['kruskal_h']:.2f}, p = {t['kruskal_p']:.3g}")
+        console.print(f"  chi-square month x tercile = {t['chi2']:.2f}, p = {t['chi2_p']:.3g}")
+        console.print("[bold red]FLAGGED[/]: " + "; ".join(t["reasons"]) if t["flagged"]
+                      else f"[green]no dependence between birth date and rank at alpha {t['alpha']}[/]")
+        table = Table("region", "pool", "quota", "to call", "called by draw", "rate", "expected", title="selection by region")
+        for r in d["regions"]:
+            table.add_row(r["region"], f"{r['pool']:,}", f"{r['quota']:,}", f"{r['number']:,}", f"{r['called_by_draw']:,}",
+                          f"{r['selection_rate']:.4f}", f"{r['expected_rate']:.4f}")
+        console.print(table)
+        if d["plot"]:
+            console.print(f"plot written to {d['plot']}")
+
+    emit(result, as_json=as_json, render=render)

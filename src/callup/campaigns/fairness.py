@@ -1,0 +1,73 @@
+"""Fairness of a drawn campaign: birth date against lottery rank, and selection rate by region.
+
+Ranks are compared across regions of different sizes as the share of the region's pool ahead
+of the person (rank / pool), which is uniform on (0, 1] under a fair draw whatever the region.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import Engine, func, select
+
+from callup.campaigns.errors import CampaignStateError
+from callup.campaigns.service import _load, _status, _url
+from callup.campaigns.tables import Call, CampaignRegion, OrderEntry
+from callup.lottery.fairness import FairnessReport, check_fairness, plot_fairness
+from callup.store.bulk import BulkSession
+from callup.store.isolation import Advance, run_bulk
+from callup.store.tables import Person
+
+order = OrderEntry.__table__
+people = Person.__table__
+regions_t = CampaignRegion.__table__
+calls = Call.__table__
+
+
+@dataclasses.dataclass(frozen=True)
+class CampaignFairness:
+    campaign: str
+    birth_date_test: FairnessReport
+    regions: list[dict[str, Any]]
+    plot: str | None
+
+
+def _ranks_job(url: str, campaign_id: int, *, advance: Advance) -> pa.Table:
+    query = (select(people.c.date_of_birth, order.c.rank, regions_t.c.pool)
+             .join(people, people.c.national_id == order.c.national_id)
+             .join(regions_t, (regions_t.c.campaign_id == order.c.campaign_id) & (regions_t.c.region == order.c.region))
+             .where(order.c.campaign_id == campaign_id))
+    with BulkSession(url) as bulk:
+        return bulk.fetch_arrow(query)
+
+
+def campaign_fairness(engine: Engine, name: str, *, alpha: float = 0.01, plot: pathlib.Path | None = None) -> CampaignFairness:
+    """Test the drawn campaign `name`; raises `CampaignStateError` before the draw."""
+    with engine.connect() as conn:
+        campaign = _load(conn, name)
+        if _status(campaign["status"]) != "drawn":
+            raise CampaignStateError(f"campaign {name!r} has not been drawn")
+        regions = [dict(r) for r in conn.execute(select(regions_t).where(regions_t.c.campaign_id == campaign["id"])
+                                                 .order_by(regions_t.c.region)).mappings()]
+        by_region = dict(conn.execute(
+            select(calls.c.region, func.count()).where((calls.c.campaign_id == campaign["id"]) & (calls.c.source == "draw"))
+            .group_by(calls.c.region)).all())
+    table = run_bulk(_url(engine), _ranks_job, campaign["id"])
+    dates = pc.cast(pc.cast(table.column("date_of_birth"), pa.string()), pa.date32()).to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    share = table.column("rank").to_numpy().astype(np.float64) / table.column("pool").to_numpy().astype(np.float64)
+    report = check_fairness(dates, share, alpha=alpha)
+    written = None
+    if plot is not None and len(share):
+        written = str(plot_fairness(dates, share, report, plot, title=f"{name}: share of the region's pool ahead, by birth date"))
+    rows = []
+    for r in regions:
+        called = by_region.get(r["region"], 0)
+        rows.append({"region": r["region"], "pool": r["pool"], "quota": r["quota"], "number": r["number"], "called_by_draw": called,
+                     "selection_rate": called / r["pool"] if r["pool"] else 0.0,
+                     "expected_rate": r["number"] / r["pool"] if r["pool"] else 0.0})
+    return CampaignFairness(campaign=name, birth_date_test=report, regions=rows, plot=written)
