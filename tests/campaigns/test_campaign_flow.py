@@ -198,3 +198,20 @@ def test_a_drawn_campaign_passes_the_fairness_check_and_meets_every_regional_num
     assert not result.birth_date_test.flagged
     assert all(r["called_by_draw"] == r["number"] for r in result.regions)
     assert (tmp_path / "fair.png").stat().st_size > 10_000
+
+
+def test_a_person_can_check_their_rank_from_their_pseudonym_and_the_public_record(engine, policy, tmp_path):
+    from callup.lottery.commands import rank_lookup
+
+    load_register(engine, policy, tmp_path, people=8000)
+    _drawn(engine, policy, quota=50)
+    files = service.export_campaign(engine, "spring-2027", tmp_path / "public")
+    record, pool = load_record(files["record"]), read_pool(files["pool"])
+    with engine.connect() as conn:
+        in_order = conn.execute(select(order.c.national_id).order_by(order.c.region, order.c.position.desc())).scalars().first()
+        called = conn.execute(select(calls.c.national_id)).scalars().first()
+    for national_id in (in_order, called):
+        mine = service.person_in_campaign(engine, "spring-2027", national_id)
+        public = rank_lookup(mine["pseudonym"], record, pool)
+        assert (public["region"], public["rank"], public["call_position"]) == (mine["region"], mine["rank"], mine["position"])
+        assert public["called"] == (mine["status"] == "called")

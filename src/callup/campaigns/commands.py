@@ -250,3 +250,18 @@ def fairness(
             console.print(f"plot written to {d['plot']}")
 
     emit(result, as_json=as_json, render=render)
+
+
+@app.command()
+def person(name: NameArg, national_id: Annotated[str, typer.Argument(help="National id.")], as_json: JsonOption = False) -> None:
+    """A person's place in a campaign: pseudonym (as on the summons), rank, call status."""
+    data = service.person_in_campaign(open_store(), name, national_id)
+
+    def render(d: dict[str, Any]) -> None:
+        console.print(f"{d['national_id']} in {d['campaign']}: [bold]{d['status']}[/]")
+        console.print(f"  pseudonym {d['pseudonym']} (region {d['region']}, pool {d['region_pool']:,}, calls {d['region_number']:,})")
+        if d["rank"] is not None:
+            console.print(f"  rank {d['rank']:,}, place in the call order {d['position']:,}")
+        console.print(f"  anyone can check this against the public record: {d['check']}")
+
+    emit(data, as_json=as_json, render=render)

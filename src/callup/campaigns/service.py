@@ -394,3 +394,39 @@ def draw_record(engine: Engine, name: str) -> DrawRecord:
     if not campaign["record"]:
         raise CampaignStateError(f"campaign {name!r} has not been drawn")
     return DrawRecord.from_json(campaign["record"])
+
+
+def person_in_campaign(engine: Engine, name: str, national_id: str) -> dict[str, Any]:
+    """What the summons and the portal show a person: pseudonym, region, rank, place, call status.
+
+    With the pseudonym and the public record anyone can recompute the rank (`callup lottery rank`).
+    """
+    from callup.campaigns.tables import Call, OrderEntry, PoolEntry
+    from callup.errors import NotFound
+
+    pool, order, calls = PoolEntry.__table__, OrderEntry.__table__, Call.__table__
+    with engine.connect() as conn:
+        campaign = _load(conn, name)
+        entry = conn.execute(select(pool.c.region, pool.c.pseudonym, pool.c.volunteer).where(
+            (pool.c.campaign_id == campaign["id"]) & (pool.c.national_id == national_id))).first()
+        if entry is None:
+            raise NotFound(f"{national_id} is not in the frozen pool of campaign {name!r}")
+        place = conn.execute(select(order.c.rank, order.c.position).where(
+            (order.c.campaign_id == campaign["id"]) & (order.c.national_id == national_id))).first()
+        call = conn.execute(select(calls.c.source, calls.c.release_reason, calls.c.replaces).where(
+            (calls.c.campaign_id == campaign["id"]) & (calls.c.national_id == national_id))).first()
+        number = conn.execute(select(regions_t.c.number, regions_t.c.pool).where(
+            (regions_t.c.campaign_id == campaign["id"]) & (regions_t.c.region == entry.region))).first()
+    if call is None:
+        state = "in reserve" if place is not None else "in the pool (not drawn yet)"
+    elif call.release_reason is not None:
+        state = f"released ({_status(call.release_reason)})"
+    else:
+        state = "called" if _status(call.source) == "draw" else "called as a replacement for a released person"
+    return {
+        "campaign": name, "national_id": national_id, "pseudonym": entry.pseudonym, "region": entry.region,
+        "volunteer": bool(entry.volunteer), "region_pool": number.pool if number else None,
+        "region_number": number.number if number else None, "rank": place.rank if place else None,
+        "position": place.position if place else None, "status": state,
+        "check": f"callup lottery rank {entry.pseudonym} --record draw-record.json --pool pool.parquet",
+    }
