@@ -30,13 +30,20 @@ def operation_lock(url: str, bulk, name: str) -> Iterator[None]:  # noqa: ANN001
     """Hold the lock `name` (e.g. "register.import") on the store at `url` for the duration of the block."""
     message = f"{name} is already running on this store in another process; wait for it to finish, then run again"
     if bulk.dialect == "postgresql":
-        (got,) = bulk.fetch("SELECT pg_try_advisory_lock(?)", (_key(name),))[0]
-        if not got:
-            raise OperationRunning(message)
-        try:
-            yield
-        finally:
-            bulk.fetch("SELECT pg_advisory_unlock(?)", (_key(name),))
+        # On a connection of its own, so no failed statement of the job can keep it from being released.
+        from sqlalchemy import text
+
+        from callup.store.engine import connect
+
+        with connect(url).connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+            key = _key(conn.execute(text("SELECT current_database() || '/' || current_schema()")).scalar_one() + "/" + name)
+            if not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar_one():
+                raise OperationRunning(message)
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
         return
     import fcntl
 
