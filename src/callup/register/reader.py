@@ -96,7 +96,10 @@ def open_register_file(path: pathlib.Path) -> RegisterFile:
             header = first.decode("utf-8")
         except UnicodeDecodeError:
             raise InputError(f"{path}: line 1: header is not UTF-8 text") from None
-        columns = [name.strip().lower() for name in next(csv.reader([header]))]
+        try:
+            columns = [name.strip().lower() for name in next(csv.reader([header]))]
+        except csv.Error as exc:
+            raise InputError(f"{path}: line 1: header row is not valid CSV ({exc})") from None
         file_format = "csv"
     else:
         raise InputError(f"{path}: unknown format {suffix or '(no extension)'!r}: use .csv or .parquet")
@@ -231,6 +234,13 @@ def _locate_malformed(block: bytes, first_line: int, texts: list[str], n_columns
 
 
 def _parquet_batches(path: pathlib.Path, wanted: list[str], skip: int) -> Iterator[Batch]:
+    try:
+        yield from _parquet_batches_unchecked(path, wanted, skip)
+    except (pa.ArrowException, OSError) as exc:  # a damaged page is only found when read
+        raise InputError(f"{path}: damaged Parquet data ({exc})") from None
+
+
+def _parquet_batches_unchecked(path: pathlib.Path, wanted: list[str], skip: int) -> Iterator[Batch]:
     file = pq.ParquetFile(path)
     names = {name.strip().lower(): name for name in file.schema_arrow.names}
     row = 0

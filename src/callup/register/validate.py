@@ -49,6 +49,8 @@ def check_batch(batch: Batch, *, regions: pa.Array, duplicates: pa.Array, today:
         if mask.any():
             failures.append((column, reason, mask))
 
+    for name, text in cols.items():  # NUL is not text (PostgreSQL refuses it)
+        fail(name, "contains a NUL character (not text)", pc.fill_null(pc.match_substring(text, "\x00"), False))
     encoding_bad = {c: m for c, _, m in failures}
     for name in REQUIRED:
         empty = pc.fill_null(pc.equal(pc.utf8_length(cols[name]), 0), True).to_numpy(zero_copy_only=False)
