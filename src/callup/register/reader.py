@@ -185,7 +185,11 @@ def _csv_batches(path: pathlib.Path, columns: list[str], wanted: list[str], skip
             return "skip"
 
         parse = pacsv.ParseOptions(invalid_row_handler=on_invalid, ignore_empty_lines=False, newlines_in_values=False)
-        table = pacsv.read_csv(io.BytesIO(block), read_options=read, parse_options=parse, convert_options=convert)
+        try:
+            table = pacsv.read_csv(io.BytesIO(block), read_options=read, parse_options=parse, convert_options=convert)
+        except pa.ArrowInvalid as exc:  # e.g. a row with the wrong field count that is not UTF-8 either
+            raise InputError(f"{path}: lines {first_line}-{first_line + n_lines - 1}: cannot be split into fields "
+                             f"({str(exc).splitlines()[0][:200]})") from None
         if not invalid:
             lines = np.arange(first_line, first_line + table.num_rows, dtype=np.int64)
             yield _after(Batch(table, lines, [], end), skip + 1)
