@@ -215,3 +215,21 @@ def test_a_person_can_check_their_rank_from_their_pseudonym_and_the_public_recor
         public = rank_lookup(mine["pseudonym"], record, pool)
         assert (public["region"], public["rank"], public["call_position"]) == (mine["region"], mine["rank"], mine["position"])
         assert public["called"] == (mine["status"] == "called")
+
+
+def test_a_draw_started_twice_at_once_runs_once(engine, store_url, policy, tmp_path):
+    import concurrent.futures
+
+    load_register(engine, policy, tmp_path, people=20_000)
+    service.create_campaign(engine, "c", jurisdiction=policy, window=WINDOW, quota=200)
+    service.freeze_campaign(engine, "c", jurisdiction=policy)
+    service.commit_campaign(engine, "c", beacon_source="round 3")
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        futures = [pool.submit(service.draw_campaign, engine, "c", beacon_value=v) for v in ("v1", "v2")]
+    outcomes = [f.exception() for f in futures]
+    assert sum(e is None for e in outcomes) == 1
+    loser = next(e for e in outcomes if e is not None)
+    assert isinstance(loser, CampaignStateError)
+    with engine.connect() as conn:
+        called = len(conn.execute(select(calls.c.national_id)).all())
+    assert called == service.campaign_summary(engine, "c").called

@@ -82,6 +82,15 @@ def _status(value: Any) -> str:
     return getattr(value, "value", value)
 
 
+def _locked_status(bulk: BulkSession, campaign_id: int) -> str:
+    """The campaign's status, locked until the transaction ends, so a step started twice runs once.
+
+    SQLite's immediate transactions already serialise writers; PostgreSQL needs the row lock.
+    """
+    lock = " FOR UPDATE" if bulk.dialect == "postgresql" else ""
+    return bulk.fetch(f"SELECT status FROM campaigns WHERE id = ?{lock}", (campaign_id,))[0][0]
+
+
 # --- create -------------------------------------------------------------------------------
 
 
@@ -207,7 +216,7 @@ def _freeze_job(url: str, campaign_id: int, name: str, version, on: dt.date, quo
         quotas = dict(regional_quotas) if regional_quotas is not None else apportion(pools, min(quota, sum(pools.values())), method=method)
         numbers = over_call_regions(quotas, rate, pools)
         with bulk.transaction():
-            status = bulk.fetch("SELECT status FROM campaigns WHERE id = ?", (campaign_id,))[0][0]
+            status = _locked_status(bulk, campaign_id)
             if status != CampaignStatus.created.value:  # another process froze it meanwhile
                 raise CampaignStateError(f"campaign {name!r} is already {status}: its pool is frozen")
             write_pool_rows(bulk, campaign_id, ids, regions, pseudonyms, flags)
@@ -259,7 +268,7 @@ def _commit_job(url: str, campaign_id: int, name: str, beacon_source: str, rando
             random=random,
         )
         with bulk.transaction():
-            status = bulk.fetch("SELECT status FROM campaigns WHERE id = ?", (campaign_id,))[0][0]
+            status = _locked_status(bulk, campaign_id)
             if status != CampaignStatus.frozen.value:
                 raise CampaignStateError(f"campaign {name!r} is already {status}; a commitment is made once and never replaced")
             bulk.execute("UPDATE campaigns SET status = 'committed', commitment = ?, commitment_hash = ?, salt = ?, "
@@ -300,7 +309,7 @@ def _draw_job(url: str, campaign_id: int, name: str, beacon_value: str, *, advan
         called = order.filter(pa.array(result.called)).select(["campaign_id", "national_id", "region", "position"])
         called = called.append_column("source", pa.array(["draw"] * called.num_rows, pa.string()))
         with bulk.transaction():
-            status = bulk.fetch("SELECT status FROM campaigns WHERE id = ?", (campaign_id,))[0][0]
+            status = _locked_status(bulk, campaign_id)
             if status != CampaignStatus.committed.value:
                 raise CampaignStateError(f"campaign {name!r} is {status}, not committed: the draw did not run")
             bulk.append("campaign_order", order)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+from collections.abc import Iterator
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from callup.errors import CallupError
@@ -27,10 +29,27 @@ def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
+class _SQLiteEngine(Engine):
+    """An engine whose `begin()` blocks take SQLite's write lock up front (BEGIN IMMEDIATE).
+
+    A deferred transaction that reads and then writes can fail with "database is locked" the
+    moment another writer holds the lock, without waiting; an immediate one waits its turn.
+    Plain `connect()` blocks (reads) stay deferred, so readers never queue behind writers.
+    """
+
+    @contextlib.contextmanager
+    def begin(self) -> Iterator[Connection]:
+        with self.connect() as conn:
+            conn.execution_options(callup_write=True)
+            with conn.begin():
+                yield conn
+
+
 def _sqlite_engine(url: str) -> Engine:
     # The stdlib driver opens transactions lazily and only before DML; take control so that a
     # `with engine.begin()` block is one real transaction (reads included), as on PostgreSQL.
     engine = create_engine(url, connect_args={"isolation_level": None, "timeout": 60})
+    engine.__class__ = _SQLiteEngine
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record):  # noqa: ANN001
@@ -39,13 +58,13 @@ def _sqlite_engine(url: str) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; WAL keeps it consistent
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=60000")
-        cursor.execute("PRAGMA cache_size=-262144")  # 256 MiB page cache for bulk upserts
+        cursor.execute("PRAGMA cache_size=-262144")  # 256 MiB page cache
         cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _begin(conn):  # noqa: ANN001
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write", True) else "BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("callup_write") else "BEGIN")
 
     return engine
 
