@@ -8,9 +8,18 @@ Each PostgreSQL test gets its own schema, dropped afterwards.
 
 from __future__ import annotations
 
+import base64
+import json
+import os
+import secrets
+
 import pytest
 
 from callup_test_support import BACKENDS, EXAMPLE_POLICY, make_store_url  # noqa: F401
+
+
+# Encryption keys for every test and the commands they start (a test may replace them).
+os.environ.setdefault("CALLUP_KEYS", json.dumps({"current": "k-test", "keys": {"k-test": base64.b64encode(secrets.token_bytes(32)).decode()}}))
 
 
 @pytest.fixture(params=BACKENDS)

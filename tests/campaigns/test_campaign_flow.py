@@ -118,6 +118,15 @@ def test_replacements_follow_the_reserve_order_once_and_skip_people_who_left(eng
     assert len(ids) == len(set(ids)) == 40 + 2
     with pytest.raises(NotCalled):
         replacements.replace(engine, "spring-2027", reserve[5], "unfit")
+    # Every step is in the audit log, once, and the chain holds.
+    from callup import audit
+
+    assert audit.verify(engine).ok
+    actions = [e.action for e in audit.entries(engine, target="campaign:spring-2027")]
+    assert actions == ["campaign.create", "campaign.freeze", "campaign.commit", "campaign.draw"]
+    history = [(e.action, e.details.get("release_reason")) for e in audit.entries(engine, person_id=reserve[1])
+               if e.action.startswith("campaign.")]
+    assert history == [("campaign.call", None), ("campaign.release", "unfit")]
 
 
 def test_an_exhausted_reserve_reports_no_replacement(engine, policy, tmp_path):
@@ -211,10 +220,14 @@ def test_a_person_can_check_their_rank_from_their_pseudonym_and_the_public_recor
         in_order = conn.execute(select(order.c.national_id).order_by(order.c.region, order.c.position.desc())).scalars().first()
         called = conn.execute(select(calls.c.national_id)).scalars().first()
     for national_id in (in_order, called):
-        mine = service.person_in_campaign(engine, "spring-2027", national_id)
+        mine = service.person_in_campaign(engine, "spring-2027", national_id, reason="citizen enquiry")
         public = rank_lookup(mine["pseudonym"], record, pool)
         assert (public["region"], public["rank"], public["call_position"]) == (mine["region"], mine["rank"], mine["position"])
         assert public["called"] == (mine["status"] == "called")
+    from callup import audit
+
+    reads = [e for e in audit.entries(engine, person_id=called) if e.action == "person.read"]
+    assert [(e.reason, e.details["view"]) for e in reads] == [("citizen enquiry", "campaign:spring-2027")]
 
 
 def test_a_draw_started_twice_at_once_runs_once(engine, store_url, policy, tmp_path):

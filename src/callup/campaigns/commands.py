@@ -253,9 +253,14 @@ def fairness(
 
 
 @app.command()
-def person(name: NameArg, national_id: Annotated[str, typer.Argument(help="National id.")], as_json: JsonOption = False) -> None:
-    """A person's place in a campaign: pseudonym (as on the summons), rank, call status."""
-    data = service.person_in_campaign(open_store(), name, national_id)
+def person(
+    name: NameArg,
+    national_id: Annotated[str, typer.Argument(help="National id.")],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why you look this person up (written to the audit log).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A person's place in a campaign: pseudonym (as on the summons), rank, call status. Audited."""
+    data = service.person_in_campaign(open_store(), name, national_id, reason=reason)
 
     def render(d: dict[str, Any]) -> None:
         console.print(f"{d['national_id']} in {d['campaign']}: [bold]{d['status']}[/]")

@@ -14,7 +14,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, select, update
 
-from callup.campaigns.errors import CampaignStateError, NotCalled
+from callup import audit
+from callup.campaigns import events
+from callup.campaigns.errors import CampaignNotFound, CampaignStateError, NotCalled
 from callup.campaigns.tables import Call, CallSource, Campaign, CampaignStatus, OrderEntry, ReleaseReason
 from callup.store.tables import CivilStatus, Person
 
@@ -41,8 +43,6 @@ def _campaign_for_update(conn: Connection, name: str) -> Any:
         query = query.with_for_update()
     row = conn.execute(query).first()
     if row is None:
-        from callup.campaigns.errors import CampaignNotFound
-
         raise CampaignNotFound(f"no campaign named {name!r}")
     if getattr(row.status, "value", row.status) != CampaignStatus.drawn.value:
         raise CampaignStateError(f"campaign {name!r} has not been drawn: there is no one to replace yet")
@@ -82,5 +82,8 @@ def replace(engine: Engine, name: str, national_id: str, reason: ReleaseReason |
         if nxt is not None:
             conn.execute(calls.insert().values(campaign_id=campaign.id, national_id=nxt[0], region=call["region"], position=nxt[1],
                                                source=CallSource.replacement, replaces=national_id))
+            audit.record(conn, events.PersonCalled(target=audit.person(nxt[0]), campaign=name, replaces=national_id, position=nxt[1]))
+        audit.record(conn, events.PersonReleased(target=audit.person(national_id), campaign=name, release_reason=reason.value,
+                                                 replaced_by=nxt[0] if nxt else None))
     return Replacement(name, national_id, reason.value, call["region"], nxt[0] if nxt else None, nxt[1] if nxt else None,
                        already_done=False)

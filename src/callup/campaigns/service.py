@@ -23,11 +23,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Engine, select
 
+from callup import audit
+from callup.campaigns import events
 from callup.campaigns.allocation import apportion, over_call_regions, parse_rate
 from callup.campaigns.errors import CampaignNotFound, CampaignStateError, QuotaFileError
 from callup.campaigns.pool_store import read_pool_rows, write_pool_rows
 from callup.campaigns.tables import Campaign, CampaignRegion, CampaignStatus
 from callup.lottery import Commitment, DrawRecord, commit, fingerprint, pseudonymise, run_draw, secure_random, write_pool
+from callup.crypto import decrypt, encrypt
 from callup.policy import Jurisdiction
 from callup.register.eligibility import eligible_pool_query
 from callup.store.bulk import BulkSession
@@ -36,6 +39,7 @@ from callup.store.isolation import Advance, run_bulk
 campaigns_t = Campaign.__table__
 regions_t = CampaignRegion.__table__
 METHODS = ("largest_remainder", "sainte_lague")
+SALT_COLUMN = "campaigns.salt"  # associated data of the encrypted salt (see callup.crypto)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -167,6 +171,9 @@ def create_campaign(
                 raise CampaignStateError(f"campaign {name!r} already exists with other {', '.join(differs)}")
             return existing["id"]
         campaign_id = conn.execute(campaigns_t.insert().values(**values, status=CampaignStatus.created)).inserted_primary_key[0]
+        audit.record(conn, events.CampaignCreated(
+            target=events.campaign(name), quota=quota, window=f"{start}/{end}", policy_version=version.version,
+            policy_sha256=jurisdiction.sha256, over_call_rate=str(over_call), allocation_method=method))
     return campaign_id
 
 
@@ -231,6 +238,9 @@ def _freeze_job(url: str, campaign_id: int, name: str, version, on: dt.date, quo
             }))
             bulk.execute("UPDATE campaigns SET status = 'frozen', pool_size = ?, pool_fingerprint = ?, frozen_at = CURRENT_TIMESTAMP "
                          "WHERE id = ?", (fp.size, fp.fingerprint, campaign_id))
+            audit.record(bulk, events.CampaignFrozen(
+                target=events.campaign(name), pool_size=fp.size, pool_fingerprint=fp.fingerprint, quota=sum(quotas.values()),
+                to_call=sum(numbers.values()), volunteers=sum(r.volunteers for r in fp.regions.values())))
         return {"campaign": name, "pool_size": fp.size, "pool_fingerprint": fp.fingerprint,
                 "quota": sum(quotas.values()), "called_number": sum(numbers.values()),
                 "volunteers": int(pc.sum(flags).as_py() or 0)}
@@ -273,7 +283,9 @@ def _commit_job(url: str, campaign_id: int, name: str, beacon_source: str, rando
                 raise CampaignStateError(f"campaign {name!r} is already {status}; a commitment is made once and never replaced")
             bulk.execute("UPDATE campaigns SET status = 'committed', commitment = ?, commitment_hash = ?, salt = ?, "
                          "committed_at = CURRENT_TIMESTAMP WHERE id = ?",
-                         (json.dumps(commitment.document(), sort_keys=True), commitment.digest, salt, campaign_id))
+                         (json.dumps(commitment.document(), sort_keys=True), commitment.digest, encrypt(salt, SALT_COLUMN), campaign_id))
+            audit.record(bulk, events.CampaignCommitted(target=events.campaign(name), commitment_hash=commitment.digest,
+                                                        beacon_source=beacon_source))
         return {"campaign": name, "commitment_hash": commitment.digest, "commitment": commitment.document()}
 
 
@@ -300,7 +312,7 @@ def _draw_job(url: str, campaign_id: int, name: str, beacon_value: str, *, advan
         campaign = _load(bulk, name)
         commitment = Commitment.model_validate(json.loads(campaign["commitment"]))
         ids, pool = read_pool_rows(bulk, campaign_id)
-        result, record = run_draw(commitment, bytes(campaign["salt"]), beacon_value, pool)
+        result, record = run_draw(commitment, decrypt(bytes(campaign["salt"]), SALT_COLUMN), beacon_value, pool)
         order = pa.table({
             "campaign_id": pa.array([campaign_id] * len(ids), pa.int32()) if len(ids) else pa.array([], pa.int32()),
             "region": pool.column("region"), "position": pa.array(result.position, pa.int64()),
@@ -316,6 +328,9 @@ def _draw_job(url: str, campaign_id: int, name: str, beacon_value: str, *, advan
             bulk.append("campaign_calls", called)
             bulk.execute("UPDATE campaigns SET status = 'drawn', beacon_value = ?, seed = ?, record = ?, "
                          "drawn_at = CURRENT_TIMESTAMP WHERE id = ?", (record.beacon_value, record.seed, record.to_json(), campaign_id))
+            audit.record(bulk, events.CampaignDrawn(
+                target=events.campaign(name), beacon_value=record.beacon_value, seed=record.seed, called=record.called_total,
+                shortfall=record.shortfall_total, results_fingerprint=record.results_fingerprint))
         return {"campaign": name, "seed": record.seed, "called": record.called_total, "shortfall": record.shortfall_total,
                 "results_fingerprint": record.results_fingerprint}
 
@@ -405,7 +420,7 @@ def draw_record(engine: Engine, name: str) -> DrawRecord:
     return DrawRecord.from_json(campaign["record"])
 
 
-def person_in_campaign(engine: Engine, name: str, national_id: str) -> dict[str, Any]:
+def person_in_campaign(engine: Engine, name: str, national_id: str, *, reason: str | None = None) -> dict[str, Any]:
     """What the summons and the portal show a person: pseudonym, region, rank, place, call status.
 
     With the pseudonym and the public record anyone can recompute the rank (`callup lottery rank`).
@@ -414,8 +429,9 @@ def person_in_campaign(engine: Engine, name: str, national_id: str) -> dict[str,
     from callup.errors import NotFound
 
     pool, order, calls = PoolEntry.__table__, OrderEntry.__table__, Call.__table__
-    with engine.connect() as conn:
+    with engine.begin() as conn:
         campaign = _load(conn, name)
+        audit.record(conn, audit.PersonRead(target=audit.person(national_id), reason=reason, view=f"campaign:{name}"))
         entry = conn.execute(select(pool.c.region, pool.c.pseudonym, pool.c.volunteer).where(
             (pool.c.campaign_id == campaign["id"]) & (pool.c.national_id == national_id))).first()
         if entry is None:

@@ -19,7 +19,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -27,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from callup.crypto.types import Encrypted
 from callup.store.tables import Base
 
 
@@ -58,7 +58,7 @@ class Campaign(Base):
     pool_fingerprint: Mapped[str | None] = mapped_column(String(64))
     commitment_hash: Mapped[str | None] = mapped_column(String(64), comment="published before the beacon round")
     commitment: Mapped[str | None] = mapped_column(Text, comment="the committed document (canonical JSON)")
-    salt: Mapped[bytes | None] = mapped_column(LargeBinary, comment="secret until the draw reveals it")
+    salt: Mapped[bytes | None] = mapped_column(Encrypted("campaigns.salt"), comment="secret until the draw reveals it (encrypted)")
     beacon_value: Mapped[str | None] = mapped_column(Text)
     seed: Mapped[str | None] = mapped_column(String(64))
     record: Mapped[str | None] = mapped_column(Text, comment="the published draw record (JSON)")

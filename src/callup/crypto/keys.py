@@ -25,6 +25,9 @@ from callup.errors import CallupError
 
 KEY_FILE_ENV = "CALLUP_KEY_FILE"
 KEYS_ENV = "CALLUP_KEYS"
+# With neither variable set, a key file beside the default store: enough for a single machine
+# and the demo (it protects copies and backups of the database that travel without it).
+DEFAULT_KEY_FILE = "callup-keys.json"
 KEY_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
@@ -75,9 +78,21 @@ def parse_keys(text: str, *, source: str, toml: bool = False) -> KeyRing:
 _cache: dict[tuple, KeyRing] = {}
 
 
-def keyring() -> KeyRing:
-    """The configured keys (re-read when the file or the environment changes)."""
+def keyring(*, create: bool = False) -> KeyRing:
+    """The configured keys (re-read when the file or the environment changes).
+
+    With neither `CALLUP_KEY_FILE` nor `CALLUP_KEYS` set, `callup-keys.json` in the working
+    directory is used; `create` makes it (readable by the owner only) when it does not exist.
+    """
     path, inline = os.environ.get(KEY_FILE_ENV), os.environ.get(KEYS_ENV)
+    if not path and not inline and (create or pathlib.Path(DEFAULT_KEY_FILE).exists()):
+        path = DEFAULT_KEY_FILE
+        if not pathlib.Path(path).exists():
+            generate_key_file(pathlib.Path(path))
+            import sys
+
+            print(f"note: created the encryption key file {path}; keep it safe and out of backups of the "
+                  f"database, or set {KEY_FILE_ENV}", file=sys.stderr)
     if path:
         file = pathlib.Path(path)
         try:

@@ -1,0 +1,79 @@
+"""Audit events of campaigns (see `callup.audit`): one entry per step, never per person drawn."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import ClassVar
+
+from callup.audit import AuditEvent
+
+
+def campaign(name: str) -> str:
+    """The audit target naming a campaign."""
+    return f"campaign:{name}"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CampaignCreated(AuditEvent):
+    """campaign.create: a decree was recorded as a campaign."""
+
+    action: ClassVar[str] = "campaign.create"
+    quota: int
+    window: str
+    policy_version: str
+    policy_sha256: str
+    over_call_rate: str
+    allocation_method: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CampaignFrozen(AuditEvent):
+    """campaign.freeze: the eligible pool was snapshotted and the quota allocated to regions."""
+
+    action: ClassVar[str] = "campaign.freeze"
+    pool_size: int
+    pool_fingerprint: str
+    quota: int
+    to_call: int
+    volunteers: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CampaignCommitted(AuditEvent):
+    """campaign.commit: the commitment to publish before the beacon round was made."""
+
+    action: ClassVar[str] = "campaign.commit"
+    commitment_hash: str
+    beacon_source: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CampaignDrawn(AuditEvent):
+    """campaign.draw: the lottery ran with the beacon value; counts and the results fingerprint."""
+
+    action: ClassVar[str] = "campaign.draw"
+    beacon_value: str
+    seed: str
+    called: int
+    shortfall: int
+    results_fingerprint: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PersonReleased(AuditEvent):
+    """campaign.release: a called person was released (deferred, exempted, unfit, left the pool)."""
+
+    action: ClassVar[str] = "campaign.release"
+    campaign: str
+    release_reason: str
+    replaced_by: str | None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PersonCalled(AuditEvent):
+    """campaign.call: a person was called as a replacement, from the region's reserve order."""
+
+    action: ClassVar[str] = "campaign.call"
+    campaign: str
+    replaces: str
+    position: int
