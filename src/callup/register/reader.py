@@ -262,6 +262,11 @@ def _parquet_batches_unchecked(path: pathlib.Path, wanted: list[str], skip: int)
             for array in record_batch.columns:
                 if pa.types.is_date(array.type) or pa.types.is_timestamp(array.type):
                     array = array.cast(pa.date32())
-                arrays.append(array if pa.types.is_string(array.type) else array.cast(pa.string()))
+                if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+                    # Parquet does not check that its text is UTF-8: hand the bytes to decode_text,
+                    # which rejects a bad value on its own row instead of failing the batch.
+                    arrays.append(array.view(pa.binary()) if pa.types.is_string(array.type) else array.cast(pa.large_binary()))
+                else:
+                    arrays.append(array.cast(pa.string()))
             table = pa.Table.from_arrays(arrays, names=wanted)
             yield _after(Batch(table, np.arange(start + 1, row + 1, dtype=np.int64), [], row), skip)
