@@ -243,6 +243,101 @@ register(Operation("register.import", _import_setup, _import_command, _import_sn
                    env={"CALLUP_IMPORT_BLOCK_BYTES": str(64 * 1024)}))
 
 
+# -- campaign steps ---------------------------------------------------------------------------------
+# Each starts from a register imported in setup; randomness that would differ between the
+# reference run and a trial (the pseudonym key, the salt) is fixed in setup, so the end states
+# are comparable.
+
+CAMPAIGN_PEOPLE = 30_000
+CAMPAIGN = "crash-test"
+WINDOW = ("2027-04-01", "2027-07-15")
+
+
+def _campaign_register(workdir: pathlib.Path, url: str) -> None:
+    import datetime as dt
+
+    from callup.policy import load_policy
+    from callup.register.importer import import_register
+    from callup.register.synth import synthesise
+    from callup.store.engine import connect
+
+    policy = load_policy(EXAMPLE_POLICY)
+    path = workdir / f"campaign-register-{CAMPAIGN_PEOPLE}.csv"
+    if not path.exists():
+        synthesise(path, people=CAMPAIGN_PEOPLE, seed=5, regions=policy.region_codes, citizenship="EXR", on=dt.date(2026, 11, 1))
+    import_register(connect(url), path, jurisdiction=policy, today=dt.date(2026, 11, 1))
+
+
+def _campaign_to(state: str, workdir: pathlib.Path, url: str) -> None:
+    """Set up the campaign up to `state` (created, committed or drawn) with fixed randomness."""
+    import datetime as dt
+
+    from callup.campaigns import service
+    from callup.lottery import SeededRandom
+    from callup.policy import load_policy
+    from callup.store.engine import connect
+
+    _campaign_register(workdir, url)
+    engine, policy = connect(url), load_policy(EXAMPLE_POLICY)
+    window = tuple(dt.date.fromisoformat(d) for d in WINDOW)
+    service.create_campaign(engine, CAMPAIGN, jurisdiction=policy, window=window, quota=800, over_call="0.35")
+    if state == "created":
+        return
+    service.freeze_campaign(engine, CAMPAIGN, jurisdiction=policy, key=bytes(32))
+    service.commit_campaign(engine, CAMPAIGN, beacon_source="round 1", random=SeededRandom(b"crash harness"))
+    if state == "drawn":
+        service.draw_campaign(engine, CAMPAIGN, beacon_value="beacon")
+        _write_releases(workdir, engine)
+
+
+def _write_releases(workdir: pathlib.Path, engine) -> None:  # noqa: ANN001
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        called = [r[0] for r in conn.execute(text("SELECT national_id FROM campaign_calls ORDER BY region, position"))]
+    reasons = ["deferred", "exempted", "unfit", "left_pool"]
+    with open(workdir / "releases.csv", "w", encoding="utf-8") as fh:
+        fh.write("national_id,reason\n")
+        for i, national_id in enumerate(called[::4]):
+            fh.write(f"{national_id},{reasons[i % 4]}\n")
+
+
+def _campaign_snapshot(url: str) -> dict[str, Any]:
+    from sqlalchemy import text
+
+    from callup.store.engine import connect
+
+    with connect(url).connect() as conn:
+        def rows(sql: str) -> list[tuple]:
+            return [tuple(str(v) for v in r) for r in conn.execute(text(sql))]
+
+        return {
+            "campaign": rows("SELECT status, pool_size, seed, record FROM campaigns"),
+            "regions": rows("SELECT region, pool, volunteers, quota, number FROM campaign_regions ORDER BY region"),
+            # Pseudonyms come from a random key per freeze: compare who is in the pool, not their pseudonyms.
+            "pool": rows("SELECT national_id, region, volunteer FROM campaign_pool ORDER BY national_id"),
+            "order": rows("SELECT region, position, national_id, rank FROM campaign_order ORDER BY region, position"),
+            "calls": rows("SELECT national_id, region, position, source, replaces, release_reason FROM campaign_calls "
+                          "ORDER BY national_id"),
+            "audit": [(r[0], r[1]) for r in conn.execute(text("SELECT action, target FROM audit_log ORDER BY seq"))
+                      if r[0] != "register.import"],
+        }
+
+
+def _freeze_snapshot(url: str) -> dict[str, Any]:
+    state = _campaign_snapshot(url)
+    state["campaign"] = [(status, size) for status, size, _seed, _record in state["campaign"]]
+    return state
+
+
+register(Operation("campaign.freeze", lambda w, u: _campaign_to("created", w, u),
+                   lambda w: cli("campaign", "freeze", CAMPAIGN, "--policy", str(EXAMPLE_POLICY), "--json"), _freeze_snapshot))
+register(Operation("campaign.draw", lambda w, u: _campaign_to("committed", w, u),
+                   lambda w: cli("campaign", "draw", CAMPAIGN, "--beacon", "beacon", "--json"), _campaign_snapshot))
+register(Operation("campaign.replace", lambda w, u: _campaign_to("drawn", w, u),
+                   lambda w: cli("campaign", "replace", CAMPAIGN, "--file", str(w / "releases.csv"), "--json"), _campaign_snapshot))
+
+
 # -- command line ----------------------------------------------------------------------------------
 
 def main() -> None:

@@ -50,20 +50,23 @@ def test_a_whole_campaign_calls_exact_regional_numbers_and_verifies(engine, poli
     assert not any(i.encode() in pool_text for i in some_ids), "the public pool file must not contain national ids"
 
 
-def test_the_draw_refuses_to_run_before_a_commitment_and_runs_once(engine, policy, tmp_path):
+def test_the_draw_refuses_to_run_before_a_commitment_and_each_step_happens_once(engine, policy, tmp_path):
     load_register(engine, policy, tmp_path, people=3000)
     service.create_campaign(engine, "c", jurisdiction=policy, window=WINDOW, quota=20)
     with pytest.raises(CampaignStateError, match="no commitment"):
         service.draw_campaign(engine, "c", beacon_value="x")
-    service.freeze_campaign(engine, "c", jurisdiction=policy)
-    with pytest.raises(CampaignStateError, match="already frozen"):
-        service.freeze_campaign(engine, "c", jurisdiction=policy)
+    frozen = service.freeze_campaign(engine, "c", jurisdiction=policy)
+    again = service.freeze_campaign(engine, "c", jurisdiction=policy)
+    assert again["already_done"] and again["pool_fingerprint"] == frozen["pool_fingerprint"]
     with pytest.raises(CampaignStateError, match="no commitment"):
         service.draw_campaign(engine, "c", beacon_value="x")
     first = service.commit_campaign(engine, "c", beacon_source="round 7")
+    repeat = service.commit_campaign(engine, "c", beacon_source="round 7")
+    assert repeat["already_done"] and repeat["commitment_hash"] == first["commitment_hash"]  # no second salt
     with pytest.raises(CampaignStateError, match="never replaced"):
         service.commit_campaign(engine, "c", beacon_source="round 8")
-    service.draw_campaign(engine, "c", beacon_value="x")
+    drawn = service.draw_campaign(engine, "c", beacon_value="x")
+    assert service.draw_campaign(engine, "c", beacon_value="x") == {**drawn, "already_done": True}
     with pytest.raises(CampaignStateError, match="already been drawn"):
         service.draw_campaign(engine, "c", beacon_value="y")
     assert service.campaign_summary(engine, "c").commitment_hash == first["commitment_hash"]

@@ -4,8 +4,10 @@ create -> freeze (snapshot the eligible pool, pseudonymise, allocate) -> commit 
 commitment) -> draw (with the public beacon value) -> export (the public record) -> replace.
 
 Steps that touch the whole pool run as bulk jobs (`store.isolation.run_bulk`) in one
-transaction each: interrupted, they leave no trace and can simply be run again. Steps run out
-of order raise `CampaignStateError` and change nothing.
+transaction each: interrupted, they leave no trace and can simply be run again. A step re-run
+after it succeeded reports what it did (`already_done`), unless it asks for something else
+(another beacon round or value), which is refused: the commitment and the draw happen once.
+Steps run out of order raise `CampaignStateError` and change nothing.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from callup.campaigns.allocation import apportion, over_call_regions, parse_rate
 from callup.campaigns.errors import CampaignNotFound, CampaignStateError, QuotaFileError
 from callup.campaigns.pool_store import read_pool_rows, write_pool_rows
 from callup.campaigns.tables import Campaign, CampaignRegion, CampaignStatus
+from callup.lottery.commitment import normalise_beacon
 from callup.lottery import Commitment, DrawRecord, commit, fingerprint, pseudonymise, run_draw, secure_random, write_pool
 from callup.crypto import decrypt, encrypt
 from callup.policy import Jurisdiction
@@ -190,8 +193,9 @@ def freeze_campaign(engine: Engine, name: str, *, jurisdiction: Jurisdiction, re
     """
     with engine.connect() as conn:
         campaign = _load(conn, name)
-    if _status(campaign["status"]) != CampaignStatus.created.value:
-        raise CampaignStateError(f"campaign {name!r} is already {_status(campaign['status'])}: its pool is frozen")
+    if _status(campaign["status"]) != CampaignStatus.created.value:  # a re-run: report what was frozen
+        return {"campaign": name, "pool_size": campaign["pool_size"], "pool_fingerprint": campaign["pool_fingerprint"],
+                "already_done": True}
     version = next(v for v in jurisdiction.versions if v.version == campaign["policy_version"])
     if regional_quotas is not None:
         unknown = set(regional_quotas) - set(jurisdiction.region_codes)
@@ -243,7 +247,7 @@ def _freeze_job(url: str, campaign_id: int, name: str, version, on: dt.date, quo
                 to_call=sum(numbers.values()), volunteers=sum(r.volunteers for r in fp.regions.values())))
         return {"campaign": name, "pool_size": fp.size, "pool_fingerprint": fp.fingerprint,
                 "quota": sum(quotas.values()), "called_number": sum(numbers.values()),
-                "volunteers": int(pc.sum(flags).as_py() or 0)}
+                "volunteers": int(pc.sum(flags).as_py() or 0), "already_done": False}
 
 
 # --- commit -------------------------------------------------------------------------------
@@ -257,10 +261,19 @@ def commit_campaign(engine: Engine, name: str, *, beacon_source: str, random: Ca
     if status == CampaignStatus.created.value:
         raise CampaignStateError(f"campaign {name!r} has no frozen pool yet: run `callup campaign freeze {name}` first")
     if status != CampaignStatus.frozen.value:
-        raise CampaignStateError(f"campaign {name!r} is already {status}; a commitment is made once and never replaced")
+        return _existing_commitment(name, campaign, beacon_source.strip())
     if not beacon_source.strip():
         raise QuotaFileError("--beacon-source: name the future beacon round, e.g. 'drand quicknet round 12345678'")
     return run_bulk(_url(engine), _commit_job, campaign["id"], name, beacon_source.strip(), random)
+
+
+def _existing_commitment(name: str, campaign: dict[str, Any], beacon_source: str) -> dict[str, Any]:
+    """A re-run of the commit: the same commitment again, or a refusal if it asks for another beacon round."""
+    document = json.loads(campaign["commitment"])
+    if document["beacon_source"] != beacon_source:
+        raise CampaignStateError(f"campaign {name!r} is already committed to {document['beacon_source']!r}; "
+                                 "a commitment is made once and never replaced")
+    return {"campaign": name, "commitment_hash": campaign["commitment_hash"], "commitment": document, "already_done": True}
 
 
 def _commit_job(url: str, campaign_id: int, name: str, beacon_source: str, random: Callable[[int], bytes], *,
@@ -279,14 +292,15 @@ def _commit_job(url: str, campaign_id: int, name: str, beacon_source: str, rando
         )
         with bulk.transaction():
             status = _locked_status(bulk, campaign_id)
-            if status != CampaignStatus.frozen.value:
-                raise CampaignStateError(f"campaign {name!r} is already {status}; a commitment is made once and never replaced")
+            if status != CampaignStatus.frozen.value:  # another process committed meanwhile
+                raise CampaignStateError(f"campaign {name!r} was committed by another process meanwhile; run the commit "
+                                         "again to see its commitment")
             bulk.execute("UPDATE campaigns SET status = 'committed', commitment = ?, commitment_hash = ?, salt = ?, "
                          "committed_at = CURRENT_TIMESTAMP WHERE id = ?",
                          (json.dumps(commitment.document(), sort_keys=True), commitment.digest, encrypt(salt, SALT_COLUMN), campaign_id))
             audit.record(bulk, events.CampaignCommitted(target=events.campaign(name), commitment_hash=commitment.digest,
                                                         beacon_source=beacon_source))
-        return {"campaign": name, "commitment_hash": commitment.digest, "commitment": commitment.document()}
+        return {"campaign": name, "commitment_hash": commitment.digest, "commitment": commitment.document(), "already_done": False}
 
 
 # --- draw ---------------------------------------------------------------------------------
@@ -301,7 +315,11 @@ def draw_campaign(engine: Engine, name: str, *, beacon_value: str) -> dict[str, 
         raise CampaignStateError(f"campaign {name!r} has no commitment: run `callup campaign commit {name}` and publish "
                                  "the commitment before the beacon round, then draw")
     if status == CampaignStatus.drawn.value:
-        raise CampaignStateError(f"campaign {name!r} has already been drawn (beacon {campaign['beacon_value']!r})")
+        record = DrawRecord.from_json(campaign["record"])
+        if record.beacon_value != normalise_beacon(beacon_value):
+            raise CampaignStateError(f"campaign {name!r} has already been drawn with beacon {campaign['beacon_value']!r}")
+        return {"campaign": name, "seed": record.seed, "called": record.called_total, "shortfall": record.shortfall_total,
+                "results_fingerprint": record.results_fingerprint, "already_done": True}
     if not beacon_value.strip():
         raise QuotaFileError("--beacon: the beacon value must not be empty")
     return run_bulk(_url(engine), _draw_job, campaign["id"], name, beacon_value)
@@ -322,8 +340,8 @@ def _draw_job(url: str, campaign_id: int, name: str, beacon_value: str, *, advan
         called = called.append_column("source", pa.array(["draw"] * called.num_rows, pa.string()))
         with bulk.transaction():
             status = _locked_status(bulk, campaign_id)
-            if status != CampaignStatus.committed.value:
-                raise CampaignStateError(f"campaign {name!r} is {status}, not committed: the draw did not run")
+            if status != CampaignStatus.committed.value:  # another process drew meanwhile
+                raise CampaignStateError(f"campaign {name!r} was drawn by another process meanwhile: this draw did not run")
             bulk.append("campaign_order", order)
             bulk.append("campaign_calls", called)
             bulk.execute("UPDATE campaigns SET status = 'drawn', beacon_value = ?, seed = ?, record = ?, "
@@ -332,7 +350,7 @@ def _draw_job(url: str, campaign_id: int, name: str, beacon_value: str, *, advan
                 target=events.campaign(name), beacon_value=record.beacon_value, seed=record.seed, called=record.called_total,
                 shortfall=record.shortfall_total, results_fingerprint=record.results_fingerprint))
         return {"campaign": name, "seed": record.seed, "called": record.called_total, "shortfall": record.shortfall_total,
-                "results_fingerprint": record.results_fingerprint}
+                "results_fingerprint": record.results_fingerprint, "already_done": False}
 
 
 # --- export -------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ Pipeline, as the campaign code calls it:
 See docs/lottery.md for the bit-exact specification.
 """
 
-from callup.lottery.commitment import derive_seed, new_salt, salt_hash, secure_random
+from callup.lottery.commitment import SeededRandom, derive_seed, new_salt, salt_hash, secure_random
 from callup.lottery.draw import DrawReport, DrawResult, RegionDraw, draw, rank_key, rank_keys, result_table
 from callup.lottery.errors import LotteryError, NotCommitted, PoolError, RecordError
 from callup.lottery.pool import POOL_SCHEMA, canonical, fingerprint, make_pool, read_pool, write_pool
@@ -33,6 +33,7 @@ __all__ = [
     "RecordError",
     "RegionDraw",
     "RegionResult",
+    "SeededRandom",
     "VerifyReport",
     "campaign_key",
     "canonical",

@@ -38,6 +38,20 @@ def secure_random(n: int) -> bytes:
     return secrets.token_bytes(n)
 
 
+class SeededRandom:
+    """A reproducible `RandomSource` for declared rehearsals and tests: SHAKE-256 of a stated seed.
+
+    Never for a real campaign: whoever knows the seed knows the salt. Picklable, so bulk jobs
+    in child processes can use it.
+    """
+
+    def __init__(self, seed: bytes) -> None:
+        self.seed = bytes(seed)
+
+    def __call__(self, n: int) -> bytes:
+        return hashlib.shake_256(b"callup-seeded-random/1\x00" + self.seed).digest(n)
+
+
 def new_salt(random: RandomSource = secure_random) -> bytes:
     """A fresh 32-byte salt from the injectable random source (secure by default)."""
     salt = random(SALT_BYTES)
