@@ -179,3 +179,18 @@ def _reference(policy, path: pathlib.Path, tmp_path: pathlib.Path):
     reference = open_store(f"sqlite:///{tmp_path / 'reference.db'}")
     _import(reference, path, policy, rejects_path=tmp_path / "reference.rejects.csv", today=dt.date.today())
     return reference
+
+
+def test_two_imports_started_at_once_do_not_interleave(engine, store_url, policy, tmp_path):
+    path = tmp_path / "people.csv"
+    synthesise(path, people=40_000, seed=8, regions=policy.region_codes, citizenship="EXR", on=TODAY, bad_share=0.01)
+    reference = _reference(policy, path, tmp_path)
+    env = {**os.environ, "CALLUP_DATABASE_URL": store_url, "CALLUP_IMPORT_BLOCK_BYTES": str(256 * 1024)}
+    command = [sys.executable, "-m", "callup.cli", "register", "import", str(path), "--policy", str(EXAMPLE_POLICY)]
+    runs = [subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outcomes = sorted((p.wait(timeout=300), p.stderr.read()) for p in runs)
+    # One wins; the other either found it running (exit 4, a clear message) or came after it finished.
+    assert outcomes[0][0] == 0
+    assert outcomes[1][0] == 0 or (outcomes[1][0] == 4 and "already running" in outcomes[1][1])
+    assert "Traceback" not in outcomes[1][1]
+    assert people_snapshot(engine) == people_snapshot(reference)
