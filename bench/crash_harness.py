@@ -341,6 +341,11 @@ register(Operation("campaign.replace", lambda w, u: _campaign_to("drawn", w, u),
 # -- command line ----------------------------------------------------------------------------------
 
 def main() -> None:
+    # One throw-away encryption key for the whole run, shared by setup and the killed commands.
+    import base64
+    import secrets
+
+    os.environ.setdefault("CALLUP_KEYS", json.dumps({"current": "k-crash", "keys": {"k-crash": base64.b64encode(secrets.token_bytes(32)).decode()}}))
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--operation", action="append", choices=sorted(OPERATIONS), help="default: all")
     parser.add_argument("--backend", action="append", choices=["sqlite", "postgres"], help="default: both")

@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("pool_fingerprint", sa.String(64), nullable=True),
         sa.Column("commitment_hash", sa.String(64), nullable=True, comment="published before the beacon round"),
         sa.Column("commitment", sa.Text(), nullable=True, comment="the committed document (canonical JSON)"),
-        sa.Column("salt", sa.LargeBinary(), nullable=True, comment="secret until the draw reveals it"),
+        sa.Column("salt", sa.LargeBinary(), nullable=True, comment="secret until the draw reveals it (encrypted)"),
         sa.Column("beacon_value", sa.Text(), nullable=True),
         sa.Column("seed", sa.String(64), nullable=True),
         sa.Column("record", sa.Text(), nullable=True, comment="the published draw record (JSON)"),
