@@ -73,14 +73,22 @@ def create(
     """Create a campaign from a decree and (by default) freeze its pool and regional allocation."""
     jurisdiction = load_policy(policy)
     engine = open_store()
-    quotas = service.read_regional_quotas(regional_quotas, jurisdiction.region_codes) if regional_quotas else None
-    listed = service.read_volunteers(volunteers) if volunteers else None
+    inputs = _freeze_inputs(jurisdiction, regional_quotas, volunteers)  # read before anything is written
     service.create_campaign(engine, name, jurisdiction=jurisdiction, window=_window(window), quota=quota, over_call=over_call,
                             method=method, eligibility_date=parse_date(on, option="--on") if on else None)
     if freeze:
-        with progress("freezing the pool", None, quiet=as_json):
-            service.freeze_campaign(engine, name, jurisdiction=jurisdiction, regional_quotas=quotas, volunteers=listed)
+        _freeze(engine, name, jurisdiction, *inputs, quiet=as_json)
     emit(_summary(engine, name), as_json=as_json, render=_render_summary)
+
+
+def _freeze_inputs(jurisdiction, regional_quotas: pathlib.Path | None, volunteers: pathlib.Path | None) -> tuple:  # noqa: ANN001
+    quotas = service.read_regional_quotas(regional_quotas, jurisdiction.region_codes) if regional_quotas else None
+    return quotas, service.read_volunteers(volunteers) if volunteers else None
+
+
+def _freeze(engine, name: str, jurisdiction, quotas, listed, *, quiet: bool) -> None:  # noqa: ANN001
+    with progress("freezing the pool", None, quiet=quiet):
+        service.freeze_campaign(engine, name, jurisdiction=jurisdiction, regional_quotas=quotas, volunteers=listed)
 
 
 @app.command("freeze")
@@ -94,10 +102,7 @@ def freeze_(
     """Snapshot the eligible pool of a created campaign; later register changes do not move the draw."""
     jurisdiction = load_policy(policy)
     engine = open_store()
-    quotas = service.read_regional_quotas(regional_quotas, jurisdiction.region_codes) if regional_quotas else None
-    listed = service.read_volunteers(volunteers) if volunteers else None
-    with progress("freezing the pool", None, quiet=as_json):
-        service.freeze_campaign(engine, name, jurisdiction=jurisdiction, regional_quotas=quotas, volunteers=listed)
+    _freeze(engine, name, jurisdiction, *_freeze_inputs(jurisdiction, regional_quotas, volunteers), quiet=as_json)
     emit(_summary(engine, name), as_json=as_json, render=_render_summary)
 
 
