@@ -9,12 +9,11 @@ eligible --on DATE --json`) in a fresh process, into a fresh store: a new SQLite
 PostgreSQL schema `bench_<random>` (dropped afterwards). For each step the figures are
 
 * wall time, from the start of the process to its exit (interpreter start-up included);
-* peak RSS of the largest process of the step: `ru_maxrss` of the child as returned by
-  `wait4`, which covers its reaped descendants (the SQLite path runs the database work in a
-  spawned child process, see `store.isolation`);
-* peak RSS of the whole process tree: the sum of `VmRSS` of the process and all its
-  descendants, sampled every 20 ms from /proc (shared pages counted once per process, so an
-  upper bound).
+* peak RSS of the largest process of the step: the highest VmHWM of the process and its
+  descendants (the SQLite path runs the database work in a spawned child process, see
+  `store.isolation`), sampled every 20 ms from /proc;
+* peak RSS of the whole process tree: the largest sum of VmRSS over the process and all its
+  descendants at one sample (shared pages counted once per process, so an upper bound).
 
 The raw floor, in the same run, reads the same file with Arrow in blocks and inserts the rows
 as text into a bare table with a primary key in one transaction: ADBC ingest on both backends
@@ -113,28 +112,44 @@ def _tree(pid: int) -> list[int]:
     return out
 
 
-def _rss_kib(pid: int) -> int:
+def _memory_kib(pid: int) -> tuple[int, int]:
+    """(VmRSS, VmHWM) of a process in KiB; zeros once it has gone."""
+    rss = hwm = 0
     try:
         for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
-                return int(line.split()[1])
+                rss = int(line.split()[1])
+            elif line.startswith("VmHWM:"):
+                hwm = int(line.split()[1])
     except OSError:
         pass
-    return 0
+    return rss, hwm
 
 
 def measure(cmd: list[str], env: dict[str, str] | None = None, interval: float = 0.02) -> dict:
-    """Run `cmd`; wall time, exit code, stdout, peak RSS of the largest process and of the tree (MiB)."""
+    """Run `cmd`; wall time, stdout, and peak memory in MiB.
+
+    `maxrss_mib`: the largest VmHWM (peak RSS of one process, reset at exec) over the process and
+    its descendants, sampled every `interval`; `tree_mib`: the largest sum of VmRSS over the tree at
+    one sample. (`ru_maxrss` from wait4 is not used: the kernel carries the peak of the forking
+    parent, this script, across fork and exec, so small steps would show the script's own size.)
+    """
     out_path = BENCH_DIR / f".out-{os.getpid()}-{secrets.token_hex(4)}"
     with open(out_path, "wb") as out, open(out_path.with_suffix(".err"), "wb") as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, env={**os.environ, **(env or {})}, cwd=ROOT)
-        peak = [0]
+        tree_peak = [0]
+        hwm: dict[int, int] = {}
         done = threading.Event()
 
         def sample() -> None:
             while not done.is_set():
-                peak[0] = max(peak[0], sum(_rss_kib(p) for p in _tree(proc.pid)))
+                total = 0
+                for pid in _tree(proc.pid):
+                    rss, high = _memory_kib(pid)
+                    total += rss
+                    hwm[pid] = max(hwm.get(pid, 0), high)
+                tree_peak[0] = max(tree_peak[0], total)
                 done.wait(interval)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -150,7 +165,8 @@ def measure(cmd: list[str], env: dict[str, str] | None = None, interval: float =
     out_path.with_suffix(".err").unlink()
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n{stderr[-3000:]}\n{stdout[-2000:]}")
-    return {"wall": wall, "maxrss_mib": usage.ru_maxrss / 1024, "tree_mib": peak[0] / 1024, "stdout": stdout}
+    return {"wall": wall, "maxrss_mib": max(hwm.values(), default=0) / 1024, "tree_mib": tree_peak[0] / 1024,
+            "stdout": stdout}
 
 
 def last_json(text: str) -> dict:
@@ -220,8 +236,14 @@ def register_file(people: int, fmt: str) -> pathlib.Path:
 def updated_file(people: int, fmt: str) -> pathlib.Path:
     """The same register with the address of every tenth person changed (10% of rows differ)."""
     path = BENCH_DIR / f"register-{people}-s{SEED}-{REFERENCE.replace('-', '')}-updated.{fmt}"
-    if path.exists():
-        return path
+    if not path.exists():
+        register_file(people, "parquet")
+        subprocess.run([sys.executable, __file__, "--child", "updated", str(people), fmt], check=True, stdout=subprocess.DEVNULL)
+    return path
+
+
+def _write_updated(people: int, fmt: str) -> pathlib.Path:
+    path = BENCH_DIR / f"register-{people}-s{SEED}-{REFERENCE.replace('-', '')}-updated.{fmt}"
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -367,6 +389,8 @@ def child_main(argv: list[str]) -> None:
     kind = argv[0]
     if kind == "raw":
         result = raw_floor(argv[1], pathlib.Path(argv[2]), argv[3], argv[4])
+    elif kind == "updated":
+        result = {"path": str(_write_updated(int(argv[1]), argv[2]))}
     else:
         result = eligibility_in_process(argv[1], argv[2], int(argv[3]))
     print(json.dumps(result))
@@ -447,8 +471,14 @@ def fmt_rate(rows: int, seconds: float) -> str:
     return f"{rows / seconds / 1000:,.0f}k"
 
 
-def gib(mib: float) -> str:
-    return f"{mib / 1024:.2f}"
+def gib(mib: float | None) -> str:
+    return "-" if mib is None else f"{mib / 1024:.2f}"
+
+
+def peak(steps: list[dict], key: str) -> float | None:
+    """The largest figure `key` over steps, None when a step lacks it."""
+    values = [m.get(key) for m in steps]
+    return None if not values or None in values else max(values)
 
 
 def updated_cell(r: dict) -> str:
@@ -469,9 +499,9 @@ def build_report(results: list[dict], load: list[float], starts: dict[str, list[
         f"Source measured: {SRC_LABEL} (a snapshot, so edits in progress cannot change a run). "
         "End to end `callup register import FILE --json` into a fresh store (schema created beforehand with `callup db upgrade`), "
         "wall time of the whole command including interpreter start-up; synthetic register from `callup synth` "
-        f"(seed {SEED}, reference date {REFERENCE}, no malformed rows). Peak RSS: *largest* is `ru_maxrss` of the command "
-        "and its reaped descendants (one process, the largest); *tree* is the sum of VmRSS over the process tree "
-        "sampled every 20 ms (SQLite runs the database work in a spawned child, so both processes count). "
+        f"(seed {SEED}, reference date {REFERENCE}, no malformed rows). Peak RSS, sampled every 20 ms from /proc: *largest* is the highest VmHWM of "
+        "one process of the command's tree; *tree* is the largest sum of VmRSS over the tree at one sample (SQLite runs "
+        "the database work in a spawned child, so both processes count; shared pages are counted twice). "
         "Raw floor: the same file read in the same blocks with Arrow and inserted as text into a bare table "
         "with a primary key, one transaction (ADBC ingest: prepared inserts in C on SQLite, COPY on PostgreSQL). "
         f"Load average during the run: {', '.join(f'{x:.1f}' for x in load)} (other work on the machine; 2 cores).",
@@ -488,7 +518,7 @@ def build_report(results: list[dict], load: list[float], starts: dict[str, list[
             f"(min {fmt_s(min(imports))}) | {fmt_rate(r['people'], med(imports))} | "
             + (f"{fmt_s(raw['wall'])} ({fmt_rate(r['people'], raw['wall'])}/s) | {med(imports) / raw['wall']:.1f}x | " if raw else "- | - | ")
             + f"{fmt_s(med([c['reimport']['wall'] for c in r['cycles']]))} | {updated_cell(r)} | "
-            f"{gib(max(c['import']['maxrss_mib'] for c in r['cycles']))} | {gib(max(c['import']['tree_mib'] for c in r['cycles']))} |"
+            f"{gib(peak([c['import'] for c in r['cycles']], 'maxrss_mib'))} | {gib(peak([c['import'] for c in r['cycles']], 'tree_mib'))} |"
         )
     if starts:
         lines += ["", "Start-up floor of any command (`callup db current --json`, median of 3): "
@@ -500,7 +530,7 @@ def build_report(results: list[dict], load: list[float], starts: dict[str, list[
         for method, raw in r.get("raw", {}).items():
             lines.append(f"| {r['backend']} | {r['people']:,} | {r['format']} | {method} | {fmt_s(raw['wall'])} | "
                          f"{fmt_s(raw.get('read', raw['total']))} | {fmt_s(raw['convert']) if raw.get('convert') else '-'} | "
-                         f"{fmt_s(raw['insert']) if 'insert' in raw else '-'} | {fmt_rate(r['people'], raw['wall'])} | {gib(raw['maxrss_mib'])} |")
+                         f"{fmt_s(raw['insert']) if 'insert' in raw else '-'} | {fmt_rate(r['people'], raw['wall'])} | {gib(raw.get('tree_mib'))} |")
     elig = [r for r in results if any("eligible_cli" in c for c in r["cycles"])]
     if elig:
         lines += ["", f"Eligibility on {ELIGIBLE_ON} (`callup register eligible --on {ELIGIBLE_ON} --json`, policy "
@@ -513,8 +543,29 @@ def build_report(results: list[dict], load: list[float], starts: dict[str, list[
             walls = [m["wall"] for m in c["eligible_cli"]]
             lines.append(f"| {r['backend']} | {r['people']:,} | {c['eligible_count']:,} | {fmt_s(med(walls))} | "
                          f"{fmt_s(min(walls))} / {fmt_s(max(walls))} | {fmt_s(med(c['eligible_lib']['times']))} | "
-                         f"{gib(max(m['maxrss_mib'] for m in c['eligible_cli']))} | {gib(max(m['tree_mib'] for m in c['eligible_cli']))} |")
+                         f"{gib(peak(c['eligible_cli'], 'maxrss_mib'))} | {gib(peak(c['eligible_cli'], 'tree_mib'))} |")
+    lines += ["", targets(results)]
     return "\n".join(lines)
+
+
+def targets(results: list[dict]) -> str:
+    """One paragraph: the figures against the issue's targets, for the largest size measured."""
+    biggest = max(r["people"] for r in results)
+    at = [r for r in results if r["people"] == biggest]
+    rates = {f"{r['backend']} {r['format']}": r["people"] / med([c["import"]["wall"] for c in r["cycles"]]) for r in at}
+    trees = [c["import"]["tree_mib"] for r in at for c in r["cycles"]]
+    parts = [f"Against the targets at {biggest:,} rows: import at least 300,000 rows/s end to end: "
+             + ("met" if min(rates.values()) >= 300_000 else "not met") + " ("
+             + ", ".join(f"{k} {v / 1000:,.0f}k/s" for k, v in rates.items()) + ")",
+             f"peak memory of the import at most 2 GiB: {'met' if max(trees) <= 2048 else 'not met'} "
+             f"(largest tree sum {max(trees) / 1024:.2f} GiB)"]
+    for r in at:
+        c = next((c for c in r["cycles"] if "eligible_cli" in c), None)
+        if c:
+            cli, lib = med([m["wall"] for m in c["eligible_cli"]]), med(c["eligible_lib"]["times"])
+            parts.append(f"eligibility at most 3 s on {r['backend']}: {'met' if lib <= 3 else 'not met'} "
+                         f"(library call {lib:.1f} s, command {cli:.1f} s)")
+    return "; ".join(parts) + "."
 
 
 def main() -> None:
