@@ -73,6 +73,17 @@ def _find_duplicates(file: RegisterFile) -> pa.Array:
     return pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
 
 
+def _is_initial_load(bulk: BulkSession, import_id: int, resume: int) -> bool:
+    """True when every person on the register came from this import: a first load, or its resumption.
+
+    Rows of a file never repeat (duplicates are rejected, committed blocks skipped), so such a
+    load can append instead of upserting.
+    """
+    if resume == 0:
+        return not bulk.fetch("SELECT 1 FROM people LIMIT 1")
+    return not bulk.fetch("SELECT 1 FROM people WHERE import_id IS NULL OR import_id <> ? LIMIT 1", (import_id,))
+
+
 def _import_job(url: str, file: RegisterFile, region_codes: list[str], today: dt.date, rejects_path: pathlib.Path | None,
                 force: bool, *, advance: Advance, actor: audit.Actor | None = None) -> ImportReport:
     fingerprint = file.fingerprint()
@@ -90,6 +101,7 @@ def _import_job(url: str, file: RegisterFile, region_codes: list[str], today: dt
         if status == "finished":
             return _report(bulk, import_id, file, fingerprint, rejects_path, resume, already_done=True)
 
+        initial = _is_initial_load(bulk, import_id, resume)
         duplicates = _find_duplicates(file)
         regions = pa.array(region_codes, pa.string())
         advance(resume)
@@ -98,7 +110,11 @@ def _import_job(url: str, file: RegisterFile, region_codes: list[str], today: dt
         for batch, checked in prefetch(checked_batches):
             rejects = checked.rejects + [(line, "(row)", reason) for line, reason in batch.malformed]
             with bulk.transaction():
-                bulk.upsert("people", "national_id", checked.good, constants={"import_id": import_id})
+                if initial:  # nobody to update: append straight to the table (about twice as fast)
+                    good = checked.good.append_column("import_id", pa.array([import_id] * checked.good.num_rows, pa.int32()))
+                    bulk.append("people", good)
+                else:
+                    bulk.upsert("people", "national_id", checked.good, constants={"import_id": import_id})
                 if rejects:
                     lines, columns, reasons = zip(*rejects)
                     bulk.append("import_rejects", pa.table({
