@@ -13,7 +13,7 @@ import datetime as dt
 import enum
 
 import pyarrow as pa
-from sqlalchemy import ColumnElement, Engine, case, literal, not_, select
+from sqlalchemy import ColumnElement, Engine, case, func, literal, not_, select
 
 from callup.policy import PolicyVersion
 from callup.store.bulk import BulkSession
@@ -86,22 +86,31 @@ def _fetch(url: str, query, *, advance: Advance) -> pa.Table:  # noqa: ANN001 - 
 
 
 def eligibility(engine: Engine, version: PolicyVersion, on: dt.date, *, regions: list[str] | None = None) -> EligibilityReport:
-    """Count the pool on `on` by region, and the excluded by reason (one scan of the register)."""
-    query = select(people.c.region, exclusion_reason(version, on).label("reason"))
-    if regions is not None:
-        query = query.where(people.c.region.in_(regions))
-    codes = run_bulk(_url(engine), _fetch, query)
-    counts = codes.group_by(["region", "reason"]).aggregate([("reason", "count")]).to_pydict()
+    """Count the pool on `on` by region, and the excluded by reason (one scan of the register).
+
+    PostgreSQL groups in the database (in parallel, returning a few hundred rows); SQLite hands
+    the (region, code) pairs to Arrow, which groups them in half the time SQLite's GROUP BY takes.
+    """
+    reason = exclusion_reason(version, on).label("reason")
+    scope = [people.c.region.in_(regions)] if regions is not None else []
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            counts = conn.execute(select(people.c.region, reason, func.count()).where(*scope)
+                                  .group_by(people.c.region, reason)).all()
+    else:
+        codes = run_bulk(_url(engine), _fetch, select(people.c.region, reason).where(*scope))
+        grouped = codes.group_by(["region", "reason"]).aggregate([("reason", "count")]).to_pydict()
+        counts = list(zip(grouped["region"], grouped["reason"], grouped["reason_count"]))
     by_region: dict[str, int] = {}
     excluded = {e.name: 0 for e in Exclusion}
-    for region, code, n in zip(counts["region"], counts["reason"], counts["reason_count"]):
+    for region, code, n in counts:
         if code == 0:
             by_region[region] = n
         else:
             excluded[Exclusion(code).name] += n
     return EligibilityReport(
         on=on, policy_version=version.version, from_age=version.conscription.from_age,
-        until_age=version.conscription.until_age, registered=codes.num_rows, eligible=sum(by_region.values()),
+        until_age=version.conscription.until_age, registered=sum(n for _, _, n in counts), eligible=sum(by_region.values()),
         by_region=dict(sorted(by_region.items())), excluded=excluded,
     )
 
