@@ -12,3 +12,9 @@ def test_migrations_match_the_models(engine):
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+def test_the_schema_head_constant_names_the_newest_migration():
+    from callup.store.migrate import SCHEMA_HEAD, head_revision
+
+    assert SCHEMA_HEAD == head_revision()

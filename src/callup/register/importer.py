@@ -112,7 +112,7 @@ def _import_job(url: str, file: RegisterFile, region_codes: list[str], today: dt
             with bulk.transaction():
                 if initial:  # nobody to update: append straight to the table (about twice as fast)
                     good = checked.good.append_column("import_id", pa.array([import_id] * checked.good.num_rows, pa.int32()))
-                    bulk.append("people", good)
+                    bulk.append("people", good.sort_by("national_id"))
                 else:
                     bulk.upsert("people", "national_id", checked.good, constants={"import_id": import_id})
                 if rejects:

@@ -69,8 +69,9 @@ def check_batch(batch: Batch, *, regions: pa.Array, duplicates: pa.Array, today:
     shaped = pc.fill_null(pc.match_substring_regex(dob_text, r"^\d{4}-\d{2}-\d{2}$"), False)
     parsed = pc.strptime(pc.if_else(shaped, dob_text, None), format="%Y-%m-%d", unit="s", error_is_null=True)
     dob = pc.cast(parsed, pa.date32())
-    # strptime rolls 2003-02-30 over to March; a real date prints back as it was written.
-    dob = pc.if_else(pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), dob_text), dob, None)
+    # strptime rolls 2003-02-30 over to 2 March: a real date keeps the day it was written with.
+    written_day = pc.cast(pc.utf8_slice_codeunits(pc.if_else(shaped, dob_text, None), 8, 10), pa.int64())
+    dob = pc.if_else(pc.equal(pc.day(parsed), written_day), dob, None)
     fail("date_of_birth", "not a valid date (expected YYYY-MM-DD)", pc.and_kleene(present("date_of_birth"), pc.is_null(dob)))
     impossible = pc.or_(pc.less(dob, pa.scalar(EARLIEST_BIRTH)), pc.greater(dob, pa.scalar(today)))
     fail("date_of_birth", f"impossible date of birth (before {EARLIEST_BIRTH} or after {today})", pc.fill_null(impossible, False))

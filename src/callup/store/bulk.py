@@ -64,6 +64,7 @@ class BulkSession:
                 cur.execute("PRAGMA synchronous=NORMAL")
                 cur.execute("PRAGMA foreign_keys=ON")
                 cur.execute("PRAGMA cache_size=-262144")
+                cur.execute("PRAGMA temp_store=MEMORY")  # the staging tables
         elif self.dialect == "postgresql":
             import adbc_driver_postgresql.dbapi as adbc
 
@@ -109,13 +110,15 @@ class BulkSession:
     def upsert(self, table_name: str, key: str, data: pa.Table, *, constants: dict[str, object] | None = None) -> int:
         """Insert rows, replacing the given columns of rows whose `key` exists already.
 
-        Columns absent from `data` keep their stored values on update; `constants` adds columns
-        with one value for every row (e.g. the import id). Returns the number of rows written.
+        Columns absent from `data` keep their stored values on update; a row whose data columns
+        are unchanged is not rewritten at all (so `constants`, e.g. the import id, mark the rows
+        that last *changed*). Returns the number of rows given.
         """
         if data.num_rows == 0:
             return 0
         stage = f"_stage_{table_name}"
-        self.cur.adbc_ingest(stage, data, mode="replace", temporary=True)
+        # In key order, so the key index is filled from left to right rather than at random.
+        self.cur.adbc_ingest(stage, data.sort_by(key), mode="replace", temporary=True)
         table = Base.metadata.tables[table_name]
         select_list = []
         for name in data.column_names:
@@ -131,10 +134,13 @@ class BulkSession:
             params.append(value)
         cols = ", ".join(_quote(c) for c in names)
         updates = ", ".join(f"{_quote(c)} = excluded.{_quote(c)}" for c in names if c != key)
+        differs = " IS DISTINCT FROM " if self.dialect == "postgresql" else " IS NOT "
+        changed = " OR ".join(f"{_quote(table_name)}.{_quote(c)}{differs}excluded.{_quote(c)}"
+                              for c in data.column_names if c != key)
         # "WHERE true" lets SQLite tell the upsert clause from a join condition.
         self.execute(
             f"INSERT INTO {_quote(table_name)} ({cols}) SELECT {', '.join(select_list)} FROM {_quote(stage)} WHERE true "
-            f"ON CONFLICT ({_quote(key)}) DO UPDATE SET {updates}",
+            f"ON CONFLICT ({_quote(key)}) DO UPDATE SET {updates} WHERE {changed}",
             params,
         )
         return data.num_rows

@@ -1,43 +1,54 @@
 """Schema migrations (Alembic), run programmatically so no alembic.ini is needed.
 
 `upgrade` is called by every command that needs the store, so a fresh database is created on
-first use; `callup db upgrade` runs it explicitly. To add a migration after changing
-`tables.py`: `alembic -c src/callup/store/alembic.ini revision --autogenerate -m "..."` or write
-it by hand in `migrations/versions/`.
+first use; `callup db upgrade` runs it explicitly. To add a migration after changing the
+tables: write it in `migrations/versions/` (or `alembic -c src/callup/store/alembic.ini revision
+--autogenerate -m "..."`) and set `SCHEMA_HEAD` to its revision (a test checks they agree).
 """
 
 from __future__ import annotations
 
 import pathlib
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 
 MIGRATIONS = pathlib.Path(__file__).resolve().parent / "migrations"
+# The newest revision. Checking it with one query, instead of loading Alembic and every
+# migration script, saves a quarter of a second on every command.
+SCHEMA_HEAD = "0003"
 
 
-def _config() -> Config:
+def _config():  # noqa: ANN202 - alembic.config.Config, imported only when needed
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
 def head_revision() -> str:
+    """The newest revision according to the migration scripts themselves."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(_config()).get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+    """The store's revision; None for an empty database."""
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except DBAPIError:  # no alembic_version table yet
+        return None
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision`; a no-op when it is already there."""
-    if revision == "head" and current_revision(engine) == head_revision():
+    if revision == "head" and current_revision(engine) == SCHEMA_HEAD:
         return
+    from alembic import command
+
     config = _config()
     with engine.begin() as conn:
         config.attributes["connection"] = conn
