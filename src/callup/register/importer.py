@@ -101,7 +101,9 @@ def _import_job(url: str, file: RegisterFile, region_codes: list[str], today: dt
         if status == "finished":
             return _report(bulk, import_id, file, fingerprint, rejects_path, resume, already_done=True)
 
-        initial = _is_initial_load(bulk, import_id, resume)
+        # A first load on PostgreSQL COPYs straight into the table (8.0 -> 5.2 s per million rows);
+        # on SQLite the staged upsert is faster even then (4.8 s against 6.6 s), so it always upserts.
+        initial = bulk.dialect == "postgresql" and _is_initial_load(bulk, import_id, resume)
         duplicates = _find_duplicates(file)
         regions = pa.array(region_codes, pa.string())
         advance(resume)
@@ -110,7 +112,7 @@ def _import_job(url: str, file: RegisterFile, region_codes: list[str], today: dt
         for batch, checked in prefetch(checked_batches):
             rejects = checked.rejects + [(line, "(row)", reason) for line, reason in batch.malformed]
             with bulk.transaction():
-                if initial:  # nobody to update: append straight to the table (about twice as fast)
+                if initial:  # nobody to update: append straight to the table
                     good = checked.good.append_column("import_id", pa.array([import_id] * checked.good.num_rows, pa.int32()))
                     bulk.append("people", good.sort_by("national_id"))
                 else:
