@@ -334,9 +334,11 @@ def _draw_job(url: str, campaign_id: int, name: str, beacon_value: str, *, advan
         order = pa.table({
             "campaign_id": pa.array([campaign_id] * len(ids), pa.int32()) if len(ids) else pa.array([], pa.int32()),
             "region": pool.column("region"), "position": pa.array(result.position, pa.int64()),
-            "national_id": ids, "rank": pa.array(result.rank, pa.int64()),
+            "national_id": ids, "rank": pa.array(result.rank, pa.int64()), "called": pa.array(result.called, pa.bool_()),
         })
-        called = order.filter(pa.array(result.called)).select(["campaign_id", "national_id", "region", "position"])
+        order = order.sort_by([("region", "ascending"), ("position", "ascending")])  # primary-key order writes faster
+        called = order.filter(order.column("called")).select(["campaign_id", "national_id", "region", "position"])
+        order = order.drop_columns(["called"])
         called = called.append_column("source", pa.array(["draw"] * called.num_rows, pa.string()))
         with bulk.transaction():
             status = _locked_status(bulk, campaign_id)
