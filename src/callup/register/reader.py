@@ -112,7 +112,7 @@ def open_register_file(path: pathlib.Path) -> RegisterFile:
     return RegisterFile(path=path, file_format=file_format, columns=columns)
 
 
-def _csv_blocks(path: pathlib.Path, block_bytes: int = 0) -> Iterator[tuple[int, bytes]]:
+def _csv_blocks(path: pathlib.Path) -> Iterator[tuple[int, bytes]]:
     """(first data line number, block of whole lines) pairs after the header."""
     with open(path, "rb") as fh:
         fh.readline()  # header

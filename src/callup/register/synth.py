@@ -11,10 +11,11 @@ share of rows is broken in every way the importer must reject.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import pathlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -75,7 +76,7 @@ def _pick(values: Sequence[str], idx: np.ndarray) -> pa.Array:
     return pa.array(values, pa.string()).take(pa.array(idx))
 
 
-def _generate(start: int, n: int, total: int, regions: Sequence[str], citizenship: str, on: dt.date,
+def _generate(start: int, n: int, regions: Sequence[str], citizenship: str, on: dt.date,
               rng: np.random.Generator) -> pa.Table:
     region_w = _region_weights(len(regions), np.random.default_rng(0))  # same region sizes for every chunk
     i = np.arange(start, start + n, dtype=np.int64)
@@ -193,12 +194,12 @@ def synthesise(out: pathlib.Path, *, people: int, seed: int, regions: Sequence[s
     written = 0
     writer = None
     try:
-        with open(out, "wb") if suffix == ".csv" else _null() as fh:
+        with open(out, "wb") if suffix == ".csv" else contextlib.nullcontext() as fh:
             for start in range(0, max(people, 1), chunk):
                 n = min(chunk, people - start)
                 if n <= 0:
                     break
-                table = _generate(start, n, people, regions, citizenship, on, rng)
+                table = _generate(start, n, regions, citizenship, on, rng)
                 raw: dict[int, str] = {}
                 if bad_share:
                     table, raw = _break_rows(table, bad_share, rng, counts, allow_raw=suffix == ".csv")
@@ -219,16 +220,3 @@ def synthesise(out: pathlib.Path, *, people: int, seed: int, regions: Sequence[s
         pq.write_table(pa.table({c: pa.array([], pa.string()) for c in COLUMNS}), out)
     return SynthReport(people=people, rows_written=written, bad_rows={k: v for k, v in counts.items() if v},
                        regions=len(regions), path=str(out))
-
-
-class _null:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
-def iter_chunks(total: int, chunk: int) -> Iterator[tuple[int, int]]:
-    for start in range(0, total, chunk):
-        yield start, min(chunk, total - start)
