@@ -249,3 +249,26 @@ def test_a_draw_started_twice_at_once_runs_once(engine, store_url, policy, tmp_p
     with engine.connect() as conn:
         called = len(conn.execute(select(calls.c.national_id)).all())
     assert called == service.campaign_summary(engine, "c").called
+
+
+def test_the_over_call_can_come_from_past_campaign_outcomes(store_url, policy, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from callup.cli import app
+    from callup.planning.calibration import calibrate
+    from callup.store import open_store
+    from callup_test_support import REPO
+
+    monkeypatch.chdir(tmp_path)
+    load_register(open_store(store_url), policy, tmp_path, people=4000)
+    outcomes = REPO / "examples" / "outcomes" / "campaign-outcomes.csv"
+    result = CliRunner().invoke(app, ["campaign", "create", "s", "--window", "2027-04-01:2027-07-15", "--quota", "40",
+                                      "--over-call-from", str(outcomes), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert abs(float(summary["over_call_rate"]) - (calibrate(outcomes).called_per_inductee - 1)) < 1e-4
+    from callup.campaigns.allocation import over_call
+
+    for region in summary["regions"]:
+        assert region["number"] == min(region["pool"], over_call(region["quota"], summary["over_call_rate"]))
+    assert sum(r["number"] for r in summary["regions"]) >= 80  # a yield near one half doubles the calls

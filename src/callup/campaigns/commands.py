@@ -64,6 +64,7 @@ def create(
     policy: PolicyOption = None,
     regional_quotas: Annotated[pathlib.Path | None, typer.Option("--regional-quotas", help="CSV region,quota (instead of apportioning).")] = None,
     over_call: Annotated[str, typer.Option("--over-call", help="Extra share called for expected unfitness and deferrals, e.g. 0.35.")] = "0",
+    over_call_from: Annotated[pathlib.Path | None, typer.Option("--over-call-from", help="Take the over-call from past campaign outcomes (CSV, see `callup plan calibrate`).")] = None,
     method: Annotated[str, typer.Option("--method", help="Apportionment: largest_remainder or sainte_lague.")] = "largest_remainder",
     on: Annotated[str | None, typer.Option("--on", help="Eligibility date of the pool; default the window start.")] = None,
     volunteers: Annotated[pathlib.Path | None, typer.Option("--volunteers", help="CSV with a national_id column of volunteers.")] = None,
@@ -74,11 +75,23 @@ def create(
     jurisdiction = load_policy(policy)
     engine = open_store()
     inputs = _freeze_inputs(jurisdiction, regional_quotas, volunteers)  # read before anything is written
+    if over_call_from is not None:
+        over_call = _over_call_from(over_call_from)
     service.create_campaign(engine, name, jurisdiction=jurisdiction, window=_window(window), quota=quota, over_call=over_call,
                             method=method, eligibility_date=parse_date(on, option="--on") if on else None)
     if freeze:
         _freeze(engine, name, jurisdiction, *inputs, quiet=as_json)
     emit(_summary(engine, name), as_json=as_json, render=_render_summary)
+
+
+def _over_call_from(outcomes: pathlib.Path) -> str:
+    """The over-call that past yields imply: call 1/yield people per inductee, i.e. 1/yield - 1 extra."""
+    from callup.planning.calibration import calibrate
+
+    calibration = calibrate(outcomes)
+    if calibration.induction_yield <= 0:
+        raise QuotaFileError(f"{outcomes}: nobody was inducted in these outcomes, so no over-call follows from them")
+    return f"{calibration.called_per_inductee - 1:.4f}"
 
 
 def _freeze_inputs(jurisdiction, regional_quotas: pathlib.Path | None, volunteers: pathlib.Path | None) -> tuple:  # noqa: ANN001
