@@ -146,7 +146,7 @@ def test_an_import_killed_mid_way_finishes_on_rerun_with_nothing_lost_or_doubled
     path = tmp_path / "people.csv"
     synthesise(path, people=40_000, seed=3, regions=policy.region_codes, citizenship="EXR", on=TODAY, bad_share=0.03)
     reference = _reference(policy, path, tmp_path)
-    env = {**os.environ, "CALLUP_DATABASE_URL": store_url, "CALLUP_IMPORT_BLOCK_BYTES": str(128 * 1024)}
+    env = {**os.environ, "CALLUP_DATABASE_URL": store_url, "CALLUP_IMPORT_BLOCK_BYTES": str(64 * 1024)}
     command = [sys.executable, "-m", "callup.cli", "register", "import", str(path), "--policy", str(EXAMPLE_POLICY)]
     process = subprocess.Popen(command, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
