@@ -1,9 +1,9 @@
 """Who may be called on a date under the rules in force: computed in the database, in bulk.
 
 One SQL CASE expression gives every person a small integer: 0 when eligible, else the first
-`Exclusion` that applies, in a fixed order. The database evaluates it in one scan and hands the
-(region, code) pairs to Arrow, which counts them; a GROUP BY inside SQLite costs twice as much. Ages follow the calendar: a person reaches age N on the
-anniversary of their birth; someone born on 29 February reaches it on 1 March in common years.
+`Exclusion` that applies, in a fixed order; the database evaluates it in one scan (see
+`eligibility` for how each backend counts). Ages follow the calendar: a person reaches age N on
+the anniversary of their birth; someone born on 29 February reaches it on 1 March in common years.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import datetime as dt
-import os
 import enum
+import os
 
 import pyarrow as pa
 from sqlalchemy import ColumnElement, Engine, case, func, literal, literal_column, not_, select, text
