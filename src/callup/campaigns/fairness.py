@@ -16,11 +16,11 @@ import pyarrow.compute as pc
 from sqlalchemy import Engine, func, select
 
 from callup.campaigns.errors import CampaignStateError
-from callup.campaigns.service import _load, _status, _url
+from callup.campaigns.service import _load, _status
 from callup.campaigns.tables import Call, CampaignRegion, OrderEntry
 from callup.lottery.fairness import FairnessReport, check_fairness, plot_fairness
 from callup.store.bulk import BulkSession
-from callup.store.isolation import Advance, run_bulk
+from callup.store.isolation import Advance, bulk_url, run_bulk
 from callup.store.tables import Person
 
 order = OrderEntry.__table__
@@ -57,7 +57,7 @@ def campaign_fairness(engine: Engine, name: str, *, alpha: float = 0.01, plot: p
         by_region = dict(conn.execute(
             select(calls.c.region, func.count()).where((calls.c.campaign_id == campaign["id"]) & (calls.c.source == "draw"))
             .group_by(calls.c.region)).all())
-    table = run_bulk(_url(engine), _ranks_job, campaign["id"])
+    table = run_bulk(bulk_url(engine), _ranks_job, campaign["id"])
     dates = pc.cast(pc.cast(table.column("date_of_birth"), pa.string()), pa.date32()).to_numpy(zero_copy_only=False).astype("datetime64[D]")
     share = table.column("rank").to_numpy().astype(np.float64) / table.column("pool").to_numpy().astype(np.float64)
     report = check_fairness(dates, share, alpha=alpha)

@@ -37,7 +37,7 @@ from callup.crypto import decrypt, encrypt
 from callup.policy import Jurisdiction
 from callup.register.eligibility import eligible_pool_query
 from callup.store.bulk import BulkSession
-from callup.store.isolation import Advance, run_bulk
+from callup.store.isolation import Advance, bulk_url, run_bulk
 
 campaigns_t = Campaign.__table__
 regions_t = CampaignRegion.__table__
@@ -65,9 +65,6 @@ class CampaignSummary:
     called: int
     released: int
 
-
-def _url(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=False)
 
 
 def _load(conn_or_bulk: Any, name: str) -> dict[str, Any]:
@@ -201,7 +198,7 @@ def freeze_campaign(engine: Engine, name: str, *, jurisdiction: Jurisdiction, re
         unknown = set(regional_quotas) - set(jurisdiction.region_codes)
         if unknown:
             raise QuotaFileError(f"regional quotas name unknown regions: {sorted(unknown)}")
-    return run_bulk(_url(engine), _freeze_job, campaign["id"], name, version, campaign["eligibility_date"], campaign["quota"],
+    return run_bulk(bulk_url(engine), _freeze_job, campaign["id"], name, version, campaign["eligibility_date"], campaign["quota"],
                     campaign["over_call_rate"], campaign["allocation_method"], dict(regional_quotas) if regional_quotas else None,
                     (volunteers or []) if version.conscription.volunteers_first else None, key or secrets.token_bytes(32),
                     advance=advance)
@@ -264,7 +261,7 @@ def commit_campaign(engine: Engine, name: str, *, beacon_source: str, random: Ca
         return _existing_commitment(name, campaign, beacon_source.strip())
     if not beacon_source.strip():
         raise QuotaFileError("--beacon-source: name the future beacon round, e.g. 'drand quicknet round 12345678'")
-    return run_bulk(_url(engine), _commit_job, campaign["id"], name, beacon_source.strip(), random)
+    return run_bulk(bulk_url(engine), _commit_job, campaign["id"], name, beacon_source.strip(), random)
 
 
 def _existing_commitment(name: str, campaign: dict[str, Any], beacon_source: str) -> dict[str, Any]:
@@ -322,7 +319,7 @@ def draw_campaign(engine: Engine, name: str, *, beacon_value: str) -> dict[str, 
                 "results_fingerprint": record.results_fingerprint, "already_done": True}
     if not beacon_value.strip():
         raise QuotaFileError("--beacon: the beacon value must not be empty")
-    return run_bulk(_url(engine), _draw_job, campaign["id"], name, beacon_value)
+    return run_bulk(bulk_url(engine), _draw_job, campaign["id"], name, beacon_value)
 
 
 def _draw_job(url: str, campaign_id: int, name: str, beacon_value: str, *, advance: Advance) -> dict[str, Any]:
@@ -365,7 +362,7 @@ def export_campaign(engine: Engine, name: str, out: pathlib.Path) -> dict[str, s
     if _status(campaign["status"]) in (CampaignStatus.created.value,):
         raise CampaignStateError(f"campaign {name!r} has no frozen pool to export yet")
     out.mkdir(parents=True, exist_ok=True)
-    return run_bulk(_url(engine), _export_job, campaign["id"], name, str(out))
+    return run_bulk(bulk_url(engine), _export_job, campaign["id"], name, str(out))
 
 
 def _export_job(url: str, campaign_id: int, name: str, out: str, *, advance: Advance) -> dict[str, str]:

@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, Engine, case, func, literal, literal_colum
 
 from callup.policy import PolicyVersion
 from callup.store.bulk import BulkSession
-from callup.store.isolation import Advance, run_bulk
+from callup.store.isolation import Advance, bulk_url, run_bulk
 from callup.store.tables import Person
 
 people = Person.__table__
@@ -78,9 +78,6 @@ class EligibilityReport:
     excluded: dict[str, int]
 
 
-def _url(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=False)
-
 
 def _fetch(url: str, query, *, advance: Advance) -> pa.Table:  # noqa: ANN001 - a Core SELECT
     with BulkSession(url) as bulk:
@@ -104,7 +101,7 @@ def _sqlite_counts(engine: Engine, query) -> list[tuple[str, int, int]]:  # noqa
     rowid = literal_column("people.rowid")
     parts = [query.where(rowid > lo, rowid <= hi) for lo, hi in zip(bounds, bounds[1:])]
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-        tables = list(pool.map(lambda part: run_bulk(_url(engine), _count, part), parts))
+        tables = list(pool.map(lambda part: run_bulk(bulk_url(engine), _count, part), parts))
     merged = pa.concat_tables(tables).group_by(["region", "reason"]).aggregate([("reason_count", "sum")]).to_pydict()
     return list(zip(merged["region"], merged["reason"], merged["reason_count_sum"]))
 
@@ -145,7 +142,7 @@ def eligible_pool_query(version: PolicyVersion, on: dt.date):  # noqa: ANN201 - 
 
 def eligible_pool(engine: Engine, version: PolicyVersion, on: dt.date) -> pa.Table:
     """The pool on `on` as Arrow: national_id, region, volunteer (bulk, not through the ORM)."""
-    table = run_bulk(_url(engine), _fetch, eligible_pool_query(version, on))
+    table = run_bulk(bulk_url(engine), _fetch, eligible_pool_query(version, on))
     return table.set_column(2, "volunteer", table.column("volunteer").cast(pa.bool_()))
 
 
@@ -153,6 +150,6 @@ def exclusions(engine: Engine, version: PolicyVersion, on: dt.date) -> pa.Table:
     """Every excluded person with the reason: national_id, region, reason (the `Exclusion` name)."""
     reason = exclusion_reason(version, on)
     query = select(people.c.national_id, people.c.region, reason.label("code")).where(reason != 0)
-    table = run_bulk(_url(engine), _fetch, query)
+    table = run_bulk(bulk_url(engine), _fetch, query)
     names = pa.array([""] + [e.name for e in Exclusion])
     return table.append_column("reason", names.take(table.column("code").cast(pa.int32()))).drop_columns(["code"])

@@ -25,7 +25,7 @@ from callup.prefetch import prefetch
 from callup.register.reader import RegisterFile, open_register_file
 from callup.register.validate import check_batch
 from callup.store.bulk import BulkSession
-from callup.store.isolation import Advance, run_bulk
+from callup.store.isolation import Advance, bulk_url, run_bulk
 from callup.store.locks import operation_lock
 
 
@@ -60,8 +60,7 @@ def import_register(
     unless `force`. Raises `InputError` (nothing written) when the file cannot be used at all.
     """
     file = open_register_file(path)  # header checks happen here, before any database work
-    url = engine.url.render_as_string(hide_password=False)
-    return run_bulk(url, _import_job, file, jurisdiction.region_codes, today, rejects_path, force, advance=advance,
+    return run_bulk(bulk_url(engine), _import_job, file, jurisdiction.region_codes, today, rejects_path, force, advance=advance,
                     actor=audit.current_actor())
 
 

@@ -21,10 +21,16 @@ import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 T = TypeVar("T")
 Advance = Callable[[int], None]
+
+
+def bulk_url(engine: Engine) -> str:
+    """The engine's URL with its password, to hand to a bulk job (which opens its own connection)."""
+    return engine.url.render_as_string(hide_password=False)
 
 
 def run_bulk(url: str, job: Callable[..., T], *args: Any, advance: Advance = lambda n: None, **kwargs: Any) -> T:
