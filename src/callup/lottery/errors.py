@@ -19,3 +19,7 @@ class RecordError(InputError, LotteryError):
 
 class NotCommitted(StateError, LotteryError):
     """A draw was asked for before a commitment exists."""
+
+
+class BeaconError(InputError, LotteryError):
+    """A beacon round cannot be used: malformed, not the committed round, or its signature does not verify."""
