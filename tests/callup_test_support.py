@@ -52,3 +52,17 @@ def make_store_url(backend: str, tmp_path: pathlib.Path) -> tuple[str, callable]
     return url, drop
 
 
+
+
+def make_context(url: str, *, role: str = "administrator", name: str = "test-admin", regions: str | None = None,
+                 person_id: str | None = None, policy: pathlib.Path = EXAMPLE_POLICY, now=None, random=None):  # noqa: ANN001
+    """A Context on the store at `url`, with the keys of the test's environment and a fixed or system clock."""
+    import datetime as dt
+
+    from callup.context import Context, FixedClock, SystemClock, make_actor, secure_random
+    from callup.crypto.keys import load_keyring
+
+    actor = make_actor(name, role, regions=regions, person_id=person_id)
+    clock = FixedClock(now if isinstance(now, dt.datetime) else dt.datetime.fromisoformat(f"{now}T09:00:00+00:00")) if now else SystemClock()
+    return Context(actor=actor, database_url=url, clock=clock, random=random or secure_random, keys=load_keyring(os.environ),
+                   policy_path=str(policy))

@@ -15,11 +15,28 @@ import secrets
 
 import pytest
 
-from callup_test_support import BACKENDS, EXAMPLE_POLICY, make_store_url  # noqa: F401
+from callup_test_support import BACKENDS, EXAMPLE_POLICY, make_context, make_store_url  # noqa: F401
 
 
-# Encryption keys for every test and the commands they start (a test may replace them).
-os.environ.setdefault("CALLUP_KEYS", json.dumps({"current": "k-test", "keys": {"k-test": base64.b64encode(secrets.token_bytes(32)).decode()}}))
+def _fresh_keys() -> str:
+    return json.dumps({"current": "k-test", "keys": {"k-test": base64.b64encode(secrets.token_bytes(32)).decode()}})
+
+
+@pytest.fixture(autouse=True)
+def hermetic(tmp_path, monkeypatch):
+    """Every test runs in its own directory with its own keys, and sees none of the caller's settings."""
+    for name in [n for n in os.environ if n.startswith("CALLUP_") and n != "CALLUP_TEST_POSTGRES_URL"]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("CALLUP_KEYS", _fresh_keys())
+    monkeypatch.setenv("CALLUP_ACTOR", "test-admin")
+    monkeypatch.chdir(tmp_path)
+    yield
+
+
+@pytest.fixture
+def ctx(store_url):
+    """The context of a national administrator on the test store (keys from the environment)."""
+    return make_context(store_url)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -27,6 +44,10 @@ def store_url(request, tmp_path, monkeypatch):
     """The URL of a fresh store, also set as CALLUP_DATABASE_URL for commands run in-process."""
     url, drop = make_store_url(request.param, tmp_path)
     monkeypatch.setenv("CALLUP_DATABASE_URL", url)
+    if request.param != "sqlite":  # migrations are a deploy step on PostgreSQL: done here, as a deploy would
+        from callup.store import open_store
+
+        open_store(url)
     yield url
     from callup.store.engine import connect
 

@@ -1,62 +1,99 @@
 """The `callup` command line: one verb per user task.
 
-Each feature folder owns its commands in `<feature>/commands.py` and exposes a Typer app;
-this module only mounts them and turns `CallupError` into a clear message and exit code.
+Each feature folder owns its commands in `<feature>/commands.py`; this module names them and
+loads a feature's module only when one of its commands runs, so `callup --help` starts in a
+fraction of the time importing everything would take. Domain errors (`CallupError`) end as one
+line on stderr and the error's exit code, never a traceback.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
-from callup.errors import CallupError
-from callup.output import err_console
+# name: (module, attribute, one-line help shown by `callup --help`). An attribute that is a
+# Typer app is a command group; a function is a single command.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "demo": ("callup.demo", "demo", "Run the main job end to end on a synthetic country."),
+    "policy": ("callup.policy.commands", "app", "Policy files: check them, show the rules in force on a date."),
+    "register": ("callup.register.commands", "app", "The register: import, statistics, one person, eligibility."),
+    "synth": ("callup.register.commands", "synth", "Write a synthetic population register."),
+    "campaign": ("callup.campaigns.commands", "app", "Call-up campaigns: create, freeze, commit, draw, export, replace."),
+    "verify": ("callup.lottery.commands", "verify", "Re-run a published draw from its record and pool file."),
+    "lottery": ("callup.lottery.commands", "app", "The public lottery: a person's rank, the seed, test vectors."),
+    "fairness": ("callup.lottery.commands", "fairness", "Test any draw for dependence between birth date and number."),
+    "plan": ("callup.planning.commands", "app", "Force planning: projection, quotas to reach a target, calibration."),
+    "audit": ("callup.audit.commands", "app", "The tamper-evident audit log: verify, anchor, log."),
+    "keys": ("callup.crypto.commands", "app", "Encryption keys of sensitive fields: generate, status, rotate."),
+    "db": ("callup.store.commands", "app", "The database: migrations, backups and restores."),
+}
+
+
+def _load(name: str) -> Any:
+    module, attribute, _ = COMMANDS[name]
+    target = getattr(importlib.import_module(module), attribute)
+    if isinstance(target, typer.Typer):
+        command = typer.main.get_command(target)
+    else:
+        single = typer.Typer(add_completion=False)
+        single.command(name)(target)
+        command = typer.main.get_command(single)
+    command.name = name
+    return command
+
+
+class LazyGroup(TyperGroup):
+    """A command group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        return _load(cmd_name) if cmd_name in COMMANDS else None
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, help_text) for name, (_, _, help_text) in COMMANDS.items()])
+
 
 app = typer.Typer(
     name="callup",
+    cls=LazyGroup,
     help="Administer compulsory military service: register, policy, campaigns, lottery, planning.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,
 )
 
 
-def _mount() -> None:
-    from callup.campaigns import commands as campaign_commands
-    from callup.demo import demo
-    from callup.lottery import commands as lottery_commands
-    from callup.planning import commands as planning_commands
-    from callup.policy import commands as policy_commands
-    from callup.register import commands as register_commands
-    from callup.store import commands as store_commands
-
-    app.command("demo")(demo)
-    app.add_typer(policy_commands.app, name="policy")
-    app.add_typer(register_commands.app, name="register")
-    app.command("synth")(register_commands.synth)
-    app.add_typer(store_commands.app, name="db")
-    app.add_typer(campaign_commands.app, name="campaign")
-    app.add_typer(planning_commands.app, name="plan")
-    app.add_typer(lottery_commands.app, name="lottery")
-    app.command("verify")(lottery_commands.verify)
-    app.command("fairness")(lottery_commands.fairness)
-    from callup.audit import commands as audit_commands
-    from callup.crypto import commands as key_commands
-
-    app.add_typer(audit_commands.app, name="audit")
-    app.add_typer(key_commands.app, name="keys")
+@app.callback()
+def _root() -> None:
+    """Administer compulsory military service: register, policy, campaigns, lottery, planning."""
 
 
-_mount()
+def _show(exc: Any) -> None:
+    from callup.errors import option_name
+
+    message = str(exc)
+    field = getattr(exc, "field", None)
+    if field and option_name(field) not in message and field not in message.split(":")[0]:
+        message = f"{option_name(field)}: {message}"
+    sys.stderr.write(f"error: {message}\n")
 
 
 def main() -> None:
     """Console entry point: run the app, printing domain errors without a traceback."""
+    from callup.errors import CallupError
+
     try:
         app()  # standalone: usage errors print themselves and exit 2
     except CallupError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        _show(exc)
         sys.exit(exc.exit_code)
 
 

@@ -27,13 +27,14 @@ def _next_spring(today: dt.date) -> dt.date:
     return spring if spring >= today else dt.date(today.year + 1, 4, 1)
 
 
-def _campaign_status(name: str) -> str | None:
+def _campaign_status(ctx, name: str) -> str | None:  # noqa: ANN001
     from callup.campaigns.errors import CampaignNotFound
     from callup.campaigns.service import campaign_summary
-    from callup.store import open_store
+    from callup.uow import UnitOfWork
 
     try:
-        return campaign_summary(open_store(), name).status
+        with UnitOfWork(ctx, write=False) as uow:
+            return campaign_summary(uow, name).status
     except CampaignNotFound:
         return None
 
@@ -54,9 +55,13 @@ def demo(
     from callup.planning import commands as plan
     from callup.register import commands as register
 
+    from callup.cli_support import context
+
     out.mkdir(parents=True, exist_ok=True)
     policy = EXAMPLES / "policies" / "republic-of-example.toml"
-    on = _next_spring(dt.date.today())
+    ctx = context(policy=policy)
+    today = ctx.today()
+    on = _next_spring(today)
     summary: dict[str, Any] = {}
 
     def step(key: str, title: str, command: Callable[..., None], /, **kwargs: Any) -> None:
@@ -71,7 +76,7 @@ def demo(
 
     register_file = out / "register.csv"
     step("synth", f"1. A synthetic register of {people:,} people (0.5% malformed rows on purpose)", register.synth,
-         out=register_file, people=people, seed=seed, bad_rows=0.005, on=dt.date.today().isoformat(), policy=policy)
+         out=register_file, people=people, seed=seed, bad_rows=0.005, on=today.isoformat(), policy=policy)
     step("import", "2. Import into the register (bad rows to a rejects file)", register.import_,
          file=register_file, policy=policy, rejects=out / "register.rejects.csv", force=False)
     step("eligible", f"3. The eligible pool on {on} by region", register.eligible,
@@ -83,7 +88,7 @@ def demo(
     window = f"{on.isoformat()}:{dt.date(on.year, 7, 15).isoformat()}"
     quota = max(people // 125, 10)  # the scenario's 160,000 of about 20 million, scaled to this register
     public = out / "public" / campaign
-    status = _campaign_status(campaign)
+    status = _campaign_status(ctx, campaign)
     if status is None:
         step("campaign", f"5. Campaign {campaign}: decree of {quota:,} (over-call 35%), pool frozen and allocated to regions",
              campaigns.create, name=campaign, window=window, quota=quota, policy=policy, regional_quotas=None, over_call="0.35",

@@ -1,19 +1,15 @@
 """The audit log: every state change and every read of a person's record, hash-chained.
 
-A service function records its event in the same transaction as the change::
+A service function records its event in the unit of work of the change (see `callup.uow`)::
 
-    from callup import audit
+    uow.execute(...)                                                       # the change
+    uow.record(audit.PersonRead(target=audit.person(national_id), reason=reason))
 
-    with engine.begin() as conn:
-        conn.execute(...)                                   # the change
-        audit.record(conn, audit.PersonRead(target=audit.person(national_id), reason=reason))
-
-Bulk jobs pass their `BulkSession` instead of a Connection, inside `bulk.transaction()`, and
-record one entry per operation (counts and fingerprints), not one per row. See docs/audit.md.
+Bulk jobs call `audit.bulk_record(bulk, ctx, event)` inside `bulk.transaction()`, and record one
+entry per operation (counts and fingerprints), not one per row. See docs/audit.md.
 """
 
-from callup.audit.actor import Actor, current_actor
-from callup.audit.chain import AuditError, Entry, Verification, anchor, entries, record, verify
+from callup.audit.chain import AuditError, Entry, Verification, anchor, bulk_record, entries, record, verify
 from callup.audit.events import (
     REGISTRY,
     AuditEvent,
@@ -24,11 +20,10 @@ from callup.audit.events import (
     PersonRead,
     RegisterImported,
     person,
-    utc_now,
 )
 
 __all__ = [
-    "REGISTRY", "Actor", "AuditError", "AuditEvent", "BackupRestored", "BackupTaken", "Entry", "KeysRotated",
-    "NoteWritten", "PersonRead", "RegisterImported", "Verification", "anchor", "current_actor", "entries",
-    "person", "record", "utc_now", "verify",
+    "REGISTRY", "AuditError", "AuditEvent", "BackupRestored", "BackupTaken", "Entry", "KeysRotated",
+    "NoteWritten", "PersonRead", "RegisterImported", "Verification", "anchor", "bulk_record", "entries",
+    "person", "record", "verify",
 ]

@@ -21,8 +21,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
-from callup.audit.actor import Actor, current_actor
 from callup.audit.events import AuditEvent, person
+from callup.context import Actor, Context
 from callup.audit.tables import GENESIS
 from callup.errors import CallupError, InputError
 
@@ -105,16 +105,16 @@ def _named(sql: str, params: tuple) -> tuple[str, dict[str, Any]]:
     return parts[0] + "".join(f":p{i}{part}" for i, part in enumerate(parts[1:])), {f"p{i}": v for i, v in enumerate(params)}
 
 
-def record(tx: Any, event: AuditEvent, *, actor: Actor | None = None) -> Entry:
+def record(tx: Any, event: AuditEvent, *, actor: Actor, at: str) -> Entry:
     """Append `event` to the audit log inside the caller's transaction `tx`; returns the entry.
 
-    `tx` is the SQLAlchemy `Connection` (or ORM `Session`) of a `with engine.begin()` block, or
-    a `BulkSession` inside `bulk.transaction()`: the entry commits or rolls back with the change
-    it records. Call it last in the transaction: it holds the audit lock until commit.
+    Services call `uow.record(event)` (or `bulk_record` in a bulk job), which pass the context's
+    actor and clock. `tx` is the SQLAlchemy `Connection` of the unit of work, or a `BulkSession`
+    inside `bulk.transaction()`: the entry commits or rolls back with the change it records.
+    Call it last in the transaction: it holds the audit lock until commit.
     """
     if not event.action:
         raise TypeError(f"{type(event).__name__} has no action: define `action: ClassVar[str]`")
-    actor = actor or current_actor()
     t = _Tx(tx)
     lock = " FOR UPDATE" if t.dialect == "postgresql" else ""
     head = t.rows(f"SELECT seq, hash FROM audit_head WHERE id = 1{lock}")
@@ -123,14 +123,19 @@ def record(tx: Any, event: AuditEvent, *, actor: Actor | None = None) -> Entry:
     prev_seq, prev_hash = int(head[0][0]), head[0][1]
     seq = prev_seq + 1
     details = canonical_json(event.details())
-    digest = entry_hash(prev_hash, seq=seq, at=event.at, actor=actor.name, role=actor.role, action=event.action,
+    digest = entry_hash(prev_hash, seq=seq, at=at, actor=actor.label(), role=actor.role.value, action=event.action,
                         target=event.target, reason=event.reason, details=details)
     t.rows("INSERT INTO audit_log (seq, at, actor, role, action, target, reason, details, prev_hash, hash) "
            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-           (seq, event.at, actor.name, actor.role, event.action, event.target, event.reason, details, prev_hash, digest))
+           (seq, at, actor.label(), actor.role.value, event.action, event.target, event.reason, details, prev_hash, digest))
     t.rows("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (seq, digest))
-    return Entry(seq, event.at, actor.name, actor.role, event.action, event.target, event.reason,
+    return Entry(seq, at, actor.label(), actor.role.value, event.action, event.target, event.reason,
                  json.loads(details), prev_hash, digest)
+
+
+def bulk_record(bulk: Any, ctx: Context, event: AuditEvent) -> Entry:
+    """`record` for a bulk job: inside `bulk.transaction()`, stamped from the job's context."""
+    return record(bulk, event, actor=ctx.actor, at=ctx.stamp())
 
 
 # -- verifying -------------------------------------------------------------------------------------
@@ -224,13 +229,13 @@ def load_anchor(path: pathlib.Path) -> dict[str, Any]:
     return data
 
 
-def anchor(engine: Engine) -> dict[str, Any]:
+def anchor(engine: Engine, *, now: dt.datetime) -> dict[str, Any]:
     """The head of a verified chain, to publish: {head_hash, count, time}."""
     result = verify(engine)
     if not result.ok:
         raise AuditError(f"the audit log does not verify, refusing to anchor it: {result.problem}")
     return {"head_hash": result.head_hash, "count": result.count,
-            "time": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+            "time": now.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 
 def head(conn: Connection) -> tuple[int, str]:

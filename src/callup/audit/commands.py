@@ -7,13 +7,14 @@ import pathlib
 from typing import Annotated, Any
 
 import typer
+
+from callup.cli_support import JsonOption, context
 from rich.table import Table
 
 from callup.output import console, emit, err_console
 
 app = typer.Typer(help="The tamper-evident audit log: verify, anchor, log.", no_args_is_help=True)
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 
 
 @app.command()
@@ -23,10 +24,9 @@ def verify(
 ) -> None:
     """Check every entry's hash and link; name the first edited, deleted, inserted or reordered entry. Exit 1 if bad."""
     from callup.audit.chain import load_anchor, verify as run
-    from callup.store import open_store
 
     anchor = load_anchor(anchor_file) if anchor_file else None
-    result = run(open_store(), anchor=anchor)
+    result = run(context(keys=False).engine(), anchor=anchor)
 
     def render(d: dict[str, Any]) -> None:
         if d["ok"]:
@@ -47,9 +47,9 @@ def anchor(
 ) -> None:
     """Export the head hash, entry count and time of the verified chain, for publication."""
     from callup.audit.chain import anchor as run
-    from callup.store import open_store
 
-    data = run(open_store())
+    ctx = context(keys=False)
+    data = run(ctx.engine(), now=ctx.now())
     if out is not None:
         out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     emit(data, as_json=as_json, render=lambda d: console.print(
@@ -66,9 +66,8 @@ def log(
 ) -> None:
     """List audit entries (oldest first), filtered by person, target or action."""
     from callup.audit.chain import entries
-    from callup.store import open_store
 
-    found = entries(open_store(), person_id=person, target=target, action=action, limit=limit)
+    found = entries(context(keys=False).engine(), person_id=person, target=target, action=action, limit=limit)
     data = [e.__dict__ for e in found]
 
     def render(rows: list[dict[str, Any]]) -> None:

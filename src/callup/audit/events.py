@@ -9,8 +9,8 @@ Define a new one next to the code that performs the action::
         pool_size: int
         pool_fingerprint: str
 
-and record it with `callup.audit.record(tx, CampaignFrozen(target="campaign:spring-2027", ...))`.
-Every field other than `target`, `reason` and `at` goes into the entry's details, so keep them
+and record it with `uow.record(CampaignFrozen(target="campaign:spring-2027", ...))`.
+Every field other than `target` and `reason` goes into the entry's details, so keep them
 JSON values (str, int, float, bool, None, lists and dicts of those). Never put secrets or
 sensitive free text in an event: the chain must stay verifiable by anyone, without keys.
 """
@@ -18,15 +18,9 @@ sensitive free text in an event: the chain must stay verifiable by anyone, witho
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from typing import Any, ClassVar
 
 REGISTRY: dict[str, type[AuditEvent]] = {}
-
-
-def utc_now() -> str:
-    """The current UTC time as ISO 8601 with microseconds and a Z, e.g. 2027-03-01T09:30:00.123456Z."""
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def person(national_id: str) -> str:
@@ -36,13 +30,12 @@ def person(national_id: str) -> str:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class AuditEvent:
-    """Base of every audit event: the target (`person:ID`, `campaign:NAME`, `import:N`, ...),
-    an optional reason given by the actor, and the UTC time (set when the event is made)."""
+    """Base of every audit event: the target (`person:ID`, `campaign:NAME`, `import:N`, ...) and
+    an optional reason given by the actor. Actor and time are stamped by the unit of work."""
 
     action: ClassVar[str] = ""
     target: str
     reason: str | None = None
-    at: str = dataclasses.field(default_factory=utc_now)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -50,7 +43,7 @@ class AuditEvent:
             REGISTRY[cls.action] = cls
 
     def details(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in ("target", "reason", "at")}
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in ("target", "reason")}
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -1,6 +1,6 @@
 """Tables of the trust foundation: the audit log and its head, and officers' notes (encrypted).
 
-Created by migration 0002. Imported at the end of `callup.store.tables`, so `Base.metadata`
+Created by migration 0002. Registered in `callup.store.registry`, so `Base.metadata`
 always holds them.
 """
 
@@ -12,7 +12,7 @@ from sqlalchemy import BigInteger, CheckConstraint, DateTime, Integer, String, T
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callup.crypto.types import EncryptedText
-from callup.store.tables import Base
+from callup.store.base import Base
 
 GENESIS = "0" * 64
 

@@ -1,8 +1,10 @@
-"""`callup campaign ...`: decree, frozen pool, allocation, commitment, draw, export, replacements."""
+"""`callup campaign ...`: decree, frozen pool, allocation, commitment, draw, export, replacements.
+
+Parses options, builds the context, calls `campaigns.service` / `campaigns.replacements`, renders.
+"""
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import pathlib
 from typing import Annotated, Any
@@ -10,24 +12,20 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from callup.campaigns import replacements, service
-from callup.campaigns.errors import QuotaFileError
+from callup.cli_support import JsonOption, PolicyOption, context
 from callup.dates import parse_date
+from callup.errors import InputError
 from callup.output import console, emit, progress
-from callup.policy import load_policy
-from callup.store import open_store
 
 app = typer.Typer(help="Call-up campaigns: create, freeze, commit, draw, export, replace.", no_args_is_help=True)
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
-PolicyOption = Annotated[pathlib.Path | None, typer.Option("--policy", help="Policy file; default $CALLUP_POLICY or the bundled example.")]
 NameArg = Annotated[str, typer.Argument(help="Campaign name, e.g. spring-2027.")]
 
 
 def _window(text: str) -> tuple:
     start, sep, end = text.partition(":")
     if not sep:
-        raise QuotaFileError(f"--window: {text!r} is not START:END (e.g. 2026-04-01:2026-07-15)")
+        raise InputError(f"{text!r} is not START:END (e.g. 2026-04-01:2026-07-15)", field="window")
     return parse_date(start, option="--window start"), parse_date(end, option="--window end")
 
 
@@ -52,8 +50,12 @@ def _render_summary(s: dict[str, Any]) -> None:
         console.print(table)
 
 
-def _summary(engine, name: str) -> dict[str, Any]:  # noqa: ANN001
-    return dataclasses.asdict(service.campaign_summary(engine, name))
+def _summary(ctx, name: str) -> dict[str, Any]:  # noqa: ANN001
+    from callup.campaigns.service import campaign_summary
+    from callup.uow import UnitOfWork
+
+    with UnitOfWork(ctx, write=False) as uow:
+        return dataclasses.asdict(campaign_summary(uow, name))
 
 
 @app.command()
@@ -72,36 +74,24 @@ def create(
     as_json: JsonOption = False,
 ) -> None:
     """Create a campaign from a decree and (by default) freeze its pool and regional allocation."""
-    jurisdiction = load_policy(policy)
-    engine = open_store()
-    inputs = _freeze_inputs(jurisdiction, regional_quotas, volunteers)  # read before anything is written
+    from callup.campaigns import service
+
+    ctx = context(policy=policy)
+    quotas, listed = _freeze_inputs(ctx, regional_quotas, volunteers)  # read before anything is written
     if over_call_from is not None:
-        over_call = _over_call_from(over_call_from)
-    service.create_campaign(engine, name, jurisdiction=jurisdiction, window=_window(window), quota=quota, over_call=over_call,
-                            method=method, eligibility_date=parse_date(on, option="--on") if on else None)
-    if freeze:
-        _freeze(engine, name, jurisdiction, *inputs, quiet=as_json)
-    emit(_summary(engine, name), as_json=as_json, render=_render_summary)
+        over_call = service.over_call_from_outcomes(over_call_from)
+    decree = service.Decree(name=name, window=_window(window), quota=quota, over_call=over_call, method=method,
+                            eligibility_date=parse_date(on, option="--on") if on else None)
+    with progress("freezing the pool", None, quiet=as_json or not freeze):
+        service.open_campaign(ctx, decree, regional_quotas=quotas, volunteers=listed, freeze=freeze)
+    emit(_summary(ctx, name.strip()), as_json=as_json, render=_render_summary)
 
 
-def _over_call_from(outcomes: pathlib.Path) -> str:
-    """The over-call that past yields imply: call 1/yield people per inductee, i.e. 1/yield - 1 extra."""
-    from callup.planning.calibration import calibrate
+def _freeze_inputs(ctx, regional_quotas: pathlib.Path | None, volunteers: pathlib.Path | None) -> tuple:  # noqa: ANN001
+    from callup.campaigns.inputs import read_regional_quotas, read_volunteers
 
-    calibration = calibrate(outcomes)
-    if calibration.induction_yield <= 0:
-        raise QuotaFileError(f"{outcomes}: nobody was inducted in these outcomes, so no over-call follows from them")
-    return f"{calibration.called_per_inductee - 1:.4f}"
-
-
-def _freeze_inputs(jurisdiction, regional_quotas: pathlib.Path | None, volunteers: pathlib.Path | None) -> tuple:  # noqa: ANN001
-    quotas = service.read_regional_quotas(regional_quotas, jurisdiction.region_codes) if regional_quotas else None
-    return quotas, service.read_volunteers(volunteers) if volunteers else None
-
-
-def _freeze(engine, name: str, jurisdiction, quotas, listed, *, quiet: bool) -> None:  # noqa: ANN001
-    with progress("freezing the pool", None, quiet=quiet):
-        service.freeze_campaign(engine, name, jurisdiction=jurisdiction, regional_quotas=quotas, volunteers=listed)
+    quotas = read_regional_quotas(regional_quotas, ctx.policy().region_codes) if regional_quotas else None
+    return quotas, read_volunteers(volunteers) if volunteers else None
 
 
 @app.command("freeze")
@@ -113,10 +103,24 @@ def freeze_(
     as_json: JsonOption = False,
 ) -> None:
     """Snapshot the eligible pool of a created campaign; later register changes do not move the draw."""
-    jurisdiction = load_policy(policy)
-    engine = open_store()
-    _freeze(engine, name, jurisdiction, *_freeze_inputs(jurisdiction, regional_quotas, volunteers), quiet=as_json)
-    emit(_summary(engine, name), as_json=as_json, render=_render_summary)
+    from callup.campaigns import service
+
+    ctx = context(policy=policy)
+    quotas, listed = _freeze_inputs(ctx, regional_quotas, volunteers)
+    with progress("freezing the pool", None, quiet=as_json):
+        service.freeze_campaign(ctx, name, regional_quotas=quotas, volunteers=listed)
+    emit(_summary(ctx, name), as_json=as_json, render=_render_summary)
+
+
+@app.command()
+def delete(name: NameArg, as_json: JsonOption = False) -> None:
+    """Delete a campaign that was created but never frozen (for example after a failed freeze)."""
+    from callup.campaigns import service
+    from callup.uow import UnitOfWork
+
+    with UnitOfWork(context()) as uow:
+        service.delete_campaign(uow, name)
+    emit({"campaign": name, "deleted": True}, as_json=as_json, render=lambda d: console.print(f"deleted campaign {d['campaign']}"))
 
 
 @app.command("commit")
@@ -126,7 +130,9 @@ def commit_(
     as_json: JsonOption = False,
 ) -> None:
     """Commit to the pool, the numbers and a secret salt; publish the printed hash before the beacon round."""
-    result = service.commit_campaign(open_store(), name, beacon_source=beacon_source)
+    from callup.campaigns import service
+
+    result = dataclasses.asdict(service.commit_campaign(context(), name, beacon_source=beacon_source))
 
     def render(r: dict[str, Any]) -> None:
         console.print(f"commitment of {r['campaign']}: [bold]{r['commitment_hash']}[/]")
@@ -143,10 +149,12 @@ def draw_(
     as_json: JsonOption = False,
 ) -> None:
     """Draw: rank every region's pool with the committed seed and call the first numbers."""
-    engine = open_store()
+    from callup.campaigns import service
+
+    ctx = context()
     with progress("drawing", None, quiet=as_json):
-        result = service.draw_campaign(engine, name, beacon_value=beacon)
-    data = {**result, "summary": _summary(engine, name)}
+        result = service.draw_campaign(ctx, name, beacon_value=beacon)
+    data = {**dataclasses.asdict(result), "summary": _summary(ctx, name)}
 
     def render(d: dict[str, Any]) -> None:
         console.print(f"drawn: {d['called']:,} called, shortfall {d['shortfall']:,}; seed {d['seed']}")
@@ -162,7 +170,9 @@ def export(
     as_json: JsonOption = False,
 ) -> None:
     """Write the public record (commitment, pool file, draw record, allocation): no personal data."""
-    files = service.export_campaign(open_store(), name, out)
+    from callup.campaigns import service
+
+    files = service.export_campaign(context(), name, out)
 
     def render(f: dict[str, str]) -> None:
         for kind, path in f.items():
@@ -176,13 +186,17 @@ def export(
 @app.command()
 def show(name: NameArg, as_json: JsonOption = False) -> None:
     """A campaign's state and regional allocation."""
-    emit(_summary(open_store(), name), as_json=as_json, render=_render_summary)
+    emit(_summary(context(), name), as_json=as_json, render=_render_summary)
 
 
 @app.command("list")
 def list_(as_json: JsonOption = False) -> None:
     """All campaigns."""
-    rows = service.list_campaigns(open_store())
+    from callup.campaigns import service
+    from callup.uow import UnitOfWork
+
+    with UnitOfWork(context(), write=False) as uow:
+        rows = [dataclasses.asdict(r) for r in service.list_campaigns(uow)]
 
     def render(items: list[dict[str, Any]]) -> None:
         table = Table("name", "status", "quota", "window", "pool")
@@ -202,10 +216,21 @@ def replace(
     file: Annotated[pathlib.Path | None, typer.Option("--file", help="CSV national_id,reason to process many at once.")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Release called people and call the next in their region's reserve order (idempotent)."""
-    engine = open_store()
-    items = _replacement_items(national_id, reason, file)
-    results = [dataclasses.asdict(replacements.replace(engine, name, nid, why)) for nid, why in items]
+    """Release called people and call the next in their region's reserve order (idempotent).
+
+    With --file, every row is released in one transaction: all or nothing."""
+    from callup.campaigns.inputs import read_releases
+    from callup.campaigns.replacements import parse_reason, replace_many
+    from callup.uow import UnitOfWork
+
+    if file is not None:
+        items = read_releases(file)
+    elif national_id and reason:
+        items = [(national_id, parse_reason(reason))]
+    else:
+        raise InputError("give NATIONAL_ID with --reason, or --file CSV", field="reason")
+    with UnitOfWork(context()) as uow:
+        results = [dataclasses.asdict(r) for r in replace_many(uow, name, items)]
 
     def render(rs: list[dict[str, Any]]) -> None:
         for r in rs:
@@ -214,29 +239,6 @@ def replace(
             console.print(f"{r['released']} released ({r['reason']}) in {r['region']}; replaced by {got}{note}")
 
     emit(results, as_json=as_json, render=render)
-
-
-def _replacement_items(national_id: str | None, reason: str | None, file: pathlib.Path | None) -> list[tuple[str, str]]:
-    reasons = [r.value for r in replacements.ReleaseReason]
-    if file is None:
-        if not national_id or not reason:
-            raise QuotaFileError("give NATIONAL_ID with --reason, or --file CSV")
-        if reason not in reasons:
-            raise QuotaFileError(f"--reason: {reason!r} is not one of {', '.join(reasons)}")
-        return [(national_id, reason)]
-    items = []
-    try:
-        with open(file, newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            if not reader.fieldnames or not {"national_id", "reason"} <= set(reader.fieldnames):
-                raise QuotaFileError(f"{file}: line 1: expected columns national_id and reason")
-            for line, row in enumerate(reader, start=2):
-                if row["reason"] not in reasons:
-                    raise QuotaFileError(f"{file}: line {line}: reason {row['reason']!r} is not one of {', '.join(reasons)}")
-                items.append((row["national_id"].strip(), row["reason"]))
-    except FileNotFoundError:
-        raise QuotaFileError(f"{file}: no such file") from None
-    return items
 
 
 @app.command()
@@ -249,7 +251,7 @@ def fairness(
     """Test a drawn campaign: birth date against rank, and each region's selection rate against its number."""
     from callup.campaigns.fairness import campaign_fairness
 
-    result = dataclasses.asdict(campaign_fairness(open_store(), name, alpha=alpha, plot=out))
+    result = dataclasses.asdict(campaign_fairness(context(), name, alpha=alpha, plot=out))
 
     def render(d: dict[str, Any]) -> None:
         t = d["birth_date_test"]
@@ -278,7 +280,11 @@ def person(
     as_json: JsonOption = False,
 ) -> None:
     """A person's place in a campaign: pseudonym (as on the summons), rank, call status. Audited."""
-    data = service.person_in_campaign(open_store(), name, national_id, reason=reason)
+    from callup.campaigns import service
+    from callup.uow import UnitOfWork
+
+    with UnitOfWork(context()) as uow:
+        data = dataclasses.asdict(service.person_in_campaign(uow, name, national_id, reason=reason))
 
     def render(d: dict[str, Any]) -> None:
         console.print(f"{d['national_id']} in {d['campaign']}: [bold]{d['status']}[/]")

@@ -16,8 +16,12 @@ class CampaignStateError(StateError, CampaignError):
 
 
 class QuotaFileError(InputError, CampaignError):
-    """A regional quota or volunteer file is malformed; the message names the file and line."""
+    """A regional quota, volunteer or replacement file is malformed; the message names the file and line."""
 
 
-class NotCalled(CampaignError):
+class PolicyChanged(InputError, CampaignError):
+    """The policy file given is not the one the campaign was created under."""
+
+
+class NotCalled(NotFound, CampaignError):
     """The person is not (or no longer) called in this campaign."""

@@ -27,6 +27,13 @@ class CampaignCreated(AuditEvent):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class CampaignDeleted(AuditEvent):
+    """campaign.delete: a campaign that was never frozen was deleted."""
+
+    action: ClassVar[str] = "campaign.delete"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class CampaignFrozen(AuditEvent):
     """campaign.freeze: the eligible pool was snapshotted and the quota allocated to regions."""
 

@@ -13,15 +13,17 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 
 from callup.campaigns.errors import CampaignStateError
 from callup.campaigns.service import _load, _status
 from callup.campaigns.tables import Call, CampaignRegion, OrderEntry
 from callup.lottery.fairness import FairnessReport, check_fairness, plot_fairness
 from callup.store.bulk import BulkSession
-from callup.store.isolation import Advance, bulk_url, run_bulk
-from callup.store.tables import Person
+from callup.context import Context
+from callup.store.isolation import Advance, run_job
+from callup.uow import UnitOfWork
+from callup.register.tables import Person
 
 order = OrderEntry.__table__
 people = Person.__table__
@@ -37,27 +39,28 @@ class CampaignFairness:
     plot: str | None
 
 
-def _ranks_job(url: str, campaign_id: int, *, advance: Advance) -> pa.Table:
+def _ranks_job(ctx: Context, campaign_id: int, *, advance: Advance) -> pa.Table:
     query = (select(people.c.date_of_birth, order.c.rank, regions_t.c.pool)
              .join(people, people.c.national_id == order.c.national_id)
              .join(regions_t, (regions_t.c.campaign_id == order.c.campaign_id) & (regions_t.c.region == order.c.region))
              .where(order.c.campaign_id == campaign_id))
-    with BulkSession(url) as bulk:
+    with BulkSession(ctx.database_url) as bulk:
         return bulk.fetch_arrow(query)
 
 
-def campaign_fairness(engine: Engine, name: str, *, alpha: float = 0.01, plot: pathlib.Path | None = None) -> CampaignFairness:
-    """Test the drawn campaign `name`; raises `CampaignStateError` before the draw."""
-    with engine.connect() as conn:
+def campaign_fairness(ctx: Context, name: str, *, alpha: float = 0.01, plot: pathlib.Path | None = None) -> CampaignFairness:
+    """Test the drawn campaign `name` (national: all regions); raises `CampaignStateError` before the draw."""
+    with UnitOfWork(ctx, write=False) as uow:
+        conn = uow.conn
         campaign = _load(conn, name)
-        if _status(campaign["status"]) != "drawn":
+        if _status(campaign["status"]) not in ("drawn", "closed"):
             raise CampaignStateError(f"campaign {name!r} has not been drawn")
         regions = [dict(r) for r in conn.execute(select(regions_t).where(regions_t.c.campaign_id == campaign["id"])
                                                  .order_by(regions_t.c.region)).mappings()]
         by_region = dict(conn.execute(
             select(calls.c.region, func.count()).where((calls.c.campaign_id == campaign["id"]) & (calls.c.source == "draw"))
             .group_by(calls.c.region)).all())
-    table = run_bulk(bulk_url(engine), _ranks_job, campaign["id"])
+    table = run_job(ctx, _ranks_job, campaign["id"])
     dates = pc.cast(pc.cast(table.column("date_of_birth"), pa.string()), pa.date32()).to_numpy(zero_copy_only=False).astype("datetime64[D]")
     share = table.column("rank").to_numpy().astype(np.float64) / table.column("pool").to_numpy().astype(np.float64)
     report = check_fairness(dates, share, alpha=alpha)

@@ -9,21 +9,24 @@ replacing at once never call the same person twice.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, select, update
+from sqlalchemy import Connection, and_, select, update
 
-from callup import audit
+from callup.audit import person
 from callup.campaigns import events
 from callup.campaigns.errors import CampaignNotFound, CampaignStateError, NotCalled
 from callup.campaigns.tables import Call, CallSource, Campaign, CampaignStatus, OrderEntry, ReleaseReason
-from callup.store.tables import CivilStatus, Person
+from callup.context import Role
+from callup.errors import InputError
+from callup.register.tables import CivilStatus, Person
+from callup.uow import UnitOfWork
 
 calls = Call.__table__
 order = OrderEntry.__table__
 campaigns = Campaign.__table__
 people = Person.__table__
+REASONS = tuple(r.value for r in ReleaseReason)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,15 +40,24 @@ class Replacement:
     already_done: bool
 
 
+def parse_reason(text: str, *, where: str = "") -> ReleaseReason:
+    """A release reason from its name; `InputError` naming the allowed ones."""
+    try:
+        return ReleaseReason(text.strip())
+    except ValueError:
+        raise InputError(f"{where}reason {text!r} is not one of {', '.join(REASONS)}", field="reason") from None
+
+
 def _campaign_for_update(conn: Connection, name: str) -> Any:
     query = select(campaigns.c.id, campaigns.c.status).where(campaigns.c.name == name)
     if conn.dialect.name == "postgresql":
         query = query.with_for_update()
     row = conn.execute(query).first()
     if row is None:
-        raise CampaignNotFound(f"no campaign named {name!r}")
+        raise CampaignNotFound(f"no campaign named {name!r}", field="name")
     if getattr(row.status, "value", row.status) != CampaignStatus.drawn.value:
-        raise CampaignStateError(f"campaign {name!r} has not been drawn: there is no one to replace yet")
+        raise CampaignStateError(f"campaign {name!r} is {getattr(row.status, 'value', row.status)}: only a drawn campaign "
+                                 "has called people to release and replace")
     return row
 
 
@@ -63,27 +75,39 @@ def _next_in_reserve(conn: Connection, campaign_id: int, region: str) -> tuple[s
     return (row.national_id, row.position) if row else None
 
 
-def replace(engine: Engine, name: str, national_id: str, reason: ReleaseReason | str) -> Replacement:
-    """Release `national_id` from the campaign for `reason` and call the next person in reserve."""
-    reason = ReleaseReason(reason)
-    with engine.begin() as conn:
-        campaign = _campaign_for_update(conn, name)
-        call = conn.execute(select(calls).where(and_(calls.c.campaign_id == campaign.id, calls.c.national_id == national_id))).mappings().first()
-        if call is None:
-            raise NotCalled(f"{national_id} is not called in campaign {name!r}")
-        if call["release_reason"] is not None:
-            previous = conn.execute(select(calls.c.national_id, calls.c.position).where(
-                and_(calls.c.campaign_id == campaign.id, calls.c.replaces == national_id))).first()
-            return Replacement(name, national_id, getattr(call["release_reason"], "value", call["release_reason"]), call["region"],
-                               previous.national_id if previous else None, previous.position if previous else None, already_done=True)
-        conn.execute(update(calls).where(and_(calls.c.campaign_id == campaign.id, calls.c.national_id == national_id))
-                     .values(release_reason=reason, released_at=dt.datetime.now(dt.timezone.utc)))
-        nxt = _next_in_reserve(conn, campaign.id, call["region"])
-        if nxt is not None:
-            conn.execute(calls.insert().values(campaign_id=campaign.id, national_id=nxt[0], region=call["region"], position=nxt[1],
-                                               source=CallSource.replacement, replaces=national_id))
-            audit.record(conn, events.PersonCalled(target=audit.person(nxt[0]), campaign=name, replaces=national_id, position=nxt[1]))
-        audit.record(conn, events.PersonReleased(target=audit.person(national_id), campaign=name, release_reason=reason.value,
-                                                 replaced_by=nxt[0] if nxt else None))
+def replace(uow: UnitOfWork, name: str, national_id: str, reason: ReleaseReason | str) -> Replacement:
+    """Release `national_id` from the campaign for `reason` and call the next person in reserve.
+
+    In the caller's unit of work, so a decision that releases someone and the replacement it
+    causes commit together. `NotCalled` when the person is not called (or is outside the
+    actor's regions: the same answer).
+    """
+    uow.ctx.require(Role.administrator, Role.officer, Role.medical, Role.system, doing="releasing a called person")
+    reason = reason if isinstance(reason, ReleaseReason) else parse_reason(reason)
+    national_id = national_id.strip()
+    conn = uow.conn
+    campaign = _campaign_for_update(conn, name)
+    call = conn.execute(select(calls).where(and_(calls.c.campaign_id == campaign.id, calls.c.national_id == national_id))).mappings().first()
+    if call is None or not uow.actor.sees_region(call["region"]):
+        raise NotCalled(f"that person is not called in campaign {name!r}")
+    if call["release_reason"] is not None:
+        previous = conn.execute(select(calls.c.national_id, calls.c.position).where(
+            and_(calls.c.campaign_id == campaign.id, calls.c.replaces == national_id))).first()
+        return Replacement(name, national_id, getattr(call["release_reason"], "value", call["release_reason"]), call["region"],
+                           previous.national_id if previous else None, previous.position if previous else None, already_done=True)
+    conn.execute(update(calls).where(and_(calls.c.campaign_id == campaign.id, calls.c.national_id == national_id))
+                 .values(release_reason=reason, released_at=uow.now()))
+    nxt = _next_in_reserve(conn, campaign.id, call["region"])
+    if nxt is not None:
+        conn.execute(calls.insert().values(campaign_id=campaign.id, national_id=nxt[0], region=call["region"], position=nxt[1],
+                                           source=CallSource.replacement, replaces=national_id, called_at=uow.now()))
+        uow.record(events.PersonCalled(target=person(nxt[0]), campaign=name, replaces=national_id, position=nxt[1]))
+    uow.record(events.PersonReleased(target=person(national_id), campaign=name, release_reason=reason.value,
+                                     replaced_by=nxt[0] if nxt else None))
     return Replacement(name, national_id, reason.value, call["region"], nxt[0] if nxt else None, nxt[1] if nxt else None,
                        already_done=False)
+
+
+def replace_many(uow: UnitOfWork, name: str, items: list[tuple[str, ReleaseReason | str]]) -> list[Replacement]:
+    """`replace` for each (national id, reason), in order, in the caller's one transaction: all or nothing."""
+    return [replace(uow, name, national_id, reason) for national_id, reason in items]

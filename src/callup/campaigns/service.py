@@ -1,13 +1,15 @@
-"""Campaign use cases: one function per step, called by the CLI and (later) the web API.
+"""Campaign use cases: one function per step, called by the command line, the web API and jobs.
 
 create -> freeze (snapshot the eligible pool, pseudonymise, allocate) -> commit (publish the
-commitment) -> draw (with the public beacon value) -> export (the public record) -> replace.
+commitment) -> draw (with the public beacon value) -> export (the public record); the allowed
+order is the `CAMPAIGN` transition table in `campaigns.tables`.
 
-Steps that touch the whole pool run as bulk jobs (`store.isolation.run_bulk`) in one
-transaction each: interrupted, they leave no trace and can simply be run again. A step re-run
-after it succeeded reports what it did (`already_done`), unless it asks for something else
-(another beacon round or value), which is refused: the commitment and the draw happen once.
-Steps run out of order raise `CampaignStateError` and change nothing.
+Small steps take a `UnitOfWork` (the caller owns the transaction). Steps that touch the whole
+pool take the `Context` and run as bulk jobs in one transaction each: interrupted, they leave
+no trace and can be run again. A step re-run after it succeeded reports what it did
+(`already_done`), unless it asks for something else (another beacon round or value), which is
+refused: the commitment and the draw happen once. Steps run out of order change nothing.
+Campaign steps are national: only an administrator (or the system) runs them.
 """
 
 from __future__ import annotations
@@ -17,32 +19,90 @@ import dataclasses
 import datetime as dt
 import json
 import pathlib
-import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Engine, select
+from sqlalchemy import delete, select
 
-from callup import audit
+from callup.audit import PersonRead, bulk_record, person
 from callup.campaigns import events
 from callup.campaigns.allocation import apportion, over_call_regions, parse_rate
-from callup.campaigns.errors import CampaignNotFound, CampaignStateError, QuotaFileError
+from callup.campaigns.errors import CampaignNotFound, CampaignStateError, PolicyChanged
 from callup.campaigns.pool_store import read_pool_rows, write_pool_rows
-from callup.campaigns.tables import Campaign, CampaignRegion, CampaignStatus
-from callup.lottery.commitment import normalise_beacon
-from callup.lottery import Commitment, DrawRecord, commit, fingerprint, pseudonymise, run_draw, secure_random, write_pool
+from callup.campaigns.tables import CAMPAIGN, Call, Campaign, CampaignRegion, CampaignStatus, OrderEntry, PoolEntry
+from callup.context import Context, Role
 from callup.crypto import decrypt, encrypt
+from callup.errors import InputError, NotFound
+from callup.lottery import Commitment, DrawRecord, commit, fingerprint, pseudonymise, run_draw, write_pool
+from callup.lottery.commitment import normalise_beacon
 from callup.policy import Jurisdiction
 from callup.register.eligibility import eligible_pool_query
 from callup.store.bulk import BulkSession
-from callup.store.isolation import Advance, bulk_url, run_bulk
+from callup.store.isolation import Advance, run_job
+from callup.uow import UnitOfWork
 
 campaigns_t = Campaign.__table__
 regions_t = CampaignRegion.__table__
 METHODS = ("largest_remainder", "sainte_lague")
 SALT_COLUMN = "campaigns.salt"  # associated data of the encrypted salt (see callup.crypto)
+STEPS = (Role.administrator, Role.system)
+
+
+# --- results ------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Decree:
+    """What a decree fixes: the campaign's name, window, national quota and how it is shared."""
+
+    name: str
+    window: tuple[dt.date, dt.date]
+    quota: int
+    over_call: str = "0"
+    method: str = "largest_remainder"
+    eligibility_date: dt.date | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class FreezeResult:
+    campaign: str
+    pool_size: int
+    pool_fingerprint: str
+    quota: int | None = None
+    called_number: int | None = None
+    volunteers: int | None = None
+    already_done: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class CommitResult:
+    campaign: str
+    commitment_hash: str
+    commitment: dict[str, Any]
+    already_done: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class DrawResult:
+    campaign: str
+    seed: str
+    called: int
+    shortfall: int
+    results_fingerprint: str
+    already_done: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class RegionSummary:
+    region: str
+    pool: int
+    volunteers: int
+    quota: int
+    number: int
+    called: int
+    released: int
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,29 +121,65 @@ class CampaignSummary:
     commitment_hash: str | None
     beacon_value: str | None
     seed: str | None
-    regions: list[dict[str, Any]]
+    regions: list[RegionSummary]
     called: int
     released: int
 
 
+@dataclasses.dataclass(frozen=True)
+class CampaignListing:
+    name: str
+    status: str
+    quota: int
+    window_start: dt.date
+    window_end: dt.date
+    pool_size: int | None
+
+
+@dataclasses.dataclass(frozen=True)
+class PersonPlace:
+    """What the summons and the portal show a person about the draw."""
+
+    campaign: str
+    national_id: str
+    pseudonym: str
+    region: str
+    volunteer: bool
+    region_pool: int | None
+    region_number: int | None
+    rank: int | None
+    position: int | None
+    status: str
+    check: str
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+_COLUMNS = ("id", "name", "status", "jurisdiction", "policy_sha256", "policy_version", "eligibility_date", "quota",
+            "over_call_rate", "allocation_method", "commitment", "commitment_hash", "salt", "window_start", "window_end",
+            "pool_size", "pool_fingerprint", "beacon_value", "seed", "record")
+
 
 def _load(conn_or_bulk: Any, name: str) -> dict[str, Any]:
+    """The campaign row as a dict; `CampaignNotFound` when there is none."""
     if isinstance(conn_or_bulk, BulkSession):
-        rows = conn_or_bulk.fetch("SELECT id, status, policy_version, eligibility_date, quota, over_call_rate, "
-                                  "allocation_method, commitment, salt, window_start, window_end FROM campaigns WHERE name = ?", (name,))
+        rows = conn_or_bulk.fetch(f"SELECT {', '.join(_COLUMNS)} FROM campaigns WHERE name = ?", (name,))
         if not rows:
-            raise CampaignNotFound(f"no campaign named {name!r}")
-        keys = ("id", "status", "policy_version", "eligibility_date", "quota", "over_call_rate", "allocation_method",
-                "commitment", "salt", "window_start", "window_end")
-        return dict(zip(keys, rows[0]))
+            raise CampaignNotFound(f"no campaign named {name!r}", field="name")
+        return dict(zip(_COLUMNS, rows[0]))
     row = conn_or_bulk.execute(select(campaigns_t).where(campaigns_t.c.name == name)).mappings().first()
     if row is None:
-        raise CampaignNotFound(f"no campaign named {name!r}")
+        raise CampaignNotFound(f"no campaign named {name!r}", field="name")
     return dict(row)
 
 
 def _status(value: Any) -> str:
     return getattr(value, "value", value)
+
+
+def _subject(name: str) -> str:
+    return f"campaign {name!r}"
 
 
 def _locked_status(bulk: BulkSession, campaign_id: int) -> str:
@@ -95,119 +191,134 @@ def _locked_status(bulk: BulkSession, campaign_id: int) -> str:
     return bulk.fetch(f"SELECT status FROM campaigns WHERE id = ?{lock}", (campaign_id,))[0][0]
 
 
+def _read_campaign(ctx: Context, name: str) -> dict[str, Any]:
+    with UnitOfWork(ctx, write=False) as uow:
+        return _load(uow.conn, name)
+
+
+def _policy_for(ctx: Context, campaign: dict[str, Any], name: str) -> Jurisdiction:
+    """The context's policy, refused unless it is byte for byte the file the campaign was created under."""
+    jurisdiction = ctx.policy()
+    if jurisdiction.sha256 != campaign["policy_sha256"]:
+        raise PolicyChanged(f"{_subject(name)} was created under the policy file with SHA-256 "
+                            f"{campaign['policy_sha256'][:16]}..., but {jurisdiction.source} has SHA-256 "
+                            f"{jurisdiction.sha256[:16]}...: use the original policy file (--policy) so the same rules "
+                            "decide the pool", field="policy")
+    return jurisdiction
+
+
 # --- create -------------------------------------------------------------------------------
 
 
-def read_regional_quotas(path: pathlib.Path, regions: list[str]) -> dict[str, int]:
-    """A `region,quota` CSV; every error names the file and line."""
-    try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            if reader.fieldnames is None or not {"region", "quota"} <= {f.strip().lower() for f in reader.fieldnames}:
-                raise QuotaFileError(f"{path}: line 1: expected a header with columns region and quota")
-            quotas: dict[str, int] = {}
-            for line, row in enumerate(reader, start=2):
-                row = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
-                region, text = row.get("region", ""), row.get("quota", "")
-                if region not in regions:
-                    raise QuotaFileError(f"{path}: line {line}: unknown region {region!r}")
-                if region in quotas:
-                    raise QuotaFileError(f"{path}: line {line}: region {region!r} listed twice")
-                if not text.isdigit():
-                    raise QuotaFileError(f"{path}: line {line}: quota must be a whole number >= 0, got {text!r}")
-                quotas[region] = int(text)
-    except FileNotFoundError:
-        raise QuotaFileError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise QuotaFileError(f"{path}: not UTF-8 text") from None
-    return quotas
+def create_campaign(uow: UnitOfWork, decree: Decree) -> int:
+    """Record the decree; returns the campaign id. Re-running with the same parameters is a no-op.
 
-
-def read_volunteers(path: pathlib.Path) -> list[str]:
-    """A CSV with a `national_id` column listing volunteers."""
-    try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            if reader.fieldnames is None or "national_id" not in [f.strip().lower() for f in reader.fieldnames]:
-                raise QuotaFileError(f"{path}: line 1: expected a header with a national_id column")
-            key = next(f for f in reader.fieldnames if f.strip().lower() == "national_id")
-            return [(row[key] or "").strip() for row in reader if (row[key] or "").strip()]
-    except FileNotFoundError:
-        raise QuotaFileError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise QuotaFileError(f"{path}: not UTF-8 text") from None
-
-
-def create_campaign(
-    engine: Engine,
-    name: str,
-    *,
-    jurisdiction: Jurisdiction,
-    window: tuple[dt.date, dt.date],
-    quota: int,
-    over_call: str = "0",
-    method: str = "largest_remainder",
-    eligibility_date: dt.date | None = None,
-) -> int:
-    """Record the decree; returns the campaign id. Re-running with the same parameters is a no-op."""
-    start, end = window
+    Raises `InputError` naming the field for an impossible decree, `CampaignStateError` when a
+    campaign of that name exists with other parameters.
+    """
+    uow.ctx.require(*STEPS, doing="creating a campaign")
+    name = decree.name.strip()
+    if not name:
+        raise InputError("the campaign name must not be empty", field="name")
+    if len(name) > 100:
+        raise InputError(f"the campaign name has {len(name)} characters, at most 100 are allowed", field="name")
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise InputError("the campaign name must not contain control characters", field="name")
+    start, end = decree.window
     if end < start:
-        raise QuotaFileError(f"--window: ends ({end}) before it starts ({start})")
-    if quota < 0:
-        raise QuotaFileError(f"--quota: must be zero or more, got {quota}")
-    if method not in METHODS:
-        raise QuotaFileError(f"--method: {method!r} is not one of {', '.join(METHODS)}")
-    parse_rate(over_call)
-    on = eligibility_date or start
+        raise InputError(f"the window ends ({end}) before it starts ({start})", field="window")
+    if decree.quota < 0:
+        raise InputError(f"the quota must be zero or more, got {decree.quota}", field="quota")
+    if decree.method not in METHODS:
+        raise InputError(f"{decree.method!r} is not one of {', '.join(METHODS)}", field="method")
+    parse_rate(decree.over_call)
+    jurisdiction = uow.ctx.policy()
+    on = decree.eligibility_date or start
     version = jurisdiction.in_force(on)
     values = dict(name=name, jurisdiction=jurisdiction.code, policy_sha256=jurisdiction.sha256, policy_version=version.version,
-                  window_start=start, window_end=end, eligibility_date=on, quota=quota, over_call_rate=str(over_call),
-                  allocation_method=method)
-    with engine.begin() as conn:
-        existing = conn.execute(select(campaigns_t).where(campaigns_t.c.name == name)).mappings().first()
-        if existing is not None:
-            differs = [k for k, v in values.items() if existing[k] != v]
-            if differs:
-                raise CampaignStateError(f"campaign {name!r} already exists with other {', '.join(differs)}")
-            return existing["id"]
-        campaign_id = conn.execute(campaigns_t.insert().values(**values, status=CampaignStatus.created)).inserted_primary_key[0]
-        audit.record(conn, events.CampaignCreated(
-            target=events.campaign(name), quota=quota, window=f"{start}/{end}", policy_version=version.version,
-            policy_sha256=jurisdiction.sha256, over_call_rate=str(over_call), allocation_method=method))
+                  window_start=start, window_end=end, eligibility_date=on, quota=decree.quota,
+                  over_call_rate=str(decree.over_call), allocation_method=decree.method)
+    existing = uow.execute(select(campaigns_t).where(campaigns_t.c.name == name)).mappings().first()
+    if existing is not None:
+        differs = [k for k, v in values.items() if existing[k] != v]
+        if differs:
+            raise CampaignStateError(f"{_subject(name)} already exists with other {', '.join(differs)}")
+        return existing["id"]
+    campaign_id = uow.execute(campaigns_t.insert().values(**values, status=CampaignStatus.created,
+                                                          created_at=uow.now())).inserted_primary_key[0]
+    uow.record(events.CampaignCreated(
+        target=events.campaign(name), quota=decree.quota, window=f"{start}/{end}", policy_version=version.version,
+        policy_sha256=jurisdiction.sha256, over_call_rate=str(decree.over_call), allocation_method=decree.method))
     return campaign_id
+
+
+def delete_campaign(uow: UnitOfWork, name: str) -> None:
+    """Delete a campaign that was created but never frozen (e.g. its freeze failed); audited."""
+    uow.ctx.require(*STEPS, doing="deleting a campaign")
+    campaign = _load(uow.conn, name)
+    CAMPAIGN.step(campaign["status"], "delete", subject=_subject(name))
+    uow.execute(delete(campaigns_t).where(campaigns_t.c.id == campaign["id"]))
+    uow.record(events.CampaignDeleted(target=events.campaign(name)))
+
+
+def open_campaign(ctx: Context, decree: Decree, *, regional_quotas: Mapping[str, int] | None = None,
+                  volunteers: list[str] | None = None, freeze: bool = True, advance: Advance = lambda n: None) -> FreezeResult | None:
+    """Create the campaign (its own transaction) and, with `freeze`, freeze its pool (a bulk job)."""
+    with UnitOfWork(ctx) as uow:
+        create_campaign(uow, decree)
+    if not freeze:
+        return None
+    return freeze_campaign(ctx, decree.name.strip(), regional_quotas=regional_quotas, volunteers=volunteers, advance=advance)
+
+
+def over_call_from_outcomes(outcomes: pathlib.Path) -> str:
+    """The over-call that past yields imply: call 1/yield people per inductee, i.e. 1/yield - 1 extra."""
+    from callup.planning.calibration import calibrate
+
+    calibration = calibrate(outcomes)
+    if calibration.induction_yield <= 0:
+        raise InputError(f"{outcomes}: nobody was inducted in these outcomes, so no over-call follows from them",
+                         field="over_call_from")
+    return f"{calibration.called_per_inductee - 1:.4f}"
 
 
 # --- freeze -------------------------------------------------------------------------------
 
 
-def freeze_campaign(engine: Engine, name: str, *, jurisdiction: Jurisdiction, regional_quotas: Mapping[str, int] | None = None,
-                    volunteers: list[str] | None = None, key: bytes | None = None, advance: Advance = lambda n: None) -> dict[str, Any]:
+def freeze_campaign(ctx: Context, name: str, *, regional_quotas: Mapping[str, int] | None = None,
+                    volunteers: list[str] | None = None, key: bytes | None = None,
+                    advance: Advance = lambda n: None) -> FreezeResult:
     """Snapshot the eligible pool, pseudonymise it and allocate the quota to regions.
 
     Volunteers (the register flag, or `volunteers` ids) go first only where the policy says so.
     The pseudonym key is random per campaign (so pseudonyms of two campaigns cannot be linked)
     and is not stored: the pool rows keep each person's pseudonym, which is all later steps need.
     """
-    with engine.connect() as conn:
-        campaign = _load(conn, name)
+    ctx.require(*STEPS, doing="freezing a campaign")
+    campaign = _read_campaign(ctx, name)
     if _status(campaign["status"]) != CampaignStatus.created.value:  # a re-run: report what was frozen
-        return {"campaign": name, "pool_size": campaign["pool_size"], "pool_fingerprint": campaign["pool_fingerprint"],
-                "already_done": True}
+        CAMPAIGN.step(CampaignStatus.created, "freeze", subject=_subject(name))
+        return FreezeResult(name, campaign["pool_size"], campaign["pool_fingerprint"], already_done=True)
+    jurisdiction = _policy_for(ctx, campaign, name)
     version = next(v for v in jurisdiction.versions if v.version == campaign["policy_version"])
     if regional_quotas is not None:
         unknown = set(regional_quotas) - set(jurisdiction.region_codes)
         if unknown:
-            raise QuotaFileError(f"regional quotas name unknown regions: {sorted(unknown)}")
-    return run_bulk(bulk_url(engine), _freeze_job, campaign["id"], name, version, campaign["eligibility_date"], campaign["quota"],
-                    campaign["over_call_rate"], campaign["allocation_method"], dict(regional_quotas) if regional_quotas else None,
-                    (volunteers or []) if version.conscription.volunteers_first else None, key or secrets.token_bytes(32),
-                    advance=advance)
+            raise InputError(f"regional quotas name unknown regions: {sorted(unknown)}", field="regional_quotas")
+    if volunteers and not version.conscription.volunteers_first:
+        raise InputError(f"the policy {jurisdiction.code} {version.version} does not call volunteers first "
+                         "(conscription.volunteers_first = false): a volunteers list would be ignored", field="volunteers")
+    return run_job(ctx, _freeze_job, campaign["id"], name, version, campaign["eligibility_date"], campaign["quota"],
+                   campaign["over_call_rate"], campaign["allocation_method"], dict(regional_quotas) if regional_quotas else None,
+                   (volunteers or []) if version.conscription.volunteers_first else None, key or ctx.random(32),
+                   advance=advance)
 
 
-def _freeze_job(url: str, campaign_id: int, name: str, version, on: dt.date, quota: int, rate: str, method: str,  # noqa: ANN001
-                regional_quotas: dict[str, int] | None, volunteers: list[str] | None, key: bytes, *, advance: Advance) -> dict[str, Any]:
-    with BulkSession(url) as bulk:
-        eligible = bulk.fetch_arrow(eligible_pool_query(version, dt.date.fromisoformat(str(on))))
+def _freeze_job(ctx: Context, campaign_id: int, name: str, version, on: dt.date, quota: int, rate: str, method: str,  # noqa: ANN001
+                regional_quotas: dict[str, int] | None, volunteers: list[str] | None, key: bytes, *,
+                advance: Advance) -> FreezeResult:
+    with BulkSession(ctx.database_url) as bulk:
+        eligible = bulk.fetch_arrow(eligible_pool_query(version, dt.date.fromisoformat(str(on)[:10])))
         ids = eligible.column("national_id").cast(pa.string()).combine_chunks()
         regions = eligible.column("region").cast(pa.string()).combine_chunks()
         if volunteers is None:
@@ -215,7 +326,8 @@ def _freeze_job(url: str, campaign_id: int, name: str, version, on: dt.date, quo
         else:
             registered = pc.not_equal(eligible.column("volunteer").cast(pa.int8()), 0)
             listed = pc.is_in(ids, value_set=pa.array(volunteers, pa.string()))
-            flags = pc.or_(registered, listed).combine_chunks() if isinstance(registered, pa.ChunkedArray) else pc.or_(registered, listed)
+            flags = pc.or_(registered, listed)
+            flags = flags.combine_chunks() if isinstance(flags, pa.ChunkedArray) else flags
         pseudonyms = pseudonymise(key, ids)
         advance(len(ids))
         pool = pa.table({"region": regions, "pseudonym": pseudonyms, "volunteer": flags})
@@ -225,8 +337,7 @@ def _freeze_job(url: str, campaign_id: int, name: str, version, on: dt.date, quo
         numbers = over_call_regions(quotas, rate, pools)
         with bulk.transaction():
             status = _locked_status(bulk, campaign_id)
-            if status != CampaignStatus.created.value:  # another process froze it meanwhile
-                raise CampaignStateError(f"campaign {name!r} is already {status}: its pool is frozen")
+            CAMPAIGN.step(status, "freeze", subject=_subject(name))  # another process froze it meanwhile
             write_pool_rows(bulk, campaign_id, ids, regions, pseudonyms, flags)
             region_rows = sorted(set(pools) | set(quotas))
             bulk.append("campaign_regions", pa.table({
@@ -237,45 +348,43 @@ def _freeze_job(url: str, campaign_id: int, name: str, version, on: dt.date, quo
                 "quota": pa.array([quotas.get(r, 0) for r in region_rows], pa.int32()),
                 "number": pa.array([numbers.get(r, 0) for r in region_rows], pa.int32()),
             }))
-            bulk.execute("UPDATE campaigns SET status = 'frozen', pool_size = ?, pool_fingerprint = ?, frozen_at = CURRENT_TIMESTAMP "
-                         "WHERE id = ?", (fp.size, fp.fingerprint, campaign_id))
-            audit.record(bulk, events.CampaignFrozen(
+            bulk.execute("UPDATE campaigns SET status = ?, pool_size = ?, pool_fingerprint = ?, frozen_at = ? WHERE id = ?",
+                         (CampaignStatus.frozen.value, fp.size, fp.fingerprint, ctx.now(), campaign_id))
+            bulk_record(bulk, ctx, events.CampaignFrozen(
                 target=events.campaign(name), pool_size=fp.size, pool_fingerprint=fp.fingerprint, quota=sum(quotas.values()),
                 to_call=sum(numbers.values()), volunteers=sum(r.volunteers for r in fp.regions.values())))
-        return {"campaign": name, "pool_size": fp.size, "pool_fingerprint": fp.fingerprint,
-                "quota": sum(quotas.values()), "called_number": sum(numbers.values()),
-                "volunteers": int(pc.sum(flags).as_py() or 0), "already_done": False}
+        return FreezeResult(name, fp.size, fp.fingerprint, quota=sum(quotas.values()), called_number=sum(numbers.values()),
+                            volunteers=int(pc.sum(flags).as_py() or 0))
 
 
 # --- commit -------------------------------------------------------------------------------
 
 
-def commit_campaign(engine: Engine, name: str, *, beacon_source: str, random: Callable[[int], bytes] = secure_random) -> dict[str, Any]:
+def commit_campaign(ctx: Context, name: str, *, beacon_source: str) -> CommitResult:
     """Fix everything the draw depends on and return the commitment to publish before the beacon."""
-    with engine.connect() as conn:
-        campaign = _load(conn, name)
+    ctx.require(*STEPS, doing="committing a campaign")
+    campaign = _read_campaign(ctx, name)
     status = _status(campaign["status"])
-    if status == CampaignStatus.created.value:
-        raise CampaignStateError(f"campaign {name!r} has no frozen pool yet: run `callup campaign freeze {name}` first")
     if status != CampaignStatus.frozen.value:
+        if status == CampaignStatus.created.value:
+            CAMPAIGN.step(status, "commit", subject=_subject(name))
         return _existing_commitment(name, campaign, beacon_source.strip())
     if not beacon_source.strip():
-        raise QuotaFileError("--beacon-source: name the future beacon round, e.g. 'drand quicknet round 12345678'")
-    return run_bulk(bulk_url(engine), _commit_job, campaign["id"], name, beacon_source.strip(), random)
+        raise InputError("name the future beacon round, e.g. 'drand quicknet round 12345678'", field="beacon_source")
+    return run_job(ctx, _commit_job, campaign["id"], name, beacon_source.strip())
 
 
-def _existing_commitment(name: str, campaign: dict[str, Any], beacon_source: str) -> dict[str, Any]:
+def _existing_commitment(name: str, campaign: dict[str, Any], beacon_source: str) -> CommitResult:
     """A re-run of the commit: the same commitment again, or a refusal if it asks for another beacon round."""
     document = json.loads(campaign["commitment"])
     if document["beacon_source"] != beacon_source:
-        raise CampaignStateError(f"campaign {name!r} is already committed to {document['beacon_source']!r}; "
+        raise CampaignStateError(f"{_subject(name)} is already committed to {document['beacon_source']!r}; "
                                  "a commitment is made once and never replaced")
-    return {"campaign": name, "commitment_hash": campaign["commitment_hash"], "commitment": document, "already_done": True}
+    return CommitResult(name, campaign["commitment_hash"], document, already_done=True)
 
 
-def _commit_job(url: str, campaign_id: int, name: str, beacon_source: str, random: Callable[[int], bytes], *,
-                advance: Advance) -> dict[str, Any]:
-    with BulkSession(url) as bulk:
+def _commit_job(ctx: Context, campaign_id: int, name: str, beacon_source: str, *, advance: Advance) -> CommitResult:
+    with BulkSession(ctx.database_url) as bulk:
         campaign = _load(bulk, name)
         _, pool = read_pool_rows(bulk, campaign_id)
         numbers = dict(bulk.fetch("SELECT region, number FROM campaign_regions WHERE campaign_id = ?", (campaign_id,)))
@@ -285,45 +394,41 @@ def _commit_job(url: str, campaign_id: int, name: str, beacon_source: str, rando
                         "allocation_method": str(campaign["allocation_method"]),
                         "eligibility_date": str(campaign["eligibility_date"])[:10],
                         "window": f"{str(campaign['window_start'])[:10]}/{str(campaign['window_end'])[:10]}"},
-            random=random,
+            random=ctx.random,
         )
         with bulk.transaction():
-            status = _locked_status(bulk, campaign_id)
-            if status != CampaignStatus.frozen.value:  # another process committed meanwhile
-                raise CampaignStateError(f"campaign {name!r} was committed by another process meanwhile; run the commit "
-                                         "again to see its commitment")
-            bulk.execute("UPDATE campaigns SET status = 'committed', commitment = ?, commitment_hash = ?, salt = ?, "
-                         "committed_at = CURRENT_TIMESTAMP WHERE id = ?",
-                         (json.dumps(commitment.document(), sort_keys=True), commitment.digest, encrypt(salt, SALT_COLUMN), campaign_id))
-            audit.record(bulk, events.CampaignCommitted(target=events.campaign(name), commitment_hash=commitment.digest,
-                                                        beacon_source=beacon_source))
-        return {"campaign": name, "commitment_hash": commitment.digest, "commitment": commitment.document(), "already_done": False}
+            CAMPAIGN.step(_locked_status(bulk, campaign_id), "commit", subject=_subject(name))
+            bulk.execute("UPDATE campaigns SET status = ?, commitment = ?, commitment_hash = ?, salt = ?, committed_at = ? "
+                         "WHERE id = ?",
+                         (CampaignStatus.committed.value, json.dumps(commitment.document(), sort_keys=True), commitment.digest,
+                          encrypt(salt, SALT_COLUMN), ctx.now(), campaign_id))
+            bulk_record(bulk, ctx, events.CampaignCommitted(target=events.campaign(name), commitment_hash=commitment.digest,
+                                                            beacon_source=beacon_source))
+        return CommitResult(name, commitment.digest, commitment.document(), already_done=False)
 
 
 # --- draw ---------------------------------------------------------------------------------
 
 
-def draw_campaign(engine: Engine, name: str, *, beacon_value: str) -> dict[str, Any]:
+def draw_campaign(ctx: Context, name: str, *, beacon_value: str) -> DrawResult:
     """Run the committed draw with the beacon value; store the call order, the calls and the record."""
-    with engine.connect() as conn:
-        campaign = _load(conn, name)
+    ctx.require(*STEPS, doing="drawing a campaign")
+    campaign = _read_campaign(ctx, name)
     status = _status(campaign["status"])
-    if status in (CampaignStatus.created.value, CampaignStatus.frozen.value):
-        raise CampaignStateError(f"campaign {name!r} has no commitment: run `callup campaign commit {name}` and publish "
-                                 "the commitment before the beacon round, then draw")
-    if status == CampaignStatus.drawn.value:
+    if status in (CampaignStatus.drawn.value, CampaignStatus.closed.value):
         record = DrawRecord.from_json(campaign["record"])
         if record.beacon_value != normalise_beacon(beacon_value):
-            raise CampaignStateError(f"campaign {name!r} has already been drawn with beacon {campaign['beacon_value']!r}")
-        return {"campaign": name, "seed": record.seed, "called": record.called_total, "shortfall": record.shortfall_total,
-                "results_fingerprint": record.results_fingerprint, "already_done": True}
+            raise CampaignStateError(f"{_subject(name)} has already been drawn with beacon {campaign['beacon_value']!r}")
+        return DrawResult(name, record.seed, record.called_total, record.shortfall_total, record.results_fingerprint,
+                          already_done=True)
+    CAMPAIGN.step(status, "draw", subject=_subject(name))
     if not beacon_value.strip():
-        raise QuotaFileError("--beacon: the beacon value must not be empty")
-    return run_bulk(bulk_url(engine), _draw_job, campaign["id"], name, beacon_value)
+        raise InputError("the beacon value must not be empty", field="beacon")
+    return run_job(ctx, _draw_job, campaign["id"], name, beacon_value)
 
 
-def _draw_job(url: str, campaign_id: int, name: str, beacon_value: str, *, advance: Advance) -> dict[str, Any]:
-    with BulkSession(url) as bulk:
+def _draw_job(ctx: Context, campaign_id: int, name: str, beacon_value: str, *, advance: Advance) -> DrawResult:
+    with BulkSession(ctx.database_url) as bulk:
         campaign = _load(bulk, name)
         commitment = Commitment.model_validate(json.loads(campaign["commitment"]))
         ids, pool = read_pool_rows(bulk, campaign_id)
@@ -337,38 +442,45 @@ def _draw_job(url: str, campaign_id: int, name: str, beacon_value: str, *, advan
         called = order.filter(order.column("called")).select(["campaign_id", "national_id", "region", "position"])
         order = order.drop_columns(["called"])
         called = called.append_column("source", pa.array(["draw"] * called.num_rows, pa.string()))
+        called = called.append_column("called_at", pa.array([ctx.now()] * called.num_rows, pa.timestamp("us", tz="UTC")))
         with bulk.transaction():
-            status = _locked_status(bulk, campaign_id)
-            if status != CampaignStatus.committed.value:  # another process drew meanwhile
-                raise CampaignStateError(f"campaign {name!r} was drawn by another process meanwhile: this draw did not run")
+            CAMPAIGN.step(_locked_status(bulk, campaign_id), "draw", subject=_subject(name))  # drawn meanwhile?
             bulk.append("campaign_order", order)
             bulk.append("campaign_calls", called)
-            bulk.execute("UPDATE campaigns SET status = 'drawn', beacon_value = ?, seed = ?, record = ?, "
-                         "drawn_at = CURRENT_TIMESTAMP WHERE id = ?", (record.beacon_value, record.seed, record.to_json(), campaign_id))
-            audit.record(bulk, events.CampaignDrawn(
+            bulk.execute("UPDATE campaigns SET status = ?, beacon_value = ?, seed = ?, record = ?, drawn_at = ? WHERE id = ?",
+                         (CampaignStatus.drawn.value, record.beacon_value, record.seed, record.to_json(), ctx.now(), campaign_id))
+            bulk_record(bulk, ctx, events.CampaignDrawn(
                 target=events.campaign(name), beacon_value=record.beacon_value, seed=record.seed, called=record.called_total,
                 shortfall=record.shortfall_total, results_fingerprint=record.results_fingerprint))
-        return {"campaign": name, "seed": record.seed, "called": record.called_total, "shortfall": record.shortfall_total,
-                "results_fingerprint": record.results_fingerprint, "already_done": False}
+        return DrawResult(name, record.seed, record.called_total, record.shortfall_total, record.results_fingerprint,
+                          already_done=False)
 
 
 # --- export -------------------------------------------------------------------------------
 
 
-def export_campaign(engine: Engine, name: str, out: pathlib.Path) -> dict[str, str]:
-    """Write the public record: commitment, pool file, draw record, allocation. No personal data."""
-    with engine.connect() as conn:
-        campaign = _load(conn, name)
-    if _status(campaign["status"]) in (CampaignStatus.created.value,):
-        raise CampaignStateError(f"campaign {name!r} has no frozen pool to export yet")
-    out.mkdir(parents=True, exist_ok=True)
-    return run_bulk(bulk_url(engine), _export_job, campaign["id"], name, str(out))
+def export_campaign(ctx: Context, name: str, out: pathlib.Path) -> dict[str, str]:
+    """Write the public record (commitment, pool file, draw record, allocation): no personal data.
+
+    Returns {kind: path}. The directory is created; files of an earlier export are replaced.
+    """
+    ctx.require(Role.administrator, Role.auditor, Role.system, doing="exporting a campaign's public record")
+    campaign = _read_campaign(ctx, name)
+    if _status(campaign["status"]) == CampaignStatus.created.value:
+        raise CampaignStateError(f"{_subject(name)} has no frozen pool to export yet")
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: exists and is not a directory", field="out")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{out}: cannot create the directory ({exc.strerror or exc})", field="out") from None
+    return run_job(ctx, _export_job, campaign["id"], name, str(out))
 
 
-def _export_job(url: str, campaign_id: int, name: str, out: str, *, advance: Advance) -> dict[str, str]:
+def _export_job(ctx: Context, campaign_id: int, name: str, out: str, *, advance: Advance) -> dict[str, str]:
     directory = pathlib.Path(out)
     files: dict[str, str] = {}
-    with BulkSession(url) as bulk:
+    with BulkSession(ctx.database_url) as bulk:
         status, commitment, record, fp = bulk.fetch(
             "SELECT status, commitment, record, pool_fingerprint FROM campaigns WHERE id = ?", (campaign_id,))[0]
         _, pool = read_pool_rows(bulk, campaign_id)
@@ -396,22 +508,25 @@ def _export_job(url: str, campaign_id: int, name: str, out: str, *, advance: Adv
 # --- read ---------------------------------------------------------------------------------
 
 
-def campaign_summary(engine: Engine, name: str) -> CampaignSummary:
-    from callup.campaigns.tables import Call
-
+def campaign_summary(uow: UnitOfWork, name: str) -> CampaignSummary:
+    """A campaign's state and allocation; a regional actor sees only their regions' rows and counts."""
     calls = Call.__table__
-    with engine.connect() as conn:
-        c = _load(conn, name)
-        regions = [dict(r) for r in conn.execute(
-            select(regions_t.c.region, regions_t.c.pool, regions_t.c.volunteers, regions_t.c.quota, regions_t.c.number)
-            .where(regions_t.c.campaign_id == c["id"]).order_by(regions_t.c.region)).mappings()]
-        counts = conn.execute(select(calls.c.region, calls.c.release_reason).where(calls.c.campaign_id == c["id"])).all()
+    c = _load(uow.conn, name)
+    query = select(regions_t.c.region, regions_t.c.pool, regions_t.c.volunteers, regions_t.c.quota, regions_t.c.number
+                   ).where(regions_t.c.campaign_id == c["id"]).order_by(regions_t.c.region)
+    scope = uow.ctx.region_filter(regions_t.c.region)
+    if scope is not None:
+        query = query.where(scope)
+    rows = uow.execute(query).all()
+    counted = select(calls.c.region, calls.c.release_reason).where(calls.c.campaign_id == c["id"])
+    scope = uow.ctx.region_filter(calls.c.region)
+    if scope is not None:
+        counted = counted.where(scope)
     by_region: dict[str, list[int]] = {}
-    for region, released in counts:
+    for region, released in uow.execute(counted).all():
         slot = by_region.setdefault(region, [0, 0])
         slot[0 if released is None else 1] += 1
-    for r in regions:
-        r["called"], r["released"] = by_region.get(r["region"], [0, 0])
+    regions = [RegionSummary(r.region, r.pool, r.volunteers, r.quota, r.number, *by_region.get(r.region, [0, 0])) for r in rows]
     return CampaignSummary(
         name=c["name"], status=_status(c["status"]), jurisdiction=c["jurisdiction"], policy_version=c["policy_version"],
         window=(c["window_start"], c["window_end"]), eligibility_date=c["eligibility_date"], quota=c["quota"],
@@ -422,53 +537,53 @@ def campaign_summary(engine: Engine, name: str) -> CampaignSummary:
     )
 
 
-def list_campaigns(engine: Engine) -> list[dict[str, Any]]:
-    with engine.connect() as conn:
-        rows = conn.execute(select(campaigns_t.c.name, campaigns_t.c.status, campaigns_t.c.quota, campaigns_t.c.window_start,
-                                   campaigns_t.c.window_end, campaigns_t.c.pool_size).order_by(campaigns_t.c.id)).mappings()
-        return [{k: _status(v) for k, v in r.items()} for r in rows]
+def list_campaigns(uow: UnitOfWork) -> list[CampaignListing]:
+    rows = uow.execute(select(campaigns_t.c.name, campaigns_t.c.status, campaigns_t.c.quota, campaigns_t.c.window_start,
+                              campaigns_t.c.window_end, campaigns_t.c.pool_size).order_by(campaigns_t.c.id)).all()
+    return [CampaignListing(r.name, _status(r.status), r.quota, r.window_start, r.window_end, r.pool_size) for r in rows]
 
 
-def draw_record(engine: Engine, name: str) -> DrawRecord:
-    with engine.connect() as conn:
-        campaign = _load(conn, name)
+def draw_record(uow: UnitOfWork, name: str) -> DrawRecord:
+    campaign = _load(uow.conn, name)
     if not campaign["record"]:
-        raise CampaignStateError(f"campaign {name!r} has not been drawn")
+        raise CampaignStateError(f"{_subject(name)} has not been drawn")
     return DrawRecord.from_json(campaign["record"])
 
 
-def person_in_campaign(engine: Engine, name: str, national_id: str, *, reason: str | None = None) -> dict[str, Any]:
-    """What the summons and the portal show a person: pseudonym, region, rank, place, call status.
+def person_in_campaign(uow: UnitOfWork, name: str, national_id: str, *, reason: str | None = None) -> PersonPlace:
+    """A person's pseudonym, region, rank, place and call status in a campaign; the read is audited.
 
-    With the pseudonym and the public record anyone can recompute the rank (`callup lottery rank`).
+    With the pseudonym and the public record anyone can recompute the rank (`callup lottery
+    rank`). `NotFound` when the person is not in the pool or is outside the actor's regions
+    (the same answer, so it reveals nothing); a citizen sees only themselves.
     """
-    from callup.campaigns.tables import Call, OrderEntry, PoolEntry
-    from callup.errors import NotFound
-
     pool, order, calls = PoolEntry.__table__, OrderEntry.__table__, Call.__table__
-    with engine.begin() as conn:
-        campaign = _load(conn, name)
-        audit.record(conn, audit.PersonRead(target=audit.person(national_id), reason=reason, view=f"campaign:{name}"))
-        entry = conn.execute(select(pool.c.region, pool.c.pseudonym, pool.c.volunteer).where(
-            (pool.c.campaign_id == campaign["id"]) & (pool.c.national_id == national_id))).first()
-        if entry is None:
-            raise NotFound(f"{national_id} is not in the frozen pool of campaign {name!r}")
-        place = conn.execute(select(order.c.rank, order.c.position).where(
-            (order.c.campaign_id == campaign["id"]) & (order.c.national_id == national_id))).first()
-        call = conn.execute(select(calls.c.source, calls.c.release_reason, calls.c.replaces).where(
-            (calls.c.campaign_id == campaign["id"]) & (calls.c.national_id == national_id))).first()
-        number = conn.execute(select(regions_t.c.number, regions_t.c.pool).where(
-            (regions_t.c.campaign_id == campaign["id"]) & (regions_t.c.region == entry.region))).first()
+    national_id = national_id.strip()
+    actor = uow.ctx.actor
+    if actor.role is Role.citizen and actor.person_id != national_id:
+        raise NotFound(f"that person is not in the frozen pool of campaign {name!r}")
+    campaign = _load(uow.conn, name)
+    entry = uow.execute(select(pool.c.region, pool.c.pseudonym, pool.c.volunteer).where(
+        (pool.c.campaign_id == campaign["id"]) & (pool.c.national_id == national_id))).first()
+    if entry is None or not actor.sees_region(entry.region):
+        raise NotFound(f"that person is not in the frozen pool of campaign {name!r}")
+    uow.record(PersonRead(target=person(national_id), reason=reason, view=f"campaign:{name}"))
+    place = uow.execute(select(order.c.rank, order.c.position).where(
+        (order.c.campaign_id == campaign["id"]) & (order.c.national_id == national_id))).first()
+    call = uow.execute(select(calls.c.source, calls.c.release_reason, calls.c.replaces).where(
+        (calls.c.campaign_id == campaign["id"]) & (calls.c.national_id == national_id))).first()
+    number = uow.execute(select(regions_t.c.number, regions_t.c.pool).where(
+        (regions_t.c.campaign_id == campaign["id"]) & (regions_t.c.region == entry.region))).first()
     if call is None:
         state = "in reserve" if place is not None else "in the pool (not drawn yet)"
     elif call.release_reason is not None:
         state = f"released ({_status(call.release_reason)})"
     else:
         state = "called" if _status(call.source) == "draw" else "called as a replacement for a released person"
-    return {
-        "campaign": name, "national_id": national_id, "pseudonym": entry.pseudonym, "region": entry.region,
-        "volunteer": bool(entry.volunteer), "region_pool": number.pool if number else None,
-        "region_number": number.number if number else None, "rank": place.rank if place else None,
-        "position": place.position if place else None, "status": state,
-        "check": f"callup lottery rank {entry.pseudonym} --record draw-record.json --pool pool.parquet",
-    }
+    return PersonPlace(
+        campaign=name, national_id=national_id, pseudonym=entry.pseudonym, region=entry.region,
+        volunteer=bool(entry.volunteer), region_pool=number.pool if number else None,
+        region_number=number.number if number else None, rank=place.rank if place else None,
+        position=place.position if place else None, status=state,
+        check=f"callup lottery rank {entry.pseudonym} --record draw-record.json --pool pool.parquet",
+    )

@@ -27,7 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callup.crypto.types import Encrypted
-from callup.store.tables import Base
+from callup.statemachine import Machine
+from callup.store.base import Base
 
 
 class CampaignStatus(enum.Enum):
@@ -35,6 +36,18 @@ class CampaignStatus(enum.Enum):
     frozen = "frozen"
     committed = "committed"
     drawn = "drawn"
+    closed = "closed"
+
+
+#: The campaign's life: the only order its steps may run in. A campaign whose freeze failed
+#: stays `created` and may be frozen again or deleted; a closed campaign is final.
+CAMPAIGN = Machine("campaign", {
+    (CampaignStatus.created, "freeze"): CampaignStatus.frozen,
+    (CampaignStatus.created, "delete"): "deleted",
+    (CampaignStatus.frozen, "commit"): CampaignStatus.committed,
+    (CampaignStatus.committed, "draw"): CampaignStatus.drawn,
+    (CampaignStatus.drawn, "close"): CampaignStatus.closed,
+}, final=frozenset({CampaignStatus.closed, "deleted"}))
 
 
 class Campaign(Base):
@@ -117,6 +130,7 @@ class ReleaseReason(enum.Enum):
     exempted = "exempted"
     unfit = "unfit"
     left_pool = "left_pool"
+    civilian_service = "civilian_service"  # alternative civilian service granted
 
 
 class Call(Base):

@@ -7,11 +7,12 @@ from typing import Annotated, Any
 
 import typer
 
+from callup.cli_support import JsonOption, context
+
 from callup.output import console, emit, progress
 
 app = typer.Typer(help="Encryption keys of sensitive fields: generate, status, rotate.", no_args_is_help=True)
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 
 
 @app.command()
@@ -33,13 +34,12 @@ def generate(
 @app.command()
 def status(as_json: JsonOption = False) -> None:
     """How many stored values each key encrypts, per encrypted column."""
-    from callup.crypto.keys import keyring
     from callup.crypto.rotate import key_usage
-    from callup.store import open_store
 
-    ring = keyring()
+    ctx = context()
+    ring = ctx.keyring()
     data = {"current": ring.current, "source": ring.source,
-            "columns": [{"column": u.column, "by_key": u.by_key} for u in key_usage(open_store())]}
+            "columns": [{"column": u.column, "by_key": u.by_key} for u in key_usage(ctx)]}
 
     def render(d: dict[str, Any]) -> None:
         console.print(f"current key {d['current']} (from {d['source']})")
@@ -56,10 +56,10 @@ def rotate(
 ) -> None:
     """Re-encrypt every encrypted value to the current key (resumable: run again after an interruption)."""
     from callup.crypto.rotate import rotate as run
-    from callup.store import open_store
 
+    ctx = context()
     with progress("re-encrypting", None, quiet=as_json) as advance:
-        report = run(open_store(), batch=batch, advance=advance)
+        report = run(ctx, batch=batch, advance=advance)
     emit(report.__dict__, as_json=as_json,
          render=lambda d: console.print(f"{d['values_reencrypted']:,} of {d['values_total']:,} values re-encrypted to key "
                                         f"{d['key_id']} in {', '.join(d['columns'])}"))

@@ -12,6 +12,8 @@ key may be removed). A TOML file with the same two entries is accepted too (`.to
 from __future__ import annotations
 
 import base64
+import contextlib
+import contextvars
 import dataclasses
 import datetime as dt
 import json
@@ -20,6 +22,7 @@ import pathlib
 import re
 import secrets
 import tomllib
+from collections.abc import Iterator, Mapping
 
 from callup.errors import CallupError
 
@@ -76,29 +79,60 @@ def parse_keys(text: str, *, source: str, toml: bool = False) -> KeyRing:
 
 
 _cache: dict[tuple, KeyRing] = {}
+_active: contextvars.ContextVar[KeyRing | None] = contextvars.ContextVar("callup_keys", default=None)
 
 
-def keyring(*, create: bool = False) -> KeyRing:
-    """The configured keys (re-read when the file or the environment changes).
+@contextlib.contextmanager
+def use_keys(ring: KeyRing | None) -> Iterator[None]:
+    """Make `ring` the keys that encrypted columns use inside the block (a unit of work, a job)."""
+    token = _active.set(ring)
+    try:
+        yield
+    finally:
+        _active.reset(token)
 
-    With neither `CALLUP_KEY_FILE` nor `CALLUP_KEYS` set, `callup-keys.json` in the working
-    directory is used; `create` makes it (readable by the owner only) when it does not exist.
+
+def keyring() -> KeyRing:
+    """The keys active in this unit of work (see `use_keys`); a `CryptoError` when none are."""
+    ring = _active.get()
+    if ring is None:
+        raise CryptoError("no encryption keys are active: load them at the edge (`load_keyring`) and pass them in the "
+                          "context")
+    return ring
+
+
+def load_keyring(environ: Mapping[str, str], *, default_file: pathlib.Path | None = None,
+                 create_default: bool = False) -> KeyRing | None:
+    """Load the configured keys once, at the edge: `CALLUP_KEY_FILE`, else `CALLUP_KEYS`, else `default_file`.
+
+    `default_file` is the single-machine default beside the SQLite store; it is created (mode
+    0600, its path printed on stderr) only when `create_default` says this is the store's first
+    use. A default file that is missing for a store already in use is an error, never silently
+    replaced: values encrypted under the lost key would be unreadable. Returns None when no keys
+    are configured and none may be created (commands that need keys then fail naming the fix).
     """
-    path, inline = os.environ.get(KEY_FILE_ENV), os.environ.get(KEYS_ENV)
-    if not path and not inline and (create or pathlib.Path(DEFAULT_KEY_FILE).exists()):
-        path = DEFAULT_KEY_FILE
-        if not pathlib.Path(path).exists():
-            generate_key_file(pathlib.Path(path))
+    path, inline = environ.get(KEY_FILE_ENV), environ.get(KEYS_ENV)
+    if not path and not inline and default_file is not None:
+        if default_file.exists():
+            path = str(default_file)
+        elif create_default:
+            generate_key_file(default_file)
             import sys
 
-            print(f"note: created the encryption key file {path}; keep it safe and out of backups of the "
-                  f"database, or set {KEY_FILE_ENV}", file=sys.stderr)
+            print(f"note: created the encryption key file {default_file} (owner-only); keep it safe and out of "
+                  f"backups of the database, or set {KEY_FILE_ENV}", file=sys.stderr)
+            path = str(default_file)
+        else:
+            raise CryptoError(f"the encryption key file {default_file} is missing but the store beside it is in use: "
+                              f"restore the key file from its safe copy, or set {KEY_FILE_ENV}")
     if path:
         file = pathlib.Path(path)
         try:
             stat = file.stat()
         except OSError as exc:
             raise CryptoError(f"{KEY_FILE_ENV}={path}: cannot read key file ({exc.strerror or exc})") from None
+        if file.is_dir():
+            raise CryptoError(f"{KEY_FILE_ENV}={path}: is a directory, not a key file")
         cache_key = ("file", path, stat.st_mtime_ns, stat.st_size)
         if cache_key not in _cache:
             try:
@@ -112,8 +146,7 @@ def keyring(*, create: bool = False) -> KeyRing:
         if cache_key not in _cache:
             _cache[cache_key] = parse_keys(inline, source=KEYS_ENV)
         return _cache[cache_key]
-    raise CryptoError(f"no encryption keys configured: set {KEY_FILE_ENV} to a key file "
-                      f"(create one with `callup keys generate --out FILE`) or {KEYS_ENV} to its JSON text")
+    return None
 
 
 def new_key_id() -> str:

@@ -11,16 +11,16 @@ import dataclasses
 from collections import Counter
 from collections.abc import Callable
 
-from sqlalchemy import Column, Engine, Table, and_, or_, select, type_coerce, update
+from sqlalchemy import Column, Table, and_, or_, select, type_coerce, update
 
-from callup.crypto.keys import keyring
+from callup.context import Context, Role
 from callup.crypto.types import Encrypted, EncryptedText
 
 
 def encrypted_columns(metadata=None) -> list[tuple[Table, Column]]:  # noqa: ANN001
     """Every column of the metadata whose type is `Encrypted` or `EncryptedText`."""
     if metadata is None:
-        from callup.store.tables import Base
+        from callup.store.registry import Base
 
         metadata = Base.metadata
     return [(table, column) for table in metadata.sorted_tables for column in table.columns
@@ -41,10 +41,10 @@ class KeyUsage:
     by_key: dict[str, int]
 
 
-def key_usage(engine: Engine) -> list[KeyUsage]:
+def key_usage(ctx: Context) -> list[KeyUsage]:
     """How many stored values each key id encrypts, per encrypted column."""
     out = []
-    with engine.connect() as conn:
+    with ctx.engine().connect() as conn:
         for table, column in encrypted_columns():
             raw = type_coerce(column, column.type.impl)
             counts: Counter[str] = Counter()
@@ -62,11 +62,13 @@ class Rotation:
     values_total: int
 
 
-def rotate(engine: Engine, *, batch: int = 1000, advance: Callable[[int], None] = lambda n: None) -> Rotation:
-    """Re-encrypt every value not under the current key; see the module docstring."""
+def rotate(ctx: Context, *, batch: int = 1000, advance: Callable[[int], None] = lambda n: None) -> Rotation:
+    """Re-encrypt every value not under the current key, one transaction per batch; see the module docstring."""
     from callup import audit
+    from callup.uow import UnitOfWork
 
-    ring = keyring()
+    ctx.require(Role.administrator, Role.system, doing="rotating encryption keys")
+    ring = ctx.keyring()
     changed = total = 0
     names = []
     for table, column in encrypted_columns():
@@ -75,7 +77,8 @@ def rotate(engine: Engine, *, batch: int = 1000, advance: Callable[[int], None] 
         raw = type_coerce(column, column.type.impl)
         last: tuple | None = None
         while True:
-            with engine.begin() as conn:
+            with UnitOfWork(ctx) as uow:
+                conn = uow.conn
                 query = select(*pk, raw).where(column.isnot(None)).order_by(*pk).limit(batch)
                 if last is not None:
                     query = query.where(_after(pk, last))
@@ -92,6 +95,6 @@ def rotate(engine: Engine, *, batch: int = 1000, advance: Callable[[int], None] 
                 total += len(rows)
                 last = tuple(rows[-1][: len(pk)])
             advance(len(rows))
-    with engine.begin() as conn:
-        audit.record(conn, audit.KeysRotated(target="keys", key_id=ring.current, values_reencrypted=changed, columns=names))
+    with UnitOfWork(ctx) as uow:
+        uow.record(audit.KeysRotated(target="keys", key_id=ring.current, values_reencrypted=changed, columns=names))
     return Rotation(key_id=ring.current, columns=names, values_reencrypted=changed, values_total=total)

@@ -22,7 +22,7 @@ NONCE = 12
 
 
 def encrypt(plaintext: bytes, ad: str, ring: KeyRing | None = None) -> bytes:
-    ring = ring or keyring(create=True)
+    ring = ring or keyring()
     key_id = ring.current.encode("ascii")
     nonce = secrets.token_bytes(NONCE)
     sealed = AESGCM(ring.keys[ring.current]).encrypt(nonce, plaintext, ad.encode("utf-8"))

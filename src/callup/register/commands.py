@@ -2,42 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import pathlib
 from typing import Annotated, Any
 
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 import typer
-from rich.table import Table
 
+from callup.cli_support import JsonOption, PolicyOption, context
 from callup.dates import parse_date
-from callup.errors import InputError
-from callup.output import console, emit, err_console, progress
-from callup.policy import load_policy
-from callup.register.eligibility import eligibility, eligible_pool, exclusions
-from callup.register.importer import import_register
-from callup.register.queries import get_person, register_stats
-from callup.register.synth import synthesise
-from callup.store import open_store
+from callup.output import console, emit, progress
 
 app = typer.Typer(help="The register: import from the population register, statistics, eligibility.", no_args_is_help=True)
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
-PolicyOption = Annotated[pathlib.Path | None, typer.Option("--policy", help="Policy file; default $CALLUP_POLICY or the bundled example.")]
-
-
-def _count_rows(path: pathlib.Path) -> int | None:
-    if path.suffix.lower() == ".parquet":
-        try:
-            return pq.ParquetFile(path).metadata.num_rows
-        except Exception:
-            return None
-    try:
-        with open(path, "rb") as fh:
-            return max(sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(2**24), b"")) - 1, 0)
-    except OSError:
-        return None
 
 
 @app.command("import")
@@ -52,11 +26,12 @@ def import_(
 
     Re-running the same file is safe: an interrupted import resumes, a finished one is not repeated.
     """
-    jurisdiction = load_policy(policy)
-    engine = open_store()
-    with progress(f"importing {file.name}", _count_rows(file), quiet=as_json) as advance:
-        report = import_register(engine, file, jurisdiction=jurisdiction, today=dt.date.today(), rejects_path=rejects,
-                                 force=force, advance=advance)
+    from callup.register.importer import import_register
+    from callup.register.reader import count_rows
+
+    ctx = context(policy=policy)
+    with progress(f"importing {file.name}", count_rows(file), quiet=as_json) as advance:
+        report = import_register(ctx, file, rejects_path=rejects, force=force, advance=advance)
 
     def render(r: Any) -> None:
         if r.already_done:
@@ -65,6 +40,8 @@ def import_(
                       f"[{'red' if r.rows_rejected else 'green'}]{r.rows_rejected:,} rejected[/]"
                       + (f" (resumed after row {r.resumed_from:,})" if r.resumed_from else ""))
         if r.reject_reasons:
+            from rich.table import Table
+
             table = Table("reason", "rows", title="rejects")
             for reason, n in r.reject_reasons.items():
                 table.add_row(reason, f"{n:,}")
@@ -77,7 +54,11 @@ def import_(
 @app.command()
 def stats(as_json: JsonOption = False) -> None:
     """Counts of the register: people by civil status, sex and region; recent imports."""
-    report = register_stats(open_store())
+    from callup.register.queries import register_stats
+    from callup.uow import UnitOfWork
+
+    with UnitOfWork(context(), write=False) as uow:
+        report = register_stats(uow)
 
     def render(d: dict[str, Any]) -> None:
         console.print(f"[bold]{d['people']:,}[/] people on the register; {d['volunteers']:,} volunteers")
@@ -97,9 +78,15 @@ def show(national_id: Annotated[str, typer.Argument(help="National id.")],
          reason: Annotated[str | None, typer.Option("--reason", help="Why you look at this record (kept in the audit log).")] = None,
          as_json: JsonOption = False) -> None:
     """One person's register record (the reading is recorded in the audit log)."""
-    record = get_person(open_store(), national_id, reason=reason)
+    from callup.register.queries import get_person
+    from callup.uow import UnitOfWork
+
+    with UnitOfWork(context()) as uow:
+        record = get_person(uow, national_id, reason=reason)
 
     def render(d: dict[str, Any]) -> None:
+        from rich.table import Table
+
         table = Table(show_header=False, box=None)
         for key, value in d.items():
             table.add_row(key, "" if value is None else str(value))
@@ -117,19 +104,21 @@ def eligible(
     as_json: JsonOption = False,
 ) -> None:
     """The eligible pool under the rules in force on a date: counts by region, and the excluded by reason."""
-    jurisdiction = load_policy(policy)
-    day = parse_date(on, option="--on")
+    from callup.register.eligibility import eligibility
+    from callup.register.exports import export_eligibility
+
+    ctx = context(policy=policy)
+    jurisdiction = ctx.policy()
+    day = parse_date(on, option="--on") if on else ctx.today()
     version = jurisdiction.in_force(day)
-    engine = open_store()
-    report = eligibility(engine, version, day)
+    report = eligibility(ctx, version, day)
     data: dict[str, Any] = dict(report.__dict__)
-    for path, produce in ((excluded_out, exclusions), (pool_out, eligible_pool)):
-        if path is not None:
-            _write_table(produce(engine, version, day), path)
-    data["files"] = {k: str(v) for k, v in (("excluded", excluded_out), ("pool", pool_out)) if v}
+    data["files"] = export_eligibility(ctx, version, day, excluded_out=excluded_out, pool_out=pool_out)
     names = {r.code: r.name for r in jurisdiction.regions}
 
     def render(d: dict[str, Any]) -> None:
+        from rich.table import Table
+
         console.print(f"[bold]{d['eligible']:,}[/] eligible of {d['registered']:,} registered on {day} "
                       f"(policy {d['policy_version']}: ages {d['from_age']} to {d['until_age']})")
         table = Table("region", "name", "eligible", title="pool by region")
@@ -143,17 +132,6 @@ def eligible(
     emit(data, as_json=as_json, render=render)
 
 
-def _write_table(table: Any, path: pathlib.Path) -> None:
-    suffix = path.suffix.lower()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".parquet":
-        pq.write_table(table, path, compression="zstd")
-    elif suffix == ".csv":
-        pacsv.write_csv(table, path)
-    else:
-        raise InputError(f"{path}: output must end in .csv or .parquet")
-
-
 def synth(
     out: Annotated[pathlib.Path, typer.Option("--out", help="Output file (.csv or .parquet).")],
     people: Annotated[int, typer.Option("--people", help="Number of people.")] = 100_000,
@@ -164,8 +142,11 @@ def synth(
     as_json: JsonOption = False,
 ) -> None:
     """Write a synthetic population register for the policy's fictional country."""
-    jurisdiction = load_policy(policy)
-    day = parse_date(on, option="--on")
+    from callup.register.synth import synthesise
+
+    ctx = context(policy=policy, store=False, keys=False)
+    jurisdiction = ctx.policy()
+    day = parse_date(on, option="--on") if on else ctx.today()
     citizenship = jurisdiction.versions[-1].registration.citizenships[0]
     with progress(f"writing {out.name}", people, quiet=as_json) as advance:
         report = synthesise(out, people=people, seed=seed, regions=jurisdiction.region_codes, citizenship=citizenship,
@@ -179,4 +160,4 @@ def synth(
     emit(report.__dict__, as_json=as_json, render=render)
 
 
-__all__ = ["app", "synth", "err_console"]
+__all__ = ["app", "synth"]

@@ -15,12 +15,13 @@ import enum
 import os
 
 import pyarrow as pa
-from sqlalchemy import ColumnElement, Engine, case, func, literal, literal_column, not_, select, text
+from sqlalchemy import ColumnElement, case, func, literal, literal_column, not_, select, text
 
 from callup.policy import PolicyVersion
 from callup.store.bulk import BulkSession
-from callup.store.isolation import Advance, bulk_url, run_bulk
-from callup.store.tables import Person
+from callup.context import Context
+from callup.store.isolation import Advance, run_bulk
+from callup.register.tables import Person
 
 people = Person.__table__
 
@@ -89,24 +90,24 @@ def _count(url: str, query, *, advance: Advance) -> pa.Table:  # noqa: ANN001 - 
     return _fetch(url, query, advance=advance).group_by(["region", "reason"]).aggregate([("reason", "count")])
 
 
-def _sqlite_counts(engine: Engine, query) -> list[tuple[str, int, int]]:  # noqa: ANN001 - SELECT region, reason
+def _sqlite_counts(ctx: Context, query) -> list[tuple[str, int, int]]:  # noqa: ANN001 - SELECT region, reason
     """Count on SQLite: one process per core, each scanning its share of the table by rowid.
 
     SQLite scans with one thread; two processes halve the wall time on two cores.
     """
-    with engine.connect() as conn:
+    with ctx.engine().connect() as conn:
         last = conn.execute(text("SELECT max(rowid) FROM people")).scalar() or 0
     workers = max(1, min(os.cpu_count() or 1, 4)) if last > 200_000 else 1
     bounds = [last * i // workers for i in range(workers + 1)]
     rowid = literal_column("people.rowid")
     parts = [query.where(rowid > lo, rowid <= hi) for lo, hi in zip(bounds, bounds[1:])]
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-        tables = list(pool.map(lambda part: run_bulk(bulk_url(engine), _count, part), parts))
+        tables = list(pool.map(lambda part: run_bulk(ctx.database_url, _count, part), parts))
     merged = pa.concat_tables(tables).group_by(["region", "reason"]).aggregate([("reason_count", "sum")]).to_pydict()
     return list(zip(merged["region"], merged["reason"], merged["reason_count_sum"]))
 
 
-def eligibility(engine: Engine, version: PolicyVersion, on: dt.date, *, regions: list[str] | None = None) -> EligibilityReport:
+def eligibility(ctx: Context, version: PolicyVersion, on: dt.date, *, regions: list[str] | None = None) -> EligibilityReport:
     """Count the pool on `on` by region, and the excluded by reason (one scan of the register).
 
     PostgreSQL groups in the database (in parallel, returning a few hundred rows); on SQLite each
@@ -114,13 +115,15 @@ def eligibility(engine: Engine, version: PolicyVersion, on: dt.date, *, regions:
     GROUP BY takes.
     """
     reason = exclusion_reason(version, on).label("reason")
+    if ctx.actor.regions is not None:  # a regional actor counts only their regions
+        regions = sorted(set(regions or ctx.actor.regions) & ctx.actor.regions)
     scope = [people.c.region.in_(regions)] if regions is not None else []
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
+    if ctx.engine().dialect.name == "postgresql":
+        with ctx.engine().connect() as conn:
             counts = conn.execute(select(people.c.region, reason, func.count()).where(*scope)
                                   .group_by(people.c.region, reason)).all()
     else:
-        counts = _sqlite_counts(engine, select(people.c.region, reason).where(*scope))
+        counts = _sqlite_counts(ctx, select(people.c.region, reason).where(*scope))
     by_region: dict[str, int] = {}
     excluded = {e.name: 0 for e in Exclusion}
     for region, code, n in counts:
@@ -140,16 +143,21 @@ def eligible_pool_query(version: PolicyVersion, on: dt.date):  # noqa: ANN201 - 
     return select(people.c.national_id, people.c.region, people.c.volunteer).where(exclusion_reason(version, on) == 0)
 
 
-def eligible_pool(engine: Engine, version: PolicyVersion, on: dt.date) -> pa.Table:
+def _scoped(ctx: Context, query):  # noqa: ANN001, ANN202
+    scope = ctx.region_filter(people.c.region)
+    return query if scope is None else query.where(scope)
+
+
+def eligible_pool(ctx: Context, version: PolicyVersion, on: dt.date) -> pa.Table:
     """The pool on `on` as Arrow: national_id, region, volunteer (bulk, not through the ORM)."""
-    table = run_bulk(bulk_url(engine), _fetch, eligible_pool_query(version, on))
+    table = run_bulk(ctx.database_url, _fetch, _scoped(ctx, eligible_pool_query(version, on)))
     return table.set_column(2, "volunteer", table.column("volunteer").cast(pa.bool_()))
 
 
-def exclusions(engine: Engine, version: PolicyVersion, on: dt.date) -> pa.Table:
+def exclusions(ctx: Context, version: PolicyVersion, on: dt.date) -> pa.Table:
     """Every excluded person with the reason: national_id, region, reason (the `Exclusion` name)."""
     reason = exclusion_reason(version, on)
     query = select(people.c.national_id, people.c.region, reason.label("code")).where(reason != 0)
-    table = run_bulk(bulk_url(engine), _fetch, query)
+    table = run_bulk(ctx.database_url, _fetch, _scoped(ctx, query))
     names = pa.array([""] + [e.name for e in Exclusion])
     return table.append_column("reason", names.take(table.column("code").cast(pa.int32()))).drop_columns(["code"])

@@ -17,15 +17,13 @@ import pathlib
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Engine
-
-from callup import audit
-from callup.policy import Jurisdiction
+from callup.audit import RegisterImported, bulk_record
+from callup.context import Context, Role
 from callup.prefetch import prefetch
 from callup.register.reader import RegisterFile, open_register_file
 from callup.register.validate import check_batch
 from callup.store.bulk import BulkSession
-from callup.store.isolation import Advance, bulk_url, run_bulk
+from callup.store.isolation import Advance, run_job
 from callup.store.locks import operation_lock
 
 
@@ -45,23 +43,22 @@ class ImportReport:
 
 
 def import_register(
-    engine: Engine,
+    ctx: Context,
     path: pathlib.Path,
     *,
-    jurisdiction: Jurisdiction,
-    today: dt.date,
     rejects_path: pathlib.Path | None = None,
     force: bool = False,
     advance: Advance = lambda n: None,
 ) -> ImportReport:
-    """Import `path` into the register; see the module docstring.
+    """Import `path` into the register under the context's policy (its regions) and date.
 
     Returns the report of this import. A file already imported completely is not read again
     unless `force`. Raises `InputError` (nothing written) when the file cannot be used at all.
     """
+    ctx.require(Role.administrator, Role.system, doing="importing the register")
+    region_codes = ctx.policy().region_codes
     file = open_register_file(path)  # header checks happen here, before any database work
-    return run_bulk(bulk_url(engine), _import_job, file, jurisdiction.region_codes, today, rejects_path, force, advance=advance,
-                    actor=audit.current_actor())
+    return run_job(ctx, _import_job, file, region_codes, ctx.today(), rejects_path, force, advance=advance)
 
 
 def _find_duplicates(file: RegisterFile) -> pa.Array:
@@ -83,9 +80,10 @@ def _is_initial_load(bulk: BulkSession, import_id: int, resume: int) -> bool:
     return not bulk.fetch("SELECT 1 FROM people WHERE import_id IS NULL OR import_id <> ? LIMIT 1", (import_id,))
 
 
-def _import_job(url: str, file: RegisterFile, region_codes: list[str], today: dt.date, rejects_path: pathlib.Path | None,
-                force: bool, *, advance: Advance, actor: audit.Actor | None = None) -> ImportReport:
+def _import_job(ctx: Context, file: RegisterFile, region_codes: list[str], today: dt.date, rejects_path: pathlib.Path | None,
+                force: bool, *, advance: Advance) -> ImportReport:
     fingerprint = file.fingerprint()
+    url = ctx.database_url
     with BulkSession(url) as bulk, operation_lock(url, bulk, "register.import"):
         with bulk.transaction():
             previous = bulk.fetch("SELECT id, status, rows_done FROM imports WHERE fingerprint = ? ORDER BY id DESC LIMIT 1",
@@ -94,8 +92,9 @@ def _import_job(url: str, file: RegisterFile, region_codes: list[str], today: dt
                 import_id, status, resume = previous[0]
             else:
                 import_id = bulk.fetch(
-                    "INSERT INTO imports (source, fingerprint, file_format, status, rows_done, rows_imported, rows_rejected) "
-                    "VALUES (?, ?, ?, 'running', 0, 0, 0) RETURNING id", (str(file.path), fingerprint, file.file_format))[0][0]
+                    "INSERT INTO imports (source, fingerprint, file_format, status, started_at, rows_done, rows_imported, "
+                    "rows_rejected) VALUES (?, ?, ?, 'running', ?, 0, 0, 0) RETURNING id",
+                    (str(file.path), fingerprint, file.file_format, ctx.now()))[0][0]
                 status, resume = "running", 0
         if status == "finished":
             return _report(bulk, import_id, file, fingerprint, rejects_path, resume, already_done=True)
@@ -130,11 +129,11 @@ def _import_job(url: str, file: RegisterFile, region_codes: list[str], today: dt
                 )
             advance(batch.table.num_rows + len(batch.malformed))
         with bulk.transaction():
-            bulk.execute("UPDATE imports SET status = 'finished', finished_at = CURRENT_TIMESTAMP WHERE id = ?", (import_id,))
+            bulk.execute("UPDATE imports SET status = 'finished', finished_at = ? WHERE id = ?", (ctx.now(), import_id))
             imported, rejected = bulk.fetch("SELECT rows_imported, rows_rejected FROM imports WHERE id = ?", (import_id,))[0]
-            audit.record(bulk, audit.RegisterImported(
+            bulk_record(bulk, ctx, RegisterImported(
                 target=f"import:{import_id}", import_id=import_id, source=str(file.path), file_format=file.file_format,
-                file_sha256=fingerprint, rows_imported=imported, rows_rejected=rejected), actor=actor)
+                file_sha256=fingerprint, rows_imported=imported, rows_rejected=rejected))
         return _report(bulk, import_id, file, fingerprint, rejects_path, resume, already_done=False)
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 
-from callup import audit
+from callup.audit import PersonRead, person
+from callup.context import Role
 from callup.errors import NotFound
-from callup.store.tables import Import, Person
+from callup.uow import UnitOfWork
+from callup.register.tables import Import, Person
 
 people = Person.__table__
 imports = Import.__table__
@@ -25,13 +27,17 @@ class RegisterStats:
     imports: list[dict[str, Any]]
 
 
-def register_stats(engine: Engine) -> RegisterStats:
-    with engine.connect() as conn:
-        by_status = dict(conn.execute(select(people.c.civil_status, func.count()).group_by(people.c.civil_status)).all())
-        by_sex = dict(conn.execute(select(people.c.sex, func.count()).group_by(people.c.sex)).all())
-        by_region = dict(conn.execute(select(people.c.region, func.count()).group_by(people.c.region).order_by(people.c.region)).all())
-        volunteers = conn.execute(select(func.count()).where(people.c.volunteer.is_(True))).scalar_one()
-        recent = conn.execute(select(imports).order_by(imports.c.id.desc()).limit(10)).mappings().all()
+def register_stats(uow: UnitOfWork) -> RegisterStats:
+    """Counts of the register (a regional actor's regions only) and the ten latest imports."""
+    uow.ctx.require(Role.administrator, Role.officer, Role.medical, Role.auditor, Role.system, doing="reading register statistics")
+    scope = uow.ctx.region_filter(people.c.region)
+    where = [scope] if scope is not None else []
+    by_status = dict(uow.execute(select(people.c.civil_status, func.count()).where(*where).group_by(people.c.civil_status)).all())
+    by_sex = dict(uow.execute(select(people.c.sex, func.count()).where(*where).group_by(people.c.sex)).all())
+    by_region = dict(uow.execute(select(people.c.region, func.count()).where(*where).group_by(people.c.region)
+                                 .order_by(people.c.region)).all())
+    volunteers = uow.execute(select(func.count()).where(people.c.volunteer.is_(True), *where)).scalar_one()
+    recent = uow.execute(select(imports).order_by(imports.c.id.desc()).limit(10)).mappings().all()
     return RegisterStats(
         people=sum(by_status.values()),
         by_civil_status={getattr(k, "value", k): v for k, v in by_status.items()},
@@ -42,12 +48,18 @@ def register_stats(engine: Engine) -> RegisterStats:
     )
 
 
-def get_person(engine: Engine, national_id: str, *, reason: str | None = None, actor: audit.Actor | None = None) -> dict[str, Any]:
-    """One person's register record, its reading recorded in the audit log; raises `NotFound`."""
-    with engine.begin() as conn:
-        row = conn.execute(select(people).where(people.c.national_id == national_id.strip())).mappings().first()
-        if row is not None:
-            audit.record(conn, audit.PersonRead(target=audit.person(national_id), reason=reason), actor=actor)
-    if row is None:
-        raise NotFound(f"no person with national id {national_id!r} on the register")
+def get_person(uow: UnitOfWork, national_id: str, *, reason: str | None = None) -> dict[str, Any]:
+    """One person's register record, its reading recorded in the audit log.
+
+    Raises `NotFound` when there is no such person, or when the person is outside the actor's
+    regions or (for a citizen) is not the citizen themselves: the same answer, revealing nothing.
+    """
+    national_id = national_id.strip()
+    actor = uow.actor
+    if actor.role is Role.citizen and actor.person_id != national_id:
+        raise NotFound("no person with that national id on the register")
+    row = uow.execute(select(people).where(people.c.national_id == national_id)).mappings().first()
+    if row is None or not actor.sees_region(row["region"]):
+        raise NotFound("no person with that national id on the register")
+    uow.record(PersonRead(target=person(national_id), reason=reason))
     return {k: getattr(v, "value", v) for k, v in row.items()}

@@ -270,3 +270,19 @@ def _parquet_batches_unchecked(path: pathlib.Path, wanted: list[str], skip: int)
                     arrays.append(array.cast(pa.string()))
             table = pa.Table.from_arrays(arrays, names=wanted)
             yield _after(Batch(table, np.arange(start + 1, row + 1, dtype=np.int64), [], row), skip)
+
+
+def count_rows(path: pathlib.Path) -> int | None:
+    """Data rows in a register file, cheaply (for a progress bar); None when it cannot tell."""
+    if path.suffix.lower() == ".parquet":
+        try:
+            import pyarrow.parquet as pq
+
+            return pq.ParquetFile(path).metadata.num_rows
+        except Exception:  # noqa: BLE001 - the import itself reports what is wrong with the file
+            return None
+    try:
+        with open(path, "rb") as fh:
+            return max(sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(2**24), b"")) - 1, 0)
+    except OSError:
+        return None

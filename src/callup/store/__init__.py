@@ -1,17 +1,22 @@
 """The store: SQLAlchemy tables, Alembic migrations, engines and transactions.
 
 SQLite (a `callup.db` file in the working directory) by default; any other database through
-`CALLUP_DATABASE_URL`, e.g. `postgresql+psycopg://user@host/db`. Everything else talks to the
-database through this package.
+`CALLUP_DATABASE_URL`, e.g. `postgresql+psycopg://user@host/db` (read at the edge, see
+`callup.cli_context`). Nothing is imported here eagerly: a command that only needs the schema
+revision does not pay for SQLAlchemy.
 """
 
-from callup.store.engine import connect, database_url, is_postgres, is_sqlite
+from __future__ import annotations
 
-__all__ = ["connect", "database_url", "is_postgres", "is_sqlite"]
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
-def open_store(url: str | None = None):  # noqa: ANN201 - returns sqlalchemy.Engine
-    """Connect to the configured store and bring its schema up to date."""
+def open_store(url: str) -> Engine:
+    """Connect to the store at `url` and bring its schema up to date (tests and deploy steps)."""
+    from callup.store.engine import connect
     from callup.store.migrate import upgrade
 
     engine = connect(url)
@@ -19,4 +24,4 @@ def open_store(url: str | None = None):  # noqa: ANN201 - returns sqlalchemy.Eng
     return engine
 
 
-__all__ += ["open_store"]
+__all__ = ["open_store"]

@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
+from callup.context import Context
 from callup.errors import CallupError, InputError
 
 FORMAT = "callup-backup/1"
@@ -100,10 +101,12 @@ def _write_archive(out: pathlib.Path, manifest: dict[str, Any], data: pathlib.Pa
     return out.stat().st_size
 
 
-def backup(engine: Engine, out: pathlib.Path) -> BackupReport:
+def backup(ctx: Context, out: pathlib.Path) -> BackupReport:
     """Write a consistent backup of the store to `out` (see the module docstring)."""
     from callup import audit
+    from callup.uow import UnitOfWork
 
+    engine = ctx.engine()
     with tempfile.TemporaryDirectory(prefix="callup-backup-") as tmpdir:
         tmp = pathlib.Path(tmpdir)
         if engine.dialect.name == "sqlite":
@@ -139,11 +142,11 @@ def backup(engine: Engine, out: pathlib.Path) -> BackupReport:
                 raise BackupError(f"pg_dump failed: {run.stderr.strip()}")
         revision, counts, (audit_count, audit_head), schema = manifest_data
         manifest = {"format": FORMAT, "backend": engine.dialect.name, "schema": schema, "revision": revision,
-                    "time": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "tables": counts,
+                    "time": ctx.now().strftime("%Y-%m-%dT%H:%M:%SZ"), "tables": counts,
                     "audit": {"count": audit_count, "head_hash": audit_head}}
         size = _write_archive(out, manifest, data, member)
-    with engine.begin() as conn:
-        audit.record(conn, audit.BackupTaken(target="db", file=str(out)))
+    with UnitOfWork(ctx) as uow:
+        uow.record(audit.BackupTaken(target="db", file=str(out)))
     return BackupReport(file=str(out), backend=engine.dialect.name, revision=revision, tables=counts,
                         audit_count=audit_count, audit_head=audit_head, bytes=size)
 
@@ -173,10 +176,12 @@ class RestoreReport:
     verified: bool
 
 
-def restore(engine: Engine, path: pathlib.Path) -> RestoreReport:
+def restore(ctx: Context, path: pathlib.Path) -> RestoreReport:
     """Replace the store's content with the backup at `path`, then verify it (see the module docstring)."""
     from callup import audit
+    from callup.uow import UnitOfWork
 
+    engine = ctx.engine()
     manifest = read_manifest(path)
     if manifest.get("backend") != engine.dialect.name:
         raise InputError(f"{path}: a backup of a {manifest.get('backend')} store cannot be restored into a "
@@ -199,9 +204,9 @@ def restore(engine: Engine, path: pathlib.Path) -> RestoreReport:
     chain = audit.verify(engine)
     if not chain.ok:
         raise BackupError(f"{path}: restored, but the audit log does not verify: {chain.problem}")
-    with engine.begin() as conn:
-        audit.record(conn, audit.BackupRestored(target="db", file=str(path), audit_head=manifest["audit"]["head_hash"],
-                                                audit_count=manifest["audit"]["count"], rows=sum(manifest["tables"].values())))
+    with UnitOfWork(ctx) as uow:
+        uow.record(audit.BackupRestored(target="db", file=str(path), audit_head=manifest["audit"]["head_hash"],
+                                        audit_count=manifest["audit"]["count"], rows=sum(manifest["tables"].values())))
     return result
 
 

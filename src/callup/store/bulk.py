@@ -12,13 +12,14 @@ On SQLite a `BulkSession` must only be opened inside `isolation.run_bulk` (see t
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import Iterator
 
 import pyarrow as pa
 from sqlalchemy import BigInteger, Boolean, Date, Integer, String, Text
 from sqlalchemy.engine import make_url
 
-from callup.store.tables import Base
+from callup.store.registry import Base
 
 
 def _quote(name: str) -> str:
@@ -46,6 +47,23 @@ def conform(table_name: str, data: pa.Table) -> pa.Table:
         target = _arrow_type(table.c[name].type)
         if target is not None and data.schema.field(i).type != target:
             data = data.set_column(i, name, data.column(i).cast(target))
+    return data
+
+
+def _sqlite_datetime(value: dt.datetime) -> str:
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.timezone.utc)
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _sqlite_timestamps(data: pa.Table) -> pa.Table:
+    """Timestamp columns as the UTC text SQLAlchemy writes on SQLite."""
+    import pyarrow.compute as pc
+
+    for i, field in enumerate(data.schema):
+        if pa.types.is_timestamp(field.type):
+            column = data.column(i).cast(pa.timestamp("us", tz="UTC"))
+            data = data.set_column(i, field.name, pc.strftime(column, format="%Y-%m-%d %H:%M:%S"))
     return data
 
 
@@ -95,7 +113,13 @@ class BulkSession:
         self.cur.execute("COMMIT")
 
     def execute(self, sql: str, params: tuple | list | None = None) -> None:
-        """Run one statement; write parameters as `?` on both backends."""
+        """Run one statement; write parameters as `?` on both backends.
+
+        A datetime parameter is stored as SQLAlchemy stores it on SQLite (UTC text), so rows
+        written in bulk read back like rows written by the ORM.
+        """
+        if self.dialect == "sqlite" and params:
+            params = [_sqlite_datetime(p) if isinstance(p, dt.datetime) else p for p in params]
         if self.dialect == "postgresql" and params:
             parts = sql.split("?")
             sql = parts[0] + "".join(f"${i}{part}" for i, part in enumerate(parts[1:], start=1))
@@ -104,7 +128,10 @@ class BulkSession:
     def append(self, table_name: str, data: pa.Table) -> int:
         """Append rows to an existing table (columns by name, cast to the table's column types)."""
         if data.num_rows:
-            self.cur.adbc_ingest(table_name, conform(table_name, data), mode="append")
+            data = conform(table_name, data)
+            if self.dialect == "sqlite":
+                data = _sqlite_timestamps(data)
+            self.cur.adbc_ingest(table_name, data, mode="append")
         return data.num_rows
 
     def upsert(self, table_name: str, key: str, data: pa.Table, *, constants: dict[str, object] | None = None) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import os
 from collections.abc import Iterator
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -13,12 +12,6 @@ from sqlalchemy.engine import make_url
 from callup.errors import CallupError
 
 DATABASE_URL_ENV = "CALLUP_DATABASE_URL"
-DEFAULT_URL = "sqlite:///callup.db"
-
-
-def database_url() -> str:
-    """The configured database: `$CALLUP_DATABASE_URL`, else `callup.db` in the working directory."""
-    return os.environ.get(DATABASE_URL_ENV) or DEFAULT_URL
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -70,9 +63,8 @@ def _sqlite_engine(url: str) -> Engine:
 
 
 @functools.lru_cache(maxsize=8)
-def connect(url: str | None = None) -> Engine:
-    """An engine for `url` (default: `database_url()`), created once per URL per process."""
-    url = url or database_url()
+def connect(url: str) -> Engine:
+    """An engine for `url`, created once per URL per process."""
     try:
         parsed = make_url(url)
     except Exception:

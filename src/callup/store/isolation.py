@@ -24,7 +24,18 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
+from callup.errors import StateError
+
 T = TypeVar("T")
+
+
+class JobDied(StateError):
+    """A bulk job's process ended without a result (killed, out of memory)."""
+
+
+def _job_name(job: Callable[..., Any], args: tuple) -> str:
+    inner = args[0] if job.__name__ == "_in_context" and args else job
+    return getattr(inner, "__name__", "job").strip("_")
 Advance = Callable[[int], None]
 
 
@@ -51,7 +62,8 @@ def run_bulk(url: str, job: Callable[..., T], *args: Any, advance: Advance = lam
                 kind, value = messages.get(timeout=0.5)
             except queue.Empty:
                 if not child.is_alive():
-                    raise RuntimeError(f"bulk job {job.__name__} ended without a result (exit code {child.exitcode})") from None
+                    raise JobDied(f"the bulk job ({_job_name(job, args)}) was stopped before it finished (exit code "
+                                  f"{child.exitcode}); nothing it did is half-applied: run the command again") from None
                 continue
             if kind == "advance":
                 advance(value)
@@ -63,6 +75,22 @@ def run_bulk(url: str, job: Callable[..., T], *args: Any, advance: Advance = lam
         child.join(timeout=10)
         if child.is_alive():
             child.kill()
+
+
+def run_job(ctx: Any, job: Callable[..., T], *args: Any, advance: Advance = lambda n: None, **kwargs: Any) -> T:
+    """Call `job(ctx, *args, advance=..., **kwargs)` as a bulk job of the context's store.
+
+    The job gets the whole context (actor, clock, keys), with the context's keys active, so
+    what it records and encrypts is the same as in the command that started it.
+    """
+    return run_bulk(ctx.database_url, _in_context, job, ctx, *args, advance=advance, **kwargs)
+
+
+def _in_context(url: str, job: Callable[..., T], ctx: Any, *args: Any, advance: Advance, **kwargs: Any) -> T:
+    from callup.crypto.keys import use_keys
+
+    with use_keys(ctx.keys):
+        return job(ctx, *args, advance=advance, **kwargs)
 
 
 def _die_with_parent() -> None:

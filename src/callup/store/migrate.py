@@ -8,15 +8,18 @@ tables: write it in `migrations/versions/` (or `alembic -c src/callup/store/alem
 
 from __future__ import annotations
 
+import contextlib
 import pathlib
 
-from sqlalchemy import Engine, text
-from sqlalchemy.exc import DBAPIError
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 MIGRATIONS = pathlib.Path(__file__).resolve().parent / "migrations"
 # The newest revision. Checking it with one query, instead of loading Alembic and every
 # migration script, saves a quarter of a second on every command.
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 
 
 def _config():  # noqa: ANN202 - alembic.config.Config, imported only when needed
@@ -36,11 +39,35 @@ def head_revision() -> str:
 
 def current_revision(engine: Engine) -> str | None:
     """The store's revision; None for an empty database."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
     try:
         with engine.connect() as conn:
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except DBAPIError:  # no alembic_version table yet
         return None
+
+
+def revision_at(url: str) -> str | None:
+    """The store's revision read with the plain driver (no SQLAlchemy): for quick checks at start-up."""
+    if url.startswith("sqlite:///"):
+        import sqlite3
+
+        path = url[len("sqlite:///"):].split("?", 1)[0]
+        try:
+            with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+                row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        except sqlite3.Error:
+            return None
+        return row[0] if row else None
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    try:
+        return current_revision(engine)
+    finally:
+        engine.dispose()
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from callup.store.tables import Base
+from callup.store.registry import Base
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -1,4 +1,4 @@
-"""Tables of the store (SQLAlchemy 2 typed models).
+"""Tables of the register: people, and the imports that loaded them (with their rejected rows).
 
 Bulk paths use the `__table__` objects with Core statements; the ORM classes serve the small,
 one-record-at-a-time work of officers and citizens.
@@ -20,24 +20,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
     func,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+from callup.store.base import Base
 
 
 class CivilStatus(enum.Enum):
@@ -49,6 +38,7 @@ class CivilStatus(enum.Enum):
 class ImportStatus(enum.Enum):
     running = "running"
     finished = "finished"
+    failed = "failed"
 
 
 class Person(Base):
@@ -107,6 +97,3 @@ class ImportReject(Base):
     line: Mapped[int] = mapped_column(BigInteger, comment="line in a CSV file, row (1-based) in a Parquet file")
     column: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text)
-
-from callup.campaigns import tables as _campaign_tables  # noqa: E402,F401  (registers the campaign tables)
-from callup.audit.tables import *  # noqa: E402,F401,F403 - trust tables (audit log, notes) on the same metadata

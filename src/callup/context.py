@@ -1,0 +1,219 @@
+"""The request context: who acts, when, with which randomness, keys, policy and store.
+
+A `Context` is built once at the edge (one command-line invocation, one web request, one job)
+and handed to services, which read nothing global: no environment variables, no wall clock,
+no key file. Tests build one with `Context.for_tests(...)`-style arguments and a `FixedClock`.
+
+It pickles, so a bulk job in a child process or a queued job receives the same actor, clock
+and keys as the command that started it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import functools
+import hashlib
+import secrets
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Protocol
+from zoneinfo import ZoneInfo
+
+from callup.errors import CallupError, Forbidden, NotFound
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from callup.crypto.keys import KeyRing
+    from callup.policy.model import Jurisdiction
+
+
+class Role(enum.Enum):
+    """What an actor may do; regional roles are further limited to their regions."""
+
+    administrator = "administrator"  # national: everything
+    officer = "officer"  # regional case work
+    medical = "medical"  # regional medical board: health data
+    auditor = "auditor"  # national, read-only, every read logged
+    citizen = "citizen"  # only their own record
+    system = "system"  # jobs started by the system itself
+
+
+#: Roles that change things; an auditor only reads.
+WRITERS = frozenset({Role.administrator, Role.officer, Role.medical, Role.system})
+
+
+@dataclasses.dataclass(frozen=True)
+class Actor:
+    """The person (or system) acting. `regions` None means national scope."""
+
+    name: str
+    role: Role
+    regions: frozenset[str] | None = None
+    office: str | None = None
+    person_id: str | None = None  # a citizen's own national id
+
+    def __post_init__(self) -> None:
+        if not self.name.strip():
+            raise CallupError("the actor needs a name", field="actor")
+        if self.role is Role.citizen and not self.person_id:
+            raise CallupError("a citizen actor needs their own national id", field="actor")
+
+    @property
+    def national(self) -> bool:
+        return self.regions is None and self.role is not Role.citizen
+
+    def sees_region(self, region: str) -> bool:
+        return self.regions is None or region in self.regions
+
+    def label(self) -> str:
+        """How the audit log names the actor."""
+        return self.name[:128]
+
+
+class Clock(Protocol):
+    def now(self) -> dt.datetime:
+        """The current instant, timezone-aware UTC."""
+
+
+class SystemClock:
+    """The wall clock (the default at the edges)."""
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclasses.dataclass
+class FixedClock:
+    """A clock that stands still (or moves only when told): for tests, simulations and replays."""
+
+    instant: dt.datetime
+
+    def __post_init__(self) -> None:
+        if self.instant.tzinfo is None:
+            raise ValueError("FixedClock needs a timezone-aware instant")
+
+    def now(self) -> dt.datetime:
+        return self.instant.astimezone(dt.timezone.utc)
+
+    def advance(self, delta: dt.timedelta) -> None:
+        self.instant = self.instant + delta
+
+
+def secure_random(n: int) -> bytes:
+    """The default randomness: the operating system's CSPRNG."""
+    return secrets.token_bytes(n)
+
+
+@dataclasses.dataclass(frozen=True)
+class Context:
+    """Everything a service may depend on besides its arguments and the unit of work.
+
+    `database_url` and `policy_path` are resolved at the edge; `keys` is loaded once there.
+    """
+
+    actor: Actor
+    database_url: str
+    clock: Clock = dataclasses.field(default_factory=SystemClock)
+    random: Callable[[int], bytes] = secure_random
+    keys: KeyRing | None = None
+    policy_path: str | None = None
+    timezone: str = "UTC"
+
+    # -- time ---------------------------------------------------------------------------
+    def now(self) -> dt.datetime:
+        return self.clock.now()
+
+    def today(self) -> dt.date:
+        """The jurisdiction's local date now (deadlines and ages are local dates)."""
+        return self.clock.now().astimezone(ZoneInfo(self.timezone)).date()
+
+    def stamp(self) -> str:
+        """The current instant as the audit log writes it: ISO 8601 UTC with microseconds and Z."""
+        return self.now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+    # -- collaborators ------------------------------------------------------------------
+    def engine(self) -> Engine:
+        from callup.store.engine import connect
+
+        return connect(self.database_url)
+
+    def policy(self) -> Jurisdiction:
+        """The policy file of this context, parsed once per file content."""
+        from callup.policy.loader import default_policy_path
+
+        return _load_policy(str(self.policy_path or default_policy_path()))
+
+    def keyring(self) -> KeyRing:
+        from callup.crypto.keys import CryptoError
+
+        if self.keys is None:
+            raise CryptoError("no encryption keys in this context: the edge must load them before calling a service")
+        return self.keys
+
+    # -- authorization ------------------------------------------------------------------
+    def require(self, *roles: Role, doing: str) -> None:
+        """Refuse unless the actor has one of `roles` (`Forbidden`, exit 5 / HTTP 403)."""
+        if self.actor.role not in roles:
+            allowed = ", ".join(r.value for r in roles)
+            raise Forbidden(f"{doing} needs the role {allowed}; you act as {self.actor.role.value}")
+
+    def require_writer(self, *, doing: str) -> None:
+        self.require(*WRITERS, doing=doing)
+
+    def check_region(self, region: str, *, what: str) -> None:
+        """A regional actor sees nothing outside their regions: answered as not found, not forbidden,
+        so that the answer does not reveal that the record exists."""
+        if not self.actor.sees_region(region):
+            raise NotFound(f"{what} not found")
+
+    def region_filter(self, column: Any) -> Any:
+        """A SQL condition limiting `column` (a region column) to the actor's scope; None when national."""
+        if self.actor.regions is None:
+            return None
+        return column.in_(sorted(self.actor.regions))
+
+    def with_actor(self, actor: Actor) -> Context:
+        return dataclasses.replace(self, actor=actor)
+
+
+def parse_regions(text: str | None) -> frozenset[str] | None:
+    """`R01,R02` -> frozenset; empty or None -> None (national scope)."""
+    if not text or not text.strip():
+        return None
+    return frozenset(part.strip() for part in text.split(",") if part.strip())
+
+
+def make_actor(name: str, role: str, *, regions: Iterable[str] | str | None = None, office: str | None = None,
+               person_id: str | None = None) -> Actor:
+    """An `Actor` from plain values, with errors naming the field."""
+    try:
+        parsed = Role(role.strip())
+    except ValueError:
+        known = ", ".join(r.value for r in Role)
+        raise CallupError(f"role {role!r} is not one of {known}", field="role") from None
+    scope = parse_regions(regions) if isinstance(regions, str) or regions is None else frozenset(regions)
+    if parsed in (Role.officer, Role.medical) and scope is None:
+        raise CallupError(f"the role {parsed.value} is regional: name its region(s)", field="region")
+    return Actor(name=name.strip()[:128], role=parsed, regions=scope, office=office, person_id=person_id)
+
+
+@functools.lru_cache(maxsize=16)
+def _parse_policy(path: str, digest: str) -> Jurisdiction:
+    from callup.policy.loader import load_policy
+
+    return load_policy(path)
+
+
+def _load_policy(path: str) -> Jurisdiction:
+    """Parse a policy file, reusing the parse while the file's bytes are unchanged."""
+    import pathlib
+
+    from callup.policy.errors import PolicyError
+
+    try:
+        raw = pathlib.Path(path).read_bytes()
+    except OSError as exc:
+        raise PolicyError(f"{path}: cannot read policy file ({exc.strerror or exc})") from None
+    return _parse_policy(path, hashlib.sha256(raw).hexdigest())

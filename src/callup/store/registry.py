@@ -1,0 +1,13 @@
+"""Every feature's tables on one metadata: import this (not a feature's tables) for Alembic,
+bulk type conversion and schema checks. Adding a table: define it in the feature's `tables.py`,
+add the import here, then generate and review a migration.
+"""
+
+from callup.store.base import Base
+from callup.audit import tables as audit_tables  # noqa: F401
+from callup.campaigns import tables as campaign_tables  # noqa: F401
+from callup.register import tables as register_tables  # noqa: F401
+
+metadata = Base.metadata
+
+__all__ = ["Base", "metadata"]

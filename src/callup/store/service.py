@@ -1,0 +1,68 @@
+"""Store administration use cases for the command line: schema status, migration, backup, restore.
+
+Migrations are a deploy step: `upgrade_schema` is what `callup db upgrade` runs; servers and
+workers only check the revision (`require_head`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+
+from callup.context import Context, Role
+
+
+@dataclasses.dataclass(frozen=True)
+class SchemaStatus:
+    database: str
+    revision: str | None
+    head: str
+
+
+def _database(ctx: Context) -> str:
+    """The store's URL without its password."""
+    if ctx.database_url.startswith("sqlite:"):
+        return ctx.database_url
+    return ctx.engine().url.render_as_string(hide_password=True)
+
+
+def schema_status(ctx: Context) -> SchemaStatus:
+    from callup.store.migrate import SCHEMA_HEAD, revision_at
+
+    return SchemaStatus(_database(ctx), revision_at(ctx.database_url), SCHEMA_HEAD)
+
+
+def upgrade_schema(ctx: Context) -> tuple[str | None, str]:
+    """Migrate the store to the newest revision; returns (before, after)."""
+    from callup.store.migrate import SCHEMA_HEAD, current_revision, upgrade
+
+    ctx.require(Role.administrator, Role.system, doing="migrating the store")
+    engine = ctx.engine()
+    before = current_revision(engine)
+    upgrade(engine)
+    return before, SCHEMA_HEAD
+
+
+def backup_store(ctx: Context, out: pathlib.Path):  # noqa: ANN201 - callup.store.backup.BackupReport
+    from callup.store.backup import backup
+
+    ctx.require(Role.administrator, Role.system, doing="backing up the store")
+    return backup(ctx, out)
+
+
+def restore_store(ctx: Context, path: pathlib.Path):  # noqa: ANN201 - callup.store.backup.RestoreReport
+    from callup.store.backup import restore
+
+    ctx.require(Role.administrator, Role.system, doing="restoring the store")
+    return restore(ctx, path)
+
+
+def backup_time(path: pathlib.Path) -> str:
+    """When the backup at `path` was taken (from its manifest), to confirm a restore."""
+    from callup.store.backup import read_manifest
+
+    return read_manifest(path)["time"]
+
+
+def database_label(ctx: Context) -> str:
+    return _database(ctx)

@@ -1,0 +1,86 @@
+"""The unit of work: one connection, one transaction, and the audit entries made in it.
+
+The edge (a command, a web request, a job) owns the transaction::
+
+    with UnitOfWork(ctx) as uow:
+        cases.decide_deferral(uow, case_id, ...)     # services never commit
+        replacements.replace(uow, campaign, ...)     # several steps, one transaction
+
+The block commits when it ends normally and rolls back on any exception, audit entries
+included. `uow.record(event)` appends to the hash-chained audit log with the context's actor
+and clock; `uow.now()` is the timestamp for rows, so a row and its audit entry agree.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from callup.context import Context
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+
+    from callup.audit.chain import Entry
+    from callup.audit.events import AuditEvent
+
+
+class UnitOfWork:
+    """A transaction on the context's store; see the module docstring."""
+
+    def __init__(self, ctx: Context, *, engine: Engine | None = None, write: bool = True) -> None:
+        self.ctx = ctx
+        self._engine = engine
+        self._write = write
+        self._block: Any = None
+        self._keys: Any = None
+        self.conn: Connection
+
+    def __enter__(self) -> UnitOfWork:
+        from callup.crypto.keys import use_keys
+
+        engine = self._engine or self.ctx.engine()
+        self._keys = use_keys(self.ctx.keys)
+        self._keys.__enter__()
+        self._block = engine.begin() if self._write else _read_block(engine)
+        try:
+            self.conn = self._block.__enter__()
+        except BaseException:
+            self._keys.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            self._block.__exit__(*exc)
+        finally:
+            self._keys.__exit__(*exc)
+
+    # -- what services use --------------------------------------------------------------
+    @property
+    def actor(self):  # noqa: ANN201 - callup.context.Actor
+        return self.ctx.actor
+
+    def now(self):  # noqa: ANN201 - datetime
+        return self.ctx.now()
+
+    def record(self, event: AuditEvent) -> Entry:
+        """Append `event` to the audit log in this transaction, stamped with actor and time."""
+        from callup.audit.chain import record
+
+        return record(self.conn, event, actor=self.ctx.actor, at=self.ctx.stamp())
+
+    def execute(self, statement: Any, *args: Any) -> Any:
+        return self.conn.execute(statement, *args)
+
+
+def _read_block(engine: Engine) -> Any:
+    """A read-only unit: a plain connection whose implicit transaction is rolled back at the end."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def block():  # noqa: ANN202
+        with engine.connect() as conn:
+            yield conn
+            conn.rollback()
+
+    return block()
