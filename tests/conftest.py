@@ -35,7 +35,10 @@ def hermetic(tmp_path, monkeypatch):
 
 @pytest.fixture
 def ctx(store_url):
-    """The context of a national administrator on the test store (keys from the environment)."""
+    """The context of a national administrator on the test store, migrated (keys from the environment)."""
+    from callup.store import open_store
+
+    open_store(store_url)
     return make_context(store_url)
 
 

@@ -39,6 +39,7 @@ class Machine:
     name: str
     table: Mapping[tuple[str, str], str]
     final: frozenset[str] = frozenset()
+    error: type[StateError] = TransitionRefused  # a feature's own kind of StateError, to catch narrowly
 
     def __post_init__(self) -> None:
         normal = {(_name(s), _name(t)): _name(n) for (s, t), n in self.table.items()}
@@ -73,7 +74,7 @@ class Machine:
         except KeyError:
             allowed = self.allowed(state)
             hint = f"allowed from {key[0]}: {', '.join(allowed)}" if allowed else f"{key[0]} is final: nothing may follow"
-            raise TransitionRefused(f"{subject} is {key[0]}: cannot {key[1]} ({hint})") from None
+            raise self.error(f"{subject} is {key[0]}: cannot {key[1]} ({hint})") from None
 
     def paths(self) -> Iterable[tuple[str, str, str]]:
         """Every declared transition as (state, step, next), sorted: for documentation."""

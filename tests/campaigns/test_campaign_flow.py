@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -10,38 +11,30 @@ import pytest
 from sqlalchemy import select, update
 
 from callup.campaigns import replacements, service
-from callup.campaigns.errors import CampaignStateError, NotCalled, QuotaFileError
+from callup.campaigns.errors import CampaignStateError, NotCalled
+from callup.errors import InputError
 from callup.campaigns.tables import Call, OrderEntry
 from callup.lottery import load_record, read_pool, verify
-from callup.policy import load_policy
 from callup.register.eligibility import eligibility
-from callup.store.tables import Person
+from callup.register.tables import Person
 from callup_test_support import NORTHLAND_POLICY
-from campaign_helpers import WINDOW, load_register
+from campaign_helpers import WINDOW, create, drawn, load_register, person, replace, summary
 
 calls = Call.__table__
 order = OrderEntry.__table__
 
 
-def _drawn(engine, policy, name="spring-2027", quota=300, over_call="0.35", beacon="beacon-value-1"):
-    service.create_campaign(engine, name, jurisdiction=policy, window=WINDOW, quota=quota, over_call=over_call)
-    service.freeze_campaign(engine, name, jurisdiction=policy)
-    service.commit_campaign(engine, name, beacon_source="drand quicknet round 1000")
-    service.draw_campaign(engine, name, beacon_value=beacon)
-    return service.campaign_summary(engine, name)
-
-
-def test_a_whole_campaign_calls_exact_regional_numbers_and_verifies(engine, policy, tmp_path):
-    load_register(engine, policy, tmp_path)
-    summary = _drawn(engine, policy)
-    pool_on_start = eligibility(engine, policy.in_force(WINDOW[0]), WINDOW[0])
-    assert summary.pool_size == pool_on_start.eligible
-    assert sum(r["quota"] for r in summary.regions) == 300
-    for region in summary.regions:
-        assert region["pool"] == pool_on_start.by_region[region["region"]]
-        assert region["number"] == min(region["pool"], -(-region["quota"] * 135 // 100))
-        assert region["called"] == region["number"]
-    files = service.export_campaign(engine, "spring-2027", tmp_path / "public")
+def test_a_whole_campaign_calls_exact_regional_numbers_and_verifies(ctx, engine, tmp_path):
+    load_register(ctx, tmp_path)
+    drawn_summary = drawn(ctx)
+    pool_on_start = eligibility(ctx, ctx.policy().in_force(WINDOW[0]), WINDOW[0])
+    assert drawn_summary.pool_size == pool_on_start.eligible
+    assert sum(r.quota for r in drawn_summary.regions) == 300
+    for region in drawn_summary.regions:
+        assert region.pool == pool_on_start.by_region[region.region]
+        assert region.number == min(region.pool, -(-region.quota * 135 // 100))
+        assert region.called == region.number
+    files = service.export_campaign(ctx, "spring-2027", tmp_path / "public")
     report = verify(load_record(files["record"]), read_pool(files["pool"]))
     assert report.match
     pool_text = (tmp_path / "public" / "pool.parquet").read_bytes()
@@ -50,46 +43,46 @@ def test_a_whole_campaign_calls_exact_regional_numbers_and_verifies(engine, poli
     assert not any(i.encode() in pool_text for i in some_ids), "the public pool file must not contain national ids"
 
 
-def test_the_draw_refuses_to_run_before_a_commitment_and_each_step_happens_once(engine, policy, tmp_path):
-    load_register(engine, policy, tmp_path, people=3000)
-    service.create_campaign(engine, "c", jurisdiction=policy, window=WINDOW, quota=20)
-    with pytest.raises(CampaignStateError, match="no commitment"):
-        service.draw_campaign(engine, "c", beacon_value="x")
-    frozen = service.freeze_campaign(engine, "c", jurisdiction=policy)
-    again = service.freeze_campaign(engine, "c", jurisdiction=policy)
-    assert again["already_done"] and again["pool_fingerprint"] == frozen["pool_fingerprint"]
-    with pytest.raises(CampaignStateError, match="no commitment"):
-        service.draw_campaign(engine, "c", beacon_value="x")
-    first = service.commit_campaign(engine, "c", beacon_source="round 7")
-    repeat = service.commit_campaign(engine, "c", beacon_source="round 7")
-    assert repeat["already_done"] and repeat["commitment_hash"] == first["commitment_hash"]  # no second salt
+def test_the_draw_refuses_to_run_before_a_commitment_and_each_step_happens_once(ctx, engine, tmp_path):
+    load_register(ctx, tmp_path, people=3000)
+    create(ctx, "c", quota=20)
+    with pytest.raises(CampaignStateError, match="is created: cannot draw"):
+        service.draw_campaign(ctx, "c", beacon_value="x")
+    frozen = service.freeze_campaign(ctx, "c")
+    again = service.freeze_campaign(ctx, "c")
+    assert again.already_done and again.pool_fingerprint == frozen.pool_fingerprint
+    with pytest.raises(CampaignStateError, match="is frozen: cannot draw"):
+        service.draw_campaign(ctx, "c", beacon_value="x")
+    first = service.commit_campaign(ctx, "c", beacon_source="round 7")
+    repeat = service.commit_campaign(ctx, "c", beacon_source="round 7")
+    assert repeat.already_done and repeat.commitment_hash == first.commitment_hash  # no second salt
     with pytest.raises(CampaignStateError, match="never replaced"):
-        service.commit_campaign(engine, "c", beacon_source="round 8")
-    drawn = service.draw_campaign(engine, "c", beacon_value="x")
-    assert service.draw_campaign(engine, "c", beacon_value="x") == {**drawn, "already_done": True}
+        service.commit_campaign(ctx, "c", beacon_source="round 8")
+    drawn_once = service.draw_campaign(ctx, "c", beacon_value="x")
+    assert service.draw_campaign(ctx, "c", beacon_value="x") == dataclasses.replace(drawn_once, already_done=True)
     with pytest.raises(CampaignStateError, match="already been drawn"):
-        service.draw_campaign(engine, "c", beacon_value="y")
-    assert service.campaign_summary(engine, "c").commitment_hash == first["commitment_hash"]
+        service.draw_campaign(ctx, "c", beacon_value="y")
+    assert summary(ctx, "c").commitment_hash == first.commitment_hash
 
 
-def test_the_frozen_pool_does_not_move_when_the_register_changes(engine, policy, tmp_path):
-    load_register(engine, policy, tmp_path, people=5000)
-    service.create_campaign(engine, "c", jurisdiction=policy, window=WINDOW, quota=30)
-    frozen = service.freeze_campaign(engine, "c", jurisdiction=policy)
+def test_the_frozen_pool_does_not_move_when_the_register_changes(ctx, engine, tmp_path):
+    load_register(ctx, tmp_path, people=5000)
+    create(ctx, "c", quota=30)
+    frozen = service.freeze_campaign(ctx, "c")
     with engine.begin() as conn:
         conn.execute(update(Person.__table__).values(civil_status="emigrated"))
-    service.commit_campaign(engine, "c", beacon_source="round 1")
-    service.draw_campaign(engine, "c", beacon_value="v")
-    summary = service.campaign_summary(engine, "c")
-    assert summary.pool_fingerprint == frozen["pool_fingerprint"]
-    assert summary.called == frozen["called_number"]
+    service.commit_campaign(ctx, "c", beacon_source="round 1")
+    service.draw_campaign(ctx, "c", beacon_value="v")
+    after = summary(ctx, "c")
+    assert after.pool_fingerprint == frozen.pool_fingerprint
+    assert after.called == frozen.called_number
 
 
-def test_the_beacon_value_changes_who_is_called(engine, policy, tmp_path):
-    load_register(engine, policy, tmp_path, people=5000)
+def test_the_beacon_value_changes_who_is_called(ctx, engine, tmp_path):
+    load_register(ctx, tmp_path, people=5000)
     called = []
     for name, beacon in (("a", "value-1"), ("b", "value-2")):
-        _drawn(engine, policy, name=name, quota=60, over_call="0", beacon=beacon)
+        drawn(ctx, name=name, quota=60, over_call="0", beacon=beacon)
         with engine.connect() as conn:
             called.append({r[0] for r in conn.execute(select(calls.c.national_id).join(
                 service.campaigns_t, service.campaigns_t.c.id == calls.c.campaign_id).where(service.campaigns_t.c.name == name))})
@@ -97,9 +90,9 @@ def test_the_beacon_value_changes_who_is_called(engine, policy, tmp_path):
     assert called[0] != called[1]
 
 
-def test_replacements_follow_the_reserve_order_once_and_skip_people_who_left(engine, policy, tmp_path):
-    load_register(engine, policy, tmp_path, people=8000)
-    _drawn(engine, policy, quota=40, over_call="0")
+def test_replacements_follow_the_reserve_order_once_and_skip_people_who_left(ctx, engine, tmp_path):
+    load_register(ctx, tmp_path, people=8000)
+    drawn(ctx, quota=40, over_call="0")
     with engine.connect() as conn:
         campaign_id = conn.execute(select(service.campaigns_t.c.id)).scalar_one()
         first = conn.execute(select(calls.c.national_id, calls.c.region).where(calls.c.campaign_id == campaign_id)
@@ -110,17 +103,17 @@ def test_replacements_follow_the_reserve_order_once_and_skip_people_who_left(eng
     # The first in reserve has died since the draw: the replacement skips them.
     with engine.begin() as conn:
         conn.execute(update(Person.__table__).where(Person.__table__.c.national_id == reserve[0]).values(civil_status="deceased"))
-    done = replacements.replace(engine, "spring-2027", first.national_id, "deferred")
+    done = replace(ctx, "spring-2027", first.national_id, "deferred")
     assert done.replacement == reserve[1]
-    again = replacements.replace(engine, "spring-2027", first.national_id, "deferred")
+    again = replace(ctx, "spring-2027", first.national_id, "deferred")
     assert again.already_done and again.replacement == reserve[1]
-    second = replacements.replace(engine, "spring-2027", reserve[1], "unfit")
+    second = replace(ctx, "spring-2027", reserve[1], "unfit")
     assert second.replacement == reserve[2]
     with engine.connect() as conn:
         ids = list(conn.execute(select(calls.c.national_id).where(calls.c.campaign_id == campaign_id)).scalars())
     assert len(ids) == len(set(ids)) == 40 + 2
     with pytest.raises(NotCalled):
-        replacements.replace(engine, "spring-2027", reserve[5], "unfit")
+        replace(ctx, "spring-2027", reserve[5], "unfit")
     # Every step is in the audit log, once, and the chain holds.
     from callup import audit
 
@@ -132,26 +125,26 @@ def test_replacements_follow_the_reserve_order_once_and_skip_people_who_left(eng
     assert history == [("campaign.call", None), ("campaign.release", "unfit")]
 
 
-def test_an_exhausted_reserve_reports_no_replacement(engine, policy, tmp_path):
-    load_register(engine, policy, tmp_path, people=3000)
-    summary = _drawn(engine, policy, quota=10_000, over_call="0")  # more than the pool: everyone is called
-    region = next(r for r in summary.regions if r["pool"] > 0)
+def test_an_exhausted_reserve_reports_no_replacement(ctx, engine, tmp_path):
+    load_register(ctx, tmp_path, people=3000)
+    drawn_summary = drawn(ctx, quota=10_000, over_call="0")  # more than the pool: everyone is called
+    region = next(r for r in drawn_summary.regions if r.pool > 0)
     with engine.connect() as conn:
-        person = conn.execute(select(calls.c.national_id).where(calls.c.region == region["region"])).scalars().first()
-    assert replacements.replace(engine, "spring-2027", person, "exempted").replacement is None
+        person = conn.execute(select(calls.c.national_id).where(calls.c.region == region.region)).scalars().first()
+    assert replace(ctx, "spring-2027", person, "exempted").replacement is None
 
 
-def test_volunteers_fill_their_region_first_where_the_policy_says_so(engine, tmp_path):
-    northland = load_policy(NORTHLAND_POLICY)
-    load_register(engine, northland, tmp_path, people=20_000)
+def test_volunteers_fill_their_region_first_where_the_policy_says_so(ctx, engine, tmp_path):
+    ctx = dataclasses.replace(ctx, policy_path=str(NORTHLAND_POLICY))
+    load_register(ctx, tmp_path, people=20_000)
     with engine.connect() as conn:
         volunteers = list(conn.execute(select(Person.__table__.c.national_id).where(Person.__table__.c.volunteer.is_(True))).scalars())
     assert volunteers
-    service.create_campaign(engine, "autumn", jurisdiction=northland, window=(dt.date(2027, 8, 15), dt.date(2027, 11, 30)), quota=400)
-    frozen = service.freeze_campaign(engine, "autumn", jurisdiction=northland)
-    assert frozen["volunteers"] > 0
-    service.commit_campaign(engine, "autumn", beacon_source="round 5")
-    service.draw_campaign(engine, "autumn", beacon_value="v")
+    create(ctx, "autumn", window=(dt.date(2027, 8, 15), dt.date(2027, 11, 30)), quota=400)
+    frozen = service.freeze_campaign(ctx, "autumn")
+    assert frozen.volunteers > 0
+    service.commit_campaign(ctx, "autumn", beacon_source="round 5")
+    service.draw_campaign(ctx, "autumn", beacon_value="v")
     with engine.connect() as conn:
         rows = conn.execute(select(order.c.national_id, order.c.region, order.c.position)).all()
     pool_volunteers = {r.national_id for r in rows if r.national_id in set(volunteers)}
@@ -161,26 +154,26 @@ def test_volunteers_fill_their_region_first_where_the_policy_says_so(engine, tmp
 
 
 def test_explicit_regional_quotas_are_read_with_clear_errors(policy, tmp_path):
+    from callup.campaigns import inputs
+
     good = tmp_path / "q.csv"
     good.write_text("region,quota\nR01,10\nR02,0\n")
-    assert service.read_regional_quotas(good, policy.region_codes) == {"R01": 10, "R02": 0}
+    assert inputs.read_regional_quotas(good, policy.region_codes) == {"R01": 10, "R02": 0}
     bad = tmp_path / "bad.csv"
     bad.write_text("region,quota\nR01,10\nR99,3\n")
-    with pytest.raises(QuotaFileError, match=r"bad.csv: line 3: unknown region 'R99'"):
-        service.read_regional_quotas(bad, policy.region_codes)
+    with pytest.raises(InputError, match=r"bad.csv: line 3: unknown region 'R99'"):
+        inputs.read_regional_quotas(bad, policy.region_codes)
     bad.write_text("region,quota\nR01,-4\n")
-    with pytest.raises(QuotaFileError, match=r"line 2: quota must be a whole number"):
-        service.read_regional_quotas(bad, policy.region_codes)
+    with pytest.raises(InputError, match=r"line 2: quota: must be a whole number"):
+        inputs.read_regional_quotas(bad, policy.region_codes)
 
 
-def test_campaign_commands_from_the_command_line(store_url, policy, tmp_path, monkeypatch):
+def test_campaign_commands_from_the_command_line(ctx, tmp_path):
     from typer.testing import CliRunner
 
     from callup.cli import app
-    from callup.store import open_store
 
-    monkeypatch.chdir(tmp_path)
-    load_register(open_store(store_url), policy, tmp_path, people=4000)
+    load_register(ctx, tmp_path, people=4000)
     runner = CliRunner()
     steps = [
         ["campaign", "create", "s", "--window", "2027-04-01:2027-07-15", "--quota", "50", "--over-call", "0.2", "--json"],
@@ -200,30 +193,30 @@ def test_campaign_commands_from_the_command_line(store_url, policy, tmp_path, mo
     assert sum(allocation["quota"]) == 50
 
 
-def test_a_drawn_campaign_passes_the_fairness_check_and_meets_every_regional_number(engine, policy, tmp_path):
+def test_a_drawn_campaign_passes_the_fairness_check_and_meets_every_regional_number(ctx, engine, tmp_path):
     from callup.campaigns.fairness import campaign_fairness
 
-    load_register(engine, policy, tmp_path, people=30_000)
-    _drawn(engine, policy, quota=500)
-    result = campaign_fairness(engine, "spring-2027", alpha=0.01, plot=tmp_path / "fair.png")
-    assert result.birth_date_test.n == service.campaign_summary(engine, "spring-2027").pool_size
+    load_register(ctx, tmp_path, people=30_000)
+    drawn(ctx, quota=500)
+    result = campaign_fairness(ctx, "spring-2027", alpha=0.01, plot=tmp_path / "fair.png")
+    assert result.birth_date_test.n == summary(ctx, "spring-2027").pool_size
     assert not result.birth_date_test.flagged
     assert all(r["called_by_draw"] == r["number"] for r in result.regions)
     assert (tmp_path / "fair.png").stat().st_size > 10_000
 
 
-def test_a_person_can_check_their_rank_from_their_pseudonym_and_the_public_record(engine, policy, tmp_path):
+def test_a_person_can_check_their_rank_from_their_pseudonym_and_the_public_record(ctx, engine, tmp_path):
     from callup.lottery.commands import rank_lookup
 
-    load_register(engine, policy, tmp_path, people=8000)
-    _drawn(engine, policy, quota=50)
-    files = service.export_campaign(engine, "spring-2027", tmp_path / "public")
+    load_register(ctx, tmp_path, people=8000)
+    drawn(ctx, quota=50)
+    files = service.export_campaign(ctx, "spring-2027", tmp_path / "public")
     record, pool = load_record(files["record"]), read_pool(files["pool"])
     with engine.connect() as conn:
         in_order = conn.execute(select(order.c.national_id).order_by(order.c.region, order.c.position.desc())).scalars().first()
         called = conn.execute(select(calls.c.national_id)).scalars().first()
     for national_id in (in_order, called):
-        mine = service.person_in_campaign(engine, "spring-2027", national_id, reason="citizen enquiry")
+        mine = dataclasses.asdict(person(ctx, "spring-2027", national_id, reason="citizen enquiry"))
         public = rank_lookup(mine["pseudonym"], record, pool)
         assert (public["region"], public["rank"], public["call_position"]) == (mine["region"], mine["rank"], mine["position"])
         assert public["called"] == (mine["status"] == "called")
@@ -233,42 +226,40 @@ def test_a_person_can_check_their_rank_from_their_pseudonym_and_the_public_recor
     assert [(e.reason, e.details["view"]) for e in reads] == [("citizen enquiry", "campaign:spring-2027")]
 
 
-def test_a_draw_started_twice_at_once_runs_once(engine, store_url, policy, tmp_path):
+def test_a_draw_started_twice_at_once_runs_once(ctx, engine, tmp_path):
     import concurrent.futures
 
-    load_register(engine, policy, tmp_path, people=20_000)
-    service.create_campaign(engine, "c", jurisdiction=policy, window=WINDOW, quota=200)
-    service.freeze_campaign(engine, "c", jurisdiction=policy)
-    service.commit_campaign(engine, "c", beacon_source="round 3")
+    load_register(ctx, tmp_path, people=20_000)
+    create(ctx, "c", quota=200)
+    service.freeze_campaign(ctx, "c")
+    service.commit_campaign(ctx, "c", beacon_source="round 3")
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        futures = [pool.submit(service.draw_campaign, engine, "c", beacon_value=v) for v in ("v1", "v2")]
+        futures = [pool.submit(service.draw_campaign, ctx, "c", beacon_value=v) for v in ("v1", "v2")]
     outcomes = [f.exception() for f in futures]
     assert sum(e is None for e in outcomes) == 1
     loser = next(e for e in outcomes if e is not None)
     assert isinstance(loser, CampaignStateError)
     with engine.connect() as conn:
         called = len(conn.execute(select(calls.c.national_id)).all())
-    assert called == service.campaign_summary(engine, "c").called
+    assert called == summary(ctx, "c").called
 
 
-def test_the_over_call_can_come_from_past_campaign_outcomes(store_url, policy, tmp_path, monkeypatch):
+def test_the_over_call_can_come_from_past_campaign_outcomes(ctx, tmp_path):
     from typer.testing import CliRunner
 
     from callup.cli import app
     from callup.planning.calibration import calibrate
-    from callup.store import open_store
     from callup_test_support import REPO
 
-    monkeypatch.chdir(tmp_path)
-    load_register(open_store(store_url), policy, tmp_path, people=4000)
+    load_register(ctx, tmp_path, people=4000)
     outcomes = REPO / "examples" / "outcomes" / "campaign-outcomes.csv"
     result = CliRunner().invoke(app, ["campaign", "create", "s", "--window", "2027-04-01:2027-07-15", "--quota", "40",
                                       "--over-call-from", str(outcomes), "--json"])
     assert result.exit_code == 0, result.output
-    summary = json.loads(result.stdout)
-    assert abs(float(summary["over_call_rate"]) - (calibrate(outcomes).called_per_inductee - 1)) < 1e-4
+    outcome = json.loads(result.stdout)
+    assert abs(float(outcome["over_call_rate"]) - (calibrate(outcomes).called_per_inductee - 1)) < 1e-4
     from callup.campaigns.allocation import over_call
 
-    for region in summary["regions"]:
-        assert region["number"] == min(region["pool"], over_call(region["quota"], summary["over_call_rate"]))
-    assert sum(r["number"] for r in summary["regions"]) >= 80  # a yield near one half doubles the calls
+    for region in outcome["regions"]:
+        assert region["number"] == min(region["pool"], over_call(region["quota"], outcome["over_call_rate"]))
+    assert sum(r["number"] for r in outcome["regions"]) >= 80  # a yield near one half doubles the calls

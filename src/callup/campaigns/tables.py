@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from callup.campaigns.errors import CampaignStateError
 from callup.crypto.types import Encrypted
 from callup.statemachine import Machine
 from callup.store.base import Base
@@ -47,7 +48,7 @@ CAMPAIGN = Machine("campaign", {
     (CampaignStatus.frozen, "commit"): CampaignStatus.committed,
     (CampaignStatus.committed, "draw"): CampaignStatus.drawn,
     (CampaignStatus.drawn, "close"): CampaignStatus.closed,
-}, final=frozenset({CampaignStatus.closed, "deleted"}))
+}, final=frozenset({CampaignStatus.closed, "deleted"}), error=CampaignStateError)
 
 
 class Campaign(Base):

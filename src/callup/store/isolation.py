@@ -107,8 +107,8 @@ def _child(messages: Any, job: Callable[..., Any], url: str, args: tuple, kwargs
         result = job(url, *args, advance=lambda n: messages.put(("advance", n)), **kwargs)
     except BaseException as exc:  # handed to the parent, which re-raises it
         try:
-            pickle.dumps(exc)
-        except Exception:  # noqa: BLE001 - some driver errors do not pickle
+            pickle.loads(pickle.dumps(exc))
+        except Exception:  # noqa: BLE001 - some driver errors do not pickle, or not back
             exc = RuntimeError(f"{type(exc).__name__}: {exc}")
         messages.put(("error", exc))
     else:
