@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import datetime as dt
+import json
+
 import numpy as np
 import pytest
 
 from callup.lottery.pool import make_pool
 from callup.lottery.pseudonyms import from_bytes, pseudonymise
 from callup.lottery.record import commit, run_draw
+from lottery_support import QUICKNET_992, commit2, explicit, unverified_beacon
 
 KEY = bytes(range(32))
 
@@ -37,4 +41,22 @@ def drawn(small_pool):
         random=lambda n: b"\x07" * n,
     )
     result, record = run_draw(commitment, salt, "beacon-value-1", small_pool)
+    return small_pool, commitment, salt, result, record
+
+
+@pytest.fixture(scope="session")
+def drawn2(small_pool):
+    """Format 2: method allocation, committed to real quicknet round 992, drawn with its published JSON."""
+    commitment, salt = commit2(small_pool)
+    result, record = run_draw(commitment, salt, json.dumps(QUICKNET_992), small_pool,
+                              committed_at=dt.datetime(2023, 8, 23, 12, 5, tzinfo=dt.timezone.utc))
+    return small_pool, commitment, salt, result, record
+
+
+@pytest.fixture(scope="session")
+def drawn_explicit(small_pool):
+    """Format 2: explicit quotas above a region's pool and for a region with nobody, unverified beacon."""
+    allocation = explicit({"North": 150, "South": 20, "East": 0, "Nowhere": 5}, "0.35")
+    commitment, salt = commit2(small_pool, allocation=allocation, beacon=unverified_beacon("rehearsal"))
+    result, record = run_draw(commitment, salt, "  rehearsal value\u3000", small_pool)
     return small_pool, commitment, salt, result, record

@@ -10,9 +10,10 @@
 
 3. The salt is revealed in the draw record, so anyone can recompute all three.
 
-Canonical JSON: UTF-8, object keys sorted by code point, no insignificant white space
-(`json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`), integers and
-strings only (no floats, so every language writes the same bytes).
+Canonical JSON: format 2 (`callup-commitment/2`) uses RFC 8785 (`callup.lottery.jcs`). Format 1
+used `json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`, which gives
+the same bytes except for member names above U+FFFF (code point order instead of UTF-16); it is
+kept so that format-1 records stay verifiable.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from callup.lottery.errors import LotteryError
+from callup.lottery.jcs import canonicalize
 
 SEED_TAG = b"callup-lottery-seed/1\x00"
 SALT_BYTES = 32
@@ -86,16 +88,37 @@ def _check_plain(value: Any, where: str) -> None:
         raise LotteryError(f"{where}: {type(value).__name__} is not allowed in a commitment")
 
 
+FORMAT_2 = "callup-commitment/2"
+
+
+def commitment_bytes(document: Mapping[str, Any]) -> bytes:
+    """The bytes that are hashed: RFC 8785 for format 2, format 1's sorted JSON otherwise."""
+    if document.get("format") == FORMAT_2:
+        return canonicalize(document)
+    return canonical_json(document)
+
+
 def commitment_hash(document: Mapping[str, Any]) -> str:
     """SHA-256 of the canonical JSON of the commitment document, hex."""
-    return hashlib.sha256(canonical_json(document)).hexdigest()
+    return hashlib.sha256(commitment_bytes(document)).hexdigest()
 
 
-def normalise_beacon(value: str) -> str:
-    """The beacon value as used in the seed: surrounding white space removed, nothing else changed."""
-    value = value.strip()
+#: The Unicode White_Space characters: what format 2 trims around a typed beacon value.
+WHITE_SPACE = (
+    "\t\n\u000b\u000c\r \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+def normalise_beacon(value: str, *, format_version: int = 2) -> str:
+    """The beacon value as used in the seed: surrounding white space removed, nothing else changed.
+
+    Format 2 removes exactly the Unicode White_Space characters (`WHITE_SPACE`). Format 1 used
+    Python's `str.strip()`, which also removes U+001C..U+001F.
+    """
+    value = value.strip(WHITE_SPACE) if format_version >= 2 else value.strip()
     if not value:
-        raise LotteryError("the beacon value is empty")
+        raise LotteryError("the beacon value is empty", field="beacon")
     return value
 
 
@@ -103,9 +126,12 @@ _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 def derive_seed(commitment: str, salt: bytes, beacon: str) -> bytes:
-    """The 32-byte draw seed (see the module docstring); `commitment` is the 64-hex-digit commitment hash."""
+    """The 32-byte draw seed (see the module docstring); `commitment` is the 64-hex-digit commitment hash and
+    `beacon` the value exactly as the record states it (already trimmed by `normalise_beacon`)."""
     if not _HEX64.fullmatch(commitment):
         raise LotteryError("the commitment must be 64 lowercase hex digits")
     if len(salt) != SALT_BYTES:
         raise LotteryError("the salt must be 32 bytes")
-    return hashlib.sha256(SEED_TAG + bytes.fromhex(commitment) + salt + normalise_beacon(beacon).encode("utf-8")).digest()
+    if not beacon:
+        raise LotteryError("the beacon value is empty", field="beacon")
+    return hashlib.sha256(SEED_TAG + bytes.fromhex(commitment) + salt + beacon.encode("utf-8")).digest()

@@ -73,9 +73,16 @@ class RegionFingerprint:
     fingerprint: str
 
 
+#: The fingerprint of a region with nobody in the pool (format 2): SHA-256 of no bytes.
+EMPTY_FINGERPRINT = hashlib.sha256(b"").hexdigest()
+
+
 def check_region_name(name: str) -> None:
+    """A region name is non-empty text of Unicode scalar values without U+0000..U+001F or U+007F."""
     if not name or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in name):
         raise PoolError(f"region name {name!r} is empty or contains a control character")
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in name):
+        raise PoolError(f"region name {name!r} contains a lone surrogate, which UTF-8 cannot encode")
 
 
 def group_by_region(regions: pa.Array | pa.ChunkedArray) -> Grouping:
@@ -298,13 +305,26 @@ def write_pool(table: pa.Table, path: str | pathlib.Path) -> pa.Table:
 
         pq.write_table(out, path)
     elif path.suffix == ".csv":
-        import pyarrow.csv as pacsv
-
-        out = out.set_column(2, "volunteer", out.column("volunteer").cast(pa.int8()))
-        pacsv.write_csv(out, path, pacsv.WriteOptions(quoting_style="needed"))
+        path.write_bytes(pool_csv(table))
     else:
         raise PoolError(f"{path}: pool files end in .parquet or .csv")
     return table
+
+
+def pool_csv(table: pa.Table) -> bytes:
+    """The canonical CSV bytes of a pool (format 2): UTF-8, LF line ends, header `region,pseudonym,volunteer`,
+    then per row in canonical order the region in double quotes (each `"` doubled), the pseudonym as 32
+    lowercase hex digits and the volunteer flag as 0 or 1."""
+    table = canonical(table)
+    header = b"region,pseudonym,volunteer\n"
+    if not table.num_rows:
+        return header
+    region = pc.replace_substring(table.column("region").combine_chunks(), '"', '""')
+    flag = pc.if_else(table.column("volunteer").combine_chunks(), "1", "0")
+    lines = pc.binary_join_element_wise('"', region, '",', to_hex(table.column("pseudonym")), ",", flag, "\n", "")
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)[lines.offset : lines.offset + len(lines) + 1]
+    body = lines.buffers()[2].to_pybytes()[offsets[0] : offsets[-1]]
+    return header + body
 
 
 def read_pool(path: str | pathlib.Path) -> pa.Table:
@@ -318,8 +338,15 @@ def read_pool(path: str | pathlib.Path) -> pa.Table:
         elif path.suffix == ".csv":
             import pyarrow.csv as pacsv
 
-            types = {"region": pa.string(), "pseudonym": pa.string(), "volunteer": pa.int8()}
+            types = {"region": pa.string(), "pseudonym": pa.string(), "volunteer": pa.string()}
             raw = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False))
+            if "volunteer" in raw.column_names:
+                flags = raw.column("volunteer")
+                bad = pc.invert(pc.is_in(flags, value_set=pa.array(["0", "1"])))
+                if raw.num_rows and pc.any(bad).as_py():
+                    row = int(pc.index(bad, True).as_py())
+                    raise PoolError(f"{path}: row {row + 1}: volunteer must be 0 or 1, got {flags[row].as_py()!r}")
+                raw = raw.set_column(raw.column_names.index("volunteer"), "volunteer", pc.equal(flags, "1"))
         else:
             raise PoolError(f"{path}: pool files end in .parquet or .csv")
     except FileNotFoundError as exc:
@@ -335,6 +362,7 @@ def read_pool(path: str | pathlib.Path) -> pa.Table:
 
 
 __all__ = [
+    "EMPTY_FINGERPRINT",
     "POOL_SCHEMA",
     "Grouping",
     "PoolFingerprint",
@@ -348,6 +376,7 @@ __all__ = [
     "group_by_region",
     "is_canonical",
     "make_pool",
+    "pool_csv",
     "read_pool",
     "write_pool",
 ]

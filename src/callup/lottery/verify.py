@@ -1,23 +1,64 @@
 """Independent re-computation of a published draw from its record and pool file.
 
 `verify(record, pool)` trusts nothing in the record that it can recompute: it re-derives the
-commitment from the document, checks the revealed salt against the committed salt hash,
-fingerprints the pool (whole and per region), re-derives the seed from the beacon value,
-re-runs the draw and compares every region's counts, cut-off key and called list, person by
-person. The answer is MATCH or the list of what differs and where.
+commitment from the document, checks it against the hash announced before the beacon (if
+given), checks the revealed salt against the committed salt hash, fingerprints the pool (whole
+and per region), recomputes the numbers from the committed allocation, re-checks the drand
+round's BLS signature against the League of Entropy chain's public key (format 2), re-derives
+the seed, re-runs the draw and compares every region's counts, cut-off key and called list,
+person by person. The answer is MATCH or the list of what differs and where.
+
+Each check says which cheating it rules out; `VerifyReport.limits` says what no check on these
+files can rule out (a person left out of the pool before the freeze is caught only by that
+person looking up their own pseudonym in the pool file).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from callup.lottery.commitment import derive_seed, salt_hash
+from callup.lottery.allocation import ExplicitAllocation, allocate, quotas_csv
+from callup.lottery.commitment import WHITE_SPACE, derive_seed, salt_hash
 from callup.lottery.draw import draw
-from callup.lottery.pool import canonical, fingerprint_canonical
+from callup.lottery.errors import BeaconError, LotteryError
+from callup.lottery.pool import EMPTY_FINGERPRINT, canonical, fingerprint_canonical
 from callup.lottery.pseudonyms import to_hex
-from callup.lottery.record import DrawRecord, results_fingerprint
+from callup.lottery.record import AnyRecord, DrandBeaconSpec, DrandBeaconUsed, DrawRecordV2, results_fingerprint
+
+RULES_OUT = {
+    "commitment": "a commitment document edited after its hash was computed",
+    "announced commitment": "a commitment made up after the beacon was known: a whole set of files recomputed with "
+    "another pool, other numbers or another salt",
+    "salt": "a salt chosen after the beacon was known",
+    "pool fingerprint": "a pool file changed after the commitment: a person added, removed, moved to another region "
+    "or with a changed volunteer flag",
+    "policy": "a pool frozen under other rules than the published policy file",
+    "allocation": "numbers per region that do not follow from the committed quota and method, or from the committed "
+    "quota table",
+    "quota table": "a published quota table other than the committed one",
+    "beacon": "a beacon value chosen by the office instead of the committed drand round",
+    "timing": "a commitment recorded after the beacon round was published",
+    "seed": "a seed not derived from the commitment, the salt and the beacon",
+    "regions": "a called list that differs from the lottery's outcome: a person added, removed or reordered",
+    "results fingerprint": "a results fingerprint that does not belong to the called lists",
+    "totals": "national counts (called, shortfall) that do not add up",
+}
+
+LIMIT_LEFT_OUT = (
+    "A person left out of the pool (or put in another region) BEFORE the freeze cannot be detected from these files: the "
+    "commitment covers the pool as frozen. Only that person can notice, by looking up the pseudonym on their summons or "
+    "portal page in the pool file: `callup lottery rank PSEUDONYM --record RECORD --pool POOL` says whether it is there, "
+    "in which region, and with which rank."
+)
+LIMIT_ELIGIBILITY = (
+    "Whether the pool holds exactly the people the policy makes eligible needs the register, which is not public; the "
+    "record names the policy (version and SHA-256 of the policy file) that decided it."
+)
+LIMIT_WITHHOLD = "Refusing to publish a draw cannot be prevented, only seen: the commitment was announced."
 
 
 @dataclass(frozen=True)
@@ -25,6 +66,7 @@ class Check:
     name: str
     ok: bool
     detail: str
+    rules_out: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,38 +90,100 @@ class VerifyReport:
     match: bool
     checks: list[Check]
     regions: list[RegionDifference]
+    limits: list[str] = field(default_factory=list)
+    format_version: int = 1
+    beacon: str = ""
+    beacon_published: str | None = None  # ISO-8601 UTC time of the drand round (format 2)
+    committed_at: str | None = None  # when the office says it recorded the commitment
 
     @property
     def verdict(self) -> str:
         return "MATCH" if self.match else "MISMATCH"
 
 
-def verify(record: DrawRecord, pool: pa.Table, *, published_commitment: str | None = None) -> VerifyReport:
-    """Re-run the draw of `record` on `pool` and compare. `published_commitment`, if given, is the
-    commitment hash the office announced before the beacon; the record must carry that one."""
+def _check(checks: list[Check], name: str, ok: bool, detail: str) -> None:
+    checks.append(Check(name, bool(ok), detail, RULES_OUT.get(name, "")))
+
+
+def verify(record: AnyRecord, pool: pa.Table, *, published_commitment: str | None = None,
+           policy_file: bytes | None = None, quotas_file: bytes | None = None) -> VerifyReport:
+    """Re-run the draw of `record` on `pool` and compare.
+
+    `published_commitment` is the commitment hash the office announced before the beacon (the
+    record must carry that one); `policy_file` and `quotas_file` are the bytes of the published
+    policy file and quota table, checked against their committed SHA-256 (format 2).
+    """
     checks: list[Check] = []
+    limits: list[str] = [LIMIT_LEFT_OUT]
     doc = record.commitment
     digest = doc.digest
-    checks.append(Check("commitment", digest == record.commitment_hash, f"document hashes to {digest}; record says {record.commitment_hash}"))
+    v2 = isinstance(record, DrawRecordV2)
+    _check(checks, "commitment", digest == record.commitment_hash, f"document hashes to {digest}; record says {record.commitment_hash}")
     if published_commitment is not None:
-        ok = published_commitment.strip().lower() == digest
-        checks.append(Check("published commitment", ok, f"announced {published_commitment.strip().lower()}; document hashes to {digest}"))
+        announced = published_commitment.strip().lower()
+        _check(checks, "announced commitment", announced == digest, f"announced {announced}; document hashes to {digest}")
+    else:
+        limits.append("No announced commitment was given: a whole set of files recomputed after the beacon (another pool, "
+                      "numbers or salt) would also MATCH. Give --announced HASH, the commitment hash published before "
+                      f"the beacon ({doc.describe_beacon()}).")
     salt = bytes.fromhex(record.salt)
-    checks.append(Check("salt", salt_hash(salt) == doc.salt_hash, "SHA-256 of the revealed salt " + ("equals" if salt_hash(salt) == doc.salt_hash else "differs from") + " the committed salt_hash"))
+    ok = salt_hash(salt) == doc.salt_hash
+    _check(checks, "salt", ok, "SHA-256 of the revealed salt " + ("equals" if ok else "differs from") + " the committed salt_hash")
 
     table = canonical(pool)
     fp = fingerprint_canonical(table)
-    checks.append(Check("pool fingerprint", fp.fingerprint == doc.pool_fingerprint, f"pool file hashes to {fp.fingerprint}; commitment says {doc.pool_fingerprint}"))
-    checks.append(Check("pool size", fp.size == doc.pool_size == record.pool_size, f"pool file has {fp.size} rows; commitment says {doc.pool_size}, record says {record.pool_size}"))
+    _check(checks, "pool fingerprint", fp.fingerprint == doc.pool_fingerprint and fp.size == doc.pool_size == record.pool_size,
+           f"pool file hashes to {fp.fingerprint} ({fp.size} rows); commitment says {doc.pool_fingerprint} ({doc.pool_size} rows), "
+           f"record says {record.pool_size} rows")
+
+    published = None
+    quotas: dict[str, int] = {}
+    unallocated = 0
+    if v2:
+        if policy_file is not None:
+            got = hashlib.sha256(policy_file).hexdigest()
+            _check(checks, "policy", got == doc.policy_sha256, f"policy file hashes to {got}; commitment says {doc.policy_sha256}")
+        try:
+            allocated = allocate(doc.allocation, {name: r.size for name, r in fp.regions.items()})
+            quotas, unallocated = allocated.quotas, allocated.unallocated
+            ok = allocated.numbers == doc.numbers
+            how = (f"explicit quota table (SHA-256 {doc.allocation.quotas_sha256[:16]}...)" if isinstance(doc.allocation, ExplicitAllocation)
+                   else f"{doc.allocation.method} share of a national quota of {doc.allocation.quota}")
+            _check(checks, "allocation", ok, f"numbers {'follow' if ok else 'do NOT follow'} from the {how} with over-call "
+                   f"{doc.allocation.over_call_rate} over the pool's regions")
+        except LotteryError as exc:
+            _check(checks, "allocation", False, f"the allocation cannot be recomputed: {exc}")
+        if isinstance(doc.allocation, ExplicitAllocation):
+            canonical_table = quotas_csv(doc.allocation.quotas)
+            ok = hashlib.sha256(canonical_table).hexdigest() == doc.allocation.quotas_sha256
+            detail = "the committed table hashes to its quotas_sha256" if ok else "the committed table does not hash to its quotas_sha256"
+            if quotas_file is not None:
+                got = hashlib.sha256(quotas_file).hexdigest()
+                ok = ok and got == doc.allocation.quotas_sha256
+                detail += f"; the published quota file hashes to {got}"
+            _check(checks, "quota table", ok, detail)
+        published = _check_beacon(record, checks, limits)
+        if record.committed_at and published:
+            ok = record.committed_at < published
+            _check(checks, "timing", ok, f"commitment recorded at {record.committed_at}, drand round published at {published}")
+        if record.beacon_value != record.beacon_value.strip(WHITE_SPACE):
+            _check(checks, "beacon value", False, "the beacon value has surrounding white space, which the draw trims")
+        limits.append(LIMIT_ELIGIBILITY)
+    else:
+        limits.append(f"Format 1 record: the beacon ({doc.beacon_source}) is a value typed in by the office and carries no "
+                      "signature, so nothing here shows that it is the named round's value; check it against the source.")
+    limits.append(LIMIT_WITHHOLD)
 
     seed = derive_seed(digest, salt, record.beacon_value)
-    checks.append(Check("seed", seed.hex() == record.seed, f"recomputed {seed.hex()}; record says {record.seed}"))
+    _check(checks, "seed", seed.hex() == record.seed, f"recomputed {seed.hex()}; record says {record.seed}")
 
     result, report = draw(table, seed, doc.numbers)
     pseud = None
     differences: list[RegionDifference] = []
     recomputed_lists: dict[str, list[str]] = {}
-    names = sorted(set(report.regions) | set(record.regions), key=lambda s: s.encode("utf-8"))
+    expected_names = set(doc.numbers) | set(report.regions) if v2 else set(report.regions)
+    names = sorted(expected_names | set(record.regions), key=lambda s: s.encode("utf-8"))
+    keys = ("pool", "volunteers", "number", "called", "volunteers_called", "drawn", "shortfall", "cutoff_key")
     for name in names:
         mine = report.regions.get(name)
         theirs = record.regions.get(name)
@@ -90,18 +194,23 @@ def verify(record: DrawRecord, pool: pa.Table, *, published_commitment: str | No
         else:
             called = []
         recomputed_lists[name] = called
-        diff_fields: dict[str, list] = {}
         if theirs is None:
             differences.append(RegionDifference(name, {"region": [None, "present"]}, missing=called))
             continue
-        if mine is None:
+        if mine is None or name not in expected_names:
             differences.append(RegionDifference(name, {"region": ["present", None]}, unexpected=list(theirs.called_pseudonyms)))
             continue
-        for key in ("pool", "volunteers", "number", "called", "volunteers_called", "drawn", "shortfall", "cutoff_key"):
+        diff_fields: dict[str, list] = {}
+        for key in keys:
             a, b = getattr(theirs, key), getattr(mine, key)
             if a != b:
                 diff_fields[key] = [a, b]
-        region_fp = fp.regions[name].fingerprint if name in fp.regions else None
+        if v2:
+            quota = quotas.get(name, 0)
+            for key, value in (("quota", quota), ("quota_shortfall", max(0, quota - mine.called))):
+                if getattr(theirs, key) != value:
+                    diff_fields[key] = [getattr(theirs, key), value]
+        region_fp = fp.regions[name].fingerprint if name in fp.regions else (EMPTY_FINGERPRINT if v2 else None)
         if theirs.pool_fingerprint != region_fp:
             diff_fields["pool_fingerprint"] = [theirs.pool_fingerprint, region_fp]
         listed = list(theirs.called_pseudonyms)
@@ -110,9 +219,63 @@ def verify(record: DrawRecord, pool: pa.Table, *, published_commitment: str | No
         order_differs = not missing and not unexpected and listed != called
         if diff_fields or missing or unexpected or order_differs:
             differences.append(RegionDifference(name, diff_fields, missing, unexpected, order_differs))
-    checks.append(Check("regions", not differences, "all regions agree" if not differences else f"{len(differences)} region(s) differ: " + ", ".join(d.region for d in differences)))
+    _check(checks, "regions", not differences,
+           "all regions agree" if not differences else f"{len(differences)} region(s) differ: " + ", ".join(d.region for d in differences))
     rf = results_fingerprint(recomputed_lists)
-    checks.append(Check("results fingerprint", rf == record.results_fingerprint, f"recomputed {rf}; record says {record.results_fingerprint}"))
-    totals_ok = record.called_total == report.called and record.shortfall_total == report.shortfall
-    checks.append(Check("totals", totals_ok, f"recomputed called {report.called}, shortfall {report.shortfall}; record says {record.called_total}, {record.shortfall_total}"))
-    return VerifyReport(all(c.ok for c in checks), checks, differences)
+    _check(checks, "results fingerprint", rf == record.results_fingerprint, f"recomputed {rf}; record says {record.results_fingerprint}")
+    totals = {"called_total": report.called, "shortfall_total": report.shortfall}
+    if v2:
+        shortfall_q = sum(max(0, quotas.get(n, 0) - report.regions[n].called) for n in doc.numbers if n in report.regions)
+        totals.update(quota_total=sum(quotas.values()) + unallocated, number_total=sum(doc.numbers.values()),
+                      quota_shortfall_total=shortfall_q + unallocated)
+    wrong = {k: [getattr(record, k), v] for k, v in totals.items() if getattr(record, k) != v}
+    _check(checks, "totals", not wrong, "recomputed " + ", ".join(f"{k} {v}" for k, v in totals.items())
+           + ("" if not wrong else "; record says " + ", ".join(f"{k} {a}" for k, (a, _) in wrong.items())))
+    return VerifyReport(
+        match=all(c.ok for c in checks), checks=checks, regions=differences, limits=limits,
+        format_version=2 if v2 else 1, beacon=doc.describe_beacon(), beacon_published=published,
+        committed_at=record.committed_at if v2 else None)
+
+
+def _check_beacon(record: DrawRecordV2, checks: list[Check], limits: list[str]) -> str | None:
+    """Check the beacon of a format-2 record; return the drand round's publication time (ISO UTC) if any."""
+    spec, used = record.commitment.beacon, record.beacon
+    if not isinstance(spec, DrandBeaconSpec):
+        ok = used.kind == "unverified"
+        _check(checks, "beacon", ok, f"UNVERIFIED beacon ({spec.source}): the value {record.beacon_value!r} is not signed by "
+               "anyone" if ok else "the commitment names an unverified beacon but the record carries a drand round")
+        limits.append("The beacon is UNVERIFIED (a rehearsal): the office could have chosen its value, and with it the "
+                      "outcome. A real draw commits to a drand round.")
+        return None
+    try:
+        drand_chain = spec.drand_chain
+    except BeaconError as exc:
+        _check(checks, "beacon", False, str(exc))
+        return None
+    published = drand_chain.round_datetime(spec.round).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if not isinstance(used, DrandBeaconUsed):
+        _check(checks, "beacon", False, f"the commitment names drand {spec.chain} round {spec.round}, the record no drand round")
+        return published
+    from callup.lottery.beacon import randomness, signature_valid
+
+    problems = []
+    if used.round != spec.round:
+        problems.append(f"the record uses round {used.round}, the commitment names round {spec.round}")
+    if not signature_valid(drand_chain, used.round, used.signature, used.previous_signature):
+        problems.append(f"the signature of round {used.round} does NOT verify against the {drand_chain.name} public key (forged)")
+    if randomness(used.signature) != used.randomness or used.randomness != record.beacon_value:
+        problems.append("the beacon value is not SHA-256 of the round's signature")
+    _check(checks, "beacon", not problems, "; ".join(problems) if problems else
+           f"drand {drand_chain.name} round {spec.round}: BLS signature verifies against the chain's public key "
+           f"(chain hash {drand_chain.chain_hash[:16]}...), value = SHA-256(signature); published {published}")
+    return published
+
+
+def beacon_time(record: AnyRecord) -> dt.datetime | None:
+    """When the committed drand round was published, if the record names one."""
+    if isinstance(record, DrawRecordV2) and isinstance(record.commitment.beacon, DrandBeaconSpec):
+        try:
+            return record.commitment.beacon.drand_chain.round_datetime(record.commitment.beacon.round)
+        except BeaconError:
+            return None
+    return None
