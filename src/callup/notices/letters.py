@@ -1,0 +1,709 @@
+"""Summons letters as PDF: one multi-page PDF per batch, or one letter on demand.
+
+A `Letter` is a plain value (everything printed on one summons); `render_batch(letters, path)`
+writes them as one A4 page each into one PDF and returns each letter's page number;
+`render_one(letter)` returns a single letter as PDF bytes (for the portal and reprints);
+`write_manifest(...)` writes the post's mailing manifest (reference, postcode, page).
+
+The page follows DIN 5008 form B for a window envelope (DL or C5/6 with the window on the
+left): letterhead in the top 45 mm; the address field 45 mm from the top and 20 mm from the
+left edge, 85 x 45 mm, its first 17.7 mm for the return address line and the addressee from
+62.7 mm; the information block (reference, date, draw) from 50 mm at 125 mm from the left;
+the text from 98.5 mm with a 25 mm left margin; fold marks at 105 and 210 mm and the punch
+mark at 148.5 mm.
+
+Wording comes from per-language templates (`templates/<language>.toml`, see `en.toml`),
+chosen by the letter's language or the default; `load_templates(directory)` adds or replaces
+languages from a country's own directory, so wording changes without code. A template whose
+text would not fit on the page is refused when the layout is made.
+
+Text is set in DejaVu Sans, embedded as a TrueType subset, which covers Latin with
+diacritics, Cyrillic and Greek; every text field of a letter is normalised to NFC. The fonts
+come from Debian's `fonts-dejavu-core` package (or the directory in $CALLUP_FONT_DIR); when
+they are missing a `CallupError` says which package to install.
+
+Speed: the parts of the page that are the same for every letter in a language (letterhead,
+headings, paragraphs, labels, footer) are drawn once per PDF as a form XObject and placed on
+each page; paragraph wrapping is cached; the QR code (zxing-cpp) is an inline 1-bit image
+mask; streams are compressed without ASCII85 (`rl_config.useA85 = 0`, set for the process on
+import) and the output is invariant (no time stamp or random id: the same letters give the
+same bytes).
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import functools
+import io
+import os
+import pathlib
+import string
+import tomllib
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+
+from callup.errors import CallupError, InputError
+
+FONT_DIR = pathlib.Path("/usr/share/fonts/truetype/dejavu")
+FONT_PACKAGE = "fonts-dejavu-core"
+FONT_FILES = {"Sans": "DejaVuSans.ttf", "Sans-Bold": "DejaVuSans-Bold.ttf",
+              "Mono": "DejaVuSansMono.ttf", "Mono-Bold": "DejaVuSansMono-Bold.ttf"}
+TEMPLATES = pathlib.Path(__file__).resolve().parent / "templates"
+MAX_ADDRESS_LINES = 5
+DEFAULT_LANGUAGE = "en"
+
+MM = 72 / 25.4
+PAGE_W, PAGE_H = 210 * MM, 297 * MM
+LEFT, RIGHT = 25 * MM, 190 * MM  # text margins: 25 mm left, 20 mm right
+WIDTH = RIGHT - LEFT
+INFO_X = 125 * MM
+INK = (0.12, 0.23, 0.37)    # headings, rules
+GREY = (0.35, 0.35, 0.35)   # labels
+TINT = (0.93, 0.95, 0.97)   # appointment box
+QR_SIZE = 22 * MM
+
+
+# --- the letter ------------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Letter:
+    """Everything printed on one summons letter.
+
+    `address_lines` are the lines under the name as the post wants them (street, postcode and
+    town, country), at most five; `postcode` is used for the mailing manifest only. `language`
+    picks the template (e.g. "ru"; "ru-RU" also finds "ru"). `start`/`end` are the slot of the
+    appointment at `office_name`, `office_address`. `apply_by` is the deadline to apply for
+    deferral or alternative civilian service, `appeal_by` the deadline to appeal. `code` is the
+    one-time portal sign-in code and `portal_url` the address the QR code opens (it should not
+    contain the code). Every text field is normalised to NFC on creation; raises `InputError`
+    for an empty name or address or more than five address lines."""
+
+    reference: str
+    name: str
+    address_lines: tuple[str, ...]
+    postcode: str
+    language: str
+    pseudonym: str
+    rank: int
+    region: str
+    region_name: str
+    campaign: str
+    office_name: str
+    office_address: tuple[str, ...]
+    date: dt.date
+    start: dt.time
+    end: dt.time
+    legal_basis: str
+    policy_version: str
+    issued: dt.date
+    apply_by: dt.date
+    appeal_by: dt.date
+    code: str
+    portal_url: str
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, str):
+                object.__setattr__(self, f.name, _clean(value))
+            elif isinstance(value, (tuple, list)):
+                object.__setattr__(self, f.name, tuple(_clean(v) for v in value if _clean(v)))
+        if not self.name:
+            raise InputError("name: empty; a letter needs the addressee's name", field="name")
+        if not self.address_lines:
+            raise InputError("address: empty; a letter needs a postal address", field="address")
+        if len(self.address_lines) > MAX_ADDRESS_LINES:
+            raise InputError(f"address: {len(self.address_lines)} lines, at most {MAX_ADDRESS_LINES} fit the envelope window",
+                             field="address")
+
+
+def _clean(text: str) -> str:
+    """NFC, control characters and surrounding white space removed."""
+    text = unicodedata.normalize("NFC", str(text))
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() else " " for ch in text)
+    return " ".join(text.split())
+
+
+# --- templates -------------------------------------------------------------------------------------------------
+
+FORMAT_KEYS = {"months": None, "weekdays": None, "date": {"day", "month", "year"},
+               "long_date": {"weekday", "day", "month", "year"}, "time": {"start", "end"}, "thousands": set()}
+SENDER_KEYS = ("authority", "agency", "return_address", "portal", "footer")
+TEXT_PLACEHOLDERS = {
+    "subject": {"campaign", "region", "region_name"},
+    "salutation": {"name"},
+    "portal": {"portal"},
+    "legal_basis": {"legal_basis", "policy_version"},
+    "deadline_apply": {"date"},
+    "deadline_appeal": {"date"},
+}
+TEXT_KEYS = (
+    "info_reference", "info_date", "info_campaign", "info_region", "info_rank", "info_pseudonym",
+    "title", "subject", "salutation", "intro",
+    "appointment_heading", "appointment_date", "appointment_time", "appointment_office", "appointment_bring",
+    "rights_heading", "deferral_heading", "deferral", "alternative_heading", "alternative", "appeal_heading", "appeal",
+    "deadline_apply", "deadline_appeal", "portal_heading", "portal", "code_label", "qr_caption", "legal_basis",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Template:
+    """The wording and formats of the letter in one language (see `templates/en.toml`)."""
+
+    language: str
+    name: str
+    months: tuple[str, ...]
+    weekdays: tuple[str, ...]
+    formats: Mapping[str, str]
+    sender: Mapping[str, object]
+    text: Mapping[str, str]
+    source: str
+
+    def __hash__(self) -> int:
+        return hash((self.language, self.source))
+
+    def date(self, day: dt.date, *, long: bool = False) -> str:
+        """`day` in this language's (long) date format."""
+        return self.formats["long_date" if long else "date"].format(
+            day=day.day, month=self.months[day.month - 1], year=day.year, weekday=self.weekdays[day.weekday()])
+
+    def time(self, start: dt.time, end: dt.time) -> str:
+        return self.formats["time"].format(start=f"{start:%H:%M}", end=f"{end:%H:%M}")
+
+    def number(self, value: int) -> str:
+        return f"{value:,}".replace(",", self.formats["thousands"])
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def parse_template(data: Mapping, *, source: str) -> Template:
+    """A template from the parsed TOML `data`. Raises `InputError` naming `source` and the key
+    for a missing or unknown key, a wrong type, or a placeholder the key does not accept."""
+    def fail(key: str, problem: str) -> InputError:
+        return InputError(f"{source}: {key}: {problem}")
+
+    def section(name: str) -> Mapping:
+        value = data.get(name)
+        if not isinstance(value, Mapping):
+            raise fail(name, "missing table")
+        return value
+
+    def text_of(table: Mapping, prefix: str, key: str, allowed: set[str]) -> str:
+        value = table.get(key)
+        if not isinstance(value, str) or not (value if key == "thousands" else value.strip()):
+            raise fail(f"{prefix}.{key}", "missing or not text")
+        try:
+            used = _placeholders(value)
+        except ValueError as exc:
+            raise fail(f"{prefix}.{key}", f"bad braces ({exc})") from None
+        if used - allowed:
+            raise fail(f"{prefix}.{key}", f"unknown placeholder(s) {', '.join('{' + u + '}' for u in sorted(used - allowed))}"
+                       + (f"; allowed: {', '.join('{' + a + '}' for a in sorted(allowed))}" if allowed else "; none allowed"))
+        return " ".join(value.split()) if key != "thousands" else value
+
+    for key in ("language", "name"):
+        if not isinstance(data.get(key), str) or not data[key].strip():
+            raise fail(key, "missing or not text")
+    unknown = set(data) - {"language", "name", "format", "sender", "text"}
+    if unknown:
+        raise fail(", ".join(sorted(unknown)), "unknown key(s)")
+    fmt, sender, text = section("format"), section("sender"), section("text")
+    for name, table, known in (("format", fmt, FORMAT_KEYS), ("sender", sender, SENDER_KEYS), ("text", text, TEXT_KEYS)):
+        extra = set(table) - set(known)
+        if extra:
+            raise fail(f"{name}.{sorted(extra)[0]}", "unknown key")
+    lists = {}
+    for key, count in (("months", 12), ("weekdays", 7)):
+        value = fmt.get(key)
+        if not (isinstance(value, list) and len(value) == count and all(isinstance(v, str) and v for v in value)):
+            raise fail(f"format.{key}", f"must be a list of {count} names")
+        lists[key] = tuple(value)
+    formats = {key: text_of(fmt, "format", key, allowed) for key, allowed in FORMAT_KEYS.items() if allowed is not None}
+    for key, allowed in FORMAT_KEYS.items():
+        if allowed and _placeholders(formats[key]) != allowed:
+            raise fail(f"format.{key}", f"must use {', '.join('{' + a + '}' for a in sorted(allowed))}")
+    senders: dict[str, object] = {key: text_of(sender, "sender", key, set()) for key in SENDER_KEYS if key != "footer"}
+    footer = sender.get("footer")
+    if not (isinstance(footer, list) and 1 <= len(footer) <= 3 and all(isinstance(v, str) for v in footer)):
+        raise fail("sender.footer", "must be a list of one to three lines")
+    senders["footer"] = tuple(footer)
+    texts = {key: text_of(text, "text", key, TEXT_PLACEHOLDERS.get(key, set())) for key in TEXT_KEYS}
+    return Template(data["language"].strip(), data["name"].strip(), lists["months"], lists["weekdays"],
+                    formats, senders, texts, source)
+
+
+def load_template(path: str | pathlib.Path) -> Template:
+    """The template in the TOML file `path`; raises `InputError` naming the file for an
+    unreadable or invalid file (see `parse_template`)."""
+    path = pathlib.Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read letter template ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML: {exc}") from None
+    template = parse_template(data, source=str(path))
+    if template.language != path.stem:
+        raise InputError(f"{path}: language: {template.language!r} does not match the file name ({path.stem}.toml)")
+    return template
+
+
+@functools.lru_cache(maxsize=8)
+def _package_templates() -> dict[str, Template]:
+    return {p.stem: load_template(p) for p in sorted(TEMPLATES.glob("*.toml"))}
+
+
+def load_templates(directory: str | pathlib.Path | None = None) -> dict[str, Template]:
+    """The templates by language: the ones shipped with callup, then those in `directory` (one
+    `<language>.toml` each), which replace or add languages. Raises `InputError` for a bad file
+    or a directory that cannot be read."""
+    templates = dict(_package_templates())
+    if directory is not None:
+        directory = pathlib.Path(directory)
+        if not directory.is_dir():
+            raise InputError(f"{directory}: not a directory of letter templates")
+        for path in sorted(directory.glob("*.toml")):
+            templates[path.stem] = load_template(path)
+    return templates
+
+
+def template_for(language: str, templates: Mapping[str, Template], default: str = DEFAULT_LANGUAGE) -> Template:
+    """The template for `language` ("ru", or "ru-RU" falling back to "ru"), else for `default`.
+    Raises `InputError` (field "language") when neither exists."""
+    lang = (language or "").strip().lower().replace("_", "-")
+    for candidate in (lang, lang.split("-")[0], default):
+        if candidate in templates:
+            return templates[candidate]
+    raise InputError(f"language: no letter template for {language!r} nor the default {default!r}", field="language")
+
+
+# --- fonts -----------------------------------------------------------------------------------------------------
+
+_registered: dict[str, str] = {}
+
+
+def font_dir() -> pathlib.Path:
+    """Where the DejaVu fonts are read from: $CALLUP_FONT_DIR, else Debian's location."""
+    return pathlib.Path(os.environ.get("CALLUP_FONT_DIR") or FONT_DIR)
+
+
+def _fonts() -> dict[str, str]:
+    """Register the letter fonts with ReportLab once per process; their ReportLab names.
+    Raises `CallupError` naming the package to install when a font file is missing."""
+    if not _registered:
+        from reportlab.pdfbase import pdfmetrics
+        from reportlab.pdfbase.ttfonts import TTFont
+
+        where = font_dir()
+        missing = [name for name in FONT_FILES.values() if not (where / name).is_file()]
+        if missing:
+            raise CallupError(f"letter font {missing[0]} not found in {where}: install the Debian package {FONT_PACKAGE} "
+                              f"(apt-get install {FONT_PACKAGE}) or set CALLUP_FONT_DIR to a directory holding the DejaVu fonts")
+        names = {}
+        for key, file in FONT_FILES.items():
+            name = f"DejaVu{key}"
+            try:
+                pdfmetrics.registerFont(TTFont(name, str(where / file)))
+            except Exception as exc:  # noqa: BLE001 - a damaged font file is the set-up's problem, said plainly
+                raise CallupError(f"letter font {where / file} cannot be read ({exc}): reinstall {FONT_PACKAGE}") from None
+            names[key] = name
+        _registered.update(names)
+    return _registered
+
+
+# --- layout ----------------------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=8192)
+def _wrap(text: str, font: str, size: float, width: float) -> tuple[str, ...]:
+    from reportlab.lib.utils import simpleSplit
+
+    return tuple(simpleSplit(text, font, size, width))
+
+
+@functools.lru_cache(maxsize=8192)
+def _fit_size(text: str, font: str, size: float, width: float, smallest: float) -> float:
+    """The largest font size up to `size` at which `text` fits `width` (not below `smallest`)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    w = stringWidth(text, font, size)
+    return size if w <= width else max(smallest, size * width / w)
+
+
+def _y(mm: float) -> float:
+    """PDF y of a distance in mm from the top of the page."""
+    return PAGE_H - mm * MM
+
+
+@dataclasses.dataclass
+class _Layout:
+    """Positions (PDF points) of a template's page: static drawing ops and the places of the
+    per-letter fields."""
+
+    static: list[tuple]
+    at: dict[str, tuple[float, float]]
+    subject_width: float
+    legal_lines: int
+
+
+INFO_ROWS = ("info_reference", "info_date", "info_campaign", "info_region", "info_rank")
+INFO_LABEL_W = 26 * MM
+INFO_TOP, INFO_PITCH = 52, 4.6  # mm
+
+
+@functools.lru_cache(maxsize=32)
+def _layout(t: Template) -> _Layout:
+    """The page of template `t`: what is drawn once per PDF and where each field of a letter
+    goes. Raises `InputError` when the template's text does not fit on one page."""
+    f = _fonts()
+    sans, bold = f["Sans"], f["Sans-Bold"]
+    ops: list[tuple] = []
+    at: dict[str, tuple[float, float]] = {}
+
+    def text(font, size, x, y, s, color=(0, 0, 0)):
+        ops.append(("text", font, size, x, y, s, color))
+
+    def fit(font, size, x, y, s, width, color=(0, 0, 0)):
+        text(font, _fit_size(s, font, size, width, 5.5), x, y, s, color)
+
+    def para(font, size, leading, x, top, s, width, color=(0, 0, 0)) -> float:
+        """Wrapped paragraph with its first baseline at `top` (PDF y); the y below its last line."""
+        y = top
+        for line in _wrap(s, font, size, width):
+            text(font, size, x, y, line, color)
+            y -= leading
+        return y + leading
+
+    sender, tx = t.sender, t.text
+    # letterhead: emblem, authority, agency, rule
+    ops.append(("emblem", LEFT, _y(31), 13 * MM, 16 * MM))
+    fit(bold, 15, LEFT + 17 * MM, _y(22), sender["authority"].upper(), WIDTH - 17 * MM, INK)
+    fit(sans, 10.5, LEFT + 17 * MM, _y(28), sender["agency"], WIDTH - 17 * MM, INK)
+    ops.append(("rule", LEFT, _y(37), RIGHT, 0.9, INK))
+    # fold and punch marks
+    for mm, length in ((105, 5), (148.5, 7), (210, 5)):
+        ops.append(("rule", 4 * MM, _y(mm), (4 + length) * MM, 0.4, GREY))
+    # address field: return address line in the top zone, addressee from 62.7 mm
+    fit(sans, 6.5, LEFT, _y(59), sender["return_address"], 75 * MM, GREY)
+    ops.append(("rule", LEFT, _y(60.2), LEFT + min(75 * MM, _text_width(sender["return_address"], sans, 6.5)), 0.3, GREY))
+    at["address"] = (LEFT, _y(66.5))
+    # information block
+    for i, key in enumerate(INFO_ROWS):
+        y = _y(INFO_TOP + i * INFO_PITCH)
+        fit(sans, 7, INFO_X, y, tx[key], INFO_LABEL_W - 2 * MM, GREY)
+        at[key] = (INFO_X + INFO_LABEL_W, y)
+    y = _y(INFO_TOP + len(INFO_ROWS) * INFO_PITCH)
+    fit(sans, 7, INFO_X, y, tx["info_pseudonym"], INFO_LABEL_W - 2 * MM, GREY)
+    at["info_pseudonym"] = (INFO_X, y - 3.6 * MM)
+    # body
+    y = _y(102.5)
+    fit(bold, 14, LEFT, y, tx["title"], WIDTH, INK)
+    at["subject"] = (LEFT, y - 5.5 * MM)
+    at["salutation"] = (LEFT, y - 12.5 * MM)
+    y = para(sans, 9.5, 12, LEFT, y - 18 * MM, tx["intro"], WIDTH)
+    # appointment box
+    top = y - 5.5 * MM
+    pad = 4 * MM
+    label_w = 24 * MM
+    y = top - pad - 2.5 * MM
+    text(bold, 10.5, LEFT + pad, y, tx["appointment_heading"], INK)
+    rows = []
+    for key in ("appointment_date", "appointment_time", "appointment_office"):
+        y -= 6 * MM if key == "appointment_date" else 5.2 * MM
+        fit(sans, 8.5, LEFT + pad, y, tx[key], label_w - 2 * MM, GREY)
+        rows.append(y)
+    at["appointment_date"] = (LEFT + pad + label_w, rows[0])
+    at["appointment_time"] = (LEFT + pad + label_w, rows[1])
+    at["appointment_office"] = (LEFT + pad + label_w, rows[2])
+    at["appointment_address"] = (LEFT + pad + label_w, rows[2] - 4 * MM)
+    y = rows[2] - 4 * MM * 3 - 2 * MM  # office name and up to three address lines
+    y = para(sans, 8, 10, LEFT + pad, y, tx["appointment_bring"], WIDTH - 2 * pad, GREY)
+    bottom = y - pad + 1 * MM
+    ops.insert(0, ("box", LEFT, bottom, WIDTH, top - bottom, TINT, INK))
+    # rights, each with its deadline right-aligned on the heading line
+    y = bottom - 7 * MM
+    text(bold, 11, LEFT, y, tx["rights_heading"], INK)
+    y -= 1 * MM
+    for key, deadline in (("deferral", "deadline_apply"), ("alternative", "deadline_apply"), ("appeal", "deadline_appeal")):
+        y -= 4.4 * MM
+        text(bold, 8.5, LEFT, y, tx[f"{key}_heading"])
+        at[f"{key}_deadline"] = (RIGHT, y)
+        y = para(sans, 8.5, 10.5, LEFT, y - 10.5, tx[key], WIDTH)
+    y -= 2 * MM
+    rights_end = y
+
+    def portal(top: float) -> float:
+        """The portal block from `top` down: text and code on the left, QR code and caption on
+        the right; the y of its bottom."""
+        ops.append(("rule", LEFT, top, RIGHT, 0.5, INK))
+        y = top - 5 * MM
+        text(bold, 10, LEFT, y, tx["portal_heading"], INK)
+        y = para(sans, 8.5, 10.5, LEFT, y - 4.8 * MM, tx["portal"].format(portal=sender["portal"]), WIDTH - QR_SIZE - 8 * MM)
+        y -= 6.5 * MM
+        fit(sans, 8.5, LEFT, y, tx["code_label"], 40 * MM, GREY)
+        at["code"] = (LEFT + 42 * MM, y - 0.5 * MM)
+        at["qr"] = (RIGHT - QR_SIZE, top - 2.5 * MM - QR_SIZE)
+        caption_y = top - 2.5 * MM - QR_SIZE - 3.2 * MM
+        captions = _wrap(tx["qr_caption"], sans, 6.5, QR_SIZE + 8 * MM)[:2]
+        for i, line in enumerate(captions):
+            ops.append(("centred", sans, 6.5, RIGHT - QR_SIZE / 2, caption_y - i * 8, line, GREY))
+        return min(y - 2 * MM, caption_y - (len(captions) - 1) * 8 - 2 * MM)
+
+    # bottom up: footer, legal basis (per letter, up to two lines), portal block
+    footer_top = _y(284)
+    legal_lines = 2
+    legal_y = footer_top + 2.5 * MM + (legal_lines - 1) * 9
+    at["legal_basis"] = (LEFT, legal_y)
+    mark = len(ops)
+    height = 0 - portal(0)
+    del ops[mark:]
+    top = legal_y + 7.5 + 1.5 * MM + height
+    if top > rights_end - 2 * MM:
+        over = (top - rights_end + 2 * MM) / MM
+        raise InputError(f"{t.source}: the text does not fit on one page ({over:.0f} mm too long): shorten it")
+    portal(top)
+    ops.append(("rule", LEFT, footer_top, RIGHT, 0.4, GREY))
+    for i, line in enumerate(sender["footer"]):
+        fit(sans, 6.5, LEFT, footer_top - (3.5 + 3.2 * i) * MM, line, WIDTH, GREY)
+    return _Layout(ops, at, WIDTH, legal_lines)
+
+
+def _text_width(s: str, font: str, size: float) -> float:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    return stringWidth(s, font, size)
+
+
+# --- drawing ---------------------------------------------------------------------------------------------------
+
+
+def _draw_static(c, layout: _Layout) -> None:  # noqa: ANN001 - a ReportLab canvas
+    for op in layout.static:
+        kind = op[0]
+        if kind == "text":
+            _, font, size, x, y, s, color = op
+            c.setFillColorRGB(*color)
+            c.setFont(font, size)
+            c.drawString(x, y, s)
+        elif kind == "centred":
+            _, font, size, x, y, s, color = op
+            c.setFillColorRGB(*color)
+            c.setFont(font, size)
+            c.drawCentredString(x, y, s)
+        elif kind == "rule":
+            _, x0, y, x1, width, color = op
+            c.setStrokeColorRGB(*color)
+            c.setLineWidth(width)
+            c.line(x0, y, x1, y)
+        elif kind == "box":
+            _, x, y, w, h, fill, stroke = op
+            c.setFillColorRGB(*fill)
+            c.setStrokeColorRGB(*stroke)
+            c.setLineWidth(0.6)
+            c.roundRect(x, y, w, h, 2 * MM, stroke=1, fill=1)
+        elif kind == "emblem":
+            _, x, y, w, h = op
+            _emblem(c, x, y, w, h)
+    c.setFillColorRGB(0, 0, 0)
+
+
+def _emblem(c, x: float, y: float, w: float, h: float) -> None:  # noqa: ANN001
+    """A plain shield with a star: the letterhead's mark."""
+    p = c.beginPath()
+    p.moveTo(x, y + h)
+    p.lineTo(x + w, y + h)
+    p.lineTo(x + w, y + 0.45 * h)
+    p.curveTo(x + w, y + 0.15 * h, x + 0.6 * w, y + 0.05 * h, x + w / 2, y)
+    p.curveTo(x + 0.4 * w, y + 0.05 * h, x, y + 0.15 * h, x, y + 0.45 * h)
+    p.close()
+    c.setFillColorRGB(*INK)
+    c.drawPath(p, stroke=0, fill=1)
+    import math
+
+    cx, cy, r = x + w / 2, y + 0.55 * h, 0.3 * w
+    star = c.beginPath()
+    for i in range(10):
+        a = math.pi / 2 + i * math.pi / 5
+        rr = r if i % 2 == 0 else r * 0.4
+        (star.moveTo if i == 0 else star.lineTo)(cx + rr * math.cos(a), cy + rr * math.sin(a))
+    star.close()
+    c.setFillColorRGB(1, 1, 1)
+    c.drawPath(star, stroke=0, fill=1)
+
+
+def _qr(c, content: str, x: float, y: float, size: float) -> None:  # noqa: ANN001
+    """A QR code (error correction M) of `content` as an inline 1-bit image mask, its lower left
+    corner at (x, y); the white quiet zone is left to the layout."""
+    import numpy as np
+    import zxingcpp
+
+    code = zxingcpp.create_barcode(content, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+    modules = np.asarray(code.to_image(scale=1, add_quiet_zones=False))
+    n = modules.shape[0]
+    data = np.packbits(modules < 128, axis=1).tobytes().hex()
+    c._code.append(f"q {size:.2f} 0 0 {size:.2f} {x:.2f} {y:.2f} cm BI /IM true /W {n} /H {n} /BPC 1 /D [1 0] "
+                   f"/F /AHx ID {data}> EI Q")
+
+
+def _pseudonym(hex_text: str) -> str:
+    return " ".join(hex_text[i:i + 4] for i in range(0, len(hex_text), 4))
+
+
+def _draw_letter(c, t: Template, layout: _Layout, letter: Letter) -> None:  # noqa: ANN001
+    """The per-letter fields, in one text object (cheaper than one per string), and the QR code."""
+    f = _registered
+    sans, bold, mono, mono_bold = f["Sans"], f["Sans-Bold"], f["Mono"], f["Mono-Bold"]
+    at, tx = layout.at, t.text
+    text = c.beginText()
+
+    def put(font, size, where, s, width):
+        x, y = at[where] if isinstance(where, str) else where
+        text.setFont(font, _fit_size(s, font, size, width, 5.5))
+        text.setTextOrigin(x, y)
+        text.textOut(s)
+
+    # address (window)
+    x, y = at["address"]
+    put(sans, 10, (x, y), letter.name, 78 * MM)
+    for i, line in enumerate(letter.address_lines, 1):
+        put(sans, 10, (x, y - i * 4.3 * MM), line, 78 * MM)
+    # information block
+    value_w = RIGHT - INFO_X - INFO_LABEL_W
+    put(mono_bold, 8.5, "info_reference", letter.reference, value_w)
+    put(sans, 8.5, "info_date", t.date(letter.issued), value_w)
+    put(sans, 8.5, "info_campaign", letter.campaign, value_w)
+    put(sans, 8.5, "info_region", f"{letter.region} {letter.region_name}", value_w)
+    put(sans, 8.5, "info_rank", t.number(letter.rank), value_w)
+    put(mono, 7.5, "info_pseudonym", _pseudonym(letter.pseudonym), RIGHT - INFO_X)
+    # body
+    text.setFillColorRGB(*GREY)
+    put(sans, 9, "subject", tx["subject"].format(campaign=letter.campaign, region=letter.region,
+                                                 region_name=letter.region_name), layout.subject_width)
+    text.setFillColorRGB(0, 0, 0)
+    put(sans, 10, "salutation", tx["salutation"].format(name=letter.name), WIDTH)
+    box_w = RIGHT - at["appointment_date"][0] - 4 * MM
+    put(bold, 12, "appointment_date", t.date(letter.date, long=True), box_w)
+    put(bold, 10, "appointment_time", t.time(letter.start, letter.end), box_w)
+    put(bold, 9.5, "appointment_office", letter.office_name, box_w)
+    x, y = at["appointment_address"]
+    for i, line in enumerate(letter.office_address[:3]):
+        put(sans, 9, (x, y - i * 4 * MM), line, box_w)
+    apply_by = tx["deadline_apply"].format(date=t.date(letter.apply_by))
+    for key, s in (("deferral", apply_by), ("alternative", apply_by),
+                   ("appeal", tx["deadline_appeal"].format(date=t.date(letter.appeal_by)))):
+        x, y = at[f"{key}_deadline"]
+        put(bold, 8.5, (x - _text_width(s, bold, 8.5), y), s, WIDTH)
+    put(mono_bold, 14, "code", letter.code, RIGHT - QR_SIZE - 6 * MM - at["code"][0])
+    legal = tx["legal_basis"].format(legal_basis=letter.legal_basis, policy_version=letter.policy_version)
+    size = 7.5
+    lines = _wrap(legal, sans, size, WIDTH)
+    if len(lines) > layout.legal_lines:
+        size = 6.5
+        lines = _wrap(legal, sans, size, WIDTH)[:layout.legal_lines]
+    x, y = at["legal_basis"]
+    text.setFillColorRGB(*GREY)
+    for i, line in enumerate(lines):
+        put(sans, size, (x, y - i * 9), line, WIDTH)
+    c.drawText(text)
+    c.setFillColorRGB(0, 0, 0)
+    _qr(c, letter.portal_url, *at["qr"], QR_SIZE)
+
+
+class _Document:
+    """One PDF being written: a canvas, and the static form of each language used so far."""
+
+    def __init__(self, target, templates: Mapping[str, Template], default_language: str, title: str) -> None:  # noqa: ANN001
+        from reportlab import rl_config
+        from reportlab.pdfgen.canvas import Canvas
+
+        rl_config.useA85 = 0
+        fonts = _fonts()
+        self.templates, self.default = templates, default_language
+        self.canvas = Canvas(target, pagesize=(PAGE_W, PAGE_H), invariant=1, pageCompression=1,
+                             initialFontName=fonts["Sans"], initialFontSize=10)
+        self.canvas.setTitle(title)
+        self.canvas.setAuthor("callup")
+        self.forms: set[str] = set()
+        self.pages = 0
+
+    def add(self, letter: Letter) -> int:
+        """Draw `letter` on a new page; its page number."""
+        t = template_for(letter.language, self.templates, self.default)
+        layout = _layout(t)
+        c = self.canvas
+        form = f"static-{t.language}"
+        if form not in self.forms:
+            c.beginForm(form, 0, 0, PAGE_W, PAGE_H)
+            _draw_static(c, layout)
+            c.endForm()
+            self.forms.add(form)
+        c.doForm(form)
+        _draw_letter(c, t, layout, letter)
+        c.showPage()
+        self.pages += 1
+        return self.pages
+
+    def save(self) -> None:
+        self.canvas.save()
+
+
+def render_batch(letters: Iterable[Letter], out_path: str | pathlib.Path, *, templates: Mapping[str, Template] | None = None,
+                 default_language: str = DEFAULT_LANGUAGE) -> list[int]:
+    """Write `letters` as one PDF at `out_path`, one A4 page each, in the order given; the page
+    number (from 1) of each letter, in the same order.
+
+    The file is written under a temporary name and renamed into place, so `out_path` is either
+    the complete batch or absent (a killed job leaves no half file). Templates come from
+    `templates` (default: `load_templates()`), chosen per letter as `template_for` does.
+    Raises `InputError` for a letter whose language and the default have no template, or a
+    template that does not fit the page; `CallupError` when the fonts are missing; nothing is
+    written then."""
+    out_path = pathlib.Path(out_path)
+    templates = load_templates() if templates is None else templates
+    part = out_path.with_name(out_path.name + ".part")
+    pages: list[int] = []
+    try:
+        doc = _Document(str(part), templates, default_language, "Summonses")
+        for letter in letters:
+            pages.append(doc.add(letter))
+        doc.save()
+        os.replace(part, out_path)
+    finally:
+        part.unlink(missing_ok=True)
+    return pages
+
+
+def render_one(letter: Letter, *, templates: Mapping[str, Template] | None = None,
+               default_language: str = DEFAULT_LANGUAGE) -> bytes:
+    """`letter` alone as a one-page PDF (for the portal and reprints). Raises as `render_batch`."""
+    buffer = io.BytesIO()
+    doc = _Document(buffer, load_templates() if templates is None else templates, default_language, "Summons")
+    doc.add(letter)
+    doc.save()
+    return buffer.getvalue()
+
+
+def write_manifest(letters: Sequence[Letter], pages: Sequence[int], out_path: str | pathlib.Path) -> None:
+    """The batch's mailing manifest as CSV at `out_path`: a header `reference,postcode,page` and
+    one row per letter, in batch order (written under a temporary name and renamed into place).
+    Raises ValueError when `letters` and `pages` differ in length."""
+    if len(letters) != len(pages):
+        raise ValueError(f"{len(letters)} letters but {len(pages)} page numbers")
+    out_path = pathlib.Path(out_path)
+    part = out_path.with_name(out_path.name + ".part")
+    try:
+        with open(part, "w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(["reference", "postcode", "page"])
+            writer.writerows((letter.reference, letter.postcode, page) for letter, page in zip(letters, pages))
+        os.replace(part, out_path)
+    finally:
+        part.unlink(missing_ok=True)
