@@ -10,6 +10,7 @@ import subprocess
 import unicodedata
 
 import pytest
+from letter_samples import ADDRESSES, NAMES, sample_letter
 
 from callup.errors import CallupError, InputError
 from callup.notices import letters
@@ -22,7 +23,6 @@ from callup.notices.letters import (
     template_for,
     write_manifest,
 )
-from letter_samples import ADDRESSES, NAMES, sample_letter
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,
                                    reason="poppler-utils (pdftotext, pdftoppm) not installed; CI installs it")
@@ -105,8 +105,8 @@ def test_the_address_sits_in_the_din_5008_window(tmp_path):
 
 @needs_poppler
 def test_the_qr_code_opens_the_summons(tmp_path):
-    from PIL import Image
     import zxingcpp
+    from PIL import Image
 
     letter = sample_letter(5)
     (tmp_path / "one.pdf").write_bytes(render_one(letter))
@@ -191,7 +191,7 @@ def test_bad_templates_are_refused_naming_file_and_key(tmp_path, replace, messag
 
 
 def test_a_country_replaces_wording_without_code(tmp_path):
-    write_template(tmp_path, **{"Summons__to__appear__for__military__service": "Call-up notice"})
+    write_template(tmp_path, Summons__to__appear__for__military__service="Call-up notice")
     templates = load_templates(tmp_path)
     assert templates["en"].text["title"] == "Call-up notice" and "ru" in templates
     data = render_one(sample_letter(0), templates=templates)

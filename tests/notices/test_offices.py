@@ -8,7 +8,13 @@ import pathlib
 import pytest
 
 from callup.errors import InputError
-from callup.notices.offices import Slot, load_offices, parse_offices, parse_opening_days, regions_without_office
+from callup.notices.offices import (
+    Slot,
+    load_offices,
+    parse_offices,
+    parse_opening_days,
+    regions_without_office,
+)
 from callup.policy import load_policy
 
 REPO = pathlib.Path(__file__).resolve().parents[2]

@@ -10,11 +10,17 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_offices import EXAMPLE
 
 from callup.errors import InputError, StateError
 from callup.notices.offices import Office, load_offices
-from callup.notices.schedule import Appointment, Called, free_slots, move_appointment, schedule
-from test_offices import EXAMPLE
+from callup.notices.schedule import (
+    Appointment,
+    Called,
+    free_slots,
+    move_appointment,
+    schedule,
+)
 
 MON = dt.date(2026, 4, 6)  # a Monday
 
@@ -157,7 +163,7 @@ CURRENT = Appointment("A", MON + dt.timedelta(days=7), dt.time(8), dt.time(9))
 
 
 def move(office="A", date=MON + dt.timedelta(days=8), start=dt.time(9), **kw):
-    args = dict(region="R1", offices=OFFICES, load={CURRENT.slot: 1}, window=WINDOW, today=MON, max_days=3)
+    args = {"region": "R1", "offices": OFFICES, "load": {CURRENT.slot: 1}, "window": WINDOW, "today": MON, "max_days": 3}
     args.update(kw)
     return move_appointment(CURRENT, office, date, start, **args)
 
@@ -168,18 +174,18 @@ def test_a_move_to_a_free_slot():
 
 
 @pytest.mark.parametrize("kw, error, field, message", [
-    (dict(office="C"), InputError, "office", "not an office of region R1"),
-    (dict(office="Z"), InputError, "office", "not an office of region R1"),
-    (dict(date=MON + dt.timedelta(days=14), max_days=None), InputError, "date", "outside the campaign window"),
-    (dict(date=MON + dt.timedelta(days=11)), InputError, "date", "more than 3 days from the original"),
-    (dict(date=MON + dt.timedelta(days=9), original=MON + dt.timedelta(days=5)), InputError, "date", "more than 3 days"),
-    (dict(date=MON, max_days=None), InputError, "date", "too early"),
-    (dict(date=MON + dt.timedelta(days=1), today=MON + dt.timedelta(days=1), max_days=None), InputError, "date", "too early"),
-    (dict(date=MON + dt.timedelta(days=5)), InputError, "date", "closed on 2026-04-11"),
-    (dict(office="B", date=MON + dt.timedelta(days=8)), InputError, "date", "office B is closed"),
-    (dict(date=MON + dt.timedelta(days=8), holidays=[MON + dt.timedelta(days=8)]), InputError, "date", "closed"),
-    (dict(start=dt.time(8, 30)), InputError, "start", "no slot starting at 08:30"),
-    (dict(date=CURRENT.date, start=dt.time(8)), InputError, "start", "the current appointment"),
+    ({"office": "C"}, InputError, "office", "not an office of region R1"),
+    ({"office": "Z"}, InputError, "office", "not an office of region R1"),
+    ({"date": MON + dt.timedelta(days=14), "max_days": None}, InputError, "date", "outside the campaign window"),
+    ({"date": MON + dt.timedelta(days=11)}, InputError, "date", "more than 3 days from the original"),
+    ({"date": MON + dt.timedelta(days=9), "original": MON + dt.timedelta(days=5)}, InputError, "date", "more than 3 days"),
+    ({"date": MON, "max_days": None}, InputError, "date", "too early"),
+    ({"date": MON + dt.timedelta(days=1), "today": MON + dt.timedelta(days=1), "max_days": None}, InputError, "date", "too early"),
+    ({"date": MON + dt.timedelta(days=5)}, InputError, "date", "closed on 2026-04-11"),
+    ({"office": "B", "date": MON + dt.timedelta(days=8)}, InputError, "date", "office B is closed"),
+    ({"date": MON + dt.timedelta(days=8), "holidays": [MON + dt.timedelta(days=8)]}, InputError, "date", "closed"),
+    ({"start": dt.time(8, 30)}, InputError, "start", "no slot starting at 08:30"),
+    ({"date": CURRENT.date, "start": dt.time(8)}, InputError, "start", "the current appointment"),
 ])
 def test_moves_refused(kw, error, field, message):
     with pytest.raises(error, match=message) as caught:
