@@ -8,10 +8,9 @@ from __future__ import annotations
 import pathlib
 from typing import Annotated
 
-import numpy as np
 import typer
 
-from callup.lottery.errors import LotteryError
+from callup.errors import InputError
 from callup.output import console, emit
 
 app = typer.Typer(help="The publicly verifiable lottery: look up a rank, re-run a draw.", no_args_is_help=True)
@@ -19,82 +18,45 @@ app = typer.Typer(help="The publicly verifiable lottery: look up a rank, re-run 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
 
 
-def rank_lookup(pseudonym_hex: str, record, pool=None) -> dict:
-    """What a person can learn about their pseudonym from the record (and the pool file, if given)."""
-    from callup.lottery.commitment import derive_seed
-    from callup.lottery.draw import rank_key, rank_keys
-    from callup.lottery.pool import be_words, canonical
-    from callup.lottery.pseudonyms import from_hex, pseudonym_bytes
+def __getattr__(name: str):  # noqa: ANN202 - `rank_lookup` lived here before `callup.lottery.lookup`
+    if name == "rank_lookup":
+        from callup.lottery.lookup import rank_lookup
 
-    pseud = from_hex([pseudonym_hex.strip().lower()], what="pseudonym")[0].as_py()
-    seed = derive_seed(record.commitment.digest, bytes.fromhex(record.salt), record.beacon_value)
-    key = rank_key(seed, pseud)
-    out: dict = {
-        "pseudonym": pseud.hex(),
-        "seed": seed.hex(),
-        "seed_matches_record": seed.hex() == record.seed,
-        "rank_key": key.hex(),
-        "region": None,
-        "called": False,
-        "call_position": None,
-        "rank": None,
-        "region_pool": None,
-    }
-    for name, region in record.regions.items():
-        if pseud.hex() in region.called_pseudonyms:
-            out.update(region=name, called=True, call_position=region.called_pseudonyms.index(pseud.hex()) + 1)
-            break
-    if pool is not None:
-        table = canonical(pool)
-        matrix = pseudonym_bytes(table.column("pseudonym"))
-        hits = np.flatnonzero((matrix == np.frombuffer(pseud, dtype=np.uint8)).all(axis=1))
-        if not len(hits):
-            raise LotteryError(f"pseudonym {pseud.hex()} is not in the pool file")
-        row = int(hits[0])
-        region_name = table.column("region")[row].as_py()
-        mask = (table.column("region").to_numpy(zero_copy_only=False) == region_name)
-        keys = rank_keys(seed, matrix[mask])
-        hi, lo = be_words(keys)
-        khi, klo = be_words(np.frombuffer(key, dtype=np.uint8).reshape(1, 16))
-        below = int(((hi < khi[0]) | ((hi == khi[0]) & (lo < klo[0]))).sum())
-        out.update(region=region_name, rank=below + 1, region_pool=int(mask.sum()))
-        region = record.regions.get(region_name)
-        if region is not None and not out["called"]:
-            # Reserve place: position in the call order (volunteers first, then by rank) after the called.
-            vol = table.column("volunteer").to_numpy(zero_copy_only=False)[mask]
-            order = np.lexsort((lo, hi))
-            vol_sorted = vol[order]
-            call = np.concatenate([order[vol_sorted], order[~vol_sorted]])
-            mine = int(np.flatnonzero((matrix[mask][call] == np.frombuffer(pseud, dtype=np.uint8)).all(axis=1))[0])
-            out["call_position"] = mine + 1
-            out["reserve_position"] = mine + 1 - region.called
-    elif out["region"] is not None:
-        out["region_pool"] = record.regions[out["region"]].pool
-    return out
+        return rank_lookup
+    raise AttributeError(name)
 
 
 @app.command("rank")
 def rank(
     pseudonym: Annotated[str, typer.Argument(help="Your pool pseudonym (32 hex digits, as on your summons or portal page).")],
     record: Annotated[pathlib.Path, typer.Option("--record", help="The published draw record (JSON).")],
-    pool: Annotated[pathlib.Path | None, typer.Option("--pool", help="The published pool file, to compute your rank in your region.")] = None,
+    pool: Annotated[pathlib.Path | None, typer.Option("--pool", help="The published pool file: are you in it, and with which rank.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Compute your rank key, and with the pool file your rank, from public files only."""
+    """Find yourself in the pool and compute your rank key and rank, from public files only."""
+    from dataclasses import asdict
+
+    from callup.lottery.lookup import look_up
     from callup.lottery.pool import read_pool
     from callup.lottery.record import load_record
 
     rec = load_record(record)
     table = read_pool(pool) if pool is not None else None
-    data = rank_lookup(pseudonym, rec, table)
+    data = asdict(look_up(pseudonym, rec, table))
 
     def render(d: dict) -> None:
         console.print(f"pseudonym  {d['pseudonym']}")
         console.print(f"rank key   {d['rank_key']}  (AES-256-ECB of the pseudonym under the seed)")
         if not d["seed_matches_record"]:
             console.print("[bold red]warning:[/] the seed recomputed from the record differs from the seed it states")
+        if d["in_pool"] is False:
+            console.print("[bold red]NOT in the pool file.[/] If you were eligible on the eligibility date, you were left out "
+                          "of the draw: report it to the office and keep this pool file and record.")
+            return
+        if d["in_pool"]:
+            console.print(f"[green]in the pool[/]: region {d['region']}" + (" (volunteer)" if d["volunteer"] else ""))
         if d["region"] is None:
-            console.print("not in the called list of any region (give --pool to see your rank)")
+            console.print("not in the called list of any region (give --pool to check that you are in the pool, and your rank)")
             return
         where = f"region {d['region']}"
         if d["rank"] is not None:
@@ -110,33 +72,40 @@ def rank(
 def verify(
     record: Annotated[pathlib.Path, typer.Argument(help="The draw record (JSON).")],
     pool: Annotated[pathlib.Path, typer.Argument(help="The pool file (.parquet or .csv).")],
-    commitment: Annotated[str | None, typer.Option("--commitment", help="The commitment hash announced before the draw, to check against.")] = None,
+    commitment: Annotated[str | None, typer.Option("--announced", "--commitment",
+                                                  help="The commitment hash published before the beacon (e.g. in the gazette).")] = None,
+    policy: Annotated[pathlib.Path | None, typer.Option("--policy", help="The published policy file, checked against its committed SHA-256.")] = None,
+    quotas: Annotated[pathlib.Path | None, typer.Option("--quotas", help="The published regional quota table (CSV), checked against its committed SHA-256.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Re-run a published draw from its record and pool file; answer MATCH or say what differs."""
+    """Re-run a published draw from its record and pool file; answer MATCH or say what differs, and what no check can rule out."""
+    from dataclasses import asdict
+
     from callup.lottery.pool import read_pool
     from callup.lottery.record import load_record
     from callup.lottery.verify import verify as run_verify
 
     rec = load_record(record)
     table = read_pool(pool)
-    report = run_verify(rec, table, published_commitment=commitment)
-    data = {
-        "verdict": report.verdict,
-        "match": report.match,
-        "checks": [vars(c) for c in report.checks],
-        "regions": [vars(d) for d in report.regions],
-    }
+    report = run_verify(rec, table, published_commitment=commitment, policy_file=_read(policy, "--policy"),
+                        quotas_file=_read(quotas, "--quotas"))
+    data = {"verdict": report.verdict, **asdict(report)}
 
     def render(d: dict) -> None:
-        from rich.table import Table
+        from rich.markup import escape
 
-        t = Table(title=f"verify {record.name} against {pool.name}")
-        for col in ("check", "result", "detail"):
-            t.add_column(col)
+        console.print(f"[bold]verify {escape(record.name)} against {escape(pool.name)}[/] (record format {d['format_version']})")
         for c in d["checks"]:
-            t.add_row(c["name"], "[green]ok[/]" if c["ok"] else "[bold red]DIFFERS[/]", c["detail"])
-        console.print(t)
+            mark = "[green]ok     [/]" if c["ok"] else "[bold red]DIFFERS[/]"
+            console.print(f"{mark} [bold]{c['name']}[/]: {escape(c['detail'])}", soft_wrap=True)
+            if c["rules_out"]:
+                console.print(f"        rules out: {c['rules_out']}", soft_wrap=True)
+        console.print(f"beacon: {d['beacon']}")
+        if d["beacon_published"]:
+            console.print(f"  the round was published at {d['beacon_published']} (genesis + period x (round - 1)): "
+                          "the commitment must have been announced before that time", soft_wrap=True)
+        if d["committed_at"]:
+            console.print(f"  the office recorded the commitment at {d['committed_at']} (its audit log)")
         for diff in d["regions"]:
             console.print(f"[bold]region {diff['region']}[/]")
             for key, (a, b) in diff["fields"].items():
@@ -150,11 +119,23 @@ def verify(
                 console.print(f"  ... and {extra} more persons (use --json for all)")
             if diff["order_differs"]:
                 console.print("  same people called, in a different order")
+        console.print("[bold]What these checks cannot rule out:[/]")
+        for limit in d["limits"]:
+            console.print(f"  - {escape(limit)}", soft_wrap=True)
         console.print("[bold green]MATCH[/]" if d["match"] else "[bold red]MISMATCH[/]")
 
     emit(data, as_json=as_json, render=render)
     if not report.match:
         raise typer.Exit(1)
+
+
+def _read(path: pathlib.Path | None, option: str) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})", field=option.lstrip("-")) from None
 
 
 def fairness(

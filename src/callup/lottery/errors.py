@@ -23,3 +23,7 @@ class NotCommitted(StateError, LotteryError):
 
 class BeaconError(InputError, LotteryError):
     """A beacon round cannot be used: malformed, not the committed round, or its signature does not verify."""
+
+
+class PseudonymError(InputError, LotteryError):
+    """A pseudonym typed in by a person is not 32 hex digits."""

@@ -41,7 +41,8 @@ RULES_OUT = {
     "quota table",
     "quota table": "a published quota table other than the committed one",
     "beacon": "a beacon value chosen by the office instead of the committed drand round",
-    "timing": "a commitment recorded after the beacon round was published",
+    "timing": "an audit log showing the commitment recorded after the round was published (this time is the office's "
+    "own statement: the date the announced hash was published is the proof)",
     "seed": "a seed not derived from the commitment, the salt and the beacon",
     "regions": "a called list that differs from the lottery's outcome: a person added, removed or reordered",
     "results fingerprint": "a results fingerprint that does not belong to the called lists",
