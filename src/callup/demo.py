@@ -19,7 +19,7 @@ import typer
 
 from callup.output import console, emit
 
-EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "examples"
+from callup.examples import path as example
 
 
 def _next_spring(today: dt.date) -> dt.date:
@@ -58,7 +58,7 @@ def demo(
     from callup.cli_support import context
 
     out.mkdir(parents=True, exist_ok=True)
-    policy = EXAMPLES / "policies" / "republic-of-example.toml"
+    policy = example("policies/republic-of-example.toml")
     ctx = context(policy=policy)
     today = ctx.today()
     on = _next_spring(today)
@@ -105,7 +105,7 @@ def demo(
     step("verify", "9. Independent verification of the published draw", lottery.verify,
          record=public / "draw-record.json", pool=public / "pool.parquet", commitment=None)
     step("plan", "10. Force projection of the example scenario (36 months, 2,000 Monte Carlo runs)", plan.project,
-         scenario=EXAMPLES / "scenarios" / "seed-36-months.toml", months=36, runs=2000, seed=1, out=out / "plan")
+         scenario=example("scenarios/seed-36-months.toml"), months=36, runs=2000, seed=1, out=out / "plan")
     if as_json:
         emit(summary, as_json=True)
     else:

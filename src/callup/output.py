@@ -30,7 +30,10 @@ class _LazyConsole:
         if self._console is None:
             from rich.console import Console
 
-            self._console = Console(**self._options)
+            console = Console(**self._options)
+            if not console.is_terminal:  # a file or a pipe: wide enough that no table column is cut
+                console = Console(**self._options, width=max(console.width, 200))
+            self._console = console
         return getattr(self._console, name)
 
 

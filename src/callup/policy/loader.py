@@ -27,7 +27,6 @@ from callup.policy.errors import PolicyError
 from callup.policy.model import Jurisdiction, PolicyVersion, Region
 
 DEFAULT_POLICY_ENV = "CALLUP_POLICY"
-_BUNDLED = pathlib.Path(__file__).resolve().parents[3] / "examples" / "policies" / "republic-of-example.toml"
 
 
 def default_policy_path() -> pathlib.Path:
@@ -35,8 +34,11 @@ def default_policy_path() -> pathlib.Path:
     configured = os.environ.get(DEFAULT_POLICY_ENV)
     if configured:
         return pathlib.Path(configured)
-    if _BUNDLED.exists():
-        return _BUNDLED
+    from callup.examples import path
+
+    bundled = path("policies/republic-of-example.toml")
+    if bundled.exists():
+        return bundled
     raise PolicyError(f"no policy given: pass --policy FILE or set {DEFAULT_POLICY_ENV}")
 
 
