@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import threading
 from typing import ClassVar
@@ -11,7 +12,13 @@ import pytest
 from sqlalchemy import text
 
 from callup import audit
-from callup.store.isolation import run_bulk
+from callup.context import make_actor
+from callup.store.isolation import run_job
+from callup.uow import UnitOfWork
+from callup_test_support import make_context
+
+NOW = dt.datetime(2027, 4, 1, 9, 30, tzinfo=dt.timezone.utc)
+ADMIN = make_actor("test-admin", "administrator")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -23,9 +30,10 @@ class Touched(audit.AuditEvent):
 
 
 def _append(engine, count: int, start: int = 0) -> None:
+    ctx = make_context(engine.url.render_as_string(hide_password=False), now=NOW)
     for i in range(start, start + count):
-        with engine.begin() as conn:
-            audit.record(conn, Touched(target=audit.person(f"P{i % 3}"), n=i, reason="because"))
+        with UnitOfWork(ctx, engine=engine) as uow:
+            uow.record(Touched(target=audit.person(f"P{i % 3}"), n=i, reason="because"))
 
 
 def _sql(engine, statement: str) -> None:
@@ -40,14 +48,14 @@ def test_entries_chain_and_verify(engine):
     log = audit.entries(engine)
     assert [e.seq for e in log] == [1, 2, 3, 4, 5]
     assert all(b.prev_hash == a.hash for a, b in zip(log, log[1:]))
-    assert log[0].details == {"n": 0} and log[0].role == "administrator" and log[0].at.endswith("Z")
+    assert log[0].details == {"n": 0} and log[0].role == "administrator" and log[0].at == "2027-04-01T09:30:00.000000Z"
     assert [e.details["n"] for e in audit.entries(engine, person_id="P1")] == [1, 4]
 
 
 def test_an_entry_rolls_back_with_its_change(engine):
     _append(engine, 1)
     with pytest.raises(RuntimeError), engine.begin() as conn:
-        audit.record(conn, Touched(target="x", n=99))
+        audit.record(conn, Touched(target="x", n=99), actor=ADMIN, at="2027-04-01T09:30:00.000000Z")
         raise RuntimeError("the change failed")
     assert audit.verify(engine).count == 1
 
@@ -82,7 +90,7 @@ def test_an_inserted_or_reordered_entry_is_detected(engine):
 
 def test_a_rewritten_chain_is_caught_by_a_published_anchor(engine, tmp_path):
     _append(engine, 3)
-    published = audit.anchor(engine)
+    published = audit.anchor(engine, now=NOW)
     assert published["count"] == 3
     _append(engine, 2, start=3)
     assert audit.verify(engine, anchor=published).ok  # the chain grew: the anchor is still on it
@@ -99,18 +107,21 @@ def test_a_rewritten_chain_is_caught_by_a_published_anchor(engine, tmp_path):
     assert "fewer than the anchor" in audit.verify(engine, anchor=published).problem
 
 
-def _bulk_job(url, *, advance):
+def _bulk_job(ctx, *, advance):
     from callup.store.bulk import BulkSession
 
-    with BulkSession(url) as bulk, bulk.transaction():
-        return audit.record(bulk, Touched(target="import:1", n=42)).seq
+    with BulkSession(ctx.database_url) as bulk, bulk.transaction():
+        return audit.bulk_record(bulk, ctx, Touched(target="import:1", n=42)).seq
 
 
 def test_a_bulk_session_appends_to_the_same_chain(engine, store_url):
     _append(engine, 2)
-    assert run_bulk(store_url, _bulk_job) == 3
+    job_ctx = make_context(store_url, name="bulk-job", role="system", now=NOW + dt.timedelta(hours=1))
+    assert run_job(job_ctx, _bulk_job) == 3
     _append(engine, 1, start=5)
     assert audit.verify(engine).count == 4
+    bulk_entry = audit.entries(engine, target="import:1")[0]
+    assert (bulk_entry.actor, bulk_entry.role, bulk_entry.at) == ("bulk-job", "system", "2027-04-01T10:30:00.000000Z")
 
 
 def test_concurrent_appenders_never_fork_the_chain(engine):
@@ -134,4 +145,4 @@ def test_concurrent_appenders_never_fork_the_chain(engine):
 
 def test_a_record_refuses_an_engine(engine):
     with pytest.raises(TypeError, match="Connection"):
-        audit.record(engine, Touched(target="x", n=1))
+        audit.record(engine, Touched(target="x", n=1), actor=ADMIN, at="2027-04-01T09:30:00.000000Z")

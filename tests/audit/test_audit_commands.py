@@ -30,11 +30,13 @@ def _csv(path):
 
 
 def test_import_show_log_verify_anchor(engine, monkeypatch, capsys, tmp_path):
-    monkeypatch.setenv("CALLUP_ACTOR", "officer-7")
+    monkeypatch.setenv("CALLUP_ACTOR", "registrar-1")  # importing is a national administrator's job
+    code, out, err = run_cli(monkeypatch, capsys, "register", "import", str(_csv(tmp_path / "r.csv")),
+                             "--policy", str(EXAMPLE_POLICY), "--json")
+    assert code == 0, err
+    monkeypatch.setenv("CALLUP_ACTOR", "officer-7")  # a regional officer of N2's region reads the record
     monkeypatch.setenv("CALLUP_ROLE", "officer")
-    code, out, _ = run_cli(monkeypatch, capsys, "register", "import", str(_csv(tmp_path / "r.csv")),
-                           "--policy", str(EXAMPLE_POLICY), "--json")
-    assert code == 0
+    monkeypatch.setenv("CALLUP_REGIONS", "R02")
     code, out, _ = run_cli(monkeypatch, capsys, "register", "show", "N2", "--reason", "medical review", "--json")
     assert code == 0 and json.loads(out)["family_name"] == "Horvat"
     code, out, _ = run_cli(monkeypatch, capsys, "audit", "log", "--person", "N2", "--json")
@@ -43,9 +45,13 @@ def test_import_show_log_verify_anchor(engine, monkeypatch, capsys, tmp_path):
     imported, read = log
     assert imported["details"]["rows_imported"] == 2 and imported["details"]["rows_rejected"] == 1
     assert len(imported["details"]["file_sha256"]) == 64
+    assert (imported["actor"], imported["role"]) == ("registrar-1", "administrator")
     assert (read["actor"], read["role"], read["reason"], read["target"]) == ("officer-7", "officer", "medical review", "person:N2")
     code, out, _ = run_cli(monkeypatch, capsys, "audit", "log", "--person", "N1", "--json")
     assert [e["action"] for e in json.loads(out)] == ["register.import"]
+    monkeypatch.setenv("CALLUP_ACTOR", "auditor-1")
+    monkeypatch.setenv("CALLUP_ROLE", "auditor")
+    monkeypatch.delenv("CALLUP_REGIONS")
     anchor = tmp_path / "anchor.json"
     code, out, _ = run_cli(monkeypatch, capsys, "audit", "anchor", "--out", str(anchor), "--json")
     assert code == 0 and json.loads(anchor.read_text())["count"] == 2
