@@ -1,4 +1,8 @@
-"""Encrypted columns: values unreadable at rest, bound to their column, clear errors, resumable rotation."""
+"""Encrypted columns: values unreadable at rest, bound to their column, clear errors, resumable rotation.
+
+Keys are loaded at the edge into the context (`make_context` reads the test's environment), so a
+test that changes the keys builds a new context, as a new command would.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,9 @@ from sqlalchemy import insert, select, text
 from callup import audit
 from callup.crypto import CryptoError, generate_key_file
 from callup.crypto.rotate import key_usage, rotate
-from callup.store.tables import Base
+from callup.store.registry import Base
+from callup.uow import UnitOfWork
+from callup_test_support import make_context
 
 notes = Base.metadata.tables["person_notes"]
 
@@ -24,15 +30,20 @@ def key_file(tmp_path, monkeypatch):
     return path
 
 
+def _ctx(engine):
+    """The context of a new command on the test store, with the keys the environment names now."""
+    return make_context(engine.url.render_as_string(hide_password=False))
+
+
 def _write(engine, texts):
-    with engine.begin() as conn:
+    with UnitOfWork(_ctx(engine), engine=engine) as uow:
         for i, t in enumerate(texts):
-            conn.execute(insert(notes).values(national_id=f"P{i}", author="officer", note=t))
+            uow.execute(insert(notes).values(national_id=f"P{i}", author="officer", note=t))
 
 
 def _read(engine):
-    with engine.connect() as conn:
-        return [r[0] for r in conn.execute(select(notes.c.note).order_by(notes.c.id))]
+    with UnitOfWork(_ctx(engine), engine=engine, write=False) as uow:
+        return [r[0] for r in uow.execute(select(notes.c.note).order_by(notes.c.id))]
 
 
 def test_values_are_encrypted_at_rest_and_read_back(engine, key_file):
@@ -47,7 +58,7 @@ def test_values_are_encrypted_at_rest_and_read_back(engine, key_file):
 def test_missing_or_wrong_keys_give_clear_errors(engine, key_file, monkeypatch, tmp_path):
     _write(engine, ["secret"])
     monkeypatch.delenv("CALLUP_KEY_FILE")
-    with pytest.raises(CryptoError, match="no encryption keys configured"):
+    with pytest.raises(CryptoError, match="no encryption keys are active"):
         _read(engine)
     other = tmp_path / "other.json"
     generate_key_file(other)
@@ -67,11 +78,13 @@ def test_missing_or_wrong_keys_give_clear_errors(engine, key_file, monkeypatch, 
 
 
 def test_a_value_copied_to_another_row_still_decrypts_but_not_another_column(engine, key_file):
+    from callup.crypto.keys import use_keys
     from callup.crypto.types import EncryptedText, blob_to_text, encrypt
 
-    moved = blob_to_text(encrypt(b"x", "campaigns.salt"))
-    with pytest.raises(CryptoError, match="copied from another column"):
-        EncryptedText("person_notes.note").process_result_value(moved, None)
+    with use_keys(_ctx(engine).keys):
+        moved = blob_to_text(encrypt(b"x", "campaigns.salt"))
+        with pytest.raises(CryptoError, match="copied from another column"):
+            EncryptedText("person_notes.note").process_result_value(moved, None)
 
 
 def test_keys_from_the_environment(engine, key_file, monkeypatch):
@@ -94,12 +107,12 @@ def test_rotation_reencrypts_everything_resumably(engine, key_file, monkeypatch)
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        rotate(engine, batch=10, advance=stop_after_first)
+        rotate(_ctx(engine), batch=10, advance=stop_after_first)
     assert _usage(engine) == {new: 10, old: 15}
-    report = rotate(engine, batch=10)
+    report = rotate(_ctx(engine), batch=10)
     assert report.values_reencrypted == 15 and report.values_total == 25
     assert _usage(engine) == {new: 25}
-    assert rotate(engine, batch=10).values_reencrypted == 0  # idempotent
+    assert rotate(_ctx(engine), batch=10).values_reencrypted == 0  # idempotent
     # The old key may now go: everything reads with the new key alone.
     doc = json.loads(key_file.read_text())
     del doc["keys"][old]
@@ -110,4 +123,4 @@ def test_rotation_reencrypts_everything_resumably(engine, key_file, monkeypatch)
 
 def _usage(engine) -> dict[str, int]:
     """Values per key id in the notes column (other encrypted columns are empty here)."""
-    return next(u.by_key for u in key_usage(engine) if u.column == "person_notes.note")
+    return next(u.by_key for u in key_usage(_ctx(engine)) if u.column == "person_notes.note")
