@@ -20,6 +20,7 @@ from callup.campaigns.tables import Call, CallSource, Campaign, CampaignStatus, 
 from callup.context import Role
 from callup.errors import InputError
 from callup.register.tables import CivilStatus, Person
+from callup.notices.service import cancel_for_release
 from callup.uow import UnitOfWork
 
 calls = Call.__table__
@@ -97,6 +98,7 @@ def replace(uow: UnitOfWork, name: str, national_id: str, reason: ReleaseReason 
                            previous.national_id if previous else None, previous.position if previous else None, already_done=True)
     conn.execute(update(calls).where(and_(calls.c.campaign_id == campaign.id, calls.c.national_id == national_id))
                  .values(release_reason=reason, released_at=uow.now()))
+    cancel_for_release(uow, campaign.id, national_id, f"released: {reason.value}")
     nxt = _next_in_reserve(conn, campaign.id, call["region"])
     if nxt is not None:
         conn.execute(calls.insert().values(campaign_id=campaign.id, national_id=nxt[0], region=call["region"], position=nxt[1],

@@ -108,6 +108,11 @@ class Notices(_Strict):
     deemed_delivered_days: dict[str, int] = Field(
         default_factory=dict, description="per channel: days after dispatch when an unconfirmed notice counts as delivered"
     )
+    language: str = Field(default="en", min_length=2, max_length=16, description="language of letters when the person's is unknown")
+    legal_basis: str = Field(default="", description="the law under which people are summoned, as printed on the summons")
+    move_days: int | None = Field(default=None, ge=0, le=365, description="how many days a summoned person may move their "
+                                  "appointment from the original date in the portal; absent: no self-service moves")
+    code_valid_days: int = Field(default=90, ge=1, le=730, description="days the one-time portal code printed on a summons stays valid")
 
     @model_validator(mode="after")
     def _known_channels(self) -> Notices:

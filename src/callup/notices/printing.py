@@ -1,0 +1,185 @@
+"""Print letters: plan batches, then render each batch as one idempotent job.
+
+Planning (one transaction) puts every unprinted live summons of a region, in postcode order,
+into batches of at most 1,000 letters, and fixes each letter's page. A batch job claims its
+batch (a claim older than `STALE` is taken over: the worker that held it died), renders the PDF
+and the mailing manifest under temporary names and renames them into place, then in one
+transaction marks the batch printed and its summonses sent. A job killed at any point leaves
+the batch to be printed again by the next run; no summons is printed in two batches, and the
+manifest always matches the PDF because both are written before the batch is marked.
+
+On SQLite (one machine) a process pool runs the jobs; any number of workers on any number of
+machines can share a PostgreSQL store the same way, since claims are rows in the store.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import datetime as dt
+import multiprocessing
+import pathlib
+from typing import Any
+
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+
+from callup.campaigns.tables import Campaign
+from callup.context import Context, Role
+from callup.notices.errors import NoticeStateError
+from callup.notices.service import LIVE_VALUES, _campaign, _offices
+from callup.notices.tables import NOTICE, BatchStatus, NoticeBatch, NoticeStatus, Summons
+from callup.register.tables import Person
+from callup.uow import UnitOfWork
+
+BATCH_SIZE = 1000
+STALE = dt.timedelta(minutes=10)
+summonses, batches, people, campaigns = Summons.__table__, NoticeBatch.__table__, Person.__table__, Campaign.__table__
+
+
+@dataclasses.dataclass(frozen=True)
+class PrintResult:
+    campaign: str
+    batches_planned: int
+    batches_printed: int
+    letters: int
+    directory: str
+    files: list[str]
+
+
+def plan_batches(uow: UnitOfWork, campaign: str, *, region: str | None = None) -> int:
+    """Put every unprinted, unbatched live summons (of `region`, or all) into new batches; returns how many."""
+    uow.ctx.require(Role.administrator, Role.system, doing="printing letters")
+    c = _campaign(uow, campaign)
+    where = [summonses.c.campaign_id == c.id, summonses.c.batch_id.is_(None), summonses.c.printed_at.is_(None),
+             summonses.c.status.in_(LIVE_VALUES)]
+    if region is not None:
+        where.append(summonses.c.region == region)
+    rows = uow.execute(select(summonses.c.id, summonses.c.region).where(*where)
+                       .order_by(summonses.c.region, summonses.c.postcode, summonses.c.id)).all()
+    created = 0
+    by_region: dict[str, list[int]] = {}
+    for r in rows:
+        by_region.setdefault(r.region, []).append(r.id)
+    for name, ids in by_region.items():
+        seq = uow.execute(select(func.coalesce(func.max(batches.c.seq), 0)).where(batches.c.campaign_id == c.id,
+                                                                                  batches.c.region == name)).scalar_one()
+        for start in range(0, len(ids), BATCH_SIZE):
+            chunk = ids[start:start + BATCH_SIZE]
+            seq += 1
+            batch_id = uow.execute(insert(batches).values(campaign_id=c.id, region=name, seq=seq, letters=len(chunk),
+                                                          status=BatchStatus.planned)).inserted_primary_key[0]
+            uow.execute(update(summonses).where(summonses.c.id == bindparam("sid"))
+                        .values(batch_id=batch_id, page=bindparam("pg")),
+                        [{"sid": summons_id, "pg": page} for page, summons_id in enumerate(chunk, start=1)])
+            created += 1
+    return created
+
+
+def _claim(ctx: Context, campaign_id: int) -> Any:
+    """Claim the next batch to print (planned, or claimed too long ago); None when none is left."""
+    with UnitOfWork(ctx) as uow:
+        stale = ctx.now() - STALE
+        query = (select(batches).where(batches.c.campaign_id == campaign_id, or_(
+            batches.c.status == BatchStatus.planned.value,
+            and_(batches.c.status == BatchStatus.printing.value, batches.c.claimed_at < stale)))
+            .order_by(batches.c.region, batches.c.seq).limit(1))
+        if uow.conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        row = uow.execute(query).mappings().first()
+        if row is None:
+            return None
+        uow.execute(update(batches).where(batches.c.id == row["id"]).values(status=BatchStatus.printing, claimed_at=ctx.now()))
+        return row
+
+
+def _letters(uow: UnitOfWork, batch: Any, *, campaign: str, portal_url: str) -> list[Any]:
+    from callup.notices.letters import Letter
+
+    policy = uow.ctx.policy()
+    offices = {o.code: o for o in _offices(uow, batch["campaign_id"])}
+    regions = {r.code: r.name for r in policy.regions}
+    rows = uow.execute(select(summonses, people.c.given_names, people.c.family_name, people.c.address)
+                       .join(people, people.c.national_id == summonses.c.national_id)
+                       .where(summonses.c.batch_id == batch["id"]).order_by(summonses.c.page)).mappings().all()
+    today = uow.ctx.today()
+    version = policy.in_force(today)
+    answer_by = today + dt.timedelta(days=version.notices.response_days)
+    letters = []
+    for r in rows:
+        office = offices[r["office"]]
+        letters.append(Letter(
+            reference=r["reference"], name=f"{r['given_names']} {r['family_name']}",
+            address_lines=tuple(part.strip() for part in str(r["address"]).split(",") if part.strip())[:4] + (r["postcode"],),
+            postcode=r["postcode"], language=r["language"], pseudonym=r["pseudonym"], rank=r["rank"], region=r["region"],
+            region_name=regions.get(r["region"], r["region"]), campaign=campaign, office_name=office.name,
+            office_address=office.address, date=r["date"], start=r["start"], end=r["end"],
+            legal_basis=version.notices.legal_basis or policy.name, policy_version=f"{policy.code} {version.version}",
+            issued=today, apply_by=min(answer_by, r["date"]), appeal_by=answer_by, code=r["code"],
+            portal_url=f"{portal_url.rstrip('/')}/s/{r['reference'].replace('-', '')}"))
+    return letters
+
+
+def _print_one(ctx: Context, batch: Any, campaign: str, out: pathlib.Path, portal_url: str) -> str:
+    from callup.notices.letters import render_batch, write_manifest
+
+    with UnitOfWork(ctx, write=False) as uow:
+        letters = _letters(uow, batch, campaign=campaign, portal_url=portal_url)
+    stem = f"{campaign}-{batch['region']}-{batch['seq']:04d}"
+    pdf, manifest = out / f"{stem}.pdf", out / f"{stem}.csv"
+    pages = render_batch(letters, pdf)
+    write_manifest(letters, pages, manifest)
+    with UnitOfWork(ctx) as uow:
+        now = ctx.now()
+        assert NOTICE.can(NoticeStatus.created, "send")
+        uow.execute(update(summonses).where(summonses.c.batch_id == batch["id"], summonses.c.status == NoticeStatus.created.value)
+                    .values(status=NoticeStatus.sent))
+        uow.execute(update(summonses).where(summonses.c.batch_id == batch["id"]).values(printed_at=now))
+        uow.execute(update(batches).where(batches.c.id == batch["id"]).values(
+            status=BatchStatus.printed, printed_at=now, file=str(pdf), manifest=str(manifest)))
+    return str(pdf)
+
+
+def drain(ctx: Context, campaign: str, out: str, portal_url: str) -> list[str]:
+    """Print batches of `campaign` until none is left to claim; the PDFs this worker wrote."""
+    out_dir = pathlib.Path(out)
+    with UnitOfWork(ctx, write=False) as uow:
+        campaign_id = _campaign(uow, campaign).id
+    written = []
+    while (batch := _claim(ctx, campaign_id)) is not None:
+        written.append(_print_one(ctx, batch, campaign, out_dir, portal_url))
+    return written
+
+
+def print_letters(ctx: Context, campaign: str, *, out: pathlib.Path, region: str | None = None, workers: int = 1,
+                  portal_url: str = "https://portal.example") -> PrintResult:
+    """Plan the batches of `campaign` (one region or all) and print them with `workers` processes."""
+    if workers < 1 or workers > 64:
+        from callup.errors import InputError
+
+        raise InputError(f"workers must be between 1 and 64, got {workers}", field="workers")
+    if out.exists() and not out.is_dir():
+        from callup.errors import InputError
+
+        raise InputError(f"{out}: exists and is not a directory", field="out")
+    out.mkdir(parents=True, exist_ok=True)
+    with UnitOfWork(ctx) as uow:
+        if region is not None and region not in ctx.policy().region_codes:
+            from callup.errors import InputError
+
+            raise InputError(f"unknown region {region!r}", field="region")
+        planned = plan_batches(uow, campaign, region=region)
+        total = uow.execute(select(func.count()).select_from(summonses).join(Campaign.__table__, campaigns.c.id == summonses.c.campaign_id)
+                            .where(campaigns.c.name == campaign, summonses.c.status.in_(LIVE_VALUES))).scalar_one()
+    if total == 0:
+        raise NoticeStateError(f"campaign {campaign!r} has no summonses to print: run `callup notices issue {campaign}` first")
+    if workers == 1:
+        files = drain(ctx, campaign, str(out), portal_url)
+    else:
+        spawn = multiprocessing.get_context("spawn")
+        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=spawn) as pool:
+            files = [f for part in pool.map(drain, [ctx] * workers, [campaign] * workers, [str(out)] * workers,
+                                            [portal_url] * workers) for f in part]
+    with UnitOfWork(ctx, write=False) as uow:
+        letters = uow.execute(select(func.coalesce(func.sum(batches.c.letters), 0)).where(
+            batches.c.file.in_(files) if files else batches.c.id < 0)).scalar_one()
+    return PrintResult(campaign, planned, len(files), int(letters), str(out), sorted(files))

@@ -1,0 +1,549 @@
+"""Summons use cases: issue, publish, cancel, record delivery from evidence, appearance, moves.
+
+Every called person of a drawn campaign has exactly one live summons (a partial unique index
+holds it). Each step is a transition of the `NOTICE` table; delivery is recorded only from
+evidence (a postal receipt with file and line, the person opening or acknowledging it in the
+portal) or by the policy's explicit deemed-delivery rule, and the summons says which. Audit
+entries are one per step and file (with counts), plus one per person-level decision.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import hmac
+import pathlib
+from collections import Counter
+from typing import Any, ClassVar
+
+from sqlalchemy import and_, func, insert, select, update
+
+from callup.audit import AuditEvent, person
+from callup.campaigns.tables import Call, Campaign, CampaignStatus, OrderEntry, PoolEntry
+from callup.context import Context, Role
+from callup.csvfile import read_rows
+from callup.errors import InputError
+from callup.notices.errors import NoticeNotFound, NoticeStateError, PostalFileError
+from callup.notices.offices import Office, parse_offices
+from callup.notices.reference import check_code, hash_code, new_code, new_reference, parse_reference
+from callup.notices.schedule import Appointment, Called, move_appointment, schedule
+from callup.notices.tables import LIVE, NOTICE, Appearance, CampaignOffices, NoticeStatus, PostalFile, Summons
+from callup.register.tables import Person
+from callup.uow import UnitOfWork
+
+summonses = Summons.__table__
+calls, campaigns, people = Call.__table__, Campaign.__table__, Person.__table__
+pool, order = PoolEntry.__table__, OrderEntry.__table__
+OFFICERS = (Role.administrator, Role.officer, Role.system)
+LIVE_VALUES = tuple(s.value for s in LIVE)
+
+
+# --- audit events -------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SummonsesIssued(AuditEvent):
+    """notices.issue: summonses were issued to called people (counts; shortfall where offices were full)."""
+
+    action: ClassVar[str] = "notices.issue"
+    issued: int
+    unplaced: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class NoticesPublished(AuditEvent):
+    """notices.publish: summonses were published on the portal."""
+
+    action: ClassVar[str] = "notices.publish"
+    published: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PostalFileImported(AuditEvent):
+    """notices.postal: a receipts or returns file from the post was applied."""
+
+    action: ClassVar[str] = "notices.postal"
+    kind: str
+    sha256: str
+    applied: int
+    already: int
+    rejected: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DeemedDelivered(AuditEvent):
+    """notices.deem: the policy's deemed-delivery rule was applied to unconfirmed notices."""
+
+    action: ClassVar[str] = "notices.deem"
+    on: str
+    delivered: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SummonsChanged(AuditEvent):
+    """notices.change: one summons changed (acknowledged, opened, cancelled, moved, appearance recorded)."""
+
+    action: ClassVar[str] = "notices.change"
+    reference: str
+    step: str
+    detail: str | None = None
+
+
+# --- results ------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class IssueResult:
+    campaign: str
+    issued: int
+    already_live: int
+    unplaced: dict[str, int]
+
+
+@dataclasses.dataclass(frozen=True)
+class PostalResult:
+    file: str
+    kind: str
+    applied: int
+    already: int
+    rejected: int
+    rejects_file: str | None
+    already_imported: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class SummonsView:
+    """A summons as its person and an officer see it (the code is never part of it)."""
+
+    reference: str
+    campaign: str
+    region: str
+    pseudonym: str
+    rank: int
+    status: str
+    office: str
+    date: dt.date
+    start: dt.time
+    end: dt.time
+    printed_at: dt.datetime | None
+    published_at: dt.datetime | None
+    delivered_at: dt.datetime | None
+    delivery_source: str | None
+    delivery_evidence: str | None
+    acknowledged_at: dt.datetime | None
+    closed_reason: str | None
+    appearance: str | None
+
+
+# --- helpers ------------------------------------------------------------------------------------------
+
+
+def _value(v: Any) -> Any:
+    return getattr(v, "value", v)
+
+
+def _campaign(uow: UnitOfWork, name: str) -> Any:
+    from callup.campaigns.errors import CampaignNotFound
+
+    row = uow.execute(select(campaigns.c.id, campaigns.c.status, campaigns.c.window_start, campaigns.c.window_end,
+                             campaigns.c.policy_version).where(campaigns.c.name == name)).first()
+    if row is None:
+        raise CampaignNotFound(f"no campaign named {name!r}", field="campaign")
+    return row
+
+
+def code_key(ctx: Context) -> bytes:
+    """The key of sign-in code hashes: derived from the current encryption key, never stored."""
+    ring = ctx.keyring()
+    return hmac.new(ring.keys[ring.current], b"callup sign-in codes v1", hashlib.sha256).digest()
+
+
+def _offices(uow: UnitOfWork, campaign_id: int) -> list[Office]:
+    row = uow.execute(select(CampaignOffices.__table__.c.content, CampaignOffices.__table__.c.source)
+                      .where(CampaignOffices.__table__.c.campaign_id == campaign_id)).first()
+    if row is None:
+        raise NoticeStateError("no summonses have been issued for this campaign yet (no offices recorded)")
+    return parse_offices(row.content, source=row.source)
+
+
+def _load(uow: UnitOfWork) -> Counter:
+    """People per slot (office, date, start) among live summonses."""
+    rows = uow.execute(select(summonses.c.office, summonses.c.date, summonses.c.start, func.count())
+                       .where(summonses.c.status.in_(LIVE_VALUES))
+                       .group_by(summonses.c.office, summonses.c.date, summonses.c.start)).all()
+    return Counter({(r[0], r[1], r[2]): r[3] for r in rows})
+
+
+def _summons(uow: UnitOfWork, reference: str, *, lock: bool = False) -> Any:
+    """The summons with `reference`, if the actor may see it; `NoticeNotFound` otherwise (same answer)."""
+    reference = parse_reference(reference)
+    query = select(summonses).where(summonses.c.reference == reference)
+    if lock and uow.conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = uow.execute(query).mappings().first()
+    actor = uow.actor
+    if row is None or not actor.sees_region(row["region"]) or (actor.role is Role.citizen and actor.person_id != row["national_id"]):
+        raise NoticeNotFound("no summons with that reference", field="reference")
+    return row
+
+
+def _step(uow: UnitOfWork, row: Any, step: str, **values: Any) -> str:
+    """Apply `step` to the summons `row` through the transition table; returns the new status."""
+    new = NOTICE.step(row["status"], step, subject=f"summons {row['reference']}")
+    uow.execute(update(summonses).where(summonses.c.id == row["id"]).values(status=new, **values))
+    return new
+
+
+# --- issue --------------------------------------------------------------------------------------------
+
+
+def issue_summonses(uow: UnitOfWork, campaign: str, *, offices_path: pathlib.Path | None = None) -> IssueResult:
+    """Issue a summons to every called person of a drawn campaign who has no live one.
+
+    The first run records the offices file (`offices_path`, required then); later runs (after
+    replacements) schedule into the same offices around the appointments already given.
+    Appointments fill each region's offices from the window's start, in postcode order, within
+    every slot's capacity; people who do not fit are counted per region (`unplaced`), not dropped.
+    """
+    uow.ctx.require(Role.administrator, Role.system, doing="issuing summonses")
+    c = _campaign(uow, campaign)
+    if _value(c.status) not in (CampaignStatus.drawn.value, CampaignStatus.closed.value):
+        raise NoticeStateError(f"campaign {campaign!r} is {_value(c.status)}: summonses follow the draw")
+    table = CampaignOffices.__table__
+    recorded = uow.execute(select(table.c.campaign_id).where(table.c.campaign_id == c.id)).first()
+    policy = uow.ctx.policy()
+    if recorded is None:
+        if offices_path is None:
+            raise InputError("the first issue of a campaign needs the offices file", field="offices")
+        from callup.notices.offices import load_offices
+
+        offices = load_offices(offices_path, regions=policy.region_codes)
+        content = pathlib.Path(offices_path).read_text(encoding="utf-8-sig")
+        uow.execute(insert(table).values(campaign_id=c.id, source=str(offices_path), content=content,
+                                         sha256=hashlib.sha256(content.encode()).hexdigest()))
+    else:
+        offices = _offices(uow, c.id)
+    live = select(summonses.c.national_id).where(summonses.c.campaign_id == c.id, summonses.c.status.in_(LIVE_VALUES))
+    todo = uow.execute(
+        select(calls.c.national_id, calls.c.region, people.c.postcode, pool.c.pseudonym, order.c.rank)
+        .join(people, people.c.national_id == calls.c.national_id)
+        .join(pool, and_(pool.c.campaign_id == calls.c.campaign_id, pool.c.national_id == calls.c.national_id))
+        .join(order, and_(order.c.campaign_id == calls.c.campaign_id, order.c.national_id == calls.c.national_id))
+        .where(calls.c.campaign_id == c.id, calls.c.release_reason.is_(None), calls.c.national_id.not_in(live))
+        .order_by(calls.c.region, people.c.postcode, calls.c.national_id)).all()
+    already = uow.execute(select(func.count()).select_from(live.subquery())).scalar_one()
+    today = uow.ctx.today()
+    start = max(c.window_start, today + dt.timedelta(days=policy.in_force(today).notices.response_days))
+    window = (min(start, c.window_end), c.window_end)
+    plan = schedule([Called(r.national_id, r.region, (r.postcode, r.national_id)) for r in todo], offices, window,
+                    booked=_load(uow))
+    version = policy.in_force(today)
+    key, now = code_key(uow.ctx), uow.now()
+    expires = today + dt.timedelta(days=version.notices.code_valid_days)
+    rows = []
+    for r in todo:
+        appointment = plan.appointments.get(r.national_id)
+        if appointment is None:
+            continue
+        reference, code = new_reference(uow.ctx.random), new_code(uow.ctx.random)
+        rows.append(dict(campaign_id=c.id, national_id=r.national_id, region=r.region, reference=reference,
+                         pseudonym=r.pseudonym, rank=r.rank, postcode=r.postcode, language=version.notices.language,
+                         office=appointment.office, date=appointment.date, start=appointment.start, end=appointment.end,
+                         original_date=appointment.date, code=code, code_hash=hash_code(code, reference=reference, key=key),
+                         code_expires=expires, status=NoticeStatus.created, issued_at=now))
+    for i in range(0, len(rows), 5000):
+        uow.execute(insert(summonses), rows[i:i + 5000])
+    unplaced = plan.shortfall
+    uow.record(SummonsesIssued(target=f"campaign:{campaign}", issued=len(rows), unplaced=sum(unplaced.values())))
+    return IssueResult(campaign, len(rows), already, dict(unplaced))
+
+
+# --- publish and cancel -------------------------------------------------------------------------------
+
+
+def publish_notices(uow: UnitOfWork, campaign: str) -> int:
+    """Publish every live summons of the campaign on the portal (idempotent); returns how many were new."""
+    uow.ctx.require(Role.administrator, Role.system, doing="publishing notices")
+    c = _campaign(uow, campaign)
+    now = uow.now()
+    base = and_(summonses.c.campaign_id == c.id, summonses.c.published_at.is_(None), summonses.c.status.in_(LIVE_VALUES))
+    # A bulk transition: created -> sent, the table's "send" step; other live states keep theirs.
+    assert NOTICE.can(NoticeStatus.created, "send")
+    first = uow.execute(update(summonses).where(base, summonses.c.status == NoticeStatus.created.value)
+                        .values(status=NoticeStatus.sent, published_at=now)).rowcount
+    rest = uow.execute(update(summonses).where(base).values(published_at=now)).rowcount
+    uow.record(NoticesPublished(target=f"campaign:{campaign}", published=first + rest))
+    return first + rest
+
+
+def cancel_for_release(uow: UnitOfWork, campaign_id: int, national_id: str, reason: str) -> str | None:
+    """Cancel the live summons of a released person (in the release's transaction); its reference or None."""
+    row = uow.execute(select(summonses).where(summonses.c.campaign_id == campaign_id, summonses.c.national_id == national_id,
+                                              summonses.c.status.in_(LIVE_VALUES))).mappings().first()
+    if row is None:
+        return None
+    _step(uow, row, "cancel", closed_at=uow.now(), closed_reason=reason)
+    uow.record(SummonsChanged(target=person(national_id), reference=row["reference"], step="cancel", detail=reason))
+    return row["reference"]
+
+
+# --- delivery evidence --------------------------------------------------------------------------------
+
+
+def acknowledge(uow: UnitOfWork, reference: str, *, evidence: str) -> SummonsView:
+    """The person confirms the summons (portal or counter): delivery and acknowledgement, with the evidence."""
+    row = _summons(uow, reference, lock=True)
+    if _value(row["status"]) == NoticeStatus.acknowledged.value:
+        return view(uow, reference)
+    now = uow.now()
+    values = dict(acknowledged_at=now)
+    if row["delivered_at"] is None:
+        values.update(delivered_at=now, delivery_source="acknowledgement", delivery_evidence=evidence)
+    _step(uow, row, "acknowledge", **values)
+    uow.record(SummonsChanged(target=person(row["national_id"]), reference=row["reference"], step="acknowledge", detail=evidence))
+    return view(uow, reference)
+
+
+def opened_in_portal(uow: UnitOfWork, reference: str, *, session: str) -> None:
+    """The person opened their published summons in the portal: proof of delivery (first time only)."""
+    row = _summons(uow, reference, lock=True)
+    if row["published_at"] is None or row["delivered_at"] is not None or not NOTICE.can(row["status"], "deliver"):
+        return
+    _step(uow, row, "deliver", delivered_at=uow.now(), delivery_source="portal", delivery_evidence=f"portal session {session}")
+    uow.record(SummonsChanged(target=person(row["national_id"]), reference=row["reference"], step="deliver", detail="portal"))
+
+
+def _postal_file(uow: UnitOfWork, path: pathlib.Path, kind: str) -> tuple[str, bool]:
+    if path.is_dir() or not path.exists():
+        raise PostalFileError(f"{path}: {'is a directory' if path.is_dir() else 'no such file'}", field="file")
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    table = PostalFile.__table__
+    seen = uow.execute(select(table.c.id).where(table.c.kind == kind, table.c.sha256 == sha)).first()
+    return sha, seen is not None
+
+
+def import_postal_file(uow: UnitOfWork, path: pathlib.Path, *, kind: str, rejects_path: pathlib.Path | None = None) -> PostalResult:
+    """Apply a postal `receipts` file (reference,delivered_on) or `returns` file (reference,returned_on,reason).
+
+    Every row is checked first; bad rows (unknown reference, bad date, a step the summons'
+    state does not allow) go to the rejects file with line and reason; the good rows are
+    applied in this one transaction. The same file imported again changes nothing.
+    """
+    uow.ctx.require(Role.administrator, Role.officer, Role.system, doing="importing postal files")
+    path = pathlib.Path(path)
+    sha, seen = _postal_file(uow, path, kind)
+    columns = ("reference", "delivered_on") if kind == "receipts" else ("reference", "returned_on")
+    if seen:
+        return PostalResult(str(path), kind, 0, 0, 0, None, already_imported=True)
+    rejects: list[tuple[int, str]] = []
+    applied = already = 0
+    step, date_column = ("deliver", "delivered_on") if kind == "receipts" else ("return", "returned_on")
+    for line, row in read_rows(path, columns, field="file"):
+        try:
+            found = _summons(uow, row["reference"], lock=True)
+            day = dt.date.fromisoformat(row[date_column])
+        except (InputError, NoticeNotFound) as exc:
+            rejects.append((line, str(exc)))
+            continue
+        except ValueError:
+            rejects.append((line, f"{date_column}: {row[date_column]!r} is not a date (YYYY-MM-DD)"))
+            continue
+        at = dt.datetime.combine(day, dt.time(12), tzinfo=dt.timezone.utc)
+        status = _value(found["status"])
+        if kind == "receipts" and found["delivered_at"] is not None or kind == "returns" and status == NoticeStatus.returned.value:
+            already += 1
+            continue
+        if not NOTICE.can(status, step):
+            rejects.append((line, f"summons is {status}: a {kind[:-1]} cannot apply"))
+            continue
+        evidence = f"{path.name} line {line}"
+        if kind == "receipts":
+            _step(uow, found, step, delivered_at=at, delivery_source="receipt", delivery_evidence=evidence)
+        else:
+            _step(uow, found, step, returned_at=at, return_reason=row.get("reason") or "returned by the post")
+        applied += 1
+    written = None
+    if rejects:
+        import csv
+        import os
+
+        target = rejects_path or path.with_name(path.name + ".rejects.csv")
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+            out = csv.writer(fh)
+            out.writerow(["line", "reason"])
+            out.writerows(rejects)
+        written = str(target)
+    uow.execute(insert(PostalFile.__table__).values(kind=kind, source=str(path), sha256=sha, rows_applied=applied,
+                                                    rows_rejected=len(rejects), imported_at=uow.now()))
+    uow.record(PostalFileImported(target=f"postal:{kind}", kind=kind, sha256=sha, applied=applied, already=already,
+                                  rejected=len(rejects)))
+    return PostalResult(str(path), kind, applied, already, len(rejects), written, already_imported=False)
+
+
+def apply_deemed_delivery(uow: UnitOfWork, campaign: str, *, on: dt.date) -> int:
+    """Deliver, by the policy's explicit rule, every sent notice unconfirmed N days after dispatch.
+
+    Only where the policy sets `notices.deemed_delivered_days` for the channel; each notice so
+    delivered names the rule in its evidence. Without such a setting nothing changes (0).
+    """
+    uow.ctx.require(Role.administrator, Role.system, doing="applying deemed delivery")
+    c = _campaign(uow, campaign)
+    rule = uow.ctx.policy().in_force(on).notices.deemed_delivered_days
+    delivered = 0
+    for channel, column in (("portal", summonses.c.published_at), ("post", summonses.c.printed_at)):
+        days = rule.get(channel)
+        if days is None:
+            continue
+        cutoff = dt.datetime.combine(on - dt.timedelta(days=days), dt.time.max, tzinfo=dt.timezone.utc)
+        assert NOTICE.can(NoticeStatus.sent, "deliver")
+        delivered += uow.execute(update(summonses).where(
+            summonses.c.campaign_id == c.id, summonses.c.status == NoticeStatus.sent.value, column.is_not(None), column <= cutoff)
+            .values(status=NoticeStatus.delivered, delivered_at=uow.now(), delivery_source="deemed",
+                    delivery_evidence=f"deemed delivered: {channel}, {days} days after dispatch (policy rule)")).rowcount
+    uow.record(DeemedDelivered(target=f"campaign:{campaign}", on=on.isoformat(), delivered=delivered))
+    return delivered
+
+
+# --- appearance and moves -----------------------------------------------------------------------------
+
+
+def record_appearance(uow: UnitOfWork, reference: str, outcome: Appearance | str) -> SummonsView:
+    """An officer records that the person appeared, or did not, at the appointment. Nothing punitive follows
+    automatically: a no-show is listed for an officer to resolve."""
+    uow.ctx.require(*OFFICERS, doing="recording appearance")
+    outcome = outcome if isinstance(outcome, Appearance) else Appearance(outcome)
+    row = _summons(uow, reference, lock=True)
+    if _value(row["status"]) not in LIVE_VALUES:
+        raise NoticeStateError(f"summons {row['reference']} is {_value(row['status'])}: no appearance to record")
+    uow.execute(update(summonses).where(summonses.c.id == row["id"]).values(appearance=outcome, appearance_at=uow.now()))
+    uow.record(SummonsChanged(target=person(row["national_id"]), reference=row["reference"], step="appearance",
+                              detail=outcome.value))
+    return view(uow, reference)
+
+
+def move(uow: UnitOfWork, reference: str, *, office: str, date: dt.date, start: dt.time) -> SummonsView:
+    """Move the appointment to another free slot, within the policy's limit (`notices.move_days`)."""
+    row = _summons(uow, reference, lock=True)
+    if _value(row["status"]) not in LIVE_VALUES:
+        raise NoticeStateError(f"summons {row['reference']} is {_value(row['status'])}: it has no appointment to move")
+    today = uow.ctx.today()
+    limit = uow.ctx.policy().in_force(today).notices.move_days
+    if limit is None:
+        raise NoticeStateError("the policy does not let summoned people move their appointment; contact the office")
+    c = uow.execute(select(campaigns.c.window_start, campaigns.c.window_end).where(campaigns.c.id == row["campaign_id"])).first()
+    current = Appointment(row["office"], row["date"], row["start"], row["end"])
+    moved = move_appointment(current, office, date, start, region=row["region"], offices=_offices(uow, row["campaign_id"]),
+                             load=_load(uow), window=(c.window_start, c.window_end), today=today, max_days=limit,
+                             original=row["original_date"])
+    uow.execute(update(summonses).where(summonses.c.id == row["id"]).values(office=moved.office, date=moved.date,
+                                                                             start=moved.start, end=moved.end))
+    uow.record(SummonsChanged(target=person(row["national_id"]), reference=row["reference"], step="move",
+                              detail=f"{moved.office} {moved.date} {moved.start:%H:%M}"))
+    return view(uow, reference)
+
+
+def check_sign_in(uow: UnitOfWork, reference: str, code: str) -> str | None:
+    """The national id whose live, unexpired summons `reference` has the one-time `code`; None otherwise."""
+    try:
+        canonical = parse_reference(reference)
+    except InputError:
+        return None
+    row = uow.execute(select(summonses.c.national_id, summonses.c.code_hash, summonses.c.code_expires, summonses.c.status)
+                      .where(summonses.c.reference == canonical)).first()
+    if row is None or _value(row.status) not in LIVE_VALUES or row.code_expires < uow.ctx.today():
+        return None
+    return row.national_id if check_code(code, bytes(row.code_hash), reference=canonical, key=code_key(uow.ctx)) else None
+
+
+# --- reading ------------------------------------------------------------------------------------------
+
+
+def view(uow: UnitOfWork, reference: str) -> SummonsView:
+    row = _summons(uow, reference)
+    name = uow.execute(select(campaigns.c.name).where(campaigns.c.id == row["campaign_id"])).scalar_one()
+    return SummonsView(row["reference"], name, row["region"], row["pseudonym"], row["rank"], _value(row["status"]),
+                       row["office"], row["date"], row["start"], row["end"], row["printed_at"], row["published_at"],
+                       row["delivered_at"], row["delivery_source"], row["delivery_evidence"], row["acknowledged_at"],
+                       row["closed_reason"], _value(row["appearance"]))
+
+
+def summonses_of(uow: UnitOfWork, national_id: str) -> list[SummonsView]:
+    """Every summons of one person (a citizen: only their own), newest first."""
+    refs = uow.execute(select(summonses.c.reference).where(summonses.c.national_id == national_id.strip())
+                       .order_by(summonses.c.id.desc())).scalars().all()
+    out = []
+    for ref in refs:
+        try:
+            out.append(view(uow, ref))
+        except NoticeNotFound:
+            continue
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class NoticeStatusReport:
+    campaign: str
+    by_status: dict[str, int]
+    by_region: dict[str, dict[str, int]]
+    delivery_sources: dict[str, int]
+    printed: int
+    published: int
+    appeared: int
+    no_show: int
+
+
+def status_report(uow: UnitOfWork, campaign: str) -> NoticeStatusReport:
+    """Counts per state and region (a regional actor: their regions), delivery by kind of evidence."""
+    c = _campaign(uow, campaign)
+    where = [summonses.c.campaign_id == c.id]
+    scope = uow.ctx.region_filter(summonses.c.region)
+    if scope is not None:
+        where.append(scope)
+    rows = uow.execute(select(summonses.c.region, summonses.c.status, func.count()).where(*where)
+                       .group_by(summonses.c.region, summonses.c.status)).all()
+    by_region: dict[str, dict[str, int]] = {}
+    by_status: Counter = Counter()
+    for region, status, n in rows:
+        by_region.setdefault(region, {})[_value(status)] = n
+        by_status[_value(status)] += n
+    sources = dict(uow.execute(select(summonses.c.delivery_source, func.count()).where(*where, summonses.c.delivery_source.is_not(None))
+                               .group_by(summonses.c.delivery_source)).all())
+    count = lambda *cond: uow.execute(select(func.count()).where(*where, *cond)).scalar_one()  # noqa: E731
+    return NoticeStatusReport(campaign, dict(sorted(by_status.items())), dict(sorted(by_region.items())), sources,
+                              count(summonses.c.printed_at.is_not(None)), count(summonses.c.published_at.is_not(None)),
+                              count(summonses.c.appearance == Appearance.appeared.value),
+                              count(summonses.c.appearance == Appearance.no_show.value))
+
+
+@dataclasses.dataclass(frozen=True)
+class FollowUp:
+    reference: str
+    region: str
+    reason: str
+    since: dt.datetime | None
+
+
+def follow_up(uow: UnitOfWork, campaign: str, *, days: int = 14) -> list[FollowUp]:
+    """Notices that need an officer: returned (address follow-up), sent but unconfirmed after `days`, no-shows."""
+    uow.ctx.require(*OFFICERS, Role.auditor, doing="listing notices to follow up")
+    c = _campaign(uow, campaign)
+    where = [summonses.c.campaign_id == c.id]
+    scope = uow.ctx.region_filter(summonses.c.region)
+    if scope is not None:
+        where.append(scope)
+    cutoff = uow.now() - dt.timedelta(days=days)
+    out: list[FollowUp] = []
+    for r in uow.execute(select(summonses).where(*where, summonses.c.status == NoticeStatus.returned.value)
+                         .order_by(summonses.c.region, summonses.c.returned_at)).mappings():
+        out.append(FollowUp(r["reference"], r["region"], f"returned: {r['return_reason']}: check the address", r["returned_at"]))
+    sent_since = func.coalesce(summonses.c.printed_at, summonses.c.published_at)
+    for r in uow.execute(select(summonses).where(*where, summonses.c.status == NoticeStatus.sent.value, sent_since <= cutoff)
+                         .order_by(summonses.c.region)).mappings():
+        out.append(FollowUp(r["reference"], r["region"], f"no evidence of delivery {days} days after dispatch",
+                            r["printed_at"] or r["published_at"]))
+    for r in uow.execute(select(summonses).where(*where, summonses.c.appearance == Appearance.no_show.value,
+                                                 summonses.c.status.in_(LIVE_VALUES)).order_by(summonses.c.appearance_at)).mappings():
+        out.append(FollowUp(r["reference"], r["region"], "did not appear: an officer decides what follows", r["appearance_at"]))
+    return out

@@ -1,0 +1,155 @@
+"""Tables of the summonses: one row per summons with its appointment and delivery evidence,
+the print batches, the offices a campaign was scheduled with, and imported postal files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import BigInteger, Date, DateTime, Enum, ForeignKey, Index, Integer, LargeBinary, String, Text, Time, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from callup.crypto.types import EncryptedText
+from callup.notices.errors import NoticeStateError
+from callup.statemachine import Machine
+from callup.store.base import Base
+
+
+class NoticeStatus(enum.Enum):
+    created = "created"  # issued, not yet printed or published
+    sent = "sent"  # printed in a batch for the post and/or published on the portal
+    delivered = "delivered"  # evidence of delivery (receipt, portal opening) or the policy's deemed-delivery rule
+    acknowledged = "acknowledged"  # the person confirmed it (also proves delivery)
+    returned = "returned"  # the post returned it undeliverable: the address needs follow-up
+    cancelled = "cancelled"  # the call ended (released, replaced): with a reason
+    superseded = "superseded"  # replaced by a new summons to the same person: with a reason
+
+
+#: What may happen to a summons; everything else is refused. Printing and publishing are both
+#: "send" (the channels are recorded in printed_at / published_at); a returned letter can still
+#: be delivered through the portal.
+NOTICE = Machine("summons", {
+    (NoticeStatus.created, "send"): NoticeStatus.sent,
+    (NoticeStatus.sent, "send"): NoticeStatus.sent,
+    (NoticeStatus.sent, "deliver"): NoticeStatus.delivered,
+    (NoticeStatus.sent, "acknowledge"): NoticeStatus.acknowledged,
+    (NoticeStatus.sent, "return"): NoticeStatus.returned,
+    (NoticeStatus.returned, "deliver"): NoticeStatus.delivered,
+    (NoticeStatus.returned, "acknowledge"): NoticeStatus.acknowledged,
+    (NoticeStatus.returned, "send"): NoticeStatus.returned,
+    (NoticeStatus.delivered, "acknowledge"): NoticeStatus.acknowledged,
+    (NoticeStatus.delivered, "send"): NoticeStatus.delivered,
+    (NoticeStatus.acknowledged, "send"): NoticeStatus.acknowledged,
+    **{(state, "cancel"): NoticeStatus.cancelled for state in
+       (NoticeStatus.created, NoticeStatus.sent, NoticeStatus.delivered, NoticeStatus.acknowledged, NoticeStatus.returned)},
+    **{(state, "supersede"): NoticeStatus.superseded for state in
+       (NoticeStatus.created, NoticeStatus.sent, NoticeStatus.delivered, NoticeStatus.acknowledged, NoticeStatus.returned)},
+}, final=frozenset({NoticeStatus.cancelled, NoticeStatus.superseded}), error=NoticeStateError)
+
+LIVE = (NoticeStatus.created, NoticeStatus.sent, NoticeStatus.delivered, NoticeStatus.acknowledged, NoticeStatus.returned)
+
+
+class Appearance(enum.Enum):
+    appeared = "appeared"
+    no_show = "no_show"
+
+
+def _status(enum_type: type[enum.Enum], name: str) -> Enum:
+    return Enum(enum_type, name=name, native_enum=False, length=16)
+
+
+class Summons(Base):
+    """A summons to one called person: reference, appointment, channels, delivery with its evidence."""
+
+    __tablename__ = "summonses"
+    __table_args__ = (
+        Index("ix_summonses_live", "campaign_id", "national_id", unique=True,
+              sqlite_where=text("status NOT IN ('cancelled', 'superseded')"),
+              postgresql_where=text("status NOT IN ('cancelled', 'superseded')")),
+        Index("ix_summonses_campaign_region", "campaign_id", "region", "status"),
+        Index("ix_summonses_batch", "batch_id", "page"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    national_id: Mapped[str] = mapped_column(String(32))
+    region: Mapped[str] = mapped_column(String(16))
+    reference: Mapped[str] = mapped_column(String(32), unique=True, comment="printed on the letter; 80 random bits and a check character")
+    pseudonym: Mapped[str] = mapped_column(String(32))
+    rank: Mapped[int] = mapped_column(BigInteger)
+    postcode: Mapped[str] = mapped_column(String(16), comment="sorting order of the post")
+    language: Mapped[str] = mapped_column(String(16))
+    office: Mapped[str] = mapped_column(String(64))
+    date: Mapped[dt.date] = mapped_column(Date, comment="appointment day")
+    start: Mapped[dt.time] = mapped_column(Time)
+    end: Mapped[dt.time] = mapped_column(Time)
+    original_date: Mapped[dt.date] = mapped_column(Date, comment="first appointment day: moves are limited around it")
+    code: Mapped[str] = mapped_column(EncryptedText("summonses.code"), comment="one-time portal code, encrypted, for printing")
+    code_hash: Mapped[bytes] = mapped_column(LargeBinary, comment="keyed hash of the code, to check a sign-in")
+    code_expires: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[NoticeStatus] = mapped_column(_status(NoticeStatus, "notice_status"))
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("notice_batches.id"))
+    page: Mapped[int | None] = mapped_column(Integer)
+    printed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    delivery_source: Mapped[str | None] = mapped_column(String(32), comment="receipt, portal, acknowledgement or deemed")
+    delivery_evidence: Mapped[str | None] = mapped_column(Text, comment="file and line, portal session, or the deemed-delivery rule applied")
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    returned_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    return_reason: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_reason: Mapped[str | None] = mapped_column(Text, comment="why it was cancelled or superseded")
+    appearance: Mapped[Appearance | None] = mapped_column(_status(Appearance, "appearance"))
+    appearance_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class BatchStatus(enum.Enum):
+    planned = "planned"
+    printing = "printing"  # claimed by a worker at `claimed_at`; reclaimed when the claim is stale
+    printed = "printed"
+
+
+class NoticeBatch(Base):
+    """Up to 1,000 letters of one region in postcode order: one PDF and one mailing manifest."""
+
+    __tablename__ = "notice_batches"
+    __table_args__ = (UniqueConstraint("campaign_id", "region", "seq", name="uq_notice_batches_place"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    region: Mapped[str] = mapped_column(String(16))
+    seq: Mapped[int] = mapped_column(Integer, comment="1, 2, ... within the region")
+    letters: Mapped[int] = mapped_column(Integer)
+    status: Mapped[BatchStatus] = mapped_column(_status(BatchStatus, "batch_status"))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    printed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    file: Mapped[str | None] = mapped_column(Text)
+    manifest: Mapped[str | None] = mapped_column(Text)
+
+
+class CampaignOffices(Base):
+    """The offices file a campaign's appointments were scheduled with (needed again for moves)."""
+
+    __tablename__ = "notice_offices"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[str] = mapped_column(Text, comment="the offices CSV as read")
+
+
+class PostalFile(Base):
+    """A receipts or returns file from the post, applied once (re-importing it changes nothing)."""
+
+    __tablename__ = "notice_postal_files"
+    __table_args__ = (UniqueConstraint("kind", "sha256", name="uq_notice_postal_files_content"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), comment="receipts or returns")
+    source: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    rows_applied: Mapped[int] = mapped_column(Integer)
+    rows_rejected: Mapped[int] = mapped_column(Integer)
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
