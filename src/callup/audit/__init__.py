@@ -14,6 +14,7 @@ from callup.audit.events import (
     REGISTRY,
     AuditEvent,
     BackupRestored,
+    BackupRestoreFailed,
     BackupTaken,
     KeysRotated,
     NoteWritten,
@@ -23,7 +24,7 @@ from callup.audit.events import (
 )
 
 __all__ = [
-    "REGISTRY", "AuditError", "AuditEvent", "BackupRestored", "BackupTaken", "Entry", "KeysRotated",
+    "REGISTRY", "AuditError", "AuditEvent", "BackupRestoreFailed", "BackupRestored", "BackupTaken", "Entry", "KeysRotated",
     "NoteWritten", "PersonRead", "RegisterImported", "Verification", "anchor", "bulk_record", "entries",
     "person", "record", "verify",
 ]

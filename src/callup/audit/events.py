@@ -87,7 +87,7 @@ class KeysRotated(AuditEvent):
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class BackupTaken(AuditEvent):
-    """db.backup: a backup of the store was written (the entry is inside the backup)."""
+    """db.backup: a backup of the store was written (recorded just after it, so the entry is not inside it)."""
 
     action: ClassVar[str] = "db.backup"
     file: str
@@ -95,10 +95,21 @@ class BackupTaken(AuditEvent):
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class BackupRestored(AuditEvent):
-    """db.restore: the store was replaced by a backup, verified by row counts and audit head."""
+    """db.restore: the store was replaced by a verified backup (the entry is the first after the backup's head)."""
 
     action: ClassVar[str] = "db.restore"
     file: str
     audit_head: str
     audit_count: int
     rows: int
+    replaced_audit_count: int | None = None  # the head of the chain the restore replaced
+    replaced_audit_head: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class BackupRestoreFailed(AuditEvent):
+    """db.restore.failed: a restore was refused or did not verify; the store was left as it was."""
+
+    action: ClassVar[str] = "db.restore.failed"
+    file: str
+    problem: str

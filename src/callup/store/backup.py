@@ -9,9 +9,16 @@ A backup file is an uncompressed tar archive of two members:
   schema, run on a snapshot exported from the REPEATABLE READ transaction that read the
   manifest, so the counts and the dump describe the same instant).
 
-A restore replaces the store's content with the backup's, then checks the row count of every
-table and the audit head against the manifest and verifies the whole audit chain; a mismatch is
-an error. The restore itself is then recorded in the audit log.
+A restore never writes into the live store before the backup has proved itself. It restores
+into a staging copy (SQLite: a private file beside the store; PostgreSQL: a new schema, built in
+one transaction), checks the row count of every table and the audit head against the manifest,
+verifies the whole audit chain, appends the restore's own audit entry (naming the head of the
+chain it replaces) to the copy, and only then swaps the copy in, atomically: SQLite copies it
+into the live file with its backup API, under the store's write lock, in one transaction;
+PostgreSQL renames the schemas in one transaction. On any failure the staging copy is dropped,
+the live store is as it was, and the failed attempt is recorded in the live store's audit log.
+The backup file itself is written under a hidden temporary name, mode 0600, and renamed into
+place when complete.
 """
 
 from __future__ import annotations
@@ -26,7 +33,10 @@ import shutil
 import sqlite3
 import subprocess
 import tarfile
+import re
+import secrets
 import tempfile
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, inspect, text
@@ -34,6 +44,7 @@ from sqlalchemy.engine import make_url
 
 from callup.context import Context
 from callup.errors import CallupError, InputError
+from callup.outputs import check_file, write_file
 
 FORMAT = "callup-backup/1"
 
@@ -87,17 +98,16 @@ def _tool(name: str) -> str:
 
 
 def _write_archive(out: pathlib.Path, manifest: dict[str, Any], data: pathlib.Path, member: str) -> int:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".partial")
-    with tarfile.open(tmp, "w") as tar:
-        blob = json.dumps(manifest, indent=2).encode()
-        info = tarfile.TarInfo("manifest.json")
-        info.size, info.mtime = len(blob), int(dt.datetime.now().timestamp())
-        tar.addfile(info, io.BytesIO(blob))
-        tar.add(data, arcname=member)
-    with open(tmp, "rb+") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, out)
+    with write_file(out, private=True) as fh:  # hidden temporary, 0600, renamed when complete
+        with tarfile.open(fileobj=fh, mode="w") as tar:
+            blob = json.dumps(manifest, indent=2).encode()
+            info = tarfile.TarInfo("manifest.json")
+            info.size, info.mtime, info.mode = len(blob), int(dt.datetime.now().timestamp()), 0o600
+            tar.addfile(info, io.BytesIO(blob))
+            info = tar.gettarinfo(str(data), arcname=member)
+            info.mode = 0o600
+            with open(data, "rb") as src:
+                tar.addfile(info, src)
     return out.stat().st_size
 
 
@@ -106,6 +116,7 @@ def backup(ctx: Context, out: pathlib.Path) -> BackupReport:
     from callup import audit
     from callup.uow import UnitOfWork
 
+    out = check_file(pathlib.Path(out))  # before any work: a directory or a missing folder is one clear line
     engine = ctx.engine()
     with tempfile.TemporaryDirectory(prefix="callup-backup-") as tmpdir:
         tmp = pathlib.Path(tmpdir)
@@ -152,6 +163,9 @@ def backup(ctx: Context, out: pathlib.Path) -> BackupReport:
 
 
 def read_manifest(path: pathlib.Path) -> dict[str, Any]:
+    path = pathlib.Path(path)
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory, not a backup file")
     try:
         with tarfile.open(path, "r") as tar:
             member = tar.extractfile("manifest.json")
@@ -159,10 +173,34 @@ def read_manifest(path: pathlib.Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except (tarfile.TarError, KeyError, OSError, ValueError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: not a callup backup file ({exc})") from None
+        raise InputError(f"{path}: not a callup backup file ({_one_line(exc)})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise InputError(f"{path}: not a callup backup file (manifest format is not {FORMAT})")
+    _check_manifest(manifest, path)
     return manifest
+
+
+def _check_manifest(manifest: dict[str, Any], path: pathlib.Path) -> None:
+    """The manifest's fields have the shapes a restore relies on."""
+    from callup.store.migrate import SCHEMA_HEAD
+
+    tables, head = manifest.get("tables"), manifest.get("audit")
+    whole = lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0  # noqa: E731
+    if not isinstance(tables, dict) or not all(isinstance(t, str) and whole(n) for t, n in tables.items()):
+        raise InputError(f"{path}: damaged manifest: tables must map names to row counts")
+    if (not isinstance(head, dict) or not whole(head.get("count")) or not isinstance(head.get("head_hash"), str)
+            or not re.fullmatch(r"[0-9a-f]{64}", head["head_hash"])):
+        raise InputError(f"{path}: damaged manifest: audit must hold the head's count and 64-hex-digit hash")
+    revision = manifest.get("revision")
+    if revision is not None and (not isinstance(revision, str) or not revision.isdigit() or len(revision) != len(SCHEMA_HEAD)):
+        raise InputError(f"{path}: damaged manifest: schema revision {revision!r}")
+    if revision is not None and revision > SCHEMA_HEAD:
+        raise InputError(f"{path}: the backup is at schema revision {revision}, newer than this callup ({SCHEMA_HEAD}): "
+                         "restore it with the callup version that made it")
+    if "audit_head" not in tables:
+        raise InputError(f"{path}: the backup has no audit log, so it cannot be verified")
+    if manifest.get("backend") == "postgresql" and not isinstance(manifest.get("schema"), str):
+        raise InputError(f"{path}: damaged manifest: no database schema named")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -176,94 +214,278 @@ class RestoreReport:
     verified: bool
 
 
-def restore(ctx: Context, path: pathlib.Path) -> RestoreReport:
-    """Replace the store's content with the backup at `path`, then verify it (see the module docstring)."""
-    from callup import audit
+def restore(ctx: Context, path: pathlib.Path, *, confirm: Callable[[dict[str, Any]], bool] | None = None) -> RestoreReport:
+    """Replace the store with the backup at `path` once a staging copy of it verifies (see the module docstring).
+
+    `confirm(manifest)` is asked once the backup's manifest is read; False cancels. On any failure
+    (a cancellation included) the live store is left as it was, and the attempt is recorded in its
+    audit log.
+    """
+    path = pathlib.Path(path)
+    engine = ctx.engine()
+    try:
+        manifest = read_manifest(path)
+        if manifest.get("backend") != engine.dialect.name:
+            raise InputError(f"{path}: a backup of a {manifest.get('backend')} store cannot be restored into a "
+                             f"{engine.dialect.name} store")
+        if confirm is not None and not confirm(manifest):
+            raise InputError("the restore was not confirmed; the store was not changed", field="yes")
+        if engine.dialect.name == "sqlite":
+            report = _restore_sqlite(ctx, engine, manifest, path)
+        else:
+            report = _restore_postgres(ctx, engine, manifest, path)
+    except Exception as exc:
+        _record_failure(ctx, engine, path, exc)
+        raise
+    finally:
+        engine.dispose()  # pooled connections may hold pre-restore state
+    return report
+
+
+def _one_line(exc: BaseException | str) -> str:
+    text_ = " ".join(str(exc).split())
+    return text_[:500] + ("..." if len(text_) > 500 else "")
+
+
+def _tool_error(stderr: str) -> str:
+    """The first error line of pg_restore or psql, without quoted values (they may be personal data)."""
+    lines = [line for line in stderr.splitlines() if "ERROR" in line or "error" in line] or stderr.splitlines()[:1]
+    first = lines[0] if lines else "(no message)"
+    return _one_line(re.sub(r'"[^"]*"|\'[^\']*\'', '"..."', first))
+
+
+def _record_failure(ctx: Context, engine: Engine, path: pathlib.Path, exc: Exception) -> None:
+    """Record a failed restore in the live store's audit log; say so in the error when it cannot be."""
+    from callup.audit import BackupRestoreFailed
     from callup.uow import UnitOfWork
 
-    engine = ctx.engine()
-    manifest = read_manifest(path)
-    if manifest.get("backend") != engine.dialect.name:
-        raise InputError(f"{path}: a backup of a {manifest.get('backend')} store cannot be restored into a "
-                         f"{engine.dialect.name} store")
-    with tempfile.TemporaryDirectory(prefix="callup-restore-") as tmpdir:
-        tmp = pathlib.Path(tmpdir)
-        member = "store.sqlite" if engine.dialect.name == "sqlite" else "store.pgdump"
-        try:
-            with tarfile.open(path, "r") as tar:
-                tar.extract(member, tmp, filter="data")
-        except (tarfile.TarError, KeyError, OSError) as exc:
-            raise InputError(f"{path}: backup file is damaged: cannot read {member} ({exc})") from None
-        data = tmp / member
-        if engine.dialect.name == "sqlite":
-            _restore_sqlite(engine, data, path)
-        else:
-            _restore_postgres(engine, data, manifest, path)
-    engine.dispose()  # pooled connections may hold pre-restore state
-    result = _check(engine, manifest, path)
-    chain = audit.verify(engine)
-    if not chain.ok:
-        raise BackupError(f"{path}: restored, but the audit log does not verify: {chain.problem}")
-    with UnitOfWork(ctx) as uow:
-        uow.record(audit.BackupRestored(target="db", file=str(path), audit_head=manifest["audit"]["head_hash"],
-                                        audit_count=manifest["audit"]["count"], rows=sum(manifest["tables"].values())))
-    return result
-
-
-def _restore_sqlite(engine: Engine, data: pathlib.Path, path: pathlib.Path) -> None:
+    problem = _one_line(exc) if isinstance(exc, CallupError) else f"{type(exc).__name__}: {_one_line(exc)}"
     try:
-        source = sqlite3.connect(f"file:{data}?mode=ro", uri=True)
-        source.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
-    except sqlite3.DatabaseError as exc:
-        raise InputError(f"{path}: backup file is damaged: {exc}") from None
-    target = sqlite3.connect(_sqlite_path(engine), timeout=60)
+        if engine.dialect.name == "sqlite" and not _sqlite_path(engine).exists():
+            raise BackupError("the store does not exist yet")
+        with engine.connect() as conn:
+            if "audit_head" not in inspect(conn).get_table_names():
+                raise BackupError("the store has no audit log yet")
+        with UnitOfWork(ctx, engine=engine) as uow:
+            uow.record(BackupRestoreFailed(target="db", file=str(path)[:500], problem=problem))
+    except Exception as err:  # noqa: BLE001 - the restore's own error is the one to report
+        if isinstance(exc, CallupError):
+            exc.message = f"{exc.message} (not recorded in the audit log: {_one_line(err)})"
+            exc.args = (exc.message,)
+
+
+def _live_head(engine: Engine) -> tuple[int | None, str | None]:
     try:
-        source.backup(target)  # replaces every page of the store, under its write lock
-    finally:
-        target.close()
-        source.close()
+        with engine.connect() as conn:
+            tables = inspect(conn).get_table_names()
+            return _audit_head(conn, tables) if "audit_head" in tables else (None, None)
+    except Exception:  # noqa: BLE001 - an empty or damaged live store: nothing to name
+        return None, None
 
 
-def _restore_postgres(engine: Engine, data: pathlib.Path, manifest: dict[str, Any], path: pathlib.Path) -> None:
-    pg_restore = _tool("pg_restore")
-    with engine.connect() as conn:
-        schema = conn.execute(text("SELECT current_schema()")).scalar_one()
-        present = set(inspect(conn).get_table_names())
-    if manifest.get("schema") != schema:
-        raise InputError(f"{path}: this backup restores into database schema {manifest.get('schema')!r}, "
-                         f"but the store uses schema {schema!r}")
-    extra = sorted(present - set(manifest["tables"]))
-    if extra:
-        raise BackupError(f"{path}: the store has tables the backup does not know ({', '.join(extra)}): it was made "
-                          "at an older schema revision; restore into an empty schema instead")
-    listing = subprocess.run([pg_restore, "--list", str(data)], capture_output=True, text=True)
-    if listing.returncode != 0:
-        raise InputError(f"{path}: backup file is damaged: {listing.stderr.strip()}")
-    # Everything but the schema itself: --clean then drops and recreates the tables, not the schema.
-    entries = [line for line in listing.stdout.splitlines() if not line.startswith(";") and " SCHEMA - " not in line]
-    list_file = data.with_suffix(".list")
-    list_file.write_text("\n".join(entries) + "\n")
-    run = subprocess.run([pg_restore, f"--dbname={_libpq_uri(engine)}", "--clean", "--if-exists", "--single-transaction",
-                          "--exit-on-error", "--no-owner", "--no-privileges", f"--use-list={list_file}", str(data)],
-                         capture_output=True, text=True)
-    if run.returncode != 0:
-        raise BackupError(f"pg_restore failed (nothing was changed): {run.stderr.strip()}")
+def _verify_staging(staging: Engine, manifest: dict[str, Any], path: pathlib.Path, backend: str) -> RestoreReport:
+    """Row counts, audit head and the whole audit chain of the staging copy against the manifest."""
+    from sqlalchemy.exc import DBAPIError
 
+    from callup.audit.chain import verify
 
-def _check(engine: Engine, manifest: dict[str, Any], path: pathlib.Path) -> RestoreReport:
-    with engine.connect() as conn:
-        tables = inspect(conn).get_table_names()
-        counts = _counts(conn, [t for t in tables if t in manifest["tables"]])
-        count, head = _audit_head(conn, tables)
-        revision = _revision(conn, tables)
-    problems = [f"{t}: {counts.get(t)} rows, backup has {n}" for t, n in manifest["tables"].items() if counts.get(t) != n]
+    try:
+        with staging.connect() as conn:
+            if backend == "sqlite":
+                check = conn.exec_driver_sql("PRAGMA quick_check").scalar()
+                if check != "ok":
+                    raise InputError(f"{path}: backup file is damaged: the store in it fails SQLite's check ({_one_line(check)})")
+            tables = inspect(conn).get_table_names()
+            counts = _counts(conn, tables)
+            count, head = _audit_head(conn, tables)
+            revision = _revision(conn, tables)
+        chain = verify(staging)
+    except DBAPIError as exc:
+        raise InputError(f"{path}: backup file is damaged: {_one_line(exc.orig)}") from None
+    expected = manifest["tables"]
+    problems = [f"{t}: {counts.get(t)} rows, backup has {n}" for t, n in expected.items() if counts.get(t) != n]
+    problems += [f"{t}: a table the backup's manifest does not list" for t in counts if t not in expected]
     if (count, head) != (manifest["audit"]["count"], manifest["audit"]["head_hash"]):
         problems.append(f"audit head is entry {count} {head[:12]}..., backup has entry {manifest['audit']['count']} "
                         f"{manifest['audit']['head_hash'][:12]}...")
+    if revision != manifest.get("revision"):
+        problems.append(f"schema revision {revision}, backup has {manifest.get('revision')}")
+    if not chain.ok:
+        problems.append(f"the audit log does not verify: {chain.problem}")
     if problems:
-        raise BackupError(f"{path}: restore did not verify: " + "; ".join(problems))
-    return RestoreReport(file=str(path), backend=engine.dialect.name, revision=revision, tables=counts,
-                         audit_count=count, audit_head=head, verified=True)
+        raise BackupError(f"{path}: restore did not verify (the store was not changed): " + "; ".join(problems))
+    return RestoreReport(file=str(path), backend=backend, revision=revision, tables=counts, audit_count=count,
+                         audit_head=head, verified=True)
+
+
+def _record_restore(ctx: Context, staging: Engine, manifest: dict[str, Any], path: pathlib.Path,
+                    replaced: tuple[int | None, str | None]) -> None:
+    """The restore's audit entry, appended to the verified copy, so it arrives with the swap or not at all."""
+    from callup.audit import BackupRestored
+    from callup.uow import UnitOfWork
+
+    with UnitOfWork(ctx, engine=staging) as uow:
+        uow.record(BackupRestored(target="db", file=str(path)[:500], audit_head=manifest["audit"]["head_hash"],
+                                  audit_count=manifest["audit"]["count"], rows=sum(manifest["tables"].values()),
+                                  replaced_audit_count=replaced[0], replaced_audit_head=replaced[1]))
+
+
+def _extract(path: pathlib.Path, member: str, target: pathlib.Path) -> None:
+    """Copy the archive's `member` into `target` (already created, owner-only)."""
+    try:
+        with tarfile.open(path, "r") as tar:
+            info = tar.getmember(member)
+            if not info.isfile():
+                raise InputError(f"{path}: backup file is damaged: {member} is not a file")
+            source = tar.extractfile(info)
+            assert source is not None
+            with source, open(target, "wb") as out:
+                shutil.copyfileobj(source, out, 2**20)
+                out.flush()
+                os.fsync(out.fileno())
+    except KeyError:
+        raise InputError(f"{path}: backup file is damaged: it holds no {member}") from None
+    except (tarfile.TarError, EOFError) as exc:
+        raise InputError(f"{path}: backup file is damaged: cannot read {member} ({_one_line(exc)})") from None
+    except OSError as exc:
+        raise BackupError(f"cannot write the staging copy {target} ({exc.strerror or exc})") from None
+
+
+def _restore_sqlite(ctx: Context, engine: Engine, manifest: dict[str, Any], path: pathlib.Path) -> RestoreReport:
+    from sqlalchemy.pool import NullPool
+
+    live = _sqlite_path(engine)
+    if not live.parent.is_dir():
+        raise InputError(f"{live}: the store's folder {live.parent} does not exist")
+    fd, name = tempfile.mkstemp(prefix=f".{live.name}.restore-", dir=live.parent)  # beside the store, mode 0600
+    os.close(fd)
+    staging = pathlib.Path(name)
+    try:
+        _extract(path, "store.sqlite", staging)
+        staged = create_engine(f"sqlite:///{staging}", poolclass=NullPool)
+        try:
+            report = _verify_staging(staged, manifest, path, "sqlite")
+            _record_restore(ctx, staged, manifest, path, _live_head(engine))
+            with staged.connect() as conn:  # fold the copy's write-ahead log into it before it is copied
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            staged.dispose()
+        engine.dispose()
+        if not live.exists():
+            os.close(os.open(live, os.O_WRONLY | os.O_CREAT, 0o600))
+        source = sqlite3.connect(f"file:{staging}?mode=ro", uri=True)
+        target = sqlite3.connect(live, timeout=60)
+        try:
+            # One transaction under the store's write lock: other connections see the old store or
+            # the restored one, never a mixture; a failure part-way rolls the live file back.
+            source.backup(target)
+        except sqlite3.Error as exc:
+            raise BackupError(f"{live}: could not copy the verified backup into the store ({_one_line(exc)}); "
+                              "the store was not changed") from None
+        finally:
+            target.close()
+            source.close()
+    finally:
+        for leftover in (staging, staging.with_name(staging.name + "-wal"), staging.with_name(staging.name + "-shm"),
+                         staging.with_name(staging.name + "-journal")):
+            leftover.unlink(missing_ok=True)
+    return dataclasses.replace(report, file=str(path))
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _restore_postgres(ctx: Context, engine: Engine, manifest: dict[str, Any], path: pathlib.Path) -> RestoreReport:
+    from sqlalchemy.pool import NullPool
+
+    pg_restore, psql = _tool("pg_restore"), _tool("psql")
+    with engine.connect() as conn:
+        live = conn.execute(text("SELECT current_schema()")).scalar_one_or_none()
+        if live is None:
+            raise BackupError("the store's schema (search_path) does not exist in the database: create it first")
+        schemas = set(conn.execute(text("SELECT nspname FROM pg_namespace")).scalars())
+    replaced = _live_head(engine)
+    dumped = manifest["schema"]
+    tag = secrets.token_hex(4)
+    staging, hold = f"{live[:40]}_restore_{tag}", f"{dumped[:40]}_hold_{tag}"
+    with tempfile.TemporaryDirectory(prefix="callup-restore-") as tmpdir:
+        data = pathlib.Path(tmpdir) / "store.pgdump"
+        os.close(os.open(data, os.O_WRONLY | os.O_CREAT, 0o600))
+        _extract(path, "store.pgdump", data)
+        listing = subprocess.run([pg_restore, "--list", str(data)], capture_output=True, text=True)
+        if listing.returncode != 0:
+            raise InputError(f"{path}: backup file is damaged: {_tool_error(listing.stderr)}")
+        # Everything but the schema itself, which the script below creates (and renames).
+        entries = [line for line in listing.stdout.splitlines() if not line.startswith(";") and " SCHEMA - " not in line]
+        list_file = data.with_suffix(".list")
+        list_file.write_text("\n".join(entries) + "\n")
+        # One transaction builds the staging schema: if the dump's schema name is taken (the live
+        # store, usually), that schema is renamed aside and back within the transaction, so no
+        # other session ever sees it renamed; the restored objects end up in the staging schema.
+        header = ["BEGIN;"]
+        if dumped in schemas:
+            header.append(f"ALTER SCHEMA {_quote(dumped)} RENAME TO {_quote(hold)};")
+        header.append(f"CREATE SCHEMA {_quote(dumped)};")
+        footer = [f"ALTER SCHEMA {_quote(dumped)} RENAME TO {_quote(staging)};"]
+        if dumped in schemas:
+            footer.append(f"ALTER SCHEMA {_quote(hold)} RENAME TO {_quote(dumped)};")
+        footer.append("COMMIT;")
+        _run_restore_script(pg_restore, psql, engine, data, list_file, "\n".join(header) + "\n", "\n".join(footer) + "\n", path)
+    staged = create_engine(engine.url, connect_args={"options": f"-csearch_path={staging}"}, poolclass=NullPool)
+    swapped = False
+    try:
+        report = _verify_staging(staged, manifest, path, "postgresql")
+        _record_restore(ctx, staged, manifest, path, replaced)
+        staged.dispose()
+        old = f"{live[:40]}_replaced_{tag}"
+        with engine.begin() as conn:  # the switch: one transaction
+            conn.execute(text(f"ALTER SCHEMA {_quote(live)} RENAME TO {_quote(old)}"))
+            conn.execute(text(f"ALTER SCHEMA {_quote(staging)} RENAME TO {_quote(live)}"))
+            conn.execute(text(f"DROP SCHEMA {_quote(old)} CASCADE"))
+        swapped = True
+    finally:
+        staged.dispose()
+        if not swapped:
+            with engine.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA IF EXISTS {_quote(staging)} CASCADE"))
+    return dataclasses.replace(report, file=str(path))
+
+
+def _run_restore_script(pg_restore: str, psql: str, engine: Engine, data: pathlib.Path, list_file: pathlib.Path,
+                        header: str, footer: str, path: pathlib.Path) -> None:
+    """pg_restore's SQL, between `header` and `footer`, through psql; COMMIT only if pg_restore read it all."""
+    with tempfile.TemporaryFile() as psql_err, tempfile.TemporaryFile() as restore_err:
+        loader = subprocess.Popen([psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", f"--dbname={_libpq_uri(engine)}"],
+                                  stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=psql_err)
+        reader = subprocess.Popen([pg_restore, "--no-owner", "--no-privileges", f"--use-list={list_file}", "--file=-",
+                                   str(data)], stdout=subprocess.PIPE, stderr=restore_err)
+        assert loader.stdin is not None and reader.stdout is not None
+        complete = False
+        try:
+            loader.stdin.write(header.encode())
+            shutil.copyfileobj(reader.stdout, loader.stdin, 2**20)
+            complete = reader.wait() == 0
+            if complete:
+                loader.stdin.write(footer.encode())
+        except BrokenPipeError:  # psql stopped at an error: the transaction is rolled back
+            pass
+        finally:
+            reader.stdout.close()
+            try:
+                loader.stdin.close()
+            except BrokenPipeError:
+                pass
+            reader.wait()
+            loader.wait()
+        if not complete:
+            restore_err.seek(0)
+            raise InputError(f"{path}: backup file is damaged: pg_restore: "
+                             f"{_tool_error(restore_err.read().decode('utf-8', 'replace'))}")
+        if loader.returncode != 0:
+            psql_err.seek(0)
+            raise BackupError(f"{path}: the backup could not be loaded into a staging schema (the store was not changed): "
+                              f"{_tool_error(psql_err.read().decode('utf-8', 'replace'))}")
 
 
 def database_name(engine: Engine) -> str:

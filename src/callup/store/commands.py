@@ -60,10 +60,16 @@ def restore(
     from callup.store import service
 
     ctx = context(store=False)
-    taken = service.backup_time(file)
-    if not yes and not typer.confirm(f"replace the content of {service.database_label(ctx)} with the backup of {taken}?"):
-        raise typer.Abort()
-    report = service.restore_store(ctx, file)
+
+    def confirm(taken: str) -> bool:
+        if yes:
+            return True
+        try:
+            return typer.confirm(f"replace the content of {service.database_label(ctx)} with the backup of {taken}?")
+        except (typer.Abort, EOFError):  # no answer (standard input closed)
+            return False
+
+    report = service.restore_store(ctx, file, confirm=confirm)
     emit(report.__dict__, as_json=as_json, render=lambda d: console.print(
         f"restored {d['file']}: {sum(d['tables'].values()):,} rows in {len(d['tables'])} tables and audit head entry "
         f"{d['audit_count']:,} match the backup; audit chain verified"))

@@ -50,11 +50,15 @@ def backup_store(ctx: Context, out: pathlib.Path):  # noqa: ANN201 - callup.stor
     return backup(ctx, out)
 
 
-def restore_store(ctx: Context, path: pathlib.Path):  # noqa: ANN201 - callup.store.backup.RestoreReport
+def restore_store(ctx: Context, path: pathlib.Path, *, confirm=None):  # noqa: ANN001, ANN201 - callup.store.backup.RestoreReport
+    """Restore the backup at `path` (staged, verified, swapped; audited either way).
+
+    `confirm(time_taken)` is asked once the backup's manifest is read; False cancels.
+    """
     from callup.store.backup import restore
 
     ctx.require(Role.administrator, Role.system, doing="restoring the store")
-    return restore(ctx, path)
+    return restore(ctx, path, confirm=None if confirm is None else lambda manifest: confirm(str(manifest.get("time"))))
 
 
 def backup_time(path: pathlib.Path) -> str:
