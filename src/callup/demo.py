@@ -39,6 +39,15 @@ def _campaign_status(ctx, name: str) -> str | None:  # noqa: ANN001
         return None
 
 
+def _first_called_region(ctx, name: str) -> str:  # noqa: ANN001
+    from callup.campaigns.service import campaign_summary
+    from callup.uow import UnitOfWork
+
+    with UnitOfWork(ctx, write=False) as uow:
+        regions = campaign_summary(uow, name).regions
+    return next(r.region for r in regions if r.called > 0)
+
+
 def demo(
     people: Annotated[int, typer.Option("--people", help="Size of the synthetic register.")] = 200_000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic register.")] = 2026,
@@ -104,7 +113,15 @@ def demo(
     step("export", "8. The public record (no personal data)", campaigns.export, name=campaign, out=public)
     step("verify", "9. Independent verification of the published draw", lottery.verify,
          record=public / "draw-record.json", pool=public / "pool.parquet", commitment=None)
-    step("plan", "10. Force projection of the example scenario (36 months, 2,000 Monte Carlo runs)", plan.project,
+    from callup.notices import commands as notices
+
+    step("issue", "10. Summonses with appointments for every called person", notices.issue, campaign=campaign, offices=None)
+    first_region = _first_called_region(ctx, campaign)
+    step("print", f"11. The letters of region {first_region} as PDF batches with mailing manifests", notices.print_,
+         campaign=campaign, region=first_region, out=out / "letters", workers=1, portal_url="https://portal.example")
+    step("publish", "12. Every summons published on the portal", notices.publish, campaign=campaign)
+    step("notices", "13. Where the summonses stand", notices.status, campaign=campaign)
+    step("plan", "14. Force projection of the example scenario (36 months, 2,000 Monte Carlo runs)", plan.project,
          scenario=example("scenarios/seed-36-months.toml"), months=36, runs=2000, seed=1, out=out / "plan")
     if as_json:
         emit(summary, as_json=True)
