@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import pathlib
+import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from callup.errors import InputError
 from callup.notices.offices import (
@@ -138,3 +141,26 @@ def test_the_example_covers_every_region_of_the_example_policy():
     assert regions_without_office(offices, codes) == []
     assert len({o.code for o in offices}) == len(offices)
     assert regions_without_office(offices, codes + ["R99"]) == ["R99"]
+
+
+@given(st.text(max_size=400))
+@settings(max_examples=300)
+def test_any_text_is_offices_or_one_input_error(text):
+    try:
+        parse_offices(HEADER + "\n" + text)
+    except InputError as exc:
+        assert str(exc).startswith("offices: ")
+
+
+@given(st.lists(st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=12), min_size=9, max_size=9))
+@settings(max_examples=300)
+def test_any_row_is_an_office_or_one_input_error_naming_its_line(cells):
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out).writerows([HEADER.split(","), cells])
+    try:
+        parse_offices(out.getvalue())
+    except InputError as exc:
+        assert re.match(r"offices: line \d+: ", str(exc)) or "no offices" in str(exc)

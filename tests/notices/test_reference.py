@@ -153,3 +153,11 @@ def test_code_hash_is_keyed_bound_to_the_reference_and_checked_in_any_spelling()
     assert not check_code("not a code", stored, reference=ref, key=KEY)
     with pytest.raises(ValueError):
         hash_code(code, reference=ref, key=b"short")
+
+
+@given(st.text(max_size=40))
+def test_any_text_is_a_reference_or_one_input_error(text):
+    try:
+        assert is_reference(parse_reference(text))
+    except InputError as exc:
+        assert exc.field == "reference"
