@@ -126,18 +126,36 @@ def delete(name: NameArg, as_json: JsonOption = False) -> None:
 @app.command("commit")
 def commit_(
     name: NameArg,
-    beacon_source: Annotated[str, typer.Option("--beacon-source", help="The FUTURE public beacon round the draw will use, e.g. 'drand quicknet round 12345678'.")],
+    beacon_chain: Annotated[str | None, typer.Option("--beacon-chain", help="The drand chain whose round decides the draw: quicknet or default (mainnet).")] = None,
+    beacon_round: Annotated[int | None, typer.Option("--beacon-round", help="A FUTURE round of that chain (its publication time is printed).")] = None,
+    unverified_beacon: Annotated[str | None, typer.Option("--unverified-beacon", help="Rehearsal only: a label for a value typed in at the draw, signed by nobody.")] = None,
+    beacon_source: Annotated[str | None, typer.Option("--beacon-source", help="Older procedure (record format 1): free text naming the round, unsigned.")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Commit to the pool, the numbers and a secret salt; publish the printed hash before the beacon round."""
+    """Commit to the pool, the policy, the allocation, the beacon round and a secret salt; publish the printed hash before the round."""
     from callup.campaigns import service
 
-    result = dataclasses.asdict(service.commit_campaign(context(), name, beacon_source=beacon_source))
+    result = dataclasses.asdict(service.commit_campaign(context(), name, beacon_source=beacon_source, beacon_chain=beacon_chain,
+                                                        beacon_round=beacon_round, unverified=unverified_beacon))
 
     def render(r: dict[str, Any]) -> None:
+        import datetime as dt
+
         console.print(f"commitment of {r['campaign']}: [bold]{r['commitment_hash']}[/]")
-        console.print(f"publish it now; draw with the value of {r['commitment']['beacon_source']} once it is out:")
-        console.print(f"  callup campaign draw {r['campaign']} --beacon VALUE")
+        beacon = r["commitment"].get("beacon")
+        if beacon and beacon["kind"] == "drand":
+            from callup.lottery.beacon import chain
+
+            when = chain(beacon["chain"]).round_datetime(beacon["round"])
+            console.print(f"publish it now, before drand {beacon['chain']} round {beacon['round']} is published "
+                          f"({when:%Y-%m-%d %H:%M:%S} UTC); then draw with that round's JSON:")
+            console.print(f"  callup campaign draw {r['campaign']} --beacon-round ROUND.json")
+        elif beacon:
+            console.print(f"[bold yellow]rehearsal[/]: unverified beacon ({beacon['source']}); draw with:")
+            console.print(f"  callup campaign draw {r['campaign']} --beacon VALUE --unverified")
+        else:
+            console.print(f"publish it now; draw with the value of {r['commitment']['beacon_source']} once it is out:")
+            console.print(f"  callup campaign draw {r['campaign']} --beacon VALUE")
 
     emit(result, as_json=as_json, render=render)
 
@@ -145,15 +163,18 @@ def commit_(
 @app.command("draw")
 def draw_(
     name: NameArg,
-    beacon: Annotated[str, typer.Option("--beacon", help="The published value of the committed beacon round.")],
+    beacon_round: Annotated[str | None, typer.Option("--beacon-round", help="The committed drand round's published JSON: a file, or the JSON text.")] = None,
+    beacon: Annotated[str | None, typer.Option("--beacon", help="A typed beacon value (rehearsals with --unverified, or format-1 commitments).")] = None,
+    unverified: Annotated[bool, typer.Option("--unverified", help="Confirm that the beacon is an unverified rehearsal value.")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Draw: rank every region's pool with the committed seed and call the first numbers."""
+    """Draw: verify the beacon, rank every region's pool with the committed seed and call the first numbers."""
     from callup.campaigns import service
 
     ctx = context()
+    round_json = _round_json(beacon_round) if beacon_round is not None else None
     with progress("drawing", None, quiet=as_json):
-        result = service.draw_campaign(ctx, name, beacon_value=beacon)
+        result = service.draw_campaign(ctx, name, beacon_value=beacon, beacon_round=round_json, unverified=unverified)
     data = {**dataclasses.asdict(result), "summary": _summary(ctx, name)}
 
     def render(d: dict[str, Any]) -> None:
@@ -161,6 +182,18 @@ def draw_(
         _render_summary(d["summary"])
 
     emit(data, as_json=as_json, render=render)
+
+
+def _round_json(value: str) -> str:
+    """`--beacon-round`: JSON text as given, or the content of the file it names."""
+    if value.lstrip().startswith("{"):
+        return value
+    path = pathlib.Path(value)
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the drand round ({exc.strerror or exc}); give a file or the round's JSON",
+                         field="beacon_round") from None
 
 
 @app.command()

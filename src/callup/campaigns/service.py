@@ -35,8 +35,11 @@ from callup.campaigns.tables import CAMPAIGN, Call, Campaign, CampaignRegion, Ca
 from callup.context import Context, Role
 from callup.crypto import decrypt, encrypt
 from callup.errors import InputError, NotFound
-from callup.lottery import Commitment, DrawRecord, commit, fingerprint, pseudonymise, run_draw, write_pool
+from callup.lottery import DrawRecord, commit, fingerprint, pseudonymise, run_draw, write_pool
+from callup.lottery.allocation import ExplicitAllocation, allocate, by_method, explicit, quotas_csv
+from callup.lottery.beacon import parse_round
 from callup.lottery.commitment import normalise_beacon
+from callup.lottery.record import CommitmentV2, allocation_csv, commitment_file, drand_beacon, load_commitment, unverified_beacon
 from callup.policy import Jurisdiction
 from callup.register.eligibility import eligible_pool_query
 from callup.store.bulk import BulkSession
@@ -158,7 +161,7 @@ class PersonPlace:
 
 _COLUMNS = ("id", "name", "status", "jurisdiction", "policy_sha256", "policy_version", "eligibility_date", "quota",
             "over_call_rate", "allocation_method", "commitment", "commitment_hash", "salt", "window_start", "window_end",
-            "pool_size", "pool_fingerprint", "beacon_value", "seed", "record")
+            "pool_size", "pool_fingerprint", "beacon_value", "seed", "record", "committed_at")
 
 
 def _load(conn_or_bulk: Any, name: str) -> dict[str, Any]:
@@ -360,79 +363,161 @@ def _freeze_job(ctx: Context, campaign_id: int, name: str, version, on: dt.date,
 # --- commit -------------------------------------------------------------------------------
 
 
-def commit_campaign(ctx: Context, name: str, *, beacon_source: str) -> CommitResult:
-    """Fix everything the draw depends on and return the commitment to publish before the beacon."""
+def commit_campaign(ctx: Context, name: str, *, beacon_source: str | None = None, beacon_chain: str | None = None,
+                    beacon_round: int | None = None, unverified: str | None = None) -> CommitResult:
+    """Fix everything the draw depends on and return the commitment to publish before the beacon.
+
+    Name a drand chain and a future round (`beacon_chain`, `beacon_round`: format 2, the round's
+    signature is checked at the draw), or label an unverified beacon for a rehearsal
+    (`unverified`: format 2). `beacon_source` alone makes a format-1 commitment (a free-text
+    round, unsigned), kept for older procedures.
+    """
     ctx.require(*STEPS, doing="committing a campaign")
+    beacon = _beacon_spec(ctx, beacon_source, beacon_chain, beacon_round, unverified)
     campaign = _read_campaign(ctx, name)
     status = _status(campaign["status"])
     if status != CampaignStatus.frozen.value:
         if status == CampaignStatus.created.value:
             CAMPAIGN.step(status, "commit", subject=_subject(name))
-        return _existing_commitment(name, campaign, beacon_source.strip())
-    if not beacon_source.strip():
+        return _existing_commitment(name, campaign, beacon)
+    return run_job(ctx, _commit_job, campaign["id"], name, beacon)
+
+
+def _beacon_spec(ctx: Context, source: str | None, chain: str | None, round_number: int | None, unverified: str | None) -> Any:
+    """What the commitment says about the beacon: a drand spec, an unverified spec, or format 1's text."""
+    given = [x for x in (source, chain if chain or round_number else None, unverified) if x]
+    if chain or round_number is not None:
+        if not chain or round_number is None:
+            raise InputError("name both the drand chain (--beacon-chain quicknet) and a future round (--beacon-round N)",
+                             field="beacon_round" if chain else "beacon_chain")
+    if len(given) != 1:
+        raise InputError("name the beacon once: a drand chain and future round (--beacon-chain, --beacon-round), or an "
+                         "unverified rehearsal beacon (--unverified-beacon LABEL)", field="beacon_chain")
+    if chain:
+        return drand_beacon(chain, round_number, now=ctx.now())
+    if unverified:
+        return unverified_beacon(unverified)
+    if not source.strip():
         raise InputError("name the future beacon round, e.g. 'drand quicknet round 12345678'", field="beacon_source")
-    return run_job(ctx, _commit_job, campaign["id"], name, beacon_source.strip())
+    return source.strip()
 
 
-def _existing_commitment(name: str, campaign: dict[str, Any], beacon_source: str) -> CommitResult:
+def _existing_commitment(name: str, campaign: dict[str, Any], beacon: Any) -> CommitResult:
     """A re-run of the commit: the same commitment again, or a refusal if it asks for another beacon round."""
-    document = json.loads(campaign["commitment"])
-    if document["beacon_source"] != beacon_source:
-        raise CampaignStateError(f"{_subject(name)} is already committed to {document['beacon_source']!r}; "
+    commitment = load_commitment(campaign["commitment"])
+    same = commitment.beacon == beacon if isinstance(commitment, CommitmentV2) else commitment.beacon_source == beacon
+    if not same:
+        raise CampaignStateError(f"{_subject(name)} is already committed to {commitment.describe_beacon()}; "
                                  "a commitment is made once and never replaced")
-    return CommitResult(name, campaign["commitment_hash"], document, already_done=True)
+    return CommitResult(name, campaign["commitment_hash"], commitment.document(), already_done=True)
 
 
-def _commit_job(ctx: Context, campaign_id: int, name: str, beacon_source: str, *, advance: Advance) -> CommitResult:
+def _allocation(campaign: dict[str, Any], stored: dict[str, int], pools: dict[str, int]) -> Any:
+    """The allocation the freeze used: the campaign's method over its quota, or else the explicit table it stored."""
+    rate = str(campaign["over_call_rate"])
+    method = by_method(int(campaign["quota"]), str(campaign["allocation_method"]), rate)
+    if allocate(method, pools).quotas == {r: stored.get(r, 0) for r in sorted(set(pools) | set(stored))}:
+        return method
+    return explicit(stored, rate)
+
+
+def _commit_job(ctx: Context, campaign_id: int, name: str, beacon: Any, *, advance: Advance) -> CommitResult:
     with BulkSession(ctx.database_url) as bulk:
         campaign = _load(bulk, name)
         _, pool = read_pool_rows(bulk, campaign_id)
-        numbers = dict(bulk.fetch("SELECT region, number FROM campaign_regions WHERE campaign_id = ?", (campaign_id,)))
-        commitment, salt = commit(
-            campaign=name, policy_version=campaign["policy_version"], pool=pool, numbers=numbers, beacon_source=beacon_source,
-            parameters={"quota": int(campaign["quota"]), "over_call_rate": str(campaign["over_call_rate"]),
-                        "allocation_method": str(campaign["allocation_method"]),
-                        "eligibility_date": str(campaign["eligibility_date"])[:10],
-                        "window": f"{str(campaign['window_start'])[:10]}/{str(campaign['window_end'])[:10]}"},
-            random=ctx.random,
-        )
+        parameters = {"eligibility_date": str(campaign["eligibility_date"])[:10],
+                      "window": f"{str(campaign['window_start'])[:10]}/{str(campaign['window_end'])[:10]}"}
+        if isinstance(beacon, str):  # format 1
+            numbers = dict(bulk.fetch("SELECT region, number FROM campaign_regions WHERE campaign_id = ?", (campaign_id,)))
+            commitment, salt = commit(
+                campaign=name, policy_version=campaign["policy_version"], pool=pool, numbers=numbers, beacon_source=beacon,
+                parameters={"quota": int(campaign["quota"]), "over_call_rate": str(campaign["over_call_rate"]),
+                            "allocation_method": str(campaign["allocation_method"]), **parameters},
+                random=ctx.random,
+            )
+        else:
+            stored = dict(bulk.fetch("SELECT region, quota FROM campaign_regions WHERE campaign_id = ?", (campaign_id,)))
+            pools = {r: f.size for r, f in fingerprint(pool).regions.items()}
+            commitment, salt = commit(
+                campaign=name, policy_version=campaign["policy_version"], policy_sha256=campaign["policy_sha256"], pool=pool,
+                allocation=_allocation(campaign, stored, pools), beacon=beacon, parameters=parameters, random=ctx.random)
         with bulk.transaction():
             CAMPAIGN.step(_locked_status(bulk, campaign_id), "commit", subject=_subject(name))
             bulk.execute("UPDATE campaigns SET status = ?, commitment = ?, commitment_hash = ?, salt = ?, committed_at = ? "
                          "WHERE id = ?",
                          (CampaignStatus.committed.value, json.dumps(commitment.document(), sort_keys=True), commitment.digest,
                           encrypt(salt, SALT_COLUMN), ctx.now(), campaign_id))
+            if isinstance(commitment, CommitmentV2):  # format 2 never caps a number at the pool: the shortfall shows
+                for region, number in commitment.numbers.items():
+                    bulk.execute("UPDATE campaign_regions SET number = ? WHERE campaign_id = ? AND region = ?",
+                                 (number, campaign_id, region))
             bulk_record(bulk, ctx, events.CampaignCommitted(target=events.campaign(name), commitment_hash=commitment.digest,
-                                                            beacon_source=beacon_source))
+                                                            beacon_source=commitment.describe_beacon()))
         return CommitResult(name, commitment.digest, commitment.document(), already_done=False)
 
 
 # --- draw ---------------------------------------------------------------------------------
 
 
-def draw_campaign(ctx: Context, name: str, *, beacon_value: str) -> DrawResult:
-    """Run the committed draw with the beacon value; store the call order, the calls and the record."""
+def draw_campaign(ctx: Context, name: str, *, beacon_value: str | None = None, beacon_round: str | None = None,
+                  unverified: bool = False) -> DrawResult:
+    """Run the committed draw with the beacon; store the call order, the calls and the record.
+
+    A drand commitment takes the committed round's published JSON (`beacon_round`): its BLS
+    signature is verified and any other round is refused. An unverified (rehearsal) commitment
+    takes `beacon_value` with `unverified=True`; a format-1 commitment takes `beacon_value`.
+    """
     ctx.require(*STEPS, doing="drawing a campaign")
     campaign = _read_campaign(ctx, name)
     status = _status(campaign["status"])
+    if status in (CampaignStatus.created.value, CampaignStatus.frozen.value):
+        CAMPAIGN.step(status, "draw", subject=_subject(name))
+    commitment = load_commitment(campaign["commitment"])
+    beacon = _beacon_input(commitment, beacon_value, beacon_round, unverified)
     if status in (CampaignStatus.drawn.value, CampaignStatus.closed.value):
         record = DrawRecord.from_json(campaign["record"])
-        if record.beacon_value != normalise_beacon(beacon_value):
+        again = (parse_round(beacon)["signature"] == getattr(record.beacon, "signature", None) if beacon_round is not None
+                 else record.beacon_value == normalise_beacon(beacon, format_version=commitment.version))
+        if not again:
             raise CampaignStateError(f"{_subject(name)} has already been drawn with beacon {campaign['beacon_value']!r}")
         return DrawResult(name, record.seed, record.called_total, record.shortfall_total, record.results_fingerprint,
                           already_done=True)
     CAMPAIGN.step(status, "draw", subject=_subject(name))
-    if not beacon_value.strip():
+    return run_job(ctx, _draw_job, campaign["id"], name, beacon)
+
+
+def _beacon_input(commitment: Any, value: str | None, round_json: str | None, unverified: bool) -> str:
+    """The beacon argument the commitment asks for, refusing the other kinds with a message naming the option."""
+    spec = getattr(commitment, "beacon", None)
+    if spec is not None and spec.kind == "drand":
+        if round_json is None:
+            raise InputError(f"the commitment names {spec.describe()}: give that round's published JSON with --beacon-round "
+                             "(a file or the JSON text); a typed value is not accepted", field="beacon_round")
+        parse_round(round_json)
+        return round_json
+    if round_json is not None:
+        raise InputError(f"the commitment names {commitment.describe_beacon()}, not a drand round: draw with --beacon VALUE",
+                         field="beacon_round")
+    if value is None or not value.strip():
         raise InputError("the beacon value must not be empty", field="beacon")
-    return run_job(ctx, _draw_job, campaign["id"], name, beacon_value)
+    if spec is not None and not unverified:
+        raise InputError(f"the commitment names an {spec.describe()}: a rehearsal; confirm with --unverified",
+                         field="unverified")
+    return value
 
 
-def _draw_job(ctx: Context, campaign_id: int, name: str, beacon_value: str, *, advance: Advance) -> DrawResult:
+def _draw_job(ctx: Context, campaign_id: int, name: str, beacon: str, *, advance: Advance) -> DrawResult:
     with BulkSession(ctx.database_url) as bulk:
         campaign = _load(bulk, name)
-        commitment = Commitment.model_validate(json.loads(campaign["commitment"]))
+        commitment = load_commitment(campaign["commitment"])
         ids, pool = read_pool_rows(bulk, campaign_id)
-        result, record = run_draw(commitment, decrypt(bytes(campaign["salt"]), SALT_COLUMN), beacon_value, pool)
+        committed_at = campaign["committed_at"]
+        if isinstance(committed_at, str):
+            committed_at = dt.datetime.fromisoformat(committed_at)
+        if committed_at is not None and committed_at.tzinfo is None:
+            committed_at = committed_at.replace(tzinfo=dt.timezone.utc)
+        result, record = run_draw(commitment, decrypt(bytes(campaign["salt"]), SALT_COLUMN), beacon, pool,
+                                  committed_at=committed_at if commitment.version >= 2 else None)
         order = pa.table({
             "campaign_id": pa.array([campaign_id] * len(ids), pa.int32()) if len(ids) else pa.array([], pa.int32()),
             "region": pool.column("region"), "position": pa.array(result.position, pa.int64()),
@@ -488,16 +573,20 @@ def _export_job(ctx: Context, campaign_id: int, name: str, out: str, *, advance:
         files["pool"] = str(directory / "pool.parquet")
         regions = bulk.fetch("SELECT region, pool, volunteers, quota, number FROM campaign_regions WHERE campaign_id = ? "
                              "ORDER BY region", (campaign_id,))
-    with open(directory / "allocation.csv", "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["region", "pool", "volunteers", "quota", "number"])
-        writer.writerows(regions)
+    committed = load_commitment(commitment) if commitment else None
+    if isinstance(committed, CommitmentV2):  # the layouts docs/lottery.md specifies
+        (directory / "allocation.csv").write_bytes(allocation_csv(committed, pool))
+        if isinstance(committed.allocation, ExplicitAllocation):
+            (directory / "quotas.csv").write_bytes(quotas_csv(committed.allocation.quotas))
+            files["quotas"] = str(directory / "quotas.csv")
+    else:
+        with open(directory / "allocation.csv", "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["region", "pool", "volunteers", "quota", "number"])
+            writer.writerows(regions)
     files["allocation"] = str(directory / "allocation.csv")
-    if commitment:
-        document = json.loads(commitment)
-        (directory / "commitment.json").write_text(
-            json.dumps({"commitment": document, "commitment_hash": Commitment.model_validate(document).digest}, indent=2,
-                       sort_keys=True) + "\n", encoding="utf-8")
+    if committed is not None:
+        (directory / "commitment.json").write_bytes(commitment_file(committed))
         files["commitment"] = str(directory / "commitment.json")
     if record:
         (directory / "draw-record.json").write_text(record, encoding="utf-8")
