@@ -94,3 +94,24 @@ def test_the_beacon_is_named_exactly_once(ctx, tmp_path):
     with pytest.raises(InputError, match="both") as info:
         service.commit_campaign(ctx, "c", beacon_chain="quicknet")
     assert info.value.field == "beacon_round"
+
+
+def test_the_command_line_commits_to_a_future_round_and_refuses_another_round_file(ctx, tmp_path):
+    from typer.testing import CliRunner
+
+    from callup.cli import app
+
+    load_register(ctx, tmp_path, people=1500)
+    runner = CliRunner()
+    run = lambda *args: runner.invoke(app, list(args), terminal_width=200)  # noqa: E731
+    assert run("campaign", "create", "q", "--window", "2027-04-01:2027-07-15", "--quota", "20", "--json").exit_code == 0
+    future = 10**9  # quicknet round 1,000,000,000 is published in 2118
+    out = run("campaign", "commit", "q", "--beacon-chain", "quicknet", "--beacon-round", str(future))
+    assert out.exit_code == 0, out.output
+    assert "2118-" in out.output and "--beacon-round ROUND.json" in out.output
+    round_file = tmp_path / "round.json"
+    round_file.write_text(json.dumps(ROUND_992))
+    out = run("campaign", "draw", "q", "--beacon-round", str(round_file))
+    assert isinstance(out.exception, BeaconError) and f"names round {future}" in str(out.exception)
+    out = run("campaign", "draw", "q", "--beacon", "chosen-value", "--unverified")
+    assert isinstance(out.exception, InputError) and out.exception.field == "beacon_round"
