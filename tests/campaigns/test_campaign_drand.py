@@ -115,3 +115,11 @@ def test_the_command_line_commits_to_a_future_round_and_refuses_another_round_fi
     assert isinstance(out.exception, BeaconError) and f"names round {future}" in str(out.exception)
     out = run("campaign", "draw", "q", "--beacon", "chosen-value", "--unverified")
     assert isinstance(out.exception, InputError) and out.exception.field == "beacon_round"
+
+
+def test_volunteers_on_a_policy_that_does_not_call_them_first_are_refused_naming_the_setting(ctx, tmp_path):
+    create(ctx, "v", quota=5)
+    with pytest.raises(InputError, match="conscription.volunteers_first = false") as info:
+        service.freeze_campaign(ctx, "v", volunteers=["ANYONE-1"])
+    assert info.value.field == "volunteers" and "ANYONE-1" not in str(info.value)
+    assert summary(ctx, "v").status == "created"
