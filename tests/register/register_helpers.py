@@ -8,9 +8,15 @@ import pathlib
 from sqlalchemy import select
 
 from callup.register.columns import COLUMNS
-from callup.store.tables import Person
+from callup.register.tables import Person
+from callup_test_support import EXAMPLE_POLICY, make_context
 
 TODAY = dt.date(2026, 4, 1)
+
+
+def context_on(engine, today: dt.date = TODAY, *, policy: pathlib.Path = EXAMPLE_POLICY):  # noqa: ANN001, ANN201
+    """A national administrator's context on `engine`'s store, its clock standing on `today`."""
+    return make_context(engine.url.render_as_string(hide_password=False), now=today, policy=policy)
 
 
 def row(national_id: str, **overrides: str) -> dict[str, str]:
@@ -41,3 +47,15 @@ def people_snapshot(engine) -> list[tuple]:
     columns = [c for c in table.c if c.name != "import_id"]
     with engine.connect() as conn:
         return [tuple(r) for r in conn.execute(select(*columns).order_by(table.c.national_id))]
+
+
+def import_in_child(url: str, path: pathlib.Path, started) -> None:  # noqa: ANN001 - a multiprocessing Connection
+    """Import `path` (run in a child process that the test kills); says so on `started` once a block is committed."""
+    from callup.register.importer import import_register
+
+    def advance(rows: int) -> None:
+        if rows and not started.closed:
+            started.send(rows)
+            started.close()
+
+    import_register(make_context(url, now=TODAY), path, advance=advance)

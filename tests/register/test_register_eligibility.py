@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import delete, insert
 
 from callup.register.eligibility import Exclusion, age_on, eligibility, exclusions, years_before
-from callup.store.tables import Person
+from callup.register.tables import Person
+from register_helpers import context_on
 
 people = Person.__table__
 
@@ -56,8 +57,9 @@ def test_bulk_eligibility_matches_the_rules_read_person_by_person(engine, policy
         conn.execute(delete(people))
         conn.execute(insert(people), rows)
     version = policy.in_force(on)
-    report = eligibility(engine, version, on)
-    got = {r["national_id"]: r["reason"] for r in exclusions(engine, version, on).to_pylist()}
+    ctx = context_on(engine)
+    report = eligibility(ctx, version, on)
+    got = {r["national_id"]: r["reason"] for r in exclusions(ctx, version, on).to_pylist()}
     for row in rows:
         assert got.get(row["national_id"]) == expected_reason(row, version, on), row
     assert report.eligible == sum(1 for r in rows if expected_reason(r, version, on) is None)
@@ -77,7 +79,8 @@ def test_raising_the_age_limit_from_27_to_30_grows_the_pool(engine, policy, tmp_
     load_small_register(engine, policy, tmp_path)
     on = dt.date(2026, 4, 1)
     old, new = policy.versions
-    before, after = eligibility(engine, old, on), eligibility(engine, new, on)
+    ctx = context_on(engine, on)
+    before, after = eligibility(ctx, old, on), eligibility(ctx, new, on)
     assert (before.until_age, after.until_age) == (27, 30)
     assert after.eligible > before.eligible * 1.15
     assert after.excluded["too_old"] < before.excluded["too_old"]
@@ -91,8 +94,9 @@ def test_exclusions_name_every_excluded_person_once(engine, policy, tmp_path):
 
     load_small_register(engine, policy, tmp_path)
     on = dt.date(2026, 4, 1)
-    report = eligibility(engine, policy.in_force(on), on)
-    table = exclusions(engine, policy.in_force(on), on)
+    ctx = context_on(engine, on)
+    report = eligibility(ctx, policy.in_force(on), on)
+    table = exclusions(ctx, policy.in_force(on), on)
     assert table.num_rows == report.registered - report.eligible
     assert len(set(table.column("national_id").to_pylist())) == table.num_rows
     counts = table.group_by("reason").aggregate([("reason", "count")]).to_pydict()

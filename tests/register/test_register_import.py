@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
+import multiprocessing
+import multiprocessing.connection
 import os
 import pathlib
 import signal
 import subprocess
 import sys
-import time
 
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -19,13 +19,14 @@ from sqlalchemy import func, select
 from callup.errors import InputError
 from callup.register.importer import import_register
 from callup.register.synth import synthesise
-from callup.store.tables import Import, Person
+from callup.register.tables import Import, Person
 from callup_test_support import EXAMPLE_POLICY
-from register_helpers import TODAY, people_snapshot, row, write_csv
+from register_helpers import TODAY, context_on, import_in_child, people_snapshot, row, write_csv
 
 
 def _import(engine, path, policy, *, today=TODAY, **kw):
-    return import_register(engine, path, jurisdiction=policy, today=today, **kw)
+    """Import under the example policy (the `policy` fixture's file) on `today`."""
+    return import_register(context_on(engine, today), path, **kw)
 
 
 def _rejects(report) -> list[tuple[int, str, str]]:
@@ -142,21 +143,26 @@ def test_parquet_rejects_name_the_row_number(engine, policy, tmp_path):
     assert _rejects(report) == [(2, "region", "unknown region code (not in the policy's regions)")]
 
 
-def test_an_import_killed_mid_way_finishes_on_rerun_with_nothing_lost_or_doubled(engine, store_url, policy, tmp_path):
+def test_an_import_killed_mid_way_finishes_on_rerun_with_nothing_lost_or_doubled(engine, store_url, policy, tmp_path,
+                                                                                  monkeypatch):
     path = tmp_path / "people.csv"
     synthesise(path, people=40_000, seed=3, regions=policy.region_codes, citizenship="EXR", on=TODAY, bad_share=0.03)
     reference = _reference(policy, path, tmp_path)
-    env = {**os.environ, "CALLUP_DATABASE_URL": store_url, "CALLUP_IMPORT_BLOCK_BYTES": str(64 * 1024)}
-    command = [sys.executable, "-m", "callup.cli", "register", "import", str(path), "--policy", str(EXAMPLE_POLICY)]
-    process = subprocess.Popen(command, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while _rows_done(engine) == 0 and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    # The import runs in a child process that tells (an event, not polling) when its first block is
+    # committed; it is SIGKILLed then, with its bulk job (which dies with its parent).
+    monkeypatch.setenv("CALLUP_IMPORT_BLOCK_BYTES", str(64 * 1024))
+    spawn = multiprocessing.get_context("spawn")
+    started, tell = spawn.Pipe(duplex=False)
+    child = spawn.Process(target=import_in_child, args=(store_url, path, tell))
+    child.start()
+    tell.close()
+    ready = multiprocessing.connection.wait([started, child.sentinel], timeout=120)
+    assert started in ready and started.recv() > 0, f"the import should commit a first block (exit code {child.exitcode})"
+    os.kill(child.pid, signal.SIGKILL)
+    child.join()
     partial = _rows_done(engine)
     assert 0 < partial < 40_000, "the kill should land mid-import"
-    report = _import(engine, path, policy, today=dt.date.today())  # the command uses today too
+    report = _import(engine, path, policy)
     assert report.resumed_from == partial
     assert people_snapshot(engine) == people_snapshot(reference)
     assert report.rows_imported + report.rows_rejected == 40_000
@@ -177,7 +183,7 @@ def _reference(policy, path: pathlib.Path, tmp_path: pathlib.Path):
     from callup.store import open_store
 
     reference = open_store(f"sqlite:///{tmp_path / 'reference.db'}")
-    _import(reference, path, policy, rejects_path=tmp_path / "reference.rejects.csv", today=dt.date.today())
+    _import(reference, path, policy, rejects_path=tmp_path / "reference.rejects.csv")
     return reference
 
 
@@ -185,7 +191,8 @@ def test_two_imports_started_at_once_do_not_interleave(engine, store_url, policy
     path = tmp_path / "people.csv"
     synthesise(path, people=40_000, seed=8, regions=policy.region_codes, citizenship="EXR", on=TODAY, bad_share=0.01)
     reference = _reference(policy, path, tmp_path)
-    env = {**os.environ, "CALLUP_DATABASE_URL": store_url, "CALLUP_IMPORT_BLOCK_BYTES": str(256 * 1024)}
+    env = {**os.environ, "CALLUP_DATABASE_URL": store_url, "CALLUP_IMPORT_BLOCK_BYTES": str(256 * 1024),
+           "CALLUP_NOW": f"{TODAY}T09:00:00Z"}
     command = [sys.executable, "-m", "callup.cli", "register", "import", str(path), "--policy", str(EXAMPLE_POLICY)]
     runs = [subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outcomes = sorted((p.wait(timeout=300), p.stderr.read()) for p in runs)
