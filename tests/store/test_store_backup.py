@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from sqlalchemy import text
@@ -11,13 +10,20 @@ from sqlalchemy import text
 from callup import audit
 from callup.errors import InputError
 from callup.store.backup import backup, read_manifest, restore
+from callup.uow import UnitOfWork
+from callup_test_support import make_context
+
+
+def _ctx(engine):
+    return make_context(engine.url.render_as_string(hide_password=False))
 
 
 def _touch(engine, n):
+    ctx = _ctx(engine)
     for i in range(n):
-        with engine.begin() as conn:
-            conn.execute(text("INSERT INTO person_notes (national_id, author, note) VALUES (:n, 'x', 'v1:k:AAAA')"), {"n": f"P{i}"})
-            audit.record(conn, audit.PersonRead(target=audit.person(f"P{i}")))
+        with UnitOfWork(ctx, engine=engine) as uow:
+            uow.execute(text("INSERT INTO person_notes (national_id, author, note) VALUES (:n, 'x', 'v1:k:AAAA')"), {"n": f"P{i}"})
+            uow.record(audit.PersonRead(target=audit.person(f"P{i}")))
 
 
 def _counts(engine):
@@ -27,12 +33,12 @@ def _counts(engine):
 
 def test_backup_then_restore_gives_back_the_same_store(engine, tmp_path):
     _touch(engine, 5)
-    report = backup(engine, tmp_path / "b.tar")
+    report = backup(_ctx(engine), tmp_path / "b.tar")
     assert report.tables["person_notes"] == 5 and report.audit_count == 5
     _touch(engine, 3)
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM person_notes WHERE national_id = 'P1'"))
-    result = restore(engine, tmp_path / "b.tar")
+    result = restore(_ctx(engine), tmp_path / "b.tar")
     assert result.verified and result.audit_head == report.audit_head
     assert _counts(engine) == {"person_notes": 5, "audit_log": 6}  # + the restore's own entry
     assert audit.verify(engine).ok
@@ -40,24 +46,25 @@ def test_backup_then_restore_gives_back_the_same_store(engine, tmp_path):
 
 
 def test_a_backup_taken_while_others_write_is_consistent(engine, tmp_path):
-    stop = threading.Event()
+    stop, writing = threading.Event(), threading.Event()
 
     def writer():
         while not stop.is_set():
             _touch(engine, 1)
+            writing.set()
 
     thread = threading.Thread(target=writer)
     thread.start()
     try:
-        time.sleep(0.2)
-        reports = [backup(engine, tmp_path / f"b{i}.tar") for i in range(3)]
+        assert writing.wait(timeout=60), "the writer should commit a first note"
+        reports = [backup(_ctx(engine), tmp_path / f"b{i}.tar") for i in range(3)]
     finally:
         stop.set()
         thread.join()
     for i, report in enumerate(reports):
         # Every note was written with its audit entry: the snapshot holds both or neither.
         assert report.tables["person_notes"] == report.audit_count - i  # earlier backups' own entries
-        restore(engine, tmp_path / f"b{i}.tar")
+        restore(_ctx(engine), tmp_path / f"b{i}.tar")
         assert audit.verify(engine).ok
 
 
@@ -67,4 +74,4 @@ def test_bad_backup_files_are_named(engine, tmp_path):
     with pytest.raises(InputError, match="junk.tar: not a callup backup"):
         read_manifest(junk)
     with pytest.raises(InputError, match="no such file"):
-        restore(engine, tmp_path / "missing.tar")
+        restore(_ctx(engine), tmp_path / "missing.tar")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from callup.store.tables import Base
+from callup.store.registry import Base
 
 
 def test_migrations_match_the_models(engine):
