@@ -123,3 +123,14 @@ def test_volunteers_on_a_policy_that_does_not_call_them_first_are_refused_naming
         service.freeze_campaign(ctx, "v", volunteers=["ANYONE-1"])
     assert info.value.field == "volunteers" and "ANYONE-1" not in str(info.value)
     assert summary(ctx, "v").status == "created"
+
+
+def test_a_quota_above_a_regions_pool_is_a_reported_shortfall_in_format_1_too(ctx, tmp_path):
+    load_register(ctx, tmp_path, people=1500)
+    region = ctx.policy().region_codes[0]
+    create(ctx, "old", quota=10)
+    service.freeze_campaign(ctx, "old", regional_quotas={region: 4000})
+    service.commit_campaign(ctx, "old", beacon_source="round 1")
+    drawn = service.draw_campaign(ctx, "old", beacon_value="v")
+    pool = next(r.pool for r in summary(ctx, "old").regions if r.region == region)
+    assert drawn.shortfall == 4000 - pool > 0

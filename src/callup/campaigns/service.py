@@ -337,7 +337,7 @@ def _freeze_job(ctx: Context, campaign_id: int, name: str, version, on: dt.date,
         fp = fingerprint(pool)
         pools = {r: fp.regions[r].size for r in fp.regions}
         quotas = dict(regional_quotas) if regional_quotas is not None else apportion(pools, min(quota, sum(pools.values())), method=method)
-        numbers = over_call_regions(quotas, rate, pools)
+        numbers = over_call_regions(quotas, rate)  # never capped at the pool: a shortfall is reported, not hidden
         with bulk.transaction():
             status = _locked_status(bulk, campaign_id)
             CAMPAIGN.step(status, "freeze", subject=_subject(name))  # another process froze it meanwhile
