@@ -351,7 +351,7 @@ def read_pool(path: str | pathlib.Path) -> pa.Table:
             raise PoolError(f"{path}: pool files end in .parquet or .csv")
     except FileNotFoundError as exc:
         raise PoolError(f"{path}: no such file") from exc
-    except (pa.ArrowInvalid, OSError) as exc:
+    except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:  # a header that is not UTF-8
         raise PoolError(f"{path}: cannot read pool file: {exc}") from exc
     try:
         return canonical(raw, what=str(path))
