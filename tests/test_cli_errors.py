@@ -23,7 +23,7 @@ def _run(*args, cwd, env_extra=None):
         (["policy", "check", "missing.toml"], "missing.toml: cannot read policy file", 2),
         (["register", "import", "missing.csv"], "missing.csv: no such file", 2),
         (["register", "import", "people.txt.gz"], "unknown format", 2),
-        (["register", "show", "NOBODY"], "no person with national id 'NOBODY'", 3),
+        (["register", "show", "NOBODY"], "no person with that national id on the register", 3),  # the id is not echoed
         (["register", "eligible", "--on", "2026-13-01"], "--on: '2026-13-01' is not a date", 2),
         (["campaign", "draw", "nope", "--beacon", "x"], "no campaign named 'nope'", 3),
         (["campaign", "create", "c", "--window", "2026-04-01", "--quota", "5"], "--window: '2026-04-01' is not START:END", 2),
