@@ -15,13 +15,14 @@ import dataclasses
 import datetime as dt
 import pathlib
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from callup.audit import RegisterImported, bulk_record
 from callup.context import Context, Role
 from callup.prefetch import prefetch
-from callup.register.reader import RegisterFile, open_register_file
-from callup.register.validate import check_batch
+from callup.register.reader import RegisterFile, decode_text, open_register_file
+from callup.register.validate import check_batch, normalised_ids
 from callup.store.bulk import BulkSession
 from callup.store.isolation import Advance, run_job
 from callup.store.locks import operation_lock
@@ -61,12 +62,72 @@ def import_register(
     return run_job(ctx, _import_job, file, region_codes, ctx.today(), rejects_path, force, advance=advance)
 
 
-def _find_duplicates(file: RegisterFile) -> pa.Array:
-    ids = pa.chunked_array(list(file.national_ids()), pa.string())
-    if len(ids) == 0:
-        return pa.array([], pa.string())
-    counts = pc.value_counts(ids)
-    return pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
+_SAME_ID = "once case, spaces and dashes are ignored (as the lottery does)"
+
+
+def _lines_text(lines: list[int], limit: int = 5) -> str:
+    shown = ", ".join(str(n) for n in lines[:limit])
+    more = f" and {len(lines) - limit:,} more" if len(lines) > limit else ""
+    return f"line{'s' if len(lines) > 1 else ''} {shown}{more}"
+
+
+def _id_rejects(file: RegisterFile, bulk: BulkSession) -> dict[int, str]:
+    """Lines whose national id collides with another once normalised, in the file or with the register.
+
+    Every row of a group of colliding ids is rejected and names the others' lines; a row whose id
+    normalises to the id of a person already on the register under another spelling is rejected
+    without naming that person. Exact repeats are collisions too. Ids that normalise to nothing are
+    rejected by `check_batch` itself.
+    """
+    ids, lines = [], []
+    for batch in file.batches(only=["national_id"]):
+        ids.append(decode_text(batch.table.column("national_id"))[0])
+        lines.append(batch.lines)
+    if not ids:
+        return {}
+    raw = pa.chunked_array(ids, pa.string()).combine_chunks()
+    table = pa.table({"raw": raw, "norm": normalised_ids(raw), "line": pa.array(np.concatenate(lines), pa.int64())})
+    table = table.filter(pc.fill_null(pc.greater(pc.utf8_length(table.column("norm")), 0), False))
+    reasons: dict[int, str] = {}
+
+    counts = pc.value_counts(table.column("norm"))
+    repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
+    if len(repeated):
+        groups: dict[str, list[tuple[int, str]]] = {}
+        clashing = table.filter(pc.is_in(table.column("norm"), value_set=repeated)).sort_by([("line", "ascending")])
+        for norm, spelt, line in zip(*(clashing.column(c).to_pylist() for c in ("norm", "raw", "line"))):
+            groups.setdefault(norm, []).append((line, spelt))
+        for members in groups.values():
+            exact = len({spelt for _, spelt in members}) == 1
+            for line, _ in members:
+                others = _lines_text([other for other, _ in members if other != line])
+                reasons[line] = (f"appears more than once in this file (also on {others}); no occurrence imported" if exact
+                                 else f"is the same id as {others} {_SAME_ID}; no occurrence imported")
+
+    on_register = "is the same id as a person already on the register under another spelling " + _SAME_ID
+    # A clash with the register needs a non-canonical spelling on one side: a canonical id on
+    # both sides would be the same person. Registered non-canonical ids are few, so read them all.
+    bulk.execute("SELECT national_id FROM people WHERE national_id <> UPPER(REPLACE(national_id, '-', ''))")
+    registered = bulk.cur.fetch_arrow_table()
+    if registered.num_rows:
+        spelt = registered.column(0).cast(pa.string()).combine_chunks()
+        known = pa.table({"norm": normalised_ids(spelt), "registered": spelt})
+        hits = table.join(known, "norm", join_type="inner")
+        hits = hits.filter(pc.not_equal(hits.column("raw"), hits.column("registered")))
+        for line in hits.column("line").to_pylist():
+            reasons.setdefault(line, on_register)
+    # Non-canonical spellings in the file against canonical ids on the register: looked up by key.
+    odd = table.filter(pc.not_equal(table.column("raw"), table.column("norm")))
+    if odd.num_rows:
+        wanted = pa.table({"norm": pc.unique(odd.column("norm"))})
+        bulk.cur.adbc_ingest("_stage_id_norms", wanted, mode="replace", temporary=True)
+        bulk.execute('SELECT s.norm FROM "_stage_id_norms" s JOIN people p ON p.national_id = s.norm')
+        taken = bulk.cur.fetch_arrow_table().column(0).cast(pa.string())
+        bulk.execute('DROP TABLE "_stage_id_norms"')
+        if len(taken):
+            for line in odd.filter(pc.is_in(odd.column("norm"), value_set=taken.combine_chunks())).column("line").to_pylist():
+                reasons.setdefault(line, on_register)
+    return reasons
 
 
 def _is_initial_load(bulk: BulkSession, import_id: int, resume: int) -> bool:
@@ -102,10 +163,10 @@ def _import_job(ctx: Context, file: RegisterFile, region_codes: list[str], today
         # A first load on PostgreSQL COPYs straight into the table (8.0 -> 5.2 s per million rows);
         # on SQLite the staged upsert is faster even then (4.8 s against 6.6 s), so it always upserts.
         initial = bulk.dialect == "postgresql" and _is_initial_load(bulk, import_id, resume)
-        duplicates = _find_duplicates(file)
+        id_rejects = _id_rejects(file, bulk)
         regions = pa.array(region_codes, pa.string())
         advance(resume)
-        checked_batches = ((batch, check_batch(batch, regions=regions, duplicates=duplicates, today=today))
+        checked_batches = ((batch, check_batch(batch, regions=regions, today=today, id_rejects=id_rejects))
                            for batch in file.batches(skip=resume))
         for batch, checked in prefetch(checked_batches):
             rejects = checked.rejects + [(line, "(row)", reason) for line, reason in batch.malformed]

@@ -13,6 +13,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from callup.lottery.errors import LotteryError
+from callup.lottery.pseudonyms import REMOVED, normalise_id
 from callup.register.columns import CIVIL_STATUSES, FALSE_WORDS, OPTIONAL, REQUIRED, SEXES, TRUE_WORDS
 from callup.register.reader import Batch, decode_text
 
@@ -28,13 +30,45 @@ class Checked:
     rejected_rows: int
 
 
+# The ASCII characters `normalise_id` removes; on ASCII text NFKC changes nothing and upper-casing
+# is A-Z only, so these kernels compute exactly `normalise_id` (a test checks it against the lottery).
+_ASCII_REMOVED = "[" + "".join(f"\\x{ord(c):02x}" for c in REMOVED if c.isascii()) + "]"
+
+
+def normalised_ids(ids: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """The lottery's `normalise_id` of every id, vectorised; "" where an id normalises to nothing.
+
+    The register applies it at import so that no two people share a pseudonym in a campaign and
+    no id is empty once a campaign normalises it (see `callup.lottery.pseudonyms`).
+    """
+    if isinstance(ids, pa.ChunkedArray):
+        ids = ids.combine_chunks()
+    if not pa.types.is_string(ids.type):
+        ids = ids.cast(pa.string())
+    out = pc.ascii_upper(pc.replace_substring_regex(ids, _ASCII_REMOVED, ""))
+    other = pc.invert(pc.fill_null(pc.string_is_ascii(ids), True))
+    if pc.any(other).as_py():
+        values = []
+        for value in pc.filter(ids, other).to_pylist():
+            try:
+                values.append(normalise_id(value))
+            except LotteryError:
+                values.append("")
+        out = pc.replace_with_mask(out, other, pa.array(values, pa.string()))
+    return out
+
+
 def _mask(array: pa.Array) -> np.ndarray:
     """Rows where the rule fails; a null (no value to judge) does not fail it."""
     return pc.fill_null(array, False).to_numpy(zero_copy_only=False)
 
 
-def check_batch(batch: Batch, *, regions: pa.Array, duplicates: pa.Array, today: dt.date) -> Checked:
-    """Validate one batch; see the module docstring."""
+def check_batch(batch: Batch, *, regions: pa.Array, today: dt.date, id_rejects: dict[int, str] | None = None) -> Checked:
+    """Validate one batch; see the module docstring.
+
+    `id_rejects` maps lines whose national id the whole file (or the register) rules out, found
+    before the first batch (ids that collide once normalised), to the reason.
+    """
     n = batch.table.num_rows
     failures: list[tuple[str, str, np.ndarray]] = []
     cols: dict[str, pa.Array] = {}
@@ -62,8 +96,8 @@ def check_batch(batch: Batch, *, regions: pa.Array, duplicates: pa.Array, today:
     present = lambda name: pc.fill_null(pc.greater(pc.utf8_length(cols[name]), 0), False)  # noqa: E731
     fail("national_id", "may contain only letters, digits and '-'",
          pc.and_kleene(present("national_id"), pc.invert(pc.match_substring_regex(cols["national_id"], r"^[0-9A-Za-z-]+$"))))
-    fail("national_id", "appears more than once in this file (no occurrence imported)",
-         pc.fill_null(pc.is_in(cols["national_id"], value_set=duplicates), False))
+    fail("national_id", "is empty once spaces and dashes are removed: not an id",
+         pc.and_kleene(present("national_id"), pc.equal(pc.utf8_length(normalised_ids(cols["national_id"])), 0)))
 
     dob_text = cols["date_of_birth"]
     shaped = pc.fill_null(pc.match_substring_regex(dob_text, r"^\d{4}-\d{2}-\d{2}$"), False)
@@ -98,6 +132,11 @@ def check_batch(batch: Batch, *, regions: pa.Array, duplicates: pa.Array, today:
 
     bad = np.zeros(n, dtype=bool)
     rejects: list[tuple[int, str, str]] = []
+    if id_rejects:
+        keys = np.fromiter(id_rejects, dtype=np.int64, count=len(id_rejects))
+        clash = np.isin(batch.lines, keys)
+        bad |= clash
+        rejects.extend((int(line), "national_id", id_rejects[int(line)]) for line in batch.lines[clash])
     for column, reason, mask in failures:
         bad |= mask
         rejects.extend((int(line), column, reason) for line in batch.lines[mask])
