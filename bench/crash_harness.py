@@ -14,8 +14,9 @@ Usage (the long version; the test suite runs a bounded one in tests/reliability)
 
     .venv/bin/python bench/crash_harness.py --trials 25 --kills 8 --backend sqlite --backend postgres
 
-Adding an operation: write `setup(workdir, url)` (inputs and preconditions, in-process),
-`command(workdir) -> argv` (run with CALLUP_DATABASE_URL set) and `snapshot(url) -> value`
+Adding an operation: write `setup(workdir, url)` (inputs and preconditions, in-process, through
+the services with `context(url)`), `command(workdir) -> argv` (run with CALLUP_DATABASE_URL and
+CALLUP_NOW set, so every run sees the same day) and `snapshot(url) -> value`
 (a comparable picture of the final state, without ids that legitimately differ between runs),
 and call `register(Operation(...))` at the bottom of this file.
 """
@@ -40,6 +41,8 @@ from typing import Any
 REPO = pathlib.Path(__file__).resolve().parents[1]
 EXAMPLE_POLICY = REPO / "examples" / "policies" / "republic-of-example.toml"
 LOCAL_POSTGRES = os.environ.get("CALLUP_TEST_POSTGRES_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+#: The instant every setup and every command runs at (CALLUP_NOW), so all runs decide on the same day.
+NOW = "2026-11-01T09:00:00Z"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,6 +65,18 @@ def register(operation: Operation) -> Operation:
 def cli(*args: str) -> list[str]:
     """argv running `callup ARGS...` with this interpreter."""
     return [sys.executable, "-m", "callup.cli", *args]
+
+
+def context(url: str, *, random: Callable[[int], bytes] | None = None):  # noqa: ANN201 - callup.context.Context
+    """The context the setups act in: the harness as administrator, at NOW, with the run's keys."""
+    import datetime as dt
+
+    from callup.context import Context, FixedClock, make_actor, secure_random
+    from callup.crypto.keys import load_keyring
+
+    return Context(actor=make_actor("crash-harness", "administrator"), database_url=url,
+                   clock=FixedClock(dt.datetime.fromisoformat(NOW.replace("Z", "+00:00"))), random=random or secure_random,
+                   keys=load_keyring(os.environ), policy_path=str(EXAMPLE_POLICY))
 
 
 # -- stores ----------------------------------------------------------------------------------------
@@ -115,7 +130,7 @@ class Result:
 
 
 def _start(op: Operation, workdir: pathlib.Path, url: str) -> subprocess.Popen:
-    env = {**os.environ, "CALLUP_DATABASE_URL": url, **op.env}
+    env = {**os.environ, "CALLUP_DATABASE_URL": url, "CALLUP_NOW": NOW, **op.env}
     return subprocess.Popen(op.command(workdir), env=env, cwd=workdir, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
@@ -214,7 +229,7 @@ def _import_setup(workdir: pathlib.Path, url: str) -> None:
     if not path.exists():
         policy = load_policy(EXAMPLE_POLICY)
         synthesise(path, people=IMPORT_PEOPLE, seed=11, regions=policy.region_codes, citizenship="EXR",
-                   on=dt.date.today(), bad_share=0.03)
+                   on=dt.date.fromisoformat(NOW[:10]), bad_share=0.03)
 
 
 def _import_command(workdir: pathlib.Path) -> list[str]:
@@ -248,7 +263,7 @@ register(Operation("register.import", _import_setup, _import_command, _import_sn
 # reference run and a trial (the pseudonym key, the salt) is fixed in setup, so the end states
 # are comparable.
 
-CAMPAIGN_PEOPLE = 30_000
+CAMPAIGN_PEOPLE = int(os.environ.get("CALLUP_CRASH_CAMPAIGN_PEOPLE", 30_000))
 CAMPAIGN = "crash-test"
 WINDOW = ("2027-04-01", "2027-07-15")
 
@@ -259,13 +274,13 @@ def _campaign_register(workdir: pathlib.Path, url: str) -> None:
     from callup.policy import load_policy
     from callup.register.importer import import_register
     from callup.register.synth import synthesise
-    from callup.store.engine import connect
 
     policy = load_policy(EXAMPLE_POLICY)
     path = workdir / f"campaign-register-{CAMPAIGN_PEOPLE}.csv"
     if not path.exists():
-        synthesise(path, people=CAMPAIGN_PEOPLE, seed=5, regions=policy.region_codes, citizenship="EXR", on=dt.date(2026, 11, 1))
-    import_register(connect(url), path, jurisdiction=policy, today=dt.date(2026, 11, 1))
+        synthesise(path, people=CAMPAIGN_PEOPLE, seed=5, regions=policy.region_codes, citizenship="EXR",
+                   on=dt.date.fromisoformat(NOW[:10]))
+    import_register(context(url), path)
 
 
 def _campaign_to(state: str, workdir: pathlib.Path, url: str) -> None:
@@ -274,20 +289,21 @@ def _campaign_to(state: str, workdir: pathlib.Path, url: str) -> None:
 
     from callup.campaigns import service
     from callup.lottery import SeededRandom
-    from callup.policy import load_policy
     from callup.store.engine import connect
+    from callup.uow import UnitOfWork
 
     _campaign_register(workdir, url)
-    engine, policy = connect(url), load_policy(EXAMPLE_POLICY)
+    ctx = context(url, random=SeededRandom(b"crash harness"))
     window = tuple(dt.date.fromisoformat(d) for d in WINDOW)
-    service.create_campaign(engine, CAMPAIGN, jurisdiction=policy, window=window, quota=800, over_call="0.35")
+    with UnitOfWork(ctx) as uow:
+        service.create_campaign(uow, service.Decree(name=CAMPAIGN, window=window, quota=800, over_call="0.35"))
     if state == "created":
         return
-    service.freeze_campaign(engine, CAMPAIGN, jurisdiction=policy, key=bytes(32))
-    service.commit_campaign(engine, CAMPAIGN, beacon_source="round 1", random=SeededRandom(b"crash harness"))
+    service.freeze_campaign(ctx, CAMPAIGN, key=bytes(32))
+    service.commit_campaign(ctx, CAMPAIGN, beacon_source="round 1")
     if state == "drawn":
-        service.draw_campaign(engine, CAMPAIGN, beacon_value="beacon")
-        _write_releases(workdir, engine)
+        service.draw_campaign(ctx, CAMPAIGN, beacon_value="beacon")
+        _write_releases(workdir, connect(url))
 
 
 def _write_releases(workdir: pathlib.Path, engine) -> None:  # noqa: ANN001
