@@ -59,27 +59,28 @@ STEPS = ("create", "commit", "draw", "export", "verify")
 
 def draw_parts(url: str, name: str, beacon: str) -> dict:
     """(child process) Time reading the frozen pool and the draw in the library; writes nothing."""
-    import json as _json
+    import datetime as dt
 
     from callup.campaigns.pool_store import read_pool_rows
-    from callup.campaigns.service import _load
-    from callup.lottery import Commitment, run_draw
+    from callup.campaigns.service import SALT_COLUMN, _load
+    from callup.crypto import decrypt
+    from callup.crypto.keys import load_keyring, use_keys
+    from callup.lottery.record import load_commitment, run_draw
     from callup.store.bulk import BulkSession
 
-    try:  # the salt is encrypted at rest
-        from callup.campaigns.service import SALT_COLUMN
-        from callup.crypto import decrypt
-
-        salt_of = lambda value: decrypt(bytes(value), SALT_COLUMN)  # noqa: E731
-    except ImportError:
-        salt_of = bytes
-    with BulkSession(url) as bulk:
+    with use_keys(load_keyring(os.environ)), BulkSession(url) as bulk:  # the salt is encrypted at rest
         t0 = time.perf_counter()
         campaign = _load(bulk, name)
         ids, pool = read_pool_rows(bulk, campaign["id"])
         t1 = time.perf_counter()
-        commitment = Commitment.model_validate(_json.loads(campaign["commitment"]))
-        run_draw(commitment, salt_of(campaign["salt"]), beacon, pool)
+        commitment = load_commitment(campaign["commitment"])
+        committed_at = campaign["committed_at"]
+        if isinstance(committed_at, str):
+            committed_at = dt.datetime.fromisoformat(committed_at)
+        if committed_at is not None and committed_at.tzinfo is None:
+            committed_at = committed_at.replace(tzinfo=dt.timezone.utc)
+        run_draw(commitment, decrypt(bytes(campaign["salt"]), SALT_COLUMN), beacon, pool,
+                 committed_at=committed_at if commitment.version >= 2 else None)
         t2 = time.perf_counter()
     return {"read_pool": t1 - t0, "draw_and_record": t2 - t1, "pool": pool.num_rows}
 
@@ -94,8 +95,7 @@ class KeptStore:
 
     _libpq = staticmethod(Store._libpq)
 
-    def env(self) -> dict[str, str]:
-        return {"CALLUP_DATABASE_URL": self.url, "CALLUP_POLICY": str(POLICY)}
+    env = Store.env
 
     def __enter__(self) -> KeptStore:
         return self
@@ -121,11 +121,8 @@ def run_backend(backend: str, people: int, runs: int, keep: bool) -> dict:
         log(f"{backend}: importing {people:,}")
         m = measure(CALLUP + ["register", "import", str(register_file(people, "parquet")), "--json"], store.env())
         result["import"] = {k: v for k, v in m.items() if k != "stdout"}
-    key_file = BENCH_DIR / "bench-keys.json"  # the salt is encrypted at rest; keep the key out of the working directory
-    if not key_file.exists():
-        measure(CALLUP + ["keys", "generate", "--out", str(key_file)])
     with store:
-        env = {**store.env(), "CALLUP_KEY_FILE": str(key_file)}
+        env = store.env()  # with the benchmark's key file: the salt is encrypted at rest
         tag = secrets.token_hex(2)  # a kept store may hold campaigns of an earlier run
         for r in range(runs):
             name = f"spring-{tag}-{r + 1}"

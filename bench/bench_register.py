@@ -177,6 +177,27 @@ def last_json(text: str) -> dict:
 # --- stores -------------------------------------------------------------------------------
 
 
+def key_file() -> pathlib.Path:
+    """The benchmark's encryption key file (commands load keys at start; none is created beside a store)."""
+    path = BENCH_DIR / "bench-keys.json"
+    if not path.exists():
+        from callup.crypto.keys import generate_key_file
+
+        BENCH_DIR.mkdir(parents=True, exist_ok=True)
+        generate_key_file(path)
+    return path
+
+
+def bench_context(url: str):  # noqa: ANN201 - callup.context.Context
+    """The context of a library call in a benchmark child: the benchmark as administrator, with its keys."""
+    from callup.context import Context, make_actor
+    from callup.crypto.keys import load_keyring
+
+    return Context(actor=make_actor("bench", "administrator"), database_url=url,
+                   keys=load_keyring({"CALLUP_KEY_FILE": str(key_file())}), policy_path=str(POLICY))
+
+
+
 class Store:
     """A fresh, empty store for one run: a SQLite file or a PostgreSQL schema."""
 
@@ -199,7 +220,7 @@ class Store:
         return PG_BASE.replace("postgresql+psycopg://", "postgresql://")
 
     def env(self) -> dict[str, str]:
-        return {"CALLUP_DATABASE_URL": self.url, "CALLUP_POLICY": str(POLICY)}
+        return {"CALLUP_DATABASE_URL": self.url, "CALLUP_POLICY": str(POLICY), "CALLUP_KEY_FILE": str(key_file())}
 
     def drop(self) -> None:
         if self.backend == "sqlite":
@@ -367,20 +388,20 @@ def raw_floor(backend: str, path: pathlib.Path, method: str, url: str) -> dict:
 
 
 def eligibility_in_process(url: str, on: str, runs: int) -> dict:
-    """(runs in a child process) Time the library call `eligibility(engine, version, on)` in one process."""
+    """(runs in a child process) Time the library call `eligibility(ctx, version, on)` in one process."""
     import datetime as dt
 
-    from callup.policy import load_policy
     from callup.register.eligibility import eligibility
     from callup.store import open_store
 
-    engine = open_store(url)
+    open_store(url)
+    ctx = bench_context(url)
     day = dt.date.fromisoformat(on)
-    version = load_policy(POLICY).in_force(day)
+    version = ctx.policy().in_force(day)
     times, report = [], None
     for _ in range(runs):
         t = time.perf_counter()
-        report = eligibility(engine, version, day)
+        report = eligibility(ctx, version, day)
         times.append(time.perf_counter() - t)
     return {"times": times, "eligible": report.eligible, "registered": report.registered}
 
@@ -535,7 +556,7 @@ def build_report(results: list[dict], load: list[float], starts: dict[str, list[
     if elig:
         lines += ["", f"Eligibility on {ELIGIBLE_ON} (`callup register eligible --on {ELIGIBLE_ON} --json`, policy "
                   "`examples/policies/republic-of-example.toml`), on the store just imported; the library call "
-                  "`eligibility(engine, version, on)` timed in one process (on SQLite it still spawns its bulk child per call):", "",
+                  "`eligibility(ctx, version, on)` timed in one process (on SQLite it still spawns its bulk child per call):", "",
                   "| backend | rows | eligible | CLI, median | CLI min / max | library call, median | peak RSS largest, GiB | peak RSS tree, GiB |",
                   "|---|---:|---:|---:|---:|---:|---:|---:|"]
         for r in elig:
