@@ -1,0 +1,61 @@
+"""Tables of the web edge: accounts of the administration's users, sign-in attempt counters
+(kept in the store so that limits hold across workers), and citizens' contact-change requests.
+
+Imported by `callup.store.registry` (no web framework is imported here)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from callup.crypto.types import EncryptedText
+from callup.store.base import Base
+
+
+class WebUser(Base):
+    """A person of the administration who signs in with a password and a TOTP second factor."""
+
+    __tablename__ = "web_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True, comment="sign-in name; the audit log's actor")
+    role: Mapped[str] = mapped_column(String(16), comment="administrator, officer, medical, auditor or system")
+    regions: Mapped[str | None] = mapped_column(String(400), comment="comma-separated regions of a regional role; empty = national")
+    office: Mapped[str | None] = mapped_column(String(128), comment="the office shown to citizens instead of the name")
+    password_hash: Mapped[str] = mapped_column(Text, comment="argon2id")
+    totp_secret: Mapped[str] = mapped_column(EncryptedText("web_users.totp_secret"), comment="base32 TOTP secret, encrypted")
+    totp_last: Mapped[int | None] = mapped_column(BigInteger, comment="last accepted TOTP time step (no replay)")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SignInLimit(Base):
+    """Failed sign-in attempts of one key (an account, a summons reference, a client address hash) in a window."""
+
+    __tablename__ = "web_limits"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ContactRequest(Base):
+    """A citizen's request to change their contact details; the register's owner confirms or rejects it."""
+
+    __tablename__ = "contact_requests"
+    __table_args__ = (Index("ix_contact_requests_queue", "status", "region"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    national_id: Mapped[str] = mapped_column(String(32), index=True)
+    region: Mapped[str] = mapped_column(String(16))
+    email: Mapped[str | None] = mapped_column(EncryptedText("contact_requests.email"))
+    phone: Mapped[str | None] = mapped_column(EncryptedText("contact_requests.phone"))
+    address: Mapped[str | None] = mapped_column(EncryptedText("contact_requests.address"))
+    postcode: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), comment="pending, confirmed or rejected")
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
