@@ -14,12 +14,14 @@ import csv
 import dataclasses
 import datetime as dt
 import pathlib
+import re
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from callup.audit import RegisterImported, bulk_record
 from callup.context import Context, Role
+from callup.outputs import check_file, write_file
 from callup.prefetch import prefetch
 from callup.register.reader import RegisterFile, decode_text, open_register_file
 from callup.register.validate import check_batch, normalised_ids
@@ -59,6 +61,7 @@ def import_register(
     ctx.require(Role.administrator, Role.system, doing="importing the register")
     region_codes = ctx.policy().region_codes
     file = open_register_file(path)  # header checks happen here, before any database work
+    check_file(rejects_file(file.path, rejects_path), field="rejects")  # a bad --rejects is refused before any work
     return run_job(ctx, _import_job, file, region_codes, ctx.today(), rejects_path, force, advance=advance)
 
 
@@ -130,6 +133,17 @@ def _id_rejects(file: RegisterFile, bulk: BulkSession) -> dict[int, str]:
     return reasons
 
 
+def _reason_kind(reason: str) -> str:
+    """A reject reason without the other rows' line numbers, to count rows by kind of reason."""
+    reason = re.sub(r" \(also on lines? [^)]*\)", "", reason)
+    return re.sub(r" as lines? [0-9, ]+(?:and [0-9,]+ more )?", " as another row ", reason)
+
+
+def rejects_file(source: pathlib.Path, rejects_path: pathlib.Path | None) -> pathlib.Path:
+    """Where the rejects of an import of `source` go: `rejects_path`, or SOURCE.rejects.csv beside it."""
+    return pathlib.Path(rejects_path) if rejects_path is not None else source.with_name(source.name + ".rejects.csv")
+
+
 def _is_initial_load(bulk: BulkSession, import_id: int, resume: int) -> bool:
     """True when every person on the register came from this import: a first load, or its resumption.
 
@@ -149,8 +163,11 @@ def _import_job(ctx: Context, file: RegisterFile, region_codes: list[str], today
         with bulk.transaction():
             previous = bulk.fetch("SELECT id, status, rows_done FROM imports WHERE fingerprint = ? ORDER BY id DESC LIMIT 1",
                                   (fingerprint,))
-            if previous and (previous[0][1] == "running" or not force):
+            if previous and (previous[0][1] in ("running", "failed") or not force):
                 import_id, status, resume = previous[0]
+                if status == "failed":  # run again: resume where it stopped
+                    bulk.execute("UPDATE imports SET status = 'running', finished_at = NULL WHERE id = ?", (import_id,))
+                    status = "running"
             else:
                 import_id = bulk.fetch(
                     "INSERT INTO imports (source, fingerprint, file_format, status, started_at, rows_done, rows_imported, "
@@ -160,54 +177,83 @@ def _import_job(ctx: Context, file: RegisterFile, region_codes: list[str], today
         if status == "finished":
             return _report(bulk, import_id, file, fingerprint, rejects_path, resume, already_done=True)
 
-        # A first load on PostgreSQL COPYs straight into the table (8.0 -> 5.2 s per million rows);
-        # on SQLite the staged upsert is faster even then (4.8 s against 6.6 s), so it always upserts.
-        initial = bulk.dialect == "postgresql" and _is_initial_load(bulk, import_id, resume)
-        id_rejects = _id_rejects(file, bulk)
-        regions = pa.array(region_codes, pa.string())
-        advance(resume)
-        checked_batches = ((batch, check_batch(batch, regions=regions, today=today, id_rejects=id_rejects))
-                           for batch in file.batches(skip=resume))
-        for batch, checked in prefetch(checked_batches):
-            rejects = checked.rejects + [(line, "(row)", reason) for line, reason in batch.malformed]
-            with bulk.transaction():
-                if initial:  # nobody to update: append straight to the table
-                    good = checked.good.append_column("import_id", pa.array([import_id] * checked.good.num_rows, pa.int32()))
-                    bulk.append("people", good.sort_by("national_id"))
-                else:
-                    bulk.upsert("people", "national_id", checked.good, constants={"import_id": import_id})
-                if rejects:
-                    lines, columns, reasons = zip(*rejects)
-                    bulk.append("import_rejects", pa.table({
-                        "import_id": pa.array([import_id] * len(rejects), pa.int64()),
-                        "line": pa.array(lines, pa.int64()), "column": pa.array(columns, pa.string()),
-                        "reason": pa.array(reasons, pa.string()),
-                    }))
-                bulk.execute(
-                    "UPDATE imports SET rows_done = ?, rows_imported = rows_imported + ?, rows_rejected = rows_rejected + ? "
-                    "WHERE id = ?",
-                    (batch.end, checked.good.num_rows, checked.rejected_rows + len(batch.malformed), import_id),
-                )
-            advance(batch.table.num_rows + len(batch.malformed))
+        try:
+            return _load(ctx, bulk, file, import_id, fingerprint, resume, region_codes, today, rejects_path, advance)
+        except Exception as exc:
+            _mark_failed(ctx, bulk, import_id, exc)
+            raise
+
+
+def _mark_failed(ctx: Context, bulk: BulkSession, import_id: int, exc: Exception) -> None:
+    """Leave the import `failed` (not `running`) with the reason; a rerun resumes it."""
+    import json
+
+    from callup.errors import CallupError
+
+    problem = str(exc) if isinstance(exc, CallupError) else f"internal error ({type(exc).__name__})"
+    details = json.dumps({"error": " ".join(problem.split())[:1000]})
+    try:
         with bulk.transaction():
-            bulk.execute("UPDATE imports SET status = 'finished', finished_at = ? WHERE id = ?", (ctx.now(), import_id))
-            imported, rejected = bulk.fetch("SELECT rows_imported, rows_rejected FROM imports WHERE id = ?", (import_id,))[0]
-            bulk_record(bulk, ctx, RegisterImported(
-                target=f"import:{import_id}", import_id=import_id, source=str(file.path), file_format=file.file_format,
-                file_sha256=fingerprint, rows_imported=imported, rows_rejected=rejected))
-        return _report(bulk, import_id, file, fingerprint, rejects_path, resume, already_done=False)
+            bulk.execute("UPDATE imports SET status = 'failed', finished_at = ?, details = "
+                         + ("CAST(? AS JSON)" if bulk.dialect == "postgresql" else "?") + " WHERE id = ? AND status = 'running'",
+                         (ctx.now(), details, import_id))
+    except Exception:  # noqa: BLE001 - the store itself failed: the import's own error is the one to report
+        pass
+
+
+def _load(ctx: Context, bulk: BulkSession, file: RegisterFile, import_id: int, fingerprint: str, resume: int,
+          region_codes: list[str], today: dt.date, rejects_path: pathlib.Path | None, advance: Advance) -> ImportReport:
+    # A first load on PostgreSQL COPYs straight into the table (8.0 -> 5.2 s per million rows);
+    # on SQLite the staged upsert is faster even then (4.8 s against 6.6 s), so it always upserts.
+    initial = bulk.dialect == "postgresql" and _is_initial_load(bulk, import_id, resume)
+    id_rejects = _id_rejects(file, bulk)
+    regions = pa.array(region_codes, pa.string())
+    advance(resume)
+    checked_batches = ((batch, check_batch(batch, regions=regions, today=today, id_rejects=id_rejects))
+                       for batch in file.batches(skip=resume))
+    for batch, checked in prefetch(checked_batches):
+        rejects = checked.rejects + [(line, "(row)", reason) for line, reason in batch.malformed]
+        with bulk.transaction():
+            if initial:  # nobody to update: append straight to the table
+                good = checked.good.append_column("import_id", pa.array([import_id] * checked.good.num_rows, pa.int32()))
+                bulk.append("people", good.sort_by("national_id"))
+            else:
+                bulk.upsert("people", "national_id", checked.good, constants={"import_id": import_id})
+            if rejects:
+                lines, columns, reasons = zip(*rejects)
+                bulk.append("import_rejects", pa.table({
+                    "import_id": pa.array([import_id] * len(rejects), pa.int64()),
+                    "line": pa.array(lines, pa.int64()), "column": pa.array(columns, pa.string()),
+                    "reason": pa.array(reasons, pa.string()),
+                }))
+            bulk.execute(
+                "UPDATE imports SET rows_done = ?, rows_imported = rows_imported + ?, rows_rejected = rows_rejected + ? "
+                "WHERE id = ?",
+                (batch.end, checked.good.num_rows, checked.rejected_rows + len(batch.malformed), import_id),
+            )
+        advance(batch.table.num_rows + len(batch.malformed))
+    with bulk.transaction():
+        bulk.execute("UPDATE imports SET status = 'finished', finished_at = ? WHERE id = ?", (ctx.now(), import_id))
+        imported, rejected = bulk.fetch("SELECT rows_imported, rows_rejected FROM imports WHERE id = ?", (import_id,))[0]
+        bulk_record(bulk, ctx, RegisterImported(
+            target=f"import:{import_id}", import_id=import_id, source=str(file.path), file_format=file.file_format,
+            file_sha256=fingerprint, rows_imported=imported, rows_rejected=rejected))
+    return _report(bulk, import_id, file, fingerprint, rejects_path, resume, already_done=False)
 
 
 def _report(bulk: BulkSession, import_id: int, file: RegisterFile, fingerprint: str, rejects_path: pathlib.Path | None,
             resumed_from: int, *, already_done: bool) -> ImportReport:
     imported, rejected = bulk.fetch("SELECT rows_imported, rows_rejected FROM imports WHERE id = ?", (import_id,))[0]
-    reasons = bulk.fetch('SELECT "column", reason, COUNT(*) FROM import_rejects WHERE import_id = ? '
-                         'GROUP BY "column", reason ORDER BY COUNT(*) DESC, "column"', (import_id,))
+    reasons: dict[str, int] = {}
+    for column, reason, n in bulk.fetch('SELECT "column", reason, COUNT(*) FROM import_rejects WHERE import_id = ? '
+                                        'GROUP BY "column", reason', (import_id,)):
+        key = f"{column}: {_reason_kind(reason)}"
+        reasons[key] = reasons.get(key, 0) + n
     written = None
     if rejected:
-        target = rejects_path or file.path.with_name(file.path.name + ".rejects.csv")
+        target = rejects_file(file.path, rejects_path)
         bulk.execute('SELECT line, "column", reason FROM import_rejects WHERE import_id = ? ORDER BY line, id', (import_id,))
-        with open(target, "w", newline="", encoding="utf-8") as fh:
+        with write_file(target, field="rejects", private=True, text=True, newline="") as fh:
             out = csv.writer(fh)
             out.writerow(["line", "column", "reason"])
             for batch in bulk.cur.fetch_record_batch():
@@ -216,6 +262,6 @@ def _report(bulk: BulkSession, import_id: int, file: RegisterFile, fingerprint: 
     return ImportReport(
         import_id=import_id, source=str(file.path), file_format=file.file_format, fingerprint=fingerprint,
         rows_read=imported + rejected, rows_imported=imported, rows_rejected=rejected,
-        reject_reasons={f"{column}: {reason}": n for column, reason, n in reasons}, rejects_file=written,
+        reject_reasons=dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))), rejects_file=written,
         resumed_from=resumed_from, already_done=already_done,
     )

@@ -3,18 +3,22 @@
 CSV is read in blocks cut at line ends, so each row's physical line number is known exactly and a
 re-run can skip the blocks an interrupted run already committed. Values are read as raw bytes and
 decoded later, so a wrong-encoding row is rejected on its own instead of failing the file.
-Quoted values must not contain line breaks (a population register export has none; such a row
-is rejected with its line number).
+Quoted values must not contain line breaks (a population register export has none): a line whose
+quotes do not balance is rejected with its line number, and so is any line the parser cannot split
+into the header's fields, found by halving the block until the line at fault is isolated. One bad
+row never fails the file, and no message quotes the data.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import hashlib
 import io
 import os
 import pathlib
+import sys
 from collections.abc import Iterator
 
 import numpy as np
@@ -82,10 +86,16 @@ def open_register_file(path: pathlib.Path) -> RegisterFile:
     if suffix == ".parquet":
         try:
             schema = pq.read_schema(path)
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: the Parquet file's column names are not UTF-8 text") from None
+        except (pa.ArrowException, OSError) as exc:
+            raise InputError(f"{path}: not a readable Parquet file ({' '.join(str(exc).split())[:200]})") from None
         columns = [name.strip().lower() for name in schema.names]
         file_format = "parquet"
+        for field in schema:
+            if field.name.strip().lower() in COLUMNS and not _readable_type(field.type):
+                raise InputError(f"{path}: column {field.name!r} has the unsupported column type {field.type} "
+                                 "(register columns hold text, numbers, dates or booleans, not lists or structures)")
     elif suffix in (".csv", ".txt"):
         with open(path, "rb") as fh:
             first = fh.readline()
@@ -110,6 +120,15 @@ def open_register_file(path: pathlib.Path) -> RegisterFile:
     if dupes:
         raise InputError(f"{path}: line 1: column(s) named more than once: {', '.join(dupes)}")
     return RegisterFile(path=path, file_format=file_format, columns=columns)
+
+
+def _readable_type(kind: pa.DataType) -> bool:
+    """A Parquet column type the importer reads as text (nested and binary-blob types are not)."""
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_integer(kind)
+            or pa.types.is_floating(kind) or pa.types.is_boolean(kind) or pa.types.is_date(kind)
+            or pa.types.is_timestamp(kind) or pa.types.is_decimal(kind) or pa.types.is_null(kind))
 
 
 def _csv_blocks(path: pathlib.Path) -> Iterator[tuple[int, bytes]]:
@@ -178,30 +197,101 @@ def _csv_batches(path: pathlib.Path, columns: list[str], wanted: list[str], skip
         end = first_line - 2 + n_lines
         if end <= skip:
             continue
-        invalid: list[str] = []
+        lines = np.arange(first_line, first_line + n_lines, dtype=np.int64)
+        block, lines, malformed = _drop_unbalanced(block, lines)
+        tables, kept, bad = _parse_lines(block, lines, read, convert, len(columns))
+        malformed = sorted(malformed + bad)
+        table = pa.concat_tables(tables) if tables else _empty(wanted)
+        yield _after(Batch(table, kept, malformed, end), skip + 1)
 
-        def on_invalid(row: pacsv.InvalidRow) -> str:
-            invalid.append(row.text)
-            return "skip"
 
-        parse = pacsv.ParseOptions(invalid_row_handler=on_invalid, ignore_empty_lines=False, newlines_in_values=False)
-        try:
+def _empty(wanted: list[str]) -> pa.Table:
+    return pa.table({c: pa.array([], pa.binary()) for c in wanted})
+
+
+def _drop_unbalanced(block: bytes, lines: np.ndarray) -> tuple[bytes, np.ndarray, list[tuple[int, str]]]:
+    """Remove the lines with an odd number of double quotes: a quoted value cut short or left open.
+
+    A CSV parser would read on into the next line looking for the closing quote, merging two
+    people into one row; here each such line is rejected on its own.
+    """
+    buffer = np.frombuffer(block, dtype=np.uint8)
+    quotes = np.flatnonzero(buffer == 0x22)
+    if not len(quotes):
+        return block, lines, []
+    newlines = np.flatnonzero(buffer == 0x0A)  # the block ends with one: one per line
+    per_line = np.bincount(np.searchsorted(newlines, quotes), minlength=len(lines))
+    odd = np.flatnonzero(per_line % 2 == 1)
+    if not len(odd):
+        return block, lines, []
+    starts = np.concatenate([[0], newlines[:-1] + 1])
+    keep = np.ones(len(lines), dtype=bool)
+    keep[odd] = False
+    pieces, run_start = [], None
+    for i, kept in enumerate(keep):  # copy runs of kept lines
+        if kept and run_start is None:
+            run_start = i
+        elif not kept and run_start is not None:
+            pieces.append(block[starts[run_start]:newlines[i - 1] + 1])
+            run_start = None
+    if run_start is not None:
+        pieces.append(block[starts[run_start]:])
+    reason = "a quoted value is not closed on its line (row cut short, or a stray double quote)"
+    return b"".join(pieces), lines[keep], [(int(lines[i]), reason) for i in odd]
+
+
+def _parse_lines(block: bytes, lines: np.ndarray, read: pacsv.ReadOptions, convert: pacsv.ConvertOptions,
+                 n_columns: int) -> tuple[list[pa.Table], np.ndarray, list[tuple[int, str]]]:
+    """Parse `block` (one row per line, `lines` their numbers): (tables, line of each row, malformed rows).
+
+    When the parser and the line count disagree, or the parser fails, the block is halved and each
+    half parsed on its own, down to the single line at fault, which is rejected with its number;
+    every other row is read. No error message quotes the data (it is personal).
+    """
+    if not len(lines):
+        return [], lines, []
+    invalid: list[str] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        invalid.append(row.text)
+        return "skip"
+
+    parse = pacsv.ParseOptions(invalid_row_handler=on_invalid, ignore_empty_lines=False, newlines_in_values=False)
+    try:
+        with _quiet_unraisable():
             table = pacsv.read_csv(io.BytesIO(block), read_options=read, parse_options=parse, convert_options=convert)
-        except pa.ArrowInvalid as exc:  # e.g. a row with the wrong field count that is not UTF-8 either
-            raise InputError(f"{path}: lines {first_line}-{first_line + n_lines - 1}: cannot be split into fields "
-                             f"({str(exc).splitlines()[0][:200]})") from None
-        if not invalid:
-            lines = np.arange(first_line, first_line + table.num_rows, dtype=np.int64)
-            yield _after(Batch(table, lines, [], end), skip + 1)
-            continue
-        malformed = _locate_malformed(block, first_line, invalid, len(columns))
-        if malformed is None:  # the two parsers disagree: refuse rather than misnumber lines
-            raise InputError(f"{path}: lines {first_line}-{first_line + n_lines - 1}: cannot be split into fields reliably")
-        bad_lines = np.array([line for line, _ in malformed], dtype=np.int64)
-        lines = np.setdiff1d(np.arange(first_line, first_line + n_lines, dtype=np.int64), bad_lines, assume_unique=True)
-        if len(lines) != table.num_rows:
-            raise InputError(f"{path}: lines {first_line}-{first_line + n_lines - 1}: cannot be split into fields reliably")
-        yield _after(Batch(table, lines, malformed, end), skip + 1)
+    except pa.ArrowInvalid:  # e.g. a row with the wrong field count that is not UTF-8 either
+        table = None
+    if table is not None:
+        if not invalid and table.num_rows == len(lines):
+            return [table], lines, []
+        if invalid:
+            malformed = _locate_malformed(block, lines, invalid, n_columns)
+            if malformed is not None:
+                kept = np.setdiff1d(lines, np.array([line for line, _ in malformed], dtype=np.int64), assume_unique=True)
+                if len(kept) == table.num_rows:
+                    return [table], kept, malformed
+    if len(lines) == 1:
+        return [], lines[:0], [(int(lines[0]), f"cannot be split into {n_columns} fields")]
+    newlines = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 0x0A)
+    half = len(lines) // 2
+    cut = int(newlines[half - 1]) + 1
+    left = _parse_lines(block[:cut], lines[:half], read, convert, n_columns)
+    right = _parse_lines(block[cut:], lines[half:], read, convert, n_columns)
+    return left[0] + right[0], np.concatenate([left[1], right[1]]), left[2] + right[2]
+
+
+@contextlib.contextmanager
+def _quiet_unraisable() -> Iterator[None]:
+    """Arrow decodes an invalid row's text before calling the handler; when that text is not UTF-8 the
+    decoding error cannot propagate and Python would print it (a traceback) to stderr. The parse
+    fails instead, and `_parse_lines` narrows it down to the row, so the message is not needed."""
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None if isinstance(unraisable.exc_value, UnicodeDecodeError) else previous(unraisable)
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
 
 
 def _after(batch: Batch, last_done: int) -> Batch:
@@ -213,7 +303,7 @@ def _after(batch: Batch, last_done: int) -> Batch:
                  [(line, why) for line, why in batch.malformed if line > last_done], batch.end)
 
 
-def _locate_malformed(block: bytes, first_line: int, texts: list[str], n_columns: int) -> list[tuple[int, str]] | None:
+def _locate_malformed(block: bytes, lines: np.ndarray, texts: list[str], n_columns: int) -> list[tuple[int, str]] | None:
     """Line numbers of the rows Arrow skipped for a wrong field count, found by their text.
 
     Arrow reports skipped rows in file order, so one forward scan finds them all. Returns None
@@ -231,17 +321,22 @@ def _locate_malformed(block: bytes, first_line: int, texts: list[str], n_columns
             start = at + 1
             if (at == 0 or block[at - 1] == 0x0A) and block[at + len(needle):at + len(needle) + 1] in (b"\n", b"\r"):
                 break
-        fields = len(next(csv.reader([text]), []))
-        line = first_line + int(np.searchsorted(newlines, at))
-        found.append((line, f"expected {n_columns} fields, found {fields}"))
+        try:
+            fields = len(next(csv.reader([text]), []))
+        except csv.Error:
+            return None
+        index = int(np.searchsorted(newlines, at))
+        if index >= len(lines):
+            return None
+        found.append((int(lines[index]), f"expected {n_columns} fields, found {fields}"))
     return found
 
 
 def _parquet_batches(path: pathlib.Path, wanted: list[str], skip: int) -> Iterator[Batch]:
     try:
         yield from _parquet_batches_unchecked(path, wanted, skip)
-    except (pa.ArrowException, OSError) as exc:  # a damaged page is only found when read
-        raise InputError(f"{path}: damaged Parquet data ({exc})") from None
+    except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:  # a damaged page is only found when read
+        raise InputError(f"{path}: damaged Parquet data ({' '.join(str(exc).split())[:200]})") from None
 
 
 def _parquet_batches_unchecked(path: pathlib.Path, wanted: list[str], skip: int) -> Iterator[Batch]:
