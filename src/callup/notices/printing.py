@@ -44,6 +44,7 @@ class PrintResult:
     letters: int
     directory: str
     files: list[str]
+    queued: int = 0  # jobs queued for workers (with `queue`)
 
 
 def plan_batches(uow: UnitOfWork, campaign: str, *, region: str | None = None) -> int:
@@ -75,14 +76,17 @@ def plan_batches(uow: UnitOfWork, campaign: str, *, region: str | None = None) -
     return created
 
 
-def _claim(ctx: Context, campaign_id: int) -> Any:
-    """Claim the next batch to print (planned, or claimed too long ago); None when none is left."""
+def _claim(ctx: Context, campaign_id: int, batch_id: int | None = None) -> Any:
+    """Claim the next batch to print (or batch `batch_id`): planned, or claimed too long ago by a
+    worker that died; None when there is none to claim."""
     with UnitOfWork(ctx) as uow:
         stale = ctx.now() - STALE
         query = (select(batches).where(batches.c.campaign_id == campaign_id, or_(
             batches.c.status == BatchStatus.planned.value,
             and_(batches.c.status == BatchStatus.printing.value, batches.c.claimed_at < stale)))
             .order_by(batches.c.region, batches.c.seq).limit(1))
+        if batch_id is not None:
+            query = query.where(batches.c.id == batch_id)
         if uow.conn.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         row = uow.execute(query).mappings().first()
@@ -93,14 +97,27 @@ def _claim(ctx: Context, campaign_id: int) -> Any:
 
 
 def _letters(uow: UnitOfWork, batch: Any, *, campaign: str, portal_url: str) -> list[Any]:
+    return _letters_where(uow, batch["campaign_id"], summonses.c.batch_id == batch["id"], campaign=campaign, portal_url=portal_url)
+
+
+def letter_of(uow: UnitOfWork, reference: str, *, portal_url: str) -> Any:
+    """The letter of one summons (the portal's download; a reprint), if the actor may see that summons."""
+    from callup.notices.service import _summons
+
+    row = _summons(uow, reference)
+    name = uow.execute(select(campaigns.c.name).where(campaigns.c.id == row["campaign_id"])).scalar_one()
+    return _letters_where(uow, row["campaign_id"], summonses.c.id == row["id"], campaign=name, portal_url=portal_url)[0]
+
+
+def _letters_where(uow: UnitOfWork, campaign_id: int, where: Any, *, campaign: str, portal_url: str) -> list[Any]:
     from callup.notices.letters import Letter
 
     policy = uow.ctx.policy()
-    offices = {o.code: o for o in _offices(uow, batch["campaign_id"])}
+    offices = {o.code: o for o in _offices(uow, campaign_id)}
     regions = {r.code: r.name for r in policy.regions}
     rows = uow.execute(select(summonses, people.c.given_names, people.c.family_name, people.c.address)
                        .join(people, people.c.national_id == summonses.c.national_id)
-                       .where(summonses.c.batch_id == batch["id"]).order_by(summonses.c.page)).mappings().all()
+                       .where(where).order_by(summonses.c.page)).mappings().all()
     today = uow.ctx.today()
     version = policy.in_force(today)
     answer_by = today + dt.timedelta(days=version.notices.response_days)
@@ -150,9 +167,19 @@ def drain(ctx: Context, campaign: str, out: str, portal_url: str) -> list[str]:
     return written
 
 
+def print_batch_by_id(ctx: Context, campaign: str, batch_id: int, out: str, portal_url: str) -> str | None:
+    """Print batch `batch_id` if it still needs printing (a queued job); the PDF written, or None."""
+    with UnitOfWork(ctx, write=False) as uow:
+        campaign_id = _campaign(uow, campaign).id
+    pathlib.Path(out).mkdir(parents=True, exist_ok=True)
+    batch = _claim(ctx, campaign_id, batch_id)
+    return None if batch is None else _print_one(ctx, batch, campaign, pathlib.Path(out), portal_url)
+
+
 def print_letters(ctx: Context, campaign: str, *, out: pathlib.Path, region: str | None = None, workers: int = 1,
-                  portal_url: str = "https://portal.example") -> PrintResult:
-    """Plan the batches of `campaign` (one region or all) and print them with `workers` processes."""
+                  portal_url: str = "https://portal.example", queue: bool = False) -> PrintResult:
+    """Plan the batches of `campaign` (one region or all) and print them with `workers` processes,
+    or, with `queue` (PostgreSQL), queue one job per batch for `callup worker` processes."""
     if workers < 1 or workers > 64:
         from callup.errors import InputError
 
@@ -172,6 +199,14 @@ def print_letters(ctx: Context, campaign: str, *, out: pathlib.Path, region: str
                             .where(campaigns.c.name == campaign, summonses.c.status.in_(LIVE_VALUES))).scalar_one()
     if total == 0:
         raise NoticeStateError(f"campaign {campaign!r} has no summonses to print: run `callup notices issue {campaign}` first")
+    if queue:
+        from callup.jobs.queue import defer_print
+
+        with UnitOfWork(ctx, write=False) as uow:
+            pending = uow.execute(select(batches.c.id).join(campaigns, campaigns.c.id == batches.c.campaign_id).where(
+                campaigns.c.name == campaign, batches.c.status != BatchStatus.printed.value)).scalars().all()
+        queued = defer_print(ctx, campaign, list(pending), out=str(out.resolve()), portal_url=portal_url)
+        return PrintResult(campaign, planned, 0, 0, str(out), [], queued=queued)
     if workers == 1:
         files = drain(ctx, campaign, str(out), portal_url)
     else:

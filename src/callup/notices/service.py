@@ -444,6 +444,23 @@ def move(uow: UnitOfWork, reference: str, *, office: str, date: dt.date, start: 
     return view(uow, reference)
 
 
+def move_options(uow: UnitOfWork, reference: str, *, limit: int = 300) -> list[tuple[Appointment, int]]:
+    """The free slots the summons' appointment may move to (with their free places), in date order;
+    empty when it cannot move (not live, or the policy allows no moves)."""
+    from callup.notices.schedule import free_slots
+
+    row = _summons(uow, reference)
+    today = uow.ctx.today()
+    days = uow.ctx.policy().in_force(today).notices.move_days
+    if _value(row["status"]) not in LIVE_VALUES or days is None:
+        return []
+    c = uow.execute(select(campaigns.c.window_start, campaigns.c.window_end).where(campaigns.c.id == row["campaign_id"])).first()
+    slots = free_slots(row["region"], _offices(uow, row["campaign_id"]), _load(uow), (c.window_start, c.window_end),
+                       today=today, around=row["original_date"], max_days=days)
+    current = (row["office"], row["date"], row["start"])
+    return [(a, n) for a, n in slots if (a.office, a.date, a.start) != current][:limit]
+
+
 def check_sign_in(uow: UnitOfWork, reference: str, code: str) -> str | None:
     """The national id whose live, unexpired summons `reference` has the one-time `code`; None otherwise."""
     try:
