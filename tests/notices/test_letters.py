@@ -90,15 +90,30 @@ def test_wording_follows_the_language_with_a_default(tmp_path):
     assert ru.text["title"] in " ".join(pdftotext(tmp_path / "c.pdf", 1).split())
 
 
+def word_boxes(path, page: int = 1) -> list[tuple[str, tuple[float, ...]]]:
+    """(word, (x0, y0, x1, y1) in mm from the top left) of a page, from pdftotext -bbox."""
+    html = pdftotext(path, page, "-bbox")
+    return [(m[4], tuple(float(v) / MM for v in m[:4]))
+            for m in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]+)</word>', html)]
+
+
 @needs_poppler
-def test_the_address_sits_in_the_din_5008_window(tmp_path):
-    render_batch([sample_letter(0, name="Windowname", address=("Streetline 1", "Townline"))], tmp_path / "b.pdf")
-    html = pdftotext(tmp_path / "b.pdf", 1, "-bbox")
-    words = {m[4]: tuple(float(v) / MM for v in m[:4])
-             for m in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]+)</word>', html)}
+@pytest.mark.parametrize("name, address", [
+    ("Windowname", ("Streetline 1", "Townline")),
+    ("Windowname Alexander Friedrich von Hohenzollern-Sigmaringen-Łukasiewicz",
+     ("Streetline c/o Αικατερίνη Παπαδοπούλου-Κωνσταντινίδου", "Streetline 1234, Building C, Entrance 5",
+      "Streetline Name Boulevard of the Republic of Example 123", "00123 Townline", "Countryline")),
+])
+def test_the_address_sits_in_the_din_5008_window(tmp_path, name, address):
+    render_batch([sample_letter(0, name=name, address=address)], tmp_path / "b.pdf")
+    boxes = word_boxes(tmp_path / "b.pdf")
+    text = " ".join(pdftotext(tmp_path / "b.pdf", 1).split())
+    assert name in text and all(line in text for line in address)
     # form B window: 20 mm from the left, 45 mm from the top, 85 x 45 mm; addressee below the 17.7 mm top zone
+    window = [(w, box) for w, box in boxes if 62 < box[1] < 95 and box[0] < 110]
     for word in ("Windowname", "Streetline", "Townline"):
-        x0, y0, x1, y1 = words[word]
+        assert any(w == word for w, _ in window), word
+    for word, (x0, y0, x1, y1) in window:
         assert 20 + 5 - 0.5 <= x0 and x1 <= 20 + 85, word
         assert 45 + 17.7 - 1 <= y0 and y1 <= 45 + 45, word
 

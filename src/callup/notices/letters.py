@@ -272,7 +272,7 @@ def _layout(t: Template) -> _Layout:
     at["appointment_time"] = (LEFT + pad + label_w, rows[1])
     at["appointment_office"] = (LEFT + pad + label_w, rows[2])
     at["appointment_address"] = (LEFT + pad + label_w, rows[2] - 4 * MM)
-    y = rows[2] - 4 * MM * 3 - 2 * MM  # office name and up to three address lines
+    y = rows[2] - 4 * MM * 2 - 5.5 * MM  # office name and two address lines
     y = para(sans, 8, 10, LEFT + pad, y, tx["appointment_bring"], WIDTH - 2 * pad, GREY)
     bottom = y - pad + 1 * MM
     ops.insert(0, ("box", LEFT, bottom, WIDTH, top - bottom, TINT, INK))
@@ -401,6 +401,23 @@ def _qr(c, content: str, x: float, y: float, size: float) -> None:
                    f"/F /AHx ID {data}> EI Q")
 
 
+ADDRESS_W = 78 * MM
+ADDRESS_LINES = 6  # 4.3 mm apart from 66.5 mm: the last ends above the window's lower edge at 90 mm
+
+
+def _window_lines(lines: tuple[str, ...]) -> list[str]:
+    """The lines of the address window: a line too long for 8-point type is broken in two
+    (at 10 points) while the window has room; otherwise lines are shrunk to fit when drawn."""
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        room = ADDRESS_LINES - len(out) - (len(lines) - i - 1)
+        if room > 1 and _fit_size(line, _registered["Sans"], 10, ADDRESS_W, 5.5) < 8:
+            out.extend(_wrap(line, _registered["Sans"], 10, ADDRESS_W)[:room])
+        else:
+            out.append(line)
+    return out
+
+
 def _pseudonym(hex_text: str) -> str:
     return " ".join(hex_text[i:i + 4] for i in range(0, len(hex_text), 4))
 
@@ -420,9 +437,8 @@ def _draw_letter(c, t: Template, layout: _Layout, letter: Letter) -> None:
 
     # address (window)
     x, y = at["address"]
-    put(sans, 10, (x, y), letter.name, 78 * MM)
-    for i, line in enumerate(letter.address_lines, 1):
-        put(sans, 10, (x, y - i * 4.3 * MM), line, 78 * MM)
+    for i, line in enumerate(_window_lines((letter.name, *letter.address_lines))):
+        put(sans, 10, (x, y - i * 4.3 * MM), line, ADDRESS_W)
     # information block
     value_w = RIGHT - INFO_X - INFO_LABEL_W
     put(mono_bold, 8.5, "info_reference", letter.reference, value_w)
@@ -442,7 +458,8 @@ def _draw_letter(c, t: Template, layout: _Layout, letter: Letter) -> None:
     put(bold, 10, "appointment_time", t.time(letter.start, letter.end), box_w)
     put(bold, 9.5, "appointment_office", letter.office_name, box_w)
     x, y = at["appointment_address"]
-    for i, line in enumerate(letter.office_address[:3]):
+    office_lines = letter.office_address[:1] + ((", ".join(letter.office_address[1:]),) if letter.office_address[1:] else ())
+    for i, line in enumerate(office_lines):
         put(sans, 9, (x, y - i * 4 * MM), line, box_w)
     apply_by = tx["deadline_apply"].format(date=t.date(letter.apply_by))
     for key, s in (("deferral", apply_by), ("alternative", apply_by),
