@@ -161,3 +161,13 @@ def test_any_text_is_a_reference_or_one_input_error(text):
         assert is_reference(parse_reference(text))
     except InputError as exc:
         assert exc.field == "reference"
+
+
+def test_the_pure_modules_do_not_load_the_pdf_libraries():
+    import subprocess
+    import sys
+
+    code = ("import sys, callup.notices, callup.notices.reference, callup.notices.offices, callup.notices.schedule; "
+            "print(sorted(m for m in ('reportlab', 'zxingcpp', 'numpy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
