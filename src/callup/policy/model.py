@@ -122,6 +122,10 @@ class Notices(_Strict):
         return self
 
 
+class Appeals(_Strict):
+    deadline_days: int = Field(default=30, ge=1, le=365, description="days from a case decision within which it may be appealed")
+
+
 class Retention(_Strict):
     register_years_after_liability: int = Field(ge=0, le=100)
     medical_years: int = Field(ge=0, le=100)
@@ -143,6 +147,7 @@ class PolicyVersion(_Strict):
     exemption_grounds: list[ExemptionGround] = Field(default_factory=list)
     deployment: list[DeploymentRule] = Field(default_factory=list)
     notices: Notices
+    appeals: Appeals = Field(default_factory=Appeals)
     retention: Retention
 
     @model_validator(mode="after")

@@ -1,0 +1,81 @@
+"""`callup cases ...`: one case with its history, and the queue of cases waiting for a decision."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Annotated, Any
+
+import typer
+
+from callup.cli_support import JsonOption, context
+from callup.output import console, emit
+
+app = typer.Typer(help="Case work: show a case and its history, the queue of open cases.", no_args_is_help=True)
+
+CaseArg = Annotated[int, typer.Argument(help="Case number.", min=1)]
+KINDS = ("medical", "deferral", "exemption", "civilian_service", "appeal", "no_show")
+
+
+def unit(write: bool = True):  # noqa: ANN201 - a UnitOfWork on this invocation's context
+    from callup.uow import UnitOfWork
+
+    return UnitOfWork(context(), write=write)
+
+
+def kind_of(text: str | None) -> Any:
+    from callup.cases.tables import CaseKind
+    from callup.errors import InputError
+
+    if text is None:
+        return None
+    if text not in KINDS:
+        raise InputError(f"{text!r} is not one of {', '.join(KINDS)}", field="kind")
+    return CaseKind(text)
+
+
+def render_case(r: dict[str, Any]) -> None:
+    console.print(f"case {r['id']} ({r['kind']}) of {r['national_id']} in {r['campaign']}, region {r['region']}: "
+                  f"[bold]{r['state']}[/]")
+    for key in ("ground", "evidence", "decided_by", "decided_role", "decided_at", "decision_reason", "appeal_deadline", "until",
+                "appeals_case", "check_result", "check_source"):
+        if r.get(key) is not None:
+            console.print(f"{key:>16}: {r[key]}")
+    console.print(f"{'next steps':>16}: {', '.join(r['allowed_steps']) or '(none: final)'}")
+    for t in r["history"]:
+        console.print(f"  {t['seq']:>2}. {t['at']} {t['actor']} ({t['role']}): {t['step']} {t['from_state']} -> {t['to_state']}"
+                      + (f"; {t['reason']}" if t["reason"] else "") + (f" [evidence {t['evidence']}]" if t["evidence"] else ""))
+
+
+@app.command()
+def show(case: CaseArg, reason: Annotated[str | None, typer.Option("--reason", help="Why you look (audited).")] = None,
+         as_json: JsonOption = False) -> None:
+    """One case: state, decision, appeal deadline, and every transition with who, when and why (the read is audited)."""
+    from callup.cases.views import case_view
+
+    with unit() as uow:
+        result = dataclasses.asdict(case_view(uow, case, reason=reason))
+    emit(result, as_json=as_json, render=render_case)
+
+
+@app.command()
+def queue(
+    kind: Annotated[str | None, typer.Option("--kind", help=f"Only this kind: {', '.join(KINDS)}.")] = None,
+    campaign: Annotated[str | None, typer.Option("--campaign", help="Only this campaign.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Every case waiting for a decision in your regions, oldest first, with its age in days."""
+    from callup.cases.views import queue as waiting
+
+    with unit(write=False) as uow:
+        items = [dataclasses.asdict(i) for i in waiting(uow, kind=kind_of(kind), campaign=campaign)]
+
+    def render(rows: list[dict[str, Any]]) -> None:
+        from rich.table import Table
+
+        table = Table("case", "kind", "campaign", "region", "state", "ground", "check", "age (days)", title=f"{len(rows):,} waiting")
+        for i in rows:
+            table.add_row(str(i["id"]), i["kind"], i["campaign"], i["region"], i["state"], i["ground"] or "",
+                          i["check_result"] or "", str(i["age_days"]))
+        console.print(table)
+
+    emit(items, as_json=as_json, render=render)

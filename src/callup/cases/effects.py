@@ -1,0 +1,63 @@
+"""What a decision does beyond its case: end the call (with a replacement) and, when overturned, give it back.
+
+`release` runs the campaign's replacement (`callup.campaigns.replacements.replace`) in the
+decision's unit of work and returns the effect to store with the transition. `restore` undoes
+exactly that effect: the released person is called again (their release is cleared); the
+replacement called meanwhile keeps their call, so the region now counts one call beyond its
+number instead of one fewer, which the campaign report shows as `restored`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import and_, select, update
+
+from callup.audit import person
+from callup.campaigns import replacements
+from callup.campaigns.tables import Call, ReleaseReason
+from callup.cases.events import CallRestored
+from callup.cases.tables import CaseTransition
+from callup.uow import UnitOfWork
+
+calls, history = Call.__table__, CaseTransition.__table__
+
+
+def release(uow: UnitOfWork, case: Any, reason: ReleaseReason) -> dict[str, Any]:
+    """End the person's call for `reason` and call the next in reserve; the effect to store.
+
+    A person already released (by another decision) is not released twice: the effect is then
+    empty, so overturning this decision later gives back nothing it did not take.
+    """
+    done = replacements.replace(uow, case["campaign"], case["national_id"], reason)
+    if done.already_done:
+        return {}
+    return {"release": reason.value, "replacement": done.replacement}
+
+
+def decision_effect(uow: UnitOfWork, case: Any) -> dict[str, Any]:
+    """The effect stored with the transition that put the case in its current state."""
+    row = uow.execute(select(history.c.effect).where(history.c.case_id == case["id"], history.c.to_state == case["state"])
+                      .order_by(history.c.seq.desc()).limit(1)).first()
+    return json.loads(row.effect) if row is not None and row.effect else {}
+
+
+def restore(uow: UnitOfWork, case: Any, effect: dict[str, Any]) -> dict[str, Any]:
+    """Undo `effect` (from `release`): the person's call is theirs again; the effect of the undoing."""
+    if not effect.get("release"):
+        return {}
+    where = and_(calls.c.campaign_id == case["campaign_id"], calls.c.national_id == case["national_id"],
+                 calls.c.release_reason == effect["release"])
+    restored = uow.execute(update(calls).where(where).values(release_reason=None, released_at=None)).rowcount
+    if restored != 1:
+        return {}
+    uow.record(CallRestored(target=person(case["national_id"]), campaign=case["campaign"], case=case["id"],
+                            release_reason=effect["release"], replacement_kept=effect.get("replacement")))
+    return {"restored": effect["release"], "replacement_kept": effect.get("replacement")}
+
+
+def is_released(uow: UnitOfWork, case: Any) -> bool:
+    reason = uow.execute(select(calls.c.release_reason).where(
+        calls.c.campaign_id == case["campaign_id"], calls.c.national_id == case["national_id"])).scalar()
+    return reason is not None

@@ -1,0 +1,83 @@
+"""Tables of case work: the cases and every transition each one went through.
+
+A case belongs to one called person in one campaign (its region is the call's, for scope). Its
+`state` is a state of its kind's machine (`callup.cases.machines`); the decision columns hold
+the last decision, the transitions table holds all of them, in order, with who, when and why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Date, DateTime, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from callup.store.base import Base
+
+
+class CaseKind(enum.Enum):
+    medical = "medical"  # medical board: a fitness category from the policy
+    deferral = "deferral"  # a policy ground, with an end date when granted
+    exemption = "exemption"  # a policy ground, permanent when granted
+    civilian_service = "civilian_service"  # alternative civilian service on grounds of conscience
+    appeal = "appeal"  # against the decision of another case
+    no_show = "no_show"  # a summoned person did not appear: an officer resolves it
+
+
+class Case(Base):
+    """One case of one called person in one campaign, in a state of its kind's machine."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_person", "campaign_id", "national_id"),
+        Index("ix_cases_queue", "kind", "state", "region"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    national_id: Mapped[str] = mapped_column(String(32))
+    region: Mapped[str] = mapped_column(String(16), comment="the call's region: decides who may see and decide the case")
+    kind: Mapped[CaseKind] = mapped_column(Enum(CaseKind, name="case_kind", native_enum=False, length=24))
+    state: Mapped[str] = mapped_column(String(32), comment="a state of the kind's machine")
+    ground: Mapped[str | None] = mapped_column(String(64), comment="policy ground or fitness category code")
+    policy_version: Mapped[str] = mapped_column(String(64), comment="policy version in force when the case was opened")
+    evidence: Mapped[str | None] = mapped_column(Text, comment="document reference given with the application")
+    opened_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    opened_by: Mapped[str] = mapped_column(String(128))
+    opened_role: Mapped[str] = mapped_column(String(16))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decided_role: Mapped[str | None] = mapped_column(String(16))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    appeal_deadline: Mapped[dt.date | None] = mapped_column(Date, comment="last day an appeal against the decision is accepted")
+    until: Mapped[dt.date | None] = mapped_column(Date, comment="end of a granted deferral, or the re-examination date")
+    appeals_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), comment="an appeal: the case whose decision it contests")
+    check_result: Mapped[str | None] = mapped_column(String(16), comment="registry check: verified, not_found or expired")
+    check_source: Mapped[str | None] = mapped_column(Text, comment="registry, import and row the check used")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CaseTransition(Base):
+    """One step of one case: from which state to which, by whom (name and role), when, why, on what evidence.
+
+    `effect` records what the step did beyond the case (a release and its replacement, a
+    restored call) as JSON, so that an overturned decision can be undone exactly.
+    """
+
+    __tablename__ = "case_transitions"
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_transitions_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer, comment="1, 2, ... within the case")
+    from_state: Mapped[str] = mapped_column(String(32))
+    step: Mapped[str] = mapped_column(String(32))
+    to_state: Mapped[str] = mapped_column(String(32))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    evidence: Mapped[str | None] = mapped_column(Text)
+    ground: Mapped[str | None] = mapped_column(String(64))
+    effect: Mapped[str | None] = mapped_column(Text, comment="JSON: release, replacement, restored call")

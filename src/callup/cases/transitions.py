@@ -1,0 +1,149 @@
+"""The one path by which a case changes: `open_case` and `transition`.
+
+Both apply the kind's table in `machines` (anything undeclared is refused, naming the case, its
+state and the step), check the actor's role for the step and their scope (another region's
+case, or another person's for a citizen, answers "not found"), store the transition with
+actor, role, time, reason, evidence and effect, and audit it, all in the caller's unit of work,
+so the change, its audit entry and any release or replacement it causes commit together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+
+from callup.audit import person
+from callup.campaigns.tables import Call, Campaign
+from callup.cases.errors import CaseInputError, CaseNotFound, CaseStateError
+from callup.cases.events import CaseStepped
+from callup.cases.machines import MACHINES, NEW, ROLES, appealable, is_decision, opening_step
+from callup.cases.tables import Case, CaseKind, CaseTransition
+from callup.context import Role
+from callup.uow import UnitOfWork
+
+cases = Case.__table__
+history = CaseTransition.__table__
+calls, campaigns = Call.__table__, Campaign.__table__
+MAX_TEXT = 2000
+
+
+def value(v: Any) -> Any:
+    return getattr(v, "value", v)
+
+
+def _text(text: str | None, field: str) -> str | None:
+    if text is None or not text.strip():
+        return None
+    text = text.strip()
+    if len(text) > MAX_TEXT:
+        raise CaseInputError(f"{field} is longer than {MAX_TEXT} characters", field=field)
+    return text
+
+
+def _visible(uow: UnitOfWork, national_id: str, region: str) -> bool:
+    actor = uow.actor
+    if actor.role is Role.citizen:
+        return actor.person_id == national_id
+    return actor.sees_region(region)
+
+
+def _require(uow: UnitOfWork, kind: CaseKind, step: str) -> None:
+    uow.ctx.require(*sorted(ROLES[step], key=lambda r: r.value), doing=f"the step {step} of a {kind.value.replace('_', ' ')} case")
+
+
+def subject(case: Any) -> str:
+    return f"case {case['id']} ({value(case['kind']).replace('_', ' ')})"
+
+
+def load(uow: UnitOfWork, case_id: int, *, lock: bool = False) -> Any:
+    """The case row with its campaign's name; `CaseNotFound` if there is none or the actor may not see it."""
+    query = (select(cases, campaigns.c.name.label("campaign")).join(campaigns, campaigns.c.id == cases.c.campaign_id)
+             .where(cases.c.id == int(case_id)))
+    if lock and uow.conn.dialect.name == "postgresql":
+        query = query.with_for_update(of=cases)
+    row = uow.execute(query).mappings().first()
+    if row is None or not _visible(uow, row["national_id"], row["region"]):
+        raise CaseNotFound(f"no case {case_id}")
+    return row
+
+
+def call_of(uow: UnitOfWork, campaign: str, national_id: str) -> Any:
+    """The person's call in the campaign (released or not) with the campaign id and name; `CaseNotFound` otherwise."""
+    row = uow.execute(select(calls, campaigns.c.name.label("campaign"))
+                      .join(campaigns, campaigns.c.id == calls.c.campaign_id)
+                      .where(campaigns.c.name == campaign, calls.c.national_id == national_id.strip())).mappings().first()
+    if row is None or not _visible(uow, row["national_id"], row["region"]):
+        raise CaseNotFound(f"that person is not called in campaign {campaign!r}")
+    return row
+
+
+def open_case(uow: UnitOfWork, campaign: str, national_id: str, kind: CaseKind, *, reason: str | None = None,
+              evidence: str | None = None, ground: str | None = None, appeals: int | None = None,
+              values: dict[str, Any] | None = None) -> Any:
+    """Open a case of `kind` for a called person: a new row in `new`, then the kind's opening step."""
+    step = opening_step(kind)
+    _require(uow, kind, step)
+    call = call_of(uow, campaign, national_id)
+    now = uow.now()
+    actor = uow.actor
+    version = uow.ctx.policy().in_force(uow.ctx.today()).version
+    case_id = uow.execute(insert(cases).values(
+        campaign_id=call["campaign_id"], national_id=call["national_id"], region=call["region"], kind=kind, state=NEW,
+        ground=ground, policy_version=version, evidence=_text(evidence, "evidence"), opened_at=now, opened_by=actor.label(),
+        opened_role=actor.role.value, appeals_case_id=appeals, updated_at=now)).inserted_primary_key[0]
+    return transition(uow, load(uow, case_id, lock=True), step, reason=reason, evidence=evidence, ground=ground, values=values)
+
+
+def transition(uow: UnitOfWork, case: Any, step: str, *, reason: str | None = None, evidence: str | None = None,
+               ground: str | None = None, effect: dict[str, Any] | None = None, values: dict[str, Any] | None = None) -> Any:
+    """Take `step` on `case` (a row from `load(..., lock=True)`); returns the case row after it.
+
+    A decision needs a reason; it records who decided, when and why, and, where the new state
+    can be appealed, the appeal deadline from the policy. `values` sets further columns
+    (an end date, a registry check); `effect` records what the step did beyond the case.
+    """
+    kind = CaseKind(value(case["kind"]))
+    machine = MACHINES[kind]
+    before = case["state"]
+    after = machine.step(before, step, subject=subject(case))
+    _require(uow, kind, step)
+    reason, evidence = _text(reason, "reason"), _text(evidence, "evidence")
+    decision = is_decision(kind, step)
+    if reason is None and (decision or step == "overturn"):
+        raise CaseInputError(f"{subject(case)}: {step} needs a reason", field="reason")
+    now, actor = uow.now(), uow.actor
+    changes: dict[str, Any] = dict(state=after, updated_at=now, **(values or {}))
+    if ground is not None:
+        changes["ground"] = ground
+    if decision:
+        changes.update(decided_at=now, decided_by=actor.label(), decided_role=actor.role.value, decision_reason=reason)
+        deadline = None
+        if appealable(kind, after):
+            days = uow.ctx.policy().in_force(uow.ctx.today()).appeals.deadline_days
+            deadline = uow.ctx.today() + dt.timedelta(days=days)
+        changes["appeal_deadline"] = deadline
+    done = uow.execute(update(cases).where(cases.c.id == case["id"], cases.c.state == before).values(**changes)).rowcount
+    if done != 1:
+        raise CaseStateError(f"{subject(case)} changed while this step was being taken: look at it again")
+    seq = uow.execute(select(func.coalesce(func.max(history.c.seq), 0)).where(history.c.case_id == case["id"])).scalar_one() + 1
+    effect_json = json.dumps(effect, sort_keys=True) if effect else None
+    uow.execute(insert(history).values(case_id=case["id"], seq=seq, from_state=before, step=step, to_state=after, at=now,
+                                       actor=actor.label(), role=actor.role.value, reason=reason, evidence=evidence,
+                                       ground=ground, effect=effect_json))
+    uow.record(CaseStepped(target=person(case["national_id"]), case=case["id"], kind=kind.value, campaign=case["campaign"],
+                           seq=seq, step=step, from_state=before, to_state=after, ground=ground, evidence=evidence,
+                           reason_sha256=hashlib.sha256(reason.encode()).hexdigest() if reason else None, effect=effect))
+    return load(uow, case["id"])
+
+
+def open_cases_of(uow: UnitOfWork, campaign_id: int, national_id: str, kind: CaseKind | None = None) -> list[Any]:
+    """The person's cases in the campaign that are not in a final state (of `kind`, or of any kind)."""
+    query = select(cases).where(cases.c.campaign_id == campaign_id, cases.c.national_id == national_id)
+    if kind is not None:
+        query = query.where(cases.c.kind == kind.value)
+    return [r for r in uow.execute(query.order_by(cases.c.id)).mappings()
+            if r["state"] not in MACHINES[CaseKind(value(r["kind"]))].final]

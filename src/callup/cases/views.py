@@ -1,0 +1,142 @@
+"""Reading cases: one case with its history (an audited read of a person's record) and the queue.
+
+The queue lists every case still waiting for a decision with its age in days, oldest first, in
+the actor's regions: nothing waits unseen.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from typing import Any
+
+from sqlalchemy import select
+
+from callup.audit import PersonRead, person
+from callup.campaigns.tables import Campaign
+from callup.cases.machines import MACHINES, NEW
+from callup.cases.tables import Case, CaseKind, CaseTransition
+from callup.cases.transitions import load, value
+from callup.context import Role
+from callup.uow import UnitOfWork
+
+cases, history, campaigns = Case.__table__, CaseTransition.__table__, Campaign.__table__
+READERS = (Role.administrator, Role.officer, Role.medical, Role.auditor, Role.citizen, Role.system)
+
+
+@dataclasses.dataclass(frozen=True)
+class TransitionView:
+    seq: int
+    from_state: str
+    step: str
+    to_state: str
+    at: dt.datetime
+    actor: str
+    role: str
+    reason: str | None
+    evidence: str | None
+    ground: str | None
+    effect: dict[str, Any] | None
+
+
+@dataclasses.dataclass(frozen=True)
+class CaseView:
+    id: int
+    kind: str
+    campaign: str
+    national_id: str
+    region: str
+    state: str
+    allowed_steps: list[str]
+    ground: str | None
+    policy_version: str
+    evidence: str | None
+    opened_at: dt.datetime
+    opened_by: str
+    opened_role: str
+    decided_at: dt.datetime | None
+    decided_by: str | None
+    decided_role: str | None
+    decision_reason: str | None
+    appeal_deadline: dt.date | None
+    until: dt.date | None
+    appeals_case: int | None
+    check_result: str | None
+    check_source: str | None
+    history: list[TransitionView]
+
+
+def _history(uow: UnitOfWork, case_id: int) -> list[TransitionView]:
+    rows = uow.execute(select(history).where(history.c.case_id == case_id).order_by(history.c.seq)).mappings()
+    return [TransitionView(r["seq"], r["from_state"], r["step"], r["to_state"], r["at"], r["actor"], r["role"], r["reason"],
+                           r["evidence"], r["ground"], json.loads(r["effect"]) if r["effect"] else None) for r in rows]
+
+
+def as_view(uow: UnitOfWork, row: Any) -> CaseView:
+    kind = CaseKind(value(row["kind"]))
+    return CaseView(
+        id=row["id"], kind=kind.value, campaign=row["campaign"], national_id=row["national_id"], region=row["region"],
+        state=row["state"], allowed_steps=MACHINES[kind].allowed(row["state"]), ground=row["ground"],
+        policy_version=row["policy_version"], evidence=row["evidence"], opened_at=row["opened_at"], opened_by=row["opened_by"],
+        opened_role=row["opened_role"], decided_at=row["decided_at"], decided_by=row["decided_by"],
+        decided_role=row["decided_role"], decision_reason=row["decision_reason"], appeal_deadline=row["appeal_deadline"],
+        until=row["until"], appeals_case=row["appeals_case_id"], check_result=row["check_result"],
+        check_source=row["check_source"], history=_history(uow, row["id"]))
+
+
+def case_view(uow: UnitOfWork, case_id: int, *, reason: str | None = None) -> CaseView:
+    """One case and its whole history; the read is audited (it is part of a person's record)."""
+    uow.ctx.require(*READERS, doing="reading a case")
+    row = load(uow, case_id)
+    uow.record(PersonRead(target=person(row["national_id"]), reason=reason, view=f"case:{row['id']}"))
+    return as_view(uow, row)
+
+
+@dataclasses.dataclass(frozen=True)
+class QueueItem:
+    id: int
+    kind: str
+    campaign: str
+    region: str
+    state: str
+    ground: str | None
+    opened_at: dt.datetime
+    age_days: int
+    check_result: str | None
+
+
+#: The states in which a case waits for someone to act, per kind.
+WAITING: dict[CaseKind, tuple[str, ...]] = {
+    CaseKind.medical: ("open",),
+    CaseKind.deferral: ("applied",),
+    CaseKind.exemption: ("applied",),
+    CaseKind.civilian_service: ("applied", "granted"),
+    CaseKind.appeal: ("lodged",),
+    CaseKind.no_show: ("open",),
+}
+
+
+def queue(uow: UnitOfWork, *, kind: CaseKind | None = None, campaign: str | None = None) -> list[QueueItem]:
+    """Every case waiting for a decision (or, for civilian service, an assignment), oldest first, with its age."""
+    uow.ctx.require(Role.administrator, Role.officer, Role.medical, Role.auditor, Role.system, doing="listing the case queue")
+    kinds = [kind] if kind is not None else list(WAITING)
+    waiting = [(cases.c.kind == k.value) & cases.c.state.in_(WAITING[k]) for k in kinds]
+    from sqlalchemy import or_
+
+    query = (select(cases.c.id, cases.c.kind, campaigns.c.name, cases.c.region, cases.c.state, cases.c.ground,
+                    cases.c.opened_at, cases.c.check_result)
+             .join(campaigns, campaigns.c.id == cases.c.campaign_id).where(or_(*waiting), cases.c.state != NEW)
+             .order_by(cases.c.opened_at, cases.c.id))
+    scope = uow.ctx.region_filter(cases.c.region)
+    if scope is not None:
+        query = query.where(scope)
+    if campaign is not None:
+        query = query.where(campaigns.c.name == campaign)
+    today = uow.ctx.today()
+    return [QueueItem(r.id, value(r.kind), r.name, r.region, r.state, r.ground, r.opened_at,
+                      (today - _date(r.opened_at)).days, r.check_result) for r in uow.execute(query)]
+
+
+def _date(at: dt.datetime) -> dt.date:
+    return (at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc)).astimezone(dt.timezone.utc).date()

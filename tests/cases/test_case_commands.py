@@ -1,0 +1,47 @@
+"""Case commands: one line on stderr naming the problem, never a traceback, no personal data; no store imports."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+import callup.cases
+
+CASES = pathlib.Path(callup.cases.__file__).resolve().parent
+
+
+def _run(*args, cwd, env_extra=None):  # noqa: ANN001, ANN202
+    env = {**os.environ, "CALLUP_DATABASE_URL": f"sqlite:///{cwd}/callup.db", **(env_extra or {})}
+    return subprocess.run([sys.executable, "-m", "callup.cli", *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.mark.parametrize(("args", "message", "code"), [
+    (["cases", "show", "999"], "no case 999", 3),
+    (["cases", "queue", "--kind", "bogus"], "--kind: 'bogus' is not one of medical", 2),
+])
+def test_bad_input_is_one_line_on_stderr_without_a_traceback(tmp_path, args, message, code):
+    result = _run(*args, cwd=tmp_path)
+    assert result.returncode == code, result.stderr
+    assert message in result.stderr and result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_an_empty_queue_is_an_empty_json_list(tmp_path):
+    result = _run("cases", "queue", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == []
+
+
+def test_command_modules_only_parse_and_render():
+    for path in sorted(CASES.glob("**/commands.py")):
+        tree = ast.parse(path.read_text())
+        imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        assert not {m for m in imported if m.startswith(("sqlalchemy", "pyarrow", "callup.store"))}, path
