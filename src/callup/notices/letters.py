@@ -24,10 +24,14 @@ they are missing a `CallupError` says which package to install.
 
 Speed: the parts of the page that are the same for every letter in a language (letterhead,
 headings, paragraphs, labels, footer) are drawn once per PDF as a form XObject and placed on
-each page; paragraph wrapping is cached; the QR code (zxing-cpp) is an inline 1-bit image
-mask; streams are compressed without ASCII85 (`rl_config.useA85 = 0`, set for the process on
-import) and the output is invariant (no time stamp or random id: the same letters give the
-same bytes).
+each page; paragraph wrapping is cached; the QR code (zxing-cpp, error correction level M,
+22 mm) is an inline 1-bit image mask; streams are compressed without ASCII85
+(`rl_config.useA85 = 0`, set for the process when the first PDF is started) and the output is
+invariant (no time stamp or random id: the same letters give the same bytes).
+
+Fields that vary in length are fitted, never cut: a name or address line too long for the
+window at 8 points is broken in two while the window has room, other fields are set in a
+smaller size down to 5.5 points.
 """
 
 from __future__ import annotations
