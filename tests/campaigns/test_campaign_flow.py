@@ -18,7 +18,7 @@ from callup.lottery import load_record, read_pool, verify
 from callup.register.eligibility import eligibility
 from callup.register.tables import Person
 from callup_test_support import NORTHLAND_POLICY
-from campaign_helpers import WINDOW, create, drawn, load_register, person, replace, summary
+from campaign_helpers import TODAY, WINDOW, create, drawn, load_register, on_day, person, replace, summary
 
 calls = Call.__table__
 order = OrderEntry.__table__
@@ -78,16 +78,46 @@ def test_the_frozen_pool_does_not_move_when_the_register_changes(ctx, engine, tm
     assert after.called == frozen.called_number
 
 
-def test_the_beacon_value_changes_who_is_called(ctx, engine, tmp_path):
-    load_register(ctx, tmp_path, people=5000)
-    called = []
-    for name, beacon in (("a", "value-1"), ("b", "value-2")):
-        drawn(ctx, name=name, quota=60, over_call="0", beacon=beacon)
-        with engine.connect() as conn:
-            called.append({r[0] for r in conn.execute(select(calls.c.national_id).join(
-                service.campaigns_t, service.campaigns_t.c.id == calls.c.campaign_id).where(service.campaigns_t.c.name == name))})
-    assert len(called[0]) == len(called[1]) == 60
-    assert called[0] != called[1]
+def _called_ids(ctx, name: str) -> set[str]:  # noqa: ANN001
+    from callup.uow import UnitOfWork
+
+    with UnitOfWork(ctx, write=False) as uow:
+        return set(uow.execute(select(calls.c.national_id).join(service.campaigns_t, service.campaigns_t.c.id == calls.c.campaign_id)
+                               .where(service.campaigns_t.c.name == name)).scalars())
+
+
+def test_the_beacon_value_changes_who_is_called(ctx, tmp_path):
+    """Only the beacon differs. The campaign's name is in its commitment (so in the seed), so the comparison is
+    between two stores holding the same register and the same campaigns, with the same salt and pseudonym key
+    (one seeded random source) and the same clock: the same beacon calls the same people in both, another
+    beacon calls others."""
+    from callup.lottery.commitment import SeededRandom
+    from callup.store import open_store
+    from callup.store.engine import connect
+    from callup_test_support import make_context, make_store_url
+
+    backend = "sqlite" if ctx.database_url.startswith("sqlite") else "postgres"
+    (tmp_path / "twin").mkdir()
+    twin_url, drop = make_store_url(backend, tmp_path / "twin")
+    try:
+        open_store(twin_url)
+        stores = [dataclasses.replace(on_day(c, TODAY), random=SeededRandom(b"only the beacon differs"))
+                  for c in (ctx, make_context(twin_url))]
+        seen = []
+        for store, other_beacon in zip(stores, ("value-1", "value-2")):
+            load_register(store, tmp_path, people=5000)
+            drawn(store, name="same", quota=60, over_call="0", beacon="value-1")
+            drawn(store, name="other", quota=60, over_call="0", beacon=other_beacon)
+            seen.append({name: (summary(store, name).commitment_hash, _called_ids(store, name)) for name in ("same", "other")})
+    finally:
+        connect(twin_url).dispose()
+        drop()
+    first, second = seen
+    # One commitment per campaign in both stores: the same pool, pseudonym key, numbers and salt.
+    assert first["same"][0] == second["same"][0] and first["other"][0] == second["other"][0]
+    assert len(first["same"][1]) == len(first["other"][1]) == len(second["other"][1]) == 60
+    assert first["same"][1] == second["same"][1]  # same beacon: the same people
+    assert first["other"][1] != second["other"][1]  # only the beacon differs: other people
 
 
 def test_replacements_follow_the_reserve_order_once_and_skip_people_who_left(ctx, engine, tmp_path):
@@ -194,10 +224,13 @@ def test_campaign_commands_from_the_command_line(ctx, tmp_path):
 
 
 def test_a_drawn_campaign_passes_the_fairness_check_and_meets_every_regional_number(ctx, engine, tmp_path):
+    """On one fixed draw (seeded salt and key, fixed beacon): a random draw would be flagged 1% of the time at alpha 0.01."""
     from callup.campaigns.fairness import campaign_fairness
+    from callup.lottery.commitment import SeededRandom
 
+    ctx = dataclasses.replace(ctx, random=SeededRandom(b"a fair draw"))
     load_register(ctx, tmp_path, people=30_000)
-    drawn(ctx, quota=500)
+    drawn(ctx, quota=500, beacon="beacon-value-1")
     result = campaign_fairness(ctx, "spring-2027", alpha=0.01, plot=tmp_path / "fair.png")
     assert result.birth_date_test.n == summary(ctx, "spring-2027").pool_size
     assert not result.birth_date_test.flagged
@@ -226,19 +259,31 @@ def test_a_person_can_check_their_rank_from_their_pseudonym_and_the_public_recor
     assert [(e.reason, e.details["view"]) for e in reads] == [("citizen enquiry", "campaign:spring-2027")]
 
 
-def test_a_draw_started_twice_at_once_runs_once(ctx, engine, tmp_path):
+def test_a_draw_started_twice_at_once_runs_once(ctx, engine, tmp_path, monkeypatch):
+    """The two draws really overlap: a barrier holds each after its status check until both have passed it, so
+    only the check inside the draw's write transaction can stop the second (run one after the other, the second
+    would be refused by the status check with another message)."""
     import concurrent.futures
+    import threading
 
     load_register(ctx, tmp_path, people=20_000)
     create(ctx, "c", quota=200)
     service.freeze_campaign(ctx, "c")
     service.commit_campaign(ctx, "c", beacon_source="round 3")
+    both_checked = threading.Barrier(2, timeout=120)
+    run_job = service.run_job
+
+    def run_job_once_both_checked(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        both_checked.wait()
+        return run_job(*args, **kwargs)
+
+    monkeypatch.setattr(service, "run_job", run_job_once_both_checked)
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         futures = [pool.submit(service.draw_campaign, ctx, "c", beacon_value=v) for v in ("v1", "v2")]
     outcomes = [f.exception() for f in futures]
-    assert sum(e is None for e in outcomes) == 1
+    assert sum(e is None for e in outcomes) == 1, outcomes
     loser = next(e for e in outcomes if e is not None)
-    assert isinstance(loser, CampaignStateError)
+    assert isinstance(loser, CampaignStateError) and "is drawn: cannot draw" in str(loser), loser
     with engine.connect() as conn:
         called = len(conn.execute(select(calls.c.national_id)).all())
     assert called == summary(ctx, "c").called
