@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "synth": ("callup.register.commands", "synth", "Write a synthetic population register."),
     "campaign": ("callup.campaigns.commands", "app", "Call-up campaigns: create, freeze, commit, draw, export, replace."),
     "notices": ("callup.notices.commands", "app", "Summonses: issue, print letters, publish, delivery evidence, appearance."),
+    "worker": ("callup.jobs.commands", "worker", "Run queued jobs (letters to print) on a PostgreSQL store."),
     "cases": ("callup.cases.commands", "app", "Case work: one case and its history, the queue of open cases."),
     "verify": ("callup.lottery.commands", "verify", "Re-run a published draw from its record and pool file."),
     "lottery": ("callup.lottery.commands", "app", "The public lottery: a person's rank, the seed, test vectors."),

@@ -54,16 +54,23 @@ def print_(
     out: Annotated[pathlib.Path, typer.Option("--out", help="Directory for the PDF batches and mailing manifests.")] = pathlib.Path("letters"),
     workers: Annotated[int, typer.Option("--workers", help="Processes printing batches at once.")] = 1,
     portal_url: Annotated[str, typer.Option("--portal-url", help="Address of the portal the QR code opens.")] = "https://portal.example",
+    queue: Annotated[bool, typer.Option("--queue", help="PostgreSQL: queue one job per batch for `callup worker` processes instead of printing here.")] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Render the letters to PDF: batches of at most 1,000 letters of one region in postcode order, each with a manifest."""
     from callup.notices.printing import print_letters
 
-    with progress("printing letters", None, quiet=as_json):
+    with progress("printing letters", None, quiet=as_json or queue):
         result = dataclasses.asdict(print_letters(context(), campaign, out=out, region=region, workers=workers,
-                                                  portal_url=portal_url))
-    emit(result, as_json=as_json, render=lambda r: console.print(
-        f"{r['letters']:,} letters in {r['batches_printed']:,} batch(es) written to {r['directory']}/"))
+                                                  portal_url=portal_url, queue=queue))
+
+    def render(r: dict[str, Any]) -> None:
+        if queue:
+            console.print(f"{r['queued']:,} print job(s) queued; `callup worker` processes print them into {r['directory']}/")
+        else:
+            console.print(f"{r['letters']:,} letters in {r['batches_printed']:,} batch(es) written to {r['directory']}/")
+
+    emit(result, as_json=as_json, render=render)
 
 
 @app.command()

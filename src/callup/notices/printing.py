@@ -78,9 +78,10 @@ def plan_batches(uow: UnitOfWork, campaign: str, *, region: str | None = None) -
 
 def _claim(ctx: Context, campaign_id: int, batch_id: int | None = None) -> Any:
     """Claim the next batch to print (or batch `batch_id`): planned, or claimed too long ago by a
-    worker that died; None when there is none to claim."""
+    worker that died; None when there is none to claim. A queued job for `batch_id` takes over
+    any claim: the queue already guarantees one job per batch, and retries a killed worker's job."""
     with UnitOfWork(ctx) as uow:
-        stale = ctx.now() - STALE
+        stale = ctx.now() - STALE if batch_id is None else ctx.now() + STALE
         query = (select(batches).where(batches.c.campaign_id == campaign_id, or_(
             batches.c.status == BatchStatus.planned.value,
             and_(batches.c.status == BatchStatus.printing.value, batches.c.claimed_at < stale)))

@@ -40,6 +40,10 @@ def upgrade_schema(ctx: Context) -> tuple[str | None, str]:
     engine = ctx.engine()
     before = current_revision(engine)
     upgrade(engine)
+    if engine.dialect.name == "postgresql":  # the job queue's tables live in the same database
+        from callup.jobs.queue import ensure_schema
+
+        ensure_schema(ctx.database_url)
     return before, SCHEMA_HEAD
 
 

@@ -1,0 +1,113 @@
+"""Jobs on PostgreSQL with procrastinate: any number of `callup worker` processes, on any
+number of machines, share the work through the one database.
+
+A job's payload carries who asked for it (actor name, role, regions), never keys: a worker
+acts with its own keys, loaded at its start from its environment, and records the requesting
+actor in the audit log. Every task is idempotent (a print job claims its batch in the store and
+does nothing when the batch is already printed), so a job run twice, or a stalled job retried
+after its worker was killed, prints nothing twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import procrastinate
+
+from callup.context import Context, make_actor
+from callup.errors import CallupError
+
+QUEUE = "callup"
+PRINT_BATCH = "callup.print_batch"
+STALLED_AFTER = 60.0  # seconds without a heartbeat before a running job counts as stalled
+
+
+def libpq_url(database_url: str) -> str:
+    """The store's SQLAlchemy URL as the libpq connection string procrastinate uses."""
+    for prefix in ("postgresql+psycopg://", "postgresql+psycopg2://", "postgresql://"):
+        if database_url.startswith(prefix):
+            return "postgresql://" + database_url[len(prefix):]
+    raise CallupError("background jobs need a PostgreSQL store (on SQLite, commands run their jobs in a process pool: "
+                      "use --workers)", field="database_url")
+
+
+def make_app(database_url: str) -> procrastinate.App:
+    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=libpq_url(database_url)))
+    app.task(name=PRINT_BATCH, queue=QUEUE, pass_context=False)(print_batch)
+    return app
+
+
+def ensure_schema(database_url: str) -> bool:
+    """Create procrastinate's tables in the store when absent (part of `callup db upgrade`); True if created."""
+    import psycopg
+
+    with psycopg.connect(libpq_url(database_url)) as conn:
+        present = conn.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL").fetchone()[0]
+    if present:
+        return False
+    app = make_app(database_url)
+    with app.open():
+        app.schema_manager.apply_schema()
+    return True
+
+
+def payload(ctx: Context) -> dict[str, Any]:
+    """Who asked, as a job carries it (JSON)."""
+    actor = ctx.actor
+    return {"actor": actor.name, "role": actor.role.value, "regions": sorted(actor.regions) if actor.regions else None,
+            "policy": ctx.policy_path}
+
+
+def worker_context(requested: dict[str, Any]) -> Context:
+    """The context a task runs in: the requesting actor, this worker's store, keys and clock."""
+    from callup.cli_context import cli_context
+
+    ctx = cli_context(store=False, policy=requested.get("policy"))
+    actor = make_actor(requested["actor"], requested["role"], regions=requested.get("regions"))
+    return dataclasses.replace(ctx, actor=actor)
+
+
+def print_batch(requested: dict[str, Any], campaign: str, batch_id: int, out: str, portal_url: str) -> str | None:
+    """Print one batch of letters (nothing when it is already printed or claimed by a live worker)."""
+    from callup.notices.printing import print_batch_by_id
+
+    return print_batch_by_id(worker_context(requested), campaign, batch_id, out, portal_url)
+
+
+def defer_print(ctx: Context, campaign: str, batch_ids: list[int], *, out: str, portal_url: str) -> int:
+    """Queue one print job per batch; a batch already queued is not queued twice (queueing lock)."""
+    app = make_app(ctx.database_url)
+    queued = 0
+    with app.open():
+        for batch_id in batch_ids:
+            try:
+                app.tasks[PRINT_BATCH].configure(queueing_lock=f"print-batch-{batch_id}").defer(
+                    requested=payload(ctx), campaign=campaign, batch_id=batch_id, out=out, portal_url=portal_url)
+                queued += 1
+            except procrastinate.exceptions.AlreadyEnqueued:
+                continue
+    return queued
+
+
+async def _recover_stalled(app: procrastinate.App, seconds: float) -> int:
+    stalled = list(await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=seconds))
+    for job in stalled:
+        await app.job_manager.retry_job(job)
+    return len(stalled)
+
+
+def run_worker(database_url: str, *, concurrency: int = 1, wait: bool = True, stalled_after: float = STALLED_AFTER) -> int:
+    """Run a worker on the store's queue: first put back the jobs of workers that stopped sending
+    heartbeats (killed), then work (until the queue is empty when `wait` is False). Returns the
+    number of stalled jobs put back."""
+    import asyncio
+
+    async def work() -> int:
+        app = make_app(database_url)
+        async with app.open_async():
+            recovered = await _recover_stalled(app, stalled_after)
+            await app.run_worker_async(queues=[QUEUE], concurrency=concurrency, wait=wait, install_signal_handlers=wait)
+        return recovered
+
+    return asyncio.run(work())
