@@ -15,7 +15,15 @@ def test_same_seed_gives_the_same_runs(example_path):
     s = load_scenario(example_path)
     a, b = montecarlo.run(s, 12, 200, seed=3), montecarlo.run(s, 12, 200, seed=3)
     assert np.array_equal(a.bands["total"], b.bands["total"])
+    assert a.final and all(np.array_equal(a.final[k], b.final[k]) for k in a.final)  # run by run
     assert a.probability == b.probability
+
+
+def test_a_different_seed_changes_the_runs(example_path):
+    s = load_scenario(example_path)
+    a, b = montecarlo.run(s, 12, 200, seed=3), montecarlo.run(s, 12, 200, seed=4)
+    assert a.final and not np.array_equal(a.final["total"], b.final["total"])  # other worlds, run by run
+    assert not np.array_equal(a.bands["total"], b.bands["total"])
 
 
 def test_without_uncertain_rates_the_median_tracks_the_expected_projection():
