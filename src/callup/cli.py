@@ -84,20 +84,75 @@ def _show(exc: Any) -> None:
 
     message = str(exc)
     field = getattr(exc, "field", None)
-    if field and option_name(field) not in message and field not in message.split(":")[0]:
+    if field and not message.startswith(option_name(field)):
         message = f"{option_name(field)}: {message}"
     sys.stderr.write(f"error: {message}\n")
 
 
+def _usage(exc: Any) -> None:
+    """A usage error (unknown option, bad value, missing argument) in one line, with where to read more."""
+    message = " ".join(exc.format_message().split())
+    command = getattr(getattr(exc, "ctx", None), "command_path", None)
+    sys.stderr.write(f"error: {message}" + (f" (see `{command} --help`)" if command else "") + "\n")
+
+
+def _crash(exc: BaseException) -> None:
+    """A bug: one line naming the exception type and where it was raised, not its text (it may hold
+    personal data); the traceback when CALLUP_DEBUG is set."""
+    import os
+    import traceback
+
+    if os.environ.get("CALLUP_DEBUG"):
+        traceback.print_exception(exc)
+    frames = traceback.extract_tb(exc.__traceback__)
+    own = [f for f in frames if "callup" in f.filename] or frames
+    where = f" in {own[-1].filename.rsplit('/', 2)[-2:][-1]}:{own[-1].lineno}" if own else ""
+    sys.stderr.write(f"error: internal error ({type(exc).__name__}{where}); this is a bug in callup, please report it "
+                     "(CALLUP_DEBUG=1 shows the traceback)\n")
+
+
 def main() -> None:
-    """Console entry point: run the app, printing domain errors without a traceback."""
+    """Console entry point: run the app; every error ends as one line on stderr, never a traceback.
+
+    Domain errors (`CallupError`) exit with their code; usage errors 2; a file the operating system
+    refuses 2, naming it; anything else is a bug: exit 70, one line, the traceback with CALLUP_DEBUG=1.
+    """
+    from typer._click import exceptions as click_errors
+
     from callup.errors import CallupError
 
     try:
-        app()  # standalone: usage errors print themselves and exit 2
+        code = app(standalone_mode=False)
     except CallupError as exc:
         _show(exc)
         sys.exit(exc.exit_code)
+    except click_errors.NoArgsIsHelpError as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click_errors.UsageError as exc:
+        _usage(exc)
+        sys.exit(exc.exit_code)
+    except click_errors.ClickException as exc:
+        sys.stderr.write(f"error: {' '.join(exc.format_message().split())}\n")
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.stderr.write("error: aborted\n")
+        sys.exit(1)
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): nothing left to say
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.stderr.write("error: interrupted\n")
+        sys.exit(130)
+    except OSError as exc:
+        if exc.filename is None:
+            _crash(exc)
+            sys.exit(70)
+        sys.stderr.write(f"error: {exc.filename}: {exc.strerror or exc}\n")
+        sys.exit(2)
+    except Exception as exc:  # noqa: BLE001 - see the docstring
+        _crash(exc)
+        sys.exit(70)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

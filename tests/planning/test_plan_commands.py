@@ -86,3 +86,18 @@ def test_bad_scenario_raises_input_error_for_the_cli_to_print(tmp_path):
     assert isinstance(result.exception, InputError)
     assert "conscripts.attrition_monthly: must be between 0 and 1, got 1.5" in str(result.exception)
     assert result.stdout == ""
+
+
+def test_sizes_beyond_the_machine_are_refused_naming_the_option(tmp_path):
+    from callup.planning.service import projection_report
+    from callup.errors import InputError
+    from callup_test_support import REPO
+
+    scenario = REPO / "examples" / "scenarios" / "seed-36-months.toml"
+    with pytest.raises(InputError) as runs:
+        projection_report(scenario, runs=100_000_000)
+    assert runs.value.field == "runs" and "fewer runs" in str(runs.value)
+    with pytest.raises(InputError) as months:
+        projection_report(scenario, months=100_000)
+    assert months.value.field == "months" and "600" in str(months.value)
+    assert projection_report(scenario, months=600).months == 600

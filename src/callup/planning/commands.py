@@ -6,9 +6,7 @@ stdout carries exactly that document; otherwise Rich tables. Plots go to `--out`
 
 from __future__ import annotations
 
-import math
 import pathlib
-import time
 from typing import Annotated, Any
 
 import typer
@@ -33,71 +31,15 @@ def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:,.0f}"
 
 
-def _targets(projection) -> list[dict[str, Any]]:
-    out = []
-    for c in projection.checks:
-        out.append(
-            {
-                "name": c.name,
-                "target": c.target,
-                "by_month": c.by_month,
-                "deadline": projection.scenario.month_label(c.by_month),
-                "met_month": c.met_month,
-                "met_label": projection.labels[c.met_month] if c.met_month is not None else None,
-                "met_by_deadline": c.met_by_deadline,
-                "value_at_deadline": round(c.value_at_deadline, 1),
-                "shortfall_at_deadline": round(c.shortfall_at_deadline, 1),
-                "final_value": round(c.final_value, 1),
-            }
-        )
-    return out
-
-
 def _project(scenario_path: pathlib.Path, months: int | None, runs: int, seed: int, out: pathlib.Path, plot: bool, as_json: bool) -> None:
-    from callup.planning import montecarlo
-    from callup.planning.model import CATEGORIES, project
-    from callup.planning.plots import plot_projection
-    from callup.planning.scenario import load_scenario
+    import dataclasses
 
-    if months is not None and months < 1:
-        raise InputError(f"--months: must be at least 1, got {months}")
-    if runs < 0:
-        raise InputError(f"--runs: must not be negative, got {runs}")
-    scenario = load_scenario(scenario_path)
-    months = months or scenario.months
-    projection = project(scenario, months)
-    mc = None
-    seconds = None
-    if runs:
-        with progress(f"Monte Carlo: {runs:,} runs of {months} months", None, quiet=as_json):
-            began = time.perf_counter()
-            mc = montecarlo.run(scenario, months, runs, seed)
-            seconds = time.perf_counter() - began
-    plots = [str(p) for p in plot_projection(projection, out, montecarlo=mc)] if plot else []
+    from callup.planning.service import check_size, projection_report
 
-    table = []
-    for t in range(months + 1):
-        row: dict[str, Any] = {"month": t, "label": projection.labels[t]}
-        row.update({c: round(float(projection.stocks[c][t]), 1) for c in CATEGORIES})
-        row["active"] = round(float(projection.active[t]), 1)
-        row["total"] = round(float(projection.total[t]), 1)
-        if mc is not None:
-            for name in ("active", "total"):
-                for p, band in zip(mc.percentiles, mc.bands[name], strict=True):
-                    row[f"{name}_p{p}"] = round(float(band[t]), 1)
-        table.append(row)
-    data = {
-        "scenario": scenario.name,
-        "source": str(scenario_path),
-        "months": months,
-        "table": table,
-        "targets": _targets(projection),
-        "montecarlo": None
-        if mc is None
-        else {"runs": mc.runs, "seed": mc.seed, "seconds": round(seconds, 3), "percentiles": list(mc.percentiles), "probability": mc.probability},
-        "plots": plots,
-    }
-    emit(data, as_json=as_json, render=_render_projection)
+    check_size(months, runs)
+    with progress(f"Monte Carlo: {runs:,} runs", None, quiet=as_json or not runs):
+        report = projection_report(scenario_path, months=months, runs=runs, seed=seed, out=out if plot else None)
+    emit(dataclasses.asdict(report), as_json=as_json, render=_render_projection)
 
 
 def _render_projection(data: dict[str, Any]) -> None:
@@ -159,7 +101,7 @@ def montecarlo(
 ) -> None:
     """Monte Carlo over the scenario's uncertain rates and intakes: bands and probability of meeting targets."""
     if runs < 1:
-        raise InputError(f"--runs: must be at least 1, got {runs}")
+        raise InputError(f"must be at least 1, got {runs}", field="runs")
     _project(scenario, months, runs, seed, out, plot, as_json)
 
 
@@ -175,61 +117,12 @@ def solve(
     as_json: JsonOpt = False,
 ) -> None:
     """Find the smallest quotas (and/or contract recruitment) that meet the targets by the date."""
-    from callup.planning.calibration import calibrate
-    from callup.planning.plots import plot_projection
-    from callup.planning.scenario import load_scenario
-    from callup.planning.solver import binding
-    from callup.planning.solver import solve as run_solve
+    import dataclasses
 
-    for name in lever or []:
-        if name not in ("conscripts", "contract"):
-            raise InputError(f"--lever: must be conscripts or contract, got {name!r}")
-    loaded = load_scenario(scenario)
-    yields = None
-    if outcomes is not None:
-        cal = calibrate(outcomes)
-        if cal.induction_yield <= 0:
-            raise InputError(f"{outcomes}: nobody was inducted, so no induction yield can be derived")
-        yields = float(cal.induction_yield)
-    solution = run_solve(loaded, levers=lever, per_occurrence=per_occurrence, yields=yields)
-    plots = [str(p) for p in plot_projection(solution.projection, out, stem=f"{loaded.name}-plan", title=f"{loaded.name}: strength under the solved plan ({'meets' if solution.feasible else 'cannot meet'} the targets)")] if plot else []
-    levers = []
-    for lv in solution.levers:
-        campaign = next((c for c in loaded.campaigns if c.name == lv.campaign), None)
-        y = yields if yields is not None else (campaign.induction_yield if campaign else None)
-        levers.append(
-            {
-                "kind": lv.kind,
-                "label": lv.label,
-                "campaign": lv.campaign,
-                "value": round(lv.value, 3),
-                "called": None if lv.kind != "quota" else math.ceil(lv.value / y - 1e-9),
-                "induction_yield": y if lv.kind == "quota" else None,
-                "campaigns_in_horizon": len(lv.occurrences) if lv.kind == "quota" else None,
-                "floor": lv.floor,
-                "bound": None if math.isinf(lv.bound) else lv.bound,
-                "bound_reason": lv.bound_reason,
-                "binding": binding(lv),
-            }
-        )
-    data = {
-        "scenario": loaded.name,
-        "source": str(scenario),
-        "feasible": solution.feasible,
-        "status": solution.status,
-        "deadline": solution.deadline_label,
-        "by_month": solution.deadline,
-        "induction_yield_from": str(outcomes) if outcomes is not None else "scenario",
-        "levers": levers,
-        "people_called": math.ceil(solution.people_called - 1e-6),
-        "contract_recruits": round(solution.contract_recruits, 1),
-        "targets": solution.targets,
-        "reached": {k: round(v, 1) for k, v in solution.reached.items()},
-        "shortfall": {k: round(v, 1) for k, v in solution.shortfall.items()},
-        "notes": solution.notes,
-        "plots": plots,
-    }
-    emit(data, as_json=as_json, render=_render_solution)
+    from callup.planning.service import solve_report
+
+    report = solve_report(scenario, levers=lever, per_occurrence=per_occurrence, outcomes=outcomes, out=out if plot else None)
+    emit(dataclasses.asdict(report), as_json=as_json, render=_render_solution)
 
 
 def _render_solution(data: dict[str, Any]) -> None:
@@ -271,29 +164,11 @@ def calibrate(
     as_json: JsonOpt = False,
 ) -> None:
     """Derive yields per person called (delivered, appeared, fitness, deferred, ..., inducted) from campaign outcomes."""
-    from callup.planning.calibration import calibrate as run_calibrate
-    from callup.planning.calibration import calls_needed
+    import dataclasses
 
-    if inducted is not None and inducted < 0:
-        raise InputError(f"--inducted: must not be negative, got {inducted}")
-    cal = run_calibrate(outcomes)
-    data: dict[str, Any] = {
-        "source": cal.source,
-        "rows": cal.rows,
-        "called": cal.called,
-        "yields": {k: round(v, 6) for k, v in cal.overall.items()},
-        "induction_yield": round(cal.induction_yield, 6),
-        "induction_yield_95": [round(cal.induction_interval[0], 6), round(cal.induction_interval[1], 6)],
-        "called_per_inductee": round(cal.called_per_inductee, 6) if cal.induction_yield > 0 else None,
-        "by_region": {r: {k: round(v, 6) for k, v in y.items()} for r, y in cal.by_region.items()},
-        "by_campaign": {c: {k: round(v, 6) for k, v in y.items()} for c, y in cal.by_campaign.items()},
-        "calls_needed": None,
-    }
-    if inducted is not None:
-        if cal.induction_yield <= 0:
-            raise InputError(f"{outcomes}: nobody was inducted, so no number of calls can induct {inducted}")
-        data["calls_needed"] = {"inducted": inducted, "called": calls_needed(inducted, cal.induction_yield)}
-    emit(data, as_json=as_json, render=_render_calibration)
+    from callup.planning.service import calibration_report
+
+    emit(dataclasses.asdict(calibration_report(outcomes, inducted=inducted)), as_json=as_json, render=_render_calibration)
 
 
 def _render_calibration(data: dict[str, Any]) -> None:
