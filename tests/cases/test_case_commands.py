@@ -45,3 +45,12 @@ def test_command_modules_only_parse_and_render():
         imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
         assert not {m for m in imported if m.startswith(("sqlalchemy", "pyarrow", "callup.store"))}, path
+
+
+def test_health_details_need_the_medical_role_on_the_command_line_too(tmp_path):
+    result = _run("cases", "findings", "1", cwd=tmp_path, env_extra={"CALLUP_ROLE": "administrator"})
+    assert result.returncode == 5 and "health details needs the role medical" in result.stderr
+    assert "Traceback" not in result.stderr
+    result = _run("cases", "fitness", "1", "--category", "A", "--reexamine-on", "soon", cwd=tmp_path,
+                  env_extra={"CALLUP_ROLE": "medical", "CALLUP_REGIONS": "R01"})
+    assert result.returncode == 2 and "--reexamine-on: 'soon' is not a date" in result.stderr

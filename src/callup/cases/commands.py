@@ -79,3 +79,63 @@ def queue(
         console.print(table)
 
     emit(items, as_json=as_json, render=render)
+
+
+# --- medical board ------------------------------------------------------------------------------------
+
+CampaignArg = Annotated[str, typer.Argument(help="Campaign name, e.g. spring-2027.")]
+PersonArg = Annotated[str, typer.Argument(help="National id of the called person.")]
+ReasonOption = Annotated[str | None, typer.Option("--reason", help="Why (stored with the step; decisions need one).")]
+EvidenceOption = Annotated[str | None, typer.Option("--evidence", help="Document reference.")]
+
+
+def date_option(text: str | None, option: str) -> Any:
+    from callup.dates import parse_date
+
+    return parse_date(text, option=option) if text else None
+
+
+@app.command()
+def examine(campaign: CampaignArg, national_id: PersonArg, reason: ReasonOption = None, as_json: JsonOption = False) -> None:
+    """Open a medical board case for a called person."""
+    from callup.cases.medical import open_examination
+
+    with unit() as uow:
+        result = dataclasses.asdict(open_examination(uow, campaign, national_id, reason=reason))
+    emit(result, as_json=as_json, render=render_case)
+
+
+@app.command()
+def fitness(
+    case: CaseArg,
+    category: Annotated[str, typer.Option("--category", help="Fitness category code from the policy, e.g. A or G.")],
+    reexamine_on: Annotated[str | None, typer.Option("--reexamine-on", help="Re-examination date (temporary categories).")] = None,
+    details: Annotated[str | None, typer.Option("--details", help="Health details (stored encrypted; medical role only).")] = None,
+    reason: ReasonOption = None,
+    evidence: EvidenceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record the medical board's category; one the policy does not induct ends the call and calls a replacement."""
+    from callup.cases.medical import decide_fitness
+
+    with unit() as uow:
+        result = dataclasses.asdict(decide_fitness(uow, case, category, details=details, reason=reason, evidence=evidence,
+                                                   reexamine_on=date_option(reexamine_on, "--reexamine-on")))
+
+    def render(r: dict[str, Any]) -> None:
+        render_case(r["case"])
+        if r["released"]:
+            console.print(f"the call ended; {'replaced by ' + r['replacement'] if r['replacement'] else 'the reserve is exhausted'}")
+
+    emit(result, as_json=as_json, render=render)
+
+
+@app.command()
+def findings(case: CaseArg, reason: ReasonOption = None, as_json: JsonOption = False) -> None:
+    """The health details of a medical case (medical role only; every read is audited)."""
+    from callup.cases.medical import read_findings
+
+    with unit() as uow:
+        result = [dataclasses.asdict(f) for f in read_findings(uow, case, reason=reason)]
+    emit(result, as_json=as_json, render=lambda rows: [console.print(
+        f"{f['recorded_at']} {f['recorded_by']}: category {f['category']}: {f['details'] or '(no details)'}") for f in rows])

@@ -13,6 +13,7 @@ import enum
 from sqlalchemy import Date, DateTime, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from callup.crypto.types import EncryptedText
 from callup.store.base import Base
 
 
@@ -81,3 +82,20 @@ class CaseTransition(Base):
     evidence: Mapped[str | None] = mapped_column(Text)
     ground: Mapped[str | None] = mapped_column(String(64))
     effect: Mapped[str | None] = mapped_column(Text, comment="JSON: release, replacement, restored call")
+
+
+class MedicalFinding(Base):
+    """The medical board's findings behind a fitness category: special-category health data.
+
+    `details` is encrypted; only the medical role reads it, and every read is audited
+    (`callup.cases.medical.read_findings`). The case's reason names the category, never the details.
+    """
+
+    __tablename__ = "medical_findings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    category: Mapped[str] = mapped_column(String(16), comment="the fitness category found")
+    details: Mapped[str | None] = mapped_column(EncryptedText("medical_findings.details"), comment="health details (encrypted)")
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    recorded_by: Mapped[str] = mapped_column(String(128))

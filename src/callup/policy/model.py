@@ -82,6 +82,15 @@ class FitnessCategory(_Strict):
     code: str
     description: str
     inductable: bool
+    reexamine_months: int | None = Field(
+        default=None, ge=1, le=60, description="a temporary category: the person is re-examined at most this many months "
+        "later and returns to the pool of the campaigns after that date")
+
+    @model_validator(mode="after")
+    def _temporary_is_not_inducted(self) -> FitnessCategory:
+        if self.inductable and self.reexamine_months is not None:
+            raise ValueError(f"category {self.code}: an inductable category cannot have reexamine_months")
+        return self
 
 
 class DeferralGround(_Strict):

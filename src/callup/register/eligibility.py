@@ -17,6 +17,7 @@ import os
 import pyarrow as pa
 from sqlalchemy import ColumnElement, case, func, literal, literal_column, not_, select, text
 
+from callup.cases.availability import kept_out
 from callup.policy import PolicyVersion
 from callup.store.bulk import BulkSession
 from callup.context import Context
@@ -35,6 +36,7 @@ class Exclusion(enum.IntEnum):
     sex_not_liable = 4
     too_young = 5
     too_old = 6
+    case_decision = 7  # deferred, exempted, unfit, civilian service (see callup.cases.availability)
 
 
 def years_before(on: dt.date, years: int) -> dt.date:
@@ -63,6 +65,7 @@ def exclusion_reason(version: PolicyVersion, on: dt.date) -> ColumnElement:
         (not_(people.c.sex.in_(rules.sexes)), literal(int(Exclusion.sex_not_liable))),
         (people.c.date_of_birth > youngest_birth, literal(int(Exclusion.too_young))),
         (people.c.date_of_birth <= oldest_birth, literal(int(Exclusion.too_old))),
+        (people.c.national_id.in_(kept_out(on)), literal(int(Exclusion.case_decision))),
         else_=literal(0),
     )
 

@@ -1,0 +1,132 @@
+"""The medical board on both backends: categories from the policy, releases with replacements in the same
+transaction, temporary categories back in a later pool, encrypted health details read only by the medical role."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from case_helpers import CAMPAIGN, as_role, called, drawn_campaign
+from callup import audit
+from callup.campaigns.tables import Call
+from callup.cases import medical
+from callup.cases.errors import CaseInputError, CaseNotFound, CaseStateError
+from callup.errors import Forbidden
+from callup.register.eligibility import eligible_pool_query
+from callup.uow import UnitOfWork
+
+calls = Call.__table__
+
+
+def _call(engine, national_id):  # noqa: ANN001, ANN202
+    with engine.connect() as conn:
+        return conn.execute(select(calls).where(calls.c.national_id == national_id)).mappings().first()
+
+
+def _examined(day, national_id, region):  # noqa: ANN001, ANN202
+    board = as_role(day, "medical", name="dr-board", regions=region)
+    with UnitOfWork(as_role(day, "officer", regions=region)) as uow:
+        case = medical.open_examination(uow, CAMPAIGN, national_id)
+    return board, case
+
+
+def test_a_fit_category_keeps_the_call_and_opens_the_appeal_window(ctx, engine, tmp_path):
+    day = drawn_campaign(ctx, tmp_path)
+    national_id, region = called(day)[0]
+    board, case = _examined(day, national_id, region)
+    with UnitOfWork(board) as uow:
+        decision = medical.decide_fitness(uow, case.id, "A", details="no findings")
+    assert (decision.case.state, decision.inductable, decision.released) == ("fit", True, False)
+    assert decision.case.decision_reason == "category A: Fit for military service"
+    assert decision.case.appeal_deadline == day.today() + dt.timedelta(days=30)
+    assert _call(engine, national_id)["release_reason"] is None
+
+
+def test_a_category_the_policy_does_not_induct_ends_the_call_and_calls_the_next_in_reserve_at_once(ctx, engine, tmp_path):
+    day = drawn_campaign(ctx, tmp_path)
+    national_id, region = called(day)[0]
+    board, case = _examined(day, national_id, region)
+    before = {n for n, _ in called(day, region=region)}
+    with UnitOfWork(board) as uow:
+        decision = medical.decide_fitness(uow, case.id, "D", details="chronic condition X")
+    assert decision.case.state == "unfit" and decision.released and decision.replacement
+    assert _call(engine, national_id)["release_reason"].value == "unfit"
+    replacement = _call(engine, decision.replacement)
+    assert replacement["replaces"] == national_id and replacement["region"] == region
+    assert {n for n, _ in called(day, region=region)} == before - {national_id} | {decision.replacement}
+    step = decision.case.history[-1]
+    assert step.effect == {"release": "unfit", "replacement": decision.replacement}
+    log = audit.entries(engine)
+    tail = [e.action for e in log[-3:]]
+    assert tail == ["campaign.call", "campaign.release", "case.step"]  # one transaction, one run of the chain
+    assert {e.actor for e in log[-3:]} == {"dr-board"}
+    with UnitOfWork(board) as uow:  # a second category for the same decision is refused and releases nobody
+        with pytest.raises(CaseStateError, match=f"case {case.id} \\(medical\\) is unfit: cannot find_fit"):
+            medical.decide_fitness(uow, case.id, "A")
+    assert len(audit.entries(engine)) == len(log)
+
+
+def test_a_temporary_category_returns_the_person_to_a_later_pool_after_the_re_examination_date(ctx, engine, tmp_path):
+    day = drawn_campaign(ctx, tmp_path)
+    national_id, region = called(day)[0]
+    board, case = _examined(day, national_id, region)
+    with UnitOfWork(board) as uow:
+        with pytest.raises(CaseInputError, match="at most 12 months"):
+            medical.decide_fitness(uow, case.id, "G", reexamine_on=day.today() + dt.timedelta(days=400))
+        with pytest.raises(CaseInputError, match="not temporary"):
+            medical.decide_fitness(uow, case.id, "D", reexamine_on=day.today() + dt.timedelta(days=40))
+        with pytest.raises(CaseInputError, match="not one of the policy's: A, B, V, G, D"):
+            medical.decide_fitness(uow, case.id, "Z")
+        decision = medical.decide_fitness(uow, case.id, "G", reexamine_on=dt.date(2027, 10, 1))
+    assert (decision.case.state, decision.case.until, decision.released) == ("temporarily_unfit", dt.date(2027, 10, 1), True)
+    version = day.policy().in_force(day.today())
+
+    def in_pool(on: dt.date) -> bool:
+        with engine.connect() as conn:
+            ids = {r.national_id for r in conn.execute(eligible_pool_query(version, on))}
+        return national_id in ids
+
+    assert not in_pool(dt.date(2027, 9, 30)) and in_pool(dt.date(2027, 10, 1))
+
+
+def test_health_details_are_encrypted_and_read_only_by_the_medical_role_every_read_audited(ctx, engine, tmp_path):
+    day = drawn_campaign(ctx, tmp_path)
+    national_id, region = called(day)[0]
+    board, case = _examined(day, national_id, region)
+    with UnitOfWork(board) as uow:
+        medical.decide_fitness(uow, case.id, "B", details="mild asthma, inhaler")
+    with engine.connect() as conn:
+        stored = conn.exec_driver_sql("SELECT details FROM medical_findings").scalar_one()
+    assert "asthma" not in stored and stored.startswith("v1:")
+    for role, regions in (("officer", region), ("administrator", None), ("auditor", None)):
+        with UnitOfWork(as_role(day, role, regions=regions)) as uow:
+            with pytest.raises(Forbidden, match="health details needs the role medical"):
+                medical.read_findings(uow, case.id)
+    with UnitOfWork(board) as uow:
+        found = medical.read_findings(uow, case.id, reason="appeal review")
+    assert [(f.category, f.details, f.recorded_by) for f in found] == [("B", "mild asthma, inhaler", "dr-board")]
+    reads = audit.entries(engine, action="medical.read")
+    assert [(e.actor, e.role, e.reason, e.details["case"]) for e in reads] == [("dr-board", "medical", "appeal review", case.id)]
+    assert "asthma" not in str([e.details for e in audit.entries(engine)])
+    other = next(r for _, r in called(day) if r != region)
+    with UnitOfWork(as_role(day, "medical", regions=other)) as uow:  # another region's board sees nothing
+        with pytest.raises(CaseNotFound):
+            medical.read_findings(uow, case.id)
+        with pytest.raises(CaseNotFound):
+            medical.decide_fitness(uow, case.id, "A")
+
+
+def test_only_a_live_call_is_examined_and_only_once_at_a_time(ctx, engine, tmp_path):
+    day = drawn_campaign(ctx, tmp_path)
+    national_id, region = called(day)[0]
+    board, case = _examined(day, national_id, region)
+    with UnitOfWork(day) as uow:
+        with pytest.raises(CaseStateError, match="already has an open medical case"):
+            medical.open_examination(uow, CAMPAIGN, national_id)
+    with UnitOfWork(board) as uow:
+        medical.decide_fitness(uow, case.id, "D")
+    with UnitOfWork(day) as uow:
+        with pytest.raises(CaseStateError, match="call .* has ended"):
+            medical.open_examination(uow, CAMPAIGN, national_id)
