@@ -22,7 +22,9 @@ the quota are summoned: ceil(quota * (1 + rate)), computed exactly from the deci
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
+import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -140,15 +142,54 @@ class _Quotient:
         return _order_key(self.name, self.size) < _order_key(other.name, other.size)
 
 
-def parse_rate(rate: str | int | Decimal | float) -> Fraction:
-    """An over-call rate as an exact fraction; floats are read through their shortest decimal text."""
-    try:
-        value = Fraction(Decimal(str(rate)))
-    except (InvalidOperation, ValueError) as exc:
-        raise InputError(f"over-call rate {rate!r} is not a number") from exc
-    if value < 0:
-        raise InputError(f"over-call rate {rate!r} must be >= 0")
+#: No policy may allow more: calling eleven times the quota is not an over-call but a mistake.
+MAX_OVER_CALL = Fraction(10)
+# The decimal text the lottery's commitment carries (docs/lottery.md), with bounded length.
+_RATE = re.compile(r"(0|[1-9][0-9]{0,5})(\.[0-9]{1,12})?")
+
+
+def parse_rate(rate: str | int | Decimal | float, *, maximum: str | Fraction | None = None, field: str = "over_call") -> Fraction:
+    """An over-call rate as an exact fraction, from plain decimal text such as "0.35".
+
+    Refused, naming `field`: a sign, an exponent, inf or nan, digits other than 0-9, more than
+    12 decimals, and any rate above `maximum` (the policy's) or `MAX_OVER_CALL`. Floats are read
+    through their shortest decimal text.
+    """
+    text = "?" if isinstance(rate, bool) else str(rate)
+    if not _RATE.fullmatch(text):
+        shown = text if len(text) <= 40 else text[:40] + "..."
+        raise InputError(f"over-call rate {shown!r} is not a decimal number such as 0.35 (digits 0-9 and one point; "
+                         "no sign, exponent, inf or nan)", field=field)
+    value = Fraction(Decimal(text))
+    limit = MAX_OVER_CALL if maximum is None else min(Fraction(Decimal(str(maximum))), MAX_OVER_CALL)
+    if value > limit:
+        raise InputError(f"over-call rate {text} is more than the largest allowed, {_decimal(limit)}"
+                         + (" (the policy's conscription.max_over_call_rate)" if maximum is not None and limit < MAX_OVER_CALL else ""),
+                         field=field)
     return value
+
+
+def _decimal(value: Fraction) -> str:
+    text = str(Decimal(value.numerator) / Decimal(value.denominator))
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@dataclasses.dataclass(frozen=True)
+class Shortfall:
+    """How far the eligible pool falls short of a decree: in total, and in each region short of its quota."""
+
+    total: int  # the national quota less what the regions' pools can fill of their quotas
+    by_region: dict[str, int]  # region -> its quota less its pool, for regions whose pool is smaller
+
+    def __bool__(self) -> bool:
+        return bool(self.total or self.by_region)
+
+
+def shortfall(national_quota: int, pools: Mapping[str, int], quotas: Mapping[str, int]) -> Shortfall:
+    """The decree's shortfall: what no draw can call because the pools are too small."""
+    by_region = {r: q - pools.get(r, 0) for r, q in sorted(quotas.items()) if q > pools.get(r, 0)}
+    fillable = sum(min(q, pools.get(r, 0)) for r, q in quotas.items())
+    return Shortfall(total=max(0, national_quota - fillable), by_region=by_region)
 
 
 def over_call(quota: int, rate: str | int | Decimal | float) -> int:
