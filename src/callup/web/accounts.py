@@ -1,0 +1,269 @@
+"""Accounts of the administration and sign-in: argon2 passwords, TOTP second factor, attempt limits.
+
+Officers, the medical board, auditors, administrators and systems sign in with their name, a
+password (argon2id, about 150 ms a hash) and a six-digit TOTP code (RFC 6238, 30 s steps, one
+step of clock drift either way; a step once used is refused again). Citizens sign in with the
+reference of their summons and the one-time code printed in it (`notices.service.check_sign_in`).
+
+Failed attempts are counted in the store (`web_limits`), so the limits hold however many
+workers serve the site: per account, per summons reference and per client address (its hash,
+not the address). A key over its limit is refused before the password or code is even checked,
+so the answer does not tell whether the guess was right. Counters reset when their window ends;
+a successful sign-in clears the account's (or reference's) counter.
+
+A national eID (OpenID Connect) plugs in beside `citizen_sign_in`: the portal would redirect
+to the provider, receive the verified national id in the ID token, and build the same citizen
+session; nothing downstream changes, since the session carries only the national id.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import hmac
+from typing import Any, ClassVar
+
+from sqlalchemy import case, insert, select, update
+
+from callup.audit import AuditEvent
+from callup.context import Actor, Role, make_actor
+from callup.errors import CallupError, InputError
+from callup.uow import UnitOfWork
+from callup.web.tables import SignInLimit, WebUser
+
+users_t, limits_t = WebUser.__table__, SignInLimit.__table__
+STEP = 30  # seconds of a TOTP step
+ISSUER = "callup"
+
+
+class TooManyAttempts(CallupError):
+    """Too many failed sign-ins for this account, reference or address: wait for the window to end."""
+
+    http_status = 429
+
+
+@dataclasses.dataclass(frozen=True)
+class Limit:
+    failures: int
+    window: dt.timedelta
+
+
+#: How many failures each kind of key may have within its window.
+LIMITS = {
+    "user": Limit(5, dt.timedelta(minutes=15)),
+    "reference": Limit(5, dt.timedelta(hours=1)),
+    "address": Limit(30, dt.timedelta(minutes=15)),
+}
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UserAdded(AuditEvent):
+    """users.add: an account of the administration was created (role and regions; never the secrets)."""
+
+    action: ClassVar[str] = "users.add"
+    role: str
+    regions: list[str] | None
+    office: str | None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SignedIn(AuditEvent):
+    """web.signin: a user of the administration signed in with password and TOTP."""
+
+    action: ClassVar[str] = "web.signin"
+
+
+@dataclasses.dataclass(frozen=True)
+class NewUser:
+    name: str
+    role: str
+    regions: tuple[str, ...] | None
+    office: str | None
+    otpauth_uri: str  # shown once: the TOTP secret for the user's authenticator app
+
+
+def _hasher() -> Any:
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
+
+
+_DUMMY_HASH: list[str] = []
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def _password_ok(stored: str | None, password: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+    hasher = _hasher()
+    if stored is None:  # same cost for an unknown name, so timing does not reveal accounts
+        if not _DUMMY_HASH:
+            _DUMMY_HASH.append(hasher.hash("not a password of anyone"))
+        stored = _DUMMY_HASH[0]
+        try:
+            hasher.verify(stored, password)
+        except (VerificationError, VerifyMismatchError, InvalidHashError):
+            pass
+        return False
+    try:
+        return hasher.verify(stored, password)
+    except (VerificationError, VerifyMismatchError, InvalidHashError):
+        return False
+
+
+def totp_at(secret: str, step: int) -> str:
+    import pyotp
+
+    return pyotp.TOTP(secret).at(step * STEP)
+
+
+def _totp_step(secret: str, code: str, now: dt.datetime, last: int | None) -> int | None:
+    """The step whose code is `code` (now, or one step either side), if not used before; None otherwise."""
+    code = "".join(code.split())
+    if not (len(code) == 6 and code.isdigit()):
+        return None
+    current = int(now.timestamp()) // STEP
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(totp_at(secret, step), code) and (last is None or step > last):
+            return step
+    return None
+
+
+def add_user(uow: UnitOfWork, name: str, *, role: str, password: str, regions: str | None = None,
+             office: str | None = None, totp_secret: str | None = None) -> NewUser:
+    """Create an account; returns the otpauth URI of its TOTP secret (shown once, never stored in clear)."""
+    import pyotp
+
+    uow.ctx.require(Role.administrator, Role.system, doing="adding users")
+    name = name.strip()
+    if not name or len(name) > 128 or any(c.isspace() for c in name):
+        raise InputError("a user name is 1 to 128 characters without spaces", field="name")
+    if role == Role.citizen.value:
+        raise InputError("citizens sign in with their summons, not with an account", field="role")
+    actor = make_actor(name, role, regions=regions, office=office)
+    if actor.regions is not None:
+        known = set(uow.ctx.policy().region_codes)
+        unknown = sorted(actor.regions - known)
+        if unknown:
+            raise InputError(f"unknown region {unknown[0]!r} (the policy's regions: {', '.join(sorted(known))})", field="region")
+    if len(password) < 12:
+        raise InputError("the password needs at least 12 characters", field="password")
+    if uow.execute(select(users_t.c.id).where(users_t.c.name == name)).first() is not None:
+        raise InputError(f"a user named {name!r} exists already", field="name")
+    secret = totp_secret or pyotp.random_base32()
+    region_text = ",".join(sorted(actor.regions)) if actor.regions is not None else None
+    uow.execute(insert(users_t).values(name=name, role=actor.role.value, regions=region_text, office=office,
+                                       password_hash=hash_password(password), totp_secret=secret, created_at=uow.now()))
+    uow.record(UserAdded(target=f"user:{name}", role=actor.role.value,
+                         regions=sorted(actor.regions) if actor.regions is not None else None, office=office))
+    uri = pyotp.TOTP(secret).provisioning_uri(name=name, issuer_name=ISSUER)
+    return NewUser(name, actor.role.value, tuple(sorted(actor.regions)) if actor.regions else None, office, uri)
+
+
+def list_users(uow: UnitOfWork) -> list[dict[str, Any]]:
+    uow.ctx.require(Role.administrator, Role.auditor, Role.system, doing="listing users")
+    rows = uow.execute(select(users_t.c.name, users_t.c.role, users_t.c.regions, users_t.c.office, users_t.c.created_at,
+                              users_t.c.disabled_at).order_by(users_t.c.name)).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def offices_of(uow: UnitOfWork, names: set[str]) -> dict[str, str | None]:
+    """The office of each named user (for showing citizens who read their record without naming people)."""
+    if not names:
+        return {}
+    rows = uow.execute(select(users_t.c.name, users_t.c.office).where(users_t.c.name.in_(sorted(names)))).all()
+    return {r.name: r.office for r in rows}
+
+
+# --- attempt limits ----------------------------------------------------------------------------------------
+
+
+def limit_key(kind: str, value: str) -> str:
+    digest = hashlib.sha256(value.encode("utf-8")).hexdigest()[:40]
+    return f"{kind}:{digest}"
+
+
+def _blocked(uow: UnitOfWork, key: str, limit: Limit) -> bool:
+    row = uow.execute(select(limits_t.c.failures, limits_t.c.window_start).where(limits_t.c.key == key)).first()
+    if row is None:
+        return False
+    start = row.window_start if row.window_start.tzinfo else row.window_start.replace(tzinfo=dt.timezone.utc)
+    return start > uow.now() - limit.window and row.failures >= limit.failures
+
+
+def _fail(uow: UnitOfWork, key: str, limit: Limit) -> None:
+    """Count one failure under `key`, atomically (one upsert), starting a new window when the old one ended."""
+    now = uow.now()
+    cutoff = now - limit.window
+    if uow.conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    stmt = upsert(limits_t).values(key=key, failures=1, window_start=now)
+    stale = limits_t.c.window_start < cutoff
+    stmt = stmt.on_conflict_do_update(index_elements=[limits_t.c.key], set_={
+        "failures": case((stale, 1), else_=limits_t.c.failures + 1),
+        "window_start": case((stale, now), else_=limits_t.c.window_start)})
+    uow.execute(stmt)
+
+
+def _clear(uow: UnitOfWork, key: str) -> None:
+    uow.execute(update(limits_t).where(limits_t.c.key == key).values(failures=0))
+
+
+def _check_limits(uow: UnitOfWork, keys: list[tuple[str, Limit]]) -> None:
+    for key, limit in keys:
+        if _blocked(uow, key, limit):
+            raise TooManyAttempts("too many failed sign-in attempts: wait a while and try again")
+
+
+# --- signing in --------------------------------------------------------------------------------------------
+
+
+def officer_sign_in(uow: UnitOfWork, name: str, password: str, totp: str, *, address: str) -> Actor | None:
+    """The actor of the account `name` when password and TOTP code are right; None otherwise.
+
+    Raises `TooManyAttempts` (before checking anything) when the account or the address is over
+    its limit. Run it in its own unit of work: the failure counters must commit.
+    """
+    name = name.strip()[:128]
+    keys = [(limit_key("user", name.lower()), LIMITS["user"]), (limit_key("address", address), LIMITS["address"])]
+    _check_limits(uow, keys)
+    row = uow.execute(select(users_t).where(users_t.c.name == name)).mappings().first()
+    ok = _password_ok(row["password_hash"] if row else None, password)
+    step = _totp_step(row["totp_secret"], totp, uow.now(), row["totp_last"]) if ok and row else None
+    if row is None or not ok or step is None or row["disabled_at"] is not None:
+        for key, limit in keys:
+            _fail(uow, key, limit)
+        return None
+    uow.execute(update(users_t).where(users_t.c.id == row["id"]).values(totp_last=step))
+    _clear(uow, keys[0][0])
+    actor = make_actor(row["name"], row["role"], regions=row["regions"], office=row["office"])
+    uow.record(SignedIn(target=f"user:{row['name']}"))
+    return actor
+
+
+def citizen_sign_in(uow: UnitOfWork, reference: str, code: str, *, address: str) -> str | None:
+    """The national id of the person whose summons `reference` has the one-time `code`; None otherwise.
+
+    Limited per reference and per address like `officer_sign_in`."""
+    from callup.notices.reference import parse_reference
+    from callup.notices.service import check_sign_in
+
+    try:
+        canonical = parse_reference(reference)
+    except InputError:
+        canonical = reference.strip().upper()[:64]
+    keys = [(limit_key("reference", canonical), LIMITS["reference"]), (limit_key("address", address), LIMITS["address"])]
+    _check_limits(uow, keys)
+    national_id = check_sign_in(uow, reference, code)
+    if national_id is None:
+        for key, limit in keys:
+            _fail(uow, key, limit)
+        return None
+    _clear(uow, keys[0][0])
+    return national_id

@@ -1,0 +1,380 @@
+"""The JSON API for officers and other systems (OpenAPI at /api/openapi.json).
+
+Authentication: `POST /api/v1/token` with name, password and TOTP code gives a bearer token
+(the same sealed session the console uses; 8 hours); send it as `Authorization: Bearer ...`.
+Read-only calls also accept the browser's session cookie (a citizen's `GET /api/v1/me/status`);
+calls that change something take only the bearer token, so no other site can make a browser
+send them. Lists are paged with an opaque `cursor` (`next_cursor` of the previous page) and
+filtered by their query parameters. Errors are problem+json (RFC 9457) with `field` naming the
+input at fault; a record outside the caller's scope answers 404 like a missing one.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from pydantic import BaseModel, Field
+
+from callup.context import Context, Role
+from callup.errors import Forbidden, InputError
+from callup.notices import service as notices
+from callup.uow import UnitOfWork
+from callup.web.pages import SignInNeeded, anyone, session, staff, web
+
+DESCRIPTION = __doc__
+PROBLEM = {"content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "sign-in needed", **PROBLEM}, 403: {"description": "forbidden for this role", **PROBLEM},
+    404: {"description": "not found or outside your scope", **PROBLEM}, 422: {"description": "invalid input", **PROBLEM}}
+
+
+class Problem(BaseModel):
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    field: str | None = None
+
+
+router = APIRouter(prefix="/api/v1", responses=ERRORS)
+
+
+# --- models -------------------------------------------------------------------------------------------------
+
+
+class TokenRequest(BaseModel):
+    name: str = Field(min_length=1, max_length=128)
+    password: str = Field(min_length=1, max_length=1024)
+    totp: str = Field(min_length=1, max_length=16)
+
+
+class Token(BaseModel):
+    token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires: dt.datetime
+
+
+class PersonOut(BaseModel):
+    national_id: str
+    family_name: str
+    given_names: str
+    date_of_birth: dt.date
+    sex: str
+    citizenship: str
+    region: str
+    address: str
+    postcode: str
+    email: str | None = None
+    phone: str | None = None
+    civil_status: str
+    volunteer: bool
+
+
+class PersonListItem(BaseModel):
+    national_id: str
+    family_name: str
+    given_names: str
+    date_of_birth: dt.date
+    region: str
+
+
+class PersonPage(BaseModel):
+    items: list[PersonListItem]
+    next_cursor: str | None
+
+
+class SummonsOut(BaseModel):
+    reference: str
+    campaign: str
+    region: str
+    pseudonym: str
+    rank: int
+    status: str
+    office: str
+    date: dt.date
+    start: dt.time
+    end: dt.time
+    printed_at: dt.datetime | None
+    published_at: dt.datetime | None
+    delivered_at: dt.datetime | None
+    delivery_source: str | None
+    delivery_evidence: str | None
+    acknowledged_at: dt.datetime | None
+    closed_reason: str | None
+    appearance: str | None
+
+
+class MyStatus(BaseModel):
+    status: str
+    summonses: list[SummonsOut]
+
+
+class CampaignItem(BaseModel):
+    name: str
+    status: str
+    quota: int
+    window_start: dt.date
+    window_end: dt.date
+    pool_size: int | None
+
+
+class CampaignPage(BaseModel):
+    items: list[CampaignItem]
+    next_cursor: str | None
+
+
+class RegionOut(BaseModel):
+    region: str
+    pool: int
+    volunteers: int
+    quota: int
+    number: int
+    called: int
+    released: int
+
+
+class CampaignOut(BaseModel):
+    name: str
+    status: str
+    jurisdiction: str
+    policy_version: str
+    window_start: dt.date
+    window_end: dt.date
+    eligibility_date: dt.date
+    quota: int
+    over_call_rate: str
+    allocation_method: str
+    pool_size: int | None
+    pool_fingerprint: str | None
+    commitment_hash: str | None
+    beacon_value: str | None
+    seed: str | None
+    regions: list[RegionOut]
+    called: int
+    released: int
+
+
+class NoticeReport(BaseModel):
+    campaign: str
+    by_status: dict[str, int]
+    by_region: dict[str, dict[str, int]]
+    delivery_sources: dict[str, int]
+    printed: int
+    published: int
+    appeared: int
+    no_show: int
+
+
+class FollowUpItem(BaseModel):
+    reference: str
+    region: str
+    reason: str
+    since: dt.datetime | None
+
+
+class FollowUpPage(BaseModel):
+    items: list[FollowUpItem]
+    next_cursor: str | None
+
+
+class AppearanceIn(BaseModel):
+    outcome: Literal["appeared", "no_show"]
+
+
+# --- helpers ------------------------------------------------------------------------------------------------
+
+
+def _cursor(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        raise InputError("cursor: not a cursor returned by this API", field="cursor") from None
+
+
+def _next(value: str | None) -> str | None:
+    return base64.urlsafe_b64encode(value.encode()).rstrip(b"=").decode() if value is not None else None
+
+
+def _reader(request: Request) -> Context:
+    return anyone(request)
+
+
+def _writer(request: Request) -> Context:
+    """Changes need a bearer token: a cookie alone (which any site can make a browser send) is not enough."""
+    if not request.headers.get("authorization", "").lower().startswith("bearer "):
+        raise SignInNeeded("send a bearer token (POST /api/v1/token) for calls that change something")
+    return anyone(request)
+
+
+def _staff_reader(request: Request) -> Context:
+    ctx = anyone(request)
+    if ctx.actor.role is Role.citizen:
+        raise Forbidden("this call is for the administration")
+    return ctx
+
+
+def _summons(view: notices.SummonsView) -> SummonsOut:
+    import dataclasses
+
+    return SummonsOut(**dataclasses.asdict(view))
+
+
+Limit = Annotated[int, Query(ge=1, le=500, description="items per page")]
+Cursor = Annotated[str | None, Query(max_length=400, description="next_cursor of the previous page")]
+
+
+# --- endpoints ----------------------------------------------------------------------------------------------
+
+
+@router.post("/token", response_model=Token, tags=["sign-in"], responses={429: {"description": "too many attempts", **PROBLEM}})
+def token(request: Request, body: Annotated[TokenRequest, Body()]) -> Token:
+    """A bearer token for a user of the administration (password and TOTP code, attempt-limited)."""
+    from callup.context import Actor
+    from callup.web.accounts import officer_sign_in
+    from callup.web.sessions import for_actor
+
+    w = web(request)
+    with UnitOfWork(w.context(Actor(name="web", role=Role.system))) as uow:
+        actor = officer_sign_in(uow, body.name, body.password, body.totp,
+                                address=request.client.host if request.client else "unknown")
+    if actor is None:
+        raise SignInNeeded("the name, password or one-time code is not right")
+    s = for_actor(actor)
+    return Token(token=w.sealer.seal(s), expires=dt.datetime.fromtimestamp(s.expires, dt.timezone.utc))
+
+
+@router.get("/me/status", response_model=MyStatus, tags=["citizens"])
+def my_status(request: Request) -> MyStatus:
+    """The signed-in citizen's status and summonses."""
+    s = session(request)
+    ctx = anyone(request)
+    if s is None or ctx.actor.role is not Role.citizen:
+        raise Forbidden("this call is for a signed-in citizen")
+    with UnitOfWork(ctx, write=False) as uow:
+        views = notices.summonses_of(uow, ctx.actor.person_id)
+    live = [v for v in views if v.status not in ("cancelled", "superseded")]
+    state = "summoned" if live else ("released" if views else "not summoned")
+    if live and live[0].appearance == "appeared":
+        state = "appeared"
+    return MyStatus(status=state, summonses=[_summons(v) for v in views])
+
+
+@router.get("/people", response_model=PersonPage, tags=["register"])
+def list_people(ctx: Annotated[Context, Depends(_staff_reader)], q: Annotated[str, Query(max_length=128)] = "",
+                region: Annotated[str | None, Query(max_length=16)] = None, cursor: Cursor = None, limit: Limit = 50) -> PersonPage:
+    """People in your regions: filter by national id or family-name prefix (`q`) and `region`."""
+    from callup.web import people
+
+    with UnitOfWork(ctx) as uow:
+        rows = people.search(uow, q, region=region, after=_cursor(cursor), limit=limit)
+    return PersonPage(items=[PersonListItem(**r.__dict__) for r in rows],
+                      next_cursor=_next(rows[-1].national_id) if len(rows) == limit else None)
+
+
+@router.get("/people/{national_id}", response_model=PersonOut, tags=["register"])
+def get_person(ctx: Annotated[Context, Depends(_reader)], national_id: Annotated[str, Path(max_length=32)],
+               reason: Annotated[str | None, Query(max_length=300, description="why the record is read (audited)")] = None) -> PersonOut:
+    """One person's register record; the read is recorded in the audit log with its reason."""
+    from callup.register.queries import get_person as read
+
+    with UnitOfWork(ctx) as uow:
+        record = read(uow, national_id, reason=reason)
+    return PersonOut(**{k: record[k] for k in PersonOut.model_fields})
+
+
+@router.get("/people/{national_id}/summonses", response_model=list[SummonsOut], tags=["notices"])
+def person_summonses(ctx: Annotated[Context, Depends(_reader)], national_id: Annotated[str, Path(max_length=32)]) -> list[SummonsOut]:
+    """A person's summonses, newest first (a citizen: only their own)."""
+    if ctx.actor.role is Role.citizen and ctx.actor.person_id != national_id.strip():
+        from callup.errors import NotFound
+
+        raise NotFound("no person with that national id on the register")
+    with UnitOfWork(ctx, write=False) as uow:
+        return [_summons(v) for v in notices.summonses_of(uow, national_id)]
+
+
+@router.get("/campaigns", response_model=CampaignPage, tags=["campaigns"])
+def campaigns(ctx: Annotated[Context, Depends(_staff_reader)],
+              status: Annotated[Literal["open", "frozen", "committed", "drawn", "closed"] | None, Query()] = None,
+              cursor: Cursor = None, limit: Limit = 50) -> CampaignPage:
+    """Campaigns in creation order, filtered by `status`."""
+    from callup.campaigns.service import list_campaigns
+
+    after = _cursor(cursor)
+    with UnitOfWork(ctx, write=False) as uow:
+        rows = list_campaigns(uow)
+    if status:
+        rows = [r for r in rows if r.status == status]
+    if after is not None:
+        names = [r.name for r in rows]
+        rows = rows[names.index(after) + 1:] if after in names else []
+    page = rows[:limit]
+    return CampaignPage(items=[CampaignItem(**r.__dict__) for r in page],
+                        next_cursor=_next(page[-1].name) if len(rows) > limit else None)
+
+
+@router.get("/campaigns/{name}", response_model=CampaignOut, tags=["campaigns"])
+def campaign(ctx: Annotated[Context, Depends(_staff_reader)], name: Annotated[str, Path(max_length=128)]) -> CampaignOut:
+    """A campaign's state and allocation (a regional user: their regions' rows)."""
+    from callup.campaigns.service import campaign_summary
+
+    with UnitOfWork(ctx, write=False) as uow:
+        s = campaign_summary(uow, name)
+    values = {k: v for k, v in s.__dict__.items() if k not in ("window", "regions")}
+    return CampaignOut(**values, window_start=s.window[0], window_end=s.window[1],
+                       regions=[RegionOut(**r.__dict__) for r in s.regions])
+
+
+@router.get("/campaigns/{name}/notices", response_model=NoticeReport, tags=["notices"])
+def notice_report(ctx: Annotated[Context, Depends(_staff_reader)], name: Annotated[str, Path(max_length=128)]) -> NoticeReport:
+    """Summonses of a campaign counted by state, region and kind of delivery evidence."""
+    with UnitOfWork(ctx, write=False) as uow:
+        report = notices.status_report(uow, name)
+    return NoticeReport(**report.__dict__)
+
+
+@router.get("/campaigns/{name}/follow-up", response_model=FollowUpPage, tags=["notices"])
+def follow_up(ctx: Annotated[Context, Depends(_staff_reader)], name: Annotated[str, Path(max_length=128)],
+              region: Annotated[str | None, Query(max_length=16)] = None,
+              reason: Annotated[Literal["returned", "unconfirmed", "no_show"] | None, Query()] = None,
+              days: Annotated[int, Query(ge=0, le=3650)] = 14, cursor: Cursor = None, limit: Limit = 50) -> FollowUpPage:
+    """Summonses that need an officer: returned letters, no evidence of delivery after `days`, no-shows."""
+    with UnitOfWork(ctx, write=False) as uow:
+        items = notices.follow_up(uow, name, days=days)
+    kinds = {"returned": "returned", "unconfirmed": "no evidence", "no_show": "did not appear"}
+    items = [f for f in items if (region is None or f.region == region) and (reason is None or f.reason.startswith(kinds[reason]))]
+    after = _cursor(cursor)
+    if after is not None:
+        refs = [f"{f.reason[:8]}:{f.reference}" for f in items]
+        items = items[refs.index(after) + 1:] if after in refs else []
+    page = items[:limit]
+    return FollowUpPage(items=[FollowUpItem(**f.__dict__) for f in page],
+                        next_cursor=_next(f"{page[-1].reason[:8]}:{page[-1].reference}") if len(items) > limit else None)
+
+
+@router.get("/summonses/{reference}", response_model=SummonsOut, tags=["notices"])
+def summons(ctx: Annotated[Context, Depends(_reader)], reference: Annotated[str, Path(max_length=64)]) -> SummonsOut:
+    """One summons (a citizen: only their own)."""
+    with UnitOfWork(ctx, write=False) as uow:
+        return _summons(notices.view(uow, reference))
+
+
+@router.post("/summonses/{reference}/appearance", response_model=SummonsOut, tags=["notices"])
+def appearance(ctx: Annotated[Context, Depends(_writer)], reference: Annotated[str, Path(max_length=64)],
+               body: Annotated[AppearanceIn, Body()]) -> SummonsOut:
+    """Record whether the person appeared at the appointment (officers of the summons' region, administrators)."""
+    with UnitOfWork(ctx) as uow:
+        return _summons(notices.record_appearance(uow, reference, body.outcome))
+
+
+@router.post("/summonses/{reference}/acknowledge", response_model=SummonsOut, tags=["notices"])
+def acknowledge(request: Request, ctx: Annotated[Context, Depends(_writer)], reference: Annotated[str, Path(max_length=64)]) -> SummonsOut:
+    """The signed-in person acknowledges their summons (delivery evidence)."""
+    s = session(request)
+    with UnitOfWork(ctx) as uow:
+        return _summons(notices.acknowledge(uow, reference, evidence=f"api session {s.sid[:12]}"))

@@ -1,0 +1,124 @@
+"""The web application: citizens' portal, officers' console, JSON API and the public check pages.
+
+`create_app()` reads its settings from the environment (see `callup.web.settings`), refuses to
+start on a store whose schema is behind (migrations are a deploy step: `callup db upgrade`), and
+keeps nothing per user in memory: a worker holds only its settings, keys and connection pool, so
+any number of workers (`callup serve --workers N`) serve the same store consistently.
+
+Each request builds its own `Context` from its signed-in session (actor name, role, regions,
+office, a citizen's national id) -- never from the environment -- and services enforce the
+role and region rules on it.
+"""
+
+from __future__ import annotations
+
+import functools
+import pathlib
+from typing import Any
+
+from callup.context import Actor, Context
+from callup.errors import CallupError
+from callup.web.settings import WebSettings
+
+HERE = pathlib.Path(__file__).resolve().parent
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
+
+
+def check_schema(url: str) -> None:
+    """Refuse a store whose schema is not at this callup's head (workers never migrate)."""
+    from callup.store.migrate import SCHEMA_HEAD, revision_at
+
+    revision = revision_at(url)
+    if revision != SCHEMA_HEAD:
+        raise CallupError(f"the store's schema is at revision {revision or '(empty)'}, this callup needs {SCHEMA_HEAD}: "
+                          "run `callup db upgrade` (a deploy step) before starting the web app")
+
+
+class Web:
+    """What a worker keeps: settings, the session sealer, templates and the store's engine."""
+
+    def __init__(self, settings: WebSettings) -> None:
+        import jinja2
+
+        from callup.store.engine import connect
+        from callup.web.sessions import Sealer
+
+        self.settings = settings
+        self.sealer = Sealer(settings.keys)
+        self.templates = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True,
+                                            trim_blocks=True, lstrip_blocks=True)
+        self.engine = connect(settings.database_url)
+
+    def context(self, actor: Actor) -> Context:
+        s = self.settings
+        return Context(actor=actor, database_url=s.database_url, clock=s.clock, keys=s.keys, policy_path=s.policy_path,
+                       timezone=s.timezone)
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware adding the security headers (HSTS when served over TLS) to every response."""
+
+    def __init__(self, app: Any, *, tls: bool) -> None:
+        self.app, self.tls = app, tls
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        https = self.tls or scope.get("scheme") == "https"
+        static = scope.get("path", "").startswith("/static/")
+
+        async def send_with_headers(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.extend(HEADERS)
+                if https:
+                    headers.append(HSTS)
+                if not static:
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(settings: WebSettings | None = None) -> Any:
+    """The ASGI application (uvicorn's factory)."""
+    from fastapi import FastAPI
+    from fastapi.staticfiles import StaticFiles
+
+    from callup.web import api, console, errors, portal, public
+
+    settings = settings or WebSettings.from_environ()
+    check_schema(settings.database_url)
+    app = FastAPI(title="callup", version="1", description=api.DESCRIPTION, openapi_url="/api/openapi.json",
+                  docs_url=None, redoc_url=None)
+    app.state.web = Web(settings)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.include_router(public.router)
+    app.include_router(portal.router)
+    app.include_router(console.router)
+    app.include_router(api.router)
+    errors.install(app)
+    app.add_middleware(SecurityHeaders, tls=settings.tls)
+    return app
+
+
+@functools.lru_cache(maxsize=1)
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("callup")
+    except PackageNotFoundError:
+        return "0"

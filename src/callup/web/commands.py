@@ -1,0 +1,109 @@
+"""Commands of the web edge: `callup serve`, `callup users add|list`, `callup status keys|verify`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import pathlib
+import sys
+
+import typer
+
+users = typer.Typer(no_args_is_help=True, help="Accounts of the administration (password and TOTP).")
+status = typer.Typer(no_args_is_help=True, help="Signed status documents: the office's public keys, offline checks.")
+
+
+def serve(host: str = typer.Option("127.0.0.1", help="address to listen on"),
+          port: int = typer.Option(8000, min=1, max=65535, help="port to listen on"),
+          workers: int = typer.Option(1, min=1, max=64, help="worker processes (stateless; share the store)"),
+          proxy_headers: bool = typer.Option(False, "--proxy-headers", help="trust X-Forwarded-Proto/For from 127.0.0.1 (behind a TLS proxy)")) -> None:
+    """Serve the citizens' portal, the officers' console and the JSON API."""
+    import uvicorn
+
+    from callup.web.app import check_schema
+    from callup.web.settings import WebSettings
+
+    settings = WebSettings.from_environ()  # fail here, in one line, rather than in every worker
+    check_schema(settings.database_url)
+    print(f"serving on http://{host}:{port} with {workers} worker(s)", file=sys.stderr)
+    uvicorn.run("callup.web.app:create_app", factory=True, host=host, port=port, workers=workers,
+                proxy_headers=proxy_headers, forwarded_allow_ips="127.0.0.1" if proxy_headers else None,
+                log_level="warning", access_log=False, server_header=False)
+
+
+@users.command("add")
+def add(name: str = typer.Argument(..., help="sign-in name"),
+        role: str = typer.Option(..., help="administrator, officer, medical, auditor or system"),
+        region: str = typer.Option(None, help="region(s) of a regional role, e.g. R01 or R01,R02"),
+        office: str = typer.Option(None, help="the office citizens see instead of the name"),
+        password_stdin: bool = typer.Option(False, "--password-stdin", help="read the password from standard input")) -> None:
+    """Create an account; prints its TOTP secret once, as an otpauth URI for an authenticator app."""
+    from callup.cli_context import cli_context
+    from callup.uow import UnitOfWork
+    from callup.web.accounts import add_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    ctx = cli_context()
+    with UnitOfWork(ctx) as uow:
+        made = add_user(uow, name, role=role, password=password, regions=region, office=office)
+    scope = ",".join(made.regions) if made.regions else "national"
+    print(f"user {made.name}: {made.role} ({scope})")
+    print("TOTP secret (shown once; add it to the authenticator app, then keep no copy):")
+    print(made.otpauth_uri)
+
+
+@users.command("list")
+def list_users() -> None:
+    """The accounts, with role, regions and office."""
+    from callup.cli_context import cli_context
+    from callup.uow import UnitOfWork
+    from callup.web.accounts import list_users as rows
+
+    with UnitOfWork(cli_context(), write=False) as uow:
+        for r in rows(uow):
+            state = " (disabled)" if r["disabled_at"] else ""
+            print(f"{r['name']}\t{r['role']}\t{r['regions'] or 'national'}\t{r['office'] or ''}{state}")
+
+
+@status.command("keys")
+def keys() -> None:
+    """The office's public keys for status documents, as JSON (what /status/keys publishes)."""
+    from callup.cli_context import cli_context
+    from callup.web.statusdoc import public_keys
+
+    ctx = cli_context(store=False)
+    print(json.dumps({"algorithm": "Ed25519", "keys": public_keys(ctx.keyring())}, indent=2))
+
+
+@status.command("verify")
+def verify(document: str = typer.Argument(..., help="the QR code's text (CALLUP-STATUS:...), or a PNG/JPEG picture of it"),
+           keys_file: pathlib.Path = typer.Option(..., "--keys", help="the office's public keys (saved from /status/keys)"),
+           on: str = typer.Option(None, help="the date to check validity on (default today)")) -> None:
+    """Check a status document offline: signature, key and validity. Exit 0 valid, 1 not valid."""
+    from callup.errors import InputError
+    from callup.web import statusdoc
+
+    try:
+        key_text = keys_file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{keys_file}: cannot read ({exc.strerror or exc})", field="keys") from None
+    public = statusdoc.load_public_keys(key_text, source=str(keys_file))
+    text = document
+    if not document.strip().startswith(statusdoc.PREFIX) and pathlib.Path(document).is_file():
+        text = statusdoc.read_qr_image(document)
+    try:
+        day = dt.date.fromisoformat(on) if on else dt.date.today()
+    except ValueError:
+        raise InputError(f"{on!r} is not a date (YYYY-MM-DD)", field="on") from None
+    result = statusdoc.check(text, public, on=day)
+    if result.claim is not None:
+        c = result.claim
+        print(f"pseudonym {c.pseudonym}\ncampaign {c.campaign}\nstatus {c.status}\nissued {c.issued}\nvalid until {c.valid_until}\nkey {c.kid}")
+    if result.valid:
+        print("valid: signature good, not expired")
+        return
+    print(f"NOT VALID: {result.problem}")
+    raise typer.Exit(1)

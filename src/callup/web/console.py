@@ -1,0 +1,118 @@
+"""The officers' console: my region's daily queue, people search, a person's record (read with a
+reason, audited), summonses with appearance recording, contact-change decisions.
+
+Region scope is enforced by the services through the request's Context (a person or summons of
+another region answers "not found"), not by hiding links. Extension point for case work: a
+module `callup.web.console_cases` with a `router`, a `NAV` list and a `queue(uow)` function
+adding its items (applications to decide, appeals) joins this console when it exists.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+
+from callup.campaigns.service import list_campaigns
+from callup.context import Role
+from callup.errors import CallupError, Forbidden
+from callup.notices import service as notices
+from callup.register.queries import get_person
+from callup.uow import UnitOfWork
+from callup.web import contact, people
+from callup.web.pages import csrf_guard, redirect, render, staff
+
+router = APIRouter(prefix="/console", dependencies=[Depends(csrf_guard)], include_in_schema=False)
+QUEUE_ROLES = (Role.administrator, Role.officer, Role.auditor, Role.system)
+
+
+def _extension() -> Any:
+    try:
+        return importlib.import_module("callup.web.console_cases")
+    except ImportError:
+        return None
+
+
+@router.get("")
+def queue(request: Request):  # noqa: ANN201
+    ctx = staff(request)
+    items: list[dict[str, Any]] = []
+    requests: list[contact.ContactChange] = []
+    with UnitOfWork(ctx, write=False) as uow:
+        if ctx.actor.role in QUEUE_ROLES:
+            for c in list_campaigns(uow):
+                if c.status not in ("drawn", "closed"):
+                    continue
+                try:
+                    found = notices.follow_up(uow, c.name)
+                except CallupError:
+                    continue
+                items.extend({"campaign": c.name, "reference": f.reference, "region": f.region, "reason": f.reason,
+                              "since": f.since} for f in found)
+            requests = contact.pending(uow)
+        extension = _extension()
+        extra = list(extension.queue(uow)) if extension is not None and hasattr(extension, "queue") else []
+    return render(request, "console/queue.html", items=items, requests=requests, extra=extra, ctx=ctx)
+
+
+@router.get("/search")
+def search(request: Request, q: str = "", after: str = ""):  # noqa: ANN201
+    ctx = staff(request)
+    rows: list[people.PersonRow] = []
+    if q.strip():
+        with UnitOfWork(ctx) as uow:
+            rows = people.search(uow, q, after=after or None, limit=50)
+    return render(request, "console/search.html", q=q, rows=rows, ctx=ctx)
+
+
+@router.get("/people/{national_id}")
+def person(request: Request, national_id: str, reason: str = ""):  # noqa: ANN201
+    ctx = staff(request)
+    reason = " ".join(reason.split())[:300]
+    if not reason:
+        with UnitOfWork(ctx, write=False) as uow:  # the same answer for a person outside the region as for none
+            from callup.register.tables import Person
+            from sqlalchemy import select
+
+            row = uow.execute(select(Person.__table__.c.region).where(Person.__table__.c.national_id == national_id.strip())).first()
+            if row is None or not ctx.actor.sees_region(row.region) or ctx.actor.role is Role.citizen:
+                from callup.errors import NotFound
+
+                raise NotFound("no person with that national id on the register")
+        return render(request, "console/reason.html", national_id=national_id, ctx=ctx)
+    with UnitOfWork(ctx) as uow:
+        record = get_person(uow, national_id, reason=reason)
+        views = notices.summonses_of(uow, national_id)
+    return render(request, "console/person.html", record=record, views=views, reason=reason, ctx=ctx)
+
+
+@router.get("/summons/{reference}")
+def summons(request: Request, reference: str, done: str = ""):  # noqa: ANN201
+    ctx = staff(request)
+    with UnitOfWork(ctx, write=False) as uow:
+        view = notices.view(uow, reference)
+    return render(request, "console/summons.html", view=view, done=done, ctx=ctx)
+
+
+@router.post("/summons/{reference}/appearance")
+def appearance(request: Request, reference: str, outcome: Annotated[str, Form(max_length=16)] = ""):  # noqa: ANN201
+    ctx = staff(request)
+    if outcome not in ("appeared", "no_show"):
+        from callup.errors import InputError
+
+        raise InputError("outcome: appeared or no_show", field="outcome")
+    with UnitOfWork(ctx) as uow:
+        view = notices.record_appearance(uow, reference, outcome)
+    return redirect(f"/console/summons/{view.reference}?done=appearance")
+
+
+@router.post("/contact/{request_id}")
+def decide_contact(request: Request, request_id: int, decision: Annotated[str, Form(max_length=16)] = "",
+                   reason: Annotated[str, Form(max_length=500)] = ""):  # noqa: ANN201
+    ctx = staff(request)
+    if ctx.actor.role not in (Role.administrator, Role.officer):
+        raise Forbidden("deciding contact-change requests needs the role administrator or officer")
+    with UnitOfWork(ctx) as uow:
+        contact.decide(uow, request_id, confirm=decision == "confirm", reason=reason)
+    return redirect("/console")

@@ -1,0 +1,84 @@
+"""How errors answer: problem+json (RFC 9457) on the API, naming the field at fault; an error page elsewhere.
+
+Every `CallupError` carries its HTTP status; its message names no personal data, so it is shown
+as is. Anything else is a bug: a generic 500 without details (the traceback goes to the log).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from callup.errors import CallupError
+
+log = logging.getLogger("callup.web")
+TITLES = {400: "Bad request", 401: "Sign-in needed", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
+          409: "Conflict", 413: "Too large", 422: "Invalid input", 429: "Too many attempts", 500: "Server error"}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def problem(status: int, detail: str, *, field: str | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"type": "about:blank", "title": TITLES.get(status, "Error"), "status": status, "detail": detail}
+    if field:
+        body["field"] = field
+    return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
+
+
+def _page(request: Request, status: int, detail: str, field: str | None = None) -> Any:
+    from callup.web.pages import render
+
+    return render(request, "error.html", status=status, status_code=status, title=TITLES.get(status, "Error"),
+                  detail=detail, field=field)
+
+
+def install(app: Any) -> None:
+    from callup.web.pages import SignInNeeded, redirect
+
+    @app.exception_handler(CallupError)
+    async def callup_error(request: Request, exc: CallupError) -> Any:
+        status = getattr(exc, "http_status", 400)
+        if isinstance(exc, SignInNeeded):
+            if _is_api(request):
+                return problem(401, "sign in first: send a bearer token (POST /api/v1/token)",
+                               headers={"www-authenticate": "Bearer"})
+            target = "/signin" if exc.kind == "citizen" else "/officer/signin"
+            import urllib.parse
+
+            nxt = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return redirect(f"{target}?next={urllib.parse.quote(nxt, safe='')}")
+        if _is_api(request):
+            return problem(status, exc.message, field=exc.field)
+        return _page(request, status, exc.message, exc.field)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Any:
+        errors = exc.errors()
+        first = errors[0] if errors else {}
+        loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path", "header", "cookie")]
+        field = ".".join(loc) or None
+        detail = f"{field}: {first.get('msg', 'invalid')}" if field else str(first.get("msg", "invalid input"))
+        if _is_api(request):
+            return problem(422, detail, field=field)
+        return _page(request, 422, detail, field)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Any:
+        detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
+        if _is_api(request):
+            return problem(exc.status_code, detail, headers=getattr(exc, "headers", None))
+        return _page(request, exc.status_code, detail)
+
+    @app.exception_handler(Exception)
+    async def bug(request: Request, exc: Exception) -> Any:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        if _is_api(request):
+            return problem(500, "internal error")
+        return _page(request, 500, "Something went wrong on our side.")

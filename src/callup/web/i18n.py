@@ -1,0 +1,90 @@
+"""Languages of the web pages: gettext catalogues (Babel), chosen per request, and locale formats.
+
+The catalogues are the `.po` files under `locale/`, compiled in memory when the app starts (no
+build step, no `.mo` files to keep in step). A request's language is the `lang` cookie set by the
+language switch, else the best match of the browser's Accept-Language, else English. Dates and
+numbers are formatted with Babel for that locale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import gettext
+import io
+import pathlib
+
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_time, get_timezone
+from babel.numbers import format_decimal
+
+LOCALE_DIR = pathlib.Path(__file__).resolve().parent / "locale"
+DEFAULT = "en"
+LANGUAGES = {"en": "English", "ru": "Русский"}
+
+
+@functools.lru_cache(maxsize=None)
+def translations(language: str) -> gettext.NullTranslations:
+    """The catalogue of `language` (NullTranslations for English and unknown languages)."""
+    po = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+    if language == DEFAULT or not po.is_file():
+        return gettext.NullTranslations()
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def negotiate(cookie: str | None, accept_language: str | None) -> str:
+    """The language for a request: the switch's cookie, else Accept-Language, else English."""
+    if cookie in LANGUAGES:
+        return cookie
+    if accept_language:
+        wanted = []
+        for part in accept_language.split(",")[:20]:
+            tag, _, params = part.strip().partition(";")
+            q = 1.0
+            if params.strip().startswith("q="):
+                try:
+                    q = float(params.strip()[2:])
+                except ValueError:
+                    q = 0.0
+            if tag:
+                wanted.append((q, tag.strip().replace("_", "-")))
+        for _, tag in sorted(wanted, key=lambda item: -item[0]):
+            base = tag.split("-")[0].lower()
+            if base in LANGUAGES:
+                return base
+    return DEFAULT
+
+
+class Formats:
+    """Locale-aware formatting for templates: dates, times, instants and numbers."""
+
+    def __init__(self, language: str, timezone: str = "UTC") -> None:
+        self.language = language
+        self.locale = Locale.parse(language)
+        self.timezone = get_timezone(timezone)
+
+    def date(self, value: dt.date | None, form: str = "long") -> str:
+        return "" if value is None else format_date(value, format=form, locale=self.locale)
+
+    def time(self, value: dt.time | None) -> str:
+        return "" if value is None else format_time(value, format="short", locale=self.locale)
+
+    def instant(self, value: dt.datetime | str | None) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, str):
+            value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return format_datetime(value, format="medium", tzinfo=self.timezone, locale=self.locale)
+
+    def number(self, value: int | float | None) -> str:
+        return "" if value is None else format_decimal(value, locale=self.locale)

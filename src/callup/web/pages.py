@@ -1,0 +1,141 @@
+"""Request helpers shared by the portal, the console and the API: the session, the request's
+Context, CSRF on forms, rendering a page in the request's language."""
+
+from __future__ import annotations
+
+import urllib.parse
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from callup.context import Context, Role
+from callup.errors import CallupError, Forbidden
+from callup.web import i18n
+from callup.web.sessions import CITIZEN, OFFICER, Session, new_session
+
+COOKIE = "callup_session"
+LANG_COOKIE = "callup_lang"
+STAFF_ROLES = (Role.administrator, Role.officer, Role.medical, Role.auditor)
+
+
+class SignInNeeded(CallupError):
+    """The page needs a signed-in citizen (`kind` citizen) or user of the administration (`kind` officer)."""
+
+    http_status = 401
+
+    def __init__(self, message: str = "sign in first", *, kind: str = CITIZEN) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class CsrfRefused(CallupError):
+    """A form arrived without the token of its session: refused (the page is reloaded for a new one)."""
+
+    http_status = 403
+
+
+def web(request: Request) -> Any:
+    return request.app.state.web
+
+
+def session(request: Request) -> Session | None:
+    """The request's session from its cookie (or, for the API, its bearer token), if valid."""
+    if "session" not in request.state._state:
+        token = request.cookies.get(COOKIE)
+        auth = request.headers.get("authorization", "")
+        if auth[:7].lower() == "bearer ":
+            token = auth[7:].strip()
+        request.state.session = web(request).sealer.open(token)
+    return request.state.session
+
+
+def secure(request: Request) -> bool:
+    return web(request).settings.tls or request.url.scheme == "https"
+
+
+def set_session(response: Any, request: Request, value: Session) -> None:
+    response.set_cookie(COOKIE, web(request).sealer.seal(value), max_age=None, path="/", secure=secure(request),
+                        httponly=True, samesite="lax")
+
+
+def clear_session(response: Any, request: Request) -> None:
+    response.delete_cookie(COOKIE, path="/", secure=secure(request), httponly=True, samesite="lax")
+
+
+def language(request: Request) -> str:
+    return i18n.negotiate(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
+
+
+def gettext(request: Request) -> Any:
+    return i18n.translations(language(request)).gettext
+
+
+def citizen(request: Request) -> Context:
+    """The Context of the signed-in citizen; `SignInNeeded` otherwise (`Forbidden` for a signed-in officer)."""
+    s = session(request)
+    if s is None or not s.signed_in:
+        raise SignInNeeded(kind=CITIZEN)
+    if s.kind != CITIZEN:
+        raise Forbidden("this page is the citizens' portal: sign in with your summons")
+    return web(request).context(s.actor())
+
+
+def staff(request: Request, *roles: Role) -> Context:
+    """The Context of the signed-in user of the administration (any role of `roles`, default every staff role)."""
+    s = session(request)
+    if s is None or not s.signed_in:
+        raise SignInNeeded(kind=OFFICER)
+    actor = s.actor()
+    if s.kind != OFFICER or actor.role not in (roles or STAFF_ROLES + (Role.system,)):
+        raise Forbidden("this page is for the administration's users with another role")
+    return web(request).context(actor)
+
+
+def anyone(request: Request) -> Context:
+    """The Context of any signed-in user (citizen or administration)."""
+    s = session(request)
+    if s is None or not s.signed_in:
+        raise SignInNeeded(kind=OFFICER if request.url.path.startswith("/api") else CITIZEN)
+    return web(request).context(s.actor())
+
+
+async def csrf_guard(request: Request) -> None:
+    """Router dependency: every POST form carries the CSRF token of its session (hidden field `csrf`)."""
+    if request.method != "POST":
+        return
+    form = await request.form()
+    token = form.get("csrf")
+    if not web(request).sealer.csrf_ok(session(request), token if isinstance(token, str) else None):
+        raise CsrfRefused("the form has expired or did not come from this site: reload the page and send it again")
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """A local path to go to after signing in (never another site)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def render(request: Request, template: str, *, status: int = 200, new: Session | None = None, **values: Any) -> HTMLResponse:
+    """The page `template` in the request's language, with the CSRF token of the session (made when missing)."""
+    w = web(request)
+    current = new or session(request)
+    fresh = new is not None
+    if current is None:
+        current, fresh = new_session(), True
+    lang = language(request)
+    tr = i18n.translations(lang)
+    html = w.templates.get_template(template).render(
+        _=tr.gettext, ngettext=tr.ngettext, fmt=i18n.Formats(lang, w.settings.timezone), lang=lang, languages=i18n.LANGUAGES,
+        csrf=w.sealer.csrf_token(current), me=current, path=request.url.path,
+        here=urllib.parse.quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""), safe="/?=&"),
+        **values)
+    response = HTMLResponse(html, status_code=status)
+    if fresh:
+        set_session(response, request, current)
+    return response

@@ -1,0 +1,233 @@
+"""The citizens' portal: status, summons and appointment, letter, acknowledgement, moves, contact
+details, who read my record, the signed status document.
+
+Every page acts as the signed-in citizen: the services see a citizen actor whose national id is
+the session's, so a reference of someone else's summons answers "not found" like a wrong one.
+
+Extension point for case work (deferral and alternative-service applications, questionnaire,
+appeals, decisions): a module `callup.web.portal_cases` with a `router` and a `NAV` list of
+(path, label) is mounted under /portal by `callup.web.portal.extensions()` when it exists,
+and its links join the navigation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+
+from callup.audit.chain import entries
+from callup.errors import InputError
+from callup.notices import service as notices
+from callup.uow import UnitOfWork
+from callup.web import contact, statusdoc
+from callup.web.pages import citizen, csrf_guard, gettext, redirect, render, session, web
+
+router = APIRouter(prefix="/portal", dependencies=[Depends(csrf_guard)], include_in_schema=False)
+
+#: Audit actions shown to a person as reads or changes of their record, in words.
+ACTIONS = {
+    "person.read": "read your register record",
+    "person.note": "wrote a note on your record",
+    "person.contact.decide": "decided on your contact-change request",
+    "notices.change": "changed your summons",
+    "campaign.replace": "changed your place in a campaign",
+}
+
+
+def extensions() -> list[tuple[str, str]]:
+    """Links of optional portal sections (case work) that are installed."""
+    try:
+        module = importlib.import_module("callup.web.portal_cases")
+    except ImportError:
+        return []
+    return list(getattr(module, "NAV", []))
+
+
+def _status_words(view: notices.SummonsView) -> str:
+    if view.appearance == "appeared":
+        return "appeared"
+    if view.status in ("cancelled", "superseded"):
+        return "released" if view.status == "cancelled" else "superseded"
+    return "summoned"
+
+
+def _latest(uow: UnitOfWork, person_id: str) -> notices.SummonsView | None:
+    views = notices.summonses_of(uow, person_id)
+    live = [v for v in views if v.status not in ("cancelled", "superseded")]
+    return (live or views or [None])[0]
+
+
+@router.get("")
+def status(request: Request):  # noqa: ANN201
+    ctx = citizen(request)
+    with UnitOfWork(ctx, write=False) as uow:
+        views = notices.summonses_of(uow, ctx.actor.person_id)
+    return render(request, "portal/status.html", views=views, nav=extensions())
+
+
+@router.get("/summons/{reference}")
+def summons(request: Request, reference: str, done: str = ""):  # noqa: ANN201
+    ctx = citizen(request)
+    s = session(request)
+    with UnitOfWork(ctx) as uow:
+        notices.opened_in_portal(uow, reference, session=s.sid[:12])
+        view = notices.view(uow, reference)
+        check = _draw_check(uow, view)
+        can_move = bool(ctx.policy().in_force(ctx.today()).notices.move_days is not None
+                        and view.status not in ("cancelled", "superseded"))
+    return render(request, "portal/summons.html", view=view, check=check, done=done, can_move=can_move, nav=extensions())
+
+
+def _draw_check(uow: UnitOfWork, view: notices.SummonsView) -> dict[str, Any] | None:
+    """What the public draw record says about this pseudonym (recomputed here from the record)."""
+    from callup.campaigns.service import draw_record
+    from callup.errors import CallupError
+    from callup.lottery import lookup
+
+    try:
+        found = lookup.look_up(view.pseudonym, draw_record(uow, view.campaign))
+    except (CallupError, ValueError, KeyError):
+        return None
+    return {"called": found.called, "region": found.region, "position": found.call_position,
+            "seed_matches": found.seed_matches_record, "record": f"/public/campaigns/{view.campaign}/draw-record.json"}
+
+
+@router.get("/summons/{reference}/letter.pdf")
+def letter(request: Request, reference: str) -> Response:
+    from callup.notices.letters import render_one
+    from callup.notices.printing import letter_of
+
+    ctx = citizen(request)
+    with UnitOfWork(ctx, write=False) as uow:
+        item = letter_of(uow, reference, portal_url=web(request).settings.public_url)
+    pdf = render_one(item)
+    return Response(pdf, media_type="application/pdf",
+                    headers={"content-disposition": f'attachment; filename="summons-{item.reference}.pdf"'})
+
+
+@router.post("/summons/{reference}/acknowledge")
+def acknowledge(request: Request, reference: str):  # noqa: ANN201
+    ctx = citizen(request)
+    s = session(request)
+    with UnitOfWork(ctx) as uow:
+        view = notices.acknowledge(uow, reference, evidence=f"portal session {s.sid[:12]}")
+    return redirect(f"/portal/summons/{view.reference}?done=acknowledged")
+
+
+def _slots(uow: UnitOfWork, reference: str) -> list[dict[str, Any]]:
+    return [{"value": f"{a.office}|{a.date.isoformat()}|{a.start:%H:%M}", "office": a.office, "date": a.date, "start": a.start,
+             "end": a.end, "free": free} for a, free in notices.move_options(uow, reference, limit=120)]
+
+
+@router.get("/summons/{reference}/move")
+def move_form(request: Request, reference: str):  # noqa: ANN201
+    ctx = citizen(request)
+    with UnitOfWork(ctx, write=False) as uow:
+        view = notices.view(uow, reference)
+        slots = _slots(uow, reference)
+    return render(request, "portal/move.html", view=view, slots=slots, nav=extensions())
+
+
+@router.post("/summons/{reference}/move")
+def move(request: Request, reference: str, slot: Annotated[str, Form(max_length=100)] = ""):  # noqa: ANN201
+    ctx = citizen(request)
+    _ = gettext(request)
+    try:
+        office, day, start = slot.split("|")
+        date, at = dt.date.fromisoformat(day), dt.time.fromisoformat(start)
+    except ValueError:
+        error = _("Choose one of the free times.")
+    else:
+        try:
+            with UnitOfWork(ctx) as uow:
+                notices.move(uow, reference, office=office, date=date, start=at)
+            return redirect(f"/portal/summons/{reference}?done=moved")
+        except InputError as exc:
+            error = exc.message
+    with UnitOfWork(ctx, write=False) as uow:
+        view = notices.view(uow, reference)
+        slots = _slots(uow, reference)
+    return render(request, "portal/move.html", status=422, view=view, slots=slots, error=error, nav=extensions())
+
+
+@router.get("/contact")
+def contact_form(request: Request, done: str = ""):  # noqa: ANN201
+    ctx = citizen(request)
+    with UnitOfWork(ctx, write=False) as uow:
+        mine = contact.my_requests(uow)
+    return render(request, "portal/contact.html", requests=mine, done=done, values={}, nav=extensions())
+
+
+@router.post("/contact")
+def contact_submit(request: Request, email: Annotated[str, Form(max_length=300)] = "",
+                   phone: Annotated[str, Form(max_length=40)] = "", address: Annotated[str, Form(max_length=300)] = "",
+                   postcode: Annotated[str, Form(max_length=30)] = ""):  # noqa: ANN201
+    ctx = citizen(request)
+    try:
+        with UnitOfWork(ctx) as uow:
+            contact.request_change(uow, email=email, phone=phone, address=address, postcode=postcode)
+    except InputError as exc:
+        with UnitOfWork(ctx, write=False) as uow:
+            mine = contact.my_requests(uow)
+        return render(request, "portal/contact.html", status=422, requests=mine, error=exc.message, field=exc.field,
+                      values={"email": email, "phone": phone, "address": address, "postcode": postcode}, nav=extensions())
+    return redirect("/portal/contact?done=requested")
+
+
+@router.get("/reads")
+def reads(request: Request):  # noqa: ANN201
+    """Who in the administration read or changed my record: when, role, office, what and why (never names)."""
+    from callup.web.accounts import offices_of
+
+    ctx = citizen(request)
+    found = [e for e in entries(web(request).engine, person_id=ctx.actor.person_id) if e.role not in ("citizen",)]
+    with UnitOfWork(ctx, write=False) as uow:
+        offices = offices_of(uow, {e.actor for e in found})
+    rows = [{"at": e.at, "role": e.role, "office": offices.get(e.actor), "action": ACTIONS.get(e.action, e.action),
+             "reason": e.reason} for e in reversed(found)]
+    return render(request, "portal/reads.html", rows=rows, nav=extensions())
+
+
+def _document(request: Request) -> tuple[str, statusdoc.StatusClaim, notices.SummonsView] | None:
+    ctx = citizen(request)
+    with UnitOfWork(ctx, write=False) as uow:
+        latest = _latest(uow, ctx.actor.person_id)
+    if latest is None:
+        return None
+    text = statusdoc.issue(ctx.keyring(), pseudonym=latest.pseudonym, campaign=latest.campaign, status=_status_words(latest),
+                           on=ctx.today())
+    keys = {kid: statusdoc.signing_key(ctx.keyring(), kid).public_key() for kid in ctx.keyring().keys}
+    return text, statusdoc.check(text, keys, on=ctx.today()).claim, latest
+
+
+@router.get("/document")
+def document(request: Request):  # noqa: ANN201
+    made = _document(request)
+    return render(request, "portal/document.html", text=made[0] if made else None, claim=made[1] if made else None,
+                  nav=extensions())
+
+
+@router.get("/document/qr.svg")
+def document_qr(request: Request) -> Response:
+    made = _document(request)
+    if made is None:
+        return Response(status_code=404)
+    return Response(statusdoc.qr_svg(made[0]), media_type="image/svg+xml")
+
+
+@router.get("/document.pdf")
+def document_pdf(request: Request) -> Response:
+    _ = gettext(request)
+    made = _document(request)
+    if made is None:
+        return Response(status_code=404)
+    text, claim, _view = made
+    pdf = statusdoc.document_pdf(text, claim, title=_("Call-up status document"), lines=[
+        f"{_('Pseudonym')}: {claim.pseudonym}", f"{_('Campaign')}: {claim.campaign}", f"{_('Status')}: {_(claim.status)}",
+        f"{_('Issued')}: {claim.issued.isoformat()}", f"{_('Valid until')}: {claim.valid_until.isoformat()}",
+        _("Check it at /status/check or offline with: callup status verify")])
+    return Response(pdf, media_type="application/pdf", headers={"content-disposition": 'attachment; filename="status.pdf"'})

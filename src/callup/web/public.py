@@ -1,0 +1,138 @@
+"""Pages anyone may open: the start page, both sign-ins, sign-out, the language switch, the
+status-document check with the office's public keys, and the public draw records."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+
+from callup.context import Actor, Role
+from callup.uow import UnitOfWork
+from callup.web import i18n, statusdoc
+from callup.web.accounts import TooManyAttempts, citizen_sign_in, officer_sign_in
+from callup.web.pages import (LANG_COOKIE, clear_session, csrf_guard, gettext, redirect, render, safe_next, secure, session,
+                              set_session, web)
+from callup.web.sessions import CITIZEN, for_actor
+
+router = APIRouter(dependencies=[Depends(csrf_guard)], include_in_schema=False)
+SYSTEM = Actor(name="web", role=Role.system)
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@router.get("/")
+def home(request: Request):  # noqa: ANN201
+    s = session(request)
+    if s is not None and s.signed_in:
+        return redirect("/portal" if s.kind == CITIZEN else "/console")
+    return render(request, "home.html")
+
+
+@router.get("/s/{compact}")
+def from_letter(compact: str):  # noqa: ANN201
+    """The address the letter's QR code opens: the sign-in page with the reference filled in."""
+    import urllib.parse
+
+    return redirect(f"/signin?reference={urllib.parse.quote(compact[:40], safe='')}")
+
+
+@router.get("/signin")
+def citizen_form(request: Request, reference: str = "", next: str = ""):  # noqa: A002, ANN201
+    return render(request, "signin.html", reference=reference[:40], next=safe_next(next, "/portal"))
+
+
+@router.post("/signin")
+def citizen_submit(request: Request, reference: Annotated[str, Form(max_length=64)] = "",
+                   code: Annotated[str, Form(max_length=64)] = "", next: Annotated[str, Form(max_length=400)] = ""):  # noqa: A002, ANN201
+    _ = gettext(request)
+    w = web(request)
+    try:
+        with UnitOfWork(w.context(SYSTEM)) as uow:
+            national_id = citizen_sign_in(uow, reference, code, address=_address(request))
+    except TooManyAttempts:
+        return render(request, "signin.html", status=429, reference=reference, next=safe_next(next, "/portal"),
+                      error=_("Too many wrong attempts for this summons. Wait an hour and try again, or contact your office."))
+    if national_id is None:
+        return render(request, "signin.html", status=401, reference=reference, next=safe_next(next, "/portal"),
+                      error=_("The reference or the code is not right, or the code has expired."))
+    from callup.notices.reference import parse_reference
+
+    new = for_actor(Actor(name="citizen (portal)", role=Role.citizen, person_id=national_id), reference=parse_reference(reference))
+    response = redirect(safe_next(next, "/portal"))
+    set_session(response, request, new)
+    return response
+
+
+@router.get("/officer/signin")
+def officer_form(request: Request, next: str = ""):  # noqa: A002, ANN201
+    return render(request, "officer_signin.html", next=safe_next(next, "/console"))
+
+
+@router.post("/officer/signin")
+def officer_submit(request: Request, name: Annotated[str, Form(max_length=128)] = "",
+                   password: Annotated[str, Form(max_length=1024)] = "", totp: Annotated[str, Form(max_length=16)] = "",
+                   next: Annotated[str, Form(max_length=400)] = ""):  # noqa: A002, ANN201
+    _ = gettext(request)
+    w = web(request)
+    try:
+        with UnitOfWork(w.context(SYSTEM)) as uow:
+            actor = officer_sign_in(uow, name, password, totp, address=_address(request))
+    except TooManyAttempts:
+        return render(request, "officer_signin.html", status=429, next=safe_next(next, "/console"), name=name,
+                      error=_("Too many failed attempts. Wait 15 minutes and try again."))
+    if actor is None:
+        return render(request, "officer_signin.html", status=401, next=safe_next(next, "/console"), name=name,
+                      error=_("The name, password or one-time code is not right."))
+    response = redirect(safe_next(next, "/console"))
+    set_session(response, request, for_actor(actor))
+    return response
+
+
+@router.post("/signout")
+def sign_out(request: Request):  # noqa: ANN201
+    response = redirect("/")
+    clear_session(response, request)
+    return response
+
+
+@router.get("/lang/{code}")
+def switch_language(request: Request, code: str, next: str = "/"):  # noqa: A002, ANN201
+    response = RedirectResponse(safe_next(next, "/"), status_code=303)
+    if code in i18n.LANGUAGES:
+        response.set_cookie(LANG_COOKIE, code, max_age=365 * 86400, path="/", secure=secure(request), httponly=True,
+                            samesite="lax")
+    return response
+
+
+@router.get("/status/keys")
+def status_keys(request: Request) -> JSONResponse:
+    """The office's public keys for status documents (save them to check documents offline)."""
+    return JSONResponse({"algorithm": "Ed25519", "keys": statusdoc.public_keys(web(request).settings.keys)},
+                        headers={"cache-control": "public, max-age=3600"})
+
+
+@router.get("/status/check")
+def status_check(request: Request, document: str = ""):  # noqa: ANN201
+    result = None
+    if document.strip():
+        w = web(request)
+        keys = {kid: statusdoc.signing_key(w.settings.keys, kid).public_key() for kid in w.settings.keys.keys}
+        result = statusdoc.check(document[:4000], keys, on=w.context(SYSTEM).today())
+    return render(request, "check.html", document=document[:4000], result=result)
+
+
+@router.get("/public/campaigns/{name}/draw-record.json")
+def draw_record(request: Request, name: str) -> JSONResponse:
+    """A drawn campaign's public draw record (what `callup verify` and `callup lottery rank` check)."""
+    import json
+
+    from callup.campaigns.service import draw_record as record_of
+
+    with UnitOfWork(web(request).context(SYSTEM), write=False) as uow:
+        record = record_of(uow, name)
+    return JSONResponse(json.loads(record.to_json()) if hasattr(record, "to_json") else record.__dict__,
+                        headers={"cache-control": "public, max-age=300"})

@@ -1,0 +1,49 @@
+"""The web app's settings, read once from the environment when the app is made (its edge).
+
+The same variables as the command line (`callup.cli_context`): `CALLUP_DATABASE_URL`,
+`CALLUP_KEY_FILE` / `CALLUP_KEYS`, `CALLUP_POLICY`, `CALLUP_TIMEZONE`, `CALLUP_NOW` (a fixed
+instant, for rehearsals and tests); and for the web:
+
+- `CALLUP_WEB_TLS=1`: the site is served over TLS (directly or behind a proxy that terminates
+  it): cookies are marked Secure and HSTS is sent. Requests that arrive as https (uvicorn's
+  `--proxy-headers` from a trusted proxy) get the same.
+- `CALLUP_PUBLIC_URL`: the site's address as citizens see it (for links in documents).
+
+Who acts is never read from the environment: each request's actor comes from its signed-in session.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+
+from callup.context import Clock
+from callup.crypto.keys import KeyRing
+
+
+@dataclasses.dataclass(frozen=True)
+class WebSettings:
+    database_url: str
+    keys: KeyRing
+    clock: Clock
+    policy_path: str | None = None
+    timezone: str = "UTC"
+    tls: bool = False
+    public_url: str = "http://localhost:8000"
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> WebSettings:
+        from callup.cli_context import DEFAULT_URL, _clock, _sqlite_file, _timezone, database_url
+        from callup.crypto.keys import CryptoError, load_keyring
+
+        environ = os.environ if environ is None else environ
+        url = database_url(environ)
+        sqlite_file = _sqlite_file(url)
+        default_file = sqlite_file.with_name("callup-keys.json") if url == DEFAULT_URL and sqlite_file else None
+        ring = load_keyring(environ, default_file=default_file, create_default=False)
+        if ring is None:
+            raise CryptoError("the web app needs the encryption keys: set CALLUP_KEY_FILE or CALLUP_KEYS")
+        return cls(database_url=url, keys=ring, clock=_clock(environ), policy_path=environ.get("CALLUP_POLICY") or None,
+                   timezone=_timezone(environ), tls=environ.get("CALLUP_WEB_TLS", "").strip().lower() in ("1", "true", "yes"),
+                   public_url=(environ.get("CALLUP_PUBLIC_URL") or "http://localhost:8000").rstrip("/"))

@@ -1,0 +1,180 @@
+"""Status documents: a person's call-up status signed with Ed25519, as a QR code anyone can check offline.
+
+The QR code holds `CALLUP-STATUS:1:<payload>.<signature>` (base64url): the payload is canonical
+JSON `{"campaign", "issued", "kid", "pseudonym", "status", "valid_until"}` (no name, no national
+id: the pseudonym is what the public draw record knows), the signature is Ed25519 over the payload
+bytes. The office's signing key is derived from the store's encryption key `kid` (so every
+worker has it and nothing else must be kept); its public key is published at `/status/keys` and
+printed by `callup status keys`. `callup status verify` checks a document's text (or a picture
+of its QR code) against a saved copy of those public keys, without any network.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as dt
+import hashlib
+import hmac
+import json
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from callup.crypto.keys import KeyRing
+from callup.errors import InputError
+
+PREFIX = "CALLUP-STATUS:1:"
+VALID_DAYS = 30
+
+
+@dataclasses.dataclass(frozen=True)
+class StatusClaim:
+    pseudonym: str
+    campaign: str
+    status: str
+    issued: dt.date
+    valid_until: dt.date
+    kid: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Checked:
+    claim: StatusClaim | None
+    valid: bool  # signature good and the document not expired on `on`
+    problem: str | None
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def signing_key(ring: KeyRing, kid: str | None = None) -> Ed25519PrivateKey:
+    kid = kid or ring.current
+    seed = hmac.new(ring.keys[kid], b"callup status documents v1 ed25519", hashlib.sha256).digest()
+    return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def public_keys(ring: KeyRing) -> dict[str, str]:
+    """Every key id of the ring with its Ed25519 public key (raw 32 bytes, base64url): what offices publish."""
+    return {kid: _b64(signing_key(ring, kid).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
+            for kid in sorted(ring.keys)}
+
+
+def issue(ring: KeyRing, *, pseudonym: str, campaign: str, status: str, on: dt.date, days: int = VALID_DAYS) -> str:
+    """The signed QR text of a status document issued `on`, valid `days` days."""
+    body = {"campaign": campaign, "issued": on.isoformat(), "kid": ring.current, "pseudonym": pseudonym, "status": status,
+            "valid_until": (on + dt.timedelta(days=days)).isoformat()}
+    payload = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    signature = signing_key(ring).sign(payload)
+    return f"{PREFIX}{_b64(payload)}.{_b64(signature)}"
+
+
+def load_public_keys(text: str, *, source: str = "keys") -> dict[str, Ed25519PublicKey]:
+    """Public keys from the JSON published at /status/keys (`{"keys": {kid: base64url}}`)."""
+    try:
+        data = json.loads(text)
+        keys = data["keys"] if isinstance(data, dict) and "keys" in data else data
+        return {str(kid): Ed25519PublicKey.from_public_bytes(_unb64(value)) for kid, value in keys.items()}
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise InputError(f"{source}: not a status keys file ({{\"keys\": {{id: public key}}}}): {exc}", field="keys") from None
+
+
+def check(text: str, keys: dict[str, Ed25519PublicKey], *, on: dt.date) -> Checked:
+    """Verify a status document's QR text with the published `keys` on the date `on`."""
+    text = "".join(text.split())
+    if not text.startswith(PREFIX) or text.count(".") != 1:
+        return Checked(None, False, "not a callup status document")
+    payload_text, signature_text = text[len(PREFIX):].split(".")
+    try:
+        payload, signature = _unb64(payload_text), _unb64(signature_text)
+        body = json.loads(payload)
+        claim = StatusClaim(pseudonym=str(body["pseudonym"]), campaign=str(body["campaign"]), status=str(body["status"]),
+                            issued=dt.date.fromisoformat(body["issued"]), valid_until=dt.date.fromisoformat(body["valid_until"]),
+                            kid=str(body["kid"]))
+    except (ValueError, KeyError, TypeError):
+        return Checked(None, False, "the document is damaged (its content cannot be read)")
+    key = keys.get(claim.kid)
+    if key is None:
+        return Checked(claim, False, f"signed with key {claim.kid!r}, which is not among the published keys")
+    try:
+        key.verify(signature, payload)
+    except InvalidSignature:
+        return Checked(None, False, "the signature does not match: the document was altered or not issued by the office")
+    if on > claim.valid_until:
+        return Checked(claim, False, f"the document expired on {claim.valid_until.isoformat()}")
+    if on < claim.issued:
+        return Checked(claim, False, f"the document is dated {claim.issued.isoformat()}, after today")
+    return Checked(claim, True, None)
+
+
+def qr_svg(text: str) -> str:
+    import zxingcpp
+
+    code = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+    return code.to_svg(add_quiet_zones=True)
+
+
+def read_qr_image(path: str) -> str:
+    """The text of the QR code in a PNG or JPEG picture (a scan or a screenshot of the document)."""
+    import zxingcpp
+    from matplotlib import image
+
+    try:
+        pixels = image.imread(path)
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise InputError(f"{path}: cannot read the picture ({exc})", field="document") from None
+    import numpy as np
+
+    if pixels.dtype != np.uint8:
+        pixels = (pixels * 255).clip(0, 255).astype(np.uint8)
+    if pixels.ndim == 3:
+        pixels = pixels[..., :3].mean(axis=2).astype(np.uint8)
+    found = zxingcpp.read_barcodes(np.ascontiguousarray(pixels))
+    for barcode in found:
+        if barcode.text.startswith(PREFIX):
+            return barcode.text
+    raise InputError(f"{path}: no status document QR code found in the picture", field="document")
+
+
+def document_pdf(text: str, claim: StatusClaim, *, title: str, lines: list[str]) -> bytes:
+    """A one-page PDF with the status, its validity and the QR code (fonts of the letters)."""
+    import io
+
+    import numpy as np
+    import zxingcpp
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen import canvas
+
+    from callup.notices.letters import _fonts
+
+    fonts = _fonts()
+    buffer = io.BytesIO()
+    c = canvas.Canvas(buffer, pagesize=A4, invariant=1)
+    c.setTitle(title)
+    c.setFont(fonts["Sans-Bold"], 16)
+    c.drawString(20 * mm, 270 * mm, title)
+    c.setFont(fonts["Sans"], 11)
+    y = 255
+    for line in lines:
+        c.drawString(20 * mm, y * mm, line)
+        y -= 7
+    code = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+    modules = np.asarray(code.to_image(scale=1, add_quiet_zones=False))
+    n = modules.shape[0]
+    size, x0, y0 = 70 * mm, 20 * mm, (y - 80) * mm
+    cell = size / n
+    c.setFillColorRGB(0, 0, 0)
+    for row in range(n):
+        for col in range(n):
+            if modules[row, col] < 128:
+                c.rect(x0 + col * cell, y0 + (n - 1 - row) * cell, cell, cell, stroke=0, fill=1)
+    c.showPage()
+    c.save()
+    return buffer.getvalue()

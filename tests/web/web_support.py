@@ -1,0 +1,132 @@
+"""A drawn campaign with issued and published summonses, accounts of every role, and a web client on it."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as dt
+import pathlib
+import secrets
+import sys
+
+from sqlalchemy import select
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "campaigns"))
+
+from campaign_helpers import drawn, load_register, on_day  # noqa: E402
+
+from callup.context import Context, FixedClock, make_actor  # noqa: E402
+from callup.crypto.keys import KeyRing  # noqa: E402
+from callup.examples import path as example  # noqa: E402
+from callup.notices import service  # noqa: E402
+from callup.notices.tables import Summons  # noqa: E402
+from callup.uow import UnitOfWork  # noqa: E402
+from callup_test_support import EXAMPLE_POLICY  # noqa: E402
+
+ISSUE_DAY = dt.date(2027, 2, 1)
+NOW = dt.datetime(2027, 2, 1, 9, 0, tzinfo=dt.timezone.utc)
+PASSWORD = "correct horse battery staple"
+TOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+@dataclasses.dataclass
+class Citizen:
+    national_id: str
+    reference: str
+    code: str
+    region: str
+
+
+@dataclasses.dataclass
+class Site:
+    url: str
+    keys: KeyRing
+    admin: Context
+    citizens: list[Citizen]
+    regions: list[str]
+    users: dict[str, dict]  # name -> {role, regions}
+
+    def settings(self, **overrides):  # noqa: ANN003, ANN201
+        from callup.web.settings import WebSettings
+
+        values = dict(database_url=self.url, keys=self.keys, clock=FixedClock(NOW), policy_path=str(EXAMPLE_POLICY))
+        values.update(overrides)
+        return WebSettings(**values)
+
+    def in_region(self, region: str) -> list[Citizen]:
+        return [c for c in self.citizens if c.region == region]
+
+
+def test_keys() -> KeyRing:
+    return KeyRing(current="k-web", keys={"k-web": secrets.token_bytes(32)}, source="tests")
+
+
+def build_site(url: str, tmp_path: pathlib.Path, *, people: int = 3000, quota: int = 90) -> Site:
+    from callup.store import open_store
+    from callup.web.accounts import add_user
+
+    open_store(url)
+    keys = test_keys()
+    admin = Context(actor=make_actor("test-admin", "administrator"), database_url=url, clock=FixedClock(NOW), keys=keys,
+                    policy_path=str(EXAMPLE_POLICY))
+    load_register(admin, tmp_path, people=people)
+    drawn(admin, quota=quota, over_call="0")
+    day = on_day(admin, ISSUE_DAY)
+    with UnitOfWork(day) as uow:
+        service.issue_summonses(uow, "spring-2027", offices_path=example("offices/republic-of-example.csv"))
+        service.publish_notices(uow, "spring-2027")
+    t = Summons.__table__
+    with UnitOfWork(day, write=False) as uow:
+        rows = uow.execute(select(t.c.national_id, t.c.reference, t.c.code, t.c.region).order_by(t.c.id)).all()
+    citizens = [Citizen(*r) for r in rows]
+    regions = sorted({c.region for c in citizens})
+    a, b = regions[0], regions[1]
+    users = {"admin": {"role": "administrator", "regions": None}, f"officer-{a}": {"role": "officer", "regions": a},
+             f"officer-{b}": {"role": "officer", "regions": b}, f"medical-{a}": {"role": "medical", "regions": a},
+             "auditor": {"role": "auditor", "regions": None}}
+    with UnitOfWork(day) as uow:
+        for name, spec in users.items():
+            add_user(uow, name, role=spec["role"], regions=spec["regions"], password=PASSWORD, office=f"Office of {spec['regions'] or 'the nation'}",
+                     totp_secret=TOTP)
+    return Site(url, keys, admin, citizens, regions, users)
+
+
+def totp_now(offset_steps: int = 0) -> str:
+    from callup.web.accounts import totp_at
+
+    return totp_at(TOTP, int(NOW.timestamp()) // 30 + offset_steps)
+
+
+def client(site: Site, **overrides):  # noqa: ANN003, ANN201
+    from fastapi.testclient import TestClient
+
+    from callup.web.app import create_app
+
+    return TestClient(create_app(site.settings(**overrides)), base_url="http://testserver", follow_redirects=False)
+
+
+def session_cookie(site: Site, *, citizen: Citizen | None = None, user: str | None = None) -> str:
+    """A sealed session as sign-in would make it (for tests that are not about signing in)."""
+    from callup.context import Actor, Role
+    from callup.web.sessions import Sealer, for_actor
+
+    if citizen is not None:
+        actor = Actor(name="citizen (portal)", role=Role.citizen, person_id=citizen.national_id)
+        session = for_actor(actor, reference=citizen.reference, now=NOW.timestamp() * 0 + __import__("time").time())
+    else:
+        spec = site.users[user]
+        actor = make_actor(user, spec["role"], regions=spec["regions"], office=f"Office of {spec['regions'] or 'the nation'}")
+        session = for_actor(actor)
+    return Sealer(site.keys).seal(session)
+
+
+def csrf_of(html: str) -> str:
+    import re
+
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "the page has no CSRF field"
+    return found.group(1)
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
