@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, case, func, literal, literal_column, not_,
 from callup.cases.availability import kept_out
 from callup.policy import PolicyVersion
 from callup.store.bulk import BulkSession
-from callup.context import Context
+from callup.context import Context, Role
 from callup.store.isolation import Advance, run_bulk
 from callup.register.tables import Person
 
@@ -117,6 +117,7 @@ def eligibility(ctx: Context, version: PolicyVersion, on: dt.date, *, regions: l
     worker hands its (region, code) pairs to Arrow, which groups them in half the time SQLite's
     GROUP BY takes.
     """
+    _require_reader(ctx, "counting the eligible pool")
     reason = exclusion_reason(version, on).label("reason")
     if ctx.actor.regions is not None:  # a regional actor counts only their regions
         regions = sorted(set(regions or ctx.actor.regions) & ctx.actor.regions)
@@ -146,6 +147,14 @@ def eligible_pool_query(version: PolicyVersion, on: dt.date):  # noqa: ANN201 - 
     return select(people.c.national_id, people.c.region, people.c.volunteer).where(exclusion_reason(version, on) == 0)
 
 
+#: Who may read the register in bulk (a regional role within its regions); a citizen never.
+READERS = (Role.administrator, Role.officer, Role.medical, Role.auditor, Role.system)
+
+
+def _require_reader(ctx: Context, doing: str) -> None:
+    ctx.require(*READERS, doing=doing)
+
+
 def _scoped(ctx: Context, query):  # noqa: ANN001, ANN202
     scope = ctx.region_filter(people.c.region)
     return query if scope is None else query.where(scope)
@@ -153,12 +162,14 @@ def _scoped(ctx: Context, query):  # noqa: ANN001, ANN202
 
 def eligible_pool(ctx: Context, version: PolicyVersion, on: dt.date) -> pa.Table:
     """The pool on `on` as Arrow: national_id, region, volunteer (bulk, not through the ORM)."""
+    _require_reader(ctx, "listing the eligible pool")
     table = run_bulk(ctx.database_url, _fetch, _scoped(ctx, eligible_pool_query(version, on)))
     return table.set_column(2, "volunteer", table.column("volunteer").cast(pa.bool_()))
 
 
 def exclusions(ctx: Context, version: PolicyVersion, on: dt.date) -> pa.Table:
     """Every excluded person with the reason: national_id, region, reason (the `Exclusion` name)."""
+    _require_reader(ctx, "listing the excluded")
     reason = exclusion_reason(version, on)
     query = select(people.c.national_id, people.c.region, reason.label("code")).where(reason != 0)
     table = run_bulk(ctx.database_url, _fetch, _scoped(ctx, query))
