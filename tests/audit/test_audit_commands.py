@@ -39,6 +39,11 @@ def test_import_show_log_verify_anchor(engine, monkeypatch, capsys, tmp_path):
     monkeypatch.setenv("CALLUP_REGIONS", "R02")
     code, out, _ = run_cli(monkeypatch, capsys, "register", "show", "N2", "--reason", "medical review", "--json")
     assert code == 0 and json.loads(out)["family_name"] == "Horvat"
+    code, out, err = run_cli(monkeypatch, capsys, "audit", "log", "--person", "N1")  # the log names every region's people
+    assert code == 5 and "auditor" in err and out == ""
+    monkeypatch.setenv("CALLUP_ACTOR", "auditor-1")
+    monkeypatch.setenv("CALLUP_ROLE", "auditor")
+    monkeypatch.delenv("CALLUP_REGIONS")
     code, out, _ = run_cli(monkeypatch, capsys, "audit", "log", "--person", "N2", "--json")
     log = json.loads(out)
     assert [e["action"] for e in log] == ["register.import", "person.read"]
@@ -49,9 +54,6 @@ def test_import_show_log_verify_anchor(engine, monkeypatch, capsys, tmp_path):
     assert (read["actor"], read["role"], read["reason"], read["target"]) == ("officer-7", "officer", "medical review", "person:N2")
     code, out, _ = run_cli(monkeypatch, capsys, "audit", "log", "--person", "N1", "--json")
     assert [e["action"] for e in json.loads(out)] == ["register.import"]
-    monkeypatch.setenv("CALLUP_ACTOR", "auditor-1")
-    monkeypatch.setenv("CALLUP_ROLE", "auditor")
-    monkeypatch.delenv("CALLUP_REGIONS")
     anchor = tmp_path / "anchor.json"
     code, out, _ = run_cli(monkeypatch, capsys, "audit", "anchor", "--out", str(anchor), "--json")
     assert code == 0 and json.loads(anchor.read_text())["count"] == 2

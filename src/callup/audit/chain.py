@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, text
 
 from callup.audit.events import AuditEvent, person
-from callup.context import Actor, Context
+from callup.context import Actor, Context, Role
 from callup.audit.tables import GENESIS
 from callup.errors import CallupError, InputError
 
@@ -270,3 +270,11 @@ def entries(engine: Engine, *, person_id: str | None = None, target: str | None 
     with engine.connect() as conn:
         rows = conn.execute(text(sql), params).all()
     return [Entry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]), r[8], r[9]) for r in rows]
+
+
+def read_log(ctx: Context, *, person_id: str | None = None, target: str | None = None, action: str | None = None,
+             limit: int | None = None) -> list[Entry]:
+    """`entries` for the context's actor: the log names people of every region, so only an administrator,
+    an auditor or the system reads it (a regional officer would learn of people outside their regions)."""
+    ctx.require(Role.administrator, Role.auditor, Role.system, doing="reading the audit log")
+    return entries(ctx.engine(), person_id=person_id, target=target, action=action, limit=limit)

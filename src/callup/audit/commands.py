@@ -65,9 +65,9 @@ def log(
     as_json: JsonOption = False,
 ) -> None:
     """List audit entries (oldest first), filtered by person, target or action."""
-    from callup.audit.chain import entries
+    from callup.audit.chain import read_log
 
-    found = entries(context(keys=False).engine(), person_id=person, target=target, action=action, limit=limit)
+    found = read_log(context(keys=False), person_id=person, target=target, action=action, limit=limit)
     data = [e.__dict__ for e in found]
 
     def render(rows: list[dict[str, Any]]) -> None:
