@@ -35,6 +35,7 @@ ACTIONS = {
     "person.contact.decide": "decided on your contact-change request",
     "notices.change": "changed your summons",
     "campaign.replace": "changed your place in a campaign",
+    "register.import": "updated your record from the population register",
 }
 
 

@@ -1,0 +1,205 @@
+"""The citizens' portal: status, summons (opening it is delivery evidence), letter, acknowledgement,
+moves, contact-change requests, who read my record, the signed status document, languages."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from callup.notices.tables import Summons
+from callup.store.engine import connect
+from web_support import client, csrf_of, session_cookie
+
+summonses = Summons.__table__
+
+
+def _as(site, citizen, **kw):  # noqa: ANN001, ANN003, ANN202
+    c = client(site, **kw)
+    c.cookies.set("callup_session", session_cookie(site, citizen=citizen))
+    return c
+
+
+def _row(site, reference):  # noqa: ANN001, ANN202
+    with connect(site.url).connect() as conn:
+        return conn.execute(select(*[c for c in summonses.c if c.name != "code"]).where(summonses.c.reference == reference)).mappings().one()
+
+
+def test_the_status_page_shows_the_summons_appointment_pseudonym_and_rank(site):
+    cit = site.citizens[10]
+    page = _as(site, cit).get("/portal")
+    assert page.status_code == 200
+    row = _row(site, cit.reference)
+    assert row["pseudonym"] in page.text and cit.reference in page.text
+    assert '<main id="main"' in page.text and '<nav aria-label="Portal"' in page.text and "<h1>My status</h1>" in page.text
+
+
+def test_opening_the_summons_is_delivery_evidence_and_shows_the_check_against_the_public_draw_record(site):
+    cit = site.citizens[11]
+    c = _as(site, cit)
+    assert _row(site, cit.reference)["delivered_at"] is None
+    page = c.get(f"/portal/summons/{cit.reference}")
+    assert page.status_code == 200
+    row = _row(site, cit.reference)
+    assert (row["status"].value, row["delivery_source"]) == ("delivered", "portal")
+    assert row["delivery_evidence"].startswith("portal session ")
+    assert "called in region" in page.text and "The seed recomputed" in page.text
+    record = c.get(f"/public/campaigns/{row['pseudonym'] and 'spring-2027'}/draw-record.json")
+    assert record.status_code == 200 and record.json()["seed"]
+
+
+def test_the_letter_downloads_as_a_pdf_of_one_page(site):
+    cit = site.citizens[12]
+    r = _as(site, cit).get(f"/portal/summons/{cit.reference}/letter.pdf")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf" and r.content.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type\s*/Page(?![s\w])", r.content)) == 1
+    assert cit.reference in r.headers["content-disposition"]
+
+
+def test_acknowledging_records_the_evidence(site):
+    cit = site.citizens[13]
+    c = _as(site, cit)
+    page = c.get(f"/portal/summons/{cit.reference}")
+    r = c.post(f"/portal/summons/{cit.reference}/acknowledge", data={"csrf": csrf_of(page.text)})
+    assert r.status_code == 303 and r.headers["location"].endswith("done=acknowledged")
+    row = _row(site, cit.reference)
+    assert row["status"].value == "acknowledged" and row["acknowledged_at"] is not None
+    assert "confirmed that you received" in c.get(r.headers["location"]).text
+
+
+def test_moving_the_appointment_to_a_free_slot_and_a_refused_choice_says_why(site):
+    cit = site.citizens[14]
+    c = _as(site, cit)
+    form = c.get(f"/portal/summons/{cit.reference}/move")
+    assert form.status_code == 200
+    slots = re.findall(r'name="slot" value="([^"]+)"', form.text)
+    assert slots, "no free slot offered"
+    bad = c.post(f"/portal/summons/{cit.reference}/move", data={"csrf": csrf_of(form.text), "slot": "NOPE|2027-01-01|09:00"})
+    assert bad.status_code == 422 and 'role="alert"' in bad.text
+    office, day, start = slots[0].split("|")
+    r = c.post(f"/portal/summons/{cit.reference}/move", data={"csrf": csrf_of(form.text), "slot": slots[0]})
+    assert r.status_code == 303
+    row = _row(site, cit.reference)
+    assert (row["office"], row["date"].isoformat(), row["start"].strftime("%H:%M")) == (office, day, start)
+
+
+def test_a_contact_change_is_a_request_the_officer_confirms_not_a_silent_overwrite(site):
+    from callup.register.tables import Person
+
+    people = Person.__table__
+    cit = site.citizens[15]
+    c = _as(site, cit)
+    form = c.get("/portal/contact")
+    bad = c.post("/portal/contact", data={"csrf": csrf_of(form.text), "email": "not an email"})
+    assert bad.status_code == 422 and 'aria-invalid="true"' in bad.text
+    r = c.post("/portal/contact", data={"csrf": csrf_of(form.text), "email": "new@example.org", "phone": "+1 555 0100"})
+    assert r.status_code == 303
+    with connect(site.url).connect() as conn:
+        assert conn.execute(select(people.c.email).where(people.c.national_id == cit.national_id)).scalar() != "new@example.org"
+    officer = client(site)
+    name = f"officer-{cit.region}" if f"officer-{cit.region}" in site.users else "admin"
+    officer.cookies.set("callup_session", session_cookie(site, user=name))
+    queue = officer.get("/console")
+    assert "new@example.org" in queue.text
+    request_id = re.search(r'action="/console/contact/(\d+)"', queue.text).group(1)
+    refused = officer.post(f"/console/contact/{request_id}", data={"csrf": csrf_of(queue.text), "decision": "reject"})
+    assert refused.status_code == 422  # a rejection needs its reason
+    done = officer.post(f"/console/contact/{request_id}", data={"csrf": csrf_of(queue.text), "decision": "confirm"})
+    assert done.status_code == 303
+    with connect(site.url).connect() as conn:
+        assert conn.execute(select(people.c.email).where(people.c.national_id == cit.national_id)).scalar() == "new@example.org"
+    assert "confirmed" in c.get("/portal/contact").text
+
+
+def test_who_read_my_record_shows_role_office_and_reason_but_not_the_officer_s_name(site):
+    cit = site.citizens[16]
+    officer = client(site)
+    officer.cookies.set("callup_session", session_cookie(site, user="admin"))
+    assert officer.get(f"/console/people/{cit.national_id}").status_code == 200  # asks for a reason first
+    page = officer.get(f"/console/people/{cit.national_id}", params={"reason": "checking the address after a return"})
+    assert page.status_code == 200 and cit.national_id in page.text
+    reads = _as(site, cit).get("/portal/reads")
+    assert "checking the address after a return" in reads.text and "administrator" in reads.text
+    assert "Office of the nation" in reads.text and "<td>admin</td>" not in reads.text and "test-admin" not in reads.text
+
+
+def test_the_status_document_verifies_offline_and_on_the_check_page_and_a_changed_one_does_not(site, tmp_path):
+    from callup.cli import app
+
+    cit = site.citizens[17]
+    c = _as(site, cit)
+    page = c.get("/portal/document")
+    text = re.search(r"(CALLUP-STATUS:1:[A-Za-z0-9_\-.]+)", page.text).group(1)
+    assert c.get("/portal/document/qr.svg").headers["content-type"] == "image/svg+xml"
+    assert c.get("/portal/document.pdf").content.startswith(b"%PDF")
+    keys = tmp_path / "keys.json"
+    keys.write_text(json.dumps(c.get("/status/keys").json()))
+    runner = CliRunner()
+    ok = runner.invoke(app, ["status", "verify", text, "--keys", str(keys), "--on", "2027-02-10"])
+    assert ok.exit_code == 0 and "valid: signature good" in ok.output and "status summoned" in ok.output
+    expired = runner.invoke(app, ["status", "verify", text, "--keys", str(keys), "--on", "2027-06-01"])
+    assert expired.exit_code == 1 and "expired" in expired.output
+    payload, sig = text[len("CALLUP-STATUS:1:"):].split(".")
+    forged = "CALLUP-STATUS:1:" + payload[:-2] + ("A" if payload[-2] != "A" else "B") + payload[-1] + "." + sig
+    assert runner.invoke(app, ["status", "verify", forged, "--keys", str(keys), "--on", "2027-02-10"]).exit_code == 1
+    import numpy as np
+    import zxingcpp
+    from matplotlib import image
+
+    picture = tmp_path / "qr.png"
+    pixels = np.asarray(zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode).to_image(scale=4))
+    image.imsave(picture, pixels, cmap="gray")
+    assert runner.invoke(app, ["status", "verify", str(picture), "--keys", str(keys), "--on", "2027-02-10"]).exit_code == 0
+    checked = client(site).get("/status/check", params={"document": text})
+    assert "<h2 id=\"result\">Valid</h2>" in checked.text
+    assert "Not valid" in client(site).get("/status/check", params={"document": forged}).text
+
+
+def test_another_citizen_s_summons_answers_not_found_without_personal_data(site):
+    mine, other = site.citizens[18], site.citizens[19]
+    c = _as(site, mine)
+    for path in (f"/portal/summons/{other.reference}", f"/portal/summons/{other.reference}/letter.pdf",
+                 f"/portal/summons/{other.reference}/move"):
+        r = c.get(path)
+        assert r.status_code == 404 and other.national_id not in r.text and _row(site, other.reference)["pseudonym"] not in r.text
+    page = c.get(f"/portal/summons/{mine.reference}")
+    r = c.post(f"/portal/summons/{other.reference}/acknowledge", data={"csrf": csrf_of(page.text)})
+    assert r.status_code == 404 and _row(site, other.reference)["acknowledged_at"] is None
+
+
+def test_pages_come_in_russian_by_accept_language_or_the_switch_with_dates_and_numbers_per_locale(site):
+    cit = site.citizens[20]
+    c = _as(site, cit)
+    ru = c.get("/portal", headers={"accept-language": "ru-RU,ru;q=0.9,en;q=0.5"})
+    assert '<html lang="ru">' in ru.text and "Мой статус" in ru.text
+    row = _row(site, cit.reference)
+    from babel.dates import format_date
+
+    assert format_date(row["date"], format="full", locale="ru") in ru.text
+    en = _as(site, cit).get("/portal", headers={"accept-language": "de, en;q=0.5"})
+    assert '<html lang="en">' in en.text and format_date(row["date"], format="full", locale="en") in en.text
+    switch = c.get("/lang/ru", params={"next": "/portal"})
+    assert switch.status_code == 303 and switch.headers["location"] == "/portal"
+    assert "Мой статус" in c.get("/portal").text
+    assert client(site).get("/lang/ru", params={"next": "https://evil.example/"}).headers["location"] == "/"
+
+
+def test_every_text_of_the_pages_has_a_russian_translation():
+    import pathlib
+
+    import callup.web
+    from callup.web import i18n
+
+    here = pathlib.Path(callup.web.__file__).parent
+    catalogue = i18n.translations("ru")
+    missing = []
+    for path in sorted(here.rglob("*")):
+        if path.suffix not in (".html", ".py"):
+            continue
+        for match in re.finditer(r'''\b_\(\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*\)''', path.read_text(encoding="utf-8")):
+            text = eval(match.group(1))  # noqa: S307 - a string literal from our own source
+            if catalogue.gettext(text) == text:
+                missing.append(f"{path.name}: {text}")
+    assert not missing, missing
