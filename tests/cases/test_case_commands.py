@@ -25,6 +25,10 @@ def _run(*args, cwd, env_extra=None):  # noqa: ANN001, ANN202
 @pytest.mark.parametrize(("args", "message", "code"), [
     (["cases", "show", "999"], "no case 999", 3),
     (["cases", "queue", "--kind", "bogus"], "--kind: 'bogus' is not one of medical", 2),
+    (["registries", "import", "enrolment", "missing.csv"], "missing.csv: no such file", 2),
+    (["registries", "import", "Bad Name", "missing.csv"], "registry name 'Bad Name' must be", 2),
+    (["cases", "decide-deferral", "1", "--reason", "x"], "give exactly one of --grant or --refuse", 2),
+    (["cases", "decide-deferral", "1", "--reason", "x", "--grant", "--until", "2027-02-30"], "--until: '2027-02-30' is not a date", 2),
 ])
 def test_bad_input_is_one_line_on_stderr_without_a_traceback(tmp_path, args, message, code):
     result = _run(*args, cwd=tmp_path)
@@ -40,7 +44,7 @@ def test_an_empty_queue_is_an_empty_json_list(tmp_path):
 
 
 def test_command_modules_only_parse_and_render():
-    for path in sorted(CASES.glob("**/commands.py")):
+    for path in sorted(CASES.glob("*commands.py")):
         tree = ast.parse(path.read_text())
         imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
@@ -54,3 +58,12 @@ def test_health_details_need_the_medical_role_on_the_command_line_too(tmp_path):
     result = _run("cases", "fitness", "1", "--category", "A", "--reexamine-on", "soon", cwd=tmp_path,
                   env_extra={"CALLUP_ROLE": "medical", "CALLUP_REGIONS": "R01"})
     assert result.returncode == 2 and "--reexamine-on: 'soon' is not a date" in result.stderr
+
+
+def test_a_registry_is_imported_and_listed_from_the_command_line(tmp_path):
+    (tmp_path / "enrolment.csv").write_text("national_id,valid_until\nA1,2028-06-30\n")
+    result = _run("registries", "import", "enrolment", "enrolment.csv", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["rows"] == 1
+    listed = json.loads(_run("registries", "list", "--json", cwd=tmp_path).stdout)
+    assert [(r["name"], r["rows"], r["source"]) for r in listed] == [("enrolment", 1, "enrolment.csv")]

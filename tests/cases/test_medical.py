@@ -88,7 +88,7 @@ def test_a_temporary_category_returns_the_person_to_a_later_pool_after_the_re_ex
             ids = {r.national_id for r in conn.execute(eligible_pool_query(version, on))}
         return national_id in ids
 
-    assert not in_pool(dt.date(2027, 9, 30)) and in_pool(dt.date(2027, 10, 1))
+    assert not in_pool(dt.date(2027, 10, 1)) and in_pool(dt.date(2027, 10, 2))  # back in the pool after the date
 
 
 def test_health_details_are_encrypted_and_read_only_by_the_medical_role_every_read_audited(ctx, engine, tmp_path):

@@ -16,7 +16,7 @@ from callup.cases.tables import Case, CaseKind
 
 cases = Case.__table__
 
-#: (kind, state) -> "permanent" or "until" (out of the pool until the case's `until` date).
+#: (kind, state) -> "permanent" or "until" (out of the pool up to and including the case's `until` date).
 KEEPS_OUT: dict[tuple[CaseKind, str], str] = {
     (CaseKind.medical, "unfit"): "permanent",
     (CaseKind.medical, "temporarily_unfit"): "until",
@@ -33,5 +33,5 @@ def kept_out(on: dt.date):  # noqa: ANN201 - a Core SELECT of national_id
     rules = []
     for (kind, state), how in KEEPS_OUT.items():
         rule = and_(cases.c.kind == kind.value, cases.c.state == state)
-        rules.append(rule if how == "permanent" else and_(rule, cases.c.until > on))
+        rules.append(rule if how == "permanent" else and_(rule, cases.c.until >= on))
     return select(cases.c.national_id).where(or_(*rules))

@@ -139,3 +139,77 @@ def findings(case: CaseArg, reason: ReasonOption = None, as_json: JsonOption = F
         result = [dataclasses.asdict(f) for f in read_findings(uow, case, reason=reason)]
     emit(result, as_json=as_json, render=lambda rows: [console.print(
         f"{f['recorded_at']} {f['recorded_by']}: category {f['category']}: {f['details'] or '(no details)'}") for f in rows])
+
+
+# --- applications: deferrals ----------------------------------------------------------------------------
+
+
+def render_outcome(r: dict[str, Any]) -> None:
+    render_case(r["case"])
+    if r.get("check"):
+        c = r["check"]
+        console.print(f"registry check: [bold]{c['result']}[/] ({c['source']})")
+    if r.get("granted_automatically"):
+        console.print("granted automatically: the registry verified the ground")
+    if r.get("released"):
+        console.print(f"the call ended; {'replaced by ' + r['replacement'] if r.get('replacement') else 'the reserve is exhausted'}")
+
+
+@app.command()
+def defer(
+    campaign: CampaignArg,
+    national_id: PersonArg,
+    ground: Annotated[str, typer.Option("--ground", help="Deferral ground code from the policy, e.g. study.")],
+    evidence: EvidenceOption = None,
+    reason: ReasonOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record a deferral application; where the policy names a registry for the ground, it is checked at once."""
+    from callup.cases.deferrals import apply_for_deferral
+
+    with unit() as uow:
+        result = dataclasses.asdict(apply_for_deferral(uow, campaign, national_id, ground, evidence=evidence, reason=reason))
+    emit(result, as_json=as_json, render=render_outcome)
+
+
+def decision_of(grant: bool, refuse: bool) -> str:
+    from callup.errors import InputError
+
+    if grant == refuse:
+        raise InputError("give exactly one of --grant or --refuse", field="decision")
+    return "grant" if grant else "refuse"
+
+
+GrantOption = Annotated[bool, typer.Option("--grant", help="Grant the application.")]
+RefuseOption = Annotated[bool, typer.Option("--refuse", help="Refuse the application.")]
+DecisionReason = Annotated[str, typer.Option("--reason", help="The reasons of the decision (required).")]
+
+
+@app.command("decide-deferral")
+def decide_deferral(
+    case: CaseArg,
+    reason: DecisionReason,
+    grant: GrantOption = False,
+    refuse: RefuseOption = False,
+    until: Annotated[str | None, typer.Option("--until", help="End of a granted deferral (default: the ground's maximum).")] = None,
+    evidence: EvidenceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Grant (until a date) or refuse a deferral, with reasons; a grant ends the call and calls a replacement."""
+    from callup.cases.deferrals import decide_deferral as decide
+
+    choice = decision_of(grant, refuse)
+    with unit() as uow:
+        result = dataclasses.asdict(decide(uow, case, choice, reason=reason, until=date_option(until, "--until"),
+                                           evidence=evidence))
+    emit(result, as_json=as_json, render=render_outcome)
+
+
+@app.command()
+def withdraw(case: CaseArg, reason: ReasonOption = None, as_json: JsonOption = False) -> None:
+    """Withdraw an application or appeal that is still waiting."""
+    from callup.cases.applications import withdraw as run
+
+    with unit() as uow:
+        result = dataclasses.asdict(run(uow, case, reason=reason))
+    emit(result, as_json=as_json, render=render_case)

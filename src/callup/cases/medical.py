@@ -103,10 +103,10 @@ def decide_fitness(uow: UnitOfWork, case_id: int, code: str, *, details: str | N
             raise CaseInputError(f"the re-examination date must be after today and at most {found.reexamine_months} months "
                                  f"away (by {latest.isoformat()})", field="reexamine_on")
         step = "find_temporarily_unfit"
-    # The step is checked before anything changes, so a refused step releases nobody.
-    transitions.MACHINES[CaseKind.medical].step(case["state"], step, subject=transitions.subject(case))
+    reason = reason or f"category {found.code}: {found.description}"
+    transitions.precheck(uow, case, step, reason)  # before anything changes: a refused step releases nobody
     effect = {} if found.inductable else effects.release(uow, case, ReleaseReason.unfit)
-    after = transitions.transition(uow, case, step, reason=reason or f"category {found.code}: {found.description}",
+    after = transitions.transition(uow, case, step, reason=reason,
                                    evidence=evidence, ground=found.code, effect=effect, values={"until": reexamine_on})
     uow.execute(insert(findings).values(case_id=case["id"], category=found.code, details=(details or "").strip() or None,
                                         recorded_at=uow.now(), recorded_by=uow.actor.label()))

@@ -99,3 +99,32 @@ class MedicalFinding(Base):
     details: Mapped[str | None] = mapped_column(EncryptedText("medical_findings.details"), comment="health details (encrypted)")
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     recorded_by: Mapped[str] = mapped_column(String(128))
+
+
+class RegistryImport(Base):
+    """One import of an external registry file (e.g. an enrolment list); the newest import of a name is in force."""
+
+    __tablename__ = "registry_imports"
+    __table_args__ = (UniqueConstraint("name", "sha256", name="uq_registry_imports_content"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), comment="the registry's name, as policy grounds refer to it")
+    source: Mapped[str] = mapped_column(Text, comment="file name as given")
+    sha256: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(Integer)
+    rejected: Mapped[int] = mapped_column(Integer)
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    imported_by: Mapped[str] = mapped_column(String(128))
+
+
+class RegistryEntry(Base):
+    """A person listed by a registry import, valid until a date (e.g. enrolled until the end of the year)."""
+
+    __tablename__ = "registry_entries"
+    __table_args__ = (Index("ix_registry_entries_person", "import_id", "national_id"),)
+
+    import_id: Mapped[int] = mapped_column(ForeignKey("registry_imports.id", ondelete="CASCADE"), primary_key=True)
+    line: Mapped[int] = mapped_column(Integer, primary_key=True, comment="line in the imported file")
+    national_id: Mapped[str] = mapped_column(String(32))
+    valid_until: Mapped[dt.date] = mapped_column(Date)
+    reference: Mapped[str | None] = mapped_column(Text, comment="the registry's own reference for the entry")

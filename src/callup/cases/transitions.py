@@ -83,7 +83,7 @@ def call_of(uow: UnitOfWork, campaign: str, national_id: str) -> Any:
 
 def open_case(uow: UnitOfWork, campaign: str, national_id: str, kind: CaseKind, *, reason: str | None = None,
               evidence: str | None = None, ground: str | None = None, appeals: int | None = None,
-              values: dict[str, Any] | None = None) -> Any:
+              values: dict[str, Any] | None = None, effect: dict[str, Any] | None = None) -> Any:
     """Open a case of `kind` for a called person: a new row in `new`, then the kind's opening step."""
     step = opening_step(kind)
     _require(uow, kind, step)
@@ -95,7 +95,17 @@ def open_case(uow: UnitOfWork, campaign: str, national_id: str, kind: CaseKind, 
         campaign_id=call["campaign_id"], national_id=call["national_id"], region=call["region"], kind=kind, state=NEW,
         ground=ground, policy_version=version, evidence=_text(evidence, "evidence"), opened_at=now, opened_by=actor.label(),
         opened_role=actor.role.value, appeals_case_id=appeals, updated_at=now)).inserted_primary_key[0]
-    return transition(uow, load(uow, case_id, lock=True), step, reason=reason, evidence=evidence, ground=ground, values=values)
+    return transition(uow, load(uow, case_id, lock=True), step, reason=reason, evidence=evidence, ground=ground, values=values,
+                      effect=effect)
+
+
+def precheck(uow: UnitOfWork, case: Any, step: str, reason: str | None) -> None:
+    """Everything `transition` refuses for, checked before a service causes an effect (a release) it would then undo."""
+    kind = CaseKind(value(case["kind"]))
+    MACHINES[kind].step(case["state"], step, subject=subject(case))
+    _require(uow, kind, step)
+    if _text(reason, "reason") is None and (is_decision(kind, step) or step == "overturn"):
+        raise CaseInputError(f"{subject(case)}: {step} needs a reason", field="reason")
 
 
 def transition(uow: UnitOfWork, case: Any, step: str, *, reason: str | None = None, evidence: str | None = None,

@@ -98,6 +98,16 @@ class DeferralGround(_Strict):
     description: str
     evidence: list[str] = Field(default_factory=list, description="documents the applicant must supply")
     max_months: int = Field(ge=1, le=240)
+    registry: str | None = Field(default=None, min_length=1, max_length=64, description="an imported registry "
+                                 "(`callup registries import NAME FILE`) the ground is checked against when the application is made")
+    auto_grant: bool = Field(default=False, description="grant at once when the registry verifies the ground; a ground "
+                             "that does not verify waits for an officer (never an automatic refusal)")
+
+    @model_validator(mode="after")
+    def _auto_grant_needs_a_registry(self) -> DeferralGround:
+        if self.auto_grant and self.registry is None:
+            raise ValueError(f"deferral ground {self.code}: auto_grant needs a registry to verify the ground against")
+        return self
 
 
 class ExemptionGround(_Strict):
