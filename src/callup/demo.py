@@ -100,7 +100,7 @@ def demo(
     status = _campaign_status(ctx, campaign)
     if status is None:
         step("campaign", f"5. Campaign {campaign}: decree of {quota:,} (over-call 35%), pool frozen and allocated to regions",
-             campaigns.create, name=campaign, window=window, quota=quota, policy=policy, regional_quotas=None, over_call="0.35",
+             campaigns.create, name=campaign, window=window, quota=str(quota), policy=policy, regional_quotas=None, over_call="0.35",
              method="largest_remainder", on=None, volunteers=None, freeze=True)
     if status in (None, "frozen"):
         step("commit", "6. Commitment, published before the public beacon round", campaigns.commit_,
