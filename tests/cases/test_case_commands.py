@@ -27,8 +27,10 @@ def _run(*args, cwd, env_extra=None):  # noqa: ANN001, ANN202
     (["cases", "queue", "--kind", "bogus"], "--kind: 'bogus' is not one of medical", 2),
     (["registries", "import", "enrolment", "missing.csv"], "missing.csv: no such file", 2),
     (["registries", "import", "Bad Name", "missing.csv"], "registry name 'Bad Name' must be", 2),
-    (["cases", "decide-deferral", "1", "--reason", "x"], "give exactly one of --grant or --refuse", 2),
-    (["cases", "decide-deferral", "1", "--reason", "x", "--grant", "--until", "2027-02-30"], "--until: '2027-02-30' is not a date", 2),
+    (["cases", "decide", "1", "--reason", "x"], "give exactly one of --grant or --refuse", 2),
+    (["cases", "decide", "1", "--reason", "x", "--grant", "--until", "2027-02-30"], "--until: '2027-02-30' is not a date", 2),
+    (["cases", "decide", "7", "--reason", "x", "--grant"], "no case 7", 3),
+    (["cases", "assign", "7", "--employer", "", "--start", "2027-05-01"], "name the civilian employer", 2),
 ])
 def test_bad_input_is_one_line_on_stderr_without_a_traceback(tmp_path, args, message, code):
     result = _run(*args, cwd=tmp_path)

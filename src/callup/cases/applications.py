@@ -1,14 +1,24 @@
-"""What applications (deferral, exemption, civilian service) share: who may apply, and withdrawing one."""
+"""What applications (deferral, exemption, civilian service) share: who may apply, deciding, withdrawing."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
-from callup.cases import transitions
-from callup.cases.errors import CaseStateError
+from callup.campaigns.tables import ReleaseReason
+from callup.cases import effects, transitions
+from callup.cases.errors import CaseInputError, CaseStateError
 from callup.cases.tables import CaseKind
 from callup.cases.views import CaseView, as_view
+from callup.context import Role
 from callup.uow import UnitOfWork
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    case: CaseView
+    released: bool
+    replacement: str | None
 
 
 def live_call(uow: UnitOfWork, campaign: str, national_id: str, kind: CaseKind) -> Any:
@@ -20,6 +30,36 @@ def live_call(uow: UnitOfWork, campaign: str, national_id: str, kind: CaseKind) 
     if transitions.open_cases_of(uow, call["campaign_id"], call["national_id"], kind):
         raise CaseStateError(f"that person already has an open {what} case in campaign {campaign!r}")
     return call
+
+
+def case_of_kind(uow: UnitOfWork, case_id: int, kind: CaseKind) -> Any:
+    """The case, locked, which must be of `kind`."""
+    case = transitions.load(uow, case_id, lock=True)
+    if transitions.value(case["kind"]) != kind.value:
+        raise CaseInputError(f"{transitions.subject(case)} is not a {kind.value.replace('_', ' ')} case", field="case")
+    return case
+
+
+def grant(uow: UnitOfWork, case: Any, release: ReleaseReason, *, reason: str | None, evidence: str | None = None,
+          values: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
+    """Grant: everything checked first, then the call ends (with a replacement) and the case moves, in one transaction."""
+    transitions.precheck(uow, case, "grant", reason)
+    effect = effects.release(uow, case, release)
+    return transitions.transition(uow, case, "grant", reason=reason, evidence=evidence, effect=effect, values=values), effect
+
+
+def decide(uow: UnitOfWork, case_id: int, kind: CaseKind, decision: str, release: ReleaseReason, *, reason: str,
+           evidence: str | None = None) -> Decision:
+    """An officer grants (ending the call) or refuses an application of `kind`, with reasons."""
+    case = case_of_kind(uow, case_id, kind)
+    if decision == "grant":
+        uow.ctx.require(Role.administrator, Role.officer, doing=f"granting a {kind.value.replace('_', ' ')}")
+        case, effect = grant(uow, case, release, reason=reason, evidence=evidence)
+    elif decision == "refuse":
+        case, effect = transitions.transition(uow, case, "refuse", reason=reason, evidence=evidence), {}
+    else:
+        raise CaseInputError(f"decision {decision!r} is not grant or refuse", field="decision")
+    return Decision(as_view(uow, case), bool(effect.get("release")), effect.get("replacement"))
 
 
 def withdraw(uow: UnitOfWork, case_id: int, *, reason: str | None = None) -> CaseView:

@@ -141,7 +141,7 @@ def findings(case: CaseArg, reason: ReasonOption = None, as_json: JsonOption = F
         f"{f['recorded_at']} {f['recorded_by']}: category {f['category']}: {f['details'] or '(no details)'}") for f in rows])
 
 
-# --- applications: deferrals ----------------------------------------------------------------------------
+# --- applications: deferrals, exemptions, civilian service ----------------------------------------------------------------------------
 
 
 def render_outcome(r: dict[str, Any]) -> None:
@@ -185,8 +185,8 @@ RefuseOption = Annotated[bool, typer.Option("--refuse", help="Refuse the applica
 DecisionReason = Annotated[str, typer.Option("--reason", help="The reasons of the decision (required).")]
 
 
-@app.command("decide-deferral")
-def decide_deferral(
+@app.command()
+def decide(
     case: CaseArg,
     reason: DecisionReason,
     grant: GrantOption = False,
@@ -195,14 +195,68 @@ def decide_deferral(
     evidence: EvidenceOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Grant (until a date) or refuse a deferral, with reasons; a grant ends the call and calls a replacement."""
-    from callup.cases.deferrals import decide_deferral as decide
+    """Grant or refuse a deferral, exemption or civilian service application, with reasons (a grant ends the call)."""
+    from callup.cases.decisions import decide_application
 
     choice = decision_of(grant, refuse)
     with unit() as uow:
-        result = dataclasses.asdict(decide(uow, case, choice, reason=reason, until=date_option(until, "--until"),
-                                           evidence=evidence))
+        result = dataclasses.asdict(decide_application(uow, case, choice, reason=reason, until=date_option(until, "--until"),
+                                                       evidence=evidence))
     emit(result, as_json=as_json, render=render_outcome)
+
+
+@app.command()
+def exempt(
+    campaign: CampaignArg,
+    national_id: PersonArg,
+    ground: Annotated[str, typer.Option("--ground", help="Exemption ground code from the policy, e.g. prior_service.")],
+    evidence: EvidenceOption = None,
+    reason: ReasonOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record an application for a (permanent) exemption on a policy ground."""
+    from callup.cases.exemptions import apply_for_exemption
+
+    with unit() as uow:
+        result = dataclasses.asdict(apply_for_exemption(uow, campaign, national_id, ground, evidence=evidence, reason=reason))
+    emit(result, as_json=as_json, render=render_case)
+
+
+@app.command()
+def civilian(
+    campaign: CampaignArg,
+    national_id: PersonArg,
+    statement: Annotated[str, typer.Option("--statement", help="The applicant's reasons of conscience.")],
+    evidence: EvidenceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record an application for alternative civilian service on grounds of conscience."""
+    from callup.cases.civilian import apply_for_civilian_service
+
+    with unit() as uow:
+        result = dataclasses.asdict(apply_for_civilian_service(uow, campaign, national_id, statement=statement, evidence=evidence))
+    emit(result, as_json=as_json, render=render_case)
+
+
+@app.command()
+def assign(
+    case: CaseArg,
+    employer: Annotated[str, typer.Option("--employer", help="The civilian employer.")],
+    start: Annotated[str, typer.Option("--start", help="First day of service (YYYY-MM-DD).")],
+    reason: ReasonOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Assign a person granted civilian service to an employer for the policy's term."""
+    from callup.cases.civilian import assign as run
+
+    with unit() as uow:
+        result = dataclasses.asdict(run(uow, case, employer=employer, start=date_option(start, "--start"), reason=reason))
+
+    def render(r: dict[str, Any]) -> None:
+        render_case(r["case"])
+        console.print(f"civilian service at {r['employer']} from {r['start']} to {r['planned_end']} ({r['term_months']} months)")
+
+    emit(result, as_json=as_json, render=render)
 
 
 @app.command()

@@ -16,8 +16,8 @@ import datetime as dt
 from typing import Any
 
 from callup.campaigns.tables import ReleaseReason
-from callup.cases import effects, registries, transitions
-from callup.cases.applications import live_call
+from callup.cases import registries, transitions
+from callup.cases.applications import case_of_kind, grant, live_call
 from callup.cases.errors import CaseInputError
 from callup.cases.tables import CaseKind
 from callup.cases.views import CaseView, as_view
@@ -56,10 +56,7 @@ def _grant(uow: UnitOfWork, case: Any, ground: DeferralGround, until: dt.date | 
     if not today < until <= latest:
         raise CaseInputError(f"a deferral on ground {ground.code} ends after today and at most {ground.max_months} months "
                              f"away (by {latest.isoformat()})", field="until")
-    transitions.precheck(uow, case, "grant", reason)
-    effect = effects.release(uow, case, ReleaseReason.deferred)
-    after = transitions.transition(uow, case, "grant", reason=reason, evidence=evidence, effect=effect, values={"until": until})
-    return after, effect
+    return grant(uow, case, ReleaseReason.deferred, reason=reason, evidence=evidence, values={"until": until})
 
 
 def apply_for_deferral(uow: UnitOfWork, campaign: str, national_id: str, ground: str, *, evidence: str | None = None,
@@ -93,9 +90,7 @@ def apply_for_deferral(uow: UnitOfWork, campaign: str, national_id: str, ground:
 def decide_deferral(uow: UnitOfWork, case_id: int, decision: str, *, reason: str, until: dt.date | None = None,
                     evidence: str | None = None) -> DeferralOutcome:
     """An officer grants (until a date within the ground's maximum) or refuses a deferral, with reasons."""
-    case = transitions.load(uow, case_id, lock=True)
-    if transitions.value(case["kind"]) != CaseKind.deferral.value:
-        raise CaseInputError(f"{transitions.subject(case)} is not a deferral case", field="case")
+    case = case_of_kind(uow, case_id, CaseKind.deferral)
     if decision == "grant":
         uow.ctx.require(Role.administrator, Role.officer, doing="granting a deferral")
         case, effect = _grant(uow, case, ground_of(uow, case["ground"]), until, reason=reason, evidence=evidence)

@@ -128,3 +128,18 @@ class RegistryEntry(Base):
     national_id: Mapped[str] = mapped_column(String(32))
     valid_until: Mapped[dt.date] = mapped_column(Date)
     reference: Mapped[str | None] = mapped_column(Text, comment="the registry's own reference for the entry")
+
+
+class CivilianAssignment(Base):
+    """Alternative civilian service: the employer, the start and the planned end (start + the policy's term)."""
+
+    __tablename__ = "civilian_assignments"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    employer: Mapped[str] = mapped_column(Text)
+    start: Mapped[dt.date] = mapped_column(Date)
+    planned_end: Mapped[dt.date] = mapped_column(Date, comment="start plus the policy's alternative service term")
+    term_months: Mapped[int] = mapped_column(Integer)
+    assigned_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    assigned_by: Mapped[str] = mapped_column(String(128))
+    completed_on: Mapped[dt.date | None] = mapped_column(Date)

@@ -1,0 +1,32 @@
+"""One entry point for an officer's decision on an application, whatever its kind."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from callup.cases import transitions
+from callup.cases.applications import Decision
+from callup.cases.civilian import decide_civilian_service
+from callup.cases.deferrals import decide_deferral
+from callup.cases.errors import CaseInputError
+from callup.cases.exemptions import decide_exemption
+from callup.cases.tables import CaseKind
+from callup.uow import UnitOfWork
+
+
+def decide_application(uow: UnitOfWork, case_id: int, decision: str, *, reason: str, until: dt.date | None = None,
+                       evidence: str | None = None) -> Decision:
+    """Grant or refuse a deferral, exemption or civilian service application (an end date for deferrals only)."""
+    kind = CaseKind(transitions.value(transitions.load(uow, case_id)["kind"]))
+    if kind is CaseKind.deferral:
+        out = decide_deferral(uow, case_id, decision, reason=reason, until=until, evidence=evidence)
+        return Decision(out.case, out.released, out.replacement)
+    if until is not None:
+        raise CaseInputError(f"only a deferral has an end date; case {case_id} is a {kind.value.replace('_', ' ')} case",
+                             field="until")
+    if kind is CaseKind.exemption:
+        return decide_exemption(uow, case_id, decision, reason=reason, evidence=evidence)
+    if kind is CaseKind.civilian_service:
+        return decide_civilian_service(uow, case_id, decision, reason=reason, evidence=evidence)
+    raise CaseInputError(f"case {case_id} is a {kind.value.replace('_', ' ')} case, not an application to grant or refuse",
+                         field="case")
