@@ -43,7 +43,7 @@ class Site:
     keys: KeyRing
     admin: Context
     citizens: list[Citizen]
-    regions: list[str]
+    regions: list[str]  # by number of summonses, most first
     users: dict[str, dict]  # name -> {role, regions}
 
     def settings(self, **overrides):  # noqa: ANN003, ANN201
@@ -79,7 +79,9 @@ def build_site(url: str, tmp_path: pathlib.Path, *, people: int = 3000, quota: i
     with UnitOfWork(day, write=False) as uow:
         rows = uow.execute(select(t.c.national_id, t.c.reference, t.c.code, t.c.region).order_by(t.c.id)).all()
     citizens = [Citizen(*r) for r in rows]
-    regions = sorted({c.region for c in citizens})
+    from collections import Counter
+
+    regions = [r for r, _ in Counter(c.region for c in citizens).most_common()]  # the busiest first: A and B
     a, b = regions[0], regions[1]
     users = {"admin": {"role": "administrator", "regions": None}, f"officer-{a}": {"role": "officer", "regions": a},
              f"officer-{b}": {"role": "officer", "regions": b}, f"medical-{a}": {"role": "medical", "regions": a},

@@ -293,6 +293,7 @@ def cancel_for_release(uow: UnitOfWork, campaign_id: int, national_id: str, reas
 
 def acknowledge(uow: UnitOfWork, reference: str, *, evidence: str) -> SummonsView:
     """The person confirms the summons (portal or counter): delivery and acknowledgement, with the evidence."""
+    uow.ctx.require(Role.citizen, *OFFICERS, doing="acknowledging a summons")
     row = _summons(uow, reference, lock=True)
     if _value(row["status"]) == NoticeStatus.acknowledged.value:
         return view(uow, reference)
@@ -425,6 +426,7 @@ def record_appearance(uow: UnitOfWork, reference: str, outcome: Appearance | str
 
 def move(uow: UnitOfWork, reference: str, *, office: str, date: dt.date, start: dt.time) -> SummonsView:
     """Move the appointment to another free slot, within the policy's limit (`notices.move_days`)."""
+    uow.ctx.require(Role.citizen, *OFFICERS, doing="moving an appointment")
     row = _summons(uow, reference, lock=True)
     if _value(row["status"]) not in LIVE_VALUES:
         raise NoticeStateError(f"summons {row['reference']} is {_value(row['status'])}: it has no appointment to move")

@@ -28,7 +28,8 @@ DESCRIPTION = __doc__
 PROBLEM = {"content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "sign-in needed", **PROBLEM}, 403: {"description": "forbidden for this role", **PROBLEM},
-    404: {"description": "not found or outside your scope", **PROBLEM}, 422: {"description": "invalid input", **PROBLEM}}
+    404: {"description": "not found or outside your scope", **PROBLEM}, 409: {"description": "not in a state that allows it", **PROBLEM},
+    422: {"description": "invalid input", **PROBLEM}}
 
 
 class Problem(BaseModel):
@@ -40,6 +41,29 @@ class Problem(BaseModel):
 
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
+
+
+def install_schema(app: Any) -> None:
+    """The OpenAPI schema with the Problem type and the two ways of signing in."""
+    from fastapi.openapi.utils import get_openapi
+
+    def schema() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        made = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        components = made.setdefault("components", {})
+        components.setdefault("schemas", {})["Problem"] = Problem.model_json_schema()
+        components["securitySchemes"] = {
+            "bearer": {"type": "http", "scheme": "bearer", "description": "token from POST /api/v1/token"},
+            "session": {"type": "apiKey", "in": "cookie", "name": "callup_session", "description": "the browser's session (reads only)"}}
+        for path, operations in made["paths"].items():
+            for operation in operations.values():
+                if path != "/api/v1/token":
+                    operation["security"] = [{"bearer": []}, {"session": []}]
+        app.openapi_schema = made
+        return made
+
+    app.openapi = schema
 
 
 # --- models -------------------------------------------------------------------------------------------------
@@ -188,16 +212,20 @@ class AppearanceIn(BaseModel):
 
 
 def _cursor(value: str | None) -> str | None:
+    """The position inside an opaque cursor made by `_next`; an `InputError` naming `cursor` otherwise."""
     if not value:
         return None
     try:
-        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode("utf-8")
+        text = base64.b64decode(value + "=" * (-len(value) % 4), altchars=b"-_", validate=True).decode("utf-8")
     except (ValueError, UnicodeDecodeError):
-        raise InputError("cursor: not a cursor returned by this API", field="cursor") from None
+        text = ""
+    if not text.startswith("c1:"):
+        raise InputError("cursor: not a cursor returned by this API", field="cursor")
+    return text[3:]
 
 
 def _next(value: str | None) -> str | None:
-    return base64.urlsafe_b64encode(value.encode()).rstrip(b"=").decode() if value is not None else None
+    return base64.urlsafe_b64encode(f"c1:{value}".encode()).rstrip(b"=").decode() if value is not None else None
 
 
 def _reader(request: Request) -> Context:
@@ -290,11 +318,17 @@ def get_person(ctx: Annotated[Context, Depends(_reader)], national_id: Annotated
 @router.get("/people/{national_id}/summonses", response_model=list[SummonsOut], tags=["notices"])
 def person_summonses(ctx: Annotated[Context, Depends(_reader)], national_id: Annotated[str, Path(max_length=32)]) -> list[SummonsOut]:
     """A person's summonses, newest first (a citizen: only their own)."""
-    if ctx.actor.role is Role.citizen and ctx.actor.person_id != national_id.strip():
-        from callup.errors import NotFound
+    from sqlalchemy import select
 
-        raise NotFound("no person with that national id on the register")
+    from callup.errors import NotFound
+    from callup.register.tables import Person
+
+    people = Person.__table__
     with UnitOfWork(ctx, write=False) as uow:
+        region = uow.execute(select(people.c.region).where(people.c.national_id == national_id.strip())).scalar()
+        if region is None or not ctx.actor.sees_region(region) or (
+                ctx.actor.role is Role.citizen and ctx.actor.person_id != national_id.strip()):
+            raise NotFound("no person with that national id on the register")
         return [_summons(v) for v in notices.summonses_of(uow, national_id)]
 
 
@@ -374,7 +408,7 @@ def appearance(ctx: Annotated[Context, Depends(_writer)], reference: Annotated[s
 
 @router.post("/summonses/{reference}/acknowledge", response_model=SummonsOut, tags=["notices"])
 def acknowledge(request: Request, ctx: Annotated[Context, Depends(_writer)], reference: Annotated[str, Path(max_length=64)]) -> SummonsOut:
-    """The signed-in person acknowledges their summons (delivery evidence)."""
+    """Acknowledge a summons (delivery evidence): the person themselves, or an officer at the office's counter."""
     s = session(request)
     with UnitOfWork(ctx) as uow:
         return _summons(notices.acknowledge(uow, reference, evidence=f"api session {s.sid[:12]}"))

@@ -110,6 +110,7 @@ def create_app(settings: WebSettings | None = None) -> Any:
     app.include_router(console.router)
     app.include_router(api.router)
     errors.install(app)
+    api.install_schema(app)
     app.add_middleware(SecurityHeaders, tls=settings.tls)
     return app
 

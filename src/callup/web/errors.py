@@ -35,7 +35,7 @@ def problem(status: int, detail: str, *, field: str | None = None, headers: dict
 def _page(request: Request, status: int, detail: str, field: str | None = None) -> Any:
     from callup.web.pages import render
 
-    return render(request, "error.html", status=status, status_code=status, title=TITLES.get(status, "Error"),
+    return render(request, "error.html", status=status, here="/", status_code=status, title=TITLES.get(status, "Error"),
                   detail=detail, field=field)
 
 

@@ -121,7 +121,8 @@ def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-def render(request: Request, template: str, *, status: int = 200, new: Session | None = None, **values: Any) -> HTMLResponse:
+def render(request: Request, template: str, *, status: int = 200, new: Session | None = None, here: str | None = None,
+           **values: Any) -> HTMLResponse:
     """The page `template` in the request's language, with the CSRF token of the session (made when missing)."""
     w = web(request)
     current = new or session(request)
@@ -133,7 +134,7 @@ def render(request: Request, template: str, *, status: int = 200, new: Session |
     html = w.templates.get_template(template).render(
         _=tr.gettext, ngettext=tr.ngettext, fmt=i18n.Formats(lang, w.settings.timezone), lang=lang, languages=i18n.LANGUAGES,
         csrf=w.sealer.csrf_token(current), me=current, path=request.url.path,
-        here=urllib.parse.quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""), safe="/?=&"),
+        here=here or urllib.parse.quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""), safe="/?=&"),
         **values)
     response = HTMLResponse(html, status_code=status)
     if fresh:

@@ -1,0 +1,125 @@
+"""The JSON API: every endpoint, bearer tokens, cursor pagination and filters, problem+json naming the field."""
+
+from __future__ import annotations
+
+import pytest
+
+from web_support import PASSWORD, client, session_cookie, totp_now
+
+
+def _bearer(site, user):  # noqa: ANN001, ANN202
+    return {"authorization": f"Bearer {session_cookie(site, user=user)}"}
+
+
+def test_a_token_comes_from_name_password_and_totp_and_a_wrong_one_is_a_problem(site):
+    c = client(site)
+    wrong = c.post("/api/v1/token", json={"name": "admin", "password": "nope nope nope", "totp": "000000"})
+    assert wrong.status_code == 401 and wrong.headers["content-type"] == "application/problem+json"
+    assert wrong.json()["status"] == 401 and wrong.headers["www-authenticate"] == "Bearer"
+    ok = c.post("/api/v1/token", json={"name": "admin", "password": PASSWORD, "totp": totp_now(-1)})
+    assert ok.status_code == 200, ok.text
+    token = ok.json()["token"]
+    fresh = client(site)  # a token works on any worker, without a cookie
+    assert fresh.get("/api/v1/campaigns", headers={"authorization": f"Bearer {token}"}).status_code == 200
+    missing = c.post("/api/v1/token", json={"name": "admin"})
+    assert missing.status_code == 422 and missing.json()["field"] == "password"
+
+
+def test_people_are_listed_by_cursor_with_filters_and_a_bad_parameter_names_its_field(site):
+    c = client(site)
+    h = _bearer(site, "admin")
+    first = c.get("/api/v1/people", params={"limit": 2}, headers=h).json()
+    assert len(first["items"]) == 2 and first["next_cursor"]
+    second = c.get("/api/v1/people", params={"limit": 2, "cursor": first["next_cursor"]}, headers=h).json()
+    assert {p["national_id"] for p in first["items"]}.isdisjoint({p["national_id"] for p in second["items"]})
+    assert second["items"][0]["national_id"] > first["items"][-1]["national_id"]
+    region = site.regions[0]
+    filtered = c.get("/api/v1/people", params={"region": region, "limit": 20}, headers=h).json()
+    assert filtered["items"] and all(p["region"] == region for p in filtered["items"])
+    one = site.citizens[0]
+    by_id = c.get("/api/v1/people", params={"q": one.national_id}, headers=h).json()
+    assert [p["national_id"] for p in by_id["items"]] == [one.national_id]
+    bad = c.get("/api/v1/people", params={"limit": 0}, headers=h)
+    assert bad.status_code == 422 and bad.json()["field"] == "limit" and bad.headers["content-type"] == "application/problem+json"
+    garbage = c.get("/api/v1/people", params={"cursor": "%%%"}, headers=h)
+    assert garbage.status_code == 422 and garbage.json()["field"] == "cursor"
+
+
+def test_a_person_their_summonses_and_one_summons(site):
+    c = client(site)
+    h = _bearer(site, "admin")
+    cit = site.citizens[30]
+    person = c.get(f"/api/v1/people/{cit.national_id}", params={"reason": "api test"}, headers=h)
+    assert person.status_code == 200 and person.json()["region"] == cit.region
+    listed = c.get(f"/api/v1/people/{cit.national_id}/summonses", headers=h).json()
+    assert [s["reference"] for s in listed] == [cit.reference]
+    one = c.get(f"/api/v1/summonses/{cit.reference}", headers=h).json()
+    assert one["campaign"] == "spring-2027" and "code" not in one
+    missing = c.get("/api/v1/people/NOBODY-0", headers=h)
+    assert missing.status_code == 404 and missing.json()["title"] == "Not found"
+
+
+def test_campaigns_are_listed_filtered_and_summarised_with_notice_counts_and_follow_up(site):
+    c = client(site)
+    h = _bearer(site, "admin")
+    listed = c.get("/api/v1/campaigns", headers=h).json()
+    assert [x["name"] for x in listed["items"]] == ["spring-2027"] and listed["next_cursor"] is None
+    assert c.get("/api/v1/campaigns", params={"status": "open"}, headers=h).json()["items"] == []
+    assert c.get("/api/v1/campaigns", params={"status": "nonsense"}, headers=h).json()["field"] == "status"
+    summary = c.get("/api/v1/campaigns/spring-2027", headers=h).json()
+    assert summary["status"] == "drawn" and summary["called"] == len(site.citizens)
+    report = c.get("/api/v1/campaigns/spring-2027/notices", headers=h).json()
+    assert sum(report["by_status"].values()) == len(site.citizens) and report["published"] == len(site.citizens)
+    regional = c.get("/api/v1/campaigns/spring-2027", headers=_bearer(site, f"officer-{site.regions[0]}")).json()
+    assert [r["region"] for r in regional["regions"]] == [site.regions[0]]
+    follow = c.get("/api/v1/campaigns/spring-2027/follow-up", params={"days": 0, "limit": 3}, headers=h).json()
+    assert len(follow["items"]) == 3 and follow["next_cursor"]
+    rest = c.get("/api/v1/campaigns/spring-2027/follow-up", params={"days": 0, "limit": 3, "cursor": follow["next_cursor"]},
+                 headers=h).json()
+    assert {f["reference"] for f in follow["items"]}.isdisjoint({f["reference"] for f in rest["items"]})
+    region = site.regions[1]
+    only = c.get("/api/v1/campaigns/spring-2027/follow-up", params={"days": 0, "region": region, "limit": 500}, headers=h).json()
+    assert only["items"] and {f["region"] for f in only["items"]} == {region}
+    unknown = c.get("/api/v1/campaigns/nope", headers=h)
+    assert unknown.status_code == 404 and unknown.json()["field"] == "name"
+
+
+def test_appearance_and_acknowledgement_need_a_bearer_token_and_answer_the_summons(site):
+    cit = site.citizens[31]
+    c = client(site)
+    c.cookies.set("callup_session", session_cookie(site, user="admin"))
+    cookie_only = c.post(f"/api/v1/summonses/{cit.reference}/appearance", json={"outcome": "appeared"})
+    assert cookie_only.status_code == 401  # a cookie alone never changes anything through the API
+    h = _bearer(site, "admin")
+    bad = client(site).post(f"/api/v1/summonses/{cit.reference}/appearance", json={"outcome": "maybe"}, headers=h)
+    assert bad.status_code == 422 and bad.json()["field"] == "outcome"
+    done = client(site).post(f"/api/v1/summonses/{cit.reference}/appearance", json={"outcome": "no_show"}, headers=h)
+    assert done.status_code == 200 and done.json()["appearance"] == "no_show"
+    ack = client(site).post(f"/api/v1/summonses/{cit.reference}/acknowledge", headers=h)
+    assert ack.status_code == 200 and ack.json()["status"] == "acknowledged"
+    follow = client(site).get("/api/v1/campaigns/spring-2027/follow-up", params={"reason": "no_show", "limit": 500}, headers=h).json()
+    assert cit.reference in {f["reference"] for f in follow["items"]}
+
+
+def test_my_status_is_the_citizen_s_own(site):
+    cit = site.citizens[32]
+    c = client(site)
+    c.cookies.set("callup_session", session_cookie(site, citizen=cit))
+    mine = c.get("/api/v1/me/status")
+    assert mine.status_code == 200 and mine.json()["status"] == "summoned"
+    assert [s["reference"] for s in mine.json()["summonses"]] == [cit.reference]
+
+
+def test_the_openapi_schema_documents_every_endpoint_with_problem_responses():
+    from callup.web import api
+
+    paths = {route.path for route in api.router.routes}
+    assert len(paths) == 12
+    assert api.Problem.model_json_schema()["required"] == ["title", "status", "detail"]
+
+
+@pytest.mark.parametrize("path", ["/api/openapi.json"])
+def test_the_schema_is_served(site, path):
+    schema = client(site).get(path).json()
+    assert "Problem" in schema["components"]["schemas"] and "bearer" in schema["components"]["securitySchemes"]
+    assert all(op.get("security") for p, ops in schema["paths"].items() if p != "/api/v1/token" for op in ops.values())
