@@ -25,7 +25,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "campaign": ("callup.campaigns.commands", "app", "Call-up campaigns: create, freeze, commit, draw, export, replace."),
     "notices": ("callup.notices.commands", "app", "Summonses: issue, print letters, publish, delivery evidence, appearance."),
     "worker": ("callup.jobs.commands", "worker", "Run queued jobs (letters to print) on a PostgreSQL store."),
-    "cases": ("callup.cases.commands", "app", "Case work: medical board, deferrals, exemptions, civilian service, the queue, one case."),
+    "cases": ("callup.cases.commands", "app", "Case work: medical board, deferrals, exemptions, civilian service, appeals, the queue."),
     "registries": ("callup.cases.registry_commands", "app", "External registries deferral grounds are checked against."),
     "verify": ("callup.lottery.commands", "verify", "Re-run a published draw from its record and pool file."),
     "lottery": ("callup.lottery.commands", "app", "The public lottery: a person's rank, the seed, test vectors."),

@@ -30,6 +30,8 @@ def _run(*args, cwd, env_extra=None):  # noqa: ANN001, ANN202
     (["cases", "decide", "1", "--reason", "x"], "give exactly one of --grant or --refuse", 2),
     (["cases", "decide", "1", "--reason", "x", "--grant", "--until", "2027-02-30"], "--until: '2027-02-30' is not a date", 2),
     (["cases", "decide", "7", "--reason", "x", "--grant"], "no case 7", 3),
+    (["cases", "decide-appeal", "7", "--reason", "x"], "give exactly one of --uphold or --overturn", 2),
+    (["cases", "appeal", "7", "--reason", "x"], "no case 7", 3),
     (["cases", "assign", "7", "--employer", "", "--start", "2027-05-01"], "name the civilian employer", 2),
 ])
 def test_bad_input_is_one_line_on_stderr_without_a_traceback(tmp_path, args, message, code):

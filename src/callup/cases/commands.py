@@ -267,3 +267,43 @@ def withdraw(case: CaseArg, reason: ReasonOption = None, as_json: JsonOption = F
     with unit() as uow:
         result = dataclasses.asdict(run(uow, case, reason=reason))
     emit(result, as_json=as_json, render=render_case)
+
+
+# --- appeals ------------------------------------------------------------------------------------------
+
+
+@app.command()
+def appeal(case: CaseArg, reason: DecisionReason, evidence: EvidenceOption = None, as_json: JsonOption = False) -> None:
+    """Lodge an appeal against a case's decision, within the policy's deadline (a late appeal is refused)."""
+    from callup.cases.appeals import lodge_appeal
+
+    with unit() as uow:
+        result = dataclasses.asdict(lodge_appeal(uow, case, reason=reason, evidence=evidence))
+    emit(result, as_json=as_json, render=render_case)
+
+
+@app.command("decide-appeal")
+def decide_appeal(
+    case: CaseArg,
+    reason: DecisionReason,
+    uphold: Annotated[bool, typer.Option("--uphold", help="The contested decision stands.")] = False,
+    overturn: Annotated[bool, typer.Option("--overturn", help="Undo the contested decision exactly.")] = False,
+    evidence: EvidenceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Uphold or overturn the decision an appeal contests, with reasons (another officer than the one who decided it)."""
+    from callup.cases.appeals import decide_appeal as decide
+    from callup.errors import InputError
+
+    if uphold == overturn:
+        raise InputError("give exactly one of --uphold or --overturn", field="decision")
+    with unit() as uow:
+        result = dataclasses.asdict(decide(uow, case, "uphold" if uphold else "overturn", reason=reason, evidence=evidence))
+
+    def render(r: dict[str, Any]) -> None:
+        render_case(r["appeal"])
+        render_case(r["contested"])
+        if r["restored_call"]:
+            console.print(f"the call is restored; {r['replacement_kept'] or 'no replacement'} keeps their call beyond the number")
+
+    emit(result, as_json=as_json, render=render)

@@ -136,6 +136,8 @@ def transition(uow: UnitOfWork, case: Any, step: str, *, reason: str | None = No
             days = uow.ctx.policy().in_force(uow.ctx.today()).appeals.deadline_days
             deadline = uow.ctx.today() + dt.timedelta(days=days)
         changes["appeal_deadline"] = deadline
+    if decision:  # what the decision replaced, so that overturning it restores the case exactly
+        effect = {**(effect or {}), "before": {k: _plain(case[k]) for k in sorted(changes) if k not in ("state", "updated_at")}}
     done = uow.execute(update(cases).where(cases.c.id == case["id"], cases.c.state == before).values(**changes)).rowcount
     if done != 1:
         raise CaseStateError(f"{subject(case)} changed while this step was being taken: look at it again")
@@ -146,8 +148,28 @@ def transition(uow: UnitOfWork, case: Any, step: str, *, reason: str | None = No
                                        ground=ground, effect=effect_json))
     uow.record(CaseStepped(target=person(case["national_id"]), case=case["id"], kind=kind.value, campaign=case["campaign"],
                            seq=seq, step=step, from_state=before, to_state=after, ground=ground, evidence=evidence,
-                           reason_sha256=hashlib.sha256(reason.encode()).hexdigest() if reason else None, effect=effect))
+                           reason_sha256=hashlib.sha256(reason.encode()).hexdigest() if reason else None,
+                           effect={k: v for k, v in effect.items() if k != "before"} if effect else None))
     return load(uow, case["id"])
+
+
+_DATES, _INSTANTS = ("until", "appeal_deadline"), ("decided_at",)
+
+
+def _plain(v: Any) -> Any:
+    return v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else value(v)
+
+
+def restored(before: dict[str, Any]) -> dict[str, Any]:
+    """The column values a decision's effect recorded under "before", with their types back."""
+    out = {}
+    for key, v in before.items():
+        if v is not None and key in _DATES:
+            v = dt.date.fromisoformat(v)
+        elif v is not None and key in _INSTANTS:
+            v = dt.datetime.fromisoformat(v)
+        out[key] = v
+    return out
 
 
 def open_cases_of(uow: UnitOfWork, campaign_id: int, national_id: str, kind: CaseKind | None = None) -> list[Any]:
