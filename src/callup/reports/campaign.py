@@ -1,0 +1,157 @@
+"""The campaign report service: one `CampaignReport` from the services that own each figure.
+
+Pool (`reports.pool`, the same counts as `register.eligibility`), allocation
+(`campaigns.service.campaign_summary`), draw record and its verification (`lottery.verify`
+re-run on the public record files exported beside the report, as a third party would),
+funnel and delivery evidence (`reports.funnel`), fairness (`campaigns.fairness`), open cases
+(`cases.views.queue`) and the force projection (`planning.service.projection_report`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import pathlib
+import statistics
+import tempfile
+
+from callup.context import Context, Role
+from callup.reports.casework import guardrail_events
+from callup.reports.model import (
+    AllocationRow,
+    CampaignReport,
+    CasesSection,
+    DrawSection,
+    FairnessSection,
+    FairnessTest,
+    GuardrailSection,
+    OpenCaseKind,
+    ProjectionSection,
+    VerificationCheck,
+)
+from callup.uow import UnitOfWork
+
+READERS = (Role.administrator, Role.auditor, Role.system)
+AGE_BUCKETS = ((0, 7), (8, 14), (15, 30), (31, 60), (61, None))
+
+
+def default_scenario() -> pathlib.Path:
+    from callup.examples import path
+
+    return path("scenarios/seed-36-months.toml")
+
+
+def _bucket(days: int) -> str:
+    for low, high in AGE_BUCKETS:
+        if high is None or days <= high:
+            return f"{low}-{high} days" if high is not None else f"over {low - 1} days"
+    raise AssertionError(days)
+
+
+def cases_section(uow: UnitOfWork, campaign: str) -> CasesSection:
+    """Cases waiting for a decision, by kind with their ages, by age bucket and by region."""
+    from callup.cases.views import queue
+
+    items = queue(uow, campaign=campaign)
+    kinds = []
+    for kind in sorted({i.kind for i in items}):
+        ages = [i.age_days for i in items if i.kind == kind]
+        kinds.append(OpenCaseKind(kind, len(ages), float(statistics.median(ages)), max(ages)))
+    buckets = {_bucket(low): 0 for low, _ in AGE_BUCKETS}
+    regions: dict[str, int] = {}
+    for i in items:
+        buckets[_bucket(i.age_days)] += 1
+        regions[i.region] = regions.get(i.region, 0) + 1
+    return CasesSection(len(items), kinds, buckets, dict(sorted(regions.items())))
+
+
+def draw_section(ctx: Context, name: str, public_dir: pathlib.Path, announced: str) -> DrawSection:
+    """Export the public record to `public_dir` and verify the draw from those files alone."""
+    from callup.campaigns.service import export_campaign
+    from callup.lottery.pool import read_pool
+    from callup.lottery.record import load_record
+    from callup.lottery.verify import verify
+
+    files = export_campaign(ctx, name, public_dir)
+    record = load_record(files["record"])
+    policy_bytes = pathlib.Path(ctx.policy().source).read_bytes() if ctx.policy().source else None
+    quotas = pathlib.Path(files["quotas"]).read_bytes() if "quotas" in files else None
+    result = verify(record, read_pool(files["pool"]), published_commitment=announced, policy_file=policy_bytes,
+                    quotas_file=quotas)
+    commitment = record.commitment
+    return DrawSection(
+        format_version=result.format_version, commitment_hash=record.commitment_hash, beacon=result.beacon,
+        beacon_value=record.beacon_value, seed=record.seed, pool_size=record.pool_size,
+        pool_fingerprint=commitment.pool_fingerprint, called_total=record.called_total, shortfall_total=record.shortfall_total,
+        results_fingerprint=record.results_fingerprint, verdict=result.verdict,
+        checks=[VerificationCheck(c.name, c.ok, c.detail, c.rules_out) for c in result.checks], limits=list(result.limits),
+        files={kind: pathlib.Path(path).name for kind, path in files.items()})
+
+
+def fairness_section(ctx: Context, name: str) -> FairnessSection:
+    from callup.campaigns.fairness import campaign_fairness
+
+    f = campaign_fairness(ctx, name)
+    t = f.birth_date_test
+    level = t.alpha / 3
+    tests = [FairnessTest("Spearman rank correlation, birth date and rank", f"rho = {t.spearman_rho:.4f}", t.spearman_p,
+                          t.spearman_p < level),
+             FairnessTest("Kruskal-Wallis, rank by birth month", f"H = {t.kruskal_h:.2f}", t.kruskal_p, t.kruskal_p < level),
+             FairnessTest("Chi-square, birth month by rank tercile", f"chi2 = {t.chi2:.2f} on {t.chi2_dof} df", t.chi2_p,
+                          t.chi2_p < level)]
+    months = [{"month": m.month, "count": m.count, "mean": m.mean, "sem": m.sem} for m in t.months]
+    return FairnessSection(t.n, t.alpha, t.flagged, tests, months, list(f.regions), list(t.reasons))
+
+
+def projection_section(scenario: pathlib.Path) -> ProjectionSection:
+    from callup.planning.service import projection_report
+
+    p = projection_report(scenario)
+    series = [{"month": r["month"], "label": r["label"], "total": r["total"], "active": r["active"]} for r in p.table]
+    return ProjectionSection(p.scenario, p.months, series, list(p.targets))
+
+
+def campaign_report(ctx: Context, name: str, *, public_dir: pathlib.Path | None = None,
+                    scenario: pathlib.Path | None = None) -> CampaignReport:
+    """The whole report of campaign `name`; the public record is exported to `public_dir` (a temporary one if None).
+
+    National and read-only: an administrator, an auditor or the system. Sections that need a
+    step the campaign has not reached (no draw yet) are None.
+    """
+    from callup.campaigns.service import _load, campaign_summary
+    from callup.reports.funnel import delivery_section, funnel_section
+    from callup.reports.pool import pool_section
+
+    ctx.require(*READERS, doing="writing a campaign report")
+    jurisdiction = ctx.policy()
+    with UnitOfWork(ctx, write=False) as uow:
+        row = _load(uow.conn, name)
+        summary = campaign_summary(uow, name)
+        version = next((v for v in jurisdiction.versions if v.version == summary.policy_version), None)
+        version = version or jurisdiction.in_force(summary.eligibility_date)
+        on = summary.eligibility_date if isinstance(summary.eligibility_date, dt.date) else dt.date.fromisoformat(str(summary.eligibility_date)[:10])
+        pool = pool_section(uow, jurisdiction, version, on)
+        drawn = summary.status in ("drawn", "closed")
+        funnel = funnel_section(uow, name, [r.region for r in summary.regions]) if drawn else None
+        delivery = delivery_section(uow, name) if drawn else None
+        cases = cases_section(uow, name)
+        events = guardrail_events(uow, name)
+    names = {r.code: r.name for r in jurisdiction.regions}
+    allocation = [AllocationRow(r.region, names.get(r.region, r.region), r.pool, r.volunteers, r.quota, r.number, r.called,
+                                r.released) for r in summary.regions]
+    draw = fairness = None
+    if drawn:
+        if public_dir is None:
+            with tempfile.TemporaryDirectory() as scratch:
+                draw = draw_section(ctx, name, pathlib.Path(scratch), summary.commitment_hash)
+        else:
+            draw = draw_section(ctx, name, public_dir, summary.commitment_hash)
+        fairness = fairness_section(ctx, name)
+    forbidden = {rule.status: list(rule.forbidden_zones) for rule in version.deployment}
+    return CampaignReport(
+        campaign=summary.name, status=summary.status, jurisdiction=jurisdiction.code, jurisdiction_name=jurisdiction.name,
+        policy_version=summary.policy_version, policy_sha256=row["policy_sha256"], window=summary.window,
+        eligibility_date=on, quota=summary.quota, over_call_rate=summary.over_call_rate,
+        allocation_method=summary.allocation_method, generated_at=ctx.now(), generated_by=ctx.actor.label(), pool=pool,
+        allocation=allocation, draw=draw, funnel=funnel, fairness=fairness, delivery=delivery,
+        guardrail=GuardrailSection(events, forbidden), cases=cases,
+        projection=projection_section(scenario or default_scenario()), region_names=names)

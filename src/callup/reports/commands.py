@@ -1,0 +1,47 @@
+"""`callup report ...`: the campaign report (HTML and PDF) and the transparency report for publication."""
+
+from __future__ import annotations
+
+import pathlib
+from typing import Annotated
+
+import typer
+
+from callup.cli_support import JsonOption, context
+from callup.output import console, emit
+
+app = typer.Typer(help="Reports: a campaign's report (HTML and PDF), the transparency report for publication.",
+                  no_args_is_help=True)
+
+NameArg = Annotated[str, typer.Argument(help="The campaign's name.")]
+OutOption = Annotated[pathlib.Path, typer.Option("--out", help="Directory to write the report to (created if missing).")]
+
+
+@app.callback()
+def _group() -> None:
+    """Reports: a campaign's report (HTML and PDF), the transparency report for publication."""
+
+
+def _render(files: dict[str, str]) -> None:
+    for kind, path in files.items():
+        console.print(f"{kind:>14}: {path}")
+
+
+@app.command()
+def campaign(
+    name: NameArg,
+    out: OutOption = pathlib.Path("report"),
+    scenario: Annotated[pathlib.Path | None, typer.Option("--scenario", help="Force-planning scenario projected against "
+                                                          "the targets; default: the bundled seed scenario.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The campaign's report as one self-contained HTML file and the same as PDF, with the public record it verifies.
+
+    Pool before and after the age change, allocation, the draw record and its verification,
+    the funnel from called to inducted, fairness tests, delivery evidence, the deployment
+    guardrail, open cases and the force projection against the targets.
+    """
+    from callup.reports.service import write_campaign_report
+
+    written = write_campaign_report(context(), name, out, scenario=scenario)
+    emit(written.files, as_json=as_json, render=_render)

@@ -1,0 +1,96 @@
+"""The funnel from called to inducted per region, and delivery evidence per region.
+
+The funnel comes from the case-work report when it exists (`casework.casework_funnel`); until
+then it is built from what the store records: calls (by the draw, as replacements, released
+with a reason) and the live summonses (delivered, appeared, did not appear). Every region's row
+adds up: called = released + still called.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from callup.campaigns.tables import Call, Campaign
+from callup.notices.tables import LIVE, Appearance, Summons
+from callup.reports.casework import casework_funnel
+from callup.reports.model import DeliveryRow, DeliverySection, FunnelRow, FunnelSection
+from callup.uow import UnitOfWork
+
+calls, summonses, campaigns = Call.__table__, Summons.__table__, Campaign.__table__
+PROVED = ("receipt", "portal", "acknowledgement")
+STAGES = ["called", "released", "still called", "summoned", "delivered", "appeared", "inducted"]
+
+
+def _value(v):  # noqa: ANN001, ANN202
+    return getattr(v, "value", v)
+
+
+def _campaign_id(uow: UnitOfWork, name: str) -> int:
+    from callup.campaigns.service import _load
+
+    return _load(uow.conn, name)["id"]
+
+
+def _scoped(uow: UnitOfWork, query, column):  # noqa: ANN001, ANN202
+    scope = uow.ctx.region_filter(column)
+    return query if scope is None else query.where(scope)
+
+
+def _summons_counts(uow: UnitOfWork, campaign_id: int) -> list[tuple[str, str, str | None, str | None, int]]:
+    """(region, status, delivery source, appearance, count) of the live summonses."""
+    query = (select(summonses.c.region, summonses.c.status, summonses.c.delivery_source, summonses.c.appearance, func.count())
+             .where(summonses.c.campaign_id == campaign_id, summonses.c.status.in_([s.value for s in LIVE]))
+             .group_by(summonses.c.region, summonses.c.status, summonses.c.delivery_source, summonses.c.appearance))
+    return [(r, _value(s), src, _value(a), n) for r, s, src, a, n in uow.execute(_scoped(uow, query, summonses.c.region))]
+
+
+def interim_funnel(uow: UnitOfWork, campaign: str, regions: list[str]) -> FunnelSection:
+    """The funnel from calls and summonses, `inducted` not recorded (None)."""
+    campaign_id = _campaign_id(uow, campaign)
+    query = (select(calls.c.region, calls.c.source, calls.c.release_reason, func.count()).where(calls.c.campaign_id == campaign_id)
+             .group_by(calls.c.region, calls.c.source, calls.c.release_reason))
+    rows: dict[str, dict] = {r: {"draw": 0, "replacement": 0, "released": {}, "summoned": 0, "delivered": 0, "appeared": 0,
+                                 "no_show": 0} for r in regions}
+    for region, source, reason, n in uow.execute(_scoped(uow, query, calls.c.region)):
+        row = rows.setdefault(region, {"draw": 0, "replacement": 0, "released": {}, "summoned": 0, "delivered": 0,
+                                       "appeared": 0, "no_show": 0})
+        row[_value(source)] += n
+        if reason is not None:
+            row["released"][_value(reason)] = row["released"].get(_value(reason), 0) + n
+    for region, status, _source, appearance, n in _summons_counts(uow, campaign_id):
+        row = rows[region]
+        row["summoned"] += n
+        row["delivered"] += n if status in ("delivered", "acknowledged") else 0
+        row["appeared"] += n if appearance == Appearance.appeared.value else 0
+        row["no_show"] += n if appearance == Appearance.no_show.value else 0
+    out = [FunnelRow(region, r["draw"], r["replacement"], dict(sorted(r["released"].items())), r["summoned"], r["delivered"],
+                     r["appeared"], r["no_show"], None) for region, r in sorted(rows.items())]
+    return FunnelSection(
+        source="calls and summonses", stages=STAGES, regions=out,
+        note="Induction is recorded by case work, which does not record it yet: the funnel ends at the appointment. "
+             "Released people leave the funnel with their reason; their replacements are counted as called.")
+
+
+def funnel_section(uow: UnitOfWork, campaign: str, regions: list[str]) -> FunnelSection:
+    """The case-work report's funnel when case work offers it, else the interim one."""
+    return casework_funnel(uow, campaign) or interim_funnel(uow, campaign, regions)
+
+
+def delivery_section(uow: UnitOfWork, campaign: str) -> DeliverySection:
+    """Live summonses per region by kind of delivery evidence: proved, deemed by the policy's rule, or none."""
+    rows: dict[str, dict] = {}
+    returned = awaiting = 0
+    for region, status, source, _appearance, n in _summons_counts(uow, _campaign_id(uow, campaign)):
+        row = rows.setdefault(region, {"proved": 0, "deemed": 0, "undelivered": 0, "by_source": {}})
+        if source in PROVED:
+            row["proved"] += n
+        elif source == "deemed":
+            row["deemed"] += n
+        else:
+            row["undelivered"] += n
+            returned += n if status == "returned" else 0
+            awaiting += 0 if status == "returned" else n
+        key = source or ("returned" if status == "returned" else "no evidence yet")
+        row["by_source"][key] = row["by_source"].get(key, 0) + n
+    return DeliverySection([DeliveryRow(region, r["proved"], r["deemed"], r["undelivered"], dict(sorted(r["by_source"].items())))
+                            for region, r in sorted(rows.items())], returned, awaiting)

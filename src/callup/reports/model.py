@@ -1,0 +1,222 @@
+"""The campaign report as typed data: what every renderer shows, with nothing left to compute.
+
+Each section holds plain values (numbers, strings, dates, small lists and dicts), so the HTML
+and PDF renderers and the JSON output show the same figures. A section that depends on work
+the store does not record yet (induction, deployment) is `None` and renders as "not recorded".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+
+@dataclasses.dataclass(frozen=True)
+class PoolRules:
+    """The eligible pool on one date under one policy version's age limits."""
+
+    version: str
+    effective_from: dt.date
+    from_age: int
+    until_age: int  # liability ends on this birthday
+    total: int
+    by_region: dict[str, int]
+    by_age: dict[int, int]
+
+
+@dataclasses.dataclass(frozen=True)
+class PoolSection:
+    """The pool on the campaign's eligibility date under the rules in force and under the other age limits."""
+
+    on: dt.date
+    in_force: PoolRules
+    compared: PoolRules | None  # the version before (or after) the age change, applied on the same date
+
+    @property
+    def rules(self) -> list[PoolRules]:
+        """Oldest rules first."""
+        both = [self.in_force] + ([self.compared] if self.compared else [])
+        return sorted(both, key=lambda r: r.effective_from)
+
+
+@dataclasses.dataclass(frozen=True)
+class AllocationRow:
+    region: str
+    name: str
+    pool: int
+    volunteers: int
+    quota: int
+    number: int  # quota with the over-call: how many the draw calls
+    called: int  # live calls (draw and replacements)
+    released: int
+
+
+@dataclasses.dataclass(frozen=True)
+class VerificationCheck:
+    name: str
+    ok: bool
+    detail: str
+    rules_out: str
+
+
+@dataclasses.dataclass(frozen=True)
+class DrawSection:
+    """The published draw record and its independent re-computation from the published files."""
+
+    format_version: int
+    commitment_hash: str
+    beacon: str
+    beacon_value: str
+    seed: str
+    pool_size: int
+    pool_fingerprint: str
+    called_total: int
+    shortfall_total: int
+    results_fingerprint: str
+    verdict: str  # MATCH or MISMATCH
+    checks: list[VerificationCheck]
+    limits: list[str]
+    files: dict[str, str]  # kind -> file name of the public record written beside the report
+
+
+@dataclasses.dataclass(frozen=True)
+class FunnelRow:
+    """One region's path from called to inducted; `inducted` is None until case work records induction."""
+
+    region: str
+    called_by_draw: int
+    replacements: int
+    released: dict[str, int]  # reason -> people
+    summoned: int  # live summonses
+    delivered: int
+    appeared: int
+    no_show: int
+    inducted: int | None
+
+    @property
+    def called(self) -> int:
+        return self.called_by_draw + self.replacements
+
+    @property
+    def still_called(self) -> int:
+        return self.called - sum(self.released.values())
+
+
+@dataclasses.dataclass(frozen=True)
+class FunnelSection:
+    source: str  # where the funnel comes from: the case-work report, or calls and summonses until it exists
+    stages: list[str]
+    regions: list[FunnelRow]
+    note: str
+
+    def total(self, stage: str) -> int | None:
+        values = [stage_value(r, stage) for r in self.regions]
+        return None if any(v is None for v in values) else sum(values)
+
+
+def stage_value(row: FunnelRow, stage: str) -> int | None:
+    return {"called": row.called, "released": sum(row.released.values()), "still called": row.still_called,
+            "summoned": row.summoned, "delivered": row.delivered, "appeared": row.appeared,
+            "inducted": row.inducted}[stage]
+
+
+@dataclasses.dataclass(frozen=True)
+class FairnessTest:
+    name: str
+    statistic: str
+    p_value: float
+    rejects: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class FairnessSection:
+    n: int
+    alpha: float
+    flagged: bool
+    tests: list[FairnessTest]
+    months: list[dict[str, float]]  # month, count, mean share of the region's pool ahead, standard error
+    regions: list[dict[str, Any]]  # region, pool, number, called_by_draw, selection_rate, expected_rate
+    reasons: list[str]
+
+
+@dataclasses.dataclass(frozen=True)
+class DeliveryRow:
+    region: str
+    proved: int  # postal receipt, portal opening or acknowledgement
+    deemed: int  # the policy's deemed-delivery rule
+    undelivered: int  # returned, or no evidence yet
+    by_source: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return self.proved + self.deemed + self.undelivered
+
+
+@dataclasses.dataclass(frozen=True)
+class DeliverySection:
+    regions: list[DeliveryRow]
+    returned: int
+    awaiting: int
+
+    def total(self, field: str) -> int:
+        return sum(getattr(r, field) for r in self.regions)
+
+
+@dataclasses.dataclass(frozen=True)
+class OpenCaseKind:
+    kind: str
+    count: int
+    median_age_days: float
+    oldest_age_days: int
+
+
+@dataclasses.dataclass(frozen=True)
+class CasesSection:
+    total: int
+    kinds: list[OpenCaseKind]
+    age_buckets: dict[str, int]  # "0-7 days" -> cases
+    by_region: dict[str, int]
+
+
+@dataclasses.dataclass(frozen=True)
+class GuardrailSection:
+    """Deployment-guardrail events: refusals to deploy a status to a zone its policy forbids."""
+
+    events: list[dict[str, Any]] | None  # None: case work does not record deployments yet
+    forbidden: dict[str, list[str]]  # status -> zones the policy forbids
+
+
+@dataclasses.dataclass(frozen=True)
+class ProjectionSection:
+    scenario: str
+    months: int
+    series: list[dict[str, Any]]  # month, label, total, active
+    targets: list[dict[str, Any]]  # name, target, deadline, met_label, met_by_deadline, value_at_deadline, shortfall
+
+
+@dataclasses.dataclass(frozen=True)
+class CampaignReport:
+    campaign: str
+    status: str
+    jurisdiction: str
+    jurisdiction_name: str
+    policy_version: str
+    policy_sha256: str
+    window: tuple[dt.date, dt.date]
+    eligibility_date: dt.date
+    quota: int
+    over_call_rate: str
+    allocation_method: str
+    generated_at: dt.datetime
+    generated_by: str
+    pool: PoolSection
+    allocation: list[AllocationRow]
+    draw: DrawSection | None
+    funnel: FunnelSection | None
+    fairness: FairnessSection | None
+    delivery: DeliverySection | None
+    guardrail: GuardrailSection | None
+    cases: CasesSection
+    projection: ProjectionSection | None
+    region_names: dict[str, str]

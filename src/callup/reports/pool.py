@@ -1,0 +1,67 @@
+"""The eligible pool by region and by age on one date, under the rules in force and under the other age limits.
+
+One scan of the register counts both rule sets: each person gets an age (completed years on the
+date) and, per rule set, the same exclusion code `register.eligibility` computes, so the counts
+per region are those `callup register eligibility` prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import case, func, literal, select
+
+from callup.policy import Jurisdiction, PolicyVersion
+from callup.register.eligibility import exclusion_reason, people, years_before
+from callup.reports.model import PoolRules, PoolSection
+from callup.uow import UnitOfWork
+
+
+def compared_version(jurisdiction: Jurisdiction, in_force: PolicyVersion) -> PolicyVersion | None:
+    """The version whose age limits differ from `in_force`'s: the latest before it, else the first after it."""
+    window = (in_force.conscription.from_age, in_force.conscription.until_age)
+    differs = [v for v in jurisdiction.versions if (v.conscription.from_age, v.conscription.until_age) != window]
+    before = [v for v in differs if v.effective_from < in_force.effective_from]
+    after = [v for v in differs if v.effective_from > in_force.effective_from]
+    return before[-1] if before else (after[0] if after else None)
+
+
+def _age(on: dt.date, youngest: int, oldest: int):  # noqa: ANN202 - a SQL expression
+    """Completed years on `on` for ages youngest..oldest (others: -1); the calendar convention of `years_before`."""
+    return case(*[(people.c.date_of_birth > years_before(on, age + 1), literal(age)) for age in range(youngest, oldest + 1)],
+                else_=literal(-1))
+
+
+def pool_section(uow: UnitOfWork, jurisdiction: Jurisdiction, in_force: PolicyVersion, on: dt.date) -> PoolSection:
+    """Count the pool on `on` by region and age under `in_force` and the compared version (one scan).
+
+    Every region the actor sees is listed, with 0 where nobody is eligible.
+    """
+    other = compared_version(jurisdiction, in_force)
+    versions = [in_force] + ([other] if other else [])
+    youngest = min(v.conscription.from_age for v in versions)
+    oldest = max(v.conscription.until_age for v in versions) - 1
+    flags = [(exclusion_reason(v, on) == 0).label(f"in_{i}") for i, v in enumerate(versions)]
+    age = _age(on, youngest, oldest).label("age")
+    eligible_somewhere = flags[0] if len(flags) == 1 else (flags[0] | flags[1])
+    query = (select(people.c.region, age, *flags, func.count()).where(eligible_somewhere.self_group())
+             .group_by(people.c.region, age, *flags))
+    scope = uow.ctx.region_filter(people.c.region)
+    if scope is not None:
+        query = query.where(scope)
+    seen = [r for r in jurisdiction.region_codes if uow.ctx.actor.sees_region(r)]
+    counts = [[dict.fromkeys(seen, 0), {}] for _ in versions]
+    for row in uow.execute(query).all():
+        region, years, n = row[0], row[1], row[-1]
+        for i, inside in enumerate(row[2:-1]):
+            if inside:
+                by_region, by_age = counts[i]
+                by_region[region] = by_region.get(region, 0) + n
+                by_age[years] = by_age.get(years, 0) + n
+    rules = []
+    for version, (by_region, by_age) in zip(versions, counts):
+        c = version.conscription
+        rules.append(PoolRules(version.version, version.effective_from, c.from_age, c.until_age, sum(by_region.values()),
+                               dict(sorted(by_region.items())),
+                               {a: by_age.get(a, 0) for a in range(c.from_age, c.until_age)}))
+    return PoolSection(on, rules[0], rules[1] if len(rules) > 1 else None)

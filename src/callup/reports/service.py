@@ -1,0 +1,52 @@
+"""Writing reports to a directory: the use cases behind `callup report ...`.
+
+`write_campaign_report` builds the campaign report once and writes it as HTML, PDF and JSON,
+with the public record it verified in `public-record/`. The file names are fixed, so a
+campaign name never becomes a path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+from typing import Any
+
+from callup.context import Context
+from callup.errors import InputError
+
+HTML, PDF, JSON, PUBLIC = "campaign-report.html", "campaign-report.pdf", "campaign-report.json", "public-record"
+
+
+def prepare(out: pathlib.Path) -> pathlib.Path:
+    """The output directory, created; `InputError` naming --out when it cannot be."""
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: exists and is not a directory", field="out")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{out}: cannot create the directory ({exc.strerror or exc})", field="out") from None
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class Written:
+    report: Any  # the report object the files render
+    files: dict[str, str]  # kind -> path
+
+
+def write_campaign_report(ctx: Context, name: str, out: pathlib.Path, *, scenario: pathlib.Path | None = None) -> Written:
+    """Write the campaign report of `name` to `out`: HTML, PDF, JSON and the public record it verified."""
+    from callup.output import to_json
+    from callup.reports import html, pdf
+    from callup.reports.campaign import campaign_report
+
+    if scenario is not None and not scenario.is_file():
+        raise InputError(f"{scenario}: no such scenario file", field="scenario")
+    out = prepare(out)
+    report = campaign_report(ctx, name, public_dir=out / PUBLIC, scenario=scenario)
+    files = {"html": str(html.write_campaign(report, out / HTML)), "pdf": str(pdf.write_campaign(report, out / PDF))}
+    (out / JSON).write_text(to_json(dataclasses.asdict(report)) + "\n", encoding="utf-8")
+    files["json"] = str(out / JSON)
+    if report.draw is not None:
+        files["public_record"] = str(out / PUBLIC)
+    return Written(report, files)

@@ -1,0 +1,66 @@
+"""A drawn campaign with something in every section of the report: summonses delivered by receipt and by the
+deemed-delivery rule, returned letters, a released person and the replacement, appearances and an open case."""
+
+from __future__ import annotations
+
+import datetime as dt
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "campaigns"))
+
+from campaign_helpers import drawn, load_register, on_day, replace  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+
+from callup.examples import path as example  # noqa: E402
+from callup.notices import service as notices  # noqa: E402
+from callup.notices.tables import Summons  # noqa: E402
+from callup.uow import UnitOfWork  # noqa: E402
+
+CAMPAIGN = "spring-2027"
+ISSUE_DAY = dt.date(2027, 2, 1)
+REPORT_DAY = dt.date(2027, 4, 20)
+
+
+def _live(ctx) -> list:  # noqa: ANN001
+    s = Summons.__table__
+    with UnitOfWork(ctx, write=False) as uow:
+        return uow.execute(select(s.c.reference, s.c.national_id, s.c.region).where(s.c.status.not_in(["cancelled", "superseded"]))
+                           .order_by(s.c.id)).all()
+
+
+def busy_campaign(ctx, tmp_path: pathlib.Path, *, people: int = 6000, quota: int = 120):  # noqa: ANN001, ANN201
+    """The campaign at REPORT_DAY: 10 receipts, 3 returned, the rest of the first issue deemed delivered, one person
+    released (deferred) and replaced (the replacement's summons has no evidence yet), 5 appeared, 2 did not, one
+    exemption case open since the issue day. Returns the context at REPORT_DAY."""
+    from callup.cases import transitions
+    from callup.cases.tables import CaseKind
+
+    load_register(ctx, tmp_path, people=people)
+    drawn(ctx, CAMPAIGN, quota=quota, over_call="0")
+    day = on_day(ctx, ISSUE_DAY)
+    with UnitOfWork(day) as uow:
+        notices.issue_summonses(uow, CAMPAIGN, offices_path=example("offices/republic-of-example.csv"))
+        notices.publish_notices(uow, CAMPAIGN)
+    rows = _live(day)
+    receipts, returns = tmp_path / "receipts.csv", tmp_path / "returns.csv"
+    receipts.write_text("reference,delivered_on\n" + "".join(f"{r.reference},2027-02-05\n" for r in rows[:10]), encoding="utf-8")
+    returns.write_text("reference,returned_on,reason\n" + "".join(f"{r.reference},2027-02-06,moved away\n" for r in rows[10:13]),
+                       encoding="utf-8")
+    with UnitOfWork(day) as uow:
+        notices.import_postal_file(uow, receipts, kind="receipts")
+        notices.import_postal_file(uow, returns, kind="returns")
+    later = on_day(ctx, ISSUE_DAY + dt.timedelta(days=30))
+    with UnitOfWork(later) as uow:
+        notices.apply_deemed_delivery(uow, CAMPAIGN, on=later.today())
+    replace(later, CAMPAIGN, rows[20].national_id, "deferred")
+    with UnitOfWork(later) as uow:
+        notices.issue_summonses(uow, CAMPAIGN)
+    with UnitOfWork(later) as uow:
+        for r in rows[:5]:
+            notices.record_appearance(uow, r.reference, "appeared")
+        for r in rows[5:7]:
+            notices.record_appearance(uow, r.reference, "no_show")
+    with UnitOfWork(on_day(ctx, ISSUE_DAY)) as uow:
+        transitions.open_case(uow, CAMPAIGN, rows[30].national_id, CaseKind.exemption, ground="prior_service", evidence="SR-1")
+    return on_day(ctx, REPORT_DAY)
