@@ -4,11 +4,12 @@ Use `Encrypted` (bytes) or `EncryptedText` (str) as the type of a column::
 
     from callup.crypto import Encrypted, EncryptedText
 
-    salt: Mapped[bytes] = mapped_column(Encrypted("campaign_secrets.salt"))
+    salt: Mapped[bytes] = mapped_column(Encrypted("campaigns.salt"))
     note: Mapped[str] = mapped_column(EncryptedText("person_notes.note"))
 
 The argument is the associated data, by convention "table.column": a value copied into another
-column does not decrypt. Keys come from `CALLUP_KEY_FILE` or `CALLUP_KEYS` (see `keys`);
+column does not decrypt. Keys (`CALLUP_KEY_FILE` or `CALLUP_KEYS`) are loaded at the edge into the
+context and are active inside a unit of work or bulk job (see `keys`);
 `callup keys rotate` re-encrypts every such column to the current key. See docs/encryption.md.
 """
 
