@@ -1,0 +1,212 @@
+"""End to end in a real headless Chromium (Debian's package, driven by Playwright; never
+`playwright install`), against `callup serve` with two workers in a separate process:
+
+- a citizen signs in with the letter's reference and code, sees the summons, acknowledges it;
+- a citizen moves the appointment;
+- an officer of region A signs in with password and TOTP and cannot reach a person of region B
+  through any page;
+- axe-core finds no serious or critical accessibility violation on any portal page.
+
+Screenshots go to $CALLUP_SCREENSHOTS when set (to look at them), else to the test's folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from callup_test_support import POSTGRES_URL, REPO, make_store_url
+from web_support import NOW, PASSWORD, build_site, totp_now
+
+CHROMIUM = next((p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium") if pathlib.Path(p).exists()), None)
+AXE = REPO / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = os.environ.get("CALLUP_SCREENSHOTS")  # read before the hermetic fixture clears CALLUP_* variables
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium package is not installed (bin/setup --test installs it)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """A site on PostgreSQL (SQLite without a server), served by `callup serve --workers 2`."""
+    import base64
+
+    tmp = tmp_path_factory.mktemp("e2e")
+    url, drop = make_store_url("postgres" if POSTGRES_URL else "sqlite", tmp)
+    site = build_site(url, tmp)
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLUP_")}
+    env.update(CALLUP_DATABASE_URL=url, CALLUP_NOW=NOW.isoformat(), CALLUP_POLICY=str(site.admin.policy_path),
+               CALLUP_KEYS=json.dumps({"current": site.keys.current,
+                                       "keys": {k: base64.b64encode(v).decode() for k, v in site.keys.keys.items()}}))
+    log = open(tmp / "serve.log", "w")  # noqa: SIM115
+    server = subprocess.Popen([sys.executable, "-m", "callup.cli", "serve", "--port", str(port), "--workers", "2"],
+                              env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(base + "/signin", timeout=1).read()
+            break
+        except OSError:
+            if server.poll() is not None:
+                raise RuntimeError((tmp / "serve.log").read_text())
+            time.sleep(0.1)
+    yield site, base
+    server.terminate()
+    server.wait(timeout=20)
+    log.close()
+    from callup.store.engine import connect
+
+    connect(url).dispose()
+    connect.cache_clear()
+    drop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def shots(tmp_path):
+    where = pathlib.Path(SCREENSHOTS or tmp_path / "screenshots")
+    where.mkdir(parents=True, exist_ok=True)
+    return where
+
+
+def _citizen_signs_in(page, base, citizen):  # noqa: ANN001, ANN202
+    page.goto(f"{base}/s/{citizen.reference.replace('-', '')}")  # the letter's QR code
+    assert page.get_by_label("Reference of the summons").input_value() == citizen.reference.replace("-", "")
+    page.get_by_label("One-time code").fill(citizen.code)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/portal")
+
+
+def test_a_citizen_signs_in_with_the_letter_s_code_sees_the_summons_and_acknowledges_it(served, browser, shots):
+    site, base = served
+    citizen = site.citizens[40]
+    page = browser.new_page()
+    _citizen_signs_in(page, base, citizen)
+    page.screenshot(path=str(shots / "portal-status.png"), full_page=True)
+    assert page.get_by_role("heading", name="My status", level=1).is_visible()
+    page.get_by_role("link", name="Open my summons").click()
+    assert page.get_by_text(citizen.reference).is_visible()
+    assert page.get_by_text("delivered", exact=True).is_visible()  # opening it was the delivery
+    page.get_by_role("button", name="I confirm that I received this summons").click()
+    page.wait_for_url("**done=acknowledged")
+    assert page.get_by_role("status").get_by_text("you have confirmed").is_visible()
+    page.screenshot(path=str(shots / "portal-acknowledged.png"), full_page=True)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the letter (PDF)").click()
+    assert pathlib.Path(download.value.path()).read_bytes().startswith(b"%PDF")
+    page.close()
+
+
+def test_a_citizen_moves_the_appointment(served, browser, shots):
+    site, base = served
+    citizen = site.citizens[41]
+    page = browser.new_page()
+    _citizen_signs_in(page, base, citizen)
+    page.goto(f"{base}/portal/summons/{citizen.reference}")
+    before = page.locator("dd").first.inner_text()
+    page.get_by_role("link", name="Move the appointment").click()
+    page.get_by_role("radio").nth(2).check()
+    page.screenshot(path=str(shots / "portal-move.png"), full_page=True)
+    page.get_by_role("button", name="Move to this time").click()
+    page.wait_for_url("**done=moved")
+    assert page.get_by_text("Your appointment was moved.").is_visible()
+    assert page.locator("dd").first.inner_text() != before or page.locator("dd").nth(1).inner_text()
+    page.close()
+
+
+def test_an_officer_of_region_a_cannot_reach_a_person_of_region_b_through_any_page(served, browser, shots):
+    site, base = served
+    a, b = site.regions[0], site.regions[1]
+    mine, theirs = site.in_region(a)[0], site.in_region(b)[0]
+    page = browser.new_page()
+    page.goto(f"{base}/console")  # sends to the sign-in page first
+    page.wait_for_url("**/officer/signin**")
+    page.get_by_label("User name").fill(f"officer-{a}")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Code from your authenticator app").fill(totp_now())
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/console")
+    page.screenshot(path=str(shots / "console-queue.png"), full_page=True)
+    page.goto(f"{base}/console/people/{mine.national_id}?reason=checking+the+appointment")
+    assert page.get_by_text(mine.national_id).first.is_visible()
+    for path in (f"/console/people/{theirs.national_id}", f"/console/people/{theirs.national_id}?reason=x",
+                 f"/console/summons/{theirs.reference}", f"/portal/summons/{theirs.reference}",
+                 f"/api/v1/people/{theirs.national_id}", f"/api/v1/summonses/{theirs.reference}",
+                 f"/api/v1/people/{theirs.national_id}/summonses"):
+        response = page.goto(base + path)
+        assert response.status in (403, 404), f"{path}: {response.status}"
+        assert theirs.national_id not in page.content().replace(path, "")
+    page.goto(f"{base}/console/search?q={theirs.national_id}")
+    assert page.get_by_text("No one found in your regions.").is_visible()
+    page.screenshot(path=str(shots / "console-other-region.png"), full_page=True)
+    page.close()
+
+
+def test_no_serious_or_critical_accessibility_violation_on_any_portal_page(served, browser, shots):
+    if not AXE.exists():
+        pytest.skip(f"axe-core is not installed at {AXE} (bin/setup --test installs it from the npm registry)")
+    site, base = served
+    citizen = site.citizens[42]
+    context = browser.new_context(bypass_csp=True)  # axe is injected by the test, not served by the site
+    page = context.new_page()
+    script = AXE.read_text(encoding="utf-8")
+    problems = []
+
+    def check(name: str) -> None:
+        page.add_script_tag(content=script)
+        found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+                              ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')}))")
+        page.screenshot(path=str(shots / f"a11y-{name}.png"), full_page=True)
+        problems.extend(f"{name}: {v['id']} ({v['impact']}): {v['help']}: {v['nodes']}" for v in found if v["impact"] in ("serious", "critical"))
+
+    for path, name in (("/", "home"), ("/signin", "signin"), ("/officer/signin", "officer-signin"), ("/status/check", "check"),
+                       ("/nowhere", "not-found")):
+        page.goto(base + path)
+        check(name)
+    page.goto(base + "/signin")
+    page.get_by_role("button", name="Sign in").click()  # the browser's own required-field check
+    page.get_by_label("Reference of the summons").fill(citizen.reference)
+    page.get_by_label("One-time code").fill("WRONG-CODE")
+    page.get_by_role("button", name="Sign in").click()
+    check("signin-error")
+    _citizen_signs_in(page, base, citizen)
+    for path, name in (("/portal", "status"), (f"/portal/summons/{citizen.reference}", "summons"),
+                       (f"/portal/summons/{citizen.reference}/move", "move"), ("/portal/contact", "contact"),
+                       ("/portal/reads", "reads"), ("/portal/document", "document")):
+        page.goto(base + path)
+        check(name)
+    page.goto(base + "/lang/ru?next=/portal")
+    check("status-ru")
+    page.goto(base + f"/portal/summons/{citizen.reference}")
+    check("summons-ru")
+    page.goto(base + "/lang/en?next=/portal/contact")
+    page.get_by_label("Email").fill("not-an-email")
+    page.evaluate("document.querySelector('#email').type = 'text'")  # let the server's own check answer
+    page.get_by_role("button", name="Send the request").click()
+    check("contact-error")
+    context.close()
+    assert not problems, "\n".join(problems)
