@@ -119,6 +119,15 @@ class ExemptionGround(_Strict):
 class DeploymentRule(_Strict):
     status: str = Field(description="service status the rule applies to, e.g. conscript")
     forbidden_zones: list[str] = Field(default_factory=list)
+    overridable_zones: list[str] = Field(default_factory=list, description="forbidden zones where an assignment may "
+                                         "still be made with a named second officer; absent: no override at all")
+
+    @model_validator(mode="after")
+    def _overrides_are_forbidden_zones(self) -> DeploymentRule:
+        stray = sorted(set(self.overridable_zones) - set(self.forbidden_zones))
+        if stray:
+            raise ValueError(f"deployment {self.status}: overridable_zones {stray} are not forbidden zones")
+        return self
 
 
 class Notices(_Strict):
@@ -145,6 +154,14 @@ class Appeals(_Strict):
     deadline_days: int = Field(default=30, ge=1, le=365, description="days from a case decision within which it may be appealed")
 
 
+class Publication(_Strict):
+    """What may be published about a campaign (the transparency report)."""
+
+    disclosure_threshold: int = Field(default=5, ge=1, le=1000, description="counts under this are published as "
+                                      "\"<N\", with enough others withheld that none can be worked out from the totals; 1 "
+                                      "publishes every count")
+
+
 class Retention(_Strict):
     register_years_after_liability: int = Field(ge=0, le=100)
     medical_years: int = Field(ge=0, le=100)
@@ -167,6 +184,7 @@ class PolicyVersion(_Strict):
     deployment: list[DeploymentRule] = Field(default_factory=list)
     notices: Notices
     appeals: Appeals = Field(default_factory=Appeals)
+    publication: Publication = Field(default_factory=Publication)
     retention: Retention
 
     @model_validator(mode="after")

@@ -1,0 +1,116 @@
+"""The deployment guardrail: a person is never assigned to a unit in a zone the policy forbids for their status.
+
+Every assignment (induction, transfer) asks `check`. A zone the policy's rule for the status
+forbids is refused, unless the zone is one of the rule's `overridable_zones` and a second
+officer, named and other than the actor, takes the override with a reason. Every refusal and
+every override attempt is written to `deployment_attempts` and audited in the caller's unit of
+work, which the service then commits without making the assignment: the attempt stays on
+record even though nothing else changed. `report` lists them all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import ClassVar
+
+from sqlalchemy import insert, select
+
+from callup.audit import AuditEvent, person
+from callup.cases.tables import DeploymentAttempt
+from callup.cases.units import unit_zone
+from callup.context import Role
+from callup.errors import Forbidden
+from callup.uow import UnitOfWork
+
+attempts = DeploymentAttempt.__table__
+
+
+class DeploymentRefused(Forbidden):
+    """The guardrail refused an assignment (the attempt is recorded)."""
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DeploymentAttempted(AuditEvent):
+    """deployment.attempt: an assignment to a forbidden zone was refused, or made by override with a second officer."""
+
+    action: ClassVar[str] = "deployment.attempt"
+    attempt: int
+    unit: str
+    zone: str
+    status: str
+    outcome: str
+    second_officer: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Verdict:
+    unit: str
+    zone: str
+    allowed: bool
+    overridden: bool
+    problem: str | None
+    attempt: int | None
+
+
+def check(uow: UnitOfWork, *, national_id: str, region: str, status: str, unit: str, action: str, record_id: int | None = None,
+          second_officer: str | None = None, override_reason: str | None = None) -> Verdict:
+    """Whether `status` may be assigned to `unit`; a forbidden zone is recorded whatever the answer."""
+    zone = unit_zone(uow, unit)
+    rules = [r for r in uow.ctx.policy().in_force(uow.ctx.today()).deployment if r.status == status]
+    forbidden = next((r for r in rules if zone in r.forbidden_zones), None)
+    if forbidden is None:
+        return Verdict(unit, zone, True, False, None, None)
+    second = (second_officer or "").strip() or None
+    problem = f"the policy forbids assigning a {status} to a unit in a {zone} zone"
+    if second is None and not override_reason:
+        outcome = "refused"
+    elif zone not in forbidden.overridable_zones:
+        outcome, problem = "refused", f"{problem}, and allows no override there"
+    elif second is None or second == uow.actor.label():
+        outcome, problem = "refused", f"{problem}: an override needs a second officer, named, other than you"
+    elif not (override_reason or "").strip():
+        outcome, problem = "refused", f"{problem}: an override needs a reason"
+    elif uow.actor.role not in (Role.administrator, Role.officer):
+        outcome, problem = "refused", f"{problem}: an override is taken by an officer"
+    else:
+        outcome = "overridden"
+    attempt = uow.execute(insert(attempts).values(
+        national_id=national_id, region=region, record_id=record_id, action=action, status=status, unit=unit, zone=zone,
+        outcome=outcome, problem=problem, second_officer=second, override_reason=(override_reason or "").strip() or None,
+        at=uow.now(), actor=uow.actor.label(), role=uow.actor.role.value)).inserted_primary_key[0]
+    uow.record(DeploymentAttempted(target=person(national_id), attempt=attempt, unit=unit, zone=zone, status=status,
+                                   outcome=outcome, second_officer=second))
+    return Verdict(unit, zone, outcome == "overridden", outcome == "overridden", problem, attempt)
+
+
+@dataclasses.dataclass(frozen=True)
+class AttemptView:
+    id: int
+    at: dt.datetime
+    actor: str
+    role: str
+    national_id: str
+    region: str
+    action: str
+    status: str
+    unit: str
+    zone: str
+    outcome: str
+    problem: str
+    second_officer: str | None
+    override_reason: str | None
+
+
+def report(uow: UnitOfWork, *, since: dt.date | None = None) -> list[AttemptView]:
+    """Every refusal and override attempt, oldest first, in the actor's regions."""
+    uow.ctx.require(Role.administrator, Role.officer, Role.auditor, Role.system, doing="reading the guardrail report")
+    query = select(attempts).order_by(attempts.c.at, attempts.c.id)
+    scope = uow.ctx.region_filter(attempts.c.region)
+    if scope is not None:
+        query = query.where(scope)
+    if since is not None:
+        query = query.where(attempts.c.at >= dt.datetime.combine(since, dt.time.min, tzinfo=dt.timezone.utc))
+    return [AttemptView(r["id"], r["at"], r["actor"], r["role"], r["national_id"], r["region"], r["action"], r["status"],
+                        r["unit"], r["zone"], r["outcome"], r["problem"], r["second_officer"], r["override_reason"])
+            for r in uow.execute(query).mappings()]

@@ -1,0 +1,185 @@
+"""Induction and service records: induct, transfer, discharge at the end of term, early discharge.
+
+Induction needs a live call, an inductable category from the medical board, no appeal lodged
+(an appeal suspends induction until decided), no application waiting, and never a grant of
+civilian service; the service record gets the start, the planned end (start + the policy's
+term) and a unit that passes the deployment guardrail (`callup.cases.guardrail`). A refused
+assignment changes nothing but the record of the attempt, and the service returns the refusal
+(`Assignment.refused`) so that the edge commits that record and then reports the refusal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import and_, func, insert, select, update
+
+from callup.audit import person
+from callup.cases import guardrail, transitions
+from callup.cases.appeals import open_appeal
+from callup.cases.errors import CaseInputError, CaseNotFound, CaseStateError
+from callup.cases.events import ServiceStepped
+from callup.cases.machines import NEW, SERVICE, SERVICE_ROLES
+from callup.cases.tables import Case, CaseKind, ServiceRecord, ServiceStep
+from callup.context import Role
+from callup.dates import add_months
+from callup.uow import UnitOfWork
+
+records, steps, cases = ServiceRecord.__table__, ServiceStep.__table__, Case.__table__
+CONSCRIPT = "conscript"
+NEVER_INDUCTED = ("granted", "assigned", "completed")  # civilian service states
+
+
+@dataclasses.dataclass(frozen=True)
+class RecordView:
+    id: int
+    campaign: str
+    national_id: str
+    region: str
+    status: str
+    state: str
+    unit: str
+    start: dt.date
+    planned_end: dt.date
+    term_months: int
+    ended_on: dt.date | None
+    end_reason: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Assignment:
+    record: RecordView | None  # None when an induction was refused
+    refused: guardrail.Verdict | None
+    overridden: bool
+
+
+def _record(uow: UnitOfWork, record_id: int, *, lock: bool = False) -> Any:
+    from callup.campaigns.tables import Campaign
+
+    campaigns = Campaign.__table__
+    query = (select(records, campaigns.c.name.label("campaign")).join(campaigns, campaigns.c.id == records.c.campaign_id)
+             .where(records.c.id == int(record_id)))
+    if lock and uow.conn.dialect.name == "postgresql":
+        query = query.with_for_update(of=records)
+    row = uow.execute(query).mappings().first()
+    if row is None or not uow.actor.sees_region(row["region"]) or uow.actor.role is Role.citizen and \
+            uow.actor.person_id != row["national_id"]:
+        raise CaseNotFound(f"no service record {record_id}")
+    return row
+
+
+def view(row: Any) -> RecordView:
+    return RecordView(row["id"], row["campaign"], row["national_id"], row["region"], row["status"], row["state"], row["unit"],
+                      row["start"], row["planned_end"], row["term_months"], row["ended_on"], row["end_reason"])
+
+
+def _step(uow: UnitOfWork, row: Any, step: str, *, reason: str | None, unit: str | None = None,
+          second_officer: str | None = None, values: dict[str, Any] | None = None) -> Any:
+    after = SERVICE.step(row["state"], step, subject=f"service record {row['id']}")
+    uow.ctx.require(*sorted(SERVICE_ROLES[step], key=lambda r: r.value), doing=f"the step {step} of a service record")
+    if row["state"] != NEW:
+        done = uow.execute(update(records).where(records.c.id == row["id"], records.c.state == row["state"])
+                           .values(state=after, **(values or {}))).rowcount
+        if done != 1:
+            raise CaseStateError(f"service record {row['id']} changed while this step was being taken: look at it again")
+    seq = uow.execute(select(func.coalesce(func.max(steps.c.seq), 0)).where(steps.c.record_id == row["id"])).scalar_one() + 1
+    uow.execute(insert(steps).values(record_id=row["id"], seq=seq, from_state=row["state"], step=step, to_state=after, unit=unit,
+                                     at=uow.now(), actor=uow.actor.label(), role=uow.actor.role.value, reason=reason,
+                                     second_officer=second_officer))
+    uow.record(ServiceStepped(target=person(row["national_id"]), record=row["id"], campaign=row["campaign"], seq=seq, step=step,
+                              from_state=row["state"], to_state=after, unit=unit, second_officer=second_officer))
+    return _record(uow, row["id"])
+
+
+def _inductable(uow: UnitOfWork, call: Any) -> None:
+    """Refuse induction while anything stands in its way; the message names what."""
+    if uow.execute(select(cases.c.id).where(cases.c.national_id == call["national_id"],
+                                            cases.c.kind == CaseKind.civilian_service.value,
+                                            cases.c.state.in_(NEVER_INDUCTED)).limit(1)).first():
+        raise CaseStateError("that person was granted alternative civilian service: never inducted into the military")
+    if call["release_reason"] is not None:
+        raise CaseStateError(f"that person's call in campaign {call['campaign']!r} has ended: no induction")
+    if open_appeal(uow, call["campaign_id"], call["national_id"]) is not None:
+        raise CaseStateError("that person has an appeal lodged: induction waits until it is decided")
+    waiting = [c for c in transitions.open_cases_of(uow, call["campaign_id"], call["national_id"])
+               if transitions.value(c["kind"]) in ("deferral", "exemption", "civilian_service") and c["state"] == "applied"]
+    if waiting:
+        c = waiting[0]
+        raise CaseStateError(f"case {c['id']} ({transitions.value(c['kind']).replace('_', ' ')}) waits for a decision: "
+                             "decide it before induction")
+    fit = uow.execute(select(cases.c.id).where(cases.c.campaign_id == call["campaign_id"], cases.c.national_id == call["national_id"],
+                                               cases.c.kind == CaseKind.medical.value, cases.c.state == "fit").limit(1)).first()
+    if fit is None:
+        raise CaseStateError("that person has no inductable category from the medical board in this campaign")
+    if uow.execute(select(records.c.id).where(records.c.national_id == call["national_id"], records.c.state == "serving")).first():
+        raise CaseStateError("that person is already serving")
+
+
+def induct(uow: UnitOfWork, campaign: str, national_id: str, *, unit: str, start: dt.date, second_officer: str | None = None,
+           override_reason: str | None = None) -> Assignment:
+    """Induct a called, fit person as a conscript into `unit` from `start`, through the guardrail."""
+    uow.ctx.require(*sorted(SERVICE_ROLES["induct"], key=lambda r: r.value), doing="inducting")
+    call = transitions.call_of(uow, campaign, national_id)
+    _inductable(uow, call)
+    if start < uow.ctx.today() - dt.timedelta(days=31):
+        raise CaseInputError("an induction cannot start more than a month in the past", field="start")
+    verdict = guardrail.check(uow, national_id=call["national_id"], region=call["region"], status=CONSCRIPT, unit=unit,
+                              action="induct", second_officer=second_officer, override_reason=override_reason)
+    if not verdict.allowed:
+        return Assignment(None, verdict, False)
+    term = uow.ctx.policy().in_force(start).service.term_months
+    record_id = uow.execute(insert(records).values(
+        campaign_id=call["campaign_id"], national_id=call["national_id"], region=call["region"], status=CONSCRIPT,
+        state="serving", unit=unit.strip(), start=start, planned_end=add_months(start, term), term_months=term,
+        inducted_at=uow.now(), inducted_by=uow.actor.label())).inserted_primary_key[0]
+    row = dict(_record(uow, record_id), state=NEW)
+    reason = override_reason if verdict.overridden else None
+    after = _step(uow, row, "induct", reason=reason, unit=unit.strip(), second_officer=second_officer if verdict.overridden else None)
+    return Assignment(view(after), None, verdict.overridden)
+
+
+def transfer(uow: UnitOfWork, record_id: int, *, unit: str, reason: str, second_officer: str | None = None,
+             override_reason: str | None = None) -> Assignment:
+    """Move a serving person to another unit, through the guardrail."""
+    row = _record(uow, record_id, lock=True)
+    SERVICE.step(row["state"], "transfer", subject=f"service record {row['id']}")
+    if not reason or not reason.strip():
+        raise CaseInputError("a transfer needs a reason", field="reason")
+    verdict = guardrail.check(uow, national_id=row["national_id"], region=row["region"], status=row["status"], unit=unit,
+                              action="transfer", record_id=row["id"], second_officer=second_officer,
+                              override_reason=override_reason)
+    if not verdict.allowed:
+        return Assignment(view(row), verdict, False)
+    after = _step(uow, row, "transfer", reason=reason.strip(), unit=unit.strip(),
+                  second_officer=second_officer if verdict.overridden else None, values={"unit": unit.strip()})
+    return Assignment(view(after), None, verdict.overridden)
+
+
+def discharge_due(uow: UnitOfWork, on: dt.date) -> list[int]:
+    """Discharge into the reserve everyone whose planned end is on or before `on` (batch, idempotent)."""
+    query = select(records.c.id).where(and_(records.c.state == "serving", records.c.planned_end <= on)).order_by(records.c.id)
+    scope = uow.ctx.region_filter(records.c.region)
+    done = []
+    for record_id in uow.execute(query if scope is None else query.where(scope)).scalars().all():
+        row = _record(uow, record_id, lock=True)
+        _step(uow, row, "discharge", reason=f"end of term on {row['planned_end'].isoformat()}",
+              values={"ended_on": row["planned_end"], "end_reason": "end of term"})
+        done.append(record_id)
+    return done
+
+
+def discharge_early(uow: UnitOfWork, record_id: int, *, on: dt.date, reason: str) -> RecordView:
+    """Discharge before the end of the term, with a reason."""
+    if not reason or not reason.strip():
+        raise CaseInputError("an early discharge needs a reason", field="reason")
+    row = _record(uow, record_id, lock=True)
+    if not row["start"] <= on < row["planned_end"]:
+        raise CaseInputError(f"an early discharge falls between the start ({row['start'].isoformat()}) and the planned end "
+                             f"({row['planned_end'].isoformat()})", field="on")
+    return view(_step(uow, row, "discharge_early", reason=reason.strip(), values={"ended_on": on, "end_reason": reason.strip()}))
+
+
+def service_record(uow: UnitOfWork, record_id: int) -> RecordView:
+    return view(_record(uow, record_id))

@@ -1,0 +1,150 @@
+"""`callup service ...`: units, induction, transfers through the deployment guardrail, discharge, the guardrail report."""
+
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+from typing import Annotated, Any
+
+import typer
+
+from callup.cases.commands import CampaignArg, PersonArg, date_option, unit
+from callup.cli_support import JsonOption
+from callup.output import console, emit
+
+app = typer.Typer(help="Service: units, induction, transfers, discharge, the deployment guardrail report.", no_args_is_help=True)
+
+RecordArg = Annotated[int, typer.Argument(help="Service record number.", min=1)]
+SecondOfficer = Annotated[str | None, typer.Option("--second-officer", help="Override: the second officer, by name.")]
+OverrideReason = Annotated[str | None, typer.Option("--override-reason", help="Override: why the forbidden zone is needed.")]
+
+
+def render_record(r: dict[str, Any]) -> None:
+    console.print(f"service record {r['id']} of {r['national_id']} ({r['campaign']}, {r['region']}): {r['status']}, "
+                  f"[bold]{r['state']}[/], unit {r['unit']}, {r['start']} to {r['planned_end']} ({r['term_months']} months)"
+                  + (f"; ended {r['ended_on']}: {r['end_reason']}" if r["ended_on"] else ""))
+
+
+def _assigned(result: Any, as_json: bool) -> None:
+    """Emit an assignment, or, after its unit of work committed the record of the attempt, report the refusal."""
+    from callup.cases.guardrail import DeploymentRefused
+
+    if result.refused is not None:
+        v = result.refused
+        raise DeploymentRefused(f"{v.unit}: {v.problem} (attempt {v.attempt} recorded)", field="unit")
+
+    def render(r: dict[str, Any]) -> None:
+        render_record(r["record"])
+        if r["overridden"]:
+            console.print("[red]assigned by override, recorded with the second officer[/]")
+
+    emit(dataclasses.asdict(result), as_json=as_json, render=render)
+
+
+@app.command("units")
+def units_(file: Annotated[pathlib.Path, typer.Argument(help="Units CSV: code,name,zone.")], as_json: JsonOption = False) -> None:
+    """Import the units file (again to update names and zones)."""
+    from callup.cases.units import import_units
+
+    with unit() as uow:
+        result = dataclasses.asdict(import_units(uow, file))
+    emit(result, as_json=as_json, render=lambda r: console.print(
+        f"{r['file']}: {r['added']:,} units added, {r['changed']:,} changed, {r['unchanged']:,} unchanged"))
+
+
+@app.command()
+def induct(
+    campaign: CampaignArg,
+    national_id: PersonArg,
+    unit_code: Annotated[str, typer.Option("--unit", help="Unit code from the units file.")],
+    start: Annotated[str, typer.Option("--start", help="First day of service (YYYY-MM-DD).")],
+    second_officer: SecondOfficer = None,
+    override_reason: OverrideReason = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Induct a called person found fit as a conscript; planned end = start + the policy's term."""
+    from callup.cases.induction import induct as run
+
+    with unit() as uow:
+        result = run(uow, campaign, national_id, unit=unit_code, start=date_option(start, "--start"),
+                     second_officer=second_officer, override_reason=override_reason)
+    _assigned(result, as_json)
+
+
+@app.command()
+def transfer(
+    record: RecordArg,
+    unit_code: Annotated[str, typer.Option("--unit", help="Unit code from the units file.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the transfer.")],
+    second_officer: SecondOfficer = None,
+    override_reason: OverrideReason = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Transfer a serving person to another unit (refused into a zone the policy forbids for their status)."""
+    from callup.cases.induction import transfer as run
+
+    with unit() as uow:
+        result = run(uow, record, unit=unit_code, reason=reason, second_officer=second_officer, override_reason=override_reason)
+    _assigned(result, as_json)
+
+
+@app.command("discharge-due")
+def discharge_due(on: Annotated[str, typer.Option("--on", help="Date (YYYY-MM-DD).")], as_json: JsonOption = False) -> None:
+    """Discharge into the reserve everyone whose term ends by DATE, and complete civilian assignments (idempotent)."""
+    from callup.cases.civilian import complete_due
+    from callup.cases.induction import discharge_due as run
+
+    day = date_option(on, "--on")
+    with unit() as uow:
+        result = {"on": day, "discharged": run(uow, day), "civilian_completed": complete_due(uow, day)}
+    emit(result, as_json=as_json, render=lambda r: console.print(
+        f"{len(r['discharged']):,} discharged at the end of term, {len(r['civilian_completed']):,} civilian assignments completed"))
+
+
+@app.command()
+def discharge(
+    record: RecordArg,
+    on: Annotated[str, typer.Option("--on", help="Date of the discharge (YYYY-MM-DD).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the early discharge.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Discharge a serving person before the end of the term, with a reason."""
+    from callup.cases.induction import discharge_early
+
+    with unit() as uow:
+        result = dataclasses.asdict(discharge_early(uow, record, on=date_option(on, "--on"), reason=reason))
+    emit(result, as_json=as_json, render=render_record)
+
+
+@app.command()
+def show(record: RecordArg, as_json: JsonOption = False) -> None:
+    """One service record."""
+    from callup.cases.induction import service_record
+
+    with unit(write=False) as uow:
+        result = dataclasses.asdict(service_record(uow, record))
+    emit(result, as_json=as_json, render=render_record)
+
+
+@app.command("guardrail-report")
+def guardrail_report(
+    since: Annotated[str | None, typer.Option("--since", help="Only attempts from this date (YYYY-MM-DD).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Every assignment refused by the deployment guardrail and every override attempt, with who and why."""
+    from callup.cases.guardrail import report
+
+    with unit(write=False) as uow:
+        rows = [dataclasses.asdict(a) for a in report(uow, since=date_option(since, "--since"))]
+
+    def render(items: list[dict[str, Any]]) -> None:
+        from rich.table import Table
+
+        table = Table("at", "actor", "region", "action", "status", "unit", "zone", "outcome", "second officer", "problem",
+                      title=f"{len(items):,} guardrail attempts")
+        for a in items:
+            table.add_row(str(a["at"]), f"{a['actor']} ({a['role']})", a["region"], a["action"], a["status"], a["unit"], a["zone"],
+                          a["outcome"], a["second_officer"] or "", a["problem"])
+        console.print(table)
+
+    emit(rows, as_json=as_json, render=render)
