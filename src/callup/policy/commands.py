@@ -69,3 +69,18 @@ def show(
         console.print(table)
 
     emit(data, as_json=as_json, render=render)
+
+
+@app.command()
+def reference(
+    out: Annotated[pathlib.Path | None, typer.Option("--out", help="Write the reference to this file instead of stdout.")] = None,
+) -> None:
+    """The policy file reference (every key, type, default, constraint) generated from the models, as Markdown."""
+    from callup.policy.reference import policy_reference
+
+    text = policy_reference()
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {out}")
