@@ -68,6 +68,7 @@ class Summons(Base):
               postgresql_where=text("status NOT IN ('cancelled', 'superseded')")),
         Index("ix_summonses_campaign_region", "campaign_id", "region", "status"),
         Index("ix_summonses_batch", "batch_id", "page"),
+        Index("ix_summonses_person", "national_id"),  # a person's summonses: the portal's status page
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
