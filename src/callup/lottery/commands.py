@@ -18,6 +18,11 @@ app = typer.Typer(help="The publicly verifiable lottery: look up a rank, re-run 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
 
 
+@app.callback()
+def _group() -> None:
+    """The publicly verifiable lottery: look up a rank (`callup lottery rank PSEUDONYM --record FILE`)."""
+
+
 def __getattr__(name: str):  # noqa: ANN202 - `rank_lookup` lived here before `callup.lottery.lookup`
     if name == "rank_lookup":
         from callup.lottery.lookup import rank_lookup
