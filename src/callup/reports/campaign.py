@@ -114,17 +114,18 @@ def campaign_report(ctx: Context, name: str, *, public_dir: pathlib.Path | None 
                     scenario: pathlib.Path | None = None) -> CampaignReport:
     """The whole report of campaign `name`; the public record is exported to `public_dir` (a temporary one if None).
 
-    National and read-only: an administrator, an auditor or the system. Sections that need a
-    step the campaign has not reached (no draw yet) are None.
+    National and read-only: an administrator, an auditor or the system. The context's policy
+    file must be the one the campaign was created under (`PolicyChanged` otherwise). Sections
+    that need a step the campaign has not reached (no draw yet) are None.
     """
-    from callup.campaigns.service import _load, campaign_summary
+    from callup.campaigns.service import _load, _policy_for, campaign_summary
     from callup.reports.funnel import delivery_section, funnel_section
     from callup.reports.pool import pool_section
 
     ctx.require(*READERS, doing="writing a campaign report")
-    jurisdiction = ctx.policy()
     with UnitOfWork(ctx, write=False) as uow:
         row = _load(uow.conn, name)
+        jurisdiction = _policy_for(ctx, row, name)  # the rules the campaign was created under, byte for byte
         summary = campaign_summary(uow, name)
         version = next((v for v in jurisdiction.versions if v.version == summary.policy_version), None)
         version = version or jurisdiction.in_force(summary.eligibility_date)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from callup.cli_support import JsonOption, context
+from callup.cli_support import JsonOption, PolicyOption, context
 from callup.output import console, emit
 
 app = typer.Typer(help="Reports: a campaign's report (HTML and PDF), the transparency report for publication.",
@@ -33,6 +33,7 @@ def campaign(
     out: OutOption = pathlib.Path("report"),
     scenario: Annotated[pathlib.Path | None, typer.Option("--scenario", help="Force-planning scenario projected against "
                                                           "the targets; default: the bundled seed scenario.")] = None,
+    policy: PolicyOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """The campaign's report as one self-contained HTML file and the same as PDF, with the public record it verifies.
@@ -43,5 +44,20 @@ def campaign(
     """
     from callup.reports.service import write_campaign_report
 
-    written = write_campaign_report(context(), name, out, scenario=scenario)
+    written = write_campaign_report(context(policy=policy), name, out, scenario=scenario)
+    emit(written.files, as_json=as_json, render=_render)
+
+
+@app.command()
+def transparency(name: NameArg, out: OutOption = pathlib.Path("transparency"), policy: PolicyOption = None,
+                 as_json: JsonOption = False) -> None:
+    """The campaign's transparency report for publication: aggregate figures only, small counts suppressed.
+
+    Counts under the policy's publication.disclosure_threshold (default 5) show as "<5", and
+    others are withheld ("x") so that none can be worked out from the totals. HTML, JSON and
+    one CSV per table.
+    """
+    from callup.reports.service import write_transparency_report
+
+    written = write_transparency_report(context(policy=policy), name, out)
     emit(written.files, as_json=as_json, render=_render)

@@ -84,3 +84,12 @@ def render_campaign(report: Any) -> str:
 def write_campaign(report: Any, path: pathlib.Path) -> pathlib.Path:
     path.write_text(render_campaign(report), encoding="utf-8")
     return path
+
+
+def render_transparency(report: Any) -> str:
+    return environment().get_template("transparency.html").render(r=report, style=style())
+
+
+def write_transparency(report: Any, path: pathlib.Path) -> pathlib.Path:
+    path.write_text(render_transparency(report), encoding="utf-8")
+    return path

@@ -23,6 +23,7 @@ class PoolRules:
     total: int
     by_region: dict[str, int]
     by_age: dict[int, int]
+    by_region_age: dict[str, dict[int, int]] = dataclasses.field(default_factory=dict)  # region -> age -> people
 
 
 @dataclasses.dataclass(frozen=True)

@@ -50,18 +50,20 @@ def pool_section(uow: UnitOfWork, jurisdiction: Jurisdiction, in_force: PolicyVe
     if scope is not None:
         query = query.where(scope)
     seen = [r for r in jurisdiction.region_codes if uow.ctx.actor.sees_region(r)]
-    counts = [[dict.fromkeys(seen, 0), {}] for _ in versions]
+    counts = [[dict.fromkeys(seen, 0), {}, {r: {} for r in seen}] for _ in versions]
     for row in uow.execute(query).all():
         region, years, n = row[0], row[1], row[-1]
         for i, inside in enumerate(row[2:-1]):
             if inside:
-                by_region, by_age = counts[i]
+                by_region, by_age, cross = counts[i]
                 by_region[region] = by_region.get(region, 0) + n
                 by_age[years] = by_age.get(years, 0) + n
+                cross.setdefault(region, {})[years] = cross.get(region, {}).get(years, 0) + n
     rules = []
-    for version, (by_region, by_age) in zip(versions, counts):
+    for version, (by_region, by_age, cross) in zip(versions, counts):
         c = version.conscription
+        ages = range(c.from_age, c.until_age)
         rules.append(PoolRules(version.version, version.effective_from, c.from_age, c.until_age, sum(by_region.values()),
-                               dict(sorted(by_region.items())),
-                               {a: by_age.get(a, 0) for a in range(c.from_age, c.until_age)}))
+                               dict(sorted(by_region.items())), {a: by_age.get(a, 0) for a in ages},
+                               {r: {a: cross[r].get(a, 0) for a in ages} for r in sorted(cross)}))
     return PoolSection(on, rules[0], rules[1] if len(rules) > 1 else None)

@@ -50,3 +50,50 @@ def write_campaign_report(ctx: Context, name: str, out: pathlib.Path, *, scenari
     if report.draw is not None:
         files["public_record"] = str(out / PUBLIC)
     return Written(report, files)
+
+
+T_HTML, T_JSON = "transparency-report.html", "transparency-report.json"
+
+
+def _slug(title: str) -> str:
+    words = "".join(ch.lower() if ch.isalnum() else " " for ch in title).split()
+    return "-".join(words[:8])
+
+
+def published_csv(table: Any) -> str:
+    """One published table as CSV: the shown values, markers included, with the totals row and column."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([table.row_label, *table.columns, "total"])
+    for i, row in enumerate(table.rows):
+        writer.writerow([row, *table.body[i], table.row_totals[i]])
+    writer.writerow(["total", *table.column_totals, table.grand_total])
+    return buf.getvalue()
+
+
+def transparency_json(report: Any) -> dict[str, Any]:
+    data = dataclasses.asdict(report)
+    for table, original in zip(data["tables"], report.tables):
+        table["suppressed"] = [[i, j, why] for (i, j), why in sorted(original.suppressed.items())]
+    return data
+
+
+def write_transparency_report(ctx: Context, name: str, out: pathlib.Path) -> Written:
+    """Write the transparency report of `name` to `out`: HTML, JSON and one CSV per table."""
+    from callup.output import to_json
+    from callup.reports import html
+    from callup.reports.transparency import transparency_report
+
+    out = prepare(out)
+    report = transparency_report(ctx, name)
+    files = {"html": str(html.write_transparency(report, out / T_HTML))}
+    (out / T_JSON).write_text(to_json(transparency_json(report)) + "\n", encoding="utf-8")
+    files["json"] = str(out / T_JSON)
+    for n, table in enumerate(report.tables, 1):
+        path = out / f"transparency-{n}-{_slug(table.title)}.csv"
+        path.write_text(published_csv(table), encoding="utf-8")
+        files[f"table {n}"] = str(path)
+    return Written(report, files)
