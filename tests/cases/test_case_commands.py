@@ -32,6 +32,11 @@ def _run(*args, cwd, env_extra=None):  # noqa: ANN001, ANN202
     (["cases", "decide", "7", "--reason", "x", "--grant"], "no case 7", 3),
     (["cases", "decide-appeal", "7", "--reason", "x"], "give exactly one of --uphold or --overturn", 2),
     (["cases", "appeal", "7", "--reason", "x"], "no case 7", 3),
+    (["cases", "resolve", "7", "--reason", "x", "--excuse", "--refer"], "give exactly one of --reschedule, --excuse or --refer", 2),
+    (["cases", "resolve", "7", "--reason", "x", "--reschedule", "--start", "9am"], "--start: '9am' is not a time", 2),
+    (["cases", "no-shows", "nope"], "no campaign", 3),
+    (["service", "guardrail-report", "--since", "May"], "--since: 'May' is not a date", 2),
+    (["service", "transfer", "3", "--unit", "X", "--reason", "r"], "no service record 3", 3),
     (["cases", "assign", "7", "--employer", "", "--start", "2027-05-01"], "name the civilian employer", 2),
 ])
 def test_bad_input_is_one_line_on_stderr_without_a_traceback(tmp_path, args, message, code):

@@ -307,3 +307,57 @@ def decide_appeal(
             console.print(f"the call is restored; {r['replacement_kept'] or 'no replacement'} keeps their call beyond the number")
 
     emit(result, as_json=as_json, render=render)
+
+
+# --- no-shows -----------------------------------------------------------------------------------------
+
+
+@app.command("no-shows")
+def no_shows(campaign: CampaignArg, as_json: JsonOption = False) -> None:
+    """Open a case for every recorded no-show that has none yet, and list the no-show cases waiting, oldest first."""
+    from callup.cases.noshows import open_no_shows
+    from callup.cases.tables import CaseKind
+    from callup.cases.views import queue as waiting
+
+    with unit() as uow:
+        opened = open_no_shows(uow, campaign)
+        items = [dataclasses.asdict(i) for i in waiting(uow, kind=CaseKind.no_show, campaign=campaign)]
+    result = {"campaign": campaign, "opened": opened.opened, "already": opened.already, "waiting": items}
+
+    def render(r: dict[str, Any]) -> None:
+        console.print(f"{len(r['opened']):,} no-show cases opened; {len(r['waiting']):,} wait for an officer (oldest first):")
+        for i in r["waiting"]:
+            console.print(f"  case {i['id']} ({i['region']}): {i['age_days']} days")
+
+    emit(result, as_json=as_json, render=render)
+
+
+@app.command()
+def resolve(
+    case: CaseArg,
+    reason: DecisionReason,
+    reschedule: Annotated[bool, typer.Option("--reschedule", help="Give a new appointment (with --office, --date, --start).")] = False,
+    excuse: Annotated[bool, typer.Option("--excuse", help="Excuse the absence.")] = False,
+    refer: Annotated[bool, typer.Option("--refer", help="Refer to the authority the policy names.")] = False,
+    office: Annotated[str | None, typer.Option("--office", help="Office of the new appointment.")] = None,
+    date: Annotated[str | None, typer.Option("--date", help="Date of the new appointment (YYYY-MM-DD).")] = None,
+    start: Annotated[str | None, typer.Option("--start", help="Slot start of the new appointment (HH:MM).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Resolve a no-show: rescheduled, excused with a reason, or referred to the policy's authority (never automatic)."""
+    import datetime as dt
+
+    from callup.cases.noshows import resolve_no_show
+    from callup.errors import InputError
+
+    chosen = [name for name, flag in (("reschedule", reschedule), ("excuse", excuse), ("refer", refer)) if flag]
+    if len(chosen) != 1:
+        raise InputError("give exactly one of --reschedule, --excuse or --refer", field="resolution")
+    try:
+        at = dt.time.fromisoformat(start) if start else None
+    except ValueError:
+        raise InputError(f"{start!r} is not a time (HH:MM)", field="start") from None
+    with unit() as uow:
+        result = dataclasses.asdict(resolve_no_show(uow, case, chosen[0], reason=reason, office=office,
+                                                    date=date_option(date, "--date"), start=at))
+    emit(result, as_json=as_json, render=render_case)

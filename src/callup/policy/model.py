@@ -150,6 +150,11 @@ class Notices(_Strict):
         return self
 
 
+class NoShows(_Strict):
+    referral_authority: str = Field(min_length=1, max_length=200, description="the authority an officer may refer an "
+                                    "unexcused no-show to; nothing punitive follows a no-show automatically")
+
+
 class Appeals(_Strict):
     deadline_days: int = Field(default=30, ge=1, le=365, description="days from a case decision within which it may be appealed")
 
@@ -184,6 +189,7 @@ class PolicyVersion(_Strict):
     deployment: list[DeploymentRule] = Field(default_factory=list)
     notices: Notices
     appeals: Appeals = Field(default_factory=Appeals)
+    no_shows: NoShows | None = Field(default=None, description="absent: a no-show cannot be referred anywhere")
     publication: Publication = Field(default_factory=Publication)
     retention: Retention
 

@@ -1,0 +1,78 @@
+"""No-shows on both backends: a case per recorded no-show (idempotent), resolved only by an officer: rescheduled,
+excused with a reason, or referred to the authority the policy names; nothing automatic."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from sqlalchemy import select
+
+from case_helpers import CAMPAIGN, as_role, called, drawn_campaign, on_day
+from callup.cases import noshows
+from callup.cases.errors import CaseInputError, CaseStateError
+from callup.cases.machines import NO_SHOW, ROLES
+from callup.cases.views import queue
+from callup.context import Role
+from callup.errors import Forbidden
+from callup.examples import path as example
+from callup.notices import service as notices
+from callup.notices.tables import Summons
+from callup.uow import UnitOfWork
+
+summonses = Summons.__table__
+
+
+def _no_shows(day, engine, n=3):  # noqa: ANN001, ANN202
+    with UnitOfWork(day) as uow:
+        notices.issue_summonses(uow, CAMPAIGN, offices_path=example("offices/republic-of-example.csv"))
+    with engine.connect() as conn:
+        rows = conn.execute(select(summonses.c.reference, summonses.c.national_id, summonses.c.region)
+                            .order_by(summonses.c.id).limit(n)).all()
+    with UnitOfWork(day) as uow:
+        for row in rows:
+            notices.record_appearance(uow, row.reference, "no_show")
+    return rows
+
+
+def test_each_no_show_gets_one_case_and_an_officer_resolves_it(ctx, engine, tmp_path):
+    day = drawn_campaign(ctx, tmp_path)
+    rows = _no_shows(day, engine)
+    with UnitOfWork(as_role(day, "system")) as uow:
+        first = noshows.open_no_shows(uow, CAMPAIGN)
+        again = noshows.open_no_shows(uow, CAMPAIGN)
+    assert len(first.opened) == 3 and (again.opened, again.already) == ([], 3)
+    later = on_day(day, day.today() + __import__("datetime").timedelta(days=3))
+    region = rows[0].region
+    officer = as_role(later, "officer", name="officer-n", regions=region)
+    with UnitOfWork(officer) as uow:
+        waiting = [i for i in queue(uow, kind=noshows.CaseKind.no_show)]
+        assert waiting and all(i.age_days == 3 and i.state == "open" for i in waiting)
+        case_id = waiting[0].id
+        with pytest.raises(CaseInputError, match="needs a reason"):
+            noshows.resolve_no_show(uow, case_id, "excuse", reason="")
+        referred = noshows.resolve_no_show(uow, case_id, "refer", reason="no reply to two letters")
+    assert (referred.state, referred.ground, referred.decided_by) == ("referred", "District Conscription Commission", "officer-n")
+    assert referred.history[-1].effect["authority"] == "District Conscription Commission"
+    assert "summons " in referred.evidence and rows[0].national_id not in referred.evidence
+
+
+def test_nothing_is_automatic_and_a_policy_without_an_authority_allows_no_referral(ctx, engine, tmp_path):
+    assert not any(Role.system in ROLES[step] for step in ("reschedule", "excuse", "refer"))
+    assert set(NO_SHOW.allowed("open")) == {"reschedule", "excuse", "refer"}
+    day = drawn_campaign(ctx, tmp_path)
+    rows = _no_shows(day, engine, n=2)
+    with UnitOfWork(day) as uow:
+        opened = noshows.open_no_shows(uow, CAMPAIGN).opened
+    with UnitOfWork(as_role(day, "system")) as uow:
+        with pytest.raises(Forbidden):
+            noshows.resolve_no_show(uow, opened[0], "refer", reason="automatic")
+    policy = tmp_path / "no-authority.toml"
+    text = open(day.policy_path).read()
+    policy.write_text(text.replace('[versions.no_shows]\nreferral_authority = "District Conscription Commission"', ""))
+    without = dataclasses.replace(day, policy_path=str(policy))
+    with UnitOfWork(without) as uow:
+        with pytest.raises(CaseStateError, match="names no authority"):
+            noshows.resolve_no_show(uow, opened[0], "refer", reason="unexcused")
+        assert noshows.resolve_no_show(uow, opened[0], "excuse", reason="hospital stay, certificate shown").state == "excused"
+        assert noshows.resolve_no_show(uow, opened[1], "reschedule", reason="new appointment by letter").state == "rescheduled"
