@@ -12,6 +12,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "campaigns"
 from campaign_helpers import drawn, load_register, on_day, replace  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
+from callup.context import Actor, Role  # noqa: E402
 from callup.examples import path as example  # noqa: E402
 from callup.notices import service as notices  # noqa: E402
 from callup.notices.tables import Summons  # noqa: E402
@@ -32,9 +33,11 @@ def _live(ctx) -> list:  # noqa: ANN001
 def busy_campaign(ctx, tmp_path: pathlib.Path, *, people: int = 6000, quota: int = 120):  # noqa: ANN001, ANN201
     """The campaign at REPORT_DAY: 10 receipts, 3 returned, the rest of the first issue deemed delivered, one person
     released (deferred) and replaced (the replacement's summons has no evidence yet), 5 appeared, 2 did not, one
-    exemption case open since the issue day. Returns the context at REPORT_DAY."""
-    from callup.cases import transitions
+    exemption case open since the issue day; of the first two who appeared, one found fit and inducted into a training
+    unit, the other found fit and refused by the deployment guardrail (a combat unit). Returns the context at REPORT_DAY."""
+    from callup.cases import induction, medical, transitions
     from callup.cases.tables import CaseKind
+    from callup.cases.units import import_units
 
     load_register(ctx, tmp_path, people=people)
     drawn(ctx, CAMPAIGN, quota=quota, over_call="0")
@@ -63,4 +66,14 @@ def busy_campaign(ctx, tmp_path: pathlib.Path, *, people: int = 6000, quota: int
             notices.record_appearance(uow, r.reference, "no_show")
     with UnitOfWork(on_day(ctx, ISSUE_DAY)) as uow:
         transitions.open_case(uow, CAMPAIGN, rows[30].national_id, CaseKind.exemption, ground="prior_service", evidence="SR-1")
+    with UnitOfWork(later) as uow:
+        import_units(uow, example("units/republic-of-example.csv"))
+    for r, unit in ((rows[0], "1-INF-TRG"), (rows[1], "8-MECH")):
+        with UnitOfWork(later) as uow:
+            case = medical.open_examination(uow, CAMPAIGN, r.national_id)
+        board = later.with_actor(Actor("test-board", Role.medical, regions=frozenset({r.region})))
+        with UnitOfWork(board) as uow:
+            medical.decide_fitness(uow, case.id, "A")
+        with UnitOfWork(later) as uow:
+            induction.induct(uow, CAMPAIGN, r.national_id, unit=unit, start=dt.date(2027, 5, 1))
     return on_day(ctx, REPORT_DAY)

@@ -58,7 +58,7 @@ def _check_figures(r, ctx) -> None:  # noqa: ANN001
 
     f = r.funnel
     assert f.total("called") == summary.called + summary.released == 121
-    assert f.total("still called") == summary.called and f.total("inducted") is None
+    assert f.total("still called") == summary.called and f.total("inducted") == 1
     assert {k: v for row in f.regions for k, v in row.released.items()} == {"deferred": 1}
     assert all(row.called == sum(row.released.values()) + row.still_called for row in f.regions)
     live = sum(n for state, n in notices.by_status.items() if state not in ("cancelled", "superseded"))
@@ -77,7 +77,9 @@ def _check_figures(r, ctx) -> None:  # noqa: ANN001
 
     assert r.cases.total == 1 and [(k.kind, k.count, k.oldest_age_days) for k in r.cases.kinds] == [
         ("exemption", 1, (REPORT_DAY - ISSUE_DAY).days)]
-    assert r.guardrail.events is None and r.guardrail.forbidden["conscript"] == ["combat"]
+    assert r.guardrail.events == [{"action": "induct", "status": "conscript", "zone": "combat", "outcome": "refused",
+                                   "attempts": 1}]
+    assert r.guardrail.forbidden["conscript"] == ["combat"]
 
     projection = projection_report(default_scenario())
     assert [(t["name"], t["target"]) for t in r.projection.targets] == [("total", 2_390_000), ("active", 1_500_000)]
@@ -93,7 +95,7 @@ def _check_html(html: str, r) -> None:  # noqa: ANN001
     ids = re.findall(r'\bid="([^"]+)"', html)
     assert len(ids) == len(set(ids))  # figures do not clash on one page
     for figure in (f"{r.pool.in_force.total:,}", f"{r.pool.compared.total:,}", "MATCH", r.draw.seed, "2,390,000", "1,500,000",
-                   "not recorded yet"):
+                   "refused"):
         assert figure in text, figure
 
 
@@ -120,7 +122,7 @@ def test_the_campaign_report_shows_each_service_s_figures_in_html_pdf_and_json(c
         for i, title in enumerate(SECTIONS, 1):
             assert f"{i}. {title}" in text
         for figure in (f"Campaign report: {CAMPAIGN}", "Verification: MATCH", f"{r.pool.in_force.total:,}",
-                       f"{r.pool.compared.total:,}", "2,390,000", "1,500,000", "deferred", "not recorded yet"):
+                       f"{r.pool.compared.total:,}", "2,390,000", "1,500,000", "deferred", "inducted 1", "refused"):
             assert figure in text, figure
 
 

@@ -1,9 +1,9 @@
 """The funnel from called to inducted per region, and delivery evidence per region.
 
-The funnel comes from the case-work report when it exists (`casework.casework_funnel`); until
-then it is built from what the store records: calls (by the draw, as replacements, released
-with a reason) and the live summonses (delivered, appeared, did not appear). Every region's row
-adds up: called = released + still called.
+The funnel comes from case work's own report when it offers one (`casework.casework_funnel`);
+until then it is built from what the store records: calls (by the draw, as replacements,
+released with a reason), the live summonses (delivered, appeared, did not appear) and the
+service records of those inducted. Every region's row adds up: called = released + still called.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from callup.campaigns.tables import Call, Campaign
 from callup.notices.tables import LIVE, Appearance, Summons
-from callup.reports.casework import casework_funnel
+from callup.reports.casework import casework_funnel, inducted_by_region
 from callup.reports.model import DeliveryRow, DeliverySection, FunnelRow, FunnelSection
 from callup.uow import UnitOfWork
 
@@ -45,7 +45,7 @@ def _summons_counts(uow: UnitOfWork, campaign_id: int) -> list[tuple[str, str, s
 
 
 def interim_funnel(uow: UnitOfWork, campaign: str, regions: list[str]) -> FunnelSection:
-    """The funnel from calls and summonses, `inducted` not recorded (None)."""
+    """The funnel from calls, summonses and service records."""
     campaign_id = _campaign_id(uow, campaign)
     query = (select(calls.c.region, calls.c.source, calls.c.release_reason, func.count()).where(calls.c.campaign_id == campaign_id)
              .group_by(calls.c.region, calls.c.source, calls.c.release_reason))
@@ -63,12 +63,13 @@ def interim_funnel(uow: UnitOfWork, campaign: str, regions: list[str]) -> Funnel
         row["delivered"] += n if status in ("delivered", "acknowledged") else 0
         row["appeared"] += n if appearance == Appearance.appeared.value else 0
         row["no_show"] += n if appearance == Appearance.no_show.value else 0
+    inducted = inducted_by_region(uow, campaign_id)
     out = [FunnelRow(region, r["draw"], r["replacement"], dict(sorted(r["released"].items())), r["summoned"], r["delivered"],
-                     r["appeared"], r["no_show"], None) for region, r in sorted(rows.items())]
+                     r["appeared"], r["no_show"], inducted.get(region, 0)) for region, r in sorted(rows.items())]
     return FunnelSection(
-        source="calls and summonses", stages=STAGES, regions=out,
-        note="Induction is recorded by case work, which does not record it yet: the funnel ends at the appointment. "
-             "Released people leave the funnel with their reason; their replacements are counted as called.")
+        source="calls, summonses and service records", stages=STAGES, regions=out,
+        note="Released people leave the funnel with their reason; their replacements are counted as called. Inducted: "
+             "people with a service record from this campaign.")
 
 
 def funnel_section(uow: UnitOfWork, campaign: str, regions: list[str]) -> FunnelSection:

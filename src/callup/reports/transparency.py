@@ -87,6 +87,12 @@ def appearance_table(funnel: FunnelSection, threshold: int) -> PublishedTable:
                    ["appeared", "did not appear", "not recorded yet"], values, threshold=threshold)
 
 
+def inducted_table(funnel: FunnelSection, threshold: int) -> PublishedTable:
+    return protect("People inducted, by region", "region", [row.region for row in funnel.regions], ["inducted"],
+                   [[row.inducted or 0] for row in funnel.regions], threshold=threshold,
+                   note="People with a service record from this campaign.")
+
+
 def cases_table(items: list[Any], threshold: int) -> PublishedTable:
     regions = sorted({i.region for i in items})
     values = [[sum(1 for i in items if i.region == r and i.kind == k) for k in CASE_KINDS] for r in regions]
@@ -139,7 +145,8 @@ def transparency_report(ctx: Context, name: str) -> TransparencyReport:
         draw = {"commitment_hash": record.commitment_hash, "beacon": record.commitment.describe_beacon(),
                 "beacon_value": record.beacon_value, "seed": record.seed, "results_fingerprint": record.results_fingerprint,
                 "pool_fingerprint": record.commitment.pool_fingerprint}
-        tables += [call_table(funnel, threshold), delivery_table(delivery, regions, threshold), appearance_table(funnel, threshold)]
+        tables += [call_table(funnel, threshold), delivery_table(delivery, regions, threshold), appearance_table(funnel, threshold),
+                   inducted_table(funnel, threshold)]
     tables.append(cases_table(items, threshold))
     return TransparencyReport(
         campaign=summary.name, status=summary.status, jurisdiction=jurisdiction.code, jurisdiction_name=jurisdiction.name,
