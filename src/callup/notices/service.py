@@ -479,26 +479,38 @@ def check_sign_in(uow: UnitOfWork, reference: str, code: str) -> str | None:
 # --- reading ------------------------------------------------------------------------------------------
 
 
-def view(uow: UnitOfWork, reference: str) -> SummonsView:
-    row = _summons(uow, reference)
-    name = uow.execute(select(campaigns.c.name).where(campaigns.c.id == row["campaign_id"])).scalar_one()
-    return SummonsView(row["reference"], name, row["region"], row["pseudonym"], row["rank"], _value(row["status"]),
+def _view_of(row: Any, campaign: str) -> SummonsView:
+    return SummonsView(row["reference"], campaign, row["region"], row["pseudonym"], row["rank"], _value(row["status"]),
                        row["office"], row["date"], row["start"], row["end"], row["printed_at"], row["published_at"],
                        row["delivered_at"], row["delivery_source"], row["delivery_evidence"], row["acknowledged_at"],
                        row["closed_reason"], _value(row["appearance"]))
 
 
+def view(uow: UnitOfWork, reference: str) -> SummonsView:
+    row = _summons(uow, reference)
+    name = uow.execute(select(campaigns.c.name).where(campaigns.c.id == row["campaign_id"])).scalar_one()
+    return _view_of(row, name)
+
+
+#: Every column of a summons but the one-time code (never shown, and not decrypted to be shown).
+_SHOWN = [c for c in summonses.c if c.name != "code"]
+
+
 def summonses_of(uow: UnitOfWork, national_id: str) -> list[SummonsView]:
-    """Every summons of one person (a citizen: only their own), newest first."""
-    refs = uow.execute(select(summonses.c.reference).where(summonses.c.national_id == national_id.strip())
-                       .order_by(summonses.c.id.desc())).scalars().all()
-    out = []
-    for ref in refs:
-        try:
-            out.append(view(uow, ref))
-        except NoticeNotFound:
-            continue
-    return out
+    """Every summons of one person (a citizen: only their own; a regional actor: their regions'), newest first.
+
+    One query: the portal's status page and the status API call it on every view."""
+    national_id = national_id.strip()
+    actor = uow.actor
+    if actor.role is Role.citizen and actor.person_id != national_id:
+        return []
+    query = (select(*_SHOWN, campaigns.c.name.label("campaign_name"))
+             .join(campaigns, campaigns.c.id == summonses.c.campaign_id)
+             .where(summonses.c.national_id == national_id).order_by(summonses.c.id.desc()))
+    scope = uow.ctx.region_filter(summonses.c.region)
+    if scope is not None:
+        query = query.where(scope)
+    return [_view_of(row, row["campaign_name"]) for row in uow.execute(query).mappings()]
 
 
 @dataclasses.dataclass(frozen=True)
