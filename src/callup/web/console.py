@@ -9,6 +9,7 @@ adding its items (applications to decide, appeals) joins this console when it ex
 
 from __future__ import annotations
 
+import functools
 import importlib
 from typing import Annotated, Any
 
@@ -27,6 +28,7 @@ router = APIRouter(prefix="/console", dependencies=[Depends(csrf_guard)], includ
 QUEUE_ROLES = (Role.administrator, Role.officer, Role.auditor, Role.system)
 
 
+@functools.lru_cache(maxsize=1)
 def _extension() -> Any:
     try:
         return importlib.import_module("callup.web.console_cases")

@@ -13,6 +13,7 @@ and its links join the navigation.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib
 from typing import Annotated, Any
 
@@ -39,13 +40,14 @@ ACTIONS = {
 }
 
 
-def extensions() -> list[tuple[str, str]]:
-    """Links of optional portal sections (case work) that are installed."""
+@functools.lru_cache(maxsize=1)
+def extensions() -> tuple[tuple[str, str], ...]:
+    """Links of optional portal sections (case work) that are installed (looked up once per worker)."""
     try:
         module = importlib.import_module("callup.web.portal_cases")
     except ImportError:
-        return []
-    return list(getattr(module, "NAV", []))
+        return ()
+    return tuple(getattr(module, "NAV", ()))
 
 
 def _status_words(view: notices.SummonsView) -> str:
