@@ -1,5 +1,6 @@
 """Tables of the web edge: accounts of the administration's users, sign-in attempt counters
-(kept in the store so that limits hold across workers), and citizens' contact-change requests.
+(kept in the store so that limits hold across workers), citizens' contact-change requests, and
+the documents citizens upload with their applications.
 
 Imported by `callup.store.registry` (no web framework is imported here)."""
 
@@ -10,7 +11,7 @@ import datetime as dt
 from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from callup.crypto.types import EncryptedText
+from callup.crypto.types import Encrypted, EncryptedText
 from callup.store.base import Base
 
 
@@ -59,3 +60,19 @@ class ContactRequest(Base):
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     decided_by: Mapped[str | None] = mapped_column(String(128))
     decision_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class WebDocument(Base):
+    """A document a citizen uploaded with an application: content-checked PDF, JPEG or PNG, encrypted at rest,
+    named by a random id (never a guessable path), read only by its owner and the officers of their region."""
+
+    __tablename__ = "web_documents"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, comment="128 random bits, base32")
+    national_id: Mapped[str] = mapped_column(String(32), index=True)
+    region: Mapped[str] = mapped_column(String(16))
+    media_type: Mapped[str] = mapped_column(String(32), comment="application/pdf, image/jpeg or image/png, from the content")
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(Encrypted("web_documents.content"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
