@@ -91,7 +91,7 @@ def _check_html(html: str, r) -> None:  # noqa: ANN001
     for i, title in enumerate(SECTIONS, 1):
         assert f"<h2>{i}. {title}</h2>" in html
     assert not re.search(r"https?:|//[a-z]|<script|<link|<img|<iframe|@import|@font-face|url\((?!#)", html, re.I)
-    assert html.count("<svg") == 7 and html.count("</svg>") == 7
+    assert html.count("<svg") == 6 and html.count("</svg>") == 6
     ids = re.findall(r'\bid="([^"]+)"', html)
     assert len(ids) == len(set(ids))  # figures do not clash on one page
     for figure in (f"{r.pool.in_force.total:,}", f"{r.pool.compared.total:,}", "MATCH", r.draw.seed, "2,390,000", "1,500,000",

@@ -155,4 +155,4 @@ def campaign_report(ctx: Context, name: str, *, public_dir: pathlib.Path | None 
         allocation_method=summary.allocation_method, generated_at=ctx.now(), generated_by=ctx.actor.label(), pool=pool,
         allocation=allocation, draw=draw, funnel=funnel, fairness=fairness, delivery=delivery,
         guardrail=GuardrailSection(events, forbidden), cases=cases,
-        projection=projection_section(scenario or default_scenario()), region_names=names)
+        projection=projection_section(scenario or default_scenario()), region_names=names, frozen_pool=summary.pool_size)

@@ -70,8 +70,6 @@ def figure_list(report: Any) -> list[tuple[str, Any, Any, str]]:
         out.append(("fairness", plots.fairness_figure, report.fairness, "Mean share of the pool ahead by birth month"))
     if report.delivery is not None and report.delivery.regions:
         out.append(("delivery", plots.delivery_figure, report.delivery, "Delivery evidence by region"))
-    if report.cases.total:
-        out.append(("cases", plots.cases_figure, report.cases, "Open cases by age"))
     if report.projection is not None:
         out.append(("projection", plots.projection_figure, report.projection, "Projected strength against the targets"))
     return out

@@ -221,3 +221,4 @@ class CampaignReport:
     cases: CasesSection
     projection: ProjectionSection | None
     region_names: dict[str, str]
+    frozen_pool: int | None = None  # people in the pool frozen for the draw

@@ -130,6 +130,9 @@ def _pool(r: Any, s: Styles, figs: dict[str, Any]) -> list[Any]:
         text += (f", and under the age limits of version {then.version} (until the {then.until_age}th birthday) applied on "
                  f"the same date. The change {'adds' if change >= 0 else 'removes'} <b>{number(abs(change))}</b> people "
                  f"({percent(change / then.total if then.total else 0)}).")
+    if r.frozen_pool is not None:
+        text += (f" The pool frozen for the draw had {number(r.frozen_pool)} people; these counts are taken now, so people "
+                 "kept out by case decisions since the freeze are no longer in them.")
     rules = r.pool.rules
     ages = sorted({a for x in rules for a in x.by_age})
     rows = [["Age"] + [f"{x.version} (until {x.until_age})" for x in rules]]
@@ -244,11 +247,14 @@ def _guardrail(r: Any, s: Styles) -> list[Any]:
         out.append(Paragraph("No deployment was refused.", s.body))
     else:
         keys = list(g.events[0])
-        out.append(table([keys] + [[Paragraph(esc(e.get(k, "")), s.cell) for k in keys] for e in g.events], None, s))
+        out += [Paragraph("Attempts recorded for people called in this campaign", s.h3),
+                table([[k.capitalize() for k in keys]] + [[number(e[k]) if isinstance(e[k], int) else str(e[k]).replace("_", " ")
+                                                           for k in keys] for e in g.events],
+                      [30 * mm] * len(keys), s, numeric={i for i, k in enumerate(keys) if isinstance(g.events[0][k], int)})]
     return out
 
 
-def _cases(r: Any, s: Styles, figs: dict[str, Any]) -> list[Any]:
+def _cases(r: Any, s: Styles) -> list[Any]:
     c = r.cases
     out: list[Any] = [CondPageBreak(40 * mm), Paragraph("8. Open cases", s.h2),
                       Paragraph(f"<b>{number(c.total)}</b> case{'' if c.total == 1 else 's'} of this campaign "
@@ -257,8 +263,10 @@ def _cases(r: Any, s: Styles, figs: dict[str, Any]) -> list[Any]:
     if c.total:
         rows = [["Kind", "Open", "Median age (days)", "Oldest (days)"]]
         rows += [[k.kind.replace("_", " "), number(k.count), number(k.median_age_days), number(k.oldest_age_days)] for k in c.kinds]
-        out += [table(rows, [45 * mm, 20 * mm, 35 * mm, 30 * mm], s, numeric={1, 2, 3}),
-                figure(figs["cases"], "Open cases by how long they have waited.", s)]
+        out.append(table(rows, [45 * mm, 20 * mm, 35 * mm, 30 * mm], s, numeric={1, 2, 3}))
+        out += [Paragraph("How long they have waited", s.h3),
+                table([list(c.age_buckets), [number(v) for v in c.age_buckets.values()]], [28 * mm] * len(c.age_buckets), s,
+                      numeric=set(range(len(c.age_buckets))))]
     return out
 
 
@@ -356,7 +364,7 @@ def write_campaign(report: Any, path: pathlib.Path) -> pathlib.Path:
         Paragraph(esc(f"Policy version {r.policy_version} (policy file SHA-256 {r.policy_sha256[:16]}…) · generated "
                       f"{when(r.generated_at)} by {r.generated_by}"), s.sub),
         Spacer(1, 8), *_summary(r, s), *_pool(r, s, figs), *_allocation(r, s), *_draw(r, s), *_funnel(r, s, figs),
-        *_fairness(r, s, figs), *_delivery(r, s, figs), *_guardrail(r, s), *_cases(r, s, figs), *_projection(r, s, figs),
+        *_fairness(r, s, figs), *_delivery(r, s, figs), *_guardrail(r, s), *_cases(r, s), *_projection(r, s, figs),
         *_appendix(r, s),
         Spacer(1, 10),
         Paragraph("This report holds no personal data: counts, the public draw record and test statistics only.", s.note),

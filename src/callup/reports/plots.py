@@ -19,7 +19,6 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from callup.reports.model import (  # noqa: E402
-    CasesSection,
     DeliverySection,
     FairnessSection,
     FunnelSection,
@@ -52,6 +51,10 @@ def _figure(width: float, height: float) -> tuple[Figure, object]:
     return fig, ax
 
 
+def _legend_above(ax) -> None:  # noqa: ANN001
+    ax.legend(frameon=False, fontsize=9, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3)
+
+
 def pool_age_figure(pool: PoolSection) -> Figure:
     """Grouped bars: people in the pool by age under each rule set."""
     fig, ax = _figure(8.5, 3.4)
@@ -67,7 +70,7 @@ def pool_age_figure(pool: PoolSection) -> Figure:
     ax.set_xlabel(f"Age on {pool.on.isoformat()}", color=INK)
     ax.set_ylabel("People in the pool", color=INK)
     ax.yaxis.set_major_formatter(FuncFormatter(_people))
-    ax.legend(frameon=False, fontsize=9, loc="upper right")
+    _legend_above(ax)
     return fig
 
 
@@ -85,7 +88,7 @@ def pool_region_figure(pool: PoolSection) -> Figure:
     ax.set_xlim(-0.7, len(regions) - 0.3)
     ax.set_ylabel("People in the pool", color=INK)
     ax.yaxis.set_major_formatter(FuncFormatter(_people))
-    ax.legend(frameon=False, fontsize=9, loc="upper left")
+    _legend_above(ax)
     return fig
 
 
@@ -112,21 +115,21 @@ def funnel_figure(funnel: FunnelSection) -> Figure:
 
 
 def delivery_figure(delivery: DeliverySection) -> Figure:
-    """Stacked bars per region: delivery proved, deemed by the policy's rule, not delivered."""
+    """Stacked bars per region, as shares of its live summonses: delivery proved, deemed by the policy's rule, not delivered."""
     rows = delivery.regions
     fig, ax = _figure(8.5, 3.4)
     xs = list(range(len(rows)))
-    proved = [r.proved for r in rows]
-    deemed = [r.deemed for r in rows]
-    ax.bar(xs, proved, 0.8, color=PROVED, label=f"proved ({delivery.total('proved'):,})")
-    ax.bar(xs, deemed, 0.8, bottom=proved, color=DEEMED, label=f"deemed ({delivery.total('deemed'):,})")
-    ax.bar(xs, [r.undelivered for r in rows], 0.8, bottom=[p + d for p, d in zip(proved, deemed)], color=UNDELIVERED,
+    share = {f: [getattr(r, f) / r.total if r.total else 0 for r in rows] for f in ("proved", "deemed", "undelivered")}
+    ax.bar(xs, share["proved"], 0.8, color=PROVED, label=f"proved ({delivery.total('proved'):,})")
+    ax.bar(xs, share["deemed"], 0.8, bottom=share["proved"], color=DEEMED, label=f"deemed ({delivery.total('deemed'):,})")
+    ax.bar(xs, share["undelivered"], 0.8, bottom=[p + d for p, d in zip(share["proved"], share["deemed"])], color=UNDELIVERED,
            label=f"not delivered ({delivery.total('undelivered'):,})")
     ax.set_xticks(xs, [r.region for r in rows], rotation=90, fontsize=6 if len(rows) > 40 else 8)
     ax.set_xlim(-0.7, len(rows) - 0.3)
-    ax.set_ylabel("Live summonses", color=INK)
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(frameon=False, fontsize=9, loc="upper left", ncols=3)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("Share of live summonses", color=INK)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:.0%}"))
+    _legend_above(ax)
     return fig
 
 
@@ -143,17 +146,6 @@ def fairness_figure(fairness: FairnessSection) -> Figure:
     ax.set_ylabel("Share of the pool ahead", color=INK)
     ax.set_xlabel("Month of birth", color=INK)
     ax.legend(frameon=False, fontsize=9, loc="upper right")
-    return fig
-
-
-def cases_figure(cases: CasesSection) -> Figure:
-    """Bars: cases waiting for a decision by how long they have waited."""
-    fig, ax = _figure(8.5, 2.4)
-    labels = list(cases.age_buckets)
-    ax.bar(range(len(labels)), [cases.age_buckets[b] for b in labels], 0.7, color=AFTER)
-    ax.set_xticks(range(len(labels)), labels)
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel("Open cases", color=INK)
     return fig
 
 
