@@ -85,6 +85,15 @@ def _root() -> None:
     """Administer compulsory military service: register, policy, campaigns, lottery, planning."""
 
 
+def _printable(message: str) -> str:
+    """One line a terminal shows as written: control and format characters (a line break, an escape
+    sequence, a bidirectional override) from user input are shown escaped, not acted upon."""
+    import unicodedata
+
+    return "".join(ch if ch == " " or unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp")
+                   else ascii(ch)[1:-1] for ch in message)
+
+
 def _show(exc: Any) -> None:
     from callup.errors import option_name
 
@@ -92,12 +101,12 @@ def _show(exc: Any) -> None:
     field = getattr(exc, "field", None)
     if field and not message.startswith(option_name(field)):
         message = f"{option_name(field)}: {message}"
-    sys.stderr.write(f"error: {message}\n")
+    sys.stderr.write(f"error: {_printable(message)}\n")
 
 
 def _usage(exc: Any) -> None:
     """A usage error (unknown option, bad value, missing argument) in one line, with where to read more."""
-    message = " ".join(exc.format_message().split())
+    message = _printable(exc.format_message().strip())
     command = getattr(getattr(exc, "ctx", None), "command_path", None)
     sys.stderr.write(f"error: {message}" + (f" (see `{command} --help`)" if command else "") + "\n")
 
@@ -139,7 +148,7 @@ def main() -> None:
         _usage(exc)
         sys.exit(exc.exit_code)
     except click_errors.ClickException as exc:
-        sys.stderr.write(f"error: {' '.join(exc.format_message().split())}\n")
+        sys.stderr.write(f"error: {_printable(exc.format_message().strip())}\n")
         sys.exit(exc.exit_code)
     except typer.Abort:
         sys.stderr.write("error: aborted\n")
@@ -153,7 +162,7 @@ def main() -> None:
         if exc.filename is None:
             _crash(exc)
             sys.exit(70)
-        sys.stderr.write(f"error: {exc.filename}: {exc.strerror or exc}\n")
+        sys.stderr.write(f"error: {_printable(str(exc.filename))}: {exc.strerror or exc}\n")
         sys.exit(2)
     except Exception as exc:  # noqa: BLE001 - see the docstring
         _crash(exc)

@@ -48,6 +48,10 @@ def _first_called_region(ctx, name: str) -> str:  # noqa: ANN001
     return next(r.region for r in regions if r.called > 0)
 
 
+#: The demo shows the job end to end; beyond this size it is a load test (synth + register import).
+DEMO_MAX_PEOPLE = 5_000_000
+
+
 def demo(
     people: Annotated[int, typer.Option("--people", help="Size of the synthetic register.")] = 200_000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic register.")] = 2026,
@@ -66,7 +70,13 @@ def demo(
 
     from callup.cli_support import context
 
-    out.mkdir(parents=True, exist_ok=True)
+    from callup.errors import InputError
+    from callup.outputs import check_folder
+
+    if not 1 <= people <= DEMO_MAX_PEOPLE:
+        raise InputError(f"the demo runs on 1 to {DEMO_MAX_PEOPLE:,} people (a larger register: `callup synth` and "
+                         f"`callup register import`), got {people:,}", field="people")
+    check_folder(out, field="out", create=True, private=False)
     policy = example("policies/republic-of-example.toml")
     ctx = context(policy=policy)
     today = ctx.today()

@@ -11,6 +11,7 @@ import datetime as dt
 import decimal
 import enum
 import json
+import math
 import pathlib
 import sys
 from collections.abc import Callable, Iterator
@@ -55,8 +56,24 @@ def _default(value: Any) -> Any:
     raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
 
 
+def _finite(value: Any) -> Any:
+    """`value` with every NaN or infinite float replaced by null: JSON has no NaN (a statistic that
+    cannot be computed, e.g. a correlation of constant numbers, is shown as null)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
 def to_json(data: Any) -> str:
-    return json.dumps(data, default=_default, ensure_ascii=False, indent=2)
+    """One JSON document (RFC 8259: no NaN or Infinity)."""
+    def default(value: Any) -> Any:
+        return _finite(_default(value))
+
+    return json.dumps(_finite(data), default=default, ensure_ascii=False, indent=2, allow_nan=False)
 
 
 def emit(data: Any, *, as_json: bool, render: Callable[[Any], None] | None = None) -> None:

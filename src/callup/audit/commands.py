@@ -48,10 +48,14 @@ def anchor(
     """Export the head hash, entry count and time of the verified chain, for publication."""
     from callup.audit.chain import anchor as run
 
+    from callup.outputs import check_file, write_text
+
+    if out is not None:
+        check_file(out, field="out")
     ctx = context(keys=False)
     data = run(ctx.engine(), now=ctx.now())
     if out is not None:
-        out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        write_text(out, json.dumps(data, indent=2) + "\n", field="out", private=False)  # an anchor is for publication
     emit(data, as_json=as_json, render=lambda d: console.print(
         f"head {d['head_hash']} after {d['count']:,} entries at {d['time']}" + (f"; written to {out}" if out else "")))
 

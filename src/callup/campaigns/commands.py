@@ -326,8 +326,15 @@ def fairness(
     as_json: JsonOption = False,
 ) -> None:
     """Test a drawn campaign: birth date against rank, and each region's selection rate against its number."""
-    from callup.campaigns.fairness import campaign_fairness
+    import math
 
+    from callup.campaigns.fairness import campaign_fairness
+    from callup.outputs import check_file
+
+    if not (math.isfinite(alpha) and 0 < alpha < 1):
+        raise InputError(f"must be a significance level between 0 and 1 (e.g. 0.01), got {alpha}", field="alpha")
+    if out is not None:
+        check_file(out, field="out")
     result = dataclasses.asdict(campaign_fairness(context(), name, alpha=alpha, plot=out))
 
     def render(d: dict[str, Any]) -> None:

@@ -51,7 +51,7 @@ def status(as_json: JsonOption = False) -> None:
 
 @app.command()
 def rotate(
-    batch: Annotated[int, typer.Option("--batch", min=1, help="Rows per transaction.")] = 1000,
+    batch: Annotated[int, typer.Option("--batch", min=1, max=1_000_000, help="Rows per transaction (1 to 1,000,000).")] = 1000,
     as_json: JsonOption = False,
 ) -> None:
     """Re-encrypt every encrypted value to the current key (resumable: run again after an interruption)."""

@@ -154,9 +154,28 @@ def new_key_id() -> str:
 
 
 def generate_key_file(path: pathlib.Path) -> tuple[str, int]:
-    """Add a new random key to `path` (created if absent) and make it current; returns (key id, keys in file)."""
+    """Add a new random key to `path` (created if absent, mode 0600) and make it current; returns (key id, keys in file).
+
+    An existing file must be a key file (JSON, or TOML for a .toml name): anything else is refused,
+    never overwritten. The file is replaced atomically, in the same format.
+    """
+    from callup.errors import InputError
+    from callup.outputs import check_file, write_text
+
+    path = check_file(pathlib.Path(path), field="out")
+    toml = path.suffix.lower() == ".toml"
     if path.exists():
-        ring = parse_keys(path.read_text(encoding="utf-8"), source=str(path), toml=path.suffix.lower() == ".toml")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: exists and is not a key file (not UTF-8 text); give a new file name or a key file",
+                             field="out") from None
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read ({exc.strerror or exc})", field="out") from None
+        try:
+            ring = parse_keys(text, source=str(path), toml=toml)
+        except CryptoError as exc:
+            raise InputError(f"{exc} (it exists and is not a key file: give a new file name or a key file)", field="out") from None
         keys = {k: base64.b64encode(v).decode() for k, v in ring.keys.items()}
     else:
         keys = {}
@@ -164,12 +183,9 @@ def generate_key_file(path: pathlib.Path) -> tuple[str, int]:
     while key_id in keys:
         key_id = new_key_id()
     keys[key_id] = base64.b64encode(secrets.token_bytes(32)).decode()
-    text = json.dumps({"current": key_id, "keys": keys}, indent=2) + "\n"
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    if toml:
+        text = f"current = {json.dumps(key_id)}\n\n[keys]\n" + "".join(f"{json.dumps(k)} = {json.dumps(v)}\n" for k, v in keys.items())
+    else:
+        text = json.dumps({"current": key_id, "keys": keys}, indent=2) + "\n"
+    write_text(path, text, field="out", private=True)
     return key_id, len(keys)

@@ -10,6 +10,7 @@ from a file.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -44,6 +45,10 @@ class Conscription(_Strict):
     from_age: int = Field(ge=14, le=60)
     until_age: int = Field(ge=15, le=70)
     volunteers_first: bool = Field(default=False, description="volunteers fill each region's quota before the draw")
+    max_over_call_rate: Decimal = Field(
+        default=Decimal("2"), ge=0, le=10, allow_inf_nan=False,
+        description="the largest over-call a campaign may add to its quota: 2 (the default) calls at most three times "
+                    "the quota, enough for an induction yield down to a third; at most 10")
 
     @model_validator(mode="after")
     def _window(self) -> Conscription:
@@ -178,6 +183,14 @@ class PolicyVersion(_Strict):
 
     version: str = Field(min_length=1)
     effective_from: dt.date
+
+    @field_validator("effective_from", mode="before")
+    @classmethod
+    def _a_date(cls, value: object) -> object:
+        # A TOML date is a date; a number would be read as seconds since 1970 (0 = 1970-01-01).
+        if isinstance(value, (int, float, bool)):
+            raise ValueError(f"must be a date written YYYY-MM-DD, not the number {value!r}")
+        return value
     summary: str = ""
     registration: Registration
     conscription: Conscription

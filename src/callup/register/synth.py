@@ -11,10 +11,10 @@ share of rows is broken in every way the importer must reject.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import pathlib
+import shutil
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -177,24 +177,40 @@ def _csv_bytes(table: pa.Table, raw: dict[int, str], header: bool) -> bytes:
     return b"\n".join(lines)
 
 
+#: The largest register `synth` writes: more people than any country callup is made for has.
+MAX_PEOPLE = 200_000_000
+# Bytes a row takes on disk, measured on synthetic registers (about 127 for CSV, 40 for Parquet), with margin.
+BYTES_PER_ROW_CSV = 140
+BYTES_PER_ROW_PARQUET = 50
+
+
 def synthesise(out: pathlib.Path, *, people: int, seed: int, regions: Sequence[str], citizenship: str,
                on: dt.date, bad_share: float = 0.0, chunk: int = 1_000_000,
                advance: Callable[[int], None] = lambda n: None) -> SynthReport:
     """Write `people` rows to `out` (.csv or .parquet), deterministically from `seed`."""
+    from callup.outputs import check_file, write_file
+
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".parquet"):
-        raise InputError(f"{out}: output must end in .csv or .parquet")
+        raise InputError(f"{out}: output must end in .csv or .parquet", field="out")
     if people < 0:
         raise InputError(f"--people: must be zero or more, got {people}")
+    if people > MAX_PEOPLE:
+        raise InputError(f"--people: {people:,} is more than any register callup is made for (at most {MAX_PEOPLE:,})")
     if not 0.0 <= bad_share < 1.0:
         raise InputError(f"--bad-rows: must be a share between 0 and 1, got {bad_share}")
+    check_file(out, field="out")
+    need = people * (BYTES_PER_ROW_CSV if suffix == ".csv" else BYTES_PER_ROW_PARQUET)
+    free = shutil.disk_usage(out.parent).free
+    if need > free:
+        raise InputError(f"--people: {people:,} people need about {need / 1e9:,.1f} GB, but {out.parent} has "
+                         f"{free / 1e9:,.1f} GB free")
     counts = {kind: 0 for kind in BAD_KINDS}
-    out.parent.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     written = 0
     writer = None
-    try:
-        with open(out, "wb") if suffix == ".csv" else contextlib.nullcontext() as fh:
+    with write_file(out, field="out", private=True) as fh:
+        try:
             for start in range(0, max(people, 1), chunk):
                 n = min(chunk, people - start)
                 if n <= 0:
@@ -207,16 +223,16 @@ def synthesise(out: pathlib.Path, *, people: int, seed: int, regions: Sequence[s
                 if suffix == ".csv":
                     fh.write(_csv_bytes(table, raw, header=start == 0))
                 else:
-                    writer = writer or pq.ParquetWriter(out, table.schema, compression="zstd")
+                    writer = writer or pq.ParquetWriter(fh, table.schema, compression="zstd")
                     writer.write_table(table)
                 written += n
                 advance(n)
             if suffix == ".csv" and people == 0:
                 fh.write((",".join(COLUMNS) + "\n").encode())
-    finally:
-        if writer is not None:
-            writer.close()
-    if suffix == ".parquet" and writer is None:
-        pq.write_table(pa.table({c: pa.array([], pa.string()) for c in COLUMNS}), out)
+        finally:
+            if writer is not None:
+                writer.close()
+        if suffix == ".parquet" and writer is None:
+            pq.write_table(pa.table({c: pa.array([], pa.string()) for c in COLUMNS}), fh)
     return SynthReport(people=people, rows_written=written, bad_rows={k: v for k, v in counts.items() if v},
                        regions=len(regions), path=str(out))
