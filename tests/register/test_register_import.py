@@ -70,7 +70,8 @@ def test_every_bad_row_is_rejected_with_its_line_column_and_reason(engine, polic
     assert by_line[7] == [("(row)", "expected 13 fields, found 14")]
     assert by_line[8][0][0] == "sex"
     assert by_line[9] == [("family_name", "not valid UTF-8 text (wrong encoding?)")]
-    assert by_line[10] == by_line[11] == [("national_id", "appears more than once in this file (no occurrence imported)")]
+    assert by_line[10] == [("national_id", "appears more than once in this file (also on line 11); no occurrence imported")]
+    assert by_line[11] == [("national_id", "appears more than once in this file (also on line 10); no occurrence imported")]
     assert {c for c, _ in by_line[12]} == {"civil_status", "email"}
     assert ("national_id", "required value is missing") in by_line[13]
     assert by_line[14] == [("date_of_birth", "not a valid date (expected YYYY-MM-DD)")]
