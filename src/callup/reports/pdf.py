@@ -193,7 +193,7 @@ def _funnel(r: Any, s: Styles, figs: dict[str, Any]) -> list[Any]:
                                     for stage in f.stages]
     rows[2:2] = [[f"  released: {reason.replace('_', ' ')}", number(sum(row.released.get(reason, 0) for row in f.regions))]
                  for reason in reasons]
-    out.append(table(rows, [60 * mm, 30 * mm], s, numeric={1}))
+    out.append(KeepTogether([table(rows, [60 * mm, 30 * mm], s, numeric={1})]))
     return out
 
 
