@@ -158,3 +158,25 @@ def test_report_command_modules_only_parse_and_render():
         imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
         assert not {m for m in imported if m.startswith(("sqlalchemy", "pyarrow", "callup.store"))}, path
+
+
+def test_a_campaign_not_drawn_yet_reports_what_it_has_and_says_what_is_missing(ctx, tmp_path):
+    from campaign_helpers import create, load_register
+
+    from callup.campaigns import service
+    from callup.reports.service import write_campaign_report, write_transparency_report
+
+    load_register(ctx, tmp_path, people=2000)
+    create(ctx, CAMPAIGN, quota=40)
+    service.freeze_campaign(ctx, CAMPAIGN)
+    written = write_campaign_report(ctx, CAMPAIGN, tmp_path / "out")
+    r = written.report
+    assert r.status == "frozen" and r.draw is r.funnel is r.fairness is r.delivery is None and r.pool.in_force.total > 0
+    html = pathlib.Path(written.files["html"]).read_text(encoding="utf-8")
+    assert "The campaign has not been drawn: there is no draw record yet." in html
+    assert "public_record" not in written.files and html.count("<svg") == 3  # the pool's two figures and the projection
+    if shutil.which("pdftotext"):
+        assert "The campaign has not been drawn" in _pdftext(pathlib.Path(written.files["pdf"]))
+    published = write_transparency_report(ctx, CAMPAIGN, tmp_path / "published").report
+    assert published.draw is None and [t.title.split(" (")[0] for t in published.tables] == [
+        "The eligible pool by age", "The eligible pool by region and age group", "Cases waiting for a decision, by region and kind"]
