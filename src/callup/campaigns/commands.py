@@ -378,3 +378,38 @@ def person(
         console.print(f"  anyone can check this against the public record: {d['check']}")
 
     emit(data, as_json=as_json, render=render)
+
+
+@app.command()
+def report(
+    name: NameArg,
+    outcomes: Annotated[pathlib.Path | None, typer.Option("--outcomes", help="Also write the outcome table (the CSV `callup plan calibrate` reads).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Per region and nationally: quota, called, delivered, appeared, fitness, case outcomes, open cases, shortfall; checks that it adds up."""
+    from callup.cases.report import campaign_report, outcomes_csv
+    from callup.uow import UnitOfWork
+
+    with UnitOfWork(context(), write=False) as uow:
+        result = campaign_report(uow, name)
+    if outcomes is not None:
+        outcomes.write_text(outcomes_csv(result), encoding="utf-8")
+    data = dataclasses.asdict(result)
+
+    def render(d: dict[str, Any]) -> None:
+        codes = d["fitness_codes"]
+        columns = ["quota", "called", "replacements", "delivered", "appeared", *(f"fit {c}" for c in codes), "deferred",
+                   "exempted", "alt. service", "appealed", "inducted", "open", "shortfall"]
+        table = Table("region", *columns, title=f"campaign {d['campaign']}")
+        for r in [*d["regions"], d["national"]]:
+            o = r["outcomes"]
+            values = [r["quota"], r["called"], r["replacements"], r["delivered"], r["appeared"], *(r["fitness"].get(c, 0) for c in codes),
+                      o["deferred"], o["exempted"], o["alternative_service"], r["appealed"], o["inducted"], r["open"], r["shortfall"]]
+            table.add_row(r["region"], *(f"{v:,}" for v in values), style="bold" if r["region"] == "national" else None)
+        console.print(table)
+        console.print("every called person is in exactly one outcome; the identities hold in every region" if d["adds_up"]
+                      else "[red]the report does not add up: see the identities in --json[/]")
+        if outcomes is not None:
+            console.print(f"outcome table written to {outcomes}")
+
+    emit(data, as_json=as_json, render=render)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from sqlalchemy import select
+
 from callup.campaigns.tables import ReleaseReason
 from callup.cases import effects, transitions
 from callup.cases.errors import CaseInputError, CaseStateError
@@ -27,6 +29,12 @@ def live_call(uow: UnitOfWork, campaign: str, national_id: str, kind: CaseKind) 
     what = kind.value.replace("_", " ")
     if call["release_reason"] is not None:
         raise CaseStateError(f"that person's call in campaign {campaign!r} has ended: no {what} to apply for")
+    from callup.cases.tables import ServiceRecord
+
+    records = ServiceRecord.__table__
+    if uow.execute(select(records.c.id).where(records.c.campaign_id == call["campaign_id"],
+                                              records.c.national_id == call["national_id"])).first():
+        raise CaseStateError(f"that person was inducted in campaign {campaign!r}: no {what} to apply for")
     if transitions.open_cases_of(uow, call["campaign_id"], call["national_id"], kind):
         raise CaseStateError(f"that person already has an open {what} case in campaign {campaign!r}")
     return call

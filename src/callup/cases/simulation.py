@@ -1,0 +1,310 @@
+"""Simulated responses: drive a drawn campaign from summonses to induction, for demos, rehearsals and tests.
+
+Every called person (and every replacement the simulated decisions cause) goes through the
+real services, in order: summons delivered or not; an application for civilian service, an
+exemption or a deferral, decided, sometimes appealed; appearance or a no-show case resolved by
+an officer; the medical board; an appeal against an unfit finding, sometimes overturned (a
+second examination follows); induction into a unit the guardrail allows. Rates come from a
+TOML file (`Rates`); the same seed on the same store gives the same run. Decisions are taken
+by named simulated actors and every reason says "simulation", so the audit log shows them for
+what they are. Run it on a rehearsal store only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import pathlib
+import random
+import tomllib
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import select
+
+from callup.audit import AuditEvent
+from callup.campaigns.errors import CampaignNotFound, CampaignStateError
+from callup.campaigns.tables import Call, Campaign
+from callup.cases import appeals, civilian, deferrals, exemptions, induction, medical, noshows
+from callup.cases.decisions import decide_application
+from callup.cases.errors import CaseInputError
+from callup.cases.tables import Unit
+from callup.cases.units import import_units
+from callup.context import Actor, Context, Role
+from callup.notices import service as notices
+from callup.notices.tables import LIVE, Summons
+from callup.uow import UnitOfWork
+
+calls, campaigns, summonses, units = Call.__table__, Campaign.__table__, Summons.__table__, Unit.__table__
+OFFICER = Actor("simulated officer", Role.administrator)
+JUDGE = Actor("simulated appeals officer", Role.administrator)
+BOARD = Actor("simulated medical board", Role.medical)
+SYSTEM = Actor("simulation", Role.system)
+
+
+class _Rates(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Application(_Rates):
+    apply: float = Field(ge=0, le=1)
+    grant: float = Field(ge=0, le=1)
+    grounds: dict[str, float] = Field(default_factory=dict, description="relative weights of the grounds cited")
+
+
+class Appeal(_Rates):
+    rate: float = Field(default=0.25, ge=0, le=1, description="share of refusals and unfit findings appealed")
+    overturn: float = Field(default=0.3, ge=0, le=1)
+
+
+class NoShow(_Rates):
+    excuse: float = Field(default=0.5, ge=0)
+    reschedule: float = Field(default=0.4, ge=0)
+    refer: float = Field(default=0.1, ge=0)
+
+
+class Rates(_Rates):
+    """The simulation's rates; every key is optional (the defaults are a plausible campaign)."""
+
+    delivery: float = Field(default=0.92, ge=0, le=1)
+    appearance: float = Field(default=0.86, ge=0, le=1)
+    fitness: dict[str, float] = Field(default_factory=lambda: {"A": 0.45, "B": 0.3, "V": 0.1, "G": 0.08, "D": 0.07})
+    deferral: Application = Application(apply=0.12, grant=0.7, grounds={"study": 0.6, "family_care": 0.2, "children": 0.2})
+    exemption: Application = Application(apply=0.04, grant=0.6, grounds={"prior_service": 0.5, "bereaved_sibling": 0.5})
+    civilian_service: Application = Application(apply=0.02, grant=0.8)
+    appeal: Appeal = Appeal()
+    no_show: NoShow = NoShow()
+
+
+def load_rates(path: pathlib.Path | None) -> Rates:
+    """Rates from a TOML file (None: the defaults); errors name the file and the key."""
+    if path is None:
+        return Rates()
+    path = pathlib.Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CaseInputError(f"{path}: cannot read rates file ({exc.strerror or exc})", field="rates") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CaseInputError(f"{path}: not valid TOML ({exc})", field="rates") from None
+    try:
+        return Rates.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise CaseInputError(f"{path}: {problems}", field="rates") from None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Simulated(AuditEvent):
+    """simulation.run: simulated responses drove a campaign (seed and counts; every step is audited on its own too)."""
+
+    action: ClassVar[str] = "simulation.run"
+    seed: int
+    people: int
+    steps: dict[str, int]
+
+
+@dataclasses.dataclass(frozen=True)
+class SimulationResult:
+    campaign: str
+    seed: int
+    rounds: int
+    people: int
+    steps: dict[str, int]
+
+
+class _Run:
+    def __init__(self, uow: UnitOfWork, campaign: str, rng: random.Random, rates: Rates) -> None:
+        self.uow, self.campaign, self.rng, self.rates, self.steps = uow, campaign, rng, rates, Counter()
+        version = uow.ctx.policy().in_force(uow.ctx.today())
+        self.categories = {c.code: c for c in version.fitness_categories}
+        unknown = sorted(set(rates.fitness) - set(self.categories))
+        if unknown:
+            raise CaseInputError(f"rates: fitness categories {unknown} are not the policy's ({', '.join(self.categories)})",
+                                 field="rates")
+
+    @contextlib.contextmanager
+    def acting(self, actor: Actor) -> Iterator[UnitOfWork]:
+        own = self.uow.ctx
+        self.uow.ctx = own.with_actor(actor)
+        try:
+            yield self.uow
+        finally:
+            self.uow.ctx = own
+
+    def chance(self, p: float) -> bool:
+        return self.rng.random() < p
+
+    def pick(self, weights: dict[str, float]) -> str | None:
+        items = [(k, w) for k, w in sorted(weights.items()) if w > 0]
+        if not items:
+            return None
+        return self.rng.choices([k for k, _ in items], weights=[w for _, w in items])[0]
+
+    def released(self, national_id: str) -> bool:
+        return self.uow.execute(select(calls.c.release_reason).join(campaigns, campaigns.c.id == calls.c.campaign_id)
+                                .where(campaigns.c.name == self.campaign, calls.c.national_id == national_id)).scalar() is not None
+
+    # -- one person ----------------------------------------------------------------------------------
+
+    def person(self, national_id: str, reference: str) -> None:
+        citizen = Actor("simulated person", Role.citizen, person_id=national_id)
+        if not self.chance(self.rates.delivery):
+            self.steps["not_delivered"] += 1
+            return
+        with self.acting(citizen) as uow:
+            notices.acknowledge(uow, reference, evidence="simulation: portal acknowledgement")
+        self.steps["delivered"] += 1
+        if self.application(national_id, citizen):
+            return
+        if not self.appear(reference):
+            return
+        self.examine(national_id, citizen)
+
+    def application(self, national_id: str, citizen: Actor) -> bool:
+        """Perhaps an application, decided (and perhaps appealed); True when the call ended."""
+        r, rates = self.rng.random(), self.rates
+        kinds = (("civilian_service", rates.civilian_service), ("exemption", rates.exemption), ("deferral", rates.deferral))
+        for kind, rate in kinds:
+            if r >= rate.apply:
+                r -= rate.apply
+                continue
+            with self.acting(citizen) as uow:
+                if kind == "civilian_service":
+                    case = civilian.apply_for_civilian_service(uow, self.campaign, national_id, statement="simulation: conscience")
+                else:
+                    ground = self.pick(rate.grounds)
+                    if ground is None:
+                        return False
+                    apply = exemptions.apply_for_exemption if kind == "exemption" else deferrals.apply_for_deferral
+                    case = apply(uow, self.campaign, national_id, ground, evidence="SIM-DOC")
+                    case = getattr(case, "case", case)
+            self.steps[f"{kind}_applied"] += 1
+            if case.state == "applied":
+                grant = self.chance(rate.grant)
+                with self.acting(OFFICER) as uow:
+                    case = decide_application(uow, case.id, "grant" if grant else "refuse", reason="simulation: decided").case
+                if case.state == "refused":
+                    self.steps[f"{kind}_refused"] += 1
+                    self.maybe_appeal(case.id, citizen, redecide=lambda cid: decide_application(
+                        self.uow, cid, "grant", reason="simulation: granted on review"))
+            released = self.released(national_id)
+            self.steps[f"{kind}_granted"] += released
+            return released
+        return False
+
+    def maybe_appeal(self, case_id: int, citizen: Actor, redecide: Any) -> None:
+        if not self.chance(self.rates.appeal.rate):
+            return
+        with self.acting(citizen) as uow:
+            appeal = appeals.lodge_appeal(uow, case_id, reason="simulation: appeal")
+        self.steps["appealed"] += 1
+        overturn = self.chance(self.rates.appeal.overturn)
+        with self.acting(JUDGE) as uow:
+            appeals.decide_appeal(uow, appeal.id, "overturn" if overturn else "uphold", reason="simulation: appeal decided")
+        self.steps["overturned" if overturn else "upheld"] += 1
+        if overturn:
+            with self.acting(OFFICER if redecide.__name__ != "examine_again" else BOARD):
+                redecide(case_id)
+
+    def appear(self, reference: str) -> bool:
+        if self.chance(self.rates.appearance):
+            with self.acting(OFFICER) as uow:
+                notices.record_appearance(uow, reference, "appeared")
+            self.steps["appeared"] += 1
+            return True
+        with self.acting(OFFICER) as uow:
+            notices.record_appearance(uow, reference, "no_show")
+            opened = noshows.open_no_shows(uow, self.campaign).opened
+        self.steps["no_show"] += 1
+        weights = self.rates.no_show
+        resolution = self.pick({"excuse": weights.excuse, "reschedule": weights.reschedule, "refer": weights.refer}) or "excuse"
+        for case_id in opened:
+            with self.acting(OFFICER) as uow:
+                noshows.resolve_no_show(uow, case_id, resolution, reason=f"simulation: {resolution}")
+            self.steps[f"no_show_{resolution}"] += 1
+        if resolution == "reschedule" and self.chance(self.rates.appearance):
+            with self.acting(OFFICER) as uow:
+                notices.record_appearance(uow, reference, "appeared")
+            self.steps["appeared"] += 1
+            return True
+        return False
+
+    def examine(self, national_id: str, citizen: Actor) -> None:
+        with self.acting(OFFICER) as uow:
+            case = medical.open_examination(uow, self.campaign, national_id)
+        category = self.pick(self.rates.fitness) or next(iter(self.categories))
+        with self.acting(BOARD) as uow:
+            found = medical.decide_fitness(uow, case.id, category, details="simulation")
+        self.steps[f"fitness_{category}"] += 1
+        if not found.inductable:
+            inductable = sorted(c for c, v in self.categories.items() if v.inductable)
+
+            def examine_again(case_id: int) -> None:
+                medical.decide_fitness(self.uow, case_id, inductable[0], reason="simulation: second examination")
+
+            self.maybe_appeal(case.id, citizen, redecide=examine_again)
+        if not self.released(national_id):
+            self.induct(national_id)
+
+    def induct(self, national_id: str) -> None:
+        with self.acting(OFFICER) as uow:
+            c = uow.execute(select(campaigns.c.window_start).where(campaigns.c.name == self.campaign)).one()
+            start = max(uow.ctx.today(), c.window_start)
+            for unit in self.units():
+                done = induction.induct(uow, self.campaign, national_id, unit=unit, start=start)
+                if done.record is not None:
+                    self.steps["inducted"] += 1
+                    return
+
+    def units(self) -> list[str]:
+        """Units in zones the policy allows for conscripts, in a random order (the guardrail still checks each)."""
+        if not hasattr(self, "_units"):
+            rules = [r for r in self.uow.ctx.policy().in_force(self.uow.ctx.today()).deployment if r.status == "conscript"]
+            forbidden = {z for r in rules for z in r.forbidden_zones}
+            self._units = [r.code for r in self.uow.execute(select(units.c.code, units.c.zone).order_by(units.c.code))
+                           if r.zone not in forbidden]
+        return self.rng.sample(self._units, len(self._units))
+
+
+def simulate(ctx: Context, campaign: str, *, seed: int = 0, rates: Rates | None = None,
+             offices: pathlib.Path | None = None, units_file: pathlib.Path | None = None) -> SimulationResult:
+    """Drive the drawn campaign with simulated responses, in one transaction (all or nothing)."""
+    from callup.examples import path as example
+
+    rates = rates or Rates()
+    rng = random.Random(seed)
+    with UnitOfWork(ctx) as uow:
+        uow.ctx.require(Role.administrator, doing="simulating responses")
+        c = uow.execute(select(campaigns.c.id, campaigns.c.status).where(campaigns.c.name == campaign)).first()
+        if c is None:
+            raise CampaignNotFound(f"no campaign named {campaign!r}", field="campaign")
+        if getattr(c.status, "value", c.status) != "drawn":
+            raise CampaignStateError(f"campaign {campaign!r} is {getattr(c.status, 'value', c.status)}: "
+                                     "responses are simulated on a drawn campaign")
+        run = _Run(uow, campaign, rng, rates)
+        if uow.execute(select(units.c.code).limit(1)).first() is None:
+            with run.acting(OFFICER):
+                import_units(uow, units_file or example("units/republic-of-example.csv"))
+        done: set[str] = set()
+        rounds = 0
+        while True:
+            with run.acting(OFFICER):
+                notices.issue_summonses(uow, campaign, offices_path=offices or example("offices/republic-of-example.csv"))
+                notices.publish_notices(uow, campaign)
+            todo = uow.execute(select(summonses.c.national_id, summonses.c.reference)
+                               .where(summonses.c.campaign_id == c.id, summonses.c.status.in_([s.value for s in LIVE]))
+                               .order_by(summonses.c.region, summonses.c.rank)).all()
+            todo = [t for t in todo if t.national_id not in done]
+            if not todo:
+                break
+            rounds += 1
+            for row in todo:
+                done.add(row.national_id)
+                run.person(row.national_id, row.reference)
+        steps = dict(sorted(run.steps.items()))
+        uow.record(Simulated(target=f"campaign:{campaign}", seed=seed, people=len(done), steps=steps))
+    return SimulationResult(campaign, seed, rounds, len(done), steps)
+

@@ -1,0 +1,39 @@
+"""`callup simulate responses CAMPAIGN`: drive a drawn campaign with simulated responses (rehearsal stores only)."""
+
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+from typing import Annotated, Any
+
+import typer
+
+from callup.cli_support import JsonOption, context
+from callup.output import console, emit
+
+app = typer.Typer(help="Simulations for demos, rehearsals and tests.", no_args_is_help=True)
+
+
+@app.callback()
+def _group() -> None:
+    """Simulations for demos, rehearsals and tests."""
+
+
+@app.command()
+def responses(
+    campaign: Annotated[str, typer.Argument(help="A drawn campaign.")],
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the simulation's randomness.", min=0)] = 0,
+    rates: Annotated[pathlib.Path | None, typer.Option("--rates", help="TOML file of rates (default: built-in).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Simulate delivery, appearance, applications, the medical board, appeals and induction for every called person."""
+    from callup.cases.simulation import load_rates, simulate
+
+    result = dataclasses.asdict(simulate(context(), campaign, seed=seed, rates=load_rates(rates)))
+
+    def render(r: dict[str, Any]) -> None:
+        console.print(f"{r['campaign']}: {r['people']:,} people in {r['rounds']} round(s), seed {r['seed']}")
+        for step, n in r["steps"].items():
+            console.print(f"  {step:>26}: {n:,}")
+
+    emit(result, as_json=as_json, render=render)
