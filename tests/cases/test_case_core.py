@@ -208,3 +208,18 @@ def test_roles_decisions_reasons_and_citizens(ctx, engine, tmp_path):
         medical = transitions.open_case(uow, CAMPAIGN, national_id, CaseKind.medical)
         with pytest.raises(Forbidden, match="find_fit"):  # only the medical board finds a category
             transitions.transition(uow, medical, "find_fit", reason="x")
+
+
+def test_the_documentation_lists_every_transition_of_every_machine_with_its_roles():
+    import pathlib
+    import re
+
+    from callup.cases.machines import SERVICE, SERVICE_ROLES
+
+    text = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "cases.md").read_text()
+    documented = set(re.findall(r"^\| (\w+) \| (\w+) \| (\w+) \| ([\w, ]+) \|$", text, re.M))
+    declared = set()
+    for machine, roles in [*((m, ROLES) for m in MACHINES.values()), (SERVICE, SERVICE_ROLES)]:
+        for state, step, nxt in machine.paths():
+            declared.add((state, step, nxt, ", ".join(sorted(r.value for r in roles[step]))))
+    assert documented - {("from", "step", "to", "who")} == declared
