@@ -6,6 +6,8 @@ import dataclasses
 import json
 import pathlib
 import re
+import shutil
+import subprocess
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
@@ -80,6 +82,10 @@ def test_published_tables_hide_small_counts_keep_totals_and_follow_the_policy_th
     html = pathlib.Path(written.files["html"]).read_text(encoding="utf-8")
     assert "counts under 10 are shown as “&lt;10”" in html and "&lt;10" in html and ">x<" in html
     assert not re.search(r"https?:|<script|<img|<link|@import|url\(", html, re.I)
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-layout", written.files["pdf"], "-"], capture_output=True, text=True, check=True,
+                              timeout=60).stdout
+        assert f"Transparency report: {CAMPAIGN}" in text and "<10" in text and "People inducted, by region" in text
     csv_text = pathlib.Path(written.files["table 3"]).read_text(encoding="utf-8")
     assert csv_text.splitlines()[0].startswith("region,still called,released: deferred") and "<10" in csv_text
     published = html + json.dumps(json.loads(pathlib.Path(written.files["json"]).read_text(encoding="utf-8"))) + csv_text

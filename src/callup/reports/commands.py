@@ -54,8 +54,8 @@ def transparency(name: NameArg, out: OutOption = pathlib.Path("transparency"), p
     """The campaign's transparency report for publication: aggregate figures only, small counts suppressed.
 
     Counts under the policy's publication.disclosure_threshold (default 5) show as "<5", and
-    others are withheld ("x") so that none can be worked out from the totals. HTML, JSON and
-    one CSV per table.
+    others are withheld ("x") so that none can be worked out from the totals. HTML, PDF, JSON
+    and one CSV per table.
     """
     from callup.reports.service import write_transparency_report
 

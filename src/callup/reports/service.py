@@ -52,7 +52,7 @@ def write_campaign_report(ctx: Context, name: str, out: pathlib.Path, *, scenari
     return Written(report, files)
 
 
-T_HTML, T_JSON = "transparency-report.html", "transparency-report.json"
+T_HTML, T_PDF, T_JSON = "transparency-report.html", "transparency-report.pdf", "transparency-report.json"
 
 
 def _slug(title: str) -> str:
@@ -82,14 +82,14 @@ def transparency_json(report: Any) -> dict[str, Any]:
 
 
 def write_transparency_report(ctx: Context, name: str, out: pathlib.Path) -> Written:
-    """Write the transparency report of `name` to `out`: HTML, JSON and one CSV per table."""
+    """Write the transparency report of `name` to `out`: HTML, PDF, JSON and one CSV per table."""
     from callup.output import to_json
-    from callup.reports import html
+    from callup.reports import html, pdf
     from callup.reports.transparency import transparency_report
 
     out = prepare(out)
     report = transparency_report(ctx, name)
-    files = {"html": str(html.write_transparency(report, out / T_HTML))}
+    files = {"html": str(html.write_transparency(report, out / T_HTML)), "pdf": str(pdf.write_transparency(report, out / T_PDF))}
     (out / T_JSON).write_text(to_json(transparency_json(report)) + "\n", encoding="utf-8")
     files["json"] = str(out / T_JSON)
     for n, table in enumerate(report.tables, 1):
