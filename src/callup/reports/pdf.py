@@ -1,102 +1,19 @@
-"""The PDF renderer (ReportLab platypus): the same report as the HTML, figures as 200 dpi images.
+"""The campaign report as PDF (ReportLab platypus): the same report as the HTML, figures as 200 dpi images.
 
-Text is set in DejaVu Sans (the letters' fonts, embedded as subsets); the long per-region
-tables the HTML folds away go to an appendix, so the sections read in a few pages.
+The long per-region tables the HTML folds away go to an appendix, so the sections read in a few pages.
 """
 
 from __future__ import annotations
 
-import io
 import pathlib
 from typing import Any
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_LEFT, TA_RIGHT
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import (
-    CondPageBreak,
-    Image,
-    KeepTogether,
-    PageBreak,
-    Paragraph,
-    SimpleDocTemplate,
-    Spacer,
-    Table,
-    TableStyle,
-)
+from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
 
-from callup.reports import plots
 from callup.reports.html import figure_list, number, p_value, percent, when
-
-INK, MUTED, RULE, BAND = colors.HexColor("#1d2430"), colors.HexColor("#5b6472"), colors.HexColor("#d9dde3"), colors.HexColor("#f3f5f8")
-ACCENT, OK, BAD = colors.HexColor("#1f3b73"), colors.HexColor("#2f7d32"), colors.HexColor("#b5442c")
-WIDTH = A4[0] - 36 * mm
-
-
-def fonts() -> tuple[str, str, str]:
-    """(regular, bold, mono) font names, registered once: the DejaVu fonts the letters use."""
-    from callup.notices.letters import _fonts
-
-    names = _fonts()
-    return names["Sans"], names["Sans-Bold"], names["Mono"]
-
-
-class Styles:
-    def __init__(self) -> None:
-        regular, bold, mono = fonts()
-        self.regular, self.bold, self.mono = regular, bold, mono
-        self.title = ParagraphStyle("title", fontName=bold, fontSize=20, leading=24, textColor=ACCENT, spaceAfter=4)
-        self.sub = ParagraphStyle("sub", fontName=regular, fontSize=9, leading=12, textColor=MUTED)
-        self.h2 = ParagraphStyle("h2", fontName=bold, fontSize=14, leading=18, textColor=ACCENT, spaceBefore=14, spaceAfter=6)
-        self.h3 = ParagraphStyle("h3", fontName=bold, fontSize=10.5, leading=14, spaceBefore=8, spaceAfter=4, textColor=INK)
-        self.body = ParagraphStyle("body", fontName=regular, fontSize=9.5, leading=13, textColor=INK, alignment=TA_LEFT,
-                                   spaceAfter=5)
-        self.note = ParagraphStyle("note", parent=self.body, fontSize=8.5, leading=11, textColor=MUTED)
-        self.cell = ParagraphStyle("cell", fontName=regular, fontSize=8, leading=10, textColor=INK)
-        self.code = ParagraphStyle("code", fontName=mono, fontSize=7, leading=9, textColor=INK, wordWrap="CJK")
-        self.head = ParagraphStyle("head", fontName=bold, fontSize=8, leading=10, textColor=INK)
-        self.head_n = ParagraphStyle("head_n", parent=self.head, alignment=TA_RIGHT)
-        self.flag = ParagraphStyle("flag", fontName=regular, fontSize=8, leading=10, textColor=INK)
-        self.big = ParagraphStyle("big", fontName=bold, fontSize=15, leading=18, textColor=INK)
-
-
-def esc(text: Any) -> str:
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def table(rows: list[list[Any]], widths: list[float] | None, s: Styles, *, numeric: set[int] = frozenset(),
-          total: bool = False, header: bool = True) -> Table:
-    """A table with a shaded header row, right-aligned numeric columns and an optional bold total row."""
-    if header:
-        rows = [[Paragraph(esc(c), s.head_n if i in numeric else s.head) if isinstance(c, str) else c for i, c in enumerate(rows[0])],
-                *rows[1:]]
-    t = Table(rows, colWidths=widths, repeatRows=1 if header else 0, hAlign="LEFT")
-    style = [("FONTNAME", (0, 0), (-1, -1), s.regular), ("FONTSIZE", (0, 0), (-1, -1), 8), ("LEADING", (0, 0), (-1, -1), 10),
-             ("TEXTCOLOR", (0, 0), (-1, -1), INK), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-             ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE), ("TOPPADDING", (0, 0), (-1, -1), 2),
-             ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]
-    if header:
-        style += [("BACKGROUND", (0, 0), (-1, 0), BAND), ("FONTNAME", (0, 0), (-1, 0), s.bold)]
-    for col in numeric:
-        style.append(("ALIGN", (col, 0), (col, -1), "RIGHT"))
-    if total:
-        style += [("FONTNAME", (0, -1), (-1, -1), s.bold), ("LINEABOVE", (0, -1), (-1, -1), 1, INK)]
-    t.setStyle(TableStyle(style))
-    return t
-
-
-def figure(fig: Any, caption: str, s: Styles) -> KeepTogether:
-    data = plots.png(fig)
-    w, h = fig.get_size_inches()
-    image = Image(io.BytesIO(data), width=WIDTH, height=WIDTH * h / w)
-    return KeepTogether([image, Paragraph(esc(caption), s.note), Spacer(1, 4)])
-
-
-def verdict(text: str, good: bool, s: Styles, *, cell: bool = True) -> Paragraph:
-    colour = "#2f7d32" if good else "#b5442c"
-    return Paragraph(f'<font name="{s.bold}" color="{colour}">{esc(text)}</font>', s.flag if cell else s.body)
+from callup.reports.pdfkit import BAND, RULE, WIDTH, Styles, build, esc, figure, table, verdict
 
 
 # --- the campaign report -----------------------------------------------------------------------------------
@@ -334,25 +251,6 @@ def _appendix(r: Any, s: Styles) -> list[Any]:
     return out
 
 
-def _page(title: str, s: Styles):  # noqa: ANN202 - a ReportLab page callback
-    def draw(canvas: Any, doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(s.regular, 7.5)
-        canvas.setFillColor(MUTED)
-        canvas.drawString(18 * mm, 10 * mm, title)
-        canvas.drawRightString(A4[0] - 18 * mm, 10 * mm, f"page {doc.page}")
-        canvas.restoreState()
-    return draw
-
-
-def build(story: list[Any], path: pathlib.Path, *, title: str, footer: str, s: Styles) -> pathlib.Path:
-    doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
-                            bottomMargin=18 * mm, title=title, author="callup", subject=footer, creator="callup")
-    page = _page(footer, s)
-    doc.build(story, onFirstPage=page, onLaterPages=page)
-    return path
-
-
 def write_campaign(report: Any, path: pathlib.Path) -> pathlib.Path:
     """Write the campaign report as PDF to `path`."""
     r, s = report, Styles()
@@ -371,71 +269,3 @@ def write_campaign(report: Any, path: pathlib.Path) -> pathlib.Path:
     ]
     return build(story, path, title=f"Campaign report: {r.campaign}", footer=f"callup · campaign report {r.campaign} · "
                  f"{when(r.generated_at)}", s=s)
-
-
-# --- the transparency report -------------------------------------------------------------------------------
-
-
-def _published(t: Any, s: Styles) -> list[Any]:
-    """One published table: suppressed cells in grey, the totals row in bold; a single column shows no totals column."""
-    single = len(t.columns) == 1
-    head = [t.row_label.capitalize(), *t.columns] + ([] if single else ["Total"])
-    rows = [head]
-    for i, name in enumerate(t.rows):
-        rows.append([name, *t.body[i]] + ([] if single else [t.row_totals[i]]))
-    rows.append(["Total", *t.column_totals] + ([] if single else [t.grand_total]))
-    first = 22 * mm if t.row_label == "region" or t.row_label == "age" else 40 * mm
-    width = min(30 * mm, (WIDTH - first) / (len(head) - 1))
-    out = table(rows, [first] + [width] * (len(head) - 1), s, numeric=set(range(1, len(head))), total=bool(t.rows))
-    grey = [("TEXTCOLOR", (j + 1, i + 1), (j + 1, i + 1), MUTED) for (i, j) in t.suppressed
-            if i < len(t.rows) and (j < len(t.columns) or not single)]
-    out.setStyle(TableStyle(grey))
-    items: list[Any] = [CondPageBreak(40 * mm), Paragraph(esc(t.title), s.h2)]
-    if t.rows:
-        items.append(out)
-    if t.note:
-        items.append(Paragraph(esc(t.note), s.note))
-    return items if len(t.rows) > 24 else [items[0], KeepTogether(items[1:])]
-
-
-def write_transparency(report: Any, path: pathlib.Path) -> pathlib.Path:
-    """Write the transparency report as PDF to `path`."""
-    r, s = report, Styles()
-    story: list[Any] = [
-        Paragraph(esc(f"Transparency report: {r.campaign}"), s.title),
-        Paragraph(esc(f"{r.jurisdiction_name} ({r.jurisdiction}) · status {r.status} · window {r.window[0].isoformat()} to "
-                      f"{r.window[1].isoformat()} · policy version {r.policy_version} · as of {when(r.generated_at)}"), s.sub),
-        Spacer(1, 8),
-        Paragraph(f"Aggregate figures of the call-up campaign {esc(r.campaign)}, for publication. No figure names, ranks or "
-                  "describes a person. To protect the people behind small numbers, <b>counts under "
-                  f"{r.threshold} are shown as “&lt;{r.threshold}”</b>, and some other counts are <b>withheld (“x”)</b> so "
-                  "that no small count can be worked out from the totals. Every figure that is shown is exact; totals "
-                  "include the suppressed counts.", s.body),
-        Paragraph("The campaign in figures", s.h2),
-        table([[Paragraph(esc(label), s.cell), value] for label, value in r.facts], [120 * mm, 30 * mm], s, numeric={1},
-              header=False),
-    ]
-    if r.draw:
-        d = r.draw
-        story += [Paragraph("The draw", s.h2),
-                  Paragraph("The lottery's public record (commitment, pool file of pseudonyms, draw record) lets anyone "
-                            "re-run the draw and check it with <font name=\"%s\">callup verify draw-record.json pool.parquet "
-                            "--announced HASH</font>." % s.mono, s.body),
-                  table([["Commitment hash", Paragraph(d["commitment_hash"], s.code)], ["Beacon", Paragraph(esc(d["beacon"]), s.cell)],
-                         ["Beacon value", Paragraph(esc(d["beacon_value"]), s.code)], ["Seed", Paragraph(d["seed"], s.code)],
-                         ["Pool fingerprint", Paragraph(d["pool_fingerprint"], s.code)],
-                         ["Results fingerprint", Paragraph(d["results_fingerprint"], s.code)]],
-                        [40 * mm, WIDTH - 40 * mm], s, header=False)]
-    if r.fairness:
-        f = r.fairness
-        story += [Paragraph("Does the place in the draw depend on the birth date?", s.h3),
-                  verdict("FLAGGED" if f["flagged"] else "No dependence found", not f["flagged"], s, cell=False),
-                  table([["Test", "Statistic", "p-value"]] + [[t["name"], t["statistic"], p_value(t["p_value"])] for t in f["tests"]],
-                        [80 * mm, 45 * mm, 25 * mm], s, numeric={2})]
-    for t in r.tables:
-        story += _published(t, s)
-    story += [Spacer(1, 10), Paragraph(f"“&lt;{r.threshold}”: a count from 1 to {r.threshold - 1}. “x”: withheld so that a "
-                                       "small count cannot be worked out from the totals. The threshold is the policy's "
-                                       "publication.disclosure_threshold.", s.note)]
-    return build(story, path, title=f"Transparency report: {r.campaign}",
-                 footer=f"callup · transparency report {r.campaign} · {when(r.generated_at)}", s=s)

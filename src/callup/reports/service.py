@@ -84,12 +84,12 @@ def transparency_json(report: Any) -> dict[str, Any]:
 def write_transparency_report(ctx: Context, name: str, out: pathlib.Path) -> Written:
     """Write the transparency report of `name` to `out`: HTML, PDF, JSON and one CSV per table."""
     from callup.output import to_json
-    from callup.reports import html, pdf
+    from callup.reports import html, pdf_transparency
     from callup.reports.transparency import transparency_report
 
     out = prepare(out)
     report = transparency_report(ctx, name)
-    files = {"html": str(html.write_transparency(report, out / T_HTML)), "pdf": str(pdf.write_transparency(report, out / T_PDF))}
+    files = {"html": str(html.write_transparency(report, out / T_HTML)), "pdf": str(pdf_transparency.write_transparency(report, out / T_PDF))}
     (out / T_JSON).write_text(to_json(transparency_json(report)) + "\n", encoding="utf-8")
     files["json"] = str(out / T_JSON)
     for n, table in enumerate(report.tables, 1):
