@@ -1,0 +1,230 @@
+"""Every `callup ...` command shown in the docs runs, against a scratch store.
+
+Convention (also stated in docs/guides/README.md):
+
+- Commands are taken from fenced blocks marked ```sh in `docs/**/*.md`: every line that starts
+  with `callup ` (optionally after environment assignments such as `CALLUP_ROLE=officer `); a
+  line ending in `\\` continues on the next. An `export NAME=value ...` line sets variables for
+  the document's later commands, as a shell would. Other lines (and other blocks) are not run.
+- The store, keys and clock are always the scratch store's: `CALLUP_DATABASE_URL`,
+  `CALLUP_KEY_FILE`, `CALLUP_KEYS`, `CALLUP_NOW` and `CALLUP_POLICY` set in a document are ignored
+  (the policy is the bundled example).
+- A comment `# exit N` at the end of a line says the command is documented to fail with code N;
+  every other command must exit 0.
+- The placeholders in `PLACEHOLDERS` stand for values only a real store knows (a summons
+  reference, a national id, a pseudonym) and are replaced, as whole words, by values of the
+  scratch store. Any other value in a command is literal.
+- Commands that do not end by themselves (or need the network or a future beacon round) are in
+  `NOT_RUN`, with the reason; each entry must still match a command in the docs.
+
+Each document runs in order, on its own copy of one scratch store prepared once for the module:
+a synthetic register of 3,000 people imported, the campaign spring-2027 drawn (a rehearsal
+beacon), summonses issued, its public record exported to `public/`, and small input files
+(postal receipts and returns, an enrolment registry, units) in the working directory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import pathlib
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+DOCS = sorted((REPO / "docs").rglob("*.md"))
+NOW = "2027-02-03T09:00:00Z"
+PASSWORD = "correct horse battery staple 42"  # standard input of every command (`users add --password-stdin`)
+
+# Commands shown in the docs but not run here: (regular expression matched at the start of the
+# command line, why). Each must match at least one command in the docs.
+NOT_RUN: list[tuple[str, str]] = [
+    (r"callup serve\b", "a server: runs until stopped"),
+    (r"callup worker\b", "job workers need a PostgreSQL store (the scratch store is SQLite); without --once one runs until stopped"),
+    (r"callup notices print \S+ .*--queue", "queued printing needs a PostgreSQL store (the scratch store is SQLite)"),
+    (r"callup campaign commit \S+ --beacon-chain", "needs a drand round in the future of the fixed clock"),
+    (r"callup campaign draw \S+ --beacon-round", "needs the published drand round committed to (the network)"),
+]
+
+SCRATCH = ("CALLUP_DATABASE_URL", "CALLUP_KEY_FILE", "CALLUP_KEYS", "CALLUP_NOW", "CALLUP_POLICY")  # the scratch store's
+
+PLACEHOLDERS = ("REFERENCE", "RETURNED_REFERENCE", "NATIONAL_ID", "PSEUDONYM", "COMMITMENT")
+
+
+@dataclasses.dataclass(frozen=True)
+class Command:
+    doc: pathlib.Path
+    line: int
+    text: str
+    env: dict[str, str]
+    argv: list[str]
+    expect: int
+
+    def where(self) -> str:
+        return f"{self.doc.relative_to(REPO)}:{self.line}"
+
+
+ASSIGNMENT = re.compile(r"^[A-Z_][A-Z0-9_]*=")
+
+
+def commands(doc: pathlib.Path) -> list[Command]:
+    """The `callup` commands of a document's ```sh blocks, in order."""
+    found: list[Command] = []
+    exported: dict[str, str] = {}
+    in_sh = False
+    pending: tuple[int, str] | None = None
+    for number, raw in enumerate(doc.read_text(encoding="utf-8").splitlines(), start=1):
+        stripped = raw.strip()
+        if stripped.startswith("```"):
+            in_sh = not in_sh and stripped[3:].strip() == "sh"
+            pending = None
+            continue
+        if not in_sh:
+            continue
+        if pending is not None:
+            start, text = pending
+            text = text + " " + stripped.rstrip("\\").strip()
+            pending = (start, text) if stripped.endswith("\\") else None
+            if pending is None:
+                found.extend(_parse(doc, start, text, exported))
+            continue
+        if stripped.endswith("\\"):
+            pending = (number, stripped.rstrip("\\").strip())
+            continue
+        found.extend(_parse(doc, number, stripped, exported))
+    return found
+
+
+def _parse(doc: pathlib.Path, number: int, text: str, exported: dict[str, str]) -> list[Command]:
+    words = shlex.split(text, comments=True)
+    if words[:1] == ["export"]:
+        exported.update(w.partition("=")[::2] for w in words[1:] if ASSIGNMENT.match(w))
+        return []
+    env = dict(exported)
+    while words and ASSIGNMENT.match(words[0]):
+        name, _, value = words.pop(0).partition("=")
+        env[name] = value
+    if not words or words[0] != "callup":
+        return []
+    expect = re.search(r"#\s*exit\s+(\d+)\s*$", text)
+    return [Command(doc, number, text.split(" #")[0].strip(), env, words[1:], int(expect.group(1)) if expect else 0)]
+
+
+def _not_run(command: Command) -> str | None:
+    line = " ".join(["callup", *command.argv])
+    return next((why for pattern, why in NOT_RUN if re.match(pattern, line)), None)
+
+
+def _clean_environ() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("CALLUP_")}
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory) -> tuple[pathlib.Path, dict[str, str]]:  # noqa: ANN001
+    """The scratch store and its input files, prepared once; returns its directory and the placeholders."""
+    sys.path.insert(0, str(REPO / "tests" / "campaigns"))
+    from campaign_helpers import drawn, load_register, on_day
+
+    from callup.campaigns.service import export_campaign
+    from callup.cli_context import cli_context
+    from callup.crypto.keys import generate_key_file
+    from callup.notices import service as notices
+    from callup.uow import UnitOfWork
+
+    base = tmp_path_factory.mktemp("docs-store")
+    generate_key_file(base / "keys.json")
+    environ = {"CALLUP_DATABASE_URL": f"sqlite:///{base / 'callup.db'}", "CALLUP_KEY_FILE": str(base / "keys.json"),
+               "CALLUP_ACTOR": "docs-admin", "CALLUP_NOW": NOW}
+    ctx = cli_context(environ=environ)
+    (base / "people.csv").write_bytes(load_register(ctx, base, people=3000).read_bytes())
+    (base / "register.csv").unlink()
+    drawn(on_day(ctx, dt.date(2026, 11, 2)), quota=60, over_call="0.2")
+    day = on_day(ctx, dt.date(2027, 2, 1))
+    with UnitOfWork(day) as uow:
+        notices.issue_summonses(uow, "spring-2027", offices_path=REPO / "examples" / "offices" / "republic-of-example.csv")
+    export_campaign(day, "spring-2027", base / "public")
+    with UnitOfWork(day, write=False) as uow:
+        from sqlalchemy import select
+
+        from callup.notices.tables import Summons
+
+        rows = uow.execute(select(Summons.reference, Summons.national_id, Summons.region, Summons.pseudonym)
+                                   .order_by(Summons.region, Summons.id)).all()
+    mine = [r for r in rows if r.region == "R01"]
+    others = [r for r in rows if r.region != "R01"]
+    import json
+
+    record = json.loads((base / "public" / "draw-record.json").read_text(encoding="utf-8"))
+    values = {"COMMITMENT": record["commitment_hash"], "REFERENCE": mine[0].reference, "NATIONAL_ID": mine[0].national_id, "RETURNED_REFERENCE": others[0].reference,
+              "PSEUDONYM": mine[0].pseudonym}
+    (base / "receipts.csv").write_text(f"reference,delivered_on\n{values['REFERENCE']},2027-02-02\n", encoding="utf-8")
+    (base / "returns.csv").write_text(f"reference,returned_on,reason\n{values['RETURNED_REFERENCE']},2027-02-02,addressee unknown\n",
+                                      encoding="utf-8")
+    (base / "enrolment.csv").write_text(f"national_id,valid_until,reference\n{values['NATIONAL_ID']},2028-06-30,UNI-2027-0042\n",
+                                        encoding="utf-8")
+    (base / "units.csv").write_text("code,name,zone\nU101,1st Training Battalion,training\nU202,2nd Rifle Brigade,combat\n",
+                                    encoding="utf-8")
+    (base / "password.txt").write_text(PASSWORD + "\n", encoding="utf-8")
+    return base, values
+
+
+def _run(command: Command, cwd: pathlib.Path, values: dict[str, str]) -> subprocess.CompletedProcess:
+    argv = [values.get(word, word) for word in command.argv]
+    env = {**_clean_environ(), "CALLUP_ACTOR": "docs-admin", "COLUMNS": "120",
+           **{k: v for k, v in command.env.items() if k not in SCRATCH},
+           "CALLUP_DATABASE_URL": f"sqlite:///{cwd / 'callup.db'}", "CALLUP_KEY_FILE": str(cwd / "keys.json"), "CALLUP_NOW": NOW}
+    return subprocess.run([sys.executable, "-m", "callup.cli", *argv], cwd=cwd, env=env, input=PASSWORD + "\n",
+                          capture_output=True, text=True, timeout=600, check=False)
+
+
+def test_the_docs_show_commands_and_every_not_run_entry_is_still_shown():
+    shown = [c for doc in DOCS for c in commands(doc)]
+    assert len(shown) > 40
+    lines = [" ".join(["callup", *c.argv]) for c in shown]
+    for pattern, why in NOT_RUN:
+        assert any(re.match(pattern, line) for line in lines), f"NOT_RUN entry {pattern!r} ({why}) matches no command in the docs"
+    for c in shown:
+        unknown = [w for w in c.argv if re.fullmatch(r"[A-Z][A-Z_]{2,}", w) and w not in PLACEHOLDERS]
+        assert not unknown, f"{c.where()}: {unknown} are not placeholders the test knows ({PLACEHOLDERS}): {c.text}"
+
+
+def _run_doc(doc: pathlib.Path, base: pathlib.Path, values: dict[str, str], work: pathlib.Path) -> list[str]:
+    """Run a document's commands in order on its own copy of the scratch store; the failures."""
+    shutil.copytree(base, work)
+    (work / "examples").symlink_to(REPO / "examples")
+    failures = []
+    for command in commands(doc):
+        if _not_run(command):
+            continue
+        done = _run(command, work, values)
+        if done.returncode != command.expect:
+            failures.append(f"{command.where()}: `{command.text}` exited {done.returncode}, documented {command.expect}:\n"
+                            f"{(done.stderr or done.stdout)[-800:]}")
+    return failures
+
+
+RUN = [d for d in DOCS if commands(d)]
+
+
+@pytest.fixture(scope="module")
+def results(scratch, tmp_path_factory):  # noqa: ANN001, ANN201
+    """Every document run at once (a few at a time: most of a command's time is starting Python)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    base, values = scratch
+    pool = ThreadPoolExecutor(max_workers=4)
+    futures = {doc: pool.submit(_run_doc, doc, base, values, tmp_path_factory.mktemp("doc") / "work") for doc in RUN}
+    yield futures
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.mark.parametrize("doc", RUN, ids=lambda d: str(d.relative_to(REPO / "docs")))
+def test_every_command_of_the_doc_runs(doc, results):  # noqa: ANN001
+    failures = results[doc].result()
+    assert not failures, "\n\n".join(failures)
