@@ -53,7 +53,50 @@ def _load(name: str) -> Any:
         single.command(name)(target)
         command = typer.main.get_command(single)
     command.name = name
+    _guard_numbers(command)
     return command
+
+
+#: The largest whole number the store can hold (SQLite INTEGER, PostgreSQL BIGINT).
+LARGEST_INTEGER = 2**63 - 1
+
+
+def _guard_numbers(command: Any) -> None:
+    """Every whole-number option fits the store and every decimal one is finite, in every command.
+
+    Without this, `--limit 99999999999999999999` reached the database as an overflow (an internal
+    error), and `--alpha nan` reached the statistics. Added to each parameter's callback, so a
+    command written tomorrow is guarded too.
+    """
+    import math
+    import types
+    import typing
+
+    from typer._click.exceptions import BadParameter
+
+    for sub in getattr(command, "commands", {}).values():
+        _guard_numbers(sub)
+    for param in getattr(command, "params", []):
+        descriptor = getattr(param, "type_descriptor", None)
+        kind = getattr(descriptor, "annotation", None)
+        if typing.get_origin(kind) in (typing.Union, types.UnionType):
+            kind = next((a for a in typing.get_args(kind) if a is not type(None)), None)
+        if typing.get_origin(kind) in (list, tuple):
+            kind = next(iter(typing.get_args(kind)), None)
+        if kind not in (int, float):
+            continue
+
+        def check(ctx: Any, param: Any, value: Any, *, inner: Any = param.callback) -> Any:
+            for item in value if isinstance(value, (list, tuple)) else [value]:
+                if isinstance(item, bool) or item is None:
+                    continue
+                if isinstance(item, int) and abs(item) > LARGEST_INTEGER:
+                    raise BadParameter(f"{item} is too large (at most {LARGEST_INTEGER:,})", ctx=ctx, param=param)
+                if isinstance(item, float) and not math.isfinite(item):
+                    raise BadParameter(f"{item} is not a finite number", ctx=ctx, param=param)
+            return inner(ctx, param, value) if inner is not None else value
+
+        param.callback = check
 
 
 class LazyGroup(TyperGroup):

@@ -105,8 +105,11 @@ def eligible(
 ) -> None:
     """The eligible pool under the rules in force on a date: counts by region, and the excluded by reason."""
     from callup.register.eligibility import eligibility
-    from callup.register.exports import export_eligibility
+    from callup.register.exports import check_export_path, export_eligibility
 
+    for path, field in ((excluded_out, "excluded_out"), (pool_out, "pool_out")):  # refused before any work
+        if path is not None:
+            check_export_path(path, field=field)
     ctx = context(policy=policy)
     jurisdiction = ctx.policy()
     day = parse_date(on, option="--on") if on else ctx.today()

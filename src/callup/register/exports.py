@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
 import pathlib
 from typing import ClassVar
 
@@ -18,6 +17,7 @@ import pyarrow as pa
 from callup.audit import AuditEvent
 from callup.context import Context, Role
 from callup.errors import InputError
+from callup.outputs import check_file, write_file
 from callup.policy import PolicyVersion
 from callup.uow import UnitOfWork
 
@@ -37,23 +37,21 @@ def write_private_table(table: pa.Table, path: pathlib.Path, *, field: str) -> N
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
+    suffix = check_export_path(path, field=field)
+    with write_file(path, field=field, private=True) as fh:  # 0600, renamed into place when complete
+        if suffix == ".parquet":
+            pq.write_table(table, fh, compression="zstd")
+        else:
+            pacsv.write_csv(table, fh)
+
+
+def check_export_path(path: pathlib.Path, *, field: str) -> str:
+    """The suffix of a usable export path; `InputError` naming `field` otherwise (checked before any work)."""
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise InputError(f"{path}: output must end in .csv or .parquet", field=field)
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory", field=field)
-    if not path.parent.is_dir():
-        raise InputError(f"{path.parent}: no such directory", field=field)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            if suffix == ".parquet":
-                pq.write_table(table, fh, compression="zstd")
-            else:
-                pacsv.write_csv(table, fh)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write ({exc.strerror or exc})", field=field) from None
+    check_file(path, field=field)
+    return suffix
 
 
 def export_table(ctx: Context, table: pa.Table, path: pathlib.Path, *, kind: str, field: str) -> str:
@@ -70,6 +68,11 @@ def export_eligibility(ctx: Context, version: PolicyVersion, on: dt.date, *, exc
     """The excluded (with reasons) and the eligible pool on `on`, as audited files; {kind: path}."""
     from callup.register.eligibility import eligible_pool, exclusions
 
+    for path, field in ((excluded_out, "excluded_out"), (pool_out, "pool_out")):  # both, before either is written
+        if path is not None:
+            check_export_path(path, field=field)
+    if excluded_out is not None and pool_out is not None and excluded_out.resolve() == pool_out.resolve():
+        raise InputError(f"{pool_out}: --excluded-out and --pool-out name the same file", field="pool_out")
     files = {}
     if excluded_out is not None:
         files["excluded"] = export_table(ctx, exclusions(ctx, version, on), excluded_out, kind="excluded", field="excluded_out")
