@@ -3,17 +3,19 @@ exactly (hypothesis stateful testing over decisions, appeals and overturns)."""
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 
 import pytest
 from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from case_helpers import CAMPAIGN, as_role, called, drawn_campaign, on_day
 from callup import audit
-from callup.campaigns.tables import Call
-from callup.cases import appeals, deferrals, medical
+from callup.campaigns.tables import Call, OrderEntry
+from callup.cases import appeals, deferrals, exemptions, medical
+from callup.cases.decisions import decide_application
 from callup.cases.appeals import AppealLate
 from callup.cases.errors import CaseStateError
 from callup.cases.tables import Case
@@ -43,8 +45,12 @@ def _active(engine, region):  # noqa: ANN001, ANN202
 
 
 def test_an_overturned_release_restores_the_case_and_the_call_and_the_replacement_keeps_theirs(ctx, engine, tmp_path):
-    day = drawn_campaign(ctx, tmp_path)
-    national_id, region = called(day)[0]
+    day = drawn_campaign(ctx, tmp_path, quota=120)
+    with engine.connect() as conn:
+        reserve = dict(conn.execute(select(OrderEntry.__table__.c.region, func.count()).group_by("region")).all())
+    calls_by_region = collections.Counter(r for _, r in called(day))
+    region = max((r for r, n in calls_by_region.items() if n >= 2 and reserve[r] - n >= 2), key=calls_by_region.get)
+    national_id, _ = called(day, region=region)[0]
     with UnitOfWork(as_role(day, "officer", regions=region)) as uow:
         case = medical.open_examination(uow, CAMPAIGN, national_id)
     before = _snapshot(engine, case.id)
@@ -67,6 +73,12 @@ def test_an_overturned_release_restores_the_case_and_the_call_and_the_replacemen
     assert [(e.actor, e.details["replacement_kept"]) for e in restored] == [("appeals-officer", decision.replacement)]
     with UnitOfWork(judge) as uow:  # the case waits for the board again
         assert case.id in [i.id for i in queue(uow)]
+    other = next(n for n, _ in called(day, region=region) if n not in (national_id, decision.replacement))
+    with UnitOfWork(as_role(day, "officer", regions=region)) as uow:  # the next release is filled by the supernumerary
+        exemption = exemptions.apply_for_exemption(uow, CAMPAIGN, other, "prior_service", evidence="SR-1")
+        granted = decide_application(uow, exemption.id, "grant", reason="served abroad")
+    assert granted.replacement == decision.replacement
+    assert _active(engine, region) == (live_before - {other} | {decision.replacement}, set())
 
 
 def test_a_late_appeal_is_refused_showing_the_deadline_and_an_upheld_decision_stands(ctx, engine, tmp_path):

@@ -153,6 +153,11 @@ def test_discharge_at_the_end_of_term_is_a_batch_that_runs_once_and_early_discha
         assert induction.discharge_due(uow, dt.date(2028, 5, 1)) == [records[0]]
         assert induction.discharge_due(uow, dt.date(2028, 5, 1)) == []
         done = induction.service_record(uow, records[0])
+        for record, state in ((records[0], "discharged"), (records[1], "discharged_early")):  # final: nothing follows
+            with pytest.raises(CaseStateError, match=f"service record {record} is {state}: cannot transfer"):
+                induction.transfer(uow, record, unit="3-SIG", reason="r")
+            with pytest.raises(CaseStateError, match=f"service record {record} is {state}: cannot discharge_early"):
+                induction.discharge_early(uow, record, on=dt.date(2027, 9, 2), reason="r")
     assert (done.state, done.ended_on, done.end_reason) == ("discharged", dt.date(2028, 5, 1), "end of term")
 
 

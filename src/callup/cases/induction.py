@@ -175,6 +175,7 @@ def discharge_early(uow: UnitOfWork, record_id: int, *, on: dt.date, reason: str
     if not reason or not reason.strip():
         raise CaseInputError("an early discharge needs a reason", field="reason")
     row = _record(uow, record_id, lock=True)
+    SERVICE.step(row["state"], "discharge_early", subject=f"service record {row['id']}")
     if not row["start"] <= on < row["planned_end"]:
         raise CaseInputError(f"an early discharge falls between the start ({row['start'].isoformat()}) and the planned end "
                              f"({row['planned_end'].isoformat()})", field="on")
