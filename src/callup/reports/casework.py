@@ -2,9 +2,8 @@
 
 Case work (medical board, deferrals, exemptions, alternative service, appeals, induction with its
 deployment guardrail, no-shows) lives in `callup.cases`. The report reads it through these
-functions only: the inductions per region (service records), the guardrail's attempts as
-counts, and `casework_funnel`, the place for a whole funnel from case work's own campaign
-report once it offers one.
+functions only: case work's campaign report (the funnel and outcomes per region), the
+inductions per region (service records) and the guardrail's attempts as counts.
 """
 
 from __future__ import annotations
@@ -17,13 +16,37 @@ from callup.reports.model import FunnelSection
 from callup.uow import UnitOfWork
 
 
-def casework_funnel(uow: UnitOfWork, campaign: str) -> FunnelSection | None:
-    """THE CASE FUNNEL: case work's own funnel from called to inducted per region, when it offers one.
+def casework_funnel(uow: UnitOfWork, campaign: str, recorded: FunnelSection) -> FunnelSection:
+    """THE CASE FUNNEL: case work's campaign report (`callup campaign report`) merged into the recorded funnel.
 
-    None until then; `funnel.funnel_section` builds the funnel from calls, summonses and service
-    records (`inducted_by_region`) instead.
+    Case work places every called person in exactly one outcome (inducted, released with a
+    reason, or still open) and checks per region that the outcomes add up; its delivered and
+    appeared count what the medical board and induction imply too. The summonses (summoned,
+    did not appear) stay from the recorded funnel.
     """
-    return None
+    import dataclasses
+
+    from callup.cases.report import FINAL, OPEN, RELEASES, campaign_report
+
+    work = campaign_report(uow, campaign)
+    by_region = {r.region: r for r in work.regions}
+    reasons = {outcome: reason for reason, outcome in RELEASES.items()}
+    rows = []
+    for row in recorded.regions:
+        w = by_region.get(row.region)
+        if w is None:
+            rows.append(row)
+            continue
+        released = {reasons[k]: n for k, n in w.outcomes.items() if k in reasons and n}
+        rows.append(dataclasses.replace(row, called_by_draw=w.drawn, replacements=w.replacements, released=released,
+                                        delivered=w.delivered, appeared=w.appeared, inducted=w.outcomes["inducted"],
+                                        outcomes=dict(w.outcomes)))
+    return dataclasses.replace(
+        recorded, source="case work's campaign report, with the summonses", regions=rows, outcomes=[*FINAL, *OPEN],
+        adds_up=work.adds_up,
+        note="Every called person is in exactly one outcome: inducted, released with a reason, or open (found fit and "
+             "awaiting induction, in a case, or not examined yet). Delivered counts evidence of delivery or appearance; "
+             "appeared counts those who appeared or were examined. Replacements are counted as called.")
 
 
 def inducted_by_region(uow: UnitOfWork, campaign_id: int) -> dict[str, int]:

@@ -1,9 +1,9 @@
 """The funnel from called to inducted per region, and delivery evidence per region.
 
-The funnel comes from case work's own report when it offers one (`casework.casework_funnel`);
-until then it is built from what the store records: calls (by the draw, as replacements,
-released with a reason), the live summonses (delivered, appeared, did not appear) and the
-service records of those inducted. Every region's row adds up: called = released + still called.
+The funnel is built from what the store records: calls (by the draw, as replacements, released
+with a reason), the live summonses (delivered, appeared, did not appear) and the service
+records of those inducted; case work's campaign report (`casework.casework_funnel`) then places
+every called person in one outcome. Every region's row adds up: called = released + still called.
 """
 
 from __future__ import annotations
@@ -73,8 +73,8 @@ def interim_funnel(uow: UnitOfWork, campaign: str, regions: list[str]) -> Funnel
 
 
 def funnel_section(uow: UnitOfWork, campaign: str, regions: list[str]) -> FunnelSection:
-    """The case-work report's funnel when case work offers it, else the interim one."""
-    return casework_funnel(uow, campaign) or interim_funnel(uow, campaign, regions)
+    """The funnel recorded by calls, summonses and service records, with case work's outcomes merged in."""
+    return casework_funnel(uow, campaign, interim_funnel(uow, campaign, regions))
 
 
 def delivery_section(uow: UnitOfWork, campaign: str) -> DeliverySection:

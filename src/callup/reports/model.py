@@ -94,6 +94,7 @@ class FunnelRow:
     appeared: int
     no_show: int
     inducted: int | None
+    outcomes: dict[str, int] = dataclasses.field(default_factory=dict)  # case work: where every called person stands
 
     @property
     def called(self) -> int:
@@ -110,6 +111,8 @@ class FunnelSection:
     stages: list[str]
     regions: list[FunnelRow]
     note: str
+    outcomes: list[str] = dataclasses.field(default_factory=list)  # case work's outcomes, final ones first
+    adds_up: bool | None = None  # case work's identities hold in every region (None: no case-work report)
 
     def total(self, stage: str) -> int | None:
         values = [stage_value(r, stage) for r in self.regions]

@@ -111,6 +111,15 @@ def _funnel(r: Any, s: Styles, figs: dict[str, Any]) -> list[Any]:
     rows[2:2] = [[f"  released: {reason.replace('_', ' ')}", number(sum(row.released.get(reason, 0) for row in f.regions))]
                  for reason in reasons]
     out.append(KeepTogether([table(rows, [60 * mm, 30 * mm], s, numeric={1})]))
+    if f.outcomes:
+        rows = [["Outcome", "People"]] + [[o.replace("_", " "), number(sum(row.outcomes.get(o, 0) for row in f.regions))]
+                                          for o in f.outcomes]
+        rows.append(["Called", number(f.total("called"))])
+        out.append(KeepTogether([
+            Paragraph("Where every called person stands", s.h3),
+            verdict("The outcomes add up in every region" if f.adds_up else "The outcomes do NOT add up", bool(f.adds_up), s,
+                    cell=False),
+            table(rows, [60 * mm, 30 * mm], s, numeric={1}, total=True)]))
     return out
 
 
