@@ -18,5 +18,6 @@ def test_every_registered_action_is_listed_in_docs_audit_md():
 
     listed = set(re.findall(r"^\| `([a-z_.]+)` \|", (REPO / "docs" / "audit.md").read_text(encoding="utf-8"), re.M))
     assert len(REGISTRY) >= 10
-    missing = sorted(set(REGISTRY) - listed)
+    package_actions = {action for action, event in REGISTRY.items() if event.__module__.startswith("callup.")}  # not tests'
+    missing = sorted(package_actions - listed)
     assert missing == [], f"add these actions to the table in docs/audit.md: {', '.join(missing)}"
