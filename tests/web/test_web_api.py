@@ -123,3 +123,19 @@ def test_the_schema_is_served(site, path):
     schema = client(site).get(path).json()
     assert "Problem" in schema["components"]["schemas"] and "bearer" in schema["components"]["securitySchemes"]
     assert all(op.get("security") for p, ops in schema["paths"].items() if p != "/api/v1/token" for op in ops.values())
+
+
+def test_a_nul_character_is_refused_as_input_on_every_backend_never_a_server_error(site):
+    h = _bearer(site, "admin")
+    r = client(site).get("/api/v1/people", params={"q": "ab\x00c"}, headers=h)
+    assert r.status_code in (200, 422) and r.headers["content-type"].startswith("application/")
+    if r.status_code == 422:
+        assert "NUL" in r.json()["detail"]
+    token = client(site).post("/api/v1/token", json={"name": "\x00", "password": "x", "totp": "123456"})
+    assert token.status_code == 422 and token.json()["field"] == "name"
+    from web_support import csrf_of
+
+    c = client(site)
+    form = c.get("/officer/signin")
+    page = c.post("/officer/signin", data={"csrf": csrf_of(form.text), "name": "a\x00b", "password": "x", "totp": "123456"})
+    assert page.status_code in (401, 422)

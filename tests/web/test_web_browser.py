@@ -3,6 +3,8 @@
 
 - a citizen signs in with the letter's reference and code, sees the summons, acknowledges it;
 - a citizen moves the appointment;
+- a citizen applies for deferral with an uploaded document, an officer decides it in the console,
+  and the citizen sees the decision with its reasons and who read the record;
 - an officer of region A signs in with password and TOTP and cannot reach a person of region B
   through any page;
 - axe-core finds no serious or critical accessibility violation on any portal page.
@@ -166,6 +168,54 @@ def test_an_officer_of_region_a_cannot_reach_a_person_of_region_b_through_any_pa
     page.close()
 
 
+def test_a_deferral_with_an_upload_is_decided_by_the_officer_and_the_citizen_sees_the_decision_and_the_reads(served, browser, shots,
+                                                                                                         tmp_path):
+    site, base = served
+    a = site.regions[0]
+    citizen = site.in_region(a)[5]
+    scan = tmp_path / "board-decision.pdf"
+    scan.write_bytes(b"%PDF-1.4\n% the medical board's decision\n%%EOF\n")
+    page = browser.new_page()
+    _citizen_signs_in(page, base, citizen)
+    page.get_by_role("link", name="Applications and decisions").click()
+    page.get_by_label("Temporary unfitness", exact=False).check()
+    page.get_by_label("Document reference (optional)").fill("board 2027/55")
+    page.get_by_label("Document (PDF, JPEG or PNG, at most 5 MB)").first.set_input_files(str(scan))
+    page.get_by_role("button", name="Apply for deferral").click()
+    page.wait_for_url("**done=applied")
+    page.screenshot(path=str(shots / "portal-applied.png"), full_page=True)
+
+    officer = browser.new_page()
+    officer.goto(f"{base}/officer/signin")
+    officer.get_by_label("User name").fill(f"officer-{a}")
+    officer.get_by_label("Password").fill(PASSWORD)
+    officer.get_by_label("Code from your authenticator app").fill(totp_now(1))
+    officer.get_by_role("button", name="Sign in").click()
+    officer.wait_for_url(f"{base}/console")
+    officer.get_by_role("link", name="Cases", exact=True).click()
+    officer.locator("tbody a").first.click()
+    assert officer.get_by_text("board 2027/55").is_visible()
+    with officer.expect_download() as download:
+        officer.get_by_role("link", name="Download the document").click()
+    assert pathlib.Path(download.value.path()).read_bytes() == scan.read_bytes()
+    officer.get_by_label("grant").check()
+    officer.get_by_label("Reasons (shown to the person)").fill("the medical board confirms temporary unfitness")
+    officer.get_by_role("button", name="Record the decision").click()
+    officer.wait_for_url("**done=decided")
+    officer.screenshot(path=str(shots / "console-decided.png"), full_page=True)
+    officer.close()
+
+    page.goto(f"{base}/portal/cases")
+    assert page.get_by_text("the medical board confirms temporary unfitness").is_visible()
+    assert page.get_by_text("Appeal by").is_visible()
+    page.screenshot(path=str(shots / "portal-decision.png"), full_page=True)
+    page.get_by_role("link", name="Who read my record").click()
+    assert page.get_by_text("case work in the console").first.is_visible()
+    assert page.get_by_text(f"Office of {a}").first.is_visible() and f"officer-{a}" not in page.content()
+    page.screenshot(path=str(shots / "portal-reads.png"), full_page=True)
+    page.close()
+
+
 def test_no_serious_or_critical_accessibility_violation_on_any_portal_page(served, browser, shots):
     if not AXE.exists():
         pytest.skip(f"axe-core is not installed at {AXE} (bin/setup --test installs it from the npm registry)")
@@ -196,7 +246,7 @@ def test_no_serious_or_critical_accessibility_violation_on_any_portal_page(serve
     _citizen_signs_in(page, base, citizen)
     for path, name in (("/portal", "status"), (f"/portal/summons/{citizen.reference}", "summons"),
                        (f"/portal/summons/{citizen.reference}/move", "move"), ("/portal/contact", "contact"),
-                       ("/portal/reads", "reads"), ("/portal/document", "document")):
+                       ("/portal/reads", "reads"), ("/portal/document", "document"), ("/portal/cases", "cases")):
         page.goto(base + path)
         check(name)
     page.goto(base + "/lang/ru?next=/portal")

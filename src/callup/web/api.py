@@ -70,9 +70,9 @@ def install_schema(app: Any) -> None:
 
 
 class TokenRequest(BaseModel):
-    name: str = Field(min_length=1, max_length=128)
+    name: str = Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f]+$")
     password: str = Field(min_length=1, max_length=1024)
-    totp: str = Field(min_length=1, max_length=16)
+    totp: str = Field(min_length=1, max_length=16, pattern=r"^[0-9 ]+$")
 
 
 class Token(BaseModel):

@@ -124,6 +124,12 @@ def create_app(settings: WebSettings | None = None) -> Any:
     app.include_router(portal.router)
     app.include_router(console.router)
     app.include_router(api.router)
+    for optional in ("callup.web.portal_cases", "callup.web.console_cases"):  # case work, when installed
+        try:
+            module = __import__(optional, fromlist=["router"])
+        except ImportError:
+            continue
+        app.include_router(module.router)
     errors.install(app)
     api.install_schema(app)
     app.add_middleware(SecurityHeaders, tls=settings.tls)

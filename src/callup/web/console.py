@@ -54,8 +54,8 @@ def queue(request: Request):  # noqa: ANN201
                               "since": f.since} for f in found)
             requests = contact.pending(uow)
         extension = _extension()
-        extra = list(extension.queue(uow)) if extension is not None and hasattr(extension, "queue") else []
-    return render(request, "console/queue.html", items=items, requests=requests, extra=extra, ctx=ctx)
+        cases = list(extension.queue(uow)) if extension is not None and hasattr(extension, "queue") else []
+    return render(request, "console/queue.html", items=items, requests=requests, cases=cases, ctx=ctx)
 
 
 @router.get("/search")

@@ -76,6 +76,18 @@ def install(app: Any) -> None:
             return problem(exc.status_code, detail, headers=getattr(exc, "headers", None))
         return _page(request, exc.status_code, detail)
 
+    from sqlalchemy.exc import DataError
+
+    @app.exception_handler(DataError)
+    async def unstorable(request: Request, exc: DataError) -> Any:
+        """Text the store cannot hold (a NUL character: PostgreSQL refuses it) is bad input, not a bug."""
+        if "NUL" not in str(getattr(exc, "orig", exc)):
+            return await bug(request, exc)
+        detail = "the input contains a NUL character, which no field accepts"
+        if _is_api(request):
+            return problem(422, detail)
+        return _page(request, 422, detail)
+
     @app.exception_handler(Exception)
     async def bug(request: Request, exc: Exception) -> Any:
         log.exception("unhandled error on %s %s", request.method, request.url.path)

@@ -1,0 +1,83 @@
+"""The console's case pages: applications and appeals waiting in my region (with the automatic
+registry check's result), one case with its history and uploaded documents, and the decision
+form with reasons (and, for a deferral, its end date). Mounted under /console when case work is installed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+
+from callup.cases import appeals, decisions, views
+from callup.cases.tables import CaseKind
+from callup.context import Role
+from callup.errors import CallupError, Forbidden, InputError
+from callup.uow import UnitOfWork
+from callup.web import documents
+from callup.web.pages import csrf_guard, redirect, render, staff
+
+router = APIRouter(prefix="/console", dependencies=[Depends(csrf_guard)], include_in_schema=False)
+NAV = (("/console/cases", "Cases"),)
+DECIDERS = (Role.administrator, Role.officer)
+
+
+def queue(uow: UnitOfWork) -> list[views.QueueItem]:
+    """Applications and appeals waiting for an officer (the medical board's cases have their own place)."""
+    if uow.ctx.actor.role not in (Role.administrator, Role.officer, Role.auditor):
+        return []
+    return [item for item in views.queue(uow) if item.kind in ("deferral", "exemption", "civilian_service", "appeal")]
+
+
+@router.get("/cases")
+def cases(request: Request):  # noqa: ANN201
+    ctx = staff(request)
+    with UnitOfWork(ctx, write=False) as uow:
+        items = queue(uow)
+    return render(request, "console/cases.html", items=items, ctx=ctx)
+
+
+def _case_page(request: Request, case_id: int, *, status: int = 200, **values: Any) -> Any:
+    ctx = staff(request)
+    with UnitOfWork(ctx) as uow:
+        case = views.case_view(uow, case_id, reason="case work in the console")
+    return render(request, "console/case.html", status=status, case=case, uploads=documents.references, ctx=ctx,
+                  decides=ctx.actor.role in DECIDERS, **values)
+
+
+@router.get("/cases/{case_id}")
+def case(request: Request, case_id: int, done: str = ""):  # noqa: ANN201
+    return _case_page(request, case_id, done=done)
+
+
+@router.post("/cases/{case_id}/decision")
+def decide(request: Request, case_id: int, decision: Annotated[str, Form(max_length=16)] = "",
+           reason: Annotated[str, Form(max_length=4000)] = "", until: Annotated[str, Form(max_length=10)] = ""):  # noqa: ANN201
+    ctx = staff(request)
+    if ctx.actor.role not in DECIDERS:
+        raise Forbidden("deciding cases needs the role administrator or officer")
+    try:
+        end = dt.date.fromisoformat(until) if until.strip() else None
+    except ValueError:
+        raise InputError(f"until: {until!r} is not a date (YYYY-MM-DD)", field="until") from None
+    try:
+        with UnitOfWork(ctx) as uow:
+            kind = views.case_view(uow, case_id, reason="deciding the case").kind
+            if kind == CaseKind.appeal.value:
+                appeals.decide_appeal(uow, case_id, decision, reason=reason)
+            else:
+                decisions.decide_application(uow, case_id, decision, reason=reason, until=end)
+    except CallupError as exc:
+        if exc.http_status == 404:
+            raise
+        return _case_page(request, case_id, status=exc.http_status, error=exc.message, field=exc.field)
+    return redirect(f"/console/cases/{case_id}?done=decided")
+
+
+@router.get("/documents/{doc_id}")
+def document(request: Request, doc_id: str) -> Response:
+    ctx = staff(request)
+    with UnitOfWork(ctx) as uow:
+        doc = documents.read(uow, doc_id)
+    return Response(doc.content, media_type=doc.media_type, headers={"content-disposition": f'attachment; filename="{doc.filename}"'})

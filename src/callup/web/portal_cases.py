@@ -1,0 +1,126 @@
+"""The portal's case pages: my applications and decisions (with reasons, ground, deadlines),
+applying for deferral or alternative civilian service with an uploaded document, appealing a
+decision before its deadline. Mounted under /portal by the app when case work is installed."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from callup.campaigns.tables import Campaign
+from callup.cases import appeals, civilian, deferrals
+from callup.cases.machines import appealable
+from callup.cases.tables import Case, CaseKind
+from callup.cases.views import as_view
+from callup.errors import CallupError
+from callup.notices import service as notices
+from callup.uow import UnitOfWork
+from callup.web import documents
+from callup.web.pages import citizen, csrf_guard, redirect, render
+
+router = APIRouter(prefix="/portal", dependencies=[Depends(csrf_guard)], include_in_schema=False)
+NAV = (("/portal/cases", "Applications and decisions"),)
+cases_t, campaigns_t = Case.__table__, Campaign.__table__
+
+
+def my_cases(uow: UnitOfWork) -> list[Any]:
+    rows = uow.execute(select(cases_t, campaigns_t.c.name.label("campaign")).join(campaigns_t, campaigns_t.c.id == cases_t.c.campaign_id)
+                       .where(cases_t.c.national_id == uow.actor.person_id).order_by(cases_t.c.id.desc())).mappings().all()
+    return [as_view(uow, r) for r in rows]
+
+
+def _page(request: Request, *, status: int = 200, **values: Any) -> Any:
+    ctx = citizen(request)
+    today = ctx.today()
+    with UnitOfWork(ctx, write=False) as uow:
+        views = my_cases(uow)
+        live = [v for v in notices.summonses_of(uow, ctx.actor.person_id) if v.status not in ("cancelled", "superseded")]
+    grounds = ctx.policy().in_force(today).deferral_grounds
+    appealable_ids = {v.id for v in views if v.kind != "appeal" and appealable(CaseKind(v.kind), v.state)
+                      and (v.appeal_deadline is None or v.appeal_deadline >= today)
+                      and not any(a.kind == "appeal" and a.appeals_case == v.id for a in views)}
+    from callup.web.portal import extensions
+
+    return render(request, "portal/cases.html", status=status, views=views, campaign=live[0].campaign if live else None,
+                  grounds=grounds, appealable=appealable_ids, uploads=documents.references, nav=extensions(), **values)
+
+
+@router.get("/cases")
+def cases_page(request: Request, done: str = ""):  # noqa: ANN201
+    return _page(request, done=done)
+
+
+async def _upload(file: UploadFile | None) -> bytes | None:
+    if file is None or not file.filename:
+        return None
+    data = await file.read(documents.MAX_BYTES + 1)
+    return data
+
+
+def _evidence(uow: UnitOfWork, text: str, data: bytes | None) -> str | None:
+    parts = [" ".join(text.split())[:300]] if text.strip() else []
+    if data is not None:
+        parts.append(f"upload:{documents.store(uow, data)}")
+    return "; ".join(parts) or None
+
+
+@router.post("/cases/deferral")
+async def apply_deferral(request: Request, ground: Annotated[str, Form(max_length=64)] = "",
+                         evidence: Annotated[str, Form(max_length=300)] = "",
+                         document: Annotated[UploadFile | None, File()] = None):  # noqa: ANN201
+    from starlette.concurrency import run_in_threadpool
+
+    data = await _upload(document)
+    return await run_in_threadpool(_apply, request, "deferral", ground=ground, text=evidence, data=data)
+
+
+@router.post("/cases/civilian")
+async def apply_civilian(request: Request, statement: Annotated[str, Form(max_length=4000)] = "",
+                         evidence: Annotated[str, Form(max_length=300)] = "",
+                         document: Annotated[UploadFile | None, File()] = None):  # noqa: ANN201
+    from starlette.concurrency import run_in_threadpool
+
+    data = await _upload(document)
+    return await run_in_threadpool(_apply, request, "civilian", statement=statement, text=evidence, data=data)
+
+
+def _apply(request: Request, kind: str, *, text: str, data: bytes | None, ground: str = "", statement: str = "") -> Any:
+    ctx = citizen(request)
+    try:
+        with UnitOfWork(ctx) as uow:
+            live = [v for v in notices.summonses_of(uow, ctx.actor.person_id) if v.status not in ("cancelled", "superseded")]
+            if not live:
+                from callup.errors import StateError
+
+                raise StateError("you have no live summons to apply against")
+            evidence = _evidence(uow, text, data)
+            if kind == "deferral":
+                deferrals.apply_for_deferral(uow, live[0].campaign, ctx.actor.person_id, ground, evidence=evidence)
+            else:
+                civilian.apply_for_civilian_service(uow, live[0].campaign, ctx.actor.person_id, statement=statement,
+                                                    evidence=evidence)
+    except CallupError as exc:
+        return _page(request, status=exc.http_status, error=exc.message, field=exc.field, form=kind)
+    return redirect("/portal/cases?done=applied")
+
+
+@router.post("/cases/{case_id}/appeal")
+def appeal(request: Request, case_id: int, reason: Annotated[str, Form(max_length=4000)] = ""):  # noqa: ANN201
+    ctx = citizen(request)
+    try:
+        with UnitOfWork(ctx) as uow:
+            appeals.lodge_appeal(uow, case_id, reason=reason)
+    except CallupError as exc:
+        return _page(request, status=exc.http_status, error=exc.message, field=exc.field, form=f"appeal-{case_id}")
+    return redirect("/portal/cases?done=appealed")
+
+
+@router.get("/documents/{doc_id}")
+def document(request: Request, doc_id: str) -> Response:
+    ctx = citizen(request)
+    with UnitOfWork(ctx, write=False) as uow:
+        doc = documents.read(uow, doc_id)
+    return Response(doc.content, media_type=doc.media_type, headers={"content-disposition": f'attachment; filename="{doc.filename}"'})

@@ -1,0 +1,85 @@
+"""Case work on the web: a citizen applies for deferral with an uploaded document, an officer of the
+region decides it in the console, the citizen sees the decision with its reasons and deadline and
+who read the record, and appeals; uploads are checked by content and size and never reach others."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from web_support import client, csrf_of, session_cookie
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _as(site, *, citizen=None, user=None):  # noqa: ANN001, ANN202
+    c = client(site)
+    c.cookies.set("callup_session", session_cookie(site, citizen=citizen, user=user))
+    return c
+
+
+def _apply(c, *, ground="health", data=PDF, name="decision.pdf"):  # noqa: ANN001, ANN202
+    page = c.get("/portal/cases")
+    assert page.status_code == 200
+    return c.post("/portal/cases/deferral", data={"csrf": csrf_of(page.text), "ground": ground, "evidence": "board 2027/17"},
+                  files={"document": (name, data, "application/pdf")})
+
+
+def test_a_deferral_with_an_upload_is_decided_in_the_console_and_the_citizen_sees_the_decision_and_appeals(site):
+    a = site.regions[0]
+    cit = site.in_region(a)[1]
+    c = _as(site, citizen=cit)
+    r = _apply(c)
+    assert r.status_code == 303, r.text[:2000]
+    page = c.get("/portal/cases")
+    assert "applied" in page.text and "health" in page.text
+    doc = re.search(r'href="/portal/documents/([A-Z2-7]+)"', page.text).group(1)
+    got = c.get(f"/portal/documents/{doc}")
+    assert got.content == PDF and got.headers["content-type"] == "application/pdf"
+    case_id = re.search(r'id="case-(\d+)"', page.text).group(1)
+
+    officer_b = _as(site, user=f"officer-{site.regions[1]}")
+    assert officer_b.get(f"/console/cases/{case_id}").status_code == 404
+    assert officer_b.get(f"/console/documents/{doc}").status_code == 404
+    assert _as(site, citizen=site.in_region(a)[2]).get(f"/portal/documents/{doc}").status_code == 404
+
+    officer = _as(site, user=f"officer-{a}")
+    queue = officer.get("/console/cases")
+    assert f'href="/console/cases/{case_id}"' in queue.text
+    form = officer.get(f"/console/cases/{case_id}")
+    assert "board 2027/17" in form.text and officer.get(f"/console/documents/{doc}").content == PDF
+    no_reason = officer.post(f"/console/cases/{case_id}/decision", data={"csrf": csrf_of(form.text), "decision": "grant"})
+    assert no_reason.status_code in (409, 422) and 'role="alert"' in no_reason.text
+    done = officer.post(f"/console/cases/{case_id}/decision", data={"csrf": csrf_of(form.text), "decision": "refuse",
+                                                                      "reason": "the board's decision is not attached"})
+    assert done.status_code == 303, done.text[:2000]
+
+    mine = c.get("/portal/cases")
+    assert "refused" in mine.text and "the board&#39;s decision is not attached" in mine.text and "Appeal by" in mine.text
+    reads = c.get("/portal/reads")
+    assert "case work in the console" in reads.text and "reading an uploaded document" in reads.text
+    appeal = c.post(f"/portal/cases/{case_id}/appeal", data={"csrf": csrf_of(mine.text), "reason": "the decision is attached now"})
+    assert appeal.status_code == 303
+    after = c.get("/portal/cases")
+    assert "lodged" in after.text and f"/portal/cases/{case_id}/appeal" not in after.text  # one appeal per decision
+
+
+@pytest.mark.parametrize("data,name,why", [(b"just text, not a document", "letter.pdf", "not a PDF, JPEG or PNG"),
+                                           (b"", "empty.pdf", "the file is empty"),
+                                           (b"%PDF-" + b"0" * (5 * 1024 * 1024), "big.pdf", "larger than 5 MB")])
+def test_uploads_are_checked_by_content_and_size(site, data, name, why):
+    cit = site.in_region(site.regions[0])[4]
+    r = _apply(_as(site, citizen=cit), data=data, name=name)
+    assert r.status_code == 422 and why in r.text and 'aria-invalid="true"' in r.text
+
+
+def test_an_application_for_civilian_service_states_its_reasons(site):
+    cit = site.in_region(site.regions[0])[7]
+    c = _as(site, citizen=cit)
+    page = c.get("/portal/cases")
+    empty = c.post("/portal/cases/civilian", data={"csrf": csrf_of(page.text), "statement": "  "})
+    assert empty.status_code == 422
+    r = c.post("/portal/cases/civilian", data={"csrf": csrf_of(page.text), "statement": "I cannot bear arms."})
+    assert r.status_code == 303
+    assert "civilian_service" in c.get("/portal/cases").text or "civilian service" in c.get("/portal/cases").text
