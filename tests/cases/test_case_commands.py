@@ -37,9 +37,13 @@ def _run(*args, cwd, env_extra=None):  # noqa: ANN001, ANN202
     (["cases", "no-shows", "nope"], "no campaign", 3),
     (["service", "guardrail-report", "--since", "May"], "--since: 'May' is not a date", 2),
     (["service", "transfer", "3", "--unit", "X", "--reason", "r"], "no service record 3", 3),
+    (["service", "discharge-due", "--on", ""], "--on: '' is not a date", 2),
+    (["registries", "import", "enrolment", "enrolment.csv", "--rejects", "."], "--rejects: .: is a directory", 2),
+    (["campaign", "report", "nope", "--outcomes", "."], "--outcomes: .: is a directory", 2),
     (["cases", "assign", "7", "--employer", "", "--start", "2027-05-01"], "name the civilian employer", 2),
 ])
 def test_bad_input_is_one_line_on_stderr_without_a_traceback(tmp_path, args, message, code):
+    (tmp_path / "enrolment.csv").write_text("national_id,valid_until\nA1,2028-06-30\n")
     result = _run(*args, cwd=tmp_path)
     assert result.returncode == code, result.stderr
     assert message in result.stderr and result.stderr.count("\n") == 1

@@ -38,7 +38,6 @@ KNOWN: dict[tuple[str, ...], str] = {
     ("users", "add"): "a refused account ends with exit code 1 instead of 2 (web accounts)",
     ("worker",): "on SQLite the refusal names --database-url, an option `worker` does not have (jobs)",
     ("policy", "reference"): "an internal error (KeyError in policy/reference.py) with the bundled policy (policy reference)",
-    ("service", "discharge-due"): "--on '' is an internal error (service)",
     ("status", "verify"): "a --keys file that is not UTF-8 is an internal error (UnicodeDecodeError; status documents)",
 }
 #: Exit code 1 is these commands' documented answer "the check failed" (not an error).

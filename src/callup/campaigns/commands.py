@@ -388,12 +388,15 @@ def report(
 ) -> None:
     """Per region and nationally: quota, called, delivered, appeared, fitness, case outcomes, open cases, shortfall; checks that it adds up."""
     from callup.cases.report import campaign_report, outcomes_csv
+    from callup.outputs import check_file, write_text
     from callup.uow import UnitOfWork
 
+    if outcomes is not None:
+        check_file(outcomes, field="outcomes")
     with UnitOfWork(context(), write=False) as uow:
         result = campaign_report(uow, name)
     if outcomes is not None:
-        outcomes.write_text(outcomes_csv(result), encoding="utf-8")
+        write_text(outcomes, outcomes_csv(result), field="outcomes", private=False)
     data = dataclasses.asdict(result)
 
     def render(d: dict[str, Any]) -> None:
@@ -413,3 +416,16 @@ def report(
             console.print(f"outcome table written to {outcomes}")
 
     emit(data, as_json=as_json, render=render)
+
+
+@app.command()
+def close(name: NameArg, as_json: JsonOption = False) -> None:
+    """Close a drawn campaign: nobody more is called or replaced in it (its cases and service go on)."""
+    from callup.campaigns import service
+    from callup.uow import UnitOfWork
+
+    with UnitOfWork(context()) as uow:
+        result = dataclasses.asdict(service.close_campaign(uow, name))
+    emit(result, as_json=as_json, render=lambda r: console.print(
+        f"{r['campaign']} closed: {r['called']:,} called, {r['released']:,} released"
+        + (" [dim](already closed)[/]" if r["already_done"] else "")))

@@ -90,9 +90,10 @@ EvidenceOption = Annotated[str | None, typer.Option("--evidence", help="Document
 
 
 def date_option(text: str | None, option: str) -> Any:
+    """A date option's value; None only when the option was not given (an empty value is an error)."""
     from callup.dates import parse_date
 
-    return parse_date(text, option=option) if text else None
+    return None if text is None else parse_date(text, option=option)
 
 
 @app.command()

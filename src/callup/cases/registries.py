@@ -77,6 +77,10 @@ def import_registry(uow: UnitOfWork, name: str, path: pathlib.Path, *, rejects_p
 
     uow.ctx.require(Role.administrator, Role.system, doing="importing a registry")
     name, path = _name(name), pathlib.Path(path)
+    if rejects_path is not None:
+        from callup.outputs import check_file
+
+        check_file(rejects_path, field="rejects")
     rows, rejects = [], []
     for line, row in read_rows(path, ("national_id", "valid_until"), field="file"):
         try:
