@@ -308,3 +308,21 @@ def test_the_over_call_can_come_from_past_campaign_outcomes(ctx, tmp_path):
     for region in outcome["regions"]:
         assert region["number"] == min(region["pool"], over_call(region["quota"], outcome["over_call_rate"]))
     assert sum(r["number"] for r in outcome["regions"]) >= 80  # a yield near one half doubles the calls
+
+
+def test_a_closed_campaign_calls_and_replaces_nobody_more(ctx, engine, tmp_path):
+    from callup import audit
+    from callup.uow import UnitOfWork
+
+    load_register(ctx, tmp_path, people=3000)
+    drawn(ctx, quota=20, over_call="0")
+    with engine.connect() as conn:
+        first = conn.execute(select(calls.c.national_id)).scalars().first()
+    with UnitOfWork(ctx) as uow:
+        closed = service.close_campaign(uow, "spring-2027")
+    with UnitOfWork(ctx) as uow:
+        assert service.close_campaign(uow, "spring-2027").already_done
+    assert closed.called == summary(ctx, "spring-2027").called and not closed.already_done
+    with pytest.raises(CampaignStateError, match="closed"):
+        replace(ctx, "spring-2027", first, "deferred")
+    assert [e.action for e in audit.entries(engine, target="campaign:spring-2027")][-1] == "campaign.close"

@@ -84,3 +84,12 @@ class PersonCalled(AuditEvent):
     campaign: str
     replaces: str
     position: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CampaignClosed(AuditEvent):
+    """campaign.close: a drawn campaign was closed (nobody more is called or replaced in it)."""
+
+    action: ClassVar[str] = "campaign.close"
+    called: int
+    released: int

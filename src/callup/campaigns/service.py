@@ -541,6 +541,36 @@ def _draw_job(ctx: Context, campaign_id: int, name: str, beacon: str, *, advance
                           already_done=False)
 
 
+# --- close --------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class CloseResult:
+    campaign: str
+    called: int
+    released: int
+    already_done: bool
+
+
+def close_campaign(uow: UnitOfWork, name: str) -> CloseResult:
+    """Close a drawn campaign: nobody more is called or replaced in it; its cases and service records go on.
+
+    Re-running on a closed campaign reports it (`already_done`); any other state is refused by
+    the transition table.
+    """
+    uow.ctx.require(*STEPS, doing="closing a campaign")
+    campaign = _load(uow.conn, name)
+    calls = Call.__table__
+    rows = uow.execute(select(calls.c.release_reason).where(calls.c.campaign_id == campaign["id"])).all()
+    called, released = len(rows), sum(1 for r in rows if r.release_reason is not None)
+    if _status(campaign["status"]) == CampaignStatus.closed.value:
+        return CloseResult(name, called, released, already_done=True)
+    new = CAMPAIGN.step(campaign["status"], "close", subject=_subject(name))
+    uow.execute(campaigns_t.update().where(campaigns_t.c.id == campaign["id"]).values(status=new))
+    uow.record(events.CampaignClosed(target=events.campaign(name), called=called, released=released))
+    return CloseResult(name, called, released, already_done=False)
+
+
 # --- export -------------------------------------------------------------------------------
 
 
