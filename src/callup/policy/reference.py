@@ -12,6 +12,7 @@ import datetime as dt
 import inspect
 import types
 import typing
+from decimal import Decimal
 from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel
@@ -76,6 +77,7 @@ CHECKS: dict[tuple[str, str], str] = {
     ("DeferralGround", "_auto_grant_needs_a_registry"): "`auto_grant` needs a `registry`",
     ("DeploymentRule", "_overrides_are_forbidden_zones"): "every `overridable_zones` entry is among `forbidden_zones`",
     ("Notices", "_known_channels"): "`deemed_delivered_days` names only channels listed in `channels`",
+    ("PolicyVersion", "_a_date"): "`effective_from` is a TOML date (YYYY-MM-DD), not a number",
     ("PolicyVersion", "_unique_codes"): "codes of fitness categories, deferral and exemption grounds, and campaign names "
                                         "are unique; at least one fitness category is inductable",
     ("Jurisdiction", "_consistent"): "region codes are unique; versions have unique names and strictly increasing "
@@ -129,7 +131,8 @@ def _type(annotation: Any) -> str:
         return f"table of {_type(key)} → {_type(value)}"
     if inspect.isclass(annotation) and issubclass(annotation, BaseModel):
         return f"[`{_TITLES[annotation.__name__]}`](#{_anchor(annotation)})"
-    names = {int: "integer", str: "string", bool: "boolean", float: "number", dt.date: "date (YYYY-MM-DD)"}
+    names = {int: "integer", str: "string", bool: "boolean", float: "number", Decimal: "decimal number",
+             dt.date: "date (YYYY-MM-DD)"}
     if annotation in names:
         return names[annotation]
     return str(annotation).replace("typing.", "")
@@ -178,6 +181,9 @@ def checks(model: type[BaseModel]) -> list[str]:
     """What the model's validators check across keys; a `KeyError` names a validator with no text here."""
     found = model.__pydantic_decorators__
     names = list(found.model_validators) + list(found.field_validators)
+    missing = [name for name in names if (model.__name__, name) not in CHECKS]
+    if missing:
+        raise KeyError(f"{model.__name__}: validators {missing} are not described in CHECKS (callup/policy/reference.py)")
     return [CHECKS[(model.__name__, name)] for name in names]
 
 
