@@ -176,9 +176,9 @@ def write_hostile_files(root: pathlib.Path, prepared: dict[str, pathlib.Path]) -
     put("policy-truncated.toml", policy[: len(policy) // 2])
     scenario = (EXAMPLES / "scenarios" / "seed-36-months.toml").read_text(encoding="utf-8")
     put("scenario.toml", scenario)
-    put("scenario-nan.toml", re.sub(r"(initial\s*=\s*)[^\n,}]+", r"\1nan", scenario, count=1))
-    put("scenario-inf.toml", re.sub(r"(initial\s*=\s*)[^\n,}]+", r"\1inf", scenario, count=1))
-    put("scenario-huge-months.toml", re.sub(r"(months\s*=\s*)\d+", r"\g<1>100000", scenario, count=1))
+    put("scenario-nan.toml", re.sub(r"^(initial\s*=\s*)\S+", r"\1nan", scenario, count=1, flags=re.M))
+    put("scenario-inf.toml", re.sub(r"^(\w+\s*=\s*)[0-9_.]+", r"\1-inf", scenario, count=1, flags=re.M))
+    put("scenario-huge-months.toml", re.sub(r"^(months\s*=\s*)\d+", r"\g<1>100000", scenario, count=1, flags=re.M))
     put("outcomes.csv", (EXAMPLES / "outcomes" / "campaign-outcomes.csv").read_text(encoding="utf-8"))
     offices = sorted((EXAMPLES / "offices").glob("*.csv"))
     if offices:

@@ -12,7 +12,9 @@ import pytest
 
 from callup.errors import InputError
 from callup.output import to_json
-from callup_test_support import EXAMPLE_POLICY
+from callup_test_support import EXAMPLE_POLICY, REPO
+
+REPO_EXAMPLES = REPO / "src" / "callup" / "examples"
 from hardening_support import run_cli
 
 
@@ -120,3 +122,13 @@ def test_keys_rotate_batch_is_bounded(ctx):
 
 def test_to_json_keeps_finite_numbers():
     assert json.loads(to_json({"x": 1.5, "y": math.pi}))["y"] == math.pi
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_a_scenario_figure_that_is_not_finite_is_refused(tmp_path, value):
+    scenario = (REPO_EXAMPLES / "scenarios" / "seed-36-months.toml").read_text(encoding="utf-8")
+    path = tmp_path / "s.toml"
+    path.write_text(re.sub(r"^(initial\s*=\s*)\S+", rf"\g<1>{value}", scenario, count=1, flags=re.M), encoding="utf-8")
+    code, out, err, uncaught = run_cli(["plan", "project", str(path), "--no-plot"])
+    assert uncaught is None and code == 2
+    _one_error_line(err, "s.toml", "initial", "finite")

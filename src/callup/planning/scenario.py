@@ -11,6 +11,7 @@ whose message names the file, the key and the problem, e.g.::
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import pathlib
 import tomllib
@@ -28,6 +29,8 @@ def _rate(value: float) -> float:
 
 
 def _non_negative(value: float) -> float:
+    if not math.isfinite(value):  # TOML has nan and inf; a projection of them is all NaN
+        raise ValueError(f"must be a finite number, got {value:g}")
     if value < 0:
         raise ValueError(f"must not be negative, got {value:g}")
     return value
@@ -283,4 +286,19 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: not valid TOML: {exc}") from None
+    where = _non_finite(data)
+    if where:  # TOML allows nan and inf; no figure of a scenario may be either
+        raise InputError(f"{path}: {where}: must be a finite number")
     return parse_scenario(data, source=str(path))
+
+
+def _non_finite(value: Any, where: str = "") -> str | None:
+    """The key of the first NaN or infinite number in a parsed TOML document, if any."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return where or "(top level)"
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = _non_finite(item, f"{where}.{key}" if where and isinstance(key, str) else f"{where}[{key}]" if where else str(key))
+        if found:
+            return found
+    return None
