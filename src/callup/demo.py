@@ -58,7 +58,7 @@ def demo(
     out: Annotated[pathlib.Path, typer.Option("--out", help="Directory for the files the demo writes.")] = pathlib.Path("demo-out"),
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
 ) -> None:
-    """Run the main job on a synthetic register: import, eligibility, a campaign drawn and verified, planning.
+    """Run the main job on a synthetic register: import, eligibility, a campaign drawn, verified and run to its report, planning.
 
     Re-running it in the same store repeats nothing that is done: the import and the campaign
     are recognised and only shown again.
@@ -131,7 +131,13 @@ def demo(
          campaign=campaign, region=first_region, out=out / "letters", workers=1, portal_url="https://portal.example")
     step("publish", "12. Every summons published on the portal", notices.publish, campaign=campaign)
     step("notices", "13. Where the summonses stand", notices.status, campaign=campaign)
-    step("plan", "14. Force projection of the example scenario (36 months, 2,000 Monte Carlo runs)", plan.project,
+    from callup.cases import simulation_commands as simulate
+
+    step("simulate", "14. Simulated responses: delivery, applications and appeals, the medical board, induction",
+         simulate.responses, campaign=campaign, seed=1, rates=None)
+    step("report", "15. The campaign report: every called person in exactly one outcome, adding up in every region",
+         campaigns.report, name=campaign, outcomes=out / "outcomes.csv")
+    step("plan", "16. Force projection of the example scenario (36 months, 2,000 Monte Carlo runs)", plan.project,
          scenario=example("scenarios/seed-36-months.toml"), months=36, runs=2000, seed=1, out=out / "plan")
     if as_json:
         emit(summary, as_json=True)

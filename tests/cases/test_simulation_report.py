@@ -54,6 +54,9 @@ def test_a_simulated_campaign_ends_with_a_report_that_adds_up_and_replacements_t
     assert [r["region"] for r in outcome_rows(report)] == [r.region for r in report.regions if r.called]
     (run,) = audit.entries(engine, action="simulation.run")
     assert run.details["seed"] == 7 and run.details["people"] == result.people
+    again = simulate(day, CAMPAIGN, seed=8)  # once per campaign: a second run changes nothing
+    assert again.already_done and (again.seed, again.steps) == (7, result.steps)
+    assert len(audit.entries(engine)) == len(audit.entries(engine)[:run.seq])
     assert audit.verify(engine).ok
 
 

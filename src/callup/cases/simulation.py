@@ -113,6 +113,21 @@ class SimulationResult:
     rounds: int
     people: int
     steps: dict[str, int]
+    already_done: bool = False
+
+
+def _earlier_run(uow: UnitOfWork, campaign: str) -> SimulationResult | None:
+    """The simulation already recorded for this campaign, if any: a campaign is simulated once."""
+    import json
+
+    from sqlalchemy import text
+
+    row = uow.execute(text("SELECT details FROM audit_log WHERE action = :action AND target = :target ORDER BY seq DESC LIMIT 1"),
+                      {"action": Simulated.action, "target": f"campaign:{campaign}"}).first()
+    if row is None:
+        return None
+    d = json.loads(row.details)
+    return SimulationResult(campaign, d["seed"], 0, d["people"], d["steps"], already_done=True)
 
 
 class _Run:
@@ -271,7 +286,8 @@ class _Run:
 
 def simulate(ctx: Context, campaign: str, *, seed: int = 0, rates: Rates | None = None,
              offices: pathlib.Path | None = None, units_file: pathlib.Path | None = None) -> SimulationResult:
-    """Drive the drawn campaign with simulated responses, in one transaction (all or nothing)."""
+    """Drive the drawn campaign with simulated responses, in one transaction (all or nothing); once per campaign
+    (a second run reports the first, `already_done`)."""
     from callup.examples import path as example
 
     rates = rates or Rates()
@@ -284,6 +300,9 @@ def simulate(ctx: Context, campaign: str, *, seed: int = 0, rates: Rates | None 
         if getattr(c.status, "value", c.status) != "drawn":
             raise CampaignStateError(f"campaign {campaign!r} is {getattr(c.status, 'value', c.status)}: "
                                      "responses are simulated on a drawn campaign")
+        earlier = _earlier_run(uow, campaign)
+        if earlier is not None:
+            return earlier
         run = _Run(uow, campaign, rng, rates)
         if uow.execute(select(units.c.code).limit(1)).first() is None:
             with run.acting(OFFICER):

@@ -32,7 +32,10 @@ def responses(
     result = dataclasses.asdict(simulate(context(), campaign, seed=seed, rates=load_rates(rates)))
 
     def render(r: dict[str, Any]) -> None:
-        console.print(f"{r['campaign']}: {r['people']:,} people in {r['rounds']} round(s), seed {r['seed']}")
+        if r["already_done"]:
+            console.print(f"{r['campaign']}: simulated by an earlier run (seed {r['seed']}); nothing changed")
+        else:
+            console.print(f"{r['campaign']}: {r['people']:,} people in {r['rounds']} round(s), seed {r['seed']}")
         for step, n in r["steps"].items():
             console.print(f"  {step:>26}: {n:,}")
 
