@@ -139,3 +139,25 @@ def test_a_nul_character_is_refused_as_input_on_every_backend_never_a_server_err
     form = c.get("/officer/signin")
     page = c.post("/officer/signin", data={"csrf": csrf_of(form.text), "name": "a\x00b", "password": "x", "totp": "123456"})
     assert page.status_code in (401, 422)
+
+
+def test_the_status_read_survives_a_connection_the_server_dropped(site):
+    """The status page's pool does not ping before each use: a dropped connection is retried once on a fresh one."""
+    from sqlalchemy import text
+
+    from callup.store.engine import connect
+
+    cit = site.citizens[33]
+    c = client(site)
+    c.cookies.set("callup_session", session_cookie(site, citizen=cit))
+    assert c.get("/api/v1/me/status").status_code == 200
+    web = c.app.state.web
+    if web.read_engine.dialect.name != "postgresql":
+        return
+    with web.read_engine.connect() as conn:
+        pids = [conn.execute(text("SELECT pg_backend_pid()")).scalar()]
+    with connect(site.url).connect() as admin:
+        for pid in pids:
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    again = c.get("/api/v1/me/status")
+    assert again.status_code == 200 and again.json()["summonses"][0]["reference"] == cit.reference

@@ -67,8 +67,7 @@ def _latest(uow: UnitOfWork, person_id: str) -> notices.SummonsView | None:
 @router.get("")
 def status(request: Request):  # noqa: ANN201
     ctx = citizen(request)
-    with web(request).reader(ctx) as uow:
-        views = notices.summonses_of(uow, ctx.actor.person_id)
+    views = web(request).read(ctx, lambda uow: notices.summonses_of(uow, ctx.actor.person_id))
     return render(request, "portal/status.html", views=views, nav=extensions())
 
 
