@@ -17,7 +17,7 @@ import pathlib
 from collections import Counter
 from typing import Any, ClassVar
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 
 from callup.audit import AuditEvent, person
 from callup.campaigns.tables import Call, Campaign, CampaignStatus, OrderEntry, PoolEntry
@@ -496,21 +496,24 @@ def view(uow: UnitOfWork, reference: str) -> SummonsView:
 _SHOWN = [c for c in summonses.c if c.name != "code"]
 
 
+_BY_PERSON = (select(*_SHOWN, campaigns.c.name.label("campaign_name"))
+              .join(campaigns, campaigns.c.id == summonses.c.campaign_id)
+              .where(summonses.c.national_id == bindparam("national_id")).order_by(summonses.c.id.desc()))
+
+
 def summonses_of(uow: UnitOfWork, national_id: str) -> list[SummonsView]:
     """Every summons of one person (a citizen: only their own; a regional actor: their regions'), newest first.
 
-    One query: the portal's status page and the status API call it on every view."""
+    One prepared query: the portal's status page and the status API call it on every view."""
     national_id = national_id.strip()
     actor = uow.actor
     if actor.role is Role.citizen and actor.person_id != national_id:
         return []
-    query = (select(*_SHOWN, campaigns.c.name.label("campaign_name"))
-             .join(campaigns, campaigns.c.id == summonses.c.campaign_id)
-             .where(summonses.c.national_id == national_id).order_by(summonses.c.id.desc()))
+    query = _BY_PERSON
     scope = uow.ctx.region_filter(summonses.c.region)
     if scope is not None:
         query = query.where(scope)
-    return [_view_of(row, row["campaign_name"]) for row in uow.execute(query).mappings()]
+    return [_view_of(row, row["campaign_name"]) for row in uow.execute(query, {"national_id": national_id}).mappings()]
 
 
 @dataclasses.dataclass(frozen=True)
