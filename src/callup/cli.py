@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "audit": ("callup.audit.commands", "app", "The tamper-evident audit log: verify, anchor, log."),
     "keys": ("callup.crypto.commands", "app", "Encryption keys of sensitive fields: generate, status, rotate."),
     "db": ("callup.store.commands", "app", "The database: migrations, backups and restores."),
+    "retention": ("callup.retention.commands", "app", "Retention of personal data: erase what the policy no longer allows to keep."),
     "serve": ("callup.web.commands", "serve", "Serve the citizens' portal, the officers' console and the JSON API."),
     "users": ("callup.web.commands", "users", "Accounts of the administration: add (password and TOTP), list."),
     "status": ("callup.web.commands", "status", "Signed status documents: public keys, check one offline."),

@@ -15,8 +15,10 @@ import datetime as dt
 import decimal
 import enum
 import hashlib
+import hmac
 import json
 import pathlib
+import secrets
 from typing import Any
 
 from sqlalchemy import Connection, Engine, text
@@ -122,15 +124,52 @@ def record(tx: Any, event: AuditEvent, *, actor: Actor, at: str) -> Entry:
         raise AuditError("the audit head row is missing: the store was damaged or not migrated (run `callup db upgrade`)")
     prev_seq, prev_hash = int(head[0][0]), head[0][1]
     seq = prev_seq + 1
-    details = canonical_json(event.details())
+    # People are named by their erasable commitment (see AuditSubject), taken under the head's lock.
+    target = _stored_target(t, event.target)
+    fields = event.details()
+    for name in getattr(event, "personal", ()):
+        if isinstance(fields.get(name), str) and fields[name].strip():
+            fields[name] = _subject(t, fields[name].strip())
+    details = canonical_json(fields)
     digest = entry_hash(prev_hash, seq=seq, at=at, actor=actor.label(), role=actor.role.value, action=event.action,
-                        target=event.target, reason=event.reason, details=details)
+                        target=target, reason=event.reason, details=details)
     t.rows("INSERT INTO audit_log (seq, at, actor, role, action, target, reason, details, prev_hash, hash) "
            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-           (seq, at, actor.label(), actor.role.value, event.action, event.target, event.reason, details, prev_hash, digest))
+           (seq, at, actor.label(), actor.role.value, event.action, target, event.reason, details, prev_hash, digest))
     t.rows("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (seq, digest))
     return Entry(seq, at, actor.label(), actor.role.value, event.action, event.target, event.reason,
-                 json.loads(details), prev_hash, digest)
+                 event.details(), prev_hash, digest)
+
+
+PERSON = "person:"
+SUBJECT = "person#"
+
+
+def _stored_target(t: _Tx, target: str) -> str:
+    return _subject(t, target[len(PERSON):].strip()) if target.startswith(PERSON) else target
+
+
+def _subject(t: _Tx, national_id: str) -> str:
+    """The commitment naming `national_id` in the log; a fresh random salt the first time."""
+    found = t.rows("SELECT commitment FROM audit_subjects WHERE national_id = ?", (national_id,))
+    if found:
+        return found[0][0]
+    salt = secrets.token_bytes(32)
+    commitment = SUBJECT + hmac.digest(salt, national_id.encode("utf-8"), "sha256")[:16].hex()
+    t.rows("INSERT INTO audit_subjects (national_id, salt, commitment) VALUES (?, ?, ?) ON CONFLICT (national_id) DO NOTHING",
+           (national_id, salt.hex(), commitment))
+    return t.rows("SELECT commitment FROM audit_subjects WHERE national_id = ?", (national_id,))[0][0]
+
+
+def erase_subjects(conn: Connection, national_ids: list[str]) -> int:
+    """Forget how the log names these people: their entries stay, verifiable, but name nobody. Returns rows erased."""
+    erased = 0
+    for start in range(0, len(national_ids), 500):
+        chunk = national_ids[start:start + 500]
+        marks = ", ".join(f":n{i}" for i in range(len(chunk)))
+        erased += conn.execute(text(f"DELETE FROM audit_subjects WHERE national_id IN ({marks})"),
+                               {f"n{i}": n for i, n in enumerate(chunk)}).rowcount
+    return erased
 
 
 def bulk_record(bulk: Any, ctx: Context, event: AuditEvent) -> Entry:
@@ -247,29 +286,64 @@ def head(conn: Connection) -> tuple[int, str]:
 
 def entries(engine: Engine, *, person_id: str | None = None, target: str | None = None, action: str | None = None,
             limit: int | None = None) -> list[Entry]:
-    """Entries in order, filtered; `person_id` also brings the register import that last changed the person."""
+    """Entries in order, filtered; `person_id` also brings the register import that last changed the person.
+
+    A person is shown as `person:ID` while their commitment can still be resolved; once erased,
+    their entries show the bare commitment (`person#...`) and `person_id` no longer finds them.
+    """
     where, params = [], {}
-    if person_id is not None:
-        targets = [person(person_id)]
-        with engine.connect() as conn:
+    with engine.connect() as conn:
+        if person_id is not None:
+            targets = _targets_of(conn, person(person_id))
             last_import = conn.execute(text("SELECT import_id FROM people WHERE national_id = :n"),
                                        {"n": person_id.strip()}).scalar()
-        if last_import is not None:
-            targets.append(f"import:{last_import}")
-        where.append("target IN (" + ", ".join(f":t{i}" for i in range(len(targets))) + ")")
-        params.update({f"t{i}": t for i, t in enumerate(targets)})
-    if target is not None:
-        where.append("target = :target")
-        params["target"] = target
-    if action is not None:
-        where.append("action = :action")
-        params["action"] = action
-    sql = f"SELECT {COLUMNS} FROM audit_log" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY seq"
-    if limit:
-        sql = f"SELECT * FROM ({sql} DESC LIMIT {int(limit)}) AS recent ORDER BY seq"
-    with engine.connect() as conn:
+            if last_import is not None:
+                targets.append(f"import:{last_import}")
+            where.append("target IN (" + ", ".join(f":t{i}" for i in range(len(targets))) + ")")
+            params.update({f"t{i}": t for i, t in enumerate(targets)})
+        if target is not None:
+            wanted = _targets_of(conn, target)
+            where.append("target IN (" + ", ".join(f":w{i}" for i in range(len(wanted))) + ")")
+            params.update({f"w{i}": t for i, t in enumerate(wanted)})
+        if action is not None:
+            where.append("action = :action")
+            params["action"] = action
+        sql = f"SELECT {COLUMNS} FROM audit_log" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY seq"
+        if limit:
+            sql = f"SELECT * FROM ({sql} DESC LIMIT {int(limit)}) AS recent ORDER BY seq"
         rows = conn.execute(text(sql), params).all()
-    return [Entry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]), r[8], r[9]) for r in rows]
+        found = [Entry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]), r[8], r[9]) for r in rows]
+        return _readable(conn, found)
+
+
+def _targets_of(conn: Connection, target: str) -> list[str]:
+    """What `target` is stored as: a person's clear target (entries older than commitments) and commitment."""
+    if not target.startswith(PERSON):
+        return [target]
+    commitment = conn.execute(text("SELECT commitment FROM audit_subjects WHERE national_id = :n"),
+                              {"n": target[len(PERSON):].strip()}).scalar()
+    return [person(target[len(PERSON):])] + ([commitment] if commitment else [])
+
+
+def _readable(conn: Connection, found: list[Entry]) -> list[Entry]:
+    """Entries with each resolvable commitment (target or personal detail) shown as `person:ID`."""
+    marks = {e.target for e in found if e.target.startswith(SUBJECT)}
+    marks |= {v for e in found for v in e.details.values() if isinstance(v, str) and v.startswith(SUBJECT)}
+    if not marks:
+        return found
+    names: dict[str, str] = {}
+    ordered = sorted(marks)
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start:start + 500]
+        names.update(conn.execute(text("SELECT commitment, national_id FROM audit_subjects WHERE commitment IN ("
+                                       + ", ".join(f":c{i}" for i in range(len(chunk))) + ")"),
+                                  {f"c{i}": c for i, c in enumerate(chunk)}).tuples().all())
+
+    def shown(value: Any) -> Any:
+        return person(names[value]) if isinstance(value, str) and value in names else value
+
+    return [dataclasses.replace(e, target=shown(e.target), details={k: (names.get(v, v) if isinstance(v, str) else v)
+                                                                     for k, v in e.details.items()}) for e in found]
 
 
 def read_log(ctx: Context, *, person_id: str | None = None, target: str | None = None, action: str | None = None,

@@ -12,7 +12,9 @@ Define a new one next to the code that performs the action::
 and record it with `uow.record(CampaignFrozen(target="campaign:spring-2027", ...))`.
 Every field other than `target` and `reason` goes into the entry's details, so keep them
 JSON values (str, int, float, bool, None, lists and dicts of those). Never put secrets or
-sensitive free text in an event: the chain must stay verifiable by anyone, without keys.
+sensitive free text in an event: the chain must stay verifiable by anyone, without keys. A
+detail field holding another person's national id is listed in `personal`, so that it is stored
+as that person's erasable commitment.
 """
 
 from __future__ import annotations
@@ -24,7 +26,11 @@ REGISTRY: dict[str, type[AuditEvent]] = {}
 
 
 def person(national_id: str) -> str:
-    """The audit target naming a person's record."""
+    """The audit target naming a person's record.
+
+    The log stores it as the person's salted commitment (`person#...`), never the id itself, so the
+    person can be erased without breaking the chain; readers see `person:ID` again while the
+    commitment's salt exists."""
     return f"person:{national_id.strip()}"
 
 
@@ -34,6 +40,9 @@ class AuditEvent:
     an optional reason given by the actor. Actor and time are stamped by the unit of work."""
 
     action: ClassVar[str] = ""
+    #: Detail fields that hold a national id: stored as the person's erasable commitment, like a
+    #: `person:ID` target (see `callup.audit.tables.AuditSubject`).
+    personal: ClassVar[tuple[str, ...]] = ()
     target: str
     reason: str | None = None
 

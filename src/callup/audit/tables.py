@@ -45,6 +45,22 @@ class AuditHead(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class AuditSubject(Base):
+    """How the audit log names one person: a salted commitment, erasable.
+
+    An entry about a person stores `person#` and 32 hex digits of HMAC-SHA256(salt, national id)
+    as its target, and the hash chain covers that text, never the id. Deleting this row (erasure
+    under the retention rules) leaves every entry and the chain intact and verifiable, while
+    nobody can tell any more whom those entries were about: the salt was the only link.
+    """
+
+    __tablename__ = "audit_subjects"
+
+    national_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    salt: Mapped[str] = mapped_column(String(64), comment="32 random bytes, hex")
+    commitment: Mapped[str] = mapped_column(String(40), unique=True, comment="person# + HMAC-SHA256(salt, id)[:16] in hex")
+
+
 class PersonNote(Base):
     """A free-text note by an officer about a person; the text is encrypted at rest."""
 

@@ -81,6 +81,7 @@ class PersonCalled(AuditEvent):
     """campaign.call: a person was called as a replacement, from the region's reserve order."""
 
     action: ClassVar[str] = "campaign.call"
+    personal: ClassVar[tuple[str, ...]] = ("replaces",)  # a national id: stored as the person's commitment
     campaign: str
     replaces: str
     position: int
