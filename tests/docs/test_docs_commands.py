@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import os
 import pathlib
 import re
@@ -54,7 +55,7 @@ NOT_RUN: list[tuple[str, str]] = [
 
 SCRATCH = ("CALLUP_DATABASE_URL", "CALLUP_KEY_FILE", "CALLUP_KEYS", "CALLUP_NOW", "CALLUP_POLICY")  # the scratch store's
 
-PLACEHOLDERS = ("REFERENCE", "RETURNED_REFERENCE", "NATIONAL_ID", "PSEUDONYM", "COMMITMENT")
+PLACEHOLDERS = ("REFERENCE", "NATIONAL_ID", "PSEUDONYM", "COMMITMENT")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -126,7 +127,7 @@ def _clean_environ() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def scratch(tmp_path_factory) -> tuple[pathlib.Path, dict[str, str]]:  # noqa: ANN001
+def scratch(tmp_path_factory) -> tuple[pathlib.Path, dict[str, str]]:
     """The scratch store and its input files, prepared once; returns its directory and the placeholders."""
     sys.path.insert(0, str(REPO / "tests" / "campaigns"))
     from campaign_helpers import drawn, load_register, on_day
@@ -155,16 +156,14 @@ def scratch(tmp_path_factory) -> tuple[pathlib.Path, dict[str, str]]:  # noqa: A
         from callup.notices.tables import Summons
 
         rows = uow.execute(select(Summons.reference, Summons.national_id, Summons.region, Summons.pseudonym)
-                                   .order_by(Summons.region, Summons.id)).all()
+                           .order_by(Summons.region, Summons.id)).all()
     mine = [r for r in rows if r.region == "R01"]
     others = [r for r in rows if r.region != "R01"]
-    import json
-
     record = json.loads((base / "public" / "draw-record.json").read_text(encoding="utf-8"))
-    values = {"COMMITMENT": record["commitment_hash"], "REFERENCE": mine[0].reference, "NATIONAL_ID": mine[0].national_id, "RETURNED_REFERENCE": others[0].reference,
+    values = {"COMMITMENT": record["commitment_hash"], "REFERENCE": mine[0].reference, "NATIONAL_ID": mine[0].national_id,
               "PSEUDONYM": mine[0].pseudonym}
     (base / "receipts.csv").write_text(f"reference,delivered_on\n{values['REFERENCE']},2027-02-02\n", encoding="utf-8")
-    (base / "returns.csv").write_text(f"reference,returned_on,reason\n{values['RETURNED_REFERENCE']},2027-02-02,addressee unknown\n",
+    (base / "returns.csv").write_text(f"reference,returned_on,reason\n{others[0].reference},2027-02-02,addressee unknown\n",
                                       encoding="utf-8")
     (base / "enrolment.csv").write_text(f"national_id,valid_until,reference\n{values['NATIONAL_ID']},2028-06-30,UNI-2027-0042\n",
                                         encoding="utf-8")
@@ -213,7 +212,7 @@ RUN = [d for d in DOCS if commands(d)]
 
 
 @pytest.fixture(scope="module")
-def results(scratch, tmp_path_factory):  # noqa: ANN001, ANN201
+def results(scratch, tmp_path_factory):
     """Every document run at once (a few at a time: most of a command's time is starting Python)."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -225,6 +224,6 @@ def results(scratch, tmp_path_factory):  # noqa: ANN001, ANN201
 
 
 @pytest.mark.parametrize("doc", RUN, ids=lambda d: str(d.relative_to(REPO / "docs")))
-def test_every_command_of_the_doc_runs(doc, results):  # noqa: ANN001
+def test_every_command_of_the_doc_runs(doc, results):
     failures = results[doc].result()
     assert not failures, "\n\n".join(failures)
