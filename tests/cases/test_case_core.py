@@ -5,7 +5,8 @@ from __future__ import annotations
 import collections
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 from sqlalchemy import func, select
 
 from case_helpers import CAMPAIGN, as_role, called, drawn_campaign
@@ -223,3 +224,50 @@ def test_the_documentation_lists_every_transition_of_every_machine_with_its_role
         for state, step, nxt in machine.paths():
             declared.add((state, step, nxt, ", ".join(sorted(r.value for r in roles[step]))))
     assert documented - {("from", "step", "to", "who")} == declared
+
+
+class _RandomSteps(RuleBasedStateMachine):
+    """Random steps through `transition` on the store: a declared step moves the case and adds one stored, audited
+    transition; any other is refused and changes nothing."""
+
+    day = engine = None  # set per test
+    person = region = None
+
+    @initialize(kind=st.sampled_from(list(CaseKind)))
+    def open_one(self, kind: CaseKind) -> None:
+        self.kind = kind
+        with UnitOfWork(_actor_for(self.day, opening_step(kind), self.region)) as uow:
+            self.case_id = transitions.open_case(uow, CAMPAIGN, self.person, kind, reason="r")["id"]
+        self.state, self.taken = MACHINES[kind].table[(NEW, opening_step(kind))], 1
+
+    @rule(step=st.sampled_from(ALL_STEPS))
+    def take(self, step: str) -> None:
+        before, declared = len(audit.entries(self.engine)), MACHINES[self.kind].can(self.state, step)
+        with UnitOfWork(_actor_for(self.day, step, self.region)) as uow:
+            case = transitions.load(uow, self.case_id, lock=True)
+            if declared:
+                self.state = transitions.transition(uow, case, step, reason="random")["state"]
+                self.taken += 1
+            else:
+                with pytest.raises(CaseStateError):
+                    transitions.transition(uow, case, step, reason="random")
+        assert len(audit.entries(self.engine)) == before + declared  # one entry per step taken, none for a refusal
+
+    def _stored(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(CaseTransition.__table__)
+                                .where(CaseTransition.__table__.c.case_id == self.case_id)).scalar_one()
+
+    @invariant()
+    def stored_state_and_history_agree(self) -> None:
+        with self.engine.connect() as conn:
+            state = conn.execute(select(Case.__table__.c.state).where(Case.__table__.c.id == self.case_id)).scalar_one()
+        assert state == self.state and self._stored() == self.taken
+
+
+def test_random_step_sequences_on_the_store_follow_the_tables(ctx, engine, tmp_path):
+    day = drawn_campaign(ctx, tmp_path)
+    national_id, region = called(day)[0]
+    machine = type("RandomSteps", (_RandomSteps,), {"day": day, "engine": engine, "person": national_id, "region": region})
+    run_state_machine_as_test(machine, settings=settings(max_examples=15, stateful_step_count=10, deadline=None,
+                                                         derandomize=True, suppress_health_check=list(HealthCheck)))
