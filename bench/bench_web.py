@@ -203,10 +203,12 @@ def main() -> None:
             for where, s in targets.values():  # warm-up: connection pools, templates, caches
                 wrk(where, duration=3, connections=args.connections, script=s)
             runs: dict[str, list[Run]] = {name: [] for name in targets}
+            loads = [os.getloadavg()[0]]
             for _ in range(args.repeats):
                 for name, (where, s) in targets.items():
                     runs[name].append(wrk(where, duration=args.duration, connections=args.connections, script=s))
                     print(f"{name}: {runs[name][-1]}", file=sys.stderr)
+                    loads.append(os.getloadavg()[0])
     finally:
         for p in procs:
             p.terminate()
@@ -231,7 +233,9 @@ def main() -> None:
             f"(`-t2 -c{args.connections} -d{args.duration}s`, each request with one of {len(chosen)} citizens' session "
             f"cookies in turn); {args.repeats} runs of each, interleaved, after a 3 s warm-up; medians of the runs "
             f"(errors summed).\n\n" + "\n".join(rows) +
-            f"\n\nTarget: >= {TARGET_RPS:,} requests/s with p99 <= {TARGET_P99_MS} ms and 0 errors.\n")
+            f"\n\nTarget: >= {TARGET_RPS:,} requests/s with p99 <= {TARGET_P99_MS} ms and 0 errors. "
+            f"One-minute load average during the runs: {min(loads):.1f} to {max(loads):.1f} on {os.cpu_count()} cores "
+            f"(anything above 2 is other work competing with server, database and wrk).\n")
     print(body)
     if not args.no_report:
         write_section("web", "Web: citizen status page and status API under load", body)
