@@ -233,7 +233,10 @@ def officer_sign_in(uow: UnitOfWork, name: str, password: str, totp: str, *, add
     name = name.strip()[:128]
     keys = [(limit_key("user", name.lower()), LIMITS["user"]), (limit_key("address", address), LIMITS["address"])]
     _check_limits(uow, keys)
-    row = uow.execute(select(users_t).where(users_t.c.name == name)).mappings().first()
+    query = select(users_t).where(users_t.c.name == name)
+    if uow.conn.dialect.name == "postgresql":  # two workers given the same code at once: the second waits, then sees it used
+        query = query.with_for_update()
+    row = uow.execute(query).mappings().first()
     ok = _password_ok(row["password_hash"] if row else None, password)
     step = _totp_step(row["totp_secret"], totp, uow.now(), row["totp_last"]) if ok and row else None
     if row is None or not ok or step is None or row["disabled_at"] is not None:
