@@ -52,6 +52,35 @@ def _first_called_region(ctx, name: str) -> str:  # noqa: ANN001
 DEMO_MAX_PEOPLE = 5_000_000
 
 
+DEMO_PASSWORD = "rehearsal-only-password"  # noqa: S105 - printed by the demo for its own fictional accounts
+
+
+def _demo_sign_ins(ctx, campaign: str, region: str) -> dict[str, Any]:  # noqa: ANN001
+    """A citizen's reference and code from the demo's letters, and demo accounts of the administration.
+
+    The accounts are made once (a re-run shows the same names and makes a new TOTP secret only
+    for accounts it creates); their password is the demo's fixed one: rehearsal data only.
+    """
+    import urllib.parse
+
+    from callup.notices.service import sign_in_details
+    from callup.uow import UnitOfWork
+    from callup.web.accounts import add_user, list_users
+
+    people: dict[str, Any] = {}
+    with UnitOfWork(ctx) as uow:
+        people["citizen"] = sign_in_details(uow, campaign, region=region)
+        existing = {u["name"] for u in list_users(uow)}
+        for who, role, regions in (("officer", "officer", region), ("medical", "medical", region), ("auditor", "auditor", None)):
+            name = f"demo-{who}"
+            secret = None
+            if name not in existing:
+                made = add_user(uow, name, role=role, password=DEMO_PASSWORD, regions=regions)
+                secret = urllib.parse.parse_qs(urllib.parse.urlparse(made.otpauth_uri).query)["secret"][0]
+            people[who] = {"name": name, "password": DEMO_PASSWORD, "totp_secret": secret or "(made by an earlier run)"}
+    return people
+
+
 def demo(
     people: Annotated[int, typer.Option("--people", help="Size of the synthetic register.")] = 200_000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic register.")] = 2026,
@@ -137,10 +166,30 @@ def demo(
          simulate.responses, campaign=campaign, seed=1, rates=None)
     step("report", "15. The campaign report: every called person in exactly one outcome, adding up in every region",
          campaigns.report, name=campaign, outcomes=out / "outcomes.csv")
-    step("plan", "16. Force projection of the example scenario (36 months, 2,000 Monte Carlo runs)", plan.project,
+    step("close", "16. The campaign closed: nobody more is called or replaced", campaigns.close, name=campaign)
+    step("calibrate", "17. Yields per person called, calibrated from this campaign's outcome table", plan.calibrate,
+         outcomes=out / "outcomes.csv", inducted=quota)
+    step("plan", "18. Force projection of the example scenario (36 months, 2,000 Monte Carlo runs)", plan.project,
          scenario=example("scenarios/seed-36-months.toml"), months=36, runs=2000, seed=1, out=out / "plan")
+    from callup.reports import commands as reports
+
+    step("campaign_report", "19. The campaign report (HTML and PDF)", reports.campaign, name=campaign,
+         out=out / "report", scenario=None, policy=policy)
+    step("transparency_report", "20. The transparency report for publication (small counts suppressed)",
+         reports.transparency, name=campaign, out=out / "transparency", policy=policy)
+    sign_ins = _demo_sign_ins(ctx, campaign, first_region)
     if as_json:
+        summary["sign_ins"] = sign_ins
         emit(summary, as_json=True)
     else:
         console.rule("[bold]done")
-        console.print(f"files written under {out}/")
+        console.print(f"files written under {out}/: open {out / 'report'}/ (campaign report, HTML and PDF), "
+                      f"{out / 'transparency'}/, {out / 'letters'}/ (letters of {first_region}), {out / 'public'}/ (draw record)")
+        console.print("start the portal and console:  callup serve   (then open http://127.0.0.1:8000/)")
+        console.print("demo sign-ins (rehearsal data only):")
+        c = sign_ins["citizen"]
+        console.print(f"  citizen: reference {c['reference']}  one-time code {c['code']}")
+        for who in ("officer", "medical", "auditor"):
+            u = sign_ins[who]
+            console.print(f"  {who}: name {u['name']}  password {u['password']}  TOTP secret {u['totp_secret']} "
+                          f"(any authenticator app, or: oathtool --totp -b {u['totp_secret']})")

@@ -43,7 +43,8 @@ def _true_tables(ctx, report) -> dict[str, list[list[int]]]:  # noqa: ANN001
         "Summonses by region and delivery evidence": [
             [delivery[g].proved, delivery[g].deemed, delivery[g].by_source.get("returned", 0),
              delivery[g].by_source.get("no evidence yet", 0)] if g in delivery else [0, 0, 0, 0] for g in regions],
-        "Summonses by region and appearance": [[r.appeared, r.no_show, r.summoned - r.appeared - r.no_show] for r in funnel.regions],
+        "People by region and appearance": [[r.appeared, r.no_show, max(0, r.summoned - r.appeared - r.no_show)]
+                                            for r in funnel.regions],
     }
 
 

@@ -581,3 +581,27 @@ def follow_up(uow: UnitOfWork, campaign: str, *, days: int = 14) -> list[FollowU
                                                  summonses.c.status.in_(LIVE_VALUES)).order_by(summonses.c.appearance_at)).mappings():
         out.append(FollowUp(r["reference"], r["region"], "did not appear: an officer decides what follows", r["appearance_at"]))
     return out
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SignInDetailsRead(AuditEvent):
+    """notices.code-read: a summons' one-time code was read back (a reprint, a demo)."""
+
+    action: ClassVar[str] = "notices.code-read"
+    reference: str
+
+
+def sign_in_details(uow: UnitOfWork, campaign: str, *, region: str) -> dict[str, str]:
+    """The reference and one-time code of the first live summons of `region` (as printed on its letter); audited.
+
+    For reprints and the demo: the code is otherwise only ever printed.
+    """
+    uow.ctx.require(Role.administrator, Role.system, doing="reading a summons' sign-in code")
+    c = _campaign(uow, campaign)
+    row = uow.execute(select(summonses.c.reference, summonses.c.code, summonses.c.national_id).where(
+        summonses.c.campaign_id == c.id, summonses.c.region == region, summonses.c.status.in_(LIVE_VALUES))
+        .order_by(summonses.c.id).limit(1)).first()
+    if row is None:
+        raise NoticeNotFound(f"no live summons in region {region}", field="region")
+    uow.record(SignInDetailsRead(target=person(row.national_id), reference=row.reference))
+    return {"reference": row.reference, "code": row.code}

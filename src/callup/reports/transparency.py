@@ -82,9 +82,14 @@ def delivery_table(delivery: DeliverySection, regions: list[str], threshold: int
 
 
 def appearance_table(funnel: FunnelSection, threshold: int) -> PublishedTable:
-    values = [[row.appeared, row.no_show, row.summoned - row.appeared - row.no_show] for row in funnel.regions]
-    return protect("Summonses by region and appearance", "region", [row.region for row in funnel.regions],
-                   ["appeared", "did not appear", "not recorded yet"], values, threshold=threshold)
+    # Case work counts as appeared everyone who appeared or was examined, people released afterwards
+    # (whose summons was cancelled) included, so "appeared" can exceed the live summonses.
+    values = [[row.appeared, row.no_show, max(0, row.summoned - row.appeared - row.no_show)] for row in funnel.regions]
+    return protect("People by region and appearance", "region", [row.region for row in funnel.regions],
+                   ["appeared or examined", "did not appear", "live summons, appearance not recorded yet"], values,
+                   threshold=threshold, note="Appeared counts everyone who appeared or was examined, including people "
+                                             "released afterwards; the last column counts live summonses with no appearance "
+                                             "recorded.")
 
 
 def inducted_table(funnel: FunnelSection, threshold: int) -> PublishedTable:
