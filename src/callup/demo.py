@@ -144,7 +144,7 @@ def demo(
     if status in (None, "frozen"):
         step("commit", "6. Commitment, published before the public beacon round", campaigns.commit_,
              name=campaign, beacon_source=f"public beacon round of {on.isoformat()} 12:00 UTC")
-    if status != "drawn":
+    if status not in ("drawn", "closed"):
         beacon = hashlib.sha256(f"demo beacon {campaign}".encode()).hexdigest()
         step("draw", f"7. Draw with the beacon value {beacon[:16]}...", campaigns.draw_, name=campaign, beacon=beacon)
     else:
@@ -162,8 +162,9 @@ def demo(
     step("notices", "13. Where the summonses stand", notices.status, campaign=campaign)
     from callup.cases import simulation_commands as simulate
 
-    step("simulate", "14. Simulated responses: delivery, applications and appeals, the medical board, induction",
-         simulate.responses, campaign=campaign, seed=1, rates=None)
+    if status != "closed":  # a closed campaign was simulated by an earlier run
+        step("simulate", "14. Simulated responses: delivery, applications and appeals, the medical board, induction",
+             simulate.responses, campaign=campaign, seed=1, rates=None)
     step("report", "15. The campaign report: every called person in exactly one outcome, adding up in every region",
          campaigns.report, name=campaign, outcomes=out / "outcomes.csv")
     step("close", "16. The campaign closed: nobody more is called or replaced", campaigns.close, name=campaign)
