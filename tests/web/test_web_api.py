@@ -114,7 +114,7 @@ def test_the_openapi_schema_documents_every_endpoint_with_problem_responses():
     from callup.web import api
 
     paths = {route.path for route in api.router.routes}
-    assert len(paths) == 12
+    assert len(paths) == 15  # 12, and 3 of case work
     assert api.Problem.model_json_schema()["required"] == ["title", "status", "detail"]
 
 
@@ -161,3 +161,40 @@ def test_the_status_read_survives_a_connection_the_server_dropped(site):
             admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
     again = c.get("/api/v1/me/status")
     assert again.status_code == 200 and again.json()["summonses"][0]["reference"] == cit.reference
+
+
+def test_cases_are_queued_by_cursor_read_and_decided_through_the_api(site):
+    import dataclasses
+
+    from callup.cases import deferrals
+    from callup.context import make_actor
+    from callup.uow import UnitOfWork
+
+    a = site.regions[0]
+    opened = []
+    for cit in site.in_region(a)[8:11]:
+        me = dataclasses.replace(site.admin, actor=make_actor("citizen (portal)", "citizen", person_id=cit.national_id))
+        with UnitOfWork(me) as uow:
+            opened.append(deferrals.apply_for_deferral(uow, "spring-2027", cit.national_id, "family_care",
+                                                       evidence="care assessment 12").case.id)
+    h = _bearer(site, f"officer-{a}")
+    c = client(site)
+    first = c.get("/api/v1/cases", params={"kind": "deferral", "limit": 2}, headers=h).json()
+    assert len(first["items"]) == 2 and first["next_cursor"]
+    rest = c.get("/api/v1/cases", params={"kind": "deferral", "limit": 2, "cursor": first["next_cursor"]}, headers=h).json()
+    seen = [i["id"] for i in first["items"] + rest["items"]]
+    assert set(opened) <= set(seen) and len(seen) == len(set(seen))
+    other = c.get("/api/v1/cases", params={"kind": "deferral"}, headers=_bearer(site, f"officer-{site.regions[1]}")).json()
+    assert not set(opened) & {i["id"] for i in other["items"]}
+    one = c.get(f"/api/v1/cases/{opened[0]}", params={"reason": "api test"}, headers=h).json()
+    assert one["state"] == "applied" and one["ground"] == "family_care" and one["history"][0]["step"]
+    bad = c.post(f"/api/v1/cases/{opened[0]}/decision", json={"decision": "grant", "reason": "ok", "until": "2099-01-01"}, headers=h)
+    assert bad.status_code == 422 and bad.json()["field"] == "until"
+    done = c.post(f"/api/v1/cases/{opened[0]}/decision", json={"decision": "grant", "reason": "carer confirmed"}, headers=h)
+    assert done.status_code == 200 and done.json()["state"] == "granted" and done.json()["until"]
+    again = c.post(f"/api/v1/cases/{opened[0]}/decision", json={"decision": "refuse", "reason": "no"}, headers=h)
+    assert again.status_code == 409
+    owner = client(site)
+    owner.cookies.set("callup_session", session_cookie(site, citizen=site.in_region(a)[8]))
+    mine = owner.get(f"/api/v1/cases/{opened[0]}").json()
+    assert mine["decision_reason"] == "carer confirmed" and mine["appeal_deadline"]

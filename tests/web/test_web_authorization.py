@@ -48,6 +48,9 @@ MATRIX = [
     ("GET", "/portal/cases", {"citizen-self", "citizen-other"}, "page"),
     ("GET", "/portal/documents/{doc}", {"citizen-self"}, "page"),
     ("POST", "/portal/cases/{case}/appeal", {"citizen-self"}, "page"),  # reached: 409, the case has no decision yet
+    ("GET", "/api/v1/cases", STAFF_ALL | {"officer-B"}, "api"),
+    ("GET", "/api/v1/cases/{case}", STAFF_ALL | {"citizen-self"}, "api"),
+    ("POST", "/api/v1/cases/{case}/decision", {"admin", "officer-A"}, "api"),  # the first decides, the next: 409 (decided)
     ("GET", "/console/cases", STAFF_ALL | {"officer-B"}, "page"),
     ("GET", "/console/cases/{case}", STAFF_ALL, "page"),
     ("GET", "/console/documents/{doc}", STAFF_ALL, "page"),
@@ -114,7 +117,7 @@ def test_every_role_against_every_endpoint_and_page(site, target, role):
         if method == "GET":
             r = c.get(path, headers=headers)
         elif kind == "api":
-            body = {"outcome": "appeared"} if path.endswith("/appearance") else None
+            body = {"outcome": "appeared"} if path.endswith("/appearance") else {"decision": "refuse", "reason": "matrix"} if path.endswith("/decision") else None
             r = c.post(path, json=body, headers=headers)
         else:
             form = c.get("/signin").text if cookie is None else c.get("/status/check").text

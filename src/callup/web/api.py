@@ -411,3 +411,121 @@ def acknowledge(request: Request, ctx: Annotated[Context, Depends(_writer)], ref
     s = session(request)
     with UnitOfWork(ctx) as uow:
         return _summons(notices.acknowledge(uow, reference, evidence=f"api session {s.sid[:12]}"))
+
+
+# --- case work (when installed) -----------------------------------------------------------------------------
+
+
+class CaseItem(BaseModel):
+    id: int
+    kind: str
+    campaign: str
+    region: str
+    state: str
+    ground: str | None
+    opened_at: dt.datetime
+    age_days: int
+    check_result: str | None
+
+
+class CasePage(BaseModel):
+    items: list[CaseItem]
+    next_cursor: str | None
+
+
+class CaseStep(BaseModel):
+    seq: int
+    from_state: str
+    step: str
+    to_state: str
+    at: dt.datetime
+    role: str
+    reason: str | None
+
+
+class CaseOut(BaseModel):
+    id: int
+    kind: str
+    campaign: str
+    region: str
+    state: str
+    allowed_steps: list[str]
+    ground: str | None
+    evidence: str | None
+    opened_at: dt.datetime
+    decided_at: dt.datetime | None
+    decided_role: str | None
+    decision_reason: str | None
+    appeal_deadline: dt.date | None
+    until: dt.date | None
+    appeals_case: int | None
+    check_result: str | None
+    history: list[CaseStep]
+
+
+class DecisionIn(BaseModel):
+    decision: Literal["grant", "refuse", "uphold", "overturn"]
+    reason: str = Field(min_length=1, max_length=4000)
+    until: dt.date | None = None
+
+
+def _case_out(view: Any) -> CaseOut:
+    values = {k: getattr(view, k) for k in CaseOut.model_fields if k != "history"}
+    return CaseOut(**values, history=[CaseStep(seq=h.seq, from_state=h.from_state, step=h.step, to_state=h.to_state, at=h.at,
+                                               role=h.role, reason=h.reason) for h in view.history])
+
+
+def _cases_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("callup.cases.views") is not None
+
+
+if _cases_installed():
+
+    @router.get("/cases", response_model=CasePage, tags=["cases"])
+    def case_queue(ctx: Annotated[Context, Depends(_staff_reader)],
+                   kind: Annotated[Literal["medical", "deferral", "exemption", "civilian_service", "appeal", "no_show"] | None,
+                                   Query()] = None,
+                   campaign: Annotated[str | None, Query(max_length=128)] = None,
+                   region: Annotated[str | None, Query(max_length=16)] = None,
+                   cursor: Cursor = None, limit: Limit = 50) -> CasePage:
+        """Cases waiting for someone to act in your regions, oldest first, with their age and registry check."""
+        from callup.cases import views
+        from callup.cases.tables import CaseKind
+
+        with UnitOfWork(ctx, write=False) as uow:
+            items = views.queue(uow, kind=CaseKind(kind) if kind else None, campaign=campaign)
+        items = [i for i in items if region is None or i.region == region]
+        after = _cursor(cursor)
+        if after is not None:
+            ids = [str(i.id) for i in items]
+            items = items[ids.index(after) + 1:] if after in ids else []
+        page = items[:limit]
+        return CasePage(items=[CaseItem(**i.__dict__) for i in page],
+                        next_cursor=_next(str(page[-1].id)) if len(items) > limit else None)
+
+    @router.get("/cases/{case_id}", response_model=CaseOut, tags=["cases"])
+    def case(ctx: Annotated[Context, Depends(_reader)], case_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+             reason: Annotated[str | None, Query(max_length=300, description="why the case is read (audited)")] = None) -> CaseOut:
+        """One case with its history (a citizen: only their own); the read is audited."""
+        from callup.cases import views
+
+        with UnitOfWork(ctx) as uow:
+            return _case_out(views.case_view(uow, case_id, reason=reason))
+
+    @router.post("/cases/{case_id}/decision", response_model=CaseOut, tags=["cases"])
+    def decide_case(ctx: Annotated[Context, Depends(_writer)], case_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+                    body: Annotated[DecisionIn, Body()]) -> CaseOut:
+        """Grant or refuse an application (a deferral with its end date), or uphold or overturn an appeal, with reasons."""
+        from callup.cases import appeals, decisions, views
+
+        if ctx.actor.role not in (Role.administrator, Role.officer):
+            raise Forbidden("deciding cases needs the role administrator or officer")
+        with UnitOfWork(ctx) as uow:
+            kind = views.case_view(uow, case_id, reason="deciding the case").kind
+            if kind == "appeal":
+                appeals.decide_appeal(uow, case_id, body.decision, reason=body.reason)
+            else:
+                decisions.decide_application(uow, case_id, body.decision, reason=body.reason, until=body.until)
+            return _case_out(views.case_view(uow, case_id, reason="deciding the case"))
