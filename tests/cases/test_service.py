@@ -109,16 +109,29 @@ def test_the_guardrail_refuses_forbidden_zones_records_every_attempt_and_allows_
                                  override_reason="needed at the front")
         assert again.record is None and "allows no override there" in again.refused.problem
         record = induction.induct(uow, CAMPAIGN, national_id, unit="1-INF-TRG", start=START).record
+    with UnitOfWork(as_role(day, "officer", name="officer-b", regions=region)) as uow:
+        with pytest.raises(CaseStateError, match="allows no override in a combat zone"):
+            guardrail.approve_override(uow, CAMPAIGN, national_id, unit="8-MECH", reason="needed at the front")
     northland = dataclasses.replace(officer, policy_path=str(NORTHLAND_POLICY))  # overseas: overridable with a second officer
+    second = dataclasses.replace(as_role(day, "officer", name="officer-b", regions=region), policy_path=str(NORTHLAND_POLICY))
     with UnitOfWork(northland) as uow:
         alone = induction.transfer(uow, record.id, unit="10-OVS", reason="training abroad")
         myself = induction.transfer(uow, record.id, unit="10-OVS", reason="training abroad", second_officer="officer-a",
                                     override_reason="exercise")
+        unapproved = induction.transfer(uow, record.id, unit="10-OVS", reason="training abroad", second_officer="officer-b",
+                                        override_reason="joint exercise")
+    with UnitOfWork(second) as uow:
+        guardrail.approve_override(uow, CAMPAIGN, national_id, unit="10-OVS", reason="joint exercise, volunteers only")
+    with UnitOfWork(northland) as uow:
         moved = induction.transfer(uow, record.id, unit="10-OVS", reason="training abroad", second_officer="officer-b",
                                    override_reason="joint exercise, volunteers only")
+        used = induction.transfer(uow, record.id, unit="10-OVS", reason="again", second_officer="officer-b",
+                                  override_reason="once more")
     assert alone.refused and "second officer" not in alone.refused.problem
     assert "a second officer, named, other than you" in myself.refused.problem
+    assert "has not approved this override" in unapproved.refused.problem
     assert moved.refused is None and moved.overridden and moved.record.unit == "10-OVS"
+    assert "has not approved this override" in used.refused.problem  # one approval, one override
     with UnitOfWork(as_role(day, "auditor")) as uow:
         report = guardrail.report(uow)
     assert [(a.action, a.unit, a.zone, a.outcome, a.actor, a.second_officer) for a in report] == [
@@ -126,9 +139,12 @@ def test_the_guardrail_refuses_forbidden_zones_records_every_attempt_and_allows_
         ("induct", "8-MECH", "combat", "refused", "officer-a", "officer-b"),
         ("transfer", "10-OVS", "overseas", "refused", "officer-a", None),
         ("transfer", "10-OVS", "overseas", "refused", "officer-a", "officer-a"),
+        ("transfer", "10-OVS", "overseas", "refused", "officer-a", "officer-b"),
+        ("approve", "10-OVS", "overseas", "approval", "officer-b", None),
         ("transfer", "10-OVS", "overseas", "overridden", "officer-a", "officer-b"),
+        ("transfer", "10-OVS", "overseas", "refused", "officer-a", "officer-b"),
     ]
-    assert len(audit.entries(engine, action="deployment.attempt")) == 5
+    assert len(audit.entries(engine, action="deployment.attempt")) == 8
     other = next(r for _, r in called(day) if r != region)
     with UnitOfWork(as_role(day, "officer", regions=other)) as uow:
         assert guardrail.report(uow) == []  # another region's officer sees none of them

@@ -1,9 +1,10 @@
 """The deployment guardrail: a person is never assigned to a unit in a zone the policy forbids for their status.
 
 Every assignment (induction, transfer) asks `check`. A zone the policy's rule for the status
-forbids is refused, unless the zone is one of the rule's `overridable_zones` and a second
-officer, named and other than the actor, takes the override with a reason. Every refusal and
-every override attempt is written to `deployment_attempts` and audited in the caller's unit of
+forbids is refused, unless the zone is one of the rule's `overridable_zones`, a second officer
+approved the override in their own name (`approve_override`: one override, within
+`APPROVAL_DAYS`), and the actor, another officer, names them and gives a reason. Every refusal,
+approval and override attempt is written to `deployment_attempts` and audited in the caller's unit of
 work, which the service then commits without making the assignment: the attempt stays on
 record even though nothing else changed. `report` lists them all.
 """
@@ -24,6 +25,7 @@ from callup.errors import Forbidden
 from callup.uow import UnitOfWork
 
 attempts = DeploymentAttempt.__table__
+APPROVAL_DAYS = 7  # an approval by the second officer is valid this long, for one override
 
 
 class DeploymentRefused(Forbidden):
@@ -73,8 +75,56 @@ def check(uow: UnitOfWork, *, national_id: str, region: str, status: str, unit: 
         outcome, problem = "refused", f"{problem}: an override needs a reason"
     elif uow.actor.role not in (Role.administrator, Role.officer):
         outcome, problem = "refused", f"{problem}: an override is taken by an officer"
+    elif not _approved(uow, second, national_id, unit):
+        outcome, problem = "refused", (f"{problem}: the second officer named has not approved this override for this "
+                                       f"person and unit in the last {APPROVAL_DAYS} days (callup service approve-override)")
     else:
         outcome = "overridden"
+    return _record(uow, national_id=national_id, region=region, record_id=record_id, action=action, status=status, unit=unit,
+                   zone=zone, outcome=outcome, problem=problem, second=second, reason=override_reason)
+
+
+def _approved(uow: UnitOfWork, second: str, national_id: str, unit: str) -> bool:
+    """Whether `second` approved an override for this person and unit recently, and no override has used it since."""
+    since = uow.now() - dt.timedelta(days=APPROVAL_DAYS)
+    approval = uow.execute(select(attempts.c.id).where(
+        attempts.c.outcome == "approval", attempts.c.actor == second, attempts.c.national_id == national_id,
+        attempts.c.unit == unit, attempts.c.at >= since).order_by(attempts.c.id.desc()).limit(1)).scalar()
+    if approval is None:
+        return False
+    used = uow.execute(select(attempts.c.id).where(attempts.c.outcome == "overridden", attempts.c.national_id == national_id,
+                                                   attempts.c.unit == unit, attempts.c.id > approval).limit(1)).first()
+    return used is None
+
+
+def approve_override(uow: UnitOfWork, campaign: str, national_id: str, *, unit: str, reason: str) -> Verdict:
+    """A second officer approves, in their own name and with a reason, one override for this person and unit.
+
+    Only where the policy allows an override for the unit's zone; the approval is recorded (and
+    listed by the report) and is used up by the one override that names this officer.
+    """
+    from callup.cases.errors import CaseInputError, CaseStateError
+    from callup.cases.transitions import call_of
+
+    uow.ctx.require(Role.administrator, Role.officer, doing="approving a deployment override")
+    if not reason or not reason.strip():
+        raise CaseInputError("an approval of an override needs a reason", field="reason")
+    call = call_of(uow, campaign, national_id)
+    zone = unit_zone(uow, unit)
+    status = "conscript"
+    rules = [r for r in uow.ctx.policy().in_force(uow.ctx.today()).deployment if r.status == status]
+    if not any(zone in r.forbidden_zones for r in rules):
+        raise CaseStateError(f"{unit.strip()}: a {zone} zone is not forbidden for a {status}: no override is needed")
+    if not any(zone in r.overridable_zones for r in rules):
+        raise CaseStateError(f"{unit.strip()}: the policy allows no override in a {zone} zone")
+    return _record(uow, national_id=call["national_id"], region=call["region"], record_id=None, action="approve", status=status,
+                   unit=unit.strip(), zone=zone, outcome="approval", problem="a second officer approved one override",
+                   second=None, reason=reason)
+
+
+def _record(uow: UnitOfWork, *, national_id: str, region: str, record_id: int | None, action: str, status: str, unit: str,
+            zone: str, outcome: str, problem: str, second: str | None, reason: str | None) -> Verdict:
+    override_reason = reason
     attempt = uow.execute(insert(attempts).values(
         national_id=national_id, region=region, record_id=record_id, action=action, status=status, unit=unit, zone=zone,
         outcome=outcome, problem=problem, second_officer=second, override_reason=(override_reason or "").strip() or None,

@@ -15,7 +15,8 @@ from callup.output import console, emit
 app = typer.Typer(help="Service: units, induction, transfers, discharge, the deployment guardrail report.", no_args_is_help=True)
 
 RecordArg = Annotated[int, typer.Argument(help="Service record number.", min=1)]
-SecondOfficer = Annotated[str | None, typer.Option("--second-officer", help="Override: the second officer, by name.")]
+SecondOfficer = Annotated[str | None, typer.Option("--second-officer", help="Override: the second officer who approved it "
+                                                   "(service approve-override), by name.")]
 OverrideReason = Annotated[str | None, typer.Option("--override-reason", help="Override: why the forbidden zone is needed.")]
 
 
@@ -148,3 +149,20 @@ def guardrail_report(
         console.print(table)
 
     emit(rows, as_json=as_json, render=render)
+
+
+@app.command("approve-override")
+def approve_override(
+    campaign: CampaignArg,
+    national_id: PersonArg,
+    unit_code: Annotated[str, typer.Option("--unit", help="Unit code from the units file.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why you approve the override.")],
+    as_json: JsonOption = False,
+) -> None:
+    """As the second officer, approve one override of the guardrail for this person and unit (where the policy allows one)."""
+    from callup.cases.guardrail import APPROVAL_DAYS, approve_override as run
+
+    with unit() as uow:
+        result = dataclasses.asdict(run(uow, campaign, national_id, unit=unit_code, reason=reason))
+    emit(result, as_json=as_json, render=lambda r: console.print(
+        f"approval {r['attempt']} recorded: one override into {r['unit']} ({r['zone']} zone) naming you, within {APPROVAL_DAYS} days"))
