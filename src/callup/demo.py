@@ -105,6 +105,8 @@ def demo(
     if not 1 <= people <= DEMO_MAX_PEOPLE:
         raise InputError(f"the demo runs on 1 to {DEMO_MAX_PEOPLE:,} people (a larger register: `callup synth` and "
                          f"`callup register import`), got {people:,}", field="people")
+    if seed < 0:
+        raise InputError(f"must be zero or more, got {seed}", field="seed")
     check_folder(out, field="out", create=True, private=False)
     policy = example("policies/republic-of-example.toml")
     ctx = context(policy=policy)

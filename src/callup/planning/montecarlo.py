@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from callup.errors import InputError
 from callup.planning.model import CATEGORIES, RECRUITED, binomial_split, occurrences, parameters, simulate
 from callup.planning.scenario import Scenario, Uncertain
 
@@ -58,6 +59,8 @@ class MonteCarlo:
 
 def run(scenario: Scenario, months: int | None = None, runs: int = 10_000, seed: int = 0) -> MonteCarlo:
     """Simulate `runs` worlds of `months` months; same seed, same answer."""
+    if seed < 0:  # numpy's generators take seeds >= 0 only
+        raise InputError(f"--seed: must be zero or more, got {seed}", field="seed")
     months = months or scenario.months
     rng = np.random.default_rng(seed)
     uncertain = {u.parameter: u for u in scenario.uncertainty}

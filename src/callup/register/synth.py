@@ -199,6 +199,8 @@ def synthesise(out: pathlib.Path, *, people: int, seed: int, regions: Sequence[s
         raise InputError(f"--people: {people:,} is more than any register callup is made for (at most {MAX_PEOPLE:,})")
     if not 0.0 <= bad_share < 1.0:
         raise InputError(f"--bad-rows: must be a share between 0 and 1, got {bad_share}")
+    if seed < 0:
+        raise InputError(f"--seed: must be zero or more, got {seed}")
     check_file(out, field="out")
     need = people * (BYTES_PER_ROW_CSV if suffix == ".csv" else BYTES_PER_ROW_PARQUET)
     free = shutil.disk_usage(out.parent).free
