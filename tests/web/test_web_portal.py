@@ -152,6 +152,15 @@ def test_the_status_document_verifies_offline_and_on_the_check_page_and_a_change
     pixels = np.asarray(zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode).to_image(scale=4))
     image.imsave(picture, pixels, cmap="gray")
     assert runner.invoke(app, ["status", "verify", str(picture), "--keys", str(keys), "--on", "2027-02-10"]).exit_code == 0
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftoppm"):  # the PDF's own QR code, scanned from a picture of the page
+        (tmp_path / "status.pdf").write_bytes(c.get("/portal/document.pdf").content)
+        subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(tmp_path / "status.pdf"), str(tmp_path / "page")],
+                       check=True)
+        scanned = runner.invoke(app, ["status", "verify", str(tmp_path / "page.png"), "--keys", str(keys), "--on", "2027-02-10"])
+        assert scanned.exit_code == 0 and "valid: signature good" in scanned.output
     checked = client(site).get("/status/check", params={"document": text})
     assert "<h2 id=\"result\">Valid</h2>" in checked.text
     assert "Not valid" in client(site).get("/status/check", params={"document": forged}).text
