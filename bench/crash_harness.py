@@ -335,7 +335,8 @@ def _campaign_snapshot(url: str) -> dict[str, Any]:
             "order": rows("SELECT region, position, national_id, rank FROM campaign_order ORDER BY region, position"),
             "calls": rows("SELECT national_id, region, position, source, replaces, release_reason FROM campaign_calls "
                           "ORDER BY national_id"),
-            "audit": [(r[0], r[1]) for r in conn.execute(text("SELECT action, target FROM audit_log ORDER BY seq"))
+            # A person is named in the log by a commitment under a random per-person salt: compare the kind of target.
+            "audit": [(r[0], r[1].split("#", 1)[0]) for r in conn.execute(text("SELECT action, target FROM audit_log ORDER BY seq"))
                       if r[0] != "register.import"],
         }
 

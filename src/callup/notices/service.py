@@ -585,9 +585,9 @@ def follow_up(uow: UnitOfWork, campaign: str, *, days: int = 14) -> list[FollowU
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class SignInDetailsRead(AuditEvent):
-    """notices.code-read: a summons' one-time code was read back (a reprint, a demo)."""
+    """notices.code_read: a summons' one-time code was read back (a reprint, a demo)."""
 
-    action: ClassVar[str] = "notices.code-read"
+    action: ClassVar[str] = "notices.code_read"
     reference: str
 
 
