@@ -133,23 +133,32 @@ def _totp_step(secret: str, code: str, now: dt.datetime, last: int | None) -> in
     return None
 
 
+def check_account(ctx: Any, name: str, *, role: str, regions: str | None = None, office: str | None = None) -> Actor:
+    """The actor an account would act as; `InputError` naming the field for a bad name, role or region."""
+    name = name.strip()
+    if not name or len(name) > 128 or any(c.isspace() or not c.isprintable() for c in name):
+        raise InputError("a user name is 1 to 128 printable characters without spaces", field="name")
+    if role.strip() == Role.citizen.value:
+        raise InputError("citizens sign in with their summons, not with an account", field="role")
+    actor = make_actor(name, role, regions=regions, office=office)
+    if actor.regions is not None:
+        known = set(ctx.policy().region_codes)
+        unknown = sorted(actor.regions - known)
+        if unknown:
+            raise InputError(f"unknown region {unknown[0]!r} (the policy's regions: {', '.join(sorted(known))})", field="region")
+    if office is not None and (len(office) > 128 or not office.isprintable()):
+        raise InputError("an office is at most 128 printable characters", field="office")
+    return actor
+
+
 def add_user(uow: UnitOfWork, name: str, *, role: str, password: str, regions: str | None = None,
              office: str | None = None, totp_secret: str | None = None) -> NewUser:
     """Create an account; returns the otpauth URI of its TOTP secret (shown once, never stored in clear)."""
     import pyotp
 
     uow.ctx.require(Role.administrator, Role.system, doing="adding users")
-    name = name.strip()
-    if not name or len(name) > 128 or any(c.isspace() for c in name):
-        raise InputError("a user name is 1 to 128 characters without spaces", field="name")
-    if role == Role.citizen.value:
-        raise InputError("citizens sign in with their summons, not with an account", field="role")
-    actor = make_actor(name, role, regions=regions, office=office)
-    if actor.regions is not None:
-        known = set(uow.ctx.policy().region_codes)
-        unknown = sorted(actor.regions - known)
-        if unknown:
-            raise InputError(f"unknown region {unknown[0]!r} (the policy's regions: {', '.join(sorted(known))})", field="region")
+    actor = check_account(uow.ctx, name, role=role, regions=regions, office=office)
+    name = actor.name
     if len(password) < 12:
         raise InputError("the password needs at least 12 characters", field="password")
     if uow.execute(select(users_t.c.id).where(users_t.c.name == name)).first() is not None:

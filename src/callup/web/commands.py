@@ -38,17 +38,32 @@ def add(name: str = typer.Argument(..., help="sign-in name"),
         office: str = typer.Option(None, help="the office citizens see instead of the name"),
         password_stdin: bool = typer.Option(False, "--password-stdin", help="read the password from standard input")) -> None:
     """Create an account; prints its TOTP secret once, as an otpauth URI for an authenticator app."""
-    from callup.cli_context import cli_context
-    from callup.uow import UnitOfWork
-    from callup.web.accounts import add_user
+    import click
 
+    from callup.cli_context import cli_context
+    from callup.errors import InputError
+    from callup.uow import UnitOfWork
+    from callup.web.accounts import add_user, check_account
+
+    ctx = cli_context()
+    check_account(ctx, name, role=role, regions=region, office=office)  # refuse before asking for the password
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
+    elif not sys.stdin.isatty():
+        raise InputError("no terminal to ask the password on: give it on standard input with --password-stdin",
+                         field="password_stdin")
     else:
-        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
-    ctx = cli_context()
-    with UnitOfWork(ctx) as uow:
-        made = add_user(uow, name, role=role, password=password, regions=region, office=office)
+        try:
+            password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+        except click.exceptions.Abort:
+            raise InputError("no password given", field="password_stdin") from None
+    try:
+        with UnitOfWork(ctx) as uow:
+            made = add_user(uow, name, role=role, password=password, regions=region, office=office)
+    except InputError as exc:
+        if exc.field == "password":
+            raise InputError(exc.message, field="password_stdin" if password_stdin else None) from None
+        raise
     scope = ",".join(made.regions) if made.regions else "national"
     print(f"user {made.name}: {made.role} ({scope})")
     print("TOTP secret (shown once; add it to the authenticator app, then keep no copy):")
@@ -90,6 +105,8 @@ def verify(document: str = typer.Argument(..., help="the QR code's text (CALLUP-
         key_text = keys_file.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"{keys_file}: cannot read ({exc.strerror or exc})", field="keys") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{keys_file}: not a status keys file (not UTF-8 text)", field="keys") from None
     public = statusdoc.load_public_keys(key_text, source=str(keys_file))
     text = document
     if not document.strip().startswith(statusdoc.PREFIX) and pathlib.Path(document).is_file():
