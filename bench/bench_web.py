@@ -76,7 +76,7 @@ def _ms(text: str) -> float:
 
 
 def wrk(url: str, *, duration: int, connections: int, script: pathlib.Path | None) -> Run:
-    argv = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "5s"]
+    argv = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
     if script is not None:
         argv += ["-s", str(script)]
     out = subprocess.run([*argv, url], capture_output=True, text=True, check=True).stdout
@@ -209,6 +209,8 @@ def main() -> None:
                     runs[name].append(wrk(where, duration=args.duration, connections=args.connections, script=s))
                     print(f"{name}: {runs[name][-1]}", file=sys.stderr)
                     loads.append(os.getloadavg()[0])
+            if any(r.errors for values in runs.values() for r in values):
+                print("errors: the server's log ends with\n" + web_log.read_text()[-3000:], file=sys.stderr)
     finally:
         for p in procs:
             p.terminate()

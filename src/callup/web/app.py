@@ -66,8 +66,10 @@ class Web:
         if self.engine.dialect.name == "postgresql":
             from sqlalchemy import create_engine
 
+            # Enough kept connections for the worker's concurrent requests: connections opened past
+            # `pool_size` are closed when returned, and opening a PostgreSQL connection costs more than a request.
             self.read_engine = create_engine(self.engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False,
-                                             pool_recycle=1800)
+                                             pool_recycle=1800, pool_size=16, max_overflow=16)
 
     def context(self, actor: Actor) -> Context:
         s = self.settings
