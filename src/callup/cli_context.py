@@ -25,6 +25,7 @@ from collections.abc import Mapping
 
 from callup.context import Clock, Context, FixedClock, SystemClock, make_actor
 from callup.errors import CallupError, InputError
+from callup.store.urls import sqlite_file
 
 DATABASE_URL_ENV = "CALLUP_DATABASE_URL"
 DEFAULT_URL = "sqlite:///callup.db"
@@ -33,13 +34,6 @@ DEFAULT_URL = "sqlite:///callup.db"
 def database_url(environ: Mapping[str, str] | None = None) -> str:
     environ = os.environ if environ is None else environ
     return environ.get(DATABASE_URL_ENV) or DEFAULT_URL
-
-
-def _sqlite_file(url: str) -> pathlib.Path | None:
-    if not url.startswith("sqlite:///"):
-        return None
-    name = url[len("sqlite:///"):].split("?", 1)[0]
-    return pathlib.Path(name) if name and name != ":memory:" else None
 
 
 def _os_user() -> str:
@@ -82,8 +76,8 @@ def cli_context(*, policy: pathlib.Path | str | None = None, store: bool = True,
     """
     environ = os.environ if environ is None else environ
     url = database_url(environ)
-    sqlite_file = _sqlite_file(url)
-    first_use = sqlite_file is not None and not sqlite_file.exists()
+    store_file = sqlite_file(url)
+    first_use = store_file is not None and not store_file.exists()
     actor = make_actor(environ.get("CALLUP_ACTOR", "").strip() or _os_user(),
                        environ.get("CALLUP_ROLE", "").strip() or "administrator",
                        regions=environ.get("CALLUP_REGIONS"))
@@ -91,13 +85,13 @@ def cli_context(*, policy: pathlib.Path | str | None = None, store: bool = True,
     if keys:
         from callup.crypto.keys import load_keyring
 
-        default_file = sqlite_file.with_name("callup-keys.json") if url == DEFAULT_URL and sqlite_file else None
+        default_file = store_file.with_name("callup-keys.json") if url == DEFAULT_URL and store_file else None
         ring = load_keyring(environ, default_file=default_file, create_default=first_use)
     policy_path = str(policy) if policy is not None else environ.get("CALLUP_POLICY") or None
     ctx = Context(actor=actor, database_url=url, clock=_clock(environ), keys=ring, policy_path=policy_path,
                   timezone=_timezone(environ))
     if store:
-        prepare_store(ctx, migrate=sqlite_file is not None)
+        prepare_store(ctx, migrate=store_file is not None)
     return ctx
 
 
@@ -107,11 +101,10 @@ def prepare_store(ctx: Context, *, migrate: bool) -> None:
 
     engine = ctx.engine()
     if migrate:
-        if ctx.database_url.startswith("sqlite:///"):
-            path = _sqlite_file(ctx.database_url)
-            if path is not None and not path.exists():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.touch(mode=0o600)  # the store holds personal data: owner-only from the start
+        path = sqlite_file(ctx.database_url)
+        if path is not None and not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)  # the store holds personal data: owner-only from the start
         upgrade(engine)
         return
     revision = current_revision(engine)

@@ -59,6 +59,34 @@ def check_folder(path: pathlib.Path, *, field: str | None = None, create: bool =
     return path
 
 
+def make_folder(path: pathlib.Path, *, field: str | None = None) -> pathlib.Path:
+    """`path` as an output folder, created with any missing parents; `InputError` naming `field` if it cannot be."""
+    path = pathlib.Path(path)
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{path}: exists and is not a directory", field=field)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot create the directory ({exc.strerror or exc})", field=field) from None
+    return path
+
+
+def rejects_file(source: pathlib.Path, rejects_path: pathlib.Path | None) -> pathlib.Path:
+    """Where the rejected rows of an input file go: `rejects_path`, or SOURCE.rejects.csv beside it."""
+    return pathlib.Path(rejects_path) if rejects_path is not None else source.with_name(source.name + ".rejects.csv")
+
+
+def write_rejects(path: pathlib.Path, rows: list[tuple[int, str]], *, field: str | None = None) -> str:
+    """Rejected rows of an input file as CSV `line,reason`, owner-only (they may describe people); the path."""
+    import csv
+
+    with write_file(path, field=field, text=True, newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["line", "reason"])
+        out.writerows(rows)
+    return str(path)
+
+
 @contextlib.contextmanager
 def write_file(path: pathlib.Path, *, field: str | None = None, private: bool = True, text: bool = False,
                overwrite: bool = True, encoding: str = "utf-8", newline: str | None = None) -> Iterator[IO[Any]]:

@@ -183,7 +183,6 @@ def commit_(
                                                         beacon_round=beacon_round, unverified=unverified_beacon))
 
     def render(r: dict[str, Any]) -> None:
-        import datetime as dt
 
         console.print(f"commitment of {r['campaign']}: [bold]{r['commitment_hash']}[/]")
         beacon = r["commitment"].get("beacon")

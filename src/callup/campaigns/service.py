@@ -40,6 +40,7 @@ from callup.lottery.allocation import ExplicitAllocation, allocate, by_method, e
 from callup.lottery.beacon import parse_round
 from callup.lottery.commitment import normalise_beacon
 from callup.lottery.record import CommitmentV2, allocation_csv, commitment_file, drand_beacon, load_commitment, unverified_beacon
+from callup.outputs import make_folder
 from callup.policy import Jurisdiction
 from callup.register.eligibility import eligible_pool_query
 from callup.store.bulk import BulkSession
@@ -583,12 +584,7 @@ def export_campaign(ctx: Context, name: str, out: pathlib.Path) -> dict[str, str
     campaign = _read_campaign(ctx, name)
     if _status(campaign["status"]) == CampaignStatus.created.value:
         raise CampaignStateError(f"{_subject(name)} has no frozen pool to export yet")
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{out}: exists and is not a directory", field="out")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"{out}: cannot create the directory ({exc.strerror or exc})", field="out") from None
+    make_folder(out, field="out")
     return run_job(ctx, _export_job, campaign["id"], name, str(out))
 
 

@@ -9,11 +9,9 @@ day, whether the newest import lists them and until when, and names its source.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
 import hashlib
-import os
 import pathlib
 import re
 from typing import ClassVar
@@ -26,6 +24,7 @@ from callup.cases.tables import RegistryEntry, RegistryImport
 from callup.context import Role
 from callup.csvfile import read_rows
 from callup.errors import CallupError
+from callup.outputs import check_file, rejects_file, write_rejects
 from callup.uow import UnitOfWork
 
 imports, entries = RegistryImport.__table__, RegistryEntry.__table__
@@ -78,8 +77,6 @@ def import_registry(uow: UnitOfWork, name: str, path: pathlib.Path, *, rejects_p
     uow.ctx.require(Role.administrator, Role.system, doing="importing a registry")
     name, path = _name(name), pathlib.Path(path)
     if rejects_path is not None:
-        from callup.outputs import check_file
-
         check_file(rejects_path, field="rejects")
     rows, rejects = [], []
     for line, row in read_rows(path, ("national_id", "valid_until"), field="file"):
@@ -105,15 +102,7 @@ def import_registry(uow: UnitOfWork, name: str, path: pathlib.Path, *, rejects_p
                                                    imported_at=uow.now(), imported_by=uow.actor.label())).inserted_primary_key[0]
     for i in range(0, len(rows), 5000):
         uow.execute(insert(entries), [dict(r, import_id=import_id) for r in rows[i:i + 5000]])
-    written = None
-    if rejects:
-        target = rejects_path or path.with_name(path.name + ".rejects.csv")
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-            out = csv.writer(fh)
-            out.writerow(["line", "reason"])
-            out.writerows(rejects)
-        written = str(target)
+    written = write_rejects(rejects_file(path, rejects_path), rejects, field="rejects") if rejects else None
     uow.record(RegistryImported(target=f"registry:{name}", name=name, sha256=sha, rows=len(rows), rejected=len(rejects)))
     return ImportResult(name, str(path), import_id, len(rows), len(rejects), written, already_imported=False)
 

@@ -17,7 +17,6 @@ import contextvars
 import dataclasses
 import datetime as dt
 import json
-import os
 import pathlib
 import re
 import secrets

@@ -25,9 +25,10 @@ STALLED_AFTER = 60.0  # seconds without a heartbeat before a running job counts 
 
 def libpq_url(database_url: str) -> str:
     """The store's SQLAlchemy URL as the libpq connection string procrastinate uses."""
-    for prefix in ("postgresql+psycopg://", "postgresql+psycopg2://", "postgresql://"):
-        if database_url.startswith(prefix):
-            return "postgresql://" + database_url[len(prefix):]
+    from callup.store.urls import libpq_url as convert
+
+    if (converted := convert(database_url)) is not None:
+        return converted
     raise CallupError("background jobs need a PostgreSQL store (on SQLite, commands run their jobs in a process pool: "
                       "use --workers)", field="database_url")
 

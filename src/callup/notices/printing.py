@@ -25,9 +25,11 @@ from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 
 from callup.campaigns.tables import Campaign
 from callup.context import Context, Role
+from callup.errors import InputError
 from callup.notices.errors import NoticeStateError
 from callup.notices.service import LIVE_VALUES, _campaign, _offices
 from callup.notices.tables import NOTICE, BatchStatus, NoticeBatch, NoticeStatus, Summons
+from callup.outputs import make_folder
 from callup.register.tables import Person
 from callup.uow import UnitOfWork
 
@@ -172,7 +174,7 @@ def print_batch_by_id(ctx: Context, campaign: str, batch_id: int, out: str, port
     """Print batch `batch_id` if it still needs printing (a queued job); the PDF written, or None."""
     with UnitOfWork(ctx, write=False) as uow:
         campaign_id = _campaign(uow, campaign).id
-    pathlib.Path(out).mkdir(parents=True, exist_ok=True)
+    make_folder(pathlib.Path(out), field="out")
     batch = _claim(ctx, campaign_id, batch_id)
     return None if batch is None else _print_one(ctx, batch, campaign, pathlib.Path(out), portal_url)
 
@@ -182,22 +184,14 @@ def print_letters(ctx: Context, campaign: str, *, out: pathlib.Path, region: str
     """Plan the batches of `campaign` (one region or all) and print them with `workers` processes,
     or, with `queue` (PostgreSQL), queue one job per batch for `callup worker` processes."""
     if workers < 1 or workers > 64:
-        from callup.errors import InputError
-
         raise InputError(f"workers must be between 1 and 64, got {workers}", field="workers")
-    if out.exists() and not out.is_dir():
-        from callup.errors import InputError
-
-        raise InputError(f"{out}: exists and is not a directory", field="out")
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out, field="out")
     with UnitOfWork(ctx) as uow:
         if region is not None and region not in ctx.policy().region_codes:
-            from callup.errors import InputError
-
             raise InputError(f"unknown region {region!r}", field="region")
         planned = plan_batches(uow, campaign, region=region)
-        total = uow.execute(select(func.count()).select_from(summonses).join(Campaign.__table__, campaigns.c.id == summonses.c.campaign_id)
-                            .where(campaigns.c.name == campaign, summonses.c.status.in_(LIVE_VALUES))).scalar_one()
+        total = uow.execute(select(func.count()).where(summonses.c.campaign_id == _campaign(uow, campaign).id,
+                                                       summonses.c.status.in_(LIVE_VALUES))).scalar_one()
     if total == 0:
         raise NoticeStateError(f"campaign {campaign!r} has no summonses to print: run `callup notices issue {campaign}` first")
     if queue:

@@ -29,6 +29,7 @@ from callup.notices.offices import Office, parse_offices
 from callup.notices.reference import check_code, hash_code, new_code, new_reference, parse_reference
 from callup.notices.schedule import Appointment, Called, move_appointment, schedule
 from callup.notices.tables import LIVE, NOTICE, Appearance, CampaignOffices, NoticeStatus, PostalFile, Summons
+from callup.outputs import rejects_file, write_rejects
 from callup.register.tables import Person
 from callup.uow import UnitOfWork
 
@@ -167,11 +168,14 @@ def _offices(uow: UnitOfWork, campaign_id: int) -> list[Office]:
     return parse_offices(row.content, source=row.source)
 
 
-def _load(uow: UnitOfWork) -> Counter:
-    """People per slot (office, date, start) among live summonses."""
-    rows = uow.execute(select(summonses.c.office, summonses.c.date, summonses.c.start, func.count())
-                       .where(summonses.c.status.in_(LIVE_VALUES))
-                       .group_by(summonses.c.office, summonses.c.date, summonses.c.start)).all()
+def _load(uow: UnitOfWork, offices: list[Office] | None = None) -> Counter:
+    """People per slot (office, date, start) among live summonses, at `offices` only when given
+    (a move needs its region's offices, not a count over every summons)."""
+    query = select(summonses.c.office, summonses.c.date, summonses.c.start, func.count()).where(
+        summonses.c.status.in_(LIVE_VALUES))
+    if offices is not None:
+        query = query.where(summonses.c.office.in_([o.code for o in offices]))
+    rows = uow.execute(query.group_by(summonses.c.office, summonses.c.date, summonses.c.start)).all()
     return Counter({(r[0], r[1], r[2]): r[3] for r in rows})
 
 
@@ -234,11 +238,11 @@ def issue_summonses(uow: UnitOfWork, campaign: str, *, offices_path: pathlib.Pat
         .order_by(calls.c.region, people.c.postcode, calls.c.national_id)).all()
     already = uow.execute(select(func.count()).select_from(live.subquery())).scalar_one()
     today = uow.ctx.today()
-    start = max(c.window_start, today + dt.timedelta(days=policy.in_force(today).notices.response_days))
+    version = policy.in_force(today)
+    start = max(c.window_start, today + dt.timedelta(days=version.notices.response_days))
     window = (min(start, c.window_end), c.window_end)
     plan = schedule([Called(r.national_id, r.region, (r.postcode, r.national_id)) for r in todo], offices, window,
                     booked=_load(uow))
-    version = policy.in_force(today)
     key, now = code_key(uow.ctx), uow.now()
     expires = today + dt.timedelta(days=version.notices.code_valid_days)
     rows = []
@@ -364,18 +368,7 @@ def import_postal_file(uow: UnitOfWork, path: pathlib.Path, *, kind: str, reject
         else:
             _step(uow, found, step, returned_at=at, return_reason=row.get("reason") or "returned by the post")
         applied += 1
-    written = None
-    if rejects:
-        import csv
-        import os
-
-        target = rejects_path or path.with_name(path.name + ".rejects.csv")
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-            out = csv.writer(fh)
-            out.writerow(["line", "reason"])
-            out.writerows(rejects)
-        written = str(target)
+    written = write_rejects(rejects_file(path, rejects_path), rejects, field="rejects") if rejects else None
     uow.execute(insert(PostalFile.__table__).values(kind=kind, source=str(path), sha256=sha, rows_applied=applied,
                                                     rows_rejected=len(rejects), imported_at=uow.now()))
     uow.record(PostalFileImported(target=f"postal:{kind}", kind=kind, sha256=sha, applied=applied, already=already,
@@ -436,8 +429,9 @@ def move(uow: UnitOfWork, reference: str, *, office: str, date: dt.date, start: 
         raise NoticeStateError("the policy does not let summoned people move their appointment; contact the office")
     c = uow.execute(select(campaigns.c.window_start, campaigns.c.window_end).where(campaigns.c.id == row["campaign_id"])).first()
     current = Appointment(row["office"], row["date"], row["start"], row["end"])
-    moved = move_appointment(current, office, date, start, region=row["region"], offices=_offices(uow, row["campaign_id"]),
-                             load=_load(uow), window=(c.window_start, c.window_end), today=today, max_days=limit,
+    mine = [o for o in _offices(uow, row["campaign_id"]) if o.region == row["region"]]
+    moved = move_appointment(current, office, date, start, region=row["region"], offices=mine,
+                             load=_load(uow, mine), window=(c.window_start, c.window_end), today=today, max_days=limit,
                              original=row["original_date"])
     uow.execute(update(summonses).where(summonses.c.id == row["id"]).values(office=moved.office, date=moved.date,
                                                                              start=moved.start, end=moved.end))
@@ -457,7 +451,8 @@ def move_options(uow: UnitOfWork, reference: str, *, limit: int = 300) -> list[t
     if _value(row["status"]) not in LIVE_VALUES or days is None:
         return []
     c = uow.execute(select(campaigns.c.window_start, campaigns.c.window_end).where(campaigns.c.id == row["campaign_id"])).first()
-    slots = free_slots(row["region"], _offices(uow, row["campaign_id"]), _load(uow), (c.window_start, c.window_end),
+    mine = [o for o in _offices(uow, row["campaign_id"]) if o.region == row["region"]]
+    slots = free_slots(row["region"], mine, _load(uow, mine), (c.window_start, c.window_end),
                        today=today, around=row["original_date"], max_days=days)
     current = (row["office"], row["date"], row["start"])
     return [(a, n) for a, n in slots if (a.office, a.date, a.start) != current][:limit]

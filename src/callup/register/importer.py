@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from callup.audit import RegisterImported, bulk_record
 from callup.context import Context, Role
-from callup.outputs import check_file, write_file
+from callup.outputs import check_file, rejects_file, write_file
 from callup.prefetch import prefetch
 from callup.register.reader import RegisterFile, decode_text, open_register_file
 from callup.register.validate import check_batch, normalised_ids
@@ -137,11 +137,6 @@ def _reason_kind(reason: str) -> str:
     """A reject reason without the other rows' line numbers, to count rows by kind of reason."""
     reason = re.sub(r" \(also on lines? [^)]*\)", "", reason)
     return re.sub(r" as lines? [0-9, ]+(?:and [0-9,]+ more )?", " as another row ", reason)
-
-
-def rejects_file(source: pathlib.Path, rejects_path: pathlib.Path | None) -> pathlib.Path:
-    """Where the rejects of an import of `source` go: `rejects_path`, or SOURCE.rejects.csv beside it."""
-    return pathlib.Path(rejects_path) if rejects_path is not None else source.with_name(source.name + ".rejects.csv")
 
 
 def _is_initial_load(bulk: BulkSession, import_id: int, resume: int) -> bool:

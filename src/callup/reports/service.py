@@ -13,19 +13,14 @@ from typing import Any
 
 from callup.context import Context
 from callup.errors import InputError
+from callup.outputs import make_folder
 
 HTML, PDF, JSON, PUBLIC = "campaign-report.html", "campaign-report.pdf", "campaign-report.json", "public-record"
 
 
 def prepare(out: pathlib.Path) -> pathlib.Path:
     """The output directory, created; `InputError` naming --out when it cannot be."""
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{out}: exists and is not a directory", field="out")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"{out}: cannot create the directory ({exc.strerror or exc})", field="out") from None
-    return out
+    return make_folder(out, field="out")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import pathlib
-
 from typing import TYPE_CHECKING
+
+from callup.store.urls import sqlite_file
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -51,10 +52,10 @@ def current_revision(engine: Engine) -> str | None:
 
 def revision_at(url: str) -> str | None:
     """The store's revision read with the plain driver (no SQLAlchemy): for quick checks at start-up."""
-    if url.startswith("sqlite:///"):
+    path = sqlite_file(url)
+    if path is not None:
         import sqlite3
 
-        path = url[len("sqlite:///"):].split("?", 1)[0]
         try:
             with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
                 row = conn.execute("SELECT version_num FROM alembic_version").fetchone()

@@ -22,7 +22,7 @@ from callup.context import Context, Role
 from callup.errors import Forbidden, InputError
 from callup.notices import service as notices
 from callup.uow import UnitOfWork
-from callup.web.pages import SignInNeeded, anyone, session, staff, web
+from callup.web.pages import SignInNeeded, anyone, session, web
 
 DESCRIPTION = __doc__
 PROBLEM = {"content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}

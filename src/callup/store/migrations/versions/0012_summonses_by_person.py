@@ -7,7 +7,6 @@ Create Date: 2026-11-25 18:12:41.489816
 """
 
 from alembic import op
-import sqlalchemy as sa
 
 
 revision = '0012'
