@@ -45,6 +45,7 @@ from sqlalchemy.engine import make_url
 from callup.context import Context
 from callup.errors import CallupError, InputError
 from callup.outputs import check_file, write_file
+from callup.store.urls import libpq_url
 
 FORMAT = "callup-backup/1"
 
@@ -87,7 +88,7 @@ def _sqlite_path(engine: Engine) -> pathlib.Path:
 
 
 def _libpq_uri(engine: Engine) -> str:
-    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    return libpq_url(engine.url.render_as_string(hide_password=False)) or ""
 
 
 def _tool(name: str) -> str:

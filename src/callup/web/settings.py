@@ -34,12 +34,13 @@ class WebSettings:
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> WebSettings:
-        from callup.cli_context import DEFAULT_URL, _clock, _sqlite_file, _timezone, database_url
+        from callup.cli_context import DEFAULT_URL, _clock, _timezone, database_url
         from callup.crypto.keys import CryptoError, load_keyring
+        from callup.store.urls import sqlite_file as store_file
 
         environ = os.environ if environ is None else environ
         url = database_url(environ)
-        sqlite_file = _sqlite_file(url)
+        sqlite_file = store_file(url)
         default_file = sqlite_file.with_name("callup-keys.json") if url == DEFAULT_URL and sqlite_file else None
         ring = load_keyring(environ, default_file=default_file, create_default=False)
         if ring is None:
