@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import pathlib
+import time
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -114,15 +115,21 @@ def demo(
     on = _next_spring(today)
     summary: dict[str, Any] = {}
 
+    seconds: dict[str, float] = {}
+
     def step(key: str, title: str, command: Callable[..., None], /, **kwargs: Any) -> None:
+        started = time.monotonic()
         if not as_json:
             console.rule(f"[bold]{title}")
             command(**kwargs, as_json=False)
-            return
-        captured = io.StringIO()
-        with contextlib.redirect_stdout(captured):
-            command(**kwargs, as_json=True)
-        summary[key] = json.loads(captured.getvalue())
+        else:
+            captured = io.StringIO()
+            with contextlib.redirect_stdout(captured):
+                command(**kwargs, as_json=True)
+            summary[key] = json.loads(captured.getvalue())
+        seconds[key] = round(time.monotonic() - started, 2)
+        if not as_json:
+            console.print(f"[dim]({seconds[key]:,.1f} s)")
 
     register_file = out / "register.csv"
     step("synth", f"1. A synthetic register of {people:,} people (0.5% malformed rows on purpose)", register.synth,
@@ -183,6 +190,7 @@ def demo(
     sign_ins = _demo_sign_ins(ctx, campaign, first_region)
     if as_json:
         summary["sign_ins"] = sign_ins
+        summary["seconds"] = seconds
         emit(summary, as_json=True)
     else:
         console.rule("[bold]done")

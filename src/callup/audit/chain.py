@@ -97,14 +97,12 @@ class _Tx:
     def rows(self, sql: str, params: tuple = ()) -> list[tuple]:
         if self.bulk is not None:
             return self.bulk.fetch(sql, params)
-        named, values = _named(sql, params)
-        result = self.conn.execute(text(named), values)
+        # Straight to the driver: these few statements run for every audited step, and building
+        # and caching a SQLAlchemy statement each time cost more than running it.
+        if self.conn.dialect.paramstyle != "qmark":
+            sql = sql.replace("?", "%s")
+        result = self.conn.exec_driver_sql(sql, params)
         return [tuple(r) for r in result] if result.returns_rows else []
-
-
-def _named(sql: str, params: tuple) -> tuple[str, dict[str, Any]]:
-    parts = sql.split("?")
-    return parts[0] + "".join(f":p{i}{part}" for i, part in enumerate(parts[1:])), {f"p{i}": v for i, v in enumerate(params)}
 
 
 def record(tx: Any, event: AuditEvent, *, actor: Actor, at: str) -> Entry:

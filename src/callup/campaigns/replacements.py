@@ -1,7 +1,8 @@
 """Replacements: when a called person is released, call the next in the region's reserve order.
 
-Deterministic (always the lowest position not yet called whose register record is still
-alive and resident), idempotent (releasing someone twice returns the first replacement),
+Deterministic (always the first position after the last one called in the region whose
+register record is still alive and resident: the reserve is walked once, so a person passed
+over because they had died is not called later even if the record is corrected), idempotent (releasing someone twice returns the first replacement),
 serialised per campaign (a row lock on PostgreSQL, BEGIN IMMEDIATE on SQLite), so two officers
 replacing at once never call the same person twice.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from sqlalchemy import Connection, and_, select, update
+from sqlalchemy import Connection, and_, func, select, update
 
 from callup.audit import person
 from callup.campaigns import events
@@ -63,12 +64,16 @@ def _campaign_for_update(conn: Connection, name: str) -> Any:
 
 
 def _next_in_reserve(conn: Connection, campaign_id: int, region: str) -> tuple[str, int] | None:
-    taken = select(calls.c.national_id).where(calls.c.campaign_id == campaign_id).scalar_subquery()
+    # Calls are made in position order (the draw calls a prefix of the order, each replacement the
+    # next), so the reserve continues after the last position called: one index look-up
+    # (ix_campaign_calls_region) rather than skipping every person already called.
+    last = (select(func.coalesce(func.max(calls.c.position), 0))
+            .where(calls.c.campaign_id == campaign_id, calls.c.region == region).scalar_subquery())
     query = (
         select(order.c.national_id, order.c.position)
         .join(people, people.c.national_id == order.c.national_id)
-        .where(and_(order.c.campaign_id == campaign_id, order.c.region == region,
-                    order.c.national_id.not_in(taken), people.c.civil_status == CivilStatus.alive.value))
+        .where(and_(order.c.campaign_id == campaign_id, order.c.region == region, order.c.position > last,
+                    people.c.civil_status == CivilStatus.alive.value))
         .order_by(order.c.position)
         .limit(1)
     )

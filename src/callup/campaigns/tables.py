@@ -140,7 +140,7 @@ class Call(Base):
     __tablename__ = "campaign_calls"
     __table_args__ = (
         CheckConstraint("(released_at IS NULL) = (release_reason IS NULL)", name="release_complete"),
-        Index("ix_campaign_calls_region", "campaign_id", "region"),
+        Index("ix_campaign_calls_region", "campaign_id", "region", "position"),  # where the reserve continues
     )
 
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)

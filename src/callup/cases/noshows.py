@@ -35,24 +35,30 @@ class NoShowsOpened:
     already: int
 
 
-def open_no_shows(uow: UnitOfWork, campaign: str) -> NoShowsOpened:
-    """Open a case for every recorded no-show in the actor's regions that has no case since it was recorded."""
+def open_no_shows(uow: UnitOfWork, campaign: str, *, reference: str | None = None) -> NoShowsOpened:
+    """Open a case for every recorded no-show in the actor's regions that has no case since it was recorded
+    (with `reference`, for that summons only)."""
     uow.ctx.require(Role.administrator, Role.officer, Role.system, doing="opening no-show cases")
-    if uow.execute(select(campaigns.c.id).where(campaigns.c.name == campaign)).first() is None:
+    campaign_id = uow.execute(select(campaigns.c.id).where(campaigns.c.name == campaign)).scalar()
+    if campaign_id is None:
         from callup.campaigns.errors import CampaignNotFound
 
         raise CampaignNotFound(f"no campaign named {campaign!r}", field="campaign")
-    query = (select(summonses.c.national_id, summonses.c.reference, summonses.c.appearance_at, summonses.c.region)
-             .join(campaigns, campaigns.c.id == summonses.c.campaign_id)
-             .where(campaigns.c.name == campaign, summonses.c.appearance == Appearance.no_show.value,
+    # One query: the no-shows without a no-show case of this campaign opened since (the case index
+    # starts with the campaign, so each check is an index look-up, not a scan of every case).
+    case_since = (select(cases.c.id).where(cases.c.campaign_id == campaign_id, cases.c.national_id == summonses.c.national_id,
+                                           cases.c.kind == CaseKind.no_show.value, cases.c.opened_at >= summonses.c.appearance_at)
+                  .exists())
+    query = (select(summonses.c.national_id, summonses.c.reference, summonses.c.appearance_at, case_since.label("already"))
+             .where(summonses.c.campaign_id == campaign_id, summonses.c.appearance == Appearance.no_show.value,
                     summonses.c.status.in_([s.value for s in LIVE]))
              .order_by(summonses.c.appearance_at, summonses.c.id))
+    if reference is not None:
+        query = query.where(summonses.c.reference == reference)
     scope = uow.ctx.region_filter(summonses.c.region)
     opened, already = [], 0
     for row in uow.execute(query if scope is None else query.where(scope)).all():
-        newer = uow.execute(select(cases.c.id).where(cases.c.national_id == row.national_id, cases.c.kind == CaseKind.no_show.value,
-                                                     cases.c.opened_at >= row.appearance_at).limit(1)).first()
-        if newer is not None:
+        if row.already:
             already += 1
             continue
         case = transitions.open_case(uow, campaign, row.national_id, CaseKind.no_show, ground="no_show",

@@ -18,7 +18,7 @@ import pathlib
 import random
 import tomllib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -232,7 +232,7 @@ class _Run:
             return True
         with self.acting(OFFICER) as uow:
             notices.record_appearance(uow, reference, "no_show")
-            opened = noshows.open_no_shows(uow, self.campaign).opened
+            opened = noshows.open_no_shows(uow, self.campaign, reference=reference).opened
         self.steps["no_show"] += 1
         weights = self.rates.no_show
         resolution = self.pick({"excuse": weights.excuse, "reschedule": weights.reschedule, "refer": weights.refer}) or "excuse"
@@ -285,9 +285,10 @@ class _Run:
 
 
 def simulate(ctx: Context, campaign: str, *, seed: int = 0, rates: Rates | None = None,
-             offices: pathlib.Path | None = None, units_file: pathlib.Path | None = None) -> SimulationResult:
+             offices: pathlib.Path | None = None, units_file: pathlib.Path | None = None,
+             advance: Callable[[int], None] = lambda n: None) -> SimulationResult:
     """Drive the drawn campaign with simulated responses, in one transaction (all or nothing); once per campaign
-    (a second run reports the first, `already_done`)."""
+    (a second run reports the first, `already_done`). `advance(1)` is called after each person."""
     from callup.examples import path as example
 
     rates = rates or Rates()
@@ -323,6 +324,7 @@ def simulate(ctx: Context, campaign: str, *, seed: int = 0, rates: Rates | None 
             for row in todo:
                 done.add(row.national_id)
                 run.person(row.national_id, row.reference)
+                advance(1)
         steps = dict(sorted(run.steps.items()))
         uow.record(Simulated(target=f"campaign:{campaign}", seed=seed, people=len(done), steps=steps))
     return SimulationResult(campaign, seed, rounds, len(done), steps)

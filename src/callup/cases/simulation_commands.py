@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from callup.cli_support import JsonOption, context
-from callup.output import console, emit
+from callup.output import console, emit, progress
 
 app = typer.Typer(help="Simulations for demos, rehearsals and tests.", no_args_is_help=True)
 
@@ -29,7 +29,8 @@ def responses(
     """Simulate delivery, appearance, applications, the medical board, appeals and induction for every called person."""
     from callup.cases.simulation import load_rates, simulate
 
-    result = dataclasses.asdict(simulate(context(), campaign, seed=seed, rates=load_rates(rates)))
+    with progress("simulating responses (people)", None, quiet=as_json) as advance:
+        result = dataclasses.asdict(simulate(context(), campaign, seed=seed, rates=load_rates(rates), advance=advance))
 
     def render(r: dict[str, Any]) -> None:
         if r["already_done"]:
