@@ -10,7 +10,7 @@ import pyarrow.csv as pacsv
 import pytest
 from sqlalchemy import select, update
 
-from callup.campaigns import replacements, service
+from callup.campaigns import service
 from callup.campaigns.errors import CampaignStateError, NotCalled
 from callup.errors import InputError
 from callup.campaigns.tables import Call, OrderEntry

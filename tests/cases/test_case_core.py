@@ -173,7 +173,7 @@ def test_a_failing_step_rolls_back_the_case_its_history_and_its_audit_entry(ctx,
 def test_a_regional_officer_cannot_see_or_decide_another_region_s_case(ctx, engine, tmp_path):
     day = drawn_campaign(ctx, tmp_path)
     people = called(day)
-    (mine, region), (other, other_region) = people[0], next(p for p in people if p[1] != people[0][1])
+    (_, region), (other, other_region) = people[0], next(p for p in people if p[1] != people[0][1])
     with UnitOfWork(day) as uow:
         theirs = transitions.open_case(uow, CAMPAIGN, other, CaseKind.deferral, ground="study")
     officer = as_role(day, "officer", name="officer-a", regions=region)

@@ -8,11 +8,11 @@ import dataclasses
 import pytest
 from sqlalchemy import select
 
-from case_helpers import CAMPAIGN, as_role, called, drawn_campaign, on_day
+from case_helpers import CAMPAIGN, as_role, drawn_campaign, on_day
 from callup.cases import noshows
 from callup.cases.errors import CaseInputError, CaseStateError
 from callup.cases.machines import NO_SHOW, ROLES
-from callup.cases.views import queue
+from callup.cases.views import case_view, queue
 from callup.context import Role
 from callup.errors import Forbidden
 from callup.examples import path as example
@@ -61,7 +61,7 @@ def test_nothing_is_automatic_and_a_policy_without_an_authority_allows_no_referr
     assert not any(Role.system in ROLES[step] for step in ("reschedule", "excuse", "refer"))
     assert set(NO_SHOW.allowed("open")) == {"reschedule", "excuse", "refer"}
     day = drawn_campaign(ctx, tmp_path)
-    rows = _no_shows(day, engine, n=2)
+    _no_shows(day, engine, n=2)
     with UnitOfWork(day) as uow:
         opened = noshows.open_no_shows(uow, CAMPAIGN).opened
     with UnitOfWork(as_role(day, "system")) as uow:
@@ -76,3 +76,15 @@ def test_nothing_is_automatic_and_a_policy_without_an_authority_allows_no_referr
             noshows.resolve_no_show(uow, opened[0], "refer", reason="unexcused")
         assert noshows.resolve_no_show(uow, opened[0], "excuse", reason="hospital stay, certificate shown").state == "excused"
         assert noshows.resolve_no_show(uow, opened[1], "reschedule", reason="new appointment by letter").state == "rescheduled"
+
+
+def test_opening_for_one_summons_leaves_the_other_no_shows_for_later(ctx, engine, tmp_path):
+    day = drawn_campaign(ctx, tmp_path)
+    rows = _no_shows(day, engine, n=3)
+    with UnitOfWork(day) as uow:
+        one = noshows.open_no_shows(uow, CAMPAIGN, reference=rows[1].reference)
+        rest = noshows.open_no_shows(uow, CAMPAIGN)
+    assert len(one.opened) == 1 and one.already == 0
+    assert len(rest.opened) == 2 and rest.already == 1
+    with UnitOfWork(day, write=False) as uow:
+        assert case_view(uow, one.opened[0]).national_id == rows[1].national_id

@@ -22,7 +22,6 @@ import base64
 import json
 import os
 import pathlib
-import secrets
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings, strategies as st

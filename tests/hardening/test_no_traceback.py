@@ -10,7 +10,6 @@ import stat
 
 import pytest
 
-from callup.errors import InputError
 from callup.output import to_json
 from callup_test_support import EXAMPLE_POLICY, REPO
 

@@ -4,7 +4,6 @@ store untouched, and every restore, failed or not, is in the audit log."""
 from __future__ import annotations
 
 import io
-import json
 import os
 import stat
 import tarfile

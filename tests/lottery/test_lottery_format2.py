@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from callup.lottery.allocation import by_method, explicit, quotas_csv
+from callup.lottery.allocation import by_method, quotas_csv
 from callup.lottery.beacon import QUICKNET, randomness
 from callup.lottery.commitment import derive_seed
 from callup.lottery.errors import BeaconError, LotteryError
