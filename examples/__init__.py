@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import pathlib
 
+HERE = pathlib.Path(__file__).resolve().parent
+
 
 def path(relative: str) -> pathlib.Path:
     """The example file at `relative` (e.g. "scenarios/seed-36-months.toml")."""
-    return pathlib.Path(__file__).resolve().parent / relative
+    return HERE / relative

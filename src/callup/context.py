@@ -14,7 +14,6 @@ import dataclasses
 import datetime as dt
 import enum
 import functools
-import hashlib
 import secrets
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Protocol
@@ -200,20 +199,21 @@ def make_actor(name: str, role: str, *, regions: Iterable[str] | str | None = No
 
 
 @functools.lru_cache(maxsize=16)
-def _parse_policy(path: str, digest: str) -> Jurisdiction:
+def _parse_policy(path: str, signature: tuple[int, int, int]) -> Jurisdiction:
     from callup.policy.loader import load_policy
 
     return load_policy(path)
 
 
 def _load_policy(path: str) -> Jurisdiction:
-    """Parse a policy file, reusing the parse while the file's bytes are unchanged."""
-    import pathlib
+    """Parse a policy file, reusing the parse while the file is unchanged (same inode, size and
+    modification time: services ask for the policy at every step, so this must not read the file)."""
+    import os
 
     from callup.policy.errors import PolicyError
 
     try:
-        raw = pathlib.Path(path).read_bytes()
+        st = os.stat(path)
     except OSError as exc:
         raise PolicyError(f"{path}: cannot read policy file ({exc.strerror or exc})") from None
-    return _parse_policy(path, hashlib.sha256(raw).hexdigest())
+    return _parse_policy(path, (st.st_ino, st.st_size, st.st_mtime_ns))

@@ -49,8 +49,12 @@ def _first_called_region(ctx, name: str) -> str:  # noqa: ANN001
     return next(r.region for r in regions if r.called > 0)
 
 
-#: The demo shows the job end to end; beyond this size it is a load test (synth + register import).
-DEMO_MAX_PEOPLE = 5_000_000
+#: The demo's default register: large enough to show every step at a realistic scale, small enough
+#: to finish in a few minutes on two cores.
+DEMO_PEOPLE = 1_000_000
+#: `--full-scale`: the seed scenario's country (30 million people) and its decree of 160,000.
+FULL_SCALE_PEOPLE, FULL_SCALE_QUOTA = 30_000_000, 160_000
+DEMO_MAX_PEOPLE = FULL_SCALE_PEOPLE
 
 
 DEMO_PASSWORD = "rehearsal-only-password"  # noqa: S105 - printed by the demo for its own fictional accounts
@@ -83,7 +87,10 @@ def _demo_sign_ins(ctx, campaign: str, region: str) -> dict[str, Any]:  # noqa: 
 
 
 def demo(
-    people: Annotated[int, typer.Option("--people", help="Size of the synthetic register.")] = 200_000,
+    people: Annotated[int | None, typer.Option("--people", help=f"Size of the synthetic register [default: {DEMO_PEOPLE:,}].",
+                                               show_default=False)] = None,
+    full_scale: Annotated[bool, typer.Option("--full-scale", help=f"The seed scenario at full size: {FULL_SCALE_PEOPLE:,} people "
+                                             f"and a decree of {FULL_SCALE_QUOTA:,} (about an hour and a half on two cores).")] = False,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic register.")] = 2026,
     out: Annotated[pathlib.Path, typer.Option("--out", help="Directory for the files the demo writes.")] = pathlib.Path("demo-out"),
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
@@ -103,6 +110,9 @@ def demo(
     from callup.errors import InputError
     from callup.outputs import check_folder
 
+    if full_scale and people is not None:
+        raise InputError("--full-scale sets the register's size: leave out --people", field="people")
+    people = FULL_SCALE_PEOPLE if full_scale else DEMO_PEOPLE if people is None else people
     if not 1 <= people <= DEMO_MAX_PEOPLE:
         raise InputError(f"the demo runs on 1 to {DEMO_MAX_PEOPLE:,} people (a larger register: `callup synth` and "
                          f"`callup register import`), got {people:,}", field="people")
@@ -143,7 +153,8 @@ def demo(
          register.eligible, on=before.isoformat(), policy=policy, excluded_out=None, pool_out=None)
     campaign = f"spring-{on.year}"
     window = f"{on.isoformat()}:{dt.date(on.year, 7, 15).isoformat()}"
-    quota = max(people // 125, 10)  # the scenario's 160,000 of about 20 million, scaled to this register
+    # The scenario's 160,000 of 30 million people, scaled to this register (at least 10 people).
+    quota = FULL_SCALE_QUOTA if full_scale else max(people * FULL_SCALE_QUOTA // FULL_SCALE_PEOPLE, 10)
     public = out / "public" / campaign
     status = _campaign_status(ctx, campaign)
     if status is None:
