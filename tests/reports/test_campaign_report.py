@@ -69,7 +69,11 @@ def _check_figures(r, ctx) -> None:  # noqa: ANN001
     assert {k: v for row in f.regions for k, v in row.released.items()} == {"deferred": 1}
     assert all(row.called == sum(row.released.values()) + row.still_called for row in f.regions)
     live = sum(n for state, n in notices.by_status.items() if state not in ("cancelled", "superseded"))
-    assert f.total("summoned") == live == summary.called
+    assert live == summary.called
+    # summoned counts people sent a summons: the released person's cancelled summons too
+    assert f.total("summoned") == summary.called + summary.released
+    path = [f.total(stage) for stage in ("called", "summoned", "delivered", "appeared", "inducted")]
+    assert path == sorted(path, reverse=True), f"each stage of the path is a part of the one before: {path}"
     # case work counts every called person reached, the released too (their summons was deemed delivered before it ended)
     assert f.total("delivered") == notices.by_status["delivered"] + 1
     assert (f.total("appeared"), sum(row.no_show for row in f.regions)) == (notices.appeared, notices.no_show) == (5, 2)

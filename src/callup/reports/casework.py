@@ -46,7 +46,8 @@ def casework_funnel(uow: UnitOfWork, campaign: str, recorded: FunnelSection) -> 
         adds_up=work.adds_up,
         note="Every called person is in exactly one outcome: inducted, released with a reason, or open (found fit and "
              "awaiting induction, in a case, or not examined yet). Delivered counts evidence of delivery or appearance; "
-             "appeared counts those who appeared or were examined. Replacements are counted as called.")
+             "appeared counts those who appeared or were examined. Summoned counts the people sent a summons, the released "
+             "included. Replacements are counted as called.")
 
 
 def inducted_by_region(uow: UnitOfWork, campaign_id: int) -> dict[str, int]:

@@ -4,6 +4,8 @@ The funnel is built from what the store records: calls (by the draw, as replacem
 with a reason), the live summonses (delivered, appeared, did not appear) and the service
 records of those inducted; case work's campaign report (`casework.casework_funnel`) then places
 every called person in one outcome. Every region's row adds up: called = released + still called.
+The path called >= summoned >= delivered >= appeared >= inducted counts people, released ones
+included, so that each stage is a part of the one before (`PATH`, the funnel chart).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from callup.uow import UnitOfWork
 calls, summonses, campaigns = Call.__table__, Summons.__table__, Campaign.__table__
 PROVED = ("receipt", "portal", "acknowledgement")
 STAGES = ["called", "released", "still called", "summoned", "delivered", "appeared", "inducted"]
+PATH = ["called", "summoned", "delivered", "appeared", "inducted"]
 
 
 def _value(v):  # noqa: ANN001, ANN202
@@ -57,9 +60,12 @@ def interim_funnel(uow: UnitOfWork, campaign: str, regions: list[str]) -> Funnel
         row[_value(source)] += n
         if reason is not None:
             row["released"][_value(reason)] = row["released"].get(_value(reason), 0) + n
+    people_summoned = (select(summonses.c.region, func.count(func.distinct(summonses.c.national_id)))
+                       .where(summonses.c.campaign_id == campaign_id).group_by(summonses.c.region))
+    for region, n in uow.execute(_scoped(uow, people_summoned, summonses.c.region)):
+        rows[region]["summoned"] = n
     for region, status, _source, appearance, n in _summons_counts(uow, campaign_id):
         row = rows[region]
-        row["summoned"] += n
         row["delivered"] += n if status in ("delivered", "acknowledged") else 0
         row["appeared"] += n if appearance == Appearance.appeared.value else 0
         row["no_show"] += n if appearance == Appearance.no_show.value else 0
@@ -68,8 +74,9 @@ def interim_funnel(uow: UnitOfWork, campaign: str, regions: list[str]) -> Funnel
                      r["appeared"], r["no_show"], inducted.get(region, 0)) for region, r in sorted(rows.items())]
     return FunnelSection(
         source="calls, summonses and service records", stages=STAGES, regions=out,
-        note="Released people leave the funnel with their reason; their replacements are counted as called. Inducted: "
-             "people with a service record from this campaign.")
+        note="Released people leave the funnel with their reason; their replacements are counted as called. Summoned: "
+             "people sent a summons, including those whose summons a release cancelled. Inducted: people with a service "
+             "record from this campaign.")
 
 
 def funnel_section(uow: UnitOfWork, campaign: str, regions: list[str]) -> FunnelSection:

@@ -93,8 +93,11 @@ def pool_region_figure(pool: PoolSection) -> Figure:
 
 
 def funnel_figure(funnel: FunnelSection) -> Figure:
-    """Horizontal bars: the national funnel, stage by stage (a stage not recorded is marked so)."""
-    stages = [s for s in funnel.stages if s != "released"]
+    """Horizontal bars: the national path from called to inducted, each stage a part of the one before
+    (a stage not recorded is marked so)."""
+    from callup.reports.funnel import PATH
+
+    stages = [s for s in PATH if s in funnel.stages]
     fig, ax = _figure(8.5, 0.4 * len(stages) + 0.9)
     ax.grid(True, axis="x", color=GRID, linewidth=0.8)
     ax.grid(False, axis="y")

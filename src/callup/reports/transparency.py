@@ -82,14 +82,14 @@ def delivery_table(delivery: DeliverySection, regions: list[str], threshold: int
 
 
 def appearance_table(funnel: FunnelSection, threshold: int) -> PublishedTable:
-    # Case work counts as appeared everyone who appeared or was examined, people released afterwards
-    # (whose summons was cancelled) included, so "appeared" can exceed the live summonses.
+    # Everyone summoned (the released included) is in one column: appeared (or examined), recorded as
+    # not appearing on a live summons, or neither.
     values = [[row.appeared, row.no_show, max(0, row.summoned - row.appeared - row.no_show)] for row in funnel.regions]
     return protect("People by region and appearance", "region", [row.region for row in funnel.regions],
-                   ["appeared or examined", "did not appear", "live summons, appearance not recorded yet"], values,
-                   threshold=threshold, note="Appeared counts everyone who appeared or was examined, including people "
-                                             "released afterwards; the last column counts live summonses with no appearance "
-                                             "recorded.")
+                   ["appeared or examined", "did not appear", "summoned, no appearance recorded"], values,
+                   threshold=threshold, note="Counts the people sent a summons, including people released afterwards "
+                                             "(deferred, exempted, ...): appeared counts everyone who appeared or was "
+                                             "examined; the last column, those with no appearance recorded.")
 
 
 def inducted_table(funnel: FunnelSection, threshold: int) -> PublishedTable:
