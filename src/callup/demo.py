@@ -162,11 +162,14 @@ def demo(
              campaigns.create, name=campaign, window=window, quota=str(quota), policy=policy, regional_quotas=None, over_call="0.35",
              method="largest_remainder", on=None, volunteers=None, freeze=True)
     if status in (None, "frozen"):
-        step("commit", "6. Commitment, published before the public beacon round", campaigns.commit_,
-             name=campaign, beacon_source=f"public beacon round of {on.isoformat()} 12:00 UTC")
+        # A real campaign commits to a future drand round and draws with its signed JSON; a demo
+        # cannot wait for one, so it rehearses with a typed value, which the record says is unverified.
+        step("commit", "6. Commitment (a rehearsal: a real campaign commits to a future drand round)", campaigns.commit_,
+             name=campaign, unverified_beacon=f"demo rehearsal value for {campaign}")
     if status not in ("drawn", "closed"):
         beacon = hashlib.sha256(f"demo beacon {campaign}".encode()).hexdigest()
-        step("draw", f"7. Draw with the beacon value {beacon[:16]}...", campaigns.draw_, name=campaign, beacon=beacon)
+        step("draw", f"7. Draw with the rehearsal beacon value {beacon[:16]}...", campaigns.draw_, name=campaign, beacon=beacon,
+             unverified=True)
     else:
         step("campaign", f"5-7. Campaign {campaign} was drawn by an earlier run", campaigns.show, name=campaign)
     step("export", "8. The public record (no personal data)", campaigns.export, name=campaign, out=public)
