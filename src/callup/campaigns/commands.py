@@ -248,7 +248,8 @@ def export(
     """Write the public record (commitment, pool file, draw record, allocation): no personal data."""
     from callup.campaigns import service
 
-    files = service.export_campaign(context(), name, out)
+    with progress("writing the public record", None, quiet=as_json):
+        files = service.export_campaign(context(), name, out)
 
     def render(f: dict[str, str]) -> None:
         for kind, path in f.items():

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from callup.errors import InputError
-from callup.output import console, emit
+from callup.output import console, emit, progress
 
 app = typer.Typer(help="The publicly verifiable lottery: look up a rank, re-run a draw.", no_args_is_help=True)
 
@@ -91,9 +91,10 @@ def verify(
     from callup.lottery.verify import verify as run_verify
 
     rec = load_record(record)
-    table = read_pool(pool)
-    report = run_verify(rec, table, published_commitment=commitment, policy_file=_read(policy, "--policy"),
-                        quotas_file=_read(quotas, "--quotas"))
+    with progress(f"re-running the draw over {pool.name}", None, quiet=as_json):
+        table = read_pool(pool)
+        report = run_verify(rec, table, published_commitment=commitment, policy_file=_read(policy, "--policy"),
+                            quotas_file=_read(quotas, "--quotas"))
     data = {"verdict": report.verdict, **asdict(report)}
 
     def render(d: dict) -> None:

@@ -35,7 +35,7 @@ def issue(
     from callup.examples import path as example
     from callup.notices.service import issue_summonses
 
-    with _unit() as uow:
+    with progress("issuing summonses", None, quiet=as_json), _unit() as uow:
         first = offices or example("offices/republic-of-example.csv")
         result = dataclasses.asdict(issue_summonses(uow, campaign, offices_path=first))
 

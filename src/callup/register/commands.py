@@ -114,9 +114,10 @@ def eligible(
     jurisdiction = ctx.policy()
     day = parse_date(on, option="--on") if on else ctx.today()
     version = jurisdiction.in_force(day)
-    report = eligibility(ctx, version, day)
-    data: dict[str, Any] = dict(report.__dict__)
-    data["files"] = export_eligibility(ctx, version, day, excluded_out=excluded_out, pool_out=pool_out)
+    with progress(f"the eligible pool on {day}", None, quiet=as_json):
+        report = eligibility(ctx, version, day)
+        data: dict[str, Any] = dict(report.__dict__)
+        data["files"] = export_eligibility(ctx, version, day, excluded_out=excluded_out, pool_out=pool_out)
     names = {r.code: r.name for r in jurisdiction.regions}
 
     def render(d: dict[str, Any]) -> None:
