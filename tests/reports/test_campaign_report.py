@@ -34,18 +34,30 @@ def _check_figures(r, ctx) -> None:  # noqa: ANN001
     from callup.register.eligibility import eligibility
     from callup.reports.campaign import default_scenario
 
-    policy = ctx.policy()
     on = dt.date(2027, 4, 1)
     assert (r.pool.on, r.pool.in_force.until_age, r.pool.compared.until_age) == (on, 30, 27)
-    for rules in (r.pool.in_force, r.pool.compared):
+    with UnitOfWork(ctx, write=False) as uow:
+        summary = campaign_summary(uow, CAMPAIGN)
+    # the pool the draw was made from, though a called person was deferred and another inducted since
+    now, then = r.pool.in_force, r.pool.compared
+    assert {k: v for k, v in now.by_region.items() if v} == {g.region: g.pool for g in summary.regions if g.pool}
+    assert now.total == summary.pool_size == sum(now.by_age.values())
+    assert set(now.by_age) == set(range(18, 30)) and set(then.by_age) == set(range(18, 27))
+    # the earlier age limits applied to the same people: the same count at every age both cover
+    assert then.by_age == {a: now.by_age[a] for a in range(18, 27)} and then.total == sum(then.by_age.values()) < now.total
+    # without a frozen pool: the register as it stands, the counts `callup register eligible` prints
+    from callup.reports.pool import pool_section
+
+    policy = ctx.policy()
+    with UnitOfWork(ctx, write=False) as uow:
+        current = pool_section(uow, policy, policy.in_force(on), on)
+    for rules in (current.in_force, current.compared):
         counted = eligibility(ctx, next(v for v in policy.versions if v.version == rules.version), on)
         assert {k: v for k, v in rules.by_region.items() if v} == counted.by_region
         assert rules.total == counted.eligible == sum(rules.by_age.values())
-    assert set(r.pool.in_force.by_age) == set(range(18, 30)) and set(r.pool.compared.by_age) == set(range(18, 27))
-    assert r.pool.in_force.total > r.pool.compared.total
+    assert current.in_force.total < now.total  # the deferred and the inducted are out of the pool now
 
     with UnitOfWork(ctx, write=False) as uow:
-        summary = campaign_summary(uow, CAMPAIGN)
         record = draw_record(uow, CAMPAIGN)
         notices = status_report(uow, CAMPAIGN)
     assert [(a.region, a.pool, a.quota, a.number, a.called, a.released) for a in r.allocation] == [

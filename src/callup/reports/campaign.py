@@ -130,7 +130,8 @@ def campaign_report(ctx: Context, name: str, *, public_dir: pathlib.Path | None 
         version = next((v for v in jurisdiction.versions if v.version == summary.policy_version), None)
         version = version or jurisdiction.in_force(summary.eligibility_date)
         on = summary.eligibility_date if isinstance(summary.eligibility_date, dt.date) else dt.date.fromisoformat(str(summary.eligibility_date)[:10])
-        pool = pool_section(uow, jurisdiction, version, on)
+        frozen = row["id"] if summary.pool_size else None  # count the pool the draw was made from, once there is one
+        pool = pool_section(uow, jurisdiction, version, on, frozen=frozen)
         drawn = summary.status in ("drawn", "closed")
         funnel = funnel_section(uow, name, [r.region for r in summary.regions]) if drawn else None
         delivery = delivery_section(uow, name) if drawn else None

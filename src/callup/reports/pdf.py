@@ -47,9 +47,11 @@ def _pool(r: Any, s: Styles, figs: dict[str, Any]) -> list[Any]:
         text += (f", and under the age limits of version {then.version} (until the {then.until_age}th birthday) applied on "
                  f"the same date. The change {'adds' if change >= 0 else 'removes'} <b>{number(abs(change))}</b> people "
                  f"({percent(change / then.total if then.total else 0)}).")
-    if r.frozen_pool is not None:
-        text += (f" The pool frozen for the draw had {number(r.frozen_pool)} people; these counts are taken now, so people "
-                 "kept out by case decisions since the freeze are no longer in them.")
+    if r.frozen_pool:
+        text += (f" Counted in the pool frozen for the draw ({number(r.frozen_pool)} people), as it was drawn from; the "
+                 "earlier age limits are applied to the same people.")
+    else:
+        text += " Counted in the register as it stands now (the pool is not frozen yet)."
     rules = r.pool.rules
     ages = sorted({a for x in rules for a in x.by_age})
     rows = [["Age"] + [f"{x.version} (until {x.until_age})" for x in rules]]

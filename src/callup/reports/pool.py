@@ -32,21 +32,39 @@ def _age(on: dt.date, youngest: int, oldest: int):  # noqa: ANN202 - a SQL expre
                 else_=literal(-1))
 
 
-def pool_section(uow: UnitOfWork, jurisdiction: Jurisdiction, in_force: PolicyVersion, on: dt.date) -> PoolSection:
+def _in_ages(version: PolicyVersion, on: dt.date):  # noqa: ANN202 - a SQL expression
+    rules = version.conscription
+    return (people.c.date_of_birth <= years_before(on, rules.from_age)) & (people.c.date_of_birth > years_before(on, rules.until_age))
+
+
+def pool_section(uow: UnitOfWork, jurisdiction: Jurisdiction, in_force: PolicyVersion, on: dt.date, *,
+                 frozen: int | None = None) -> PoolSection:
     """Count the pool on `on` by region and age under `in_force` and the compared version (one scan).
 
-    Every region the actor sees is listed, with 0 where nobody is eligible.
+    With `frozen` (a campaign id), the pool is the campaign's frozen pool, as it was drawn from
+    (case decisions and inductions since do not shrink it), and the compared version's age limits
+    are applied to it. Without, the register is counted as it stands now. Every region the actor
+    sees is listed, with 0 where nobody is eligible.
     """
     other = compared_version(jurisdiction, in_force)
     versions = [in_force] + ([other] if other else [])
     youngest = min(v.conscription.from_age for v in versions)
     oldest = max(v.conscription.until_age for v in versions) - 1
-    flags = [(exclusion_reason(v, on) == 0).label(f"in_{i}") for i, v in enumerate(versions)]
     age = _age(on, youngest, oldest).label("age")
-    eligible_somewhere = flags[0] if len(flags) == 1 else (flags[0] | flags[1])
-    query = (select(people.c.region, age, *flags, func.count()).where(eligible_somewhere.self_group())
-             .group_by(people.c.region, age, *flags))
-    scope = uow.ctx.region_filter(people.c.region)
+    if frozen is None:
+        region = people.c.region
+        flags = [(exclusion_reason(v, on) == 0).label(f"in_{i}") for i, v in enumerate(versions)]
+        eligible_somewhere = flags[0] if len(flags) == 1 else (flags[0] | flags[1])
+        query = select(region, age, *flags, func.count()).where(eligible_somewhere.self_group()).group_by(region, age, *flags)
+    else:
+        from callup.campaigns.tables import PoolEntry
+
+        pool = PoolEntry.__table__
+        region = pool.c.region
+        flags = [literal(True).label("in_0")] + [_in_ages(v, on).label(f"in_{i}") for i, v in enumerate(versions) if i]
+        query = (select(region, age, *flags, func.count()).select_from(pool.join(people, people.c.national_id == pool.c.national_id))
+                 .where(pool.c.campaign_id == frozen).group_by(region, age, *flags[1:]))
+    scope = uow.ctx.region_filter(region)
     if scope is not None:
         query = query.where(scope)
     seen = [r for r in jurisdiction.region_codes if uow.ctx.actor.sees_region(r)]

@@ -129,7 +129,8 @@ def transparency_report(ctx: Context, name: str) -> TransparencyReport:
         version = next(v for v in jurisdiction.versions if v.version == summary.policy_version)
         threshold = version.publication.disclosure_threshold
         on = row["eligibility_date"] if isinstance(row["eligibility_date"], dt.date) else dt.date.fromisoformat(str(row["eligibility_date"])[:10])
-        pool = pool_section(uow, jurisdiction, version, on)
+        frozen = row["id"] if summary.pool_size else None  # count the pool the draw was made from, once there is one
+        pool = pool_section(uow, jurisdiction, version, on, frozen=frozen)
         drawn = summary.status in ("drawn", "closed")
         regions = [r.region for r in summary.regions]
         funnel = funnel_section(uow, name, regions) if drawn else None
