@@ -29,8 +29,8 @@ def libpq_url(database_url: str) -> str:
 
     if (converted := convert(database_url)) is not None:
         return converted
-    raise CallupError("background jobs need a PostgreSQL store (on SQLite, commands run their jobs in a process pool: "
-                      "use --workers)", field="database_url")
+    raise CallupError("background jobs need a PostgreSQL store (set CALLUP_DATABASE_URL to one; on SQLite, commands run "
+                      "their jobs in a process pool: use their --workers)")
 
 
 def make_app(database_url: str) -> procrastinate.App:
