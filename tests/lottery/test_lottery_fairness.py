@@ -56,6 +56,14 @@ def test_too_few_rows_are_refused():
         check_fairness(people(10), np.arange(10), alpha=ALPHA)
 
 
+@pytest.mark.parametrize("numbers", [np.full(366, 7.0), np.where(np.arange(366) == 5, np.nan, np.arange(366.0))],
+                         ids=["all equal", "one missing"])
+def test_numbers_that_rank_nobody_are_refused_not_called_fair(numbers):
+    dates = np.arange(np.datetime64("2000-01-01"), np.datetime64("2001-01-01"))
+    with pytest.raises(InputError, match="same number|missing"):
+        check_fairness(dates, numbers)
+
+
 def test_a_bad_date_names_file_line_and_column(tmp_path):
     path = tmp_path / "d.csv"
     path.write_text("dob,n\n2001-01-01,1\n2001-13-01,2\n")

@@ -63,6 +63,10 @@ def check_fairness(dates: np.ndarray, numbers: np.ndarray, *, alpha: float = DEF
         raise InputError(f"need at least 24 rows for a fairness check, got {len(dates)}")
     if not 0 < alpha < 1:
         raise InputError(f"significance level must be between 0 and 1, not {alpha}")
+    if np.isnan(numbers).any():
+        raise InputError("some numbers are missing (NaN): every row needs the number drawn")
+    if np.unique(numbers).size < 2:
+        raise InputError("every row has the same number: a draw that ranks nobody cannot be tested for fairness")
     month = (dates.astype("datetime64[M]").astype(np.int64) % 12) + 1
     ordinal = dates.astype(np.int64)
     rho, p_rho = stats.spearmanr(ordinal, numbers)
