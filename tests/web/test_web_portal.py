@@ -212,3 +212,37 @@ def test_every_text_of_the_pages_has_a_russian_translation():
             if catalogue.gettext(text) == text:
                 missing.append(f"{path.name}: {text}")
     assert not missing, missing
+
+
+def test_an_inducted_citizen_sees_their_service_not_a_movable_appointment_or_application_forms(site):
+    import dataclasses
+    import datetime as dt
+
+    from sqlalchemy import text
+
+    from callup.cases import induction, medical
+    from callup.cases.units import import_units
+    from callup.context import make_actor
+    from callup.examples import path as example
+    from callup.uow import UnitOfWork
+    from web_support import ISSUE_DAY
+    from campaign_helpers import on_day
+
+    cit = site.citizens[50]
+    day = on_day(site.admin, ISSUE_DAY)
+    with UnitOfWork(day) as uow:
+        if not uow.execute(text("SELECT 1 FROM units LIMIT 1")).first():
+            import_units(uow, example("units/republic-of-example.csv"))
+        case = medical.open_examination(uow, "spring-2027", cit.national_id)
+    board = dataclasses.replace(day, actor=make_actor("board", "medical", regions=cit.region))
+    with UnitOfWork(board) as uow:
+        medical.decide_fitness(uow, case.id, "A")
+    with UnitOfWork(day) as uow:
+        induction.induct(uow, "spring-2027", cit.national_id, unit="3-SIG", start=dt.date(2027, 5, 1))
+    c = _as(site, cit)
+    status = c.get("/portal")
+    assert status.status_code == 200 and "in service" in status.text and "3-SIG" in status.text
+    summons = c.get(f"/portal/summons/{cit.reference}")
+    assert f"/portal/summons/{cit.reference}/move" not in summons.text
+    assert c.get("/portal/cases").text.count('action="/portal/cases/deferral"') == 0
+    assert re.search(r"<dd>\s*in service\s*</dd>", c.get("/portal/document").text)

@@ -25,18 +25,38 @@ class Decision:
 
 def live_call(uow: UnitOfWork, campaign: str, national_id: str, kind: CaseKind) -> Any:
     """The person's call, which must not have ended, with no open case of `kind` (`CaseStateError` otherwise)."""
-    call = transitions.call_of(uow, campaign, national_id)
     what = kind.value.replace("_", " ")
+    call = open_call(uow, campaign, national_id, what=what)
+    if transitions.open_cases_of(uow, call["campaign_id"], call["national_id"], kind):
+        raise CaseStateError(f"that person already has an open {what} case in campaign {campaign!r}")
+    return call
+
+
+def may_apply(uow: UnitOfWork, campaign: str, national_id: str) -> bool:
+    """Whether the person may still apply for anything in the campaign (called, not released, not inducted, open)."""
+    try:
+        open_call(uow, campaign, national_id, what="application")
+    except CaseStateError:
+        return False
+    return True
+
+
+def open_call(uow: UnitOfWork, campaign: str, national_id: str, *, what: str) -> Any:
+    """The person's call, refused (`CaseStateError`) once it has ended, they were inducted or the campaign closed."""
+    call = transitions.call_of(uow, campaign, national_id)
     if call["release_reason"] is not None:
         raise CaseStateError(f"that person's call in campaign {campaign!r} has ended: no {what} to apply for")
+    from callup.campaigns.tables import Campaign, CampaignStatus
+
+    status = uow.execute(select(Campaign.__table__.c.status).where(Campaign.__table__.c.id == call["campaign_id"])).scalar()
+    if getattr(status, "value", status) == CampaignStatus.closed.value:
+        raise CaseStateError(f"campaign {campaign!r} is closed: no new {what} applications (cases already open go on)")
     from callup.cases.tables import ServiceRecord
 
     records = ServiceRecord.__table__
     if uow.execute(select(records.c.id).where(records.c.campaign_id == call["campaign_id"],
                                               records.c.national_id == call["national_id"])).first():
         raise CaseStateError(f"that person was inducted in campaign {campaign!r}: no {what} to apply for")
-    if transitions.open_cases_of(uow, call["campaign_id"], call["national_id"], kind):
-        raise CaseStateError(f"that person already has an open {what} case in campaign {campaign!r}")
     return call
 
 

@@ -184,3 +184,16 @@ def discharge_early(uow: UnitOfWork, record_id: int, *, on: dt.date, reason: str
 
 def service_record(uow: UnitOfWork, record_id: int) -> RecordView:
     return view(_record(uow, record_id))
+
+
+def records_of(uow: UnitOfWork, national_id: str) -> list[RecordView]:
+    """A person's service records, newest first (a citizen: only their own; a regional actor: their regions')."""
+    from callup.campaigns.tables import Campaign
+
+    actor = uow.actor
+    if actor.role is Role.citizen and actor.person_id != national_id:
+        return []
+    campaigns = Campaign.__table__
+    rows = uow.execute(select(records, campaigns.c.name.label("campaign")).join(campaigns, campaigns.c.id == records.c.campaign_id)
+                       .where(records.c.national_id == national_id).order_by(records.c.start.desc(), records.c.id.desc()))
+    return [view(r) for r in rows.mappings() if actor.sees_region(r["region"])]

@@ -421,8 +421,9 @@ def move(uow: UnitOfWork, reference: str, *, office: str, date: dt.date, start: 
     """Move the appointment to another free slot, within the policy's limit (`notices.move_days`)."""
     uow.ctx.require(Role.citizen, *OFFICERS, doing="moving an appointment")
     row = _summons(uow, reference, lock=True)
-    if _value(row["status"]) not in LIVE_VALUES:
-        raise NoticeStateError(f"summons {row['reference']} is {_value(row['status'])}: it has no appointment to move")
+    why_not = _fixed(uow, row)
+    if why_not:
+        raise NoticeStateError(f"summons {row['reference']}: {why_not}")
     today = uow.ctx.today()
     limit = uow.ctx.policy().in_force(today).notices.move_days
     if limit is None:
@@ -440,6 +441,31 @@ def move(uow: UnitOfWork, reference: str, *, office: str, date: dt.date, start: 
     return view(uow, reference)
 
 
+def _fixed(uow: UnitOfWork, row: Any) -> str | None:
+    """Why the summons' appointment can no longer move (None: it can): no longer live, already kept,
+    or its campaign closed."""
+    if _value(row["status"]) not in LIVE_VALUES:
+        return f"it is {_value(row['status'])}: it has no appointment to move"
+    if _value(row["appearance"]) == Appearance.appeared.value:
+        return "the appointment was kept: there is nothing to move"
+    from callup.cases.tables import ServiceRecord  # case work builds on summonses; looked up only here
+
+    records = ServiceRecord.__table__
+    if uow.execute(select(records.c.id).where(records.c.campaign_id == row["campaign_id"],
+                                              records.c.national_id == row["national_id"])).first():
+        return "the person was inducted: there is nothing to move"
+    status = uow.execute(select(campaigns.c.status).where(campaigns.c.id == row["campaign_id"])).scalar()
+    if _value(status) == CampaignStatus.closed.value:
+        return "its campaign is closed: appointments no longer move"
+    return None
+
+
+def can_move(uow: UnitOfWork, reference: str) -> bool:
+    """Whether the summons' appointment may still be moved (the policy allows moves and it is not fixed)."""
+    row = _summons(uow, reference)
+    return uow.ctx.policy().in_force(uow.ctx.today()).notices.move_days is not None and _fixed(uow, row) is None
+
+
 def move_options(uow: UnitOfWork, reference: str, *, limit: int = 300) -> list[tuple[Appointment, int]]:
     """The free slots the summons' appointment may move to (with their free places), in date order;
     empty when it cannot move (not live, or the policy allows no moves)."""
@@ -448,7 +474,7 @@ def move_options(uow: UnitOfWork, reference: str, *, limit: int = 300) -> list[t
     row = _summons(uow, reference)
     today = uow.ctx.today()
     days = uow.ctx.policy().in_force(today).notices.move_days
-    if _value(row["status"]) not in LIVE_VALUES or days is None:
+    if days is None or _fixed(uow, row):
         return []
     c = uow.execute(select(campaigns.c.window_start, campaigns.c.window_end).where(campaigns.c.id == row["campaign_id"])).first()
     mine = [o for o in _offices(uow, row["campaign_id"]) if o.region == row["region"]]

@@ -22,6 +22,7 @@ from fastapi.responses import Response
 
 from callup.audit.chain import entries
 from callup.errors import InputError
+from callup.cases import induction
 from callup.notices import service as notices
 from callup.uow import UnitOfWork
 from callup.web import contact, statusdoc
@@ -50,7 +51,10 @@ def extensions() -> tuple[tuple[str, str], ...]:
     return tuple(getattr(module, "NAV", ()))
 
 
-def _status_words(view: notices.SummonsView) -> str:
+def _status_words(view: notices.SummonsView, service: list[Any]) -> str:
+    record = next((r for r in service if r.campaign == view.campaign), None)
+    if record is not None:
+        return "in service" if record.state == "serving" else "discharged"
     if view.appearance == "appeared":
         return "appeared"
     if view.status in ("cancelled", "superseded"):
@@ -67,8 +71,9 @@ def _latest(uow: UnitOfWork, person_id: str) -> notices.SummonsView | None:
 @router.get("")
 def status(request: Request):  # noqa: ANN201
     ctx = citizen(request)
-    views = web(request).read(ctx, lambda uow: notices.summonses_of(uow, ctx.actor.person_id))
-    return render(request, "portal/status.html", views=views, nav=extensions())
+    views, service = web(request).read(ctx, lambda uow: (notices.summonses_of(uow, ctx.actor.person_id),
+                                                        induction.records_of(uow, ctx.actor.person_id)))
+    return render(request, "portal/status.html", views=views, service=service, nav=extensions())
 
 
 @router.get("/summons/{reference}")
@@ -79,8 +84,7 @@ def summons(request: Request, reference: str, done: str = ""):  # noqa: ANN201
         notices.opened_in_portal(uow, reference, session=s.sid[:12])
         view = notices.view(uow, reference)
         check = _draw_check(uow, view)
-        can_move = bool(ctx.policy().in_force(ctx.today()).notices.move_days is not None
-                        and view.status not in ("cancelled", "superseded"))
+        can_move = notices.can_move(uow, reference)
     return render(request, "portal/summons.html", view=view, check=check, done=done, can_move=can_move, nav=extensions())
 
 
@@ -198,10 +202,11 @@ def _document(request: Request) -> tuple[str, statusdoc.StatusClaim, notices.Sum
     ctx = citizen(request)
     with UnitOfWork(ctx, write=False) as uow:
         latest = _latest(uow, ctx.actor.person_id)
+        service = induction.records_of(uow, ctx.actor.person_id)
     if latest is None:
         return None
-    text = statusdoc.issue(ctx.keyring(), pseudonym=latest.pseudonym, campaign=latest.campaign, status=_status_words(latest),
-                           on=ctx.today())
+    text = statusdoc.issue(ctx.keyring(), pseudonym=latest.pseudonym, campaign=latest.campaign,
+                           status=_status_words(latest, service), on=ctx.today())
     keys = {kid: statusdoc.signing_key(ctx.keyring(), kid).public_key() for kid in ctx.keyring().keys}
     return text, statusdoc.check(text, keys, on=ctx.today()).claim, latest
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from callup.campaigns.tables import Campaign
 from callup.cases import appeals, civilian, deferrals
+from callup.cases.applications import may_apply
 from callup.cases.machines import appealable
 from callup.cases.tables import Case, CaseKind
 from callup.cases.views import as_view
@@ -38,6 +39,7 @@ def _page(request: Request, *, status: int = 200, **values: Any) -> Any:
     with UnitOfWork(ctx, write=False) as uow:
         views = my_cases(uow)
         live = [v for v in notices.summonses_of(uow, ctx.actor.person_id) if v.status not in ("cancelled", "superseded")]
+        live = [v for v in live if may_apply(uow, v.campaign, ctx.actor.person_id)]  # the forms only where they can succeed
     grounds = ctx.policy().in_force(today).deferral_grounds
     appealable_ids = {v.id for v in views if v.kind != "appeal" and appealable(CaseKind(v.kind), v.state)
                       and (v.appeal_deadline is None or v.appeal_deadline >= today)

@@ -1,0 +1,96 @@
+"""What no longer changes once a person is inducted or the campaign is closed: the appointment does not
+move, no new application is taken; cases already open are still decided."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from case_helpers import CAMPAIGN, as_role, called, drawn_campaign
+from callup.campaigns.service import close_campaign
+from callup.cases import deferrals, induction, medical
+from callup.cases.applications import may_apply
+from callup.cases.decisions import decide_application
+from callup.cases.errors import CaseStateError
+from callup.cases.units import import_units
+from callup.examples import path as example
+from callup.notices import service as notices
+from callup.notices.errors import NoticeStateError
+from callup.uow import UnitOfWork
+
+START = dt.date(2027, 5, 1)
+
+
+def _summoned(ctx, tmp_path):  # noqa: ANN001, ANN202
+    day = drawn_campaign(ctx, tmp_path)
+    with UnitOfWork(day) as uow:
+        import_units(uow, example("units/republic-of-example.csv"))
+        notices.issue_summonses(uow, CAMPAIGN, offices_path=example("offices/republic-of-example.csv"))
+    return day
+
+
+def _reference(day, national_id):  # noqa: ANN001, ANN202
+    with UnitOfWork(day, write=False) as uow:
+        return next(v.reference for v in notices.summonses_of(uow, national_id) if v.status not in ("cancelled", "superseded"))
+
+
+def _a_free_slot(day, reference):  # noqa: ANN001, ANN202
+    with UnitOfWork(day, write=False) as uow:
+        return notices.move_options(uow, reference)
+
+
+def test_an_inducted_person_s_appointment_no_longer_moves_and_they_may_not_apply(ctx, engine, tmp_path):
+    day = _summoned(ctx, tmp_path)
+    national_id, region = called(day)[0]
+    reference = _reference(day, national_id)
+    assert _a_free_slot(day, reference), "before induction the appointment can move"
+    with UnitOfWork(as_role(day, "officer", regions=region)) as uow:
+        case = medical.open_examination(uow, CAMPAIGN, national_id)
+    with UnitOfWork(as_role(day, "medical", regions=region)) as uow:
+        medical.decide_fitness(uow, case.id, "A")
+    with UnitOfWork(as_role(day, "officer", regions=region)) as uow:
+        induction.induct(uow, CAMPAIGN, national_id, unit="3-SIG", start=START)
+    citizen = as_role(day, "citizen", person_id=national_id)
+    with UnitOfWork(citizen) as uow:
+        assert notices.move_options(uow, reference) == [] and not notices.can_move(uow, reference)
+        with pytest.raises(NoticeStateError, match="inducted"):
+            notices.move(uow, reference, office="R01-A", date=START, start=dt.time(9))
+        with pytest.raises(CaseStateError, match="inducted"):
+            deferrals.apply_for_deferral(uow, CAMPAIGN, national_id, "study", evidence="UNI-1")
+        assert not may_apply(uow, CAMPAIGN, national_id)
+        assert [(r.campaign, r.state, r.unit) for r in induction.records_of(uow, national_id)] == [(CAMPAIGN, "serving", "3-SIG")]
+        other = called(day)[1][0]
+        assert induction.records_of(uow, other) == []  # a citizen sees only their own
+
+
+def test_a_kept_appointment_no_longer_moves(ctx, engine, tmp_path):
+    day = _summoned(ctx, tmp_path)
+    national_id, region = called(day)[0]
+    reference = _reference(day, national_id)
+    with UnitOfWork(as_role(day, "officer", regions=region)) as uow:
+        notices.record_appearance(uow, reference, "appeared")
+    with UnitOfWork(as_role(day, "citizen", person_id=national_id)) as uow:
+        assert not notices.can_move(uow, reference)
+        with pytest.raises(NoticeStateError, match="kept"):
+            notices.move(uow, reference, office="R01-A", date=START, start=dt.time(9))
+
+
+def test_a_closed_campaign_takes_no_new_application_and_no_move_but_open_cases_are_still_decided(ctx, engine, tmp_path):
+    day = _summoned(ctx, tmp_path)
+    (first, region), (second, _) = called(day)[0], called(day)[1]
+    with UnitOfWork(as_role(day, "citizen", person_id=first)) as uow:
+        pending = deferrals.apply_for_deferral(uow, CAMPAIGN, first, "family_care", evidence="CERT-1")
+    pending = getattr(pending, "case", pending)
+    with UnitOfWork(day) as uow:
+        close_campaign(uow, CAMPAIGN)
+    reference = _reference(day, second)
+    with UnitOfWork(as_role(day, "citizen", person_id=second)) as uow:
+        assert not may_apply(uow, CAMPAIGN, second) and not notices.can_move(uow, reference)
+        with pytest.raises(CaseStateError, match="closed"):
+            deferrals.apply_for_deferral(uow, CAMPAIGN, second, "study", evidence="UNI-2")
+        with pytest.raises(NoticeStateError, match="closed"):
+            notices.move(uow, reference, office="R01-A", date=START, start=dt.time(9))
+    with UnitOfWork(as_role(day, "officer", regions=region)) as uow:
+        decided = decide_application(uow, pending.id, "refuse", reason="no certificate of care").case
+    assert decided.state == "refused"
