@@ -88,3 +88,20 @@ def test_opening_for_one_summons_leaves_the_other_no_shows_for_later(ctx, engine
     assert len(rest.opened) == 2 and rest.already == 1
     with UnitOfWork(day, write=False) as uow:
         assert case_view(uow, one.opened[0]).national_id == rows[1].national_id
+
+
+def test_a_resolved_no_show_leaves_the_follow_up_list(ctx, engine, tmp_path):
+    day = drawn_campaign(ctx, tmp_path)
+    rows = _no_shows(day, engine, n=2)
+    with UnitOfWork(day) as uow:
+        opened = noshows.open_no_shows(uow, CAMPAIGN).opened
+
+    def listed() -> set[str]:
+        with UnitOfWork(day, write=False) as uow:
+            return {f.reference for f in notices.follow_up(uow, CAMPAIGN) if "did not appear" in f.reason}
+
+    assert listed() == {rows[0].reference, rows[1].reference}  # open cases: an officer still decides
+    with UnitOfWork(day) as uow:
+        resolved = noshows.resolve_no_show(uow, opened[0], "excuse", reason="hospital stay, certificate shown")
+    still = rows[1].reference if resolved.national_id == rows[0].national_id else rows[0].reference
+    assert listed() == {still}

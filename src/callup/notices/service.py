@@ -581,7 +581,8 @@ class FollowUp:
 
 
 def follow_up(uow: UnitOfWork, campaign: str, *, days: int = 14) -> list[FollowUp]:
-    """Notices that need an officer: returned (address follow-up), sent but unconfirmed after `days`, no-shows."""
+    """Notices that need an officer: returned (address follow-up), sent but unconfirmed after `days`, no-shows
+    not yet resolved (excused, rescheduled or referred: those are done)."""
     uow.ctx.require(*OFFICERS, Role.auditor, doing="listing notices to follow up")
     c = _campaign(uow, campaign)
     where = [summonses.c.campaign_id == c.id]
@@ -598,8 +599,15 @@ def follow_up(uow: UnitOfWork, campaign: str, *, days: int = 14) -> list[FollowU
                          .order_by(summonses.c.region)).mappings():
         out.append(FollowUp(r["reference"], r["region"], f"no evidence of delivery {days} days after dispatch",
                             r["printed_at"] or r["published_at"]))
+    from callup.cases.tables import Case  # case work builds on summonses; looked up only here
+
+    cases = Case.__table__
+    resolved = (select(cases.c.id).where(cases.c.campaign_id == c.id, cases.c.national_id == summonses.c.national_id,
+                                         cases.c.kind == "no_show", cases.c.opened_at >= summonses.c.appearance_at,
+                                         cases.c.state != "open").exists())
     for r in uow.execute(select(summonses).where(*where, summonses.c.appearance == Appearance.no_show.value,
-                                                 summonses.c.status.in_(LIVE_VALUES)).order_by(summonses.c.appearance_at)).mappings():
+                                                 summonses.c.status.in_(LIVE_VALUES), ~resolved)
+                         .order_by(summonses.c.appearance_at)).mappings():
         out.append(FollowUp(r["reference"], r["region"], "did not appear: an officer decides what follows", r["appearance_at"]))
     return out
 
