@@ -29,6 +29,7 @@ from callup.reports import plots
 INK, MUTED, RULE, BAND = colors.HexColor("#1d2430"), colors.HexColor("#5b6472"), colors.HexColor("#d9dde3"), colors.HexColor("#f3f5f8")
 ACCENT, OK, BAD = colors.HexColor("#1f3b73"), colors.HexColor("#2f7d32"), colors.HexColor("#b5442c")
 WIDTH = A4[0] - 36 * mm
+PAD = 4  # points of padding left and right in table cells
 
 
 def fonts() -> tuple[str, str, str]:
@@ -66,13 +67,16 @@ def table(rows: list[list[Any]], widths: list[float] | None, s: Styles, *, numer
           total: bool = False, header: bool = True) -> Table:
     """A table with a shaded header row, right-aligned numeric columns and an optional bold total row."""
     if header:
-        rows = [[Paragraph(esc(c), s.head_n if i in numeric else s.head) if isinstance(c, str) else c for i, c in enumerate(rows[0])],
-                *rows[1:]]
+        size = min((_head_size(c, widths[i] if widths else None, s.head) for i, c in enumerate(rows[0]) if isinstance(c, str)),
+                   default=s.head.fontSize)
+        rows = [[_head(c, size, s.head_n if i in numeric else s.head) if isinstance(c, str) else c
+                 for i, c in enumerate(rows[0])], *rows[1:]]
     t = Table(rows, colWidths=widths, repeatRows=1 if header else 0, hAlign="LEFT")
     style = [("FONTNAME", (0, 0), (-1, -1), s.regular), ("FONTSIZE", (0, 0), (-1, -1), 8), ("LEADING", (0, 0), (-1, -1), 10),
              ("TEXTCOLOR", (0, 0), (-1, -1), INK), ("VALIGN", (0, 0), (-1, -1), "TOP"),
              ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE), ("TOPPADDING", (0, 0), (-1, -1), 2),
-             ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]
+             ("BOTTOMPADDING", (0, 0), (-1, -1), 2), ("LEFTPADDING", (0, 0), (-1, -1), PAD),
+             ("RIGHTPADDING", (0, 0), (-1, -1), PAD)]
     if header:
         style += [("BACKGROUND", (0, 0), (-1, 0), BAND), ("FONTNAME", (0, 0), (-1, 0), s.bold)]
     for col in numeric:
@@ -81,6 +85,23 @@ def table(rows: list[list[Any]], widths: list[float] | None, s: Styles, *, numer
         style += [("FONTNAME", (0, -1), (-1, -1), s.bold), ("LINEABOVE", (0, -1), (-1, -1), 1, INK)]
     t.setStyle(TableStyle(style))
     return t
+
+
+def _head_size(text: str, width: float | None, style: ParagraphStyle) -> float:
+    """The font size at which the header's longest word fits its column (down to 6 pt), so that no
+    word is broken in the middle ("Volunte-ers")."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    size = style.fontSize
+    longest = max(text.split() or [""], key=lambda word: stringWidth(word, style.fontName, size))
+    while width and size > 6 and stringWidth(longest, style.fontName, size) > width - 2 * PAD:
+        size -= 0.5
+    return size
+
+
+def _head(text: str, size: float, style: ParagraphStyle) -> Paragraph:
+    style = ParagraphStyle(f"{style.name}-{size}", parent=style, fontSize=size, leading=size + 2, splitLongWords=False)
+    return Paragraph(esc(text), style)
 
 
 def figure(fig: Any, caption: str, s: Styles) -> KeepTogether:
