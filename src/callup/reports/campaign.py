@@ -64,14 +64,25 @@ def cases_section(uow: UnitOfWork, campaign: str) -> CasesSection:
     return CasesSection(len(items), kinds, buckets, dict(sorted(regions.items())))
 
 
+def _recorded_commitment(ctx: Context, name: str) -> str | None:
+    """The commitment hash the audit log recorded at the commit step (before the draw, in the hash chain)."""
+    from callup.audit.chain import entries
+    from callup.campaigns.events import campaign
+
+    found = entries(ctx.engine(), target=campaign(name), action="campaign.commit")
+    return found[-1].details.get("commitment_hash") if found else None
+
+
 def draw_section(ctx: Context, name: str, public_dir: pathlib.Path, announced: str) -> DrawSection:
-    """Export the public record to `public_dir` and verify the draw from those files alone."""
+    """Export the public record to `public_dir` and verify the draw from those files alone, against the
+    commitment hash the audit log recorded when the office committed (else `announced`)."""
     from callup.campaigns.service import export_campaign
     from callup.lottery.pool import read_pool
     from callup.lottery.record import load_record
     from callup.lottery.verify import verify
 
     files = export_campaign(ctx, name, public_dir)
+    announced = _recorded_commitment(ctx, name) or announced
     record = load_record(files["record"])
     policy_bytes = pathlib.Path(ctx.policy().source).read_bytes() if ctx.policy().source else None
     quotas = pathlib.Path(files["quotas"]).read_bytes() if "quotas" in files else None
