@@ -28,6 +28,20 @@ def _next_spring(today: dt.date) -> dt.date:
     return spring if spring >= today else dt.date(today.year + 1, 4, 1)
 
 
+def _callup() -> str:
+    """How to run callup from here: `callup` when it is on the PATH, else the path of the one running."""
+    import shutil
+    import sys
+
+    running = pathlib.Path(sys.argv[0])
+    if shutil.which("callup") and pathlib.Path(shutil.which("callup")).resolve() == running.resolve():
+        return "callup"
+    try:
+        return str(running.resolve().relative_to(pathlib.Path.cwd().resolve())) if running.name == "callup" else "callup"
+    except ValueError:
+        return str(running)
+
+
 def _campaign_status(ctx, name: str) -> str | None:  # noqa: ANN001
     from callup.campaigns.errors import CampaignNotFound
     from callup.campaigns.service import campaign_summary
@@ -210,7 +224,7 @@ def demo(
         console.rule("[bold]done")
         console.print(f"files written under {out}/: open {out / 'report'}/ (campaign report, HTML and PDF), "
                       f"{out / 'transparency'}/, {out / 'letters'}/ (letters of {first_region}), {out / 'public'}/ (draw record)")
-        console.print("start the portal and console:  callup serve   (then open http://127.0.0.1:8000/)")
+        console.print(f"start the portal and console:  {_callup()} serve   (then open http://127.0.0.1:8000/)")
         console.print("demo sign-ins (rehearsal data only):")
         c = sign_ins["citizen"]
         console.print(f"  citizen: reference {c['reference']}  one-time code {c['code']}")

@@ -149,3 +149,10 @@ def test_the_lottery_commands_module_does_not_reach_for_the_store():
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     assert not {m for m in imported if m.startswith(("sqlalchemy", "callup.store", "callup.campaigns"))}
+
+
+def test_a_pseudonym_is_accepted_as_the_letter_prints_it_in_groups():
+    from callup.lottery.lookup import parse_pseudonym
+
+    plain = "dabd4d27" * 4
+    assert parse_pseudonym(" ".join(plain[i:i + 4] for i in range(0, 32, 4)).upper()) == bytes.fromhex(plain)

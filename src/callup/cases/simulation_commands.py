@@ -36,7 +36,9 @@ def responses(
         if r["already_done"]:
             console.print(f"{r['campaign']}: simulated by an earlier run (seed {r['seed']}); nothing changed")
         else:
-            console.print(f"{r['campaign']}: {r['people']:,} people in {r['rounds']} round(s), seed {r['seed']}")
+            console.print(f"{r['campaign']}: {r['people']:,} people in {r['rounds']} round(s), seed {r['seed']}; steps taken "
+                          "(a person may take a step more than once, e.g. examined again after an appeal; the campaign "
+                          "report counts people, each in one outcome):")
         for step, n in r["steps"].items():
             console.print(f"  {step:>26}: {n:,}")
 

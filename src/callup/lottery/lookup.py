@@ -49,9 +49,10 @@ class RankLookup:
 
 
 def parse_pseudonym(text: str) -> bytes:
-    value = text.strip().lower()
+    value = "".join(text.split()).lower()  # the letter prints it in groups of four
     if not _PSEUDONYM.fullmatch(value):
-        raise PseudonymError("a pseudonym is 32 hex digits, as printed on the summons or portal page", field="pseudonym")
+        raise PseudonymError("a pseudonym is 32 hex digits (spaces between groups allowed), as printed on the summons or "
+                             "portal page", field="pseudonym")
     return bytes.fromhex(value)
 
 

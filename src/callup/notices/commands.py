@@ -16,7 +16,7 @@ from callup.output import console, emit, progress
 app = typer.Typer(help="Summonses: issue, print, publish, delivery evidence, appearance.", no_args_is_help=True)
 
 CampaignArg = Annotated[str, typer.Argument(help="Campaign name, e.g. spring-2027.")]
-ReferenceArg = Annotated[str, typer.Argument(help="Summons reference as printed, e.g. K7QM-2XBD-9RTF-H4WC-M.")]
+ReferenceArg = Annotated[str, typer.Argument(help="Summons reference as printed, e.g. K7QM-2XBD-9RTF-H4WC-7PQ3.")]
 
 
 def _unit(write: bool = True):  # noqa: ANN202
