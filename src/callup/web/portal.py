@@ -38,6 +38,19 @@ ACTIONS = {
     "notices.change": "changed your summons",
     "campaign.replace": "changed your place in a campaign",
     "register.import": "updated your record from the population register",
+    "case.step": "took a step in one of your cases",
+    "medical.read": "read your medical findings",
+    "service.step": "recorded a step of your service (induction, transfer or discharge)",
+    "notices.code_read": "read back your summons' sign-in code (for a reprint)",
+    "notices.deem": "recorded your summons as delivered under the policy's rule",
+    "notices.postal": "recorded the post's delivery evidence for your summons",
+    "campaign.call": "called you up in a campaign",
+    "campaign.release": "ended your call in a campaign",
+    "campaign.restore": "restored your call in a campaign",
+    "deployment.attempt": "checked a deployment of yours against the rules",
+    "export.personal": "exported your record in a list",
+    "person.search": "found your record in a search",
+    "person.contact.request": "received your contact-change request",
 }
 
 
