@@ -29,7 +29,7 @@ def _summary(r: Any, s: Styles) -> list[Any]:
              (number(sum(a.called for a in r.allocation)), f"called now ({number(sum(a.released for a in r.allocation))} released)"),
              (r.draw.verdict if r.draw else "not drawn", "draw re-computed from the public record"),
              (("FLAGGED" if r.fairness.flagged else "fair") if r.fairness else "–", "birth date against rank"),
-             (number(r.cases.total), "cases waiting for a decision")]
+             (number(r.cases.total), "cases open (a decision or an assignment to come)")]
     cells = [[Paragraph(esc(v), s.big), Paragraph(esc(label), s.note)] for v, label in cards]
     rows = [[cells[i], cells[i + 1], cells[i + 2]] for i in range(0, len(cells), 3)]
     t = Table(rows, colWidths=[WIDTH / 3] * 3, hAlign="LEFT")
