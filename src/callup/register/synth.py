@@ -33,11 +33,11 @@ FAMILY = {
                  "Морозов", "Волков", "Алексеев", "Лебедев", "Семёнов", "Егоров", "Павлов"],
 }
 GIVEN = {
-    "latin": ["Adam", "Boris", "Carlos", "David", "Emil", "Filip", "Goran", "Hugo", "Ivan", "Jonas", "Karl", "Luka",
-              "Marco", "Nikola", "Oskar", "Pavel", "René", "Stefan", "Tomás", "Viktor", "Anna", "Eva", "Maria", "Sofia",
-              "Elena", "Ida", "Lea", "Nora", "Zoë", "Ingrid"],
-    "cyrillic": ["Александр", "Дмитрий", "Максим", "Сергей", "Андрей", "Алексей", "Артём", "Илья", "Кирилл", "Михаил",
-                 "Анна", "Мария", "Елена", "Ольга", "Наталья", "Татьяна"],
+    ("latin", "M"): ["Adam", "Boris", "Carlos", "David", "Emil", "Filip", "Goran", "Hugo", "Ivan", "Jonas", "Karl", "Luka",
+                     "Marco", "Nikola", "Oskar", "Pavel", "René", "Stefan", "Tomás", "Viktor"],
+    ("latin", "F"): ["Anna", "Eva", "Maria", "Sofia", "Elena", "Ida", "Lea", "Nora", "Zoë", "Ingrid"],
+    ("cyrillic", "M"): ["Александр", "Дмитрий", "Максим", "Сергей", "Андрей", "Алексей", "Артём", "Илья", "Кирилл", "Михаил"],
+    ("cyrillic", "F"): ["Анна", "Мария", "Елена", "Ольга", "Наталья", "Татьяна"],
 }
 STREETS = ["Main St", "Station Rd", "Lake View", "Mill Lane", "Church St", "Park Ave", "Harbour Rd", "Hill St",
            "ул. Ленина", "ул. Мира", "Birch Way", "Oak Row", "Market Sq", "River Walk"]
@@ -98,8 +98,12 @@ def _generate(start: int, n: int, regions: Sequence[str], citizenship: str, on: 
     cyr = rng.random(n) < 0.3
     fam = np.where(cyr, _pick(FAMILY["cyrillic"], rng.integers(0, len(FAMILY["cyrillic"]), n)).to_numpy(zero_copy_only=False),
                    _pick(FAMILY["latin"], rng.integers(0, len(FAMILY["latin"]), n)).to_numpy(zero_copy_only=False))
-    given = np.where(cyr, _pick(GIVEN["cyrillic"], rng.integers(0, len(GIVEN["cyrillic"]), n)).to_numpy(zero_copy_only=False),
-                     _pick(GIVEN["latin"], rng.integers(0, len(GIVEN["latin"]), n)).to_numpy(zero_copy_only=False))
+    # Given names match the registered sex (X: either list); Russian family names take the feminine form.
+    female = (sex == "F") | ((sex == "X") & (rng.random(n) < 0.5))
+    names = {key: _pick(GIVEN[key], rng.integers(0, len(GIVEN[key]), n)).to_numpy(zero_copy_only=False) for key in GIVEN}
+    given = np.where(cyr, np.where(female, names["cyrillic", "F"], names["cyrillic", "M"]),
+                     np.where(female, names["latin", "F"], names["latin", "M"]))
+    fam = np.where(cyr & female, np.char.add(fam.astype(str), "а"), fam)
     citizen = np.where(rng.random(n) < 0.04, _pick(FOREIGN, rng.integers(0, len(FOREIGN), n)).to_numpy(zero_copy_only=False), citizenship)
     region_idx = rng.choice(len(regions), size=n, p=region_w)
     region = _pick(regions, region_idx)
