@@ -161,10 +161,11 @@ def demo(
     step("import", "2. Import into the register (bad rows to a rejects file)", register.import_,
          file=register_file, policy=policy, rejects=out / "register.rejects.csv", force=False)
     step("eligible", f"3. The eligible pool on {on} by region", register.eligible,
-         on=on.isoformat(), policy=policy, excluded_out=out / "excluded.csv", pool_out=None)
+         on=on.isoformat(), policy=policy, excluded_out=out / "excluded.csv", pool_out=None, rules_on=None)
     before = dt.date(2023, 12, 31)
-    step("eligible_before_law", f"4. The same register under the rules of {before} (upper age 27 before the amendment)",
-         register.eligible, on=before.isoformat(), policy=policy, excluded_out=None, pool_out=None)
+    step("eligible_before_law", f"4. The same register on the same day under the rules of {before} (upper age 27, before "
+         "the amendment)", register.eligible, on=on.isoformat(), policy=policy, excluded_out=None, pool_out=None,
+         rules_on=before.isoformat())
     campaign = f"spring-{on.year}"
     window = f"{on.isoformat()}:{dt.date(on.year, 7, 15).isoformat()}"
     # The scenario's 160,000 of 30 million people, scaled to this register (at least 10 people).

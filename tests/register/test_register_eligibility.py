@@ -102,3 +102,23 @@ def test_exclusions_name_every_excluded_person_once(engine, policy, tmp_path):
     counts = table.group_by("reason").aggregate([("reason", "count")]).to_pydict()
     assert dict(zip(counts["reason"], counts["reason_count"])) == {k: v for k, v in report.excluded.items() if v}
     assert isinstance(table, pa.Table)
+
+
+def test_the_command_applies_earlier_rules_to_the_same_day(engine, policy, tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from callup.cli import app
+    from register_fixtures import load_small_register
+
+    load_small_register(engine, policy, tmp_path)
+    on = dt.date(2026, 4, 1)
+    runner = CliRunner()
+    now = runner.invoke(app, ["register", "eligible", "--on", on.isoformat(), "--json"])
+    then = runner.invoke(app, ["register", "eligible", "--on", on.isoformat(), "--rules-on", "2023-12-31", "--json"])
+    assert now.exit_code == 0 and then.exit_code == 0, (now.output, then.output)
+    now, then = json.loads(now.stdout), json.loads(then.stdout)
+    assert (now["until_age"], then["until_age"], now["on"], then["on"]) == (30, 27, on.isoformat(), on.isoformat())
+    old = policy.versions[0]
+    assert then["eligible"] == eligibility(context_on(engine, on), old, on).eligible < now["eligible"]

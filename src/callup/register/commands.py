@@ -101,9 +101,11 @@ def eligible(
     policy: PolicyOption = None,
     excluded_out: Annotated[pathlib.Path | None, typer.Option("--excluded-out", help="Write every excluded person and the reason (.csv or .parquet).")] = None,
     pool_out: Annotated[pathlib.Path | None, typer.Option("--pool-out", help="Write the eligible pool (.csv or .parquet).")] = None,
+    rules_on: Annotated[str | None, typer.Option("--rules-on", help="Apply the rules in force on this date instead (YYYY-MM-DD): "
+                                                 "the same register and day under earlier or later rules.")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """The eligible pool under the rules in force on a date: counts by region, and the excluded by reason."""
+    """The eligible pool under the rules in force on a date (or on --rules-on): counts by region, and the excluded by reason."""
     from callup.register.eligibility import eligibility
     from callup.register.exports import check_export_path, export_eligibility
 
@@ -113,7 +115,7 @@ def eligible(
     ctx = context(policy=policy)
     jurisdiction = ctx.policy()
     day = parse_date(on, option="--on") if on else ctx.today()
-    version = jurisdiction.in_force(day)
+    version = jurisdiction.in_force(parse_date(rules_on, option="--rules-on") if rules_on else day)
     with progress(f"the eligible pool on {day}", None, quiet=as_json):
         report = eligibility(ctx, version, day)
         data: dict[str, Any] = dict(report.__dict__)
