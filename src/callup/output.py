@@ -76,6 +76,25 @@ def to_json(data: Any) -> str:
     return json.dumps(_finite(data), default=default, ensure_ascii=False, indent=2, allow_nan=False)
 
 
+def when(value: Any) -> str:
+    """An instant as a person reads it: `2027-02-03 09:00 UTC` (no seconds or microseconds); dates as
+    YYYY-MM-DD; None as empty; ISO text is read first."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc)
+        return f"{value:%Y-%m-%d %H:%M} UTC"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
 def emit(data: Any, *, as_json: bool, render: Callable[[Any], None] | None = None) -> None:
     """Print `data` as JSON on stdout, or render it for a person."""
     if as_json or render is None:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from callup.cli_support import JsonOption, context
-from callup.output import console, emit
+from callup.output import console, emit, when
 
 app = typer.Typer(help="Case work: show a case and its history, the queue of open cases.", no_args_is_help=True)
 
@@ -42,7 +42,7 @@ def render_case(r: dict[str, Any]) -> None:
             console.print(f"{key:>16}: {r[key]}")
     console.print(f"{'next steps':>16}: {', '.join(r['allowed_steps']) or '(none: final)'}")
     for t in r["history"]:
-        console.print(f"  {t['seq']:>2}. {t['at']} {t['actor']} ({t['role']}): {t['step']} {t['from_state']} -> {t['to_state']}"
+        console.print(f"  {t['seq']:>2}. {when(t['at'])} {t['actor']} ({t['role']}): {t['step']} {t['from_state']} -> {t['to_state']}"
                       + (f"; {t['reason']}" if t["reason"] else "") + (f" [evidence {t['evidence']}]" if t["evidence"] else ""))
 
 
@@ -139,7 +139,7 @@ def findings(case: CaseArg, reason: ReasonOption = None, as_json: JsonOption = F
     with unit() as uow:
         result = [dataclasses.asdict(f) for f in read_findings(uow, case, reason=reason)]
     emit(result, as_json=as_json, render=lambda rows: [console.print(
-        f"{f['recorded_at']} {f['recorded_by']}: category {f['category']}: {f['details'] or '(no details)'}") for f in rows])
+        f"{when(f['recorded_at'])} {f['recorded_by']}: category {f['category']}: {f['details'] or '(no details)'}") for f in rows])
 
 
 # --- applications: deferrals, exemptions, civilian service ----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import typer
 
 from callup.cases.commands import unit
 from callup.cli_support import JsonOption
-from callup.output import console, emit
+from callup.output import console, emit, when
 
 app = typer.Typer(help="External registries deferral grounds are checked against.", no_args_is_help=True)
 
@@ -47,5 +47,5 @@ def list_(as_json: JsonOption = False) -> None:
     with unit(write=False) as uow:
         rows = [dataclasses.asdict(r) for r in list_registries(uow)]
     emit(rows, as_json=as_json, render=lambda rs: [console.print(
-        f"{r['name']}: import {r['import_id']} of {r['source']} ({r['rows']:,} entries) on {r['imported_at']} by {r['imported_by']}")
+        f"{r['name']}: import {r['import_id']} of {r['source']} ({r['rows']:,} entries) on {when(r['imported_at'])} by {r['imported_by']}")
         for r in rs] or console.print("no registry imported"))

@@ -10,7 +10,7 @@ import typer
 
 from callup.cases.commands import CampaignArg, PersonArg, date_option, unit
 from callup.cli_support import JsonOption
-from callup.output import console, emit
+from callup.output import console, emit, when
 
 app = typer.Typer(help="Service: units, induction, transfers, discharge, the deployment guardrail report.", no_args_is_help=True)
 
@@ -144,7 +144,7 @@ def guardrail_report(
         table = Table("at", "actor", "region", "action", "status", "unit", "zone", "outcome", "second officer", "problem",
                       title=f"{len(items):,} guardrail attempts")
         for a in items:
-            table.add_row(str(a["at"]), f"{a['actor']} ({a['role']})", a["region"], a["action"], a["status"], a["unit"], a["zone"],
+            table.add_row(when(a["at"]), f"{a['actor']} ({a['role']})", a["region"], a["action"], a["status"], a["unit"], a["zone"],
                           a["outcome"], a["second_officer"] or "", a["problem"])
         console.print(table)
 

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from callup.errors import InputError
-from callup.output import console, emit, progress
+from callup.output import console, emit, progress, when
 
 app = typer.Typer(help="The publicly verifiable lottery: look up a rank, re-run a draw.", no_args_is_help=True)
 
@@ -111,7 +111,7 @@ def verify(
             console.print(f"  the round was published at {d['beacon_published']} (genesis + period x (round - 1)): "
                           "the commitment must have been announced before that time", soft_wrap=True)
         if d["committed_at"]:
-            console.print(f"  the office recorded the commitment at {d['committed_at']} (its audit log)")
+            console.print(f"  the office recorded the commitment at {when(d['committed_at'])} (its audit log)")
         for diff in d["regions"]:
             console.print(f"[bold]region {diff['region']}[/]")
             for key, (a, b) in diff["fields"].items():

@@ -11,7 +11,7 @@ import typer
 
 from callup.cli_support import JsonOption, context
 from callup.dates import parse_date
-from callup.output import console, emit, progress
+from callup.output import console, emit, progress, when
 
 app = typer.Typer(help="Summonses: issue, print, publish, delivery evidence, appearance.", no_args_is_help=True)
 
@@ -178,7 +178,7 @@ def follow_up_(
 
         table = Table("reference", "region", "why", "since", title=f"{len(rows):,} to follow up")
         for f in rows:
-            table.add_row(f["reference"], f["region"], f["reason"], str(f["since"] or ""))
+            table.add_row(f["reference"], f["region"], f["reason"], when(f["since"]))
         console.print(table)
 
     emit(items, as_json=as_json, render=render)
@@ -233,6 +233,7 @@ def show(reference: ReferenceArg, as_json: JsonOption = False) -> None:
 
     def render(r: dict[str, Any]) -> None:
         for key, value in r.items():
-            console.print(f"{key:>18}: {'' if value is None else value}")
+            shown = when(value) if isinstance(value, dt.datetime) else "" if value is None else value
+            console.print(f"{key:>18}: {shown}")
 
     emit(result, as_json=as_json, render=render)
