@@ -75,7 +75,9 @@ def log(
     data = [e.__dict__ for e in found]
 
     def render(rows: list[dict[str, Any]]) -> None:
-        table = Table("#", "time (UTC)", "actor", "role", "action", "target", "reason", "details")
+        table = Table("#", "time (UTC)", "actor", "role", "action")
+        for name in ("target", "reason", "details"):  # long values wrap, never cut ("fold" breaks JSON without spaces)
+            table.add_column(name, overflow="fold")
         for e in rows:
             table.add_row(str(e["seq"]), e["at"][:19].replace("T", " "), e["actor"], e["role"], e["action"], e["target"],
                           e["reason"] or "", json.dumps(e["details"], ensure_ascii=False))
