@@ -29,15 +29,16 @@ def _next_spring(today: dt.date) -> dt.date:
 
 
 def _callup() -> str:
-    """How to run callup from here: `callup` when it is on the PATH, else the path of the one running."""
+    """How to run callup again from here: `callup` when that is the one on the PATH, else its path."""
     import shutil
     import sys
 
-    running = pathlib.Path(sys.argv[0])
-    if shutil.which("callup") and pathlib.Path(shutil.which("callup")).resolve() == running.resolve():
+    running = pathlib.Path(sys.argv[0]).resolve()
+    on_path = shutil.which("callup")
+    if running.name != "callup" or (on_path and pathlib.Path(on_path).resolve() == running):
         return "callup"
     try:
-        return str(running.resolve().relative_to(pathlib.Path.cwd().resolve())) if running.name == "callup" else "callup"
+        return str(running.relative_to(pathlib.Path.cwd().resolve()))
     except ValueError:
         return str(running)
 

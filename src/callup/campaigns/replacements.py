@@ -1,9 +1,9 @@
 """Replacements: when a called person is released, call the next in the region's reserve order.
 
 Deterministic (always the first position after the last one called in the region whose
-register record is still alive and resident: the reserve is walked once, so a person passed
-over because they had died is not called later even if the record is corrected), idempotent (releasing someone twice returns the first replacement),
-serialised per campaign (a row lock on PostgreSQL, BEGIN IMMEDIATE on SQLite), so two officers
+register record is still alive: the reserve is walked once, so a person passed over because
+they had died is not called later even if the record is corrected), idempotent (releasing
+someone twice returns the first replacement), serialised per campaign (a row lock on PostgreSQL, BEGIN IMMEDIATE on SQLite), so two officers
 replacing at once never call the same person twice.
 """
 
