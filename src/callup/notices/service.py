@@ -599,11 +599,11 @@ def follow_up(uow: UnitOfWork, campaign: str, *, days: int = 14) -> list[FollowU
                          .order_by(summonses.c.region)).mappings():
         out.append(FollowUp(r["reference"], r["region"], f"no evidence of delivery {days} days after dispatch",
                             r["printed_at"] or r["published_at"]))
-    from callup.cases.tables import Case  # case work builds on summonses; looked up only here
+    from callup.cases.tables import Case, CaseKind  # case work builds on summonses; looked up only here
 
     cases = Case.__table__
     resolved = (select(cases.c.id).where(cases.c.campaign_id == c.id, cases.c.national_id == summonses.c.national_id,
-                                         cases.c.kind == "no_show", cases.c.opened_at >= summonses.c.appearance_at,
+                                         cases.c.kind == CaseKind.no_show.value, cases.c.opened_at >= summonses.c.appearance_at,
                                          cases.c.state != "open").exists())
     for r in uow.execute(select(summonses).where(*where, summonses.c.appearance == Appearance.no_show.value,
                                                  summonses.c.status.in_(LIVE_VALUES), ~resolved)
