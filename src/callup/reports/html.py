@@ -17,8 +17,17 @@ def environment() -> Any:
 
     env = Environment(loader=PackageLoader("callup.reports", "templates"), autoescape=select_autoescape(["html"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(num=number, pct=percent, when=when, p=p_value)
+    env.filters.update(num=number, pct=percent, when=when, p=p_value, code=inline_code)
     return env
+
+
+def inline_code(text: str) -> Any:
+    """Text whose `backticked` parts (commands, in the verifier's wording) are shown as code, escaped."""
+    import re
+
+    from markupsafe import Markup, escape
+
+    return Markup(re.sub(r"`([^`]+)`", r'<span class="code">\1</span>', str(escape(text))))
 
 
 def number(value: Any) -> str:

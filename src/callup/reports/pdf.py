@@ -6,6 +6,7 @@ The long per-region tables the HTML folds away go to an appendix, so the section
 from __future__ import annotations
 
 import pathlib
+import re
 from typing import Any
 
 from reportlab.lib import colors
@@ -96,7 +97,7 @@ def _draw(r: Any, s: Styles) -> list[Any]:
                 Paragraph(esc(c.detail), s.code)] for c in d.checks]
     out += [Paragraph("What the verification checks", s.h3), table(checks, [28 * mm, 17 * mm, 60 * mm, WIDTH - 105 * mm], s),
             Paragraph("What no check on these files can rule out", s.h3)]
-    out += [Paragraph("• " + esc(limit), s.body) for limit in d.limits]
+    out += [Paragraph("• " + re.sub(r"`([^`]+)`", rf'<font name="{s.mono}">\1</font>', esc(limit)), s.body) for limit in d.limits]
     return out
 
 
