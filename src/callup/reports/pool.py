@@ -52,19 +52,19 @@ def pool_section(uow: UnitOfWork, jurisdiction: Jurisdiction, in_force: PolicyVe
     oldest = max(v.conscription.until_age for v in versions) - 1
     age = _age(on, youngest, oldest).label("age")
     if frozen is None:
-        region = people.c.region
+        region_of = people.c.region
         flags = [(exclusion_reason(v, on) == 0).label(f"in_{i}") for i, v in enumerate(versions)]
         eligible_somewhere = flags[0] if len(flags) == 1 else (flags[0] | flags[1])
-        query = select(region, age, *flags, func.count()).where(eligible_somewhere.self_group()).group_by(region, age, *flags)
+        query = select(region_of, age, *flags, func.count()).where(eligible_somewhere.self_group()).group_by(region_of, age, *flags)
     else:
         from callup.campaigns.tables import PoolEntry
 
         pool = PoolEntry.__table__
-        region = pool.c.region
+        region_of = pool.c.region
         flags = [literal(True).label("in_0")] + [_in_ages(v, on).label(f"in_{i}") for i, v in enumerate(versions) if i]
-        query = (select(region, age, *flags, func.count()).select_from(pool.join(people, people.c.national_id == pool.c.national_id))
-                 .where(pool.c.campaign_id == frozen).group_by(region, age, *flags[1:]))
-    scope = uow.ctx.region_filter(region)
+        query = (select(region_of, age, *flags, func.count()).select_from(pool.join(people, people.c.national_id == pool.c.national_id))
+                 .where(pool.c.campaign_id == frozen).group_by(region_of, age, *flags[1:]))
+    scope = uow.ctx.region_filter(region_of)
     if scope is not None:
         query = query.where(scope)
     seen = [r for r in jurisdiction.region_codes if uow.ctx.actor.sees_region(r)]
