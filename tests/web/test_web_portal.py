@@ -34,6 +34,15 @@ def test_the_status_page_shows_the_summons_appointment_pseudonym_and_rank(site):
     row = _row(site, cit.reference)
     assert row["pseudonym"] in page.text and cit.reference in page.text
     assert '<main id="main"' in page.text and '<nav aria-label="Portal"' in page.text and "<h1>My status</h1>" in page.text
+    # the office as the letter names it (name and address, from the campaign's offices file), not its code
+    import csv
+
+    from callup.examples import path as example
+
+    with open(example("offices/republic-of-example.csv"), encoding="utf-8") as fh:
+        office = next(o for o in csv.DictReader(fh) if o["office"] == row["office"])
+    assert office["name"] in page.text and office["address"].split(";")[0] in page.text
+    assert office["name"] in _as(site, cit).get(f"/portal/summons/{cit.reference}").text
 
 
 def test_opening_the_summons_is_delivery_evidence_and_shows_the_check_against_the_public_draw_record(site):

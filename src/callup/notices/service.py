@@ -168,6 +168,23 @@ def _offices(uow: UnitOfWork, campaign_id: int) -> list[Office]:
     return parse_offices(row.content, source=row.source)
 
 
+_PARSED: dict[str, dict[str, str]] = {}  # offices file SHA-256 -> {office code: "name, address"}
+
+
+def office_places(uow: UnitOfWork, campaign: str) -> dict[str, str]:
+    """The campaign's offices as a person reads them, by code: "name, address" (parsed once per recorded file,
+    so the portal's pages cost one look-up)."""
+    t = CampaignOffices.__table__
+    row = uow.execute(select(t.c.campaign_id, t.c.sha256, t.c.source).join(campaigns, campaigns.c.id == t.c.campaign_id)
+                      .where(campaigns.c.name == campaign)).first()
+    if row is None:
+        return {}
+    if row.sha256 not in _PARSED:
+        content = uow.execute(select(t.c.content).where(t.c.campaign_id == row.campaign_id)).scalar_one()
+        _PARSED[row.sha256] = {o.code: ", ".join([o.name, *o.address]) for o in parse_offices(content, source=row.source)}
+    return _PARSED[row.sha256]
+
+
 def _load(uow: UnitOfWork, offices: list[Office] | None = None) -> Counter:
     """People per slot (office, date, start) among live summonses, at `offices` only when given
     (a move needs its region's offices, not a count over every summons)."""

@@ -94,7 +94,8 @@ def summons(request: Request, reference: str, done: str = ""):  # noqa: ANN201
     ctx = staff(request)
     with UnitOfWork(ctx, write=False) as uow:
         view = notices.view(uow, reference)
-    return render(request, "console/summons.html", view=view, done=done, ctx=ctx)
+        places = notices.office_places(uow, view.campaign)
+    return render(request, "console/summons.html", view=view, done=done, ctx=ctx, places=places)
 
 
 @router.post("/summons/{reference}/appearance")

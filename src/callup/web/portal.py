@@ -84,9 +84,12 @@ def _latest(uow: UnitOfWork, person_id: str) -> notices.SummonsView | None:
 @router.get("")
 def status(request: Request):  # noqa: ANN201
     ctx = citizen(request)
-    views, service = web(request).read(ctx, lambda uow: (notices.summonses_of(uow, ctx.actor.person_id),
-                                                        induction.records_of(uow, ctx.actor.person_id)))
-    return render(request, "portal/status.html", views=views, service=service, nav=extensions())
+    def read(uow: UnitOfWork) -> tuple[list[notices.SummonsView], list[Any], dict[str, str]]:
+        views = notices.summonses_of(uow, ctx.actor.person_id)
+        return views, induction.records_of(uow, ctx.actor.person_id), notices.office_places(uow, views[0].campaign) if views else {}
+
+    views, service, places = web(request).read(ctx, read)
+    return render(request, "portal/status.html", views=views, service=service, places=places, nav=extensions())
 
 
 @router.get("/summons/{reference}")
@@ -98,7 +101,9 @@ def summons(request: Request, reference: str, done: str = ""):  # noqa: ANN201
         view = notices.view(uow, reference)
         check = _draw_check(uow, view)
         can_move = notices.can_move(uow, reference)
-    return render(request, "portal/summons.html", view=view, check=check, done=done, can_move=can_move, nav=extensions())
+        places = notices.office_places(uow, view.campaign)
+    return render(request, "portal/summons.html", view=view, check=check, done=done, can_move=can_move, places=places,
+                  nav=extensions())
 
 
 def _draw_check(uow: UnitOfWork, view: notices.SummonsView) -> dict[str, Any] | None:
@@ -148,7 +153,8 @@ def move_form(request: Request, reference: str):  # noqa: ANN201
     with UnitOfWork(ctx, write=False) as uow:
         view = notices.view(uow, reference)
         slots = _slots(uow, reference)
-    return render(request, "portal/move.html", view=view, slots=slots, nav=extensions())
+        places = notices.office_places(uow, view.campaign)
+    return render(request, "portal/move.html", view=view, slots=slots, places=places, nav=extensions())
 
 
 @router.post("/summons/{reference}/move")
@@ -170,7 +176,9 @@ def move(request: Request, reference: str, slot: Annotated[str, Form(max_length=
     with UnitOfWork(ctx, write=False) as uow:
         view = notices.view(uow, reference)
         slots = _slots(uow, reference)
-    return render(request, "portal/move.html", status=422, view=view, slots=slots, error=error, nav=extensions())
+        places = notices.office_places(uow, view.campaign)
+    return render(request, "portal/move.html", status=422, view=view, slots=slots, error=error, places=places,
+                  nav=extensions())
 
 
 @router.get("/contact")
