@@ -105,7 +105,7 @@ def demo(
     people: Annotated[int | None, typer.Option("--people", help=f"Size of the synthetic register [default: {DEMO_PEOPLE:,}].",
                                                show_default=False)] = None,
     full_scale: Annotated[bool, typer.Option("--full-scale", help=f"The seed scenario at full size: {FULL_SCALE_PEOPLE:,} people "
-                                             f"and a decree of {FULL_SCALE_QUOTA:,} (about an hour and a half on two cores).")] = False,
+                                             f"and a decree of {FULL_SCALE_QUOTA:,} (two hours or more on two cores).")] = False,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic register.")] = 2026,
     out: Annotated[pathlib.Path, typer.Option("--out", help="Directory for the files the demo writes.")] = pathlib.Path("demo-out"),
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
