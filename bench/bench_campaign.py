@@ -39,7 +39,6 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from bench_register import (  # noqa: E402
     BENCH_DIR,
     CALLUP,
-    POLICY,
     SRC_LABEL,
     Store,
     fmt_s,

@@ -61,7 +61,8 @@ def main() -> None:
     called = result["simulate"]["people"]
     floor = statistics.median(_floor(3))
     median = statistics.median(walls)
-    verdict = "meets" if median <= TARGET else "misses"
+    verdict = "" if args.full_scale else (f", which {'meets' if median <= TARGET else 'misses'} the target of "
+                                          f"{TARGET:.0f} s for the default size")
     rows = ["| step | median s | min s | max s |", "|---|---:|---:|---:|"]
     for key in steps[0]:
         values = [s[key] for s in steps]
@@ -69,8 +70,7 @@ def main() -> None:
     body = (f"`callup demo{' --full-scale' if args.full_scale else ''}`: {people:,} people, {called:,} people driven "
             f"through the simulated campaign; {args.runs} run(s), each on a fresh store. Load average at the start of each "
             f"run: {', '.join(f'{x:.1f}' for x in loads)} (2 cores, shared).\n\n"
-            f"Whole command: median **{median:.0f} s** (min {min(walls):.0f} s, max {max(walls):.0f} s), which {verdict} the "
-            f"target of {TARGET:.0f} s for the default size; peak RSS of the largest process {max(peaks):.2f} GiB; "
+            f"Whole command: median **{median:.0f} s** (min {min(walls):.0f} s, max {max(walls):.0f} s){verdict}; peak RSS of the largest process {max(peaks):.2f} GiB; "
             f"`python -c pass` in the same run: {floor:.3f} s.\n\n" + "\n".join(rows) + "\n")
     write_section("demo-full-scale" if args.full_scale else "demo", "The main job: callup demo" +
                   (" --full-scale" if args.full_scale else ""), body)

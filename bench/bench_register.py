@@ -32,7 +32,6 @@ import json
 import os
 import pathlib
 import secrets
-import shutil
 import statistics
 import subprocess
 import sys

@@ -35,7 +35,9 @@ def _callup() -> str:
 
     running = pathlib.Path(sys.argv[0]).resolve()
     on_path = shutil.which("callup")
-    if running.name != "callup" or (on_path and pathlib.Path(on_path).resolve() == running):
+    if running.name != "callup":  # started as `python -m callup.cli`
+        return "callup" if on_path else f"{sys.executable} -m callup.cli"
+    if on_path and pathlib.Path(on_path).resolve() == running:
         return "callup"
     try:
         return str(running.relative_to(pathlib.Path.cwd().resolve()))

@@ -60,8 +60,16 @@ def test_an_inducted_person_s_appointment_no_longer_moves_and_they_may_not_apply
             deferrals.apply_for_deferral(uow, CAMPAIGN, national_id, "study", evidence="UNI-1")
         assert not may_apply(uow, CAMPAIGN, national_id)
         assert [(r.campaign, r.state, r.unit) for r in induction.records_of(uow, national_id)] == [(CAMPAIGN, "serving", "3-SIG")]
-        other = called(day)[1][0]
-        assert induction.records_of(uow, other) == []  # a citizen sees only their own
+    other, other_region = called(day)[1]
+    with UnitOfWork(as_role(day, "officer", regions=other_region)) as uow:
+        case = medical.open_examination(uow, CAMPAIGN, other)
+    with UnitOfWork(as_role(day, "medical", regions=other_region)) as uow:
+        medical.decide_fitness(uow, case.id, "A")
+    with UnitOfWork(as_role(day, "officer", regions=other_region)) as uow:
+        induction.induct(uow, CAMPAIGN, other, unit="3-SIG", start=START)
+        assert len(induction.records_of(uow, other)) == 1
+    with UnitOfWork(citizen) as uow:
+        assert induction.records_of(uow, other) == []  # another person's service record: a citizen sees only their own
 
 
 def test_a_kept_appointment_no_longer_moves(ctx, engine, tmp_path):
@@ -94,3 +102,22 @@ def test_a_closed_campaign_takes_no_new_application_and_no_move_but_open_cases_a
     with UnitOfWork(as_role(day, "officer", regions=region)) as uow:
         decided = decide_application(uow, pending.id, "refuse", reason="no certificate of care").case
     assert decided.state == "refused"
+
+
+def test_a_no_show_opened_before_the_close_is_still_rescheduled_to_a_new_slot_after_it(ctx, engine, tmp_path):
+    from callup.cases import noshows
+
+    day = _summoned(ctx, tmp_path)
+    national_id, region = called(day)[0]
+    reference = _reference(day, national_id)
+    with UnitOfWork(as_role(day, "officer", regions=region)) as uow:
+        notices.record_appearance(uow, reference, "no_show")
+        case_id = noshows.open_no_shows(uow, CAMPAIGN, reference=reference).opened[0]
+    slot = _a_free_slot(day, reference)[0][0]
+    with UnitOfWork(day) as uow:
+        close_campaign(uow, CAMPAIGN)
+    with UnitOfWork(as_role(day, "officer", regions=region)) as uow:
+        done = noshows.resolve_no_show(uow, case_id, "reschedule", reason="new appointment by letter", office=slot.office,
+                                       date=slot.date, start=slot.start)
+        moved = notices.view(uow, reference)
+    assert done.state == "rescheduled" and (moved.office, moved.date, moved.start) == (slot.office, slot.date, slot.start)

@@ -82,7 +82,7 @@ def _check_figures(r, ctx) -> None:  # noqa: ANN001
     assert all(row.called == sum(row.released.values()) + row.still_called for row in f.regions)
     live = sum(n for state, n in notices.by_status.items() if state not in ("cancelled", "superseded"))
     assert live == summary.called
-    # summoned counts people sent a summons: the released person's cancelled summons too
+    # summoned counts people issued a summons: the released person's cancelled summons too
     assert f.total("summoned") == summary.called + summary.released
     path = [f.total(stage) for stage in ("called", "summoned", "delivered", "appeared", "inducted")]
     assert path == sorted(path, reverse=True), f"each stage of the path is a part of the one before: {path}"

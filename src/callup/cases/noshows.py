@@ -86,7 +86,7 @@ def resolve_no_show(uow: UnitOfWork, case_id: int, resolution: str, *, reason: s
         from callup.notices.service import move
 
         reference = (case["evidence"] or "").split(":")[0].removeprefix("summons ").strip()
-        moved = move(uow, reference, office=office, date=date, start=start)
+        moved = move(uow, reference, office=office, date=date, start=start, for_open_case=True)
         effect["appointment"] = f"{moved.office} {moved.date.isoformat()} {moved.start:%H:%M}"
     after = transitions.transition(uow, case, resolution, reason=reason, effect=effect or None,
                                    ground=effect.get("authority", "no_show")[:64] if resolution == "refer" else None)

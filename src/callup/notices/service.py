@@ -434,11 +434,15 @@ def record_appearance(uow: UnitOfWork, reference: str, outcome: Appearance | str
     return view(uow, reference)
 
 
-def move(uow: UnitOfWork, reference: str, *, office: str, date: dt.date, start: dt.time) -> SummonsView:
-    """Move the appointment to another free slot, within the policy's limit (`notices.move_days`)."""
+def move(uow: UnitOfWork, reference: str, *, office: str, date: dt.date, start: dt.time,
+         for_open_case: bool = False) -> SummonsView:
+    """Move the appointment to another free slot, within the policy's limit (`notices.move_days`).
+
+    `for_open_case`: an officer resolving a case opened before the campaign closed (a no-show
+    rescheduled) may still move it after the close."""
     uow.ctx.require(Role.citizen, *OFFICERS, doing="moving an appointment")
     row = _summons(uow, reference, lock=True)
-    why_not = _fixed(uow, row)
+    why_not = _fixed(uow, row, closed_too=not for_open_case)
     if why_not:
         raise NoticeStateError(f"summons {row['reference']}: {why_not}")
     today = uow.ctx.today()
@@ -458,9 +462,9 @@ def move(uow: UnitOfWork, reference: str, *, office: str, date: dt.date, start: 
     return view(uow, reference)
 
 
-def _fixed(uow: UnitOfWork, row: Any) -> str | None:
+def _fixed(uow: UnitOfWork, row: Any, *, closed_too: bool = True) -> str | None:
     """Why the summons' appointment can no longer move (None: it can): no longer live, already kept,
-    or its campaign closed."""
+    the person inducted, or (`closed_too`) its campaign closed."""
     if _value(row["status"]) not in LIVE_VALUES:
         return f"it is {_value(row['status'])}: it has no appointment to move"
     if _value(row["appearance"]) == Appearance.appeared.value:
@@ -472,7 +476,7 @@ def _fixed(uow: UnitOfWork, row: Any) -> str | None:
                                               records.c.national_id == row["national_id"])).first():
         return "the person was inducted: there is nothing to move"
     status = uow.execute(select(campaigns.c.status).where(campaigns.c.id == row["campaign_id"])).scalar()
-    if _value(status) == CampaignStatus.closed.value:
+    if closed_too and _value(status) == CampaignStatus.closed.value:
         return "its campaign is closed: appointments no longer move"
     return None
 

@@ -46,7 +46,7 @@ def casework_funnel(uow: UnitOfWork, campaign: str, recorded: FunnelSection) -> 
         adds_up=work.adds_up,
         note="Every called person is in exactly one outcome: inducted, released with a reason, or open (found fit and "
              "awaiting induction, in a case, or not examined yet). Delivered counts evidence of delivery or appearance; "
-             "appeared counts those who appeared or were examined. Summoned counts the people sent a summons, the released "
+             "appeared counts those who appeared or were examined. Summoned counts the people issued a summons, the released "
              "included. Replacements are counted as called; a release overturned on appeal gives the person their call "
              "back and keeps their replacement, so replacements can outnumber releases.")
 

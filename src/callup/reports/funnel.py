@@ -4,8 +4,8 @@ The funnel is built from what the store records: calls (by the draw, as replacem
 with a reason), the live summonses (delivered, appeared, did not appear) and the service
 records of those inducted; case work's campaign report (`casework.casework_funnel`) then places
 every called person in one outcome. Every region's row adds up: called = released + still called.
-The path called >= summoned >= delivered >= appeared >= inducted counts people, released ones
-included, so that each stage is a part of the one before (`PATH`, the funnel chart).
+The path called >= summoned (issued a summons) >= delivered >= appeared >= inducted counts people,
+released ones included, so that each stage is a part of the one before (`PATH`, the funnel chart).
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def interim_funnel(uow: UnitOfWork, campaign: str, regions: list[str]) -> Funnel
     return FunnelSection(
         source="calls, summonses and service records", stages=STAGES, regions=out,
         note="Released people leave the funnel with their reason; their replacements are counted as called. Summoned: "
-             "people sent a summons, including those whose summons a release cancelled. Inducted: people with a service "
+             "people issued a summons, including those whose summons a release cancelled. Inducted: people with a service "
              "record from this campaign.")
 
 

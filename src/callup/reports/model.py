@@ -89,7 +89,7 @@ class FunnelRow:
     called_by_draw: int
     replacements: int
     released: dict[str, int]  # reason -> people
-    summoned: int  # people sent a summons (one cancelled by a release included)
+    summoned: int  # people issued a summons (one cancelled by a release included)
     delivered: int
     appeared: int
     no_show: int

@@ -86,10 +86,11 @@ def appearance_table(funnel: FunnelSection, threshold: int) -> PublishedTable:
     # not appearing on a live summons, or neither.
     values = [[row.appeared, row.no_show, max(0, row.summoned - row.appeared - row.no_show)] for row in funnel.regions]
     return protect("People by region and appearance", "region", [row.region for row in funnel.regions],
-                   ["appeared or examined", "did not appear", "summoned, no appearance recorded"], values,
-                   threshold=threshold, note="Counts the people sent a summons, including people released afterwards "
+                   ["appeared or examined", "did not appear", "summoned, no appearance recorded on a live summons"], values,
+                   threshold=threshold, note="Counts the people issued a summons, including people released afterwards "
                                              "(deferred, exempted, ...): appeared counts everyone who appeared or was "
-                                             "examined; the last column, those with no appearance recorded.")
+                                             "examined; did not appear, no-shows recorded on a summons still live; the "
+                                             "last column, everyone else (a no-show released afterwards included).")
 
 
 def inducted_table(funnel: FunnelSection, threshold: int) -> PublishedTable:
