@@ -40,17 +40,22 @@ def _a_free_slot(day, reference):  # noqa: ANN001, ANN202
         return notices.move_options(uow, reference)
 
 
-def test_an_inducted_person_s_appointment_no_longer_moves_and_they_may_not_apply(ctx, engine, tmp_path):
-    day = _summoned(ctx, tmp_path)
-    national_id, region = called(day)[0]
-    reference = _reference(day, national_id)
-    assert _a_free_slot(day, reference), "before induction the appointment can move"
+def _induct(day, national_id, region):  # noqa: ANN001, ANN202
+    """Examined fit by the region's board and inducted into 3-SIG, as the services would do it."""
     with UnitOfWork(as_role(day, "officer", regions=region)) as uow:
         case = medical.open_examination(uow, CAMPAIGN, national_id)
     with UnitOfWork(as_role(day, "medical", regions=region)) as uow:
         medical.decide_fitness(uow, case.id, "A")
     with UnitOfWork(as_role(day, "officer", regions=region)) as uow:
         induction.induct(uow, CAMPAIGN, national_id, unit="3-SIG", start=START)
+
+
+def test_an_inducted_person_s_appointment_no_longer_moves_and_they_may_not_apply(ctx, engine, tmp_path):
+    day = _summoned(ctx, tmp_path)
+    national_id, region = called(day)[0]
+    reference = _reference(day, national_id)
+    assert _a_free_slot(day, reference), "before induction the appointment can move"
+    _induct(day, national_id, region)
     citizen = as_role(day, "citizen", person_id=national_id)
     with UnitOfWork(citizen) as uow:
         assert notices.move_options(uow, reference) == [] and not notices.can_move(uow, reference)
@@ -61,12 +66,8 @@ def test_an_inducted_person_s_appointment_no_longer_moves_and_they_may_not_apply
         assert not may_apply(uow, CAMPAIGN, national_id)
         assert [(r.campaign, r.state, r.unit) for r in induction.records_of(uow, national_id)] == [(CAMPAIGN, "serving", "3-SIG")]
     other, other_region = called(day)[1]
+    _induct(day, other, other_region)
     with UnitOfWork(as_role(day, "officer", regions=other_region)) as uow:
-        case = medical.open_examination(uow, CAMPAIGN, other)
-    with UnitOfWork(as_role(day, "medical", regions=other_region)) as uow:
-        medical.decide_fitness(uow, case.id, "A")
-    with UnitOfWork(as_role(day, "officer", regions=other_region)) as uow:
-        induction.induct(uow, CAMPAIGN, other, unit="3-SIG", start=START)
         assert len(induction.records_of(uow, other)) == 1
     with UnitOfWork(citizen) as uow:
         assert induction.records_of(uow, other) == []  # another person's service record: a citizen sees only their own
