@@ -6,18 +6,25 @@ POSIX locks of the other: the "multiple copies of SQLite" hazard of SQLite's own
 which we saw as "disk I/O error". So on SQLite a bulk job runs in a fresh child process that
 opens the file with ADBC only; on PostgreSQL it runs in-process.
 
-The child dies with its parent (PR_SET_PDEATHSIG), so killing the command kills the job, and
-every job is written to be re-run: it commits in steps that each leave the store consistent.
+The children are forked from a server process (multiprocessing's "forkserver") that imports
+the first job's module once, so a command (or a test run) with many jobs pays Python's start-up
+once, not per job. Each child takes the caller's current environment and working directory, as
+a freshly started process would, and dies with the caller: it holds the reading end of a pipe
+only the caller writes to, and kills itself when that pipe closes (and with PR_SET_PDEATHSIG
+when the server ends). So killing the command kills the job, and every job is written to be
+re-run: it commits in steps that each leave the store consistent.
 """
 
 from __future__ import annotations
 
 import ctypes
 import multiprocessing
+import os
 import pickle
 import queue
 import signal
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -52,10 +59,13 @@ def run_bulk(url: str, job: Callable[..., T], *args: Any, advance: Advance = lam
     """
     if make_url(url).get_backend_name() != "sqlite":
         return job(url, *args, advance=advance, **kwargs)
-    context = multiprocessing.get_context("spawn")
+    context = _forkserver(job, args)
     messages = context.Queue()
-    child = context.Process(target=_child, args=(messages, job, url, args, kwargs), daemon=True, name="callup-bulk")
+    caller_alive, alive = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(messages, caller_alive, dict(os.environ), os.getcwd(), job, url, args, kwargs),
+                            daemon=True, name="callup-bulk")
     child.start()
+    caller_alive.close()
     try:
         while True:
             try:
@@ -75,6 +85,7 @@ def run_bulk(url: str, job: Callable[..., T], *args: Any, advance: Advance = lam
         child.join(timeout=10)
         if child.is_alive():
             child.kill()
+        alive.close()
 
 
 def run_job(ctx: Any, job: Callable[..., T], *args: Any, advance: Advance = lambda n: None, **kwargs: Any) -> T:
@@ -93,16 +104,42 @@ def _in_context(url: str, job: Callable[..., T], ctx: Any, *args: Any, advance: 
         return job(ctx, *args, advance=advance, **kwargs)
 
 
-def _die_with_parent() -> None:
+def _forkserver(job: Callable[..., Any], args: tuple) -> Any:
+    """The forkserver context; the first call names the modules the server imports before it forks."""
+    context = multiprocessing.get_context("forkserver")
+    if not _preloaded:
+        inner = args[0] if job is _in_context and args else job
+        _preloaded.extend([__name__, getattr(inner, "__module__", __name__)])
+        context.set_forkserver_preload(list(_preloaded))
+    return context
+
+
+_preloaded: list[str] = []
+
+
+def _die_with_caller(caller_alive: Any) -> None:
     if sys.platform.startswith("linux"):
         try:
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
         except OSError:
             pass
 
+    def watch() -> None:
+        try:
+            caller_alive.recv_bytes()  # nothing is ever sent: returns only when the caller's end closes
+        except (EOFError, OSError):
+            pass
+        os.kill(os.getpid(), signal.SIGKILL)
 
-def _child(messages: Any, job: Callable[..., Any], url: str, args: tuple, kwargs: dict) -> None:
-    _die_with_parent()
+    threading.Thread(target=watch, daemon=True, name="callup-bulk-watch").start()
+
+
+def _child(messages: Any, caller_alive: Any, environ: dict[str, str], cwd: str, job: Callable[..., Any], url: str,
+           args: tuple, kwargs: dict) -> None:
+    _die_with_caller(caller_alive)
+    os.environ.clear()
+    os.environ.update(environ)
+    os.chdir(cwd)
     try:
         result = job(url, *args, advance=lambda n: messages.put(("advance", n)), **kwargs)
     except BaseException as exc:  # handed to the parent, which re-raises it
