@@ -17,6 +17,8 @@ Convention (also stated in docs/guides/README.md):
 - Commands that do not end by themselves (or need the network or a future beacon round) are in
   `NOT_RUN`, with the reason; each entry must still match a command in the docs.
 
+Commands run in this process through the `callup` entry point (exit code and output as the
+installed command gives them); two run as their own processes, to check the entry point itself.
 Each document runs in order, on its own copy of one scratch store prepared once for the module:
 a synthetic register of 3,000 people imported, the campaign spring-2027 drawn (a rehearsal
 beacon), summonses issued, its public record exported to `public/`, and small input files
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 import json
 import os
 import pathlib
@@ -173,13 +176,46 @@ def scratch(tmp_path_factory) -> tuple[pathlib.Path, dict[str, str]]:
     return base, values
 
 
-def _run(command: Command, cwd: pathlib.Path, values: dict[str, str]) -> subprocess.CompletedProcess:
+def _environ(command: Command, cwd: pathlib.Path) -> dict[str, str]:
+    """The command's environment: the document's settings, on the scratch store, nothing of the caller's."""
+    return {"CALLUP_ACTOR": "docs-admin", "COLUMNS": "120", **{k: v for k, v in command.env.items() if k not in SCRATCH},
+            "CALLUP_DATABASE_URL": f"sqlite:///{cwd / 'callup.db'}", "CALLUP_KEY_FILE": str(cwd / "keys.json"), "CALLUP_NOW": NOW}
+
+
+def _run(command: Command, cwd: pathlib.Path, values: dict[str, str]) -> tuple[int, str]:
+    """Run the command in this process, as the `callup` entry point would (its exit code, and what it printed)."""
+    from click.testing import CliRunner
+
+    from callup import cli
+
     argv = [values.get(word, word) for word in command.argv]
-    env = {**_clean_environ(), "CALLUP_ACTOR": "docs-admin", "COLUMNS": "120",
-           **{k: v for k, v in command.env.items() if k not in SCRATCH},
-           "CALLUP_DATABASE_URL": f"sqlite:///{cwd / 'callup.db'}", "CALLUP_KEY_FILE": str(cwd / "keys.json"), "CALLUP_NOW": NOW}
-    return subprocess.run([sys.executable, "-m", "callup.cli", *argv], cwd=cwd, env=env, input=PASSWORD + "\n",
-                          capture_output=True, text=True, timeout=600, check=False)
+    env: dict[str, str | None] = {k: None for k in os.environ if k.startswith("CALLUP_")}
+    env.update(_environ(command, cwd))
+    before, saved_argv = os.getcwd(), sys.argv
+    with CliRunner().isolation(input=PASSWORD + "\n", env=env) as (out, err, _):
+        os.chdir(cwd)
+        sys.argv = ["callup", *argv]
+        try:
+            cli.main()
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        except BaseException as exc:  # noqa: BLE001 - what the installed command would show as a traceback
+            code, err = 70, io.BytesIO(f"uncaught {type(exc).__name__}: {exc}".encode())
+        finally:
+            sys.argv = saved_argv
+            os.chdir(before)
+            sys.stdout.flush()
+            sys.stderr.flush()
+        shown = err.getvalue().decode("utf-8", "replace") or out.getvalue().decode("utf-8", "replace")
+    return code, shown
+
+
+def _run_process(command: Command, cwd: pathlib.Path, values: dict[str, str]) -> subprocess.CompletedProcess:
+    """Run the command as its own Python process, as a user's shell would."""
+    argv = [values.get(word, word) for word in command.argv]
+    return subprocess.run([sys.executable, "-m", "callup.cli", *argv], cwd=cwd, env={**_clean_environ(), **_environ(command, cwd)},
+                          input=PASSWORD + "\n", capture_output=True, text=True, timeout=600, check=False)
 
 
 def test_the_docs_show_commands_and_every_not_run_entry_is_still_shown():
@@ -193,37 +229,41 @@ def test_the_docs_show_commands_and_every_not_run_entry_is_still_shown():
         assert not unknown, f"{c.where()}: {unknown} are not placeholders the test knows ({PLACEHOLDERS}): {c.text}"
 
 
-def _run_doc(doc: pathlib.Path, base: pathlib.Path, values: dict[str, str], work: pathlib.Path) -> list[str]:
-    """Run a document's commands in order on its own copy of the scratch store; the failures."""
+def _copy(base: pathlib.Path, work: pathlib.Path) -> pathlib.Path:
     shutil.copytree(base, work)
     (work / "examples").symlink_to(REPO / "examples")
-    failures = []
-    for command in commands(doc):
-        if _not_run(command):
-            continue
-        done = _run(command, work, values)
-        if done.returncode != command.expect:
-            failures.append(f"{command.where()}: `{command.text}` exited {done.returncode}, documented {command.expect}:\n"
-                            f"{(done.stderr or done.stdout)[-800:]}")
-    return failures
+    return work
 
 
 RUN = [d for d in DOCS if commands(d)]
 
 
-@pytest.fixture(scope="module")
-def results(scratch, tmp_path_factory):
-    """Every document run at once (a few at a time: most of a command's time is starting Python)."""
-    from concurrent.futures import ThreadPoolExecutor
+@pytest.mark.parametrize("doc", RUN, ids=lambda d: str(d.relative_to(REPO / "docs")))
+def test_every_command_of_the_doc_runs(doc, scratch, tmp_path):
+    """The document's commands in order, each in this process, on the document's own copy of the scratch store."""
+    from callup.store.engine import connect
 
     base, values = scratch
-    pool = ThreadPoolExecutor(max_workers=4)
-    futures = {doc: pool.submit(_run_doc, doc, base, values, tmp_path_factory.mktemp("doc") / "work") for doc in RUN}
-    yield futures
-    pool.shutdown(wait=True, cancel_futures=True)
-
-
-@pytest.mark.parametrize("doc", RUN, ids=lambda d: str(d.relative_to(REPO / "docs")))
-def test_every_command_of_the_doc_runs(doc, results):
-    failures = results[doc].result()
+    work = _copy(base, tmp_path / "work")
+    failures = []
+    try:
+        for command in commands(doc):
+            if _not_run(command):
+                continue
+            code, shown = _run(command, work, values)
+            if code != command.expect:
+                failures.append(f"{command.where()}: `{command.text}` exited {code}, documented {command.expect}:\n{shown[-800:]}")
+    finally:
+        connect.cache_clear()  # the copy's engines go with it
     assert not failures, "\n\n".join(failures)
+
+
+def test_documented_commands_run_as_processes_with_their_documented_exit_codes(scratch, tmp_path):
+    """The installed entry point end to end: a check that passes (0) and one documented to fail (1)."""
+    base, values = scratch
+    work = _copy(base, tmp_path / "work")
+    shown = commands(REPO / "docs" / "guides" / "verifier.md")
+    for command in [next(c for c in shown if c.expect == 0), next(c for c in shown if c.expect == 1)]:
+        done = _run_process(command, work, values)
+        assert done.returncode == command.expect, f"{command.where()}: exited {done.returncode}: {(done.stderr or done.stdout)[-800:]}"
+        assert "Traceback" not in done.stderr
