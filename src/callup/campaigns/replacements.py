@@ -1,15 +1,24 @@
-"""Replacements: when a called person is released, call the next in the region's reserve order.
+"""Replacements: when a called person is released, fill their call by the rule the public record states.
 
-Deterministic (always the first position after the last one called in the region whose
-register record is still alive: the reserve is walked once, so a person passed over because
-they had died is not called later even if the record is corrected), idempotent (releasing
-someone twice returns the first replacement), serialised per campaign (a row lock on PostgreSQL, BEGIN IMMEDIATE on SQLite), so two officers
-replacing at once never call the same person twice.
+The release is filled by the region's first supernumerary call if there is one (a replacement
+kept after the person they replaced got their call back on appeal: nobody new is called), else
+by the first position after the last one called in the region whose register record is still
+alive (the reserve is walked once, so a person passed over because they had died is not called
+later even if the record is corrected), else by nobody (the reserve is exhausted). Idempotent
+(releasing someone twice returns the first replacement), serialised per campaign (a row lock on
+PostgreSQL, BEGIN IMMEDIATE on SQLite), so two officers replacing at once never call the same
+person twice.
+
+Every release and every call given back on appeal (`restore_call`) appends an entry to the
+campaign's hash-chained replacements record (`callup.lottery.replacements`), in the same unit of
+work, so that anyone can check each replacement against the reserve order the draw published.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import json
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, select, update
@@ -17,17 +26,29 @@ from sqlalchemy import Connection, and_, func, select, update
 from callup.audit import person
 from callup.campaigns import events
 from callup.campaigns.errors import CampaignNotFound, CampaignStateError, NotCalled
-from callup.campaigns.tables import Call, CallSource, Campaign, CampaignStatus, OrderEntry, ReleaseReason
+from callup.campaigns.tables import (
+    Call,
+    CallSource,
+    Campaign,
+    CampaignStatus,
+    OrderEntry,
+    PoolEntry,
+    ReleaseReason,
+    ReplacementEntry,
+)
 from callup.context import Role
 from callup.errors import InputError
-from callup.register.tables import CivilStatus, Person
+from callup.lottery import replacements as record
 from callup.notices.service import cancel_for_release
+from callup.register.tables import CivilStatus, Person
 from callup.uow import UnitOfWork
 
 calls = Call.__table__
 order = OrderEntry.__table__
 campaigns = Campaign.__table__
 people = Person.__table__
+pool = PoolEntry.__table__
+log = ReplacementEntry.__table__
 REASONS = tuple(r.value for r in ReleaseReason)
 
 
@@ -40,6 +61,7 @@ class Replacement:
     replacement: str | None  # None when the region's reserve list is exhausted
     position: int | None
     already_done: bool
+    filled_by: str = "reserve"  # reserve, supernumerary (nobody new called) or nobody (the reserve is exhausted)
 
 
 def parse_reason(text: str, *, where: str = "") -> ReleaseReason:
@@ -63,12 +85,13 @@ def _campaign_for_update(conn: Connection, name: str) -> Any:
     return row
 
 
-def _next_in_reserve(conn: Connection, campaign_id: int, region: str) -> tuple[str, int] | None:
+def _next_in_reserve(conn: Connection, campaign_id: int, region: str) -> tuple[tuple[str, int] | None, list[int]]:
+    """The next reserve call of the region, and the positions passed over to reach it (people who left the register)."""
     # Calls are made in position order (the draw calls a prefix of the order, each replacement the
     # next), so the reserve continues after the last position called: one index look-up
     # (ix_campaign_calls_region) rather than skipping every person already called.
-    last = (select(func.coalesce(func.max(calls.c.position), 0))
-            .where(calls.c.campaign_id == campaign_id, calls.c.region == region).scalar_subquery())
+    last = conn.execute(select(func.coalesce(func.max(calls.c.position), 0))
+                        .where(calls.c.campaign_id == campaign_id, calls.c.region == region)).scalar_one()
     query = (
         select(order.c.national_id, order.c.position)
         .join(people, people.c.national_id == order.c.national_id)
@@ -78,7 +101,20 @@ def _next_in_reserve(conn: Connection, campaign_id: int, region: str) -> tuple[s
         .limit(1)
     )
     row = conn.execute(query).first()
-    return (row.national_id, row.position) if row else None
+    end = row.position if row else conn.execute(select(func.coalesce(func.max(order.c.position), 0)).where(
+        order.c.campaign_id == campaign_id, order.c.region == region)).scalar_one() + 1
+    return ((row.national_id, row.position) if row else None), list(range(last + 1, end))
+
+
+def _supernumerary(conn: Connection, campaign_id: int, region: str, released: str) -> str | None:
+    """The region's first live replacement call (by position) whose released person is live again, if any."""
+    replaced = calls.alias("replaced")
+    row = conn.execute(select(calls.c.national_id).join(replaced, and_(
+        replaced.c.campaign_id == calls.c.campaign_id, replaced.c.national_id == calls.c.replaces)).where(
+        calls.c.campaign_id == campaign_id, calls.c.region == region, calls.c.release_reason.is_(None),
+        replaced.c.release_reason.is_(None), calls.c.national_id != released)
+        .order_by(calls.c.position).limit(1)).first()
+    return row.national_id if row else None
 
 
 def replace(uow: UnitOfWork, name: str, national_id: str, reason: ReleaseReason | str) -> Replacement:
@@ -101,20 +137,88 @@ def replace(uow: UnitOfWork, name: str, national_id: str, reason: ReleaseReason 
             and_(calls.c.campaign_id == campaign.id, calls.c.replaces == national_id))).first()
         return Replacement(name, national_id, getattr(call["release_reason"], "value", call["release_reason"]), call["region"],
                            previous.national_id if previous else None, previous.position if previous else None, already_done=True)
+    region = call["region"]
+    spare = _supernumerary(conn, campaign.id, region, national_id)
     conn.execute(update(calls).where(and_(calls.c.campaign_id == campaign.id, calls.c.national_id == national_id))
                  .values(release_reason=reason, released_at=uow.now()))
     cancel_for_release(uow, campaign.id, national_id, f"released: {reason.value}")
-    nxt = _next_in_reserve(conn, campaign.id, call["region"])
-    if nxt is not None:
-        conn.execute(calls.insert().values(campaign_id=campaign.id, national_id=nxt[0], region=call["region"], position=nxt[1],
-                                           source=CallSource.replacement, replaces=national_id, called_at=uow.now()))
-        uow.record(events.PersonCalled(target=person(nxt[0]), campaign=name, replaces=national_id, position=nxt[1]))
+    if spare is not None:  # nobody new is called: the supernumerary now fills this call
+        conn.execute(update(calls).where(calls.c.campaign_id == campaign.id, calls.c.national_id == spare)
+                     .values(replaces=national_id))
+        nxt, skipped, filled = (spare, _position(conn, campaign.id, spare)), [], "supernumerary"
+    else:
+        nxt, skipped = _next_in_reserve(conn, campaign.id, region)
+        filled = "reserve" if nxt is not None else "nobody"
+        if nxt is not None:
+            conn.execute(calls.insert().values(campaign_id=campaign.id, national_id=nxt[0], region=region, position=nxt[1],
+                                               source=CallSource.replacement, replaces=national_id, called_at=uow.now()))
+            uow.record(events.PersonCalled(target=person(nxt[0]), campaign=name, replaces=national_id, position=nxt[1]))
     uow.record(events.PersonReleased(target=person(national_id), campaign=name, release_reason=reason.value,
                                      replaced_by=nxt[0] if nxt else None))
-    return Replacement(name, national_id, reason.value, call["region"], nxt[0] if nxt else None, nxt[1] if nxt else None,
-                       already_done=False)
+    pseudonyms = _pseudonyms(conn, campaign.id, [national_id, *([nxt[0]] if nxt else [])])
+    _append(uow, campaign.id, lambda **chain: record.release_entry(
+        **chain, region=region, pseudonym=pseudonyms[national_id], reason=reason.value, filled_by=filled,
+        called=pseudonyms[nxt[0]] if nxt else None, position=nxt[1] if filled == "reserve" else None, skipped=skipped))
+    return Replacement(name, national_id, reason.value, region, nxt[0] if nxt else None, nxt[1] if nxt else None,
+                       already_done=False, filled_by=filled)
 
 
 def replace_many(uow: UnitOfWork, name: str, items: list[tuple[str, ReleaseReason | str]]) -> list[Replacement]:
     """`replace` for each (national id, reason), in order, in the caller's one transaction: all or nothing."""
     return [replace(uow, name, national_id, reason) for national_id, reason in items]
+
+
+def restore_call(uow: UnitOfWork, campaign_id: int, national_id: str, reason: str, kept: str | None) -> bool:
+    """Give a released person their call back (an overturned decision); `kept` (who filled it) keeps theirs.
+
+    False, changing nothing, when the person's call is not released for `reason`.
+    """
+    where = and_(calls.c.campaign_id == campaign_id, calls.c.national_id == national_id, calls.c.release_reason == reason)
+    if uow.execute(update(calls).where(where).values(release_reason=None, released_at=None)).rowcount != 1:
+        return False
+    region = uow.execute(select(calls.c.region).where(calls.c.campaign_id == campaign_id,
+                                                      calls.c.national_id == national_id)).scalar_one()
+    pseudonyms = _pseudonyms(uow.conn, campaign_id, [national_id, *([kept] if kept else [])])
+    _append(uow, campaign_id, lambda **chain: record.restore_entry(
+        **chain, region=region, pseudonym=pseudonyms[national_id], kept=pseudonyms[kept] if kept else None))
+    return True
+
+
+def replacements_file(conn: Connection, campaign_id: int) -> bytes:
+    """The campaign's replacements.jsonl: every entry's line, in order, each ended by a line feed."""
+    lines = conn.execute(select(log.c.line).where(log.c.campaign_id == campaign_id).order_by(log.c.seq)).scalars()
+    return b"".join(line.encode("utf-8") + b"\n" for line in lines)
+
+
+def replacements_head(conn: Connection, campaign_id: int) -> tuple[int, str | None]:
+    """How many entries the record has and the hash of its last line (None when it has none)."""
+    last = conn.execute(select(log.c.seq, log.c.hash).where(log.c.campaign_id == campaign_id)
+                        .order_by(log.c.seq.desc()).limit(1)).first()
+    return (last.seq, last.hash) if last else (0, None)
+
+
+def _position(conn: Connection, campaign_id: int, national_id: str) -> int:
+    return conn.execute(select(calls.c.position).where(calls.c.campaign_id == campaign_id,
+                                                       calls.c.national_id == national_id)).scalar_one()
+
+
+def _pseudonyms(conn: Connection, campaign_id: int, ids: list[str]) -> dict[str, str]:
+    rows = conn.execute(select(pool.c.national_id, pool.c.pseudonym).where(pool.c.campaign_id == campaign_id,
+                                                                          pool.c.national_id.in_(ids)))
+    return {r.national_id: r.pseudonym for r in rows}
+
+
+def _append(uow: UnitOfWork, campaign_id: int, build: Any) -> None:
+    """Append the entry `build(seq=, previous=, draw_record=, date=)` makes to the campaign's record."""
+    conn = uow.conn
+    seq, head = replacements_head(conn, campaign_id)
+    if head is None:  # the first entry: hash the draw record (later entries repeat the hash the first one names)
+        text = conn.execute(select(campaigns.c.record).where(campaigns.c.id == campaign_id)).scalar_one()
+        draw_hash = record.record_hash(json.loads(text))
+    else:
+        first = conn.execute(select(log.c.line).where(log.c.campaign_id == campaign_id, log.c.seq == 1)).scalar_one()
+        draw_hash = json.loads(first)["draw_record"]
+    entry = build(seq=seq + 1, previous=head or draw_hash, draw_record=draw_hash,
+                  date=uow.now().astimezone(dt.timezone.utc).date().isoformat())
+    line = record.entry_line(entry)
+    conn.execute(log.insert().values(campaign_id=campaign_id, seq=seq + 1, line=line.decode("utf-8"), hash=record.line_hash(line)))

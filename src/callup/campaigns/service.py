@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
+import hashlib
 import json
 import pathlib
 from collections.abc import Mapping
@@ -27,7 +28,7 @@ import pyarrow.compute as pc
 from sqlalchemy import delete, select
 
 from callup.audit import PersonRead, bulk_record, person
-from callup.campaigns import events
+from callup.campaigns import events, replacements
 from callup.campaigns.allocation import apportion, over_call_regions, parse_rate
 from callup.campaigns.errors import CampaignNotFound, CampaignStateError, PolicyChanged
 from callup.campaigns.pool_store import read_pool_rows, write_pool_rows
@@ -211,6 +212,18 @@ def _policy_for(ctx: Context, campaign: dict[str, Any], name: str) -> Jurisdicti
     return jurisdiction
 
 
+def _policy_bytes(jurisdiction: Jurisdiction) -> bytes:
+    """The policy file's bytes, published with the campaign; refused if the file changed since it was read."""
+    try:
+        data = pathlib.Path(jurisdiction.source).read_bytes()
+    except OSError as exc:
+        raise PolicyChanged(f"{jurisdiction.source}: cannot read the policy file again to keep it with the campaign "
+                            f"({exc.strerror or exc})", field="policy") from None
+    if hashlib.sha256(data).hexdigest() != jurisdiction.sha256:
+        raise PolicyChanged(f"{jurisdiction.source} changed while callup ran: run the command again", field="policy")
+    return data
+
+
 # --- create -------------------------------------------------------------------------------
 
 
@@ -248,7 +261,7 @@ def create_campaign(uow: UnitOfWork, decree: Decree) -> int:
         if differs:
             raise CampaignStateError(f"{_subject(name)} already exists with other {', '.join(differs)}")
         return existing["id"]
-    campaign_id = uow.execute(campaigns_t.insert().values(**values, status=CampaignStatus.created,
+    campaign_id = uow.execute(campaigns_t.insert().values(**values, policy_file=_policy_bytes(jurisdiction), status=CampaignStatus.created,
                                                           created_at=uow.now())).inserted_primary_key[0]
     uow.record(events.CampaignCreated(
         target=events.campaign(name), quota=decree.quota, window=f"{start}/{end}", policy_version=version.version,
@@ -592,8 +605,9 @@ def _export_job(ctx: Context, campaign_id: int, name: str, out: str, *, advance:
     directory = pathlib.Path(out)
     files: dict[str, str] = {}
     with BulkSession(ctx.database_url) as bulk:
-        status, commitment, record, fp = bulk.fetch(
-            "SELECT status, commitment, record, pool_fingerprint FROM campaigns WHERE id = ?", (campaign_id,))[0]
+        status, commitment, record, fp, policy_sha256, policy_file = bulk.fetch(
+            "SELECT status, commitment, record, pool_fingerprint, policy_sha256, policy_file FROM campaigns WHERE id = ?",
+            (campaign_id,))[0]
         _, pool = read_pool_rows(bulk, campaign_id)
         write_pool(pool, directory / "pool.parquet")
         files["pool"] = str(directory / "pool.parquet")
@@ -617,7 +631,26 @@ def _export_job(ctx: Context, campaign_id: int, name: str, out: str, *, advance:
     if record:
         (directory / "draw-record.json").write_text(record, encoding="utf-8")
         files["record"] = str(directory / "draw-record.json")
+        with UnitOfWork(ctx, write=False) as uow:
+            (directory / "replacements.jsonl").write_bytes(replacements.replacements_file(uow.conn, campaign_id))
+        files["replacements"] = str(directory / "replacements.jsonl")
+    policy = _published_policy(ctx, policy_sha256, policy_file)
+    if policy is not None:
+        (directory / "policy.toml").write_bytes(policy)
+        files["policy"] = str(directory / "policy.toml")
     return files
+
+
+def _published_policy(ctx: Context, sha256: str, stored: bytes | None) -> bytes | None:
+    """The campaign's policy file: as kept with it, or (a campaign created before it was kept) the context's file if
+    it is byte for byte the same; None when neither is."""
+    if stored is not None:
+        return bytes(stored)
+    try:
+        data = pathlib.Path(ctx.policy().source).read_bytes()
+    except OSError:
+        return None
+    return data if hashlib.sha256(data).hexdigest() == sha256 else None
 
 
 # --- read ---------------------------------------------------------------------------------

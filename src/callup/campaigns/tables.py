@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -61,6 +62,7 @@ class Campaign(Base):
     jurisdiction: Mapped[str] = mapped_column(String(32))
     policy_sha256: Mapped[str] = mapped_column(String(64), comment="hash of the policy file the campaign was created under")
     policy_version: Mapped[str] = mapped_column(String(64), comment="policy version in force on the eligibility date")
+    policy_file: Mapped[bytes | None] = mapped_column(LargeBinary, comment="the policy file's bytes, published by the export")
     window_start: Mapped[dt.date] = mapped_column(Date)
     window_end: Mapped[dt.date] = mapped_column(Date)
     eligibility_date: Mapped[dt.date] = mapped_column(Date, comment="the pool is the eligible register on this date")
@@ -153,3 +155,14 @@ class Call(Base):
     release_reason: Mapped[ReleaseReason | None] = mapped_column(
         Enum(ReleaseReason, name="release_reason", native_enum=False, length=16))
     released_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReplacementEntry(Base):
+    """One line of the campaign's replacements record (`callup.lottery.replacements`): appended, never changed."""
+
+    __tablename__ = "campaign_replacements"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, comment="1, 2, ...: a second writer of the same seq fails")
+    line: Mapped[str] = mapped_column(Text, comment="the entry's canonical JSON, as published")
+    hash: Mapped[str] = mapped_column(String(64), comment="SHA-256 of the line: the next entry's previous")

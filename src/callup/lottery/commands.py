@@ -75,37 +75,55 @@ def rank(
 
 
 def verify(
-    record: Annotated[pathlib.Path, typer.Argument(help="The draw record (JSON).")],
-    pool: Annotated[pathlib.Path, typer.Argument(help="The pool file (.parquet or .csv).")],
+    record: Annotated[pathlib.Path, typer.Argument(help="The draw record (JSON), or the published folder (campaign export).")],
+    pool: Annotated[pathlib.Path | None, typer.Argument(help="The pool file (.parquet or .csv); found in the folder if not given.")] = None,
     commitment: Annotated[str | None, typer.Option("--announced", "--commitment",
                                                   help="The commitment hash published before the beacon (e.g. in the gazette).")] = None,
     policy: Annotated[pathlib.Path | None, typer.Option("--policy", help="The published policy file, checked against its committed SHA-256.")] = None,
     quotas: Annotated[pathlib.Path | None, typer.Option("--quotas", help="The published regional quota table (CSV), checked against its committed SHA-256.")] = None,
+    allocation: Annotated[pathlib.Path | None, typer.Option("--allocation", help="The published allocation.csv, recomputed from the commitment and the pool.")] = None,
+    replacements: Annotated[pathlib.Path | None, typer.Option("--replacements", help="The published replacements.jsonl, replayed against the reserve order.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Re-run a published draw from its record and pool file; answer MATCH or say what differs, and what no check can rule out."""
+    """Re-run a published draw from its record and pool file (or the whole published folder); answer MATCH or say what
+    differs, per file what each check rules out, and what no check can rule out."""
     from dataclasses import asdict
 
     from callup.lottery.pool import read_pool
     from callup.lottery.record import load_record
     from callup.lottery.verify import verify as run_verify
 
+    if record.is_dir():
+        folder = record
+        record = folder / "draw-record.json"
+        pool = pool or next((p for p in (folder / "pool.parquet", folder / "pool.csv") if p.is_file()), folder / "pool.parquet")
+        policy, quotas, allocation, replacements = (given or (p if p.is_file() else None) for given, p in (
+            (policy, folder / "policy.toml"), (quotas, folder / "quotas.csv"), (allocation, folder / "allocation.csv"),
+            (replacements, folder / "replacements.jsonl")))
+    elif pool is None:
+        raise InputError(f"{record}: give the pool file after the record, or the published folder alone", field="pool")
     rec = load_record(record)
     with progress(f"re-running the draw over {pool.name}", None, quiet=as_json):
         table = read_pool(pool)
         report = run_verify(rec, table, published_commitment=commitment, policy_file=_read(policy, "--policy"),
-                            quotas_file=_read(quotas, "--quotas"))
-    data = {"verdict": report.verdict, **asdict(report)}
+                            quotas_file=_read(quotas, "--quotas"), allocation_file=_read(allocation, "--allocation"),
+                            replacements_file=_read(replacements, "--replacements"))
+    given = {"draw-record.json": record, "pool file": pool, "policy.toml": policy, "quotas.csv": quotas,
+             "allocation.csv": allocation, "replacements.jsonl": replacements}
+    data = {"verdict": report.verdict, **asdict(report), "files": _by_file(report, given)}
 
     def render(d: dict) -> None:
         from rich.markup import escape
 
         console.print(f"[bold]verify {escape(record.name)} against {escape(pool.name)}[/] (record format {d['format_version']})")
-        for c in d["checks"]:
-            mark = "[green]ok     [/]" if c["ok"] else "[bold red]DIFFERS[/]"
-            console.print(f"{mark} [bold]{c['name']}[/]: {escape(c['detail'])}", soft_wrap=True)
-            if c["rules_out"]:
-                console.print(f"        rules out: {c['rules_out']}", soft_wrap=True)
+        for f in d["files"]:
+            path = f" ({escape(f['path'])})" if f["path"] else ""
+            console.print(f"[bold]{escape(f['file'])}[/]{path}")
+            for c in f["checks"]:
+                mark = "[dim]not checked[/]" if not c["checked"] else "[green]ok     [/]" if c["ok"] else "[bold red]DIFFERS[/]"
+                console.print(f"  {mark} [bold]{c['name']}[/]: {escape(c['detail'])}", soft_wrap=True)
+                if c["rules_out"]:
+                    console.print(f"          {'would rule' if not c['checked'] else 'rules'} out: {c['rules_out']}", soft_wrap=True)
         console.print(f"beacon: {d['beacon']}")
         if d["beacon_published"]:
             console.print(f"  the round was published at {d['beacon_published']} (genesis + period x (round - 1)): "
@@ -133,6 +151,22 @@ def verify(
     emit(data, as_json=as_json, render=render)
     if not report.match:
         raise typer.Exit(1)
+
+
+def _by_file(report, given: dict[str, pathlib.Path | None]) -> list[dict]:  # noqa: ANN001
+    """The checks grouped by the published file they are about, in the order the verifier ran them."""
+    from dataclasses import asdict
+
+    files: dict[str, dict] = {}
+    for check in report.checks:
+        entry = files.setdefault(check.file, {"file": check.file, "path": str(given[check.file]) if given.get(check.file) else None,
+                                              "checks": []})
+        entry["checks"].append(asdict(check))
+    for entry in files.values():
+        done = [c for c in entry["checks"] if c["checked"]]
+        entry["ok"] = all(c["ok"] for c in done) if done else None
+        entry["ruled_out"] = [c["rules_out"] for c in done if c["ok"] and c["rules_out"]]
+    return list(files.values())
 
 
 def _read(path: pathlib.Path | None, option: str) -> bytes | None:

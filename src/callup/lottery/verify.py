@@ -27,7 +27,14 @@ from callup.lottery.draw import draw
 from callup.lottery.errors import BeaconError, LotteryError
 from callup.lottery.pool import EMPTY_FINGERPRINT, canonical, fingerprint_canonical
 from callup.lottery.pseudonyms import to_hex
-from callup.lottery.record import AnyRecord, DrandBeaconSpec, DrandBeaconUsed, DrawRecordV2, results_fingerprint
+from callup.lottery.record import (
+    AnyRecord,
+    DrandBeaconSpec,
+    DrandBeaconUsed,
+    DrawRecordV2,
+    allocation_csv,
+    results_fingerprint,
+)
 
 RULES_OUT = {
     "commitment": "a commitment document edited after its hash was computed",
@@ -47,6 +54,31 @@ RULES_OUT = {
     "regions": "a called list that differs from the lottery's outcome: a person added, removed or reordered",
     "results fingerprint": "a results fingerprint that does not belong to the called lists",
     "totals": "national counts (called, shortfall) that do not add up",
+    "allocation.csv": "a published allocation table whose pools, volunteers, quotas or numbers differ from the committed "
+    "allocation over the pool",
+    "replacements chain": "an entry of the replacements record edited, removed from the middle, reordered or taken from "
+    "another draw",
+    "replacements reserve order": "a replacement that skipped a reserve position or called someone out of the region's "
+    "reserve order (a favour done through replacements), or a release left unfilled while the reserve continues",
+    "replacements restorations": "a call given back after an appeal to someone never released, or a supernumerary call "
+    "that did not fill the region's next release as the rule says",
+}
+
+#: Which published file each check is about (what `callup verify` reports per file).
+FILES = {
+    "commitment": "draw-record.json", "announced commitment": "commitment.json", "salt": "draw-record.json",
+    "pool fingerprint": "pool file", "policy": "policy.toml", "allocation": "draw-record.json",
+    "quota table": "quotas.csv", "beacon": "draw-record.json", "timing": "draw-record.json",
+    "beacon value": "draw-record.json", "seed": "draw-record.json", "regions": "draw-record.json",
+    "results fingerprint": "draw-record.json", "totals": "draw-record.json", "allocation.csv": "allocation.csv",
+    "replacements chain": "replacements.jsonl", "replacements reserve order": "replacements.jsonl",
+    "replacements restorations": "replacements.jsonl",
+}
+NOT_GIVEN = {
+    "announced commitment": "give --announced HASH, the commitment hash published before the beacon",
+    "policy": "give --policy FILE, the published policy file",
+    "allocation.csv": "give --allocation FILE, the published allocation.csv",
+    "replacements chain": "give --replacements FILE, the published replacements.jsonl",
 }
 
 LIMIT_LEFT_OUT = (
@@ -68,6 +100,8 @@ class Check:
     ok: bool
     detail: str
     rules_out: str = ""
+    file: str = ""
+    checked: bool = True  # False: the file was not given, so nothing was ruled out (ok stays True)
 
 
 @dataclass(frozen=True)
@@ -97,22 +131,33 @@ class VerifyReport:
     beacon_published: str | None = None  # ISO-8601 UTC time of the drand round (format 2)
     committed_at: str | None = None  # when the office says it recorded the commitment
 
+    replacements: dict | None = None  # entries, releases, restorations and head of the replacements record
+
     @property
     def verdict(self) -> str:
         return "MATCH" if self.match else "MISMATCH"
 
 
 def _check(checks: list[Check], name: str, ok: bool, detail: str) -> None:
-    checks.append(Check(name, bool(ok), detail, RULES_OUT.get(name, "")))
+    checks.append(Check(name, bool(ok), detail, RULES_OUT.get(name, ""), FILES.get(name, "")))
+
+
+def _not_checked(checks: list[Check], name: str) -> None:
+    checks.append(Check(name, True, f"not checked: {NOT_GIVEN[name]}", RULES_OUT.get(name, ""), FILES.get(name, ""),
+                        checked=False))
 
 
 def verify(record: AnyRecord, pool: pa.Table, *, published_commitment: str | None = None,
-           policy_file: bytes | None = None, quotas_file: bytes | None = None) -> VerifyReport:
+           policy_file: bytes | None = None, quotas_file: bytes | None = None, allocation_file: bytes | None = None,
+           replacements_file: bytes | None = None) -> VerifyReport:
     """Re-run the draw of `record` on `pool` and compare.
 
     `published_commitment` is the commitment hash the office announced before the beacon (the
     record must carry that one); `policy_file` and `quotas_file` are the bytes of the published
-    policy file and quota table, checked against their committed SHA-256 (format 2).
+    policy file and quota table, checked against their committed SHA-256 (format 2);
+    `allocation_file` is the published allocation.csv; `replacements_file` the published
+    replacements.jsonl, replayed against the reserve order the draw gives. A file not given is
+    listed as not checked.
     """
     checks: list[Check] = []
     limits: list[str] = [LIMIT_LEFT_OUT]
@@ -124,6 +169,7 @@ def verify(record: AnyRecord, pool: pa.Table, *, published_commitment: str | Non
         announced = published_commitment.strip().lower()
         _check(checks, "announced commitment", announced == digest, f"announced {announced}; document hashes to {digest}")
     else:
+        _not_checked(checks, "announced commitment")
         limits.append("No announced commitment was given: a whole set of files recomputed after the beacon (another pool, "
                       "numbers or salt) would also MATCH. Give --announced HASH, the commitment hash published before "
                       f"the beacon ({doc.describe_beacon()}).")
@@ -144,6 +190,8 @@ def verify(record: AnyRecord, pool: pa.Table, *, published_commitment: str | Non
         if policy_file is not None:
             got = hashlib.sha256(policy_file).hexdigest()
             _check(checks, "policy", got == doc.policy_sha256, f"policy file hashes to {got}; commitment says {doc.policy_sha256}")
+        else:
+            _not_checked(checks, "policy")
         try:
             allocated = allocate(doc.allocation, {name: r.size for name, r in fp.regions.items()})
             quotas, unallocated = allocated.quotas, allocated.unallocated
@@ -232,10 +280,99 @@ def verify(record: AnyRecord, pool: pa.Table, *, published_commitment: str | Non
     wrong = {k: [getattr(record, k), v] for k, v in totals.items() if getattr(record, k) != v}
     _check(checks, "totals", not wrong, "recomputed " + ", ".join(f"{k} {v}" for k, v in totals.items())
            + ("" if not wrong else "; record says " + ", ".join(f"{k} {a}" for k, (a, _) in wrong.items())))
+    if allocation_file is not None:
+        _check_allocation_csv(checks, record, fp, allocation_file)
+    else:
+        _not_checked(checks, "allocation.csv")
+    summary = None
+    if replacements_file is not None:
+        summary = _check_replacements(checks, record, table, result, report, replacements_file)
+        limits.append(LIMIT_REPLACEMENTS)
+    else:
+        _not_checked(checks, "replacements chain")
     return VerifyReport(
         match=all(c.ok for c in checks), checks=checks, regions=differences, limits=limits,
         format_version=2 if v2 else 1, beacon=doc.describe_beacon(), beacon_published=published,
-        committed_at=record.committed_at if v2 else None)
+        committed_at=record.committed_at if v2 else None, replacements=summary)
+
+
+LIMIT_REPLACEMENTS = (
+    "Entries cut from the END of the replacements record leave a valid chain: compare its head (the hash of its last "
+    "line) with one published earlier, e.g. at the campaign's close. Why a person was released (the decision behind "
+    "the reason category) is not public; the released person can check that their own release is listed."
+)
+
+
+def _check_allocation_csv(checks: list[Check], record: AnyRecord, fp, data: bytes) -> None:  # noqa: ANN001
+    """Format 2: allocation.csv must be byte for byte what section 9 makes of the commitment and the pool. Format 1
+    (quotas were not committed): every region's pool, volunteers and number must agree."""
+    doc = record.commitment
+    if isinstance(record, DrawRecordV2):
+        try:
+            expected = allocation_csv(doc, fp)
+        except LotteryError as exc:
+            _check(checks, "allocation.csv", False, f"the allocation cannot be recomputed: {exc}")
+            return
+        if data == expected:
+            _check(checks, "allocation.csv", True, f"byte for byte the table of the committed allocation over the pool "
+                   f"({len(doc.numbers)} regions)")
+            return
+        got, want = data.decode("utf-8", "replace").splitlines(), expected.decode("utf-8").splitlines()
+        first = next((i for i, (a, b) in enumerate(zip(got, want, strict=False)) if a != b), min(len(got), len(want)))
+        _check(checks, "allocation.csv", False, f"differs from the committed allocation from line {first + 1}: "
+               f"{(got[first] if first < len(got) else '(end of file)')!r}, expected "
+               f"{(want[first] if first < len(want) else '(end of file)')!r}")
+        return
+    import csv
+    import io
+
+    try:
+        rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+        table = {r["region"]: (int(r["pool"]), int(r["volunteers"]), int(r["number"])) for r in rows}
+    except (UnicodeDecodeError, KeyError, ValueError, TypeError, csv.Error) as exc:
+        _check(checks, "allocation.csv", False, f"not a table region,pool,volunteers,quota,number: {exc}")
+        return
+    wrong = []
+    for name in sorted(set(table) | set(doc.numbers), key=lambda s: s.encode("utf-8")):
+        region = fp.regions.get(name)
+        want = (region.size if region else 0, region.volunteers if region else 0, doc.numbers.get(name, 0))
+        if table.get(name, want if name not in doc.numbers else None) != want:
+            wrong.append(name)
+    _check(checks, "allocation.csv", not wrong, "pools, volunteers and numbers agree with the pool and the commitment "
+           "(format 1 commits no quotas: the quota column is not checked)" if not wrong
+           else f"{len(wrong)} region(s) differ: {', '.join(wrong[:10])}")
+
+
+def _check_replacements(checks: list[Check], record: AnyRecord, table: pa.Table, result, report, data: bytes) -> dict:  # noqa: ANN001
+    from callup.lottery import replacements
+
+    draw_hash = replacements.record_hash(record.model_dump(mode="json"))
+    try:
+        lines = replacements.parse(data)
+    except LotteryError as exc:
+        _check(checks, "replacements chain", False, str(exc))
+        return {"entries": None, "head": None}
+    pseud = table.column("pseudonym").combine_chunks()
+
+    def call_order(name: str) -> list[str]:
+        if name not in report.regions or not report.regions[name].pool:
+            return []
+        return to_hex(pseud.take(pa.array(result.call_rows(name)))).to_pylist()
+
+    found = replacements.check(lines, draw_record=draw_hash, call_order=call_order,
+                               called={name: r.called for name, r in report.regions.items()})
+    for name, problems, fine in (
+        ("replacements chain", found.chain, f"{found.entries} entries, each naming this draw record ({draw_hash[:16]}...) "
+         f"and the line before it; head {found.head}"),
+        ("replacements reserve order", found.reserve, f"{found.releases} releases, each filled by the region's first "
+         "supernumerary call or its first uncalled reserve position (positions passed over are listed)"),
+        ("replacements restorations", found.restored, f"{found.restorations} calls given back after appeals, each to a "
+         "released person, the person who filled the release keeping the call"),
+    ):
+        _check(checks, name, not problems, fine if not problems else "; ".join(problems[:5])
+               + (f"; and {len(problems) - 5} more" if len(problems) > 5 else ""))
+    return {"entries": found.entries, "releases": found.releases, "restorations": found.restorations, "head": found.head,
+            "draw_record": draw_hash}
 
 
 def _check_beacon(record: DrawRecordV2, checks: list[Check], limits: list[str]) -> str | None:

@@ -1,0 +1,152 @@
+"""The published folder of a campaign with replacements: every file checked by `callup verify`, tampering caught."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+
+import pytest
+from sqlalchemy import select, update
+from typer.testing import CliRunner
+
+from callup.campaigns import replacements, service
+from callup.campaigns.tables import Call, OrderEntry
+from callup.cli import app
+from callup.lottery import replacements as record
+from callup.register.tables import Person
+from callup.uow import UnitOfWork
+from campaign_helpers import create, load_register, replace
+
+calls, order = Call.__table__, OrderEntry.__table__
+
+
+def _drawn_format2(ctx, name: str = "spring-2027") -> int:  # noqa: ANN001
+    create(ctx, name, quota=30, over_call="0")
+    service.freeze_campaign(ctx, name)
+    service.commit_campaign(ctx, name, unverified="rehearsal")
+    service.draw_campaign(ctx, name, beacon_value="rehearsal value", unverified=True)
+    with UnitOfWork(ctx, write=False) as uow:
+        return service._load(uow.conn, name)["id"]
+
+
+def _region_calls(engine, campaign_id: int) -> tuple[str, list[str], list[str]]:  # noqa: ANN001
+    """A region with a reserve: its called people and its reserve, in call order."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(order.c.region, order.c.national_id, order.c.position)
+                            .where(order.c.campaign_id == campaign_id).order_by(order.c.region, order.c.position)).all()
+        called = set(conn.execute(select(calls.c.national_id).where(calls.c.campaign_id == campaign_id)).scalars())
+    for region in sorted({r.region for r in rows}):
+        mine = [r.national_id for r in rows if r.region == region]
+        if len([p for p in mine if p in called]) >= 3 and len(mine) - len(called & set(mine)) >= 6:
+            return region, [p for p in mine if p in called], [p for p in mine if p not in called]
+    raise AssertionError("no region with three called and a reserve of six")
+
+
+@pytest.fixture
+def published(ctx, engine, tmp_path):
+    """A campaign whose region saw releases, a reserve position passed over (the person died), a call given back on
+    appeal (the replacement kept as supernumerary) and a release filled by that supernumerary; exported."""
+    load_register(ctx, tmp_path, people=3000)
+    campaign_id = _drawn_format2(ctx)
+    region, called, reserve = _region_calls(engine, campaign_id)
+    with engine.begin() as conn:
+        conn.execute(update(Person.__table__).where(Person.__table__.c.national_id == reserve[1]).values(civil_status="deceased"))
+    first = replace(ctx, "spring-2027", called[0], "deferred")
+    assert (first.replacement, first.filled_by) == (reserve[0], "reserve")
+    second = replace(ctx, "spring-2027", called[1], "unfit")
+    assert second.replacement == reserve[2]  # reserve[1] died: passed over, listed as skipped
+    with UnitOfWork(ctx) as uow:  # an appeal overturns the first release: reserve[0] keeps the call, supernumerary
+        assert replacements.restore_call(uow, campaign_id, called[0], "deferred", reserve[0])
+    third = replace(ctx, "spring-2027", called[2], "exempted")
+    assert (third.replacement, third.filled_by) == (reserve[0], "supernumerary")  # nobody new is called
+    fourth = replace(ctx, "spring-2027", reserve[2], "left_pool")
+    assert (fourth.replacement, fourth.filled_by) == (reserve[3], "reserve")
+    files = service.export_campaign(ctx, "spring-2027", tmp_path / "public")
+    return pathlib.Path(files["record"]).parent
+
+
+def _verify(folder: pathlib.Path, *extra: str) -> tuple[int, dict]:
+    out = CliRunner().invoke(app, ["verify", str(folder), *extra, "--json"])
+    return out.exit_code, json.loads(out.stdout)
+
+
+def test_the_published_folder_with_replacements_verifies_and_every_file_and_check_is_listed(published):
+    names = sorted(p.name for p in published.iterdir())
+    assert names == ["allocation.csv", "commitment.json", "draw-record.json", "policy.toml", "pool.parquet",
+                     "replacements.jsonl"]
+    code, report = _verify(published)
+    assert code == 0 and report["verdict"] == "MATCH", [c for c in report["checks"] if not c["ok"]]
+    checked = {c["name"] for c in report["checks"] if c["checked"]}
+    assert {"policy", "allocation.csv", "replacements chain", "replacements reserve order",
+            "replacements restorations", "pool fingerprint", "regions"} <= checked
+    assert [c["name"] for c in report["checks"] if not c["checked"]] == ["announced commitment"]
+    by_file = {f["file"]: f for f in report["files"]}
+    assert by_file["replacements.jsonl"]["ok"] and by_file["policy.toml"]["ok"] and by_file["allocation.csv"]["ok"]
+    assert any("skipped a reserve position" in r for r in by_file["replacements.jsonl"]["ruled_out"])
+    assert report["replacements"]["releases"] == 4 and report["replacements"]["restorations"] == 1
+    lines = (published / "replacements.jsonl").read_bytes().splitlines()
+    entries = [json.loads(line) for line in lines]
+    assert [e["kind"] for e in entries] == ["release", "release", "restore", "release", "release"]
+    assert entries[1]["skipped"] and entries[3]["filled_by"] == "supernumerary"
+    assert report["replacements"]["head"] == record.line_hash(lines[-1])
+
+
+def _rechain(entries: list[dict]) -> bytes:
+    """The file an office would write to hide an edit: every hash recomputed, so only the rules can catch it."""
+    out, previous = [], entries[0]["draw_record"]
+    for entry in entries:
+        line = record.entry_line({**entry, "previous": previous})
+        previous = record.line_hash(line)
+        out.append(line + b"\n")
+    return b"".join(out)
+
+
+def test_a_replacement_that_skipped_a_reserve_position_is_caught_even_with_a_recomputed_chain(published):
+    entries = [json.loads(line) for line in (published / "replacements.jsonl").read_bytes().splitlines()]
+    honest = entries[0]
+    favoured = dict(honest, position=honest["position"] + 1, skipped=[])  # position 1 of the reserve passed over
+    pool_order = _call_order(published, honest["region"])
+    favoured["called"] = pool_order[favoured["position"] - 1]
+    (published / "replacements.jsonl").write_bytes(_rechain([favoured, *entries[1:]]))
+    code, report = _verify(published)
+    assert code == 1
+    failed = {c["name"]: c["detail"] for c in report["checks"] if not c["ok"]}
+    assert "replacements reserve order" in failed and "first uncalled position" in failed["replacements reserve order"]
+    assert "replacements chain" not in failed
+
+
+def test_an_edited_replacements_line_breaks_the_chain(published):
+    data = (published / "replacements.jsonl").read_bytes()
+    (published / "replacements.jsonl").write_bytes(data.replace(b'"unfit"', b'"deferred"', 1))
+    code, report = _verify(published)
+    assert code == 1 and any(c["name"] == "replacements chain" and not c["ok"] for c in report["checks"])
+
+
+def test_an_edited_policy_file_is_caught(published):
+    policy = published / "policy.toml"
+    policy.write_bytes(policy.read_bytes() + b"\n# one more line\n")
+    code, report = _verify(published)
+    assert code == 1 and [c["name"] for c in report["checks"] if not c["ok"]] == ["policy"]
+
+
+def test_an_edited_allocation_csv_is_caught(published):
+    allocation = published / "allocation.csv"
+    lines = allocation.read_text(encoding="utf-8").splitlines(keepends=True)
+    region, pool, volunteers, quota, number = lines[1].rstrip("\n").split(",")
+    lines[1] = f"{region},{pool},{volunteers},{int(quota) + 1},{number}\n"
+    allocation.write_text("".join(lines), encoding="utf-8")
+    code, report = _verify(published)
+    failed = [c for c in report["checks"] if not c["ok"]]
+    assert code == 1 and [c["name"] for c in failed] == ["allocation.csv"] and "line 2" in failed[0]["detail"]
+
+
+def _call_order(folder: pathlib.Path, region: str) -> list[str]:
+    from callup.lottery import draw, load_record, read_pool
+    from callup.lottery.pool import canonical
+    from callup.lottery.pseudonyms import to_hex
+    import pyarrow as pa
+
+    rec = load_record(folder / "draw-record.json")
+    table = canonical(read_pool(folder / "pool.parquet"))
+    result, _ = draw(table, bytes.fromhex(rec.seed), rec.commitment.numbers)
+    return to_hex(table.column("pseudonym").combine_chunks().take(pa.array(result.call_rows(region)))).to_pylist()
