@@ -91,6 +91,20 @@ def test_the_published_folder_with_replacements_verifies_and_every_file_and_chec
     assert report["replacements"]["head"] == record.line_hash(lines[-1])
 
 
+def test_closing_the_campaign_exports_the_final_record_and_states_its_head(published, engine):
+    from callup import audit
+
+    out = CliRunner().invoke(app, ["campaign", "close", "spring-2027", "--out", "final", "--json"])
+    assert out.exit_code == 0, out.output
+    closed = json.loads(out.stdout)
+    final = pathlib.Path(closed["files"]["replacements"])
+    assert final.read_bytes() == (published / "replacements.jsonl").read_bytes()
+    assert closed["replacements"] == 5 and closed["replacements_head"] == record.line_hash(final.read_bytes().splitlines()[-1])
+    assert _verify(final.parent)[0] == 0
+    [event] = audit.entries(engine, action="campaign.close")
+    assert event.details["replacements_head"] == closed["replacements_head"]
+
+
 def _rechain(entries: list[dict]) -> bytes:
     """The file an office would write to hide an edit: every hash recomputed, so only the rules can catch it."""
     out, previous = [], entries[0]["draw_record"]

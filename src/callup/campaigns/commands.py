@@ -255,7 +255,7 @@ def export(
         for kind, path in f.items():
             console.print(f"{kind}: {path}")
         if "record" in f:
-            console.print(f"anyone can check it: callup verify {f['record']} {f['pool']}")
+            console.print(f"anyone can check it: callup verify {pathlib.Path(f['record']).parent}")
 
     emit(files, as_json=as_json, render=render)
 
@@ -419,13 +419,27 @@ def report(
 
 
 @app.command()
-def close(name: NameArg, as_json: JsonOption = False) -> None:
+def close(
+    name: NameArg,
+    out: Annotated[pathlib.Path | None, typer.Option("--out", help="Also write the final public record (with replacements.jsonl) here.")] = None,
+    as_json: JsonOption = False,
+) -> None:
     """Close a drawn campaign: nobody more is called or replaced in it (its cases and service go on)."""
     from callup.campaigns import service
     from callup.uow import UnitOfWork
 
-    with UnitOfWork(context()) as uow:
+    ctx = context()
+    with UnitOfWork(ctx) as uow:
         result = dataclasses.asdict(service.close_campaign(uow, name))
-    emit(result, as_json=as_json, render=lambda r: console.print(
-        f"{r['campaign']} closed: {r['called']:,} called, {r['released']:,} released"
-        + (" [dim](already closed)[/]" if r["already_done"] else "")))
+    if out is not None:
+        result["files"] = service.export_campaign(ctx, name, out)
+
+    def render(r: dict[str, Any]) -> None:
+        console.print(f"{r['campaign']} closed: {r['called']:,} called, {r['released']:,} released"
+                      + (" [dim](already closed)[/]" if r["already_done"] else ""))
+        console.print(f"replacements record: {r['replacements']:,} entries"
+                      + (f", head {r['replacements_head']} (publish it: a later copy must extend it)" if r["replacements_head"] else ""))
+        if r.get("files"):
+            console.print(f"final public record written to {out}; anyone can check it: callup verify {out}")
+
+    emit(result, as_json=as_json, render=render)

@@ -94,3 +94,5 @@ class CampaignClosed(AuditEvent):
     action: ClassVar[str] = "campaign.close"
     called: int
     released: int
+    replacements: int = 0  # entries of the replacements record at the close
+    replacements_head: str | None = None  # the hash of its last line: a later copy must extend it

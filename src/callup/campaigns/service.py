@@ -564,6 +564,8 @@ class CloseResult:
     called: int
     released: int
     already_done: bool
+    replacements: int = 0  # entries of the replacements record
+    replacements_head: str | None = None  # hash of its last line, published with the final record
 
 
 def close_campaign(uow: UnitOfWork, name: str) -> CloseResult:
@@ -577,12 +579,14 @@ def close_campaign(uow: UnitOfWork, name: str) -> CloseResult:
     calls = Call.__table__
     rows = uow.execute(select(calls.c.release_reason).where(calls.c.campaign_id == campaign["id"])).all()
     called, released = len(rows), sum(1 for r in rows if r.release_reason is not None)
+    entries, head = replacements.replacements_head(uow.conn, campaign["id"])
     if _status(campaign["status"]) == CampaignStatus.closed.value:
-        return CloseResult(name, called, released, already_done=True)
+        return CloseResult(name, called, released, True, entries, head)
     new = CAMPAIGN.step(campaign["status"], "close", subject=_subject(name))
     uow.execute(campaigns_t.update().where(campaigns_t.c.id == campaign["id"]).values(status=new))
-    uow.record(events.CampaignClosed(target=events.campaign(name), called=called, released=released))
-    return CloseResult(name, called, released, already_done=False)
+    uow.record(events.CampaignClosed(target=events.campaign(name), called=called, released=released, replacements=entries,
+                                     replacements_head=head))
+    return CloseResult(name, called, released, False, entries, head)
 
 
 # --- export -------------------------------------------------------------------------------

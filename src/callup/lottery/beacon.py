@@ -230,6 +230,8 @@ def signature_valid(drand_chain: DrandChain, round_number: int, signature: str, 
 
     if drand_chain.chained and not previous_signature:
         return False
+    if drand_chain.chained and round_number == 1 and previous_signature != drand_chain.genesis_seed:
+        return False  # round 1 chains from the genesis seed itself
     try:
         sig = bytes.fromhex(signature)
         if len(sig) != drand_chain.signature_bytes:
