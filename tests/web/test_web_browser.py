@@ -128,14 +128,18 @@ def test_a_citizen_moves_the_appointment(served, browser, shots):
     page = browser.new_page()
     _citizen_signs_in(page, base, citizen)
     page.goto(f"{base}/portal/summons/{citizen.reference}")
-    before = page.locator("dd").first.inner_text()
+    before = (page.locator("dd").nth(0).inner_text(), page.locator("dd").nth(1).inner_text())  # date, time
     page.get_by_role("link", name="Move the appointment").click()
-    page.get_by_role("radio").nth(2).check()
+    slot = page.get_by_role("radio").nth(2)
+    slot.check()
+    chosen = (slot.locator("xpath=ancestor::fieldset/legend").inner_text(),  # its day, and its time before " · office"
+              page.locator(f'label[for="{slot.get_attribute("id")}"]').inner_text().split(" · ")[0])
+    assert chosen != before
     page.screenshot(path=str(shots / "portal-move.png"), full_page=True)
     page.get_by_role("button", name="Move to this time").click()
     page.wait_for_url("**done=moved")
     assert page.get_by_text("Your appointment was moved.").is_visible()
-    assert page.locator("dd").first.inner_text() != before or page.locator("dd").nth(1).inner_text()
+    assert (page.locator("dd").nth(0).inner_text(), page.locator("dd").nth(1).inner_text()) == chosen
     page.close()
 
 

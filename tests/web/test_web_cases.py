@@ -80,6 +80,13 @@ def test_an_application_for_civilian_service_states_its_reasons(site):
     page = c.get("/portal/cases")
     empty = c.post("/portal/cases/civilian", data={"csrf": csrf_of(page.text), "statement": "  "})
     assert empty.status_code == 422
+    assert _civilian_cases(c.get("/portal/cases").text) == []
     r = c.post("/portal/cases/civilian", data={"csrf": csrf_of(page.text), "statement": "I cannot bear arms."})
     assert r.status_code == 303
-    assert "civilian_service" in c.get("/portal/cases").text or "civilian service" in c.get("/portal/cases").text
+    assert _civilian_cases(c.get("/portal/cases").text) == ["applied"]
+
+
+def _civilian_cases(page: str) -> list[str]:
+    """The states of the civilian-service cases listed under "My cases" (the forms below them name the service too)."""
+    cards = re.findall(r'<h3 id="case-\d+">([^<]*)</h3>.*?<span class="badge">([^<]*)</span>', page, re.S)
+    return [state for heading, state in cards if re.search(r"civilian[ _]service", heading, re.I)]
