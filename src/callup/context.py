@@ -161,17 +161,42 @@ class Context:
     def require_writer(self, *, doing: str) -> None:
         self.require(*WRITERS, doing=doing)
 
-    def check_region(self, region: str, *, what: str) -> None:
-        """A regional actor sees nothing outside their regions: answered as not found, not forbidden,
-        so that the answer does not reveal that the record exists."""
-        if not self.actor.sees_region(region):
-            raise NotFound(f"{what} not found")
+    # -- visibility: the one rule "may this actor see this person's record" --------------
+    def may_see(self, region: str | None, national_id: str | None = None) -> bool:
+        """Whether the actor may see a record about person `national_id` kept in `region`.
+
+        A citizen sees only their own records; a regional actor only their regions'; a national
+        one everything. `region` None means there is no such record. Every check of a single
+        record goes through here (or `check_visible`); lists filter with `region_filter`.
+        """
+        if region is None:
+            return False
+        actor = self.actor
+        if actor.role is Role.citizen:
+            return national_id is not None and national_id == actor.person_id
+        return actor.sees_region(region)
+
+    def check_visible(self, region: str | None, national_id: str | None = None, *, error: NotFound) -> None:
+        """Raise `error` (a `NotFound`) unless `may_see(region, national_id)`: a record outside the
+        actor's scope is answered as not found, not forbidden, so the answer does not reveal that
+        it exists."""
+        if not self.may_see(region, national_id):
+            raise error
+
+    def may_list(self, national_id: str) -> bool:
+        """Whether the actor may list person `national_id`'s records at all: a citizen only their
+        own (the rows of a staff member's list are then limited by `region_filter`)."""
+        return self.actor.role is not Role.citizen or self.actor.person_id == national_id.strip()
 
     def region_filter(self, column: Any) -> Any:
         """A SQL condition limiting `column` (a region column) to the actor's scope; None when national."""
         if self.actor.regions is None:
             return None
         return column.in_(sorted(self.actor.regions))
+
+    def regions_in_scope(self, codes: Iterable[str]) -> list[str]:
+        """The region codes of `codes` whose figures the actor may see, in their order."""
+        return [code for code in codes if self.actor.sees_region(code)]
 
     def with_actor(self, actor: Actor) -> Context:
         return dataclasses.replace(self, actor=actor)

@@ -130,8 +130,7 @@ def replace(uow: UnitOfWork, name: str, national_id: str, reason: ReleaseReason 
     conn = uow.conn
     campaign = _campaign_for_update(conn, name)
     call = conn.execute(select(calls).where(and_(calls.c.campaign_id == campaign.id, calls.c.national_id == national_id))).mappings().first()
-    if call is None or not uow.actor.sees_region(call["region"]):
-        raise NotCalled(f"that person is not called in campaign {name!r}")
+    uow.ctx.check_visible(call and call["region"], national_id, error=NotCalled(f"that person is not called in campaign {name!r}"))
     if call["release_reason"] is not None:
         previous = conn.execute(select(calls.c.national_id, calls.c.position).where(
             and_(calls.c.campaign_id == campaign.id, calls.c.replaces == national_id))).first()

@@ -711,14 +711,10 @@ def person_in_campaign(uow: UnitOfWork, name: str, national_id: str, *, reason: 
     """
     pool, order, calls = PoolEntry.__table__, OrderEntry.__table__, Call.__table__
     national_id = national_id.strip()
-    actor = uow.ctx.actor
-    if actor.role is Role.citizen and actor.person_id != national_id:
-        raise NotFound(f"that person is not in the frozen pool of campaign {name!r}")
     campaign = _load(uow.conn, name)
     entry = uow.execute(select(pool.c.region, pool.c.pseudonym, pool.c.volunteer).where(
         (pool.c.campaign_id == campaign["id"]) & (pool.c.national_id == national_id))).first()
-    if entry is None or not actor.sees_region(entry.region):
-        raise NotFound(f"that person is not in the frozen pool of campaign {name!r}")
+    uow.ctx.check_visible(entry and entry.region, national_id, error=NotFound(f"that person is not in the frozen pool of campaign {name!r}"))
     uow.record(PersonRead(target=person(national_id), reason=reason, view=f"campaign:{name}"))
     place = uow.execute(select(order.c.rank, order.c.position).where(
         (order.c.campaign_id == campaign["id"]) & (order.c.national_id == national_id))).first()

@@ -23,7 +23,6 @@ from callup.cases.errors import CaseInputError, CaseNotFound, CaseStateError
 from callup.cases.events import ServiceStepped
 from callup.cases.machines import NEW, SERVICE, SERVICE_ROLES
 from callup.cases.tables import Case, CaseKind, ServiceRecord, ServiceStep
-from callup.context import Role
 from callup.dates import add_months
 from callup.uow import UnitOfWork
 
@@ -64,9 +63,7 @@ def _record(uow: UnitOfWork, record_id: int, *, lock: bool = False) -> Any:
     if lock and uow.conn.dialect.name == "postgresql":
         query = query.with_for_update(of=records)
     row = uow.execute(query).mappings().first()
-    if row is None or not uow.actor.sees_region(row["region"]) or uow.actor.role is Role.citizen and \
-            uow.actor.person_id != row["national_id"]:
-        raise CaseNotFound(f"no service record {record_id}")
+    uow.ctx.check_visible(row and row["region"], row and row["national_id"], error=CaseNotFound(f"no service record {record_id}"))
     return row
 
 
@@ -190,10 +187,12 @@ def records_of(uow: UnitOfWork, national_id: str) -> list[RecordView]:
     """A person's service records, newest first (a citizen: only their own; a regional actor: their regions')."""
     from callup.campaigns.tables import Campaign
 
-    actor = uow.actor
-    if actor.role is Role.citizen and actor.person_id != national_id:
+    if not uow.ctx.may_list(national_id):
         return []
     campaigns = Campaign.__table__
-    rows = uow.execute(select(records, campaigns.c.name.label("campaign")).join(campaigns, campaigns.c.id == records.c.campaign_id)
-                       .where(records.c.national_id == national_id).order_by(records.c.start.desc(), records.c.id.desc()))
-    return [view(r) for r in rows.mappings() if actor.sees_region(r["region"])]
+    query = (select(records, campaigns.c.name.label("campaign")).join(campaigns, campaigns.c.id == records.c.campaign_id)
+             .where(records.c.national_id == national_id).order_by(records.c.start.desc(), records.c.id.desc()))
+    scope = uow.ctx.region_filter(records.c.region)
+    if scope is not None:
+        query = query.where(scope)
+    return [view(r) for r in uow.execute(query).mappings()]

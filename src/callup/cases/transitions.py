@@ -22,7 +22,6 @@ from callup.cases.errors import CaseInputError, CaseNotFound, CaseStateError
 from callup.cases.events import CaseStepped
 from callup.cases.machines import MACHINES, NEW, ROLES, appealable, is_decision, opening_step
 from callup.cases.tables import Case, CaseKind, CaseTransition
-from callup.context import Role
 from callup.uow import UnitOfWork
 
 cases = Case.__table__
@@ -44,13 +43,6 @@ def _text(text: str | None, field: str) -> str | None:
     return text
 
 
-def _visible(uow: UnitOfWork, national_id: str, region: str) -> bool:
-    actor = uow.actor
-    if actor.role is Role.citizen:
-        return actor.person_id == national_id
-    return actor.sees_region(region)
-
-
 def _require(uow: UnitOfWork, kind: CaseKind, step: str) -> None:
     uow.ctx.require(*sorted(ROLES[step], key=lambda r: r.value), doing=f"the step {step} of a {kind.value.replace('_', ' ')} case")
 
@@ -66,8 +58,7 @@ def load(uow: UnitOfWork, case_id: int, *, lock: bool = False) -> Any:
     if lock and uow.conn.dialect.name == "postgresql":
         query = query.with_for_update(of=cases)
     row = uow.execute(query).mappings().first()
-    if row is None or not _visible(uow, row["national_id"], row["region"]):
-        raise CaseNotFound(f"no case {case_id}")
+    uow.ctx.check_visible(row and row["region"], row and row["national_id"], error=CaseNotFound(f"no case {case_id}"))
     return row
 
 
@@ -76,8 +67,8 @@ def call_of(uow: UnitOfWork, campaign: str, national_id: str) -> Any:
     row = uow.execute(select(calls, campaigns.c.name.label("campaign"))
                       .join(campaigns, campaigns.c.id == calls.c.campaign_id)
                       .where(campaigns.c.name == campaign, calls.c.national_id == national_id.strip())).mappings().first()
-    if row is None or not _visible(uow, row["national_id"], row["region"]):
-        raise CaseNotFound(f"that person is not called in campaign {campaign!r}")
+    uow.ctx.check_visible(row and row["region"], row and row["national_id"],
+                          error=CaseNotFound(f"that person is not called in campaign {campaign!r}"))
     return row
 
 

@@ -203,9 +203,8 @@ def _summons(uow: UnitOfWork, reference: str, *, lock: bool = False) -> Any:
     if lock and uow.conn.dialect.name == "postgresql":
         query = query.with_for_update()
     row = uow.execute(query).mappings().first()
-    actor = uow.actor
-    if row is None or not actor.sees_region(row["region"]) or (actor.role is Role.citizen and actor.person_id != row["national_id"]):
-        raise NoticeNotFound("no summons with that reference", field="reference")
+    uow.ctx.check_visible(row and row["region"], row and row["national_id"],
+                          error=NoticeNotFound("no summons with that reference", field="reference"))
     return row
 
 
@@ -548,8 +547,7 @@ def summonses_of(uow: UnitOfWork, national_id: str) -> list[SummonsView]:
 
     One prepared query: the portal's status page and the status API call it on every view."""
     national_id = national_id.strip()
-    actor = uow.actor
-    if actor.role is Role.citizen and actor.person_id != national_id:
+    if not uow.ctx.may_list(national_id):
         return []
     query = _BY_PERSON
     scope = uow.ctx.region_filter(summonses.c.region)

@@ -48,6 +48,14 @@ def register_stats(uow: UnitOfWork) -> RegisterStats:
     )
 
 
+def check_person(uow: UnitOfWork, national_id: str) -> None:
+    """`NotFound` unless the person is on the register and the actor may see them; nothing of the
+    record is returned, so no read is recorded (a page asks for a reason before showing it)."""
+    national_id = national_id.strip()
+    region = uow.execute(select(people.c.region).where(people.c.national_id == national_id)).scalar()
+    uow.ctx.check_visible(region, national_id, error=NotFound("no person with that national id on the register"))
+
+
 def get_person(uow: UnitOfWork, national_id: str, *, reason: str | None = None) -> dict[str, Any]:
     """One person's register record, its reading recorded in the audit log.
 
@@ -55,11 +63,7 @@ def get_person(uow: UnitOfWork, national_id: str, *, reason: str | None = None) 
     regions or (for a citizen) is not the citizen themselves: the same answer, revealing nothing.
     """
     national_id = national_id.strip()
-    actor = uow.actor
-    if actor.role is Role.citizen and actor.person_id != national_id:
-        raise NotFound("no person with that national id on the register")
     row = uow.execute(select(people).where(people.c.national_id == national_id)).mappings().first()
-    if row is None or not actor.sees_region(row["region"]):
-        raise NotFound("no person with that national id on the register")
+    uow.ctx.check_visible(row and row["region"], national_id, error=NotFound("no person with that national id on the register"))
     uow.record(PersonRead(target=person(national_id), reason=reason))
     return {k: getattr(v, "value", v) for k, v in row.items()}

@@ -67,7 +67,7 @@ def pool_section(uow: UnitOfWork, jurisdiction: Jurisdiction, in_force: PolicyVe
     scope = uow.ctx.region_filter(region_of)
     if scope is not None:
         query = query.where(scope)
-    seen = [r for r in jurisdiction.region_codes if uow.ctx.actor.sees_region(r)]
+    seen = uow.ctx.regions_in_scope(jurisdiction.region_codes)
     counts = [[dict.fromkeys(seen, 0), {}, {r: {} for r in seen}] for _ in versions]
     for row in uow.execute(query).all():
         region, years, n = row[0], row[1], row[-1]

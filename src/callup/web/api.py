@@ -317,17 +317,10 @@ def get_person(ctx: Annotated[Context, Depends(_reader)], national_id: Annotated
 @router.get("/people/{national_id}/summonses", response_model=list[SummonsOut], tags=["notices"])
 def person_summonses(ctx: Annotated[Context, Depends(_reader)], national_id: Annotated[str, Path(max_length=32)]) -> list[SummonsOut]:
     """A person's summonses, newest first (a citizen: only their own)."""
-    from sqlalchemy import select
+    from callup.register.queries import check_person
 
-    from callup.errors import NotFound
-    from callup.register.tables import Person
-
-    people = Person.__table__
     with UnitOfWork(ctx, write=False) as uow:
-        region = uow.execute(select(people.c.region).where(people.c.national_id == national_id.strip())).scalar()
-        if region is None or not ctx.actor.sees_region(region) or (
-                ctx.actor.role is Role.citizen and ctx.actor.person_id != national_id.strip()):
-            raise NotFound("no person with that national id on the register")
+        check_person(uow, national_id)
         return [_summons(v) for v in notices.summonses_of(uow, national_id)]
 
 

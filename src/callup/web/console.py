@@ -19,7 +19,7 @@ from callup.campaigns.service import list_campaigns
 from callup.context import Role
 from callup.errors import CallupError, Forbidden
 from callup.notices import service as notices
-from callup.register.queries import get_person
+from callup.register.queries import check_person, get_person
 from callup.uow import UnitOfWork
 from callup.web import contact, people
 from callup.web.pages import csrf_guard, redirect, render, staff
@@ -74,14 +74,7 @@ def person(request: Request, national_id: str, reason: str = ""):  # noqa: ANN20
     reason = " ".join(reason.split())[:300]
     if not reason:
         with UnitOfWork(ctx, write=False) as uow:  # the same answer for a person outside the region as for none
-            from callup.register.tables import Person
-            from sqlalchemy import select
-
-            row = uow.execute(select(Person.__table__.c.region).where(Person.__table__.c.national_id == national_id.strip())).first()
-            if row is None or not ctx.actor.sees_region(row.region) or ctx.actor.role is Role.citizen:
-                from callup.errors import NotFound
-
-                raise NotFound("no person with that national id on the register")
+            check_person(uow, national_id)
         return render(request, "console/reason.html", national_id=national_id, ctx=ctx)
     with UnitOfWork(ctx) as uow:
         record = get_person(uow, national_id, reason=reason)

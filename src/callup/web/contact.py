@@ -119,8 +119,8 @@ def decide(uow: UnitOfWork, request_id: int, *, confirm: bool, reason: str | Non
     """Confirm (write the new values to the register) or reject a pending request of the actor's regions."""
     uow.ctx.require(Role.administrator, Role.officer, doing="deciding contact-change requests")
     row = uow.execute(select(requests_t).where(requests_t.c.id == request_id)).mappings().first()
-    if row is None or not uow.actor.sees_region(row["region"]):
-        raise NotFound("no contact-change request with that number", field="request")
+    uow.ctx.check_visible(row and row["region"], row and row["national_id"],
+                          error=NotFound("no contact-change request with that number", field="request"))
     if row["status"] != "pending":
         raise StateError(f"the request was already {row['status']}", field="request")
     reason = " ".join((reason or "").split())[:500] or None

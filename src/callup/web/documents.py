@@ -68,10 +68,8 @@ def store(uow: UnitOfWork, data: bytes) -> str:
 def read(uow: UnitOfWork, doc_id: str) -> Document:
     """A document, for its owner or an officer who sees the person's region (an officer's read is audited)."""
     row = uow.execute(select(documents).where(documents.c.id == doc_id.strip()[:32])).mappings().first()
-    actor = uow.actor
-    if row is None or not actor.sees_region(row["region"]) or (actor.role is Role.citizen and actor.person_id != row["national_id"]):
-        raise NotFound("no such document", field="document")
-    if actor.role is not Role.citizen:
+    uow.ctx.check_visible(row and row["region"], row and row["national_id"], error=NotFound("no such document", field="document"))
+    if uow.actor.role is not Role.citizen:
         uow.record(PersonRead(target=person(row["national_id"]), reason="reading an uploaded document", view=f"document:{doc_id}"))
     return Document(row["id"], row["media_type"], row["size"], row["sha256"], row["content"])
 
