@@ -325,7 +325,7 @@ def fairness(
     alpha: Annotated[float, typer.Option("--alpha", help="Overall significance level.")] = 0.01,
     as_json: JsonOption = False,
 ) -> None:
-    """Test a drawn campaign: birth date against rank, and each region's selection rate against its number."""
+    """Test a drawn campaign: birth date and import order against rank (each at alpha / 2), and each region's selection rate against its number."""
     import math
 
     from callup.campaigns.fairness import campaign_fairness
@@ -345,6 +345,16 @@ def fairness(
         console.print(f"  chi-square month x tercile = {t['chi2']:.2f}, p = {t['chi2_p']:.3g}")
         console.print("[bold red]FLAGGED[/]: " + "; ".join(t["reasons"]) if t["flagged"]
                       else f"[green]no dependence between birth date and rank at alpha {t['alpha']}[/]")
+        o = d["import_order_test"]
+        if o is None:
+            console.print("  import order: everyone in the pool came in one import batch, nothing to compare")
+        else:
+            console.print(f"  Spearman rho (import order vs rank share, {o['batches']} batches) {o['spearman_rho']:+.4f}, "
+                          f"p = {o['spearman_p']:.3g}")
+            console.print(f"  Kruskal-Wallis by import batch H = {o['kruskal_h']:.2f}, p = {o['kruskal_p']:.3g}")
+            console.print(f"  chi-square batch x tercile = {o['chi2']:.2f}, p = {o['chi2_p']:.3g}")
+            console.print("[bold red]FLAGGED[/]: " + "; ".join(o["reasons"]) if o["flagged"]
+                          else f"[green]no dependence between import order and rank at alpha {o['alpha']}[/]")
         table = Table("region", "pool", "quota", "to call", "called by draw", "rate", "expected", title="selection by region")
         for r in d["regions"]:
             table.add_row(r["region"], f"{r['pool']:,}", f"{r['quota']:,}", f"{r['number']:,}", f"{r['called_by_draw']:,}",

@@ -110,6 +110,73 @@ def check_fairness(dates: np.ndarray, numbers: np.ndarray, *, alpha: float = DEF
     )
 
 
+@dataclass(frozen=True)
+class BatchStat:
+    batch: int
+    count: int
+    mean: float
+
+
+@dataclass(frozen=True)
+class ImportOrderReport:
+    """Does the number depend on when people entered the register (the 2012 US Diversity Visa failure)?
+
+    `batches` are import batches (registration days) in the order they were imported. Three tests,
+    each at alpha / 3: Spearman correlation of import order (the batch's place in that order) and
+    number; Kruskal-Wallis test of the numbers grouped by batch; chi-square test of independence
+    of batch and number tercile.
+    """
+
+    n: int
+    alpha: float
+    batches: int
+    spearman_rho: float
+    spearman_p: float
+    kruskal_h: float
+    kruskal_p: float
+    chi2: float
+    chi2_dof: int
+    chi2_p: float
+    by_batch: list[BatchStat] = field(default_factory=list)
+    flagged: bool = False
+    reasons: list[str] = field(default_factory=list)
+
+
+def check_import_order(batches: np.ndarray, numbers: np.ndarray, *, alpha: float = DEFAULT_ALPHA) -> ImportOrderReport | None:
+    """Test a draw for dependence between import order (batch) and number; None when everyone is in one batch."""
+    batches = np.asarray(batches, dtype=np.int64)
+    numbers = np.asarray(numbers, dtype=np.float64)
+    if batches.shape != numbers.shape or batches.ndim != 1:
+        raise InputError("import batches and numbers must be two columns of the same length")
+    present, group = np.unique(batches, return_inverse=True)
+    if len(present) < 2 or len(numbers) < 24 or np.unique(numbers).size < 2:
+        return None
+    rho, p_rho = stats.spearmanr(group, numbers)
+    h, p_h = stats.kruskal(*[numbers[group == g] for g in range(len(present))])
+    ranks = stats.rankdata(numbers, method="ordinal")
+    tercile = np.minimum((3 * (ranks - 1)) // len(ranks), 2).astype(np.int64)
+    table = np.zeros((len(present), 3))
+    np.add.at(table, (group, tercile), 1)
+    chi2, p_chi, dof, _ = stats.chi2_contingency(table, correction=False)
+    counts = np.bincount(group)
+    means = np.bincount(group, weights=numbers) / counts
+    level = alpha / 3
+    reasons = []
+    if p_rho < level:
+        reasons.append(f"Spearman rho = {rho:.3f} between import order and number (p = {p_rho:.2g} < {level:.2g}): people "
+                       f"{'imported earlier' if rho > 0 else 'imported later'} are called first")
+    if p_h < level:
+        reasons.append(f"numbers differ by import batch, Kruskal-Wallis H = {h:.1f} (p = {p_h:.2g} < {level:.2g})")
+    if p_chi < level:
+        reasons.append(f"import batch and number tercile are dependent, chi-square = {chi2:.1f} on {dof} df "
+                       f"(p = {p_chi:.2g} < {level:.2g})")
+    return ImportOrderReport(
+        n=int(len(numbers)), alpha=alpha, batches=int(len(present)), spearman_rho=float(rho), spearman_p=float(p_rho),
+        kruskal_h=float(h), kruskal_p=float(p_h), chi2=float(chi2), chi2_dof=int(dof), chi2_p=float(p_chi),
+        by_batch=[BatchStat(int(b), int(c), float(m)) for b, c, m in zip(present, counts, means, strict=True)],
+        flagged=bool(reasons), reasons=reasons)
+
+
 def parse_dates(values: list[str], *, source: str, column: str) -> np.ndarray:
     """ISO dates `YYYY-MM-DD` or year-less birthdays `--MM-DD` (placed in the leap year 2000)."""
     out = np.empty(len(values), dtype="datetime64[D]")

@@ -102,15 +102,22 @@ def fairness_section(ctx: Context, name: str) -> FairnessSection:
     from callup.campaigns.fairness import campaign_fairness
 
     f = campaign_fairness(ctx, name)
-    t = f.birth_date_test
+    t, o = f.birth_date_test, f.import_order_test
     level = t.alpha / 3
     tests = [FairnessTest("Spearman rank correlation, birth date and rank", f"rho = {t.spearman_rho:.4f}", t.spearman_p,
                           t.spearman_p < level),
              FairnessTest("Kruskal-Wallis, rank by birth month", f"H = {t.kruskal_h:.2f}", t.kruskal_p, t.kruskal_p < level),
              FairnessTest("Chi-square, birth month by rank tercile", f"chi2 = {t.chi2:.2f} on {t.chi2_dof} df", t.chi2_p,
                           t.chi2_p < level)]
+    if o is not None:
+        tests += [FairnessTest(f"Spearman rank correlation, import order ({o.batches} batches) and rank",
+                               f"rho = {o.spearman_rho:.4f}", o.spearman_p, o.spearman_p < level),
+                  FairnessTest("Kruskal-Wallis, rank by import batch", f"H = {o.kruskal_h:.2f}", o.kruskal_p, o.kruskal_p < level),
+                  FairnessTest("Chi-square, import batch by rank tercile", f"chi2 = {o.chi2:.2f} on {o.chi2_dof} df", o.chi2_p,
+                               o.chi2_p < level)]
     months = [{"month": m.month, "count": m.count, "mean": m.mean, "sem": m.sem} for m in t.months]
-    return FairnessSection(t.n, t.alpha, t.flagged, tests, months, list(f.regions), list(t.reasons))
+    return FairnessSection(t.n, f.alpha, f.flagged, tests, months, list(f.regions), [*t.reasons, *(o.reasons if o else [])],
+                           level=level)
 
 
 def projection_section(scenario: pathlib.Path) -> ProjectionSection:

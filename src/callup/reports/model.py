@@ -142,6 +142,7 @@ class FairnessSection:
     months: list[dict[str, float]]  # month, count, mean share of the region's pool ahead, standard error
     regions: list[dict[str, Any]]  # region, pool, number, called_by_draw, selection_rate, expected_rate
     reasons: list[str]
+    level: float = 0.0  # the level of each test (Bonferroni: alpha over the number of tests)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -29,7 +29,7 @@ def _summary(r: Any, s: Styles) -> list[Any]:
              (number(r.quota), f"national quota, over-call {r.over_call_rate}"),
              (number(sum(a.called for a in r.allocation)), f"called now ({number(sum(a.released for a in r.allocation))} released)"),
              (r.draw.verdict if r.draw else "not drawn", "draw re-computed from the public record"),
-             (("FLAGGED" if r.fairness.flagged else "fair") if r.fairness else "–", "birth date against rank"),
+             (("FLAGGED" if r.fairness.flagged else "fair") if r.fairness else "–", "birth date and import order against rank"),
              (number(r.cases.total), "cases open (a decision or an assignment to come)")]
     cells = [[Paragraph(esc(v), s.big), Paragraph(esc(label), s.note)] for v, label in cards]
     rows = [[cells[i], cells[i + 1], cells[i + 2]] for i in range(0, len(cells), 3)]
@@ -131,10 +131,11 @@ def _fairness(r: Any, s: Styles, figs: dict[str, Any]) -> list[Any]:
     fa = r.fairness
     if fa is None:
         return out + [Paragraph("The campaign has not been drawn: there is nothing to test yet.", s.body)]
-    out.append(Paragraph("Does a person's place in the draw depend on their birth date? Each person's rank is taken as the "
-                         "share of their region's pool ahead of them (uniform between 0 and 1 under a fair draw, whatever "
-                         f"the region's size). Three tests, each at {fa.alpha / 3:.4f} (overall level {fa.alpha}, "
-                         f"Bonferroni), on {number(fa.n)} people.", s.body))
+    out.append(Paragraph("Does a person's place in the draw depend on their birth date, or on when they entered the register "
+                         "(the import batch, in import order)? Each person's rank is taken as the share of their region's "
+                         "pool ahead of them (uniform between 0 and 1 under a fair draw, whatever the region's size). "
+                         f"{len(fa.tests)} tests, each at {fa.level:.4f} (overall level {fa.alpha}, Bonferroni), on "
+                         f"{number(fa.n)} people.", s.body))
     out.append(verdict("FLAGGED" if fa.flagged else "No dependence found", not fa.flagged, s, cell=False))
     rows = [["Test", "Statistic", "p-value", "Rejects"]]
     rows += [[t.name, t.statistic, p_value(t.p_value), verdict("yes" if t.rejects else "no", not t.rejects, s)] for t in fa.tests]
