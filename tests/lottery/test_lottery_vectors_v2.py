@@ -22,7 +22,7 @@ from callup.lottery.allocation import by_method, explicit, quotas_csv
 from callup.lottery.draw import rank_key
 from callup.lottery.pool import fingerprint, make_pool, pool_csv, read_pool
 from callup.lottery.pseudonyms import normalise_id, pseudonym
-from callup.lottery.record import commitment_file, drand_beacon, record_from_json, run_draw, unverified_beacon
+from callup.lottery.record import allocation_csv, commitment_file, drand_beacon, record_from_json, run_draw, unverified_beacon
 from callup.lottery.verify import verify
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -54,6 +54,22 @@ INPUTS = {
         "beacon_input": "\u3000 rehearsal-value-2031\t\n",
         "committed_at": None,
     },
+    "format2-sainte-lague": {
+        "about": "Sainte-Laguë, national quota 5, over-call 0.2: the fifth seat is a tie of quotients (𝔄 3/3 = ﬀ 1/1), won "
+        "by the larger pool (𝔄), although ﬀ's name comes first in UTF-8 order.",
+        "allocation": {"method": "sainte_lague", "quota": 5, "over_call_rate": "0.2"},
+        "beacon": {"kind": "unverified", "source": "rehearsal: Sainte-Laguë vector"},
+        "beacon_input": "sainte-lague-2031",
+        "committed_at": None,
+    },
+    "format2-shortfall": {
+        "about": "Largest remainder with a national quota (15) above the whole pool (10): every person is allocated, 5 seats "
+        "stay unallocated, and with over-call 0.1 every region's number exceeds its pool (shortfall).",
+        "allocation": {"method": "largest_remainder", "quota": 15, "over_call_rate": "0.1"},
+        "beacon": {"kind": "unverified", "source": "rehearsal: shortfall vector"},
+        "beacon_input": "shortfall-2031",
+        "committed_at": None,
+    },
 }
 KEY = bytes(range(32))
 SALT = bytes([7]) * 32
@@ -75,6 +91,7 @@ def build(name: str) -> dict:
                               allocation=allocation, beacon=beacon, parameters={"eligibility_date": "2031-01-01"},
                               random=lambda n: SALT[:n])
     _, record = run_draw(commitment, salt, spec["beacon_input"], pool, committed_at=spec["committed_at"])
+    allocation_file = allocation_csv(commitment, pool)
     fp = fingerprint(pool)
     seed = bytes.fromhex(record.seed)
     out = {
@@ -98,6 +115,8 @@ def build(name: str) -> dict:
             "seed": record.seed,
             "rank_keys": {p.hex(): rank_key(seed, p).hex() for p in pseudonyms},
             "record": json.loads(record.to_json()),
+            "allocation_csv": allocation_file.decode(),
+            "allocation_csv_sha256": hashlib.sha256(allocation_file).hexdigest(),
         },
     }
     if a["method"] == "explicit":
@@ -120,7 +139,8 @@ def test_the_vector_record_verifies_against_its_csv_pool(name, tmp_path):
     vector = stored(name)["outputs"]
     (tmp_path / "pool.csv").write_text(vector["pool_csv"], encoding="utf-8")
     record = record_from_json(json.dumps(vector["record"]))
-    report = verify(record, read_pool(tmp_path / "pool.csv"), published_commitment=vector["commitment"])
+    report = verify(record, read_pool(tmp_path / "pool.csv"), published_commitment=vector["commitment"],
+                    allocation_file=vector["allocation_csv"].encode())
     assert report.match, [c for c in report.checks if not c.ok]
 
 
@@ -136,12 +156,21 @@ def test_the_edge_cases_are_in_the_vectors():
     assert list(drand["regions"]) == sorted(drand["regions"], key=lambda s: s.encode("utf-8")) != members
 
 
+def test_sainte_lague_breaks_the_tie_by_the_larger_pool_and_a_quota_above_the_pool_is_shortfall():
+    tie = stored("format2-sainte-lague")["outputs"]["record"]
+    assert {n: r["quota"] for n, r in tie["regions"].items()} == {"North": 2, "Süd": 1, "\ufb00": 0, "\U0001d504": 2}
+    short = stored("format2-shortfall")["outputs"]["record"]
+    assert all(r["quota"] == r["pool"] and r["number"] > r["pool"] for r in short["regions"].values())
+    assert (short["quota_total"], short["called_total"], short["quota_shortfall_total"]) == (15, 10, 5)
+    assert short["shortfall_total"] == sum(r["number"] - r["pool"] for r in short["regions"].values())
+
+
 def test_every_vector_value_is_printed_in_the_specification():
     text = DOC.read_text(encoding="utf-8")
     for name in INPUTS:
         out = stored(name)["outputs"]
         for value in [out["pool_fingerprint"], out["commitment"], out["seed"], out["record"]["results_fingerprint"],
-                      out["pool_csv_sha256"], out.get("quotas_sha256", out["seed"])]:
+                      out["pool_csv_sha256"], out.get("quotas_sha256", out["seed"]), out["allocation_csv_sha256"]]:
             assert value in text, (name, value)
         assert f"vectors/{name}.json" in text
 
@@ -158,6 +187,7 @@ def test_openssl_recomputes_the_hashes_the_seed_and_the_rank_keys(name):
     digest = lambda data: _openssl("dgst", "-sha256", "-r", data=data).split()[0].decode()  # noqa: E731
     assert digest(out["commitment_json"].encode()) == out["commitment"] == record["commitment_hash"]
     assert digest(out["pool_csv"].encode()) == out["pool_csv_sha256"]
+    assert digest(out["allocation_csv"].encode()) == out["allocation_csv_sha256"]
     if "quotas_csv" in out:
         assert digest(out["quotas_csv"].encode()) == out["quotas_sha256"] == record["commitment"]["allocation"]["quotas_sha256"]
     seed_input = b"callup-lottery-seed/1\0" + bytes.fromhex(out["commitment"]) + bytes.fromhex(record["salt"]) + record["beacon_value"].encode()
