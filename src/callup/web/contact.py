@@ -18,10 +18,20 @@ from callup.audit import AuditEvent, person
 from callup.context import Role
 from callup.errors import InputError, NotFound, StateError
 from callup.register.tables import Person
+from callup.statemachine import Machine
+from callup.store.steps import step_row
 from callup.uow import UnitOfWork
 from callup.web.tables import ContactRequest
 
 requests_t, people = ContactRequest.__table__, Person.__table__
+
+PENDING = "pending"  # a new request's state
+
+#: A request is decided once: confirmed (its values written to the register) or rejected.
+CONTACT_REQUEST = Machine("contact-change request", {
+    (PENDING, "confirm"): "confirmed",
+    (PENDING, "reject"): "rejected",
+}, final=frozenset({"confirmed", "rejected"}))
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}")
 PHONE = re.compile(r"\+?[0-9 ()-]{6,24}")
 
@@ -87,7 +97,7 @@ def request_change(uow: UnitOfWork, *, email: str | None = None, phone: str | No
     region = uow.execute(select(people.c.region).where(people.c.national_id == national_id)).scalar()
     if region is None:
         raise NotFound("you are not on the register")
-    new_id = uow.execute(insert(requests_t).values(national_id=national_id, region=region, status="pending",
+    new_id = uow.execute(insert(requests_t).values(national_id=national_id, region=region, status=PENDING,
                                                    requested_at=uow.now(), **values)).inserted_primary_key[0]
     uow.record(ContactChangeRequested(target=person(national_id), request_id=new_id, fields=fields))
     return int(new_id)
@@ -108,7 +118,7 @@ def my_requests(uow: UnitOfWork) -> list[ContactChange]:
 def pending(uow: UnitOfWork, *, limit: int = 200) -> list[ContactChange]:
     """Requests waiting for a decision, in the actor's regions, oldest first."""
     uow.ctx.require(Role.administrator, Role.officer, Role.auditor, doing="listing contact-change requests")
-    query = select(requests_t).where(requests_t.c.status == "pending").order_by(requests_t.c.id).limit(limit)
+    query = select(requests_t).where(requests_t.c.status == PENDING).order_by(requests_t.c.id).limit(limit)
     scope = uow.ctx.region_filter(requests_t.c.region)
     if scope is not None:
         query = query.where(scope)
@@ -121,16 +131,22 @@ def decide(uow: UnitOfWork, request_id: int, *, confirm: bool, reason: str | Non
     row = uow.execute(select(requests_t).where(requests_t.c.id == request_id)).mappings().first()
     uow.ctx.check_visible(row and row["region"], row and row["national_id"],
                           error=NotFound("no contact-change request with that number", field="request"))
-    if row["status"] != "pending":
+    step = "confirm" if confirm else "reject"
+    if not CONTACT_REQUEST.can(row["status"], step):
         raise StateError(f"the request was already {row['status']}", field="request")
     reason = " ".join((reason or "").split())[:500] or None
     if not confirm and not reason:
         raise InputError("a rejection needs its reason", field="reason")
+    # the request's step first, guarded: of two officers deciding at once, the second is refused
+    # here, before it writes anything to the register
+    try:
+        decision = step_row(uow, CONTACT_REQUEST, requests_t, request_id, row["status"], step, subject=f"contact-change request {request_id}", decided_at=uow.now(), decided_by=uow.actor.label(),
+                            decision_reason=reason)
+    except StateError:
+        now = uow.execute(select(requests_t.c.status).where(requests_t.c.id == request_id)).scalar()
+        raise StateError(f"the request was already {now} by another officer meanwhile", field="request") from None
     if confirm:
         changes = {k: row[k] for k in ("email", "phone", "address", "postcode") if row[k] is not None}
         uow.execute(update(people).where(people.c.national_id == row["national_id"]).values(**changes))
-    decision = "confirmed" if confirm else "rejected"
-    uow.execute(update(requests_t).where(requests_t.c.id == request_id).values(
-        status=decision, decided_at=uow.now(), decided_by=uow.actor.label(), decision_reason=reason))
     uow.record(ContactChangeDecided(target=person(row["national_id"]), reason=reason, request_id=request_id, decision=decision))
     return _change(uow.execute(select(requests_t).where(requests_t.c.id == request_id)).mappings().one())

@@ -1,0 +1,55 @@
+"""State-machine steps written to the store: the machine decides, the UPDATE is guarded.
+
+`step_row` moves one row by one step: the machine's table gives the next state and the UPDATE
+only matches while the row still has the state the caller read, so of two transactions taking a
+step on the same row at once exactly one writes it; the other is refused (PostgreSQL re-checks the
+condition after the first commits; SQLite runs writers one at a time). `step_rows` is the bulk
+form for set-based changes: every row matching a condition moves from each state that allows the
+step to that state's next one, in one UPDATE per source state.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import update
+
+from callup.statemachine import Machine
+
+if TYPE_CHECKING:
+    from sqlalchemy import Table
+
+    from callup.uow import UnitOfWork
+
+
+def step_row(uow: UnitOfWork, machine: Machine, table: Table, row_id: Any, state: Any, step: str, *, subject: str,
+             column: str = "status", changed: str | None = None, **values: Any) -> str:
+    """Move row `row_id` of `table` from `state` by `step`; returns the new state.
+
+    Raises the machine's error when the table has no such step, or (with `changed`, or a default
+    message) when the row left `state` meanwhile, e.g. another officer's decision came first.
+    """
+    new = machine.step(state, step, subject=subject)
+    status = table.c[column]
+    done = uow.execute(update(table).where(table.c.id == row_id, status == _value(state))
+                       .values({column: new, **values})).rowcount
+    if done != 1:
+        raise machine.error(changed or f"{subject} changed while this step was being taken: look at it again")
+    return new
+
+
+def step_rows(uow: UnitOfWork, machine: Machine, table: Table, where: Any, step: str, *, column: str = "status",
+              **values: Any) -> dict[str, int]:
+    """Move every row matching `where` whose state allows `step`; returns how many rows left each state.
+    Rows in states that do not allow the step are left alone."""
+    moved = {}
+    status = table.c[column]
+    for (state, name), new in sorted(machine.table.items()):
+        if name != step or state == new:
+            continue
+        moved[state] = uow.execute(update(table).where(where, status == state).values({column: new, **values})).rowcount
+    return moved
+
+
+def _value(state: Any) -> Any:
+    return getattr(state, "value", state)
