@@ -116,3 +116,17 @@ def test_a_commitment_naming_a_foreign_public_key_is_refused():
     with pytest.raises(BeaconError, match="unknown drand chain"):
         known_chain({**doc, "chain": "evil", "chain_hash": "00" * 32})
     assert set(CHAINS) == {"default", "mainnet", "quicknet"}
+
+
+def test_round_one_of_the_chained_network_chains_from_the_genesis_seed_and_nothing_else():
+    """Section 5.1: round 1's previous signature is the 32-byte genesis seed, decoded from hex before hashing."""
+    first = ROUNDS["default"][0]
+    assert first["round"] == 1 and first["previous_signature"] == MAINNET.genesis_seed
+    assert signature_valid(MAINNET, 1, first["signature"], first["previous_signature"])
+    other = bytearray.fromhex(MAINNET.genesis_seed)
+    other[-1] ^= 1
+    assert not signature_valid(MAINNET, 1, first["signature"], other.hex())
+    message = hashlib.sha256(bytes.fromhex(MAINNET.genesis_seed) + (1).to_bytes(8, "big")).digest()
+    from callup.lottery.beacon import message as chained_message
+
+    assert chained_message(MAINNET, 1, first["previous_signature"]) == message  # the bytes, not the hex text

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from callup.lottery.allocation import by_method, quotas_csv
 from callup.lottery.beacon import QUICKNET, randomness
 from callup.lottery.commitment import derive_seed
-from callup.lottery.errors import BeaconError, LotteryError
+from callup.lottery.errors import BeaconError, LotteryError, RecordError
 from callup.lottery.pool import EMPTY_FINGERPRINT
 from callup.lottery.record import (
     DrawRecordV2,
@@ -225,3 +225,29 @@ def test_any_edited_field_of_a_drand_record_fails_verification(drawn2, change):
 def test_randomness_of_the_fixture_round_is_its_published_value():
     assert randomness(QUICKNET_992["signature"]) == QUICKNET_992["randomness"]
     assert QUICKNET.round_time(QUICKNET_992["round"]) == 1692806340
+
+
+def test_a_rate_with_a_trailing_newline_is_not_a_rate_in_a_committed_document():
+    """Section 4: the rate matches as a whole; a pattern ending in Python's `$` would let "0.35\\n" through."""
+    import pathlib
+
+    vector = json.loads((pathlib.Path(__file__).parent / "vectors" / "format2-drand.json").read_text(encoding="utf-8"))
+    document = json.loads(vector["outputs"]["commitment_json"])
+    assert load_commitment(document).digest == vector["outputs"]["commitment"]
+    document["allocation"]["over_call_rate"] = "0.25\n"
+    with pytest.raises(RecordError, match="over_call_rate"):
+        load_commitment(document)
+
+
+def test_the_timing_check_is_strict_a_commitment_recorded_at_the_rounds_publication_fails(tmp_path):
+    import pathlib
+
+    from callup.lottery.pool import read_pool
+
+    vector = json.loads((pathlib.Path(__file__).parent / "vectors" / "format2-drand.json").read_text(encoding="utf-8"))["outputs"]
+    (tmp_path / "pool.csv").write_text(vector["pool_csv"], encoding="utf-8")
+    pool = read_pool(tmp_path / "pool.csv")
+    for committed_at, ok in (("2023-08-23T15:58:59Z", True), ("2023-08-23T15:59:00Z", False)):
+        record = record_from_json(json.dumps({**vector["record"], "committed_at": committed_at}))
+        [timing] = [c for c in verify(record, pool).checks if c.name == "timing"]
+        assert timing.ok is ok, committed_at

@@ -56,3 +56,15 @@ def test_pool_file_with_a_bad_pseudonym_names_file_and_row(tmp_path):
 def test_missing_pool_file_is_a_clear_error(tmp_path):
     with pytest.raises(PoolError, match="no such file"):
         read_pool(tmp_path / "nope.parquet")
+
+
+def test_a_csv_pool_with_a_byte_order_mark_and_empty_lines_is_the_same_pool_and_a_blank_row_is_refused(tmp_path):
+    """Section 3: a leading UTF-8 byte order mark and empty lines are ignored; a line of spaces is a bad row."""
+    rows = '"North",8ae543f9aeb1e1c2565db4245473e1d7,0\n"North",e72ec86c9b5d206cbdd169dfa64edacf,1\n'
+    plain, marked, spaced = tmp_path / "plain.csv", tmp_path / "marked.csv", tmp_path / "spaced.csv"
+    plain.write_text("region,pseudonym,volunteer\n" + rows, encoding="utf-8")
+    marked.write_bytes(b"\xef\xbb\xbf" + ("region,pseudonym,volunteer\r\n\r\n" + rows.replace("\n", "\r\n\n")).encode())
+    assert fingerprint(read_pool(marked)).fingerprint == fingerprint(read_pool(plain)).fingerprint
+    spaced.write_text("region,pseudonym,volunteer\n \n" + rows, encoding="utf-8")
+    with pytest.raises(PoolError, match="spaced.csv"):
+        read_pool(spaced)

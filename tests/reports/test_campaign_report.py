@@ -65,7 +65,7 @@ def _check_figures(r, ctx) -> None:  # noqa: ANN001
 
     assert r.draw.verdict == "MATCH" and all(c.ok for c in r.draw.checks)
     assert {"commitment", "announced commitment", "salt", "pool fingerprint", "seed", "regions", "results fingerprint",
-            "totals"} <= {c.name for c in r.draw.checks}
+            "totals", "allocation.csv", "replacements chain", "replacements reserve order"} <= {c.name for c in r.draw.checks}
     assert (r.draw.seed, r.draw.called_total, r.draw.commitment_hash) == (record.seed, record.called_total, summary.commitment_hash)
 
     f = r.funnel

@@ -84,17 +84,20 @@ def draw_section(ctx: Context, name: str, public_dir: pathlib.Path, announced: s
     files = export_campaign(ctx, name, public_dir)
     announced = _recorded_commitment(ctx, name) or announced
     record = load_record(files["record"])
-    policy_bytes = pathlib.Path(ctx.policy().source).read_bytes() if ctx.policy().source else None
-    quotas = pathlib.Path(files["quotas"]).read_bytes() if "quotas" in files else None
-    result = verify(record, read_pool(files["pool"]), published_commitment=announced, policy_file=policy_bytes,
-                    quotas_file=quotas)
+    published = {kind: pathlib.Path(files[kind]).read_bytes() if kind in files else None
+                 for kind in ("policy", "quotas", "allocation", "replacements")}
+    if published["policy"] is None and ctx.policy().source:
+        published["policy"] = pathlib.Path(ctx.policy().source).read_bytes()
+    result = verify(record, read_pool(files["pool"]), published_commitment=announced, policy_file=published["policy"],
+                    quotas_file=published["quotas"], allocation_file=published["allocation"],
+                    replacements_file=published["replacements"])
     commitment = record.commitment
     return DrawSection(
         format_version=result.format_version, commitment_hash=record.commitment_hash, beacon=result.beacon,
         beacon_value=record.beacon_value, seed=record.seed, pool_size=record.pool_size,
         pool_fingerprint=commitment.pool_fingerprint, called_total=record.called_total, shortfall_total=record.shortfall_total,
         results_fingerprint=record.results_fingerprint, verdict=result.verdict,
-        checks=[VerificationCheck(c.name, c.ok, c.detail, c.rules_out) for c in result.checks], limits=list(result.limits),
+        checks=[VerificationCheck(c.name, c.ok, c.detail, c.rules_out) for c in result.checks if c.checked], limits=list(result.limits),
         files={kind: pathlib.Path(path).name for kind, path in files.items()})
 
 
