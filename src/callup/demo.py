@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
-from callup.output import console, emit
+from callup.cli_output import console, emit
 
 from callup.examples import path as example
 
@@ -125,7 +125,7 @@ def demo(
     from callup.cli_support import context
 
     from callup.errors import InputError
-    from callup.outputs import check_folder
+    from callup.file_output import check_folder
 
     if full_scale and people is not None:
         raise InputError("--full-scale sets the register's size: leave out --people", field="people")
@@ -207,7 +207,7 @@ def demo(
         step("simulate", "14. Simulated responses: delivery, applications and appeals, the medical board, induction",
              simulate.responses, campaign=campaign, seed=1, rates=None)
     step("report", "15. The campaign report: every called person in exactly one outcome, adding up in every region",
-         campaigns.report, name=campaign, outcomes=out / "outcomes.csv")
+         campaigns.outcomes_, name=campaign, outcomes=out / "outcomes.csv")
     step("close", "16. The campaign closed: nobody more is called or replaced", campaigns.close, name=campaign)
     step("calibrate", "17. Yields per person called, calibrated from this campaign's outcome table", plan.calibrate,
          outcomes=out / "outcomes.csv", inducted=quota)

@@ -9,11 +9,12 @@ import pytest
 
 from case_helpers import CAMPAIGN, as_role, called, drawn_campaign
 from callup.campaigns.service import close_campaign
-from callup.cases import deferrals, induction, medical
+from callup.cases import deferrals, medical
+from callup.military_service import induction
 from callup.cases.applications import may_apply
 from callup.cases.decisions import decide_application
 from callup.cases.errors import CaseStateError
-from callup.cases.units import import_units
+from callup.military_service.units import import_units
 from callup.examples import path as example
 from callup.notices import service as notices
 from callup.notices.errors import NoticeStateError

@@ -40,7 +40,7 @@ def _run(*args, cwd, env_extra=None):  # noqa: ANN001, ANN202
     (["service", "discharge-due", "--on", ""], "--on: '' is not a date", 2),
     (["service", "approve-override", "nope", "X1", "--unit", "U", "--reason", " "], "--reason: an approval of an override needs a reason", 2),
     (["registries", "import", "enrolment", "enrolment.csv", "--rejects", "."], "--rejects: .: is a directory", 2),
-    (["campaign", "report", "nope", "--outcomes", "."], "--outcomes: .: is a directory", 2),
+    (["campaign", "outcomes", "nope", "--outcomes", "."], "--outcomes: .: is a directory", 2),
     (["cases", "assign", "7", "--employer", "", "--start", "2027-05-01"], "name the civilian employer", 2),
 ])
 def test_bad_input_is_one_line_on_stderr_without_a_traceback(tmp_path, args, message, code):

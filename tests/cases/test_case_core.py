@@ -253,7 +253,7 @@ def test_the_documentation_lists_every_transition_of_every_machine_with_its_role
     import pathlib
     import re
 
-    from callup.cases.machines import SERVICE, SERVICE_ROLES
+    from callup.military_service.machines import SERVICE, SERVICE_ROLES
 
     text = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "cases.md").read_text()
     documented = set(re.findall(r"^\| (\w+) \| (\w+) \| (\w+) \| ([\w, ]+) \|$", text, re.M))

@@ -15,11 +15,13 @@ from hypothesis import given, settings, strategies as st
 
 from case_helpers import CAMPAIGN, as_role, called, drawn_campaign
 from callup import audit
-from callup.cases import appeals, civilian, deferrals, guardrail, induction, medical
+from callup.cases import appeals, civilian, deferrals, medical
 from callup.cases.decisions import decide_application
 from callup.cases.errors import CaseStateError
-from callup.cases.machines import NEW, SERVICE
-from callup.cases.units import import_units
+from callup.cases.machines import NEW
+from callup.military_service import guardrail, induction
+from callup.military_service.machines import SERVICE
+from callup.military_service.units import import_units
 from callup.examples import path as example
 from callup.register.eligibility import eligible_pool_query
 from callup.uow import UnitOfWork
@@ -50,7 +52,7 @@ def test_a_fit_person_is_inducted_with_the_policy_s_term_and_leaves_every_later_
     with UnitOfWork(officer) as uow:
         done = induction.induct(uow, CAMPAIGN, national_id, unit="3-SIG", start=START)
     record = done.record
-    assert (record.status, record.state, record.unit, record.start, record.planned_end, record.term_months) == (
+    assert (record.service_status, record.state, record.unit, record.start, record.planned_end, record.term_months) == (
         "conscript", "serving", "3-SIG", START, dt.date(2028, 5, 1), 12)
     assert [(e.actor, e.details["step"], e.details["unit"]) for e in audit.entries(engine, action="service.step")] == [
         ("induction-officer", "induct", "3-SIG")]

@@ -97,10 +97,13 @@ def test_the_commands_simulate_report_and_feed_calibration(ctx, engine, tmp_path
     assert bad.returncode == 2 and bad.stderr.startswith("error: --rates: missing.toml: cannot read rates file")
     simulated = run("simulate", "responses", CAMPAIGN, "--seed", "3", "--json")
     assert simulated.returncode == 0, simulated.stderr
-    report = run("campaign", "report", CAMPAIGN, "--json", "--outcomes", "outcomes.csv")
+    report = run("campaign", "outcomes", CAMPAIGN, "--json", "--outcomes", "outcomes.csv")
     assert report.returncode == 0, report.stderr
     data = json.loads(report.stdout)
     assert data["adds_up"] and data["national"]["called"] == json.loads(simulated.stdout)["people"]
     calibrated = run("plan", "calibrate", "outcomes.csv", "--json")
     assert calibrated.returncode == 0, calibrated.stderr
-    assert run("campaign", "report", "nope").stderr == "error: --name: no campaign named 'nope'\n"
+    assert run("campaign", "outcomes", "nope").stderr == "error: --name: no campaign named 'nope'\n"
+    old_name = run("campaign", "report", CAMPAIGN, "--json")  # the name before `outcomes`: still answers, with a notice
+    assert old_name.returncode == 0 and json.loads(old_name.stdout) == data
+    assert old_name.stderr.startswith("note: `callup campaign report` is now `callup campaign outcomes`")

@@ -125,9 +125,9 @@ def test_a_fixed_clock_makes_today_the_local_date_of_the_contexts_time_zone(zone
 
 
 def test_the_command_lines_context_takes_its_clock_and_time_zone_from_the_environment():
-    from callup.cli_context import cli_context
+    from callup.environment import context_from_environment
 
-    ctx = cli_context(environ={"CALLUP_NOW": "2027-03-31T22:30:00Z", "CALLUP_TIMEZONE": "Europe/Kyiv",
+    ctx = context_from_environment(environ={"CALLUP_NOW": "2027-03-31T22:30:00Z", "CALLUP_TIMEZONE": "Europe/Kyiv",
                                "CALLUP_ACTOR": "clerk"}, store=False, keys=False)
     assert ctx.now() == dt.datetime(2027, 3, 31, 22, 30, tzinfo=UTC) and ctx.today() == dt.date(2027, 4, 1)
     assert ctx.actor.name == "clerk" and ctx.actor.role.value == "administrator"

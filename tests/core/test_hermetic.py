@@ -25,9 +25,9 @@ def test_a_test_has_its_own_keys_and_no_key_file_or_store_setting(tmp_path):
 
 
 def test_the_command_lines_context_in_a_test_uses_the_tests_keys(tmp_path):
-    from callup.cli_context import cli_context
+    from callup.environment import context_from_environment
 
     (tmp_path.parent / "callup-keys.json").write_text("{not json")  # a stray key file one level up: never read
-    ctx = cli_context(store=False)
+    ctx = context_from_environment(store=False)
     assert ctx.keys is not None and ctx.keys.current == "k-test" and ctx.keys.source == "CALLUP_KEYS"
     assert ctx.database_url == "sqlite:///callup.db" and not (tmp_path / "callup-keys.json").exists()

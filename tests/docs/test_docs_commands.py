@@ -136,7 +136,7 @@ def scratch(tmp_path_factory) -> tuple[pathlib.Path, dict[str, str]]:
     from campaign_helpers import drawn, load_register, on_day
 
     from callup.campaigns.service import export_campaign
-    from callup.cli_context import cli_context
+    from callup.environment import context_from_environment
     from callup.crypto.keys import generate_key_file
     from callup.notices import service as notices
     from callup.uow import UnitOfWork
@@ -145,7 +145,7 @@ def scratch(tmp_path_factory) -> tuple[pathlib.Path, dict[str, str]]:
     generate_key_file(base / "keys.json")
     environ = {"CALLUP_DATABASE_URL": f"sqlite:///{base / 'callup.db'}", "CALLUP_KEY_FILE": str(base / "keys.json"),
                "CALLUP_ACTOR": "docs-admin", "CALLUP_NOW": NOW}
-    ctx = cli_context(environ=environ)
+    ctx = context_from_environment(environ=environ)
     (base / "people.csv").write_bytes(load_register(ctx, base, people=3000).read_bytes())
     (base / "register.csv").unlink()
     drawn(on_day(ctx, dt.date(2026, 11, 2)), quota=60, over_call="0.2")

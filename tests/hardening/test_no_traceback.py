@@ -10,7 +10,7 @@ import stat
 
 import pytest
 
-from callup.output import to_json
+from callup.cli_output import to_json
 from callup_test_support import EXAMPLE_POLICY, REPO
 
 REPO_EXAMPLES = REPO / "src" / "callup" / "examples"

@@ -35,9 +35,10 @@ def busy_campaign(ctx, tmp_path: pathlib.Path, *, people: int = 6000, quota: int
     released (deferred) and replaced (the replacement's summons has no evidence yet), 5 appeared, 2 did not, one
     exemption case open since the issue day; of the first two who appeared, one found fit and inducted into a training
     unit, the other found fit and refused by the deployment guardrail (a combat unit). Returns the context at REPORT_DAY."""
-    from callup.cases import induction, medical, transitions
+    from callup.cases import medical, transitions
+    from callup.military_service import induction
     from callup.cases.tables import CaseKind
-    from callup.cases.units import import_units
+    from callup.military_service.units import import_units
 
     load_register(ctx, tmp_path, people=people)
     drawn(ctx, CAMPAIGN, quota=quota, over_call="0")

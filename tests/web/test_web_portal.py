@@ -232,8 +232,9 @@ def test_an_inducted_citizen_sees_their_service_not_a_movable_appointment_or_app
 
     from sqlalchemy import text
 
-    from callup.cases import induction, medical
-    from callup.cases.units import import_units
+    from callup.cases import medical
+    from callup.military_service import induction
+    from callup.military_service.units import import_units
     from callup.context import make_actor
     from callup.examples import path as example
     from callup.uow import UnitOfWork

@@ -11,7 +11,7 @@ import typer
 from callup.cli_support import JsonOption, context
 from rich.table import Table
 
-from callup.output import console, emit, err_console
+from callup.cli_output import console, emit, err_console
 
 app = typer.Typer(help="The tamper-evident audit log: verify, anchor, log.", no_args_is_help=True)
 
@@ -48,7 +48,7 @@ def anchor(
     """Export the head hash, entry count and time of the verified chain, for publication."""
     from callup.audit.chain import anchor as run
 
-    from callup.outputs import check_file, write_text
+    from callup.file_output import check_file, write_text
 
     if out is not None:
         check_file(out, field="out")

@@ -12,10 +12,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from callup.cli_support import JsonOption, PolicyOption, context
-from callup.dates import parse_date
+from callup.cli_support import JsonOption, PolicyOption, context, keep_old_name, parse_date
+
 from callup.errors import InputError
-from callup.output import console, emit, progress
+from callup.cli_output import console, emit, progress
 
 app = typer.Typer(help="Call-up campaigns: create, freeze, commit, draw, export, replace.", no_args_is_help=True)
 
@@ -91,7 +91,7 @@ def create(
     from callup.campaigns import service
 
     from callup.campaigns.allocation import parse_rate
-    from callup.csvfile import whole_number
+    from callup.small_csv import whole_number
 
     number = whole_number(quota, where="--quota", field="quota", maximum=MAX_QUOTA)
     ctx = context(policy=policy)
@@ -329,7 +329,7 @@ def fairness(
     import math
 
     from callup.campaigns.fairness import campaign_fairness
-    from callup.outputs import check_file
+    from callup.file_output import check_file
 
     if not (math.isfinite(alpha) and 0 < alpha < 1):
         raise InputError(f"must be a significance level between 0 and 1 (e.g. 0.01), got {alpha}", field="alpha")
@@ -390,15 +390,15 @@ def person(
     emit(data, as_json=as_json, render=render)
 
 
-@app.command()
-def report(
+@app.command("outcomes")
+def outcomes_(
     name: NameArg,
     outcomes: Annotated[pathlib.Path | None, typer.Option("--outcomes", help="Also write the outcome table (the CSV `callup plan calibrate` reads).")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Per region and nationally: quota, called, delivered, appeared, fitness, case outcomes, open cases, shortfall; checks that it adds up."""
     from callup.cases.report import campaign_report, outcomes_csv
-    from callup.outputs import check_file, write_text
+    from callup.file_output import check_file, write_text
     from callup.uow import UnitOfWork
 
     if outcomes is not None:
@@ -426,6 +426,9 @@ def report(
             console.print(f"outcome table written to {outcomes}")
 
     emit(data, as_json=as_json, render=render)
+
+
+keep_old_name(app, "campaign report", new="campaign outcomes", command=outcomes_)
 
 
 @app.command()

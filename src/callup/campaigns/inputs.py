@@ -6,7 +6,7 @@ import pathlib
 
 from callup.campaigns.replacements import parse_reason
 from callup.campaigns.tables import ReleaseReason
-from callup.csvfile import read_rows, whole_number
+from callup.small_csv import read_rows, whole_number
 from callup.errors import InputError
 
 

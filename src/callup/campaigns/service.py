@@ -41,7 +41,7 @@ from callup.lottery.allocation import ExplicitAllocation, allocate, by_method, e
 from callup.lottery.beacon import parse_round
 from callup.lottery.commitment import normalise_beacon
 from callup.lottery.record import CommitmentV2, allocation_csv, commitment_file, drand_beacon, load_commitment, unverified_beacon
-from callup.outputs import make_folder
+from callup.file_output import make_folder
 from callup.policy import Jurisdiction
 from callup.register.eligibility import eligible_pool_query
 from callup.store.bulk import BulkSession

@@ -51,7 +51,7 @@ def open_call(uow: UnitOfWork, campaign: str, national_id: str, *, what: str) ->
     status = uow.execute(select(Campaign.__table__.c.status).where(Campaign.__table__.c.id == call["campaign_id"])).scalar()
     if getattr(status, "value", status) == CampaignStatus.closed.value:
         raise CaseStateError(f"campaign {campaign!r} is closed: no new {what} applications (cases already open go on)")
-    from callup.cases.tables import ServiceRecord
+    from callup.military_service.tables import ServiceRecord
 
     records = ServiceRecord.__table__
     if uow.execute(select(records.c.id).where(records.c.campaign_id == call["campaign_id"],

@@ -14,7 +14,8 @@ import datetime as dt
 
 from sqlalchemy import and_, or_, select, union
 
-from callup.cases.tables import Case, CaseKind, ServiceRecord
+from callup.cases.tables import Case, CaseKind
+from callup.military_service.tables import ServiceRecord
 
 cases, records = Case.__table__, ServiceRecord.__table__
 

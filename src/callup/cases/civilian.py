@@ -20,7 +20,7 @@ from callup.cases.applications import Decision, case_of_kind, decide, live_call
 from callup.cases.errors import CaseInputError
 from callup.cases.tables import Case, CaseKind, CivilianAssignment
 from callup.cases.views import CaseView, as_view
-from callup.dates import add_months
+from callup.policy.months import add_months
 from callup.uow import UnitOfWork
 
 assignments, cases = CivilianAssignment.__table__, Case.__table__

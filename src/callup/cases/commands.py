@@ -7,19 +7,13 @@ from typing import Annotated, Any
 
 import typer
 
-from callup.cli_support import JsonOption, context
-from callup.output import console, emit, when
+from callup.cli_support import JsonOption, date_option, transaction
+from callup.cli_output import console, emit, when
 
 app = typer.Typer(help="Case work: show a case and its history, the queue of open cases.", no_args_is_help=True)
 
 CaseArg = Annotated[int, typer.Argument(help="Case number.", min=1)]
 KINDS = ("medical", "deferral", "exemption", "civilian_service", "appeal", "no_show")
-
-
-def unit(write: bool = True):  # noqa: ANN201 - a UnitOfWork on this invocation's context
-    from callup.uow import UnitOfWork
-
-    return UnitOfWork(context(), write=write)
 
 
 def kind_of(text: str | None) -> Any:
@@ -52,7 +46,7 @@ def show(case: CaseArg, reason: Annotated[str | None, typer.Option("--reason", h
     """One case: state, decision, appeal deadline, and every transition with who, when and why (the read is audited)."""
     from callup.cases.views import case_view
 
-    with unit() as uow:
+    with transaction() as uow:
         result = dataclasses.asdict(case_view(uow, case, reason=reason))
     emit(result, as_json=as_json, render=render_case)
 
@@ -66,7 +60,7 @@ def queue(
     """Every case waiting for a decision in your regions, oldest first, with its age in days."""
     from callup.cases.views import queue as waiting
 
-    with unit(write=False) as uow:
+    with transaction(write=False) as uow:
         items = [dataclasses.asdict(i) for i in waiting(uow, kind=kind_of(kind), campaign=campaign)]
 
     def render(rows: list[dict[str, Any]]) -> None:
@@ -89,19 +83,12 @@ ReasonOption = Annotated[str | None, typer.Option("--reason", help="Why (stored 
 EvidenceOption = Annotated[str | None, typer.Option("--evidence", help="Document reference.")]
 
 
-def date_option(text: str | None, option: str) -> Any:
-    """A date option's value; None only when the option was not given (an empty value is an error)."""
-    from callup.dates import parse_date
-
-    return None if text is None else parse_date(text, option=option)
-
-
 @app.command()
 def examine(campaign: CampaignArg, national_id: PersonArg, reason: ReasonOption = None, as_json: JsonOption = False) -> None:
     """Open a medical board case for a called person."""
     from callup.cases.medical import open_examination
 
-    with unit() as uow:
+    with transaction() as uow:
         result = dataclasses.asdict(open_examination(uow, campaign, national_id, reason=reason))
     emit(result, as_json=as_json, render=render_case)
 
@@ -119,7 +106,7 @@ def fitness(
     """Record the medical board's category; one the policy does not induct ends the call and calls a replacement."""
     from callup.cases.medical import decide_fitness
 
-    with unit() as uow:
+    with transaction() as uow:
         result = dataclasses.asdict(decide_fitness(uow, case, category, details=details, reason=reason, evidence=evidence,
                                                    reexamine_on=date_option(reexamine_on, "--reexamine-on")))
 
@@ -136,7 +123,7 @@ def findings(case: CaseArg, reason: ReasonOption = None, as_json: JsonOption = F
     """The health details of a medical case (medical role only; every read is audited)."""
     from callup.cases.medical import read_findings
 
-    with unit() as uow:
+    with transaction() as uow:
         result = [dataclasses.asdict(f) for f in read_findings(uow, case, reason=reason)]
     emit(result, as_json=as_json, render=lambda rows: [console.print(
         f"{when(f['recorded_at'])} {f['recorded_by']}: category {f['category']}: {f['details'] or '(no details)'}") for f in rows])
@@ -168,7 +155,7 @@ def defer(
     """Record a deferral application; where the policy names a registry for the ground, it is checked at once."""
     from callup.cases.deferrals import apply_for_deferral
 
-    with unit() as uow:
+    with transaction() as uow:
         result = dataclasses.asdict(apply_for_deferral(uow, campaign, national_id, ground, evidence=evidence, reason=reason))
     emit(result, as_json=as_json, render=render_outcome)
 
@@ -200,7 +187,7 @@ def decide(
     from callup.cases.decisions import decide_application
 
     choice = decision_of(grant, refuse)
-    with unit() as uow:
+    with transaction() as uow:
         result = dataclasses.asdict(decide_application(uow, case, choice, reason=reason, until=date_option(until, "--until"),
                                                        evidence=evidence))
     emit(result, as_json=as_json, render=render_outcome)
@@ -218,7 +205,7 @@ def exempt(
     """Record an application for a (permanent) exemption on a policy ground."""
     from callup.cases.exemptions import apply_for_exemption
 
-    with unit() as uow:
+    with transaction() as uow:
         result = dataclasses.asdict(apply_for_exemption(uow, campaign, national_id, ground, evidence=evidence, reason=reason))
     emit(result, as_json=as_json, render=render_case)
 
@@ -234,7 +221,7 @@ def civilian(
     """Record an application for alternative civilian service on grounds of conscience."""
     from callup.cases.civilian import apply_for_civilian_service
 
-    with unit() as uow:
+    with transaction() as uow:
         result = dataclasses.asdict(apply_for_civilian_service(uow, campaign, national_id, statement=statement, evidence=evidence))
     emit(result, as_json=as_json, render=render_case)
 
@@ -250,7 +237,7 @@ def assign(
     """Assign a person granted civilian service to an employer for the policy's term."""
     from callup.cases.civilian import assign as run
 
-    with unit() as uow:
+    with transaction() as uow:
         result = dataclasses.asdict(run(uow, case, employer=employer, start=date_option(start, "--start"), reason=reason))
 
     def render(r: dict[str, Any]) -> None:
@@ -265,7 +252,7 @@ def withdraw(case: CaseArg, reason: ReasonOption = None, as_json: JsonOption = F
     """Withdraw an application or appeal that is still waiting."""
     from callup.cases.applications import withdraw as run
 
-    with unit() as uow:
+    with transaction() as uow:
         result = dataclasses.asdict(run(uow, case, reason=reason))
     emit(result, as_json=as_json, render=render_case)
 
@@ -278,7 +265,7 @@ def appeal(case: CaseArg, reason: DecisionReason, evidence: EvidenceOption = Non
     """Lodge an appeal against a case's decision, within the policy's deadline (a late appeal is refused)."""
     from callup.cases.appeals import lodge_appeal
 
-    with unit() as uow:
+    with transaction() as uow:
         result = dataclasses.asdict(lodge_appeal(uow, case, reason=reason, evidence=evidence))
     emit(result, as_json=as_json, render=render_case)
 
@@ -298,7 +285,7 @@ def decide_appeal(
 
     if uphold == overturn:
         raise InputError("give exactly one of --uphold or --overturn", field="decision")
-    with unit() as uow:
+    with transaction() as uow:
         result = dataclasses.asdict(decide(uow, case, "uphold" if uphold else "overturn", reason=reason, evidence=evidence))
 
     def render(r: dict[str, Any]) -> None:
@@ -320,7 +307,7 @@ def no_shows(campaign: CampaignArg, as_json: JsonOption = False) -> None:
     from callup.cases.tables import CaseKind
     from callup.cases.views import queue as waiting
 
-    with unit() as uow:
+    with transaction() as uow:
         opened = open_no_shows(uow, campaign)
         items = [dataclasses.asdict(i) for i in waiting(uow, kind=CaseKind.no_show, campaign=campaign)]
     result = {"campaign": campaign, "opened": opened.opened, "already": opened.already, "waiting": items}
@@ -358,7 +345,7 @@ def resolve(
         at = dt.time.fromisoformat(start) if start else None
     except ValueError:
         raise InputError(f"{start!r} is not a time (HH:MM)", field="start") from None
-    with unit() as uow:
+    with transaction() as uow:
         result = dataclasses.asdict(resolve_no_show(uow, case, chosen[0], reason=reason, office=office,
                                                     date=date_option(date, "--date"), start=at))
     emit(result, as_json=as_json, render=render_case)

@@ -22,7 +22,7 @@ from callup.cases.errors import CaseInputError
 from callup.cases.tables import CaseKind
 from callup.cases.views import CaseView, as_view
 from callup.context import Actor, Role
-from callup.dates import add_months
+from callup.policy.months import add_months
 from callup.policy.model import DeferralGround
 from callup.uow import UnitOfWork
 

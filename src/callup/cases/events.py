@@ -39,18 +39,3 @@ class CallRestored(AuditEvent):
     case: int
     release_reason: str
     replacement_kept: str | None
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class ServiceStepped(AuditEvent):
-    """service.step: a service record moved (inducted, transferred, discharged), with the unit and any second officer."""
-
-    action: ClassVar[str] = "service.step"
-    record: int
-    campaign: str
-    seq: int
-    step: str
-    from_state: str
-    to_state: str
-    unit: str | None = None
-    second_officer: str | None = None

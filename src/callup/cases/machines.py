@@ -143,19 +143,3 @@ def _check() -> None:
 
 
 _check()
-
-
-#: A service record's life (not a case: its own table and history, the same kind of machine).
-SERVICE = Machine("service record", {
-    (NEW, "induct"): "serving",
-    ("serving", "transfer"): "serving",  # to another unit, through the deployment guardrail
-    ("serving", "discharge"): "discharged",  # at the end of the term, into the reserve
-    ("serving", "discharge_early"): "discharged_early",  # before the end of the term, with a reason
-}, final=frozenset({"discharged", "discharged_early"}), error=CaseStateError)
-
-SERVICE_ROLES: dict[str, frozenset[Role]] = {
-    "induct": _CASEWORK,
-    "transfer": _CASEWORK,
-    "discharge": _CASEWORK | {Role.system},
-    "discharge_early": _CASEWORK,
-}

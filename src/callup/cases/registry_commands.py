@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 import typer
 
-from callup.cases.commands import unit
-from callup.cli_support import JsonOption
-from callup.output import console, emit, when
+
+from callup.cli_support import JsonOption, transaction
+from callup.cli_output import console, emit, when
 
 app = typer.Typer(help="External registries deferral grounds are checked against.", no_args_is_help=True)
 
@@ -25,7 +25,7 @@ def import_(
     """Import a registry file; it replaces the registry's previous import for every check from now on."""
     from callup.cases.registries import import_registry
 
-    with unit() as uow:
+    with transaction() as uow:
         result = dataclasses.asdict(import_registry(uow, name, file, rejects_path=rejects))
 
     def render(r: dict[str, Any]) -> None:
@@ -44,7 +44,7 @@ def list_(as_json: JsonOption = False) -> None:
     """The import in force of every registry."""
     from callup.cases.registries import list_registries
 
-    with unit(write=False) as uow:
+    with transaction(write=False) as uow:
         rows = [dataclasses.asdict(r) for r in list_registries(uow)]
     emit(rows, as_json=as_json, render=lambda rs: [console.print(
         f"{r['name']}: import {r['import_id']} of {r['source']} ({r['rows']:,} entries) on {when(r['imported_at'])} by {r['imported_by']}")

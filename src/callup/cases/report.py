@@ -29,7 +29,8 @@ from sqlalchemy import select
 from callup.campaigns.errors import CampaignNotFound
 from callup.campaigns.tables import Call, Campaign, CampaignRegion
 from callup.cases.machines import MACHINES
-from callup.cases.tables import Case, CaseKind, ServiceRecord
+from callup.cases.tables import Case, CaseKind
+from callup.military_service.tables import ServiceRecord
 from callup.cases.transitions import value
 from callup.cases.views import WAITING
 from callup.context import Role

@@ -27,11 +27,12 @@ from sqlalchemy import select
 from callup.audit import AuditEvent
 from callup.campaigns.errors import CampaignNotFound, CampaignStateError
 from callup.campaigns.tables import Call, Campaign
-from callup.cases import appeals, civilian, deferrals, exemptions, induction, medical, noshows
+from callup.cases import appeals, civilian, deferrals, exemptions, medical, noshows
 from callup.cases.decisions import decide_application
 from callup.cases.errors import CaseInputError
-from callup.cases.tables import Unit
-from callup.cases.units import import_units
+from callup.military_service import induction
+from callup.military_service.tables import Unit
+from callup.military_service.units import import_units
 from callup.context import Actor, Context, Role
 from callup.notices import service as notices
 from callup.notices.tables import LIVE, Summons

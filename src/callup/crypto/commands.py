@@ -9,7 +9,7 @@ import typer
 
 from callup.cli_support import JsonOption, context
 
-from callup.output import console, emit, progress
+from callup.cli_output import console, emit, progress
 
 app = typer.Typer(help="Encryption keys of sensitive fields: generate, status, rotate.", no_args_is_help=True)
 

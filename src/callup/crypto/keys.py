@@ -159,7 +159,7 @@ def generate_key_file(path: pathlib.Path) -> tuple[str, int]:
     never overwritten. The file is replaced atomically, in the same format.
     """
     from callup.errors import InputError
-    from callup.outputs import check_file, write_text
+    from callup.file_output import check_file, write_text
 
     path = check_file(pathlib.Path(path), field="out")
     toml = path.suffix.lower() == ".toml"

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from callup.cli_support import context
-from callup.output import console
+from callup.cli_output import console
 
 
 def worker(

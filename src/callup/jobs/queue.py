@@ -62,9 +62,9 @@ def payload(ctx: Context) -> dict[str, Any]:
 
 def worker_context(requested: dict[str, Any]) -> Context:
     """The context a task runs in: the requesting actor, this worker's store, keys and clock."""
-    from callup.cli_context import cli_context
+    from callup.environment import context_from_environment
 
-    ctx = cli_context(store=False, policy=requested.get("policy"))
+    ctx = context_from_environment(store=False, policy=requested.get("policy"))
     actor = make_actor(requested["actor"], requested["role"], regions=requested.get("regions"))
     return dataclasses.replace(ctx, actor=actor)
 

@@ -29,7 +29,7 @@ from callup.errors import InputError
 from callup.notices.errors import NoticeStateError
 from callup.notices.service import LIVE_VALUES, _campaign, _offices
 from callup.notices.tables import NOTICE, BatchStatus, NoticeBatch, NoticeStatus, Summons
-from callup.outputs import make_folder
+from callup.file_output import make_folder
 from callup.register.tables import Person
 from callup.uow import UnitOfWork
 

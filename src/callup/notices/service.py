@@ -22,14 +22,14 @@ from sqlalchemy import and_, bindparam, func, insert, select, update
 from callup.audit import AuditEvent, person
 from callup.campaigns.tables import Call, Campaign, CampaignStatus, OrderEntry, PoolEntry
 from callup.context import Context, Role
-from callup.csvfile import read_rows
+from callup.small_csv import read_rows
 from callup.errors import InputError
 from callup.notices.errors import NoticeNotFound, NoticeStateError, PostalFileError
 from callup.notices.offices import Office, parse_offices
 from callup.notices.reference import check_code, hash_code, new_code, new_reference, parse_reference
 from callup.notices.schedule import Appointment, Called, move_appointment, schedule
 from callup.notices.tables import LIVE, NOTICE, Appearance, CampaignOffices, NoticeStatus, PostalFile, Summons
-from callup.outputs import rejects_file, write_rejects
+from callup.file_output import rejects_file, write_rejects
 from callup.register.tables import Person
 from callup.uow import UnitOfWork
 
@@ -468,7 +468,7 @@ def _fixed(uow: UnitOfWork, row: Any, *, closed_too: bool = True) -> str | None:
         return f"it is {_value(row['status'])}: it has no appointment to move"
     if _value(row["appearance"]) == Appearance.appeared.value:
         return "the appointment was kept: there is nothing to move"
-    from callup.cases.tables import ServiceRecord  # case work builds on summonses; looked up only here
+    from callup.military_service.tables import ServiceRecord  # case work builds on summonses; looked up only here
 
     records = ServiceRecord.__table__
     if uow.execute(select(records.c.id).where(records.c.campaign_id == row["campaign_id"],

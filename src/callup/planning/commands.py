@@ -14,7 +14,7 @@ from rich import box
 from rich.table import Table
 
 from callup.errors import InputError
-from callup.output import console, emit, err_console, progress
+from callup.cli_output import console, emit, err_console, progress
 
 app = typer.Typer(
     help="Force planning: project strength, solve for quotas, quantify uncertainty, calibrate yields.",

@@ -8,8 +8,9 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from callup.dates import parse_date
-from callup.output import console, emit
+
+from callup.cli_output import console, emit
+from callup.cli_support import context, parse_date
 from callup.policy.loader import load_policy
 
 app = typer.Typer(help="Jurisdiction policy files: validate them, show the rules in force on a date.", no_args_is_help=True)
@@ -43,7 +44,7 @@ def show(
 ) -> None:
     """Show the complete rules in force on a date."""
     jurisdiction = load_policy(file)
-    day = parse_date(on, option="--on")
+    day = parse_date(on, option="--on") if on is not None else context(store=False, keys=False).today()
     version = jurisdiction.in_force(day)
     data = {"jurisdiction": jurisdiction.code, "on": day, **version.model_dump(mode="json")}
 

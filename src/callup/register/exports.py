@@ -17,7 +17,7 @@ import pyarrow as pa
 from callup.audit import AuditEvent
 from callup.context import Context, Role
 from callup.errors import InputError
-from callup.outputs import check_file, write_file
+from callup.file_output import check_file, write_file
 from callup.policy import PolicyVersion
 from callup.uow import UnitOfWork
 

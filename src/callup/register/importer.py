@@ -21,8 +21,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from callup.audit import RegisterImported, bulk_record
 from callup.context import Context, Role
-from callup.outputs import check_file, rejects_file, write_file
-from callup.prefetch import prefetch
+from callup.file_output import check_file, rejects_file, write_file
+from callup.register.prefetch import prefetch
 from callup.register.reader import RegisterFile, decode_text, open_register_file
 from callup.register.validate import check_batch, normalised_ids
 from callup.store.bulk import BulkSession

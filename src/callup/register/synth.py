@@ -192,7 +192,7 @@ def synthesise(out: pathlib.Path, *, people: int, seed: int, regions: Sequence[s
                on: dt.date, bad_share: float = 0.0, chunk: int = 1_000_000,
                advance: Callable[[int], None] = lambda n: None) -> SynthReport:
     """Write `people` rows to `out` (.csv or .parquet), deterministically from `seed`."""
-    from callup.outputs import check_file, write_file
+    from callup.file_output import check_file, write_file
 
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".parquet"):

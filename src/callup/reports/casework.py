@@ -53,7 +53,7 @@ def casework_funnel(uow: UnitOfWork, campaign: str, recorded: FunnelSection) -> 
 
 def inducted_by_region(uow: UnitOfWork, campaign_id: int) -> dict[str, int]:
     """People inducted from the campaign (a service record, whatever happened to it since), per region."""
-    from callup.cases.tables import ServiceRecord
+    from callup.military_service.tables import ServiceRecord
 
     records = ServiceRecord.__table__
     query = (select(records.c.region, func.count()).where(records.c.campaign_id == campaign_id).group_by(records.c.region))
@@ -68,7 +68,7 @@ def guardrail_events(uow: UnitOfWork, campaign: str) -> list[dict] | None:
     outcome (refused, or made by override): no names."""
     from callup.campaigns.service import _load
     from callup.campaigns.tables import Call
-    from callup.cases.guardrail import report
+    from callup.military_service.guardrail import report
 
     attempts = report(uow)
     if not attempts:

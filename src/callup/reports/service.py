@@ -13,7 +13,7 @@ from typing import Any
 
 from callup.context import Context
 from callup.errors import InputError
-from callup.outputs import make_folder
+from callup.file_output import make_folder
 
 HTML, PDF, JSON, PUBLIC = "campaign-report.html", "campaign-report.pdf", "campaign-report.json", "public-record"
 
@@ -31,7 +31,7 @@ class Written:
 
 def write_campaign_report(ctx: Context, name: str, out: pathlib.Path, *, scenario: pathlib.Path | None = None) -> Written:
     """Write the campaign report of `name` to `out`: HTML, PDF, JSON and the public record it verified."""
-    from callup.output import to_json
+    from callup.cli_output import to_json
     from callup.reports import html, pdf
     from callup.reports.campaign import campaign_report
 
@@ -78,7 +78,7 @@ def transparency_json(report: Any) -> dict[str, Any]:
 
 def write_transparency_report(ctx: Context, name: str, out: pathlib.Path) -> Written:
     """Write the transparency report of `name` to `out`: HTML, PDF, JSON and one CSV per table."""
-    from callup.output import to_json
+    from callup.cli_output import to_json
     from callup.reports import html, pdf_transparency
     from callup.reports.transparency import transparency_report
 

@@ -2,7 +2,7 @@
 
 SQLite (a `callup.db` file in the working directory) by default; any other database through
 `CALLUP_DATABASE_URL`, e.g. `postgresql+psycopg://user@host/db` (read at the edge, see
-`callup.cli_context`). Nothing is imported here eagerly: a command that only needs the schema
+`callup.environment`). Nothing is imported here eagerly: a command that only needs the schema
 revision does not pay for SQLAlchemy.
 """
 

@@ -44,7 +44,7 @@ from sqlalchemy.engine import make_url
 
 from callup.context import Context
 from callup.errors import CallupError, InputError
-from callup.outputs import check_file, write_file
+from callup.file_output import check_file, write_file
 from callup.store.urls import libpq_url
 
 FORMAT = "callup-backup/1"

@@ -9,7 +9,7 @@ import typer
 
 from callup.cli_support import JsonOption, context
 
-from callup.output import console, emit
+from callup.cli_output import console, emit
 
 app = typer.Typer(help="The database: migrations, backups and restores.", no_args_is_help=True)
 

@@ -40,12 +40,12 @@ def add(name: str = typer.Argument(..., help="sign-in name"),
     """Create an account; prints its TOTP secret once, as an otpauth URI for an authenticator app."""
     import click
 
-    from callup.cli_context import cli_context
+    from callup.environment import context_from_environment
     from callup.errors import InputError
     from callup.uow import UnitOfWork
     from callup.web.accounts import add_user, check_account
 
-    ctx = cli_context()
+    ctx = context_from_environment()
     check_account(ctx, name, role=role, regions=region, office=office)  # refuse before asking for the password
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -73,11 +73,11 @@ def add(name: str = typer.Argument(..., help="sign-in name"),
 @users.command("list")
 def list_users() -> None:
     """The accounts, with role, regions and office."""
-    from callup.cli_context import cli_context
+    from callup.environment import context_from_environment
     from callup.uow import UnitOfWork
     from callup.web.accounts import list_users as rows
 
-    with UnitOfWork(cli_context(), write=False) as uow:
+    with UnitOfWork(context_from_environment(), write=False) as uow:
         for r in rows(uow):
             state = " (disabled)" if r["disabled_at"] else ""
             print(f"{r['name']}\t{r['role']}\t{r['regions'] or 'national'}\t{r['office'] or ''}{state}")
@@ -86,10 +86,10 @@ def list_users() -> None:
 @status.command("keys")
 def keys() -> None:
     """The office's public keys for status documents, as JSON (what /status/keys publishes)."""
-    from callup.cli_context import cli_context
+    from callup.environment import context_from_environment
     from callup.web.statusdoc import public_keys
 
-    ctx = cli_context(store=False)
+    ctx = context_from_environment(store=False)
     print(json.dumps({"algorithm": "Ed25519", "keys": public_keys(ctx.keyring())}, indent=2))
 
 

@@ -22,7 +22,7 @@ from fastapi.responses import Response
 
 from callup.audit.chain import entries
 from callup.errors import InputError
-from callup.cases import induction
+from callup.military_service import induction
 from callup.notices import service as notices
 from callup.uow import UnitOfWork
 from callup.web import contact, statusdoc

@@ -1,6 +1,6 @@
 """The web app's settings, read once from the environment when the app is made (its edge).
 
-The same variables as the command line (`callup.cli_context`): `CALLUP_DATABASE_URL`,
+The same variables as the command line (`callup.environment`): `CALLUP_DATABASE_URL`,
 `CALLUP_KEY_FILE` / `CALLUP_KEYS`, `CALLUP_POLICY`, `CALLUP_TIMEZONE`, `CALLUP_NOW` (a fixed
 instant, for rehearsals and tests); and for the web:
 
@@ -34,7 +34,7 @@ class WebSettings:
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> WebSettings:
-        from callup.cli_context import DEFAULT_URL, _clock, _timezone, database_url
+        from callup.environment import DEFAULT_URL, clock_from, database_url, timezone_from
         from callup.crypto.keys import CryptoError, load_keyring
         from callup.store.urls import sqlite_file as store_file
 
@@ -45,6 +45,6 @@ class WebSettings:
         ring = load_keyring(environ, default_file=default_file, create_default=False)
         if ring is None:
             raise CryptoError("the web app needs the encryption keys: set CALLUP_KEY_FILE or CALLUP_KEYS")
-        return cls(database_url=url, keys=ring, clock=_clock(environ), policy_path=environ.get("CALLUP_POLICY") or None,
-                   timezone=_timezone(environ), tls=environ.get("CALLUP_WEB_TLS", "").strip().lower() in ("1", "true", "yes"),
+        return cls(database_url=url, keys=ring, clock=clock_from(environ), policy_path=environ.get("CALLUP_POLICY") or None,
+                   timezone=timezone_from(environ), tls=environ.get("CALLUP_WEB_TLS", "").strip().lower() in ("1", "true", "yes"),
                    public_url=(environ.get("CALLUP_PUBLIC_URL") or "http://localhost:8000").rstrip("/"))

@@ -11,9 +11,9 @@ from sqlalchemy import insert, select, update
 
 from callup.audit import AuditEvent
 from callup.cases.errors import CaseInputError, CaseNotFound
-from callup.cases.tables import Unit
+from callup.military_service.tables import Unit
 from callup.context import Role
-from callup.csvfile import read_rows
+from callup.small_csv import read_rows
 from callup.uow import UnitOfWork
 
 units = Unit.__table__

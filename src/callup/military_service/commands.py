@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 import typer
 
-from callup.cases.commands import CampaignArg, PersonArg, date_option, unit
-from callup.cli_support import JsonOption
-from callup.output import console, emit, when
+from callup.cases.commands import CampaignArg, PersonArg
+from callup.cli_support import JsonOption, date_option, transaction
+from callup.cli_output import console, emit, when
 
 app = typer.Typer(help="Service: units, induction, transfers, discharge, the deployment guardrail report.", no_args_is_help=True)
 
@@ -21,14 +21,14 @@ OverrideReason = Annotated[str | None, typer.Option("--override-reason", help="O
 
 
 def render_record(r: dict[str, Any]) -> None:
-    console.print(f"service record {r['id']} of {r['national_id']} ({r['campaign']}, {r['region']}): {r['status']}, "
+    console.print(f"service record {r['id']} of {r['national_id']} ({r['campaign']}, {r['region']}): {r['service_status']}, "
                   f"[bold]{r['state']}[/], unit {r['unit']}, {r['start']} to {r['planned_end']} ({r['term_months']} months)"
                   + (f"; ended {r['ended_on']}: {r['end_reason']}" if r["ended_on"] else ""))
 
 
 def _assigned(result: Any, as_json: bool) -> None:
     """Emit an assignment, or, after its unit of work committed the record of the attempt, report the refusal."""
-    from callup.cases.guardrail import DeploymentRefused
+    from callup.military_service.guardrail import DeploymentRefused
 
     if result.refused is not None:
         v = result.refused
@@ -45,9 +45,9 @@ def _assigned(result: Any, as_json: bool) -> None:
 @app.command("units")
 def units_(file: Annotated[pathlib.Path, typer.Argument(help="Units CSV: code,name,zone.")], as_json: JsonOption = False) -> None:
     """Import the units file (again to update names and zones)."""
-    from callup.cases.units import import_units
+    from callup.military_service.units import import_units
 
-    with unit() as uow:
+    with transaction() as uow:
         result = dataclasses.asdict(import_units(uow, file))
     emit(result, as_json=as_json, render=lambda r: console.print(
         f"{r['file']}: {r['added']:,} units added, {r['changed']:,} changed, {r['unchanged']:,} unchanged"))
@@ -64,9 +64,9 @@ def induct(
     as_json: JsonOption = False,
 ) -> None:
     """Induct a called person found fit as a conscript; planned end = start + the policy's term."""
-    from callup.cases.induction import induct as run
+    from callup.military_service.induction import induct as run
 
-    with unit() as uow:
+    with transaction() as uow:
         result = run(uow, campaign, national_id, unit=unit_code, start=date_option(start, "--start"),
                      second_officer=second_officer, override_reason=override_reason)
     _assigned(result, as_json)
@@ -82,9 +82,9 @@ def transfer(
     as_json: JsonOption = False,
 ) -> None:
     """Transfer a serving person to another unit (refused into a zone the policy forbids for their status)."""
-    from callup.cases.induction import transfer as run
+    from callup.military_service.induction import transfer as run
 
-    with unit() as uow:
+    with transaction() as uow:
         result = run(uow, record, unit=unit_code, reason=reason, second_officer=second_officer, override_reason=override_reason)
     _assigned(result, as_json)
 
@@ -93,10 +93,10 @@ def transfer(
 def discharge_due(on: Annotated[str, typer.Option("--on", help="Date (YYYY-MM-DD).")], as_json: JsonOption = False) -> None:
     """Discharge into the reserve everyone whose term ends by DATE, and complete civilian assignments (idempotent)."""
     from callup.cases.civilian import complete_due
-    from callup.cases.induction import discharge_due as run
+    from callup.military_service.induction import discharge_due as run
 
     day = date_option(on, "--on")
-    with unit() as uow:
+    with transaction() as uow:
         result = {"on": day, "discharged": run(uow, day), "civilian_completed": complete_due(uow, day)}
     emit(result, as_json=as_json, render=lambda r: console.print(
         f"{len(r['discharged']):,} discharged at the end of term, {len(r['civilian_completed']):,} civilian assignments completed"))
@@ -110,9 +110,9 @@ def discharge(
     as_json: JsonOption = False,
 ) -> None:
     """Discharge a serving person before the end of the term, with a reason."""
-    from callup.cases.induction import discharge_early
+    from callup.military_service.induction import discharge_early
 
-    with unit() as uow:
+    with transaction() as uow:
         result = dataclasses.asdict(discharge_early(uow, record, on=date_option(on, "--on"), reason=reason))
     emit(result, as_json=as_json, render=render_record)
 
@@ -120,9 +120,9 @@ def discharge(
 @app.command()
 def show(record: RecordArg, as_json: JsonOption = False) -> None:
     """One service record."""
-    from callup.cases.induction import service_record
+    from callup.military_service.induction import service_record
 
-    with unit(write=False) as uow:
+    with transaction(write=False) as uow:
         result = dataclasses.asdict(service_record(uow, record))
     emit(result, as_json=as_json, render=render_record)
 
@@ -133,9 +133,9 @@ def guardrail_report(
     as_json: JsonOption = False,
 ) -> None:
     """Every assignment refused by the deployment guardrail and every override attempt, with who and why."""
-    from callup.cases.guardrail import report
+    from callup.military_service.guardrail import report
 
-    with unit(write=False) as uow:
+    with transaction(write=False) as uow:
         rows = [dataclasses.asdict(a) for a in report(uow, since=date_option(since, "--since"))]
 
     def render(items: list[dict[str, Any]]) -> None:
@@ -160,9 +160,9 @@ def approve_override(
     as_json: JsonOption = False,
 ) -> None:
     """As the second officer, approve one override of the guardrail for this person and unit (where the policy allows one)."""
-    from callup.cases.guardrail import APPROVAL_DAYS, approve_override as run
+    from callup.military_service.guardrail import APPROVAL_DAYS, approve_override as run
 
-    with unit() as uow:
+    with transaction() as uow:
         result = dataclasses.asdict(run(uow, campaign, national_id, unit=unit_code, reason=reason))
     emit(result, as_json=as_json, render=lambda r: console.print(
         f"approval {r['attempt']} recorded: one override into {r['unit']} ({r['zone']} zone) naming you, within {APPROVAL_DAYS} days"))

@@ -18,8 +18,8 @@ from typing import ClassVar
 from sqlalchemy import insert, select
 
 from callup.audit import AuditEvent, person
-from callup.cases.tables import DeploymentAttempt
-from callup.cases.units import unit_zone
+from callup.military_service.tables import DeploymentAttempt
+from callup.military_service.units import unit_zone
 from callup.context import Role
 from callup.errors import Forbidden
 from callup.uow import UnitOfWork

@@ -3,7 +3,7 @@
 Induction needs a live call, an inductable category from the medical board, no appeal lodged
 (an appeal suspends induction until decided), no application waiting, and never a grant of
 civilian service; the service record gets the start, the planned end (start + the policy's
-term) and a unit that passes the deployment guardrail (`callup.cases.guardrail`). A refused
+term) and a unit that passes the deployment guardrail (`callup.military_service.guardrail`). A refused
 assignment changes nothing but the record of the attempt, and the service returns the refusal
 (`Assignment.refused`) so that the edge commits that record and then reports the refusal.
 """
@@ -17,13 +17,16 @@ from typing import Any
 from sqlalchemy import and_, func, insert, select, update
 
 from callup.audit import person
-from callup.cases import guardrail, transitions
+from callup.cases import transitions
 from callup.cases.appeals import open_appeal
 from callup.cases.errors import CaseInputError, CaseNotFound, CaseStateError
-from callup.cases.events import ServiceStepped
-from callup.cases.machines import NEW, SERVICE, SERVICE_ROLES
-from callup.cases.tables import Case, CaseKind, ServiceRecord, ServiceStep
-from callup.dates import add_months
+from callup.cases.machines import NEW
+from callup.cases.tables import Case, CaseKind
+from callup.military_service import guardrail
+from callup.military_service.events import ServiceStepped
+from callup.military_service.machines import SERVICE, SERVICE_ROLES
+from callup.military_service.tables import ServiceRecord, ServiceStep
+from callup.policy.months import add_months
 from callup.uow import UnitOfWork
 
 records, steps, cases = ServiceRecord.__table__, ServiceStep.__table__, Case.__table__
@@ -37,7 +40,7 @@ class RecordView:
     campaign: str
     national_id: str
     region: str
-    status: str
+    service_status: str
     state: str
     unit: str
     start: dt.date
@@ -68,7 +71,7 @@ def _record(uow: UnitOfWork, record_id: int, *, lock: bool = False) -> Any:
 
 
 def view(row: Any) -> RecordView:
-    return RecordView(row["id"], row["campaign"], row["national_id"], row["region"], row["status"], row["state"], row["unit"],
+    return RecordView(row["id"], row["campaign"], row["national_id"], row["region"], row["service_status"], row["state"], row["unit"],
                       row["start"], row["planned_end"], row["term_months"], row["ended_on"], row["end_reason"])
 
 
@@ -128,7 +131,7 @@ def induct(uow: UnitOfWork, campaign: str, national_id: str, *, unit: str, start
         return Assignment(None, verdict, False)
     term = uow.ctx.policy().in_force(start).service.term_months
     record_id = uow.execute(insert(records).values(
-        campaign_id=call["campaign_id"], national_id=call["national_id"], region=call["region"], status=CONSCRIPT,
+        campaign_id=call["campaign_id"], national_id=call["national_id"], region=call["region"], service_status=CONSCRIPT,
         state="serving", unit=unit.strip(), start=start, planned_end=add_months(start, term), term_months=term,
         inducted_at=uow.now(), inducted_by=uow.actor.label())).inserted_primary_key[0]
     row = dict(_record(uow, record_id), state=NEW)
@@ -144,7 +147,7 @@ def transfer(uow: UnitOfWork, record_id: int, *, unit: str, reason: str, second_
     SERVICE.step(row["state"], "transfer", subject=f"service record {row['id']}")
     if not reason or not reason.strip():
         raise CaseInputError("a transfer needs a reason", field="reason")
-    verdict = guardrail.check(uow, national_id=row["national_id"], region=row["region"], status=row["status"], unit=unit,
+    verdict = guardrail.check(uow, national_id=row["national_id"], region=row["region"], status=row["service_status"], unit=unit,
                               action="transfer", record_id=row["id"], second_officer=second_officer,
                               override_reason=override_reason)
     if not verdict.allowed:

@@ -1,6 +1,6 @@
-"""Build the `Context` of one command-line invocation from its environment.
+"""Build the `Context` of one invocation (a command, a queued job) from the process environment.
 
-The only place (with the web app's and the worker's edges) that reads the environment:
+The only place that reads these variables (the web app's settings use its public readers):
 
 - `CALLUP_DATABASE_URL`: the store (default: `callup.db` in the working directory);
 - `CALLUP_ACTOR`, `CALLUP_ROLE`, `CALLUP_REGIONS`: who acts (default: the OS user as
@@ -43,7 +43,7 @@ def _os_user() -> str:
         return f"uid:{os.getuid()}" if hasattr(os, "getuid") else "unknown"
 
 
-def _clock(environ: Mapping[str, str]) -> Clock:
+def clock_from(environ: Mapping[str, str]) -> Clock:
     text = environ.get("CALLUP_NOW", "").strip()
     if not text:
         return SystemClock()
@@ -56,7 +56,7 @@ def _clock(environ: Mapping[str, str]) -> Clock:
     return FixedClock(instant)
 
 
-def _timezone(environ: Mapping[str, str]) -> str:
+def timezone_from(environ: Mapping[str, str]) -> str:
     name = environ.get("CALLUP_TIMEZONE", "").strip() or "UTC"
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -67,7 +67,7 @@ def _timezone(environ: Mapping[str, str]) -> str:
     return name
 
 
-def cli_context(*, policy: pathlib.Path | str | None = None, store: bool = True, keys: bool = True,
+def context_from_environment(*, policy: pathlib.Path | str | None = None, store: bool = True, keys: bool = True,
                 environ: Mapping[str, str] | None = None) -> Context:
     """The context of this invocation; with `store`, the store is ready (schema at head).
 
@@ -88,8 +88,8 @@ def cli_context(*, policy: pathlib.Path | str | None = None, store: bool = True,
         default_file = store_file.with_name("callup-keys.json") if url == DEFAULT_URL and store_file else None
         ring = load_keyring(environ, default_file=default_file, create_default=first_use)
     policy_path = str(policy) if policy is not None else environ.get("CALLUP_POLICY") or None
-    ctx = Context(actor=actor, database_url=url, clock=_clock(environ), keys=ring, policy_path=policy_path,
-                  timezone=_timezone(environ))
+    ctx = Context(actor=actor, database_url=url, clock=clock_from(environ), keys=ring, policy_path=policy_path,
+                  timezone=timezone_from(environ))
     if store:
         prepare_store(ctx, migrate=store_file is not None)
     return ctx
