@@ -1,16 +1,16 @@
 """Service records: the legal status column is named `service_status`, so it is not mistaken for the
 machine's `state` beside it.
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-04 19:20:00.000000
 """
 
 from alembic import op
 
 
-revision = '0016'
-down_revision = '0015'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
