@@ -7,6 +7,7 @@ document and nothing else (progress and notes go to stderr).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import decimal
 import enum
@@ -14,6 +15,7 @@ import json
 import math
 import pathlib
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -43,10 +45,18 @@ err_console: Any = _LazyConsole(stderr=True)
 
 
 def _default(value: Any) -> Any:
-    if isinstance(value, (dt.date, dt.datetime)):
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
         return value.isoformat()
-    if isinstance(value, (pathlib.Path, decimal.Decimal)):
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, (pathlib.Path, decimal.Decimal, uuid.UUID)):
         return str(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, bytes):
+        return value.hex()
     if isinstance(value, enum.Enum):
         return value.value
     if hasattr(value, "model_dump"):

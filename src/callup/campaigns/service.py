@@ -261,6 +261,9 @@ def create_campaign(uow: UnitOfWork, decree: Decree) -> int:
         if differs:
             raise CampaignStateError(f"{_subject(name)} already exists with other {', '.join(differs)}")
         return existing["id"]
+    if end < uow.ctx.today():  # its appointments could only lie in the past
+        raise InputError(f"the window ended on {end}, before today ({uow.ctx.today()}): a campaign needs a window still to come",
+                         field="window")
     campaign_id = uow.execute(campaigns_t.insert().values(**values, policy_file=_policy_bytes(jurisdiction), status=CampaignStatus.created,
                                                           created_at=uow.now())).inserted_primary_key[0]
     uow.record(events.CampaignCreated(

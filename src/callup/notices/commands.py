@@ -28,7 +28,7 @@ def _unit(write: bool = True):  # noqa: ANN202
 @app.command()
 def issue(
     campaign: CampaignArg,
-    offices: Annotated[pathlib.Path | None, typer.Option("--offices", help="Offices CSV (needed the first time; default the bundled example).")] = None,
+    offices: Annotated[pathlib.Path | None, typer.Option("--offices", help="Offices CSV (the first time; default the bundled example; later issues use the recorded one).")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Issue a summons with an appointment to every called person who has none (after the draw, and after replacements)."""
@@ -36,8 +36,8 @@ def issue(
     from callup.notices.service import issue_summonses
 
     with progress("issuing summonses", None, quiet=as_json), _unit() as uow:
-        first = offices or example("offices/republic-of-example.csv")
-        result = dataclasses.asdict(issue_summonses(uow, campaign, offices_path=first))
+        result = dataclasses.asdict(issue_summonses(uow, campaign, offices_path=offices,
+                                                    default_offices=example("offices/republic-of-example.csv")))
 
     def render(r: dict[str, Any]) -> None:
         console.print(f"{r['campaign']}: {r['issued']:,} summonses issued ({r['already_live']:,} already had one)")

@@ -17,7 +17,7 @@ import pathlib
 from collections import Counter
 from typing import Any, ClassVar
 
-from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, text, update
 
 from callup.audit import AuditEvent, person
 from callup.campaigns.tables import Call, Campaign, CampaignStatus, OrderEntry, PoolEntry
@@ -196,6 +196,25 @@ def _load(uow: UnitOfWork, offices: list[Office] | None = None) -> Counter:
     return Counter({(r[0], r[1], r[2]): r[3] for r in rows})
 
 
+def _lock_slots(uow: UnitOfWork, slot: tuple[str, dt.date, dt.time] | None = None) -> None:
+    """Hold appointment slots until the transaction ends, so that counting a slot's people and booking
+    it cannot interleave with another booking (two movers into its last place, an issue run).
+
+    Issuing takes every slot (an exclusive lock); a move takes its target `slot` (a shared lock on all
+    slots and an exclusive one on its own), so moves into different slots still run side by side.
+    PostgreSQL: transaction advisory locks, released at commit or rollback (also of a killed process).
+    SQLite needs none: a write transaction holds the database's write lock from its start."""
+    if uow.conn.dialect.name != "postgresql":
+        return
+    key = "hashtextextended(current_schema() || :name, 0)"
+    lock = "pg_advisory_xact_lock" if slot is None else "pg_advisory_xact_lock_shared"
+    uow.execute(text(f"SELECT {lock}({key})"), {"name": "/notices.slots"})
+    if slot is not None:
+        office, date, start = slot
+        uow.execute(text(f"SELECT pg_advisory_xact_lock({key})"),
+                    {"name": f"/notices.slot/{office}/{date.isoformat()}/{start.isoformat()}"})
+
+
 def _summons(uow: UnitOfWork, reference: str, *, lock: bool = False) -> Any:
     """The summons with `reference`, if the actor may see it; `NoticeNotFound` otherwise (same answer)."""
     reference = parse_reference(reference)
@@ -218,11 +237,14 @@ def _step(uow: UnitOfWork, row: Any, step: str, **values: Any) -> str:
 # --- issue --------------------------------------------------------------------------------------------
 
 
-def issue_summonses(uow: UnitOfWork, campaign: str, *, offices_path: pathlib.Path | None = None) -> IssueResult:
+def issue_summonses(uow: UnitOfWork, campaign: str, *, offices_path: pathlib.Path | None = None,
+                    default_offices: pathlib.Path | None = None) -> IssueResult:
     """Issue a summons to every called person of a drawn campaign who has no live one.
 
-    The first run records the offices file (`offices_path`, required then); later runs (after
-    replacements) schedule into the same offices around the appointments already given.
+    The first run records the offices file (`offices_path`, else `default_offices`; one is required
+    then); later runs (after replacements) schedule into the same offices around the appointments
+    already given, and refuse an `offices_path` that is not the recorded file.
+    Concurrent runs take turns (the slots are locked), so the second finds nobody left to issue to.
     Appointments fill each region's offices from the window's start, in postcode order, within
     every slot's capacity; people who do not fit are counted per region (`unplaced`), not dropped.
     """
@@ -230,19 +252,26 @@ def issue_summonses(uow: UnitOfWork, campaign: str, *, offices_path: pathlib.Pat
     c = _campaign(uow, campaign)
     if _value(c.status) not in (CampaignStatus.drawn.value, CampaignStatus.closed.value):
         raise NoticeStateError(f"campaign {campaign!r} is {_value(c.status)}: summonses follow the draw")
+    _lock_slots(uow)
     table = CampaignOffices.__table__
-    recorded = uow.execute(select(table.c.campaign_id).where(table.c.campaign_id == c.id)).first()
+    recorded = uow.execute(select(table.c.sha256).where(table.c.campaign_id == c.id)).scalar()
     policy = uow.ctx.policy()
-    if recorded is None:
-        if offices_path is None:
-            raise InputError("the first issue of a campaign needs the offices file", field="offices")
+    given = None
+    if offices_path is not None or recorded is None:
         from callup.notices.offices import load_offices
 
-        offices = load_offices(offices_path, regions=policy.region_codes)
-        content = pathlib.Path(offices_path).read_text(encoding="utf-8-sig")
-        uow.execute(insert(table).values(campaign_id=c.id, source=str(offices_path), content=content,
-                                         sha256=hashlib.sha256(content.encode()).hexdigest()))
+        given = offices_path or default_offices
+        if given is None:
+            raise InputError("the first issue of a campaign needs the offices file", field="offices")
+        offices = load_offices(given, regions=policy.region_codes)
+        content = pathlib.Path(given).read_text(encoding="utf-8-sig")
+        sha256 = hashlib.sha256(content.encode()).hexdigest()
+    if recorded is None:
+        uow.execute(insert(table).values(campaign_id=c.id, source=str(given), content=content, sha256=sha256))
     else:
+        if given is not None and sha256 != recorded:
+            raise InputError(f"{given}: the campaign's appointments were given with another offices file; "
+                             "later issues use that one (leave out --offices)", field="offices")
         offices = _offices(uow, c.id)
     live = select(summonses.c.national_id).where(summonses.c.campaign_id == c.id, summonses.c.status.in_(LIVE_VALUES))
     todo = uow.execute(
@@ -255,8 +284,12 @@ def issue_summonses(uow: UnitOfWork, campaign: str, *, offices_path: pathlib.Pat
     already = uow.execute(select(func.count()).select_from(live.subquery())).scalar_one()
     today = uow.ctx.today()
     version = policy.in_force(today)
+    # The policy's notice: nobody is summoned to appear sooner than `response_days` from today.
     start = max(c.window_start, today + dt.timedelta(days=version.notices.response_days))
-    window = (min(start, c.window_end), c.window_end)
+    if start > c.window_end:
+        raise NoticeStateError(f"campaign {campaign!r}: its window ends on {c.window_end}, and no appointment may be "
+                               f"sooner than {version.notices.response_days} days from today ({today}): nothing can be issued")
+    window = (start, c.window_end)
     plan = schedule([Called(r.national_id, r.region, (r.postcode, r.national_id)) for r in todo], offices, window,
                     booked=_load(uow))
     key, now = code_key(uow.ctx), uow.now()
@@ -399,6 +432,8 @@ def apply_deemed_delivery(uow: UnitOfWork, campaign: str, *, on: dt.date) -> int
     delivered names the rule in its evidence. Without such a setting nothing changes (0).
     """
     uow.ctx.require(Role.administrator, Role.system, doing="applying deemed delivery")
+    if on > uow.ctx.today():
+        raise InputError(f"{on} is after today ({uow.ctx.today()}): delivery can only be deemed up to today", field="on")
     c = _campaign(uow, campaign)
     rule = uow.ctx.policy().in_force(on).notices.deemed_delivered_days
     delivered = 0
@@ -449,6 +484,7 @@ def move(uow: UnitOfWork, reference: str, *, office: str, date: dt.date, start: 
     if limit is None:
         raise NoticeStateError("the policy does not let summoned people move their appointment; contact the office")
     c = uow.execute(select(campaigns.c.window_start, campaigns.c.window_end).where(campaigns.c.id == row["campaign_id"])).first()
+    _lock_slots(uow, (office, date, start))  # before counting: a concurrent mover waits for this one to book
     current = Appointment(row["office"], row["date"], row["start"], row["end"])
     mine = [o for o in _offices(uow, row["campaign_id"]) if o.region == row["region"]]
     moved = move_appointment(current, office, date, start, region=row["region"], offices=mine,
