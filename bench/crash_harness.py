@@ -50,8 +50,12 @@ class Operation:
     name: str
     setup: Callable[[pathlib.Path, str], None]
     command: Callable[[pathlib.Path], list[str]]
-    snapshot: Callable[[str], Any]
+    snapshot: Callable[[str], Any] | None
     env: dict[str, str] = dataclasses.field(default_factory=dict)
+    workdir_snapshot: Callable[[pathlib.Path, str], Any] | None = None  # instead of `snapshot`: also sees files written
+
+    def state(self, workdir: pathlib.Path, url: str) -> Any:
+        return self.workdir_snapshot(workdir, url) if self.workdir_snapshot else self.snapshot(url)
 
 
 OPERATIONS: dict[str, Operation] = {}
@@ -161,7 +165,7 @@ def crash_test(op: Operation, backend: str, *, trials: int, kills: int, seed: in
         t0 = time.monotonic()
         _finish(op, workdir, store.url)
         result.reference_seconds = time.monotonic() - t0
-        reference = op.snapshot(store.url)
+        reference = op.state(workdir, store.url)
         result.rows = _size(reference)
         if problem := _audit_ok(store.url):
             raise RuntimeError(f"{op.name}: the uninterrupted run leaves a bad audit chain: {problem}")
@@ -181,7 +185,7 @@ def crash_test(op: Operation, backend: str, *, trials: int, kills: int, seed: in
                     process.wait()
                     result.kills += 1
             _finish(op, workdir, store.url)
-            state = op.snapshot(store.url)
+            state = op.state(workdir, store.url)
             if state != reference:
                 result.failures.append(f"trial {trial}: final state differs from the uninterrupted run: {_diff(reference, state)}")
             if problem := _audit_ok(store.url):
@@ -353,6 +357,66 @@ register(Operation("campaign.draw", lambda w, u: _campaign_to("committed", w, u)
                    lambda w: cli("campaign", "draw", CAMPAIGN, "--beacon", "beacon", "--json"), _campaign_snapshot))
 register(Operation("campaign.replace", lambda w, u: _campaign_to("drawn", w, u),
                    lambda w: cli("campaign", "replace", CAMPAIGN, "--file", str(w / "releases.csv"), "--json"), _campaign_snapshot))
+
+
+# -- summonses -------------------------------------------------------------------------------------
+# `notices issue` is one transaction; `notices print` commits batch by batch, claims held by its
+# worker. A killed print must leave no batch skipped or printed twice, no half file, and one audit
+# entry per printed batch. References are random: manifests are compared by the person each line is for.
+
+OFFICES = REPO / "examples" / "offices" / "republic-of-example.csv"
+
+
+def _issued(workdir: pathlib.Path, url: str) -> None:
+    import shutil
+
+    from callup.notices import service
+    from callup.uow import UnitOfWork
+
+    _campaign_to("drawn", workdir, url)
+    shutil.rmtree(workdir / "letters", ignore_errors=True)
+    with UnitOfWork(context(url)) as uow:
+        service.issue_summonses(uow, CAMPAIGN, offices_path=OFFICES)
+
+
+def _notices_snapshot(url: str) -> dict[str, Any]:
+    from sqlalchemy import text
+
+    from callup.store.engine import connect
+
+    with connect(url).connect() as conn:
+        def rows(sql: str) -> list[tuple]:
+            return [tuple(str(v) for v in r) for r in conn.execute(text(sql))]
+
+        return {
+            "summonses": rows("SELECT national_id, region, office, date, start, status, printed_at, page FROM summonses "
+                              "ORDER BY national_id"),
+            "batches": rows("SELECT region, seq, letters, status, printed_at FROM notice_batches ORDER BY region, seq"),
+            "audit": [(r[0], r[1].split("#", 1)[0]) for r in conn.execute(text("SELECT action, target FROM audit_log ORDER BY seq"))
+                      if r[0] != "register.import"],
+        }
+
+
+def _print_snapshot(workdir: pathlib.Path, url: str) -> dict[str, Any]:
+    from sqlalchemy import text
+
+    from callup.store.engine import connect
+
+    state = _notices_snapshot(url)
+    with connect(url).connect() as conn:
+        person = dict(conn.execute(text("SELECT reference, national_id FROM summonses")).all())
+    out = workdir / "letters"
+    state["files"] = sorted(p.name for p in out.iterdir()) if out.exists() else []
+    state["manifests"] = [[(person.get(line.split(",")[0]), *line.split(",")[1:]) for line in p.read_text().splitlines()[1:]]
+                          for p in sorted(out.glob("*.csv"))] if out.exists() else []
+    return state
+
+
+register(Operation("notices.issue", lambda w, u: _campaign_to("drawn", w, u),
+                   lambda w: cli("notices", "issue", CAMPAIGN, "--offices", str(OFFICES), "--json"), _notices_snapshot))
+register(Operation("notices.print", _issued,
+                   lambda w: cli("notices", "print", CAMPAIGN, "--out", str(w / "letters"), "--json"), None,
+                   workdir_snapshot=_print_snapshot))
 
 
 # -- command line ----------------------------------------------------------------------------------

@@ -1,31 +1,38 @@
 """Print letters: plan batches, then render each batch as one idempotent job.
 
 Planning (one transaction) puts every unprinted live summons of a region, in postcode order,
-into batches of at most 1,000 letters, and fixes each letter's page. A batch job claims its
-batch (a claim older than `STALE` is taken over: the worker that held it died), renders the PDF
+into batches of at most 1,000 letters, and fixes each letter's page. A batch job holds its
+batch's claim, a lock that dies with the worker (`claims`: a killed worker's batch is taken over
+by the next run at once), removes the half-written files a killed worker left, renders the PDF
 and the mailing manifest under temporary names and renames them into place, then in one
-transaction marks the batch printed and its summonses sent. A job killed at any point leaves
-the batch to be printed again by the next run; no summons is printed in two batches, and the
-manifest always matches the PDF because both are written before the batch is marked.
+transaction marks the batch printed and its summonses sent, with one audit entry for the batch.
+A job killed at any point leaves the batch to be printed again by the next run; no summons is
+printed in two batches, and the manifest always matches the PDF because both are written before
+the batch is marked.
 
 On SQLite (one machine) a process pool runs the jobs; any number of workers on any number of
-machines can share a PostgreSQL store the same way, since claims are rows in the store.
+machines can share a PostgreSQL store the same way, since claims are advisory locks in the store.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import dataclasses
 import datetime as dt
+import hashlib
 import multiprocessing
 import pathlib
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, ClassVar
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
+from callup.audit import AuditEvent
 from callup.campaigns.tables import Campaign
 from callup.context import Context, Role
 from callup.errors import InputError
+from callup.notices import claims
 from callup.notices.errors import NoticeStateError
 from callup.notices.service import LIVE_VALUES, _campaign, _offices
 from callup.notices.tables import NOTICE, BatchStatus, NoticeBatch, NoticeStatus, Summons
@@ -34,8 +41,19 @@ from callup.register.tables import Person
 from callup.uow import UnitOfWork
 
 BATCH_SIZE = 1000
-STALE = dt.timedelta(minutes=10)
 summonses, batches, people, campaigns = Summons.__table__, NoticeBatch.__table__, Person.__table__, Campaign.__table__
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class BatchPrinted(AuditEvent):
+    """notices.print: one batch of letters was printed (its PDF and manifest written, its summonses sent)."""
+
+    action: ClassVar[str] = "notices.print"
+    region: str
+    seq: int
+    letters: int
+    file: str
+    sha256: str
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,25 +96,37 @@ def plan_batches(uow: UnitOfWork, campaign: str, *, region: str | None = None) -
     return created
 
 
-def _claim(ctx: Context, campaign_id: int, batch_id: int | None = None) -> Any:
-    """Claim the next batch to print (or batch `batch_id`): planned, or claimed too long ago by a
-    worker that died; None when there is none to claim. A queued job for `batch_id` takes over
-    any claim: the queue already guarantees one job per batch, and retries a killed worker's job."""
-    with UnitOfWork(ctx) as uow:
-        stale = ctx.now() - STALE if batch_id is None else ctx.now() + STALE
-        query = (select(batches).where(batches.c.campaign_id == campaign_id, or_(
-            batches.c.status == BatchStatus.planned.value,
-            and_(batches.c.status == BatchStatus.printing.value, batches.c.claimed_at < stale)))
-            .order_by(batches.c.region, batches.c.seq).limit(1))
+def _candidates(ctx: Context, campaign_id: int, batch_id: int | None) -> list[int]:
+    """The batches still to print (planned, or claimed by a worker that may have died), in printing order."""
+    with UnitOfWork(ctx, write=False) as uow:
+        query = (select(batches.c.id).where(batches.c.campaign_id == campaign_id, batches.c.status != BatchStatus.printed.value)
+                 .order_by(batches.c.region, batches.c.seq))
         if batch_id is not None:
             query = query.where(batches.c.id == batch_id)
-        if uow.conn.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        row = uow.execute(query).mappings().first()
-        if row is None:
+        return list(uow.execute(query).scalars())
+
+
+def _start_printing(ctx: Context, batch_id: int) -> Any:
+    """Mark a batch this worker holds the claim of as printing; its row, or None when it was printed meanwhile."""
+    with UnitOfWork(ctx) as uow:
+        row = uow.execute(select(batches).where(batches.c.id == batch_id)).mappings().first()
+        if row is None or row["status"] in (BatchStatus.printed, BatchStatus.printed.value):
             return None
-        uow.execute(update(batches).where(batches.c.id == row["id"]).values(status=BatchStatus.printing, claimed_at=ctx.now()))
+        uow.execute(update(batches).where(batches.c.id == batch_id).values(status=BatchStatus.printing, claimed_at=ctx.now()))
         return row
+
+
+@contextlib.contextmanager
+def _claimed(ctx: Context, campaign_id: int, batch_id: int | None = None) -> Iterator[Any]:
+    """Hold the claim of the next batch to print (or of batch `batch_id`) while the block runs; yields its
+    row, or None when every batch left is printed or held by a live worker. A batch whose worker died is
+    taken over at once: its claim died with it (see `claims`)."""
+    for candidate in _candidates(ctx, campaign_id, batch_id):
+        with claims.hold(ctx, candidate) as mine:
+            if mine and (row := _start_printing(ctx, candidate)) is not None:
+                yield row
+                return
+    yield None
 
 
 def _letters(uow: UnitOfWork, batch: Any, *, campaign: str, portal_url: str) -> list[Any]:
@@ -146,8 +176,11 @@ def _print_one(ctx: Context, batch: Any, campaign: str, out: pathlib.Path, porta
         letters = _letters(uow, batch, campaign=campaign, portal_url=portal_url)
     stem = f"{campaign}-{batch['region']}-{batch['seq']:04d}"
     pdf, manifest = out / f"{stem}.pdf", out / f"{stem}.csv"
+    for leftover in (pdf, manifest):  # half-written files of a worker killed while holding this batch
+        leftover.with_name(leftover.name + ".part").unlink(missing_ok=True)
     pages = render_batch(letters, pdf)
     write_manifest(letters, pages, manifest)
+    digest = hashlib.sha256(pdf.read_bytes()).hexdigest()
     with UnitOfWork(ctx) as uow:
         now = ctx.now()
         assert NOTICE.can(NoticeStatus.created, "send")
@@ -156,6 +189,8 @@ def _print_one(ctx: Context, batch: Any, campaign: str, out: pathlib.Path, porta
         uow.execute(update(summonses).where(summonses.c.batch_id == batch["id"]).values(printed_at=now))
         uow.execute(update(batches).where(batches.c.id == batch["id"]).values(
             status=BatchStatus.printed, printed_at=now, file=str(pdf), manifest=str(manifest)))
+        uow.record(BatchPrinted(target=f"campaign:{campaign}", region=batch["region"], seq=batch["seq"],
+                                letters=len(letters), file=pdf.name, sha256=digest))
     return str(pdf)
 
 
@@ -165,9 +200,11 @@ def drain(ctx: Context, campaign: str, out: str, portal_url: str) -> list[str]:
     with UnitOfWork(ctx, write=False) as uow:
         campaign_id = _campaign(uow, campaign).id
     written = []
-    while (batch := _claim(ctx, campaign_id)) is not None:
-        written.append(_print_one(ctx, batch, campaign, out_dir, portal_url))
-    return written
+    while True:
+        with _claimed(ctx, campaign_id) as batch:
+            if batch is None:
+                return written
+            written.append(_print_one(ctx, batch, campaign, out_dir, portal_url))
 
 
 def print_batch_by_id(ctx: Context, campaign: str, batch_id: int, out: str, portal_url: str) -> str | None:
@@ -175,8 +212,8 @@ def print_batch_by_id(ctx: Context, campaign: str, batch_id: int, out: str, port
     with UnitOfWork(ctx, write=False) as uow:
         campaign_id = _campaign(uow, campaign).id
     make_folder(pathlib.Path(out), field="out")
-    batch = _claim(ctx, campaign_id, batch_id)
-    return None if batch is None else _print_one(ctx, batch, campaign, pathlib.Path(out), portal_url)
+    with _claimed(ctx, campaign_id, batch_id) as batch:
+        return None if batch is None else _print_one(ctx, batch, campaign, pathlib.Path(out), portal_url)
 
 
 def print_letters(ctx: Context, campaign: str, *, out: pathlib.Path, region: str | None = None, workers: int = 1,

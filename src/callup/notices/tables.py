@@ -108,7 +108,7 @@ class Summons(Base):
 
 class BatchStatus(enum.Enum):
     planned = "planned"
-    printing = "printing"  # claimed by a worker at `claimed_at`; reclaimed when the claim is stale
+    printing = "printing"  # claimed by a worker at `claimed_at`; taken over when that worker is gone (notices.claims)
     printed = "printed"
 
 
