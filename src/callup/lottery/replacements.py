@@ -107,15 +107,35 @@ class _Region:
     last: int  # last position called
     live: set[str]
     replaces: dict[str, str] = field(default_factory=dict)  # replacement -> the person whose call it fills
+    filling: dict[str, set[str]] = field(default_factory=dict)  # person -> the replacements that name them (inverse)
     filler: dict[str, str | None] = field(default_factory=dict)  # released person -> who filled their latest release
+    spare: set[str] = field(default_factory=set)  # supernumerary calls: live replacements whose person is live again
 
     def position(self, pseudonym: str) -> int:
         return self.positions[pseudonym]
 
-    def supernumeraries(self, released: str) -> list[str]:
-        """Live replacements whose replaced person is live again, by position (not `released` itself)."""
-        spare = [r for r, p in self.replaces.items() if r in self.live and p in self.live and r != released]
-        return sorted(spare, key=self.position)
+    def first_spare(self, released: str) -> str | None:
+        """The supernumerary call with the smallest position, `released` itself excepted (few exist: appeals are rare)."""
+        return min((r for r in self.spare if r != released), key=self.position, default=None)
+
+    def fill(self, released: str, by: str | None) -> None:
+        """`released` lost their call, now filled by `by`; kept in step with the supernumerary calls."""
+        self.live.discard(released)
+        self.spare.discard(released)
+        self.spare.difference_update(self.filling.get(released, ()))  # their person is no longer live
+        self.filler[released] = by
+        if by is not None:
+            self.filling.get(self.replaces.get(by, ""), set()).discard(by)
+            self.replaces[by] = released
+            self.filling.setdefault(released, set()).add(by)
+            self.spare.discard(by)
+
+    def give_back(self, restored: str) -> None:
+        """`restored` is live again: replacements naming them, and they themselves if theirs is live, are spare."""
+        self.live.add(restored)
+        self.spare.update(r for r in self.filling.get(restored, ()) if r in self.live)
+        if self.replaces.get(restored) in self.live:
+            self.spare.add(restored)
 
 
 def check(lines: Sequence[tuple[bytes, Mapping[str, Any]]], *, draw_record: str,
@@ -172,15 +192,13 @@ def _release(region: _Region, entry: Mapping[str, Any]) -> list[str]:
         problems.append(f"reason {entry.get('reason')!r} is not one of {', '.join(REASONS)}")
     if pseud not in region.live:
         return [*problems, f"{pseud} is released but has no live call"]
-    spare = region.supernumeraries(pseud)
-    region.live.discard(pseud)
+    spare = region.first_spare(pseud)
     filled, called, position, skipped = entry.get("filled_by"), entry.get("called"), entry.get("position"), entry.get("skipped")
-    if spare:
-        if filled != "supernumerary" or called != spare[0] or position is not None or skipped != []:
-            problems.append(f"the region has a supernumerary call ({spare[0]}): it must fill this release, nobody new is "
+    if spare is not None:
+        if filled != "supernumerary" or called != spare or position is not None or skipped != []:
+            problems.append(f"the region has a supernumerary call ({spare}): it must fill this release, nobody new is "
                             "called")
-        region.replaces[spare[0]] = pseud
-        region.filler[pseud] = spare[0]
+        region.fill(pseud, spare)
         return problems
     if not isinstance(skipped, list) or not all(isinstance(s, int) and not isinstance(s, bool) for s in skipped):
         return [*problems, "skipped must be a list of positions"]
@@ -189,7 +207,7 @@ def _release(region: _Region, entry: Mapping[str, Any]) -> list[str]:
         if called is not None or position is not None or skipped != rest:
             problems.append(f"nobody was called although the reserve continues at position {region.last + 1}"
                             if rest != skipped else "nobody called, but the entry names a called person")
-        region.filler[pseud] = None
+        region.fill(pseud, None)
         return problems
     if filled != "reserve" or not isinstance(position, int) or isinstance(position, bool):
         return [*problems, "filled_by must be reserve, supernumerary or nobody, with the position called"]
@@ -204,8 +222,9 @@ def _release(region: _Region, entry: Mapping[str, Any]) -> list[str]:
     if not problems:
         region.last = position
         region.live.add(called)
-        region.replaces[called] = pseud
-        region.filler[pseud] = called
+        region.fill(pseud, called)
+    else:
+        region.fill(pseud, None)
     return problems
 
 
@@ -213,8 +232,8 @@ def _restore(region: _Region, entry: Mapping[str, Any]) -> list[str]:
     pseud = entry["pseudonym"]
     if pseud in region.live or pseud not in region.filler:
         return [f"{pseud} is restored but was not released"]
-    region.live.add(pseud)
     kept = region.filler.pop(pseud)
+    region.give_back(pseud)
     if entry.get("kept") != kept:
         return [f"the release being undone was filled by {kept}, the entry says {entry.get('kept')} keeps the call"]
     return []
