@@ -77,7 +77,7 @@ def draw_parts(url: str, name: str, beacon: str) -> dict:
         if isinstance(committed_at, str):
             committed_at = dt.datetime.fromisoformat(committed_at)
         if committed_at is not None and committed_at.tzinfo is None:
-            committed_at = committed_at.replace(tzinfo=dt.timezone.utc)
+            committed_at = committed_at.replace(tzinfo=dt.UTC)
         run_draw(commitment, decrypt(bytes(campaign["salt"]), SALT_COLUMN), beacon, pool,
                  committed_at=committed_at if commitment.version >= 2 else None)
         t2 = time.perf_counter()

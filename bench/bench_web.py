@@ -42,7 +42,7 @@ from _report import write_section  # noqa: E402
 
 HERE = pathlib.Path(__file__).resolve().parent
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-NOW = dt.datetime(2027, 2, 1, 9, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2027, 2, 1, 9, 0, tzinfo=dt.UTC)
 TARGET_RPS, TARGET_P99_MS = 1500, 50
 LUA = """
 local cookies = {}
@@ -99,7 +99,7 @@ def _wait(url: str, proc: subprocess.Popen, log: pathlib.Path) -> None:
             return
         except OSError:
             if proc.poll() is not None:
-                raise SystemExit(f"the server stopped:\n{log.read_text()[-3000:]}")
+                raise SystemExit(f"the server stopped:\n{log.read_text()[-3000:]}") from None
             time.sleep(0.1)
     raise SystemExit(f"the server did not answer {url}")
 
@@ -119,7 +119,7 @@ def build_store(url: str, people: int, quota: int, scratch: pathlib.Path, keys) 
     from callup.uow import UnitOfWork
 
     open_store(url)
-    register_day = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.timezone.utc)
+    register_day = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)
     ctx = Context(actor=make_actor("bench", "administrator"), database_url=url, clock=FixedClock(register_day), keys=keys)
     policy = ctx.policy()
     path = scratch / "register.parquet"

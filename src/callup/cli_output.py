@@ -21,7 +21,6 @@ from contextlib import contextmanager
 from typing import Any
 
 
-
 class _LazyConsole:
     """A Rich console created on first use: importing Rich costs more than most commands' own work."""
 
@@ -98,7 +97,7 @@ def when(value: Any) -> str:
             return value
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(dt.timezone.utc)
+            value = value.astimezone(dt.UTC)
         return f"{value:%Y-%m-%d %H:%M} UTC"
     if isinstance(value, dt.date):
         return value.isoformat()

@@ -80,7 +80,7 @@ class SystemClock:
     """The wall clock (the default at the edges)."""
 
     def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.timezone.utc)
+        return dt.datetime.now(dt.UTC)
 
 
 @dataclasses.dataclass
@@ -94,7 +94,7 @@ class FixedClock:
             raise ValueError("FixedClock needs a timezone-aware instant")
 
     def now(self) -> dt.datetime:
-        return self.instant.astimezone(dt.timezone.utc)
+        return self.instant.astimezone(dt.UTC)
 
     def advance(self, delta: dt.timedelta) -> None:
         self.instant = self.instant + delta

@@ -19,7 +19,6 @@ from typing import Annotated, Any
 import typer
 
 from callup.cli_output import console, emit
-
 from callup.examples import path as example
 
 
@@ -118,14 +117,12 @@ def demo(
     are recognised and only shown again.
     """
     from callup.campaigns import commands as campaigns
+    from callup.cli_support import context
+    from callup.errors import InputError
+    from callup.file_output import check_folder
     from callup.lottery import commands as lottery
     from callup.planning import commands as plan
     from callup.register import commands as register
-
-    from callup.cli_support import context
-
-    from callup.errors import InputError
-    from callup.file_output import check_folder
 
     if full_scale and people is not None:
         raise InputError("--full-scale sets the register's size: leave out --people", field="people")

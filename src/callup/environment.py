@@ -52,7 +52,7 @@ def clock_from(environ: Mapping[str, str]) -> Clock:
     except ValueError:
         raise InputError(f"CALLUP_NOW: {text!r} is not an ISO 8601 instant (e.g. 2027-04-01T09:00:00Z)") from None
     if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=dt.timezone.utc)
+        instant = instant.replace(tzinfo=dt.UTC)
     return FixedClock(instant)
 
 

@@ -17,7 +17,7 @@ from callup.store.isolation import run_job
 from callup.uow import UnitOfWork
 from callup_test_support import make_context
 
-NOW = dt.datetime(2027, 4, 1, 9, 30, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2027, 4, 1, 9, 30, tzinfo=dt.UTC)
 ADMIN = make_actor("test-admin", "administrator")
 
 

@@ -18,7 +18,7 @@ WINDOW = (dt.date(2027, 4, 1), dt.date(2027, 7, 15))
 
 def on_day(ctx, day: dt.date):  # noqa: ANN001, ANN201
     """The same context with its clock standing at 09:00 UTC on `day`."""
-    return dataclasses.replace(ctx, clock=FixedClock(dt.datetime.combine(day, dt.time(9), tzinfo=dt.timezone.utc)))
+    return dataclasses.replace(ctx, clock=FixedClock(dt.datetime.combine(day, dt.time(9), tzinfo=dt.UTC)))
 
 
 def load_register(ctx, tmp_path: pathlib.Path, *, people: int = 20_000, seed: int = 11) -> pathlib.Path:  # noqa: ANN001

@@ -17,7 +17,6 @@ from callup.lottery.errors import BeaconError
 from callup.lottery.pool import read_pool
 from callup.lottery.record import load_record
 from callup.lottery.verify import verify
-
 from campaign_helpers import create, load_register, summary
 
 ROUNDS = json.loads((pathlib.Path(__file__).resolve().parents[1] / "lottery" / "vectors" / "drand-rounds.json").read_text())
@@ -28,7 +27,7 @@ def at(ctx, when: dt.datetime):  # noqa: ANN001, ANN202
     return dataclasses.replace(ctx, clock=FixedClock(when))
 
 
-BEFORE = dt.datetime(2023, 8, 23, 12, 0, tzinfo=dt.timezone.utc)
+BEFORE = dt.datetime(2023, 8, 23, 12, 0, tzinfo=dt.UTC)
 
 
 def test_a_campaign_drawn_on_a_drand_round_refuses_forged_and_other_rounds_and_verifies(ctx, tmp_path):

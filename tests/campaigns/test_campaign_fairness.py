@@ -52,7 +52,7 @@ def test_a_fair_draw_passes_against_import_order_and_a_draw_biased_by_import_ord
         by_region: dict[str, list] = {}
         for r in sorted(rows, key=lambda r: (r.region, r.import_id, r.national_id)):
             by_region.setdefault(r.region, []).append(r.national_id)
-        for region, ids in by_region.items():
+        for _region, ids in by_region.items():
             for rank, national_id in enumerate(ids, start=1):
                 conn.execute(update(order).where(order.c.national_id == national_id).values(rank=rank))
     biased = campaign_fairness(ctx, "c")

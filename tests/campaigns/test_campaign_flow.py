@@ -12,8 +12,8 @@ from sqlalchemy import select, update
 
 from callup.campaigns import service
 from callup.campaigns.errors import CampaignStateError, NotCalled
-from callup.errors import InputError
 from callup.campaigns.tables import Call, OrderEntry
+from callup.errors import InputError
 from callup.lottery import load_record, read_pool, verify
 from callup.register.eligibility import eligibility
 from callup.register.tables import Person

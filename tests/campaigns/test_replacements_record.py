@@ -155,10 +155,11 @@ def test_an_edited_allocation_csv_is_caught(published):
 
 
 def _call_order(folder: pathlib.Path, region: str) -> list[str]:
+    import pyarrow as pa
+
     from callup.lottery import draw, load_record, read_pool
     from callup.lottery.pool import canonical
     from callup.lottery.pseudonyms import to_hex
-    import pyarrow as pa
 
     rec = load_record(folder / "draw-record.json")
     table = canonical(read_pool(folder / "pool.parquet"))

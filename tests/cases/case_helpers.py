@@ -8,11 +8,11 @@ import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "campaigns"))
 
-from campaign_helpers import drawn, load_register, on_day  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from callup.campaigns.tables import Call  # noqa: E402
 from callup.uow import UnitOfWork  # noqa: E402
+from campaign_helpers import drawn, load_register, on_day  # noqa: E402
 
 CAMPAIGN = "spring-2027"
 DECISION_DAY = dt.date(2027, 4, 10)

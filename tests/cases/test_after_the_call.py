@@ -7,18 +7,18 @@ import datetime as dt
 
 import pytest
 
-from case_helpers import CAMPAIGN, as_role, called, drawn_campaign
 from callup.campaigns.service import close_campaign
 from callup.cases import deferrals, medical
-from callup.military_service import induction
 from callup.cases.applications import may_apply
 from callup.cases.decisions import decide_application
 from callup.cases.errors import CaseStateError
-from callup.military_service.units import import_units
 from callup.examples import path as example
+from callup.military_service import induction
+from callup.military_service.units import import_units
 from callup.notices import service as notices
 from callup.notices.errors import NoticeStateError
 from callup.uow import UnitOfWork
+from case_helpers import CAMPAIGN, as_role, called, drawn_campaign
 
 START = dt.date(2027, 5, 1)
 

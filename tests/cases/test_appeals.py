@@ -7,20 +7,21 @@ import collections
 import datetime as dt
 
 import pytest
-from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
 from sqlalchemy import func, select
 
-from case_helpers import CAMPAIGN, as_role, called, drawn_campaign, on_day
 from callup import audit
 from callup.campaigns.tables import Call, OrderEntry
 from callup.cases import appeals, deferrals, exemptions, medical
-from callup.cases.decisions import decide_application
 from callup.cases.appeals import AppealLate
+from callup.cases.decisions import decide_application
 from callup.cases.errors import CaseStateError
 from callup.cases.tables import Case
 from callup.cases.views import queue
 from callup.uow import UnitOfWork
+from case_helpers import CAMPAIGN, as_role, called, drawn_campaign, on_day
 
 calls, cases = Call.__table__, Case.__table__
 

@@ -6,11 +6,11 @@ import collections
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 from sqlalchemy import func, select
 
-from case_helpers import CAMPAIGN, as_role, called, drawn_campaign
 from callup import audit
 from callup.cases import transitions
 from callup.cases.errors import CaseInputError, CaseNotFound, CaseStateError
@@ -20,6 +20,7 @@ from callup.cases.views import case_view, queue
 from callup.context import Role
 from callup.errors import Forbidden
 from callup.uow import UnitOfWork
+from case_helpers import CAMPAIGN, as_role, called, drawn_campaign
 
 ALL_STEPS = sorted({step for m in MACHINES.values() for step in m.steps})
 
@@ -140,7 +141,7 @@ def test_every_declared_transition_is_taken_and_stored_and_every_other_is_refuse
     national_id, region = called(day)[0]
     log = audit.entries(engine)
     for kind in CaseKind:
-        machine, paths = MACHINES[kind], _paths(kind)
+        _machine, paths = MACHINES[kind], _paths(kind)
         for state, path in paths.items():
             if state == NEW:
                 continue

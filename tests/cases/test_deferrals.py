@@ -9,7 +9,6 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from case_helpers import CAMPAIGN, as_role, called, drawn_campaign, on_day
 from callup import audit
 from callup.campaigns.tables import Call
 from callup.cases import deferrals, registries
@@ -20,6 +19,7 @@ from callup.errors import Forbidden
 from callup.register.eligibility import eligible_pool_query
 from callup.uow import UnitOfWork
 from callup_test_support import NORTHLAND_POLICY
+from case_helpers import CAMPAIGN, as_role, called, drawn_campaign, on_day
 
 calls = Call.__table__
 

@@ -8,13 +8,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from case_helpers import CAMPAIGN, as_role, called, drawn_campaign
 from callup.campaigns.tables import Call
 from callup.cases import civilian, exemptions
 from callup.cases.decisions import decide_application
 from callup.cases.errors import CaseInputError, CaseStateError
 from callup.register.eligibility import eligible_pool_query
 from callup.uow import UnitOfWork
+from case_helpers import CAMPAIGN, as_role, called, drawn_campaign
 
 calls = Call.__table__
 

@@ -8,7 +8,6 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from case_helpers import CAMPAIGN, as_role, called, drawn_campaign
 from callup import audit
 from callup.campaigns.tables import Call
 from callup.cases import medical
@@ -16,6 +15,7 @@ from callup.cases.errors import CaseInputError, CaseNotFound, CaseStateError
 from callup.errors import Forbidden
 from callup.register.eligibility import eligible_pool_query
 from callup.uow import UnitOfWork
+from case_helpers import CAMPAIGN, as_role, called, drawn_campaign
 
 calls = Call.__table__
 

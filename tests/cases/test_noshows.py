@@ -8,7 +8,6 @@ import dataclasses
 import pytest
 from sqlalchemy import select
 
-from case_helpers import CAMPAIGN, as_role, drawn_campaign, on_day
 from callup.cases import noshows
 from callup.cases.errors import CaseInputError, CaseStateError
 from callup.cases.machines import NO_SHOW, ROLES
@@ -19,6 +18,7 @@ from callup.examples import path as example
 from callup.notices import service as notices
 from callup.notices.tables import Summons
 from callup.uow import UnitOfWork
+from case_helpers import CAMPAIGN, as_role, drawn_campaign, on_day
 
 summonses = Summons.__table__
 

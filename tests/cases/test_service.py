@@ -11,21 +11,22 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from case_helpers import CAMPAIGN, as_role, called, drawn_campaign
 from callup import audit
 from callup.cases import appeals, civilian, deferrals, medical
 from callup.cases.decisions import decide_application
 from callup.cases.errors import CaseStateError
 from callup.cases.machines import NEW
+from callup.examples import path as example
 from callup.military_service import guardrail, induction
 from callup.military_service.machines import SERVICE
 from callup.military_service.units import import_units
-from callup.examples import path as example
 from callup.register.eligibility import eligible_pool_query
 from callup.uow import UnitOfWork
 from callup_test_support import NORTHLAND_POLICY
+from case_helpers import CAMPAIGN, as_role, called, drawn_campaign
 
 START = dt.date(2027, 5, 1)
 

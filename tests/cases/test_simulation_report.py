@@ -11,7 +11,6 @@ import sys
 import pytest
 from sqlalchemy import func, select
 
-from case_helpers import CAMPAIGN, as_role, drawn_campaign
 from callup import audit
 from callup.campaigns.tables import OrderEntry
 from callup.cases.errors import CaseInputError
@@ -19,6 +18,7 @@ from callup.cases.report import FINAL, OPEN, campaign_report, outcome_rows, outc
 from callup.cases.simulation import Rates, load_rates, simulate
 from callup.planning.calibration import calibrate
 from callup.uow import UnitOfWork
+from case_helpers import CAMPAIGN, as_role, drawn_campaign
 
 order = OrderEntry.__table__
 

@@ -14,7 +14,7 @@ from callup.uow import UnitOfWork
 from callup_test_support import make_context
 from campaign_helpers import create, drawn, load_register, on_day, summary  # tests/campaigns, see conftest.py
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def _utc(value: dt.datetime) -> dt.datetime:

@@ -133,13 +133,12 @@ def _clean_environ() -> dict[str, str]:
 def scratch(tmp_path_factory) -> tuple[pathlib.Path, dict[str, str]]:
     """The scratch store and its input files, prepared once; returns its directory and the placeholders."""
     sys.path.insert(0, str(REPO / "tests" / "campaigns"))
-    from campaign_helpers import drawn, load_register, on_day
-
     from callup.campaigns.service import export_campaign
-    from callup.environment import context_from_environment
     from callup.crypto.keys import generate_key_file
+    from callup.environment import context_from_environment
     from callup.notices import service as notices
     from callup.uow import UnitOfWork
+    from campaign_helpers import drawn, load_register, on_day
 
     base = tmp_path_factory.mktemp("docs-store")
     generate_key_file(base / "keys.json")

@@ -13,11 +13,11 @@ import sys
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from callup.errors import CallupError
 from callup_test_support import EXAMPLE_POLICY, POSTGRES_URL, REPO
-
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
@@ -72,9 +72,9 @@ def run_cli(monkeypatch, capsys, *args: str) -> tuple[int, str]:
 @pytest.fixture
 def fuzz_store(tmp_path, monkeypatch):
     """PostgreSQL when available (bulk work in-process, fast); else SQLite."""
-    from callup_test_support import make_store_url
     from callup.store import open_store
     from callup.store.engine import connect
+    from callup_test_support import make_store_url
 
     url, drop = make_store_url("postgres" if POSTGRES_URL else "sqlite", tmp_path)
     monkeypatch.setenv("CALLUP_DATABASE_URL", url)

@@ -12,9 +12,9 @@ import pytest
 
 from callup.cli_output import to_json
 from callup_test_support import EXAMPLE_POLICY, REPO
+from hardening_support import run_cli
 
 REPO_EXAMPLES = REPO / "src" / "callup" / "examples"
-from hardening_support import run_cli
 
 
 def _one_error_line(err: str, *names: str) -> None:

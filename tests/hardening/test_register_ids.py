@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 
 from callup.lottery.errors import LotteryError
@@ -57,9 +58,9 @@ def test_an_id_that_collides_with_a_person_already_on_the_register_is_rejected(e
 
 
 def test_a_campaign_can_be_frozen_after_an_import_of_ids_that_used_to_block_it(engine, store_url, tmp_path):
-    from callup.campaigns.service import Decree, open_campaign
-
     import datetime as dt
+
+    from callup.campaigns.service import Decree, open_campaign
 
     rows = [row(f"P{i}", date_of_birth="2004-05-06") for i in range(20)] + [row("p3"), row("P-4"), row("--")]
     import_register(context_at(store_url), write_csv(tmp_path / "p.csv", rows))

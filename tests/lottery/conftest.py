@@ -49,7 +49,7 @@ def drawn2(small_pool):
     """Format 2: method allocation, committed to real quicknet round 992, drawn with its published JSON."""
     commitment, salt = commit2(small_pool)
     result, record = run_draw(commitment, salt, json.dumps(QUICKNET_992), small_pool,
-                              committed_at=dt.datetime(2023, 8, 23, 12, 5, tzinfo=dt.timezone.utc))
+                              committed_at=dt.datetime(2023, 8, 23, 12, 5, tzinfo=dt.UTC))
     return small_pool, commitment, salt, result, record
 
 

@@ -10,7 +10,7 @@ from callup.lottery.record import commit, drand_beacon, unverified_beacon
 
 ROUNDS = json.loads((pathlib.Path(__file__).parent / "vectors" / "drand-rounds.json").read_text())
 QUICKNET_992 = ROUNDS["quicknet"][1]  # published 2023-08-23 15:59:00 UTC
-BEFORE_992 = dt.datetime(2023, 8, 23, 12, 0, tzinfo=dt.timezone.utc)
+BEFORE_992 = dt.datetime(2023, 8, 23, 12, 0, tzinfo=dt.UTC)
 POLICY_FILE = b"jurisdiction: example\nconscription:\n  volunteers_first: true\n"
 POLICY_SHA256 = hashlib.sha256(POLICY_FILE).hexdigest()
 

@@ -92,7 +92,7 @@ def test_upper_case_hex_from_a_relay_is_accepted():
 
 def test_publication_time_is_genesis_plus_period_times_round_minus_one():
     assert MAINNET.round_time(1) == MAINNET.genesis_time
-    assert QUICKNET.round_datetime(992) == dt.datetime(2023, 8, 23, 15, 59, tzinfo=dt.timezone.utc)  # on a whole minute
+    assert QUICKNET.round_datetime(992) == dt.datetime(2023, 8, 23, 15, 59, tzinfo=dt.UTC)  # on a whole minute
     assert MAINNET.round_time(1000) == 1595431050 + 30 * 999
 
 
@@ -104,7 +104,7 @@ def test_round_at_and_first_round_after_agree_with_publication_times(seconds):
             assert drand_chain.round_time(r) <= seconds < drand_chain.round_time(r + 1)
         else:
             assert seconds < drand_chain.genesis_time
-        when = dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc)
+        when = dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
         assert drand_chain.round_time(drand_chain.first_round_after(when)) > seconds
 
 

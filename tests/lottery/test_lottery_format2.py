@@ -70,8 +70,8 @@ def _forge(record, **changes):
 def _recompute_downstream(record, pool, beacon_value, beacon):
     """What a forger does: keep the commitment, swap the beacon, recompute seed and every result."""
     from callup.lottery.draw import draw
-    from callup.lottery.pseudonyms import to_hex
     from callup.lottery.pool import canonical
+    from callup.lottery.pseudonyms import to_hex
 
     seed = derive_seed(record.commitment_hash, bytes.fromhex(record.salt), beacon_value)
     table = canonical(pool)
@@ -100,7 +100,7 @@ def test_a_forger_who_recomputes_everything_from_another_beacon_is_caught_by_the
 def test_a_forger_who_recommits_to_another_round_is_caught_only_by_the_announced_hash(drawn2):
     pool, commitment, salt, _, _ = drawn2
     other = ROUNDS["quicknet"][2]
-    later = dt.datetime(2023, 9, 1, tzinfo=dt.timezone.utc)  # pretend: before round 657413
+    later = dt.datetime(2023, 9, 1, tzinfo=dt.UTC)  # pretend: before round 657413
     recommitted, salt2 = commit2(pool, beacon=drand_beacon("quicknet", other["round"], now=later), salt_byte=9)
     _, record = run_draw(recommitted, salt2, other, pool)
     assert verify(record, pool).match
@@ -110,7 +110,7 @@ def test_a_forger_who_recommits_to_another_round_is_caught_only_by_the_announced
 
 def test_committing_to_a_round_already_published_is_refused():
     with pytest.raises(BeaconError, match="not in the future.*e.g. "):
-        drand_beacon("quicknet", QUICKNET_992["round"], now=dt.datetime(2023, 8, 23, 16, 0, tzinfo=dt.timezone.utc))
+        drand_beacon("quicknet", QUICKNET_992["round"], now=dt.datetime(2023, 8, 23, 16, 0, tzinfo=dt.UTC))
     spec = drand_beacon("default", 10**7, now=BEFORE_992)
     assert spec.chain == "default" and spec.public_key.startswith("868f005e")
 

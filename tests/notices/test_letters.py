@@ -10,7 +10,6 @@ import subprocess
 import unicodedata
 
 import pytest
-from letter_samples import ADDRESSES, NAMES, sample_letter
 
 from callup.errors import CallupError, InputError
 from callup.notices import letters
@@ -23,6 +22,7 @@ from callup.notices.letters import (
     template_for,
     write_manifest,
 )
+from letter_samples import ADDRESSES, NAMES, sample_letter
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,
                                    reason="poppler-utils (pdftotext, pdftoppm) not installed; CI installs it")

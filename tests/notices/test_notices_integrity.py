@@ -15,8 +15,6 @@ from sqlalchemy import select
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "campaigns"))
 
-from campaign_helpers import create, drawn, load_register, on_day, replace  # noqa: E402
-
 from callup.errors import CallupError, InputError  # noqa: E402
 from callup.examples import path as example  # noqa: E402
 from callup.notices import service  # noqa: E402
@@ -24,6 +22,7 @@ from callup.notices.errors import NoticeStateError  # noqa: E402
 from callup.notices.offices import load_offices  # noqa: E402
 from callup.notices.tables import LIVE, Summons  # noqa: E402
 from callup.uow import UnitOfWork  # noqa: E402
+from campaign_helpers import create, drawn, load_register, on_day, replace  # noqa: E402
 
 summonses = Summons.__table__
 OFFICES = example("offices/republic-of-example.csv")

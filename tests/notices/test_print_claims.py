@@ -12,14 +12,13 @@ from sqlalchemy import func, select, update
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "campaigns"))
 
-from campaign_helpers import drawn, load_register, on_day  # noqa: E402
-
 from callup import audit  # noqa: E402
 from callup.examples import path as example  # noqa: E402
 from callup.notices import claims, service  # noqa: E402
 from callup.notices.printing import plan_batches, print_letters  # noqa: E402
 from callup.notices.tables import BatchStatus, NoticeBatch, Summons  # noqa: E402
 from callup.uow import UnitOfWork  # noqa: E402
+from campaign_helpers import drawn, load_register, on_day  # noqa: E402
 
 batches, summonses = NoticeBatch.__table__, Summons.__table__
 

@@ -14,14 +14,13 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "campaigns"))
 
-from campaign_helpers import drawn, load_register, on_day  # noqa: E402
-
 from callup.examples import path as example  # noqa: E402
 from callup.notices import service  # noqa: E402
 from callup.notices.printing import print_letters  # noqa: E402
 from callup.notices.tables import NoticeBatch, Summons  # noqa: E402
 from callup.uow import UnitOfWork  # noqa: E402
 from callup_test_support import POSTGRES_URL, make_context, make_store_url  # noqa: E402
+from campaign_helpers import drawn, load_register, on_day  # noqa: E402
 
 pytestmark = pytest.mark.skipif(POSTGRES_URL is None, reason="the job queue needs PostgreSQL")
 batches, summonses = NoticeBatch.__table__, Summons.__table__

@@ -45,12 +45,12 @@ def check(result, called, offices, window, holidays=(), booked=None):
         assert o.is_open(a.date, frozenset(holidays))
         assert (o.slot_at(a.start).start, o.slot_at(a.start).end) == (a.start, a.end)
     load = result.load(booked)
-    for (code, day, start), n in load.items():
+    for (code, _day, start), n in load.items():
         assert n <= by_code[code].slot_at(start).capacity
     per_day = Counter()
     for (code, day, _), n in load.items():
         per_day[code, day] += n
-    for (code, day), n in per_day.items():
+    for (code, _day), n in per_day.items():
         assert n <= by_code[code].daily_capacity
     # a shortfall only where the region has no free place left in the window
     for region in result.unplaced:

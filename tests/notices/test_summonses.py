@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 import datetime as dt
-import sys
 import pathlib
+import re
+import sys
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "campaigns"))
-
-from campaign_helpers import drawn, load_register, on_day, replace  # noqa: E402
 
 from callup import audit  # noqa: E402
 from callup.examples import path as example  # noqa: E402
@@ -25,6 +24,7 @@ from callup.notices.tables import NOTICE, NoticeStatus, Summons  # noqa: E402
 from callup.statemachine import TransitionRefused  # noqa: E402
 from callup.uow import UnitOfWork  # noqa: E402
 from callup_test_support import NORTHLAND_POLICY, make_context  # noqa: E402
+from campaign_helpers import drawn, load_register, on_day, replace  # noqa: E402
 
 summonses = Summons.__table__
 ISSUE_DAY = dt.date(2027, 2, 1)
@@ -57,7 +57,7 @@ def test_every_called_person_gets_exactly_one_live_summons_inside_the_window_and
     from callup.notices.offices import load_offices
 
     capacity = {(o.code, s.start): s.capacity for o in load_offices(example("offices/republic-of-example.csv")) for s in o.slots}
-    for (office, date, start), n in Counter((r["office"], r["date"], r["start"]) for r in rows).items():
+    for (office, _date, start), n in Counter((r["office"], r["date"], r["start"]) for r in rows).items():
         assert n <= capacity[(office, start)]
     with UnitOfWork(day) as uow:  # issuing again gives nobody a second one
         again = service.issue_summonses(uow, "spring-2027")

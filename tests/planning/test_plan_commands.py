@@ -89,8 +89,8 @@ def test_bad_scenario_raises_input_error_for_the_cli_to_print(tmp_path):
 
 
 def test_sizes_beyond_the_machine_are_refused_naming_the_option(tmp_path):
-    from callup.planning.service import projection_report
     from callup.errors import InputError
+    from callup.planning.service import projection_report
     from callup_test_support import REPO
 
     scenario = REPO / "examples" / "scenarios" / "seed-36-months.toml"

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planning_helpers import small
 from callup.planning.model import ACTIVE, CATEGORIES, occurrences, project, schedule
+from planning_helpers import small
 
 
 def test_twelve_month_term_releases_each_intake_exactly_after_twelve_months():

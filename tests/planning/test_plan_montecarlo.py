@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from planning_helpers import small
 from callup.planning import montecarlo
 from callup.planning.model import CATEGORIES
 from callup.planning.scenario import load_scenario
+from planning_helpers import small
 
 
 def test_same_seed_gives_the_same_runs(example_path):

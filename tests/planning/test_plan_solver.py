@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planning_helpers import small
 from callup.planning.model import project, schedule
 from callup.planning.scenario import load_scenario
 from callup.planning.solver import binding, solve
+from planning_helpers import small
 
 
 def two_campaigns(active=300_000, cap=200_000, floor=0.0, yield_=0.5):

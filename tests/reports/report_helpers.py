@@ -9,7 +9,6 @@ import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "campaigns"))
 
-from campaign_helpers import drawn, load_register, on_day, replace  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from callup.context import Actor, Role  # noqa: E402
@@ -17,6 +16,7 @@ from callup.examples import path as example  # noqa: E402
 from callup.notices import service as notices  # noqa: E402
 from callup.notices.tables import Summons  # noqa: E402
 from callup.uow import UnitOfWork  # noqa: E402
+from campaign_helpers import drawn, load_register, on_day, replace  # noqa: E402
 
 CAMPAIGN = "spring-2027"
 ISSUE_DAY = dt.date(2027, 2, 1)
@@ -36,8 +36,8 @@ def busy_campaign(ctx, tmp_path: pathlib.Path, *, people: int = 6000, quota: int
     exemption case open since the issue day; of the first two who appeared, one found fit and inducted into a training
     unit, the other found fit and refused by the deployment guardrail (a combat unit). Returns the context at REPORT_DAY."""
     from callup.cases import medical, transitions
-    from callup.military_service import induction
     from callup.cases.tables import CaseKind
+    from callup.military_service import induction
     from callup.military_service.units import import_units
 
     load_register(ctx, tmp_path, people=people)

@@ -14,10 +14,9 @@ import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
-from report_helpers import CAMPAIGN, ISSUE_DAY, REPORT_DAY, busy_campaign  # noqa: E402
-
 import callup.reports  # noqa: E402
 from callup.uow import UnitOfWork  # noqa: E402
+from report_helpers import CAMPAIGN, ISSUE_DAY, REPORT_DAY, busy_campaign  # noqa: E402
 
 REPORTS = pathlib.Path(callup.reports.__file__).resolve().parent
 SECTIONS = ["The pool before and after the age change", "Allocation to regions", "The draw record and its verification",
@@ -187,10 +186,9 @@ def test_report_command_modules_only_parse_and_render():
 
 
 def test_a_campaign_not_drawn_yet_reports_what_it_has_and_says_what_is_missing(ctx, tmp_path):
-    from campaign_helpers import create, load_register
-
     from callup.campaigns import service
     from callup.reports.service import write_campaign_report, write_transparency_report
+    from campaign_helpers import create, load_register
 
     load_register(ctx, tmp_path, people=2000)
     create(ctx, CAMPAIGN, quota=40)

@@ -12,12 +12,12 @@ import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
-from report_helpers import CAMPAIGN, busy_campaign  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from callup.reports.disclosure import extended  # noqa: E402
 from callup.uow import UnitOfWork  # noqa: E402
 from callup_test_support import EXAMPLE_POLICY  # noqa: E402
+from report_helpers import CAMPAIGN, busy_campaign  # noqa: E402
 
 
 def _policy_with_threshold(tmp_path: pathlib.Path, threshold: int) -> pathlib.Path:

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from callup.register.tables import Person
 from callup.notices.tables import Summons
+from callup.register.tables import Person
 from callup.store.engine import connect
 from web_support import client, csrf_of, session_cookie
 

@@ -64,7 +64,7 @@ def served(tmp_path_factory):
             break
         except OSError:
             if server.poll() is not None:
-                raise RuntimeError((tmp / "serve.log").read_text())
+                raise RuntimeError((tmp / "serve.log").read_text()) from None
             time.sleep(0.1)
     yield site, base
     server.terminate()

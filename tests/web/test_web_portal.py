@@ -233,13 +233,13 @@ def test_an_inducted_citizen_sees_their_service_not_a_movable_appointment_or_app
     from sqlalchemy import text
 
     from callup.cases import medical
-    from callup.military_service import induction
-    from callup.military_service.units import import_units
     from callup.context import make_actor
     from callup.examples import path as example
+    from callup.military_service import induction
+    from callup.military_service.units import import_units
     from callup.uow import UnitOfWork
-    from web_support import ISSUE_DAY
     from campaign_helpers import on_day
+    from web_support import ISSUE_DAY
 
     cit = site.citizens[50]
     day = on_day(site.admin, ISSUE_DAY)

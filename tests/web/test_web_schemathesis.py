@@ -5,8 +5,8 @@ type, body). Each operation of the schema is driven through its Hypothesis strat
 from __future__ import annotations
 
 import schemathesis
-from schemathesis import checks
 from hypothesis import HealthCheck, given, settings
+from schemathesis import checks
 
 from web_support import session_cookie
 

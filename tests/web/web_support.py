@@ -13,8 +13,6 @@ from sqlalchemy import select
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "campaigns"))
 
-from campaign_helpers import drawn, load_register, on_day  # noqa: E402
-
 from callup.context import Context, FixedClock, make_actor  # noqa: E402
 from callup.crypto.keys import KeyRing  # noqa: E402
 from callup.examples import path as example  # noqa: E402
@@ -22,9 +20,10 @@ from callup.notices import service  # noqa: E402
 from callup.notices.tables import Summons  # noqa: E402
 from callup.uow import UnitOfWork  # noqa: E402
 from callup_test_support import EXAMPLE_POLICY  # noqa: E402
+from campaign_helpers import drawn, load_register, on_day  # noqa: E402
 
 ISSUE_DAY = dt.date(2027, 2, 1)
-NOW = dt.datetime(2027, 2, 1, 9, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2027, 2, 1, 9, 0, tzinfo=dt.UTC)
 PASSWORD = "correct horse battery staple"
 TOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 

@@ -24,8 +24,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, text
 
 from callup.audit.events import AuditEvent, person
-from callup.context import Actor, Context, Role
 from callup.audit.tables import GENESIS
+from callup.context import Actor, Context, Role
 from callup.errors import CallupError, InputError
 
 
@@ -272,7 +272,7 @@ def anchor(engine: Engine, *, now: dt.datetime) -> dict[str, Any]:
     if not result.ok:
         raise AuditError(f"the audit log does not verify, refusing to anchor it: {result.problem}")
     return {"head_hash": result.head_hash, "count": result.count,
-            "time": now.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+            "time": now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 
 def head(conn: Connection) -> tuple[int, str]:

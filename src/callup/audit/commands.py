@@ -7,11 +7,10 @@ import pathlib
 from typing import Annotated, Any
 
 import typer
-
-from callup.cli_support import JsonOption, context
 from rich.table import Table
 
 from callup.cli_output import console, emit, err_console
+from callup.cli_support import JsonOption, context
 
 app = typer.Typer(help="The tamper-evident audit log: verify, anchor, log.", no_args_is_help=True)
 
@@ -23,7 +22,8 @@ def verify(
     as_json: JsonOption = False,
 ) -> None:
     """Check every entry's hash and link; name the first edited, deleted, inserted or reordered entry. Exit 1 if bad."""
-    from callup.audit.chain import load_anchor, verify as run
+    from callup.audit.chain import load_anchor
+    from callup.audit.chain import verify as run
 
     anchor = load_anchor(anchor_file) if anchor_file else None
     result = run(context(keys=False).engine(), anchor=anchor)
@@ -47,7 +47,6 @@ def anchor(
 ) -> None:
     """Export the head hash, entry count and time of the verified chain, for publication."""
     from callup.audit.chain import anchor as run
-
     from callup.file_output import check_file, write_text
 
     if out is not None:

@@ -12,10 +12,9 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from callup.cli_support import JsonOption, PolicyOption, context, keep_old_name, parse_date
-
-from callup.errors import InputError
 from callup.cli_output import console, emit, progress
+from callup.cli_support import JsonOption, PolicyOption, context, keep_old_name, parse_date
+from callup.errors import InputError
 
 app = typer.Typer(help="Call-up campaigns: create, freeze, commit, draw, export, replace.", no_args_is_help=True)
 
@@ -58,10 +57,9 @@ def _render_summary(s: dict[str, Any]) -> None:
 
 
 def _summary(ctx, name: str) -> dict[str, Any]:  # noqa: ANN001
+    from callup.campaigns.allocation import shortfall
     from callup.campaigns.service import campaign_summary
     from callup.uow import UnitOfWork
-
-    from callup.campaigns.allocation import shortfall
 
     with UnitOfWork(ctx, write=False) as uow:
         summary = dataclasses.asdict(campaign_summary(uow, name))
@@ -89,7 +87,6 @@ def create(
 ) -> None:
     """Create a campaign from a decree and (by default) freeze its pool and regional allocation."""
     from callup.campaigns import service
-
     from callup.campaigns.allocation import parse_rate
     from callup.small_csv import whole_number
 

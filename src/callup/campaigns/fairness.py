@@ -22,12 +22,12 @@ from sqlalchemy import func, select
 from callup.campaigns.errors import CampaignStateError
 from callup.campaigns.service import _load, _status
 from callup.campaigns.tables import Call, CampaignRegion, OrderEntry
-from callup.lottery.fairness import FairnessReport, ImportOrderReport, check_fairness, check_import_order, plot_fairness
-from callup.store.bulk import BulkSession
 from callup.context import Context
+from callup.lottery.fairness import FairnessReport, ImportOrderReport, check_fairness, check_import_order, plot_fairness
+from callup.register.tables import Person
+from callup.store.bulk import BulkSession
 from callup.store.isolation import Advance, run_job
 from callup.uow import UnitOfWork
-from callup.register.tables import Person
 
 order = OrderEntry.__table__
 people = Person.__table__

@@ -6,8 +6,8 @@ import pathlib
 
 from callup.campaigns.replacements import parse_reason
 from callup.campaigns.tables import ReleaseReason
-from callup.small_csv import read_rows, whole_number
 from callup.errors import InputError
+from callup.small_csv import read_rows, whole_number
 
 
 def read_regional_quotas(path: pathlib.Path, regions: list[str]) -> dict[str, int]:

@@ -218,6 +218,6 @@ def _append(uow: UnitOfWork, campaign_id: int, build: Any) -> None:
         first = conn.execute(select(log.c.line).where(log.c.campaign_id == campaign_id, log.c.seq == 1)).scalar_one()
         draw_hash = json.loads(first)["draw_record"]
     entry = build(seq=seq + 1, previous=head or draw_hash, draw_record=draw_hash,
-                  date=uow.now().astimezone(dt.timezone.utc).date().isoformat())
+                  date=uow.now().astimezone(dt.UTC).date().isoformat())
     line = record.entry_line(entry)
     conn.execute(log.insert().values(campaign_id=campaign_id, seq=seq + 1, line=line.decode("utf-8"), hash=record.line_hash(line)))

@@ -36,12 +36,12 @@ from callup.campaigns.tables import CAMPAIGN, Call, Campaign, CampaignRegion, Ca
 from callup.context import Context, Role
 from callup.crypto import decrypt, encrypt
 from callup.errors import InputError, NotFound
+from callup.file_output import make_folder
 from callup.lottery import DrawRecord, commit, fingerprint, pseudonymise, run_draw, write_pool
 from callup.lottery.allocation import ExplicitAllocation, allocate, by_method, explicit, quotas_csv
 from callup.lottery.beacon import parse_round
 from callup.lottery.commitment import normalise_beacon
 from callup.lottery.record import CommitmentV2, allocation_csv, commitment_file, drand_beacon, load_commitment, unverified_beacon
-from callup.file_output import make_folder
 from callup.policy import Jurisdiction
 from callup.register.eligibility import eligible_pool_query
 from callup.store.bulk import BulkSession
@@ -532,7 +532,7 @@ def _draw_job(ctx: Context, campaign_id: int, name: str, beacon: str, *, advance
         if isinstance(committed_at, str):
             committed_at = dt.datetime.fromisoformat(committed_at)
         if committed_at is not None and committed_at.tzinfo is None:
-            committed_at = committed_at.replace(tzinfo=dt.timezone.utc)
+            committed_at = committed_at.replace(tzinfo=dt.UTC)
         result, record = run_draw(commitment, decrypt(bytes(campaign["salt"]), SALT_COLUMN), beacon, pool,
                                   committed_at=committed_at if commitment.version >= 2 else None)
         order = pa.table({

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from callup.cli_support import JsonOption, date_option, transaction
 from callup.cli_output import console, emit, when
+from callup.cli_support import JsonOption, date_option, transaction
 
 app = typer.Typer(help="Case work: show a case and its history, the queue of open cases.", no_args_is_help=True)
 

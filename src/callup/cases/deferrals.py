@@ -22,8 +22,8 @@ from callup.cases.errors import CaseInputError
 from callup.cases.tables import CaseKind
 from callup.cases.views import CaseView, as_view
 from callup.context import Actor, Role
-from callup.policy.months import add_months
 from callup.policy.model import DeferralGround
+from callup.policy.months import add_months
 from callup.uow import UnitOfWork
 
 SYSTEM = Actor("callup: registry check", Role.system)

@@ -134,7 +134,7 @@ def undecided_state(kind: CaseKind, state: str) -> str:
 
 
 def _check() -> None:
-    for kind, machine in MACHINES.items():
+    for _kind, machine in MACHINES.items():
         missing = sorted(set(machine.steps) - set(ROLES))
         if missing:
             raise ValueError(f"{machine.name}: steps without roles: {missing}")

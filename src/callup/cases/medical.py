@@ -24,8 +24,8 @@ from callup.cases.errors import CaseInputError, CaseStateError
 from callup.cases.tables import CaseKind, MedicalFinding
 from callup.cases.views import CaseView, as_view
 from callup.context import Role
-from callup.policy.months import add_months
 from callup.policy.model import FitnessCategory
+from callup.policy.months import add_months
 from callup.uow import UnitOfWork
 
 findings = MedicalFinding.__table__

@@ -22,9 +22,9 @@ from callup.audit import AuditEvent
 from callup.cases.errors import CaseInputError
 from callup.cases.tables import RegistryEntry, RegistryImport
 from callup.context import Role
-from callup.small_csv import read_rows
 from callup.errors import CallupError
 from callup.file_output import check_file, rejects_file, write_rejects
+from callup.small_csv import read_rows
 from callup.uow import UnitOfWork
 
 imports, entries = RegistryImport.__table__, RegistryEntry.__table__

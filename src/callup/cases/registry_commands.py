@@ -8,9 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-
-from callup.cli_support import JsonOption, transaction
 from callup.cli_output import console, emit, when
+from callup.cli_support import JsonOption, transaction
 
 app = typer.Typer(help="External registries deferral grounds are checked against.", no_args_is_help=True)
 

@@ -30,10 +30,10 @@ from callup.campaigns.tables import Call, Campaign
 from callup.cases import appeals, civilian, deferrals, exemptions, medical, noshows
 from callup.cases.decisions import decide_application
 from callup.cases.errors import CaseInputError
+from callup.context import Actor, Context, Role
 from callup.military_service import induction
 from callup.military_service.tables import Unit
 from callup.military_service.units import import_units
-from callup.context import Actor, Context, Role
 from callup.notices import service as notices
 from callup.notices.tables import LIVE, Summons
 from callup.uow import UnitOfWork

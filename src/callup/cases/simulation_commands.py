@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from callup.cli_support import JsonOption, context
 from callup.cli_output import console, emit, progress
+from callup.cli_support import JsonOption, context
 
 app = typer.Typer(help="Simulations for demos, rehearsals and tests.", no_args_is_help=True)
 

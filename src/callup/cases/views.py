@@ -139,4 +139,4 @@ def queue(uow: UnitOfWork, *, kind: CaseKind | None = None, campaign: str | None
 
 
 def _date(at: dt.datetime) -> dt.date:
-    return (at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc)).astimezone(dt.timezone.utc).date()
+    return (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(dt.UTC).date()

@@ -7,9 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from callup.cli_support import JsonOption, context
-
 from callup.cli_output import console, emit, progress
+from callup.cli_support import JsonOption, context
 
 app = typer.Typer(help="Encryption keys of sensitive fields: generate, status, rotate.", no_args_is_help=True)
 

@@ -149,7 +149,7 @@ def load_keyring(environ: Mapping[str, str], *, default_file: pathlib.Path | Non
 
 
 def new_key_id() -> str:
-    return f"k-{dt.datetime.now(dt.timezone.utc):%Y%m%d}-{secrets.token_hex(3)}"
+    return f"k-{dt.datetime.now(dt.UTC):%Y%m%d}-{secrets.token_hex(3)}"
 
 
 def generate_key_file(path: pathlib.Path) -> tuple[str, int]:

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from callup.cli_support import context
 from callup.cli_output import console
+from callup.cli_support import context
 
 
 def worker(

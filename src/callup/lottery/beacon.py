@@ -79,7 +79,7 @@ class DrandChain:
         return self.genesis_time + self.period * (round_number - 1)
 
     def round_datetime(self, round_number: int) -> dt.datetime:
-        return dt.datetime.fromtimestamp(self.round_time(round_number), tz=dt.timezone.utc)
+        return dt.datetime.fromtimestamp(self.round_time(round_number), tz=dt.UTC)
 
     def round_at(self, when: dt.datetime | int) -> int:
         """The latest round published at `when` (0 before genesis)."""

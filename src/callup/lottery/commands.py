@@ -10,8 +10,8 @@ from typing import Annotated
 
 import typer
 
-from callup.errors import InputError
 from callup.cli_output import console, emit, progress, when
+from callup.errors import InputError
 
 app = typer.Typer(help="The publicly verifiable lottery: look up a rank, re-run a draw.", no_args_is_help=True)
 

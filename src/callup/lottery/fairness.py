@@ -218,7 +218,8 @@ def read_draw_csv(path: str | pathlib.Path, date_col: str, number_col: str) -> t
     return dates, numbers
 
 
-def plot_fairness(dates: np.ndarray, numbers: np.ndarray, report: FairnessReport, path: str | pathlib.Path, *, title: str = "Draw number by birth date") -> pathlib.Path:
+def plot_fairness(dates: np.ndarray, numbers: np.ndarray, report: FairnessReport, path: str | pathlib.Path, *,
+                  title: str = "Draw number by birth date") -> pathlib.Path:
     """PNG: numbers against day of year, with monthly means and their standard errors."""
     import matplotlib
 

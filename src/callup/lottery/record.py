@@ -594,7 +594,7 @@ def _utc_text(when: dt.datetime | str | None) -> str | None:
         return when
     if when.tzinfo is None:
         raise LotteryError("committed_at must be an aware datetime (UTC)")
-    return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _pseudonym_column(pool: pa.Table) -> pa.FixedSizeBinaryArray:

@@ -9,8 +9,8 @@ from typing import Annotated, Any
 import typer
 
 from callup.cases.commands import CampaignArg, PersonArg
-from callup.cli_support import JsonOption, date_option, transaction
 from callup.cli_output import console, emit, when
+from callup.cli_support import JsonOption, date_option, transaction
 
 app = typer.Typer(help="Service: units, induction, transfers, discharge, the deployment guardrail report.", no_args_is_help=True)
 
@@ -160,7 +160,8 @@ def approve_override(
     as_json: JsonOption = False,
 ) -> None:
     """As the second officer, approve one override of the guardrail for this person and unit (where the policy allows one)."""
-    from callup.military_service.guardrail import APPROVAL_DAYS, approve_override as run
+    from callup.military_service.guardrail import APPROVAL_DAYS
+    from callup.military_service.guardrail import approve_override as run
 
     with transaction() as uow:
         result = dataclasses.asdict(run(uow, campaign, national_id, unit=unit_code, reason=reason))

@@ -18,10 +18,10 @@ from typing import ClassVar
 from sqlalchemy import insert, select
 
 from callup.audit import AuditEvent, person
-from callup.military_service.tables import DeploymentAttempt
-from callup.military_service.units import unit_zone
 from callup.context import Role
 from callup.errors import Forbidden
+from callup.military_service.tables import DeploymentAttempt
+from callup.military_service.units import unit_zone
 from callup.uow import UnitOfWork
 
 attempts = DeploymentAttempt.__table__
@@ -160,7 +160,7 @@ def report(uow: UnitOfWork, *, since: dt.date | None = None) -> list[AttemptView
     if scope is not None:
         query = query.where(scope)
     if since is not None:
-        query = query.where(attempts.c.at >= dt.datetime.combine(since, dt.time.min, tzinfo=dt.timezone.utc))
+        query = query.where(attempts.c.at >= dt.datetime.combine(since, dt.time.min, tzinfo=dt.UTC))
     return [AttemptView(r["id"], r["at"], r["actor"], r["role"], r["national_id"], r["region"], r["action"], r["status"],
                         r["unit"], r["zone"], r["outcome"], r["problem"], r["second_officer"], r["override_reason"])
             for r in uow.execute(query).mappings()]

@@ -11,8 +11,8 @@ from sqlalchemy import insert, select, update
 
 from callup.audit import AuditEvent
 from callup.cases.errors import CaseInputError, CaseNotFound
-from callup.military_service.tables import Unit
 from callup.context import Role
+from callup.military_service.tables import Unit
 from callup.small_csv import read_rows
 from callup.uow import UnitOfWork
 

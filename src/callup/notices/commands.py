@@ -9,9 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
-from callup.cli_support import JsonOption, context, parse_date
-
 from callup.cli_output import console, emit, progress, when
+from callup.cli_support import JsonOption, context, parse_date
 
 app = typer.Typer(help="Summonses: issue, print, publish, delivery evidence, appearance.", no_args_is_help=True)
 

@@ -284,7 +284,7 @@ def _layout(t: Template) -> _Layout:
     y = bottom - 7 * MM
     text(bold, 11, LEFT, y, tx["rights_heading"], INK)
     y -= 1 * MM
-    for key, deadline in (("deferral", "deadline_apply"), ("alternative", "deadline_apply"), ("appeal", "deadline_appeal")):
+    for key, _deadline in (("deferral", "deadline_apply"), ("alternative", "deadline_apply"), ("appeal", "deadline_appeal")):
         y -= 4.4 * MM
         text(bold, 8.5, LEFT, y, tx[f"{key}_heading"])
         at[f"{key}_deadline"] = (RIGHT, y)

@@ -32,11 +32,11 @@ from callup.audit import AuditEvent
 from callup.campaigns.tables import Campaign
 from callup.context import Context, Role
 from callup.errors import InputError
+from callup.file_output import make_folder
 from callup.notices import claims
 from callup.notices.errors import NoticeStateError
 from callup.notices.service import LIVE_VALUES, _campaign, _offices
 from callup.notices.tables import NOTICE, BatchStatus, NoticeBatch, NoticeStatus, Summons
-from callup.file_output import make_folder
 from callup.register.tables import Person
 from callup.uow import UnitOfWork
 

@@ -22,15 +22,15 @@ from sqlalchemy import and_, bindparam, func, insert, select, text, update
 from callup.audit import AuditEvent, person
 from callup.campaigns.tables import Call, Campaign, CampaignStatus, OrderEntry, PoolEntry
 from callup.context import Context, Role
-from callup.small_csv import read_rows
 from callup.errors import InputError
+from callup.file_output import rejects_file, write_rejects
 from callup.notices.errors import NoticeNotFound, NoticeStateError, PostalFileError
 from callup.notices.offices import Office, parse_offices
 from callup.notices.reference import check_code, hash_code, new_code, new_reference, parse_reference
 from callup.notices.schedule import Appointment, Called, move_appointment, schedule
 from callup.notices.tables import LIVE, NOTICE, Appearance, CampaignOffices, NoticeStatus, PostalFile, Summons
-from callup.file_output import rejects_file, write_rejects
 from callup.register.tables import Person
+from callup.small_csv import read_rows
 from callup.uow import UnitOfWork
 
 summonses = Summons.__table__
@@ -403,7 +403,7 @@ def import_postal_file(uow: UnitOfWork, path: pathlib.Path, *, kind: str, reject
         except ValueError:
             rejects.append((line, f"{date_column}: {row[date_column]!r} is not a date (YYYY-MM-DD)"))
             continue
-        at = dt.datetime.combine(day, dt.time(12), tzinfo=dt.timezone.utc)
+        at = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
         status = _value(found["status"])
         if kind == "receipts" and found["delivered_at"] is not None or kind == "returns" and status == NoticeStatus.returned.value:
             already += 1
@@ -441,7 +441,7 @@ def apply_deemed_delivery(uow: UnitOfWork, campaign: str, *, on: dt.date) -> int
         days = rule.get(channel)
         if days is None:
             continue
-        cutoff = dt.datetime.combine(on - dt.timedelta(days=days), dt.time.max, tzinfo=dt.timezone.utc)
+        cutoff = dt.datetime.combine(on - dt.timedelta(days=days), dt.time.max, tzinfo=dt.UTC)
         assert NOTICE.can(NoticeStatus.sent, "deliver")
         delivered += uow.execute(update(summonses).where(
             summonses.c.campaign_id == c.id, summonses.c.status == NoticeStatus.sent.value, column.is_not(None), column <= cutoff)

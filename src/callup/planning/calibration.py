@@ -133,9 +133,11 @@ def read_outcomes(path: str | os.PathLike[str]) -> tuple[list[str], list[dict[st
             (called > 0, "called: must be positive"),
             (row["delivered"] <= called, f"delivered ({row['delivered']}) exceeds called ({called})"),
             (row["appeared"] <= row["delivered"], f"appeared ({row['appeared']}) exceeds delivered ({row['delivered']})"),
-            (sum(row[f] for f in fitness) <= row["appeared"], f"fitness categories add up to {sum(row[f] for f in fitness)}, more than appeared ({row['appeared']})"),
+            (sum(row[f] for f in fitness) <= row["appeared"],
+             f"fitness categories add up to {sum(row[f] for f in fitness)}, more than appeared ({row['appeared']})"),
             (row["inducted"] <= row["appeared"], f"inducted ({row['inducted']}) exceeds appeared ({row['appeared']})"),
-            (sum(row[o] for o in OUTCOMES) <= called, f"deferred + exempted + alternative_service + inducted = {sum(row[o] for o in OUTCOMES)}, more than called ({called})"),
+            (sum(row[o] for o in OUTCOMES) <= called,
+             f"deferred + exempted + alternative_service + inducted = {sum(row[o] for o in OUTCOMES)}, more than called ({called})"),
         ]
         for ok, problem in checks:
             if not ok:

@@ -13,8 +13,8 @@ import typer
 from rich import box
 from rich.table import Table
 
-from callup.errors import InputError
 from callup.cli_output import console, emit, err_console, progress
+from callup.errors import InputError
 
 app = typer.Typer(
     help="Force planning: project strength, solve for quotas, quantify uncertainty, calibrate yields.",

@@ -22,7 +22,8 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 from callup.planning.model import CATEGORIES, Projection  # noqa: E402
 from callup.planning.montecarlo import MonteCarlo  # noqa: E402
 
-COLOURS = {"total": "#1f3b73", "active": "#b5442c", "conscripts": "#4c9a2a", "contract": "#d08c00", "officers": "#7b4fa0", "other": "#2a8c9a", "reserve": "#7f7f7f"}
+COLOURS = {"total": "#1f3b73", "active": "#b5442c", "conscripts": "#4c9a2a", "contract": "#d08c00", "officers": "#7b4fa0",
+           "other": "#2a8c9a", "reserve": "#7f7f7f"}
 LABELS = {"conscripts": "Conscripts", "contract": "Contract soldiers", "officers": "Officers", "other": "Other recruits", "reserve": "Reserve"}
 
 
@@ -32,7 +33,8 @@ def _people(value: float, _pos: object = None) -> str:
     return f"{value:,.0f}"
 
 
-def plot_projection(projection: Projection, out_dir: str | pathlib.Path, *, montecarlo: MonteCarlo | None = None, stem: str | None = None, title: str | None = None) -> list[pathlib.Path]:
+def plot_projection(projection: Projection, out_dir: str | pathlib.Path, *, montecarlo: MonteCarlo | None = None,
+                    stem: str | None = None, title: str | None = None) -> list[pathlib.Path]:
     """Draw the projection (and bands, if given) and return the written PNG and SVG paths."""
     scenario = projection.scenario
     out = pathlib.Path(out_dir)
@@ -64,14 +66,16 @@ def plot_projection(projection: Projection, out_dir: str | pathlib.Path, *, mont
             top.plot([m], [series[check.name][m]], marker="o", color=colour)
             note = f"{check.name} target {_people(check.target)} met {projection.labels[m]}"
         else:
-            note = f"{check.name} target {_people(check.target)}: short by {_people(check.shortfall_at_deadline)} at {projection.labels[min(check.by_month, projection.months)]}"
+            note = (f"{check.name} target {_people(check.target)}: short by {_people(check.shortfall_at_deadline)} "
+                    f"at {projection.labels[min(check.by_month, projection.months)]}")
         if montecarlo is not None and check.name in montecarlo.probability:
             note += f" (P = {montecarlo.probability[check.name]:.0%})"
         top.annotate(note, xy=(0.01, check.target), xycoords=("axes fraction", "data"), xytext=(0, 4), textcoords="offset points", color=colour, fontsize=9)
     if scenario.targets is not None and scenario.targets.by_month <= projection.months:
         for ax in (top, bottom):
             ax.axvline(scenario.targets.by_month, color="black", linestyle=":", linewidth=1)
-        top.annotate(f"deadline {projection.labels[scenario.targets.by_month]}", xy=(scenario.targets.by_month, 0.98), xycoords=("data", "axes fraction"), xytext=(-4, 0), textcoords="offset points", ha="right", va="top", fontsize=8)
+        top.annotate(f"deadline {projection.labels[scenario.targets.by_month]}", xy=(scenario.targets.by_month, 0.98), xycoords=("data", "axes fraction"),
+                     xytext=(-4, 0), textcoords="offset points", ha="right", va="top", fontsize=8)
 
     top.set_ylabel("People")
     top.yaxis.set_major_formatter(FuncFormatter(_people))

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-
 from callup.cli_output import console, emit
 from callup.cli_support import context, parse_date
 from callup.policy.loader import load_policy

@@ -210,7 +210,7 @@ class PolicyVersion(_Strict):
     def _unique_codes(self) -> PolicyVersion:
         for name in ("fitness_categories", "deferral_grounds", "exemption_grounds", "campaigns"):
             items = getattr(self, name)
-            keys = [getattr(item, "code", None) or getattr(item, "name") for item in items]
+            keys = [getattr(item, "code", None) or item.name for item in items]
             dupes = sorted({k for k in keys if keys.count(k) > 1})
             if dupes:
                 raise ValueError(f"{name}: duplicate codes {dupes}")

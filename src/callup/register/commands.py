@@ -7,9 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from callup.cli_support import JsonOption, PolicyOption, context, parse_date
-
 from callup.cli_output import console, emit, progress
+from callup.cli_support import JsonOption, PolicyOption, context, parse_date
 
 app = typer.Typer(help="The register: import from the population register, statistics, eligibility.", no_args_is_help=True)
 

@@ -18,11 +18,11 @@ import pyarrow as pa
 from sqlalchemy import ColumnElement, case, func, literal, literal_column, not_, select, text
 
 from callup.cases.availability import kept_out
-from callup.policy import PolicyVersion
-from callup.store.bulk import BulkSession
 from callup.context import Context, Role
-from callup.store.isolation import Advance, run_bulk
+from callup.policy import PolicyVersion
 from callup.register.tables import Person
+from callup.store.bulk import BulkSession
+from callup.store.isolation import Advance, run_bulk
 
 people = Person.__table__
 

@@ -19,6 +19,7 @@ import re
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
 from callup.audit import RegisterImported, bulk_record
 from callup.context import Context, Role
 from callup.file_output import check_file, rejects_file, write_file

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from callup.audit import PersonRead, person
 from callup.context import Role
 from callup.errors import NotFound
-from callup.uow import UnitOfWork
 from callup.register.tables import Import, Person
+from callup.uow import UnitOfWork
 
 people = Person.__table__
 imports = Import.__table__

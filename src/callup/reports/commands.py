@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from callup.cli_support import JsonOption, PolicyOption, context
 from callup.cli_output import console, emit
+from callup.cli_support import JsonOption, PolicyOption, context
 
 app = typer.Typer(help="Reports: a campaign's report (HTML and PDF), the transparency report for publication.",
                   no_args_is_help=True)

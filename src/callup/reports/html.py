@@ -48,7 +48,7 @@ def p_value(value: float) -> str:
 
 def when(value: dt.datetime | dt.date) -> str:
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return value.isoformat()
 
 

@@ -16,7 +16,6 @@ from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Paragraph
 from callup.reports.html import figure_list, number, p_value, percent, when
 from callup.reports.pdfkit import BAND, RULE, WIDTH, Styles, build, esc, figure, table, verdict
 
-
 # --- the campaign report -----------------------------------------------------------------------------------
 
 

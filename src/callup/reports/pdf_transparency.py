@@ -55,8 +55,8 @@ def write_transparency(report: Any, path: pathlib.Path) -> pathlib.Path:
         d = r.draw
         story += [Paragraph("The draw", s.h2),
                   Paragraph("The lottery's public record (commitment, pool file of pseudonyms, draw record) lets anyone "
-                            "re-run the draw and check it with <font name=\"%s\">callup verify draw-record.json pool.parquet "
-                            "--announced HASH</font>." % s.mono, s.body),
+                            f"re-run the draw and check it with <font name=\"{s.mono}\">callup verify draw-record.json pool.parquet "
+                            "--announced HASH</font>.", s.body),
                   table([["Commitment hash", Paragraph(d["commitment_hash"], s.code)], ["Beacon", Paragraph(esc(d["beacon"]), s.cell)],
                          ["Beacon value", Paragraph(esc(d["beacon_value"]), s.code)], ["Seed", Paragraph(d["seed"], s.code)],
                          ["Pool fingerprint", Paragraph(d["pool_fingerprint"], s.code)],

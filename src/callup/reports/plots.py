@@ -103,7 +103,7 @@ def funnel_figure(funnel: FunnelSection) -> Figure:
     ax.grid(False, axis="y")
     values = [funnel.total(s) for s in stages]
     top = max([v for v in values if v] or [1])
-    for y, (stage, value) in enumerate(zip(stages, values)):
+    for y, (_stage, value) in enumerate(zip(stages, values)):
         if value is None:
             ax.text(top * 0.01, y, "not recorded yet", va="center", fontsize=9, color="#666666", style="italic")
             continue

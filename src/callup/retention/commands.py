@@ -7,9 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from callup.cli_support import JsonOption, PolicyOption, context, parse_date
-
 from callup.cli_output import console, emit
+from callup.cli_support import JsonOption, PolicyOption, context, parse_date
 
 app = typer.Typer(help="Retention of personal data: erase what the policy no longer allows to keep.", no_args_is_help=True)
 

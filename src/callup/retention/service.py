@@ -70,7 +70,7 @@ def _due_people(version, on: dt.date):  # noqa: ANN001, ANN202 - a Core SELECT o
     people, imports, pool, campaigns = Person.__table__, Import.__table__, PoolEntry.__table__, Campaign.__table__
     years = version.retention.register_years_after_liability
     liability_over = years_before(on, version.conscription.until_age + years)
-    left = dt.datetime.combine(years_before(on, years), dt.time(), tzinfo=dt.timezone.utc)
+    left = dt.datetime.combine(years_before(on, years), dt.time(), tzinfo=dt.UTC)
     recorded_gone = and_(people.c.civil_status.in_([CivilStatus.deceased, CivilStatus.emigrated]),
                          people.c.import_id.in_(select(imports.c.id).where(imports.c.finished_at <= left)))
     in_open_campaign = exists(select(pool.c.national_id).join(campaigns, campaigns.c.id == pool.c.campaign_id).where(

@@ -29,12 +29,12 @@ import io
 import json
 import os
 import pathlib
+import re
+import secrets
 import shutil
 import sqlite3
 import subprocess
 import tarfile
-import re
-import secrets
 import tempfile
 from collections.abc import Callable
 from typing import Any

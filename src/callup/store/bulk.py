@@ -52,7 +52,7 @@ def conform(table_name: str, data: pa.Table) -> pa.Table:
 
 def _sqlite_datetime(value: dt.datetime) -> str:
     if value.tzinfo is not None:
-        value = value.astimezone(dt.timezone.utc)
+        value = value.astimezone(dt.UTC)
     return value.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 

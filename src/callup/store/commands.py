@@ -7,9 +7,8 @@ from typing import Annotated
 
 import typer
 
-from callup.cli_support import JsonOption, context
-
 from callup.cli_output import console, emit
+from callup.cli_support import JsonOption, context
 
 app = typer.Typer(help="The database: migrations, backups and restores.", no_args_is_help=True)
 

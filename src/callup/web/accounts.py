@@ -200,7 +200,7 @@ def _blocked(uow: UnitOfWork, key: str, limit: Limit) -> bool:
     row = uow.execute(select(limits_t.c.failures, limits_t.c.window_start).where(limits_t.c.key == key)).first()
     if row is None:
         return False
-    start = row.window_start if row.window_start.tzinfo else row.window_start.replace(tzinfo=dt.timezone.utc)
+    start = row.window_start if row.window_start.tzinfo else row.window_start.replace(tzinfo=dt.UTC)
     return start > uow.now() - limit.window and row.failures >= limit.failures
 
 

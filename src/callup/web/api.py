@@ -273,7 +273,7 @@ def token(request: Request, body: Annotated[TokenRequest, Body()]) -> Token:
     if actor is None:
         raise SignInNeeded("the name, password or one-time code is not right")
     s = for_actor(actor)
-    return Token(token=w.sealer.seal(s), expires=dt.datetime.fromtimestamp(s.expires, dt.timezone.utc))
+    return Token(token=w.sealer.seal(s), expires=dt.datetime.fromtimestamp(s.expires, dt.UTC))
 
 
 @router.get("/me/status", response_model=MyStatus, tags=["citizens"])

@@ -140,7 +140,8 @@ def decide(uow: UnitOfWork, request_id: int, *, confirm: bool, reason: str | Non
     # the request's step first, guarded: of two officers deciding at once, the second is refused
     # here, before it writes anything to the register
     try:
-        decision = step_row(uow, CONTACT_REQUEST, requests_t, request_id, row["status"], step, subject=f"contact-change request {request_id}", decided_at=uow.now(), decided_by=uow.actor.label(),
+        decision = step_row(uow, CONTACT_REQUEST, requests_t, request_id, row["status"], step, subject=f"contact-change request {request_id}",
+                            decided_at=uow.now(), decided_by=uow.actor.label(),
                             decision_reason=reason)
     except StateError:
         now = uow.execute(select(requests_t.c.status).where(requests_t.c.id == request_id)).scalar()

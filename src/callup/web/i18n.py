@@ -23,7 +23,7 @@ DEFAULT = "en"
 LANGUAGES = {"en": "English", "ru": "Русский"}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def translations(language: str) -> gettext.NullTranslations:
     """The catalogue of `language` (NullTranslations for English and unknown languages)."""
     po = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
@@ -83,7 +83,7 @@ class Formats:
         if isinstance(value, str):
             value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.timezone.utc)
+            value = value.replace(tzinfo=dt.UTC)
         return format_datetime(value, format="medium", tzinfo=self.timezone, locale=self.locale)
 
     def number(self, value: int | float | None) -> str:

@@ -12,8 +12,19 @@ from callup.context import Actor, Role
 from callup.uow import UnitOfWork
 from callup.web import i18n, statusdoc
 from callup.web.accounts import TooManyAttempts, citizen_sign_in, officer_sign_in
-from callup.web.pages import (LANG_COOKIE, clear_session, csrf_guard, gettext, redirect, render, safe_next, secure, session,
-                              set_session, web)
+from callup.web.pages import (
+    LANG_COOKIE,
+    clear_session,
+    csrf_guard,
+    gettext,
+    redirect,
+    render,
+    safe_next,
+    secure,
+    session,
+    set_session,
+    web,
+)
 from callup.web.sessions import CITIZEN, for_actor
 
 router = APIRouter(dependencies=[Depends(csrf_guard)], include_in_schema=False)

@@ -34,8 +34,8 @@ class WebSettings:
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> WebSettings:
-        from callup.environment import DEFAULT_URL, clock_from, database_url, timezone_from
         from callup.crypto.keys import CryptoError, load_keyring
+        from callup.environment import DEFAULT_URL, clock_from, database_url, timezone_from
         from callup.store.urls import sqlite_file as store_file
 
         environ = os.environ if environ is None else environ

@@ -6,9 +6,8 @@ Revises: 0005
 Create Date: 2026-11-25 17:40:02.182012
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0006'
 down_revision = '0005'

@@ -8,7 +8,6 @@ Create Date: 2026-11-25 21:20:00.000000
 
 from alembic import op
 
-
 revision = '0015'
 down_revision = '0014'
 branch_labels = None

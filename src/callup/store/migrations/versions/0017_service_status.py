@@ -8,7 +8,6 @@ Create Date: 2026-12-04 19:20:00.000000
 
 from alembic import op
 
-
 revision = '0017'
 down_revision = '0016'
 branch_labels = None
