@@ -65,6 +65,16 @@ def published(ctx, engine, tmp_path):
     return pathlib.Path(files["record"]).parent
 
 
+def _spec_checker():  # noqa: ANN202 - the verifier written from docs/lottery.md alone (tests/lottery/spec_checker.py)
+    import importlib.util
+
+    path = pathlib.Path(__file__).resolve().parents[1] / "lottery" / "spec_checker.py"
+    spec = importlib.util.spec_from_file_location("spec_checker", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def _verify(folder: pathlib.Path, *extra: str) -> tuple[int, dict]:
     out = CliRunner().invoke(app, ["verify", str(folder), *extra, "--json"])
     return out.exit_code, json.loads(out.stdout)
@@ -89,6 +99,7 @@ def test_the_published_folder_with_replacements_verifies_and_every_file_and_chec
     assert [e["kind"] for e in entries] == ["release", "release", "restore", "release", "release"]
     assert entries[1]["skipped"] and entries[3]["filled_by"] == "supernumerary"
     assert report["replacements"]["head"] == record.line_hash(lines[-1])
+    assert _spec_checker().check_folder(published) == []  # and by a verifier written from the specification alone
 
 
 def test_closing_the_campaign_exports_the_final_record_and_states_its_head(published, engine):
@@ -127,6 +138,7 @@ def test_a_replacement_that_skipped_a_reserve_position_is_caught_even_with_a_rec
     failed = {c["name"]: c["detail"] for c in report["checks"] if not c["ok"]}
     assert "replacements reserve order" in failed and "first uncalled position" in failed["replacements reserve order"]
     assert "replacements chain" not in failed
+    assert _spec_checker().check_folder(published)[0] == "reserve order at entry 1"
 
 
 def test_an_edited_replacements_line_breaks_the_chain(published):
@@ -141,6 +153,7 @@ def test_an_edited_policy_file_is_caught(published):
     policy.write_bytes(policy.read_bytes() + b"\n# one more line\n")
     code, report = _verify(published)
     assert code == 1 and [c["name"] for c in report["checks"] if not c["ok"]] == ["policy"]
+    assert _spec_checker().check_folder(published) == ["policy"]
 
 
 def test_an_edited_allocation_csv_is_caught(published):
@@ -152,6 +165,7 @@ def test_an_edited_allocation_csv_is_caught(published):
     code, report = _verify(published)
     failed = [c for c in report["checks"] if not c["ok"]]
     assert code == 1 and [c["name"] for c in failed] == ["allocation.csv"] and "line 2" in failed[0]["detail"]
+    assert _spec_checker().check_folder(published) == ["allocation.csv"]
 
 
 def _call_order(folder: pathlib.Path, region: str) -> list[str]:
