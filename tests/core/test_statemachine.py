@@ -18,8 +18,15 @@ from callup.errors import StateError
 from callup.statemachine import Machine
 
 SUBJECT = "campaign 'spring-2027'"
-#: The declared steps, and steps no table declares (a typo, a step of another machine).
-STEPS = sorted(set(CAMPAIGN.steps) | {"reopen", "undraw", "approve", "Freeze", ""})
+#: A campaign's life as it is meant to be, written out here rather than read from the machine.
+EXPECTED = {("created", "freeze"): "frozen", ("created", "delete"): "deleted", ("frozen", "commit"): "committed",
+            ("committed", "draw"): "drawn", ("drawn", "close"): "closed"}
+#: The expected steps, and steps no table declares (a typo, a step of another machine).
+STEPS = sorted({step for _, step in EXPECTED} | {"reopen", "undraw", "approve", "Freeze", ""})
+
+
+def test_the_campaign_machine_has_exactly_the_expected_transitions_and_final_states():
+    assert dict(CAMPAIGN.table) == EXPECTED and set(CAMPAIGN.final) == {"closed", "deleted"}
 
 
 class CampaignLife(RuleBasedStateMachine):
@@ -32,7 +39,7 @@ class CampaignLife(RuleBasedStateMachine):
 
     @rule(step=st.sampled_from(STEPS), as_enum=st.booleans())
     def take(self, step: str, as_enum: bool) -> None:
-        declared = CAMPAIGN.table.get((self.state, step))
+        declared = EXPECTED.get((self.state, step))
         state = CampaignStatus(self.state) if as_enum and self.state in CampaignStatus.__members__ else self.state
         if declared is not None:
             assert CAMPAIGN.can(state, step) and step in CAMPAIGN.allowed(state)
