@@ -30,7 +30,10 @@ def _postgres_url() -> str | None:
 
 
 POSTGRES_URL = _postgres_url()
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.skipif(POSTGRES_URL is None, reason="no PostgreSQL server"))]
+#: The stores a database test runs on; each run is marked `db` (and `postgres`), so `-m "not db"` leaves them out.
+BACKENDS = [pytest.param("sqlite", marks=pytest.mark.db),
+            pytest.param("postgres", marks=[pytest.mark.db, pytest.mark.postgres,
+                                            pytest.mark.skipif(POSTGRES_URL is None, reason="no PostgreSQL server")])]
 
 
 def make_store_url(backend: str, tmp_path: pathlib.Path) -> tuple[str, callable]:

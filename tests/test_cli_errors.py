@@ -11,6 +11,8 @@ import pytest
 
 from callup_test_support import EXAMPLE_POLICY
 
+pytestmark = pytest.mark.db  # runs callup on a store
+
 
 def _run(*args, cwd, env_extra=None):
     env = {**os.environ, "CALLUP_DATABASE_URL": f"sqlite:///{cwd}/callup.db", **(env_extra or {})}

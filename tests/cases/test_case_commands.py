@@ -13,6 +13,8 @@ import pytest
 
 import callup.cases
 
+pytestmark = pytest.mark.db  # runs callup on a store
+
 CASES = pathlib.Path(callup.cases.__file__).resolve().parent
 
 

@@ -73,6 +73,7 @@ def test_the_command_line_names_the_field_as_its_option(capsys, error, shown):
     assert capsys.readouterr().err == shown
 
 
+@pytest.mark.db
 def test_a_window_that_ends_before_it_starts_is_one_line_naming_window(tmp_path):
     result = subprocess.run([sys.executable, "-m", "callup.cli", "campaign", "create", "x", "--window", "2027-05-01:2027-04-01",
                              "--quota", "1"], cwd=tmp_path, env=dict(os.environ), capture_output=True, text=True, timeout=120)

@@ -18,6 +18,8 @@ import pytest
 
 from callup_test_support import POSTGRES_URL, REPO, make_store_url
 
+pytestmark = pytest.mark.db  # runs callup on a store
+
 
 def _environment(**extra: str) -> dict[str, str]:
     """The caller's environment without any CALLUP_* setting (no keys, the default store), plus `extra`."""

@@ -41,6 +41,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.db  # runs callup on a store
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 DOCS = sorted((REPO / "docs").rglob("*.md"))
 NOW = "2027-02-03T09:00:00Z"

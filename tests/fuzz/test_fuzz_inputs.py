@@ -94,6 +94,7 @@ def _state(engine):
     return people, head
 
 
+@pytest.mark.db
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_register_import_survives_any_file(fuzz_store, suffix, tmp_path, monkeypatch, capsys):
     base = tmp_path / "base.csv"

@@ -29,6 +29,8 @@ from hypothesis import strategies as st
 
 import command_harness as harness
 
+pytestmark = pytest.mark.db  # runs callup on a store
+
 PROFILE = os.environ.get("CALLUP_HARNESS_PROFILE", "ci")
 EXAMPLES = int(os.environ.get("CALLUP_HARNESS_EXAMPLES", "8" if PROFILE == "ci" else "200"))
 #: Slow commands (a whole pipeline, PDF rendering, simulations) get fewer examples in CI.

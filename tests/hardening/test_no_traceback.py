@@ -16,6 +16,8 @@ from hardening_support import run_cli
 
 REPO_EXAMPLES = REPO / "src" / "callup" / "examples"
 
+pytestmark = pytest.mark.db  # runs callup on a store
+
 
 def _one_error_line(err: str, *names: str) -> None:
     assert err.count("\n") == 1 and err.startswith("error: "), err

@@ -11,6 +11,8 @@ from callup.errors import InputError
 from callup.register.importer import import_register
 from hardening_support import context_at, row, run_cli, write_csv
 
+pytestmark = pytest.mark.db  # runs callup on a store
+
 WINDOW = "2026-04-01:2026-07-15"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
@@ -11,6 +12,8 @@ from callup.lottery.pseudonyms import normalise_id
 from callup.register.importer import import_register
 from callup.register.validate import normalised_ids
 from hardening_support import context_at, row, write_csv
+
+pytestmark = pytest.mark.db  # runs callup on a store
 
 
 def _rejects(engine, import_id):

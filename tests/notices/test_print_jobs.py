@@ -22,7 +22,7 @@ from callup.uow import UnitOfWork  # noqa: E402
 from callup_test_support import POSTGRES_URL, make_context, make_store_url  # noqa: E402
 from campaign_helpers import drawn, load_register, on_day  # noqa: E402
 
-pytestmark = pytest.mark.skipif(POSTGRES_URL is None, reason="the job queue needs PostgreSQL")
+pytestmark = [pytest.mark.db, pytest.mark.skipif(POSTGRES_URL is None, reason="the job queue needs PostgreSQL")]
 batches, summonses = NoticeBatch.__table__, Summons.__table__
 
 

@@ -114,6 +114,7 @@ def test_an_updated_file_updates_people_without_duplicates(engine, policy, tmp_p
     assert people["C3"][9] == "c3@example.org"  # a column absent from the update is kept
 
 
+@pytest.mark.db
 def test_parquet_and_csv_of_the_same_register_import_the_same_people(policy, tmp_path):
     from callup.store import open_store
     from callup.store.engine import connect

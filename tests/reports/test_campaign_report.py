@@ -168,6 +168,7 @@ def test_a_report_needs_a_reader_role_and_a_campaign(ctx, tmp_path):
         write_campaign_report(ctx, CAMPAIGN, tmp_path / "file")
 
 
+@pytest.mark.db
 def test_the_command_line_refuses_in_one_line(tmp_path):
     import os
 

@@ -13,6 +13,8 @@ import sys
 import pyotp
 import pytest
 
+pytestmark = pytest.mark.db  # runs callup on a store
+
 NOW = "2026-11-25T10:00:00Z"
 STEPS = ["synth", "import", "eligible", "eligible_before_law", "campaign", "commit", "draw", "export", "verify", "issue",
          "print", "publish", "notices", "simulate", "report", "close", "calibrate", "plan", "campaign_report",

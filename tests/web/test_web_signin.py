@@ -18,6 +18,7 @@ def _signin_page(c, path="/officer/signin"):  # noqa: ANN001, ANN202
     return csrf_of(page.text)
 
 
+@pytest.mark.db
 def test_the_app_refuses_a_store_whose_schema_is_behind_naming_the_upgrade_command(tmp_path):
     from callup.context import FixedClock
     from callup.errors import CallupError
@@ -35,6 +36,7 @@ def test_the_app_refuses_a_store_whose_schema_is_behind_naming_the_upgrade_comma
         create_app(WebSettings(database_url=f"sqlite:///{tmp_path / 'none.db'}", keys=test_keys(), clock=FixedClock(NOW)))
 
 
+@pytest.mark.db
 def test_serve_refuses_a_store_behind_head_in_one_line(tmp_path, monkeypatch):
     from callup.cli import app
     from callup.store.engine import connect
@@ -48,6 +50,7 @@ def test_serve_refuses_a_store_behind_head_in_one_line(tmp_path, monkeypatch):
     assert "callup db upgrade" in str(result.exception)
 
 
+@pytest.mark.db
 def test_users_add_prints_the_totp_secret_once_and_stores_only_hashes_and_ciphertext(tmp_path, monkeypatch):
     from callup.cli import app
     from callup.store import open_store
