@@ -169,7 +169,6 @@ def test_a_supernumerary_passed_over_for_a_new_call_is_caught():
 
 def test_a_call_given_back_to_someone_never_released_is_caught():
     orders = _orders({"North": 4})
-    Office(orders, {"North": 2}, set())
     bogus = record.restore_entry(seq=1, previous=DRAW, draw_record=DRAW, date="2027-05-01", region="North",
                                  pseudonym=orders["North"][2], kept=None)
     found = _check(record.entry_line(bogus) + b"\n", orders, {"North": 2})
