@@ -290,7 +290,7 @@ def replace(
     file: Annotated[pathlib.Path | None, typer.Option("--file", help="CSV national_id,reason to process many at once.")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Release called people and call the next in their region's reserve order (idempotent).
+    """Release called people and fill their calls: a supernumerary call of the region first, else the next in its reserve order (idempotent; each release is in the public replacements record).
 
     With --file, every row is released in one transaction: all or nothing."""
     from callup.campaigns.inputs import read_releases
@@ -308,7 +308,9 @@ def replace(
 
     def render(rs: list[dict[str, Any]]) -> None:
         for r in rs:
-            got = f"{r['replacement']} (position {r['position']})" if r["replacement"] else "nobody: the reserve list is exhausted"
+            got = (f"{r['replacement']} (position {r['position']})" if r["filled_by"] == "reserve"
+                   else f"{r['replacement']}, already called beyond the number after an appeal (nobody new is called)"
+                   if r["filled_by"] == "supernumerary" else "nobody: the reserve list is exhausted")
             note = " [dim](already done)[/]" if r["already_done"] else ""
             console.print(f"{r['released']} released ({r['reason']}) in {r['region']}; replaced by {got}{note}")
 

@@ -118,7 +118,9 @@ def _supernumerary(conn: Connection, campaign_id: int, region: str, released: st
 
 
 def replace(uow: UnitOfWork, name: str, national_id: str, reason: ReleaseReason | str) -> Replacement:
-    """Release `national_id` from the campaign for `reason` and call the next person in reserve.
+    """Release `national_id` from the campaign for `reason` and fill their call: by the region's first
+    supernumerary call, else by the next person in reserve (the module's rule); recorded in the
+    campaign's replacements record.
 
     In the caller's unit of work, so a decision that releases someone and the replacement it
     causes commit together. `NotCalled` when the person is not called (or is outside the
