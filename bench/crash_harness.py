@@ -53,6 +53,11 @@ class Operation:
     snapshot: Callable[[str], Any] | None
     env: dict[str, str] = dataclasses.field(default_factory=dict)
     workdir_snapshot: Callable[[pathlib.Path, str], Any] | None = None  # instead of `snapshot`: also sees files written
+    #: A progress counter read from the store (e.g. rows committed): every other kill then lands
+    #: just after it moved, at a commit boundary, instead of at a random time.
+    progress: Callable[[str], int] | None = None
+    #: What must hold after every kill, before anything resumes (a problem, or None).
+    invariant: Callable[[str], str | None] | None = None
 
     def state(self, workdir: pathlib.Path, url: str) -> Any:
         return self.workdir_snapshot(workdir, url) if self.workdir_snapshot else self.snapshot(url)
@@ -126,6 +131,7 @@ class Result:
     backend: str
     trials: int = 0
     kills: int = 0  # kills that hit a running process
+    boundary_kills: int = 0  # of those, kills just after a commit boundary
     runs_finished_early: int = 0  # attempts that completed before their kill came
     failures: list[str] = dataclasses.field(default_factory=list)
     reference_seconds: float = 0.0
@@ -144,6 +150,34 @@ def _finish(op: Operation, workdir: pathlib.Path, url: str) -> None:
     _, err = process.communicate(timeout=600)
     if process.returncode != 0:
         raise RuntimeError(f"{op.name}: run to completion failed (exit {process.returncode}): {err.decode()[-2000:]}")
+
+
+def _kill_after(process: subprocess.Popen, seconds: float) -> bool:
+    """SIGKILL the process group after `seconds`; False when it finished first."""
+    try:
+        process.wait(timeout=seconds)
+        return False
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        return True
+
+
+def _kill_at_boundary(op: Operation, process: subprocess.Popen, url: str, *, moves: int, limit: float) -> bool:
+    """SIGKILL the process group as soon as the store's progress counter has moved `moves` times."""
+    last, seen, deadline = op.progress(url), 0, time.monotonic() + limit
+    while process.poll() is None and time.monotonic() < deadline:
+        now = op.progress(url)
+        if now != last:
+            last, seen = now, seen + 1
+            if seen >= moves:
+                break
+        time.sleep(0.005)
+    if process.poll() is not None:
+        return False
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    return True
 
 
 def _audit_ok(url: str) -> str | None:
@@ -175,15 +209,18 @@ def crash_test(op: Operation, backend: str, *, trials: int, kills: int, seed: in
         store = Store(backend, workdir)
         try:
             op.setup(workdir, store.url)
-            for _ in range(kills):
+            for k in range(kills):
                 process = _start(op, workdir, store.url)
-                try:
-                    process.wait(timeout=rng.uniform(0, 0.8 * result.reference_seconds))
-                    result.runs_finished_early += 1
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait()
-                    result.kills += 1
+                if op.progress is not None and k % 2:
+                    landed = _kill_at_boundary(op, process, store.url, moves=rng.randint(1, 3),
+                                               limit=2 * result.reference_seconds + 5)
+                    result.boundary_kills += landed
+                else:
+                    landed = _kill_after(process, rng.uniform(0, 0.8 * result.reference_seconds))
+                result.kills += landed
+                result.runs_finished_early += not landed
+                if landed and op.invariant is not None and (problem := op.invariant(store.url)):
+                    result.failures.append(f"trial {trial}, kill {k + 1}: {problem}")
             _finish(op, workdir, store.url)
             state = op.state(workdir, store.url)
             if state != reference:
@@ -253,13 +290,51 @@ def _import_snapshot(url: str) -> dict[str, Any]:
         rejects = sorted(tuple(r) for r in conn.execute(text('SELECT line, "column", reason FROM import_rejects')))
         imports = [tuple(r) for r in conn.execute(text(
             "SELECT status, rows_done, rows_imported, rows_rejected FROM imports ORDER BY id"))]
+        # A resumed run records its resumption: how many there were depends on the kills.
         entries = [(r[0], {k: v for k, v in json.loads(r[1]).items() if k != "import_id"}) for r in conn.execute(text(
-            "SELECT action, details FROM audit_log ORDER BY seq"))]
+            "SELECT action, details FROM audit_log WHERE action <> 'register.import.resume' ORDER BY seq"))]
     return {"people": people, "rejects": rejects, "imports": imports, "audit": entries}
 
 
+def _import_progress(url: str) -> int:
+    from sqlalchemy import text
+
+    from callup.store.engine import connect
+
+    with connect(url).connect() as conn:
+        return conn.execute(text("SELECT COALESCE(MAX(rows_done), 0) FROM imports")).scalar_one()
+
+
+def _import_blocks_audited(url: str) -> str | None:
+    """Every block an import committed has its audit entry, in the same transaction (checked after each kill)."""
+    from sqlalchemy import text
+
+    from callup.store.engine import connect
+
+    with connect(url).connect() as conn:
+        imports = conn.execute(text("SELECT id, rows_done, rows_imported, rows_rejected FROM imports")).all()
+        blocks = [json.loads(r[0]) for r in conn.execute(text(
+            "SELECT details FROM audit_log WHERE action = 'register.import.block' ORDER BY seq"))]
+        started = {json.loads(r[0])["import_id"] for r in conn.execute(text(
+            "SELECT details FROM audit_log WHERE action = 'register.import.start'"))}
+        people = conn.execute(text("SELECT COUNT(*) FROM people")).scalar_one()
+    for import_id, rows_done, imported, rejected in imports:
+        mine = [b for b in blocks if b["import_id"] == import_id]
+        audited = (max((b["to_row"] for b in mine), default=0), sum(b["rows_imported"] for b in mine),
+                   sum(b["rows_rejected"] for b in mine))
+        if import_id not in started:
+            return f"import #{import_id} has no register.import.start entry"
+        if audited != (rows_done, imported, rejected):
+            return (f"import #{import_id} committed (rows done, imported, rejected) {(rows_done, imported, rejected)} "
+                    f"but its block entries account for {audited}")
+    if people != sum(r[2] for r in imports):
+        return f"{people} people on the register but the imports account for {sum(r[2] for r in imports)}"
+    return None
+
+
 register(Operation("register.import", _import_setup, _import_command, _import_snapshot,
-                   env={"CALLUP_IMPORT_BLOCK_BYTES": str(64 * 1024)}))
+                   env={"CALLUP_IMPORT_BLOCK_BYTES": str(64 * 1024)}, progress=_import_progress,
+                   invariant=_import_blocks_audited))
 
 
 # -- campaign steps ---------------------------------------------------------------------------------
@@ -444,7 +519,8 @@ def main() -> None:
     if args.json:
         print(json.dumps([dataclasses.asdict(r) for r in results], indent=2))
     for r in results:
-        print(f"{r.operation} on {r.backend}: {r.trials} trials, {r.kills} kills, {r.runs_finished_early} runs finished "
+        print(f"{r.operation} on {r.backend}: {r.trials} trials, {r.kills} kills ({r.boundary_kills} at a commit boundary), "
+              f"{r.runs_finished_early} runs finished "
               f"before their kill, {r.rows:,} rows in the final state, reference run {r.reference_seconds:.1f} s, "
               f"{len(r.failures)} failures, {r.seconds:.0f} s")
         for failure in r.failures:

@@ -69,3 +69,34 @@ def make_context(url: str, *, role: str = "administrator", name: str = "test-adm
     clock = FixedClock(now if isinstance(now, dt.datetime) else dt.datetime.fromisoformat(f"{now}T09:00:00+00:00")) if now else SystemClock()
     return Context(actor=actor, database_url=url, clock=clock, random=random or secure_random, keys=load_keyring(os.environ),
                    policy_path=str(policy))
+
+
+def run_cli(args: list[str], *, input: str | bytes | None = "", env: dict[str, str] | None = None) -> tuple[int, str, str, BaseException | None]:
+    """Run the `callup` console entry point in this process: (exit code, stdout, stderr, uncaught exception).
+
+    An uncaught exception is what the installed command would show as a traceback.
+    """
+    import sys
+
+    from click.testing import CliRunner
+
+    from callup import cli
+
+    runner = CliRunner()
+    uncaught = None
+    with runner.isolation(input=input, env=env) as (out, err, _):
+        argv = sys.argv
+        sys.argv = ["callup", *args]
+        try:
+            cli.main()
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        except BaseException as exc:  # noqa: BLE001 - a traceback of the real command
+            code, uncaught = 1, exc
+        finally:
+            sys.argv = argv
+            sys.stdout.flush()
+            sys.stderr.flush()
+        stdout, stderr = out.getvalue().decode("utf-8", "replace"), err.getvalue().decode("utf-8", "replace")
+    return code, stdout, stderr, uncaught

@@ -8,7 +8,7 @@ import pathlib
 from sqlalchemy import inspect, text
 
 from callup.register.columns import COLUMNS
-from callup_test_support import EXAMPLE_POLICY, make_context
+from callup_test_support import EXAMPLE_POLICY, make_context, run_cli  # noqa: F401 - run_cli is used from here too
 
 TODAY = dt.date(2026, 4, 1)
 
@@ -50,34 +50,3 @@ def store_state(engine) -> tuple[dict[str, int], tuple[int, str]]:  # noqa: ANN0
         counts = {t: conn.execute(text(f'SELECT COUNT(*) FROM "{t}"')).scalar_one() for t in tables}
         head = conn.execute(text("SELECT seq, hash FROM audit_head WHERE id = 1")).first()
     return counts, (int(head[0]), head[1]) if head else (0, "0" * 64)
-
-
-def run_cli(args: list[str], *, input: str | bytes | None = "", env: dict[str, str] | None = None) -> tuple[int, str, str, BaseException | None]:
-    """Run the `callup` console entry point in this process: (exit code, stdout, stderr, uncaught exception).
-
-    An uncaught exception is what the installed command would show as a traceback.
-    """
-    import sys
-
-    from click.testing import CliRunner
-
-    from callup import cli
-
-    runner = CliRunner()
-    uncaught = None
-    with runner.isolation(input=input, env=env) as (out, err, _):
-        argv = sys.argv
-        sys.argv = ["callup", *args]
-        try:
-            cli.main()
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        except BaseException as exc:  # noqa: BLE001 - a traceback of the real command
-            code, uncaught = 1, exc
-        finally:
-            sys.argv = argv
-            sys.stdout.flush()
-            sys.stderr.flush()
-        stdout, stderr = out.getvalue().decode("utf-8", "replace"), err.getvalue().decode("utf-8", "replace")
-    return code, stdout, stderr, uncaught

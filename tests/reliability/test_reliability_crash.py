@@ -33,3 +33,5 @@ def test_killed_runs_end_as_an_uninterrupted_run(name, backend, tmp_path, monkey
     assert result.failures == []
     assert result.trials == TRIALS
     assert result.kills >= TRIALS * KILLS // 3, "many kills should land while the operation runs"
+    if harness.OPERATIONS[name].progress is not None:
+        assert result.boundary_kills >= 1, "some kills should land just after a commit"

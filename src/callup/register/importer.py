@@ -3,9 +3,12 @@
 Two passes over the file. The first hashes it (the fingerprint names the import, so re-running
 the same file resumes or repeats it) and finds national ids that occur more than once. The
 second validates each block and, in one transaction per block, upserts the good rows, stores
-the rejects and advances the import's checkpoint. A run killed at any point is finished by
-running it again: committed blocks are skipped, and upserts make a repeated block harmless.
-All database work goes through one `BulkSession` (see `store.isolation` for why).
+the rejects, advances the import's checkpoint and records the block in the audit log. A run killed
+at any point is finished by running it again: committed blocks are skipped, and upserts make a
+repeated block harmless. Every transaction that changes the register carries its audit entry, so a
+run killed and never resumed leaves no committed row unaudited; such an import can be marked
+abandoned (`abandon_import`). All database work goes through one `BulkSession` (see
+`store.isolation` for why).
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ import pyarrow.compute as pc
 
 from callup.audit import RegisterImported, bulk_record
 from callup.context import Context, Role
+from callup.errors import NotFound, StateError
 from callup.file_output import check_file, rejects_file, write_file
+from callup.register.events import ImportAbandoned, ImportBlock, ImportResumed, ImportStarted
 from callup.register.prefetch import prefetch
 from callup.register.reader import RegisterFile, decode_text, open_register_file
 from callup.register.validate import check_batch, normalised_ids
@@ -64,6 +69,34 @@ def import_register(
     file = open_register_file(path)  # header checks happen here, before any database work
     check_file(rejects_file(file.path, rejects_path), field="rejects")  # a bad --rejects is refused before any work
     return run_job(ctx, _import_job, file, region_codes, ctx.today(), rejects_path, force, advance=advance)
+
+
+def abandon_import(ctx: Context, import_id: int, *, reason: str | None = None) -> dict[str, object]:
+    """Mark an unfinished (running or failed) import abandoned, so it is never resumed; audited.
+
+    The rows its committed blocks loaded stay on the register (each block has its audit entry).
+    Running the same file again afterwards starts a new import. Raises `NotFound` for an unknown
+    id, `StateError` for a finished or already abandoned import, and `OperationRunning` while an
+    import is running on the store (it may be this one).
+    """
+    ctx.require(Role.administrator, Role.system, doing="abandoning an import")
+    return run_job(ctx, _abandon_job, import_id, reason)
+
+
+def _abandon_job(ctx: Context, import_id: int, reason: str | None, *, advance: Advance) -> dict[str, object]:
+    url = ctx.database_url
+    with BulkSession(url) as bulk, operation_lock(url, bulk, "register.import"), bulk.transaction():
+        found = bulk.fetch("SELECT status, rows_done, rows_imported FROM imports WHERE id = ?",
+                           (import_id,)) if 0 < import_id < 2**31 else []
+        if not found:
+            raise NotFound(f"no import #{import_id} on this store (see `callup register stats`)", field="import_id")
+        status, rows_done, rows_imported = found[0]
+        if status not in ("running", "failed"):
+            raise StateError(f"import #{import_id} is {status}: only a running or failed import can be abandoned")
+        bulk.execute("UPDATE imports SET status = 'abandoned', finished_at = ? WHERE id = ?", (ctx.now(), import_id))
+        bulk_record(bulk, ctx, ImportAbandoned(target=f"import:{import_id}", reason=reason, import_id=import_id, was=status,
+                                               rows_done=rows_done, rows_imported=rows_imported))
+    return {"import_id": import_id, "status": "abandoned", "was": status, "rows_done": rows_done, "rows_imported": rows_imported}
 
 
 _SAME_ID = "once case, spaces and dashes are ignored (as the lottery does)"
@@ -159,16 +192,19 @@ def _import_job(ctx: Context, file: RegisterFile, region_codes: list[str], today
         with bulk.transaction():
             previous = bulk.fetch("SELECT id, status, rows_done FROM imports WHERE fingerprint = ? ORDER BY id DESC LIMIT 1",
                                   (fingerprint,))
-            if previous and (previous[0][1] in ("running", "failed") or not force):
+            if previous and (previous[0][1] in ("running", "failed") or (previous[0][1] == "finished" and not force)):
                 import_id, status, resume = previous[0]
-                if status == "failed":  # run again: resume where it stopped
+                if status != "finished":  # run again: resume where it stopped
                     bulk.execute("UPDATE imports SET status = 'running', finished_at = NULL WHERE id = ?", (import_id,))
+                    bulk_record(bulk, ctx, ImportResumed(target=f"import:{import_id}", import_id=import_id, rows_done=resume))
                     status = "running"
-            else:
+            else:  # new, forced again, or the last import of this file was abandoned
                 import_id = bulk.fetch(
                     "INSERT INTO imports (source, fingerprint, file_format, status, started_at, rows_done, rows_imported, "
                     "rows_rejected) VALUES (?, ?, ?, 'running', ?, 0, 0, 0) RETURNING id",
                     (str(file.path), fingerprint, file.file_format, ctx.now()))[0][0]
+                bulk_record(bulk, ctx, ImportStarted(target=f"import:{import_id}", import_id=import_id, source=str(file.path),
+                                                     file_format=file.file_format, file_sha256=fingerprint))
                 status, resume = "running", 0
         if status == "finished":
             return _report(bulk, import_id, file, fingerprint, rejects_path, resume, already_done=True)
@@ -205,6 +241,7 @@ def _load(ctx: Context, bulk: BulkSession, file: RegisterFile, import_id: int, f
     id_rejects = _id_rejects(file, bulk)
     regions = pa.array(region_codes, pa.string())
     advance(resume)
+    done = resume
     checked_batches = ((batch, check_batch(batch, regions=regions, today=today, id_rejects=id_rejects))
                        for batch in file.batches(skip=resume))
     for batch, checked in prefetch(checked_batches):
@@ -227,6 +264,10 @@ def _load(ctx: Context, bulk: BulkSession, file: RegisterFile, import_id: int, f
                 "WHERE id = ?",
                 (batch.end, checked.good.num_rows, checked.rejected_rows + len(batch.malformed), import_id),
             )
+            bulk_record(bulk, ctx, ImportBlock(target=f"import:{import_id}", import_id=import_id, after_row=done,
+                                               to_row=batch.end, rows_imported=checked.good.num_rows,
+                                               rows_rejected=checked.rejected_rows + len(batch.malformed)))
+        done = batch.end
         advance(batch.table.num_rows + len(batch.malformed))
     with bulk.transaction():
         bulk.execute("UPDATE imports SET status = 'finished', finished_at = ? WHERE id = ?", (ctx.now(), import_id))

@@ -39,6 +39,7 @@ class ImportStatus(enum.Enum):
     running = "running"
     finished = "finished"
     failed = "failed"
+    abandoned = "abandoned"  # marked so by an administrator: never resumed; its committed rows stay
 
 
 class Person(Base):
