@@ -13,7 +13,6 @@ from sqlalchemy import text
 from callup import audit
 from callup.register.synth import synthesise
 from callup_test_support import EXAMPLE_POLICY, run_cli
-
 from register_helpers import TODAY, import_in_child
 
 PEOPLE = 20_000
