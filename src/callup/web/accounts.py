@@ -5,11 +5,13 @@ password (argon2id, about 150 ms a hash) and a six-digit TOTP code (RFC 6238, 30
 step of clock drift either way; a step once used is refused again). Citizens sign in with the
 reference of their summons and the one-time code printed in it (`notices.service.check_sign_in`).
 
-Failed attempts are counted in the store (`web_limits`), so the limits hold however many
-workers serve the site: per account, per summons reference and per client address (its hash,
-not the address). A key over its limit is refused before the password or code is even checked,
-so the answer does not tell whether the guess was right. Counters reset when their window ends;
-a successful sign-in clears the account's (or reference's) counter.
+Attempts are counted in the store (`web_limits`), so the limits hold however many workers serve
+the site: per account, per summons reference and per client address (its hash, not the
+address). Each attempt is counted, and committed, before anything is checked, so parallel
+guesses cannot all slip in under the limit; one over its limit is refused without checking the
+password or code, so the answer does not tell whether the guess was right. Counters reset when
+their window ends; a successful sign-in clears the account's (or reference's) counter and does
+not count against the address.
 
 A national eID (OpenID Connect) plugs in beside `citizen_sign_in`: the portal would redirect
 to the provider, receive the verified national id in the ID token, and build the same citizen
@@ -27,7 +29,7 @@ from typing import Any, ClassVar
 from sqlalchemy import case, insert, select, update
 
 from callup.audit import AuditEvent
-from callup.context import Actor, Role, make_actor
+from callup.context import Actor, Context, Role, make_actor
 from callup.errors import CallupError, InputError
 from callup.uow import UnitOfWork
 from callup.web.tables import SignInLimit, WebUser
@@ -196,52 +198,58 @@ def limit_key(kind: str, value: str) -> str:
     return f"{kind}:{digest}"
 
 
-def _blocked(uow: UnitOfWork, key: str, limit: Limit) -> bool:
-    row = uow.execute(select(limits_t.c.failures, limits_t.c.window_start).where(limits_t.c.key == key)).first()
-    if row is None:
-        return False
-    start = row.window_start if row.window_start.tzinfo else row.window_start.replace(tzinfo=dt.UTC)
-    return start > uow.now() - limit.window and row.failures >= limit.failures
-
-
-def _fail(uow: UnitOfWork, key: str, limit: Limit) -> None:
-    """Count one failure under `key`, atomically (one upsert), starting a new window when the old one ended."""
+def _count(uow: UnitOfWork, key: str, limit: Limit) -> int:
+    """Count one attempt under `key` in one upsert (a new window when the old one ended); the count after it."""
     now = uow.now()
-    cutoff = now - limit.window
     if uow.conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:
         from sqlalchemy.dialects.sqlite import insert as upsert
+    stale = limits_t.c.window_start < now - limit.window
     stmt = upsert(limits_t).values(key=key, failures=1, window_start=now)
-    stale = limits_t.c.window_start < cutoff
     stmt = stmt.on_conflict_do_update(index_elements=[limits_t.c.key], set_={
         "failures": case((stale, 1), else_=limits_t.c.failures + 1),
         "window_start": case((stale, now), else_=limits_t.c.window_start)})
-    uow.execute(stmt)
+    return int(uow.execute(stmt.returning(limits_t.c.failures)).scalar_one())
 
 
-def _clear(uow: UnitOfWork, key: str) -> None:
-    uow.execute(update(limits_t).where(limits_t.c.key == key).values(failures=0))
+def _take_attempt(ctx: Context, keys: list[tuple[str, Limit]]) -> None:
+    """Count this attempt under every key, committed before anything is checked; `TooManyAttempts` over a limit.
+
+    Counting first (not reading the counter, then counting failures) is what makes the limit hold
+    under parallel requests: each takes its own number from the database, so at most `failures`
+    attempts of a window go on to be checked, however many arrive at once."""
+    with UnitOfWork(ctx) as uow:
+        over = [_count(uow, key, limit) > limit.failures for key, limit in keys]
+    if any(over):
+        raise TooManyAttempts("too many failed sign-in attempts: wait a while and try again")
 
 
-def _check_limits(uow: UnitOfWork, keys: list[tuple[str, Limit]]) -> None:
-    for key, limit in keys:
-        if _blocked(uow, key, limit):
-            raise TooManyAttempts("too many failed sign-in attempts: wait a while and try again")
+def _succeeded(uow: UnitOfWork, keys: list[tuple[str, Limit]]) -> None:
+    """A right answer: the account's (or reference's) count starts again, and the address's loses this attempt."""
+    (own, _), (address, _) = keys
+    uow.execute(update(limits_t).where(limits_t.c.key == own).values(failures=0))
+    uow.execute(update(limits_t).where(limits_t.c.key == address, limits_t.c.failures > 0)
+                .values(failures=limits_t.c.failures - 1))
 
 
 # --- signing in --------------------------------------------------------------------------------------------
 
 
-def officer_sign_in(uow: UnitOfWork, name: str, password: str, totp: str, *, address: str) -> Actor | None:
+def officer_sign_in(ctx: Context, name: str, password: str, totp: str, *, address: str) -> Actor | None:
     """The actor of the account `name` when password and TOTP code are right; None otherwise.
 
     Raises `TooManyAttempts` (before checking anything) when the account or the address is over
-    its limit. Run it in its own unit of work: the failure counters must commit.
+    its limit. Opens its own units of work: the attempt is counted and committed first.
     """
     name = name.strip()[:128]
     keys = [(limit_key("user", name.lower()), LIMITS["user"]), (limit_key("address", address), LIMITS["address"])]
-    _check_limits(uow, keys)
+    _take_attempt(ctx, keys)
+    with UnitOfWork(ctx) as uow:
+        return _check_account(uow, name, password, totp, keys)
+
+
+def _check_account(uow: UnitOfWork, name: str, password: str, totp: str, keys: list[tuple[str, Limit]]) -> Actor | None:
     query = select(users_t).where(users_t.c.name == name)
     if uow.conn.dialect.name == "postgresql":  # two workers given the same code at once: the second waits, then sees it used
         query = query.with_for_update()
@@ -249,17 +257,15 @@ def officer_sign_in(uow: UnitOfWork, name: str, password: str, totp: str, *, add
     ok = _password_ok(row["password_hash"] if row else None, password)
     step = _totp_step(row["totp_secret"], totp, uow.now(), row["totp_last"]) if ok and row else None
     if row is None or not ok or step is None or row["disabled_at"] is not None:
-        for key, limit in keys:
-            _fail(uow, key, limit)
         return None
     uow.execute(update(users_t).where(users_t.c.id == row["id"]).values(totp_last=step))
-    _clear(uow, keys[0][0])
+    _succeeded(uow, keys)
     actor = make_actor(row["name"], row["role"], regions=row["regions"], office=row["office"])
     uow.record(SignedIn(target=f"user:{row['name']}"))
     return actor
 
 
-def citizen_sign_in(uow: UnitOfWork, reference: str, code: str, *, address: str) -> str | None:
+def citizen_sign_in(ctx: Context, reference: str, code: str, *, address: str) -> str | None:
     """The national id of the person whose summons `reference` has the one-time `code`; None otherwise.
 
     Limited per reference and per address like `officer_sign_in`."""
@@ -271,11 +277,9 @@ def citizen_sign_in(uow: UnitOfWork, reference: str, code: str, *, address: str)
     except InputError:
         canonical = reference.strip().upper()[:64]
     keys = [(limit_key("reference", canonical), LIMITS["reference"]), (limit_key("address", address), LIMITS["address"])]
-    _check_limits(uow, keys)
-    national_id = check_sign_in(uow, reference, code)
-    if national_id is None:
-        for key, limit in keys:
-            _fail(uow, key, limit)
-        return None
-    _clear(uow, keys[0][0])
+    _take_attempt(ctx, keys)
+    with UnitOfWork(ctx) as uow:
+        national_id = check_sign_in(uow, reference, code)
+        if national_id is not None:
+            _succeeded(uow, keys)
     return national_id

@@ -267,9 +267,8 @@ def token(request: Request, body: Annotated[TokenRequest, Body()]) -> Token:
     from callup.web.sessions import for_actor
 
     w = web(request)
-    with UnitOfWork(w.context(Actor(name="web", role=Role.system))) as uow:
-        actor = officer_sign_in(uow, body.name, body.password, body.totp,
-                                address=request.client.host if request.client else "unknown")
+    actor = officer_sign_in(w.context(Actor(name="web", role=Role.system)), body.name, body.password, body.totp,
+                            address=request.client.host if request.client else "unknown")
     if actor is None:
         raise SignInNeeded("the name, password or one-time code is not right")
     s = for_actor(actor)

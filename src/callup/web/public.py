@@ -62,8 +62,7 @@ def citizen_submit(request: Request, reference: Annotated[str, Form(max_length=6
     _ = gettext(request)
     w = web(request)
     try:
-        with UnitOfWork(w.context(SYSTEM)) as uow:
-            national_id = citizen_sign_in(uow, reference, code, address=_address(request))
+        national_id = citizen_sign_in(w.context(SYSTEM), reference, code, address=_address(request))
     except TooManyAttempts:
         return render(request, "signin.html", status=429, reference=reference, next=safe_next(next, "/portal"),
                       error=_("Too many wrong attempts for this summons. Wait an hour and try again, or contact your office."))
@@ -90,8 +89,7 @@ def officer_submit(request: Request, name: Annotated[str, Form(max_length=128)] 
     _ = gettext(request)
     w = web(request)
     try:
-        with UnitOfWork(w.context(SYSTEM)) as uow:
-            actor = officer_sign_in(uow, name, password, totp, address=_address(request))
+        actor = officer_sign_in(w.context(SYSTEM), name, password, totp, address=_address(request))
     except TooManyAttempts:
         return render(request, "officer_signin.html", status=429, next=safe_next(next, "/console"), name=name,
                       error=_("Too many failed attempts. Wait 15 minutes and try again."))
