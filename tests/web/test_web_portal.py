@@ -57,6 +57,12 @@ def test_opening_the_summons_is_delivery_evidence_and_shows_the_check_against_th
     assert "called in region" in page.text and "The seed recomputed" in page.text
     record = c.get(f"/public/campaigns/{row['pseudonym'] and 'spring-2027'}/draw-record.json")
     assert record.status_code == 200 and record.json()["seed"]
+    replaced = c.get("/public/campaigns/spring-2027/replacements.jsonl")
+    assert replaced.status_code == 200 and replaced.headers["content-type"].startswith("application/jsonl")
+    from callup.lottery import replacements
+
+    lines = replacements.parse(replaced.content)  # the record as published: every line canonical JSON, chained
+    assert all(entry["format"] == replacements.FORMAT for _, entry in lines)
 
 
 def test_the_letter_downloads_as_a_pdf_of_one_page(site):

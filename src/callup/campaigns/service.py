@@ -698,6 +698,14 @@ def list_campaigns(uow: UnitOfWork) -> list[CampaignListing]:
     return [CampaignListing(r.name, _status(r.status), r.quota, r.window_start, r.window_end, r.pool_size) for r in rows]
 
 
+def replacements_record(uow: UnitOfWork, name: str) -> bytes:
+    """The drawn campaign's public replacements.jsonl, as it stands now (`callup.lottery.replacements`)."""
+    campaign = _load(uow.conn, name)
+    if not campaign["record"]:
+        raise CampaignStateError(f"{_subject(name)} has not been drawn")
+    return replacements.replacements_file(uow.conn, campaign["id"])
+
+
 def draw_record(uow: UnitOfWork, name: str) -> DrawRecord:
     campaign = _load(uow.conn, name)
     if not campaign["record"]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from callup.context import Actor, Role
 from callup.uow import UnitOfWork
@@ -132,6 +132,16 @@ def status_check(request: Request, document: str = ""):  # noqa: ANN201
         keys = {kid: statusdoc.signing_key(w.settings.keys, kid).public_key() for kid in w.settings.keys.keys}
         result = statusdoc.check(document[:4000], keys, on=w.context(SYSTEM).today())
     return render(request, "check.html", document=document[:4000], result=result)
+
+
+@router.get("/public/campaigns/{name}/replacements.jsonl")
+def replacements_record(request: Request, name: str) -> Response:
+    """A drawn campaign's replacements record as it stands (each release and the reserve position called for it)."""
+    from callup.campaigns.service import replacements_record as record_of
+
+    with UnitOfWork(web(request).context(SYSTEM), write=False) as uow:
+        data = record_of(uow, name)
+    return Response(data, media_type="application/jsonl", headers={"cache-control": "public, max-age=300"})
 
 
 @router.get("/public/campaigns/{name}/draw-record.json")
