@@ -27,7 +27,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "src"))
 import numpy as np  # noqa: E402
 import pyarrow as pa  # noqa: E402
 
-from callup.campaigns.allocation import apportion  # noqa: E402
+from callup.lottery.apportionment import apportion  # noqa: E402
 from callup.lottery.draw import draw  # noqa: E402
 from callup.lottery.pool import canonical, fingerprint_canonical  # noqa: E402
 from callup.lottery.pseudonyms import from_bytes, pseudonymise  # noqa: E402

@@ -198,7 +198,7 @@ def demo(
          campaign=campaign, region=first_region, out=out / "letters", workers=1, portal_url="https://portal.example")
     step("publish", "12. Every summons published on the portal", notices.publish, campaign=campaign)
     step("notices", "13. Where the summonses stand", notices.status, campaign=campaign)
-    from callup.cases import simulation_commands as simulate
+    from callup.simulation import commands as simulate
 
     if status != "closed":  # a closed campaign was simulated by an earlier run
         step("simulate", "14. Simulated responses: delivery, applications and appeals, the medical board, induction",

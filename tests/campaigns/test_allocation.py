@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from callup.campaigns.allocation import apportion, over_call, over_call_regions
 from callup.errors import InputError
+from callup.lottery.apportionment import apportion, over_call, over_call_regions
 
 pools_st = st.dictionaries(st.text("ABCDEFGHIJ", min_size=1, max_size=3), st.integers(0, 5000), min_size=1, max_size=12)
 

@@ -303,7 +303,7 @@ def test_the_over_call_can_come_from_past_campaign_outcomes(ctx, tmp_path):
     assert result.exit_code == 0, result.output
     outcome = json.loads(result.stdout)
     assert abs(float(outcome["over_call_rate"]) - (calibrate(outcomes).called_per_inductee - 1)) < 1e-4
-    from callup.campaigns.allocation import over_call
+    from callup.lottery.apportionment import over_call
 
     for region in outcome["regions"]:
         assert region["number"] == min(region["pool"], over_call(region["quota"], outcome["over_call_rate"]))

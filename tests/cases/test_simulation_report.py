@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from callup import audit
 from callup.campaigns.tables import OrderEntry
 from callup.cases.errors import CaseInputError
-from callup.cases.report import FINAL, OPEN, campaign_report, outcome_rows, outcomes_csv
-from callup.cases.simulation import Rates, load_rates, simulate
 from callup.planning.calibration import calibrate
+from callup.reports.outcomes import FINAL, OPEN, campaign_report, outcome_rows, outcomes_csv
+from callup.simulation.responses import Rates, load_rates, simulate
 from callup.uow import UnitOfWork
 from case_helpers import CAMPAIGN, as_role, drawn_campaign
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from callup.campaigns.allocation import MAX_OVER_CALL, parse_rate, shortfall
 from callup.errors import InputError
+from callup.lottery.apportionment import MAX_OVER_CALL, parse_rate, shortfall
 from callup.register.importer import import_register
 from hardening_support import context_at, row, run_cli, write_csv
 

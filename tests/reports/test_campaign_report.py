@@ -68,7 +68,7 @@ def _check_figures(r, ctx) -> None:  # noqa: ANN001
     assert (r.draw.seed, r.draw.called_total, r.draw.commitment_hash) == (record.seed, record.called_total, summary.commitment_hash)
 
     f = r.funnel
-    from callup.cases.report import campaign_report as casework_report
+    from callup.reports.outcomes import campaign_report as casework_report
 
     with UnitOfWork(ctx, write=False) as uow:
         work = casework_report(uow, CAMPAIGN)

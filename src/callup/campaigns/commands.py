@@ -57,8 +57,8 @@ def _render_summary(s: dict[str, Any]) -> None:
 
 
 def _summary(ctx, name: str) -> dict[str, Any]:  # noqa: ANN001
-    from callup.campaigns.allocation import shortfall
     from callup.campaigns.service import campaign_summary
+    from callup.lottery.apportionment import shortfall
     from callup.uow import UnitOfWork
 
     with UnitOfWork(ctx, write=False) as uow:
@@ -87,7 +87,7 @@ def create(
 ) -> None:
     """Create a campaign from a decree and (by default) freeze its pool and regional allocation."""
     from callup.campaigns import service
-    from callup.campaigns.allocation import parse_rate
+    from callup.lottery.apportionment import parse_rate
     from callup.small_csv import whole_number
 
     number = whole_number(quota, where="--quota", field="quota", maximum=MAX_QUOTA)
@@ -396,8 +396,8 @@ def outcomes_(
     as_json: JsonOption = False,
 ) -> None:
     """Per region and nationally: quota, called, delivered, appeared, fitness, case outcomes, open cases, shortfall; checks that it adds up."""
-    from callup.cases.report import campaign_report, outcomes_csv
     from callup.file_output import check_file, write_text
+    from callup.reports.outcomes import campaign_report, outcomes_csv
     from callup.uow import UnitOfWork
 
     if outcomes is not None:

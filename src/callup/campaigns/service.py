@@ -29,7 +29,6 @@ from sqlalchemy import delete, select
 
 from callup.audit import PersonRead, bulk_record, person
 from callup.campaigns import events, replacements
-from callup.campaigns.allocation import apportion, over_call_regions, parse_rate
 from callup.campaigns.errors import CampaignNotFound, CampaignStateError, PolicyChanged
 from callup.campaigns.pool_store import read_pool_rows, write_pool_rows
 from callup.campaigns.tables import CAMPAIGN, Call, Campaign, CampaignRegion, CampaignStatus, OrderEntry, PoolEntry
@@ -39,6 +38,7 @@ from callup.errors import InputError, NotFound
 from callup.file_output import make_folder
 from callup.lottery import DrawRecord, commit, fingerprint, pseudonymise, run_draw, write_pool
 from callup.lottery.allocation import ExplicitAllocation, allocate, by_method, explicit, quotas_csv
+from callup.lottery.apportionment import apportion, over_call_regions, parse_rate
 from callup.lottery.beacon import parse_round
 from callup.lottery.commitment import normalise_beacon
 from callup.lottery.record import CommitmentV2, allocation_csv, commitment_file, drand_beacon, load_commitment, unverified_beacon

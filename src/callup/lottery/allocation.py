@@ -4,7 +4,7 @@ A commitment binds one of two allocations, and `numbers` must follow from it ove
 
 - by method: a national quota `Q` shared among the pool's regions in proportion to their pools
   (`largest_remainder` or `sainte_lague`, exact integer arithmetic, see
-  `callup.campaigns.allocation.apportion`); if `Q` exceeds the pool `P`, `P` seats are shared
+  `callup.lottery.apportionment.apportion`); if `Q` exceeds the pool `P`, `P` seats are shared
   and the `Q - P` left unallocated count as national quota shortfall;
 - explicit: a published table region -> quota (`quotas`), whose canonical CSV bytes
   (`quotas_csv`) hash to `quotas_sha256`. Regions of the pool missing from the table have
@@ -129,7 +129,7 @@ def allocate(allocation: Allocation, pools: Mapping[str, int]) -> Allocated:
         quotas = {name: allocation.quotas.get(name, 0) for name in names}
         total = sum(allocation.quotas.values())
     else:
-        from callup.campaigns.allocation import apportion
+        from callup.lottery.apportionment import apportion
 
         sizes = {name: int(size) for name, size in pools.items()}
         quotas = apportion(sizes, min(allocation.quota, sum(sizes.values())), method=allocation.method)

@@ -26,7 +26,7 @@ def casework_funnel(uow: UnitOfWork, campaign: str, recorded: FunnelSection) -> 
     """
     import dataclasses
 
-    from callup.cases.report import FINAL, OPEN, RELEASES, campaign_report
+    from callup.reports.outcomes import FINAL, OPEN, RELEASES, campaign_report
 
     work = campaign_report(uow, campaign)
     by_region = {r.region: r for r in work.regions}

@@ -27,7 +27,7 @@ def responses(
     as_json: JsonOption = False,
 ) -> None:
     """Simulate delivery, appearance, applications, the medical board, appeals and induction for every called person."""
-    from callup.cases.simulation import load_rates, simulate
+    from callup.simulation.responses import load_rates, simulate
 
     with progress("simulating responses (people)", None, quiet=as_json) as advance:
         result = dataclasses.asdict(simulate(context(), campaign, seed=seed, rates=load_rates(rates), advance=advance))
