@@ -32,6 +32,10 @@ HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
 HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
+#: Request bodies: the portal's upload forms take one document (and its form fields); all else is small.
+UPLOAD_PATHS = ("/portal/cases/",)
+UPLOAD_LIMIT = 6 * 1024 * 1024
+FORM_LIMIT = 1024 * 1024
 
 
 def check_schema(url: str) -> None:
@@ -111,13 +115,67 @@ class SecurityHeaders:
                 headers.extend(HEADERS)
                 if https:
                     headers.append(HSTS)
-                if not static:
-                    headers.append((b"cache-control", b"no-store"))
+                if not static and not any(name.lower() == b"cache-control" for name, _ in headers):
+                    headers.append((b"cache-control", b"no-store"))  # public documents set their own
                 message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
+
+class BodyLimit:
+    """Pure ASGI middleware refusing a request body over its path's limit (413) before it is read.
+
+    A declared Content-Length over the limit is refused at once; a chunked body is cut off as soon
+    as it passes the limit. Only the portal's upload forms take a document; every other form and
+    API call is small. The proxy in front must allow at least `UPLOAD_LIMIT` (docs/operations.md)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = UPLOAD_LIMIT if scope.get("path", "").startswith(UPLOAD_PATHS) else FORM_LIMIT
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await _too_large(send, limit)
+            return
+        state = {"received": 0, "over": False, "started": False}
+
+        async def limited_receive() -> dict:
+            if state["over"]:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                state["received"] += len(message.get("body", b""))
+                if state["received"] > limit:
+                    state["over"] = True
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: dict) -> None:
+            if state["over"] and not state["started"]:
+                return  # the app's own answer to the cut-off body is replaced by the 413 below
+            state["started"] = state["started"] or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if not state["over"]:
+                raise
+        if state["over"] and not state["started"]:
+            await _too_large(send, limit)
+
+
+async def _too_large(send: Any, limit: int) -> None:
+    body = f"The request is larger than {limit // (1024 * 1024) or 1} MB.\n".encode()
+    await send({"type": "http.response.start", "status": 413, "headers": [
+        (b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()), (b"connection", b"close"),
+        *HEADERS, (b"cache-control", b"no-store")]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def create_app(settings: WebSettings | None = None) -> Any:
@@ -146,6 +204,7 @@ def create_app(settings: WebSettings | None = None) -> Any:
     errors.install(app)
     api.install_schema(app)
     app.add_middleware(SecurityHeaders, tls=settings.tls)
+    app.add_middleware(BodyLimit)
     return app
 
 

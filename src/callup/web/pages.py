@@ -104,6 +104,8 @@ async def csrf_guard(request: Request) -> None:
     """Router dependency: every POST form carries the CSRF token of its session (hidden field `csrf`)."""
     if request.method != "POST":
         return
+    if session(request) is None:  # no session, no valid token: refused before the body is read
+        raise CsrfRefused("the form has expired or did not come from this site: reload the page and send it again")
     form = await request.form()
     token = form.get("csrf")
     if not web(request).sealer.csrf_ok(session(request), token if isinstance(token, str) else None):
