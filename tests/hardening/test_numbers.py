@@ -82,3 +82,30 @@ def test_shortfall_arithmetic():
     assert shortfall(10, {"A": 4, "B": 4}, {"A": 5, "B": 5}).total == 2
     assert shortfall(10, {"A": 4, "B": 9}, {"A": 5, "B": 5}).by_region == {"A": 1}
     assert not shortfall(10, {"A": 5, "B": 5}, {"A": 5, "B": 5})
+
+
+#: What some of them need besides their required options to reach the lookup (a decision flag, the role).
+_TO_REACH_THE_LOOKUP = {("cases", "decide"): ["--grant"], ("cases", "decide-appeal"): ["--uphold"], ("cases", "resolve"): ["--excuse"]}
+_ROLE = {("cases", "fitness"): "medical", ("cases", "findings"): "medical"}
+
+
+def _commands_taking_a_row_number():
+    import command_harness as harness
+
+    for path, command in harness.discover():
+        params = harness.params(command)
+        if any(p.kind == "int" and not p.opts for p in params):
+            options = [part for p in params if p.required and p.opts
+                       for part in (p.opts[0], "2026-04-01" if p.opts[0] in ("--start", "--on") else "x")]
+            yield pytest.param(path, options + _TO_REACH_THE_LOOKUP.get(path, []), id=" ".join(path))
+
+
+@pytest.mark.parametrize(("path", "options"), list(_commands_taking_a_row_number()))
+def test_a_number_too_large_for_any_row_is_not_found(small_register, path, options, monkeypatch):
+    """PostgreSQL's id columns are 32-bit: 2**31 reached the database as 'integer out of range' (exit 70)."""
+    monkeypatch.setenv("CALLUP_ROLE", _ROLE.get(path, "administrator"))
+    monkeypatch.setenv("CALLUP_REGIONS", "R01")
+    for number in (2**31, 2**63 - 1):
+        code, out, err, uncaught = run_cli([*path, str(number), *options])
+        assert uncaught is None and code == 3, err
+        assert err.startswith("error: ") and err.count("\n") == 1 and str(number) in err, err

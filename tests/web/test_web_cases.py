@@ -90,3 +90,16 @@ def _civilian_cases(page: str) -> list[str]:
     """The states of the civilian-service cases listed under "My cases" (the forms below them name the service too)."""
     cards = re.findall(r'<h3 id="case-\d+">([^<]*)</h3>.*?<span class="badge">([^<]*)</span>', page, re.S)
     return [state for heading, state in cards if re.search(r"civilian[ _]service", heading, re.I)]
+
+
+@pytest.mark.parametrize("number", [2**31, 2**63 - 1])
+def test_a_case_or_request_number_too_large_for_any_row_is_not_found_not_a_server_error(site, number):
+    """PostgreSQL's id columns are 32-bit: such a number reached the database as 'integer out of range' (500)."""
+    admin = _as(site, user="admin")
+    csrf = csrf_of(admin.get("/console/cases").text)
+    assert admin.get(f"/console/cases/{number}").status_code == 404
+    assert admin.post(f"/console/cases/{number}/decision", data={"csrf": csrf, "decision": "grant", "reason": "r"}).status_code == 404
+    assert admin.post(f"/console/contact/{number}", data={"csrf": csrf, "decision": "confirm"}).status_code in (404, 422)
+    citizen = _as(site, citizen=site.in_region(site.regions[0])[3])
+    csrf = csrf_of(citizen.get("/portal/cases").text)
+    assert citizen.post(f"/portal/cases/{number}/appeal", data={"csrf": csrf, "reason": "r"}).status_code in (404, 422)

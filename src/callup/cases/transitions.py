@@ -22,6 +22,7 @@ from callup.cases.errors import CaseInputError, CaseNotFound, CaseStateError
 from callup.cases.events import CaseStepped
 from callup.cases.machines import MACHINES, NEW, ROLES, appealable, is_decision, opening_step
 from callup.cases.tables import Case, CaseKind, CaseTransition
+from callup.store.rowids import is_row_id
 from callup.uow import UnitOfWork
 
 cases = Case.__table__
@@ -57,7 +58,7 @@ def load(uow: UnitOfWork, case_id: int, *, lock: bool = False) -> Any:
              .where(cases.c.id == int(case_id)))
     if lock and uow.conn.dialect.name == "postgresql":
         query = query.with_for_update(of=cases)
-    row = uow.execute(query).mappings().first()
+    row = uow.execute(query).mappings().first() if is_row_id(case_id) else None
     uow.ctx.check_visible(row and row["region"], row and row["national_id"], error=CaseNotFound(f"no case {case_id}"))
     return row
 

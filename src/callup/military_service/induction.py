@@ -27,6 +27,7 @@ from callup.military_service.events import ServiceStepped
 from callup.military_service.machines import SERVICE, SERVICE_ROLES
 from callup.military_service.tables import ServiceRecord, ServiceStep
 from callup.policy.months import add_months
+from callup.store.rowids import is_row_id
 from callup.uow import UnitOfWork
 
 records, steps, cases = ServiceRecord.__table__, ServiceStep.__table__, Case.__table__
@@ -65,7 +66,7 @@ def _record(uow: UnitOfWork, record_id: int, *, lock: bool = False) -> Any:
              .where(records.c.id == int(record_id)))
     if lock and uow.conn.dialect.name == "postgresql":
         query = query.with_for_update(of=records)
-    row = uow.execute(query).mappings().first()
+    row = uow.execute(query).mappings().first() if is_row_id(record_id) else None
     uow.ctx.check_visible(row and row["region"], row and row["national_id"], error=CaseNotFound(f"no service record {record_id}"))
     return row
 

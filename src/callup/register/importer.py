@@ -34,6 +34,7 @@ from callup.register.validate import check_batch, normalised_ids
 from callup.store.bulk import BulkSession
 from callup.store.isolation import Advance, run_job
 from callup.store.locks import operation_lock
+from callup.store.rowids import is_row_id
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,7 +88,7 @@ def _abandon_job(ctx: Context, import_id: int, reason: str | None, *, advance: A
     url = ctx.database_url
     with BulkSession(url) as bulk, operation_lock(url, bulk, "register.import"), bulk.transaction():
         found = bulk.fetch("SELECT status, rows_done, rows_imported FROM imports WHERE id = ?",
-                           (import_id,)) if 0 < import_id < 2**31 else []
+                           (import_id,)) if is_row_id(import_id) else []
         if not found:
             raise NotFound(f"no import #{import_id} on this store (see `callup register stats`)", field="import_id")
         status, rows_done, rows_imported = found[0]

@@ -20,6 +20,7 @@ from callup.errors import InputError, NotFound, StateError
 from callup.register.tables import Person
 from callup.statemachine import Machine
 from callup.store.steps import step_row
+from callup.store.rowids import is_row_id
 from callup.uow import UnitOfWork
 from callup.web.tables import ContactRequest
 
@@ -128,7 +129,7 @@ def pending(uow: UnitOfWork, *, limit: int = 200) -> list[ContactChange]:
 def decide(uow: UnitOfWork, request_id: int, *, confirm: bool, reason: str | None = None) -> ContactChange:
     """Confirm (write the new values to the register) or reject a pending request of the actor's regions."""
     uow.ctx.require(Role.administrator, Role.officer, doing="deciding contact-change requests")
-    row = uow.execute(select(requests_t).where(requests_t.c.id == request_id)).mappings().first()
+    row = uow.execute(select(requests_t).where(requests_t.c.id == request_id)).mappings().first() if is_row_id(request_id) else None
     uow.ctx.check_visible(row and row["region"], row and row["national_id"],
                           error=NotFound("no contact-change request with that number", field="request"))
     step = "confirm" if confirm else "reject"
