@@ -19,8 +19,8 @@ from callup.context import Role
 from callup.errors import InputError, NotFound, StateError
 from callup.register.tables import Person
 from callup.statemachine import Machine
-from callup.store.steps import step_row
 from callup.store.rowids import is_row_id
+from callup.store.steps import step_row
 from callup.uow import UnitOfWork
 from callup.web.tables import ContactRequest
 
