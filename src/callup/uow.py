@@ -13,9 +13,11 @@ and clock; `uow.now()` is the timestamp for rows, so a row and its audit entry a
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from callup.context import Context
+from callup.context import Actor, Context
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -57,10 +59,10 @@ class UnitOfWork:
 
     # -- what services use --------------------------------------------------------------
     @property
-    def actor(self):  # noqa: ANN201 - callup.context.Actor
+    def actor(self) -> Actor:
         return self.ctx.actor
 
-    def now(self):  # noqa: ANN201 - datetime
+    def now(self) -> dt.datetime:
         return self.ctx.now()
 
     def record(self, event: AuditEvent) -> Entry:
@@ -78,7 +80,7 @@ def _read_block(engine: Engine) -> Any:
     import contextlib
 
     @contextlib.contextmanager
-    def block():  # noqa: ANN202
+    def block() -> Iterator[Connection]:
         with engine.connect() as conn:
             yield conn
             conn.rollback()
