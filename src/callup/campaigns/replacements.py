@@ -174,6 +174,8 @@ def restore_call(uow: UnitOfWork, campaign_id: int, national_id: str, reason: st
 
     False, changing nothing, when the person's call is not released for `reason`.
     """
+    if uow.conn.dialect.name == "postgresql":  # one writer of the record at a time, as replace does
+        uow.execute(select(campaigns.c.id).where(campaigns.c.id == campaign_id).with_for_update())
     where = and_(calls.c.campaign_id == campaign_id, calls.c.national_id == national_id, calls.c.release_reason == reason)
     if uow.execute(update(calls).where(where).values(release_reason=None, released_at=None)).rowcount != 1:
         return False
