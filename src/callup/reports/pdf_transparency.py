@@ -54,8 +54,9 @@ def write_transparency(report: Any, path: pathlib.Path) -> pathlib.Path:
     if r.draw:
         d = r.draw
         story += [Paragraph("The draw", s.h2),
-                  Paragraph("The lottery's public record (commitment, pool file of pseudonyms, draw record) lets anyone "
-                            f"re-run the draw and check it with <font name=\"{s.mono}\">callup verify draw-record.json pool.parquet "
+                  Paragraph("The lottery's public record (commitment, policy file, pool file of pseudonyms, allocation, "
+                            "draw record, replacements record) lets anyone re-run the draw, check every replacement against "
+                            f"the reserve order, and check it all with <font name=\"{s.mono}\">callup verify public/ "
                             "--announced HASH</font>.", s.body),
                   table([["Commitment hash", Paragraph(d["commitment_hash"], s.code)], ["Beacon", Paragraph(esc(d["beacon"]), s.cell)],
                          ["Beacon value", Paragraph(esc(d["beacon_value"]), s.code)], ["Seed", Paragraph(d["seed"], s.code)],
