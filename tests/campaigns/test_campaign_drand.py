@@ -63,7 +63,7 @@ def test_a_campaign_drawn_on_a_drand_round_refuses_forged_and_other_rounds_and_v
 def test_explicit_quotas_are_committed_as_a_table_and_a_quota_above_the_pool_shows_as_shortfall(ctx, tmp_path):
     load_register(ctx, tmp_path, people=2000)
     regions = ctx.policy().region_codes
-    create(ctx, "table-2027", quota=10, over_call="0")
+    create(ctx, "table-2027", quota=5003, over_call="0")
     frozen = service.freeze_campaign(ctx, "table-2027", regional_quotas={regions[0]: 5000, regions[1]: 3})
     assert frozen.pool_size < 5000
     committed = service.commit_campaign(at(ctx, BEFORE), "table-2027", unverified="rehearsal")
@@ -127,7 +127,7 @@ def test_volunteers_on_a_policy_that_does_not_call_them_first_are_refused_naming
 def test_a_quota_above_a_regions_pool_is_a_reported_shortfall_in_format_1_too(ctx, tmp_path):
     load_register(ctx, tmp_path, people=1500)
     region = ctx.policy().region_codes[0]
-    create(ctx, "old", quota=10)
+    create(ctx, "old", quota=4000)
     service.freeze_campaign(ctx, "old", regional_quotas={region: 4000})
     service.commit_campaign(ctx, "old", beacon_source="round 1")
     drawn = service.draw_campaign(ctx, "old", beacon_value="v")

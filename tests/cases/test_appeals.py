@@ -90,15 +90,19 @@ def test_a_late_appeal_is_refused_showing_the_deadline_and_an_upheld_decision_st
         case = deferrals.apply_for_deferral(uow, CAMPAIGN, national_id, "children", evidence="BC-3").case
         with pytest.raises(CaseStateError, match="is applied: there is no decision to appeal"):
             appeals.lodge_appeal(uow, case.id, reason="x")
+        assert not appeals.may_appeal(uow, case.id)
         refused = deferrals.decide_deferral(uow, case.id, "refuse", reason="one child, aged five").case
     assert refused.appeal_deadline == dt.date(2027, 5, 10)
     late = on_day(day, dt.date(2027, 5, 11))
     with UnitOfWork(as_role(late, "citizen", person_id=national_id)) as uow:
         with pytest.raises(AppealLate, match="the appeal deadline of case .* was 2027-05-10 \\(1 days ago\\)"):
             appeals.lodge_appeal(uow, case.id, reason="I have a second child now")
+        assert not appeals.may_appeal(uow, case.id)
     in_time = on_day(day, dt.date(2027, 5, 10))
     with UnitOfWork(as_role(in_time, "citizen", person_id=national_id)) as uow:
+        assert appeals.may_appeal(uow, case.id)
         appeal = appeals.lodge_appeal(uow, case.id, reason="I have a second child now", evidence="BC-4")
+        assert not appeals.may_appeal(uow, case.id)
         with pytest.raises(CaseStateError, match="already has an appeal lodged"):
             appeals.lodge_appeal(uow, case.id, reason="again")
     with UnitOfWork(on_day(officer, dt.date(2027, 5, 12))) as uow:
@@ -108,6 +112,10 @@ def test_a_late_appeal_is_refused_showing_the_deadline_and_an_upheld_decision_st
         outcome = appeals.decide_appeal(uow, appeal.id, "uphold", reason="the second birth certificate is not attached")
         with pytest.raises(CaseStateError, match="is upheld: there is no decision to appeal"):
             appeals.lodge_appeal(uow, appeal.id, reason="appeal the appeal")
+    with UnitOfWork(as_role(in_time, "citizen", person_id=national_id)) as uow:  # one appeal per decision, also once decided
+        assert not appeals.may_appeal(uow, case.id)
+        with pytest.raises(CaseStateError, match="already has an appeal lodged"):
+            appeals.lodge_appeal(uow, case.id, reason="and again")
     assert (outcome.appeal.state, outcome.contested.state, outcome.restored_call) == ("upheld", "refused", False)
     assert outcome.appeal.decided_by == "officer-2"
 
@@ -130,6 +138,7 @@ class _Decisions(RuleBasedStateMachine):
         self.deferral = None
         self.before: dict[int, tuple] = {}
         self.states: dict[int, str] = {self.medical: "open"}
+        self.upheld: set[int] = set()
 
     def _decided(self, case_id: int) -> bool:
         return self.states.get(case_id) not in (None, "open", "applied")
@@ -165,11 +174,20 @@ class _Decisions(RuleBasedStateMachine):
         case_id = getattr(self, which)
         if case_id is None or not self._decided(case_id):
             return
+        if case_id in self.upheld:  # one appeal per decision: one upheld on appeal stands
+            with UnitOfWork(as_role(self.day, "citizen", person_id=self.national_id)) as uow:
+                assert not appeals.may_appeal(uow, case_id)
+                with pytest.raises(CaseStateError, match="already has an appeal lodged"):
+                    appeals.lodge_appeal(uow, case_id, reason="I still disagree")
+            return
         with UnitOfWork(as_role(self.day, "citizen", person_id=self.national_id)) as uow:
+            assert appeals.may_appeal(uow, case_id)
             appeal = appeals.lodge_appeal(uow, case_id, reason="I disagree").id
         with UnitOfWork(self.judge) as uow:
             outcome = appeals.decide_appeal(uow, appeal, "overturn" if overturn else "uphold", reason="reviewed")
         self.states[case_id] = outcome.contested.state
+        if not overturn:
+            self.upheld.add(case_id)
         if overturn:
             case_now, call_now = _snapshot(self.engine, case_id)
             case_then, call_then = self.before[case_id]

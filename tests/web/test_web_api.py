@@ -190,8 +190,16 @@ def test_cases_are_queued_by_cursor_read_and_decided_through_the_api(site):
     assert one["state"] == "applied" and one["ground"] == "family_care" and one["history"][0]["step"]
     bad = c.post(f"/api/v1/cases/{opened[0]}/decision", json={"decision": "grant", "reason": "ok", "until": "2099-01-01"}, headers=h)
     assert bad.status_code == 422 and bad.json()["field"] == "until"
+    from callup import audit
+
+    def reads() -> int:  # the citizen's "who read my record"
+        person_id = site.in_region(a)[8].national_id
+        return sum(e.action == "person.read" for e in audit.entries(site.admin.engine(), person_id=person_id))
+
+    read_before = reads()
     done = c.post(f"/api/v1/cases/{opened[0]}/decision", json={"decision": "grant", "reason": "carer confirmed"}, headers=h)
     assert done.status_code == 200 and done.json()["state"] == "granted" and done.json()["until"]
+    assert reads() == read_before  # the decision is audited as a step, not as reads of the record
     again = c.post(f"/api/v1/cases/{opened[0]}/decision", json={"decision": "refuse", "reason": "no"}, headers=h)
     assert again.status_code == 409
     owner = client(site)

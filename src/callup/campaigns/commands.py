@@ -58,15 +58,12 @@ def _render_summary(s: dict[str, Any]) -> None:
 
 def _summary(ctx, name: str) -> dict[str, Any]:  # noqa: ANN001
     from callup.campaigns.service import campaign_summary
-    from callup.lottery.apportionment import shortfall
     from callup.uow import UnitOfWork
 
     with UnitOfWork(ctx, write=False) as uow:
         summary = dataclasses.asdict(campaign_summary(uow, name))
-    if summary["regions"]:
-        short = shortfall(summary["quota"], {r["region"]: r["pool"] for r in summary["regions"]},
-                          {r["region"]: r["quota"] for r in summary["regions"]})
-        summary["shortfall"] = {"total": short.total, "by_region": short.by_region}
+    if summary["shortfall"] is None:  # not frozen yet: no allocation, nothing to say
+        del summary["shortfall"]
     return summary
 
 
@@ -87,43 +84,27 @@ def create(
 ) -> None:
     """Create a campaign from a decree and (by default) freeze its pool and regional allocation."""
     from callup.campaigns import service
-    from callup.lottery.apportionment import parse_rate
     from callup.small_csv import whole_number
 
     number = whole_number(quota, where="--quota", field="quota", maximum=MAX_QUOTA)
     ctx = context(policy=policy)
     quotas, listed = _freeze_inputs(ctx, regional_quotas, volunteers)  # read before anything is written
-    _check_quota_sum(quotas, number, regional_quotas)
     if over_call_from is not None:
         over_call = service.over_call_from_outcomes(over_call_from)
     decree = service.Decree(name=name, window=_window(window), quota=number, over_call=over_call, method=method,
                             eligibility_date=parse_date(on, option="--on") if on else None)
-    parse_rate(over_call, maximum=_max_over_call(ctx, decree), field="over_call_from" if over_call_from else "over_call")
     with progress("freezing the pool", None, quiet=as_json or not freeze):
-        service.open_campaign(ctx, decree, regional_quotas=quotas, volunteers=listed, freeze=freeze)
+        try:
+            service.open_campaign(ctx, decree, regional_quotas=quotas, volunteers=listed, freeze=freeze)
+        except InputError as exc:  # the rate came from the outcomes file: name that option
+            if over_call_from is None or exc.field != "over_call":
+                raise
+            raise InputError(exc.message, field="over_call_from") from None
     emit(_summary(ctx, name.strip()), as_json=as_json, render=_render_summary)
 
 
 #: The largest national quota a decree may set (the store keeps quotas as 32-bit integers).
 MAX_QUOTA = 1_000_000_000
-
-
-def _max_over_call(ctx, decree) -> str | None:  # noqa: ANN001
-    """The policy's largest over-call rate for the version in force on the decree's eligibility date."""
-    try:
-        version = ctx.policy().in_force(decree.eligibility_date or decree.window[0])
-    except Exception:  # noqa: BLE001 - no version in force: the service says so, naming the date
-        return None
-    limit = getattr(version.conscription, "max_over_call_rate", None)
-    return None if limit is None else str(limit)
-
-
-def _check_quota_sum(quotas: dict[str, int] | None, national: int, path: pathlib.Path | None) -> None:
-    """Explicit regional quotas must add up to the decree's national quota."""
-    if quotas is not None and sum(quotas.values()) != national:
-        total = sum(quotas.values())
-        raise InputError(f"{path}: the regional quotas add up to {total:,}, {'less' if total < national else 'more'} than "
-                         f"the national quota {national:,} of the decree: they must be equal", field="regional_quotas")
 
 
 def _freeze_inputs(ctx, regional_quotas: pathlib.Path | None, volunteers: pathlib.Path | None) -> tuple:  # noqa: ANN001
@@ -146,8 +127,6 @@ def freeze_(
 
     ctx = context(policy=policy)
     quotas, listed = _freeze_inputs(ctx, regional_quotas, volunteers)
-    if quotas is not None:
-        _check_quota_sum(quotas, _summary(ctx, name)["quota"], regional_quotas)
     with progress("freezing the pool", None, quiet=as_json):
         service.freeze_campaign(ctx, name, regional_quotas=quotas, volunteers=listed)
     emit(_summary(ctx, name), as_json=as_json, render=_render_summary)

@@ -38,7 +38,7 @@ from callup.errors import InputError, NotFound
 from callup.file_output import make_folder
 from callup.lottery import DrawRecord, commit, fingerprint, pseudonymise, run_draw, write_pool
 from callup.lottery.allocation import ExplicitAllocation, allocate, by_method, explicit, quotas_csv
-from callup.lottery.apportionment import apportion, over_call_regions, parse_rate
+from callup.lottery.apportionment import Shortfall, apportion, over_call_regions, parse_rate, shortfall
 from callup.lottery.beacon import parse_round
 from callup.lottery.commitment import normalise_beacon
 from callup.lottery.record import CommitmentV2, allocation_csv, commitment_file, drand_beacon, load_commitment, unverified_beacon
@@ -129,6 +129,7 @@ class CampaignSummary:
     regions: list[RegionSummary]
     called: int
     released: int
+    shortfall: Shortfall | None = None  # once frozen: what the pools cannot fill of the quotas
 
 
 @dataclasses.dataclass(frozen=True)
@@ -248,10 +249,11 @@ def create_campaign(uow: UnitOfWork, decree: Decree) -> int:
         raise InputError(f"the quota must be zero or more, got {decree.quota}", field="quota")
     if decree.method not in METHODS:
         raise InputError(f"{decree.method!r} is not one of {', '.join(METHODS)}", field="method")
-    parse_rate(decree.over_call)
     jurisdiction = uow.ctx.policy()
     on = decree.eligibility_date or start
     version = jurisdiction.in_force(on)
+    limit = getattr(version.conscription, "max_over_call_rate", None)  # the policy's bound, when it sets one
+    parse_rate(decree.over_call, maximum=None if limit is None else str(limit))
     values = dict(name=name, jurisdiction=jurisdiction.code, policy_sha256=jurisdiction.sha256, policy_version=version.version,
                   window_start=start, window_end=end, eligibility_date=on, quota=decree.quota,
                   over_call_rate=str(decree.over_call), allocation_method=decree.method)
@@ -283,12 +285,22 @@ def delete_campaign(uow: UnitOfWork, name: str) -> None:
 
 def open_campaign(ctx: Context, decree: Decree, *, regional_quotas: Mapping[str, int] | None = None,
                   volunteers: list[str] | None = None, freeze: bool = True, advance: Advance = lambda n: None) -> FreezeResult | None:
-    """Create the campaign (its own transaction) and, with `freeze`, freeze its pool (a bulk job)."""
+    """Create the campaign (its own transaction) and, with `freeze`, freeze its pool (a bulk job).
+    Explicit regional quotas are checked before anything is written."""
+    check_regional_quotas(regional_quotas, decree.quota)
     with UnitOfWork(ctx) as uow:
         create_campaign(uow, decree)
     if not freeze:
         return None
     return freeze_campaign(ctx, decree.name.strip(), regional_quotas=regional_quotas, volunteers=volunteers, advance=advance)
+
+
+def check_regional_quotas(quotas: Mapping[str, int] | None, national: int) -> None:
+    """Explicit regional quotas must add up to the decree's national quota (`InputError` otherwise)."""
+    if quotas is not None and sum(quotas.values()) != national:
+        total = sum(quotas.values())
+        raise InputError(f"the regional quotas add up to {total:,}, {'less' if total < national else 'more'} than "
+                         f"the national quota {national:,} of the decree: they must be equal", field="regional_quotas")
 
 
 def over_call_from_outcomes(outcomes: pathlib.Path) -> str:
@@ -325,6 +337,7 @@ def freeze_campaign(ctx: Context, name: str, *, regional_quotas: Mapping[str, in
         unknown = set(regional_quotas) - set(jurisdiction.region_codes)
         if unknown:
             raise InputError(f"regional quotas name unknown regions: {sorted(unknown)}", field="regional_quotas")
+        check_regional_quotas(regional_quotas, campaign["quota"])
     if volunteers and not version.conscription.volunteers_first:
         raise InputError(f"the policy {jurisdiction.code} {version.version} does not call volunteers first "
                          "(conscription.volunteers_first = false): a volunteers list would be ignored", field="volunteers")
@@ -356,8 +369,7 @@ def _freeze_job(ctx: Context, campaign_id: int, name: str, version, on: dt.date,
         quotas = dict(regional_quotas) if regional_quotas is not None else apportion(pools, min(quota, sum(pools.values())), method=method)
         numbers = over_call_regions(quotas, rate)  # never capped at the pool: a shortfall is reported, not hidden
         with bulk.transaction():
-            status = _locked_status(bulk, campaign_id)
-            CAMPAIGN.step(status, "freeze", subject=_subject(name))  # another process froze it meanwhile
+            frozen = CAMPAIGN.step(_locked_status(bulk, campaign_id), "freeze", subject=_subject(name))  # frozen meanwhile?
             write_pool_rows(bulk, campaign_id, ids, regions, pseudonyms, flags)
             region_rows = sorted(set(pools) | set(quotas))
             bulk.append("campaign_regions", pa.table({
@@ -369,7 +381,7 @@ def _freeze_job(ctx: Context, campaign_id: int, name: str, version, on: dt.date,
                 "number": pa.array([numbers.get(r, 0) for r in region_rows], pa.int32()),
             }))
             bulk.execute("UPDATE campaigns SET status = ?, pool_size = ?, pool_fingerprint = ?, frozen_at = ? WHERE id = ?",
-                         (CampaignStatus.frozen.value, fp.size, fp.fingerprint, ctx.now(), campaign_id))
+                         (frozen, fp.size, fp.fingerprint, ctx.now(), campaign_id))
             bulk_record(bulk, ctx, events.CampaignFrozen(
                 target=events.campaign(name), pool_size=fp.size, pool_fingerprint=fp.fingerprint, quota=sum(quotas.values()),
                 to_call=sum(numbers.values()), volunteers=sum(r.volunteers for r in fp.regions.values())))
@@ -459,10 +471,10 @@ def _commit_job(ctx: Context, campaign_id: int, name: str, beacon: Any, *, advan
                 campaign=name, policy_version=campaign["policy_version"], policy_sha256=campaign["policy_sha256"], pool=pool,
                 allocation=_allocation(campaign, stored, pools), beacon=beacon, parameters=parameters, random=ctx.random)
         with bulk.transaction():
-            CAMPAIGN.step(_locked_status(bulk, campaign_id), "commit", subject=_subject(name))
+            committed = CAMPAIGN.step(_locked_status(bulk, campaign_id), "commit", subject=_subject(name))
             bulk.execute("UPDATE campaigns SET status = ?, commitment = ?, commitment_hash = ?, salt = ?, committed_at = ? "
                          "WHERE id = ?",
-                         (CampaignStatus.committed.value, json.dumps(commitment.document(), sort_keys=True), commitment.digest,
+                         (committed, json.dumps(commitment.document(), sort_keys=True), commitment.digest,
                           encrypt(salt, SALT_COLUMN), ctx.now(), campaign_id))
             if isinstance(commitment, CommitmentV2):  # format 2 never caps a number at the pool: the shortfall shows
                 for region, number in commitment.numbers.items():
@@ -546,11 +558,11 @@ def _draw_job(ctx: Context, campaign_id: int, name: str, beacon: str, *, advance
         called = called.append_column("source", pa.array(["draw"] * called.num_rows, pa.string()))
         called = called.append_column("called_at", pa.array([ctx.now()] * called.num_rows, pa.timestamp("us", tz="UTC")))
         with bulk.transaction():
-            CAMPAIGN.step(_locked_status(bulk, campaign_id), "draw", subject=_subject(name))  # drawn meanwhile?
+            drawn = CAMPAIGN.step(_locked_status(bulk, campaign_id), "draw", subject=_subject(name))  # drawn meanwhile?
             bulk.append("campaign_order", order)
             bulk.append("campaign_calls", called)
             bulk.execute("UPDATE campaigns SET status = ?, beacon_value = ?, seed = ?, record = ?, drawn_at = ? WHERE id = ?",
-                         (CampaignStatus.drawn.value, record.beacon_value, record.seed, record.to_json(), ctx.now(), campaign_id))
+                         (drawn, record.beacon_value, record.seed, record.to_json(), ctx.now(), campaign_id))
             bulk_record(bulk, ctx, events.CampaignDrawn(
                 target=events.campaign(name), beacon_value=record.beacon_value, seed=record.seed, called=record.called_total,
                 shortfall=record.shortfall_total, results_fingerprint=record.results_fingerprint))
@@ -689,12 +701,23 @@ def campaign_summary(uow: UnitOfWork, name: str) -> CampaignSummary:
         pool_fingerprint=c["pool_fingerprint"], commitment_hash=c["commitment_hash"], beacon_value=c["beacon_value"],
         seed=c["seed"], regions=regions, called=sum(v[0] for v in by_region.values()),
         released=sum(v[1] for v in by_region.values()),
+        shortfall=shortfall(c["quota"], {r.region: r.pool for r in regions}, {r.region: r.quota for r in regions}) if regions else None,
     )
 
 
-def list_campaigns(uow: UnitOfWork) -> list[CampaignListing]:
-    rows = uow.execute(select(campaigns_t.c.name, campaigns_t.c.status, campaigns_t.c.quota, campaigns_t.c.window_start,
-                              campaigns_t.c.window_end, campaigns_t.c.pool_size).order_by(campaigns_t.c.id)).all()
+def list_campaigns(uow: UnitOfWork, *, status: str | None = None, after: str | None = None,
+                   limit: int | None = None) -> list[CampaignListing]:
+    """Campaigns in creation order (of `status`); paged in the query: `limit` campaigns after the one named
+    `after` (none when there is no such campaign)."""
+    query = select(campaigns_t.c.name, campaigns_t.c.status, campaigns_t.c.quota, campaigns_t.c.window_start,
+                   campaigns_t.c.window_end, campaigns_t.c.pool_size).order_by(campaigns_t.c.id)
+    if status is not None:
+        query = query.where(campaigns_t.c.status == status)
+    if after is not None:
+        query = query.where(campaigns_t.c.id > select(campaigns_t.c.id).where(campaigns_t.c.name == after).scalar_subquery())
+    if limit is not None:
+        query = query.limit(limit)
+    rows = uow.execute(query).all()
     return [CampaignListing(r.name, _status(r.status), r.quota, r.window_start, r.window_end, r.pool_size) for r in rows]
 
 

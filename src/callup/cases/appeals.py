@@ -37,19 +37,34 @@ class AppealOutcome:
     replacement_kept: str | None
 
 
+def _refusal(uow: UnitOfWork, contested: Any) -> CaseStateError | None:
+    """Why no appeal may be lodged against the case row `contested` today; None when one may.
+    One appeal per decision: an appeal lodged or upheld bars another."""
+    kind = CaseKind(transitions.value(contested["kind"]))
+    if kind is CaseKind.appeal or not appealable(kind, contested["state"]):
+        return CaseStateError(f"{transitions.subject(contested)} is {contested['state']}: there is no decision to appeal")
+    deadline, today = contested["appeal_deadline"], uow.ctx.today()
+    if deadline is not None and today > deadline:
+        return AppealLate(f"the appeal deadline of {transitions.subject(contested)} was {deadline.isoformat()} "
+                          f"({(today - deadline).days} days ago): a late appeal cannot be lodged")
+    if transitions.appealed(uow, contested):
+        return CaseStateError(f"{transitions.subject(contested)} already has an appeal lodged")
+    return None
+
+
+def may_appeal(uow: UnitOfWork, case_id: int) -> bool:
+    """Whether an appeal against case `case_id` may be lodged today (the rule `lodge_appeal` enforces),
+    so a page offers the form only where it can succeed. `CaseNotFound` as for reading the case."""
+    return _refusal(uow, transitions.load(uow, case_id)) is None
+
+
 def lodge_appeal(uow: UnitOfWork, case_id: int, *, reason: str, evidence: str | None = None) -> CaseView:
     """Lodge an appeal against the decision of case `case_id` (by the person, or an officer for them)."""
     contested = transitions.load(uow, case_id, lock=True)
+    refused = _refusal(uow, contested)
+    if refused is not None:
+        raise refused
     kind = CaseKind(transitions.value(contested["kind"]))
-    if not appealable(kind, contested["state"]):
-        raise CaseStateError(f"{transitions.subject(contested)} is {contested['state']}: there is no decision to appeal")
-    deadline, today = contested["appeal_deadline"], uow.ctx.today()
-    if deadline is not None and today > deadline:
-        raise AppealLate(f"the appeal deadline of {transitions.subject(contested)} was {deadline.isoformat()} "
-                         f"({(today - deadline).days} days ago): a late appeal cannot be lodged")
-    if any(transitions.value(c["kind"]) == CaseKind.appeal.value and c["appeals_case_id"] == contested["id"]
-           for c in transitions.open_cases_of(uow, contested["campaign_id"], contested["national_id"], CaseKind.appeal)):
-        raise CaseStateError(f"{transitions.subject(contested)} already has an appeal lodged")
     appeal = transitions.open_case(uow, contested["campaign"], contested["national_id"], CaseKind.appeal, reason=reason,
                                    evidence=evidence, ground=f"{kind.value}:{contested['state']}", appeals=contested["id"])
     return as_view(uow, appeal)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 from callup.cases import transitions
+from callup.cases.appeals import decide_appeal
 from callup.cases.applications import Decision
 from callup.cases.civilian import decide_civilian_service
 from callup.cases.deferrals import decide_deferral
 from callup.cases.errors import CaseInputError
 from callup.cases.exemptions import decide_exemption
 from callup.cases.tables import CaseKind
+from callup.cases.views import CaseView, as_view
 from callup.uow import UnitOfWork
 
 
@@ -30,3 +32,15 @@ def decide_application(uow: UnitOfWork, case_id: int, decision: str, *, reason: 
         return decide_civilian_service(uow, case_id, decision, reason=reason, evidence=evidence)
     raise CaseInputError(f"case {case_id} is a {kind.value.replace('_', ' ')} case, not an application to grant or refuse",
                          field="case")
+
+
+def decide_case(uow: UnitOfWork, case_id: int, decision: str, *, reason: str, until: dt.date | None = None,
+                evidence: str | None = None) -> CaseView:
+    """Decide what waits on case `case_id`: uphold or overturn an appeal, grant or refuse an application
+    (`until`: a deferral's end date). Returns the case after the decision; the decision is the
+    audited step, so no read of the person's record is recorded besides it."""
+    if CaseKind(transitions.value(transitions.load(uow, case_id)["kind"])) is CaseKind.appeal:
+        decide_appeal(uow, case_id, decision, reason=reason, evidence=evidence)
+    else:
+        decide_application(uow, case_id, decision, reason=reason, until=until, evidence=evidence)
+    return as_view(uow, transitions.load(uow, case_id))

@@ -14,15 +14,16 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select
 
 from callup.audit import person
 from callup.campaigns.tables import Call, Campaign
-from callup.cases.errors import CaseInputError, CaseNotFound, CaseStateError
+from callup.cases.errors import CaseInputError, CaseNotFound
 from callup.cases.events import CaseStepped
 from callup.cases.machines import MACHINES, NEW, ROLES, appealable, is_decision, opening_step
 from callup.cases.tables import Case, CaseKind, CaseTransition
 from callup.store.rowids import is_row_id
+from callup.store.steps import step_row
 from callup.uow import UnitOfWork
 
 cases = Case.__table__
@@ -118,7 +119,7 @@ def transition(uow: UnitOfWork, case: Any, step: str, *, reason: str | None = No
     if reason is None and (decision or step == "overturn"):
         raise CaseInputError(f"{subject(case)}: {step} needs a reason", field="reason")
     now, actor = uow.now(), uow.actor
-    changes: dict[str, Any] = dict(state=after, updated_at=now, **(values or {}))
+    changes: dict[str, Any] = dict(updated_at=now, **(values or {}))
     if ground is not None:
         changes["ground"] = ground
     if decision:
@@ -129,10 +130,8 @@ def transition(uow: UnitOfWork, case: Any, step: str, *, reason: str | None = No
             deadline = uow.ctx.today() + dt.timedelta(days=days)
         changes["appeal_deadline"] = deadline
     if decision:  # what the decision replaced, so that overturning it restores the case exactly
-        effect = {**(effect or {}), "before": {k: _plain(case[k]) for k in sorted(changes) if k not in ("state", "updated_at")}}
-    done = uow.execute(update(cases).where(cases.c.id == case["id"], cases.c.state == before).values(**changes)).rowcount
-    if done != 1:
-        raise CaseStateError(f"{subject(case)} changed while this step was being taken: look at it again")
+        effect = {**(effect or {}), "before": {k: _plain(case[k]) for k in sorted(changes) if k != "updated_at"}}
+    step_row(uow, machine, cases, case["id"], before, step, subject=subject(case), column="state", **changes)
     seq = uow.execute(select(func.coalesce(func.max(history.c.seq), 0)).where(history.c.case_id == case["id"])).scalar_one() + 1
     effect_json = json.dumps(effect, sort_keys=True) if effect else None
     uow.execute(insert(history).values(case_id=case["id"], seq=seq, from_state=before, step=step, to_state=after, at=now,
@@ -162,6 +161,14 @@ def restored(before: dict[str, Any]) -> dict[str, Any]:
             v = dt.datetime.fromisoformat(v)
         out[key] = v
     return out
+
+
+def appealed(uow: UnitOfWork, case: Any) -> bool:
+    """Whether the decision of `case` is under appeal or was upheld on appeal: a decision is appealed
+    once (an overturned decision is undone, a withdrawn appeal decided nothing)."""
+    query = select(cases.c.id).where(cases.c.kind == CaseKind.appeal.value, cases.c.appeals_case_id == case["id"],
+                                     cases.c.state.in_(("lodged", "upheld")))
+    return uow.execute(query.limit(1)).first() is not None
 
 
 def open_cases_of(uow: UnitOfWork, campaign_id: int, national_id: str, kind: CaseKind | None = None) -> list[Any]:

@@ -117,8 +117,11 @@ WAITING: dict[CaseKind, tuple[str, ...]] = {
 }
 
 
-def queue(uow: UnitOfWork, *, kind: CaseKind | None = None, campaign: str | None = None) -> list[QueueItem]:
-    """Every case waiting for a decision (or, for civilian service, an assignment), oldest first, with its age."""
+def queue(uow: UnitOfWork, *, kind: CaseKind | None = None, campaign: str | None = None, region: str | None = None,
+          after: int | None = None, limit: int | None = None) -> list[QueueItem]:
+    """Every case waiting for a decision (or, for civilian service, an assignment), oldest first, with its age.
+
+    Paged in the query: `limit` cases after case `after` in the same order (none when that case is unknown)."""
     uow.ctx.require(Role.administrator, Role.officer, Role.medical, Role.auditor, Role.system, doing="listing the case queue")
     kinds = [kind] if kind is not None else list(WAITING)
     waiting = [(cases.c.kind == k.value) & cases.c.state.in_(WAITING[k]) for k in kinds]
@@ -133,6 +136,13 @@ def queue(uow: UnitOfWork, *, kind: CaseKind | None = None, campaign: str | None
         query = query.where(scope)
     if campaign is not None:
         query = query.where(campaigns.c.name == campaign)
+    if region is not None:
+        query = query.where(cases.c.region == region)
+    if after is not None:
+        opened = select(cases.c.opened_at).where(cases.c.id == after).scalar_subquery()
+        query = query.where(or_(cases.c.opened_at > opened, (cases.c.opened_at == opened) & (cases.c.id > after)))
+    if limit is not None:
+        query = query.limit(limit)
     today = uow.ctx.today()
     return [QueueItem(r.id, value(r.kind), r.name, r.region, r.state, r.ground, r.opened_at,
                       (today - _date(r.opened_at)).days, r.check_result) for r in uow.execute(query)]

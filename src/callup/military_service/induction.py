@@ -14,7 +14,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, func, insert, select
 
 from callup.audit import person
 from callup.cases import transitions
@@ -28,6 +28,7 @@ from callup.military_service.machines import SERVICE, SERVICE_ROLES
 from callup.military_service.tables import ServiceRecord, ServiceStep
 from callup.policy.months import add_months
 from callup.store.rowids import is_row_id
+from callup.store.steps import step_row
 from callup.uow import UnitOfWork
 
 records, steps, cases = ServiceRecord.__table__, ServiceStep.__table__, Case.__table__
@@ -81,10 +82,8 @@ def _step(uow: UnitOfWork, row: Any, step: str, *, reason: str | None, unit: str
     after = SERVICE.step(row["state"], step, subject=f"service record {row['id']}")
     uow.ctx.require(*sorted(SERVICE_ROLES[step], key=lambda r: r.value), doing=f"the step {step} of a service record")
     if row["state"] != NEW:
-        done = uow.execute(update(records).where(records.c.id == row["id"], records.c.state == row["state"])
-                           .values(state=after, **(values or {}))).rowcount
-        if done != 1:
-            raise CaseStateError(f"service record {row['id']} changed while this step was being taken: look at it again")
+        step_row(uow, SERVICE, records, row["id"], row["state"], step, subject=f"service record {row['id']}", column="state",
+                 **(values or {}))
     seq = uow.execute(select(func.coalesce(func.max(steps.c.seq), 0)).where(steps.c.record_id == row["id"])).scalar_one() + 1
     uow.execute(insert(steps).values(record_id=row["id"], seq=seq, from_state=row["state"], step=step, to_state=after, unit=unit,
                                      at=uow.now(), actor=uow.actor.label(), role=uow.actor.role.value, reason=reason,

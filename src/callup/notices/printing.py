@@ -36,8 +36,9 @@ from callup.file_output import make_folder
 from callup.notices import claims
 from callup.notices.errors import NoticeStateError
 from callup.notices.service import LIVE_VALUES, _campaign, _offices
-from callup.notices.tables import NOTICE, BatchStatus, NoticeBatch, NoticeStatus, Summons
+from callup.notices.tables import NOTICE, BatchStatus, NoticeBatch, Summons
 from callup.register.tables import Person
+from callup.store.steps import step_rows
 from callup.uow import UnitOfWork
 
 BATCH_SIZE = 1000
@@ -183,9 +184,7 @@ def _print_one(ctx: Context, batch: Any, campaign: str, out: pathlib.Path, porta
     digest = hashlib.sha256(pdf.read_bytes()).hexdigest()
     with UnitOfWork(ctx) as uow:
         now = ctx.now()
-        assert NOTICE.can(NoticeStatus.created, "send")
-        uow.execute(update(summonses).where(summonses.c.batch_id == batch["id"], summonses.c.status == NoticeStatus.created.value)
-                    .values(status=NoticeStatus.sent))
+        step_rows(uow, NOTICE, summonses, summonses.c.batch_id == batch["id"], "send")  # created -> sent
         uow.execute(update(summonses).where(summonses.c.batch_id == batch["id"]).values(printed_at=now))
         uow.execute(update(batches).where(batches.c.id == batch["id"]).values(
             status=BatchStatus.printed, printed_at=now, file=str(pdf), manifest=str(manifest)))

@@ -31,6 +31,7 @@ from callup.notices.schedule import Appointment, Called, move_appointment, sched
 from callup.notices.tables import LIVE, NOTICE, Appearance, CampaignOffices, NoticeStatus, PostalFile, Summons
 from callup.register.tables import Person
 from callup.small_csv import read_rows
+from callup.store.steps import step_rows
 from callup.uow import UnitOfWork
 
 summonses = Summons.__table__
@@ -322,9 +323,7 @@ def publish_notices(uow: UnitOfWork, campaign: str) -> int:
     now = uow.now()
     base = and_(summonses.c.campaign_id == c.id, summonses.c.published_at.is_(None), summonses.c.status.in_(LIVE_VALUES))
     # A bulk transition: created -> sent, the table's "send" step; other live states keep theirs.
-    assert NOTICE.can(NoticeStatus.created, "send")
-    first = uow.execute(update(summonses).where(base, summonses.c.status == NoticeStatus.created.value)
-                        .values(status=NoticeStatus.sent, published_at=now)).rowcount
+    first = sum(step_rows(uow, NOTICE, summonses, base, "send", published_at=now).values())
     rest = uow.execute(update(summonses).where(base).values(published_at=now)).rowcount
     uow.record(NoticesPublished(target=f"campaign:{campaign}", published=first + rest))
     return first + rest
@@ -442,11 +441,10 @@ def apply_deemed_delivery(uow: UnitOfWork, campaign: str, *, on: dt.date) -> int
         if days is None:
             continue
         cutoff = dt.datetime.combine(on - dt.timedelta(days=days), dt.time.max, tzinfo=dt.UTC)
-        assert NOTICE.can(NoticeStatus.sent, "deliver")
-        delivered += uow.execute(update(summonses).where(
-            summonses.c.campaign_id == c.id, summonses.c.status == NoticeStatus.sent.value, column.is_not(None), column <= cutoff)
-            .values(status=NoticeStatus.delivered, delivered_at=uow.now(), delivery_source="deemed",
-                    delivery_evidence=f"deemed delivered: {channel}, {days} days after dispatch (policy rule)")).rowcount
+        delivered += sum(step_rows(  # sent -> delivered; a returned letter is not deemed delivered
+            uow, NOTICE, summonses, and_(summonses.c.campaign_id == c.id, column.is_not(None), column <= cutoff), "deliver",
+            states=[NoticeStatus.sent], delivered_at=uow.now(), delivery_source="deemed",
+            delivery_evidence=f"deemed delivered: {channel}, {days} days after dispatch (policy rule)").values())
     uow.record(DeemedDelivered(target=f"campaign:{campaign}", on=on.isoformat(), delivered=delivered))
     return delivered
 

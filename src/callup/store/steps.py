@@ -10,6 +10,7 @@ step to that state's next one, in one UPDATE per source state.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import update
@@ -39,13 +40,16 @@ def step_row(uow: UnitOfWork, machine: Machine, table: Table, row_id: Any, state
 
 
 def step_rows(uow: UnitOfWork, machine: Machine, table: Table, where: Any, step: str, *, column: str = "status",
-              **values: Any) -> dict[str, int]:
-    """Move every row matching `where` whose state allows `step`; returns how many rows left each state.
-    Rows in states that do not allow the step are left alone."""
+              states: Iterable[Any] | None = None, **values: Any) -> dict[str, int]:
+    """Move every row matching `where` whose state allows `step` (and is one of `states`, when given)
+    to the machine's next state, setting `values` on the rows moved; returns how many rows left
+    each state. Rows whose state does not allow the step, or where it leads back to the same state,
+    are left alone."""
+    only = None if states is None else {_value(s) for s in states}
     moved = {}
     status = table.c[column]
     for (state, name), new in sorted(machine.table.items()):
-        if name != step or state == new:
+        if name != step or state == new or (only is not None and state not in only):
             continue
         moved[state] = uow.execute(update(table).where(where, status == state).values({column: new, **values})).rowcount
     return moved

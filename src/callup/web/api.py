@@ -330,14 +330,8 @@ def campaigns(ctx: Annotated[Context, Depends(_staff_reader)],
     """Campaigns in creation order, filtered by `status`."""
     from callup.campaigns.service import list_campaigns
 
-    after = _cursor(cursor)
-    with UnitOfWork(ctx, write=False) as uow:
-        rows = list_campaigns(uow)
-    if status:
-        rows = [r for r in rows if r.status == status]
-    if after is not None:
-        names = [r.name for r in rows]
-        rows = rows[names.index(after) + 1:] if after in names else []
+    with UnitOfWork(ctx, write=False) as uow:  # one more than the page: is there a next one?
+        rows = list_campaigns(uow, status=status, after=_cursor(cursor), limit=limit + 1)
     page = rows[:limit]
     return CampaignPage(items=[CampaignItem(**r.__dict__) for r in page],
                         next_cursor=_next(page[-1].name) if len(rows) > limit else None)
@@ -350,7 +344,7 @@ def campaign(ctx: Annotated[Context, Depends(_staff_reader)], name: Annotated[st
 
     with UnitOfWork(ctx, write=False) as uow:
         s = campaign_summary(uow, name)
-    values = {k: v for k, v in s.__dict__.items() if k not in ("window", "regions")}
+    values = {k: v for k, v in s.__dict__.items() if k not in ("window", "regions", "shortfall")}
     return CampaignOut(**values, window_start=s.window[0], window_end=s.window[1],
                        regions=[RegionOut(**r.__dict__) for r in s.regions])
 
@@ -486,13 +480,11 @@ if _cases_installed():
         from callup.cases import views
         from callup.cases.tables import CaseKind
 
-        with UnitOfWork(ctx, write=False) as uow:
-            items = views.queue(uow, kind=CaseKind(kind) if kind else None, campaign=campaign)
-        items = [i for i in items if region is None or i.region == region]
         after = _cursor(cursor)
-        if after is not None:
-            ids = [str(i.id) for i in items]
-            items = items[ids.index(after) + 1:] if after in ids else []
+        start = None if after is None else int(after) if after.isdigit() else 0  # 0: no such case, an empty page
+        with UnitOfWork(ctx, write=False) as uow:  # one more than the page: is there a next one?
+            items = views.queue(uow, kind=CaseKind(kind) if kind else None, campaign=campaign, region=region, after=start,
+                                limit=limit + 1)
         page = items[:limit]
         return CasePage(items=[CaseItem(**i.__dict__) for i in page],
                         next_cursor=_next(str(page[-1].id)) if len(items) > limit else None)
@@ -510,14 +502,9 @@ if _cases_installed():
     def decide_case(ctx: Annotated[Context, Depends(_writer)], case_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
                     body: Annotated[DecisionIn, Body()]) -> CaseOut:
         """Grant or refuse an application (a deferral with its end date), or uphold or overturn an appeal, with reasons."""
-        from callup.cases import appeals, decisions, views
+        from callup.cases.decisions import decide_case
 
         if ctx.actor.role not in (Role.administrator, Role.officer):
             raise Forbidden("deciding cases needs the role administrator or officer")
         with UnitOfWork(ctx) as uow:
-            kind = views.case_view(uow, case_id, reason="deciding the case").kind
-            if kind == "appeal":
-                appeals.decide_appeal(uow, case_id, body.decision, reason=body.reason)
-            else:
-                decisions.decide_application(uow, case_id, body.decision, reason=body.reason, until=body.until)
-            return _case_out(views.case_view(uow, case_id, reason="deciding the case"))
+            return _case_out(decide_case(uow, case_id, body.decision, reason=body.reason, until=body.until))

@@ -10,8 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from callup.cases import appeals, decisions, views
-from callup.cases.tables import CaseKind
+from callup.cases import decisions, views
 from callup.context import Role
 from callup.errors import CallupError, Forbidden, InputError
 from callup.uow import UnitOfWork
@@ -63,11 +62,7 @@ def decide(request: Request, case_id: int, decision: Annotated[str, Form(max_len
         raise InputError(f"until: {until!r} is not a date (YYYY-MM-DD)", field="until") from None
     try:
         with UnitOfWork(ctx) as uow:
-            kind = views.case_view(uow, case_id, reason="deciding the case").kind
-            if kind == CaseKind.appeal.value:
-                appeals.decide_appeal(uow, case_id, decision, reason=reason)
-            else:
-                decisions.decide_application(uow, case_id, decision, reason=reason, until=end)
+            decisions.decide_case(uow, case_id, decision, reason=reason, until=end)
     except CallupError as exc:
         if exc.http_status == 404:
             raise

@@ -13,8 +13,7 @@ from sqlalchemy import select
 from callup.campaigns.tables import Campaign
 from callup.cases import appeals, civilian, deferrals
 from callup.cases.applications import may_apply
-from callup.cases.machines import appealable
-from callup.cases.tables import Case, CaseKind
+from callup.cases.tables import Case
 from callup.cases.views import as_view
 from callup.errors import CallupError
 from callup.notices import service as notices
@@ -40,10 +39,8 @@ def _page(request: Request, *, status: int = 200, **values: Any) -> Any:
         views = my_cases(uow)
         live = [v for v in notices.summonses_of(uow, ctx.actor.person_id) if v.status not in ("cancelled", "superseded")]
         live = [v for v in live if may_apply(uow, v.campaign, ctx.actor.person_id)]  # the forms only where they can succeed
+        appealable_ids = {v.id for v in views if v.kind != "appeal" and appeals.may_appeal(uow, v.id)}
     grounds = ctx.policy().in_force(today).deferral_grounds
-    appealable_ids = {v.id for v in views if v.kind != "appeal" and appealable(CaseKind(v.kind), v.state)
-                      and (v.appeal_deadline is None or v.appeal_deadline >= today)
-                      and not any(a.kind == "appeal" and a.appeals_case == v.id for a in views)}
     from callup.web.portal import extensions
 
     return render(request, "portal/cases.html", status=status, views=views, campaign=live[0].campaign if live else None,
