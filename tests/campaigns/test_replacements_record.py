@@ -179,3 +179,20 @@ def _call_order(folder: pathlib.Path, region: str) -> list[str]:
     table = canonical(read_pool(folder / "pool.parquet"))
     result, _ = draw(table, bytes.fromhex(rec.seed), rec.commitment.numbers)
     return to_hex(table.column("pseudonym").combine_chunks().take(pa.array(result.call_rows(region)))).to_pylist()
+
+
+def test_a_campaign_released_before_its_record_existed_publishes_no_partial_record(ctx, engine, tmp_path):
+    from callup.campaigns.tables import ReplacementEntry
+
+    load_register(ctx, tmp_path, people=3000)
+    campaign_id = _drawn_format2(ctx)
+    _, called, _ = _region_calls(engine, campaign_id)
+    replace(ctx, "spring-2027", called[0], "deferred")
+    with engine.begin() as conn:  # as a store upgraded after this release was made
+        conn.execute(ReplacementEntry.__table__.delete())
+    replace(ctx, "spring-2027", called[1], "unfit")  # logged, but the record lacks the first release
+    files = service.export_campaign(ctx, "spring-2027", tmp_path / "public")
+    assert "replacements" not in files and "replacements_not_published" in files
+    assert not (tmp_path / "public" / "replacements.jsonl").exists()
+    code, report = _verify(tmp_path / "public")
+    assert code == 0 and not next(c for c in report["checks"] if c["name"] == "replacements chain")["checked"]

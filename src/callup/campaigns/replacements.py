@@ -193,6 +193,21 @@ def replacements_file(conn: Connection, campaign_id: int) -> bytes:
     return b"".join(line.encode("utf-8") + b"\n" for line in lines)
 
 
+def record_complete(conn: Connection, campaign_id: int) -> bool:
+    """Whether the record can hold every release: False for a campaign whose calls were released or replaced before
+    the record existed (its first entries would be missing, so publishing it would mislead)."""
+    released = conn.execute(select(func.count()).where(calls.c.campaign_id == campaign_id,
+                                                       calls.c.release_reason.is_not(None))).scalar_one()
+    replaced = conn.execute(select(func.count()).where(calls.c.campaign_id == campaign_id,
+                                                       calls.c.source == CallSource.replacement)).scalar_one()
+    logged = conn.execute(select(func.count()).where(log.c.campaign_id == campaign_id,
+                                                     log.c.line.like('%"kind":"release"%'))).scalar_one()
+    # JCS escapes every '"' inside a string, so these texts occur only as the members themselves.
+    from_reserve = conn.execute(select(func.count()).where(log.c.campaign_id == campaign_id,
+                                                           log.c.line.like('%"filled_by":"reserve"%'))).scalar_one()
+    return released <= logged and replaced <= from_reserve
+
+
 def replacements_head(conn: Connection, campaign_id: int) -> tuple[int, str | None]:
     """How many entries the record has and the hash of its last line (None when it has none)."""
     last = conn.execute(select(log.c.seq, log.c.hash).where(log.c.campaign_id == campaign_id)

@@ -651,8 +651,13 @@ def _export_job(ctx: Context, campaign_id: int, name: str, out: str, *, advance:
         (directory / "draw-record.json").write_text(record, encoding="utf-8")
         files["record"] = str(directory / "draw-record.json")
         with UnitOfWork(ctx, write=False) as uow:
-            (directory / "replacements.jsonl").write_bytes(replacements.replacements_file(uow.conn, campaign_id))
-        files["replacements"] = str(directory / "replacements.jsonl")
+            if replacements.record_complete(uow.conn, campaign_id):
+                (directory / "replacements.jsonl").write_bytes(replacements.replacements_file(uow.conn, campaign_id))
+                files["replacements"] = str(directory / "replacements.jsonl")
+            else:
+                (directory / "replacements.jsonl").unlink(missing_ok=True)
+                files["replacements_not_published"] = ("people were released or replaced before this campaign's "
+                                                       "replacements record existed: it would miss them")
     policy = _published_policy(ctx, policy_sha256, policy_file)
     if policy is not None:
         (directory / "policy.toml").write_bytes(policy)
