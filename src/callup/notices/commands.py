@@ -169,7 +169,7 @@ def follow_up_(
     """Notices that need an officer: returned letters, no evidence of delivery after N days, no-shows."""
     from callup.notices.service import follow_up
 
-    with _unit(write=False) as uow:
+    with _unit() as uow:  # writes: the reads are audited
         items = [dataclasses.asdict(f) for f in follow_up(uow, campaign, days=days)]
 
     def render(rows: list[dict[str, Any]]) -> None:
@@ -227,7 +227,7 @@ def show(reference: ReferenceArg, as_json: JsonOption = False) -> None:
     """One summons: appointment, channels, delivery and its evidence."""
     from callup.notices.service import view
 
-    with _unit(write=False) as uow:
+    with _unit() as uow:  # writes: the read is audited
         result = dataclasses.asdict(view(uow, reference))
 
     def render(r: dict[str, Any]) -> None:

@@ -348,14 +348,14 @@ def acknowledge(uow: UnitOfWork, reference: str, *, evidence: str) -> SummonsVie
     uow.ctx.require(Role.citizen, *OFFICERS, doing="acknowledging a summons")
     row = _summons(uow, reference, lock=True)
     if _value(row["status"]) == NoticeStatus.acknowledged.value:
-        return view(uow, reference)
+        return _current(uow, reference)
     now = uow.now()
     values = dict(acknowledged_at=now)
     if row["delivered_at"] is None:
         values.update(delivered_at=now, delivery_source="acknowledgement", delivery_evidence=evidence)
     _step(uow, row, "acknowledge", **values)
     uow.record(SummonsChanged(target=person(row["national_id"]), reference=row["reference"], step="acknowledge", detail=evidence))
-    return view(uow, reference)
+    return _current(uow, reference)
 
 
 def opened_in_portal(uow: UnitOfWork, reference: str, *, session: str) -> None:
@@ -463,7 +463,7 @@ def record_appearance(uow: UnitOfWork, reference: str, outcome: Appearance | str
     uow.execute(update(summonses).where(summonses.c.id == row["id"]).values(appearance=outcome, appearance_at=uow.now()))
     uow.record(SummonsChanged(target=person(row["national_id"]), reference=row["reference"], step="appearance",
                               detail=outcome.value))
-    return view(uow, reference)
+    return _current(uow, reference)
 
 
 def move(uow: UnitOfWork, reference: str, *, office: str, date: dt.date, start: dt.time,
@@ -492,7 +492,7 @@ def move(uow: UnitOfWork, reference: str, *, office: str, date: dt.date, start: 
                                                                              start=moved.start, end=moved.end))
     uow.record(SummonsChanged(target=person(row["national_id"]), reference=row["reference"], step="move",
                               detail=f"{moved.office} {moved.date} {moved.start:%H:%M}"))
-    return view(uow, reference)
+    return _current(uow, reference)
 
 
 def _fixed(uow: UnitOfWork, row: Any, *, closed_too: bool = True) -> str | None:
@@ -561,10 +561,36 @@ def _view_of(row: Any, campaign: str) -> SummonsView:
                        row["closed_reason"], _value(row["appearance"]))
 
 
-def view(uow: UnitOfWork, reference: str) -> SummonsView:
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SummonsRead(AuditEvent):
+    """notices.read: staff displayed a person's summons (its page, the API, a person's list, the follow-up list)."""
+
+    action: ClassVar[str] = "notices.read"
+    reference: str
+    view: str
+
+
+def _audit_reads(uow: UnitOfWork, read: list[tuple[str, str]], *, where: str) -> None:
+    """One `notices.read` entry per (national id, reference) shown to staff; a citizen reading their own
+    summonses is not recorded. Needs a writing unit of work (a read-only one would drop the entries)."""
+    if uow.actor.role is Role.citizen:
+        return
+    for national_id, reference in read:
+        uow.record(SummonsRead(target=person(national_id), reference=reference, view=where))
+
+
+def _current(uow: UnitOfWork, reference: str, *, where: str | None = None) -> SummonsView:
+    """The summons as it is now; audited as read on `where` (None: after a step the caller has recorded)."""
     row = _summons(uow, reference)
     name = uow.execute(select(campaigns.c.name).where(campaigns.c.id == row["campaign_id"])).scalar_one()
+    if where is not None:
+        _audit_reads(uow, [(row["national_id"], row["reference"])], where=where)
     return _view_of(row, name)
+
+
+def view(uow: UnitOfWork, reference: str, *, where: str = "summons") -> SummonsView:
+    """One summons, if the actor may see it; a staff read is audited (`where`: the page or route)."""
+    return _current(uow, reference, where=where)
 
 
 #: Every column of a summons but the one-time code (never shown, and not decrypted to be shown).
@@ -576,8 +602,9 @@ _BY_PERSON = (select(*_SHOWN, campaigns.c.name.label("campaign_name"))
               .where(summonses.c.national_id == bindparam("national_id")).order_by(summonses.c.id.desc()))
 
 
-def summonses_of(uow: UnitOfWork, national_id: str) -> list[SummonsView]:
-    """Every summons of one person (a citizen: only their own; a regional actor: their regions'), newest first.
+def summonses_of(uow: UnitOfWork, national_id: str, *, where: str = "person's summonses") -> list[SummonsView]:
+    """Every summons of one person (a citizen: only their own; a regional actor: their regions'), newest first;
+    a staff read is audited, one entry per summons shown.
 
     One prepared query: the portal's status page and the status API call it on every view."""
     national_id = national_id.strip()
@@ -587,7 +614,9 @@ def summonses_of(uow: UnitOfWork, national_id: str) -> list[SummonsView]:
     scope = uow.ctx.region_filter(summonses.c.region)
     if scope is not None:
         query = query.where(scope)
-    return [_view_of(row, row["campaign_name"]) for row in uow.execute(query, {"national_id": national_id}).mappings()]
+    shown = [_view_of(row, row["campaign_name"]) for row in uow.execute(query, {"national_id": national_id}).mappings()]
+    _audit_reads(uow, [(national_id, v.reference) for v in shown], where=where)
+    return shown
 
 
 @dataclasses.dataclass(frozen=True)
@@ -635,7 +664,7 @@ class FollowUp:
 
 def follow_up(uow: UnitOfWork, campaign: str, *, days: int = 14) -> list[FollowUp]:
     """Notices that need an officer: returned (address follow-up), sent but unconfirmed after `days`, no-shows
-    not yet resolved (excused, rescheduled or referred: those are done)."""
+    not yet resolved (excused, rescheduled or referred: those are done). Audited: one read entry per summons listed."""
     uow.ctx.require(*OFFICERS, Role.auditor, doing="listing notices to follow up")
     c = _campaign(uow, campaign)
     where = [summonses.c.campaign_id == c.id]
@@ -644,14 +673,17 @@ def follow_up(uow: UnitOfWork, campaign: str, *, days: int = 14) -> list[FollowU
         where.append(scope)
     cutoff = uow.now() - dt.timedelta(days=days)
     out: list[FollowUp] = []
+    read: list[tuple[str, str]] = []
     for r in uow.execute(select(summonses).where(*where, summonses.c.status == NoticeStatus.returned.value)
                          .order_by(summonses.c.region, summonses.c.returned_at)).mappings():
         out.append(FollowUp(r["reference"], r["region"], f"returned: {r['return_reason']}: check the address", r["returned_at"]))
+        read.append((r["national_id"], r["reference"]))
     sent_since = func.coalesce(summonses.c.printed_at, summonses.c.published_at)
     for r in uow.execute(select(summonses).where(*where, summonses.c.status == NoticeStatus.sent.value, sent_since <= cutoff)
                          .order_by(summonses.c.region)).mappings():
         out.append(FollowUp(r["reference"], r["region"], f"no evidence of delivery {days} days after dispatch",
                             r["printed_at"] or r["published_at"]))
+        read.append((r["national_id"], r["reference"]))
     from callup.cases.tables import Case, CaseKind  # case work builds on summonses; looked up only here
 
     cases = Case.__table__
@@ -662,6 +694,8 @@ def follow_up(uow: UnitOfWork, campaign: str, *, days: int = 14) -> list[FollowU
                                                  summonses.c.status.in_(LIVE_VALUES), ~resolved)
                          .order_by(summonses.c.appearance_at)).mappings():
         out.append(FollowUp(r["reference"], r["region"], "did not appear: an officer decides what follows", r["appearance_at"]))
+        read.append((r["national_id"], r["reference"]))
+    _audit_reads(uow, read, where="follow-up list")
     return out
 
 

@@ -318,7 +318,7 @@ def person_summonses(ctx: Annotated[Context, Depends(_reader)], national_id: Ann
     """A person's summonses, newest first (a citizen: only their own)."""
     from callup.register.queries import check_person
 
-    with UnitOfWork(ctx, write=False) as uow:
+    with UnitOfWork(ctx) as uow:  # writes: a staff read is audited
         check_person(uow, national_id)
         return [_summons(v) for v in notices.summonses_of(uow, national_id)]
 
@@ -363,7 +363,7 @@ def follow_up(ctx: Annotated[Context, Depends(_staff_reader)], name: Annotated[s
               reason: Annotated[Literal["returned", "unconfirmed", "no_show"] | None, Query()] = None,
               days: Annotated[int, Query(ge=0, le=3650)] = 14, cursor: Cursor = None, limit: Limit = 50) -> FollowUpPage:
     """Summonses that need an officer: returned letters, no evidence of delivery after `days`, no-shows."""
-    with UnitOfWork(ctx, write=False) as uow:
+    with UnitOfWork(ctx) as uow:  # writes: the reads are audited
         items = notices.follow_up(uow, name, days=days)
     kinds = {"returned": "returned", "unconfirmed": "no evidence", "no_show": "did not appear"}
     items = [f for f in items if (region is None or f.region == region) and (reason is None or f.reason.startswith(kinds[reason]))]
@@ -379,7 +379,7 @@ def follow_up(ctx: Annotated[Context, Depends(_staff_reader)], name: Annotated[s
 @router.get("/summonses/{reference}", response_model=SummonsOut, tags=["notices"])
 def summons(ctx: Annotated[Context, Depends(_reader)], reference: Annotated[str, Path(max_length=64)]) -> SummonsOut:
     """One summons (a citizen: only their own)."""
-    with UnitOfWork(ctx, write=False) as uow:
+    with UnitOfWork(ctx) as uow:  # writes: a staff read is audited
         return _summons(notices.view(uow, reference))
 
 

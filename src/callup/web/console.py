@@ -41,7 +41,7 @@ def queue(request: Request):  # noqa: ANN201
     ctx = staff(request)
     items: list[dict[str, Any]] = []
     requests: list[contact.ContactChange] = []
-    with UnitOfWork(ctx, write=False) as uow:
+    with UnitOfWork(ctx) as uow:  # writes: the follow-up list's reads are audited
         if ctx.actor.role in QUEUE_ROLES:
             for c in list_campaigns(uow):
                 if c.status not in ("drawn", "closed"):
@@ -85,7 +85,7 @@ def person(request: Request, national_id: str, reason: str = ""):  # noqa: ANN20
 @router.get("/summons/{reference}")
 def summons(request: Request, reference: str, done: str = ""):  # noqa: ANN201
     ctx = staff(request)
-    with UnitOfWork(ctx, write=False) as uow:
+    with UnitOfWork(ctx) as uow:  # writes: the read is audited
         view = notices.view(uow, reference)
         places = notices.office_places(uow, view.campaign)
     return render(request, "console/summons.html", view=view, done=done, ctx=ctx, places=places)

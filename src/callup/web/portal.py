@@ -36,6 +36,7 @@ ACTIONS = {
     "person.note": "wrote a note on your record",
     "person.contact.decide": "decided on your contact-change request",
     "notices.change": "changed your summons",
+    "notices.read": "read your summons",
     "campaign.replace": "changed your place in a campaign",
     "register.import": "updated your record from the population register",
     "case.step": "took a step in one of your cases",
