@@ -12,8 +12,10 @@ from callup.cases import deferrals, medical
 from callup.cases.applications import may_apply
 from callup.cases.decisions import decide_application
 from callup.cases.errors import CaseStateError
+from callup.errors import Forbidden
 from callup.examples import path as example
 from callup.military_service import induction
+from callup.military_service.standing import citizen_standing
 from callup.military_service.units import import_units
 from callup.notices import service as notices
 from callup.notices.errors import NoticeStateError
@@ -72,6 +74,24 @@ def test_an_inducted_person_s_appointment_no_longer_moves_and_they_may_not_apply
         assert len(induction.records_of(uow, other)) == 1
     with UnitOfWork(citizen) as uow:
         assert induction.records_of(uow, other) == []  # another person's service record: a citizen sees only their own
+
+
+def test_the_citizens_standing_is_summoned_then_in_service_with_their_own_records_only(ctx, engine, tmp_path):
+    day = _summoned(ctx, tmp_path)
+    (national_id, region), (other, other_region) = called(day)[:2]
+    citizen = as_role(day, "citizen", person_id=national_id)
+    with UnitOfWork(citizen) as uow:
+        before = citizen_standing(uow)
+    assert before.status == "summoned" and before.latest.reference == _reference(day, national_id)
+    assert before.service == [] and before.latest.office in before.places
+    _induct(day, national_id, region)
+    _induct(day, other, other_region)
+    with UnitOfWork(citizen) as uow:
+        after = citizen_standing(uow)
+    assert after.status == "in service" and [(r.national_id, r.unit) for r in after.service] == [(national_id, "3-SIG")]
+    assert [v.reference for v in after.summonses] == [before.latest.reference]  # their own summons only
+    with UnitOfWork(as_role(day, "officer", regions=region)) as uow, pytest.raises(Forbidden, match="needs the role citizen"):
+        citizen_standing(uow)
 
 
 def test_a_kept_appointment_no_longer_moves(ctx, engine, tmp_path):

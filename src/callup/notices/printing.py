@@ -36,9 +36,9 @@ from callup.file_output import make_folder
 from callup.notices import claims
 from callup.notices.errors import NoticeStateError
 from callup.notices.service import LIVE_VALUES, _campaign, _offices
-from callup.notices.tables import NOTICE, BatchStatus, NoticeBatch, Summons
+from callup.notices.tables import BATCH, NOTICE, BatchStatus, NoticeBatch, Summons
 from callup.register.tables import Person
-from callup.store.steps import step_rows
+from callup.store.steps import step_row, step_rows
 from callup.uow import UnitOfWork
 
 BATCH_SIZE = 1000
@@ -111,9 +111,9 @@ def _start_printing(ctx: Context, batch_id: int) -> Any:
     """Mark a batch this worker holds the claim of as printing; its row, or None when it was printed meanwhile."""
     with UnitOfWork(ctx) as uow:
         row = uow.execute(select(batches).where(batches.c.id == batch_id)).mappings().first()
-        if row is None or row["status"] in (BatchStatus.printed, BatchStatus.printed.value):
+        if row is None or not BATCH.can(row["status"], "claim"):  # printed meanwhile
             return None
-        uow.execute(update(batches).where(batches.c.id == batch_id).values(status=BatchStatus.printing, claimed_at=ctx.now()))
+        step_row(uow, BATCH, batches, batch_id, row["status"], "claim", subject=f"print batch {batch_id}", claimed_at=ctx.now())
         return row
 
 
@@ -186,8 +186,8 @@ def _print_one(ctx: Context, batch: Any, campaign: str, out: pathlib.Path, porta
         now = ctx.now()
         step_rows(uow, NOTICE, summonses, summonses.c.batch_id == batch["id"], "send")  # created -> sent
         uow.execute(update(summonses).where(summonses.c.batch_id == batch["id"]).values(printed_at=now))
-        uow.execute(update(batches).where(batches.c.id == batch["id"]).values(
-            status=BatchStatus.printed, printed_at=now, file=str(pdf), manifest=str(manifest)))
+        step_row(uow, BATCH, batches, batch["id"], BatchStatus.printing, "print", subject=f"print batch {batch['id']}",
+                 printed_at=now, file=str(pdf), manifest=str(manifest))
         uow.record(BatchPrinted(target=f"campaign:{campaign}", region=batch["region"], seq=batch["seq"],
                                 letters=len(letters), file=pdf.name, sha256=digest))
     return str(pdf)

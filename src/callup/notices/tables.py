@@ -126,6 +126,14 @@ class BatchStatus(enum.Enum):
     printed = "printed"
 
 
+#: A print batch: claimed by a worker (again when its worker died), then printed once.
+BATCH = Machine("print batch", {
+    (BatchStatus.planned, "claim"): BatchStatus.printing,
+    (BatchStatus.printing, "claim"): BatchStatus.printing,  # taken over from a worker that is gone
+    (BatchStatus.printing, "print"): BatchStatus.printed,
+}, final=frozenset({BatchStatus.printed}), error=NoticeStateError)
+
+
 class NoticeBatch(Base):
     """Up to 1,000 letters of one region in postcode order: one PDF and one mailing manifest."""
 

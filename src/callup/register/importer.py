@@ -30,11 +30,14 @@ from callup.file_output import check_file, rejects_file, write_file
 from callup.register.events import ImportAbandoned, ImportBlock, ImportResumed, ImportStarted
 from callup.register.prefetch import prefetch
 from callup.register.reader import RegisterFile, decode_text, open_register_file
+from callup.register.tables import IMPORT, ImportStatus
 from callup.register.validate import check_batch, normalised_ids
 from callup.store.bulk import BulkSession
 from callup.store.isolation import Advance, run_job
 from callup.store.locks import operation_lock
 from callup.store.rowids import is_row_id
+
+RUNNING = ImportStatus.running.value  # a new import's state (the bulk SQL writes plain strings)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,9 +95,10 @@ def _abandon_job(ctx: Context, import_id: int, reason: str | None, *, advance: A
         if not found:
             raise NotFound(f"no import #{import_id} on this store (see `callup register stats`)", field="import_id")
         status, rows_done, rows_imported = found[0]
-        if status not in ("running", "failed"):
+        if not IMPORT.can(status, "abandon"):
             raise StateError(f"import #{import_id} is {status}: only a running or failed import can be abandoned")
-        bulk.execute("UPDATE imports SET status = 'abandoned', finished_at = ? WHERE id = ?", (ctx.now(), import_id))
+        bulk.execute("UPDATE imports SET status = ?, finished_at = ? WHERE id = ?",
+                     (IMPORT.step(status, "abandon", subject=f"import #{import_id}"), ctx.now(), import_id))
         bulk_record(bulk, ctx, ImportAbandoned(target=f"import:{import_id}", reason=reason, import_id=import_id, was=status,
                                                rows_done=rows_done, rows_imported=rows_imported))
     return {"import_id": import_id, "status": "abandoned", "was": status, "rows_done": rows_done, "rows_imported": rows_imported}
@@ -196,17 +200,17 @@ def _import_job(ctx: Context, file: RegisterFile, region_codes: list[str], today
             if previous and (previous[0][1] in ("running", "failed") or (previous[0][1] == "finished" and not force)):
                 import_id, status, resume = previous[0]
                 if status != "finished":  # run again: resume where it stopped
-                    bulk.execute("UPDATE imports SET status = 'running', finished_at = NULL WHERE id = ?", (import_id,))
+                    status = IMPORT.step(status, "resume", subject=f"import #{import_id}")
+                    bulk.execute("UPDATE imports SET status = ?, finished_at = NULL WHERE id = ?", (status, import_id))
                     bulk_record(bulk, ctx, ImportResumed(target=f"import:{import_id}", import_id=import_id, rows_done=resume))
-                    status = "running"
             else:  # new, forced again, or the last import of this file was abandoned
                 import_id = bulk.fetch(
                     "INSERT INTO imports (source, fingerprint, file_format, status, started_at, rows_done, rows_imported, "
-                    "rows_rejected) VALUES (?, ?, ?, 'running', ?, 0, 0, 0) RETURNING id",
-                    (str(file.path), fingerprint, file.file_format, ctx.now()))[0][0]
+                    "rows_rejected) VALUES (?, ?, ?, ?, ?, 0, 0, 0) RETURNING id",
+                    (str(file.path), fingerprint, file.file_format, RUNNING, ctx.now()))[0][0]
                 bulk_record(bulk, ctx, ImportStarted(target=f"import:{import_id}", import_id=import_id, source=str(file.path),
                                                      file_format=file.file_format, file_sha256=fingerprint))
-                status, resume = "running", 0
+                status, resume = RUNNING, 0
         if status == "finished":
             return _report(bulk, import_id, file, fingerprint, rejects_path, resume, already_done=True)
 
@@ -227,9 +231,9 @@ def _mark_failed(ctx: Context, bulk: BulkSession, import_id: int, exc: Exception
     details = json.dumps({"error": " ".join(problem.split())[:1000]})
     try:
         with bulk.transaction():
-            bulk.execute("UPDATE imports SET status = 'failed', finished_at = ?, details = "
-                         + ("CAST(? AS JSON)" if bulk.dialect == "postgresql" else "?") + " WHERE id = ? AND status = 'running'",
-                         (ctx.now(), details, import_id))
+            bulk.execute("UPDATE imports SET status = ?, finished_at = ?, details = "
+                         + ("CAST(? AS JSON)" if bulk.dialect == "postgresql" else "?") + " WHERE id = ? AND status = ?",
+                         (IMPORT.step(RUNNING, "fail", subject=f"import #{import_id}"), ctx.now(), details, import_id, RUNNING))
     except Exception:  # noqa: BLE001 - the store itself failed: the import's own error is the one to report
         pass
 
@@ -271,7 +275,8 @@ def _load(ctx: Context, bulk: BulkSession, file: RegisterFile, import_id: int, f
         done = batch.end
         advance(batch.table.num_rows + len(batch.malformed))
     with bulk.transaction():
-        bulk.execute("UPDATE imports SET status = 'finished', finished_at = ? WHERE id = ?", (ctx.now(), import_id))
+        bulk.execute("UPDATE imports SET status = ?, finished_at = ? WHERE id = ?",
+                     (IMPORT.step(RUNNING, "finish", subject=f"import #{import_id}"), ctx.now(), import_id))
         imported, rejected = bulk.fetch("SELECT rows_imported, rows_rejected FROM imports WHERE id = ?", (import_id,))[0]
         bulk_record(bulk, ctx, RegisterImported(
             target=f"import:{import_id}", import_id=import_id, source=str(file.path), file_format=file.file_format,

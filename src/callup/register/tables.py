@@ -26,6 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from callup.errors import StateError
+from callup.statemachine import Machine
 from callup.store.base import Base
 
 
@@ -40,6 +42,18 @@ class ImportStatus(enum.Enum):
     finished = "finished"
     failed = "failed"
     abandoned = "abandoned"  # marked so by an administrator: never resumed; its committed rows stay
+
+
+#: A register import's life: it runs in committed blocks; a failed (or killed) one is resumed by
+#: importing the same file again, or abandoned by an administrator.
+IMPORT = Machine("register import", {
+    (ImportStatus.running, "resume"): ImportStatus.running,  # killed while running: picked up again
+    (ImportStatus.failed, "resume"): ImportStatus.running,
+    (ImportStatus.running, "fail"): ImportStatus.failed,
+    (ImportStatus.running, "finish"): ImportStatus.finished,
+    (ImportStatus.running, "abandon"): ImportStatus.abandoned,
+    (ImportStatus.failed, "abandon"): ImportStatus.abandoned,
+}, final=frozenset({ImportStatus.finished, ImportStatus.abandoned}), error=StateError)
 
 
 class Person(Base):

@@ -22,7 +22,7 @@ from fastapi.responses import Response
 
 from callup.audit.chain import entries
 from callup.errors import InputError
-from callup.military_service import induction
+from callup.military_service.standing import citizen_standing
 from callup.notices import service as notices
 from callup.uow import UnitOfWork
 from callup.web import contact, statusdoc
@@ -65,32 +65,12 @@ def extensions() -> tuple[tuple[str, str], ...]:
     return tuple(getattr(module, "NAV", ()))
 
 
-def _status_words(view: notices.SummonsView, service: list[Any]) -> str:
-    record = next((r for r in service if r.campaign == view.campaign), None)
-    if record is not None:
-        return "in service" if record.state == "serving" else "discharged"
-    if view.appearance == "appeared":
-        return "appeared"
-    if view.status in ("cancelled", "superseded"):
-        return "released" if view.status == "cancelled" else "superseded"
-    return "summoned"
-
-
-def _latest(uow: UnitOfWork, person_id: str) -> notices.SummonsView | None:
-    views = notices.summonses_of(uow, person_id)
-    live = [v for v in views if v.status not in ("cancelled", "superseded")]
-    return (live or views or [None])[0]
-
-
 @router.get("")
 def status(request: Request):  # noqa: ANN201
     ctx = citizen(request)
-    def read(uow: UnitOfWork) -> tuple[list[notices.SummonsView], list[Any], dict[str, str]]:
-        views = notices.summonses_of(uow, ctx.actor.person_id)
-        return views, induction.records_of(uow, ctx.actor.person_id), notices.office_places(uow, views[0].campaign) if views else {}
-
-    views, service, places = web(request).read(ctx, read)
-    return render(request, "portal/status.html", views=views, service=service, places=places, nav=extensions())
+    standing = web(request).read(ctx, citizen_standing)
+    return render(request, "portal/status.html", views=standing.summonses, service=standing.service, places=standing.places,
+                  nav=extensions())
 
 
 @router.get("/summons/{reference}")
@@ -223,12 +203,12 @@ def reads(request: Request):  # noqa: ANN201
 def _document(request: Request) -> tuple[str, statusdoc.StatusClaim, notices.SummonsView] | None:
     ctx = citizen(request)
     with UnitOfWork(ctx, write=False) as uow:
-        latest = _latest(uow, ctx.actor.person_id)
-        service = induction.records_of(uow, ctx.actor.person_id)
+        standing = citizen_standing(uow)
+    latest = standing.latest
     if latest is None:
         return None
     text = statusdoc.issue(ctx.keyring(), pseudonym=latest.pseudonym, campaign=latest.campaign,
-                           status=_status_words(latest, service), on=ctx.today())
+                           status=standing.status, on=ctx.today())
     keys = {kid: statusdoc.signing_key(ctx.keyring(), kid).public_key() for kid in ctx.keyring().keys}
     return text, statusdoc.check(text, keys, on=ctx.today()).claim, latest
 
