@@ -118,6 +118,10 @@ def session_cookie(site: Site, *, citizen: Citizen | None = None, user: str | No
         spec = site.users[user]
         actor = make_actor(user, spec["role"], regions=spec["regions"], office=f"Office of {spec['regions'] or 'the nation'}")
         session = for_actor(actor)
+    from callup.web import session_records
+
+    with UnitOfWork(site.admin) as uow:  # recorded, as signing in records it
+        session_records.start(uow, session)
     return Sealer(site.keys).seal(session)
 
 

@@ -190,6 +190,96 @@ def offices_of(uow: UnitOfWork, names: set[str]) -> dict[str, str | None]:
     return {r.name: r.office for r in rows}
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UserChanged(AuditEvent):
+    """users.change: an account was disabled, enabled, given another role or regions, had its password and TOTP
+    secret reset, or had its sessions ended; `ended` counts the sessions that stopped working."""
+
+    action: ClassVar[str] = "users.change"
+    change: str
+    role: str | None = None
+    regions: list[str] | None = None
+    ended: int = 0
+
+
+def _account(uow: UnitOfWork, name: str) -> Any:
+    row = uow.execute(select(users_t).where(users_t.c.name == name.strip())).mappings().first()
+    if row is None:
+        raise InputError(f"no user named {name.strip()[:128]!r} (see callup users list)", field="name")
+    return row
+
+
+def _manage(uow: UnitOfWork) -> None:
+    uow.ctx.require(Role.administrator, Role.system, doing="managing users")
+
+
+def disable_user(uow: UnitOfWork, name: str) -> int:
+    """Disable the account `name`: it can no longer sign in and its sessions end now; how many ended."""
+    from callup.web import session_records
+
+    _manage(uow)
+    row = _account(uow, name)
+    if row["disabled_at"] is None:
+        uow.execute(update(users_t).where(users_t.c.id == row["id"]).values(disabled_at=uow.now()))
+    ended = session_records.end_for_user(uow, row["name"], why=session_records.DISABLED)
+    uow.record(UserChanged(target=f"user:{row['name']}", change="disable", ended=ended))
+    return ended
+
+
+def enable_user(uow: UnitOfWork, name: str) -> None:
+    """Let a disabled account sign in again (its old sessions stay ended)."""
+    _manage(uow)
+    row = _account(uow, name)
+    uow.execute(update(users_t).where(users_t.c.id == row["id"]).values(disabled_at=None))
+    uow.record(UserChanged(target=f"user:{row['name']}", change="enable"))
+
+
+def revoke_sessions(uow: UnitOfWork, name: str) -> int:
+    """End every session of the account `name` (cookies and API tokens); how many there were."""
+    from callup.web import session_records
+
+    _manage(uow)
+    row = _account(uow, name)
+    ended = session_records.end_for_user(uow, row["name"], why=session_records.REVOKED)
+    uow.record(UserChanged(target=f"user:{row['name']}", change="revoke-sessions", ended=ended))
+    return ended
+
+
+def change_user(uow: UnitOfWork, name: str, *, role: str, regions: str | None = None) -> int:
+    """Give the account `name` another role and regions; its sessions (made for the old ones) end. How many ended."""
+    from callup.web import session_records
+
+    _manage(uow)
+    row = _account(uow, name)
+    actor = check_account(uow.ctx, row["name"], role=role, regions=regions, office=row["office"])
+    region_text = ",".join(sorted(actor.regions)) if actor.regions is not None else None
+    uow.execute(update(users_t).where(users_t.c.id == row["id"]).values(role=actor.role.value, regions=region_text))
+    ended = session_records.end_for_user(uow, row["name"], why=session_records.ROLE_CHANGE)
+    uow.record(UserChanged(target=f"user:{row['name']}", change="role", role=actor.role.value,
+                           regions=sorted(actor.regions) if actor.regions is not None else None, ended=ended))
+    return ended
+
+
+def reset_credentials(uow: UnitOfWork, name: str, *, password: str, totp_secret: str | None = None) -> tuple[str, int]:
+    """A new password and TOTP secret for `name` (a lost phone or a leaked password); its sessions end.
+
+    Returns the otpauth URI of the new secret (shown once) and how many sessions ended."""
+    import pyotp
+
+    from callup.web import session_records
+
+    _manage(uow)
+    row = _account(uow, name)
+    if len(password) < 12:
+        raise InputError("the password needs at least 12 characters", field="password")
+    secret = totp_secret or pyotp.random_base32()
+    uow.execute(update(users_t).where(users_t.c.id == row["id"]).values(password_hash=hash_password(password),
+                                                                        totp_secret=secret, totp_last=None))
+    ended = session_records.end_for_user(uow, row["name"], why=session_records.RESET)
+    uow.record(UserChanged(target=f"user:{row['name']}", change="reset", ended=ended))
+    return pyotp.TOTP(secret).provisioning_uri(name=row["name"], issuer_name=ISSUER), ended
+
+
 # --- attempt limits ----------------------------------------------------------------------------------------
 
 

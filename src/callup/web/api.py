@@ -18,11 +18,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
-from callup.context import Context, Role
+from callup.context import Actor, Context, Role
 from callup.errors import Forbidden, InputError
 from callup.notices import service as notices
 from callup.uow import UnitOfWork
-from callup.web.pages import SignInNeeded, anyone, session, web
+from callup.web.pages import SignInNeeded, anyone, begin_session, session, web
 
 DESCRIPTION = __doc__
 PROBLEM = {"content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
@@ -262,7 +262,6 @@ Cursor = Annotated[str | None, Query(max_length=400, description="next_cursor of
 @router.post("/token", response_model=Token, tags=["sign-in"], responses={429: {"description": "too many attempts", **PROBLEM}})
 def token(request: Request, body: Annotated[TokenRequest, Body()]) -> Token:
     """A bearer token for a user of the administration (password and TOTP code, attempt-limited)."""
-    from callup.context import Actor
     from callup.web.accounts import officer_sign_in
     from callup.web.sessions import for_actor
 
@@ -272,7 +271,17 @@ def token(request: Request, body: Annotated[TokenRequest, Body()]) -> Token:
     if actor is None:
         raise SignInNeeded("the name, password or one-time code is not right")
     s = for_actor(actor)
-    return Token(token=w.sealer.seal(s), expires=dt.datetime.fromtimestamp(s.expires, dt.UTC))
+    return Token(token=begin_session(request, s), expires=dt.datetime.fromtimestamp(s.expires, dt.UTC))
+
+
+@router.delete("/token", status_code=204, tags=["sign-in"])
+def end_token(request: Request) -> None:
+    """End the bearer token's session (signing out a system or script): the token stops working at once."""
+    from callup.web import session_records
+
+    _writer(request)
+    with UnitOfWork(web(request).context(Actor(name="web", role=Role.system))) as uow:
+        session_records.end(uow, session(request))
 
 
 @router.get("/me/status", response_model=MyStatus, tags=["citizens"])

@@ -80,6 +80,21 @@ class Web:
         return Context(actor=actor, database_url=s.database_url, clock=s.clock, keys=s.keys, policy_path=s.policy_path,
                        timezone=s.timezone)
 
+    def session_live(self, session: Any) -> bool:
+        """Whether a signed-in session still counts (not signed out or ended): one indexed read per request."""
+        from sqlalchemy.exc import DBAPIError
+
+        from callup.web.session_records import is_live
+
+        for attempt in (1, 2):  # once more on a fresh connection if the server had dropped this one, as `read`
+            try:
+                with self.read_engine.connect() as conn:
+                    return is_live(conn, session)
+            except DBAPIError as exc:
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")
+
     def read(self, ctx: Context, work: Any) -> Any:
         """`work(uow)` in a read-only unit of work on `read_engine`; once more if the connection had been dropped."""
         from sqlalchemy.exc import DBAPIError

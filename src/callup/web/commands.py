@@ -1,4 +1,5 @@
-"""Commands of the web edge: `callup serve`, `callup users add|list`, `callup status keys|verify`."""
+"""Commands of the web edge: `callup serve`, `callup users add|list|disable|enable|revoke-sessions|change|reset`,
+`callup status keys|verify`."""
 
 from __future__ import annotations
 
@@ -81,6 +82,87 @@ def list_users() -> None:
         for r in rows(uow):
             state = " (disabled)" if r["disabled_at"] else ""
             print(f"{r['name']}\t{r['role']}\t{r['regions'] or 'national'}\t{r['office'] or ''}{state}")
+
+
+def _read_password(password_stdin: bool) -> str:
+    import click
+
+    from callup.errors import InputError
+
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if not sys.stdin.isatty():
+        raise InputError("no terminal to ask the password on: give it on standard input with --password-stdin",
+                         field="password_stdin")
+    try:
+        return typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    except click.exceptions.Abort:
+        raise InputError("no password given", field="password_stdin") from None
+
+
+def _manage(work) -> object:  # noqa: ANN001
+    from callup.environment import context_from_environment
+    from callup.uow import UnitOfWork
+
+    with UnitOfWork(context_from_environment()) as uow:
+        return work(uow)
+
+
+@users.command("disable")
+def disable(name: str = typer.Argument(..., help="sign-in name")) -> None:
+    """Disable an account: it cannot sign in, and its sessions and API tokens stop working now."""
+    from callup.web.accounts import disable_user
+
+    ended = _manage(lambda uow: disable_user(uow, name))
+    print(f"user {name.strip()} disabled; {ended} session(s) ended")
+
+
+@users.command("enable")
+def enable(name: str = typer.Argument(..., help="sign-in name")) -> None:
+    """Let a disabled account sign in again (sessions ended before stay ended)."""
+    from callup.web.accounts import enable_user
+
+    _manage(lambda uow: enable_user(uow, name))
+    print(f"user {name.strip()} enabled")
+
+
+@users.command("revoke-sessions")
+def revoke(name: str = typer.Argument(..., help="sign-in name")) -> None:
+    """End every session and API token of an account (it can sign in again)."""
+    from callup.web.accounts import revoke_sessions
+
+    ended = _manage(lambda uow: revoke_sessions(uow, name))
+    print(f"user {name.strip()}: {ended} session(s) ended")
+
+
+@users.command("change")
+def change(name: str = typer.Argument(..., help="sign-in name"),
+           role: str = typer.Option(..., help="administrator, officer, medical, auditor or system"),
+           region: str = typer.Option(None, help="region(s) of a regional role, e.g. R01 or R01,R02")) -> None:
+    """Give an account another role or regions; its sessions end, so the next sign-in carries the new ones."""
+    from callup.web.accounts import change_user
+
+    ended = _manage(lambda uow: change_user(uow, name, role=role, regions=region))
+    print(f"user {name.strip()}: now {role.strip()} ({region or 'national'}); {ended} session(s) ended")
+
+
+@users.command("reset")
+def reset(name: str = typer.Argument(..., help="sign-in name"),
+          password_stdin: bool = typer.Option(False, "--password-stdin", help="read the new password from standard input")) -> None:
+    """A new password and TOTP secret (printed once); the account's sessions end."""
+    from callup.errors import InputError
+    from callup.web.accounts import reset_credentials
+
+    password = _read_password(password_stdin)
+    try:
+        uri, ended = _manage(lambda uow: reset_credentials(uow, name, password=password))
+    except InputError as exc:
+        if exc.field == "password":
+            raise InputError(exc.message, field="password_stdin" if password_stdin else None) from None
+        raise
+    print(f"user {name.strip()}: password and TOTP secret reset; {ended} session(s) ended")
+    print("new TOTP secret (shown once; add it to the authenticator app, then keep no copy):")
+    print(uri)
 
 
 @status.command("keys")

@@ -46,7 +46,10 @@ def session(request: Request) -> Session | None:
         auth = request.headers.get("authorization", "")
         if auth[:7].lower() == "bearer ":
             token = auth[7:].strip()
-        request.state.session = web(request).sealer.open(token)
+        opened = web(request).sealer.open(token)
+        if opened is not None and opened.signed_in and not web(request).session_live(opened):
+            opened = None  # signed out, or ended by an administrator: no longer counts
+        request.state.session = opened
     return request.state.session
 
 
@@ -55,8 +58,21 @@ def secure(request: Request) -> bool:
 
 
 def set_session(response: Any, request: Request, value: Session) -> None:
-    response.set_cookie(COOKIE, web(request).sealer.seal(value), max_age=None, path="/", secure=secure(request),
+    sealed = begin_session(request, value) if value.signed_in else web(request).sealer.seal(value)
+    response.set_cookie(COOKIE, sealed, max_age=None, path="/", secure=secure(request),
                         httponly=True, samesite="lax")
+
+
+def begin_session(request: Request, value: Session) -> str:
+    """Record the signed-in session `value` (so it can be ended) and seal it: the cookie's or token's text."""
+    from callup.context import Actor, Role
+    from callup.uow import UnitOfWork
+    from callup.web import session_records
+
+    w = web(request)
+    with UnitOfWork(w.context(Actor(name="web", role=Role.system))) as uow:
+        session_records.start(uow, value)
+    return w.sealer.seal(value)
 
 
 def clear_session(response: Any, request: Request) -> None:

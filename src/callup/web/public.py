@@ -103,6 +103,12 @@ def officer_submit(request: Request, name: Annotated[str, Form(max_length=128)] 
 
 @router.post("/signout")
 def sign_out(request: Request):  # noqa: ANN201
+    current = session(request)
+    if current is not None and current.signed_in:
+        from callup.web import session_records
+
+        with UnitOfWork(web(request).context(SYSTEM)) as uow:
+            session_records.end(uow, current)
     response = redirect("/")
     clear_session(response, request)
     return response

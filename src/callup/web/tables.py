@@ -42,6 +42,23 @@ class SignInLimit(Base):
     window_start: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
+class WebSession(Base):
+    """A signed-in session (browser cookie or API bearer token): checked on every request, so it can be ended.
+
+    Keyed by a hash of the session's random id (the store never holds a usable token); anonymous
+    sessions, which grant nothing, are not recorded."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, comment="sha256 of the session id")
+    kind: Mapped[str] = mapped_column(String(16), comment="officer or citizen")
+    user_name: Mapped[str | None] = mapped_column(String(128), index=True, comment="the account of an officer's session")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_why: Mapped[str | None] = mapped_column(String(32), comment="sign-out, disabled, role change, reset, revoked")
+
+
 class ContactRequest(Base):
     """A citizen's request to change their contact details; the register's owner confirms or rejects it."""
 

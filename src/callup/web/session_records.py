@@ -1,0 +1,54 @@
+"""Signed-in sessions kept in the store, so that a session can end before its seal expires.
+
+The sealed token (`callup.web.sessions`) says who a session is; its record here says whether it
+still counts. Every request of a signed-in session looks its record up (one indexed read), so
+signing out, disabling an account, changing its role or regions and resetting its password or
+TOTP secret take effect on the next request, on every worker, for the cookie and the API bearer
+token alike. Records are keyed by a hash of the session id: the table holds no usable token.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from callup.web.sessions import OFFICER, Session
+from callup.web.tables import WebSession
+
+sessions_t = WebSession.__table__
+
+#: Why a session was ended (the `revoked_why` column).
+SIGN_OUT, DISABLED, ROLE_CHANGE, RESET, REVOKED = "sign-out", "disabled", "role change", "reset", "revoked"
+
+
+def _id(sid: str) -> str:
+    return hashlib.sha256(sid.encode("utf-8")).hexdigest()
+
+
+def start(uow: Any, session: Session) -> None:
+    """Record a session that was just signed in (call in the unit of work that makes the cookie or token)."""
+    uow.execute(insert(sessions_t).values(
+        id=_id(session.sid), kind=session.kind, user_name=session.name if session.kind == OFFICER else None,
+        created_at=uow.now(), expires_at=dt.datetime.fromtimestamp(session.expires, dt.UTC)))
+
+
+def is_live(conn: Any, session: Session) -> bool:
+    """Whether the signed-in `session` has a record that was not ended."""
+    row = conn.execute(select(sessions_t.c.revoked_at).where(sessions_t.c.id == _id(session.sid))).first()
+    return row is not None and row.revoked_at is None
+
+
+def end(uow: Any, session: Session, *, why: str = SIGN_OUT) -> None:
+    """End one session (signing out)."""
+    uow.execute(update(sessions_t).where(sessions_t.c.id == _id(session.sid), sessions_t.c.revoked_at.is_(None))
+                .values(revoked_at=uow.now(), revoked_why=why))
+
+
+def end_for_user(uow: Any, name: str, *, why: str) -> int:
+    """End every live session of the account `name`; how many there were."""
+    done = uow.execute(update(sessions_t).where(sessions_t.c.user_name == name, sessions_t.c.revoked_at.is_(None))
+                       .values(revoked_at=uow.now(), revoked_why=why))
+    return int(done.rowcount or 0)
