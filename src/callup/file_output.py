@@ -78,10 +78,10 @@ def rejects_file(source: pathlib.Path, rejects_path: pathlib.Path | None) -> pat
 
 def write_rejects(path: pathlib.Path, rows: list[tuple[int, str]], *, field: str | None = None) -> str:
     """Rejected rows of an input file as CSV `line,reason`, owner-only (they may describe people); the path."""
-    import csv
+    from callup import csv_output
 
     with write_file(path, field=field, text=True, newline="") as fh:
-        out = csv.writer(fh)
+        out = csv_output.writer(fh, lineterminator="\r\n")
         out.writerow(["line", "reason"])
         out.writerows(rows)
     return str(path)

@@ -14,7 +14,6 @@ Campaign steps are national: only an administrator (or the system) runs them.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
 import hashlib
@@ -27,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import delete, select
 
+from callup import csv_output
 from callup.audit import PersonRead, bulk_record, person
 from callup.campaigns import events, replacements
 from callup.campaigns.errors import CampaignNotFound, CampaignStateError, PolicyChanged
@@ -640,7 +640,7 @@ def _export_job(ctx: Context, campaign_id: int, name: str, out: str, *, advance:
             files["quotas"] = str(directory / "quotas.csv")
     else:
         with open(directory / "allocation.csv", "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
+            writer = csv_output.writer(fh, lineterminator="\r\n")
             writer.writerow(["region", "pool", "volunteers", "quota", "number"])
             writer.writerows(regions)
     files["allocation"] = str(directory / "allocation.csv")

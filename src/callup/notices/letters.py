@@ -36,7 +36,6 @@ smaller size down to 5.5 points.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
 import functools
@@ -46,6 +45,7 @@ import pathlib
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 
+from callup import csv_output
 from callup.errors import CallupError, InputError
 from callup.notices.wording import (  # noqa: F401 - part of this module's API
     DEFAULT_LANGUAGE,
@@ -570,7 +570,7 @@ def write_manifest(letters: Sequence[Letter], pages: Sequence[int], out_path: st
     part = out_path.with_name(out_path.name + ".part")
     try:
         with open(part, "w", encoding="utf-8", newline="") as out:
-            writer = csv.writer(out, lineterminator="\n")
+            writer = csv_output.writer(out)
             writer.writerow(["reference", "postcode", "page"])
             writer.writerows((letter.reference, letter.postcode, page) for letter, page in zip(letters, pages))
         os.replace(part, out_path)

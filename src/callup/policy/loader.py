@@ -121,6 +121,7 @@ def load_policy(path: str | os.PathLike[str] | None = None) -> Jurisdiction:
     try:
         return Jurisdiction.model_validate(
             {
+                **head,  # code, name and the optional keys of [jurisdiction] (postcode_pattern)
                 "code": head.get("code"),
                 "name": head.get("name"),
                 "source": str(path),

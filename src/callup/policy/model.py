@@ -10,12 +10,15 @@ from a file.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Sex = Literal["M", "F", "X"]
+#: Letters and digits, with spaces and dashes inside: "01001", "SW1A 1AA", "123-4567".
+POSTCODE_PATTERN = r"[A-Za-z0-9](?:[A-Za-z0-9 -]{0,14}[A-Za-z0-9])?"
 
 
 class _Strict(BaseModel):
@@ -232,8 +235,31 @@ class Jurisdiction(_Strict):
     name: str = Field(min_length=1)
     source: str = Field(default="", description="file the policy was read from")
     sha256: str = Field(default="", description="hash of the file's bytes, recorded with every campaign")
+    postcode_pattern: str = Field(
+        default=POSTCODE_PATTERN, min_length=1, max_length=200,
+        description="regular expression a whole postcode must match (register import, contact changes); it cannot let "
+                    "a postcode begin with = + - @, which a spreadsheet would run as a formula")
     regions: list[Region] = Field(min_length=1)
     versions: list[PolicyVersion] = Field(min_length=1)
+
+    @field_validator("postcode_pattern")
+    @classmethod
+    def _a_pattern(cls, value: str) -> str:
+        try:
+            compiled = re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression ({exc})") from None
+        if any(compiled.fullmatch(c + "1") or compiled.fullmatch(c + "A") for c in "=+-@"):
+            raise ValueError("must not match a postcode beginning with = + - or @ (a spreadsheet formula)")
+        if value != POSTCODE_PATTERN:  # the register import checks it with Arrow's RE2: no look-arounds or back-references
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            try:
+                pc.match_substring_regex(pa.array(["0"]), f"^(?:{value})$")
+            except pa.ArrowInvalid as exc:
+                raise ValueError(f"not a pattern the register import can use ({exc})") from None
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> Jurisdiction:

@@ -80,6 +80,8 @@ CHECKS: dict[tuple[str, str], str] = {
     ("PolicyVersion", "_a_date"): "`effective_from` is a TOML date (YYYY-MM-DD), not a number",
     ("PolicyVersion", "_unique_codes"): "codes of fitness categories, deferral and exemption grounds, and campaign names "
                                         "are unique; at least one fitness category is inductable",
+    ("Jurisdiction", "_a_pattern"): "`postcode_pattern` is a regular expression the register import can use, and matches no "
+                                    "postcode beginning with = + - or @",
     ("Jurisdiction", "_consistent"): "region codes are unique; versions have unique names and strictly increasing "
                                      "`effective_from` dates",
 }

@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from callup.audit import AuditEvent
 from callup.context import Context, Role
+from callup.csv_output import safe_table
 from callup.errors import InputError
 from callup.file_output import check_file, write_file
 from callup.policy import PolicyVersion
@@ -42,7 +43,7 @@ def write_private_table(table: pa.Table, path: pathlib.Path, *, field: str) -> N
         if suffix == ".parquet":
             pq.write_table(table, fh, compression="zstd")
         else:
-            pacsv.write_csv(table, fh)
+            pacsv.write_csv(safe_table(table), fh)
 
 
 def check_export_path(path: pathlib.Path, *, field: str) -> str:

@@ -13,7 +13,6 @@ abandoned (`abandon_import`). All database work goes through one `BulkSession` (
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
 import pathlib
@@ -23,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from callup import csv_output
 from callup.audit import RegisterImported, bulk_record
 from callup.context import Context, Role
 from callup.errors import NotFound, StateError
@@ -245,9 +245,11 @@ def _load(ctx: Context, bulk: BulkSession, file: RegisterFile, import_id: int, f
     initial = bulk.dialect == "postgresql" and _is_initial_load(bulk, import_id, resume)
     id_rejects = _id_rejects(file, bulk)
     regions = pa.array(region_codes, pa.string())
+    postcode = ctx.policy().postcode_pattern
     advance(resume)
     done = resume
-    checked_batches = ((batch, check_batch(batch, regions=regions, today=today, id_rejects=id_rejects))
+    checked_batches = ((batch, check_batch(batch, regions=regions, today=today, id_rejects=id_rejects,
+                                                postcode=postcode))
                        for batch in file.batches(skip=resume))
     for batch, checked in prefetch(checked_batches):
         rejects = checked.rejects + [(line, "(row)", reason) for line, reason in batch.malformed]
@@ -297,7 +299,7 @@ def _report(bulk: BulkSession, import_id: int, file: RegisterFile, fingerprint: 
         target = rejects_file(file.path, rejects_path)
         bulk.execute('SELECT line, "column", reason FROM import_rejects WHERE import_id = ? ORDER BY line, id', (import_id,))
         with write_file(target, field="rejects", private=True, text=True, newline="") as fh:
-            out = csv.writer(fh)
+            out = csv_output.writer(fh, lineterminator="\r\n")
             out.writerow(["line", "column", "reason"])
             for batch in bulk.cur.fetch_record_batch():
                 out.writerows(zip(*(column.to_pylist() for column in batch.columns)))

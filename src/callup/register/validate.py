@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 
 from callup.lottery.errors import LotteryError
 from callup.lottery.pseudonyms import REMOVED, normalise_id
+from callup.policy.model import POSTCODE_PATTERN
 from callup.register.columns import CIVIL_STATUSES, FALSE_WORDS, OPTIONAL, REQUIRED, SEXES, TRUE_WORDS
 from callup.register.reader import Batch, decode_text
 
@@ -63,11 +64,13 @@ def _mask(array: pa.Array) -> np.ndarray:
     return pc.fill_null(array, False).to_numpy(zero_copy_only=False)
 
 
-def check_batch(batch: Batch, *, regions: pa.Array, today: dt.date, id_rejects: dict[int, str] | None = None) -> Checked:
+def check_batch(batch: Batch, *, regions: pa.Array, today: dt.date, id_rejects: dict[int, str] | None = None,
+                postcode: str = POSTCODE_PATTERN) -> Checked:
     """Validate one batch; see the module docstring.
 
     `id_rejects` maps lines whose national id the whole file (or the register) rules out, found
-    before the first batch (ids that collide once normalised), to the reason.
+    before the first batch (ids that collide once normalised), to the reason. `postcode` is the
+    policy's pattern a whole postcode must match.
     """
     n = batch.table.num_rows
     failures: list[tuple[str, str, np.ndarray]] = []
@@ -115,6 +118,8 @@ def check_batch(batch: Batch, *, regions: pa.Array, today: dt.date, id_rejects: 
     civil = pc.utf8_lower(cols["civil_status"])
     fail("civil_status", f"must be one of {', '.join(CIVIL_STATUSES)}",
          pc.and_kleene(present("civil_status"), pc.invert(pc.is_in(civil, value_set=pa.array(CIVIL_STATUSES)))))
+    fail("postcode", "not a postcode of the policy's form (postcode_pattern)",
+         pc.and_kleene(present("postcode"), pc.invert(pc.match_substring_regex(cols["postcode"], f"^(?:{postcode})$"))))
     fail("region", "unknown region code (not in the policy's regions)",
          pc.and_kleene(present("region"), pc.invert(pc.is_in(cols["region"], value_set=regions))))
     citizenship = pc.utf8_upper(cols["citizenship"])

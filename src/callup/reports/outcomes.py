@@ -19,13 +19,13 @@ those who appeared or were examined; fitness columns count each person's standin
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import io
 from typing import Any
 
 from sqlalchemy import select
 
+from callup import csv_output
 from callup.campaigns.errors import CampaignNotFound
 from callup.campaigns.tables import Call, Campaign, CampaignRegion
 from callup.cases.machines import MACHINES
@@ -207,8 +207,8 @@ def outcomes_csv(report: CampaignReport) -> str:
     out = io.StringIO()
     header = ["campaign", "region", "called", "delivered", "appeared", *[f"fitness_{c}" for c in report.fitness_codes],
               "deferred", "exempted", "alternative_service", "inducted"]
-    writer = csv.DictWriter(out, fieldnames=header, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    writer = csv_output.writer(out)
+    writer.writerow(header)
+    writer.writerows([row.get(name, "") for name in header] for row in rows)
     return out.getvalue()
 

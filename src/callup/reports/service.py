@@ -57,11 +57,12 @@ def _slug(title: str) -> str:
 
 def published_csv(table: Any) -> str:
     """One published table as CSV: the shown values, markers included, with the totals row and column."""
-    import csv
     import io
 
+    from callup import csv_output
+
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csv_output.writer(buf)
     writer.writerow([table.row_label, *table.columns, "total"])
     for i, row in enumerate(table.rows):
         writer.writerow([row, *table.body[i], table.row_totals[i]])

@@ -89,7 +89,7 @@ def request_change(uow: UnitOfWork, *, email: str | None = None, phone: str | No
     values = dict(email=_clean(email, field="email", limit=254, pattern=EMAIL),
                   phone=_clean(phone, field="phone", limit=24, pattern=PHONE),
                   address=_clean(address, field="address", limit=200),
-                  postcode=_clean(postcode, field="postcode", limit=16, pattern=re.compile(r"[A-Za-z0-9 -]{2,16}")))
+                  postcode=_clean(postcode, field="postcode", limit=16, pattern=re.compile(uow.ctx.policy().postcode_pattern)))
     if (values["address"] is None) != (values["postcode"] is None):
         raise InputError("a new address needs its postcode (and a postcode its address)", field="address" if values["address"] is None else "postcode")
     fields = [k for k, v in values.items() if v is not None]
