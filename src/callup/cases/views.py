@@ -93,6 +93,15 @@ def case_view(uow: UnitOfWork, case_id: int, *, reason: str | None = None) -> Ca
     return as_view(uow, row)
 
 
+def my_cases(uow: UnitOfWork) -> list[CaseView]:
+    """The signed-in citizen's own cases with their histories, newest first (their own record: not a
+    read of someone else's, so not audited)."""
+    uow.ctx.require(Role.citizen, doing="listing your cases")
+    query = (select(cases, campaigns.c.name.label("campaign")).join(campaigns, campaigns.c.id == cases.c.campaign_id)
+             .where(cases.c.national_id == uow.actor.person_id).order_by(cases.c.id.desc()))
+    return [as_view(uow, r) for r in uow.execute(query).mappings().all()]
+
+
 @dataclasses.dataclass(frozen=True)
 class QueueItem:
     id: int

@@ -30,10 +30,8 @@ DEFAULT_POLICY_ENV = "CALLUP_POLICY"
 
 
 def default_policy_path() -> pathlib.Path:
-    """The policy used when a command is given none: `$CALLUP_POLICY`, else the bundled example."""
-    configured = os.environ.get(DEFAULT_POLICY_ENV)
-    if configured:
-        return pathlib.Path(configured)
+    """The policy used when none is given: the bundled example. (`$CALLUP_POLICY` is read at the
+    edges, which put it in the context; nothing below them reads the environment.)"""
     from callup.examples import path
 
     bundled = path("policies/republic-of-example.toml")

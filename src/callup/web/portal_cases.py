@@ -8,13 +8,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
-from sqlalchemy import select
 
-from callup.campaigns.tables import Campaign
 from callup.cases import appeals, civilian, deferrals
 from callup.cases.applications import may_apply
-from callup.cases.tables import Case
-from callup.cases.views import as_view
+from callup.cases.views import my_cases
 from callup.errors import CallupError
 from callup.notices import service as notices
 from callup.uow import UnitOfWork
@@ -23,13 +20,6 @@ from callup.web.pages import citizen, csrf_guard, redirect, render
 
 router = APIRouter(prefix="/portal", dependencies=[Depends(csrf_guard)], include_in_schema=False)
 NAV = (("/portal/cases", "Applications and decisions"),)
-cases_t, campaigns_t = Case.__table__, Campaign.__table__
-
-
-def my_cases(uow: UnitOfWork) -> list[Any]:
-    rows = uow.execute(select(cases_t, campaigns_t.c.name.label("campaign")).join(campaigns_t, campaigns_t.c.id == cases_t.c.campaign_id)
-                       .where(cases_t.c.national_id == uow.actor.person_id).order_by(cases_t.c.id.desc())).mappings().all()
-    return [as_view(uow, r) for r in rows]
 
 
 def _page(request: Request, *, status: int = 200, **values: Any) -> Any:
