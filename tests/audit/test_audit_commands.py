@@ -46,17 +46,18 @@ def test_import_show_log_verify_anchor(engine, monkeypatch, capsys, tmp_path):
     monkeypatch.delenv("CALLUP_REGIONS")
     code, out, _ = run_cli(monkeypatch, capsys, "audit", "log", "--person", "N2", "--json")
     log = json.loads(out)
-    assert [e["action"] for e in log] == ["register.import", "person.read"]
-    imported, read = log
+    # the import that last changed the record: its start, its one block and its completion
+    assert [e["action"] for e in log] == ["register.import.start", "register.import.block", "register.import", "person.read"]
+    imported, read = log[2:]
     assert imported["details"]["rows_imported"] == 2 and imported["details"]["rows_rejected"] == 1
     assert len(imported["details"]["file_sha256"]) == 64
     assert (imported["actor"], imported["role"]) == ("registrar-1", "administrator")
     assert (read["actor"], read["role"], read["reason"], read["target"]) == ("officer-7", "officer", "medical review", "person:N2")
     code, out, _ = run_cli(monkeypatch, capsys, "audit", "log", "--person", "N1", "--json")
-    assert [e["action"] for e in json.loads(out)] == ["register.import"]
+    assert [e["action"] for e in json.loads(out)] == ["register.import.start", "register.import.block", "register.import"]
     anchor = tmp_path / "anchor.json"
     code, out, _ = run_cli(monkeypatch, capsys, "audit", "anchor", "--out", str(anchor), "--json")
-    assert code == 0 and json.loads(anchor.read_text())["count"] == 2
+    assert code == 0 and json.loads(anchor.read_text())["count"] == 4
     code, out, _ = run_cli(monkeypatch, capsys, "audit", "verify", "--anchor", str(anchor), "--json")
     assert code == 0 and json.loads(out)["ok"]
     with engine.begin() as conn:
