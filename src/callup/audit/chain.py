@@ -126,8 +126,12 @@ def record(tx: Any, event: AuditEvent, *, actor: Actor, at: str) -> Entry:
     target = _stored_target(t, event.target)
     fields = event.details()
     for name in getattr(event, "personal", ()):
-        if isinstance(fields.get(name), str) and fields[name].strip():
-            fields[name] = _subject(t, fields[name].strip())
+        path = name.split(".")  # "effect.replacement": a field of a dict field
+        value: Any = fields
+        for part in path:
+            value = value.get(part) if isinstance(value, dict) else None
+        if isinstance(value, str) and value.strip():
+            _put(fields, path, _subject(t, value.strip()))
     details = canonical_json(fields)
     digest = entry_hash(prev_hash, seq=seq, at=at, actor=actor.label(), role=actor.role.value, action=event.action,
                         target=target, reason=event.reason, details=details)
@@ -137,6 +141,16 @@ def record(tx: Any, event: AuditEvent, *, actor: Actor, at: str) -> Entry:
     t.rows("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (seq, digest))
     return Entry(seq, at, actor.label(), actor.role.value, event.action, event.target, event.reason,
                  event.details(), prev_hash, digest)
+
+
+def _put(fields: dict[str, Any], path: list[str], value: Any) -> None:
+    """Set `fields[a][b]...` = value, copying each dict on the way (the event's own dicts stay as they were)."""
+    if len(path) == 1:
+        fields[path[0]] = value
+        return
+    inner = dict(fields[path[0]])
+    _put(inner, path[1:], value)
+    fields[path[0]] = inner
 
 
 PERSON = "person:"
@@ -326,7 +340,9 @@ def _targets_of(conn: Connection, target: str) -> list[str]:
 def _readable(conn: Connection, found: list[Entry]) -> list[Entry]:
     """Entries with each resolvable commitment (target or personal detail) shown as `person:ID`."""
     marks = {e.target for e in found if e.target.startswith(SUBJECT)}
-    marks |= {v for e in found for v in e.details.values() if isinstance(v, str) and v.startswith(SUBJECT)}
+    values = [v for e in found for v in e.details.values()]
+    values += [v for d in values if isinstance(d, dict) for v in d.values()]  # e.g. a case step's effect.replacement
+    marks |= {v for v in values if isinstance(v, str) and v.startswith(SUBJECT)}
     if not marks:
         return found
     names: dict[str, str] = {}
@@ -340,8 +356,12 @@ def _readable(conn: Connection, found: list[Entry]) -> list[Entry]:
     def shown(value: Any) -> Any:
         return person(names[value]) if isinstance(value, str) and value in names else value
 
-    return [dataclasses.replace(e, target=shown(e.target), details={k: (names.get(v, v) if isinstance(v, str) else v)
-                                                                     for k, v in e.details.items()}) for e in found]
+    def detail(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: detail(v) for k, v in value.items()}
+        return names.get(value, value) if isinstance(value, str) else value
+
+    return [dataclasses.replace(e, target=shown(e.target), details=detail(e.details)) for e in found]
 
 
 def read_log(ctx: Context, *, person_id: str | None = None, target: str | None = None, action: str | None = None,

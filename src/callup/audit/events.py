@@ -41,7 +41,7 @@ class AuditEvent:
 
     action: ClassVar[str] = ""
     #: Detail fields that hold a national id: stored as the person's erasable commitment, like a
-    #: `person:ID` target (see `callup.audit.tables.AuditSubject`).
+    #: `person:ID` target (see `callup.audit.tables.AuditSubject`); `a.b` is the field b of a dict field a.
     personal: ClassVar[tuple[str, ...]] = ()
     target: str
     reason: str | None = None

@@ -71,6 +71,7 @@ class PersonReleased(AuditEvent):
     """campaign.release: a called person was released (deferred, exempted, unfit, left the pool)."""
 
     action: ClassVar[str] = "campaign.release"
+    personal: ClassVar[tuple[str, ...]] = ("replaced_by",)  # a national id: stored as the person's commitment
     campaign: str
     release_reason: str
     replaced_by: str | None

@@ -17,6 +17,7 @@ class CaseStepped(AuditEvent):
     """case.step: a case moved through its machine (opened, decided, appealed, overturned, ...)."""
 
     action: ClassVar[str] = "case.step"
+    personal: ClassVar[tuple[str, ...]] = ("effect.replacement",)  # the replacement's national id, as a commitment
     case: int
     kind: str
     campaign: str

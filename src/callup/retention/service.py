@@ -2,39 +2,73 @@
 
 What goes, for the policy version in force on the date `on` (`[versions.retention]`):
 
-- the register records of people whose liability ended more than
+- everything personal about people whose liability ended more than
   `register_years_after_liability` years before `on` (born on or before `on` less `until_age`
-  plus those years), and of people recorded deceased or emigrated by an import that finished
+  plus those years), and about people recorded deceased or emigrated by an import that finished
   more than that many years before `on` -- except anyone in the pool of a campaign that is not
-  closed yet, who is kept until it closes;
-- their officers' notes;
-- the link between them and their audit entries: the salt of their audit commitment
-  (`callup.audit.tables.AuditSubject`). The entries stay, and the chain still verifies, but
-  they name nobody any more.
+  closed yet, who is kept until it closes:
+  - their register record, officers' notes, contact-change requests, uploaded documents and
+    external registry entries are deleted, and the medical findings of their cases;
+  - in the campaign, case and service tables their national id is replaced by a random token,
+    the same for one person everywhere (`erased-` and 16 hex digits), and the free text about
+    them (evidence, reasons, the postcode and delivery evidence of a summons) is cleared: the
+    counts, the draw's order and calls and the published pseudonyms stay, naming nobody;
+  - the salt linking them to their audit entries (`callup.audit.tables.AuditSubject`): the
+    entries stay, and the chain still verifies, but they name nobody any more;
+- medical findings recorded more than `medical_years` before `on` (the fitness category stays on
+  the case; the health details go);
+- the link between the audit log and anyone whose entries are all older than `audit_years`
+  (their salt): the entries stay in the chain, naming nobody.
 
 It works in batches, one transaction each, audited by category and count (never by id), and is
-idempotent: a second run on the same date finds nothing more. `dry_run` counts what would go
-and changes nothing.
+idempotent: a second run on the same date finds nothing more, and a run killed part-way is
+finished by running it again. `dry_run` counts what would go and changes nothing.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import ClassVar
+import json
+import re
+from typing import Any, ClassVar
 
-from sqlalchemy import and_, delete, exists, func, or_, select
+from sqlalchemy import and_, delete, exists, func, or_, select, text
 
 from callup.audit import AuditEvent
 from callup.audit.chain import erase_subjects
-from callup.audit.tables import AuditSubject, PersonNote
+from callup.audit.tables import AuditEntry, AuditSubject, PersonNote
 from callup.campaigns.tables import Campaign, CampaignStatus, PoolEntry
+from callup.cases.tables import Case, MedicalFinding
 from callup.context import Context, Role
 from callup.register.eligibility import years_before
 from callup.register.tables import CivilStatus, Import, Person
 from callup.uow import UnitOfWork
 
 BATCH = 2_000
+#: How an erased person is named where a row must stay (a call, a case): never derived from the id.
+TOKEN = "erased-"
+
+#: Rows about the person that go with them.
+DELETED = ("person_notes", "contact_requests", "web_documents", "registry_entries")
+#: Columns naming the person in rows that stay (counts, the draw, case and service history).
+PSEUDONYMISED = (("campaign_pool", "national_id"), ("campaign_order", "national_id"), ("campaign_calls", "national_id"),
+                 ("campaign_calls", "replaces"), ("summonses", "national_id"), ("cases", "national_id"),
+                 ("service_records", "national_id"), ("deployment_attempts", "national_id"))
+#: Free text about the person in rows that stay: (table, assignments, the person's rows).
+CLEARED = (
+    ("summonses", "postcode = '', delivery_evidence = NULL, return_reason = NULL, closed_reason = NULL",
+     "national_id IN (SELECT token FROM _erased)"),
+    ("cases", "evidence = NULL, decision_reason = NULL, check_source = NULL", "national_id IN (SELECT token FROM _erased)"),
+    ("case_transitions", "reason = NULL, evidence = NULL",
+     "case_id IN (SELECT id FROM cases WHERE national_id IN (SELECT token FROM _erased))"),
+    ("civilian_assignments", "employer = ''",
+     "case_id IN (SELECT id FROM cases WHERE national_id IN (SELECT token FROM _erased))"),
+    ("service_records", "end_reason = NULL", "national_id IN (SELECT token FROM _erased)"),
+    ("service_steps", "reason = NULL",
+     "record_id IN (SELECT id FROM service_records WHERE national_id IN (SELECT token FROM _erased))"),
+    ("deployment_attempts", "override_reason = NULL", "national_id IN (SELECT token FROM _erased)"),
+)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -47,6 +81,8 @@ class RetentionApplied(AuditEvent):
     people: int
     notes: int
     audit_subjects: int
+    medical_findings: int = 0
+    rows_pseudonymised: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,39 +114,112 @@ def _due_people(version, on: dt.date):  # noqa: ANN001, ANN202 - a Core SELECT o
     return select(people.c.national_id).where(or_(people.c.date_of_birth <= liability_over, recorded_gone), ~in_open_campaign)
 
 
+def _old_findings(version, on: dt.date):  # noqa: ANN001, ANN202 - a Core SELECT of finding ids
+    findings = MedicalFinding.__table__
+    cutoff = dt.datetime.combine(years_before(on, version.retention.medical_years), dt.time(), tzinfo=dt.UTC)
+    return select(findings.c.id).where(findings.c.recorded_at < cutoff)
+
+
+_COMMITMENT = re.compile(r"person#[0-9a-f]{32}")
+
+
+def _stale_subjects(uow: UnitOfWork, version: Any, on: dt.date) -> list[str]:
+    """National ids whose every audit entry is older than `audit_years` (their salt may go)."""
+    log = AuditEntry.__table__
+    cutoff = years_before(on, version.retention.audit_years).isoformat()
+    recent: set[str] = set()
+    for target, details in uow.execute(select(log.c.target, log.c.details).where(log.c.at >= cutoff)):
+        recent.update(_COMMITMENT.findall(target))
+        recent.update(_COMMITMENT.findall(details))
+    subjects = AuditSubject.__table__
+    return [n for n, c in uow.execute(select(subjects.c.national_id, subjects.c.commitment)) if c not in recent]
+
+
+def _erase_people(uow: UnitOfWork, ids: list[str]) -> tuple[int, int, int, int]:
+    """Erase these people (see the module docstring): (people, notes, medical findings, rows pseudonymised)."""
+    conn = uow.conn
+    conn.execute(text("CREATE TEMPORARY TABLE IF NOT EXISTS _erased (national_id VARCHAR(200) PRIMARY KEY, token VARCHAR(32))"))
+    conn.execute(text("DELETE FROM _erased"))
+    conn.execute(text("INSERT INTO _erased (national_id, token) VALUES (:n, :t)"),
+                 [{"n": n, "t": TOKEN + uow.ctx.random(8).hex()} for n in ids])
+    people = conn.execute(text("DELETE FROM people WHERE national_id IN (SELECT national_id FROM _erased)")).rowcount
+    counts = {t: conn.execute(text(f"DELETE FROM {t} WHERE national_id IN (SELECT national_id FROM _erased)")).rowcount
+              for t in DELETED}
+    findings = conn.execute(text("DELETE FROM medical_findings WHERE case_id IN "
+                                 "(SELECT id FROM cases WHERE national_id IN (SELECT national_id FROM _erased))")).rowcount
+    moved = 0
+    for table, column in PSEUDONYMISED:
+        moved += conn.execute(text(f"UPDATE {table} SET {column} = (SELECT token FROM _erased WHERE _erased.national_id = "
+                                   f"{table}.{column}) WHERE {column} IN (SELECT national_id FROM _erased)")).rowcount
+    for table, assignments, where in CLEARED:
+        conn.execute(text(f"UPDATE {table} SET {assignments} WHERE {where}"))
+    moved += _pseudonymise_effects(conn)
+    conn.execute(text("DROP TABLE _erased"))
+    return people, counts["person_notes"], findings, moved
+
+
+def _pseudonymise_effects(conn: Any) -> int:
+    """A case step's effect (JSON) names the replacement called: the erased among them become their tokens."""
+    tokens = dict(conn.execute(text("SELECT national_id, token FROM _erased")).tuples().all())
+    changed = 0
+    for row_id, effect in conn.execute(text("SELECT id, effect FROM case_transitions WHERE effect LIKE '%\"replacement\"%'")).all():
+        value = json.loads(effect)
+        if isinstance(value, dict) and value.get("replacement") in tokens:
+            value["replacement"] = tokens[value["replacement"]]
+            conn.execute(text("UPDATE case_transitions SET effect = :e WHERE id = :i"), {"e": json.dumps(value), "i": row_id})
+            changed += 1
+    return changed
+
+
 def apply_retention(ctx: Context, on: dt.date, *, dry_run: bool = False, batch: int = BATCH) -> RetentionReport:
     """Erase what is past its retention period on `on` (see the module docstring); `dry_run` only counts."""
     ctx.require(Role.administrator, Role.system, doing="applying retention")
     version = ctx.policy().in_force(on)
-    years = version.retention.register_years_after_liability
+    years, retention = version.retention.register_years_after_liability, version.retention
     rules = {
         "register": f"people whose liability ended, or who were recorded deceased or emigrated, more than {years} years "
-                    "before the date (not while in the pool of an open campaign)",
+                    "before the date (not while in the pool of an open campaign): their records deleted, their ids in "
+                    "campaigns, cases and service replaced by a token",
         "notes": "officers' notes about those people",
-        "audit": "the salt linking those people to their audit entries (the entries stay, naming nobody)",
+        "medical": f"medical findings of those people, and every finding older than {retention.medical_years} years",
+        "audit": "the salt linking those people, and anyone whose audit entries are all older than "
+                 f"{retention.audit_years} years, to their entries (the entries stay, naming nobody)",
     }
-    due_people = _due_people(version, on)
-    notes, subjects = PersonNote.__table__, AuditSubject.__table__
+    due_people, old_findings = _due_people(version, on), _old_findings(version, on)
+    notes, subjects, findings, cases = PersonNote.__table__, AuditSubject.__table__, MedicalFinding.__table__, Case.__table__
     with UnitOfWork(ctx, write=False) as uow:
         due = uow.execute(select(func.count()).select_from(due_people.subquery())).scalar_one()
         due_notes = uow.execute(select(func.count()).where(notes.c.national_id.in_(due_people))).scalar_one()
-        due_subjects = uow.execute(select(func.count()).where(subjects.c.national_id.in_(due_people))).scalar_one()
-    erased = {"register": 0, "notes": 0, "audit": 0}
+        due_findings = uow.execute(select(func.count()).where(or_(
+            findings.c.id.in_(old_findings),
+            findings.c.case_id.in_(select(cases.c.id).where(cases.c.national_id.in_(due_people)))))).scalar_one()
+        stale = set(_stale_subjects(uow, version, on))
+        due_subjects = uow.execute(select(subjects.c.national_id).where(subjects.c.national_id.in_(due_people))).scalars().all()
+        due_audit = len(stale | set(due_subjects))
+    erased = {"register": 0, "notes": 0, "medical": 0, "audit": 0}
     batches = 0
     while not dry_run:
         with UnitOfWork(ctx) as uow:
             ids = list(uow.execute(due_people.order_by(Person.__table__.c.national_id).limit(batch)).scalars())
-            if not ids:
-                break
-            people = uow.execute(delete(Person.__table__).where(Person.__table__.c.national_id.in_(ids))).rowcount
-            gone_notes = uow.execute(delete(notes).where(notes.c.national_id.in_(ids))).rowcount
-            gone_subjects = erase_subjects(uow.conn, ids)
+            if ids:
+                people, gone_notes, gone_findings, moved = _erase_people(uow, ids)
+                gone_subjects = erase_subjects(uow.conn, ids)
+            else:  # the people are done: what is past its own period
+                old = list(uow.execute(old_findings.order_by(findings.c.id).limit(batch)).scalars())
+                gone_findings = uow.execute(delete(findings).where(findings.c.id.in_(old))).rowcount if old else 0
+                stale_now = _stale_subjects(uow, version, on)[:batch]
+                gone_subjects = erase_subjects(uow.conn, stale_now)
+                people = gone_notes = moved = 0
+                if not gone_findings and not gone_subjects:
+                    break
             uow.record(RetentionApplied(target="retention:register", on=on.isoformat(), policy_version=version.version,
-                                        people=people, notes=gone_notes, audit_subjects=gone_subjects))
+                                        people=people, notes=gone_notes, audit_subjects=gone_subjects,
+                                        medical_findings=gone_findings, rows_pseudonymised=moved))
         erased["register"] += people
         erased["notes"] += gone_notes
+        erased["medical"] += gone_findings
         erased["audit"] += gone_subjects
         batches += 1
-    counts = {"register": due, "notes": due_notes, "audit": due_subjects}
+    counts = {"register": due, "notes": due_notes, "medical": due_findings, "audit": due_audit}
     return RetentionReport(on=on, dry_run=dry_run, policy_version=version.version, batches=batches,
                            categories=[Category(name, rules[name], counts[name], erased[name]) for name in rules])
