@@ -41,6 +41,7 @@ from callup.errors import InputError
 from callup.lottery import replacements as record
 from callup.notices.service import cancel_for_release
 from callup.register.tables import CivilStatus, Person
+from callup.store.columns import enum_value
 from callup.uow import UnitOfWork
 
 calls = Call.__table__
@@ -79,7 +80,7 @@ def _campaign_for_update(conn: Connection, name: str) -> Any:
     row = conn.execute(query).first()
     if row is None:
         raise CampaignNotFound(f"no campaign named {name!r}", field="name")
-    if getattr(row.status, "value", row.status) != CampaignStatus.drawn.value:
+    if enum_value(row.status) != CampaignStatus.drawn.value:
         raise CampaignStateError(f"campaign {name!r} is {getattr(row.status, 'value', row.status)}: only a drawn campaign "
                                  "has called people to release and replace")
     return row
@@ -136,7 +137,7 @@ def replace(uow: UnitOfWork, name: str, national_id: str, reason: ReleaseReason 
     if call["release_reason"] is not None:
         previous = conn.execute(select(calls.c.national_id, calls.c.position).where(
             and_(calls.c.campaign_id == campaign.id, calls.c.replaces == national_id))).first()
-        return Replacement(name, national_id, getattr(call["release_reason"], "value", call["release_reason"]), call["region"],
+        return Replacement(name, national_id, enum_value(call["release_reason"]), call["region"],
                            previous.national_id if previous else None, previous.position if previous else None, already_done=True)
     region = call["region"]
     spare = _supernumerary(conn, campaign.id, region, national_id)

@@ -45,6 +45,8 @@ from callup.lottery.record import CommitmentV2, allocation_csv, commitment_file,
 from callup.policy import Jurisdiction
 from callup.register.eligibility import eligible_pool_query
 from callup.store.bulk import BulkSession
+from callup.store.columns import as_date
+from callup.store.columns import enum_value as _status
 from callup.store.isolation import Advance, run_job
 from callup.uow import UnitOfWork
 
@@ -178,10 +180,6 @@ def _load(conn_or_bulk: Any, name: str) -> dict[str, Any]:
     if row is None:
         raise CampaignNotFound(f"no campaign named {name!r}", field="name")
     return dict(row)
-
-
-def _status(value: Any) -> str:
-    return getattr(value, "value", value)
 
 
 def _subject(name: str) -> str:
@@ -351,7 +349,7 @@ def _freeze_job(ctx: Context, campaign_id: int, name: str, version, on: dt.date,
                 regional_quotas: dict[str, int] | None, volunteers: list[str] | None, key: bytes, *,
                 advance: Advance) -> FreezeResult:
     with BulkSession(ctx.database_url) as bulk:
-        eligible = bulk.fetch_arrow(eligible_pool_query(version, dt.date.fromisoformat(str(on)[:10])))
+        eligible = bulk.fetch_arrow(eligible_pool_query(version, as_date(on)))
         ids = eligible.column("national_id").cast(pa.string()).combine_chunks()
         regions = eligible.column("region").cast(pa.string()).combine_chunks()
         if volunteers is None:

@@ -13,6 +13,7 @@ from callup.cases.errors import CaseInputError, CaseStateError
 from callup.cases.tables import CaseKind
 from callup.cases.views import CaseView, as_view
 from callup.context import Role
+from callup.store.columns import enum_value
 from callup.uow import UnitOfWork
 
 
@@ -49,7 +50,7 @@ def open_call(uow: UnitOfWork, campaign: str, national_id: str, *, what: str) ->
     from callup.campaigns.tables import Campaign, CampaignStatus
 
     status = uow.execute(select(Campaign.__table__.c.status).where(Campaign.__table__.c.id == call["campaign_id"])).scalar()
-    if getattr(status, "value", status) == CampaignStatus.closed.value:
+    if enum_value(status) == CampaignStatus.closed.value:
         raise CaseStateError(f"campaign {campaign!r} is closed: no new {what} applications (cases already open go on)")
     from callup.military_service.tables import ServiceRecord
 

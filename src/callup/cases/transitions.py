@@ -22,6 +22,7 @@ from callup.cases.errors import CaseInputError, CaseNotFound
 from callup.cases.events import CaseStepped
 from callup.cases.machines import MACHINES, NEW, ROLES, appealable, is_decision, opening_step
 from callup.cases.tables import Case, CaseKind, CaseTransition
+from callup.store.columns import enum_value as value
 from callup.store.rowids import is_row_id
 from callup.store.steps import step_row
 from callup.uow import UnitOfWork
@@ -30,10 +31,6 @@ cases = Case.__table__
 history = CaseTransition.__table__
 calls, campaigns = Call.__table__, Campaign.__table__
 MAX_TEXT = 2000
-
-
-def value(v: Any) -> Any:
-    return getattr(v, "value", v)
 
 
 def _text(text: str | None, field: str) -> str | None:

@@ -17,8 +17,9 @@ from callup.audit import PersonRead, person
 from callup.campaigns.tables import Campaign
 from callup.cases.machines import MACHINES, NEW
 from callup.cases.tables import Case, CaseKind, CaseTransition
-from callup.cases.transitions import load, value
+from callup.cases.transitions import load
 from callup.context import Role
+from callup.store.columns import enum_value as value
 from callup.uow import UnitOfWork
 
 cases, history, campaigns = Case.__table__, CaseTransition.__table__, Campaign.__table__

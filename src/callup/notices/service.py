@@ -31,6 +31,7 @@ from callup.notices.schedule import Appointment, Called, move_appointment, sched
 from callup.notices.tables import LIVE, NOTICE, Appearance, CampaignOffices, NoticeStatus, PostalFile, Summons
 from callup.register.tables import Person
 from callup.small_csv import read_rows
+from callup.store.columns import enum_value as _value
 from callup.store.steps import step_rows
 from callup.uow import UnitOfWork
 
@@ -139,10 +140,6 @@ class SummonsView:
 
 
 # --- helpers ------------------------------------------------------------------------------------------
-
-
-def _value(v: Any) -> Any:
-    return getattr(v, "value", v)
 
 
 def _campaign(uow: UnitOfWork, name: str) -> Any:

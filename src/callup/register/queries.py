@@ -11,6 +11,7 @@ from callup.audit import PersonRead, person
 from callup.context import Role
 from callup.errors import NotFound
 from callup.register.tables import Import, Person
+from callup.store.columns import enum_value
 from callup.uow import UnitOfWork
 
 people = Person.__table__
@@ -40,9 +41,9 @@ def register_stats(uow: UnitOfWork) -> RegisterStats:
     recent = uow.execute(select(imports).order_by(imports.c.id.desc()).limit(10)).mappings().all()
     return RegisterStats(
         people=sum(by_status.values()),
-        by_civil_status={getattr(k, "value", k): v for k, v in by_status.items()},
+        by_civil_status={enum_value(k): v for k, v in by_status.items()},
         by_sex=by_sex, by_region=by_region, volunteers=volunteers,
-        imports=[{"id": r["id"], "source": r["source"], "status": getattr(r["status"], "value", r["status"]),
+        imports=[{"id": r["id"], "source": r["source"], "status": enum_value(r["status"]),
                   "started_at": r["started_at"], "finished_at": r["finished_at"], "rows_imported": r["rows_imported"],
                   "rows_rejected": r["rows_rejected"]} for r in recent],
     )
@@ -66,4 +67,4 @@ def get_person(uow: UnitOfWork, national_id: str, *, reason: str | None = None) 
     row = uow.execute(select(people).where(people.c.national_id == national_id)).mappings().first()
     uow.ctx.check_visible(row and row["region"], national_id, error=NotFound("no person with that national id on the register"))
     uow.record(PersonRead(target=person(national_id), reason=reason))
-    return {k: getattr(v, "value", v) for k, v in row.items()}
+    return {k: enum_value(v) for k, v in row.items()}

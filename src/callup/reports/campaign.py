@@ -9,7 +9,6 @@ funnel and delivery evidence (`reports.funnel`), fairness (`campaigns.fairness`)
 
 from __future__ import annotations
 
-import datetime as dt
 import pathlib
 import statistics
 import tempfile
@@ -28,6 +27,7 @@ from callup.reports.model import (
     ProjectionSection,
     VerificationCheck,
 )
+from callup.store.columns import as_date
 from callup.uow import UnitOfWork
 
 READERS = (Role.administrator, Role.auditor, Role.system)
@@ -150,7 +150,7 @@ def campaign_report(ctx: Context, name: str, *, public_dir: pathlib.Path | None 
         summary = campaign_summary(uow, name)
         version = next((v for v in jurisdiction.versions if v.version == summary.policy_version), None)
         version = version or jurisdiction.in_force(summary.eligibility_date)
-        on = summary.eligibility_date if isinstance(summary.eligibility_date, dt.date) else dt.date.fromisoformat(str(summary.eligibility_date)[:10])
+        on = as_date(summary.eligibility_date)
         frozen = row["id"] if summary.pool_size else None  # count the pool the draw was made from, once there is one
         pool = pool_section(uow, jurisdiction, version, on, frozen=frozen)
         drawn = summary.status in ("drawn", "closed")

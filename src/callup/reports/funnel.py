@@ -16,16 +16,13 @@ from callup.campaigns.tables import Call, Campaign
 from callup.notices.tables import LIVE, Appearance, Summons
 from callup.reports.casework import casework_funnel, inducted_by_region
 from callup.reports.model import DeliveryRow, DeliverySection, FunnelRow, FunnelSection
+from callup.store.columns import enum_value as _value
 from callup.uow import UnitOfWork
 
 calls, summonses, campaigns = Call.__table__, Summons.__table__, Campaign.__table__
 PROVED = ("receipt", "portal", "acknowledgement")
 STAGES = ["called", "released", "still called", "summoned", "delivered", "appeared", "inducted"]
 PATH = ["called", "summoned", "delivered", "appeared", "inducted"]
-
-
-def _value(v):  # noqa: ANN001, ANN202
-    return getattr(v, "value", v)
 
 
 def _campaign_id(uow: UnitOfWork, name: str) -> int:

@@ -30,11 +30,11 @@ from callup.campaigns.errors import CampaignNotFound
 from callup.campaigns.tables import Call, Campaign, CampaignRegion
 from callup.cases.machines import MACHINES
 from callup.cases.tables import Case, CaseKind
-from callup.cases.transitions import value
 from callup.cases.views import WAITING
 from callup.context import Role
 from callup.military_service.tables import ServiceRecord
 from callup.notices.tables import Appearance, Summons
+from callup.store.columns import enum_value as value
 from callup.uow import UnitOfWork
 
 calls, campaigns, regions_t = Call.__table__, Campaign.__table__, CampaignRegion.__table__

@@ -16,6 +16,7 @@ from typing import Any
 from callup.context import Context, Role
 from callup.reports.disclosure import PublishedTable, protect
 from callup.reports.model import DeliverySection, FunnelSection, PoolRules
+from callup.store.columns import as_date
 from callup.uow import UnitOfWork
 
 READERS = (Role.administrator, Role.auditor, Role.system)
@@ -129,7 +130,7 @@ def transparency_report(ctx: Context, name: str) -> TransparencyReport:
         summary = campaign_summary(uow, name)
         version = next(v for v in jurisdiction.versions if v.version == summary.policy_version)
         threshold = version.publication.disclosure_threshold
-        on = row["eligibility_date"] if isinstance(row["eligibility_date"], dt.date) else dt.date.fromisoformat(str(row["eligibility_date"])[:10])
+        on = as_date(row["eligibility_date"])
         frozen = row["id"] if summary.pool_size else None  # count the pool the draw was made from, once there is one
         pool = pool_section(uow, jurisdiction, version, on, frozen=frozen)
         drawn = summary.status in ("drawn", "closed")

@@ -36,6 +36,7 @@ from callup.military_service.tables import Unit
 from callup.military_service.units import import_units
 from callup.notices import service as notices
 from callup.notices.tables import LIVE, Summons
+from callup.store.columns import enum_value
 from callup.uow import UnitOfWork
 
 calls, campaigns, summonses, units = Call.__table__, Campaign.__table__, Summons.__table__, Unit.__table__
@@ -299,8 +300,8 @@ def simulate(ctx: Context, campaign: str, *, seed: int = 0, rates: Rates | None 
         c = uow.execute(select(campaigns.c.id, campaigns.c.status).where(campaigns.c.name == campaign)).first()
         if c is None:
             raise CampaignNotFound(f"no campaign named {campaign!r}", field="campaign")
-        if getattr(c.status, "value", c.status) != "drawn":
-            raise CampaignStateError(f"campaign {campaign!r} is {getattr(c.status, 'value', c.status)}: "
+        if enum_value(c.status) != "drawn":
+            raise CampaignStateError(f"campaign {campaign!r} is {enum_value(c.status)}: "
                                      "responses are simulated on a drawn campaign")
         earlier = _earlier_run(uow, campaign)
         if earlier is not None:

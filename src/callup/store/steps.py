@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import update
 
 from callup.statemachine import Machine
+from callup.store.columns import enum_value as _value
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -55,5 +56,3 @@ def step_rows(uow: UnitOfWork, machine: Machine, table: Table, where: Any, step:
     return moved
 
 
-def _value(state: Any) -> Any:
-    return getattr(state, "value", state)
