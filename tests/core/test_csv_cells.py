@@ -14,13 +14,12 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "notices"))
 
-from letter_samples import sample_letter  # noqa: E402
-
 from callup import csv_output  # noqa: E402
 from callup.notices.letters import write_manifest  # noqa: E402
 from callup.policy import load_policy  # noqa: E402
 from callup.policy.errors import PolicyError  # noqa: E402
 from callup_test_support import EXAMPLE_POLICY  # noqa: E402
+from letter_samples import sample_letter  # noqa: E402
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
