@@ -20,6 +20,34 @@ from campaign_helpers import load_register  # tests/campaigns, see conftest.py
 people, requests_t = Person.__table__, ContactRequest.__table__
 
 
+def _machines():  # noqa: ANN202
+    from callup.campaigns.tables import CAMPAIGN
+    from callup.cases.machines import MACHINES
+    from callup.military_service.machines import SERVICE
+    from callup.notices.tables import NOTICE
+
+    return {("campaigns", "status"): [CAMPAIGN], ("summonses", "status"): [NOTICE], ("notice_batches", "status"): [BATCH],
+            ("imports", "status"): [IMPORT], ("contact_requests", "status"): [CONTACT_REQUEST],
+            ("cases", "state"): list(MACHINES.values()), ("service_records", "state"): [SERVICE]}
+
+
+#: Columns named status that are not a life cycle: the deployment rules' status (conscript...) at the attempt.
+NOT_A_LIFE_CYCLE = {("deployment_attempts", "status")}
+
+
+def test_every_status_column_has_a_machine_with_exactly_its_states():
+    import callup.store.registry  # noqa: F401 - every feature's tables on the metadata
+    from callup.store.base import Base
+
+    machines = _machines()
+    found = {(t.name, c.name) for t in Base.metadata.sorted_tables for c in t.columns if c.name in ("status", "state")}
+    assert found - NOT_A_LIFE_CYCLE == set(machines), "a status column without a machine (or a machine without its column)"
+    for (table, column), governing in machines.items():
+        enums = getattr(Base.metadata.tables[table].c[column].type, "enums", None)
+        if enums is not None:  # an enum column holds exactly the machine's states ("deleted": the row is gone)
+            assert set(enums) == {s for m in governing for s in m.states} - {"deleted"}, (table, column)
+
+
 def test_a_register_import_is_resumed_until_it_finishes_or_is_abandoned():
     assert IMPORT.paths() == sorted([
         ("failed", "abandon", "abandoned"), ("failed", "resume", "running"), ("running", "abandon", "abandoned"),
