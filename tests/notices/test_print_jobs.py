@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "campaigns"))
 
 from callup.examples import path as example  # noqa: E402
+from callup.jobs.queue import queue_letters  # noqa: E402
 from callup.notices import service  # noqa: E402
-from callup.notices.printing import print_letters  # noqa: E402
 from callup.notices.tables import NoticeBatch, Summons  # noqa: E402
 from callup.uow import UnitOfWork  # noqa: E402
 from callup_test_support import POSTGRES_URL, make_context, make_store_url  # noqa: E402
@@ -43,7 +43,7 @@ def queued(tmp_path):
     day = on_day(ctx, dt.date(2027, 2, 1))
     with UnitOfWork(day) as uow:
         service.issue_summonses(uow, "spring-2027", offices_path=example("offices/republic-of-example.csv"))
-    result = print_letters(day, "spring-2027", out=tmp_path / "letters", queue=True)
+    result = queue_letters(day, "spring-2027", out=tmp_path / "letters")
     yield dataclasses.replace(day), engine, result
     engine.dispose()
     drop()
@@ -71,7 +71,7 @@ def _check_printed_once(engine, tmp_path) -> None:  # noqa: ANN001
 def test_two_workers_drain_the_queue_and_print_each_batch_once(queued, tmp_path):
     ctx, engine, result = queued
     assert result.queued > 1
-    again = print_letters(ctx, "spring-2027", out=tmp_path / "letters", queue=True)
+    again = queue_letters(ctx, "spring-2027", out=tmp_path / "letters")
     assert again.queued == 0  # a batch already queued is not queued twice
     workers = [_worker(ctx.database_url) for _ in range(2)]
     for w in workers:

@@ -11,12 +11,16 @@ after its worker was killed, prints nothing twice.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+import pathlib
+from typing import TYPE_CHECKING, Any
 
 import procrastinate
 
 from callup.context import Context, make_actor
 from callup.errors import CallupError
+
+if TYPE_CHECKING:
+    from callup.notices.printing import PrintResult
 
 QUEUE = "callup"
 PRINT_BATCH = "callup.print_batch"
@@ -89,6 +93,18 @@ def defer_print(ctx: Context, campaign: str, batch_ids: list[int], *, out: str, 
             except procrastinate.exceptions.AlreadyEnqueued:
                 continue
     return queued
+
+
+def queue_letters(ctx: Context, campaign: str, *, out: pathlib.Path, region: str | None = None,
+                  portal_url: str = "https://portal.example") -> PrintResult:
+    """Plan the letters of `campaign` as `callup notices print` does, then queue one job per batch
+    still to print for `callup worker` processes (PostgreSQL)."""
+    from callup.notices.printing import print_letters
+
+    def enqueue(batch_ids: list[int]) -> int:
+        return defer_print(ctx, campaign, batch_ids, out=str(pathlib.Path(out).resolve()), portal_url=portal_url)
+
+    return print_letters(ctx, campaign, out=out, region=region, portal_url=portal_url, enqueue=enqueue)
 
 
 async def _recover_stalled(app: procrastinate.App, seconds: float) -> int:

@@ -59,9 +59,14 @@ def print_(
     """Render the letters to PDF: batches of at most 1,000 letters of one region in postcode order, each with a manifest."""
     from callup.notices.printing import print_letters
 
-    with progress("printing letters", None, quiet=as_json or queue):
-        result = dataclasses.asdict(print_letters(context(), campaign, out=out, region=region, workers=workers,
-                                                  portal_url=portal_url, queue=queue))
+    if queue:
+        from callup.jobs.queue import queue_letters
+
+        result = dataclasses.asdict(queue_letters(context(), campaign, out=out, region=region, portal_url=portal_url))
+    else:
+        with progress("printing letters", None, quiet=as_json):
+            result = dataclasses.asdict(print_letters(context(), campaign, out=out, region=region, workers=workers,
+                                                      portal_url=portal_url))
 
     def render(r: dict[str, Any]) -> None:
         if queue:

@@ -23,7 +23,7 @@ import datetime as dt
 import hashlib
 import multiprocessing
 import pathlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
 from sqlalchemy import bindparam, func, insert, select, update
@@ -216,9 +216,11 @@ def print_batch_by_id(ctx: Context, campaign: str, batch_id: int, out: str, port
 
 
 def print_letters(ctx: Context, campaign: str, *, out: pathlib.Path, region: str | None = None, workers: int = 1,
-                  portal_url: str = "https://portal.example", queue: bool = False) -> PrintResult:
+                  portal_url: str = "https://portal.example",
+                  enqueue: Callable[[list[int]], int] | None = None) -> PrintResult:
     """Plan the batches of `campaign` (one region or all) and print them with `workers` processes,
-    or, with `queue` (PostgreSQL), queue one job per batch for `callup worker` processes."""
+    or hand the batches still to print to `enqueue` (the job queue's, given by the edge: the
+    queue sits above notices), which returns how many jobs it queued."""
     if workers < 1 or workers > 64:
         raise InputError(f"workers must be between 1 and 64, got {workers}", field="workers")
     make_folder(out, field="out")
@@ -230,14 +232,11 @@ def print_letters(ctx: Context, campaign: str, *, out: pathlib.Path, region: str
                                                        summonses.c.status.in_(LIVE_VALUES))).scalar_one()
     if total == 0:
         raise NoticeStateError(f"campaign {campaign!r} has no summonses to print: run `callup notices issue {campaign}` first")
-    if queue:
-        from callup.jobs.queue import defer_print
-
+    if enqueue is not None:
         with UnitOfWork(ctx, write=False) as uow:
             pending = uow.execute(select(batches.c.id).join(campaigns, campaigns.c.id == batches.c.campaign_id).where(
                 campaigns.c.name == campaign, batches.c.status != BatchStatus.printed.value)).scalars().all()
-        queued = defer_print(ctx, campaign, list(pending), out=str(out.resolve()), portal_url=portal_url)
-        return PrintResult(campaign, planned, 0, 0, str(out), [], queued=queued)
+        return PrintResult(campaign, planned, 0, 0, str(out), [], queued=enqueue(list(pending)))
     if workers == 1:
         files = drain(ctx, campaign, str(out), portal_url)
     else:
