@@ -100,3 +100,23 @@ def run_cli(args: list[str], *, input: str | bytes | None = "", env: dict[str, s
             sys.stderr.flush()
         stdout, stderr = out.getvalue().decode("utf-8", "replace"), err.getvalue().decode("utf-8", "replace")
     return code, stdout, stderr, uncaught
+
+
+def at_appointment(ctx, reference: str):  # noqa: ANN001, ANN201
+    """`ctx` standing at the end of summons `reference`'s appointment, once the summons is delivered (published if
+    need be, then acknowledged at the counter): when its appearance may be recorded."""
+    import dataclasses
+    import datetime as dt
+
+    from callup.context import FixedClock
+    from callup.notices import service as notices
+    from callup.uow import UnitOfWork
+
+    with UnitOfWork(ctx) as uow:
+        view = notices.view(uow, reference)
+        if view.status == "created":
+            notices.publish_notices(uow, view.campaign)
+        if view.status not in ("delivered", "acknowledged"):
+            view = notices.acknowledge(uow, reference, evidence="acknowledged at the counter")
+    end = dt.datetime.combine(view.date, view.end, tzinfo=dt.timezone.utc)
+    return dataclasses.replace(ctx, clock=FixedClock(max(end, ctx.now())))

@@ -21,6 +21,7 @@ from callup.notices import service as notices
 from callup.notices.errors import NoticeStateError
 from callup.uow import UnitOfWork
 from case_helpers import CAMPAIGN, as_role, called, drawn_campaign
+from callup_test_support import at_appointment
 
 START = dt.date(2027, 5, 1)
 
@@ -98,7 +99,7 @@ def test_a_kept_appointment_no_longer_moves(ctx, engine, tmp_path):
     day = _summoned(ctx, tmp_path)
     national_id, region = called(day)[0]
     reference = _reference(day, national_id)
-    with UnitOfWork(as_role(day, "officer", regions=region)) as uow:
+    with UnitOfWork(as_role(at_appointment(day, reference), "officer", regions=region)) as uow:
         notices.record_appearance(uow, reference, "appeared")
     with UnitOfWork(as_role(day, "citizen", person_id=national_id)) as uow:
         assert not notices.can_move(uow, reference)
@@ -132,7 +133,7 @@ def test_a_no_show_opened_before_the_close_is_still_rescheduled_to_a_new_slot_af
     day = _summoned(ctx, tmp_path)
     national_id, region = called(day)[0]
     reference = _reference(day, national_id)
-    with UnitOfWork(as_role(day, "officer", regions=region)) as uow:
+    with UnitOfWork(as_role(at_appointment(day, reference), "officer", regions=region)) as uow:
         notices.record_appearance(uow, reference, "no_show")
         case_id = noshows.open_no_shows(uow, CAMPAIGN, reference=reference).opened[0]
     slot = _a_free_slot(day, reference)[0][0]

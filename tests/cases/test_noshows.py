@@ -19,25 +19,28 @@ from callup.notices import service as notices
 from callup.notices.tables import Summons
 from callup.uow import UnitOfWork
 from case_helpers import CAMPAIGN, as_role, drawn_campaign, on_day
+from callup_test_support import at_appointment
 
 summonses = Summons.__table__
 
 
 def _no_shows(day, engine, n=3):  # noqa: ANN001, ANN202
+    """`n` summonses delivered and recorded as no-shows on their appointment's day; with the context after them."""
     with UnitOfWork(day) as uow:
         notices.issue_summonses(uow, CAMPAIGN, offices_path=example("offices/republic-of-example.csv"))
     with engine.connect() as conn:
         rows = conn.execute(select(summonses.c.reference, summonses.c.national_id, summonses.c.region)
                             .order_by(summonses.c.id).limit(n)).all()
-    with UnitOfWork(day) as uow:
-        for row in rows:
+    for row in rows:  # each on its appointment's day, the clock moving on to the latest
+        day = at_appointment(day, row.reference)
+        with UnitOfWork(day) as uow:
             notices.record_appearance(uow, row.reference, "no_show")
-    return rows
+    return rows, day
 
 
 def test_each_no_show_gets_one_case_and_an_officer_resolves_it(ctx, engine, tmp_path):
     day = drawn_campaign(ctx, tmp_path)
-    rows = _no_shows(day, engine)
+    rows, day = _no_shows(day, engine)
     with UnitOfWork(as_role(day, "system")) as uow:
         first = noshows.open_no_shows(uow, CAMPAIGN)
         again = noshows.open_no_shows(uow, CAMPAIGN)
@@ -61,7 +64,7 @@ def test_nothing_is_automatic_and_a_policy_without_an_authority_allows_no_referr
     assert not any(Role.system in ROLES[step] for step in ("reschedule", "excuse", "refer"))
     assert set(NO_SHOW.allowed("open")) == {"reschedule", "excuse", "refer"}
     day = drawn_campaign(ctx, tmp_path)
-    _no_shows(day, engine, n=2)
+    _, day = _no_shows(day, engine, n=2)
     with UnitOfWork(day) as uow:
         opened = noshows.open_no_shows(uow, CAMPAIGN).opened
     with UnitOfWork(as_role(day, "system")) as uow:
@@ -80,7 +83,7 @@ def test_nothing_is_automatic_and_a_policy_without_an_authority_allows_no_referr
 
 def test_opening_for_one_summons_leaves_the_other_no_shows_for_later(ctx, engine, tmp_path):
     day = drawn_campaign(ctx, tmp_path)
-    rows = _no_shows(day, engine, n=3)
+    rows, day = _no_shows(day, engine, n=3)
     with UnitOfWork(day) as uow:
         one = noshows.open_no_shows(uow, CAMPAIGN, reference=rows[1].reference)
         rest = noshows.open_no_shows(uow, CAMPAIGN)
@@ -92,7 +95,7 @@ def test_opening_for_one_summons_leaves_the_other_no_shows_for_later(ctx, engine
 
 def test_a_resolved_no_show_leaves_the_follow_up_list(ctx, engine, tmp_path):
     day = drawn_campaign(ctx, tmp_path)
-    rows = _no_shows(day, engine, n=2)
+    rows, day = _no_shows(day, engine, n=2)
     with UnitOfWork(day) as uow:
         opened = noshows.open_no_shows(uow, CAMPAIGN).opened
 

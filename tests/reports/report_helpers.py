@@ -17,6 +17,7 @@ from callup.notices import service as notices  # noqa: E402
 from callup.notices.tables import Summons  # noqa: E402
 from callup.uow import UnitOfWork  # noqa: E402
 from campaign_helpers import drawn, load_register, on_day, replace  # noqa: E402
+from callup_test_support import at_appointment  # noqa: E402
 
 CAMPAIGN = "spring-2027"
 ISSUE_DAY = dt.date(2027, 2, 1)
@@ -60,11 +61,9 @@ def busy_campaign(ctx, tmp_path: pathlib.Path, *, people: int = 6000, quota: int
     replace(later, CAMPAIGN, rows[20].national_id, "deferred")
     with UnitOfWork(later) as uow:
         notices.issue_summonses(uow, CAMPAIGN)
-    with UnitOfWork(later) as uow:
-        for r in rows[:5]:
-            notices.record_appearance(uow, r.reference, "appeared")
-        for r in rows[5:7]:
-            notices.record_appearance(uow, r.reference, "no_show")
+    for r, outcome in [(r, "appeared") for r in rows[:5]] + [(r, "no_show") for r in rows[5:7]]:
+        with UnitOfWork(at_appointment(later, r.reference)) as uow:  # delivered by receipt; recorded on the day
+            notices.record_appearance(uow, r.reference, outcome)
     with UnitOfWork(on_day(ctx, ISSUE_DAY)) as uow:
         transitions.open_case(uow, CAMPAIGN, rows[30].national_id, CaseKind.exemption, ground="prior_service", evidence="SR-1")
     with UnitOfWork(later) as uow:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+
+from callup.context import FixedClock
 
 from web_support import PASSWORD, client, session_cookie, totp_now
 
@@ -93,11 +97,17 @@ def test_appearance_and_acknowledgement_need_a_bearer_token_and_answer_the_summo
     h = _bearer(site, "admin")
     bad = client(site).post(f"/api/v1/summonses/{cit.reference}/appearance", json={"outcome": "maybe"}, headers=h)
     assert bad.status_code == 422 and bad.json()["field"] == "outcome"
-    done = client(site).post(f"/api/v1/summonses/{cit.reference}/appearance", json={"outcome": "no_show"}, headers=h)
-    assert done.status_code == 200 and done.json()["appearance"] == "no_show"
+    undelivered = client(site).post(f"/api/v1/summonses/{cit.reference}/appearance", json={"outcome": "no_show"}, headers=h)
+    assert undelivered.status_code == 409 and "not been delivered" in undelivered.json()["detail"]
     ack = client(site).post(f"/api/v1/summonses/{cit.reference}/acknowledge", headers=h)
     assert ack.status_code == 200 and ack.json()["status"] == "acknowledged"
-    follow = client(site).get("/api/v1/campaigns/spring-2027/follow-up", params={"reason": "no_show", "limit": 500}, headers=h).json()
+    early = client(site).post(f"/api/v1/summonses/{cit.reference}/appearance", json={"outcome": "no_show"}, headers=h)
+    assert early.status_code == 409 and early.json()["field"] == "outcome"
+    day = FixedClock(dt.datetime.fromisoformat(f"{ack.json()['date']}T{ack.json()['end']}+00:00"))
+    done = client(site, clock=day).post(f"/api/v1/summonses/{cit.reference}/appearance", json={"outcome": "no_show"}, headers=h)
+    assert done.status_code == 200 and done.json()["appearance"] == "no_show" and done.json()["appearance_at"]
+    follow = client(site, clock=day).get("/api/v1/campaigns/spring-2027/follow-up", params={"reason": "no_show", "limit": 500},
+                                         headers=h).json()
     assert cit.reference in {f["reference"] for f in follow["items"]}
 
 

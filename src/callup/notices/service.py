@@ -137,6 +137,7 @@ class SummonsView:
     acknowledged_at: dt.datetime | None
     closed_reason: str | None
     appearance: str | None
+    appearance_at: dt.datetime | None = None
 
 
 # --- helpers ------------------------------------------------------------------------------------------
@@ -455,12 +456,30 @@ def record_appearance(uow: UnitOfWork, reference: str, outcome: Appearance | str
     uow.ctx.require(*OFFICERS, doing="recording appearance")
     outcome = outcome if isinstance(outcome, Appearance) else Appearance(outcome)
     row = _summons(uow, reference, lock=True)
-    if _value(row["status"]) not in LIVE_VALUES:
-        raise NoticeStateError(f"summons {row['reference']} is {_value(row['status'])}: no appearance to record")
+    why_not = appearance_refusal(_value(row["status"]), row["date"], uow.ctx.today())
+    if why_not:
+        raise NoticeStateError(f"summons {row['reference']}: {why_not}", field="outcome")
     uow.execute(update(summonses).where(summonses.c.id == row["id"]).values(appearance=outcome, appearance_at=uow.now()))
     uow.record(SummonsChanged(target=person(row["national_id"]), reference=row["reference"], step="appearance",
                               detail=outcome.value))
     return _current(uow, reference)
+
+
+#: The states of a summons whose delivery is established (by evidence, the portal or the policy's rule).
+DELIVERED_VALUES = (NoticeStatus.delivered.value, NoticeStatus.acknowledged.value)
+
+
+def appearance_refusal(status: str, date: dt.date, today: dt.date) -> str | None:
+    """Why no appearance can be recorded on a summons in `status` with its appointment on `date`
+    (None: it can). Whether someone appeared is known only once the day has come, and only a
+    delivered summons obliged anyone to come."""
+    if status not in LIVE_VALUES:
+        return f"it is {status}: there is no appearance to record"
+    if status not in DELIVERED_VALUES:
+        return "it has not been delivered: an appearance is recorded only for a delivered summons"
+    if today < date:
+        return f"its appointment is on {date.isoformat()}: an appearance is recorded on or after that day"
+    return None
 
 
 def move(uow: UnitOfWork, reference: str, *, office: str, date: dt.date, start: dt.time,
@@ -555,7 +574,7 @@ def _view_of(row: Any, campaign: str) -> SummonsView:
     return SummonsView(row["reference"], campaign, row["region"], row["pseudonym"], row["rank"], _value(row["status"]),
                        row["office"], row["date"], row["start"], row["end"], row["printed_at"], row["published_at"],
                        row["delivered_at"], row["delivery_source"], row["delivery_evidence"], row["acknowledged_at"],
-                       row["closed_reason"], _value(row["appearance"]))
+                       row["closed_reason"], _value(row["appearance"]), row["appearance_at"])
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

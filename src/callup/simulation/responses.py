@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 import pathlib
 import random
 import tomllib
@@ -30,7 +31,7 @@ from callup.campaigns.tables import Call, Campaign
 from callup.cases import appeals, civilian, deferrals, exemptions, medical, noshows
 from callup.cases.decisions import decide_application
 from callup.cases.errors import CaseInputError
-from callup.context import Actor, Context, Role
+from callup.context import Actor, Context, FixedClock, Role
 from callup.military_service import induction
 from callup.military_service.tables import Unit
 from callup.military_service.units import import_units
@@ -143,9 +144,12 @@ class _Run:
                                  field="rates")
 
     @contextlib.contextmanager
-    def acting(self, actor: Actor) -> Iterator[UnitOfWork]:
+    def acting(self, actor: Actor, *, at: dt.datetime | None = None) -> Iterator[UnitOfWork]:
+        """Act as `actor`, at the instant `at` when it is later than the run's clock (an appointment's day)."""
         own = self.uow.ctx
         self.uow.ctx = own.with_actor(actor)
+        if at is not None and at > own.now():
+            self.uow.ctx = dataclasses.replace(self.uow.ctx, clock=FixedClock(at))
         try:
             yield self.uow
         finally:
@@ -226,13 +230,21 @@ class _Run:
             with self.acting(OFFICER if redecide.__name__ != "examine_again" else BOARD):
                 redecide(case_id)
 
+    def appointment_end(self, reference: str) -> dt.datetime:
+        """When the summons' appointment ends: its outcome is recorded then, not before."""
+        from zoneinfo import ZoneInfo
+
+        row = self.uow.execute(select(summonses.c.date, summonses.c.end).where(summonses.c.reference == reference)).one()
+        return dt.datetime.combine(row.date, row.end, tzinfo=ZoneInfo(self.uow.ctx.timezone))
+
     def appear(self, reference: str) -> bool:
+        at = self.appointment_end(reference)
         if self.chance(self.rates.appearance):
-            with self.acting(OFFICER) as uow:
+            with self.acting(OFFICER, at=at) as uow:
                 notices.record_appearance(uow, reference, "appeared")
             self.steps["appeared"] += 1
             return True
-        with self.acting(OFFICER) as uow:
+        with self.acting(OFFICER, at=at) as uow:
             notices.record_appearance(uow, reference, "no_show")
             opened = noshows.open_no_shows(uow, self.campaign, reference=reference).opened
         self.steps["no_show"] += 1
@@ -243,7 +255,7 @@ class _Run:
                 noshows.resolve_no_show(uow, case_id, resolution, reason=f"simulation: {resolution}")
             self.steps[f"no_show_{resolution}"] += 1
         if resolution == "reschedule" and self.chance(self.rates.appearance):
-            with self.acting(OFFICER) as uow:
+            with self.acting(OFFICER, at=at) as uow:
                 notices.record_appearance(uow, reference, "appeared")
             self.steps["appeared"] += 1
             return True

@@ -129,6 +129,7 @@ class SummonsOut(BaseModel):
     acknowledged_at: dt.datetime | None
     closed_reason: str | None
     appearance: str | None
+    appearance_at: dt.datetime | None = None
 
 
 class MyStatus(BaseModel):

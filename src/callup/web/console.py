@@ -82,24 +82,39 @@ def person(request: Request, national_id: str, reason: str = ""):  # noqa: ANN20
     return render(request, "console/person.html", record=record, views=views, reason=reason, ctx=ctx)
 
 
-@router.get("/summons/{reference}")
-def summons(request: Request, reference: str, done: str = ""):  # noqa: ANN201
+RECORDERS = (Role.administrator, Role.officer)
+
+
+def _summons_page(request: Request, reference: str, *, status: int = 200, **values: Any) -> Any:
     ctx = staff(request)
     with UnitOfWork(ctx) as uow:  # writes: the read is audited
         view = notices.view(uow, reference)
         places = notices.office_places(uow, view.campaign)
-    return render(request, "console/summons.html", view=view, done=done, ctx=ctx, places=places)
+    # The form is offered only when the service would take it: the actor's role, a delivered summons, the day come.
+    refusal = notices.appearance_refusal(view.status, view.date, ctx.today())
+    return render(request, "console/summons.html", status=status, view=view, ctx=ctx, places=places,
+                  today=ctx.today(), records=ctx.actor.role in RECORDERS and refusal is None, **values)
+
+
+@router.get("/summons/{reference}")
+def summons(request: Request, reference: str, done: str = ""):  # noqa: ANN201
+    return _summons_page(request, reference, done=done)
 
 
 @router.post("/summons/{reference}/appearance")
 def appearance(request: Request, reference: str, outcome: Annotated[str, Form(max_length=16)] = ""):  # noqa: ANN201
     ctx = staff(request)
-    if outcome not in ("appeared", "no_show"):
-        from callup.errors import InputError
+    try:
+        if outcome not in ("appeared", "no_show"):
+            from callup.errors import InputError
 
-        raise InputError("outcome: appeared or no_show", field="outcome")
-    with UnitOfWork(ctx) as uow:
-        view = notices.record_appearance(uow, reference, outcome)
+            raise InputError("outcome: choose appeared or did not appear", field="outcome")
+        with UnitOfWork(ctx) as uow:
+            view = notices.record_appearance(uow, reference, outcome)
+    except CallupError as exc:
+        if exc.http_status in (403, 404):
+            raise
+        return _summons_page(request, reference, status=exc.http_status, error=exc.message, field=exc.field)
     return redirect(f"/console/summons/{view.reference}?done=appearance")
 
 

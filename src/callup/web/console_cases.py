@@ -41,6 +41,7 @@ def _case_page(request: Request, case_id: int, *, status: int = 200, **values: A
     ctx = staff(request)
     with UnitOfWork(ctx) as uow:
         case = views.case_view(uow, case_id, reason="case work in the console")
+    values.setdefault("form", {})
     return render(request, "console/case.html", status=status, case=case, uploads=documents.references, ctx=ctx,
                   decides=ctx.actor.role in DECIDERS, **values)
 
@@ -56,17 +57,18 @@ def decide(request: Request, case_id: int, decision: Annotated[str, Form(max_len
     ctx = staff(request)
     if ctx.actor.role not in DECIDERS:
         raise Forbidden("deciding cases needs the role administrator or officer")
-    try:
-        end = dt.date.fromisoformat(until) if until.strip() else None
-    except ValueError:
-        raise InputError(f"until: {until!r} is not a date (YYYY-MM-DD)", field="until") from None
-    try:
+    try:  # a wrong date comes back beside its field with everything typed kept
+        try:
+            end = dt.date.fromisoformat(until.strip()) if until.strip() else None
+        except ValueError:
+            raise InputError("until: not a date; write it as YYYY-MM-DD, e.g. 2028-03-31", field="until") from None
         with UnitOfWork(ctx) as uow:
             decisions.decide_case(uow, case_id, decision, reason=reason, until=end)
     except CallupError as exc:
         if exc.http_status == 404:
             raise
-        return _case_page(request, case_id, status=exc.http_status, error=exc.message, field=exc.field)
+        return _case_page(request, case_id, status=exc.http_status, error=exc.message, field=exc.field,
+                          form={"decision": decision, "reason": reason, "until": until})
     return redirect(f"/console/cases/{case_id}?done=decided")
 
 
