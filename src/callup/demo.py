@@ -228,7 +228,7 @@ def demo(
         console.print(f"start the portal and console:  {_callup()} serve   (then open http://127.0.0.1:8000/)")
         console.print("demo sign-ins (rehearsal data only):")
         c = sign_ins["citizen"]
-        console.print(f"  citizen: reference {c['reference']}  one-time code {c['code']}")
+        console.print(f"  citizen: reference {c['reference']}  sign-in code {c['code']}")
         for who in ("officer", "medical", "auditor"):
             u = sign_ins[who]
             console.print(f"  {who}: name {u['name']}  password {u['password']}  TOTP secret {u['totp_secret']} "

@@ -97,7 +97,7 @@ def shots(tmp_path):
 def _citizen_signs_in(page, base, citizen):  # noqa: ANN001, ANN202
     page.goto(f"{base}/s/{citizen.reference.replace('-', '')}")  # the letter's QR code
     assert page.get_by_label("Reference of the summons").input_value() == citizen.reference.replace("-", "")
-    page.get_by_label("One-time code").fill(citizen.code)
+    page.get_by_label("Sign-in code").fill(citizen.code)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base}/portal")
 
@@ -243,7 +243,7 @@ def test_no_serious_or_critical_accessibility_violation_on_any_portal_page(serve
     page.goto(base + "/signin")
     page.get_by_role("button", name="Sign in").click()  # the browser's own required-field check
     page.get_by_label("Reference of the summons").fill(citizen.reference)
-    page.get_by_label("One-time code").fill("WRONG-CODE")
+    page.get_by_label("Sign-in code").fill("WRONG-CODE")
     page.get_by_role("button", name="Sign in").click()
     check("signin-error")
     _citizen_signs_in(page, base, citizen)

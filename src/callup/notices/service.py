@@ -40,6 +40,8 @@ calls, campaigns, people = Call.__table__, Campaign.__table__, Person.__table__
 pool, order = PoolEntry.__table__, OrderEntry.__table__
 OFFICERS = (Role.administrator, Role.officer, Role.system)
 LIVE_VALUES = tuple(s.value for s in LIVE)
+#: Summonses whose code signs in: live ones, and cancelled ones (the call ended; the outcome and appeal are online).
+SIGN_IN_VALUES = (*LIVE_VALUES, NoticeStatus.cancelled.value)
 
 
 # --- audit events -------------------------------------------------------------------------------------
@@ -555,14 +557,18 @@ def move_options(uow: UnitOfWork, reference: str, *, limit: int = 300) -> list[t
 
 
 def check_sign_in(uow: UnitOfWork, reference: str, code: str) -> str | None:
-    """The national id whose live, unexpired summons `reference` has the one-time `code`; None otherwise."""
+    """The national id whose summons `reference` has the sign-in `code`, until the code's expiry; None otherwise.
+
+    The code signs in each time (a citizen may have only the paper letter): on a live summons, and
+    on one whose call has ended, so its holder can read the outcome and appeal; never on a summons
+    superseded by a newer letter."""
     try:
         canonical = parse_reference(reference)
     except InputError:
         return None
     row = uow.execute(select(summonses.c.national_id, summonses.c.code_hash, summonses.c.code_expires, summonses.c.status)
                       .where(summonses.c.reference == canonical)).first()
-    if row is None or _value(row.status) not in LIVE_VALUES or row.code_expires < uow.ctx.today():
+    if row is None or _value(row.status) not in SIGN_IN_VALUES or row.code_expires < uow.ctx.today():
         return None
     return row.national_id if check_code(code, bytes(row.code_hash), reference=canonical, key=code_key(uow.ctx)) else None
 

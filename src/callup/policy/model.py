@@ -148,7 +148,7 @@ class Notices(_Strict):
     legal_basis: str = Field(default="", description="the law under which people are summoned, as printed on the summons")
     move_days: int | None = Field(default=None, ge=0, le=365, description="how many days a summoned person may move their "
                                   "appointment from the original date in the portal; absent: no self-service moves")
-    code_valid_days: int = Field(default=90, ge=1, le=730, description="days the one-time portal code printed on a summons stays valid")
+    code_valid_days: int = Field(default=90, ge=1, le=730, description="days the portal sign-in code printed on a summons stays valid (for every visit)")
 
     @model_validator(mode="after")
     def _known_channels(self) -> Notices:

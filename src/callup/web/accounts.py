@@ -3,7 +3,7 @@
 Officers, the medical board, auditors, administrators and systems sign in with their name, a
 password (argon2id, about 150 ms a hash) and a six-digit TOTP code (RFC 6238, 30 s steps, one
 step of clock drift either way; a step once used is refused again). Citizens sign in with the
-reference of their summons and the one-time code printed in it (`notices.service.check_sign_in`).
+reference of their summons and the sign-in code printed in it (`notices.service.check_sign_in`).
 
 Attempts are counted in the store (`web_limits`), so the limits hold however many workers serve
 the site: per account, per summons reference and per client address (its hash, not the
