@@ -409,7 +409,7 @@ def acknowledge(request: Request, ctx: Annotated[Context, Depends(_writer)], ref
         return _summons(notices.acknowledge(uow, reference, evidence=f"api session {s.sid[:12]}"))
 
 
-# --- case work (when installed) -----------------------------------------------------------------------------
+# --- case work -------------------------------------------------------------------------------------------
 
 
 class CaseItem(BaseModel):
@@ -471,50 +471,42 @@ def _case_out(view: Any) -> CaseOut:
                                                role=h.role, reason=h.reason) for h in view.history])
 
 
-def _cases_installed() -> bool:
-    import importlib.util
+@router.get("/cases", response_model=CasePage, tags=["cases"])
+def case_queue(ctx: Annotated[Context, Depends(_staff_reader)],
+               kind: Annotated[Literal["medical", "deferral", "exemption", "civilian_service", "appeal", "no_show"] | None,
+                               Query()] = None,
+               campaign: Annotated[str | None, Query(max_length=128)] = None,
+               region: Annotated[str | None, Query(max_length=16)] = None,
+               cursor: Cursor = None, limit: Limit = 50) -> CasePage:
+    """Cases waiting for someone to act in your regions, oldest first, with their age and registry check."""
+    from callup.cases import views
+    from callup.cases.tables import CaseKind
 
-    return importlib.util.find_spec("callup.cases.views") is not None
+    after = _cursor(cursor)
+    start = None if after is None else int(after) if after.isdigit() else 0  # 0: no such case, an empty page
+    with UnitOfWork(ctx, write=False) as uow:  # one more than the page: is there a next one?
+        items = views.queue(uow, kind=CaseKind(kind) if kind else None, campaign=campaign, region=region, after=start,
+                            limit=limit + 1)
+    page = items[:limit]
+    return CasePage(items=[CaseItem(**i.__dict__) for i in page],
+                    next_cursor=_next(str(page[-1].id)) if len(items) > limit else None)
 
+@router.get("/cases/{case_id}", response_model=CaseOut, tags=["cases"])
+def case(ctx: Annotated[Context, Depends(_reader)], case_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+         reason: Annotated[str | None, Query(max_length=300, description="why the case is read (audited)")] = None) -> CaseOut:
+    """One case with its history (a citizen: only their own); the read is audited."""
+    from callup.cases import views
 
-if _cases_installed():
+    with UnitOfWork(ctx) as uow:
+        return _case_out(views.case_view(uow, case_id, reason=reason))
 
-    @router.get("/cases", response_model=CasePage, tags=["cases"])
-    def case_queue(ctx: Annotated[Context, Depends(_staff_reader)],
-                   kind: Annotated[Literal["medical", "deferral", "exemption", "civilian_service", "appeal", "no_show"] | None,
-                                   Query()] = None,
-                   campaign: Annotated[str | None, Query(max_length=128)] = None,
-                   region: Annotated[str | None, Query(max_length=16)] = None,
-                   cursor: Cursor = None, limit: Limit = 50) -> CasePage:
-        """Cases waiting for someone to act in your regions, oldest first, with their age and registry check."""
-        from callup.cases import views
-        from callup.cases.tables import CaseKind
+@router.post("/cases/{case_id}/decision", response_model=CaseOut, tags=["cases"])
+def decide_case(ctx: Annotated[Context, Depends(_writer)], case_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+                body: Annotated[DecisionIn, Body()]) -> CaseOut:
+    """Grant or refuse an application (a deferral with its end date), or uphold or overturn an appeal, with reasons."""
+    from callup.cases.decisions import decide_case
 
-        after = _cursor(cursor)
-        start = None if after is None else int(after) if after.isdigit() else 0  # 0: no such case, an empty page
-        with UnitOfWork(ctx, write=False) as uow:  # one more than the page: is there a next one?
-            items = views.queue(uow, kind=CaseKind(kind) if kind else None, campaign=campaign, region=region, after=start,
-                                limit=limit + 1)
-        page = items[:limit]
-        return CasePage(items=[CaseItem(**i.__dict__) for i in page],
-                        next_cursor=_next(str(page[-1].id)) if len(items) > limit else None)
-
-    @router.get("/cases/{case_id}", response_model=CaseOut, tags=["cases"])
-    def case(ctx: Annotated[Context, Depends(_reader)], case_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
-             reason: Annotated[str | None, Query(max_length=300, description="why the case is read (audited)")] = None) -> CaseOut:
-        """One case with its history (a citizen: only their own); the read is audited."""
-        from callup.cases import views
-
-        with UnitOfWork(ctx) as uow:
-            return _case_out(views.case_view(uow, case_id, reason=reason))
-
-    @router.post("/cases/{case_id}/decision", response_model=CaseOut, tags=["cases"])
-    def decide_case(ctx: Annotated[Context, Depends(_writer)], case_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
-                    body: Annotated[DecisionIn, Body()]) -> CaseOut:
-        """Grant or refuse an application (a deferral with its end date), or uphold or overturn an appeal, with reasons."""
-        from callup.cases.decisions import decide_case
-
-        if ctx.actor.role not in (Role.administrator, Role.officer):
-            raise Forbidden("deciding cases needs the role administrator or officer")
-        with UnitOfWork(ctx) as uow:
-            return _case_out(decide_case(uow, case_id, body.decision, reason=body.reason, until=body.until))
+    if ctx.actor.role not in (Role.administrator, Role.officer):
+        raise Forbidden("deciding cases needs the role administrator or officer")
+    with UnitOfWork(ctx) as uow:
+        return _case_out(decide_case(uow, case_id, body.decision, reason=body.reason, until=body.until))

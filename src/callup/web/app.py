@@ -198,7 +198,7 @@ def create_app(settings: WebSettings | None = None) -> Any:
     from fastapi import FastAPI
     from fastapi.staticfiles import StaticFiles
 
-    from callup.web import api, console, errors, portal, public
+    from callup.web import api, console, console_cases, errors, portal, portal_cases, public
 
     settings = settings or WebSettings.from_environ()
     check_schema(settings.database_url)
@@ -210,12 +210,8 @@ def create_app(settings: WebSettings | None = None) -> Any:
     app.include_router(portal.router)
     app.include_router(console.router)
     app.include_router(api.router)
-    for optional in ("callup.web.portal_cases", "callup.web.console_cases"):  # case work, when installed
-        try:
-            module = __import__(optional, fromlist=["router"])
-        except ImportError:
-            continue
-        app.include_router(module.router)
+    app.include_router(portal_cases.router)
+    app.include_router(console_cases.router)
     errors.install(app)
     api.install_schema(app)
     app.add_middleware(SecurityHeaders, tls=settings.tls)

@@ -4,17 +4,12 @@ details, who read my record, the signed status document.
 Every page acts as the signed-in citizen: the services see a citizen actor whose national id is
 the session's, so a reference of someone else's summons answers "not found" like a wrong one.
 
-Extension point for case work (deferral and alternative-service applications, questionnaire,
-appeals, decisions): a module `callup.web.portal_cases` with a `router` and a `NAV` list of
-(path, label) is mounted under /portal by `callup.web.portal.extensions()` when it exists,
-and its links join the navigation.
+The case pages (applications, appeals, decisions) are in `callup.web.portal_cases`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import importlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -55,22 +50,11 @@ ACTIONS = {
 }
 
 
-@functools.lru_cache(maxsize=1)
-def extensions() -> tuple[tuple[str, str], ...]:
-    """Links of optional portal sections (case work) that are installed (looked up once per worker)."""
-    try:
-        module = importlib.import_module("callup.web.portal_cases")
-    except ImportError:
-        return ()
-    return tuple(getattr(module, "NAV", ()))
-
-
 @router.get("")
 def status(request: Request):  # noqa: ANN201
     ctx = citizen(request)
     standing = web(request).read(ctx, citizen_standing)
-    return render(request, "portal/status.html", views=standing.summonses, service=standing.service, places=standing.places,
-                  nav=extensions())
+    return render(request, "portal/status.html", views=standing.summonses, service=standing.service, places=standing.places)
 
 
 @router.get("/summons/{reference}")
@@ -83,8 +67,7 @@ def summons(request: Request, reference: str, done: str = ""):  # noqa: ANN201
         check = _draw_check(uow, view)
         can_move = notices.can_move(uow, reference)
         places = notices.office_places(uow, view.campaign)
-    return render(request, "portal/summons.html", view=view, check=check, done=done, can_move=can_move, places=places,
-                  nav=extensions())
+    return render(request, "portal/summons.html", view=view, check=check, done=done, can_move=can_move, places=places)
 
 
 def _draw_check(uow: UnitOfWork, view: notices.SummonsView) -> dict[str, Any] | None:
@@ -135,7 +118,7 @@ def move_form(request: Request, reference: str):  # noqa: ANN201
         view = notices.view(uow, reference)
         slots = _slots(uow, reference)
         places = notices.office_places(uow, view.campaign)
-    return render(request, "portal/move.html", view=view, slots=slots, places=places, nav=extensions())
+    return render(request, "portal/move.html", view=view, slots=slots, places=places)
 
 
 @router.post("/summons/{reference}/move")
@@ -158,8 +141,7 @@ def move(request: Request, reference: str, slot: Annotated[str, Form(max_length=
         view = notices.view(uow, reference)
         slots = _slots(uow, reference)
         places = notices.office_places(uow, view.campaign)
-    return render(request, "portal/move.html", status=422, view=view, slots=slots, error=error, places=places,
-                  nav=extensions())
+    return render(request, "portal/move.html", status=422, view=view, slots=slots, error=error, places=places)
 
 
 @router.get("/contact")
@@ -167,7 +149,7 @@ def contact_form(request: Request, done: str = ""):  # noqa: ANN201
     ctx = citizen(request)
     with UnitOfWork(ctx, write=False) as uow:
         mine = contact.my_requests(uow)
-    return render(request, "portal/contact.html", requests=mine, done=done, values={}, nav=extensions())
+    return render(request, "portal/contact.html", requests=mine, done=done, values={})
 
 
 @router.post("/contact")
@@ -182,7 +164,7 @@ def contact_submit(request: Request, email: Annotated[str, Form(max_length=300)]
         with UnitOfWork(ctx, write=False) as uow:
             mine = contact.my_requests(uow)
         return render(request, "portal/contact.html", status=422, requests=mine, error=exc.message, field=exc.field,
-                      values={"email": email, "phone": phone, "address": address, "postcode": postcode}, nav=extensions())
+                      values={"email": email, "phone": phone, "address": address, "postcode": postcode})
     return redirect("/portal/contact?done=requested")
 
 
@@ -197,7 +179,7 @@ def reads(request: Request):  # noqa: ANN201
         offices = offices_of(uow, {e.actor for e in found})
     rows = [{"at": e.at, "role": e.role, "office": offices.get(e.actor), "action": ACTIONS.get(e.action, e.action),
              "reason": e.reason} for e in reversed(found)]
-    return render(request, "portal/reads.html", rows=rows, nav=extensions())
+    return render(request, "portal/reads.html", rows=rows)
 
 
 def _document(request: Request) -> tuple[str, statusdoc.StatusClaim, notices.SummonsView] | None:
@@ -216,8 +198,7 @@ def _document(request: Request) -> tuple[str, statusdoc.StatusClaim, notices.Sum
 @router.get("/document")
 def document(request: Request):  # noqa: ANN201
     made = _document(request)
-    return render(request, "portal/document.html", text=made[0] if made else None, claim=made[1] if made else None,
-                  nav=extensions())
+    return render(request, "portal/document.html", text=made[0] if made else None, claim=made[1] if made else None)
 
 
 @router.get("/document/qr.svg")

@@ -1,6 +1,6 @@
 """The portal's case pages: my applications and decisions (with reasons, ground, deadlines),
 applying for deferral or alternative civilian service with an uploaded document, appealing a
-decision before its deadline. Mounted under /portal by the app when case work is installed."""
+decision before its deadline."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from callup.web import documents
 from callup.web.pages import citizen, csrf_guard, redirect, render
 
 router = APIRouter(prefix="/portal", dependencies=[Depends(csrf_guard)], include_in_schema=False)
-NAV = (("/portal/cases", "Applications and decisions"),)
 
 
 def _page(request: Request, *, status: int = 200, **values: Any) -> Any:
@@ -31,10 +30,8 @@ def _page(request: Request, *, status: int = 200, **values: Any) -> Any:
         live = [v for v in live if may_apply(uow, v.campaign, ctx.actor.person_id)]  # the forms only where they can succeed
         appealable_ids = {v.id for v in views if v.kind != "appeal" and appeals.may_appeal(uow, v.id)}
     grounds = ctx.policy().in_force(today).deferral_grounds
-    from callup.web.portal import extensions
-
     return render(request, "portal/cases.html", status=status, views=views, campaign=live[0].campaign if live else None,
-                  grounds=grounds, appealable=appealable_ids, uploads=documents.references, nav=extensions(), **values)
+                  grounds=grounds, appealable=appealable_ids, uploads=documents.references, **values)
 
 
 @router.get("/cases")
