@@ -26,6 +26,8 @@ from callup.web.pages import csrf_guard, redirect, render, staff
 
 router = APIRouter(prefix="/console", dependencies=[Depends(csrf_guard)], include_in_schema=False)
 QUEUE_ROLES = (Role.administrator, Role.officer, Role.auditor, Role.system)
+#: Who records appearances and decides contact changes: only they are shown those forms.
+RECORDERS = (Role.administrator, Role.officer)
 
 
 @functools.lru_cache(maxsize=1)
@@ -55,7 +57,8 @@ def queue(request: Request):  # noqa: ANN201
             requests = contact.pending(uow)
         extension = _extension()
         cases = list(extension.queue(uow)) if extension is not None and hasattr(extension, "queue") else []
-    return render(request, "console/queue.html", items=items, requests=requests, cases=cases, ctx=ctx)
+    return render(request, "console/queue.html", items=items, requests=requests, cases=cases, ctx=ctx,
+                  decides_contact=ctx.actor.role in RECORDERS)
 
 
 @router.get("/search")
@@ -80,9 +83,6 @@ def person(request: Request, national_id: str, reason: str = ""):  # noqa: ANN20
         record = get_person(uow, national_id, reason=reason)
         views = notices.summonses_of(uow, national_id)
     return render(request, "console/person.html", record=record, views=views, reason=reason, ctx=ctx)
-
-
-RECORDERS = (Role.administrator, Role.officer)
 
 
 def _summons_page(request: Request, reference: str, *, status: int = 200, **values: Any) -> Any:

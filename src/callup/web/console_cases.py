@@ -41,9 +41,12 @@ def _case_page(request: Request, case_id: int, *, status: int = 200, **values: A
     ctx = staff(request)
     with UnitOfWork(ctx) as uow:
         case = views.case_view(uow, case_id, reason="case work in the console")
+        contested = views.case_view(uow, case.appeals_case, reason="case work in the console") if case.appeals_case else None
     values.setdefault("form", {})
-    return render(request, "console/case.html", status=status, case=case, uploads=documents.references, ctx=ctx,
-                  decides=ctx.actor.role in DECIDERS, **values)
+    # The decision's author never decides its appeal (the service refuses it): the form is not offered to them.
+    own = contested is not None and contested.decided_by == ctx.actor.label()
+    return render(request, "console/case.html", status=status, case=case, contested=contested, own_decision=own,
+                  uploads=documents.references, ctx=ctx, decides=ctx.actor.role in DECIDERS and not own, **values)
 
 
 @router.get("/cases/{case_id}")
