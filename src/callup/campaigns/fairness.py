@@ -20,12 +20,13 @@ import pyarrow.compute as pc
 from sqlalchemy import func, select
 
 from callup.campaigns.errors import CampaignStateError
-from callup.campaigns.service import _load, _status
+from callup.campaigns.service import _load
 from callup.campaigns.tables import Call, CampaignRegion, OrderEntry
 from callup.context import Context
 from callup.lottery.fairness import FairnessReport, ImportOrderReport, check_fairness, check_import_order, plot_fairness
 from callup.register.tables import Person
 from callup.store.bulk import BulkSession
+from callup.store.columns import enum_value
 from callup.store.isolation import Advance, run_job
 from callup.uow import UnitOfWork
 
@@ -63,7 +64,7 @@ def campaign_fairness(ctx: Context, name: str, *, alpha: float = 0.01, plot: pat
     with UnitOfWork(ctx, write=False) as uow:
         conn = uow.conn
         campaign = _load(conn, name)
-        if _status(campaign["status"]) not in ("drawn", "closed"):
+        if enum_value(campaign["status"]) not in ("drawn", "closed"):
             raise CampaignStateError(f"campaign {name!r} has not been drawn")
         regions = [dict(r) for r in conn.execute(select(regions_t).where(regions_t.c.campaign_id == campaign["id"])
                                                  .order_by(regions_t.c.region)).mappings()]

@@ -44,6 +44,9 @@ from callup.register.tables import CivilStatus, Person
 from callup.store.columns import enum_value
 from callup.uow import UnitOfWork
 
+__all__ = ["REASONS", "Replacement", "parse_reason", "record_complete", "replace", "replace_many", "replacements_file", "replacements_head", "restore_call"]
+
+
 calls = Call.__table__
 order = OrderEntry.__table__
 campaigns = Campaign.__table__

@@ -32,6 +32,9 @@ from typing import Literal
 
 from callup.errors import InputError
 
+__all__ = ["MAX_OVER_CALL", "Shortfall", "apportion", "over_call", "over_call_regions", "parse_rate", "shortfall"]
+
+
 Method = Literal["largest_remainder", "sainte_lague"]
 METHODS: tuple[str, ...] = ("largest_remainder", "sainte_lague")
 

@@ -24,6 +24,9 @@ from callup.military_service.tables import DeploymentAttempt
 from callup.military_service.units import unit_zone
 from callup.uow import UnitOfWork
 
+__all__ = ["APPROVAL_DAYS", "AttemptView", "DeploymentAttempted", "DeploymentRefused", "Verdict", "approve_override", "check", "report"]
+
+
 attempts = DeploymentAttempt.__table__
 APPROVAL_DAYS = 7  # an approval by the second officer is valid this long, for one override
 

@@ -31,6 +31,9 @@ from callup.store.rowids import is_row_id
 from callup.store.steps import step_row
 from callup.uow import UnitOfWork
 
+__all__ = ["Assignment", "RecordView", "discharge_due", "discharge_early", "induct", "records_of", "service_record", "transfer"]
+
+
 records, steps, cases = ServiceRecord.__table__, ServiceStep.__table__, Case.__table__
 CONSCRIPT = "conscript"
 NEVER_INDUCTED = ("granted", "assigned", "completed")  # civilian service states

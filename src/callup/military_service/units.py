@@ -16,6 +16,9 @@ from callup.military_service.tables import Unit
 from callup.small_csv import read_rows
 from callup.uow import UnitOfWork
 
+__all__ = ["UnitsImported", "UnitsResult", "import_units", "unit_zone"]
+
+
 units = Unit.__table__
 
 

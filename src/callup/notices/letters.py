@@ -147,7 +147,7 @@ def font_dir() -> pathlib.Path:
     return pathlib.Path(os.environ.get("CALLUP_FONT_DIR") or FONT_DIR)
 
 
-def _fonts() -> dict[str, str]:
+def letter_fonts() -> dict[str, str]:
     """Register the letter fonts with ReportLab once per process; their ReportLab names.
     Raises `CallupError` naming the package to install when a font file is missing."""
     if not _registered:
@@ -215,7 +215,7 @@ INFO_TOP, INFO_PITCH = 52, 4.6  # mm
 def _layout(t: Template) -> _Layout:
     """The page of template `t`: what is drawn once per PDF and where each field of a letter
     goes. Raises `InputError` when the template's text does not fit on one page."""
-    f = _fonts()
+    f = letter_fonts()
     sans, bold = f["Sans"], f["Sans-Bold"]
     ops: list[tuple] = []
     at: dict[str, tuple[float, float]] = {}
@@ -494,7 +494,7 @@ class _Document:
         from reportlab.pdfgen.canvas import Canvas
 
         rl_config.useA85 = 0
-        fonts = _fonts()
+        fonts = letter_fonts()
         self.templates, self.default = templates, default_language
         self.canvas = Canvas(target, pagesize=(PAGE_W, PAGE_H), invariant=1, pageCompression=1,
                              initialFontName=fonts["Sans"], initialFontSize=10)

@@ -34,9 +34,9 @@ PAD = 4  # points of padding left and right in table cells
 
 def fonts() -> tuple[str, str, str]:
     """(regular, bold, mono) font names, registered once: the DejaVu fonts the letters use."""
-    from callup.notices.letters import _fonts
+    from callup.notices.letters import letter_fonts
 
-    names = _fonts()
+    names = letter_fonts()
     return names["Sans"], names["Sans-Bold"], names["Mono"]
 
 

@@ -11,6 +11,8 @@ import datetime as dt
 import enum
 from typing import Any
 
+__all__ = ["as_date", "enum_value"]
+
 
 def enum_value(value: Any) -> Any:
     """The stored text of an enum column: the member's value, or the text as read (None stays None)."""

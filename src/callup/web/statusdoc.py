@@ -152,9 +152,9 @@ def document_pdf(text: str, claim: StatusClaim, *, title: str, lines: list[str])
     from reportlab.lib.units import mm
     from reportlab.pdfgen import canvas
 
-    from callup.notices.letters import _fonts
+    from callup.notices.letters import letter_fonts
 
-    fonts = _fonts()
+    fonts = letter_fonts()
     buffer = io.BytesIO()
     c = canvas.Canvas(buffer, pagesize=A4, invariant=1)
     c.setTitle(title)
