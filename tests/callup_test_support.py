@@ -118,5 +118,5 @@ def at_appointment(ctx, reference: str):  # noqa: ANN001, ANN201
             notices.publish_notices(uow, view.campaign)
         if view.status not in ("delivered", "acknowledged"):
             view = notices.acknowledge(uow, reference, evidence="acknowledged at the counter")
-    end = dt.datetime.combine(view.date, view.end, tzinfo=dt.timezone.utc)
+    end = dt.datetime.combine(view.date, view.end, tzinfo=dt.UTC)
     return dataclasses.replace(ctx, clock=FixedClock(max(end, ctx.now())))

@@ -1,8 +1,7 @@
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from callup.errors import InputError
 from callup.lottery.apportionment import apportion, over_call, over_call_regions

@@ -20,8 +20,8 @@ from callup.military_service.units import import_units
 from callup.notices import service as notices
 from callup.notices.errors import NoticeStateError
 from callup.uow import UnitOfWork
-from case_helpers import CAMPAIGN, as_role, called, drawn_campaign
 from callup_test_support import at_appointment
+from case_helpers import CAMPAIGN, as_role, called, drawn_campaign
 
 START = dt.date(2027, 5, 1)
 

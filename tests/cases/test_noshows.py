@@ -18,8 +18,8 @@ from callup.examples import path as example
 from callup.notices import service as notices
 from callup.notices.tables import Summons
 from callup.uow import UnitOfWork
-from case_helpers import CAMPAIGN, as_role, drawn_campaign, on_day
 from callup_test_support import at_appointment
+from case_helpers import CAMPAIGN, as_role, drawn_campaign, on_day
 
 summonses = Summons.__table__
 

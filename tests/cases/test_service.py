@@ -11,8 +11,7 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from callup import audit
 from callup.cases import appeals, civilian, deferrals, medical

@@ -8,8 +8,7 @@ a final state allows nothing.
 from __future__ import annotations
 
 import pytest
-from hypothesis import settings
-from hypothesis import strategies as st
+from hypothesis import settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from callup.campaigns.errors import CampaignStateError

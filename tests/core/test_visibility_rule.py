@@ -11,8 +11,7 @@ import ast
 import pathlib
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 import callup
 from callup.context import Actor, make_actor

@@ -13,8 +13,7 @@ import sys
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from callup.errors import CallupError
 from callup_test_support import EXAMPLE_POLICY, POSTGRES_URL, REPO

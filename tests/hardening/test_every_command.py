@@ -24,8 +24,7 @@ import os
 import pathlib
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 
 import command_harness as harness
 

@@ -6,8 +6,7 @@ import json
 import pathlib
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from callup.lottery.beacon import CHAINS, MAINNET, QUICKNET, chain, known_chain, parse_round, signature_valid, verify_round
 from callup.lottery.errors import BeaconError

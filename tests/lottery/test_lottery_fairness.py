@@ -5,8 +5,7 @@ import pathlib
 import numpy as np
 import pyarrow as pa
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from callup.errors import InputError
 from callup.lottery.draw import draw

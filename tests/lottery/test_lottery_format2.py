@@ -5,8 +5,7 @@ import hashlib
 import json
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from callup.lottery.allocation import by_method, quotas_csv
 from callup.lottery.beacon import QUICKNET, randomness

@@ -5,8 +5,7 @@ import shutil
 import subprocess
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from callup.lottery.errors import LotteryError
 from callup.lottery.jcs import MAX_SAFE_INTEGER, canonicalize

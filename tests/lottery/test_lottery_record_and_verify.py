@@ -3,8 +3,7 @@ import json
 import numpy as np
 import pyarrow as pa
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from callup.lottery.commitment import canonical_json, derive_seed
 from callup.lottery.errors import LotteryError, NotCommitted, RecordError

@@ -13,14 +13,13 @@ from hypothesis import given, strategies as st
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "campaigns"))
 
-from campaign_helpers import drawn, load_register, on_day  # noqa: E402
-
 from callup.context import FixedClock  # noqa: E402
 from callup.examples import path as example  # noqa: E402
 from callup.notices import service  # noqa: E402
 from callup.notices.errors import NoticeStateError  # noqa: E402
 from callup.notices.tables import NoticeStatus  # noqa: E402
 from callup.uow import UnitOfWork  # noqa: E402
+from campaign_helpers import drawn, load_register, on_day  # noqa: E402
 
 ISSUE_DAY = dt.date(2027, 2, 1)
 
@@ -60,7 +59,7 @@ def test_no_outcome_before_the_appointment_s_day_or_for_an_undelivered_summons(c
     with UnitOfWork(day) as uow:
         appointment = service.view(uow, undelivered).date
         service.acknowledge(uow, early, evidence="acknowledged at the counter")
-    on_the_day = _at(day, dt.datetime.combine(appointment, dt.time(8), tzinfo=dt.timezone.utc))
+    on_the_day = _at(day, dt.datetime.combine(appointment, dt.time(8), tzinfo=dt.UTC))
     with UnitOfWork(on_the_day) as uow, pytest.raises(NoticeStateError, match="not been delivered") as refused:
         service.record_appearance(uow, undelivered, "no_show")
     assert refused.value.field == "outcome" and refused.value.http_status == 409
@@ -74,13 +73,13 @@ def test_a_delivered_summons_takes_its_outcome_from_the_appointment_s_day_on(ctx
     reference = _references(day, 1)[0]
     with UnitOfWork(day) as uow:
         view = service.acknowledge(uow, reference, evidence="acknowledged at the counter")
-    eve = _at(day, dt.datetime.combine(view.date - dt.timedelta(days=1), dt.time(23), tzinfo=dt.timezone.utc))
+    eve = _at(day, dt.datetime.combine(view.date - dt.timedelta(days=1), dt.time(23), tzinfo=dt.UTC))
     with UnitOfWork(eve) as uow, pytest.raises(NoticeStateError):
         service.record_appearance(uow, reference, "appeared")
-    morning = _at(day, dt.datetime.combine(view.date, dt.time(0, 1), tzinfo=dt.timezone.utc))
+    morning = _at(day, dt.datetime.combine(view.date, dt.time(0, 1), tzinfo=dt.UTC))
     with UnitOfWork(morning) as uow:
         assert service.record_appearance(uow, reference, "appeared").appearance == "appeared"
-    later = _at(day, dt.datetime.combine(view.date + dt.timedelta(days=30), dt.time(9), tzinfo=dt.timezone.utc))
+    later = _at(day, dt.datetime.combine(view.date + dt.timedelta(days=30), dt.time(9), tzinfo=dt.UTC))
     with UnitOfWork(later) as uow:
         assert service.record_appearance(uow, reference, "no_show").appearance == "no_show"
 
@@ -96,7 +95,7 @@ def test_a_cancelled_summons_takes_no_outcome_even_after_its_day(ctx, tmp_path):
 
         uow.execute(update(Summons.__table__).where(Summons.__table__.c.reference == reference)
                     .values(status=NoticeStatus.cancelled))
-    after = _at(day, dt.datetime.combine(view.date, dt.time(12), tzinfo=dt.timezone.utc))
+    after = _at(day, dt.datetime.combine(view.date, dt.time(12), tzinfo=dt.UTC))
     with UnitOfWork(after) as uow, pytest.raises(NoticeStateError, match="cancelled"):
         service.record_appearance(uow, reference, "appeared")
 

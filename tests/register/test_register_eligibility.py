@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pyarrow as pa
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import delete, insert
 
 from callup.register.eligibility import Exclusion, age_on, eligibility, exclusions, years_before

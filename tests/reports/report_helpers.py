@@ -16,8 +16,8 @@ from callup.examples import path as example  # noqa: E402
 from callup.notices import service as notices  # noqa: E402
 from callup.notices.tables import Summons  # noqa: E402
 from callup.uow import UnitOfWork  # noqa: E402
-from campaign_helpers import drawn, load_register, on_day, replace  # noqa: E402
 from callup_test_support import at_appointment  # noqa: E402
+from campaign_helpers import drawn, load_register, on_day, replace  # noqa: E402
 
 CAMPAIGN = "spring-2027"
 ISSUE_DAY = dt.date(2027, 2, 1)

@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 
 from callup.context import FixedClock
-
 from web_support import PASSWORD, client, session_cookie, totp_now
 
 

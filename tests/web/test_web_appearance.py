@@ -5,7 +5,6 @@ wrong format comes back with everything typed kept."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
 
@@ -47,7 +46,7 @@ def test_the_appearance_form_waits_for_delivery_and_the_day_and_the_citizen_read
     assert _view(site, cit.reference).appearance is None
 
     view = _view(site, cit.reference)
-    day = FixedClock(dt.datetime.combine(view.date, view.end, tzinfo=dt.timezone.utc))
+    day = FixedClock(dt.datetime.combine(view.date, view.end, tzinfo=dt.UTC))
     assert 'name="outcome"' not in _as(site, user="auditor", clock=day).get(f"/console/summons/{cit.reference}").text
     on_day = _as(site, user=f"officer-{a}", clock=day)
     form = on_day.get(f"/console/summons/{cit.reference}")

@@ -22,8 +22,7 @@ def verify(
     as_json: JsonOption = False,
 ) -> None:
     """Check every entry's hash and link; name the first edited, deleted, inserted or reordered entry. Exit 1 if bad."""
-    from callup.audit.chain import load_anchor
-    from callup.audit.chain import verify as run
+    from callup.audit.chain import load_anchor, verify as run
 
     anchor = load_anchor(anchor_file) if anchor_file else None
     result = run(context(keys=False).engine(), anchor=anchor)

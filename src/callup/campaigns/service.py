@@ -45,8 +45,7 @@ from callup.lottery.record import CommitmentV2, allocation_csv, commitment_file,
 from callup.policy import Jurisdiction
 from callup.register.eligibility import eligible_pool_query
 from callup.store.bulk import BulkSession
-from callup.store.columns import as_date
-from callup.store.columns import enum_value as _status
+from callup.store.columns import as_date, enum_value as _status
 from callup.store.isolation import Advance, run_job
 from callup.uow import UnitOfWork
 

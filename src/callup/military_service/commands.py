@@ -160,8 +160,7 @@ def approve_override(
     as_json: JsonOption = False,
 ) -> None:
     """As the second officer, approve one override of the guardrail for this person and unit (where the policy allows one)."""
-    from callup.military_service.guardrail import APPROVAL_DAYS
-    from callup.military_service.guardrail import approve_override as run
+    from callup.military_service.guardrail import APPROVAL_DAYS, approve_override as run
 
     with transaction() as uow:
         result = dataclasses.asdict(run(uow, campaign, national_id, unit=unit_code, reason=reason))
