@@ -494,6 +494,50 @@ register(Operation("notices.print", _issued,
                    workdir_snapshot=_print_snapshot))
 
 
+# -- retention --------------------------------------------------------------------------------------
+# A drawn and closed campaign on the register; `retention apply` on a day long after everyone's
+# liability ended erases them all, batch by batch.
+
+RETENTION_DAY = "2070-01-01"
+
+
+def _retention_setup(workdir: pathlib.Path, url: str) -> None:
+    from callup.campaigns import service
+    from callup.uow import UnitOfWork
+
+    _campaign_to("drawn", workdir, url)
+    with UnitOfWork(context(url)) as uow:
+        service.close_campaign(uow, CAMPAIGN)
+
+
+def _retention_snapshot(url: str) -> dict[str, Any]:
+    from sqlalchemy import text
+
+    from callup.store.engine import connect
+
+    with connect(url).connect() as conn:
+        def rows(sql: str) -> list[tuple]:
+            return [tuple(str(v) for v in r) for r in conn.execute(text(sql))]
+
+        # Tokens are random per run: compare where they stand, and that each names one person everywhere.
+        return {
+            "people": rows("SELECT COUNT(*) FROM people"),
+            "pool": rows("SELECT region, pseudonym, national_id LIKE 'erased-%' FROM campaign_pool ORDER BY pseudonym"),
+            "order": rows("SELECT o.region, o.position, o.rank, o.national_id LIKE 'erased-%', p.pseudonym FROM campaign_order o "
+                          "JOIN campaign_pool p ON p.national_id = o.national_id ORDER BY o.region, o.position"),
+            "calls": rows("SELECT c.region, c.position, p.pseudonym FROM campaign_calls c "
+                          "JOIN campaign_pool p ON p.national_id = c.national_id ORDER BY c.region, c.position"),
+            "subjects": rows("SELECT COUNT(*) FROM audit_subjects"),
+            "audit": [(r[0], r[1]) for r in conn.execute(text(
+                "SELECT action, details FROM audit_log WHERE action = 'retention.apply' ORDER BY seq"))],
+        }
+
+
+register(Operation("retention.apply", _retention_setup,
+                   lambda w: cli("retention", "apply", "--on", RETENTION_DAY, "--policy", str(EXAMPLE_POLICY), "--json"),
+                   _retention_snapshot))
+
+
 # -- command line ----------------------------------------------------------------------------------
 
 def main() -> None:
