@@ -146,7 +146,7 @@ def test_the_status_document_verifies_offline_and_on_the_check_page_and_a_change
     cit = site.citizens[17]
     c = _as(site, cit)
     page = c.get("/portal/document")
-    text = re.search(r"(CALLUP-STATUS:1:[A-Za-z0-9_\-.]+)", page.text).group(1)
+    text = re.search(r"(CALLUP-STATUS:2:[A-Za-z0-9_\-.]+)", page.text).group(1)
     assert c.get("/portal/document/qr.svg").headers["content-type"] == "image/svg+xml"
     assert c.get("/portal/document.pdf").content.startswith(b"%PDF")
     keys = tmp_path / "keys.json"
@@ -156,8 +156,8 @@ def test_the_status_document_verifies_offline_and_on_the_check_page_and_a_change
     assert ok.exit_code == 0 and "valid: signature good" in ok.output and "status summoned" in ok.output
     expired = runner.invoke(app, ["status", "verify", text, "--keys", str(keys), "--on", "2027-06-01"])
     assert expired.exit_code == 1 and "expired" in expired.output
-    payload, sig = text[len("CALLUP-STATUS:1:"):].split(".")
-    forged = "CALLUP-STATUS:1:" + payload[:-2] + ("A" if payload[-2] != "A" else "B") + payload[-1] + "." + sig
+    payload, sig = text[len("CALLUP-STATUS:2:"):].split(".")
+    forged = "CALLUP-STATUS:2:" + payload[:-2] + ("A" if payload[-2] != "A" else "B") + payload[-1] + "." + sig
     assert runner.invoke(app, ["status", "verify", forged, "--keys", str(keys), "--on", "2027-02-10"]).exit_code == 1
     import numpy as np
     import zxingcpp

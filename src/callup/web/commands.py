@@ -178,8 +178,10 @@ def keys() -> None:
 @status.command("verify")
 def verify(document: str = typer.Argument(..., help="the QR code's text (CALLUP-STATUS:...), or a PNG/JPEG picture of it"),
            keys_file: pathlib.Path = typer.Option(..., "--keys", help="the office's public keys (saved from /status/keys)"),
-           on: str = typer.Option(None, help="the date to check validity on (default today)")) -> None:
-    """Check a status document offline: signature, key and validity. Exit 0 valid, 1 not valid."""
+           on: str = typer.Option(None, help="the date to check validity on (default today)"),
+           name: str = typer.Option(None, help="the presenter's name, from their id card (must be the holder's)"),
+           born: str = typer.Option(None, help="the presenter's date of birth, from their id card (YYYY-MM-DD)")) -> None:
+    """Check a status document offline: signature, key, validity and holder. Exit 0 valid, 1 not valid."""
     from callup.errors import InputError
     from callup.web import statusdoc
 
@@ -197,12 +199,17 @@ def verify(document: str = typer.Argument(..., help="the QR code's text (CALLUP-
         day = dt.date.fromisoformat(on) if on else dt.date.today()
     except ValueError:
         raise InputError(f"{on!r} is not a date (YYYY-MM-DD)", field="on") from None
-    result = statusdoc.check(text, public, on=day)
+    try:
+        born_on = dt.date.fromisoformat(born) if born else None
+    except ValueError:
+        raise InputError(f"{born!r} is not a date (YYYY-MM-DD)", field="born") from None
+    result = statusdoc.check(text, public, on=day, holder=name, born=born_on)
     if result.claim is not None:
         c = result.claim
+        print(f"holder {c.holder}\nborn {c.born}\nserial {c.serial}")
         print(f"pseudonym {c.pseudonym}\ncampaign {c.campaign}\nstatus {c.status}\nissued {c.issued}\nvalid until {c.valid_until}\nkey {c.kid}")
     if result.valid:
-        print("valid: signature good, not expired")
+        print("valid: signature good, not expired" + ("" if name or born else "; compare holder and born with the id card"))
         return
     print(f"NOT VALID: {result.problem}")
     raise typer.Exit(1)

@@ -182,15 +182,28 @@ def reads(request: Request):  # noqa: ANN201
     return render(request, "portal/reads.html", rows=rows)
 
 
+def _holder(uow: UnitOfWork, national_id: str) -> tuple[str, dt.date] | None:
+    """The citizen's own name and birth date, as on their id card (signed into the status document)."""
+    from sqlalchemy import select
+
+    from callup.register.tables import Person
+
+    people = Person.__table__
+    row = uow.execute(select(people.c.given_names, people.c.family_name, people.c.date_of_birth)
+                      .where(people.c.national_id == national_id)).first()
+    return (f"{row.given_names} {row.family_name}", row.date_of_birth) if row is not None else None
+
+
 def _document(request: Request) -> tuple[str, statusdoc.StatusClaim, notices.SummonsView] | None:
     ctx = citizen(request)
     with UnitOfWork(ctx, write=False) as uow:
         standing = citizen_standing(uow)
+        holder = _holder(uow, ctx.actor.person_id)
     latest = standing.latest
-    if latest is None:
+    if latest is None or holder is None:
         return None
     text = statusdoc.issue(ctx.keyring(), pseudonym=latest.pseudonym, campaign=latest.campaign,
-                           status=standing.status, on=ctx.today())
+                           status=standing.status, on=ctx.today(), holder=holder[0], born=holder[1])
     keys = {kid: statusdoc.signing_key(ctx.keyring(), kid).public_key() for kid in ctx.keyring().keys}
     return text, statusdoc.check(text, keys, on=ctx.today()).claim, latest
 
@@ -217,7 +230,8 @@ def document_pdf(request: Request) -> Response:
         return Response(status_code=404)
     text, claim, _view = made
     pdf = statusdoc.document_pdf(text, claim, title=_("Call-up status document"), lines=[
-        f"{_('Pseudonym')}: {claim.pseudonym}", f"{_('Campaign')}: {claim.campaign}", f"{_('Status')}: {_(claim.status)}",
+        f"{_('Holder')}: {claim.holder}", f"{_('Date of birth')}: {claim.born.isoformat()}",
+        f"{_('Serial')}: {claim.serial}", f"{_('Pseudonym')}: {claim.pseudonym}", f"{_('Campaign')}: {claim.campaign}", f"{_('Status')}: {_(claim.status)}",
         f"{_('Issued')}: {claim.issued.isoformat()}", f"{_('Valid until')}: {claim.valid_until.isoformat()}",
         _("Check it at /status/check or offline with: callup status verify")])
     return Response(pdf, media_type="application/pdf", headers={"content-disposition": 'attachment; filename="status.pdf"'})

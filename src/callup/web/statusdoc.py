@@ -1,9 +1,12 @@
 """Status documents: a person's call-up status signed with Ed25519, as a QR code anyone can check offline.
 
-The QR code holds `CALLUP-STATUS:1:<payload>.<signature>` (base64url): the payload is canonical
-JSON `{"campaign", "issued", "kid", "pseudonym", "status", "valid_until"}` (no name, no national
-id: the pseudonym is what the public draw record knows), the signature is Ed25519 over the payload
-bytes. The office's signing key is derived from the store's encryption key `kid` (so every
+The QR code holds `CALLUP-STATUS:2:<payload>.<signature>` (base64url): the payload is canonical
+JSON `{"born", "campaign", "holder", "issued", "kid", "pseudonym", "serial", "status",
+"valid_until"}`, the signature is Ed25519 over the payload bytes. The holder's name and birth
+date are signed into it, so a checker compares them with the id card of the person presenting
+it, without any database: another person's document does not pass for its presenter. The serial
+names the document (the same for every copy of one day's document). Documents of version 1 named
+no holder and are refused. The office's signing key is derived from the store's encryption key `kid` (so every
 worker has it and nothing else must be kept); its public key is published at `/status/keys` and
 printed by `callup status keys`. `callup status verify` checks a document's text (or a picture
 of its QR code) against a saved copy of those public keys, without any network.
@@ -25,7 +28,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from callup.crypto.keys import KeyRing
 from callup.errors import InputError
 
-PREFIX = "CALLUP-STATUS:1:"
+PREFIX = "CALLUP-STATUS:2:"
+OLD_PREFIX = "CALLUP-STATUS:1:"
 VALID_DAYS = 30
 
 
@@ -37,6 +41,9 @@ class StatusClaim:
     issued: dt.date
     valid_until: dt.date
     kid: str
+    holder: str = ""
+    born: dt.date | None = None
+    serial: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,9 +73,23 @@ def public_keys(ring: KeyRing) -> dict[str, str]:
             for kid in sorted(ring.keys)}
 
 
-def issue(ring: KeyRing, *, pseudonym: str, campaign: str, status: str, on: dt.date, days: int = VALID_DAYS) -> str:
-    """The signed QR text of a status document issued `on`, valid `days` days."""
-    body = {"campaign": campaign, "issued": on.isoformat(), "kid": ring.current, "pseudonym": pseudonym, "status": status,
+def _name_key(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def serial_of(ring: KeyRing, *, pseudonym: str, campaign: str, status: str, on: dt.date) -> str:
+    """The document's serial: keyed, so it reveals nothing, and the same for the page, its QR code and its PDF."""
+    mac = hmac.new(ring.keys[ring.current], f"status serial|{pseudonym}|{campaign}|{status}|{on.isoformat()}".encode(),
+                   hashlib.sha256).digest()
+    return base64.b32encode(mac[:10]).decode("ascii")
+
+
+def issue(ring: KeyRing, *, pseudonym: str, campaign: str, status: str, on: dt.date, holder: str, born: dt.date,
+          days: int = VALID_DAYS) -> str:
+    """The signed QR text of `holder`'s (born `born`) status document issued `on`, valid `days` days."""
+    body = {"born": born.isoformat(), "campaign": campaign, "holder": " ".join(holder.split()), "issued": on.isoformat(),
+            "kid": ring.current, "pseudonym": pseudonym,
+            "serial": serial_of(ring, pseudonym=pseudonym, campaign=campaign, status=status, on=on), "status": status,
             "valid_until": (on + dt.timedelta(days=days)).isoformat()}
     payload = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     signature = signing_key(ring).sign(payload)
@@ -85,9 +106,15 @@ def load_public_keys(text: str, *, source: str = "keys") -> dict[str, Ed25519Pub
         raise InputError(f"{source}: not a status keys file ({{\"keys\": {{id: public key}}}}): {exc}", field="keys") from None
 
 
-def check(text: str, keys: dict[str, Ed25519PublicKey], *, on: dt.date) -> Checked:
-    """Verify a status document's QR text with the published `keys` on the date `on`."""
+def check(text: str, keys: dict[str, Ed25519PublicKey], *, on: dt.date, holder: str | None = None,
+          born: dt.date | None = None) -> Checked:
+    """Verify a status document's QR text with the published `keys` on the date `on`.
+
+    With `holder` and/or `born` (read from the presenter's id card), the document is valid only
+    when they are the ones signed into it."""
     text = "".join(text.split())
+    if text.startswith(OLD_PREFIX):
+        return Checked(None, False, "an old document that does not name its holder: the holder downloads a new one from the portal")
     if not text.startswith(PREFIX) or text.count(".") != 1:
         return Checked(None, False, "not a callup status document")
     payload_text, signature_text = text[len(PREFIX):].split(".")
@@ -96,7 +123,8 @@ def check(text: str, keys: dict[str, Ed25519PublicKey], *, on: dt.date) -> Check
         body = json.loads(payload)
         claim = StatusClaim(pseudonym=str(body["pseudonym"]), campaign=str(body["campaign"]), status=str(body["status"]),
                             issued=dt.date.fromisoformat(body["issued"]), valid_until=dt.date.fromisoformat(body["valid_until"]),
-                            kid=str(body["kid"]))
+                            kid=str(body["kid"]), holder=str(body["holder"]), born=dt.date.fromisoformat(body["born"]),
+                            serial=str(body["serial"]))
     except (ValueError, KeyError, TypeError):
         return Checked(None, False, "the document is damaged (its content cannot be read)")
     key = keys.get(claim.kid)
@@ -110,6 +138,8 @@ def check(text: str, keys: dict[str, Ed25519PublicKey], *, on: dt.date) -> Check
         return Checked(claim, False, f"the document expired on {claim.valid_until.isoformat()}")
     if on < claim.issued:
         return Checked(claim, False, f"the document is dated {claim.issued.isoformat()}, after today")
+    if (holder is not None and _name_key(holder) != _name_key(claim.holder)) or (born is not None and born != claim.born):
+        return Checked(claim, False, "the document belongs to someone else: its holder's name or birth date is not the presenter's")
     return Checked(claim, True, None)
 
 
