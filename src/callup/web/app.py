@@ -198,7 +198,7 @@ def create_app(settings: WebSettings | None = None) -> Any:
     from fastapi import FastAPI
     from fastapi.staticfiles import StaticFiles
 
-    from callup.web import api, console, console_cases, errors, portal, portal_cases, public
+    from callup.web import api, console, console_cases, errors, health, portal, portal_cases, public
 
     settings = settings or WebSettings.from_environ()
     check_schema(settings.database_url)
@@ -206,6 +206,7 @@ def create_app(settings: WebSettings | None = None) -> Any:
                   docs_url=None, redoc_url=None)
     app.state.web = Web(settings)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.include_router(health.router)
     app.include_router(public.router)
     app.include_router(portal.router)
     app.include_router(console.router)
@@ -216,6 +217,9 @@ def create_app(settings: WebSettings | None = None) -> Any:
     api.install_schema(app)
     app.add_middleware(SecurityHeaders, tls=settings.tls)
     app.add_middleware(BodyLimit)
+    from callup.web.logs import Observe
+
+    app.add_middleware(Observe)  # outermost: times, counts and logs every answer, the 413s included
     return app
 
 

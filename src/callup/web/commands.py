@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import pathlib
 import sys
 
@@ -17,19 +18,31 @@ status = typer.Typer(no_args_is_help=True, help="Signed status documents: the of
 def serve(host: str = typer.Option("127.0.0.1", help="address to listen on"),
           port: int = typer.Option(8000, min=1, max=65535, help="port to listen on"),
           workers: int = typer.Option(1, min=1, max=64, help="worker processes (stateless; share the store)"),
-          proxy_headers: bool = typer.Option(False, "--proxy-headers", help="trust X-Forwarded-Proto/For from 127.0.0.1 (behind a TLS proxy)")) -> None:
-    """Serve the citizens' portal, the officers' console and the JSON API."""
+          proxy_headers: bool = typer.Option(False, "--proxy-headers", help="trust X-Forwarded-Proto/For from 127.0.0.1 (behind a TLS proxy)"),
+          metrics_port: int = typer.Option(None, min=1, max=65535, help="serve Prometheus metrics on this port (all workers' counts)"),
+          metrics_host: str = typer.Option("127.0.0.1", help="address of the metrics port (keep it off the public network)")) -> None:
+    """Serve the citizens' portal, the officers' console and the JSON API; JSON logs on standard error."""
+    import tempfile
+
     import uvicorn
 
     from callup.web.app import check_schema
+    from callup.web.logs import LOG_CONFIG
     from callup.web.settings import WebSettings
 
     settings = WebSettings.from_environ()  # fail here, in one line, rather than in every worker
     check_schema(settings.database_url)
+    if metrics_port is not None:
+        from callup.web import metrics  # first import of prometheus_client: after this, workers count in the directory
+
+        given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        metrics.prepare_multiprocess(pathlib.Path(given or tempfile.mkdtemp(prefix="callup-metrics-")))
+        metrics.serve(metrics_port, metrics_host, settings.database_url)
+        print(f"metrics on http://{metrics_host}:{metrics_port}/metrics", file=sys.stderr)
     print(f"serving on http://{host}:{port} with {workers} worker(s)", file=sys.stderr)
     uvicorn.run("callup.web.app:create_app", factory=True, host=host, port=port, workers=workers,
                 proxy_headers=proxy_headers, forwarded_allow_ips="127.0.0.1" if proxy_headers else None,
-                log_level="warning", access_log=False, server_header=False)
+                log_config=LOG_CONFIG, log_level="warning", access_log=False, server_header=False)
 
 
 @users.command("add")

@@ -90,7 +90,9 @@ def install(app: Any) -> None:
 
     @app.exception_handler(Exception)
     async def bug(request: Request, exc: Exception) -> Any:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        from callup.web.logs import route_of
+
+        log.exception("unhandled error on %s %s", request.method, route_of(request.scope))  # the template: no references
         if _is_api(request):
             return problem(500, "internal error")
         return _page(request, 500, "Something went wrong on our side.")

@@ -1,0 +1,106 @@
+"""Prometheus metrics (prometheus-client): requests by route template, and the store's counts at scrape time.
+
+Served on a port of their own (`callup serve --metrics-port`), never on the public site: the
+scraper needs no account, and the site's proxy never exposes them. With several workers,
+prometheus-client's multiprocess mode adds up every worker's counts: `callup serve` points
+PROMETHEUS_MULTIPROC_DIR at an empty directory before any worker starts, and the metrics server
+in the supervising process reads them all. The store's counts (summonses and cases by state,
+the job queue by status) are read by that server when scraped, not by the workers.
+
+Labels are route templates (`/status/{reference}`), methods and status codes: never a raw path,
+so no reference, id or code ever becomes a label.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+from collections.abc import Iterator
+from typing import Any
+
+from prometheus_client import Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+
+#: Seconds; the portal's target is p99 under 50 ms, so the buckets are fine below it.
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+REQUEST_SECONDS = Histogram("callup_http_request_duration_seconds", "Time to answer a request, by route template",
+                            ["method", "route"], buckets=BUCKETS)
+RESPONSES = Counter("callup_http_responses", "Responses by route template and status code", ["method", "route", "status"])
+
+
+def observe(method: str, route: str, status: int, seconds: float) -> None:
+    method = method if method in METHODS else "other"
+    REQUEST_SECONDS.labels(method, route).observe(seconds)
+    RESPONSES.labels(method, route, str(status)).inc()
+
+
+class StoreCollector:
+    """Gauges read from the store at each scrape: summonses by status, cases by kind and state, jobs by status."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+
+    def describe(self) -> list[Any]:
+        return []  # read at scrape time only: registering must not touch the store
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        from sqlalchemy import func, select, text
+
+        from callup.cases.tables import Case
+        from callup.notices.tables import Summons
+        from callup.store.engine import connect
+
+        summonses = GaugeMetricFamily("callup_summonses", "Summonses by status", labels=["status"])
+        cases = GaugeMetricFamily("callup_cases", "Cases by kind and state", labels=["kind", "state"])
+        jobs = GaugeMetricFamily("callup_jobs", "Background jobs by status (PostgreSQL stores)", labels=["status"])
+        up = GaugeMetricFamily("callup_store_up", "1 when the store answered this scrape")
+        engine = connect(self.database_url)
+        try:
+            with engine.connect() as conn:
+                s, c = Summons.__table__, Case.__table__
+                for status, n in conn.execute(select(s.c.status, func.count()).group_by(s.c.status)):
+                    summonses.add_metric([getattr(status, "value", str(status))], n)
+                for kind, state, n in conn.execute(select(c.c.kind, c.c.state, func.count()).group_by(c.c.kind, c.c.state)):
+                    cases.add_metric([getattr(kind, "value", str(kind)), state], n)
+                if engine.dialect.name == "postgresql" and conn.execute(
+                        text("SELECT to_regclass('procrastinate_jobs') IS NOT NULL")).scalar():
+                    for status, n in conn.execute(text("SELECT status, count(*) FROM procrastinate_jobs GROUP BY status")):
+                        jobs.add_metric([str(status)], n)
+        except Exception:  # noqa: BLE001 - a scrape must answer; the store being down is itself the signal
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield from (up, summonses, cases, jobs)
+
+
+def prepare_multiprocess(directory: pathlib.Path) -> None:
+    """Before any worker starts: the workers write their counts under `directory`, emptied of a previous run's."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+
+
+def registry(database_url: str) -> Any:
+    """What the metrics port serves: every worker's request metrics and the store's gauges."""
+    from prometheus_client import REGISTRY, CollectorRegistry
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        served = CollectorRegistry()
+        MultiProcessCollector(served)
+    else:
+        served = REGISTRY  # one process: its own metrics
+    served.register(StoreCollector(database_url))
+    return served
+
+
+def serve(port: int, host: str, database_url: str) -> Any:
+    """Start the metrics server in a background thread of this process; returns the HTTP server."""
+    from prometheus_client import start_http_server
+
+    server, _thread = start_http_server(port, addr=host, registry=registry(database_url))
+    return server
