@@ -263,3 +263,63 @@ def test_no_serious_or_critical_accessibility_violation_on_any_portal_page(serve
     check("contact-error")
     context.close()
     assert not problems, "\n".join(problems)
+
+
+def test_console_pages_have_no_accessibility_violation_and_a_wrong_date_shows_the_error_summary(served, browser, shots):
+    """The officer's console at desktop and phone widths: queue, summons (no appearance form before delivery), a
+    case whose decision has a wrongly written date (error summary linking to the field, values kept)."""
+    if not AXE.exists():
+        pytest.skip(f"axe-core is not installed at {AXE} (bin/setup --test installs it from the npm registry)")
+    from callup.cases import deferrals
+    from callup.context import Actor, Role
+    from callup.uow import UnitOfWork
+
+    site, base = served
+    a = site.regions[0]
+    citizen = site.in_region(a)[9]
+    with UnitOfWork(site.admin.with_actor(Actor("citizen", Role.citizen, person_id=citizen.national_id))) as uow:
+        case = deferrals.apply_for_deferral(uow, "spring-2027", citizen.national_id, "study", evidence="UNI-2027-9")
+    case_id = getattr(case, "case", case).id
+    script = AXE.read_text(encoding="utf-8")
+    problems = []
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{base}/officer/signin")
+    page.get_by_label("User name").fill(f"officer-{a}")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Code from your authenticator app").fill(totp_now(-1))  # the other tests use this account's 0 and +1
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/console")
+    for width, height in ((1280, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"{base}/console")
+
+        def check(name: str) -> None:
+            page.add_script_tag(content=script)
+            found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+                                  ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')}))")
+            page.screenshot(path=str(shots / f"console-{name}-{width}.png"), full_page=True)
+            problems.extend(f"{name} at {width}px: {v['id']} ({v['impact']}): {v['help']}: {v['nodes']}" for v in found)
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            if wide > width:
+                problems.append(f"{name} at {width}px scrolls sideways ({wide}px)")
+
+        check("queue")
+        page.goto(f"{base}/console/summons/{citizen.reference}")
+        assert page.get_by_text("once the summons has been delivered").is_visible()
+        assert page.locator('input[name="outcome"]').count() == 0
+        check("summons")
+        page.goto(f"{base}/console/cases/{case_id}")
+        page.get_by_label("grant").check()
+        page.get_by_label("Reasons (shown to the person)").fill("enrolled until the summer")
+        page.get_by_label("Deferred until (YYYY-MM-DD, optional)").fill("31/03/2028")
+        page.get_by_role("button", name="Record the decision").click()
+        summary = page.get_by_role("alert")
+        assert summary.get_by_text("There is a problem").is_visible() and page.title().startswith("Error: ")
+        assert page.get_by_label("Reasons (shown to the person)").input_value() == "enrolled until the summer"
+        assert page.get_by_label("grant").is_checked()
+        summary.get_by_role("link").click()
+        assert page.evaluate("location.hash") == "#until"
+        check("case-error")
+    context.close()
+    assert not problems, problems
