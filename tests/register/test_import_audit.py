@@ -76,7 +76,7 @@ def test_an_abandoned_import_is_audited_never_resumed_and_its_file_imports_anew(
     assert code == 4 and "abandoned" in err and err.count("\n") == 1
     for unknown in ("2", str(2**31), str(2**63 - 1)):
         code, out, err, uncaught = run_cli(["register", "abandon", unknown])
-        assert uncaught is None and code == 3 and f"#{unknown}" in err, err
+        assert uncaught is None and code == 3 and f"number {unknown}" in err, err
 
     code, out, err, _ = run_cli(["register", "import", str(path), "--policy", str(EXAMPLE_POLICY), "--json"])
     assert code == 0, err

@@ -52,14 +52,14 @@ def import_(
 
 @app.command()
 def abandon(
-    import_id: Annotated[int, typer.Argument(help="The import's number (see `callup register stats`).")],
+    number: Annotated[int, typer.Argument(help="The import's number (see `callup register stats`).")],
     reason: Annotated[str | None, typer.Option("--reason", help="Why it is abandoned (kept in the audit log).")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Mark an interrupted or failed import abandoned: it is never resumed; the rows it loaded stay (audited)."""
     from callup.register.importer import abandon_import
 
-    result = abandon_import(context(), import_id, reason=reason)
+    result = abandon_import(context(), number, reason=reason)
     emit(result, as_json=as_json, render=lambda d: console.print(
         f"import #{d['import_id']} ({d['was']}, {d['rows_imported']:,} rows loaded) is now abandoned; "
         "running its file again starts a new import"))

@@ -93,7 +93,7 @@ def _abandon_job(ctx: Context, import_id: int, reason: str | None, *, advance: A
         found = bulk.fetch("SELECT status, rows_done, rows_imported FROM imports WHERE id = ?",
                            (import_id,)) if is_row_id(import_id) else []
         if not found:
-            raise NotFound(f"no import #{import_id} on this store (see `callup register stats`)", field="import_id")
+            raise NotFound(f"no import number {import_id} on this store (see `callup register stats`)")
         status, rows_done, rows_imported = found[0]
         if not IMPORT.can(status, "abandon"):
             raise StateError(f"import #{import_id} is {status}: only a running or failed import can be abandoned")
