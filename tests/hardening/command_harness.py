@@ -398,7 +398,9 @@ def judge(path: tuple[str, ...], outcome: Outcome, params_: list[Param], before:
     if "Traceback (most recent call last)" in outcome.stderr:
         problems.append("a traceback on stderr")
     allowed = {0, 2, 3, 4, 5} | ({1} if path in CHECKS else set())
-    if outcome.code not in allowed:
+    if outcome.code == 70:  # the command line's "internal error ... this is a bug"
+        problems.append(f"exit code 70, an internal error: {outcome.stderr.strip()[:300]!r}")
+    elif outcome.code not in allowed:
         problems.append(f"exit code {outcome.code}")
     if outcome.code not in (0, 1):
         lines = outcome.stderr.strip("\n").split("\n")
