@@ -92,13 +92,23 @@ def _values(tmp_path, url) -> dict[str, str]:
             "scenario": str(EX / "scenarios" / "seed-36-months.toml"), "outcomes": str(EX / "outcomes" / "campaign-outcomes.csv")}
 
 
+#: Still to be given valid arguments here: they need state the prepared store lacks (a case, a service
+#: record, an account, a committed campaign, a pseudonym, a postal file). A new command is not added here.
+PENDING = {tuple(c.split()) for c in (
+    "campaign commit", "campaign draw", "campaign replace", "campaign close", "cases appeal", "cases assign", "cases civilian",
+    "cases decide", "cases decide-appeal", "cases defer", "cases exempt", "cases findings", "cases fitness", "cases resolve",
+    "cases show", "cases withdraw", "db restore", "lottery rank", "notices appearance", "notices deem",
+    "notices import-receipts", "notices import-returns", "notices issue", "notices move", "notices print",
+    "register abandon", "registries import", "service approve-override", "service discharge", "service induct",
+    "service show", "service transfer", "simulate responses", "status verify", "users add", "users change",
+    "users disable", "users enable", "users reset", "users revoke-sessions")}
+
+
 def test_every_command_is_placed():
     missing = [" ".join(p) for p, _ in COMMANDS if p not in VALID and p not in NOT_HERE and p not in PENDING]
     assert missing == [], f"give these commands valid arguments in VALID (or a reason in NOT_HERE): {missing}"
 
 
-#: Commands still to be given valid arguments here (they need state the prepared store lacks).
-PENDING = {p for p, _ in COMMANDS} - set(VALID) - set(NOT_HERE)
 
 
 @pytest.mark.parametrize("path", sorted(VALID), ids=" ".join)
