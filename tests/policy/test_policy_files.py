@@ -105,3 +105,14 @@ def test_policy_check_and_show_from_the_command_line(tmp_path):
     assert json.loads(shown.stdout)["conscription"]["until_age"] == 27
     human = runner.invoke(app, ["policy", "show", str(EXAMPLE_POLICY), "--on", "2026-06-01"])
     assert "18th to the 30th birthday" in human.stdout
+
+
+def test_policy_show_without_a_date_shows_the_rules_in_force_on_the_contexts_today(monkeypatch):
+    """No --on: the rules of CALLUP_NOW's day, not of the machine's calendar (a rehearsal of 2023 sees 2023's law)."""
+    from callup.cli import app
+
+    monkeypatch.setenv("CALLUP_NOW", "2023-06-01T09:00:00Z")
+    shown = CliRunner().invoke(app, ["policy", "show", str(EXAMPLE_POLICY), "--json"])
+    assert shown.exit_code == 0, shown.output
+    data = json.loads(shown.stdout)
+    assert (data["on"], data["conscription"]["until_age"]) == ("2023-06-01", 27)
