@@ -294,7 +294,7 @@ def test_console_pages_have_no_accessibility_violation_and_a_wrong_date_shows_th
         page.set_viewport_size({"width": width, "height": height})
         page.goto(f"{base}/console")
 
-        def check(name: str) -> None:
+        def check(name: str, width: int = width) -> None:
             page.add_script_tag(content=script)
             found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
                                   ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')}))")
