@@ -190,3 +190,104 @@ def test_an_unhandled_error_is_logged_with_the_request_id_and_without_its_messag
     assert error["request_id"] == "req-0000000000000002" and error["error"] == "RuntimeError" and error["stack"]
     assert error["message"] == "unhandled error on GET /boom/{reference}"
     assert cit.national_id not in json_log.getvalue() and cit.reference not in json_log.getvalue()
+
+
+def test_the_logs_of_portal_and_console_work_hold_no_national_id_name_reference_or_code(site, json_log):
+    """Citizens and officers sign in and work; nothing in the log names a person or their summons."""
+    import json
+
+    from callup.register.queries import get_person
+    from callup.uow import UnitOfWork
+    from web_support import PASSWORD, csrf_of, totp_now
+
+    me, other = site.citizens[20], site.citizens[21]
+    looked_up = site.in_region(site.regions[0])[5]  # in the officer's region
+    with UnitOfWork(site.admin) as uow:
+        records = [get_person(uow, c.national_id, reason="log test") for c in (me, other, looked_up)]
+    with client(site) as c:  # a citizen: a wrong code, sign-in, the status pages, another's summons, the API
+        form = c.get(f"/signin?reference={me.reference}")
+        assert c.post("/signin", data={"csrf": csrf_of(form.text), "reference": me.reference, "code": other.code}).status_code == 401
+        signed_in = c.post("/signin", data={"csrf": csrf_of(form.text), "reference": me.reference, "code": me.code})
+        assert signed_in.status_code == 303
+        assert c.get("/portal").status_code == 200
+        assert c.get(f"/portal/summons/{me.reference}").status_code == 200
+        assert c.get(f"/portal/summons/{me.reference}/letter.pdf").status_code == 200
+        assert c.get(f"/portal/summons/{other.reference}").status_code in (403, 404)
+        assert c.get("/portal/document").status_code in (200, 404)
+        c.get(f"/s/{me.reference}?code={me.code}")
+    with client(site) as c:  # an officer: sign-in, the queue, a search and a person by national id, the API
+        officer = f"officer-{site.regions[0]}"
+        form = c.get("/officer/signin")
+        signed_in = c.post("/officer/signin", data={"csrf": csrf_of(form.text), "name": officer, "password": PASSWORD,
+                                                    "totp": totp_now()})
+        assert signed_in.status_code == 303
+        assert c.get("/console").status_code == 200
+        assert c.get(f"/console/search?q={looked_up.national_id}").status_code == 200
+        assert c.get(f"/console/people/{looked_up.national_id}?reason=log+test").status_code == 200
+        assert c.get(f"/console/summons/{looked_up.reference}").status_code == 200
+        assert c.get(f"/console/people/{other.national_id}0").status_code == 404
+        api = c.post("/api/v1/token", json={"name": officer, "password": PASSWORD, "totp": totp_now(1)})
+        assert api.status_code == 200, api.text
+        bearer = {"authorization": f"Bearer {api.json()['token']}"}
+        assert c.get(f"/api/v1/people/{looked_up.national_id}?reason=log+test", headers=bearer).status_code == 200
+        assert c.get(f"/api/v1/summonses/{looked_up.reference}", headers=bearer).status_code == 200
+    log = json_log.getvalue()
+    lines = [json.loads(line) for line in log.splitlines()]
+    assert len([line for line in lines if line["logger"] == "callup.access"]) >= 19
+    assert all(line.get("request_id") for line in lines)
+    for citizen, record in zip((me, other, looked_up), records):
+        for secret in (citizen.national_id, citizen.reference, citizen.reference.replace("-", ""), citizen.code,
+                       record["family_name"], record["given_names"]):
+            assert secret not in log, f"the log names a person: {secret!r}"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_with_two_workers_adds_up_their_requests_on_the_metrics_port_and_logs_json(site, tmp_path):
+    """`callup serve --workers 2 --metrics-port`: the counts of both worker processes on one scrape."""
+    if not site.url.startswith("sqlite"):
+        pytest.skip("one backend is enough for the process wiring (the store's gauges are tested on both)")
+    import json
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from web_support import b64
+
+    port, metrics_port = _free_port(), _free_port()
+    keys = json.dumps({"current": site.keys.current, "keys": {k: b64(v) for k, v in site.keys.keys.items()}})
+    env = {**os.environ, "CALLUP_DATABASE_URL": site.url, "CALLUP_KEYS": keys, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prom")}
+    stderr = open(tmp_path / "stderr.log", "w+")  # noqa: SIM115 - read after the server stops
+    server = subprocess.Popen([sys.executable, "-m", "callup.cli", "serve", "--port", str(port), "--workers", "2",
+                               "--metrics-port", str(metrics_port)], env=env, stderr=stderr, stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline and server.poll() is None, "the server did not start"
+            time.sleep(0.2)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as c:
+            answers = [c.get("/signin", headers={"connection": "close"}) for _ in range(30)]
+        assert all(a.status_code == 200 and a.headers["x-request-id"] for a in answers)
+        body = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert _sample(body, "callup_http_request_duration_seconds_count", method="GET", route="/signin") == 30
+    assert _sample(body, "callup_summonses", status="sent") + _sample(body, "callup_summonses", status="delivered") > 0
+    stderr.seek(0)
+    access = [json.loads(line) for line in stderr if line.startswith("{") and '"callup.access"' in line]
+    assert len(access) == 30 and {a["request_id"] for a in access} == {a.headers["x-request-id"] for a in answers}
