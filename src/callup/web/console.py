@@ -2,15 +2,12 @@
 reason, audited), summonses with appearance recording, contact-change decisions.
 
 Region scope is enforced by the services through the request's Context (a person or summons of
-another region answers "not found"), not by hiding links. Extension point for case work: a
-module `callup.web.console_cases` with a `router`, a `NAV` list and a `queue(uow)` function
-adding its items (applications to decide, appeals) joins this console when it exists.
+another region answers "not found"), not by hiding links. The case pages (applications and
+appeals to decide) are in `callup.web.console_cases`, whose queue joins this one.
 """
 
 from __future__ import annotations
 
-import functools
-import importlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -21,21 +18,13 @@ from callup.errors import CallupError, Forbidden
 from callup.notices import service as notices
 from callup.register.queries import check_person, get_person
 from callup.uow import UnitOfWork
-from callup.web import contact, people
+from callup.web import console_cases, contact, people
 from callup.web.pages import csrf_guard, redirect, render, staff
 
 router = APIRouter(prefix="/console", dependencies=[Depends(csrf_guard)], include_in_schema=False)
 QUEUE_ROLES = (Role.administrator, Role.officer, Role.auditor, Role.system)
 #: Who records appearances and decides contact changes: only they are shown those forms.
 RECORDERS = (Role.administrator, Role.officer)
-
-
-@functools.lru_cache(maxsize=1)
-def _extension() -> Any:
-    try:
-        return importlib.import_module("callup.web.console_cases")
-    except ImportError:
-        return None
 
 
 @router.get("")
@@ -55,8 +44,7 @@ def queue(request: Request):  # noqa: ANN201
                 items.extend({"campaign": c.name, "reference": f.reference, "region": f.region, "reason": f.reason,
                               "since": f.since} for f in found)
             requests = contact.pending(uow)
-        extension = _extension()
-        cases = list(extension.queue(uow)) if extension is not None and hasattr(extension, "queue") else []
+        cases = console_cases.queue(uow)
     return render(request, "console/queue.html", items=items, requests=requests, cases=cases, ctx=ctx,
                   decides_contact=ctx.actor.role in RECORDERS)
 

@@ -1,6 +1,6 @@
 """The console's case pages: applications and appeals waiting in my region (with the automatic
 registry check's result), one case with its history and uploaded documents, and the decision
-form with reasons (and, for a deferral, its end date). Mounted under /console when case work is installed."""
+form with reasons (and, for a deferral, its end date)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from callup.web import documents
 from callup.web.pages import csrf_guard, redirect, render, staff
 
 router = APIRouter(prefix="/console", dependencies=[Depends(csrf_guard)], include_in_schema=False)
-NAV = (("/console/cases", "Cases"),)
 DECIDERS = (Role.administrator, Role.officer)
 
 

@@ -139,13 +139,6 @@ def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-def console_nav() -> tuple[tuple[str, str], ...]:
-    from callup.web.console import _extension
-
-    extension = _extension()
-    return tuple(getattr(extension, "NAV", ())) if extension is not None else ()
-
-
 def render(request: Request, template: str, *, status: int = 200, new: Session | None = None, here: str | None = None,
            **values: Any) -> HTMLResponse:
     """The page `template` in the request's language, with the CSRF token of the session (made when missing)."""
@@ -158,7 +151,7 @@ def render(request: Request, template: str, *, status: int = 200, new: Session |
     tr = i18n.translations(lang)
     html = w.templates.get_template(template).render(
         _=tr.gettext, ngettext=tr.ngettext, fmt=i18n.Formats(lang, w.settings.timezone), lang=lang, languages=i18n.LANGUAGES,
-        csrf=w.sealer.csrf_token(current), me=current, path=request.url.path, console_nav=console_nav,
+        csrf=w.sealer.csrf_token(current), me=current, path=request.url.path,
         here=here or urllib.parse.quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""), safe="/?=&"),
         **values)
     response = HTMLResponse(html, status_code=status)
