@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "campaigns"))
 
+from callup import audit  # noqa: E402
 from callup.errors import CallupError, InputError  # noqa: E402
 from callup.examples import path as example  # noqa: E402
 from callup.notices import service  # noqa: E402
@@ -97,6 +98,7 @@ def test_after_the_first_issue_only_the_recorded_offices_file_is_accepted(ctx, e
     assert refused.value.field == "offices"
     again = _issue(ctx, ISSUE_DAY, offices_path=OFFICES, default_offices=other)  # the same file, or none: fine
     assert (again.issued, again.already_live) == (0, first.issued)
+    assert len(audit.entries(engine, action="notices.issue")) == 1  # a run that changed nothing leaves no entry
 
 
 def test_notices_show_json_is_one_parsable_document(ctx, engine, tmp_path, monkeypatch, capsys):

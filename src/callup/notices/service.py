@@ -309,7 +309,8 @@ def issue_summonses(uow: UnitOfWork, campaign: str, *, offices_path: pathlib.Pat
     for i in range(0, len(rows), 5000):
         uow.execute(insert(summonses), rows[i:i + 5000])
     unplaced = plan.shortfall
-    uow.record(SummonsesIssued(target=f"campaign:{campaign}", issued=len(rows), unplaced=sum(unplaced.values())))
+    if rows or recorded is None:  # a run that changed nothing (all already summoned) leaves no entry
+        uow.record(SummonsesIssued(target=f"campaign:{campaign}", issued=len(rows), unplaced=sum(unplaced.values())))
     return IssueResult(campaign, len(rows), already, dict(unplaced))
 
 
