@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import func, select
@@ -68,3 +69,14 @@ def get_person(uow: UnitOfWork, national_id: str, *, reason: str | None = None) 
     uow.ctx.check_visible(row and row["region"], national_id, error=NotFound("no person with that national id on the register"))
     uow.record(PersonRead(target=person(national_id), reason=reason))
     return {k: enum_value(v) for k, v in row.items()}
+
+
+def name_and_birth_date(uow: UnitOfWork, national_id: str) -> tuple[str, dt.date] | None:
+    """A person's full name and date of birth as the register holds them; None for nobody.
+
+    For a document the person holds about themselves (the signed status document): the caller has
+    already established that the actor is that person.
+    """
+    row = uow.execute(select(people.c.given_names, people.c.family_name, people.c.date_of_birth)
+                      .where(people.c.national_id == national_id)).first()
+    return (f"{row.given_names} {row.family_name}", row.date_of_birth) if row is not None else None

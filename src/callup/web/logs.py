@@ -22,6 +22,7 @@ import os
 import re
 import time
 import traceback
+from collections.abc import MutableMapping
 from typing import Any
 
 REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("callup_request_id", default=None)
@@ -64,7 +65,7 @@ LOG_CONFIG: dict[str, Any] = {
 }
 
 
-def route_of(scope: dict) -> str:
+def route_of(scope: MutableMapping[str, Any]) -> str:
     """The matched route's template (a mount's prefix), never the path as requested."""
     route = scope.get("route")
     if route is None:

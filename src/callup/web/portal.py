@@ -184,14 +184,9 @@ def reads(request: Request):  # noqa: ANN201
 
 def _holder(uow: UnitOfWork, national_id: str) -> tuple[str, dt.date] | None:
     """The citizen's own name and birth date, as on their id card (signed into the status document)."""
-    from sqlalchemy import select
+    from callup.register.queries import name_and_birth_date
 
-    from callup.register.tables import Person
-
-    people = Person.__table__
-    row = uow.execute(select(people.c.given_names, people.c.family_name, people.c.date_of_birth)
-                      .where(people.c.national_id == national_id)).first()
-    return (f"{row.given_names} {row.family_name}", row.date_of_birth) if row is not None else None
+    return name_and_birth_date(uow, national_id)
 
 
 def _document(request: Request) -> tuple[str, statusdoc.StatusClaim, notices.SummonsView] | None:
