@@ -30,10 +30,17 @@ REQUEST_SECONDS = Histogram("callup_http_request_duration_seconds", "Time to ans
 RESPONSES = Counter("callup_http_responses", "Responses by route template and status code", ["method", "route", "status"])
 
 
+_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}  # labelled series, found once: a request pays two updates
+
+
 def observe(method: str, route: str, status: int, seconds: float) -> None:
-    method = method if method in METHODS else "other"
-    REQUEST_SECONDS.labels(method, route).observe(seconds)
-    RESPONSES.labels(method, route, str(status)).inc()
+    series = _children.get((method, route, status))
+    if series is None:
+        label = method if method in METHODS else "other"
+        series = _children[(method, route, status)] = (REQUEST_SECONDS.labels(label, route),
+                                                        RESPONSES.labels(label, route, str(status)))
+    series[0].observe(seconds)
+    series[1].inc()
 
 
 class StoreCollector:
