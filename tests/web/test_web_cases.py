@@ -49,6 +49,7 @@ def test_a_deferral_with_an_upload_is_decided_in_the_console_and_the_citizen_see
     assert f'href="/console/cases/{case_id}"' in queue.text
     form = officer.get(f"/console/cases/{case_id}")
     assert "board 2027/17" in form.text and officer.get(f"/console/documents/{doc}").content == PDF
+    assert "upload:" not in form.text and "Uploaded document 1" in form.text  # a named document, not the raw reference
     no_reason = officer.post(f"/console/cases/{case_id}/decision", data={"csrf": csrf_of(form.text), "decision": "grant"})
     assert no_reason.status_code in (409, 422) and 'role="alert"' in no_reason.text
     done = officer.post(f"/console/cases/{case_id}/decision", data={"csrf": csrf_of(form.text), "decision": "refuse",

@@ -45,7 +45,7 @@ def _case_page(request: Request, case_id: int, *, status: int = 200, **values: A
     # The decision's author never decides its appeal (the service refuses it): the form is not offered to them.
     own = contested is not None and contested.decided_by == ctx.actor.label()
     return render(request, "console/case.html", status=status, case=case, contested=contested, own_decision=own,
-                  uploads=documents.references, ctx=ctx, decides=ctx.actor.role in DECIDERS and not own, **values)
+                  uploads=documents.references, written=documents.written, ctx=ctx, decides=ctx.actor.role in DECIDERS and not own, **values)
 
 
 @router.get("/cases/{case_id}")

@@ -77,3 +77,8 @@ def read(uow: UnitOfWork, doc_id: str) -> Document:
 def references(evidence: str | None) -> list[str]:
     """The uploaded documents an evidence text names."""
     return [part.strip()[len("upload:"):] for part in (evidence or "").split(";") if part.strip().startswith("upload:")]
+
+
+def written(evidence: str | None) -> str:
+    """The evidence as typed (document references and the like), without the uploads it names (shown as documents)."""
+    return "; ".join(part.strip() for part in (evidence or "").split(";") if part.strip() and not part.strip().startswith("upload:"))
