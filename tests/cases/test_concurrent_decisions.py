@@ -8,12 +8,12 @@ import threading
 
 import pytest
 
-from case_helpers import CAMPAIGN, as_role, called, drawn_campaign
 from callup.cases import deferrals, transitions
 from callup.cases.decisions import decide_case
 from callup.cases.views import case_view
 from callup.errors import StateError
 from callup.uow import UnitOfWork
+from case_helpers import CAMPAIGN, as_role, called, drawn_campaign
 
 
 def _decide(ctx, case_id, decision):  # noqa: ANN001, ANN202
