@@ -251,8 +251,6 @@ def _free_port() -> int:
 
 def test_serve_with_two_workers_adds_up_their_requests_on_the_metrics_port_and_logs_json(site, tmp_path):
     """`callup serve --workers 2 --metrics-port`: the counts of both worker processes on one scrape."""
-    if not site.url.startswith("sqlite"):
-        pytest.skip("one backend is enough for the process wiring (the store's gauges are tested on both)")
     import json
     import os
     import subprocess

@@ -93,16 +93,28 @@ def prepare_multiprocess(directory: pathlib.Path) -> None:
 
 def registry(database_url: str) -> Any:
     """What the metrics port serves: every worker's request metrics and the store's gauges."""
-    from prometheus_client import REGISTRY, CollectorRegistry
+    from prometheus_client import CollectorRegistry
     from prometheus_client.multiprocess import MultiProcessCollector
 
+    served = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        served = CollectorRegistry()
         MultiProcessCollector(served)
     else:
-        served = REGISTRY  # one process: its own metrics
+        served.register(_ThisProcess())  # one process: its own metrics
     served.register(StoreCollector(database_url))
     return served
+
+
+class _ThisProcess:
+    """This process's request metrics, under a registry of its own (so each served registry has one store)."""
+
+    def describe(self) -> list[Any]:
+        return []
+
+    def collect(self) -> Iterator[Any]:
+        from prometheus_client import REGISTRY
+
+        return REGISTRY.collect()
 
 
 def serve(port: int, host: str, database_url: str) -> Any:
