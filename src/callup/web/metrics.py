@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import pathlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from prometheus_client import Counter, Histogram
@@ -111,7 +111,7 @@ class _ThisProcess:
     def describe(self) -> list[Any]:
         return []
 
-    def collect(self) -> Iterator[Any]:
+    def collect(self) -> Iterable[Any]:
         from prometheus_client import REGISTRY
 
         return REGISTRY.collect()
