@@ -57,6 +57,8 @@ def discover() -> list[tuple[tuple[str, ...], Any]]:
         if hasattr(command, "list_commands"):
             for name in command.list_commands(ctx):
                 sub = command.get_command(ctx, name)
+                if getattr(sub, "hidden", False):  # an old name kept as an alias: its command is walked under the new name
+                    continue
                 walk(sub, (*path, name), Context(sub, parent=ctx, info_name=name))
         else:
             found.append((path, command))

@@ -38,7 +38,6 @@ VALID: dict[tuple[str, ...], list[str]] = {
     ("campaign", "fairness"): ["c1"],
     ("campaign", "person"): ["c1", "H0001"],
     ("campaign", "outcomes"): ["c1"],
-    ("campaign", "report"): ["c1"],
     ("notices", "status"): ["c1"],
     ("notices", "follow-up"): ["c1"],
     ("notices", "publish"): ["c1"],
