@@ -74,12 +74,8 @@ def check_fairness(dates: np.ndarray, numbers: np.ndarray, *, alpha: float = DEF
     if len(groups) < 2:
         raise InputError("all birth dates fall in one month: nothing to compare")
     h, p_h = stats.kruskal(*groups)
-    ranks = stats.rankdata(numbers, method="ordinal")
-    tercile = np.minimum((3 * (ranks - 1)) // len(ranks), 2).astype(np.int64)
     present = np.unique(month)
-    table = np.zeros((len(present), 3))
-    np.add.at(table, (np.searchsorted(present, month), tercile), 1)
-    chi2, p_chi, dof, _ = stats.chi2_contingency(table, correction=False)
+    chi2, p_chi, dof = _tercile_independence(np.searchsorted(present, month), len(present), numbers)
     months = []
     for m in range(1, 13):
         values = numbers[month == m]
@@ -153,11 +149,7 @@ def check_import_order(batches: np.ndarray, numbers: np.ndarray, *, alpha: float
         return None
     rho, p_rho = stats.spearmanr(group, numbers)
     h, p_h = stats.kruskal(*[numbers[group == g] for g in range(len(present))])
-    ranks = stats.rankdata(numbers, method="ordinal")
-    tercile = np.minimum((3 * (ranks - 1)) // len(ranks), 2).astype(np.int64)
-    table = np.zeros((len(present), 3))
-    np.add.at(table, (group, tercile), 1)
-    chi2, p_chi, dof, _ = stats.chi2_contingency(table, correction=False)
+    chi2, p_chi, dof = _tercile_independence(group, len(present), numbers)
     counts = np.bincount(group)
     means = np.bincount(group, weights=numbers) / counts
     level = alpha / 3
@@ -175,6 +167,16 @@ def check_import_order(batches: np.ndarray, numbers: np.ndarray, *, alpha: float
         kruskal_h=float(h), kruskal_p=float(p_h), chi2=float(chi2), chi2_dof=int(dof), chi2_p=float(p_chi),
         by_batch=[BatchStat(int(b), int(c), float(m)) for b, c, m in zip(present, counts, means, strict=True)],
         flagged=bool(reasons), reasons=reasons)
+
+
+def _tercile_independence(group: np.ndarray, groups: int, numbers: np.ndarray) -> tuple[float, float, int]:
+    """Chi-square test of independence of group (0 .. groups-1) and number tercile: (chi2, p, dof)."""
+    ranks = stats.rankdata(numbers, method="ordinal")
+    tercile = np.minimum((3 * (ranks - 1)) // len(ranks), 2).astype(np.int64)
+    table = np.zeros((groups, 3))
+    np.add.at(table, (group, tercile), 1)
+    chi2, p, dof, _ = stats.chi2_contingency(table, correction=False)
+    return float(chi2), float(p), int(dof)
 
 
 def parse_dates(values: list[str], *, source: str, column: str) -> np.ndarray:
