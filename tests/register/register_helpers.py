@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import multiprocessing.connection
+import os
 import pathlib
+import signal
 
 from sqlalchemy import select
 
@@ -59,3 +63,18 @@ def import_in_child(url: str, path: pathlib.Path, started) -> None:  # noqa: ANN
             started.close()
 
     import_register(make_context(url, now=TODAY), path, advance=advance)
+
+
+def kill_import_after_first_block(store_url: str, path: pathlib.Path, monkeypatch) -> None:  # noqa: ANN001 - pytest's monkeypatch
+    """Import `path` in a child process and SIGKILL it (with its bulk job) as soon as it tells that its
+    first block is committed: an event, not polling."""
+    monkeypatch.setenv("CALLUP_IMPORT_BLOCK_BYTES", str(64 * 1024))
+    spawn = multiprocessing.get_context("spawn")
+    started, tell = spawn.Pipe(duplex=False)
+    child = spawn.Process(target=import_in_child, args=(store_url, path, tell))
+    child.start()
+    tell.close()
+    ready = multiprocessing.connection.wait([started, child.sentinel], timeout=120)
+    assert started in ready and started.recv() > 0, f"the import should commit a first block (exit code {child.exitcode})"
+    os.kill(child.pid, signal.SIGKILL)
+    child.join()

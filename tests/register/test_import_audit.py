@@ -3,32 +3,15 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
-import multiprocessing.connection
-import os
-import signal
 
 from sqlalchemy import text
 
 from callup import audit
 from callup.register.synth import synthesise
 from callup_test_support import EXAMPLE_POLICY, run_cli
-from register_helpers import TODAY, import_in_child
+from register_helpers import TODAY, kill_import_after_first_block
 
 PEOPLE = 20_000
-
-
-def _kill_after_first_block(store_url, path, monkeypatch) -> None:
-    monkeypatch.setenv("CALLUP_IMPORT_BLOCK_BYTES", str(64 * 1024))
-    spawn = multiprocessing.get_context("spawn")
-    started, tell = spawn.Pipe(duplex=False)
-    child = spawn.Process(target=import_in_child, args=(store_url, path, tell))
-    child.start()
-    tell.close()
-    ready = multiprocessing.connection.wait([started, child.sentinel], timeout=120)
-    assert started in ready and started.recv() > 0, f"the import should commit a first block (exit code {child.exitcode})"
-    os.kill(child.pid, signal.SIGKILL)
-    child.join()
 
 
 def _entries(conn, action: str) -> list[dict]:
@@ -40,7 +23,7 @@ def test_an_import_killed_and_never_resumed_leaves_every_committed_block_audited
                                                                                  monkeypatch):
     path = tmp_path / "people.csv"
     synthesise(path, people=PEOPLE, seed=3, regions=policy.region_codes, citizenship="EXR", on=TODAY, bad_share=0.03)
-    _kill_after_first_block(store_url, path, monkeypatch)
+    kill_import_after_first_block(store_url, path, monkeypatch)
     with engine.connect() as conn:
         import_id, status, rows_done, imported, rejected = conn.execute(text(
             "SELECT id, status, rows_done, rows_imported, rows_rejected FROM imports")).one()
@@ -62,7 +45,7 @@ def test_an_abandoned_import_is_audited_never_resumed_and_its_file_imports_anew(
                                                                                  monkeypatch):
     path = tmp_path / "people.csv"
     synthesise(path, people=PEOPLE, seed=4, regions=policy.region_codes, citizenship="EXR", on=TODAY)
-    _kill_after_first_block(store_url, path, monkeypatch)
+    kill_import_after_first_block(store_url, path, monkeypatch)
     monkeypatch.setenv("CALLUP_NOW", f"{TODAY}T10:00:00Z")
     code, out, err, _ = run_cli(["register", "abandon", "1", "--reason", "superseded by a newer file", "--json"])
     assert code == 0, err

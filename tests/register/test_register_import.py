@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import csv
-import multiprocessing
-import multiprocessing.connection
 import os
 import pathlib
-import signal
 import subprocess
 import sys
 
@@ -21,7 +18,7 @@ from callup.register.importer import import_register
 from callup.register.synth import synthesise
 from callup.register.tables import Import, Person
 from callup_test_support import EXAMPLE_POLICY
-from register_helpers import TODAY, context_on, import_in_child, people_snapshot, row, write_csv
+from register_helpers import TODAY, context_on, kill_import_after_first_block, people_snapshot, row, write_csv
 
 
 def _import(engine, path, policy, *, today=TODAY, **kw):
@@ -150,18 +147,7 @@ def test_an_import_killed_mid_way_finishes_on_rerun_with_nothing_lost_or_doubled
     path = tmp_path / "people.csv"
     synthesise(path, people=40_000, seed=3, regions=policy.region_codes, citizenship="EXR", on=TODAY, bad_share=0.03)
     reference = _reference(policy, path, tmp_path)
-    # The import runs in a child process that tells (an event, not polling) when its first block is
-    # committed; it is SIGKILLed then, with its bulk job (which dies with its parent).
-    monkeypatch.setenv("CALLUP_IMPORT_BLOCK_BYTES", str(64 * 1024))
-    spawn = multiprocessing.get_context("spawn")
-    started, tell = spawn.Pipe(duplex=False)
-    child = spawn.Process(target=import_in_child, args=(store_url, path, tell))
-    child.start()
-    tell.close()
-    ready = multiprocessing.connection.wait([started, child.sentinel], timeout=120)
-    assert started in ready and started.recv() > 0, f"the import should commit a first block (exit code {child.exitcode})"
-    os.kill(child.pid, signal.SIGKILL)
-    child.join()
+    kill_import_after_first_block(store_url, path, monkeypatch)
     partial = _rows_done(engine)
     assert 0 < partial < 40_000, "the kill should land mid-import"
     report = _import(engine, path, policy)
