@@ -11,13 +11,7 @@ import re
 from callup.context import FixedClock
 from callup.notices import service as notices
 from callup.uow import UnitOfWork
-from web_support import client, csrf_of, session_cookie
-
-
-def _as(site, *, citizen=None, user=None, clock=None):  # noqa: ANN001, ANN202
-    c = client(site, **({"clock": clock} if clock else {}))
-    c.cookies.set("callup_session", session_cookie(site, citizen=citizen, user=user))
-    return c
+from web_support import csrf_of, signed_in
 
 
 def _view(site, reference):  # noqa: ANN001, ANN202
@@ -28,7 +22,7 @@ def _view(site, reference):  # noqa: ANN001, ANN202
 def test_the_appearance_form_waits_for_delivery_and_the_day_and_the_citizen_reads_the_outcome(site):
     a = site.regions[0]
     cit = site.in_region(a)[5]
-    officer = _as(site, user=f"officer-{a}")
+    officer = signed_in(site, user=f"officer-{a}")
     page = officer.get(f"/console/summons/{cit.reference}")
     assert page.status_code == 200 and 'name="outcome"' not in page.text
     assert "once the summons has been delivered" in page.text
@@ -47,14 +41,14 @@ def test_the_appearance_form_waits_for_delivery_and_the_day_and_the_citizen_read
 
     view = _view(site, cit.reference)
     day = FixedClock(dt.datetime.combine(view.date, view.end, tzinfo=dt.UTC))
-    assert 'name="outcome"' not in _as(site, user="auditor", clock=day).get(f"/console/summons/{cit.reference}").text
-    on_day = _as(site, user=f"officer-{a}", clock=day)
+    assert 'name="outcome"' not in signed_in(site, user="auditor", clock=day).get(f"/console/summons/{cit.reference}").text
+    on_day = signed_in(site, user=f"officer-{a}", clock=day)
     form = on_day.get(f"/console/summons/{cit.reference}")
     assert 'name="outcome"' in form.text
     done = on_day.post(f"/console/summons/{cit.reference}/appearance", data={"csrf": csrf_of(form.text), "outcome": "no_show"})
     assert done.status_code == 303 and _view(site, cit.reference).appearance == "no_show"
 
-    citizen = _as(site, citizen=cit, clock=day)
+    citizen = signed_in(site, citizen=cit, clock=day)
     for path in ("/portal", f"/portal/summons/{cit.reference}"):
         assert "you did not come to your appointment" in citizen.get(path).text
     citizen.cookies.set("callup_lang", "ru")
@@ -66,10 +60,10 @@ def test_a_date_in_the_wrong_format_keeps_the_decision_and_its_reasons(site):
 
     a = site.regions[0]
     cit = site.in_region(a)[6]
-    c = _as(site, citizen=cit)
+    c = signed_in(site, citizen=cit)
     assert _apply(c, ground="study").status_code == 303
     case_id = re.search(r'id="case-(\d+)"', c.get("/portal/cases").text).group(1)
-    officer = _as(site, user=f"officer-{a}")
+    officer = signed_in(site, user=f"officer-{a}")
     form = officer.get(f"/console/cases/{case_id}")
     wrong = officer.post(f"/console/cases/{case_id}/decision", data={
         "csrf": csrf_of(form.text), "decision": "grant", "reason": "enrolled until the summer", "until": "31/03/2028"})

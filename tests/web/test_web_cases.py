@@ -8,15 +8,9 @@ import re
 
 import pytest
 
-from web_support import client, csrf_of, session_cookie
+from web_support import csrf_of, signed_in
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def _as(site, *, citizen=None, user=None):  # noqa: ANN001, ANN202
-    c = client(site)
-    c.cookies.set("callup_session", session_cookie(site, citizen=citizen, user=user))
-    return c
 
 
 def _apply(c, *, ground="health", data=PDF, name="decision.pdf"):  # noqa: ANN001, ANN202
@@ -29,7 +23,7 @@ def _apply(c, *, ground="health", data=PDF, name="decision.pdf"):  # noqa: ANN00
 def test_a_deferral_with_an_upload_is_decided_in_the_console_and_the_citizen_sees_the_decision_and_appeals(site):
     a = site.regions[0]
     cit = site.in_region(a)[1]
-    c = _as(site, citizen=cit)
+    c = signed_in(site, citizen=cit)
     r = _apply(c)
     assert r.status_code == 303, r.text[:2000]
     page = c.get("/portal/cases")
@@ -39,12 +33,12 @@ def test_a_deferral_with_an_upload_is_decided_in_the_console_and_the_citizen_see
     assert got.content == PDF and got.headers["content-type"] == "application/pdf"
     case_id = re.search(r'id="case-(\d+)"', page.text).group(1)
 
-    officer_b = _as(site, user=f"officer-{site.regions[1]}")
+    officer_b = signed_in(site, user=f"officer-{site.regions[1]}")
     assert officer_b.get(f"/console/cases/{case_id}").status_code == 404
     assert officer_b.get(f"/console/documents/{doc}").status_code == 404
-    assert _as(site, citizen=site.in_region(a)[2]).get(f"/portal/documents/{doc}").status_code == 404
+    assert signed_in(site, citizen=site.in_region(a)[2]).get(f"/portal/documents/{doc}").status_code == 404
 
-    officer = _as(site, user=f"officer-{a}")
+    officer = signed_in(site, user=f"officer-{a}")
     queue = officer.get("/console/cases")
     assert f'href="/console/cases/{case_id}"' in queue.text
     form = officer.get(f"/console/cases/{case_id}")
@@ -71,13 +65,13 @@ def test_a_deferral_with_an_upload_is_decided_in_the_console_and_the_citizen_see
                                            (b"%PDF-" + b"0" * (5 * 1024 * 1024), "big.pdf", "larger than 5 MB")])
 def test_uploads_are_checked_by_content_and_size(site, data, name, why):
     cit = site.in_region(site.regions[0])[4]
-    r = _apply(_as(site, citizen=cit), data=data, name=name)
+    r = _apply(signed_in(site, citizen=cit), data=data, name=name)
     assert r.status_code == 422 and why in r.text and 'aria-invalid="true"' in r.text
 
 
 def test_an_application_for_civilian_service_states_its_reasons(site):
     cit = site.in_region(site.regions[0])[7]
-    c = _as(site, citizen=cit)
+    c = signed_in(site, citizen=cit)
     page = c.get("/portal/cases")
     empty = c.post("/portal/cases/civilian", data={"csrf": csrf_of(page.text), "statement": "  "})
     assert empty.status_code == 422
@@ -96,11 +90,11 @@ def _civilian_cases(page: str) -> list[str]:
 @pytest.mark.parametrize("number", [2**31, 2**63 - 1])
 def test_a_case_or_request_number_too_large_for_any_row_is_not_found_not_a_server_error(site, number):
     """PostgreSQL's id columns are 32-bit: such a number reached the database as 'integer out of range' (500)."""
-    admin = _as(site, user="admin")
+    admin = signed_in(site, user="admin")
     csrf = csrf_of(admin.get("/console/cases").text)
     assert admin.get(f"/console/cases/{number}").status_code == 404
     assert admin.post(f"/console/cases/{number}/decision", data={"csrf": csrf, "decision": "grant", "reason": "r"}).status_code == 404
     assert admin.post(f"/console/contact/{number}", data={"csrf": csrf, "decision": "confirm"}).status_code in (404, 422)
-    citizen = _as(site, citizen=site.in_region(site.regions[0])[3])
+    citizen = signed_in(site, citizen=site.in_region(site.regions[0])[3])
     csrf = csrf_of(citizen.get("/portal/cases").text)
     assert citizen.post(f"/portal/cases/{number}/appeal", data={"csrf": csrf, "reason": "r"}).status_code in (404, 422)

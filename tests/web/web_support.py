@@ -106,6 +106,13 @@ def client(site: Site, **overrides):  # noqa: ANN003, ANN201
     return TestClient(create_app(site.settings(**overrides)), base_url="http://testserver", follow_redirects=False)
 
 
+def signed_in(site: Site, *, citizen: Citizen | None = None, user: str | None = None, **overrides):  # noqa: ANN003, ANN201
+    """A test client already signed in as `citizen` or the staff account `user`; `overrides` (a clock, say) as for `client`."""
+    c = client(site, **{k: v for k, v in overrides.items() if v is not None})
+    c.cookies.set("callup_session", session_cookie(site, citizen=citizen, user=user))
+    return c
+
+
 def session_cookie(site: Site, *, citizen: Citizen | None = None, user: str | None = None) -> str:
     """A sealed session as sign-in would make it (for tests that are not about signing in)."""
     from callup.context import Actor, Role
