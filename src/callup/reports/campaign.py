@@ -120,7 +120,8 @@ def fairness_section(ctx: Context, name: str) -> FairnessSection:
                                o.chi2_p < level)]
     months = [{"month": m.month, "count": m.count, "mean": m.mean, "sem": m.sem} for m in t.months]
     return FairnessSection(t.n, f.alpha, f.flagged, tests, months, list(f.regions), [*t.reasons, *(o.reasons if o else [])],
-                           level=level)
+                           level=level, untested="" if o is not None else
+                           "Everyone in this pool entered the register in one import batch, so import order cannot be tested.")
 
 
 def projection_section(scenario: pathlib.Path) -> ProjectionSection:

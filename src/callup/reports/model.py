@@ -143,6 +143,7 @@ class FairnessSection:
     regions: list[dict[str, Any]]  # region, pool, number, called_by_draw, selection_rate, expected_rate
     reasons: list[str]
     level: float = 0.0  # the level of each test (Bonferroni: alpha over the number of tests)
+    untested: str = ""  # what could not be tested and why (import order when the pool came in one import batch)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -135,6 +135,8 @@ def _fairness(r: Any, s: Styles, figs: dict[str, Any]) -> list[Any]:
                          "pool ahead of them (uniform between 0 and 1 under a fair draw, whatever the region's size). "
                          f"{len(fa.tests)} tests, each at {fa.level:.4f} (overall level {fa.alpha}, Bonferroni), on "
                          f"{number(fa.n)} people.", s.body))
+    if fa.untested:
+        out.append(Paragraph(esc(fa.untested), s.body))
     out.append(verdict("FLAGGED" if fa.flagged else "No dependence found", not fa.flagged, s, cell=False))
     rows = [["Test", "Statistic", "p-value", "Rejects"]]
     rows += [[t.name, t.statistic, p_value(t.p_value), verdict("yes" if t.rejects else "no", not t.rejects, s)] for t in fa.tests]

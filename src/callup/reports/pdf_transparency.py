@@ -67,6 +67,7 @@ def write_transparency(report: Any, path: pathlib.Path) -> pathlib.Path:
         f = r.fairness
         story += [Paragraph("Does the place in the draw depend on the birth date or on the import order?", s.h3),
                   verdict("FLAGGED" if f["flagged"] else "No dependence found", not f["flagged"], s, cell=False),
+                  *([Paragraph(esc(f["untested"]), s.body)] if f["untested"] else []),
                   table([["Test", "Statistic", "p-value"]] + [[t["name"], t["statistic"], p_value(t["p_value"])] for t in f["tests"]],
                         [80 * mm, 45 * mm, 25 * mm], s, numeric={2})]
     for t in r.tables:

@@ -112,7 +112,7 @@ def _fairness(ctx: Context, name: str) -> dict[str, Any]:
     from callup.reports.campaign import fairness_section
 
     f = fairness_section(ctx, name)
-    return {"n": f.n, "alpha": f.alpha, "flagged": f.flagged,
+    return {"n": f.n, "alpha": f.alpha, "flagged": f.flagged, "untested": f.untested,
             "tests": [{"name": t.name, "statistic": t.statistic, "p_value": t.p_value, "rejects": t.rejects} for t in f.tests]}
 
 
