@@ -261,6 +261,13 @@ def test_no_serious_or_critical_accessibility_violation_on_any_portal_page(serve
     page.evaluate("document.querySelector('#email').type = 'text'")  # let the server's own check answer
     page.get_by_role("button", name="Send the request").click()
     check("contact-error")
+    page.set_viewport_size({"width": 320, "height": 640})  # the narrowest phone WCAG's reflow asks for
+    for lang in ("en", "ru"):
+        for path in ("/portal", f"/portal/summons/{citizen.reference}", "/portal/document"):
+            page.goto(f"{base}/lang/{lang}?next={path}")
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            if wide > 320:
+                problems.append(f"{path} ({lang}) at 320px scrolls sideways ({wide}px)")
     context.close()
     assert not problems, "\n".join(problems)
 
