@@ -34,6 +34,10 @@ ACTIONS = {
     "notices.read": "read your summons",
     "campaign.replace": "changed your place in a campaign",
     "register.import": "updated your record from the population register",
+    "register.import.start": "began loading your record from the population register",
+    "register.import.block": "loaded your record from the population register",
+    "register.import.resume": "resumed loading your record from the population register",
+    "register.import.abandon": "stopped an unfinished load of the population register that included your record",
     "case.step": "took a step in one of your cases",
     "medical.read": "read your medical findings",
     "service.step": "recorded a step of your service (induction, transfer or discharge)",
@@ -48,6 +52,8 @@ ACTIONS = {
     "person.search": "found your record in a search",
     "person.contact.request": "received your contact-change request",
 }
+#: Shown for an action not yet named above: plain words, never the audit log's code.
+UNNAMED_ACTION = "worked on your record"
 
 
 @router.get("")
@@ -177,7 +183,7 @@ def reads(request: Request):  # noqa: ANN201
     found = [e for e in entries(web(request).engine, person_id=ctx.actor.person_id) if e.role not in ("citizen",)]
     with UnitOfWork(ctx, write=False) as uow:
         offices = offices_of(uow, {e.actor for e in found})
-    rows = [{"at": e.at, "role": e.role, "office": offices.get(e.actor), "action": ACTIONS.get(e.action, e.action),
+    rows = [{"at": e.at, "role": e.role, "office": offices.get(e.actor), "action": ACTIONS.get(e.action, UNNAMED_ACTION),
              "reason": e.reason} for e in reversed(found)]
     return render(request, "portal/reads.html", rows=rows)
 
