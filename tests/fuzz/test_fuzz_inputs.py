@@ -85,12 +85,16 @@ def fuzz_store(tmp_path, monkeypatch):
 
 
 def _state(engine):
+    """The register and the audit log's actions, but for the entry saying an import began: a file found damaged
+    only once its reading has started (a Parquet page, say) leaves that entry, as the import's first transaction
+    must write it, and changes nothing else."""
     from sqlalchemy import text
+
+    from callup import audit
 
     with engine.connect() as conn:
         people = conn.execute(text("SELECT * FROM people ORDER BY national_id")).all()
-        head = conn.execute(text("SELECT seq, hash FROM audit_head")).all()
-    return people, head
+    return people, [e.action for e in audit.entries(engine) if e.action not in ("register.import.start", "register.import.resume")]
 
 
 @pytest.mark.db
