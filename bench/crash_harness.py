@@ -216,7 +216,9 @@ def crash_test(op: Operation, backend: str, *, trials: int, kills: int, seed: in
                                                limit=2 * result.reference_seconds + 5)
                     result.boundary_kills += landed
                 else:
-                    landed = _kill_after(process, rng.uniform(0, 0.8 * result.reference_seconds))
+                    # Each rerun resumes with less work left than the run before, so the k-th kill of a trial
+                    # comes within 1/(k+1) of the reference time; a fixed range let later runs finish first.
+                    landed = _kill_after(process, rng.uniform(0, 0.8 * result.reference_seconds / (k + 1)))
                 result.kills += landed
                 result.runs_finished_early += not landed
                 if landed and op.invariant is not None and (problem := op.invariant(store.url)):
