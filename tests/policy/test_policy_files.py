@@ -38,6 +38,18 @@ def test_example_policies_differ_in_substance():
     assert b.registration.in_year_of_birthday
     assert b.service.term_months < a.service.term_months
     assert a.deployment[0].forbidden_zones == ["combat"]
+    assert a.contract.min_months_served < b.contract.min_months_served
+    assert set(a.contract.fitness_categories) == {"A", "B"} and b.contract.fitness_categories == ["1"]
+    contract_zones = {p: next(r for r in v.deployment if r.status == "contract") for p, v in (("a", a), ("b", b))}
+    assert contract_zones["a"].forbidden_zones == [] and contract_zones["b"].overridable_zones == ["combat"]
+
+
+def test_contract_conditions_are_effective_dated_and_a_later_version_changes_only_what_it_states():
+    northland = load_policy(NORTHLAND_POLICY)
+    before, after = northland.in_force(dt.date(2024, 12, 31)).contract, northland.in_force(dt.date(2025, 1, 1)).contract
+    assert (before.min_months_served, after.min_months_served) == (6, 4)
+    assert (before.fitness_categories, before.until_age, before.term_months) == (after.fitness_categories, after.until_age,
+                                                                                 after.term_months)
 
 
 def test_scenario_rules_of_the_example_policy(policy):
@@ -76,6 +88,9 @@ def _write(tmp_path: pathlib.Path, text: str) -> pathlib.Path:
         (("term_months = 12", "term_months = twelve"), "not valid TOML"),
         (("[versions.service]", "[versions.servise]"), "servise: Extra inputs are not permitted"),
         (('effective_from = 2024-01-01', 'effective_from = 2018-01-01'), "effective_from dates must be strictly increasing"),
+        (('fitness_categories = ["A", "B"]', 'fitness_categories = ["A", "Z"]'),
+         "contract.fitness_categories: ['Z'] are not codes of fitness_categories"),
+        (("min_months_served = 3 ", "min_months_served = -1 "), "contract.min_months_served: Input should be greater than or equal to 0"),
     ],
 )
 def test_a_bad_policy_file_is_refused_naming_the_file_key_and_problem(tmp_path, change, expected):

@@ -62,7 +62,12 @@ def show(
         table.add_row("fitness", ", ".join(f"{f.code}{'*' if f.inductable else ''}" for f in version.fitness_categories) + "  (* inductable)")
         table.add_row("deferrals", ", ".join(f"{g.code} ≤{g.max_months}m" for g in version.deferral_grounds) or "none")
         table.add_row("exemptions", ", ".join(g.code for g in version.exemption_grounds) or "none")
-        table.add_row("deployment", "; ".join(f"{r.status}: not {', '.join(r.forbidden_zones)}" for r in version.deployment) or "no limits")
+        table.add_row("deployment", "; ".join(f"{r.status}: not {', '.join(r.forbidden_zones)}" if r.forbidden_zones else f"{r.status}: any zone"
+                                              for r in version.deployment) or "no limits")
+        k = version.contract
+        table.add_row("contract", "conscripts may not convert" if k is None else
+                      f"after {k.min_months_served} months served, category {', '.join(k.fitness_categories)}, before the "
+                      f"{k.until_age}th birthday; {k.term_months}-month first contract")
         table.add_row("notices", f"{', '.join(version.notices.channels)}; appear within {version.notices.response_days} days")
         table.add_row("retention", f"register {version.retention.register_years_after_liability}y after liability, "
                       f"medical {version.retention.medical_years}y, audit {version.retention.audit_years}y")

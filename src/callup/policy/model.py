@@ -125,7 +125,8 @@ class ExemptionGround(_Strict):
 
 
 class DeploymentRule(_Strict):
-    status: str = Field(description="service status the rule applies to, e.g. conscript")
+    status: str = Field(description="service status the rule applies to: conscript, contract (after a conversion) or "
+                        "alternative_service")
     forbidden_zones: list[str] = Field(default_factory=list)
     overridable_zones: list[str] = Field(default_factory=list, description="forbidden zones where an assignment may "
                                          "still be made with a named second officer; absent: no override at all")
@@ -136,6 +137,22 @@ class DeploymentRule(_Strict):
         if stray:
             raise ValueError(f"deployment {self.status}: overridable_zones {stray} are not forbidden zones")
         return self
+
+
+class ContractService(_Strict):
+    """Conversion of a serving conscript to contract service: who may sign, and the first contract's term.
+
+    A conscript who signs leaves conscript service and starts contract service the same day; the
+    deployment rules then apply to them as `contract` (a `[[versions.deployment]]` rule with
+    `status = "contract"`; none: no zone is forbidden to contract soldiers).
+    """
+
+    min_months_served: int = Field(ge=0, le=60, description="whole months of conscript service a conscript must have "
+                                   "completed on the day they sign")
+    fitness_categories: list[str] = Field(min_length=1, description="fitness categories (codes from fitness_categories) "
+                                          "the medical board must have found for the conscript to sign")
+    until_age: int = Field(ge=18, le=70, description="a conscript may sign before this birthday (excluded)")
+    term_months: int = Field(ge=1, le=120, description="months of the first contract, from the day of signing")
 
 
 class Notices(_Strict):
@@ -203,6 +220,7 @@ class PolicyVersion(_Strict):
     deferral_grounds: list[DeferralGround] = Field(default_factory=list)
     exemption_grounds: list[ExemptionGround] = Field(default_factory=list)
     deployment: list[DeploymentRule] = Field(default_factory=list)
+    contract: ContractService | None = Field(default=None, description="absent: a conscript cannot convert to contract service")
     notices: Notices
     appeals: Appeals = Field(default_factory=Appeals)
     no_shows: NoShows | None = Field(default=None, description="absent: a no-show cannot be referred anywhere")
@@ -219,6 +237,11 @@ class PolicyVersion(_Strict):
                 raise ValueError(f"{name}: duplicate codes {dupes}")
         if not any(c.inductable for c in self.fitness_categories):
             raise ValueError("fitness_categories: at least one category must be inductable")
+        if self.contract is not None:
+            codes = {c.code for c in self.fitness_categories}
+            stray = [c for c in self.contract.fitness_categories if c not in codes]
+            if stray:
+                raise ValueError(f"contract.fitness_categories: {stray} are not codes of fitness_categories")
         return self
 
     def campaign(self, name: str) -> CampaignWindow:

@@ -41,6 +41,7 @@ DESCRIPTIONS: dict[tuple[str, str], str] = {
     ("PolicyVersion", "deferral_grounds"): "grounds on which a called person may be deferred",
     ("PolicyVersion", "exemption_grounds"): "grounds of permanent exemption",
     ("PolicyVersion", "deployment"): "zones a service status may not be assigned to",
+    ("PolicyVersion", "contract"): "conversion of a serving conscript to contract service",
     ("PolicyVersion", "notices"): "summonses: channels, deadlines, delivery rules",
     ("PolicyVersion", "appeals"): "appeals against case decisions",
     ("PolicyVersion", "publication"): "what may be published (the transparency report)",
@@ -79,7 +80,8 @@ CHECKS: dict[tuple[str, str], str] = {
     ("Notices", "_known_channels"): "`deemed_delivered_days` names only channels listed in `channels`",
     ("PolicyVersion", "_a_date"): "`effective_from` is a TOML date (YYYY-MM-DD), not a number",
     ("PolicyVersion", "_unique_codes"): "codes of fitness categories, deferral and exemption grounds, and campaign names "
-                                        "are unique; at least one fitness category is inductable",
+                                        "are unique; at least one fitness category is inductable; `contract.fitness_categories` "
+                                        "are codes of `fitness_categories`",
     ("Jurisdiction", "_a_pattern"): "`postcode_pattern` is a regular expression the register import can use, and matches no "
                                     "postcode beginning with = + - or @",
     ("Jurisdiction", "_consistent"): "region codes are unique; versions have unique names and strictly increasing "
