@@ -47,6 +47,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from callup import csv_output
 from callup.errors import CallupError, InputError
+from callup.notices.rights import ALL as ALL_RIGHTS, Right
 from callup.notices.wording import (  # noqa: F401 - part of this module's API
     DEFAULT_LANGUAGE,
     TEMPLATES,
@@ -85,9 +86,10 @@ class Letter:
     town, country), at most five; `postcode` is used for the mailing manifest only. `language`
     picks the template (e.g. "ru"; "ru-RU" also finds "ru"). `start`/`end` are the slot of the
     appointment at `office_name`, `office_address`. `apply_by` is the deadline to apply for
-    deferral or alternative civilian service, `appeal_by` the deadline to appeal. `code` is the
-    one-time portal sign-in code and `portal_url` the address the QR code opens (it should not
-    contain the code). Every text field is normalised to NFC on creation; raises `InputError`
+    deferral, exemption or alternative civilian service, `appeal_by` the deadline to appeal. `code`
+    is the one-time portal sign-in code and `portal_url` the address the QR code opens (it should
+    not contain the code). `rights` are the codes of the rights the letter names, in order
+    (`callup.notices.rights.rights`, the list the portal offers too). Every text field is normalised to NFC on creation; raises `InputError`
     for an empty name or address or more than five address lines."""
 
     reference: str
@@ -112,6 +114,7 @@ class Letter:
     appeal_by: dt.date
     code: str
     portal_url: str
+    rights: tuple[str, ...] = tuple(r.code for r in ALL_RIGHTS)
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -211,10 +214,16 @@ INFO_LABEL_W = 26 * MM
 INFO_TOP, INFO_PITCH = 52, 4.6  # mm
 
 
+def _named(codes: Sequence[str]) -> tuple[Right, ...]:
+    """The rights of `codes`, in the one list's order (an unknown code is a programming error)."""
+    known = {r.code: r for r in ALL_RIGHTS}
+    return tuple(known[c] for c in codes)
+
+
 @functools.lru_cache(maxsize=32)
-def _layout(t: Template) -> _Layout:
-    """The page of template `t`: what is drawn once per PDF and where each field of a letter
-    goes. Raises `InputError` when the template's text does not fit on one page."""
+def _layout(t: Template, rights: tuple[Right, ...] = ALL_RIGHTS) -> _Layout:
+    """The page of template `t` naming `rights`: what is drawn once per PDF and where each field
+    of a letter goes. Raises `InputError` when the template's text does not fit on one page."""
     f = letter_fonts()
     sans, bold = f["Sans"], f["Sans-Bold"]
     ops: list[tuple] = []
@@ -284,7 +293,8 @@ def _layout(t: Template) -> _Layout:
     y = bottom - 7 * MM
     text(bold, 11, LEFT, y, tx["rights_heading"], INK)
     y -= 1 * MM
-    for key, _deadline in (("deferral", "deadline_apply"), ("alternative", "deadline_apply"), ("appeal", "deadline_appeal")):
+    for right in rights:
+        key = right.letter
         y -= 4.4 * MM
         text(bold, 8.5, LEFT, y, tx[f"{key}_heading"])
         at[f"{key}_deadline"] = (RIGHT, y)
@@ -465,10 +475,10 @@ def _draw_letter(c, t: Template, layout: _Layout, letter: Letter) -> None:
     office_lines = letter.office_address[:1] + ((", ".join(letter.office_address[1:]),) if letter.office_address[1:] else ())
     for i, line in enumerate(office_lines):
         put(sans, 9, (x, y - i * 4 * MM), line, box_w)
-    apply_by = tx["deadline_apply"].format(date=t.date(letter.apply_by))
-    for key, s in (("deferral", apply_by), ("alternative", apply_by),
-                   ("appeal", tx["deadline_appeal"].format(date=t.date(letter.appeal_by)))):
-        x, y = at[f"{key}_deadline"]
+    for right in _named(letter.rights):
+        s = (tx["deadline_apply"].format(date=t.date(letter.apply_by)) if right.deadline == "apply"
+             else tx["deadline_appeal"].format(date=t.date(letter.appeal_by)))
+        x, y = at[f"{right.letter}_deadline"]
         put(bold, 8.5, (x - _text_width(s, bold, 8.5), y), s, WIDTH)
     put(mono_bold, 14, "code", letter.code, RIGHT - QR_SIZE - 6 * MM - at["code"][0])
     legal = tx["legal_basis"].format(legal_basis=letter.legal_basis, policy_version=letter.policy_version)
@@ -506,9 +516,10 @@ class _Document:
     def add(self, letter: Letter) -> int:
         """Draw `letter` on a new page; its page number."""
         t = template_for(letter.language, self.templates, self.default)
-        layout = _layout(t)
+        rights = _named(letter.rights)
+        layout = _layout(t, rights)
         c = self.canvas
-        form = f"static-{t.language}"
+        form = f"static-{t.language}-{'-'.join(letter.rights)}"
         if form not in self.forms:
             c.beginForm(form, 0, 0, PAGE_W, PAGE_H)
             _draw_static(c, layout)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import dataclasses
-import datetime as dt
 import hashlib
 import multiprocessing
 import pathlib
@@ -35,6 +34,7 @@ from callup.errors import InputError
 from callup.file_output import make_folder
 from callup.notices import claims
 from callup.notices.errors import NoticeStateError
+from callup.notices.rights import deadlines, issued_on, rights
 from callup.notices.service import LIVE_VALUES, _campaign, _offices
 from callup.notices.tables import BATCH, NOTICE, BatchStatus, NoticeBatch, Summons
 from callup.register.tables import Person
@@ -140,10 +140,12 @@ def letter_of(uow: UnitOfWork, reference: str, *, portal_url: str) -> Any:
 
     row = _summons(uow, reference)
     name = uow.execute(select(campaigns.c.name).where(campaigns.c.id == row["campaign_id"])).scalar_one()
-    return _letters_where(uow, row["campaign_id"], summonses.c.id == row["id"], campaign=name, portal_url=portal_url)[0]
+    return _letters_where(uow, row["campaign_id"], summonses.c.id == row["id"], campaign=name, portal_url=portal_url,
+                          reprint=True)[0]
 
 
-def _letters_where(uow: UnitOfWork, campaign_id: int, where: Any, *, campaign: str, portal_url: str) -> list[Any]:
+def _letters_where(uow: UnitOfWork, campaign_id: int, where: Any, *, campaign: str, portal_url: str,
+                   reprint: bool = False) -> list[Any]:
     from callup.notices.letters import Letter
 
     policy = uow.ctx.policy()
@@ -154,10 +156,13 @@ def _letters_where(uow: UnitOfWork, campaign_id: int, where: Any, *, campaign: s
                        .where(where).order_by(summonses.c.page)).mappings().all()
     today = uow.ctx.today()
     version = policy.in_force(today)
-    answer_by = today + dt.timedelta(days=version.notices.response_days)
+    named = tuple(r.code for r in rights(version))
     letters = []
     for r in rows:
         office = offices[r["office"]]
+        # A batch is printed today; a reprint keeps the day the summons was issued, so its deadlines do not move.
+        issued = issued_on(r["printed_at"], r["published_at"], today) if reprint else today
+        due = deadlines(policy.in_force(issued), issued=issued, appointment=r["date"])
         letters.append(Letter(
             reference=r["reference"], name=f"{r['given_names']} {r['family_name']}",
             address_lines=tuple(part.strip() for part in str(r["address"]).split(",") if part.strip())[:4] + (r["postcode"],),
@@ -165,8 +170,8 @@ def _letters_where(uow: UnitOfWork, campaign_id: int, where: Any, *, campaign: s
             region_name=regions.get(r["region"], r["region"]), campaign=campaign, office_name=office.name,
             office_address=office.address, date=r["date"], start=r["start"], end=r["end"],
             legal_basis=version.notices.legal_basis or policy.name, policy_version=f"{policy.code} {version.version}",
-            issued=today, apply_by=min(answer_by, r["date"]), appeal_by=answer_by, code=r["code"],
-            portal_url=f"{portal_url.rstrip('/')}/s/{r['reference'].replace('-', '')}"))
+            issued=issued, apply_by=due.apply_by, appeal_by=due.appeal_by, code=r["code"],
+            portal_url=f"{portal_url.rstrip('/')}/s/{r['reference'].replace('-', '')}", rights=named))
     return letters
 
 

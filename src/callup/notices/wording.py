@@ -39,7 +39,7 @@ TEXT_KEYS = (
     "info_reference", "info_date", "info_campaign", "info_region", "info_rank", "info_pseudonym",
     "title", "subject", "salutation", "intro",
     "appointment_heading", "appointment_date", "appointment_time", "appointment_office", "appointment_bring",
-    "rights_heading", "deferral_heading", "deferral", "alternative_heading", "alternative", "appeal_heading", "appeal",
+    "rights_heading", "deferral_heading", "deferral", "exemption_heading", "exemption", "alternative_heading", "alternative", "appeal_heading", "appeal",
     "deadline_apply", "deadline_appeal", "portal_heading", "portal", "code_label", "qr_caption", "legal_basis",
 )
 

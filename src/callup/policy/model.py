@@ -166,6 +166,8 @@ class Notices(_Strict):
     move_days: int | None = Field(default=None, ge=0, le=365, description="how many days a summoned person may move their "
                                   "appointment from the original date in the portal; absent: no self-service moves")
     code_valid_days: int = Field(default=90, ge=1, le=730, description="days the portal sign-in code printed on a summons stays valid (for every visit)")
+    what_to_bring: list[str] = Field(default_factory=list, description="what a summoned person brings to the appointment, "
+                                     "one item each, as the portal lists it")
 
     @model_validator(mode="after")
     def _known_channels(self) -> Notices:
@@ -182,6 +184,16 @@ class NoShows(_Strict):
 
 class Appeals(_Strict):
     deadline_days: int = Field(default=30, ge=1, le=365, description="days from a case decision within which it may be appealed")
+    further_remedy: str = Field(default="", max_length=300, description="where a person may turn when their appeal is "
+                                "refused (a court, an ombudsman), as the portal names it; empty: none is named")
+
+
+class Decisions(_Strict):
+    """How long the office takes to decide, as the portal tells a person who applies or appeals."""
+
+    application_days: int = Field(default=30, ge=1, le=365, description="days within which an application (deferral, "
+                                  "exemption, civilian service) is decided")
+    appeal_days: int = Field(default=30, ge=1, le=365, description="days within which an appeal is decided")
 
 
 class Publication(_Strict):
@@ -223,6 +235,7 @@ class PolicyVersion(_Strict):
     contract: ContractService | None = Field(default=None, description="absent: a conscript cannot convert to contract service")
     notices: Notices
     appeals: Appeals = Field(default_factory=Appeals)
+    decisions: Decisions = Field(default_factory=Decisions)
     no_shows: NoShows | None = Field(default=None, description="absent: a no-show cannot be referred anywhere")
     publication: Publication = Field(default_factory=Publication)
     retention: Retention

@@ -44,6 +44,7 @@ DESCRIPTIONS: dict[tuple[str, str], str] = {
     ("PolicyVersion", "contract"): "conversion of a serving conscript to contract service",
     ("PolicyVersion", "notices"): "summonses: channels, deadlines, delivery rules",
     ("PolicyVersion", "appeals"): "appeals against case decisions",
+    ("PolicyVersion", "decisions"): "how long the office takes to decide applications and appeals (told to the applicant)",
     ("PolicyVersion", "publication"): "what may be published (the transparency report)",
     ("PolicyVersion", "retention"): "how long records are kept",
     ("Registration", "sexes"): "sexes that must register",
