@@ -683,6 +683,9 @@ class FollowUp:
     region: str
     reason: str
     since: dt.datetime | None
+    why: str = ""  # returned, unconfirmed or no_show: what a page says in its own words
+    detail: str | None = None  # the post's reason for a returned letter
+    days: int | None = None  # days since dispatch without evidence of delivery
 
 
 def follow_up(uow: UnitOfWork, campaign: str, *, days: int = 14) -> list[FollowUp]:
@@ -699,13 +702,14 @@ def follow_up(uow: UnitOfWork, campaign: str, *, days: int = 14) -> list[FollowU
     read: list[tuple[str, str]] = []
     for r in uow.execute(select(summonses).where(*where, summonses.c.status == NoticeStatus.returned.value)
                          .order_by(summonses.c.region, summonses.c.returned_at)).mappings():
-        out.append(FollowUp(r["reference"], r["region"], f"returned: {r['return_reason']}: check the address", r["returned_at"]))
+        out.append(FollowUp(r["reference"], r["region"], f"returned: {r['return_reason']}: check the address", r["returned_at"],
+                            why="returned", detail=r["return_reason"]))
         read.append((r["national_id"], r["reference"]))
     sent_since = func.coalesce(summonses.c.printed_at, summonses.c.published_at)
     for r in uow.execute(select(summonses).where(*where, summonses.c.status == NoticeStatus.sent.value, sent_since <= cutoff)
                          .order_by(summonses.c.region)).mappings():
         out.append(FollowUp(r["reference"], r["region"], f"no evidence of delivery {days} days after dispatch",
-                            r["printed_at"] or r["published_at"]))
+                            r["printed_at"] or r["published_at"], why="unconfirmed", days=days))
         read.append((r["national_id"], r["reference"]))
     from callup.cases.tables import Case, CaseKind  # case work builds on summonses; looked up only here
 
@@ -716,7 +720,8 @@ def follow_up(uow: UnitOfWork, campaign: str, *, days: int = 14) -> list[FollowU
     for r in uow.execute(select(summonses).where(*where, summonses.c.appearance == Appearance.no_show.value,
                                                  summonses.c.status.in_(LIVE_VALUES), ~resolved)
                          .order_by(summonses.c.appearance_at)).mappings():
-        out.append(FollowUp(r["reference"], r["region"], "did not appear: an officer decides what follows", r["appearance_at"]))
+        out.append(FollowUp(r["reference"], r["region"], "did not appear: an officer decides what follows", r["appearance_at"],
+                            why="no_show"))
         read.append((r["national_id"], r["reference"]))
     _audit_reads(uow, read, where="follow-up list")
     return out

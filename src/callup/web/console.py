@@ -41,8 +41,8 @@ def queue(request: Request):  # noqa: ANN201
                     found = notices.follow_up(uow, c.name)
                 except CallupError:
                     continue
-                items.extend({"campaign": c.name, "reference": f.reference, "region": f.region, "reason": f.reason,
-                              "since": f.since} for f in found)
+                items.extend({"campaign": c.name, "reference": f.reference, "region": f.region, "why": f.why,
+                              "detail": f.detail, "days": f.days, "since": f.since} for f in found)
             requests = contact.pending(uow)
         cases = console_cases.queue(uow)
     return render(request, "console/queue.html", items=items, requests=requests, cases=cases, ctx=ctx,

@@ -15,12 +15,15 @@ import io
 import pathlib
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time, get_timezone
+from babel.dates import format_date, format_time, get_datetime_format, get_timezone
 from babel.numbers import format_decimal
 
 LOCALE_DIR = pathlib.Path(__file__).resolve().parent / "locale"
 DEFAULT = "en"
 LANGUAGES = {"en": "English", "ru": "Русский"}
+#: The locale whose formats each language's pages use: English pages write day, month, year and a
+#: 24-hour clock ("Monday, 4 October 2027, 08:00"), as the letters do, not the US order.
+FORMAT_LOCALES = {"en": "en_GB", "ru": "ru_RU"}
 
 
 @functools.cache
@@ -68,7 +71,7 @@ class Formats:
 
     def __init__(self, language: str, timezone: str = "UTC") -> None:
         self.language = language
-        self.locale = Locale.parse(language)
+        self.locale = Locale.parse(FORMAT_LOCALES.get(language, language))
         self.timezone = get_timezone(timezone)
 
     def date(self, value: dt.date | None, form: str = "long") -> str:
@@ -77,14 +80,26 @@ class Formats:
     def time(self, value: dt.time | None) -> str:
         return "" if value is None else format_time(value, format="short", locale=self.locale)
 
+    def at(self, day: dt.date | None, start: dt.time | None) -> str:
+        """A day and a time of day: "Monday, 4 October 2027, 08:00" (the letter's words for an appointment)."""
+        if day is None:
+            return ""
+        return self._join(self.date(day, "full"), self.time(start)) if start is not None else self.date(day, "full")
+
     def instant(self, value: dt.datetime | str | None) -> str:
+        """An instant in the site's time zone: "4 October 2027, 08:00"."""
         if value is None:
             return ""
         if isinstance(value, str):
             value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         if value.tzinfo is None:
             value = value.replace(tzinfo=dt.UTC)
-        return format_datetime(value, format="medium", tzinfo=self.timezone, locale=self.locale)
+        local = value.astimezone(self.timezone)
+        return self._join(format_date(local.date(), format="long", locale=self.locale),
+                          format_time(local.time(), format="short", locale=self.locale))
+
+    def _join(self, date_text: str, time_text: str) -> str:
+        return str(get_datetime_format("medium", locale=self.locale)).replace("{1}", date_text).replace("{0}", time_text)
 
     def number(self, value: int | float | None) -> str:
         return "" if value is None else format_decimal(value, locale=self.locale)

@@ -149,8 +149,15 @@ def render(request: Request, template: str, *, status: int = 200, new: Session |
         current, fresh = new_session(), True
     lang = language(request)
     tr = i18n.translations(lang)
+    from callup.context import Actor
+    from callup.web.words import Words
+
+    def policy() -> Any:
+        ctx = w.context(Actor(name="web", role=Role.system))
+        return ctx.policy().in_force(ctx.today())
+
     html = w.templates.get_template(template).render(
-        _=tr.gettext, ngettext=tr.ngettext, fmt=i18n.Formats(lang, w.settings.timezone), lang=lang, languages=i18n.LANGUAGES,
+        _=tr.gettext, words=Words(tr.gettext, policy), ngettext=tr.ngettext, fmt=i18n.Formats(lang, w.settings.timezone), lang=lang, languages=i18n.LANGUAGES,
         csrf=w.sealer.csrf_token(current), me=current, path=request.url.path,
         here=here or urllib.parse.quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""), safe="/?=&"),
         **values)
