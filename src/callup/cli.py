@@ -27,7 +27,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "worker": ("callup.jobs.commands", "worker", "Run queued jobs (letters to print) on a PostgreSQL store."),
     "cases": ("callup.cases.commands", "app", "Case work: medical board, deferrals, exemptions, civilian service, appeals, the queue."),
     "registries": ("callup.cases.registry_commands", "app", "External registries deferral grounds are checked against."),
-    "service": ("callup.military_service.commands", "app", "Service: units, induction, transfers, discharge, the guardrail report."),
+    "service": ("callup.military_service.commands", "app", "Service: units, induction, transfers, conversion to contract, discharge, the guardrail report."),
     "simulate": ("callup.simulation.commands", "app", "Simulated responses that drive a campaign (rehearsals, demos, tests)."),
     "verify": ("callup.lottery.commands", "verify", "Re-run a published draw from its record and pool file."),
     "lottery": ("callup.lottery.commands", "app", "The public lottery: a person's rank, the seed, test vectors."),

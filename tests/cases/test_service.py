@@ -180,17 +180,19 @@ def test_discharge_at_the_end_of_term_is_a_batch_that_runs_once_and_early_discha
 
 
 #: A service record's life as it is meant to be, written out here rather than read from the machine.
-SERVICE_EXPECTED = {(NEW, "induct"): "serving", ("serving", "transfer"): "serving", ("serving", "discharge"): "discharged",
+SERVICE_EXPECTED = {(NEW, "induct"): "serving", (NEW, "sign"): "serving", ("serving", "transfer"): "serving",
+                    ("serving", "convert"): "converted", ("serving", "discharge"): "discharged",
                     ("serving", "discharge_early"): "discharged_early"}
 
 
 def test_the_service_record_machine_has_exactly_the_expected_transitions_and_final_states():
     assert dict(SERVICE.table) == SERVICE_EXPECTED
-    assert set(SERVICE.final) == {"discharged", "discharged_early"}
+    assert set(SERVICE.final) == {"discharged", "discharged_early", "converted"}
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)
-@given(st.lists(st.sampled_from(["induct", "transfer", "discharge", "discharge_early", "grant", "open"]), max_size=8))
+@given(st.lists(st.sampled_from(["induct", "sign", "transfer", "convert", "discharge", "discharge_early", "grant", "open"]),
+                max_size=8))
 def test_the_service_record_machine_allows_exactly_the_expected_steps(steps):
     state = NEW
     for step in steps:

@@ -1,4 +1,5 @@
-"""`callup service ...`: units, induction, transfers through the deployment guardrail, discharge, the guardrail report."""
+"""`callup service ...`: units, induction, transfers through the deployment guardrail, conversion to contract service, discharge,
+the guardrail report."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from callup.cases.commands import CampaignArg, PersonArg
 from callup.cli_output import console, emit, when
 from callup.cli_support import JsonOption, date_option, transaction
 
-app = typer.Typer(help="Service: units, induction, transfers, discharge, the deployment guardrail report.", no_args_is_help=True)
+app = typer.Typer(help="Service: units, induction, transfers, conversion to contract, discharge, the deployment guardrail report.",
+                  no_args_is_help=True)
 
 RecordArg = Annotated[int, typer.Argument(help="Service record number.", min=1)]
 SecondOfficer = Annotated[str | None, typer.Option("--second-officer", help="Override: the second officer who approved it "
@@ -23,6 +25,7 @@ OverrideReason = Annotated[str | None, typer.Option("--override-reason", help="O
 def render_record(r: dict[str, Any]) -> None:
     console.print(f"service record {r['id']} of {r['national_id']} ({r['campaign']}, {r['region']}): {r['service_status']}, "
                   f"[bold]{r['state']}[/], unit {r['unit']}, {r['start']} to {r['planned_end']} ({r['term_months']} months)"
+                  + (f", continuing conscript record {r['converted_from']}" if r.get("converted_from") else "")
                   + (f"; ended {r['ended_on']}: {r['end_reason']}" if r["ended_on"] else ""))
 
 
@@ -115,6 +118,36 @@ def discharge(
     with transaction() as uow:
         result = dataclasses.asdict(discharge_early(uow, record, on=date_option(on, "--on"), reason=reason))
     emit(result, as_json=as_json, render=render_record)
+
+
+@app.command()
+def convert(
+    record: RecordArg,
+    on: Annotated[str | None, typer.Option("--on", help="Day the contract was signed (YYYY-MM-DD); default today.")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="The contract's reference or a note, kept with the record.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A serving conscript signs a contract: the conscript record ends that day and a contract record opens the same day.
+
+    Refused, naming each condition not met, unless the policy's contract conditions (months served,
+    fitness category, age) hold on that day.
+    """
+    from callup.military_service.guardrail import DeploymentRefused
+    from callup.military_service.induction import convert as run
+
+    with transaction() as uow:
+        result = run(uow, record, on=date_option(on, "--on"), reason=reason)
+    if result.refused is not None:
+        v = result.refused
+        raise DeploymentRefused(f"{v.unit}: {v.problem}: transfer the conscript first (attempt {v.attempt} recorded)", field="unit")
+
+    def render(r: dict[str, Any]) -> None:
+        render_record(r["conscript"])
+        render_record(r["contract"])
+        for condition in r["conditions"]:
+            console.print(f"  met: {condition}")
+
+    emit(dataclasses.asdict(result), as_json=as_json, render=render)
 
 
 @app.command()

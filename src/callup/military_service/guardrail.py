@@ -20,7 +20,7 @@ from sqlalchemy import insert, select
 from callup.audit import AuditEvent, person
 from callup.context import Role
 from callup.errors import Forbidden
-from callup.military_service.tables import DeploymentAttempt
+from callup.military_service.tables import DeploymentAttempt, ServiceRecord
 from callup.military_service.units import unit_zone
 from callup.uow import UnitOfWork
 
@@ -114,7 +114,9 @@ def approve_override(uow: UnitOfWork, campaign: str, national_id: str, *, unit: 
         raise CaseInputError("an approval of an override needs a reason", field="reason")
     call = call_of(uow, campaign, national_id)
     zone = unit_zone(uow, unit)
-    status = "conscript"
+    # the status of the person's serving record (a contract soldier after a conversion); not yet inducted: a conscript
+    status = uow.execute(select(ServiceRecord.__table__.c.service_status).where(
+        ServiceRecord.__table__.c.national_id == call["national_id"], ServiceRecord.__table__.c.state == "serving")).scalar() or "conscript"
     rules = [r for r in uow.ctx.policy().in_force(uow.ctx.today()).deployment if r.status == status]
     if not any(zone in r.forbidden_zones for r in rules):
         raise CaseStateError(f"{unit.strip()}: a {zone} zone is not forbidden for a {status}: no override is needed")

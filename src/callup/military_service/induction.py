@@ -1,4 +1,5 @@
-"""Induction and service records: induct, transfer, discharge at the end of term, early discharge.
+"""Induction and service records: induct, transfer, conversion to contract service, discharge at the end of term,
+early discharge.
 
 Induction needs a live call, an inductable category from the medical board, no appeal lodged
 (an appeal suspends induction until decided), no application waiting, and never a grant of
@@ -6,6 +7,11 @@ civilian service; the service record gets the start, the planned end (start + th
 term) and a unit that passes the deployment guardrail (`callup.military_service.guardrail`). A refused
 assignment changes nothing but the record of the attempt, and the service returns the refusal
 (`Assignment.refused`) so that the edge commits that record and then reports the refusal.
+
+A serving conscript who meets the policy's `contract` conditions on the day of signing (whole
+months served, the board's fitness category, age) converts (`convert`): the conscript record ends
+`converted` that day and a contract record opens the same day, in the same unit, for the first
+contract's term; from then on the deployment rules for `contract` apply to them.
 """
 
 from __future__ import annotations
@@ -31,11 +37,13 @@ from callup.store.rowids import is_row_id
 from callup.store.steps import step_row
 from callup.uow import UnitOfWork
 
-__all__ = ["Assignment", "RecordView", "discharge_due", "discharge_early", "induct", "records_of", "service_record", "transfer"]
+__all__ = ["Assignment", "Conversion", "RecordView", "contract_conditions", "convert", "discharge_due", "discharge_early", "induct",
+           "months_served", "records_of", "service_record", "transfer"]
 
 
 records, steps, cases = ServiceRecord.__table__, ServiceStep.__table__, Case.__table__
 CONSCRIPT = "conscript"
+CONTRACT = "contract"
 NEVER_INDUCTED = ("granted", "assigned", "completed")  # civilian service states
 
 
@@ -53,6 +61,17 @@ class RecordView:
     term_months: int
     ended_on: dt.date | None
     end_reason: str | None
+    converted_from: int | None = None  # a contract record: the conscript record it continues
+
+
+@dataclasses.dataclass(frozen=True)
+class Conversion:
+    """A conscript's contract: the conscript record ended that day, and the contract record opened the same day."""
+
+    conscript: RecordView
+    contract: RecordView | None  # None when the guardrail refused the unit for a contract soldier
+    conditions: list[str]  # each condition of the policy and how the conscript met it, in words
+    refused: guardrail.Verdict | None = None  # recorded: the edge commits, then reports the refusal
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,7 +96,8 @@ def _record(uow: UnitOfWork, record_id: int, *, lock: bool = False) -> Any:
 
 def view(row: Any) -> RecordView:
     return RecordView(row["id"], row["campaign"], row["national_id"], row["region"], row["service_status"], row["state"], row["unit"],
-                      row["start"], row["planned_end"], row["term_months"], row["ended_on"], row["end_reason"])
+                      row["start"], row["planned_end"], row["term_months"], row["ended_on"], row["end_reason"],
+                      row.get("converted_from"))
 
 
 def _step(uow: UnitOfWork, row: Any, step: str, *, reason: str | None, unit: str | None = None,
@@ -158,6 +178,81 @@ def transfer(uow: UnitOfWork, record_id: int, *, unit: str, reason: str, second_
     after = _step(uow, row, "transfer", reason=reason.strip(), unit=unit.strip(),
                   second_officer=second_officer if verdict.overridden else None, values={"unit": unit.strip()})
     return Assignment(view(after), None, verdict.overridden)
+
+
+def months_served(start: dt.date, on: dt.date) -> int:
+    """Whole months of service from `start` to `on` (the month is complete on the same day of a later month)."""
+    months = (on.year - start.year) * 12 + on.month - start.month
+    while months > 0 and add_months(start, months) > on:
+        months -= 1
+    return max(months, 0)
+
+
+def contract_conditions(uow: UnitOfWork, record_id: int, *, on: dt.date) -> tuple[list[str], list[str]]:
+    """The policy's contract conditions for this conscript on `on`: (met, unmet), each in words.
+
+    Reads the person's date of birth from the register (an audited read) for the age condition.
+    """
+    from callup.register.eligibility import age_on
+    from callup.register.queries import get_person
+
+    row = _record(uow, record_id)
+    rules = uow.ctx.policy().in_force(on).contract
+    if rules is None:
+        raise CaseStateError(f"the policy in force on {on.isoformat()} allows no conversion to contract service")
+    met, unmet = [], []
+    served = months_served(row["start"], on)
+    (met if served >= rules.min_months_served else unmet).append(
+        f"{served} whole months served (the policy asks at least {rules.min_months_served})")
+    category = uow.execute(select(cases.c.ground).where(
+        cases.c.campaign_id == row["campaign_id"], cases.c.national_id == row["national_id"], cases.c.kind == CaseKind.medical.value,
+        cases.c.state == "fit").order_by(cases.c.id.desc()).limit(1)).scalar()
+    (met if category in rules.fitness_categories else unmet).append(
+        f"fitness category {category or 'none'} (the policy asks {' or '.join(rules.fitness_categories)})")
+    born = dt.date.fromisoformat(str(get_person(uow, row["national_id"], reason="age condition of a contract")["date_of_birth"]))
+    age = age_on(born, on)
+    (met if age < rules.until_age else unmet).append(f"aged {age} (the policy asks under {rules.until_age})")
+    return met, unmet
+
+
+def convert(uow: UnitOfWork, record_id: int, *, on: dt.date | None = None, reason: str | None = None) -> Conversion:
+    """A serving conscript signs a contract on `on` (default today): their conscript record ends `converted` that day
+    and a contract record opens the same day in the same unit, for the policy's first-contract term.
+
+    Refused, naming what is missing, unless the policy in force that day allows conversions and the
+    conscript meets every condition; the unit must pass the deployment guardrail for a contract soldier.
+    """
+    uow.ctx.require(*sorted(SERVICE_ROLES["convert"], key=lambda r: r.value), doing="converting a conscript to contract service")
+    on = on or uow.ctx.today()
+    row = _record(uow, record_id, lock=True)
+    subject = f"service record {row['id']}"
+    SERVICE.step(row["state"], "convert", subject=subject)
+    if row["service_status"] != CONSCRIPT:
+        raise CaseStateError(f"{subject} is {row['service_status'].replace('_', ' ')} service: only a conscript signs a first contract")
+    if on > uow.ctx.today():
+        raise CaseInputError(f"a contract is recorded on or after the day it is signed, not before ({on.isoformat()} is after "
+                             f"today, {uow.ctx.today().isoformat()})", field="on")
+    if not row["start"] <= on < row["planned_end"]:
+        raise CaseInputError(f"a contract is signed during the conscript's term, from {row['start'].isoformat()} to before "
+                             f"{row['planned_end'].isoformat()}", field="on")
+    met, unmet = contract_conditions(uow, record_id, on=on)
+    if unmet:
+        raise CaseStateError(f"{subject} does not meet the policy's conditions for a contract on {on.isoformat()}: "
+                             + "; ".join(unmet))
+    verdict = guardrail.check(uow, national_id=row["national_id"], region=row["region"], status=CONTRACT, unit=row["unit"],
+                              action="convert", record_id=row["id"])
+    if not verdict.allowed:  # e.g. a zone open to conscripts by override but closed to contract soldiers
+        return Conversion(view(row), None, met, verdict)
+    said = (reason or "").strip()
+    why = f"signed a contract{': ' + said if said else ''}"
+    ended = _step(uow, row, "convert", reason=why, values={"ended_on": on, "end_reason": why})
+    term = uow.ctx.policy().in_force(on).contract.term_months  # type: ignore[union-attr] - checked by contract_conditions
+    contract_id = uow.execute(insert(records).values(
+        campaign_id=row["campaign_id"], national_id=row["national_id"], region=row["region"], service_status=CONTRACT,
+        state="serving", unit=row["unit"], start=on, planned_end=add_months(on, term), term_months=term, converted_from=row["id"],
+        inducted_at=uow.now(), inducted_by=uow.actor.label())).inserted_primary_key[0]
+    opened = _step(uow, dict(_record(uow, contract_id), state=NEW), "sign", reason="; ".join(met), unit=row["unit"])
+    return Conversion(view(ended), view(opened), met)
 
 
 def discharge_due(uow: UnitOfWork, on: dt.date) -> list[int]:

@@ -26,10 +26,14 @@ class Unit(Base):
 
 
 class ServiceRecord(Base):
-    """An inducted person's service: legal status, unit, start, planned end (start + the policy's term), and its end."""
+    """An inducted person's service: legal status, unit, start, planned end (start + the policy's term), and its end.
+
+    A conscript who signs a contract has two records from the same campaign: the conscript one,
+    ended (`converted`) on the day of signing, and a contract one from that day (`converted_from`).
+    """
 
     __tablename__ = "service_records"
-    __table_args__ = (UniqueConstraint("campaign_id", "national_id", name="uq_service_records_person"),
+    __table_args__ = (UniqueConstraint("campaign_id", "national_id", "service_status", name="uq_service_records_person"),
                       Index("ix_service_records_due", "state", "planned_end"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -46,6 +50,8 @@ class ServiceRecord(Base):
     inducted_by: Mapped[str] = mapped_column(String(128))
     ended_on: Mapped[dt.date | None] = mapped_column(Date)
     end_reason: Mapped[str | None] = mapped_column(Text)
+    converted_from: Mapped[int | None] = mapped_column(
+        ForeignKey("service_records.id"), comment="a contract record: the conscript record it continues from the day of signing")
 
 
 class ServiceStep(Base):

@@ -52,11 +52,13 @@ def casework_funnel(uow: UnitOfWork, campaign: str, recorded: FunnelSection) -> 
 
 
 def inducted_by_region(uow: UnitOfWork, campaign_id: int) -> dict[str, int]:
-    """People inducted from the campaign (a service record, whatever happened to it since), per region."""
+    """People inducted from the campaign (a conscript's service record, whatever happened to it since), per region; a
+    contract record opened by a conversion is the same person, not another induction."""
     from callup.military_service.tables import ServiceRecord
 
     records = ServiceRecord.__table__
-    query = (select(records.c.region, func.count()).where(records.c.campaign_id == campaign_id).group_by(records.c.region))
+    query = (select(records.c.region, func.count()).where(records.c.campaign_id == campaign_id, records.c.converted_from.is_(None))
+             .group_by(records.c.region))
     scope = uow.ctx.region_filter(records.c.region)
     if scope is not None:
         query = query.where(scope)
