@@ -146,3 +146,22 @@ def test_concurrent_appenders_never_fork_the_chain(engine):
 def test_a_record_refuses_an_engine(engine):
     with pytest.raises(TypeError, match="Connection"):
         audit.record(engine, Touched(target="x", n=1), actor=ADMIN, at="2027-04-01T09:30:00.000000Z")
+
+
+def test_entries_appended_while_the_chain_is_read_are_not_mistaken_for_deleted_ones(engine, monkeypatch):
+    """The chain and its head are read in one snapshot: an entry committed between the last batch and the head
+    (a busy web server) leaves the verification whole."""
+    from callup.audit import chain
+
+    _append(engine, 3)
+    batches = chain._batches
+
+    def and_then_a_writer(conn, size=20_000):  # noqa: ANN001, ANN202
+        yield from batches(conn, size)
+        _append(engine, 1, start=3)  # committed by another connection before the head is read
+
+    monkeypatch.setattr(chain, "_batches", and_then_a_writer)
+    result = audit.verify(engine)
+    assert result.ok and result.count == 3, result.problem
+    monkeypatch.undo()
+    assert audit.verify(engine).count == 4

@@ -199,6 +199,9 @@ class Verification:
     first_bad: int | None  # sequence number of the first bad entry
     problem: str | None
     anchor: dict[str, Any] | None = None
+    #: What is wrong, for words in another language: missing, link, malformed, edited, head_missing,
+    #: truncated, head_edited, short_of_anchor, rewritten (None when the chain verifies).
+    kind: str | None = None
 
 
 COLUMNS = "seq, at, actor, role, action, target, reason, details, prev_hash, hash"
@@ -221,62 +224,77 @@ def verify(engine: Engine, *, anchor: dict[str, Any] | None = None) -> Verificat
     at_anchor: str | None = None
     anchor_count = int(anchor["count"]) if anchor else None
 
-    def bad(seq: int, problem: str) -> Verification:
-        return Verification(False, seq - 1, prev, seq, problem, anchor)
+    def bad(seq: int, problem: str, kind: str) -> Verification:
+        return Verification(False, seq - 1, prev, seq, problem, anchor, kind)
 
+    # One snapshot for the entries and the head: on PostgreSQL each statement of a READ COMMITTED
+    # transaction sees a newer state, and an entry appended meanwhile looked like deleted ones.
     with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="REPEATABLE READ")
         for rows in _batches(conn):
             for seq, at, actor, role, action, target, reason, details, prev_hash, stored in rows:
                 if seq != expected:
-                    return bad(expected, f"entry {expected} is missing (deleted): the next entry is {seq}")
+                    return bad(expected, f"entry {expected} is missing (deleted): the next entry is {seq}", "missing")
                 if prev_hash != prev:
                     return bad(seq, f"entry {seq}: prev_hash does not match the hash of entry {seq - 1} "
-                                    "(an entry was inserted, deleted, reordered or rewritten before it)")
+                                    "(an entry was inserted, deleted, reordered or rewritten before it)", "link")
                 try:
                     digest = entry_hash(prev, seq=seq, at=at, actor=actor, role=role, action=action, target=target,
                                         reason=reason, details=details)
                 except (ValueError, TypeError):
-                    return bad(seq, f"entry {seq}: details or prev_hash are not well-formed (edited)")
+                    return bad(seq, f"entry {seq}: details or prev_hash are not well-formed (edited)", "malformed")
                 if digest != stored:
-                    return bad(seq, f"entry {seq}: its content does not match its hash (edited)")
+                    return bad(seq, f"entry {seq}: its content does not match its hash (edited)", "edited")
                 if seq == anchor_count:
                     at_anchor = stored
                 prev, expected = stored, seq + 1
         head = conn.execute(text("SELECT seq, hash FROM audit_head WHERE id = 1")).first()
     count = expected - 1
     if head is None:
-        return Verification(False, count, prev, count + 1, "the audit head row is missing", anchor)
+        return Verification(False, count, prev, count + 1, "the audit head row is missing", anchor, "head_missing")
     if (int(head[0]), head[1]) != (count, prev):
         if int(head[0]) > count:
             problem = f"entry {count + 1} is missing: the chain ends at entry {count} but its head records entry {head[0]} (entries were deleted)"
+            kind = "truncated"
         else:
             problem = f"the audit head (entry {head[0]}, {head[1][:12]}...) does not match the chain's last entry {count} (head edited)"
-        return Verification(False, count, prev, count + 1, problem, anchor)
+            kind = "head_edited"
+        return Verification(False, count, prev, count + 1, problem, anchor, kind)
     if anchor is not None:
         if anchor_count > count:
             return Verification(False, count, prev, count + 1, f"the chain has {count} entries, fewer than the anchor's "
-                                f"{anchor_count}: entries after {count} were deleted", anchor)
+                                f"{anchor_count}: entries after {count} were deleted", anchor, "short_of_anchor")
         want = anchor["head_hash"]
         if anchor_count == 0 and want != GENESIS or anchor_count > 0 and at_anchor != want:
             return Verification(False, count, prev, max(anchor_count, 1), f"entry {anchor_count} does not have the anchored hash "
-                                f"{want[:12]}...: the chain was rewritten up to the anchor", anchor)
+                                f"{want[:12]}...: the chain was rewritten up to the anchor", anchor, "rewritten")
     return Verification(True, count, prev, None, None, anchor)
 
 
 def load_anchor(path: pathlib.Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        content = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"{path}: cannot read anchor file ({exc.strerror or exc})") from None
-    except (ValueError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not a JSON anchor file ({exc})") from None
+    return parse_anchor(content, source=str(path))
+
+
+def parse_anchor(content: str, *, source: str = "anchor", field: str | None = None) -> dict[str, Any]:
+    """A published anchor's JSON text, checked: {head_hash, count, time}; `InputError` naming `source` otherwise."""
+    try:
+        data = json.loads(content)
+    except ValueError as exc:
+        raise InputError(f"{source}: not a JSON anchor file ({exc})", field=field) from None
     if not isinstance(data, dict):
-        raise InputError(f"{path}: expected a JSON object with head_hash, count and time")
+        raise InputError(f"{source}: expected a JSON object with head_hash, count and time", field=field)
     count, head = data.get("count"), data.get("head_hash")
     if not isinstance(count, int) or isinstance(count, bool) or count < 0:
-        raise InputError(f"{path}: count: must be a whole number >= 0, got {count!r}")
+        raise InputError(f"{source}: count: must be a whole number >= 0, got {count!r}", field=field)
     if not isinstance(head, str) or len(head) != 64 or any(c not in "0123456789abcdef" for c in head):
-        raise InputError(f"{path}: head_hash: must be 64 lowercase hex digits, got {head!r}")
+        raise InputError(f"{source}: head_hash: must be 64 lowercase hex digits, got {head!r}", field=field)
     return data
 
 
@@ -287,6 +305,91 @@ def anchor(engine: Engine, *, now: dt.datetime) -> dict[str, Any]:
         raise AuditError(f"the audit log does not verify, refusing to anchor it: {result.problem}")
     return {"head_hash": result.head_hash, "count": result.count,
             "time": now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def publish_anchor(ctx: Context) -> dict[str, Any]:
+    """`anchor` for the context's actor, recorded in the log (`audit.anchor`) so that the anchors published can be
+    listed and held against the chain later (`published_anchors`)."""
+    from callup.audit.events import ChainAnchored
+    from callup.uow import UnitOfWork
+
+    data = anchor(ctx.engine(), now=ctx.now())
+    with UnitOfWork(ctx) as uow:
+        uow.record(ChainAnchored(target="audit", head_hash=data["head_hash"], count=data["count"], time=data["time"]))
+    return data
+
+
+def _reads_the_log(ctx: Context, doing: str) -> None:
+    # The log names people of every region: a regional officer would learn of people outside their regions.
+    ctx.require(Role.administrator, Role.auditor, Role.system, doing=doing)
+
+
+@dataclasses.dataclass(frozen=True)
+class PublishedAnchor:
+    """An anchor exported for publication (`callup audit anchor`), as its `audit.anchor` entry records it."""
+
+    seq: int  # the entry that records the export
+    actor: str
+    head_hash: str
+    count: int
+    time: str
+
+    def as_anchor(self) -> dict[str, Any]:
+        return {"head_hash": self.head_hash, "count": self.count, "time": self.time}
+
+
+def published_anchors(ctx: Context) -> list[PublishedAnchor]:
+    """Every anchor exported for publication, newest first."""
+    _reads_the_log(ctx, "reading the published anchors")
+    found = entries(ctx.engine(), action="audit.anchor")
+    return [PublishedAnchor(e.seq, e.actor, str(e.details.get("head_hash", "")), int(e.details.get("count", 0)),
+                            str(e.details.get("time", ""))) for e in reversed(found)]
+
+
+def verify_chain(ctx: Context, *, anchor: dict[str, Any] | None = None) -> Verification:
+    """`verify` (against `anchor`, if given) for the context's actor, recorded in the log (`audit.verify`).
+
+    The check runs on its own connection before the entry is written, so writers are not held up
+    while a long chain is read.
+    """
+    from callup.audit.events import ChainVerified
+    from callup.uow import UnitOfWork
+
+    _reads_the_log(ctx, "verifying the audit log")
+    result = verify(ctx.engine(), anchor=anchor)
+    with UnitOfWork(ctx) as uow:
+        uow.record(ChainVerified(target="audit", ok=result.ok, count=result.count, first_bad=result.first_bad,
+                                 anchor_count=int(anchor["count"]) if anchor else None,
+                                 anchor_head=str(anchor["head_hash"]) if anchor else None))
+    return result
+
+
+def person_history(ctx: Context, national_id: str, *, reason: str) -> list[Entry]:
+    """Every entry about a person's record (reads and changes, oldest first), for an auditor who gives a reason.
+
+    Recorded in the log (`audit.history`) against the person, with the reason, so the person sees it among the
+    reads of their record. `NotFound` when the register never had the id and the log never named it.
+    """
+    from callup.audit.events import HistoryRead
+    from callup.errors import NotFound
+    from callup.uow import UnitOfWork
+
+    _reads_the_log(ctx, "reading a person's access history")
+    wanted = national_id.strip()
+    reason = " ".join((reason or "").split())
+    if not wanted:
+        raise InputError("national id: enter the person's national id", field="national_id")
+    if not reason:
+        raise InputError("reason: say why you look at this person's access history (it is recorded)", field="reason")
+    with ctx.engine().connect() as conn:
+        known = conn.execute(text("SELECT 1 FROM people WHERE national_id = :n UNION ALL "
+                                  "SELECT 1 FROM audit_subjects WHERE national_id = :n"), {"n": wanted}).first()
+    if known is None:
+        raise NotFound("no person with this national id in the register or the audit log", field="national_id")
+    found = entries(ctx.engine(), person_id=wanted)
+    with UnitOfWork(ctx) as uow:
+        uow.record(HistoryRead(target=person(wanted), reason=reason, entries=len(found)))
+    return found
 
 
 def head(conn: Connection) -> tuple[int, str]:
@@ -368,5 +471,5 @@ def read_log(ctx: Context, *, person_id: str | None = None, target: str | None =
              limit: int | None = None) -> list[Entry]:
     """`entries` for the context's actor: the log names people of every region, so only an administrator,
     an auditor or the system reads it (a regional officer would learn of people outside their regions)."""
-    ctx.require(Role.administrator, Role.auditor, Role.system, doing="reading the audit log")
+    _reads_the_log(ctx, "reading the audit log")
     return entries(ctx.engine(), person_id=person_id, target=target, action=action, limit=limit)

@@ -45,13 +45,13 @@ def anchor(
     as_json: JsonOption = False,
 ) -> None:
     """Export the head hash, entry count and time of the verified chain, for publication."""
-    from callup.audit.chain import anchor as run
+    from callup.audit.chain import publish_anchor
     from callup.file_output import check_file, write_text
 
     if out is not None:
         check_file(out, field="out")
     ctx = context(keys=False)
-    data = run(ctx.engine(), now=ctx.now())
+    data = publish_anchor(ctx)
     if out is not None:
         write_text(out, json.dumps(data, indent=2) + "\n", field="out", private=False)  # an anchor is for publication
     emit(data, as_json=as_json, render=lambda d: console.print(

@@ -122,3 +122,33 @@ class BackupRestoreFailed(AuditEvent):
     action: ClassVar[str] = "db.restore.failed"
     file: str
     problem: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ChainAnchored(AuditEvent):
+    """audit.anchor: the head of the verified chain was exported for publication (its hash, entry count and time)."""
+
+    action: ClassVar[str] = "audit.anchor"
+    head_hash: str
+    count: int
+    time: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ChainVerified(AuditEvent):
+    """audit.verify: the chain was verified in the console (entries checked, the first bad one, the anchor it was held to)."""
+
+    action: ClassVar[str] = "audit.verify"
+    ok: bool
+    count: int
+    first_bad: int | None
+    anchor_count: int | None
+    anchor_head: str | None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class HistoryRead(AuditEvent):
+    """audit.history: an auditor displayed who read or changed a person's record (with the reason given)."""
+
+    action: ClassVar[str] = "audit.history"
+    entries: int

@@ -24,7 +24,8 @@ from callup.military_service.tables import DeploymentAttempt, ServiceRecord
 from callup.military_service.units import unit_zone
 from callup.uow import UnitOfWork
 
-__all__ = ["APPROVAL_DAYS", "AttemptView", "DeploymentAttempted", "DeploymentRefused", "Verdict", "approve_override", "check", "report"]
+__all__ = ["APPROVAL_DAYS", "AttemptView", "DeploymentAttempted", "DeploymentRefused", "GuardrailReportRead", "Verdict",
+           "approve_override", "check", "read_report", "report"]
 
 
 attempts = DeploymentAttempt.__table__
@@ -169,3 +170,24 @@ def report(uow: UnitOfWork, *, since: dt.date | None = None) -> list[AttemptView
     return [AttemptView(r["id"], r["at"], r["actor"], r["role"], r["national_id"], r["region"], r["action"], r["status"],
                         r["unit"], r["zone"], r["outcome"], r["problem"], r["second_officer"], r["override_reason"])
             for r in uow.execute(query).mappings()]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class GuardrailReportRead(AuditEvent):
+    """deployment.report: the deployment guardrail report was displayed: one entry for the view (target `deployment`,
+    the rows shown) and one for each person it listed."""
+
+    action: ClassVar[str] = "deployment.report"
+    rows: int
+    since: str | None = None
+
+
+def read_report(uow: UnitOfWork, *, since: dt.date | None = None) -> list[AttemptView]:
+    """`report`, displayed to someone: the view and each person it lists are recorded (needs a writing unit of work)."""
+    found = report(uow, since=since)
+    shown = since.isoformat() if since else None
+    for national_id in sorted({a.national_id for a in found}):
+        uow.record(GuardrailReportRead(target=person(national_id), rows=sum(a.national_id == national_id for a in found),
+                                       since=shown))
+    uow.record(GuardrailReportRead(target="deployment", rows=len(found), since=shown))
+    return found

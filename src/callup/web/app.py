@@ -198,13 +198,14 @@ def create_app(settings: WebSettings | None = None) -> Any:
     from fastapi import FastAPI
     from fastapi.staticfiles import StaticFiles
 
-    from callup.web import api, console, console_cases, errors, health, portal, portal_cases, public
+    from callup.web import api, console, console_audit, console_cases, errors, health, portal, portal_cases, public
 
     settings = settings or WebSettings.from_environ()
     check_schema(settings.database_url)
     app = FastAPI(title="callup", version="1", description=api.DESCRIPTION, openapi_url="/api/openapi.json",
                   docs_url=None, redoc_url=None)
     app.state.web = Web(settings)
+    app.state.web.templates.globals["auditor_pages"] = console_audit.shown  # which auditor pages the nav offers
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(health.router)
     app.include_router(public.router)
@@ -213,6 +214,7 @@ def create_app(settings: WebSettings | None = None) -> Any:
     app.include_router(api.router)
     app.include_router(portal_cases.router)
     app.include_router(console_cases.router)
+    app.include_router(console_audit.router)
     errors.install(app)
     api.install_schema(app)
     app.add_middleware(SecurityHeaders, tls=settings.tls)

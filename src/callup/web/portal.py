@@ -51,6 +51,8 @@ ACTIONS = {
     "export.personal": "exported your record in a list",
     "person.search": "found your record in a search",
     "person.contact.request": "received your contact-change request",
+    "audit.history": "looked up who read or changed your record",
+    "deployment.report": "saw you in the deployment guardrail report",
 }
 #: Shown for an action not yet named above: plain words, never the audit log's code.
 UNNAMED_ACTION = "worked on your record"

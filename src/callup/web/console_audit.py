@@ -1,0 +1,123 @@
+"""The auditor's pages in the console: verify the audit chain (whole, or against a published
+anchor), any person's access history (with a reason), a published draw re-verified from its
+files, and the deployment guardrail report.
+
+Read-only: nothing here changes the register or a campaign. Each page calls the service the
+command line calls (`callup audit verify`, `audit log --person`, `callup verify`, `service
+guardrail-report`), whose role rule decides who may open it, and each view is itself recorded
+in the audit log by that service. The pages show plain words, never the log's action codes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+
+from callup.audit import chain
+from callup.context import Role
+from callup.errors import CallupError, InputError
+from callup.uow import UnitOfWork
+from callup.web.pages import csrf_guard, render, staff
+
+router = APIRouter(prefix="/console/audit", dependencies=[Depends(csrf_guard)], include_in_schema=False)
+
+#: Who is shown each page in the console's navigation: the roles its service allows (the service decides).
+LOG_READERS = (Role.administrator, Role.auditor)
+GUARDRAIL_READERS = (Role.administrator, Role.officer, Role.auditor)
+
+
+def shown(role: Role) -> dict[str, bool]:
+    """Which auditor pages the navigation offers to `role`."""
+    return {"log": role in LOG_READERS, "guardrail": role in GUARDRAIL_READERS}
+
+
+@router.get("")
+def audit_chain(request: Request, check: str = "", anchor: str = "", pasted: str = ""):  # noqa: ANN201
+    """The chain's verification: `check=chain` verifies every entry; `check=anchor` holds the chain to the published
+    anchor recorded at entry `anchor`, or to the anchor JSON `pasted` (one held outside the office)."""
+    ctx = staff(request, *LOG_READERS)
+    anchors = chain.published_anchors(ctx)
+    values: dict[str, Any] = {"anchor": anchor, "pasted": pasted[:2000]}
+    result, held = None, None
+    status = 200
+    try:
+        if check == "anchor":
+            held = _anchor_of(anchors, anchor, pasted[:2000])
+        if check in ("chain", "anchor"):
+            result = chain.verify_chain(ctx, anchor=held)
+    except CallupError as exc:
+        if exc.http_status in (403, 404):
+            raise
+        status, values["error"], values["field"] = exc.http_status, exc.message, exc.field
+    return render(request, "console/audit_chain.html", status=status, ctx=ctx, anchors=anchors, result=result, held=held,
+                  **values)
+
+
+def _anchor_of(anchors: list[chain.PublishedAnchor], chosen: str, pasted: str) -> dict[str, Any]:
+    if pasted.strip():
+        return chain.parse_anchor(pasted, source="pasted anchor", field="pasted")
+    picked = next((a for a in anchors if str(a.seq) == chosen.strip()), None)
+    if picked is None:
+        raise InputError("anchor: choose a published anchor, or paste one you hold", field="anchor")
+    return picked.as_anchor()
+
+
+@router.get("/people")
+def access_history(request: Request, national_id: str = "", reason: str = ""):  # noqa: ANN201
+    """Who read or changed a person's record: every entry naming them, in words, with actor, role, reason and time."""
+    from callup.web.accounts import offices_of
+    from callup.web.portal import ACTIONS, UNNAMED_ACTION
+
+    ctx = staff(request, *LOG_READERS)
+    national_id, reason = national_id.strip()[:32], " ".join(reason.split())[:300]
+    values: dict[str, Any] = {"national_id": national_id, "reason": reason}
+    if not national_id and not reason:
+        return render(request, "console/audit_people.html", ctx=ctx, rows=None, **values)
+    try:
+        found = chain.person_history(ctx, national_id, reason=reason)
+    except CallupError as exc:
+        if exc.http_status == 403:
+            raise
+        return render(request, "console/audit_people.html", status=exc.http_status, ctx=ctx, rows=None, error=exc.message,
+                      field=exc.field or "national_id", **values)
+    with UnitOfWork(ctx, write=False) as uow:
+        offices = offices_of(uow, {e.actor for e in found})
+    rows = [{"at": e.at, "actor": e.actor, "role": e.role, "office": offices.get(e.actor), "reason": e.reason,
+             "action": ACTIONS.get(e.action, UNNAMED_ACTION)} for e in reversed(found)]
+    return render(request, "console/audit_people.html", ctx=ctx, rows=rows, **values)
+
+
+#: Why the guardrail refused an attempt, from its recorded problem (the page shows words for each).
+_GUARDRAIL_WHY = (("allows no override", "no_override_here"), ("needs a second officer", "needs_second"),
+                  ("needs a reason", "needs_reason"), ("taken by an officer", "officer_only"),
+                  ("has not approved", "not_approved"), ("approved one override", "approved"))
+
+
+def guardrail_why(problem: str) -> str:
+    """The kind of a recorded problem: one of `_GUARDRAIL_WHY`'s, else `forbidden` (the zone is forbidden)."""
+    return next((kind for words, kind in _GUARDRAIL_WHY if words in problem), "forbidden")
+
+
+@router.get("/guardrail")
+def guardrail(request: Request, since: str = ""):  # noqa: ANN201
+    """The deployment guardrail report: every assignment it refused and every override, in the actor's regions."""
+    import datetime as dt
+
+    from callup.military_service.guardrail import read_report
+
+    ctx = staff(request, *GUARDRAIL_READERS)
+    since = since.strip()[:10]
+    try:
+        try:
+            start = dt.date.fromisoformat(since) if since else None
+        except ValueError:
+            raise InputError("since: not a date; write it as YYYY-MM-DD, e.g. 2027-05-01", field="since") from None
+        with UnitOfWork(ctx) as uow:  # writes: the view and each person listed are recorded
+            rows = read_report(uow, since=start)
+    except CallupError as exc:
+        if exc.http_status == 403:
+            raise
+        return render(request, "console/audit_guardrail.html", status=exc.http_status, ctx=ctx, rows=None, since=since,
+                      error=exc.message, field=exc.field or "since")
+    return render(request, "console/audit_guardrail.html", ctx=ctx, rows=rows, since=since, why=guardrail_why)
