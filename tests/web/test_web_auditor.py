@@ -160,3 +160,12 @@ def test_the_guardrail_report_lists_refusals_in_words_and_records_each_person_sh
     assert theirs.status_code == 200 and person.national_id not in theirs.text  # another region's officer: not theirs
     wrong = signed_in(site, user="auditor").get("/console/audit/guardrail", params={"since": "01/05/2027"})
     assert wrong.status_code == 422 and 'href="#since"' in wrong.text and 'value="01/05/2027"' in wrong.text
+
+
+def test_every_deployment_status_and_zone_the_report_names_has_russian_words():
+    from callup.web import i18n
+    from callup.web.console_audit import STATUSES, ZONES
+
+    catalogue = i18n.translations("ru")
+    missing = [text for text in [*STATUSES.values(), *ZONES.values()] if catalogue.gettext(text) == text]
+    assert not missing, missing

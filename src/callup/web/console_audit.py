@@ -88,6 +88,19 @@ def access_history(request: Request, national_id: str = "", reason: str = ""):  
     return render(request, "console/audit_people.html", ctx=ctx, rows=rows, **values)
 
 
+#: The statuses and zones the deployment rules name (the policy's codes), in words for the catalogue.
+STATUSES = {"conscript": "conscript", "alternative_service": "in alternative service", "contract": "contract soldier"}
+ZONES = {"combat": "combat", "military_installation": "military installation", "overseas": "overseas",
+         "training": "training", "garrison": "garrison"}
+
+
+def named(table: dict[str, str], code: str) -> str:
+    """The English words of `code` in `table` (translated by the page), never the code itself."""
+    from callup.web.words import UNNAMED
+
+    return table.get(code, UNNAMED)
+
+
 #: Why the guardrail refused an attempt, from its recorded problem (the page shows words for each).
 _GUARDRAIL_WHY = (("allows no override", "no_override_here"), ("needs a second officer", "needs_second"),
                   ("needs a reason", "needs_reason"), ("taken by an officer", "officer_only"),
@@ -120,4 +133,5 @@ def guardrail(request: Request, since: str = ""):  # noqa: ANN201
             raise
         return render(request, "console/audit_guardrail.html", status=exc.http_status, ctx=ctx, rows=None, since=since,
                       error=exc.message, field=exc.field or "since")
-    return render(request, "console/audit_guardrail.html", ctx=ctx, rows=rows, since=since, why=guardrail_why)
+    return render(request, "console/audit_guardrail.html", ctx=ctx, rows=rows, since=since, why=guardrail_why, named=named,
+                  statuses=STATUSES, zones=ZONES)
