@@ -19,6 +19,7 @@ from callup.cases.machines import MACHINES, NEW
 from callup.cases.tables import Case, CaseKind, CaseTransition
 from callup.cases.transitions import load
 from callup.context import Role
+from callup.register.queries import name_and_birth_date
 from callup.store.columns import enum_value as value
 from callup.uow import UnitOfWork
 
@@ -66,6 +67,7 @@ class CaseView:
     check_result: str | None
     check_source: str | None
     history: list[TransitionView]
+    name: str | None = None  # the person's full name on the register (an officer's page names whom it is about)
 
 
 def _history(uow: UnitOfWork, case_id: int) -> list[TransitionView]:
@@ -91,7 +93,41 @@ def case_view(uow: UnitOfWork, case_id: int, *, reason: str | None = None) -> Ca
     uow.ctx.require(*READERS, doing="reading a case")
     row = load(uow, case_id)
     uow.record(PersonRead(target=person(row["national_id"]), reason=reason, view=f"case:{row['id']}"))
-    return as_view(uow, row)
+    named = name_and_birth_date(uow, row["national_id"])
+    return dataclasses.replace(as_view(uow, row), name=named[0] if named else None)
+
+
+@dataclasses.dataclass(frozen=True)
+class CaseLine:
+    """One case as a list of a person's cases shows it."""
+
+    id: int
+    kind: str
+    campaign: str
+    state: str
+    opened_at: dt.datetime
+    decided_at: dt.datetime | None
+    appeals_case: int | None
+
+
+def cases_of(uow: UnitOfWork, national_id: str, *, reason: str | None = None) -> list[CaseLine]:
+    """Every case of one person, newest first (a regional actor: their regions' only); staff reading
+    them is audited as one read of the person's record (none when there is no case to show)."""
+    uow.ctx.require(*READERS, doing="listing a person's cases")
+    national_id = national_id.strip()
+    if not uow.ctx.may_list(national_id):
+        return []
+    query = (select(cases.c.id, cases.c.kind, campaigns.c.name, cases.c.state, cases.c.opened_at, cases.c.decided_at,
+                    cases.c.appeals_case_id).join(campaigns, campaigns.c.id == cases.c.campaign_id)
+             .where(cases.c.national_id == national_id, cases.c.state != NEW).order_by(cases.c.id.desc()))
+    scope = uow.ctx.region_filter(cases.c.region)
+    if scope is not None:
+        query = query.where(scope)
+    shown = [CaseLine(r.id, value(r.kind), r.name, r.state, r.opened_at, r.decided_at, r.appeals_case_id)
+             for r in uow.execute(query)]
+    if shown and uow.actor.role is not Role.citizen:
+        uow.record(PersonRead(target=person(national_id), reason=reason, view="cases"))
+    return shown
 
 
 def my_cases(uow: UnitOfWork) -> list[CaseView]:

@@ -16,7 +16,8 @@ from callup.campaigns.service import list_campaigns
 from callup.context import Role
 from callup.errors import CallupError, Forbidden
 from callup.notices import service as notices
-from callup.register.queries import check_person, get_person
+from callup.military_service.person_file import person_file, record_file
+from callup.register.queries import check_person
 from callup.uow import UnitOfWork
 from callup.web import console_cases, contact, people
 from callup.web.pages import csrf_guard, redirect, render, staff
@@ -68,9 +69,16 @@ def person(request: Request, national_id: str, reason: str = ""):  # noqa: ANN20
             check_person(uow, national_id)
         return render(request, "console/reason.html", national_id=national_id, ctx=ctx)
     with UnitOfWork(ctx) as uow:
-        record = get_person(uow, national_id, reason=reason)
-        views = notices.summonses_of(uow, national_id)
-    return render(request, "console/person.html", record=record, views=views, reason=reason, ctx=ctx)
+        file = person_file(uow, national_id, reason=reason)
+    return render(request, "console/person.html", file=file, record=file.record, reason=reason, ctx=ctx)
+
+
+@router.get("/service/{record_id}")
+def service_record(request: Request, record_id: int):  # noqa: ANN201
+    ctx = staff(request)
+    with UnitOfWork(ctx) as uow:
+        file = record_file(uow, record_id, reason="service record in the console")
+    return render(request, "console/service.html", file=file, ctx=ctx)
 
 
 def _summons_page(request: Request, reference: str, *, status: int = 200, **values: Any) -> Any:

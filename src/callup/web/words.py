@@ -178,6 +178,7 @@ STANDING = {
 SERVICE_STATE = {
     "serving": N_("In military service"),
     "discharged": N_("Discharged from service"),
+    "discharged_early": N_("Discharged before the end of the term"),
 }
 CIVIL_STATUS = {
     "alive": N_("Living"),
