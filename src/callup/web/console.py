@@ -15,8 +15,8 @@ from fastapi import APIRouter, Depends, Form, Request
 from callup.campaigns.service import list_campaigns
 from callup.context import Role
 from callup.errors import CallupError, Forbidden
-from callup.notices import service as notices
 from callup.military_service.person_file import person_file, record_file
+from callup.notices import service as notices
 from callup.register.queries import check_person
 from callup.uow import UnitOfWork
 from callup.web import console_cases, contact, people
