@@ -69,12 +69,15 @@ VALID: dict[tuple[str, ...], list[str]] = {
     ("retention", "apply"): ["--on", "2026-04-01", "--dry-run"],
     ("users", "list"): [],
     ("status", "keys"): [],
+    ("status", "revocations"): [],
+    ("status", "refresh"): [],
 }
 #: Not run here, and why (each is covered by its own tests with the state it needs).
 NOT_HERE = {
     ("demo",): "builds its own country (minutes); tests/core and the demo bench run it",
     ("serve",): "serves until stopped",
     ("worker",): "runs jobs on PostgreSQL until stopped",
+    ("status", "revoke"): "needs a status document the portal signed; tests/web/test_web_status_revocation.py runs it",
 }
 
 

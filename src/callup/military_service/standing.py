@@ -13,7 +13,7 @@ from callup.military_service.induction import RecordView, records_of
 from callup.notices import service as notices
 from callup.uow import UnitOfWork
 
-__all__ = ["CitizenStanding", "citizen_standing"]
+__all__ = ["CitizenStanding", "citizen_standing", "standing_of"]
 
 ENDED = ("cancelled", "superseded")
 
@@ -32,7 +32,12 @@ class CitizenStanding:
 def citizen_standing(uow: UnitOfWork) -> CitizenStanding:
     """The standing of the citizen acting in `uow` (their own record only)."""
     uow.ctx.require(Role.citizen, doing="reading your standing")
-    person_id = uow.actor.person_id
+    return standing_of(uow, uow.actor.person_id)
+
+
+def standing_of(uow: UnitOfWork, person_id: str) -> CitizenStanding:
+    """The standing of `person_id` as their portal shows it (for the office's own checks, such as whether
+    a status document it signed still says what the person is now; the caller checks visibility)."""
     views = notices.summonses_of(uow, person_id)
     service = records_of(uow, person_id)
     places = notices.office_places(uow, views[0].campaign) if views else {}

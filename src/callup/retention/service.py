@@ -50,7 +50,7 @@ BATCH = 2_000
 TOKEN = "erased-"
 
 #: Rows about the person that go with them.
-DELETED = ("person_notes", "contact_requests", "web_documents", "registry_entries")
+DELETED = ("person_notes", "contact_requests", "web_documents", "registry_entries", "status_documents")
 #: Columns naming the person in rows that stay (counts, the draw, case and service history).
 PSEUDONYMISED = (("campaign_pool", "national_id"), ("campaign_order", "national_id"), ("campaign_calls", "national_id"),
                  ("campaign_calls", "replaces"), ("summonses", "national_id"), ("cases", "national_id"),

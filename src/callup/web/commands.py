@@ -1,5 +1,5 @@
 """Commands of the web edge: `callup serve`, `callup users add|list|disable|enable|revoke-sessions|change|reset`,
-`callup status keys|verify`."""
+`callup status keys|verify|revocations|revoke|refresh`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import sys
 import typer
 
 users = typer.Typer(no_args_is_help=True, help="Accounts of the administration (password and TOTP).")
-status = typer.Typer(no_args_is_help=True, help="Signed status documents: the office's public keys, offline checks.")
+status = typer.Typer(no_args_is_help=True, help="Signed status documents: the office's public keys, offline checks, withdrawn documents.")
 
 
 def serve(host: str = typer.Option("127.0.0.1", help="address to listen on"),
@@ -193,18 +193,13 @@ def verify(document: str = typer.Argument(..., help="the QR code's text (CALLUP-
            keys_file: pathlib.Path = typer.Option(..., "--keys", help="the office's public keys (saved from /status/keys)"),
            on: str = typer.Option(None, help="the date to check validity on (default today)"),
            name: str = typer.Option(None, help="the presenter's name, from their id card (must be the holder's)"),
-           born: str = typer.Option(None, help="the presenter's date of birth, from their id card (YYYY-MM-DD)")) -> None:
-    """Check a status document offline: signature, key, validity and holder. Exit 0 valid, 1 not valid."""
+           born: str = typer.Option(None, help="the presenter's date of birth, from their id card (YYYY-MM-DD)"),
+           revoked_file: pathlib.Path = typer.Option(None, "--revoked", help="the office's list of withdrawn documents (saved from /status/revoked)")) -> None:
+    """Check a status document offline: signature, key, validity, holder and (with --revoked) withdrawal. Exit 0 valid, 1 not valid."""
     from callup.errors import InputError
     from callup.web import statusdoc
 
-    try:
-        key_text = keys_file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{keys_file}: cannot read ({exc.strerror or exc})", field="keys") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{keys_file}: not a status keys file (not UTF-8 text)", field="keys") from None
-    public = statusdoc.load_public_keys(key_text, source=str(keys_file))
+    public = statusdoc.load_public_keys(_read_text(keys_file, field="keys"), source=str(keys_file))
     text = document
     if not document.strip().startswith(statusdoc.PREFIX) and pathlib.Path(document).is_file():
         text = statusdoc.read_qr_image(document)
@@ -216,13 +211,65 @@ def verify(document: str = typer.Argument(..., help="the QR code's text (CALLUP-
         born_on = dt.date.fromisoformat(born) if born else None
     except ValueError:
         raise InputError(f"{born!r} is not a date (YYYY-MM-DD)", field="born") from None
-    result = statusdoc.check(text, public, on=day, holder=name, born=born_on)
+    revocations = None
+    if revoked_file is not None:
+        revocations = statusdoc.load_revocations(_read_text(revoked_file, field="revoked"), public, source=str(revoked_file))
+    result = statusdoc.check(text, public, on=day, holder=name, born=born_on, revoked=revocations)
     if result.claim is not None:
         c = result.claim
         print(f"holder {c.holder}\nborn {c.born}\nserial {c.serial}")
         print(f"pseudonym {c.pseudonym}\ncampaign {c.campaign}\nstatus {c.status}\nissued {c.issued}\nvalid until {c.valid_until}\nkey {c.kid}")
+    if revocations is not None:
+        print(f"revocation list of {revocations.issued_at.isoformat(timespec='minutes')} "
+              f"({revocations.age(dt.datetime.now(dt.UTC))} old; download a newer one from /status/revoked when you can)")
     if result.valid:
-        print("valid: signature good, not expired" + ("" if name or born else "; compare holder and born with the id card"))
+        print("valid: signature good, not expired" + ("" if name or born else "; compare holder and born with the id card")
+              + ("" if revocations is not None else "; not checked against a revocation list (--revoked)"))
         return
     print(f"NOT VALID: {result.problem}")
     raise typer.Exit(1)
+
+
+def _read_text(path: pathlib.Path, *, field: str) -> str:
+    from callup.errors import InputError
+
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})", field=field) from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text", field=field) from None
+
+
+@status.command("revocations")
+def revocations() -> None:
+    """The signed list of withdrawn status documents not yet expired, as JSON (what /status/revoked publishes)."""
+    from callup.cli_support import transaction
+    from callup.web.status_documents import revocation_list
+
+    with transaction(write=False) as uow:
+        signed = revocation_list(uow)
+    print(json.dumps(signed, indent=2, ensure_ascii=False))
+
+
+@status.command("revoke")
+def revoke_document(serial: str = typer.Argument(..., help="the document's serial (printed on it and shown by the check)")) -> None:
+    """Withdraw one status document (stolen, issued in error); its holder can download a new one."""
+    from callup.cli_support import transaction
+    from callup.web.status_documents import revoke as withdraw
+
+    with transaction() as uow:
+        withdraw(uow, serial)
+    print(f"status document {serial.strip().upper()} withdrawn: it is on the revocation list until it expires")
+
+
+@status.command("refresh")
+def refresh(as_json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout.")) -> None:
+    """Withdraw every valid status document whose holder's status has changed since it was signed (daily)."""
+    from callup.cli_output import emit
+    from callup.cli_support import context
+    from callup.web.status_documents import refresh as run
+
+    withdrawn = run(context())
+    emit({"withdrawn": withdrawn}, as_json=as_json,
+         render=lambda d: print(f"{d['withdrawn']} status document(s) withdrawn: their holders' status has changed"))

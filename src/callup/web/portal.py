@@ -20,7 +20,7 @@ from callup.errors import InputError
 from callup.military_service.standing import citizen_standing
 from callup.notices import service as notices
 from callup.uow import UnitOfWork
-from callup.web import contact, statusdoc
+from callup.web import contact, status_documents, statusdoc
 from callup.web.pages import citizen, csrf_guard, gettext, redirect, render, session, web
 
 router = APIRouter(prefix="/portal", dependencies=[Depends(csrf_guard)], include_in_schema=False)
@@ -53,6 +53,7 @@ ACTIONS = {
     "person.contact.request": "received your contact-change request",
     "audit.history": "looked up who read or changed your record",
     "deployment.report": "saw you in the deployment guardrail report",
+    "status.revoke": "withdrew a status document of yours (your status changed, or it was issued in error)",
 }
 #: Shown for an action not yet named above: plain words, never the audit log's code.
 UNNAMED_ACTION = "worked on your record"
@@ -199,16 +200,19 @@ def _holder(uow: UnitOfWork, national_id: str) -> tuple[str, dt.date] | None:
 
 def _document(request: Request) -> tuple[str, statusdoc.StatusClaim, notices.SummonsView] | None:
     ctx = citizen(request)
-    with UnitOfWork(ctx, write=False) as uow:
+    with UnitOfWork(ctx) as uow:
         standing = citizen_standing(uow)
         holder = _holder(uow, ctx.actor.person_id)
-    latest = standing.latest
-    if latest is None or holder is None:
-        return None
-    text = statusdoc.issue(ctx.keyring(), pseudonym=latest.pseudonym, campaign=latest.campaign,
-                           status=standing.status, on=ctx.today(), holder=holder[0], born=holder[1])
-    keys = {kid: statusdoc.signing_key(ctx.keyring(), kid).public_key() for kid in ctx.keyring().keys}
-    return text, statusdoc.check(text, keys, on=ctx.today()).claim, latest
+        latest = standing.latest
+        if latest is None or holder is None:
+            return None
+        text = statusdoc.issue(ctx.keyring(), pseudonym=latest.pseudonym, campaign=latest.campaign,
+                               status=standing.status, on=ctx.today(), holder=holder[0], born=holder[1])
+        keys = {kid: statusdoc.signing_key(ctx.keyring(), kid).public_key() for kid in ctx.keyring().keys}
+        claim = statusdoc.check(text, keys, on=ctx.today()).claim
+        # Recorded so that the office can withdraw it; the holder's older documents naming another status go.
+        status_documents.record(uow, claim, ctx.actor.person_id)
+    return text, claim, latest
 
 
 @router.get("/document")

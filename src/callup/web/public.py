@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from callup.context import Actor, Role
 from callup.uow import UnitOfWork
-from callup.web import i18n, statusdoc
+from callup.web import i18n, status_documents, statusdoc
 from callup.web.accounts import TooManyAttempts, citizen_sign_in, officer_sign_in
 from callup.web.pages import (
     LANG_COOKIE,
@@ -132,12 +132,27 @@ def status_keys(request: Request) -> JSONResponse:
 
 @router.get("/status/check")
 def status_check(request: Request, document: str = ""):  # noqa: ANN201
-    result = None
+    result, withdrawn = None, None
     if document.strip():
         w = web(request)
         keys = {kid: statusdoc.signing_key(w.settings.keys, kid).public_key() for kid in w.settings.keys.keys}
-        result = statusdoc.check(document[:4000], keys, on=w.context(SYSTEM).today())
-    return render(request, "check.html", document=document[:4000], result=result)
+        ctx = w.context(SYSTEM)
+        result = statusdoc.check(document[:4000], keys, on=ctx.today())
+        if result.valid and result.claim is not None:
+            with UnitOfWork(ctx, write=False) as uow:
+                withdrawn = status_documents.revocation_of(uow, result.claim.serial)
+            if withdrawn is not None:
+                result = statusdoc.Checked(result.claim, False, None)
+    return render(request, "check.html", document=document[:4000], result=result, withdrawn=withdrawn,
+                  status_changed=status_documents.STATUS_CHANGED)
+
+
+@router.get("/status/revoked")
+def status_revoked(request: Request) -> JSONResponse:
+    """The signed list of withdrawn status documents not yet expired (save it to check documents offline)."""
+    with UnitOfWork(web(request).context(SYSTEM), write=False) as uow:
+        signed = status_documents.revocation_list(uow)
+    return JSONResponse(signed, headers={"cache-control": "public, max-age=300"})
 
 
 @router.get("/public/campaigns/{name}/replacements.jsonl")

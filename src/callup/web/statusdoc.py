@@ -10,6 +10,12 @@ no holder and are refused. The office's signing key is derived from the store's 
 worker has it and nothing else must be kept); its public key is published at `/status/keys` and
 printed by `callup status keys`. `callup status verify` checks a document's text (or a picture
 of its QR code) against a saved copy of those public keys, without any network.
+
+The office withdraws a document before it expires when its holder's status changes or it was
+issued in error: the revocation list at `/status/revoked` is `{"algorithm": "Ed25519", "kid",
+"payload", "signature"}`, where `payload` is the canonical JSON text `{"issued_at", "revoked":
+[{"serial", "since", "valid_until", "why"}]}` and `signature` is Ed25519 (base64url) over its
+UTF-8 bytes. A checker offline uses the last list it downloaded and is told how old it is.
 """
 
 from __future__ import annotations
@@ -49,8 +55,31 @@ class StatusClaim:
 @dataclasses.dataclass(frozen=True)
 class Checked:
     claim: StatusClaim | None
-    valid: bool  # signature good and the document not expired on `on`
+    valid: bool  # signature good, the document not expired on `on` and not withdrawn
     problem: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Revocation:
+    serial: str
+    since: dt.date
+    why: str
+    valid_until: dt.date
+
+
+@dataclasses.dataclass(frozen=True)
+class Revocations:
+    """A revocation list whose signature was checked."""
+
+    issued_at: dt.datetime
+    by_serial: dict[str, Revocation]
+
+    def age(self, now: dt.datetime) -> str:
+        """How old the list is, in words ("3 hours", "2 days")."""
+        hours = max(0, int((now - self.issued_at).total_seconds() // 3600))
+        if hours < 48:
+            return f"{hours} hour{'s' if hours != 1 else ''}"
+        return f"{hours // 24} days"
 
 
 def _b64(data: bytes) -> str:
@@ -106,12 +135,47 @@ def load_public_keys(text: str, *, source: str = "keys") -> dict[str, Ed25519Pub
         raise InputError(f"{source}: not a status keys file ({{\"keys\": {{id: public key}}}}): {exc}", field="keys") from None
 
 
+def sign_revocations(ring: KeyRing, entries: list[Revocation], *, at: dt.datetime) -> dict[str, object]:
+    """The revocation list of `entries`, signed with the current key (what /status/revoked serves)."""
+    body = {"issued_at": at.astimezone(dt.UTC).isoformat(timespec="seconds"),
+            "revoked": [{"serial": e.serial, "since": e.since.isoformat(), "valid_until": e.valid_until.isoformat(),
+                         "why": e.why} for e in sorted(entries, key=lambda e: e.serial)]}
+    payload = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return {"algorithm": "Ed25519", "kid": ring.current, "payload": payload,
+            "signature": _b64(signing_key(ring).sign(payload.encode("utf-8")))}
+
+
+def load_revocations(text: str, keys: dict[str, Ed25519PublicKey], *, source: str = "revocation list") -> Revocations:
+    """A downloaded revocation list, its signature checked against the published `keys`."""
+    try:
+        data = json.loads(text)
+        payload, kid, signature = str(data["payload"]), str(data["kid"]), _unb64(str(data["signature"]))
+    except (ValueError, KeyError, TypeError):
+        raise InputError(f"{source}: not a status revocation list (saved from /status/revoked)", field="revoked") from None
+    key = keys.get(kid)
+    if key is None:
+        raise InputError(f"{source}: signed with key {kid!r}, which is not among the published keys", field="revoked")
+    try:
+        key.verify(signature, payload.encode("utf-8"))
+    except InvalidSignature:
+        raise InputError(f"{source}: the signature does not match: the list was altered or not published by the office",
+                         field="revoked") from None
+    try:
+        body = json.loads(payload)
+        entries = [Revocation(serial=str(e["serial"]), since=dt.date.fromisoformat(e["since"]), why=str(e["why"]),
+                              valid_until=dt.date.fromisoformat(e["valid_until"])) for e in body["revoked"]]
+        issued_at = dt.datetime.fromisoformat(body["issued_at"])
+    except (ValueError, KeyError, TypeError):
+        raise InputError(f"{source}: the list is damaged (its content cannot be read)", field="revoked") from None
+    return Revocations(issued_at, {e.serial: e for e in entries})
+
+
 def check(text: str, keys: dict[str, Ed25519PublicKey], *, on: dt.date, holder: str | None = None,
-          born: dt.date | None = None) -> Checked:
+          born: dt.date | None = None, revoked: Revocations | None = None) -> Checked:
     """Verify a status document's QR text with the published `keys` on the date `on`.
 
     With `holder` and/or `born` (read from the presenter's id card), the document is valid only
-    when they are the ones signed into it."""
+    when they are the ones signed into it; with `revoked`, only when it is not on that list."""
     text = "".join(text.split())
     if text.startswith(OLD_PREFIX):
         return Checked(None, False, "an old document that does not name its holder: the holder downloads a new one from the portal")
@@ -140,6 +204,9 @@ def check(text: str, keys: dict[str, Ed25519PublicKey], *, on: dt.date, holder: 
         return Checked(claim, False, f"the document is dated {claim.issued.isoformat()}, after today")
     if (holder is not None and _name_key(holder) != _name_key(claim.holder)) or (born is not None and born != claim.born):
         return Checked(claim, False, "the document belongs to someone else: its holder's name or birth date is not the presenter's")
+    if revoked is not None and (withdrawn := revoked.by_serial.get(claim.serial)) is not None:
+        return Checked(claim, False, f"the office withdrew the document on {withdrawn.since.isoformat()} ({withdrawn.why}): "
+                                     "the holder downloads a new one from the portal")
     return Checked(claim, True, None)
 
 
