@@ -8,6 +8,8 @@ instant, for rehearsals and tests); and for the web:
   it): cookies are marked Secure and HSTS is sent. Requests that arrive as https (uvicorn's
   `--proxy-headers` from a trusted proxy) get the same.
 - `CALLUP_PUBLIC_URL`: the site's address as citizens see it (for links in documents).
+- `CALLUP_WEB_MAX_IN_FLIGHT` (default 64): requests one worker admits at once; past it, a request
+  is answered 503 with `Retry-After` at once (`callup.web.admission`), sign-in keeping 16 more.
 
 Who acts is never read from the environment: each request's actor comes from its signed-in session.
 """
@@ -31,6 +33,8 @@ class WebSettings:
     timezone: str = "UTC"
     tls: bool = False
     public_url: str = "http://localhost:8000"
+    max_in_flight: int = 64  # requests a worker admits at once; past it, 503 with Retry-After (admission.py)
+    sign_in_reserve: int = 16  # further places for signing in and out only
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> WebSettings:
@@ -47,4 +51,16 @@ class WebSettings:
             raise CryptoError("the web app needs the encryption keys: set CALLUP_KEY_FILE or CALLUP_KEYS")
         return cls(database_url=url, keys=ring, clock=clock_from(environ), policy_path=environ.get("CALLUP_POLICY") or None,
                    timezone=timezone_from(environ), tls=environ.get("CALLUP_WEB_TLS", "").strip().lower() in ("1", "true", "yes"),
-                   public_url=(environ.get("CALLUP_PUBLIC_URL") or "http://localhost:8000").rstrip("/"))
+                   public_url=(environ.get("CALLUP_PUBLIC_URL") or "http://localhost:8000").rstrip("/"),
+                   max_in_flight=_count(environ, "CALLUP_WEB_MAX_IN_FLIGHT", 64))
+
+
+def _count(environ: Mapping[str, str], name: str, default: int) -> int:
+    from callup.errors import InputError
+
+    text = environ.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or not 1 <= int(text) <= 100_000:
+        raise InputError(f"{name}: {text!r} is not a whole number from 1 to 100000")
+    return int(text)
