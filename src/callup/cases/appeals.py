@@ -60,6 +60,8 @@ def may_appeal(uow: UnitOfWork, case_id: int) -> bool:
 
 def lodge_appeal(uow: UnitOfWork, case_id: int, *, reason: str, evidence: str | None = None) -> CaseView:
     """Lodge an appeal against the decision of case `case_id` (by the person, or an officer for them)."""
+    if not reason or not reason.strip():
+        raise CaseInputError("an appeal states why: write your reasons", field="reason")
     contested = transitions.load(uow, case_id, lock=True)
     refused = _refusal(uow, contested)
     if refused is not None:
@@ -74,6 +76,8 @@ def decide_appeal(uow: UnitOfWork, appeal_id: int, decision: str, *, reason: str
     """Uphold the contested decision, or overturn it and restore the case and the call exactly."""
     uow.ctx.require(Role.administrator, Role.officer, doing="deciding an appeal")
     appeal = case_of_kind(uow, appeal_id, CaseKind.appeal)
+    if appeal["appeals_case_id"] is None:
+        return _decide_summons_appeal(uow, appeal, decision, reason=reason, evidence=evidence)
     contested = transitions.load(uow, appeal["appeals_case_id"], lock=True)
     if contested["decided_by"] == uow.actor.label():
         raise CaseStateError(f"{transitions.subject(appeal)} contests your own decision: another officer decides it")
@@ -91,6 +95,20 @@ def decide_appeal(uow: UnitOfWork, appeal_id: int, decision: str, *, reason: str
     after = transitions.transition(uow, appeal, "overturn", reason=reason, evidence=evidence,
                                    effect={"contested": contested["id"], **undone})
     return AppealOutcome(as_view(uow, after), as_view(uow, contested), bool(undone.get("restored")), undone.get("replacement_kept"))
+
+
+def _decide_summons_appeal(uow: UnitOfWork, appeal: Any, decision: str, *, reason: str, evidence: str | None) -> AppealOutcome:
+    """An appeal against the summons itself: upheld, the summons stands; overturned, the person should not
+    have been called, so the call ends (as for someone who left the pool) and the next in reserve is called."""
+    if decision == "uphold":
+        after = transitions.transition(uow, appeal, "uphold", reason=reason, evidence=evidence)
+        return AppealOutcome(as_view(uow, after), as_view(uow, after), False, None)
+    if decision != "overturn":
+        raise CaseInputError(f"decision {decision!r} is not uphold or overturn", field="decision")
+    transitions.precheck(uow, appeal, "overturn", reason)
+    effect = effects.release_not_liable(uow, appeal)
+    after = transitions.transition(uow, appeal, "overturn", reason=reason, evidence=evidence, effect=effect)
+    return AppealOutcome(as_view(uow, after), as_view(uow, after), False, effect.get("replacement"))
 
 
 def open_appeal(uow: UnitOfWork, campaign_id: int, national_id: str) -> Any:

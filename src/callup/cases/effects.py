@@ -38,6 +38,12 @@ def release(uow: UnitOfWork, case: Any, reason: ReleaseReason) -> dict[str, Any]
     return {"release": reason.value, "replacement": done.replacement}
 
 
+def release_not_liable(uow: UnitOfWork, case: Any) -> dict[str, Any]:
+    """End the call of a person who should not have been called (their appeal against the summons was
+    allowed): released as someone who left the pool, with a replacement; the effect to store."""
+    return release(uow, case, ReleaseReason.left_pool)
+
+
 def decision_effect(uow: UnitOfWork, case: Any) -> dict[str, Any]:
     """The effect stored with the transition that put the case in its current state."""
     row = uow.execute(select(history.c.effect).where(history.c.case_id == case["id"], history.c.to_state == case["state"])

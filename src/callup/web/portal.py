@@ -63,7 +63,8 @@ UNNAMED_ACTION = "worked on your record"
 def status(request: Request):  # noqa: ANN201
     ctx = citizen(request)
     standing = web(request).read(ctx, citizen_standing)
-    return render(request, "portal/status.html", views=standing.summonses, service=standing.service, places=standing.places)
+    return render(request, "portal/status.html", views=standing.summonses, service=standing.service, places=standing.places,
+                  todo=standing.todo)
 
 
 @router.get("/summons/{reference}")
