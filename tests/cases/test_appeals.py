@@ -158,7 +158,8 @@ class _Decisions(RuleBasedStateMachine):
     def examine(self, category: str) -> None:
         self.before[self.medical] = _snapshot(self.engine, self.medical)
         with UnitOfWork(self.board) as uow:
-            self.states[self.medical] = medical.decide_fitness(uow, self.medical, category).case.state
+            until = uow.ctx.today() + dt.timedelta(days=90) if category == "G" else None  # G is temporary: a date is required
+            self.states[self.medical] = medical.decide_fitness(uow, self.medical, category, reexamine_on=until).case.state
 
     @precondition(lambda self: self.deferral is not None and self.states[self.deferral] == "applied")
     @rule(grant=st.booleans())

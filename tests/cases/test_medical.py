@@ -75,6 +75,9 @@ def test_a_temporary_category_returns_the_person_to_a_later_pool_after_the_re_ex
     with UnitOfWork(board) as uow:
         with pytest.raises(CaseInputError, match="at most 12 months"):
             medical.decide_fitness(uow, case.id, "G", reexamine_on=day.today() + dt.timedelta(days=400))
+        with pytest.raises(CaseInputError, match="category G is temporary: give the re-examination date") as missing:
+            medical.decide_fitness(uow, case.id, "G")
+        assert missing.value.field == "reexamine_on"
         with pytest.raises(CaseInputError, match="not temporary"):
             medical.decide_fitness(uow, case.id, "D", reexamine_on=day.today() + dt.timedelta(days=40))
         with pytest.raises(CaseInputError, match="not one of the policy's: A, B, V, G, D"):

@@ -35,7 +35,8 @@ def release(uow: UnitOfWork, case: Any, reason: ReleaseReason) -> dict[str, Any]
     done = replacements.replace(uow, case["campaign"], case["national_id"], reason)
     if done.already_done:
         return {}
-    return {"release": reason.value, "replacement": done.replacement}
+    # how the call was filled (reserve, supernumerary or nobody), so a page can say what the release caused
+    return {"release": reason.value, "replacement": done.replacement, "filled_by": done.filled_by}
 
 
 def release_not_liable(uow: UnitOfWork, case: Any) -> dict[str, Any]:

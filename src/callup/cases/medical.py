@@ -13,22 +13,24 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from sqlalchemy import insert, select
 
-from callup.audit import AuditEvent, person
-from callup.campaigns.tables import ReleaseReason
+from callup.audit import AuditEvent, PersonRead, person
+from callup.campaigns.tables import Campaign, ReleaseReason
 from callup.cases import effects, transitions
 from callup.cases.errors import CaseInputError, CaseStateError
 from callup.cases.tables import CaseKind, MedicalFinding
-from callup.cases.views import CaseView, as_view
+from callup.cases.views import CaseView, as_view, case_view
 from callup.context import Role
+from callup.notices import service as notices
 from callup.policy.model import FitnessCategory
 from callup.policy.months import add_months
+from callup.register.queries import names_of
 from callup.uow import UnitOfWork
 
-findings = MedicalFinding.__table__
+findings, campaigns = MedicalFinding.__table__, Campaign.__table__
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -69,6 +71,11 @@ def category(uow: UnitOfWork, code: str) -> FitnessCategory:
                          field="category")
 
 
+def latest_reexamination(today: dt.date, found: FitnessCategory) -> dt.date | None:
+    """The latest re-examination date a temporary category allows from `today` (None: not temporary)."""
+    return add_months(today, found.reexamine_months) if found.reexamine_months is not None else None
+
+
 def open_examination(uow: UnitOfWork, campaign: str, national_id: str, *, reason: str | None = None) -> CaseView:
     """Open a medical board case for a called person whose call is live and who has no open one."""
     call = transitions.call_of(uow, campaign, national_id)
@@ -83,8 +90,8 @@ def decide_fitness(uow: UnitOfWork, case_id: int, code: str, *, details: str | N
                    evidence: str | None = None, reexamine_on: dt.date | None = None) -> FitnessDecision:
     """Record the medical board's category; for a category the policy does not induct, end the call and replace.
 
-    `reexamine_on` (temporary categories only) defaults to the policy's longest interval and may
-    not exceed it. `details` are encrypted; `reason` defaults to the category's description.
+    `reexamine_on` is required for a temporary category (and only for one): after today, at most the
+    policy's interval away. `details` are encrypted; `reason` defaults to the category's description.
     """
     uow.ctx.require(Role.medical, Role.system, doing="recording a fitness category")
     case = transitions.load(uow, case_id, lock=True)
@@ -98,7 +105,9 @@ def decide_fitness(uow: UnitOfWork, case_id: int, code: str, *, details: str | N
         step = "find_fit" if found.inductable else "find_unfit"
     else:
         latest = add_months(today, found.reexamine_months)
-        reexamine_on = reexamine_on or latest
+        if reexamine_on is None:  # the board sets it: no silent default
+            raise CaseInputError(f"category {found.code} is temporary: give the re-examination date, after today and at most "
+                                 f"{found.reexamine_months} months away (by {latest.isoformat()})", field="reexamine_on")
         if not today < reexamine_on <= latest:
             raise CaseInputError(f"the re-examination date must be after today and at most {found.reexamine_months} months "
                                  f"away (by {latest.isoformat()})", field="reexamine_on")
@@ -124,3 +133,144 @@ def read_findings(uow: UnitOfWork, case_id: int, *, reason: str | None = None) -
     uow.record(FindingsRead(target=person(case["national_id"]), reason=reason, case=case["id"], findings=len(rows)))
     return [Findings(case["id"], r["category"], r["details"], r["recorded_at"], r["recorded_by"]) for r in rows]
 
+
+
+# --- the medical board's day and one examination, as the console shows them -----------------------------------------
+
+#: The states of a medical case that hold the board's category.
+FOUND = ("fit", "unfit", "temporarily_unfit")
+BOARD_READERS = (Role.medical, Role.administrator, Role.auditor, Role.system)
+
+
+@dataclasses.dataclass(frozen=True)
+class ToExamine:
+    """One person on the board's list: their appointment (if the list is a day's) and their examination."""
+
+    national_id: str
+    name: str
+    campaign: str
+    region: str
+    reference: str | None  # the summons
+    start: dt.time | None
+    appearance: str | None  # appeared, no_show or None (not recorded yet)
+    call_live: bool
+    case: int | None  # the person's latest medical case in the campaign
+    state: str | None  # its state; None: no examination opened
+    category: str | None  # the category found, when decided
+    may_open: bool  # an examination can be opened now (the call is live, none is open or decided)
+
+
+@dataclasses.dataclass(frozen=True)
+class ExaminationDay:
+    office: str | None
+    day: dt.date
+    offices: dict[str, str]  # code -> "name, address", the actor's regions
+    expected: list[ToExamine]  # the office's appointments of the day, by time
+    open_elsewhere: list[ToExamine]  # examinations opened and not yet decided, of people not on the day's list
+
+
+def examination_day(uow: UnitOfWork, *, office: str | None = None, day: dt.date | None = None) -> ExaminationDay:
+    """Who the medical board examines at `office` on `day` (default: the actor's office, else the first of their
+    regions; today), with each person's examination, and the examinations still open from other days.
+
+    Reading the list is audited per person (`notices.read` for each appointment, `person.read` for each open case).
+    `CaseInputError` (field `office`) for an office outside the actor's regions."""
+
+    uow.ctx.require(*BOARD_READERS, doing="listing the medical board's examinations")
+    day = day or uow.ctx.today()
+    offices = notices.appointment_offices(uow)
+    if office is None or not office.strip():
+        office = uow.actor.office if uow.actor.office in offices else next(iter(offices), None)
+    elif office.strip() not in offices:
+        raise CaseInputError(f"office {office.strip()!r} holds no appointments in your regions", field="office")
+    office = office.strip() if office else None
+    booked = notices.appointments_at(uow, office, day, where="medical board's day") if office else []
+    people = {(a.campaign, a.national_id) for a in booked}
+    latest = _latest_examinations(uow, people)
+    waiting = [r for r in _open_examinations(uow) if (r["campaign"], r["national_id"]) not in people]
+    for r in waiting:
+        uow.record(PersonRead(target=person(r["national_id"]), reason="medical board's open examinations",
+                              view=f"case:{r['id']}"))
+    names = names_of(uow, [a.national_id for a in booked] + [r["national_id"] for r in waiting])
+    expected = []
+    for a in booked:
+        case = latest.get((a.campaign, a.national_id))
+        state = case["state"] if case else None
+        live = a.status != "cancelled"
+        expected.append(ToExamine(a.national_id, names.get(a.national_id, ""), a.campaign, a.region, a.reference, a.start,
+                                  a.appearance, live, case["id"] if case else None, state,
+                                  case["ground"] if state in FOUND else None,
+                                  live and a.appearance != "no_show" and state not in ("open", *FOUND)))
+    elsewhere = [ToExamine(r["national_id"], names.get(r["national_id"], ""), r["campaign"], r["region"], None, None, None,
+                           True, r["id"], r["state"], None, False) for r in waiting]
+    return ExaminationDay(office, day, offices, expected, elsewhere)
+
+
+def _latest_examinations(uow: UnitOfWork, people: set[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+    """The latest medical case of each (campaign, national id), in one query per 500 people."""
+    cases = transitions.cases
+    found: dict[tuple[str, str], Any] = {}
+    ids = sorted({n for _, n in people})
+    for i in range(0, len(ids), 500):
+        rows = uow.execute(select(cases.c.id, cases.c.national_id, cases.c.state, cases.c.ground, campaigns.c.name.label("campaign"))
+                           .join(campaigns, campaigns.c.id == cases.c.campaign_id)
+                           .where(cases.c.kind == CaseKind.medical.value, cases.c.national_id.in_(ids[i:i + 500]))
+                           .order_by(cases.c.id)).mappings().all()
+        for r in rows:
+            if (r["campaign"], r["national_id"]) in people:
+                found[(r["campaign"], r["national_id"])] = r
+    return found
+
+
+def _open_examinations(uow: UnitOfWork, *, limit: int = 200) -> list[Any]:
+    """Medical cases opened and not decided, in the actor's regions, oldest first (at most `limit`)."""
+    cases = transitions.cases
+    query = (select(cases.c.id, cases.c.national_id, cases.c.region, cases.c.state, campaigns.c.name.label("campaign"))
+             .join(campaigns, campaigns.c.id == cases.c.campaign_id)
+             .where(cases.c.kind == CaseKind.medical.value, cases.c.state == "open").order_by(cases.c.opened_at, cases.c.id))
+    scope = uow.ctx.region_filter(cases.c.region)
+    if scope is not None:
+        query = query.where(scope)
+    return list(uow.execute(query.limit(limit)).mappings().all())
+
+
+@dataclasses.dataclass(frozen=True)
+class Examination:
+    """A medical case as the board's page shows it: who, their appointment, the policy's categories to choose
+    from, and (once decided) the category found and what it caused."""
+
+    case: CaseView
+    name: str
+    reference: str | None  # the person's summons in the campaign
+    appointment: tuple[str, dt.date, dt.time] | None  # office, day, time
+    categories: list[FitnessCategory]
+    category: FitnessCategory | None  # the one found
+    released: bool
+    filled_by: str | None  # reserve, supernumerary or nobody: who took the call that ended
+    replacement: str | None  # the national id of the person whose call it now is
+    replacement_name: str | None
+    replacement_reference: str | None  # their summons, once issued
+
+
+def examination(uow: UnitOfWork, case_id: int, *, reason: str = "medical examination") -> Examination:
+    """One medical case for the board's page; the reads (the case, the summonses shown) are audited.
+    `CaseInputError` for a case of another kind."""
+
+    uow.ctx.require(*BOARD_READERS, doing="reading a medical examination")
+    case = case_view(uow, case_id, reason=reason)
+    if case.kind != CaseKind.medical.value:
+        raise CaseInputError(f"case {case.id} is not a medical examination", field="case")
+    version = uow.ctx.policy().in_force(uow.ctx.today())
+    summons = next((s for s in notices.summonses_of(uow, case.national_id, where=reason) if s.campaign == case.campaign), None)
+    found = next((c for c in version.fitness_categories if c.code == case.ground), None) if case.state in FOUND else None
+    effect = next((h.effect for h in reversed(case.history) if h.to_state == case.state), None) or {}
+    replacement = effect.get("replacement")
+    names = names_of(uow, [case.national_id, *([replacement] if replacement else [])])
+    theirs = None
+    if replacement:
+        theirs = next((s.reference for s in notices.summonses_of(uow, replacement, where=reason)
+                       if s.campaign == case.campaign and s.status not in ("cancelled", "superseded")), None)
+    return Examination(case, names.get(case.national_id, ""), summons.reference if summons else None,
+                       (summons.office, summons.date, summons.start) if summons else None, list(version.fitness_categories),
+                       found, bool(effect.get("release")), effect.get("filled_by") if effect.get("release") else None,
+                       replacement, names.get(replacement) if replacement else None, theirs)

@@ -643,6 +643,54 @@ def summonses_of(uow: UnitOfWork, national_id: str, *, where: str = "person's su
 
 
 @dataclasses.dataclass(frozen=True)
+class Appointed:
+    """One person's appointment at an office on a day, as the staff working that day see it."""
+
+    reference: str
+    national_id: str
+    campaign: str
+    region: str
+    office: str
+    date: dt.date
+    start: dt.time
+    end: dt.time
+    status: str
+    appearance: str | None
+
+
+def appointments_at(uow: UnitOfWork, office: str, day: dt.date, *, where: str = "day's appointments") -> list[Appointed]:
+    """The summonses with an appointment at `office` on `day` in the actor's regions, by time: the live ones and
+    those cancelled because the call ended (so a person released that day still shows), never superseded
+    ones. Audited: one read entry per summons listed."""
+    uow.ctx.require(*OFFICERS, Role.medical, Role.auditor, doing="listing a day's appointments")
+    where_ = [summonses.c.office == office.strip(), summonses.c.date == day,
+              summonses.c.status.in_((*LIVE_VALUES, NoticeStatus.cancelled.value))]
+    scope = uow.ctx.region_filter(summonses.c.region)
+    if scope is not None:
+        where_.append(scope)
+    rows = uow.execute(select(*_SHOWN, campaigns.c.name.label("campaign_name"))
+                       .join(campaigns, campaigns.c.id == summonses.c.campaign_id).where(*where_)
+                       .order_by(summonses.c.start, summonses.c.id)).mappings().all()
+    _audit_reads(uow, [(r["national_id"], r["reference"]) for r in rows], where=where)
+    return [Appointed(r["reference"], r["national_id"], r["campaign_name"], r["region"], r["office"], r["date"], r["start"],
+                      r["end"], _value(r["status"]), _value(r["appearance"])) for r in rows]
+
+
+def appointment_offices(uow: UnitOfWork) -> dict[str, str]:
+    """The offices of the actor's regions that campaigns give appointments at (from the offices files the
+    campaigns recorded), by code in code order: "name, address"."""
+    t = CampaignOffices.__table__
+    found: dict[str, str] = {}
+    for campaign_id, name in uow.execute(select(t.c.campaign_id, campaigns.c.name)
+                                         .join(campaigns, campaigns.c.id == t.c.campaign_id)).all():
+        places = office_places(uow, name)
+        for office in _offices(uow, campaign_id):
+            if uow.ctx.actor.sees_region(office.region):
+                found.setdefault(office.code, places.get(office.code, office.code))
+    return dict(sorted(found.items()))
+
+
+@dataclasses.dataclass(frozen=True)
 class NoticeStatusReport:
     campaign: str
     by_status: dict[str, int]

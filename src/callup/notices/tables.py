@@ -83,6 +83,7 @@ class Summons(Base):
         Index("ix_summonses_campaign_region", "campaign_id", "region", "status"),
         Index("ix_summonses_batch", "batch_id", "page"),
         Index("ix_summonses_person", "national_id"),  # a person's summonses: the portal's status page
+        Index("ix_summonses_office_day", "office", "date", "start"),  # who is expected at an office on a day
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

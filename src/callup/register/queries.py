@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -80,3 +81,20 @@ def name_and_birth_date(uow: UnitOfWork, national_id: str) -> tuple[str, dt.date
     row = uow.execute(select(people.c.given_names, people.c.family_name, people.c.date_of_birth)
                       .where(people.c.national_id == national_id)).first()
     return (f"{row.given_names} {row.family_name}", row.date_of_birth) if row is not None else None
+
+
+def names_of(uow: UnitOfWork, national_ids: Iterable[str]) -> dict[str, str]:
+    """The full names ("given family") of the people `national_ids` the actor may see, by national id.
+
+    For lists the caller has audited as read (a day's appointments, the people a decision concerns):
+    one query, not one per person; people outside the actor's regions are left out."""
+    wanted = sorted({n.strip() for n in national_ids})
+    if not wanted:
+        return {}
+    query = select(people.c.national_id, people.c.given_names, people.c.family_name, people.c.region)
+    found: dict[str, str] = {}
+    for i in range(0, len(wanted), 500):
+        for r in uow.execute(query.where(people.c.national_id.in_(wanted[i:i + 500]))).all():
+            if uow.ctx.may_see(r.region, r.national_id):
+                found[r.national_id] = f"{r.given_names} {r.family_name}"
+    return found

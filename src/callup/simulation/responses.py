@@ -37,6 +37,7 @@ from callup.military_service.tables import Unit
 from callup.military_service.units import import_units
 from callup.notices import service as notices
 from callup.notices.tables import LIVE, Summons
+from callup.policy.months import add_months
 from callup.store.columns import enum_value
 from callup.uow import UnitOfWork
 
@@ -266,7 +267,9 @@ class _Run:
             case = medical.open_examination(uow, self.campaign, national_id)
         category = self.pick(self.rates.fitness) or next(iter(self.categories))
         with self.acting(BOARD) as uow:
-            found = medical.decide_fitness(uow, case.id, category, details="simulation")
+            months = self.categories[category].reexamine_months  # a temporary category: re-examined as late as allowed
+            found = medical.decide_fitness(uow, case.id, category, details="simulation",
+                                           reexamine_on=add_months(uow.ctx.today(), months) if months else None)
         self.steps[f"fitness_{category}"] += 1
         if not found.inductable:
             inductable = sorted(c for c, v in self.categories.items() if v.inductable)

@@ -198,7 +198,19 @@ def create_app(settings: WebSettings | None = None) -> Any:
     from fastapi import FastAPI
     from fastapi.staticfiles import StaticFiles
 
-    from callup.web import api, console, console_audit, console_cases, errors, health, portal, portal_cases, portal_rights, public
+    from callup.web import (
+        api,
+        console,
+        console_audit,
+        console_cases,
+        console_medical,
+        errors,
+        health,
+        portal,
+        portal_cases,
+        portal_rights,
+        public,
+    )
 
     settings = settings or WebSettings.from_environ()
     check_schema(settings.database_url)
@@ -216,6 +228,7 @@ def create_app(settings: WebSettings | None = None) -> Any:
     app.include_router(portal_rights.router)
     app.include_router(console_cases.router)
     app.include_router(console_audit.router)
+    app.include_router(console_medical.router)
     errors.install(app)
     api.install_schema(app)
     app.add_middleware(SecurityHeaders, tls=settings.tls)

@@ -31,6 +31,8 @@ RECORDERS = (Role.administrator, Role.officer)
 @router.get("")
 def queue(request: Request):  # noqa: ANN201
     ctx = staff(request)
+    if ctx.actor.role is Role.medical:  # the board's own list is its queue (signing in lands here)
+        return redirect("/console/medical")
     items: list[dict[str, Any]] = []
     requests: list[contact.ContactChange] = []
     with UnitOfWork(ctx) as uow:  # writes: the follow-up list's reads are audited
