@@ -32,7 +32,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "verify": ("callup.lottery.commands", "verify", "Re-run a published draw from its record and pool file."),
     "lottery": ("callup.lottery.commands", "app", "The public lottery: a person's rank, the seed, test vectors."),
     "fairness": ("callup.lottery.commands", "fairness", "Test any draw for dependence between birth date and number."),
-    "plan": ("callup.planning.commands", "app", "Force planning: projection, quotas to reach a target, calibration."),
+    "plan": ("callup.reports.plan_commands", "app", "Force planning: projection, quotas to reach a target, calibration."),
     "report": ("callup.reports.commands", "app", "Reports: a campaign's report (HTML and PDF), the transparency report."),
     "audit": ("callup.audit.commands", "app", "The tamper-evident audit log: verify, anchor, log."),
     "keys": ("callup.crypto.commands", "app", "Encryption keys of sensitive fields: generate, status, rotate."),

@@ -156,13 +156,18 @@ def _yields(rows: list[dict[str, object]], measures: list[str]) -> dict[str, flo
 def calibrate(path: str | os.PathLike[str]) -> Calibration:
     """Yields per person called, overall and per region and campaign."""
     fitness, rows = read_outcomes(path)
+    return calibrate_rows(fitness, rows, source=str(path))
+
+
+def calibrate_rows(fitness: list[str], rows: list[dict[str, object]], *, source: str) -> Calibration:
+    """Yields from outcome rows already read (a file's, or the store's closed campaigns'); `rows` must not be empty."""
     measures = ["delivered", "appeared", *fitness, *OUTCOMES]
     called = sum(r["called"] for r in rows)
     inducted = sum(r["inducted"] for r in rows)
     by_region = {k: _yields([r for r in rows if r["region"] == k], measures) for k in dict.fromkeys(r["region"] for r in rows)}
     by_campaign = {k: _yields([r for r in rows if r["campaign"] == k], measures) for k in dict.fromkeys(r["campaign"] for r in rows)}
     return Calibration(
-        source=str(path),
+        source=source,
         rows=len(rows),
         measures=measures,
         overall=_yields(rows, measures),

@@ -6,7 +6,9 @@ stdout carries exactly that document; otherwise Rich tables. Plots go to `--out`
 
 from __future__ import annotations
 
+import datetime as dt
 import pathlib
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -25,24 +27,57 @@ ScenarioArg = Annotated[pathlib.Path, typer.Argument(help="scenario TOML file (s
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON document on stdout")]
 OutOpt = Annotated[pathlib.Path, typer.Option("--out", help="directory for the plots (PNG and SVG)")]
 DEFAULT_OUT = pathlib.Path("out/plan")
+FromStoreOpt = Annotated[bool, typer.Option("--from-store", help="start from the service records in the store on --on (stocks by "
+                                            "category and months served), with the yield of its closed campaigns and the "
+                                            "conversion rate observed in it; the rest from the scenario file")]
+OnOpt = Annotated[str | None, typer.Option("--on", help="with --from-store: the day of the store's figures (YYYY-MM-DD; default today)")]
+
+
+#: Reads the live store's figures on a day (None: the context's today) for `--from-store`. Planning imports no
+#: store, so the edge that serves these commands installs it (`callup.reports.plan_commands`, which `callup plan` loads).
+STORE_READER: Callable[[dt.date | None], Any] | None = None
+
+
+def _figures(from_store: bool, on: str | None) -> Any:
+    """The store's figures when asked for (read by the installed reader: planning itself never touches the store)."""
+    from callup.cli_support import date_option
+
+    if not from_store:
+        if on is not None:
+            raise InputError("--on is the day of the store's figures: give it with --from-store", field="on")
+        return None
+    if STORE_READER is None:
+        raise InputError("--from-store reads the store: run it as `callup plan ...`", field="from_store")
+    return STORE_READER(date_option(on, "--on"))
 
 
 def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:,.0f}"
 
 
-def _project(scenario_path: pathlib.Path, months: int | None, runs: int, seed: int, out: pathlib.Path, plot: bool, as_json: bool) -> None:
+def _project(scenario_path: pathlib.Path, months: int | None, runs: int, seed: int, out: pathlib.Path, plot: bool, as_json: bool,
+             figures: Any = None) -> None:
     import dataclasses
 
     from callup.planning.service import check_size, projection_report
 
     check_size(months, runs)
     with progress(f"Monte Carlo: {runs:,} runs", None, quiet=as_json or not runs):
-        report = projection_report(scenario_path, months=months, runs=runs, seed=seed, out=out if plot else None)
+        report = projection_report(scenario_path, months=months, runs=runs, seed=seed, out=out if plot else None, figures=figures)
     emit(dataclasses.asdict(report), as_json=as_json, render=_render_projection)
 
 
+def _render_sources(sources: dict[str, str] | None) -> None:
+    if not sources:
+        return
+    table = Table("Parameter", "Taken from", title="Where the parameters came from", box=box.SIMPLE_HEAD)
+    for name, source in sources.items():
+        table.add_row(name, source)
+    console.print(table)
+
+
 def _render_projection(data: dict[str, Any]) -> None:
+    _render_sources(data.get("sources"))
     mc = data["montecarlo"]
     table = Table(title=f"{data['scenario']}: projected strength by month", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("Month")
@@ -82,10 +117,12 @@ def project(
     seed: Annotated[int, typer.Option("--seed", help="random seed for the Monte Carlo runs")] = 0,
     out: OutOpt = DEFAULT_OUT,
     plot: Annotated[bool, typer.Option("--plot/--no-plot", help="write the plot")] = True,
+    from_store: FromStoreOpt = False,
+    on: OnOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Project the force month by month under the scenario's intake and compare with the targets."""
-    _project(scenario, months, runs, seed, out, plot, as_json)
+    _project(scenario, months, runs, seed, out, plot, as_json, _figures(from_store, on))
 
 
 @app.command()
@@ -97,12 +134,14 @@ def montecarlo(
     seed: Annotated[int, typer.Option("--seed", help="random seed")] = 0,
     out: OutOpt = DEFAULT_OUT,
     plot: Annotated[bool, typer.Option("--plot/--no-plot", help="write the plot")] = True,
+    from_store: FromStoreOpt = False,
+    on: OnOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Monte Carlo over the scenario's uncertain rates and intakes: bands and probability of meeting targets."""
     if runs < 1:
         raise InputError(f"must be at least 1, got {runs}", field="runs")
-    _project(scenario, months, runs, seed, out, plot, as_json)
+    _project(scenario, months, runs, seed, out, plot, as_json, _figures(from_store, on))
 
 
 @app.command()
@@ -114,6 +153,8 @@ def solve(
     outcomes: Annotated[pathlib.Path | None, typer.Option("--outcomes", help="campaign outcomes CSV: take the induction yield from it (see `plan calibrate`)")] = None,
     out: OutOpt = DEFAULT_OUT,
     plot: Annotated[bool, typer.Option("--plot/--no-plot", help="write the plot of the plan")] = True,
+    from_store: FromStoreOpt = False,
+    on: OnOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Find the smallest quotas (and/or contract recruitment) that meet the targets by the date."""
@@ -121,11 +162,13 @@ def solve(
 
     from callup.planning.service import solve_report
 
-    report = solve_report(scenario, levers=lever, per_occurrence=per_occurrence, outcomes=outcomes, out=out if plot else None)
+    report = solve_report(scenario, levers=lever, per_occurrence=per_occurrence, outcomes=outcomes, out=out if plot else None,
+                          figures=_figures(from_store, on))
     emit(dataclasses.asdict(report), as_json=as_json, render=_render_solution)
 
 
 def _render_solution(data: dict[str, Any]) -> None:
+    _render_sources(data.get("sources"))
     quotas = [lv for lv in data["levers"] if lv["kind"] == "quota"]
     contract = [lv for lv in data["levers"] if lv["kind"] == "contract"]
     head = "Smallest plan meeting the targets" if data["feasible"] else "No plan within the bounds meets the targets; the most the bounds allow"

@@ -11,9 +11,13 @@ import dataclasses
 import math
 import pathlib
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from callup.errors import InputError
+
+if TYPE_CHECKING:
+    from callup.planning.scenario import Scenario
+    from callup.planning.store import StoreFigures
 
 MAX_MONTHS = 600  # the scenario's own cap: 50 years
 MAX_CELLS = 50_000_000  # Monte Carlo runs x months held in memory (8 bytes each per band source: ~2-3 GB at the cap)
@@ -28,6 +32,7 @@ class ProjectionReport:
     targets: list[dict[str, Any]]
     montecarlo: dict[str, Any] | None
     plots: list[str]
+    sources: dict[str, str] | None = None  # with the store's figures: where each parameter came from (store or scenario file)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,6 +52,7 @@ class SolveReport:
     shortfall: dict[str, float]
     notes: list[str]
     plots: list[str]
+    sources: dict[str, str] | None = None  # with the store's figures: where each parameter came from (store or scenario file)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,16 +89,27 @@ def check_size(months: int | None, runs: int) -> None:
                          f"memory, more than the {MAX_CELLS:,} this machine is sized for: use fewer runs", field="runs")
 
 
+def _load(scenario_path: pathlib.Path, figures: StoreFigures | None) -> tuple[Scenario, dict[str, str] | None]:
+    """The scenario file, with the store's figures put in when given (and where each parameter came from)."""
+    from callup.planning.scenario import load_scenario
+    from callup.planning.store import apply_store
+
+    scenario = load_scenario(scenario_path)
+    return (scenario, None) if figures is None else apply_store(scenario, figures)
+
+
 def projection_report(scenario_path: pathlib.Path, *, months: int | None = None, runs: int = 0, seed: int = 0,
-                      out: pathlib.Path | None = None) -> ProjectionReport:
-    """Project the scenario month by month (and, with `runs`, Monte Carlo bands); plots to `out` when given."""
+                      out: pathlib.Path | None = None, figures: StoreFigures | None = None) -> ProjectionReport:
+    """Project the scenario month by month (and, with `runs`, Monte Carlo bands); plots to `out` when given.
+
+    With `figures` (the live store's, read above planning) the projection starts from them (`planning.store`).
+    """
     from callup.planning import montecarlo
     from callup.planning.model import CATEGORIES, project
     from callup.planning.plots import plot_projection
-    from callup.planning.scenario import load_scenario
 
     check_size(months, runs)
-    scenario = load_scenario(scenario_path)
+    scenario, sources = _load(scenario_path, figures)
     months = months or scenario.months
     check_size(months, runs)
     projection = project(scenario, months)
@@ -115,21 +132,27 @@ def projection_report(scenario_path: pathlib.Path, *, months: int | None = None,
         table.append(row)
     summary = None if mc is None else {"runs": mc.runs, "seed": mc.seed, "seconds": round(seconds, 3),
                                        "percentiles": list(mc.percentiles), "probability": mc.probability}
-    return ProjectionReport(scenario.name, str(scenario_path), months, table, _targets(projection), summary, plots)
+    return ProjectionReport(scenario.name, str(scenario_path), months, table, _targets(projection), summary, plots, sources)
 
 
 def solve_report(scenario_path: pathlib.Path, *, levers: list[str] | None = None, per_occurrence: bool | None = None,
-                 outcomes: pathlib.Path | None = None, out: pathlib.Path | None = None) -> SolveReport:
-    """The smallest quotas (and/or contract recruitment) meeting the targets, with what binds each lever."""
+                 outcomes: pathlib.Path | None = None, out: pathlib.Path | None = None,
+                 figures: StoreFigures | None = None) -> SolveReport:
+    """The smallest quotas (and/or contract recruitment) meeting the targets, with what binds each lever.
+
+    With `figures` (the live store's) the plan starts from them; `outcomes` then may not be given too.
+    """
     from callup.planning.calibration import calibrate
     from callup.planning.plots import plot_projection
-    from callup.planning.scenario import load_scenario
     from callup.planning.solver import binding, solve
 
     for name in levers or []:
         if name not in ("conscripts", "contract"):
             raise InputError(f"must be conscripts or contract, got {name!r}", field="lever")
-    loaded = load_scenario(scenario_path)
+    if figures is not None and outcomes is not None:
+        raise InputError("give either --outcomes or --from-store (which calibrates from the store's closed campaigns), not both",
+                         field="outcomes")
+    loaded, sources = _load(scenario_path, figures)
     yields = None
     if outcomes is not None:
         cal = calibrate(outcomes)
@@ -154,10 +177,12 @@ def solve_report(scenario_path: pathlib.Path, *, levers: list[str] | None = None
     return SolveReport(
         scenario=loaded.name, source=str(scenario_path), feasible=solution.feasible, status=solution.status,
         deadline=solution.deadline_label, by_month=solution.deadline,
-        induction_yield_from=str(outcomes) if outcomes is not None else "scenario", levers=rows,
+        induction_yield_from=str(outcomes) if outcomes is not None else "store" if figures is not None and any(
+            k.endswith("induction_yield") and v.startswith("store") for k, v in (sources or {}).items()) else "scenario",
+        levers=rows,
         people_called=math.ceil(solution.people_called - 1e-6), contract_recruits=round(solution.contract_recruits, 1),
         targets=solution.targets, reached={k: round(v, 1) for k, v in solution.reached.items()},
-        shortfall={k: round(v, 1) for k, v in solution.shortfall.items()}, notes=list(solution.notes), plots=plots)
+        shortfall={k: round(v, 1) for k, v in solution.shortfall.items()}, notes=list(solution.notes), plots=plots, sources=sources)
 
 
 def calibration_report(outcomes: pathlib.Path, *, inducted: int | None = None) -> CalibrationReport:
