@@ -9,7 +9,12 @@ The only place that reads these variables (the web app's settings use its public
   default SQLite store, created on the store's first use only);
 - `CALLUP_POLICY`: the policy file (default: the bundled example);
 - `CALLUP_NOW`: a fixed instant (ISO 8601) for rehearsals and reproducible runs;
-- `CALLUP_TIMEZONE`: the jurisdiction's time zone for local dates (default UTC).
+- `CALLUP_TIMEZONE`: the jurisdiction's time zone for local dates (default UTC);
+- `CALLUP_SMTP_HOST`, `CALLUP_SMTP_PORT` (25), `CALLUP_SMTP_FROM`, `CALLUP_SMTP_USER`,
+  `CALLUP_SMTP_PASSWORD`, `CALLUP_SMTP_STARTTLS` (1 to use it): the SMTP server reminders by e-mail
+  go through (none: e-mail reminders wait);
+- `CALLUP_SMS_URL`, `CALLUP_SMS_KEY`, `CALLUP_SMS_SENDER`: the SMS provider's messages endpoint and
+  API key (none: text reminders wait); `CALLUP_REMINDER_RATE`: reminders sent a second (default 10).
 
 On the default SQLite store the first use creates the schema; any other store must be migrated
 with `callup db upgrade` (a deploy step) and commands refuse to run on a schema behind it.
@@ -111,3 +116,39 @@ def prepare_store(ctx: Context, *, migrate: bool) -> None:
     if revision != SCHEMA_HEAD:
         raise CallupError(f"the store's schema is at revision {revision or '(empty)'}, this callup needs {SCHEMA_HEAD}: "
                           "run `callup db upgrade` (a deploy step) first")
+
+
+def channels_from(environ: Mapping[str, str] | None = None):  # noqa: ANN201 - callup.notices.channels.Channels
+    """The reminder channels configured in the environment (see the module docstring)."""
+    from callup.notices.channels import Channels, HttpSmsChannel, SmsSettings, SmtpChannel, SmtpSettings
+
+    environ = os.environ if environ is None else environ
+    get = lambda name: environ.get(name, "").strip()  # noqa: E731
+    email = sms = None
+    if get("CALLUP_SMTP_HOST"):
+        try:
+            port = int(get("CALLUP_SMTP_PORT") or "25")
+        except ValueError:
+            raise InputError(f"CALLUP_SMTP_PORT: {get('CALLUP_SMTP_PORT')!r} is not a port number") from None
+        email = SmtpChannel(SmtpSettings(host=get("CALLUP_SMTP_HOST"), port=port,
+                                         sender=get("CALLUP_SMTP_FROM") or "reminders@localhost",
+                                         username=get("CALLUP_SMTP_USER") or None, password=environ.get("CALLUP_SMTP_PASSWORD"),
+                                         starttls=get("CALLUP_SMTP_STARTTLS") in ("1", "true", "yes")))
+    if get("CALLUP_SMS_URL"):
+        if not get("CALLUP_SMS_KEY"):
+            raise InputError("CALLUP_SMS_KEY: the SMS provider's API key is missing (CALLUP_SMS_URL is set)")
+        sms = HttpSmsChannel(SmsSettings(url=get("CALLUP_SMS_URL"), key=get("CALLUP_SMS_KEY"),
+                                         sender=get("CALLUP_SMS_SENDER") or "callup"))
+    return Channels(email=email, sms=sms)
+
+
+def reminder_rate(environ: Mapping[str, str] | None = None) -> float:
+    environ = os.environ if environ is None else environ
+    text = environ.get("CALLUP_REMINDER_RATE", "").strip() or "10"
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = -1.0
+    if not 0 < rate <= 10000:
+        raise InputError(f"CALLUP_REMINDER_RATE: {text!r} is not a number of reminders a second (e.g. 10)")
+    return rate

@@ -23,10 +23,11 @@ people, requests_t = Person.__table__, ContactRequest.__table__
 def _machines():  # noqa: ANN202
     from callup.campaigns.tables import CAMPAIGN
     from callup.cases.machines import MACHINES
+    from callup.jobs.tables import JOB_RUN
     from callup.military_service.machines import SERVICE
-    from callup.notices.tables import NOTICE
+    from callup.notices.tables import NOTICE, REMINDER
 
-    return {("campaigns", "status"): [CAMPAIGN], ("summonses", "status"): [NOTICE], ("notice_batches", "status"): [BATCH],
+    return {("reminders", "state"): [REMINDER], ("job_runs", "state"): [JOB_RUN],("campaigns", "status"): [CAMPAIGN], ("summonses", "status"): [NOTICE], ("notice_batches", "status"): [BATCH],
             ("imports", "status"): [IMPORT], ("contact_requests", "status"): [CONTACT_REQUEST],
             ("cases", "state"): list(MACHINES.values()), ("service_records", "state"): [SERVICE]}
 

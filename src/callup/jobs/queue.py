@@ -37,10 +37,54 @@ def libpq_url(database_url: str) -> str:
                       "their jobs in a process pool: use their --workers)")
 
 
+SEND_REMINDERS = "callup.send_reminders"
+
+
 def make_app(database_url: str) -> procrastinate.App:
+    """The queue's app: the print task, and the daily jobs and reminder sending as periodic tasks
+    (a worker defers each at its cron time; of several workers, one defers it, and the job's own
+    claim in `job_runs` makes even a second run do nothing)."""
+    from callup.jobs.daily import JOBS, SEND_CRON
+
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=libpq_url(database_url)))
     app.task(name=PRINT_BATCH, queue=QUEUE, pass_context=False)(print_batch)
+    for job, (_, cron) in JOBS.items():
+        task = app.task(name=daily_task_name(job), queue=QUEUE, pass_context=False)(_daily(job))
+        app.periodic(cron=cron, periodic_id=job)(task)
+    send = app.task(name=SEND_REMINDERS, queue=QUEUE, pass_context=False, queueing_lock=SEND_REMINDERS)(send_reminders)
+    app.periodic(cron=SEND_CRON, periodic_id="send-reminders")(send)
     return app
+
+
+def daily_task_name(job: str) -> str:
+    return f"callup.daily.{job}"
+
+
+def _system_context() -> Context:
+    """The context of a daily task: this worker's store, keys and clock, acting as the system."""
+    from callup.environment import context_from_environment
+    from callup.jobs.daily import system_context
+
+    return system_context(context_from_environment(store=False))
+
+
+def _daily(job: str) -> Any:
+    def run(timestamp: int | None = None) -> str:
+        """Run one daily job for today (the worker's clock); nothing when it already ran today."""
+        from callup.jobs.daily import run_job
+
+        return run_job(_system_context(), job).outcome
+
+    run.__name__ = run.__qualname__ = f"daily_{job.replace('-', '_')}"
+    return run
+
+
+def send_reminders(timestamp: int | None = None) -> dict[str, int]:
+    """Send the reminders due now at this worker's rate (`CALLUP_REMINDER_RATE`)."""
+    from callup.environment import channels_from, reminder_rate
+    from callup.jobs.daily import send_reminders as send
+
+    return send(_system_context(), channels_from(), rate=reminder_rate())
 
 
 def ensure_schema(database_url: str) -> bool:

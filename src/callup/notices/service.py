@@ -775,6 +775,36 @@ def follow_up(uow: UnitOfWork, campaign: str, *, days: int = 14) -> list[FollowU
     return out
 
 
+def campaigns_with_live_summonses(uow: UnitOfWork) -> list[str]:
+    """Names of the campaigns that have live summonses (the daily jobs' work), in creation order."""
+    rows = uow.execute(select(campaigns.c.name).where(
+        select(summonses.c.id).where(summonses.c.campaign_id == campaigns.c.id, summonses.c.status.in_(LIVE_VALUES)).exists())
+        .order_by(campaigns.c.id)).scalars().all()
+    return list(rows)
+
+
+def follow_up_counts(uow: UnitOfWork, campaign: str, *, days: int = 14) -> dict[str, int]:
+    """How many notices of `campaign` are on the follow-up list (`follow_up`), by reason: counts only,
+    so reading them reads no one's record (the daily job records them)."""
+    uow.ctx.require(*OFFICERS, Role.auditor, doing="counting notices to follow up")
+    c = _campaign(uow, campaign)
+    where = [summonses.c.campaign_id == c.id]
+    scope = uow.ctx.region_filter(summonses.c.region)
+    if scope is not None:
+        where.append(scope)
+    count = lambda *cond: uow.execute(select(func.count()).where(*where, *cond)).scalar_one()  # noqa: E731
+    sent_since = func.coalesce(summonses.c.printed_at, summonses.c.published_at)
+    from callup.cases.tables import Case, CaseKind  # as in follow_up
+
+    cases = Case.__table__
+    resolved = (select(cases.c.id).where(cases.c.campaign_id == c.id, cases.c.national_id == summonses.c.national_id,
+                                         cases.c.kind == CaseKind.no_show.value, cases.c.opened_at >= summonses.c.appearance_at,
+                                         cases.c.state != "open").exists())
+    return {"returned": count(summonses.c.status == NoticeStatus.returned.value),
+            "unconfirmed": count(summonses.c.status == NoticeStatus.sent.value, sent_since <= uow.now() - dt.timedelta(days=days)),
+            "no_show": count(summonses.c.appearance == Appearance.no_show.value, summonses.c.status.in_(LIVE_VALUES), ~resolved)}
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class SignInDetailsRead(AuditEvent):
     """notices.code_read: a summons' one-time code was read back (a reprint, a demo)."""

@@ -177,3 +177,78 @@ class PostalFile(Base):
     rows_applied: Mapped[int] = mapped_column(Integer)
     rows_rejected: Mapped[int] = mapped_column(Integer)
     imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReminderState(enum.Enum):
+    """A reminder's states, as GOV.UK Notify names a message's."""
+
+    created = "created"  # due, not yet handed to a provider
+    sending = "sending"  # claimed by a sender and handed to the provider, no final word yet
+    delivered = "delivered"  # the provider accepted it for the recipient (never proof the person read it)
+    permanent_failure = "permanent-failure"  # refused for good (no such address or number): never retried
+    temporary_failure = "temporary-failure"  # the provider was unreachable or busy: retried up to the policy's attempts
+
+
+#: A reminder goes created -> sending -> delivered or a failure; a temporary failure is sent again
+#: (until the policy's attempts are spent); a "sending" whose sender died is given up as temporary; one
+#: to a person who opted out, or whose address is gone, fails when its turn comes, unsent.
+REMINDER = Machine("reminder", {
+    (ReminderState.created, "send"): ReminderState.sending,
+    (ReminderState.temporary_failure, "send"): ReminderState.sending,
+    (ReminderState.sending, "deliver"): ReminderState.delivered,
+    (ReminderState.sending, "fail"): ReminderState.permanent_failure,
+    (ReminderState.sending, "defer"): ReminderState.temporary_failure,
+    (ReminderState.sending, "accept"): ReminderState.sending,  # the provider took it, its final word comes later
+}, final=frozenset({ReminderState.delivered, ReminderState.permanent_failure}), error=NoticeStateError)
+
+
+class Reminder(Base):
+    """One reminder by one channel to one person. `key` names what it reminds of (e.g. summons 12's
+    appointment), so planning the same reminder twice creates it once. The recipient's address is
+    read from the register when it is sent, never kept here; the text is made from `kind`,
+    `language` and `params` (no personal data beyond what the message says)."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        UniqueConstraint("key", "channel", name="uq_reminders_key_channel"),
+        Index("ix_reminders_due", "state", "next_attempt_at"),
+        Index("ix_reminders_person", "national_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    national_id: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(128), comment="what it reminds of, e.g. summons:12:appointment")
+    kind: Mapped[str] = mapped_column(String(32), comment="published, deadline, appointment, ...: picks the text")
+    channel: Mapped[str] = mapped_column(String(8), comment="email or sms")
+    language: Mapped[str] = mapped_column(String(16))
+    params: Mapped[str] = mapped_column(Text, comment="JSON: the dates and places the text names")
+    state: Mapped[ReminderState] = mapped_column(Enum(ReminderState, name="reminder_state", native_enum=False, length=24,
+                                                      values_callable=lambda e: [m.value for m in e]))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    provider_ref: Mapped[str | None] = mapped_column(String(128), comment="the provider's id of the message")
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReminderAttempt(Base):
+    """Evidence of one attempt at a reminder and what the provider answered (never proof of delivery)."""
+
+    __tablename__ = "reminder_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reminder_id: Mapped[int] = mapped_column(ForeignKey("reminders.id", ondelete="CASCADE"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str] = mapped_column(String(24), comment="the state it left the reminder in")
+    detail: Mapped[str] = mapped_column(Text, comment="the provider's answer (status code and words), no address")
+
+
+class ReminderOptOut(Base):
+    """A person who asked for no reminders (on the portal or at an office)."""
+
+    __tablename__ = "reminder_opt_outs"
+
+    national_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

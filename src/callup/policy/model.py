@@ -155,6 +155,25 @@ class ContractService(_Strict):
     term_months: int = Field(ge=1, le=120, description="months of the first contract, from the day of signing")
 
 
+class Reminders(_Strict):
+    """Reminders by e-mail and text message to people whose register entry holds an address or number.
+
+    A reminder is a courtesy: it is never a summons and never evidence that one was delivered."""
+
+    on: list[Literal["published", "deadline", "appointment"]] = Field(
+        default=["published", "deadline", "appointment"],
+        description="when to remind: when the summons is published, before each deadline it sets, before the "
+                    "appointment; an empty list sends none")
+    channels: list[Literal["email", "sms"]] = Field(
+        default=["email", "sms"], description="how: e-mail, text message, or both (each only where the "
+                                                             "register holds an address or number)")
+    days_before_deadline: int = Field(default=3, ge=1, le=60, description="days before a deadline when its reminder goes")
+    days_before_appointment: int = Field(default=1, ge=1, le=60, description="days before the appointment when its "
+                                         "reminder goes (1: the day before)")
+    attempts: int = Field(default=3, ge=1, le=10, description="attempts at one reminder before it is given up "
+                          "(temporary failures only: a permanent failure is never retried)")
+
+
 class Notices(_Strict):
     channels: list[Literal["post", "portal"]] = Field(min_length=1)
     response_days: int = Field(ge=1, le=365, description="days from delivery to appear")
@@ -168,6 +187,7 @@ class Notices(_Strict):
     code_valid_days: int = Field(default=90, ge=1, le=730, description="days the portal sign-in code printed on a summons stays valid (for every visit)")
     what_to_bring: list[str] = Field(default_factory=list, description="what a summoned person brings to the appointment, "
                                      "one item each, as the portal lists it")
+    reminders: Reminders = Field(default_factory=Reminders, description="reminders by e-mail and text message")
 
     @model_validator(mode="after")
     def _known_channels(self) -> Notices:

@@ -170,6 +170,8 @@ def _default(info: FieldInfo) -> str:
         return f"`{str(value).lower()}`"
     if isinstance(value, str):
         return f'`"{value}"`'
+    if isinstance(value, list):
+        return f"`{value!r}`".replace("'", '"')
     return f"`{value}`"
 
 
@@ -233,14 +235,19 @@ def models() -> list[type[BaseModel]]:
 
 def _titles() -> dict[str, str]:
     titles = {"Jurisdiction": "[jurisdiction]", "Region": "[[regions]]", "PolicyVersion": "[[versions]]"}
-    for name, info in PolicyVersion.model_fields.items():
-        inner = _model_of(info.annotation)
-        if inner is None:
-            for arg in get_args(info.annotation):
-                inner = inner or _model_of(arg)
-        if inner is not None:
-            many = get_origin(info.annotation) is list
-            titles[inner.__name__] = f"[[versions.{name}]]" if many else f"[versions.{name}]"
+
+    def visit(model: type[BaseModel], path: str) -> None:  # tables inside tables: [versions.notices.reminders]
+        for name, info in model.model_fields.items():
+            inner = _model_of(info.annotation)
+            if inner is None:
+                for arg in get_args(info.annotation):
+                    inner = inner or _model_of(arg)
+            if inner is not None and inner.__name__ not in titles:
+                many = get_origin(info.annotation) is list
+                titles[inner.__name__] = f"[[{path}.{name}]]" if many else f"[{path}.{name}]"
+                visit(inner, f"{path}.{name}")
+
+    visit(PolicyVersion, "versions")
     return titles
 
 

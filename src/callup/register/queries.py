@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from callup.audit import PersonRead, person
 from callup.context import Role
 from callup.errors import NotFound
-from callup.register.tables import Import, Person
+from callup.register.tables import CivilStatus, Import, Person
 from callup.store.columns import enum_value
 from callup.uow import UnitOfWork
 
@@ -70,6 +70,19 @@ def get_person(uow: UnitOfWork, national_id: str, *, reason: str | None = None) 
     uow.ctx.check_visible(row and row["region"], national_id, error=NotFound("no person with that national id on the register"))
     uow.record(PersonRead(target=person(national_id), reason=reason))
     return {k: enum_value(v) for k, v in row.items()}
+
+
+def contact_of(uow: UnitOfWork, national_id: str) -> tuple[str | None, str | None]:
+    """A living person's e-mail address and telephone number as the register holds them (None, None
+    for nobody, or for someone recorded deceased or emigrated).
+
+    For a message to the person (a reminder): the caller records the use in the audit log with
+    the message, so a read and its purpose are one entry."""
+    row = uow.execute(select(people.c.email, people.c.phone).where(
+        people.c.national_id == national_id, people.c.civil_status == CivilStatus.alive)).first()
+    if row is None:
+        return None, None
+    return (row.email or "").strip() or None, (row.phone or "").strip() or None
 
 
 def name_and_birth_date(uow: UnitOfWork, national_id: str) -> tuple[str, dt.date] | None:

@@ -7,7 +7,7 @@ What goes, for the policy version in force on the date `on` (`[versions.retentio
   plus those years), and about people recorded deceased or emigrated by an import that finished
   more than that many years before `on` -- except anyone in the pool of a campaign that is not
   closed yet, who is kept until it closes:
-  - their register record, officers' notes, contact-change requests, uploaded documents and
+  - their register record, officers' notes, contact-change requests, reminders (and their opt-out), uploaded documents and
     external registry entries are deleted, and the medical findings of their cases;
   - in the campaign, case and service tables their national id is replaced by a random token,
     the same for one person everywhere (`erased-` and 16 hex digits), and the free text about
@@ -50,7 +50,8 @@ BATCH = 2_000
 TOKEN = "erased-"
 
 #: Rows about the person that go with them.
-DELETED = ("person_notes", "contact_requests", "web_documents", "registry_entries", "status_documents")
+DELETED = ("person_notes", "contact_requests", "web_documents", "registry_entries", "status_documents", "reminders",
+           "reminder_opt_outs")
 #: Columns naming the person in rows that stay (counts, the draw, case and service history).
 PSEUDONYMISED = (("campaign_pool", "national_id"), ("campaign_order", "national_id"), ("campaign_calls", "national_id"),
                  ("campaign_calls", "replaces"), ("summonses", "national_id"), ("cases", "national_id"),
@@ -143,6 +144,8 @@ def _erase_people(uow: UnitOfWork, ids: list[str]) -> tuple[int, int, int, int]:
     conn.execute(text("INSERT INTO _erased (national_id, token) VALUES (:n, :t)"),
                  [{"n": n, "t": TOKEN + uow.ctx.random(8).hex()} for n in ids])
     people = conn.execute(text("DELETE FROM people WHERE national_id IN (SELECT national_id FROM _erased)")).rowcount
+    conn.execute(text("DELETE FROM reminder_attempts WHERE reminder_id IN "
+                      "(SELECT id FROM reminders WHERE national_id IN (SELECT national_id FROM _erased))"))
     counts = {t: conn.execute(text(f"DELETE FROM {t} WHERE national_id IN (SELECT national_id FROM _erased)")).rowcount
               for t in DELETED}
     findings = conn.execute(text("DELETE FROM medical_findings WHERE case_id IN "

@@ -6,6 +6,7 @@ add the import here, then generate and review a migration.
 from callup.audit import tables as audit_tables  # noqa: F401
 from callup.campaigns import tables as campaign_tables  # noqa: F401
 from callup.cases import tables as case_tables  # noqa: F401
+from callup.jobs import tables as job_tables  # noqa: F401
 from callup.military_service import tables as military_service_tables  # noqa: F401
 from callup.notices import tables as notice_tables  # noqa: F401
 from callup.register import tables as register_tables  # noqa: F401

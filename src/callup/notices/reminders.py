@@ -1,0 +1,405 @@
+"""Reminders by e-mail and text message: when a summons is published, before each deadline it sets,
+and before the appointment, as the policy's `notices.reminders` chooses.
+
+Three steps, each safe to repeat:
+
+- `send(uow, national_id, kind, params=..., key=...)` queues one reminder per channel the policy
+  names and the register holds a contact for (nothing for a person who opted out). `key` says what
+  it reminds of, so queueing the same reminder again does nothing. Other features (a
+  questionnaire) reuse it with their own `kind` and texts (`TEXTS`).
+- `plan(uow, on)` queues the reminders of every summons that are due on day `on`.
+- `send_due(ctx, channels)` hands the due reminders to the channels at a bounded rate, each claimed
+  first (so two senders never send one twice) and each attempt recorded with the provider's
+  answer (`reminder_attempts`) and one audit entry. A reminder is a courtesy: its outcome is
+  evidence that it was sent, never that the summons was delivered.
+
+Texts are in the person's language where a text exists (English, Russian), name the appointment
+or the deadline and the portal, and nothing else about the person.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar, cast
+
+from sqlalchemy import Table, and_, delete, func, insert, or_, select, update
+
+from callup.audit import AuditEvent, person
+from callup.context import Context, Role
+from callup.errors import InputError
+from callup.notices.channels import DELIVERED, PERMANENT, SENDING, TEMPORARY, Channels, Message, Outcome
+from callup.notices.tables import (
+    LIVE,
+    REMINDER,
+    Reminder,
+    ReminderAttempt,
+    ReminderOptOut,
+    ReminderState,
+    Summons,
+)
+from callup.notices.wording import load_templates, template_for
+from callup.store.columns import enum_value as _value
+from callup.uow import UnitOfWork
+
+reminders, attempts_t, opt_outs = (cast(Table, t.__table__) for t in (Reminder, ReminderAttempt, ReminderOptOut))
+summonses = cast(Table, Summons.__table__)
+CHANNELS = ("email", "sms")
+#: A reminder claimed this long ago and still "sending" without the provider's id: its sender died before handing it over.
+STALE_CLAIM = dt.timedelta(minutes=15)
+RETRY_AFTER = dt.timedelta(minutes=10)  # doubled at each further attempt
+
+
+# --- texts -------------------------------------------------------------------------------------------
+# kind -> (e-mail subject, e-mail body, text message). Placeholders: {agency}, {portal}, {date},
+# {time}, {place}, {deadline}, {what}; plain words, no codes, no name or id of the person.
+
+_EN_FOOTER = ("\n\nThis is a reminder, not the summons itself. You cannot reply to this message. "
+              "To get no more reminders, say so on {portal} (contact details) or at your call-up office.\n{agency}")
+_RU_FOOTER = ("\n\nЭто напоминание, а не сама повестка. Отвечать на это сообщение не нужно: ответ никто не прочтёт. "
+              "Чтобы больше не получать напоминаний, сообщите об этом на {portal} (раздел «Контактные данные») "
+              "или в призывном пункте.\n{agency}")
+
+TEXTS: dict[str, dict[str, tuple[str, str, str]]] = {
+    "en": {
+        "published": (
+            "You have a call-up summons",
+            "A call-up summons for you is now on {portal}. Sign in there with the reference and the code printed "
+            "on the letter we sent you by post.\n\nYour appointment: {date}, {time}, {place}." + _EN_FOOTER,
+            "{agency}: you have a call-up summons. Appointment {date}, {time}, {place}. Details on {portal}.",
+        ),
+        "deadline": (
+            "Reminder: a deadline on {deadline}",
+            "{deadline} is the last day to {what}, if you want to. You can do it on {portal}, signed in with the "
+            "reference and code on your letter.\n\nYour appointment: {date}, {time}, {place}." + _EN_FOOTER,
+            "{agency}: {deadline} is the last day to {what}, if you want to. See {portal}.",
+        ),
+        "appointment": (
+            "Reminder: your call-up appointment on {date}",
+            "Your call-up appointment is on {date}, {time}, at {place}. Bring your identity document and the "
+            "letter. If you cannot come, tell your call-up office before the appointment; {portal} says how."
+            + _EN_FOOTER,
+            "{agency}: your call-up appointment is on {date}, {time}, {place}. Bring your identity document.",
+        ),
+    },
+    "ru": {
+        "published": (
+            "Вам направлена повестка",
+            "На {portal} размещена повестка для вас. Войдите туда с номером повестки и кодом, напечатанными в "
+            "письме, которое мы отправили вам по почте.\n\nВаша явка: {date}, {time}, {place}." + _RU_FOOTER,
+            "{agency}: вам направлена повестка. Явка {date}, {time}, {place}. Подробнее на {portal}.",
+        ),
+        "deadline": (
+            "Напоминание: срок истекает {deadline}",
+            "{deadline} — последний день, чтобы {what}, если вы этого хотите. Это можно сделать на {portal}, "
+            "войдя с номером повестки и кодом из письма.\n\nВаша явка: {date}, {time}, {place}." + _RU_FOOTER,
+            "{agency}: {deadline} — последний день, чтобы {what}, если вы этого хотите. Подробнее на {portal}.",
+        ),
+        "appointment": (
+            "Напоминание: явка по повестке {date}",
+            "Ваша явка по повестке: {date}, {time}, {place}. Возьмите с собой документ, удостоверяющий личность, и "
+            "письмо. Если вы не можете прийти, сообщите в призывной пункт до дня явки; как это сделать, сказано на "
+            "{portal}." + _RU_FOOTER,
+            "{agency}: ваша явка по повестке {date}, {time}, {place}. Возьмите документ, удостоверяющий личность.",
+        ),
+    },
+}
+
+#: What closes on a deadline, in words (joined with "or").
+WHAT: dict[str, dict[str, str]] = {
+    "en": {"apply": "apply for a deferral or for civilian service", "appeal": "appeal the summons", "or": ", or "},
+    "ru": {"apply": "подать заявление об отсрочке или об альтернативной гражданской службе",
+           "appeal": "обжаловать повестку", "or": ", или "},
+}
+
+
+def render(kind: str, language: str, params: Mapping[str, Any], *, channel: str, default_language: str = "en") -> tuple[str, str]:
+    """(subject, body) of a reminder in `language` (else the default, else English), dates in its format."""
+    lang = language if language in TEXTS and kind in TEXTS[language] else default_language
+    lang = lang if lang in TEXTS and kind in TEXTS[lang] else "en"
+    subject, body, sms = TEXTS[lang][kind]
+    template = template_for(lang, load_templates())
+    values = {"agency": template.sender.get("agency", ""), "portal": template.sender.get("portal", ""),
+              "place": params.get("place", ""), "date": "", "time": "", "deadline": "", "what": ""}
+    if params.get("date"):
+        values["date"] = template.date(dt.date.fromisoformat(params["date"]), long=True)
+    if params.get("start") and params.get("end"):
+        values["time"] = template.time(dt.time.fromisoformat(params["start"]), dt.time.fromisoformat(params["end"]))
+    if params.get("deadline"):
+        values["deadline"] = template.date(dt.date.fromisoformat(params["deadline"]))
+    words = WHAT.get(lang, WHAT["en"])
+    values["what"] = words["or"].join(words[w] for w in params.get("closes", []) if w in words)
+    filled = {k: str(v) for k, v in values.items()}
+    if channel == "sms":
+        return "", sms.format(**filled)
+    return subject.format(**filled), body.format(**filled)
+
+
+# --- audit events ------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RemindersQueued(AuditEvent):
+    """notices.reminders_queued: reminders due on a day were queued (counts by kind)."""
+
+    action: ClassVar[str] = "notices.reminders_queued"
+    on: str
+    queued: dict[str, int]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ReminderAttempted(AuditEvent):
+    """notices.reminder: one attempt at a reminder to a person and the provider's answer (evidence it was sent,
+    never of delivery); the person's address was read from the register for it."""
+
+    action: ClassVar[str] = "notices.reminder"
+    kind: str
+    channel: str
+    outcome: str
+    detail: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RemindersOptOut(AuditEvent):
+    """notices.reminders_opt_out: a person asked for no reminders (or for them again)."""
+
+    action: ClassVar[str] = "notices.reminders_opt_out"
+    opted_out: bool
+
+
+# --- queueing ----------------------------------------------------------------------------------------
+
+
+def opted_out(uow: UnitOfWork, national_id: str) -> bool:
+    return uow.execute(select(opt_outs.c.national_id).where(opt_outs.c.national_id == national_id)).first() is not None
+
+
+def set_opt_out(uow: UnitOfWork, national_id: str, *, opt_out: bool) -> bool:
+    """Record that the person wants no reminders (`opt_out`) or wants them again; True if it changed.
+    Reminders already queued for them are withdrawn when their turn comes."""
+    uow.ctx.require(Role.citizen, Role.administrator, Role.officer, doing="changing reminders")
+    if uow.ctx.actor.role is Role.citizen and uow.ctx.actor.person_id != national_id:
+        raise InputError("a citizen changes only their own reminders", field="national_id")
+    if opt_out == opted_out(uow, national_id):
+        return False
+    if opt_out:
+        uow.execute(insert(opt_outs).values(national_id=national_id, at=uow.now()))
+    else:
+        uow.execute(delete(opt_outs).where(opt_outs.c.national_id == national_id))
+    uow.record(RemindersOptOut(target=person(national_id), opted_out=opt_out))
+    return True
+
+
+def send(uow: UnitOfWork, national_id: str, kind: str, *, key: str, params: Mapping[str, Any] | None = None,
+         language: str | None = None, on: dt.date | None = None) -> int:
+    """Queue a reminder of `kind` (a key of `TEXTS`) to the person by each channel the policy in force
+    names and the register holds a contact for; returns how many were queued (0 when they already
+    were, the person opted out or has no address or number). The text is made when it is sent."""
+    if not any(kind in texts for texts in TEXTS.values()):
+        raise InputError(f"no text for reminders of kind {kind!r}", field="kind")
+    from callup.register.queries import contact_of
+
+    version = uow.ctx.policy().in_force(on or uow.ctx.today())
+    if opted_out(uow, national_id):
+        return 0
+    email, phone = contact_of(uow, national_id)
+    wanted = [c for c in version.notices.reminders.channels if (email if c == "email" else phone)]
+    if not wanted:
+        return 0
+    now = uow.now()
+    present = set(uow.execute(select(reminders.c.channel).where(reminders.c.key == key)).scalars())
+    rows = [dict(national_id=national_id, key=key, kind=kind, channel=channel, language=language or version.notices.language,
+                 params=json.dumps(dict(params or {}), sort_keys=True), state=ReminderState.created, attempts=0,
+                 created_at=now, next_attempt_at=now) for channel in wanted if channel not in present]
+    if rows:
+        uow.execute(insert(reminders), rows)
+    return len(rows)
+
+
+def _deadlines(dispatched: dt.date, appointment: dt.date, response_days: int) -> dict[dt.date, list[str]]:
+    """The deadlines a summons sets, as its letter prints them: apply (deferral, civilian service) by the
+    earlier of the answer date and the appointment; appeal the summons by the answer date."""
+    answer_by = dispatched + dt.timedelta(days=response_days)
+    out: dict[dt.date, list[str]] = {}
+    out.setdefault(min(answer_by, appointment), []).append("apply")
+    out.setdefault(answer_by, []).append("appeal")
+    return out
+
+
+def plan(uow: UnitOfWork, on: dt.date) -> dict[str, int]:
+    """Queue every summons reminder due on day `on` by the policy in force (idempotent: a reminder
+    already queued is not queued again). Counts by kind; one audit entry."""
+    uow.ctx.require(Role.administrator, Role.system, doing="queueing reminders")
+    version = uow.ctx.policy().in_force(on)
+    rules = version.notices.reminders
+    queued: Counter = Counter()
+    if not rules.on:
+        return {}
+    from callup.notices.service import _offices
+
+    places: dict[int, dict[str, str]] = {}
+    dispatched = func.coalesce(summonses.c.printed_at, summonses.c.published_at)
+    rows = uow.execute(select(summonses.c.id, summonses.c.campaign_id, summonses.c.national_id, summonses.c.language,
+                              summonses.c.office, summonses.c.date, summonses.c.start, summonses.c.end,
+                              summonses.c.published_at, summonses.c.printed_at)
+                       .where(summonses.c.status.in_([s.value for s in LIVE]), summonses.c.date >= on,
+                              summonses.c.appearance.is_(None), dispatched.is_not(None))
+                       .order_by(summonses.c.id)).mappings().all()
+    for r in rows:
+        if r["campaign_id"] not in places:
+            places[r["campaign_id"]] = {o.code: f"{o.name}, {o.address}" for o in _offices(uow, r["campaign_id"])}
+        base = {"date": r["date"].isoformat(), "start": r["start"].strftime("%H:%M"), "end": r["end"].strftime("%H:%M"),
+                "place": places[r["campaign_id"]].get(r["office"], r["office"])}
+        due: list[tuple[str, str, dict[str, Any]]] = []
+        if "published" in rules.on and r["published_at"] is not None and on - dt.timedelta(days=2) <= _day(r["published_at"]) <= on:
+            due.append(("published", f"summons:{r['id']}:published", base))
+        if "deadline" in rules.on:
+            sent = min(_day(t) for t in (r["printed_at"], r["published_at"]) if t is not None)
+            for day, closes in _deadlines(sent, r["date"], version.notices.response_days).items():
+                if day - dt.timedelta(days=rules.days_before_deadline) <= on <= day:
+                    due.append(("deadline", f"summons:{r['id']}:deadline:{day.isoformat()}",
+                                {**base, "deadline": day.isoformat(), "closes": closes}))
+        if "appointment" in rules.on and r["date"] - dt.timedelta(days=rules.days_before_appointment) <= on < r["date"]:
+            due.append(("appointment", f"summons:{r['id']}:appointment:{r['date'].isoformat()}", base))
+        for kind, key, params in due:
+            queued[kind] += send(uow, r["national_id"], kind, key=key, params=params, language=r["language"], on=on)
+    counts = {kind: n for kind, n in sorted(queued.items()) if n}
+    uow.record(RemindersQueued(target="reminders", on=on.isoformat(), queued=counts))
+    return counts
+
+
+def _day(instant: dt.datetime) -> dt.date:
+    return (instant if instant.tzinfo else instant.replace(tzinfo=dt.UTC)).astimezone(dt.UTC).date()
+
+
+# --- sending -----------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class SendReport:
+    """What one sending run did: reminders by the state each attempt left them in."""
+
+    attempted: int
+    outcomes: dict[str, int]
+
+
+def _claim(uow: UnitOfWork, limit: int, max_attempts: int, channels: Iterable[str]) -> list[dict[str, Any]]:
+    """Take up to `limit` due reminders for this sender: each moves to `sending` (attempt counted) in a
+    guarded UPDATE, so of two senders exactly one gets it. Reminders left `sending` by a sender that
+    died before the provider answered go back to `temporary-failure` first."""
+    now = uow.now()
+    uow.execute(update(reminders).where(reminders.c.state == ReminderState.sending, reminders.c.provider_ref.is_(None),
+                                        reminders.c.claimed_at < now - STALE_CLAIM)
+                .values(state=REMINDER.step(ReminderState.sending, "defer", subject="reminder")))
+    due = (select(reminders).where(
+        or_(reminders.c.state == ReminderState.created,
+            and_(reminders.c.state == ReminderState.temporary_failure, reminders.c.attempts < max_attempts)),
+        reminders.c.next_attempt_at <= now, reminders.c.channel.in_(list(channels))).order_by(reminders.c.next_attempt_at, reminders.c.id).limit(limit)
+        .with_for_update(skip_locked=True))
+    claimed = []
+    for row in uow.execute(due).mappings().all():
+        state = _value(row["state"])
+        new = REMINDER.step(state, "send", subject=f"reminder {row['id']}")
+        done = uow.execute(update(reminders).where(reminders.c.id == row["id"], reminders.c.state == state)
+                           .values(state=new, attempts=row["attempts"] + 1, claimed_at=now)).rowcount
+        if done == 1:
+            claimed.append({**row, "state": new, "attempts": row["attempts"] + 1})
+    return claimed
+
+
+def _finish(uow: UnitOfWork, row: Mapping[str, Any], outcome: Outcome, *, retry_after: dt.timedelta) -> str:
+    now = uow.now()
+    step = {DELIVERED: "deliver", SENDING: "accept", PERMANENT: "fail", TEMPORARY: "defer"}[outcome.state]
+    new = REMINDER.step(row["state"], step, subject=f"reminder {row['id']}")
+    values: dict[str, Any] = {"state": new}
+    if outcome.provider_ref:
+        values["provider_ref"] = outcome.provider_ref
+    if new in (DELIVERED, PERMANENT):
+        values["finished_at"] = now
+    if new == TEMPORARY:
+        values["next_attempt_at"] = now + retry_after * (2 ** max(0, row["attempts"] - 1))
+    uow.execute(update(reminders).where(reminders.c.id == row["id"]).values(values))
+    uow.execute(insert(attempts_t).values(reminder_id=row["id"], attempt=row["attempts"], at=now, outcome=new,
+                                          detail=outcome.detail))
+    uow.record(ReminderAttempted(target=person(row["national_id"]), kind=row["kind"], channel=row["channel"], outcome=new,
+                                 detail=outcome.detail))
+    return new
+
+
+def send_due(ctx: Context, channels: Channels, *, limit: int | None = None, rate: float = 10.0, batch: int = 50,
+             sleep: Callable[[float], None] = time.sleep, monotonic: Callable[[], float] = time.monotonic) -> SendReport:
+    """Send the reminders due now through `channels`, at most `rate` a second, at most `limit` in all.
+
+    Each batch is claimed in one short transaction, each message sent outside any transaction, and
+    its outcome written in another, so a slow provider holds no lock. A reminder to someone who has
+    since opted out, or whose address or number is gone, is withdrawn (permanent failure) unsent; a
+    channel that is not configured leaves its reminders waiting."""
+    ctx.require(Role.administrator, Role.system, doing="sending reminders")
+    from callup.register.queries import contact_of
+
+    gap = 1.0 / rate if rate > 0 else 0.0
+    outcomes: Counter = Counter()
+    attempted = 0
+    last = None
+    max_attempts = ctx.policy().in_force(ctx.today()).notices.reminders.attempts
+    default_language = ctx.policy().in_force(ctx.today()).notices.language
+    configured = [c for c in CHANNELS if channels.get(c) is not None]
+    while configured and (limit is None or attempted < limit):
+        with UnitOfWork(ctx) as uow:
+            size = batch if limit is None else min(batch, limit - attempted)
+            claimed = _claim(uow, size, max_attempts, configured)
+            work = []
+            for row in claimed:
+                email, phone = contact_of(uow, row["national_id"])
+                to = email if row["channel"] == "email" else phone
+                if to is None or opted_out(uow, row["national_id"]):
+                    why = "opted out of reminders" if to is not None else "no address or number on the register"
+                    outcomes[_finish(uow, row, Outcome(PERMANENT, f"not sent: {why}"), retry_after=RETRY_AFTER)] += 1
+                    continue
+                work.append((row, to))
+        if not claimed:
+            break
+        for row, to in work:
+            if last is not None and gap:
+                wait = last + gap - monotonic()
+                if wait > 0:
+                    sleep(wait)
+            last = monotonic()
+            subject, body = render(row["kind"], row["language"], json.loads(row["params"]), channel=row["channel"],
+                                   default_language=default_language)
+            channel = channels.get(row["channel"])
+            assert channel is not None
+            try:
+                outcome = channel.send(Message(to=to, subject=subject, body=body, reference=f"callup-reminder-{row['id']}"))
+            except Exception as exc:  # noqa: BLE001 - a channel's own bug is one failed attempt, not a stopped run
+                outcome = Outcome(TEMPORARY, f"the {row['channel']} channel failed ({type(exc).__name__})")
+            with UnitOfWork(ctx) as uow:
+                outcomes[_finish(uow, row, outcome, retry_after=RETRY_AFTER)] += 1
+        attempted += len(claimed)
+    return SendReport(attempted, dict(sorted(outcomes.items())))
+
+
+# --- what officers see -------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class ReminderSummary:
+    by_state: dict[str, dict[str, int]]  # channel -> state -> count
+    by_kind: dict[str, int]
+    opted_out: int
+
+
+def summary(uow: UnitOfWork) -> ReminderSummary:
+    """Counts of reminders by channel and state, by kind, and of people who opted out (no personal data)."""
+    uow.ctx.require(Role.administrator, Role.auditor, Role.system, doing="reading reminder counts")
+    by_state: dict[str, dict[str, int]] = {}
+    for channel, state, n in uow.execute(select(reminders.c.channel, reminders.c.state, func.count())
+                                         .group_by(reminders.c.channel, reminders.c.state)).all():
+        by_state.setdefault(channel, {})[_value(state)] = n
+    by_kind = dict(uow.execute(select(reminders.c.kind, func.count()).group_by(reminders.c.kind)).all())
+    out = uow.execute(select(func.count()).select_from(opt_outs)).scalar_one()
+    return ReminderSummary(dict(sorted(by_state.items())), dict(sorted(by_kind.items())), out)
