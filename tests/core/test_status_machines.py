@@ -27,7 +27,8 @@ def _machines():  # noqa: ANN202
     from callup.military_service.machines import SERVICE
     from callup.notices.tables import NOTICE, REMINDER
 
-    return {("reminders", "state"): [REMINDER], ("job_runs", "state"): [JOB_RUN],("campaigns", "status"): [CAMPAIGN], ("summonses", "status"): [NOTICE], ("notice_batches", "status"): [BATCH],
+    return {("campaigns", "status"): [CAMPAIGN], ("summonses", "status"): [NOTICE], ("notice_batches", "status"): [BATCH],
+            ("reminders", "state"): [REMINDER], ("job_runs", "state"): [JOB_RUN],
             ("imports", "status"): [IMPORT], ("contact_requests", "status"): [CONTACT_REQUEST],
             ("cases", "state"): list(MACHINES.values()), ("service_records", "state"): [SERVICE]}
 
