@@ -49,6 +49,12 @@ def test_opening_the_summons_is_delivery_evidence_and_shows_the_check_against_th
     cit = site.citizens[11]
     c = _as(site, cit)
     assert _row(site, cit.reference)["delivered_at"] is None
+    warning = c.get(f"/portal/summons/{cit.reference}")
+    assert warning.status_code == 200 and "counts as its delivery to you" in warning.text  # said before it happens
+    assert "The deadlines it sets" in warning.text and "called in region" not in warning.text
+    assert _row(site, cit.reference)["delivered_at"] is None
+    opened = c.post(f"/portal/summons/{cit.reference}/open", data={"csrf": csrf_of(warning.text)})
+    assert opened.status_code == 303
     page = c.get(f"/portal/summons/{cit.reference}")
     assert page.status_code == 200
     row = _row(site, cit.reference)
@@ -193,6 +199,8 @@ def test_another_citizen_s_summons_answers_not_found_without_personal_data(site)
     page = c.get(f"/portal/summons/{mine.reference}")
     r = c.post(f"/portal/summons/{other.reference}/acknowledge", data={"csrf": csrf_of(page.text)})
     assert r.status_code == 404 and _row(site, other.reference)["acknowledged_at"] is None
+    r = c.post(f"/portal/summons/{other.reference}/open", data={"csrf": csrf_of(page.text)})
+    assert r.status_code == 404 and _row(site, other.reference)["delivered_at"] is None
 
 
 def test_pages_come_in_russian_by_accept_language_or_the_switch_with_dates_and_numbers_per_locale(site):

@@ -359,6 +359,22 @@ def acknowledge(uow: UnitOfWork, reference: str, *, evidence: str) -> SummonsVie
     return _current(uow, reference)
 
 
+def opening_delivers(uow: UnitOfWork, reference: str) -> bool:
+    """Whether opening summons `reference` in the portal now would be its delivery (published and not yet
+    delivered): the portal says so, with the deadlines it starts, before it opens."""
+    row = _summons(uow, reference)
+    return row["published_at"] is not None and row["delivered_at"] is None and NOTICE.can(row["status"], "deliver")
+
+
+def deemed_on(uow: UnitOfWork, view: SummonsView) -> dt.date | None:
+    """The day the policy's rule deems summons `view` delivered on the portal if it is never opened, if it has one."""
+    if view.published_at is None:
+        return None
+    days = uow.ctx.policy().in_force(uow.ctx.today()).notices.deemed_delivered_days.get("portal")
+    at = view.published_at if view.published_at.tzinfo else view.published_at.replace(tzinfo=dt.UTC)
+    return None if days is None else at.astimezone(dt.UTC).date() + dt.timedelta(days=days)
+
+
 def opened_in_portal(uow: UnitOfWork, reference: str, *, session: str) -> None:
     """The person opened their published summons in the portal: proof of delivery (first time only)."""
     row = _summons(uow, reference, lock=True)

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from callup.audit.chain import entries
+from callup.cases import rights
 from callup.errors import InputError
 from callup.military_service.standing import citizen_standing
 from callup.notices import service as notices
@@ -69,10 +70,16 @@ def status(request: Request):  # noqa: ANN201
 
 @router.get("/summons/{reference}")
 def summons(request: Request, reference: str, done: str = ""):  # noqa: ANN201
+    """The summons; while opening it would deliver it, first a page saying so, with the deadlines it starts."""
     ctx = citizen(request)
-    s = session(request)
-    with UnitOfWork(ctx) as uow:
-        notices.opened_in_portal(uow, reference, session=s.sid[:12])
+    with UnitOfWork(ctx, write=False) as uow:
+        if notices.opening_delivers(uow, reference):
+            view = notices.view(uow, reference)
+            due = rights.summons_deadlines(uow, view)
+            places = notices.office_places(uow, view.campaign)
+            deemed = notices.deemed_on(uow, view)
+            return render(request, "portal/open.html", view=view, due=due, places=places, deemed=deemed)
+    with UnitOfWork(ctx, write=False) as uow:
         view = notices.view(uow, reference)
         check = _draw_check(uow, view)
         can_move = notices.can_move(uow, reference)
@@ -92,6 +99,17 @@ def _draw_check(uow: UnitOfWork, view: notices.SummonsView) -> dict[str, Any] | 
         return None
     return {"called": found.called, "region": found.region, "position": found.call_position,
             "seed_matches": found.seed_matches_record, "record": f"/public/campaigns/{view.campaign}/draw-record.json"}
+
+
+@router.post("/summons/{reference}/open")
+def open_summons(request: Request, reference: str):  # noqa: ANN201
+    """The citizen chose to open the summons after reading what that means: it is delivered now."""
+    ctx = citizen(request)
+    s = session(request)
+    with UnitOfWork(ctx) as uow:
+        notices.opened_in_portal(uow, reference, session=s.sid[:12])
+        view = notices.view(uow, reference)
+    return redirect(f"/portal/summons/{view.reference}")
 
 
 @router.get("/summons/{reference}/letter.pdf")
