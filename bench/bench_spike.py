@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
-import dataclasses
 import json
 import os
 import pathlib
@@ -32,13 +31,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _report import write_section  # noqa: E402
-from bench_web import DEFAULT_PG, LUA, NOW, _free_port, _wait, build_store, wrk  # noqa: E402
+from bench_web import DEFAULT_PG, LUA, NOW, _free_port, _wait, build_store, citizen_cookies, wrk  # noqa: E402
 
 HERE = pathlib.Path(__file__).resolve().parent
 BASE_SECONDS, SPIKE_SECONDS, AFTER_SECONDS, SPIKE_FACTOR, SIGNIN_SHARE = 10, 10, 15, 10, 0.05
@@ -85,9 +83,7 @@ def main() -> None:
 
     from sqlalchemy import create_engine, text
 
-    from callup.context import Actor, Role
     from callup.crypto.keys import KeyRing
-    from callup.web.sessions import Sealer, for_actor
 
     base_url = os.environ.get("CALLUP_BENCH_POSTGRES_URL", DEFAULT_PG)
     schema = f"bench_spike_{uuid.uuid4().hex[:8]}"
@@ -101,12 +97,9 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as scratch_dir:
             scratch = pathlib.Path(scratch_dir)
             summoned = build_store(url, args.people, args.quota, scratch, keys)
-            sealer = Sealer(keys)
             chosen = summoned[:: max(1, len(summoned) // 256)][:256]
             cookies = scratch / "cookies.txt"
-            cookies.write_text("\n".join(
-                sealer.seal(dataclasses.replace(for_actor(Actor("citizen (portal)", Role.citizen, person_id=nid)),
-                                                expires=int(time.time()) + 86400)) for nid in chosen) + "\n")
+            cookies.write_text("\n".join(citizen_cookies(url, keys, chosen)) + "\n")
             script = scratch / "cookies.lua"
             script.write_text(LUA % cookies)
             env = {k: v for k, v in os.environ.items() if not k.startswith("CALLUP_")}
@@ -119,7 +112,8 @@ def main() -> None:
             site = f"http://127.0.0.1:{port}"
             _wait(site + "/signin", proc, log)
             probe = urllib.request.Request(site + "/portal", headers={"Cookie": f"callup_session={cookies.read_text().split()[0]}"})
-            assert urllib.request.urlopen(probe).status == 200
+            with urllib.request.urlopen(probe) as answer:  # the status page itself, not a way to sign-in
+                assert answer.status == 200 and answer.url.endswith("/portal"), answer.url
             wrk(site + "/portal", duration=3, connections=32, script=script)  # warm-up
             sustained = wrk(site + "/portal", duration=10, connections=32, script=script)
             rate = max(10, int(sustained.rps))

@@ -144,6 +144,24 @@ def build_store(url: str, people: int, quota: int, scratch: pathlib.Path, keys) 
     return list(ids)
 
 
+def citizen_cookies(url: str, keys, national_ids: list[str]) -> list[str]:  # noqa: ANN001
+    """Session cookies of `national_ids`, sealed and recorded as the portal's sign-in makes them (an
+    unrecorded session is sent to the sign-in page)."""
+    from callup.context import Actor, Context, FixedClock, Role
+    from callup.uow import UnitOfWork
+    from callup.web import session_records
+    from callup.web.sessions import Sealer, for_actor
+
+    sealer = Sealer(keys)
+    sessions = [dataclasses.replace(for_actor(Actor("citizen (portal)", Role.citizen, person_id=nid)),
+                                    expires=int(time.time()) + 86400) for nid in national_ids]
+    system = Context(actor=Actor(name="web", role=Role.system), database_url=url, clock=FixedClock(NOW), keys=keys)
+    with UnitOfWork(system) as uow:
+        for session in sessions:
+            session_records.start(uow, session)
+    return [sealer.seal(session) for session in sessions]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--people", type=int, default=100_000)
@@ -158,9 +176,7 @@ def main() -> None:
 
     from sqlalchemy import create_engine, text
 
-    from callup.context import Actor, Role
     from callup.crypto.keys import KeyRing
-    from callup.web.sessions import Sealer, for_actor
 
     base_url = os.environ.get("CALLUP_BENCH_POSTGRES_URL", DEFAULT_PG)
     schema = f"bench_web_{uuid.uuid4().hex[:8]}"
@@ -174,12 +190,9 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as scratch_dir:
             scratch = pathlib.Path(scratch_dir)
             summoned = build_store(url, args.people, args.quota, scratch, keys)
-            sealer = Sealer(keys)
             chosen = summoned[:: max(1, len(summoned) // 256)][:256]
             cookie_file = scratch / "cookies.txt"
-            cookie_file.write_text("\n".join(
-                sealer.seal(dataclasses.replace(for_actor(Actor("citizen (portal)", Role.citizen, person_id=nid)),
-                                                expires=int(time.time()) + 86400)) for nid in chosen) + "\n")
+            cookie_file.write_text("\n".join(citizen_cookies(url, keys, chosen)) + "\n")
             script = scratch / "cookies.lua"
             script.write_text(LUA % cookie_file)
             env = {k: v for k, v in os.environ.items() if not k.startswith("CALLUP_")}
