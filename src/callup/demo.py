@@ -121,8 +121,9 @@ def demo(
     from callup.errors import InputError
     from callup.file_output import check_folder
     from callup.lottery import commands as lottery
-    from callup.planning import commands as plan
+    from callup.policy.months import add_months
     from callup.register import commands as register
+    from callup.reports.plan_commands import planning as plan  # the planning commands, with the store's reader installed
 
     if full_scale and people is not None:
         raise InputError("--full-scale sets the register's size: leave out --people", field="people")
@@ -201,15 +202,20 @@ def demo(
     from callup.simulation import commands as simulate
 
     if status != "closed":  # a closed campaign was simulated by an earlier run
-        step("simulate", "14. Simulated responses: delivery, applications and appeals, the medical board, induction",
+        step("simulate", "14. Simulated responses: delivery, applications and appeals, the medical board, induction, contracts "
+             "signed during the service",
              simulate.responses, campaign=campaign, seed=1, rates=None)
     step("report", "15. The campaign report: every called person in exactly one outcome, adding up in every region",
          campaigns.outcomes_, name=campaign, outcomes=out / "outcomes.csv")
     step("close", "16. The campaign closed: nobody more is called or replaced", campaigns.close, name=campaign)
     step("calibrate", "17. Yields per person called, calibrated from this campaign's outcome table", plan.calibrate,
          outcomes=out / "outcomes.csv", inducted=quota)
-    step("plan", "18. Force projection of the example scenario (36 months, 2,000 Monte Carlo runs)", plan.project,
-         scenario=example("scenarios/seed-36-months.toml"), months=36, runs=2000, seed=1, out=out / "plan")
+    # Six months into the service: the conscripts then serving, by months served, and those who signed a contract by then.
+    figures_on = add_months(on, 6)
+    step("plan", f"18. Force projection from the store on {figures_on}: its conscripts and contract soldiers, this campaign's "
+         "yield and the conversions so far; the rest of the example scenario (36 months, 2,000 Monte Carlo runs)", plan.project,
+         scenario=example("scenarios/seed-36-months.toml"), months=36, runs=2000, seed=1, out=out / "plan", from_store=True,
+         on=figures_on.isoformat())
     from callup.reports import commands as reports
 
     step("campaign_report", "19. The campaign report (HTML and PDF)", reports.campaign, name=campaign,

@@ -30,9 +30,17 @@ def _report(ctx):  # noqa: ANN001, ANN202
 
 def test_a_simulated_campaign_ends_with_a_report_that_adds_up_and_replacements_that_fill_the_numbers(ctx, engine, tmp_path):
     day = drawn_campaign(ctx, tmp_path, people=3000, quota=60)
-    result = simulate(day, CAMPAIGN, seed=7, rates=Rates(appearance=0.8))
+    result = simulate(day, CAMPAIGN, seed=7, rates=Rates(appearance=0.8, contract=0.3))
     steps = result.steps
     assert result.people > 60 and steps["inducted"] > 0 and steps["appealed"] > 0 and steps["no_show"] > 0
+    from callup.military_service.tables import ServiceRecord
+
+    records = ServiceRecord.__table__
+    with engine.connect() as conn:
+        signed = conn.execute(select(records.c.start, records.c.converted_from).where(records.c.service_status == "contract")).all()
+        started = dict(conn.execute(select(records.c.id, records.c.start)).all())
+    assert steps["contract_signed"] == len(signed) > 0  # conversions during the simulated service
+    assert all((s.start - started[s.converted_from]).days >= 89 for s in signed)  # never before three whole months
     report = _report(day)
     assert report.adds_up, report.identities
     for region in [*report.regions, report.national]:

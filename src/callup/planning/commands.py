@@ -71,8 +71,10 @@ def _render_sources(sources: dict[str, str] | None) -> None:
     if not sources:
         return
     table = Table("Parameter", "Taken from", title="Where the parameters came from", box=box.SIMPLE_HEAD)
+    from rich.markup import escape
+
     for name, source in sources.items():
-        table.add_row(name, source)
+        table.add_row(escape(name), escape(source))
     console.print(table)
 
 

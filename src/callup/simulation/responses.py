@@ -4,7 +4,8 @@ Every called person (and every replacement the simulated decisions cause) goes t
 real services, in order: summons delivered or not; an application for civilian service, an
 exemption or a deferral, decided, sometimes appealed; appearance or a no-show case resolved by
 an officer; the medical board; an appeal against an unfit finding, sometimes overturned (a
-second examination follows); induction into a unit the guardrail allows. Rates come from a
+second examination follows); induction into a unit the guardrail allows; for some, a contract
+signed later in the term where the policy's conditions allow it. Rates come from a
 TOML file (`Rates`); the same seed on the same store gives the same run. Decisions are taken
 by named simulated actors and every reason says "simulation", so the audit log shows them for
 what they are. Run it on a rehearsal store only.
@@ -30,7 +31,7 @@ from callup.campaigns.errors import CampaignNotFound, CampaignStateError
 from callup.campaigns.tables import Call, Campaign
 from callup.cases import appeals, civilian, deferrals, exemptions, medical, noshows
 from callup.cases.decisions import decide_application
-from callup.cases.errors import CaseInputError
+from callup.cases.errors import CaseInputError, CaseStateError
 from callup.context import Actor, Context, FixedClock, Role
 from callup.military_service import induction
 from callup.military_service.tables import Unit
@@ -80,6 +81,9 @@ class Rates(_Rates):
     civilian_service: Application = Application(apply=0.02, grant=0.8)
     appeal: Appeal = Appeal()
     no_show: NoShow = NoShow()
+    contract: float = Field(default=0.05, ge=0, le=1, description="share of inducted conscripts who sign a contract during "
+                            "their term, where the policy's conditions allow (on a day drawn between the policy's minimum "
+                            "months served and the end of the term)")
 
 
 def load_rates(path: pathlib.Path | None) -> Rates:
@@ -279,9 +283,11 @@ class _Run:
 
             self.maybe_appeal(case.id, citizen, redecide=examine_again)
         if not self.released(national_id):
-            self.induct(national_id)
+            record = self.induct(national_id)
+            if record is not None and self.chance(self.rates.contract):
+                self.sign(record)
 
-    def induct(self, national_id: str) -> None:
+    def induct(self, national_id: str) -> induction.RecordView | None:
         with self.acting(OFFICER) as uow:
             c = uow.execute(select(campaigns.c.window_start).where(campaigns.c.name == self.campaign)).one()
             start = max(uow.ctx.today(), c.window_start)
@@ -289,7 +295,26 @@ class _Run:
                 done = induction.induct(uow, self.campaign, national_id, unit=unit, start=start)
                 if done.record is not None:
                     self.steps["inducted"] += 1
-                    return
+                    return done.record
+        return None
+
+    def sign(self, record: induction.RecordView) -> None:
+        """A contract signed on a day drawn within the term, from the policy's minimum months served on (the service
+        checks the other conditions: a conscript who does not meet them signs nothing)."""
+        rules = self.uow.ctx.policy().in_force(record.start).contract
+        if rules is None or rules.min_months_served >= record.term_months:
+            return
+        months = self.rng.randrange(rules.min_months_served, record.term_months)
+        day = min(add_months(record.start, months) + dt.timedelta(days=self.rng.randrange(28)),
+                  record.planned_end - dt.timedelta(days=1))
+        at = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
+        try:
+            with self.acting(OFFICER, at=at) as uow:
+                done = induction.convert(uow, record.id, on=day, reason="simulation: contract signed")
+        except CaseStateError:  # a condition the draw did not foresee (e.g. age): no contract
+            self.steps["contract_not_allowed"] += 1
+            return
+        self.steps["contract_signed" if done.contract is not None else "contract_refused_by_guardrail"] += 1
 
     def units(self) -> list[str]:
         """Units in zones the policy allows for conscripts, in a random order (the guardrail still checks each)."""
