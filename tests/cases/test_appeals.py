@@ -26,12 +26,13 @@ calls, cases = Call.__table__, Case.__table__
 
 
 def _snapshot(engine, case_id):  # noqa: ANN001, ANN202
-    """The case row (without its update time) and the person's call, as stored."""
+    """The case row (without its update time and version, which every step raises) and the person's call, as stored."""
     with engine.connect() as conn:
         case = dict(conn.execute(select(cases).where(cases.c.id == case_id)).mappings().one())
         call = conn.execute(select(calls.c.release_reason, calls.c.released_at, calls.c.source)
                             .where(calls.c.national_id == case["national_id"])).one()
     case.pop("updated_at")
+    case.pop("version")
     return case, tuple(call)
 
 

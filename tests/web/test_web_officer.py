@@ -62,3 +62,28 @@ def test_a_person_s_file_lists_their_cases_summonses_and_service_records_with_li
     other = signed_in(site, user=f"officer-{site.regions[1]}")
     assert other.get(f"/console/service/{record}").status_code == 404
     assert other.get(f"/console/people/{cit.national_id}", params={"reason": "curious"}).status_code == 404
+
+
+def test_the_second_officer_to_decide_a_case_is_told_it_changed_and_sees_its_new_state(site):
+    from web_support import csrf_of
+
+    a = site.regions[0]
+    cit = site.in_region(a)[4]
+    with UnitOfWork(site.admin.with_actor(Actor("citizen", Role.citizen, person_id=cit.national_id))) as uow:
+        case_id = deferrals.apply_for_deferral(uow, "spring-2027", cit.national_id, "study", evidence="UNI-4").case.id
+    first, second = signed_in(site, user=f"officer-{a}"), signed_in(site, user="admin")
+    pages = [c.get(f"/console/cases/{case_id}") for c in (first, second)]  # both open the case before either decides
+    assert all('name="version"' in p.text for p in pages)
+    version = re.search(r'name="version" value="(\d+)"', pages[0].text).group(1)
+    done = first.post(f"/console/cases/{case_id}/decision", data={
+        "csrf": csrf_of(pages[0].text), "decision": "refuse", "reason": "no enrolment on file", "version": version})
+    assert done.status_code == 303
+    late = second.post(f"/console/cases/{case_id}/decision", data={
+        "csrf": csrf_of(pages[1].text), "decision": "grant", "reason": "enrolled until June", "version": version})
+    assert late.status_code == 409 and "The case changed while you were deciding" in late.text
+    assert "There is a problem" in late.text and "Deferral refused" in late.text and "no enrolment on file" in late.text
+    assert 'name="decision"' not in late.text  # decided: nothing is left to decide
+    second.cookies.set("callup_lang", "ru")
+    again = second.post(f"/console/cases/{case_id}/decision", data={
+        "csrf": csrf_of(pages[1].text), "decision": "grant", "reason": "enrolled until June", "version": version})
+    assert again.status_code == 409 and "Дело изменилось, пока вы принимали решение" in again.text

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import update
+
 from callup.cases import transitions
 from callup.cases.appeals import decide_appeal
 from callup.cases.applications import Decision
 from callup.cases.civilian import decide_civilian_service
 from callup.cases.deferrals import decide_deferral
-from callup.cases.errors import CaseInputError
+from callup.cases.errors import CaseChanged, CaseInputError
 from callup.cases.exemptions import decide_exemption
-from callup.cases.tables import CaseKind
+from callup.cases.tables import Case, CaseKind
 from callup.cases.views import CaseView, as_view
 from callup.uow import UnitOfWork
 
@@ -35,12 +37,29 @@ def decide_application(uow: UnitOfWork, case_id: int, decision: str, *, reason: 
 
 
 def decide_case(uow: UnitOfWork, case_id: int, decision: str, *, reason: str, until: dt.date | None = None,
-                evidence: str | None = None) -> CaseView:
+                evidence: str | None = None, version: int | None = None) -> CaseView:
     """Decide what waits on case `case_id`: uphold or overturn an appeal, grant or refuse an application
     (`until`: a deferral's end date). Returns the case after the decision; the decision is the
-    audited step, so no read of the person's record is recorded besides it."""
+    audited step, so no read of the person's record is recorded besides it.
+
+    `version`: the case's version the decision was made on (the page's); `CaseChanged` when the case
+    has taken a step since, so of two officers deciding at once the second is told, not overruled."""
+    if version is not None:
+        _claim(uow, case_id, version)
     if CaseKind(transitions.value(transitions.load(uow, case_id)["kind"])) is CaseKind.appeal:
         decide_appeal(uow, case_id, decision, reason=reason, evidence=evidence)
     else:
         decide_application(uow, case_id, decision, reason=reason, until=until, evidence=evidence)
     return as_view(uow, transitions.load(uow, case_id))
+
+
+def _claim(uow: UnitOfWork, case_id: int, version: int) -> None:
+    """Hold case `case_id` for this transaction if it is still at `version`, else `CaseChanged`.
+
+    The check is the UPDATE's own condition: on PostgreSQL a concurrent decision holds the row until
+    it commits and the condition is then checked again against the row it wrote (its step raised the
+    version); SQLite runs writing transactions one at a time."""
+    case = transitions.load(uow, case_id)  # not found, or out of the actor's regions: the same answer as ever
+    held = uow.execute(update(Case).where(Case.id == case["id"], Case.version == version).values(version=Case.version)).rowcount
+    if held != 1:
+        raise CaseChanged(f"{transitions.subject(case)} changed while you were deciding: look at it again and decide anew")

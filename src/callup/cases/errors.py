@@ -17,3 +17,7 @@ class CaseStateError(StateError, CaseError):
 
 class CaseInputError(InputError, CaseError):
     """A ground, category, date or reason is missing or not one the policy knows."""
+
+
+class CaseChanged(CaseStateError):
+    """The case took a step after the page the decision was made on was read: the decision is not recorded."""

@@ -57,6 +57,8 @@ class Case(Base):
     check_result: Mapped[str | None] = mapped_column(String(16), comment="registry check: verified, not_found or expired")
     check_source: Mapped[str | None] = mapped_column(Text, comment="registry, import and row the check used")
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0",
+                                         comment="raised by every step: a decision names the version it was made on")
 
 
 class CaseTransition(Base):

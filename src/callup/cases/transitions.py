@@ -116,7 +116,7 @@ def transition(uow: UnitOfWork, case: Any, step: str, *, reason: str | None = No
     if reason is None and (decision or step == "overturn"):
         raise CaseInputError(f"{subject(case)}: {step} needs a reason", field="reason")
     now, actor = uow.now(), uow.actor
-    changes: dict[str, Any] = dict(updated_at=now, **(values or {}))
+    changes: dict[str, Any] = dict(updated_at=now, version=cases.c.version + 1, **(values or {}))
     if ground is not None:
         changes["ground"] = ground
     if decision:
@@ -127,7 +127,7 @@ def transition(uow: UnitOfWork, case: Any, step: str, *, reason: str | None = No
             deadline = uow.ctx.today() + dt.timedelta(days=days)
         changes["appeal_deadline"] = deadline
     if decision:  # what the decision replaced, so that overturning it restores the case exactly
-        effect = {**(effect or {}), "before": {k: _plain(case[k]) for k in sorted(changes) if k != "updated_at"}}
+        effect = {**(effect or {}), "before": {k: _plain(case[k]) for k in sorted(changes) if k not in ("updated_at", "version")}}
     step_row(uow, machine, cases, case["id"], before, step, subject=subject(case), column="state", **changes)
     seq = uow.execute(select(func.coalesce(func.max(history.c.seq), 0)).where(history.c.case_id == case["id"])).scalar_one() + 1
     effect_json = json.dumps(effect, sort_keys=True) if effect else None

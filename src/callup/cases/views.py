@@ -68,6 +68,7 @@ class CaseView:
     check_source: str | None
     history: list[TransitionView]
     name: str | None = None  # the person's full name on the register (an officer's page names whom it is about)
+    version: int = 0  # raised by every step: a decision form sends the version it showed
 
 
 def _history(uow: UnitOfWork, case_id: int) -> list[TransitionView]:
@@ -85,7 +86,7 @@ def as_view(uow: UnitOfWork, row: Any) -> CaseView:
         opened_role=row["opened_role"], decided_at=row["decided_at"], decided_by=row["decided_by"],
         decided_role=row["decided_role"], decision_reason=row["decision_reason"], appeal_deadline=row["appeal_deadline"],
         until=row["until"], appeals_case=row["appeals_case_id"], check_result=row["check_result"],
-        check_source=row["check_source"], history=_history(uow, row["id"]))
+        check_source=row["check_source"], history=_history(uow, row["id"]), version=row["version"])
 
 
 def case_view(uow: UnitOfWork, case_id: int, *, reason: str | None = None) -> CaseView:

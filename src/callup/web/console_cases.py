@@ -11,11 +11,12 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from callup.cases import decisions, views
+from callup.cases.errors import CaseChanged
 from callup.context import Role
 from callup.errors import CallupError, Forbidden, InputError
 from callup.uow import UnitOfWork
 from callup.web import documents
-from callup.web.pages import csrf_guard, redirect, render, staff
+from callup.web.pages import csrf_guard, gettext, redirect, render, staff
 
 router = APIRouter(prefix="/console", dependencies=[Depends(csrf_guard)], include_in_schema=False)
 DECIDERS = (Role.administrator, Role.officer)
@@ -55,7 +56,8 @@ def case(request: Request, case_id: int, done: str = ""):  # noqa: ANN201
 
 @router.post("/cases/{case_id}/decision")
 def decide(request: Request, case_id: int, decision: Annotated[str, Form(max_length=16)] = "",
-           reason: Annotated[str, Form(max_length=4000)] = "", until: Annotated[str, Form(max_length=10)] = ""):  # noqa: ANN201
+           reason: Annotated[str, Form(max_length=4000)] = "", until: Annotated[str, Form(max_length=10)] = "",
+           version: Annotated[str, Form(max_length=12)] = ""):  # noqa: ANN201
     ctx = staff(request)
     if ctx.actor.role not in DECIDERS:
         raise Forbidden("deciding cases needs the role administrator or officer")
@@ -65,7 +67,13 @@ def decide(request: Request, case_id: int, decision: Annotated[str, Form(max_len
         except ValueError:
             raise InputError("until: not a date; write it as YYYY-MM-DD, e.g. 2028-03-31", field="until") from None
         with UnitOfWork(ctx) as uow:
-            decisions.decide_case(uow, case_id, decision, reason=reason, until=end)
+            decisions.decide_case(uow, case_id, decision, reason=reason, until=end,
+                                  version=int(version) if version.isdigit() else None)
+    except CaseChanged:  # another officer's step came first: the page shows the case as it is now
+        _ = gettext(request)
+        changed = _("The case changed while you were deciding: your decision was not recorded. Here is the case as it is now.")
+        return _case_page(request, case_id, status=409, error=changed, field=None,
+                          form={"decision": decision, "reason": reason, "until": until})
     except CallupError as exc:
         if exc.http_status == 404:
             raise
