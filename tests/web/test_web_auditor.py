@@ -169,3 +169,64 @@ def test_every_deployment_status_and_zone_the_report_names_has_russian_words():
     catalogue = i18n.translations("ru")
     missing = [text for text in [*STATUSES.values(), *ZONES.values()] if catalogue.gettext(text) == text]
     assert not missing, missing
+
+
+def test_the_auditor_re_verifies_a_published_draw_from_its_files_and_each_check_is_in_words(site):
+    auditor = signed_in(site, user="auditor")
+    form = auditor.get("/console/audit/draws")
+    assert form.status_code == 200 and 'value="spring-2027"' in form.text
+    page = auditor.get("/console/audit/draws", params={"campaign": "spring-2027"})
+    assert page.status_code == 200, page.text
+    words = _words(page.text)
+    assert "The draw matches: re-run from its published files" in words
+    assert "Re-running the draw calls the same people, in the same order, in every region." in words
+    assert "The pool file is the pool committed to before the draw" in words and "Differs" not in words
+    assert "Give the hash announced before the draw to check it." in words  # not given: listed as not checked
+    entry = _last(site, "campaign.verify")
+    assert (entry.target, entry.actor, entry.details["match"], entry.details["failed"]) == ("campaign:spring-2027", "auditor", True, [])
+
+    from callup.campaigns.service import campaign_summary
+    from callup.uow import UnitOfWork
+
+    with UnitOfWork(site.admin, write=False) as uow:
+        announced = campaign_summary(uow, "spring-2027").commitment_hash
+    held = _words(auditor.get("/console/audit/draws", params={"campaign": "spring-2027", "announced": announced.upper()}).text)
+    assert "The draw matches" in held and "Give the hash announced before the draw" not in held
+    other = _words(auditor.get("/console/audit/draws", params={"campaign": "spring-2027", "announced": "0" * 64}).text)
+    assert "The draw does not match its published files." in other and "Differs" in other
+    assert _last(site, "campaign.verify").details["failed"] == ["announced commitment"]
+    bad = auditor.get("/console/audit/draws", params={"campaign": "spring-2027", "announced": "not-a-hash"})
+    assert bad.status_code == 422 and 'href="#announced"' in bad.text and 'value="not-a-hash"' in bad.text
+    unknown = auditor.get("/console/audit/draws", params={"campaign": "autumn-1999"})
+    assert unknown.status_code == 404 and 'href="#campaign"' in unknown.text
+    ru = _words(auditor.get("/console/audit/draws", params={"campaign": "spring-2027"}, headers={"accept-language": "ru"}).text)
+    assert "Жеребьёвка совпадает" in ru and "Повторная жеребьёвка призывает тех же людей" in ru
+
+
+def test_a_draw_record_changed_after_the_draw_is_shown_as_not_matching(site):
+    engine = site.admin.engine()
+    with engine.begin() as conn:
+        stored = conn.execute(text("SELECT record FROM campaigns WHERE name = 'spring-2027'")).scalar()
+    record = json.loads(stored)
+    region = next(name for name, r in record["regions"].items() if len(r["called_pseudonyms"]) >= 2)
+    called = record["regions"][region]["called_pseudonyms"]
+    called[0], called[1] = called[1], called[0]  # the first two called people swapped
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE campaigns SET record = :r WHERE name = 'spring-2027'"), {"r": json.dumps(record)})
+    try:
+        page = signed_in(site, user="auditor").get("/console/audit/draws", params={"campaign": "spring-2027"})
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE campaigns SET record = :r WHERE name = 'spring-2027'"), {"r": stored})
+    words = _words(page.text)
+    assert "The draw does not match its published files." in words
+    assert f"{region}: 0 people called by the re-run are missing from the record" in words
+    assert "the same people, in another order" in words
+    assert "regions" in _last(site, "campaign.verify").details["failed"]
+
+
+def test_an_officer_cannot_re_verify_a_draw_and_is_not_offered_it(site):
+    officer = signed_in(site, user=f"officer-{site.regions[0]}")
+    assert 'href="/console/audit/draws"' not in officer.get("/console").text
+    assert officer.get("/console/audit/draws", params={"campaign": "spring-2027"}).status_code == 403
+    assert signed_in(site, user="auditor").get("/console").text.count('href="/console/audit/draws"') == 1

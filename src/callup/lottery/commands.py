@@ -89,28 +89,22 @@ def verify(
     differs, per file what each check rules out, and what no check can rule out."""
     from dataclasses import asdict
 
-    from callup.lottery.pool import read_pool
-    from callup.lottery.record import load_record
-    from callup.lottery.verify import verify as run_verify
+    from callup.lottery.verify import by_file, published_files, verify_files
 
     if record.is_dir():
-        folder = record
-        record = folder / "draw-record.json"
-        pool = pool or next((p for p in (folder / "pool.parquet", folder / "pool.csv") if p.is_file()), folder / "pool.parquet")
-        policy, quotas, allocation, replacements = (given or (p if p.is_file() else None) for given, p in (
-            (policy, folder / "policy.toml"), (quotas, folder / "quotas.csv"), (allocation, folder / "allocation.csv"),
-            (replacements, folder / "replacements.jsonl")))
+        given = published_files(record, pool=pool, **{"policy.toml": policy, "quotas.csv": quotas,
+                                                      "allocation.csv": allocation, "replacements.jsonl": replacements})
     elif pool is None:
         raise InputError(f"{record}: give the pool file after the record, or the published folder alone", field="pool")
-    rec = load_record(record)
+    else:
+        given = {"draw-record.json": record, "pool file": pool, "policy.toml": policy, "quotas.csv": quotas,
+                 "allocation.csv": allocation, "replacements.jsonl": replacements}
+    record = given["draw-record.json"] or record
+    pool = given["pool file"] or pool
+    assert pool is not None
     with progress(f"re-running the draw over {pool.name}", None, quiet=as_json):
-        table = read_pool(pool)
-        report = run_verify(rec, table, published_commitment=commitment, policy_file=_read(policy, "--policy"),
-                            quotas_file=_read(quotas, "--quotas"), allocation_file=_read(allocation, "--allocation"),
-                            replacements_file=_read(replacements, "--replacements"))
-    given = {"draw-record.json": record, "pool file": pool, "policy.toml": policy, "quotas.csv": quotas,
-             "allocation.csv": allocation, "replacements.jsonl": replacements}
-    data = {"verdict": report.verdict, **asdict(report), "files": _by_file(report, given)}
+        report = verify_files(given, announced=commitment)
+    data = {"verdict": report.verdict, **asdict(report), "files": by_file(report, {k: str(v) if v else None for k, v in given.items()})}
 
     def render(d: dict) -> None:
         from rich.markup import escape
@@ -151,31 +145,6 @@ def verify(
     emit(data, as_json=as_json, render=render)
     if not report.match:
         raise typer.Exit(1)
-
-
-def _by_file(report, given: dict[str, pathlib.Path | None]) -> list[dict]:  # noqa: ANN001
-    """The checks grouped by the published file they are about, in the order the verifier ran them."""
-    from dataclasses import asdict
-
-    files: dict[str, dict] = {}
-    for check in report.checks:
-        entry = files.setdefault(check.file, {"file": check.file, "path": str(given[check.file]) if given.get(check.file) else None,
-                                              "checks": []})
-        entry["checks"].append(asdict(check))
-    for entry in files.values():
-        done = [c for c in entry["checks"] if c["checked"]]
-        entry["ok"] = all(c["ok"] for c in done) if done else None
-        entry["ruled_out"] = [c["rules_out"] for c in done if c["ok"] and c["rules_out"]]
-    return list(files.values())
-
-
-def _read(path: pathlib.Path | None, option: str) -> bytes | None:
-    if path is None:
-        return None
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})", field=option.lstrip("-")) from None
 
 
 def fairness(

@@ -15,8 +15,10 @@ person looking up their own pseudonym in the pool file).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
+import pathlib
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -417,3 +419,61 @@ def beacon_time(record: AnyRecord) -> dt.datetime | None:
         except BeaconError:
             return None
     return None
+
+
+# -- the published files -----------------------------------------------------------------------------
+
+#: The files of a published folder (`callup campaign export`), by the name the checks give them.
+PUBLISHED = {"policy.toml": "policy.toml", "quotas.csv": "quotas.csv", "allocation.csv": "allocation.csv",
+             "replacements.jsonl": "replacements.jsonl"}
+
+
+def published_files(folder: pathlib.Path, **given: pathlib.Path | None) -> dict[str, pathlib.Path | None]:
+    """The files of a published folder to verify: the draw record, the pool (.parquet, else .csv) and each of policy.toml,
+    quotas.csv, allocation.csv and replacements.jsonl present; a file in `given` (by those names, or `pool`) wins."""
+    pool = given.get("pool") or next((p for p in (folder / "pool.parquet", folder / "pool.csv") if p.is_file()),
+                                     folder / "pool.parquet")
+    files: dict[str, pathlib.Path | None] = {"draw-record.json": folder / "draw-record.json", "pool file": pool}
+    for name in PUBLISHED:
+        files[name] = given.get(name) or (folder / name if (folder / name).is_file() else None)
+    return files
+
+
+def verify_files(files: dict[str, pathlib.Path | None], *, announced: str | None = None) -> VerifyReport:
+    """`verify` on published files (as `published_files` names them): what `callup verify` and the console's draw
+    verification both run. `InputError` names a file that cannot be read."""
+    from callup.lottery.pool import read_pool
+    from callup.lottery.record import load_record
+
+    record, pool = files["draw-record.json"], files["pool file"]
+    assert record is not None and pool is not None
+    rec = load_record(record)
+    table = read_pool(pool)
+    return verify(rec, table, published_commitment=announced, policy_file=_read(files.get("policy.toml"), "policy"),
+                  quotas_file=_read(files.get("quotas.csv"), "quotas"), allocation_file=_read(files.get("allocation.csv"), "allocation"),
+                  replacements_file=_read(files.get("replacements.jsonl"), "replacements"))
+
+
+def by_file(report: VerifyReport, given: dict[str, str | None]) -> list[dict]:
+    """The checks grouped by the published file they are about, in the order the verifier ran them; `given` maps each
+    file to the path shown for it (None: not given)."""
+    files: dict[str, dict] = {}
+    for check in report.checks:
+        entry = files.setdefault(check.file, {"file": check.file, "path": given.get(check.file), "checks": []})
+        entry["checks"].append(dataclasses.asdict(check))
+    for entry in files.values():
+        done = [c for c in entry["checks"] if c["checked"]]
+        entry["ok"] = all(c["ok"] for c in done) if done else None
+        entry["ruled_out"] = [c["rules_out"] for c in done if c["ok"] and c["rules_out"]]
+    return list(files.values())
+
+
+def _read(path: pathlib.Path | None, field: str) -> bytes | None:
+    from callup.errors import InputError
+
+    if path is None:
+        return None
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})", field=field) from None

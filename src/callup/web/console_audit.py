@@ -135,3 +135,25 @@ def guardrail(request: Request, since: str = ""):  # noqa: ANN201
                       error=exc.message, field=exc.field or "since")
     return render(request, "console/audit_guardrail.html", ctx=ctx, rows=rows, since=since, why=guardrail_why, named=named,
                   statuses=STATUSES, zones=ZONES)
+
+
+@router.get("/draws")
+def draws(request: Request, campaign: str = "", announced: str = ""):  # noqa: ANN201
+    """A campaign's published draw re-verified from its published files (`callup verify`), each check in words."""
+    from callup.campaigns.service import list_campaigns
+    from callup.campaigns.verification import verify_published
+
+    ctx = staff(request, *LOG_READERS)
+    with UnitOfWork(ctx, write=False) as uow:
+        drawn = [c for c in list_campaigns(uow) if c.status in ("drawn", "closed")]
+    campaign, announced = campaign.strip()[:64], announced.strip()[:80]
+    values: dict[str, Any] = {"campaign": campaign, "announced": announced, "campaigns": drawn, "result": None}
+    if campaign:
+        try:
+            values["result"] = verify_published(ctx, campaign, announced=announced or None)
+        except CallupError as exc:
+            if exc.http_status == 403:
+                raise
+            return render(request, "console/audit_draws.html", status=exc.http_status, ctx=ctx, error=exc.message,
+                          field=exc.field if exc.field == "announced" else "campaign", **values)
+    return render(request, "console/audit_draws.html", ctx=ctx, **values)
