@@ -111,7 +111,7 @@ def test_a_citizen_signs_in_with_the_letter_s_code_sees_the_summons_and_acknowle
     assert page.get_by_role("heading", name="My status", level=1).is_visible()
     page.get_by_role("link", name="Open my summons").click()
     assert page.get_by_text(citizen.reference).is_visible()
-    assert page.get_by_text("Delivered", exact=True).is_visible()  # opening it was the delivery
+    assert page.locator(".badge", has_text="Delivered").is_visible()  # opening it was the delivery
     page.get_by_role("button", name="I confirm that I received this summons").click()
     page.wait_for_url("**done=acknowledged")
     assert page.get_by_role("status").get_by_text("you have confirmed").is_visible()

@@ -21,6 +21,11 @@ TITLES = {400: "Bad request", 401: "Sign-in needed", 403: "Forbidden", 404: "Not
           409: "Conflict", 413: "Too large", 422: "Invalid input", 429: "Too many attempts", 500: "Server error"}
 
 
+#: What an error page says for the framework's own errors (catalogue text, translated on the page).
+_PAGE_DETAILS = {404: "There is no page at this address. Check the address, or start again from the start page.",
+                 405: "This page cannot be used that way. Start again from the start page."}
+
+
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
@@ -72,6 +77,8 @@ def install(app: Any) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Any:
         detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
+        if not _is_api(request) and detail.casefold() == TITLES.get(exc.status_code, "").casefold():
+            detail = _PAGE_DETAILS.get(exc.status_code, TITLES[exc.status_code])  # the framework's "Not Found": in words
         if _is_api(request):
             return problem(exc.status_code, detail, headers=getattr(exc, "headers", None))
         return _page(request, exc.status_code, detail)

@@ -144,7 +144,20 @@ def status_check(request: Request, document: str = ""):  # noqa: ANN201
             if withdrawn is not None:
                 result = statusdoc.Checked(result.claim, False, None)
     return render(request, "check.html", document=document[:4000], result=result, withdrawn=withdrawn,
-                  status_changed=status_documents.STATUS_CHANGED)
+                  status_changed=status_documents.STATUS_CHANGED, problem=_problem(request, result))
+
+
+def _problem(request: Request, result: statusdoc.Checked | None) -> str | None:
+    """The check's problem in the page's language, its dates in the locale's format."""
+    import datetime as dt
+
+    from callup.web.pages import language
+
+    if result is None or result.problem_text is None:
+        return None
+    fmt = i18n.Formats(language(request), web(request).settings.timezone)
+    values = {k: fmt.date(v) if isinstance(v, dt.date) else v for k, v in result.problem_values.items()}
+    return str(gettext(request)(result.problem_text) % values)
 
 
 @router.get("/status/revoked")

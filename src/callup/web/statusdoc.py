@@ -57,6 +57,13 @@ class Checked:
     claim: StatusClaim | None
     valid: bool  # signature good, the document not expired on `on` and not withdrawn
     problem: str | None
+    #: The problem as catalogue text with %(name)s placeholders and their values (a page translates it).
+    problem_text: str | None = None
+    problem_values: dict[str, object] = dataclasses.field(default_factory=dict)
+
+
+def _refused(claim: StatusClaim | None, text: str, **values: object) -> Checked:
+    return Checked(claim, False, text % values, text, values)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -178,9 +185,9 @@ def check(text: str, keys: dict[str, Ed25519PublicKey], *, on: dt.date, holder: 
     when they are the ones signed into it; with `revoked`, only when it is not on that list."""
     text = "".join(text.split())
     if text.startswith(OLD_PREFIX):
-        return Checked(None, False, "an old document that does not name its holder: the holder downloads a new one from the portal")
+        return _refused(None, "an old document that does not name its holder: the holder downloads a new one from the portal")
     if not text.startswith(PREFIX) or text.count(".") != 1:
-        return Checked(None, False, "not a callup status document")
+        return _refused(None, "this is not the text of a status document")
     payload_text, signature_text = text[len(PREFIX):].split(".")
     try:
         payload, signature = _unb64(payload_text), _unb64(signature_text)
@@ -190,23 +197,23 @@ def check(text: str, keys: dict[str, Ed25519PublicKey], *, on: dt.date, holder: 
                             kid=str(body["kid"]), holder=str(body["holder"]), born=dt.date.fromisoformat(body["born"]),
                             serial=str(body["serial"]))
     except (ValueError, KeyError, TypeError):
-        return Checked(None, False, "the document is damaged (its content cannot be read)")
+        return _refused(None, "the document is damaged (its content cannot be read)")
     key = keys.get(claim.kid)
     if key is None:
-        return Checked(claim, False, f"signed with key {claim.kid!r}, which is not among the published keys")
+        return _refused(claim, "signed with key %(kid)s, which is not among the published keys", kid=claim.kid)
     try:
         key.verify(signature, payload)
     except InvalidSignature:
-        return Checked(None, False, "the signature does not match: the document was altered or not issued by the office")
+        return _refused(None, "the signature does not match: the document was altered or not issued by the office")
     if on > claim.valid_until:
-        return Checked(claim, False, f"the document expired on {claim.valid_until.isoformat()}")
+        return _refused(claim, "the document expired on %(date)s", date=claim.valid_until)
     if on < claim.issued:
-        return Checked(claim, False, f"the document is dated {claim.issued.isoformat()}, after today")
+        return _refused(claim, "the document is dated %(date)s, after today", date=claim.issued)
     if (holder is not None and _name_key(holder) != _name_key(claim.holder)) or (born is not None and born != claim.born):
-        return Checked(claim, False, "the document belongs to someone else: its holder's name or birth date is not the presenter's")
+        return _refused(claim, "the document belongs to someone else: its holder's name or birth date is not the presenter's")
     if revoked is not None and (withdrawn := revoked.by_serial.get(claim.serial)) is not None:
-        return Checked(claim, False, f"the office withdrew the document on {withdrawn.since.isoformat()} ({withdrawn.why}): "
-                                     "the holder downloads a new one from the portal")
+        return _refused(claim, "the office withdrew the document on %(date)s (%(why)s): the holder downloads a new one from the portal",
+                        date=withdrawn.since, why=withdrawn.why)
     return Checked(claim, True, None)
 
 

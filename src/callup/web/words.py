@@ -284,5 +284,14 @@ class Words:
         return self.gettext(UNNAMED)
 
 
+    def reason(self, case: Any) -> str:
+        """A decision's recorded reasons; a medical decision recorded without any (the service then writes the
+        category's code and description) reads as the category's words."""
+        reason = case.decision_reason or ""
+        if _code(case.kind) == "medical" and case.ground and reason.startswith(f"category {case.ground}: "):
+            return self.ground("medical", case.ground)
+        return reason
+
+
 def _code(value: Any) -> str:
     return str(getattr(value, "value", value))
