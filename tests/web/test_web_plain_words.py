@@ -71,7 +71,8 @@ def states(site):  # noqa: ANN001, ANN201
             cases[name] = medical.open_examination(uow, CAMPAIGN, who(name).national_id).id
         if category:
             with UnitOfWork(board(name)) as uow:
-                medical.decide_fitness(uow, cases[name], category, reason="решение комиссии")
+                medical.decide_fitness(uow, cases[name], category, reason="решение комиссии",
+                                       reexamine_on=dt.date(2027, 10, 1) if category == "G" else None)
     # deferral: waiting, refused and appealed (appeal waiting), refused and appeal refused, granted and appeal allowed
     for name, decision, appeal in (("deferral-waiting", None, None), ("deferral-refused", "refuse", "lodge"),
                                    ("appeal-refused", "refuse", "uphold"), ("appeal-allowed", "grant", "overturn")):
