@@ -41,6 +41,9 @@ def test_the_demo_runs_every_step_from_the_register_to_the_reports(demo):
     steps = result["simulate"]["steps"]
     assert steps["inducted"] > 0 and steps["delivered"] > 0 and result["simulate"]["people"] > 0
     assert result["verify"]["match"] is True
+    plan = result["plan"]  # the projection starts from the store: its serving conscripts and its campaign's yield
+    assert plan["sources"]["conscripts.initial"] == "store" and plan["table"][0]["conscripts"] > 0
+    assert plan["sources"]["campaigns[spring].induction_yield"].startswith("store (")
     out = cwd / "demo-out"
     for name in ("report", "transparency"):
         files = sorted(p.suffix for p in (out / name).iterdir())

@@ -109,3 +109,36 @@ def test_the_threshold_is_a_policy_setting_with_a_default_of_5(tmp_path):
     on = dt.date(2027, 4, 1)
     assert load_policy(EXAMPLE_POLICY).in_force(on).publication.disclosure_threshold == 5
     assert load_policy(_policy_with_threshold(tmp_path, 10)).in_force(on).publication.disclosure_threshold == 10
+
+
+def test_both_reports_count_a_conscript_who_signed_a_contract_once_as_inducted_and_as_a_conversion(ctx, tmp_path):
+    import datetime as dt
+
+    from callup.campaigns.service import campaign_summary  # noqa: F401 - the campaign exists
+    from callup.military_service import induction
+    from callup.reports.service import write_campaign_report, write_transparency_report
+    from campaign_helpers import on_day
+
+    policy = _policy_with_threshold(tmp_path, 1)  # publish every count, so the one conversion shows
+    day = busy_campaign(dataclasses.replace(ctx, policy_path=str(policy)), tmp_path)
+    later = on_day(day, dt.date(2027, 8, 6))
+    with UnitOfWork(later, write=False) as uow:
+        national_id = next(r for r in uow.execute(select(_records().c.national_id, _records().c.state)) if r.state == "serving")[0]
+        (record,) = [r.id for r in induction.records_of(uow, national_id)]
+    with UnitOfWork(later) as uow:
+        induction.convert(uow, record, on=dt.date(2027, 8, 5))
+    campaign = write_campaign_report(later, CAMPAIGN, tmp_path / "report")
+    funnel = campaign.report.funnel
+    assert (funnel.total("inducted"), sum(r.converted for r in funnel.regions)) == (1, 1)
+    html = pathlib.Path(campaign.files["html"]).read_text(encoding="utf-8")
+    assert "Signed a contract during their conscript service: 1 of the 1 inducted" in html
+    published = write_transparency_report(later, CAMPAIGN, tmp_path / "transparency").report
+    table = next(t for t in published.tables if t.title == "People inducted, by region")
+    assert table.columns == ["conscripts", "signed a contract during their service"]
+    assert (table.column_totals, table.grand_total) == (["0", "1"], "1")
+
+
+def _records():  # noqa: ANN202
+    from callup.military_service.tables import ServiceRecord
+
+    return ServiceRecord.__table__

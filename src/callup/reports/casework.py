@@ -65,6 +65,19 @@ def inducted_by_region(uow: UnitOfWork, campaign_id: int) -> dict[str, int]:
     return dict(uow.execute(query).all())
 
 
+def converted_by_region(uow: UnitOfWork, campaign_id: int) -> dict[str, int]:
+    """People inducted from the campaign who signed a contract during their conscript service, per region."""
+    from callup.military_service.tables import ServiceRecord
+
+    records = ServiceRecord.__table__
+    query = (select(records.c.region, func.count()).where(records.c.campaign_id == campaign_id, records.c.converted_from.is_not(None))
+             .group_by(records.c.region))
+    scope = uow.ctx.region_filter(records.c.region)
+    if scope is not None:
+        query = query.where(scope)
+    return dict(uow.execute(query).all())
+
+
 def guardrail_events(uow: UnitOfWork, campaign: str) -> list[dict] | None:
     """The deployment guardrail's attempts for people called in the campaign, counted by action, status, zone and
     outcome (refused, or made by override): no names."""

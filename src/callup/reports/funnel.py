@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from callup.campaigns.tables import Call, Campaign
 from callup.notices.tables import LIVE, Appearance, Summons
-from callup.reports.casework import casework_funnel, inducted_by_region
+from callup.reports.casework import casework_funnel, converted_by_region, inducted_by_region
 from callup.reports.model import DeliveryRow, DeliverySection, FunnelRow, FunnelSection
 from callup.store.columns import enum_value as _value
 from callup.uow import UnitOfWork
@@ -67,13 +67,15 @@ def interim_funnel(uow: UnitOfWork, campaign: str, regions: list[str]) -> Funnel
         row["appeared"] += n if appearance == Appearance.appeared.value else 0
         row["no_show"] += n if appearance == Appearance.no_show.value else 0
     inducted = inducted_by_region(uow, campaign_id)
+    converted = converted_by_region(uow, campaign_id)
     out = [FunnelRow(region, r["draw"], r["replacement"], dict(sorted(r["released"].items())), r["summoned"], r["delivered"],
-                     r["appeared"], r["no_show"], inducted.get(region, 0)) for region, r in sorted(rows.items())]
+                     r["appeared"], r["no_show"], inducted.get(region, 0), converted=converted.get(region, 0))
+           for region, r in sorted(rows.items())]
     return FunnelSection(
         source="calls, summonses and service records", stages=STAGES, regions=out,
         note="Released people leave the funnel with their reason; their replacements are counted as called. Summoned: "
              "people issued a summons, including those whose summons a release cancelled. Inducted: people with a service "
-             "record from this campaign.")
+             "record from this campaign (a conscript who later signed a contract stays counted once).")
 
 
 def funnel_section(uow: UnitOfWork, campaign: str, regions: list[str]) -> FunnelSection:

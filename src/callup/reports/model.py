@@ -95,6 +95,7 @@ class FunnelRow:
     no_show: int
     inducted: int | None
     outcomes: dict[str, int] = dataclasses.field(default_factory=dict)  # case work: where every called person stands
+    converted: int = 0  # of the inducted, those who signed a contract during conscript service (still counted as inducted)
 
     @property
     def called(self) -> int:

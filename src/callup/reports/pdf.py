@@ -113,6 +113,9 @@ def _funnel(r: Any, s: Styles, figs: dict[str, Any]) -> list[Any]:
     rows[2:2] = [[f"  released: {reason.replace('_', ' ')}", number(sum(row.released.get(reason, 0) for row in f.regions))]
                  for reason in reasons]
     out.append(KeepTogether([table(rows, [60 * mm, 30 * mm], s, numeric={1})]))
+    if f.total("inducted") is not None:
+        out.append(Paragraph(esc(f"Signed a contract during their conscript service: {number(sum(row.converted for row in f.regions))} "
+                                 f"of the {number(f.total('inducted'))} inducted (counted once, as inducted)."), s.body))
     if f.outcomes:
         rows = [["Outcome", "People"]] + [[o.replace("_", " "), number(sum(row.outcomes.get(o, 0) for row in f.regions))]
                                           for o in f.outcomes]

@@ -95,9 +95,11 @@ def appearance_table(funnel: FunnelSection, threshold: int) -> PublishedTable:
 
 
 def inducted_table(funnel: FunnelSection, threshold: int) -> PublishedTable:
-    return protect("People inducted, by region", "region", [row.region for row in funnel.regions], ["inducted"],
-                   [[row.inducted or 0] for row in funnel.regions], threshold=threshold,
-                   note="People with a service record from this campaign.")
+    return protect("People inducted, by region", "region", [row.region for row in funnel.regions],
+                   ["conscripts", "signed a contract during their service"],
+                   [[(row.inducted or 0) - row.converted, row.converted] for row in funnel.regions], threshold=threshold,
+                   note="People with a service record from this campaign (the total): those who served or serve as conscripts, "
+                        "and those who signed a contract during their conscript service.")
 
 
 def cases_table(items: list[Any], threshold: int) -> PublishedTable:
