@@ -79,8 +79,8 @@ def test_an_altered_revocation_list_is_refused_in_one_line(site, tmp_path):
 
 def test_a_document_naming_an_old_status_is_withdrawn_when_the_status_changes(site):
     from callup.campaigns.replacements import replace
+    from callup.military_service.status_documents import refresh
     from callup.uow import UnitOfWork
-    from callup.web.status_documents import refresh
 
     cit = site.citizens[62]
     summoned = _document_of(site, cit)
@@ -115,8 +115,8 @@ def test_an_officer_cannot_withdraw_a_document_outside_their_regions(site):
 
     from callup.context import Context, make_actor
     from callup.errors import NotFound
+    from callup.military_service.status_documents import revoke
     from callup.uow import UnitOfWork
-    from callup.web.status_documents import revoke
 
     a, b = site.regions[0], site.regions[1]
     cit = site.in_region(b)[0]

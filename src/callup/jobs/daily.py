@@ -1,5 +1,6 @@
-"""The daily work: deemed delivery, reminders, follow-up counts, discharge at the end of term and
-retention, each run once a day without anyone typing a command.
+"""The daily work: deemed delivery, reminders, follow-up counts, discharge at the end of term,
+retention and the withdrawal of outdated status documents, each run once a day without anyone
+typing a command.
 
 On PostgreSQL, `callup worker` runs them as procrastinate periodic tasks (`jobs.queue`); anywhere,
 `callup jobs run-due` (a cron line) runs whatever is due as of the context's clock. Either way a
@@ -91,6 +92,12 @@ def retention(ctx: Context, day: dt.date) -> dict[str, Any]:
     return {"erased": {c.name: c.erased for c in report.categories}, "policy_version": report.policy_version}
 
 
+def status_documents(ctx: Context, day: dt.date) -> dict[str, Any]:
+    from callup.military_service.status_documents import refresh
+
+    return {"withdrawn": refresh(ctx)}
+
+
 #: name -> (job, cron line of the worker's schedule, UTC). Order matters in `run_due`: delivery is
 #: deemed before reminders are planned and follow-ups counted.
 JOBS: dict[str, tuple[Callable[[Context, dt.date], dict[str, Any]], str]] = {
@@ -98,6 +105,7 @@ JOBS: dict[str, tuple[Callable[[Context, dt.date], dict[str, Any]], str]] = {
     "follow-up": (follow_up, "15 2 * * *"),
     "discharge-due": (discharge_due, "30 2 * * *"),
     "retention": (retention, "0 3 * * *"),
+    "status-documents": (status_documents, "15 3 * * *"),  # after the night's changes: withdraw outdated documents
     "reminders": (reminders, "0 7 * * *"),  # in the morning: people are reminded in the day, not at night
 }
 #: Sending reminders (due and retried): every few minutes in the day.

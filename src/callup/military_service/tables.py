@@ -95,3 +95,22 @@ class DeploymentAttempt(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     actor: Mapped[str] = mapped_column(String(128))
     role: Mapped[str] = mapped_column(String(16))
+
+
+class StatusDocument(Base):
+    """A status document the portal signed for its holder, so the office can withdraw it before it expires.
+
+    One row per serial (a holder's document of one day and status; copies share it). A document is
+    withdrawn when its holder's status changes or by an officer (stolen, issued in error); the signed
+    revocation list at /status/revoked names the withdrawn serials that have not yet expired."""
+
+    __tablename__ = "status_documents"
+
+    serial: Mapped[str] = mapped_column(String(32), primary_key=True)
+    national_id: Mapped[str] = mapped_column(String(32), index=True)
+    campaign: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(32), comment="the status signed into the document")
+    issued_on: Mapped[dt.date] = mapped_column(Date)
+    valid_until: Mapped[dt.date] = mapped_column(Date, index=True)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_why: Mapped[str | None] = mapped_column(String(32), comment="status changed, or withdrawn by the office")

@@ -245,10 +245,11 @@ def _read_text(path: pathlib.Path, *, field: str) -> str:
 def revocations() -> None:
     """The signed list of withdrawn status documents not yet expired, as JSON (what /status/revoked publishes)."""
     from callup.cli_support import transaction
-    from callup.web.status_documents import revocation_list
+    from callup.military_service.status_documents import withdrawn
+    from callup.web.statusdoc import sign_revocations
 
     with transaction(write=False) as uow:
-        signed = revocation_list(uow)
+        signed = sign_revocations(uow.ctx.keyring(), withdrawn(uow), at=uow.now())
     print(json.dumps(signed, indent=2, ensure_ascii=False))
 
 
@@ -256,7 +257,7 @@ def revocations() -> None:
 def revoke_document(serial: str = typer.Argument(..., help="the document's serial (printed on it and shown by the check)")) -> None:
     """Withdraw one status document (stolen, issued in error); its holder can download a new one."""
     from callup.cli_support import transaction
-    from callup.web.status_documents import revoke as withdraw
+    from callup.military_service.status_documents import revoke as withdraw
 
     with transaction() as uow:
         withdraw(uow, serial)
@@ -268,7 +269,7 @@ def refresh(as_json: bool = typer.Option(False, "--json", help="Print one JSON d
     """Withdraw every valid status document whose holder's status has changed since it was signed (daily)."""
     from callup.cli_output import emit
     from callup.cli_support import context
-    from callup.web.status_documents import refresh as run
+    from callup.military_service.status_documents import refresh as run
 
     withdrawn = run(context())
     emit({"withdrawn": withdrawn}, as_json=as_json,

@@ -18,10 +18,11 @@ from fastapi.responses import Response
 from callup.audit.chain import entries
 from callup.cases import rights
 from callup.errors import InputError
+from callup.military_service import status_documents
 from callup.military_service.standing import citizen_standing
 from callup.notices import service as notices
 from callup.uow import UnitOfWork
-from callup.web import contact, status_documents, statusdoc
+from callup.web import contact, statusdoc
 from callup.web.pages import citizen, csrf_guard, gettext, redirect, render, session, web
 
 router = APIRouter(prefix="/portal", dependencies=[Depends(csrf_guard)], include_in_schema=False)
@@ -230,7 +231,8 @@ def _document(request: Request) -> tuple[str, statusdoc.StatusClaim, notices.Sum
         keys = {kid: statusdoc.signing_key(ctx.keyring(), kid).public_key() for kid in ctx.keyring().keys}
         claim = statusdoc.check(text, keys, on=ctx.today()).claim
         # Recorded so that the office can withdraw it; the holder's older documents naming another status go.
-        status_documents.record(uow, claim, ctx.actor.person_id)
+        status_documents.record(uow, serial=claim.serial, national_id=ctx.actor.person_id, campaign=claim.campaign,
+                                status=claim.status, issued=claim.issued, valid_until=claim.valid_until)
     return text, claim, latest
 
 

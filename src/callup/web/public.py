@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from callup.context import Actor, Role
+from callup.military_service import status_documents
 from callup.uow import UnitOfWork
-from callup.web import i18n, status_documents, statusdoc
+from callup.web import i18n, statusdoc
 from callup.web.accounts import TooManyAttempts, citizen_sign_in, officer_sign_in
 from callup.web.pages import (
     LANG_COOKIE,
@@ -164,7 +165,7 @@ def _problem(request: Request, result: statusdoc.Checked | None) -> str | None:
 def status_revoked(request: Request) -> JSONResponse:
     """The signed list of withdrawn status documents not yet expired (save it to check documents offline)."""
     with UnitOfWork(web(request).context(SYSTEM), write=False) as uow:
-        signed = status_documents.revocation_list(uow)
+        signed = statusdoc.sign_revocations(uow.ctx.keyring(), status_documents.withdrawn(uow), at=uow.now())
     return JSONResponse(signed, headers={"cache-control": "public, max-age=300"})
 
 

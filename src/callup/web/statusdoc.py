@@ -26,6 +26,8 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -142,8 +144,9 @@ def load_public_keys(text: str, *, source: str = "keys") -> dict[str, Ed25519Pub
         raise InputError(f"{source}: not a status keys file ({{\"keys\": {{id: public key}}}}): {exc}", field="keys") from None
 
 
-def sign_revocations(ring: KeyRing, entries: list[Revocation], *, at: dt.datetime) -> dict[str, object]:
-    """The revocation list of `entries`, signed with the current key (what /status/revoked serves)."""
+def sign_revocations(ring: KeyRing, entries: Sequence[Any], *, at: dt.datetime) -> dict[str, object]:
+    """The revocation list of `entries` (each with a serial, since, why and valid_until, like `Revocation`),
+    signed with the current key (what /status/revoked serves)."""
     body = {"issued_at": at.astimezone(dt.UTC).isoformat(timespec="seconds"),
             "revoked": [{"serial": e.serial, "since": e.since.isoformat(), "valid_until": e.valid_until.isoformat(),
                          "why": e.why} for e in sorted(entries, key=lambda e: e.serial)]}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Date, DateTime, Index, Integer, String, Text
+from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callup.crypto.types import Encrypted, EncryptedText
@@ -94,21 +94,3 @@ class WebDocument(Base):
     content: Mapped[bytes] = mapped_column(Encrypted("web_documents.content"))
     uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
-
-class StatusDocument(Base):
-    """A status document the portal signed for its holder, so the office can withdraw it before it expires.
-
-    One row per serial (a holder's document of one day and status; copies share it). A document is
-    withdrawn when its holder's status changes or by an officer (stolen, issued in error); the signed
-    revocation list at /status/revoked names the withdrawn serials that have not yet expired."""
-
-    __tablename__ = "status_documents"
-
-    serial: Mapped[str] = mapped_column(String(32), primary_key=True)
-    national_id: Mapped[str] = mapped_column(String(32), index=True)
-    campaign: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(32), comment="the status signed into the document")
-    issued_on: Mapped[dt.date] = mapped_column(Date)
-    valid_until: Mapped[dt.date] = mapped_column(Date, index=True)
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    revoked_why: Mapped[str | None] = mapped_column(String(32), comment="status changed, or withdrawn by the office")

@@ -1,5 +1,8 @@
 """The office's record of the status documents it signed, and their withdrawal (the revocation list).
 
+The documents are signed by the web edge (`callup.web.statusdoc`); their record lives here, beside
+the standing they state, so that the daily jobs can withdraw the outdated ones.
+
 A document is signed for 30 days; a holder whose status changes in that time (released, then
 called again; inducted) must not keep a valid-looking document that says otherwise. So every
 document the portal signs is recorded by serial; it is withdrawn when its holder's status changes
@@ -20,12 +23,12 @@ from sqlalchemy import Table, and_, insert, select, update
 from callup.audit import AuditEvent, person
 from callup.context import Context, Role
 from callup.errors import InputError, NotFound
+from callup.military_service.standing import standing_of
+from callup.military_service.tables import StatusDocument
 from callup.register.queries import check_person
 from callup.uow import UnitOfWork
-from callup.web import statusdoc
-from callup.web.tables import StatusDocument
 
-__all__ = ["STATUS_CHANGED", "WITHDRAWN", "record", "refresh", "revocation_list", "revocation_of", "revoke"]
+__all__ = ["STATUS_CHANGED", "WITHDRAWN", "Withdrawn", "record", "refresh", "revocation_of", "revoke", "withdrawn"]
 
 documents: Table = StatusDocument.__table__  # type: ignore[assignment]
 
@@ -42,14 +45,23 @@ class StatusDocumentRevoked(AuditEvent):
     why: str
 
 
-def record(uow: UnitOfWork, claim: statusdoc.StatusClaim, national_id: str) -> None:
-    """Record the document `claim` signed for `national_id`, and withdraw their earlier documents that
+@dataclasses.dataclass(frozen=True)
+class Withdrawn:
+    serial: str
+    since: dt.date
+    why: str
+    valid_until: dt.date
+
+
+def record(uow: UnitOfWork, *, serial: str, national_id: str, campaign: str, status: str, issued: dt.date,
+           valid_until: dt.date) -> None:
+    """Record the document `serial` signed for `national_id`, and withdraw their earlier documents that
     are still valid but name another status (the new one says what they are now)."""
-    if uow.execute(select(documents.c.serial).where(documents.c.serial == claim.serial)).first() is None:
-        uow.execute(insert(documents).values(serial=claim.serial, national_id=national_id, campaign=claim.campaign,
-                                             status=claim.status, issued_on=claim.issued, valid_until=claim.valid_until))
+    if uow.execute(select(documents.c.serial).where(documents.c.serial == serial)).first() is None:
+        uow.execute(insert(documents).values(serial=serial, national_id=national_id, campaign=campaign,
+                                             status=status, issued_on=issued, valid_until=valid_until))
     outdated = [row.serial for row in uow.execute(select(documents.c.serial).where(
-        documents.c.national_id == national_id, documents.c.status != claim.status, documents.c.revoked_at.is_(None),
+        documents.c.national_id == national_id, documents.c.status != status, documents.c.revoked_at.is_(None),
         documents.c.valid_until >= uow.ctx.today()))]
     _revoke(uow, outdated, STATUS_CHANGED, target=national_id)
 
@@ -82,8 +94,6 @@ def refresh(ctx: Context, *, batch: int = 500) -> int:
     """Withdraw every valid document whose holder's status has changed since it was signed; the number withdrawn.
 
     Safe to run twice or at once with itself: a document already withdrawn is left as it is."""
-    from callup.military_service.standing import standing_of
-
     ctx.require(Role.administrator, Role.system, doing="refreshing the status documents")
     withdrawn, after = 0, ""
     while True:
@@ -110,11 +120,9 @@ def revocation_of(uow: UnitOfWork, serial: str) -> tuple[dt.date, str] | None:
     return None if row is None else (row.revoked_at.date(), row.revoked_why)
 
 
-def revocation_list(uow: UnitOfWork) -> dict[str, object]:
-    """The signed list of withdrawn documents that have not yet expired (what /status/revoked publishes)."""
+def withdrawn(uow: UnitOfWork) -> list[Withdrawn]:
+    """The withdrawn documents that have not yet expired (what the revocation list names)."""
     rows = uow.execute(select(documents.c.serial, documents.c.revoked_at, documents.c.revoked_why, documents.c.valid_until)
                        .where(documents.c.revoked_at.is_not(None), documents.c.valid_until >= uow.ctx.today())
                        .order_by(documents.c.serial)).all()
-    entries = [statusdoc.Revocation(serial=r.serial, since=r.revoked_at.date(), why=r.revoked_why, valid_until=r.valid_until)
-               for r in rows]
-    return statusdoc.sign_revocations(uow.ctx.keyring(), entries, at=uow.now())
+    return [Withdrawn(r.serial, r.revoked_at.date(), r.revoked_why, r.valid_until) for r in rows]
