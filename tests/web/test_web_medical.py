@@ -71,7 +71,7 @@ def test_an_unfit_category_from_the_day_list_shows_the_call_ended_and_the_replac
     assert done.status_code == 303 and done.headers["location"].endswith("/decided")
     shown = board.get(done.headers["location"])
     assert "Category D: Unfit for military service" in shown.text
-    assert "their summons is cancelled" in shown.text and "Called from the reserve list in their place:" in shown.text
+    assert "The call has ended and the summons is cancelled." in shown.text and "Called from the reserve list in their place:" in shown.text
     replacement = re.search(r'national id <a class="mono" href="/console/people/([^"]+)"', shown.text).group(1)
     assert replacement != person[1]
     assert "chronic condition X" not in shown.text  # the findings are never on the decision
@@ -87,14 +87,17 @@ def test_a_refused_category_comes_back_beside_its_field_with_the_findings_and_ch
     missing = board.post(where + "/fitness", data={"csrf": csrf_of(form.text), "category": "G", "details": "fracture, in plaster"})
     assert missing.status_code == 422 and 'role="alert"' in missing.text and "There is a problem" in missing.text
     assert 'href="#reexamine_on"' in missing.text and 'id="reexamine_on-error"' in missing.text
-    assert "category G is temporary: give the re-examination date" in missing.text
+    assert "A temporary category needs its re-examination date: after today and by" in missing.text
     assert "fracture, in plaster</textarea>" in missing.text and re.search(r'value="G" required checked', missing.text)
     wrong = board.post(where + "/fitness", data={"csrf": csrf_of(form.text), "category": "G", "details": "fracture",
                                                  "reexamine_on": "01/10/2027"})
     assert wrong.status_code == 422 and "Not a date" in wrong.text and 'value="01/10/2027"' in wrong.text
     late = board.post(where + "/fitness", data={"csrf": csrf_of(form.text), "category": "G",
                                                 "reexamine_on": (day[1] + dt.timedelta(days=800)).isoformat()})
-    assert late.status_code == 422 and "at most 12 months" in late.text
+    assert late.status_code == 422 and "A temporary category needs its re-examination date" in late.text
+    not_temporary = board.post(where + "/fitness", data={"csrf": csrf_of(form.text), "category": "A",
+                                                         "reexamine_on": (day[1] + dt.timedelta(days=20)).isoformat()})
+    assert not_temporary.status_code == 422 and "Category A is not temporary" in not_temporary.text
     none = board.post(where + "/fitness", data={"csrf": csrf_of(form.text), "details": "kept"})
     assert none.status_code == 422 and 'href="#category"' in none.text and "kept</textarea>" in none.text
     ok = board.post(where + "/fitness", data={"csrf": csrf_of(form.text), "category": "G",

@@ -18,7 +18,8 @@ from callup.cases import medical
 from callup.context import Role
 from callup.errors import CallupError, InputError
 from callup.uow import UnitOfWork
-from callup.web.pages import csrf_guard, gettext, redirect, render, staff
+from callup.web import i18n
+from callup.web.pages import csrf_guard, gettext, language, redirect, render, staff
 
 router = APIRouter(prefix="/console/medical", dependencies=[Depends(csrf_guard)], include_in_schema=False)
 READERS = (Role.medical, Role.administrator, Role.auditor)
@@ -34,6 +35,23 @@ def _date(text: str, field: str, request: Request) -> dt.date | None:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
         raise InputError(gettext(request)("Not a date: write it as YYYY-MM-DD, e.g. 2027-10-01."), field=field) from None
+
+
+def _worded(request: Request, exc: CallupError, category: str) -> str:
+    """The service's refusal of a category in the page's language, by the field it names (the service decides;
+    the page only says it in words its reader reads): the other refusals as the service words them."""
+    _ = gettext(request)
+    ctx = staff(request, *READERS)
+    found = next((c for c in ctx.policy().in_force(ctx.today()).fitness_categories if c.code == category.strip()), None)
+    if exc.field == "category":
+        return _("Choose one of the categories listed.")
+    if exc.field == "reexamine_on" and found is not None:
+        latest = medical.latest_reexamination(ctx.today(), found)
+        if latest is not None:
+            return _("A temporary category needs its re-examination date: after today and by %(date)s at the latest.") % {
+                "date": i18n.Formats(language(request), ctx.timezone).date(latest)}
+        return _("Category %(code)s is not temporary: leave the re-examination date empty.") % {"code": found.code}
+    return exc.message
 
 
 def _day_page(request: Request, *, office: str = "", day: str = "", status: int = 200, **values: Any) -> Any:
@@ -95,17 +113,21 @@ def examination(request: Request, case_id: int):  # noqa: ANN201
 def fitness(request: Request, case_id: int, category: Annotated[str, Form(max_length=16)] = "",
             details: Annotated[str, Form(max_length=4000)] = "", reexamine_on: Annotated[str, Form(max_length=10)] = ""):  # noqa: ANN201
     ctx = staff(request, *READERS)
-    try:  # every refusal comes back beside its field, with everything typed kept
+    form = {"category": category, "details": details, "reexamine_on": reexamine_on}  # kept on every refusal
+    try:
         if not category.strip():
             raise InputError(gettext(request)("Choose the fitness category."), field="category")
         until = _date(reexamine_on, "reexamine_on", request)
+    except InputError as exc:
+        return _case_page(request, case_id, status=exc.http_status, error=exc.message, field=exc.field, form=form)
+    try:
         with UnitOfWork(ctx) as uow:
             medical.decide_fitness(uow, case_id, category, details=details, reexamine_on=until)
     except CallupError as exc:
         if exc.http_status in (403, 404):
             raise
-        return _case_page(request, case_id, status=exc.http_status, error=exc.message, field=exc.field,
-                          form={"category": category, "details": details, "reexamine_on": reexamine_on})
+        return _case_page(request, case_id, status=exc.http_status, error=_worded(request, exc, category), field=exc.field,
+                          form=form)
     return redirect(f"/console/medical/cases/{case_id}/decided")
 
 

@@ -1,0 +1,204 @@
+"""The medical board's day in a real headless Chromium (Debian's package, driven by Playwright), against
+`callup serve --workers 2` whose clock stands on a day of appointments: the board signs in with password and
+authenticator code, lands on its list of the people expected at its office, examines one, is refused a
+temporary category without its re-examination date (error summary, values kept), records a category that
+ends the call, and the confirmation names the replacement called from the reserve list. The walk runs at
+1280 and 390 px, in English and in Russian; axe-core finds no violation on any of its pages, and nothing
+scrolls sideways at 320 px.
+
+Screenshots go to $CALLUP_SCREENSHOTS when set (to look at them), else to the test's folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import os
+import pathlib
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+
+import pytest
+from sqlalchemy import select
+
+from callup.notices.tables import Summons
+from callup.uow import UnitOfWork
+from callup_test_support import POSTGRES_URL, REPO, make_store_url
+from web_support import PASSWORD, TOTP, build_site
+
+CHROMIUM = next((p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium") if pathlib.Path(p).exists()), None)
+AXE = REPO / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = os.environ.get("CALLUP_SCREENSHOTS")  # read before the hermetic fixture clears CALLUP_* variables
+
+pytestmark = [pytest.mark.db, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium package is not installed (bin/setup --test installs it)")]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """A site (PostgreSQL when one answers) served at nine in the morning of region A's busiest day of appointments."""
+    tmp = tmp_path_factory.mktemp("medical-e2e")
+    url, drop = make_store_url("postgres" if POSTGRES_URL else "sqlite", tmp)
+    site = build_site(url, tmp)
+    t = Summons.__table__
+    with UnitOfWork(site.admin, write=False) as uow:
+        rows = uow.execute(select(t.c.office, t.c.date).where(t.c.region == site.regions[0])).all()
+    office, day = Counter(tuple(r) for r in rows).most_common(1)[0][0]
+    now = dt.datetime.combine(day, dt.time(9), tzinfo=dt.UTC)
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLUP_")}
+    env.update(CALLUP_DATABASE_URL=url, CALLUP_NOW=now.isoformat(), CALLUP_POLICY=str(site.admin.policy_path),
+               CALLUP_KEYS=json.dumps({"current": site.keys.current,
+                                       "keys": {k: base64.b64encode(v).decode() for k, v in site.keys.keys.items()}}))
+    log = open(tmp / "serve.log", "w")  # noqa: SIM115
+    server = subprocess.Popen([sys.executable, "-m", "callup.cli", "serve", "--port", str(port), "--workers", "2"],
+                              env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(base + "/signin", timeout=1).read()
+            break
+        except OSError:
+            if server.poll() is not None:
+                raise RuntimeError((tmp / "serve.log").read_text()) from None
+            time.sleep(0.1)
+    yield site, base, office, now
+    server.terminate()
+    server.wait(timeout=20)
+    log.close()
+    from callup.store.engine import connect
+
+    connect(url).dispose()
+    connect.cache_clear()
+    drop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def signed_in(served, browser, tmp_path_factory):
+    """The board's session, made by signing in on the sign-in page (once: an authenticator code is used only once)."""
+    from callup.web.accounts import totp_at
+
+    site, base, _, now = served
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{base}/console")  # sends to the sign-in page first
+    page.wait_for_url("**/officer/signin**")
+    page.get_by_label("User name").fill(f"medical-{site.regions[0]}")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Code from your authenticator app").fill(totp_at(TOTP, int(now.timestamp()) // 30))
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/console/medical")  # the board lands on its own list
+    state = tmp_path_factory.mktemp("state") / "board.json"
+    context.storage_state(path=str(state))
+    context.close()
+    return state
+
+
+@pytest.fixture
+def shots(tmp_path):
+    where = pathlib.Path(SCREENSHOTS or tmp_path / "screenshots")
+    where.mkdir(parents=True, exist_ok=True)
+    return where
+
+
+WORDS = {
+    "en": {"examine": "Examine", "findings": "Findings", "unfit": re.compile(r"Unfit for military service \(category D\)"),
+           "temporary": re.compile(r"\(category G\)"), "record": "Record the category", "problem": "There is a problem",
+           "decided": "Decision recorded", "reserve": "Called from the reserve list in their place:",
+           "date": "Re-examination date (YYYY-MM-DD)", "switch": "English",
+           "needs_date": "A temporary category needs its re-examination date"},
+    "ru": {"examine": "Осмотреть", "findings": "Результаты осмотра", "unfit": re.compile(r"\(категория D\)"),
+           "temporary": re.compile(r"\(категория G\)"), "record": "Записать категорию", "problem": "Есть ошибка",
+           "decided": "Решение записано", "reserve": "Вместо этого человека из резервного списка призван(а):",
+           "date": "Дата повторного осмотра (ГГГГ-ММ-ДД)", "switch": "Русский",
+           "needs_date": "Для временной категории нужна дата повторного осмотра"},
+}
+
+
+@pytest.mark.parametrize(("width", "lang"), [(1280, "en"), (390, "ru"), (390, "en"), (1280, "ru")])
+def test_the_board_walks_from_its_list_to_a_category_that_calls_the_replacement(served, browser, signed_in, shots, width, lang):
+    if not AXE.exists():
+        pytest.skip(f"axe-core is not installed at {AXE} (bin/setup --test installs it from the npm registry)")
+    site, base, office, now = served
+    words = WORDS[lang]
+    script = AXE.read_text(encoding="utf-8")
+    problems: list[str] = []
+    context = browser.new_context(storage_state=str(signed_in), bypass_csp=True,  # axe is injected by the test
+                                  viewport={"width": width, "height": 900 if width > 400 else 844})
+    page = context.new_page()
+
+    def check(name: str) -> None:
+        page.add_script_tag(content=script)
+        found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+                              ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')}))")
+        page.screenshot(path=str(shots / f"medical-{name}-{lang}-{width}.png"), full_page=True)
+        problems.extend(f"{name} ({lang}, {width}px): {v['id']} ({v['impact']}): {v['help']}: {v['nodes']}" for v in found)
+        for narrow in (width, 320):
+            page.set_viewport_size({"width": narrow, "height": 800})
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            if wide > narrow:
+                problems.append(f"{name} ({lang}) at {narrow}px scrolls sideways ({wide}px)")
+        page.set_viewport_size({"width": width, "height": 900 if width > 400 else 844})
+
+    page.goto(f"{base}/console")
+    page.wait_for_url(f"{base}/console/medical")
+    page.get_by_role("link", name=words["switch"]).click()
+    assert page.locator("html").get_attribute("lang") == lang
+    rows = page.locator("tbody tr")
+    assert rows.count() >= 4
+    first = rows.filter(has=page.get_by_role("button", name=re.compile(f"^{words['examine']}"))).first
+    name = first.locator("td").nth(1).inner_text().strip()
+    reference = first.locator("td").nth(2).inner_text().strip()
+    assert name and re.fullmatch(r"[A-Z0-9-]+", reference) and re.search(r"\d:\d\d", first.locator("td").first.inner_text())
+    check("day")
+    first.get_by_role("button").click()
+    page.wait_for_url(re.compile(r".*/console/medical/cases/\d+$"))
+    assert page.get_by_role("heading", level=1).inner_text().endswith(name)
+    assert page.get_by_text(reference, exact=True).is_visible()
+    check("examination")
+    page.get_by_label(words["findings"]).fill("fracture of the left tibia")
+    page.get_by_label(words["temporary"]).check()
+    page.get_by_role("button", name=words["record"]).click()  # a temporary category without its date: refused
+    summary = page.get_by_role("alert")
+    assert summary.get_by_text(words["problem"]).is_visible() and words["needs_date"] in summary.inner_text()  # in the page's language
+    assert page.get_by_label(words["findings"]).input_value() == "fracture of the left tibia"
+    assert page.get_by_label(words["temporary"]).is_checked()
+    summary.get_by_role("link").click()
+    assert page.evaluate("location.hash") == "#reexamine_on"
+    check("examination-error")
+    page.get_by_label(words["unfit"]).check()
+    page.get_by_role("button", name=words["record"]).click()
+    page.wait_for_url(re.compile(r".*/decided$"))
+    assert page.get_by_role("heading", name=words["decided"], level=1).is_visible()
+    status = page.get_by_role("status")
+    assert name in status.inner_text() and "D" in status.inner_text()
+    called = page.locator("li", has_text=words["reserve"])
+    replacement = called.locator("a.mono").inner_text().strip()
+    assert replacement and called.locator("strong").inner_text().strip()  # the replacement named, with their reference
+    assert "fracture" not in page.content()  # the findings never appear on the decision
+    check("decided")
+    page.get_by_role("link", name=re.compile("К осмотрам этого дня|Back to the day's examinations")).click()
+    assert page.locator("tbody tr", has_text=reference).get_by_role("button").count() == 0  # examined: no button again
+    context.close()
+    assert not problems, "\n".join(problems)
