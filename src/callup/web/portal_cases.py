@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
-from callup.cases import appeals, civilian, deferrals
+from callup.cases import appeals, civilian, deferrals, rights
 from callup.cases.applications import may_apply
 from callup.cases.views import my_cases
 from callup.errors import CallupError
@@ -29,9 +29,11 @@ def _page(request: Request, *, status: int = 200, **values: Any) -> Any:
         live = [v for v in notices.summonses_of(uow, ctx.actor.person_id) if v.status not in ("cancelled", "superseded")]
         live = [v for v in live if may_apply(uow, v.campaign, ctx.actor.person_id)]  # the forms only where they can succeed
         appealable_ids = {v.id for v in views if v.kind != "appeal" and appeals.may_appeal(uow, v.id)}
-    grounds = ctx.policy().in_force(today).deferral_grounds
+        offers = rights.offers(uow)
+    version = ctx.policy().in_force(today)
     return render(request, "portal/cases.html", status=status, views=views, campaign=live[0].campaign if live else None,
-                  grounds=grounds, appealable=appealable_ids, uploads=documents.references, **values)
+                  grounds=version.deferral_grounds, appealable=appealable_ids, uploads=documents.references, offers=offers,
+                  remedy=version.appeals.further_remedy, **values)
 
 
 @router.get("/cases")
