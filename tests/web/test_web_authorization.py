@@ -51,7 +51,7 @@ MATRIX = [
     ("GET", "/portal/document.pdf", {"citizen-self", "citizen-other"}, "page"),
     ("GET", "/portal/cases", {"citizen-self", "citizen-other"}, "page"),
     ("GET", "/portal/documents/{doc}", {"citizen-self"}, "page"),
-    ("POST", "/portal/cases/{case}/appeal", {"citizen-self"}, "page"),  # reached: 409, the case has no decision yet
+    ("GET", "/portal/rights/appeal_decision?case={case}", {"citizen-self", "citizen-other"}, "page"),  # other: "you cannot"
     ("GET", "/api/v1/cases", STAFF_ALL | {"officer-B"}, "api"),
     ("GET", "/api/v1/cases/{case}", STAFF_ALL | {"citizen-self"}, "api"),
     ("POST", "/api/v1/cases/{case}/decision", {"admin", "officer-A"}, "api"),  # the first decides, the next: 409 (decided)

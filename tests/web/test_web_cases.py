@@ -14,10 +14,24 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def _apply(c, *, ground="health", data=PDF, name="decision.pdf"):  # noqa: ANN001, ANN202
-    page = c.get("/portal/cases")
+    """Apply for a deferral through its journey (ground, then the document); the answer to sending it."""
+    page = c.get("/portal/rights/deferral/ask")
     assert page.status_code == 200
-    return c.post("/portal/cases/deferral", data={"csrf": csrf_of(page.text), "ground": ground, "evidence": "board 2027/17"},
+    answers = {"ground": ground, "evidence": "board 2027/17"}
+    page = c.post("/portal/rights/deferral", data={"csrf": csrf_of(page.text), "step": "ground", "go": "continue", **answers})
+    page = c.post("/portal/rights/deferral", data={"csrf": csrf_of(page.text), "step": "evidence", "go": "continue", **answers},
                   files={"document": (name, data, "application/pdf")})
+    if page.status_code != 200:
+        return page  # the document was refused on its page
+    upload = re.search(r'name="upload" value="([^"]*)"', page.text).group(1)
+    return c.post("/portal/rights/deferral", data={"csrf": csrf_of(page.text), "go": "send", "upload": upload, **answers})
+
+
+def _appeal(c, case_id, reason):  # noqa: ANN001, ANN202
+    """Appeal the decision of case `case_id` through its journey; the answer to sending it."""
+    page = c.get(f"/portal/rights/appeal_decision/ask?case={case_id}")
+    return c.post("/portal/rights/appeal_decision", data={"csrf": csrf_of(page.text), "go": "send", "reason": reason,
+                                                          "case": str(case_id)})
 
 
 def test_a_deferral_with_an_upload_is_decided_in_the_console_and_the_citizen_sees_the_decision_and_appeals(site):
@@ -54,14 +68,16 @@ def test_a_deferral_with_an_upload_is_decided_in_the_console_and_the_citizen_see
     assert "Deferral refused" in mine.text and "the board&#39;s decision is not attached" in mine.text and "Appeal by" in mine.text
     reads = c.get("/portal/reads")
     assert "case work in the console" in reads.text and "reading an uploaded document" in reads.text
-    appeal = c.post(f"/portal/cases/{case_id}/appeal", data={"csrf": csrf_of(mine.text), "reason": "the decision is attached now"})
-    assert appeal.status_code == 303
+    assert f'href="/portal/rights/appeal_decision?case={case_id}"' in mine.text
+    appeal = _appeal(c, case_id, "the decision is attached now")
+    assert appeal.status_code == 303, appeal.text[:2000]
     after = c.get("/portal/cases")
-    assert "Waiting for a decision on the appeal" in after.text and f"/portal/cases/{case_id}/appeal" not in after.text  # one appeal per decision
+    assert "Waiting for a decision on the appeal" in after.text
+    assert f"appeal_decision?case={case_id}" not in after.text  # one appeal per decision
 
 
 @pytest.mark.parametrize("data,name,why", [(b"just text, not a document", "letter.pdf", "not a PDF, JPEG or PNG"),
-                                           (b"", "empty.pdf", "the file is empty"),
+                                           (b"", "empty.pdf", "The file is empty"),
                                            (b"%PDF-" + b"0" * (5 * 1024 * 1024), "big.pdf", "larger than 5 MB")])
 def test_uploads_are_checked_by_content_and_size(site, data, name, why):
     cit = site.in_region(site.regions[0])[4]
@@ -72,11 +88,11 @@ def test_uploads_are_checked_by_content_and_size(site, data, name, why):
 def test_an_application_for_civilian_service_states_its_reasons(site):
     cit = site.in_region(site.regions[0])[7]
     c = signed_in(site, citizen=cit)
-    page = c.get("/portal/cases")
-    empty = c.post("/portal/cases/civilian", data={"csrf": csrf_of(page.text), "statement": "  "})
-    assert empty.status_code == 422
+    page = c.get("/portal/rights/civilian_service/ask")
+    empty = c.post("/portal/rights/civilian_service", data={"csrf": csrf_of(page.text), "go": "send", "statement": "  "})
+    assert empty.status_code == 422 and 'href="#statement"' in empty.text
     assert _civilian_cases(c.get("/portal/cases").text) == []
-    r = c.post("/portal/cases/civilian", data={"csrf": csrf_of(page.text), "statement": "I cannot bear arms."})
+    r = c.post("/portal/rights/civilian_service", data={"csrf": csrf_of(page.text), "go": "send", "statement": "I cannot bear arms."})
     assert r.status_code == 303
     assert _civilian_cases(c.get("/portal/cases").text) == ["Waiting for a decision"]
 
@@ -96,5 +112,5 @@ def test_a_case_or_request_number_too_large_for_any_row_is_not_found_not_a_serve
     assert admin.post(f"/console/cases/{number}/decision", data={"csrf": csrf, "decision": "grant", "reason": "r"}).status_code == 404
     assert admin.post(f"/console/contact/{number}", data={"csrf": csrf, "decision": "confirm"}).status_code in (404, 422)
     citizen = signed_in(site, citizen=site.in_region(site.regions[0])[3])
-    csrf = csrf_of(citizen.get("/portal/cases").text)
-    assert citizen.post(f"/portal/cases/{number}/appeal", data={"csrf": csrf, "reason": "r"}).status_code in (404, 422)
+    assert _appeal(citizen, number, "r").status_code in (404, 409, 422)
+    assert citizen.get(f"/portal/rights/deferral/sent/{number}").status_code == 404

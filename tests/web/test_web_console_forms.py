@@ -10,7 +10,7 @@ from web_support import csrf_of, signed_in
 
 
 def test_the_author_of_a_decision_is_not_offered_its_appeal_and_the_appeal_links_to_the_decision(site):
-    from test_web_cases import _apply
+    from test_web_cases import _appeal, _apply
 
     a = site.regions[0]
     cit = site.in_region(a)[7]
@@ -22,9 +22,7 @@ def test_the_author_of_a_decision_is_not_offered_its_appeal_and_the_appeal_links
     decided = officer.post(f"/console/cases/{case_id}/decision", data={"csrf": csrf_of(form.text), "decision": "refuse",
                                                                          "reason": "no certificate of enrolment"})
     assert decided.status_code == 303
-    mine = c.get("/portal/cases")
-    assert c.post(f"/portal/cases/{case_id}/appeal", data={"csrf": csrf_of(mine.text), "reason": "the certificate is attached"}
-                  ).status_code == 303
+    assert _appeal(c, case_id, "the certificate is attached").status_code == 303
     appeal_id = max(int(n) for n in re.findall(r'id="case-(\d+)"', c.get("/portal/cases").text))
 
     own = officer.get(f"/console/cases/{appeal_id}")

@@ -49,7 +49,7 @@ def test_an_unauthenticated_100_mb_upload_is_refused_before_it_is_read(site, dec
     headers = [(b"content-type", b"multipart/form-data; boundary=xyz")]
     if declared:
         headers.append((b"content-length", str(total).encode()))
-    status, pulled = _send_raw(app, "/portal/cases/deferral", total=total, headers=headers, start=MULTIPART)
+    status, pulled = _send_raw(app, "/portal/rights/deferral", total=total, headers=headers, start=MULTIPART)
     assert pulled <= 7 * MB, f"the app read {pulled // MB} MB"  # at most one allowed upload's worth
     assert status in (403, 413)  # never more than one allowed upload's worth, not the 100 MB
 

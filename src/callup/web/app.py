@@ -33,7 +33,7 @@ HEADERS = [
 ]
 HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
 #: Request bodies: the portal's upload forms take one document (and its form fields); all else is small.
-UPLOAD_PATHS = ("/portal/cases/",)
+UPLOAD_PATHS = ("/portal/rights/",)
 UPLOAD_LIMIT = 6 * 1024 * 1024
 FORM_LIMIT = 1024 * 1024
 

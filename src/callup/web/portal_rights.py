@@ -46,9 +46,20 @@ def _context(request: Request, code: str, answers: dict[str, str]) -> dict[str, 
             "ground": next((g for g in grounds if g.code == answers.get("ground")), None)}
 
 
+def _said(message: str, field: str, words: dict[str, str]) -> str:
+    """The plain words, in the page's language, for the service's refusal `message` of answer `field`."""
+    for hint, key in (("longer than", "long"), ("is empty", "empty"), ("larger than", "large"), ("not a PDF", "kind")):
+        if hint in message:
+            return words[key]
+    return words[field]
+
+
 def _messages(request: Request) -> dict[str, str]:
     _ = gettext(request)
-    return {"ground": _("Choose the ground you apply on."),
+    return {"empty": _("The file is empty: choose the document again."),
+            "large": _("The file is larger than 5 MB: upload a smaller scan or photo."),
+            "kind": _("The file is not a PDF, JPEG or PNG document."),
+            "ground": _("Choose the ground you apply on."),
             "evidence": _("Give the reference of the document your ground asks for, or upload it."),
             "statement": _("Write your reasons of conscience."),
             "reason": _("Write why you appeal."),
@@ -110,8 +121,7 @@ def _answer(request: Request, code: str, step: str, go: str, answers: dict[str, 
             rights.check_answer(uow, code, step, answers)
     except CallupError as exc:
         field = exc.field if exc.field in words else step
-        message = words["long"] if "longer than" in exc.message else words[field]
-        return _page(request, code, step, answers, status=422, error=message, field=field)
+        return _page(request, code, step, answers, status=422, error=_said(exc.message, field, words), field=field)
     later = steps[steps.index(step) + 1:]
     return _page(request, code, later[0] if later else "check", answers)
 
@@ -132,8 +142,7 @@ def _send(request: Request, code: str, answers: dict[str, str], words: dict[str,
             sent = rights.submit(uow, code, answers, evidence=_evidence(answers))
     except CallupError as exc:
         if exc.field in rights.STEPS[code]:
-            message = words["long"] if "longer than" in exc.message else words[exc.field]
-            return _page(request, code, exc.field, answers, status=422, error=message, field=exc.field)
+            return _page(request, code, exc.field, answers, status=422, error=_said(exc.message, exc.field, words), field=exc.field)
         return _page(request, code, "check", answers, status=exc.http_status, error=words["closed"])
     return redirect(f"/portal/rights/{code}/sent/{sent.case.id}")
 
