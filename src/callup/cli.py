@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "policy": ("callup.policy.commands", "app", "Policy files: check them, show the rules in force on a date."),
     "register": ("callup.register.commands", "app", "The register: import, statistics, one person, eligibility."),
     "synth": ("callup.register.commands", "synth", "Write a synthetic population register."),
+    "questionnaire": ("callup.questionnaire.commands", "app", "The self-declaration questionnaire: send, status, remind, paper forms."),
     "campaign": ("callup.campaigns.commands", "app", "Call-up campaigns: create, freeze, commit, draw, export, replace."),
     "notices": ("callup.notices.commands", "app", "Summonses: issue, print letters, publish, delivery evidence, appearance."),
     "worker": ("callup.jobs.commands", "worker", "Run queued jobs (letters to print) and the daily jobs on a PostgreSQL store."),

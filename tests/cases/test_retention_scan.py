@@ -11,6 +11,7 @@ from sqlalchemy import inspect, text
 
 from callup import audit
 from callup.campaigns import service
+from callup.questionnaire import service as questionnaire
 from callup.retention.service import apply_retention
 from callup.simulation.responses import simulate
 from callup.uow import UnitOfWork
@@ -40,6 +41,13 @@ def test_retention_leaves_nothing_personal_of_the_erased_in_any_table(ctx, engin
     simulate(day, CAMPAIGN, seed=7)
     with UnitOfWork(day) as uow:
         service.close_campaign(uow, CAMPAIGN)
+    sent = questionnaire.send_questionnaire(day)  # the cohort's self-declaration, one answered on paper
+    with engine.connect() as conn:
+        reference = conn.execute(text("SELECT reference FROM questionnaire_recipients LIMIT 1")).scalar_one()
+    with UnitOfWork(day) as uow:
+        questionnaire.key_answers(uow, reference, {"condition": "yes", "occupation": "study", "study_place": "Example College",
+                                                   "prior_service": "no"})
+    assert sent.sent > 0
     with engine.begin() as conn:
         people = conn.execute(text("SELECT national_id, family_name, given_names, address FROM people")).all()
         a_called = conn.execute(text("SELECT national_id, region FROM campaign_calls LIMIT 1")).one()
@@ -50,12 +58,16 @@ def test_retention_leaves_nothing_personal_of_the_erased_in_any_table(ctx, engin
         pseudonyms = sorted(conn.execute(text("SELECT pseudonym FROM campaign_pool")).scalars())
     before = _counts(engine, "campaign_pool", "campaign_order", "campaign_calls", "summonses", "cases", "service_records",
                      "medical_findings", "case_transitions")
+    letters = _counts(engine, "questionnaire_recipients")["questionnaire_recipients"]
     assert before["medical_findings"] > 0 and before["service_records"] > 0 and before["summonses"] > 0
 
     report = apply_retention(day, dt.date(2070, 1, 1))  # everyone's liability ended long before
 
     erased = {c.name: c.erased for c in report.categories}
     assert erased["register"] == len(people) and erased["medical"] == before["medical_findings"]
+    assert erased["questionnaire"] == letters
+    assert _counts(engine, "questionnaire_recipients", "questionnaire_answers", "questionnaire_routes") == {
+        "questionnaire_recipients": 0, "questionnaire_answers": 0, "questionnaire_routes": 0}
     ids = re.compile("|".join(sorted((re.escape(p.national_id) for p in people), key=len, reverse=True)))
     names = {p.family_name for p in people} | {p.given_names for p in people} | {p.address for p in people}
     found = [(t, c) for t, c, v in _cells(engine) if ids.search(v) or v in names]

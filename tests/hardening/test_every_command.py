@@ -95,6 +95,9 @@ def _build_template(root: pathlib.Path) -> None:
         offices = sorted((harness.EXAMPLES / "offices").glob("*.csv"))
         if offices:  # summonses for the drawn campaign, if the notices commands can issue them
             run_cli(["notices", "issue", "c1", "--offices", str(offices[0])])
+        from callup.questionnaire.service import send_questionnaire
+
+        send_questionnaire(ctx, name="q1")  # a round (its cohort may be empty) for the questionnaire commands
         backup(ctx, root / "backup.tar")
         from callup.store.engine import connect
 

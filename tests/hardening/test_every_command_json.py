@@ -71,6 +71,10 @@ VALID: dict[tuple[str, ...], list[str]] = {
     ("status", "keys"): [],
     ("status", "revocations"): [],
     ("status", "refresh"): [],
+    ("questionnaire", "send"): ["--on", "2026-04-02"],
+    ("questionnaire", "status"): ["q1"],
+    ("questionnaire", "remind"): ["q1", "--out", "{scratch}/reminders"],
+    ("questionnaire", "print"): ["q1", "--out", "{scratch}/forms"],
 }
 #: Not run here, and why (each is covered by its own tests with the state it needs).
 NOT_HERE = {
@@ -78,6 +82,10 @@ NOT_HERE = {
     ("serve",): "serves until stopped",
     ("worker",): "runs jobs on PostgreSQL until stopped",
     ("status", "revoke"): "needs a status document the portal signed; tests/web/test_web_status_revocation.py runs it",
+    ("questionnaire", "key"): "needs a paper form's reference and a reader's answers: tests/questionnaire key forms",
+    ("questionnaire", "answers"): "the policy's readers only (officer, medical) on answered forms: tests/questionnaire",
+    ("questionnaire", "routes"): "the policy's readers only (officer, medical) on routed answers: tests/questionnaire",
+    ("questionnaire", "close"): "needs an open route (a routed answer) and the medical role: tests/questionnaire",
 }
 
 

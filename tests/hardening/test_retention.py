@@ -38,7 +38,7 @@ def test_a_dry_run_counts_and_changes_nothing(engine, store_url, tmp_path):
     ctx = _load(store_url, tmp_path)
     report = apply_retention(ctx, dt.date(2026, 4, 1), dry_run=True)
     counts = {c.name: (c.due, c.erased) for c in report.categories}
-    assert counts == {"register": (2, 0), "notes": (1, 0), "medical": (0, 0), "audit": (1, 0)}
+    assert counts == {"register": (2, 0), "notes": (1, 0), "medical": (0, 0), "audit": (1, 0), "questionnaire": (0, 0)}
     assert _people(engine) == ["GONE1", "OLD1", "OLD2", "YOUNG1"]
 
 
@@ -46,7 +46,7 @@ def test_erased_people_vanish_from_the_register_and_their_audit_entries_name_nob
     ctx = _load(store_url, tmp_path)
     assert [e.target for e in entries(engine, person_id="OLD1") if e.action == "person.read"] == ["person:OLD1"]
     report = apply_retention(ctx, dt.date(2026, 4, 1))
-    assert {c.name: c.erased for c in report.categories} == {"register": 2, "notes": 1, "medical": 0, "audit": 1}
+    assert {c.name: c.erased for c in report.categories} == {"register": 2, "notes": 1, "medical": 0, "audit": 1, "questionnaire": 0}
     assert _people(engine) == ["GONE1", "YOUNG1"]
     assert audit.verify(engine).ok  # the chain is intact
     assert entries(engine, person_id="OLD1") == []  # nothing readable names them
@@ -59,7 +59,7 @@ def test_erased_people_vanish_from_the_register_and_their_audit_entries_name_nob
     last = entries(engine, action="retention.apply")
     assert [(e.details["people"], e.details["notes"], e.details["audit_subjects"]) for e in last] == [(2, 1, 1)]
     again = apply_retention(ctx, dt.date(2026, 4, 1))  # idempotent
-    assert {c.name: c.erased for c in again.categories} == {"register": 0, "notes": 0, "medical": 0, "audit": 0}
+    assert {c.name: c.erased for c in again.categories} == {"register": 0, "notes": 0, "medical": 0, "audit": 0, "questionnaire": 0}
 
 
 def test_deceased_people_go_once_the_period_after_their_record_has_passed(engine, store_url, tmp_path):

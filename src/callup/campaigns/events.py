@@ -43,6 +43,7 @@ class CampaignFrozen(AuditEvent):
     quota: int
     to_call: int
     volunteers: int
+    left_out_by_questionnaire: int = 0  # on a route the policy's questionnaire leaves out of the pool
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -43,6 +43,7 @@ from callup.lottery.beacon import parse_round
 from callup.lottery.commitment import normalise_beacon
 from callup.lottery.record import CommitmentV2, allocation_csv, commitment_file, drand_beacon, load_commitment, unverified_beacon
 from callup.policy import Jurisdiction
+from callup.questionnaire.service import left_out_of_pool
 from callup.register.eligibility import eligible_pool_query
 from callup.store.bulk import BulkSession
 from callup.store.columns import as_date, enum_value as _status
@@ -80,6 +81,7 @@ class FreezeResult:
     called_number: int | None = None
     volunteers: int | None = None
     already_done: bool = False
+    left_out_by_questionnaire: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -349,6 +351,13 @@ def _freeze_job(ctx: Context, campaign_id: int, name: str, version, on: dt.date,
                 advance: Advance) -> FreezeResult:
     with BulkSession(ctx.database_url) as bulk:
         eligible = bulk.fetch_arrow(eligible_pool_query(version, as_date(on)))
+        left_out = 0
+        held_query = left_out_of_pool(version)  # people the policy's questionnaire routes elsewhere first
+        if held_query is not None and len(eligible):
+            held = bulk.fetch_arrow(held_query).column("national_id").cast(pa.string()).combine_chunks()
+            keep = pc.invert(pc.is_in(eligible.column("national_id").cast(pa.string()), value_set=held))
+            left_out = len(eligible) - int(pc.sum(keep).as_py() or 0)
+            eligible = eligible.filter(keep)
         ids = eligible.column("national_id").cast(pa.string()).combine_chunks()
         regions = eligible.column("region").cast(pa.string()).combine_chunks()
         if volunteers is None:
@@ -381,9 +390,10 @@ def _freeze_job(ctx: Context, campaign_id: int, name: str, version, on: dt.date,
                          (frozen, fp.size, fp.fingerprint, ctx.now(), campaign_id))
             bulk_record(bulk, ctx, events.CampaignFrozen(
                 target=events.campaign(name), pool_size=fp.size, pool_fingerprint=fp.fingerprint, quota=sum(quotas.values()),
-                to_call=sum(numbers.values()), volunteers=sum(r.volunteers for r in fp.regions.values())))
+                to_call=sum(numbers.values()), volunteers=sum(r.volunteers for r in fp.regions.values()),
+                left_out_by_questionnaire=left_out))
         return FreezeResult(name, fp.size, fp.fingerprint, quota=sum(quotas.values()), called_number=sum(numbers.values()),
-                            volunteers=int(pc.sum(flags).as_py() or 0))
+                            volunteers=int(pc.sum(flags).as_py() or 0), left_out_by_questionnaire=left_out)
 
 
 # --- commit -------------------------------------------------------------------------------

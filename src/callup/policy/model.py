@@ -230,6 +230,105 @@ class Retention(_Strict):
     audit_years: int = Field(ge=0, le=100)
 
 
+#: What an answer can do (`[[versions.questionnaire.questions.effects]]`): put the person on the medical
+#: board's pre-assessment list, or pre-fill a deferral check against the ground's registry.
+Route = Literal["medical_preassessment", "deferral_check"]
+QuestionType = Literal["yes_no", "choice", "date", "text"]
+
+
+class Words(_Strict):
+    """A text in each language of the portal and the form."""
+
+    en: str = Field(min_length=1, max_length=500)
+    ru: str = Field(min_length=1, max_length=500)
+
+
+class Choice(_Strict):
+    code: str = Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_]+$")
+    text: Words
+
+
+class AnswerEffect(_Strict):
+    """What one answer does. An effect only ever routes a person to a list for people to look at: it is never a
+    refusal (of a deferral, an exemption or anything else)."""
+
+    when: str = Field(min_length=1, max_length=32, description="the answer that takes the effect: `yes` or `no` (yes/no "
+                      "questions), a choice's `code`, or `answered` (any answer to a date or text question)")
+    route: Route = Field(description="`medical_preassessment`: the medical board's pre-assessment list; `deferral_check`: "
+                         "a deferral check on `ground` against its registry, pre-filled with the answer")
+    ground: str | None = Field(default=None, min_length=1, max_length=64, description="for `deferral_check`: the "
+                               "deferral ground (one with a `registry`)")
+
+
+class Question(_Strict):
+    id: str = Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_]+$", description="the question's name in "
+                    "answers, web addresses and the printed form (lower-case letters, digits, _)")
+    type: QuestionType = Field(description="`yes_no`, `choice` (one of `choices`), `date` (YYYY-MM-DD) or `text` "
+                               "(at most 500 characters)")
+    text: Words = Field(description="the question, in plain words")
+    hint: Words | None = Field(default=None, description="a line under the question that helps to answer it")
+    mandatory: bool = Field(default=True, description="an answer is needed before the questionnaire can be sent")
+    choices: list[Choice] = Field(default_factory=list, description="the answers to choose from (`choice` questions "
+                                  "only)")
+    effects: list[AnswerEffect] = Field(default_factory=list, description="what answers do")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Question:
+        codes = [c.code for c in self.choices]
+        if self.type == "choice" and len(codes) < 2:
+            raise ValueError(f"question {self.id}: a choice question needs at least two choices")
+        if self.type != "choice" and codes:
+            raise ValueError(f"question {self.id}: only a choice question has choices")
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"question {self.id}: duplicate choice codes")
+        allowed = {"yes_no": {"yes", "no"}, "choice": set(codes), "date": {"answered"}, "text": {"answered"}}[self.type]
+        for effect in self.effects:
+            if effect.when not in allowed:
+                raise ValueError(f"question {self.id}: effect when = {effect.when!r} is not an answer of a {self.type} "
+                                 f"question ({', '.join(sorted(allowed))})")
+            if (effect.route == "deferral_check") != (effect.ground is not None):
+                raise ValueError(f"question {self.id}: a deferral_check effect names a ground, and only it")
+        return self
+
+
+class Questionnaire(_Strict):
+    """The self-declaration sent to a birth cohort before it is called: questions, who must answer, the deadline,
+    who may read the answers and what they do. Absent: no questionnaire."""
+
+    age: int = Field(ge=14, le=60, description="the cohort: people who reach this age (on the day it is sent, or in "
+                     "its year with `in_year_of_birthday`) among those the conscription rules could call (sexes, "
+                     "citizenships, alive on the register)")
+    in_year_of_birthday: bool = Field(default=True, description="the cohort is everyone born in the year the send "
+                                      "date's year less `age`; false: everyone whose `age`-th birthday fell in the "
+                                      "year up to the send date")
+    deadline_days: int = Field(ge=7, le=365, description="days from sending to answer")
+    code_valid_days: int = Field(default=180, ge=7, le=730, description="days the sign-in code printed on the "
+                                 "questionnaire letter stays valid")
+    readers: list[Literal["administrator", "officer", "medical", "auditor"]] = Field(
+        min_length=1, description="roles of the administration that may read answers (each read is audited); the "
+                                  "citizen always reads their own")
+    leave_out_of_pool: list[Route] = Field(default_factory=list, description="routes whose people a campaign leaves "
+                                           "out of its frozen pool while the route is open (it only ever spares a "
+                                           "call: not answering never leaves anyone out)")
+    answers_kept_months: int = Field(default=24, ge=1, le=600, description="months after a round's deadline that its "
+                                     "answers, routes and letters are kept; `callup retention apply` then erases them")
+    questions: list[Question] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Questionnaire:
+        ids = [q.id for q in self.questions]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"questions: duplicate ids {dupes}")
+        return self
+
+    def question(self, qid: str) -> Question:
+        for q in self.questions:
+            if q.id == qid:
+                return q
+        raise KeyError(qid)
+
+
 class PolicyVersion(_Strict):
     """The complete rules in force from `effective_from` until the next version."""
 
@@ -259,6 +358,7 @@ class PolicyVersion(_Strict):
     no_shows: NoShows | None = Field(default=None, description="absent: a no-show cannot be referred anywhere")
     publication: Publication = Field(default_factory=Publication)
     retention: Retention
+    questionnaire: Questionnaire | None = Field(default=None, description="absent: no self-declaration is sent")
 
     @model_validator(mode="after")
     def _unique_codes(self) -> PolicyVersion:
@@ -275,6 +375,12 @@ class PolicyVersion(_Strict):
             stray = [c for c in self.contract.fitness_categories if c not in codes]
             if stray:
                 raise ValueError(f"contract.fitness_categories: {stray} are not codes of fitness_categories")
+        checked = {g.code for g in self.deferral_grounds if g.registry}
+        for question in self.questionnaire.questions if self.questionnaire else []:
+            for effect in question.effects:
+                if effect.ground is not None and effect.ground not in checked:
+                    raise ValueError(f"questionnaire question {question.id}: deferral ground {effect.ground!r} is not a "
+                                     f"ground with a registry ({', '.join(sorted(checked)) or 'none'})")
         return self
 
     def campaign(self, name: str) -> CampaignWindow:

@@ -68,6 +68,11 @@ DESCRIPTIONS: dict[tuple[str, str], str] = {
     ("Retention", "register_years_after_liability"): "years a register record is kept after liability ends",
     ("Retention", "medical_years"): "years medical findings are kept",
     ("Retention", "audit_years"): "years audit entries are kept",
+    ("Words", "en"): "in English",
+    ("Words", "ru"): "in Russian",
+    ("Choice", "code"): "the choice's name in answers (lower-case letters, digits, _; unique in the question)",
+    ("Choice", "text"): "the choice, in plain words",
+    ("Questionnaire", "questions"): "the questions, in the order they are asked (one a page on the portal)",
 }
 
 # What each validator across keys checks, by model and validator name. A test checks every validator
@@ -82,7 +87,12 @@ CHECKS: dict[tuple[str, str], str] = {
     ("PolicyVersion", "_a_date"): "`effective_from` is a TOML date (YYYY-MM-DD), not a number",
     ("PolicyVersion", "_unique_codes"): "codes of fitness categories, deferral and exemption grounds, and campaign names "
                                         "are unique; at least one fitness category is inductable; `contract.fitness_categories` "
-                                        "are codes of `fitness_categories`",
+                                        "are codes of `fitness_categories`; a questionnaire's `deferral_check` names a "
+                                        "deferral ground with a `registry`",
+    ("Question", "_consistent"): "a `choice` question has two or more choices with unique codes, other types none; "
+                                 "each effect's `when` is an answer the question can have; a `deferral_check` effect "
+                                 "names a `ground`, and only it",
+    ("Questionnaire", "_unique_ids"): "question ids are unique",
     ("Jurisdiction", "_a_pattern"): "`postcode_pattern` is a regular expression the register import can use, and matches no "
                                     "postcode beginning with = + - or @",
     ("Jurisdiction", "_consistent"): "region codes are unique; versions have unique names and strictly increasing "
@@ -242,7 +252,7 @@ def _titles() -> dict[str, str]:
             if inner is None:
                 for arg in get_args(info.annotation):
                     inner = inner or _model_of(arg)
-            if inner is not None and inner.__name__ not in titles:
+            if inner is not None and inner.__name__ not in titles:  # a table used in several places: its first
                 many = get_origin(info.annotation) is list
                 titles[inner.__name__] = f"[[{path}.{name}]]" if many else f"[{path}.{name}]"
                 visit(inner, f"{path}.{name}")

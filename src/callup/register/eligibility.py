@@ -147,6 +147,16 @@ def eligible_pool_query(version: PolicyVersion, on: dt.date):  # noqa: ANN201 - 
     return select(people.c.national_id, people.c.region, people.c.volunteer).where(exclusion_reason(version, on) == 0)
 
 
+def cohort_query(version: PolicyVersion, born_from: dt.date, born_to: dt.date):  # noqa: ANN201 - a Core SELECT
+    """SELECT national_id, region of everyone born from `born_from` to `born_to` (both included) whom the
+    conscription rules could call one day: alive on the register, of a liable citizenship and sex."""
+    return (select(people.c.national_id, people.c.region)
+            .where(people.c.civil_status == "alive", people.c.citizenship.in_(version.registration.citizenships),
+                   people.c.sex.in_(version.conscription.sexes), people.c.date_of_birth >= born_from,
+                   people.c.date_of_birth <= born_to)
+            .order_by(people.c.region, people.c.national_id))
+
+
 #: Who may read the register in bulk (a regional role within its regions); a citizen never.
 READERS = (Role.administrator, Role.officer, Role.medical, Role.auditor, Role.system)
 

@@ -111,3 +111,14 @@ def names_of(uow: UnitOfWork, national_ids: Iterable[str]) -> dict[str, str]:
             if uow.ctx.may_see(r.region, r.national_id):
                 found[r.national_id] = f"{r.given_names} {r.family_name}"
     return found
+
+
+def postal_addresses(uow: UnitOfWork, national_ids: list[str]) -> dict[str, tuple[str, str, str]]:
+    """Name, address and postcode of each of `national_ids` on the register, for letters to them (the caller
+    records the printing); people not on the register are left out."""
+    found: dict[str, tuple[str, str, str]] = {}
+    for i in range(0, len(national_ids), 1000):
+        rows = uow.execute(select(people.c.national_id, people.c.given_names, people.c.family_name, people.c.address,
+                                  people.c.postcode).where(people.c.national_id.in_(national_ids[i:i + 1000])))
+        found.update({r.national_id: (f"{r.given_names} {r.family_name}", r.address, r.postcode) for r in rows})
+    return found

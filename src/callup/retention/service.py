@@ -18,7 +18,9 @@ What goes, for the policy version in force on the date `on` (`[versions.retentio
 - medical findings recorded more than `medical_years` before `on` (the fitness category stays on
   the case; the health details go);
 - the link between the audit log and anyone whose entries are all older than `audit_years`
-  (their salt): the entries stay in the chain, naming nobody.
+  (their salt): the entries stay in the chain, naming nobody;
+- the questionnaire (answers, the routes they took and the letters' references) of the erased, and of
+  everyone in a round past its `answers_kept_months` (the round itself stays, with nobody in it).
 
 It works in batches, one transaction each, audited by category and count (never by id), and is
 idempotent: a second run on the same date finds nothing more, and a run killed part-way is
@@ -41,6 +43,8 @@ from callup.audit.tables import AuditEntry, AuditSubject, PersonNote
 from callup.campaigns.tables import Campaign, CampaignStatus, PoolEntry
 from callup.cases.tables import Case, MedicalFinding
 from callup.context import Context, Role
+from callup.questionnaire.service import rounds_past_keeping
+from callup.questionnaire.tables import QuestionnaireRecipient
 from callup.register.eligibility import years_before
 from callup.register.tables import CivilStatus, Import, Person
 from callup.uow import UnitOfWork
@@ -84,6 +88,7 @@ class RetentionApplied(AuditEvent):
     audit_subjects: int
     medical_findings: int = 0
     rows_pseudonymised: int = 0
+    questionnaires: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -148,6 +153,7 @@ def _erase_people(uow: UnitOfWork, ids: list[str]) -> tuple[int, int, int, int]:
                       "(SELECT id FROM reminders WHERE national_id IN (SELECT national_id FROM _erased))"))
     counts = {t: conn.execute(text(f"DELETE FROM {t} WHERE national_id IN (SELECT national_id FROM _erased)")).rowcount
               for t in DELETED}
+    _erase_questionnaires(conn, "national_id IN (SELECT national_id FROM _erased)")
     findings = conn.execute(text("DELETE FROM medical_findings WHERE case_id IN "
                                  "(SELECT id FROM cases WHERE national_id IN (SELECT national_id FROM _erased))")).rowcount
     moved = 0
@@ -159,6 +165,15 @@ def _erase_people(uow: UnitOfWork, ids: list[str]) -> tuple[int, int, int, int]:
     moved += _pseudonymise_effects(conn)
     conn.execute(text("DROP TABLE _erased"))
     return people, counts["person_notes"], findings, moved
+
+
+def _erase_questionnaires(conn: Any, recipients: str) -> int:
+    """Delete the questionnaire rows of the recipients `recipients` (a condition on questionnaire_recipients):
+    their routes and answers, then the letters; how many letters went."""
+    theirs = f"recipient_id IN (SELECT id FROM questionnaire_recipients WHERE {recipients})"
+    conn.execute(text(f"DELETE FROM questionnaire_routes WHERE {theirs}"))
+    conn.execute(text(f"DELETE FROM questionnaire_answers WHERE {theirs}"))
+    return int(conn.execute(text(f"DELETE FROM questionnaire_recipients WHERE {recipients}")).rowcount)
 
 
 def _pseudonymise_effects(conn: Any) -> int:
@@ -187,9 +202,12 @@ def apply_retention(ctx: Context, on: dt.date, *, dry_run: bool = False, batch: 
         "medical": f"medical findings of those people, and every finding older than {retention.medical_years} years",
         "audit": "the salt linking those people, and anyone whose audit entries are all older than "
                  f"{retention.audit_years} years, to their entries (the entries stay, naming nobody)",
+        "questionnaire": "questionnaire answers, routes and letters of those people, and of every round past the "
+                         "months its policy keeps answers after the deadline",
     }
     due_people, old_findings = _due_people(version, on), _old_findings(version, on)
     notes, subjects, findings, cases = PersonNote.__table__, AuditSubject.__table__, MedicalFinding.__table__, Case.__table__
+    letters = QuestionnaireRecipient.__table__
     with UnitOfWork(ctx, write=False) as uow:
         due = uow.execute(select(func.count()).select_from(due_people.subquery())).scalar_one()
         due_notes = uow.execute(select(func.count()).where(notes.c.national_id.in_(due_people))).scalar_one()
@@ -197,15 +215,21 @@ def apply_retention(ctx: Context, on: dt.date, *, dry_run: bool = False, batch: 
             findings.c.id.in_(old_findings),
             findings.c.case_id.in_(select(cases.c.id).where(cases.c.national_id.in_(due_people)))))).scalar_one()
         stale = set(_stale_subjects(uow, version, on))
+        old_rounds = rounds_past_keeping(ctx, on, uow)
+        due_letters = uow.execute(select(func.count()).where(or_(
+            letters.c.national_id.in_(due_people), letters.c.round_id.in_(old_rounds)))).scalar_one()
         due_subjects = uow.execute(select(subjects.c.national_id).where(subjects.c.national_id.in_(due_people))).scalars().all()
         due_audit = len(stale | set(due_subjects))
-    erased = {"register": 0, "notes": 0, "medical": 0, "audit": 0}
+    erased = {"register": 0, "notes": 0, "medical": 0, "audit": 0, "questionnaire": 0}
     batches = 0
     while not dry_run:
         with UnitOfWork(ctx) as uow:
             ids = list(uow.execute(due_people.order_by(Person.__table__.c.national_id).limit(batch)).scalars())
+            gone_letters = 0
             if ids:
+                before = uow.execute(select(func.count()).select_from(letters)).scalar_one()
                 people, gone_notes, gone_findings, moved = _erase_people(uow, ids)
+                gone_letters = before - uow.execute(select(func.count()).select_from(letters)).scalar_one()
                 gone_subjects = erase_subjects(uow.conn, ids)
             else:  # the people are done: what is past its own period
                 old = list(uow.execute(old_findings.order_by(findings.c.id).limit(batch)).scalars())
@@ -213,16 +237,22 @@ def apply_retention(ctx: Context, on: dt.date, *, dry_run: bool = False, batch: 
                 stale_now = _stale_subjects(uow, version, on)[:batch]
                 gone_subjects = erase_subjects(uow.conn, stale_now)
                 people = gone_notes = moved = 0
-                if not gone_findings and not gone_subjects:
+                old_letters = list(uow.execute(select(letters.c.id).where(letters.c.round_id.in_(old_rounds))
+                                               .order_by(letters.c.id).limit(batch)).scalars()) if old_rounds else []
+                if old_letters:
+                    gone_letters = _erase_questionnaires(uow.conn, f"id IN ({', '.join(str(int(i)) for i in old_letters)})")
+                if not gone_findings and not gone_subjects and not gone_letters:
                     break
             uow.record(RetentionApplied(target="retention:register", on=on.isoformat(), policy_version=version.version,
                                         people=people, notes=gone_notes, audit_subjects=gone_subjects,
-                                        medical_findings=gone_findings, rows_pseudonymised=moved))
+                                        medical_findings=gone_findings, rows_pseudonymised=moved,
+                                        questionnaires=gone_letters))
         erased["register"] += people
         erased["notes"] += gone_notes
         erased["medical"] += gone_findings
         erased["audit"] += gone_subjects
+        erased["questionnaire"] += gone_letters
         batches += 1
-    counts = {"register": due, "notes": due_notes, "medical": due_findings, "audit": due_audit}
+    counts = {"register": due, "notes": due_notes, "medical": due_findings, "audit": due_audit, "questionnaire": due_letters}
     return RetentionReport(on=on, dry_run=dry_run, policy_version=version.version, batches=batches,
                            categories=[Category(name, rules[name], counts[name], erased[name]) for name in rules])

@@ -9,6 +9,7 @@ from callup.cases import tables as case_tables  # noqa: F401
 from callup.jobs import tables as job_tables  # noqa: F401
 from callup.military_service import tables as military_service_tables  # noqa: F401
 from callup.notices import tables as notice_tables  # noqa: F401
+from callup.questionnaire import tables as questionnaire_tables  # noqa: F401
 from callup.register import tables as register_tables  # noqa: F401
 from callup.store.base import Base
 from callup.web import tables as web_tables  # noqa: F401

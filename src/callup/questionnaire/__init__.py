@@ -1,0 +1,1 @@
+"""The self-declaration questionnaire sent to a birth cohort before it is called (see `service`)."""
