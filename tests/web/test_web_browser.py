@@ -110,6 +110,9 @@ def test_a_citizen_signs_in_with_the_letter_s_code_sees_the_summons_and_acknowle
     page.screenshot(path=str(shots / "portal-status.png"), full_page=True)
     assert page.get_by_role("heading", name="My status", level=1).is_visible()
     page.get_by_role("link", name="Open my summons").click()
+    assert page.get_by_role("heading", name="Before you open your summons").is_visible()  # delivery is said before it happens
+    page.screenshot(path=str(shots / "portal-before-opening.png"), full_page=True)
+    page.get_by_role("button", name="Open my summons").click()
     assert page.get_by_text(citizen.reference).is_visible()
     assert page.locator(".badge", has_text="Delivered").is_visible()  # opening it was the delivery
     page.get_by_role("button", name="I confirm that I received this summons").click()
@@ -128,6 +131,8 @@ def test_a_citizen_moves_the_appointment(served, browser, shots):
     page = browser.new_page()
     _citizen_signs_in(page, base, citizen)
     page.goto(f"{base}/portal/summons/{citizen.reference}")
+    page.get_by_role("button", name="Open my summons").click()  # past the page saying that opening it delivers it
+    page.wait_for_url(f"{base}/portal/summons/{citizen.reference}")
     before = (page.locator("dd").nth(0).inner_text(), page.locator("dd").nth(1).inner_text())  # date, time
     page.get_by_role("link", name="Move the appointment").click()
     slot = page.get_by_role("radio").nth(2)
@@ -180,12 +185,15 @@ def test_a_deferral_with_an_upload_is_decided_by_the_officer_and_the_citizen_see
     scan.write_bytes(b"%PDF-1.4\n% the medical board's decision\n%%EOF\n")
     page = browser.new_page()
     _citizen_signs_in(page, base, citizen)
-    page.get_by_role("link", name="Applications and decisions").click()
+    page.get_by_role("link", name="Apply for a deferral").first.click()
+    page.get_by_role("link", name="Start now").click()
     page.get_by_label("Temporary unfitness", exact=False).check()
-    page.get_by_label("Document reference (optional)").fill("board 2027/55")
-    page.get_by_label("Document (PDF, JPEG or PNG, at most 5 MB)").first.set_input_files(str(scan))
-    page.get_by_role("button", name="Apply for deferral").click()
-    page.wait_for_url("**done=applied")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Reference of the document (its number and who issued it)").fill("board 2027/55")
+    page.get_by_label("Or upload the document (PDF, JPEG or PNG, at most 5 MB)").set_input_files(str(scan))
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_url("**/sent/**")
     page.screenshot(path=str(shots / "portal-applied.png"), full_page=True)
 
     officer = browser.new_page()

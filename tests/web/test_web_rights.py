@@ -126,3 +126,77 @@ def test_a_right_of_someone_else_s_case_or_an_unknown_right_is_not_found(site):
     c = signed_in(site, citizen=cit)
     assert c.get("/portal/rights/nothing").status_code == 404
     assert c.get("/portal/rights/deferral/sent/1").status_code in (404,)
+
+
+def test_a_medical_release_says_there_is_no_need_to_attend_with_the_re_examination_date_and_hides_the_appointment(site):
+    import dataclasses
+
+    from callup.cases import medical
+    from callup.context import make_actor
+    from callup.uow import UnitOfWork
+
+    cit = site.citizens[60]
+    with UnitOfWork(site.admin) as uow:
+        case = medical.open_examination(uow, "spring-2027", cit.national_id)
+    board = dataclasses.replace(site.admin, actor=make_actor("board", "medical", regions=cit.region))
+    with UnitOfWork(board) as uow:
+        found = medical.decide_fitness(uow, case.id, "G", reexamine_on=dt.date(2027, 9, 1))
+    c = signed_in(site, citizen=cit)
+    status = c.get("/portal").text
+    assert f"You do not need to attend; re-examination by {EN.date(found.reexamine_on)}." in status
+    assert "Your appointment" not in status and "Come to your appointment" not in status
+    summons = c.get(f"/portal/summons/{cit.reference}")
+    if "Before you open your summons" in summons.text:
+        c.post(f"/portal/summons/{cit.reference}/open", data={"csrf": csrf_of(summons.text)})
+        summons = c.get(f"/portal/summons/{cit.reference}")
+    assert "re-examination by" in summons.text and "<dt>Date</dt>" not in summons.text
+    ru = c.get("/portal", headers={"accept-language": "ru"}).text
+    assert "Являться не нужно; повторное освидетельствование до" in ru
+
+
+def test_a_refused_appeal_says_the_decision_stays_and_names_the_next_remedy(site):
+    from callup.cases import appeals, deferrals
+    from callup.context import Actor, Role, make_actor
+    from callup.uow import UnitOfWork
+
+    cit = site.citizens[61]
+    me = site.admin.with_actor(Actor("citizen", Role.citizen, person_id=cit.national_id))
+    with UnitOfWork(me) as uow:
+        case = deferrals.apply_for_deferral(uow, "spring-2027", cit.national_id, "children", evidence="BC-1").case
+    with UnitOfWork(site.admin) as uow:
+        deferrals.decide_deferral(uow, case.id, "refuse", reason="the children are older than three")
+    c = signed_in(site, citizen=cit)
+    page = c.get(f"/portal/rights/appeal_decision/ask?case={case.id}")
+    blank = c.post("/portal/rights/appeal_decision", data={"csrf": csrf_of(page.text), "step": "reason", "go": "continue",
+                                                           "reason": " ", "case": str(case.id)})
+    assert blank.status_code == 422 and "Write why you appeal." in blank.text
+    sent = c.post("/portal/rights/appeal_decision", data={"csrf": csrf_of(page.text), "go": "send", "case": str(case.id),
+                                                          "reason": "one of them is two years old"})
+    assert sent.status_code == 303
+    appeal_id = int(sent.headers["location"].rsplit("/", 1)[1])
+    other = site.admin.with_actor(make_actor("second-officer", "officer", regions=cit.region))
+    with UnitOfWork(other) as uow:
+        appeals.decide_appeal(uow, appeal_id, "uphold", reason="the birth certificates show otherwise")
+    cases = c.get("/portal/cases").text
+    assert "Appeal refused: the decision stays" in cases and "upheld" not in cases
+    assert "you can take it to the district administrative court" in cases
+    assert f"the decision on case {case.id}" in cases
+
+
+def test_an_appeal_of_the_summons_allowed_by_an_officer_ends_the_call(site):
+    from callup.cases import appeals
+    from callup.context import make_actor
+    from callup.uow import UnitOfWork
+
+    cit = site.citizens[62]
+    c = signed_in(site, citizen=cit)
+    check = _walk(c, "appeal", [{"reason": "I left the country for good in 2020."}])
+    sent = _send(c, "appeal", check, {"reason": "I left the country for good in 2020."})
+    appeal_id = int(sent.headers["location"].rsplit("/", 1)[1])
+    officer = site.admin.with_actor(make_actor("appeals-officer", "officer", regions=cit.region))
+    with UnitOfWork(officer) as uow:
+        outcome = appeals.decide_appeal(uow, appeal_id, "overturn", reason="the register confirms the emigration")
+    assert outcome.appeal.state == "overturned"
+    status = c.get("/portal").text
+    assert "You do not need to attend: your appeal against the summons was allowed." in status
+    assert "Come to your appointment" not in status and 'href="/portal/rights/deferral"' not in status

@@ -85,7 +85,10 @@ def summons(request: Request, reference: str, done: str = ""):  # noqa: ANN201
         check = _draw_check(uow, view)
         can_move = notices.can_move(uow, reference)
         places = notices.office_places(uow, view.campaign)
-    return render(request, "portal/summons.html", view=view, check=check, done=done, can_move=can_move, places=places)
+        todo = citizen_standing(uow).todo if view.status == "cancelled" else None
+    release = todo.release if todo is not None and todo.summons.reference == view.reference else None
+    return render(request, "portal/summons.html", view=view, check=check, done=done, can_move=can_move, places=places,
+                  release=release)
 
 
 def _draw_check(uow: UnitOfWork, view: notices.SummonsView) -> dict[str, Any] | None:
