@@ -108,3 +108,41 @@ def test_the_rule_allows_exactly_delivered_summonses_on_or_after_their_day(statu
     assert (refusal is None) == (delivered and offset >= 0)
     if refusal is not None:
         assert refusal.strip() and "\n" not in refusal
+
+
+@pytest.mark.parametrize("run", range(3))
+def test_a_day_sheet_racing_a_single_recording_records_each_person_once(ctx, tmp_path, run):
+    """Both pages showed nobody recorded; the sheet and a colleague's summons page are sent at once. Whichever
+    commits first records the shared person; the other is refused as a whole (the sheet) or alone (the page)."""
+    import concurrent.futures
+    import threading
+
+    from callup.audit import entries
+
+    day = _issued(ctx, tmp_path)
+    references = _references(day, 3)
+    with UnitOfWork(day) as uow:
+        views = [service.acknowledge(uow, r, evidence="acknowledged at the counter") for r in references]
+    later = _at(day, dt.datetime.combine(max(v.date for v in views), dt.time(18), tzinfo=dt.UTC))
+    start = threading.Barrier(2, timeout=60)
+
+    def sheet():  # noqa: ANN202
+        start.wait()
+        with UnitOfWork(later) as uow:
+            return service.record_appearances(uow, [service.AppearanceChoice(r, "appeared", None) for r in references])
+
+    def single():  # noqa: ANN202
+        start.wait()
+        with UnitOfWork(later) as uow:
+            return service.record_appearance(uow, references[1], "no_show", shown=None)
+
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        futures = [pool.submit(sheet), pool.submit(single)]
+    errors = [f.exception() for f in futures]
+    assert sum(e is None for e in errors) == 1, errors
+    assert all(isinstance(e, service.AppearanceChanged | service.AppearancesRefused) for e in errors if e is not None)
+    recorded = [e.details["reference"] for e in entries(later.engine(), action="notices.change") if e.details.get("step") == "appearance"]
+    assert sorted(recorded) == sorted(set(recorded)) and references[1] in recorded  # each person at most once
+    expected = "appeared" if errors[0] is None else "no_show"
+    assert _appearance(day, references[1]) == expected
+    assert len(recorded) == (3 if errors[0] is None else 1)

@@ -87,3 +87,63 @@ def test_the_second_officer_to_decide_a_case_is_told_it_changed_and_sees_its_new
     again = second.post(f"/console/cases/{case_id}/decision", data={
         "csrf": csrf_of(pages[1].text), "decision": "grant", "reason": "enrolled until June", "version": version})
     assert again.status_code == 409 and "Дело изменилось, пока вы принимали решение" in again.text
+
+
+def _expected_day(site, region):  # noqa: ANN001, ANN202
+    """The office and day with the most appointments of `region`, and its citizens with their summons."""
+    from collections import Counter
+
+    from callup.notices import service as notices
+
+    with UnitOfWork(site.admin, write=False) as uow:
+        views = {c.reference: notices.view(uow, c.reference) for c in site.in_region(region)}
+    (office, day), _ = Counter((v.office, v.date) for v in views.values()).most_common(1)[0]
+    return office, day, [c for c in site.in_region(region) if (views[c.reference].office, views[c.reference].date) == (office, day)]
+
+
+def test_an_office_records_a_day_s_appearances_in_one_submit_and_a_refused_line_keeps_every_choice(site):
+    from callup.context import FixedClock
+    from callup.notices import service as notices
+    from web_support import csrf_of
+
+    a = site.regions[0]
+    office, day, people = _expected_day(site, a)
+    assert len(people) >= 4, len(people)
+    delivered, undelivered = people[:3], people[3]
+    with UnitOfWork(site.admin) as uow:
+        for c in delivered:
+            notices.acknowledge(uow, c.reference, evidence="acknowledged at the counter")
+    clock = FixedClock(dt.datetime.combine(day, dt.time(11), tzinfo=dt.UTC))
+    officer = signed_in(site, user=f"officer-{a}", clock=clock)
+    sheet = officer.get("/console/day", params={"office": office})
+    assert sheet.status_code == 200
+    for c in delivered:
+        assert f'name="outcome-{c.reference}"' in sheet.text
+    assert f'name="outcome-{undelivered.reference}"' not in sheet.text and "Not delivered" in sheet.text
+    assert signed_in(site, user="auditor", clock=clock).get("/console/day", params={"office": office}).text.count('type="radio"') == 0
+
+    forged = {"csrf": csrf_of(sheet.text), "office": office, f"outcome-{delivered[0].reference}": "appeared",
+              f"outcome-{delivered[1].reference}": "no_show", f"outcome-{undelivered.reference}": "no_show"}
+    refused = officer.post("/console/day", data=forged)
+    assert refused.status_code == 409 and "There is a problem" in refused.text
+    assert f'href="#outcome-{undelivered.reference}"' in refused.text and "Nothing was recorded" in refused.text
+    assert 'value="appeared" checked' in refused.text and 'value="no_show" checked' in refused.text  # the choices are kept
+    with UnitOfWork(site.admin, write=False) as uow:
+        assert all(notices.view(uow, c.reference).appearance is None for c in people)
+
+    with UnitOfWork(dataclasses.replace(site.admin, actor=make_actor("colleague", "officer", regions=a), clock=clock)) as uow:
+        notices.record_appearance(uow, delivered[2].reference, "appeared", shown=None)  # a colleague, from the summons page
+    raced = officer.post("/console/day", data={**{k: v for k, v in forged.items() if undelivered.reference not in k},
+                                               f"outcome-{delivered[2].reference}": "no_show"})
+    assert raced.status_code == 409 and "Already recorded by someone else" in raced.text
+
+    done = officer.post("/console/day", data={k: v for k, v in forged.items() if undelivered.reference not in k})
+    assert done.status_code == 303 and "done=2" in done.headers["location"]
+    with UnitOfWork(site.admin, write=False) as uow:
+        assert [notices.view(uow, c.reference).appearance for c in delivered] == ["appeared", "no_show", "appeared"]
+    changes = [e for e in entries(site.admin.engine(), action="notices.change") if e.details.get("step") == "appearance"]
+    assert sorted(e.details["reference"] for e in changes) == sorted(c.reference for c in delivered)  # one entry each
+    after = officer.get("/console/day", params={"office": office, "done": 2})
+    assert "Appearances recorded: 2." in after.text and after.text.count('type="radio"') == 0
+    officer.cookies.set("callup_lang", "ru")
+    assert "Лист дня" in officer.get("/console/day", params={"office": office}).text

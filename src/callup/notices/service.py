@@ -469,19 +469,98 @@ def apply_deemed_delivery(uow: UnitOfWork, campaign: str, *, on: dt.date) -> int
 # --- appearance and moves -----------------------------------------------------------------------------
 
 
-def record_appearance(uow: UnitOfWork, reference: str, outcome: Appearance | str) -> SummonsView:
+#: `shown` when the caller does not say which appearance its page showed (the command line, the API).
+UNSEEN = "unseen"
+
+
+def record_appearance(uow: UnitOfWork, reference: str, outcome: Appearance | str, *, shown: str | None = UNSEEN) -> SummonsView:
     """An officer records that the person appeared, or did not, at the appointment. Nothing punitive follows
-    automatically: a no-show is listed for an officer to resolve."""
+    automatically: a no-show is listed for an officer to resolve.
+
+    `shown`: the appearance the officer's page showed (None: none recorded); when another officer has
+    recorded one since, `AppearanceChanged` and nothing is written, so a person is recorded once."""
     uow.ctx.require(*OFFICERS, doing="recording appearance")
     outcome = outcome if isinstance(outcome, Appearance) else Appearance(outcome)
     row = _summons(uow, reference, lock=True)
+    _record_one(uow, row, outcome, shown)
+    return _current(uow, reference)
+
+
+class AppearanceChanged(NoticeStateError):
+    """Another officer recorded the person's appearance after the page the recording was made on was read."""
+
+
+def _record_one(uow: UnitOfWork, row: Any, outcome: Appearance, shown: str | None) -> None:
+    """Check the rule and write one appearance on the locked summons `row`, with its own audit entry."""
     why_not = appearance_refusal(_value(row["status"]), row["date"], uow.ctx.today())
     if why_not:
         raise NoticeStateError(f"summons {row['reference']}: {why_not}", field="outcome")
-    uow.execute(update(summonses).where(summonses.c.id == row["id"]).values(appearance=outcome, appearance_at=uow.now()))
+    now = _value(row["appearance"])
+    guard = summonses.c.id == row["id"]
+    if shown != UNSEEN:
+        if now != shown:
+            raise AppearanceChanged(f"summons {row['reference']}: meanwhile recorded as "
+                                    f"{'did not appear' if now == Appearance.no_show.value else now or 'nothing'}", field="outcome")
+        guard = guard & (summonses.c.appearance.is_(None) if shown is None else summonses.c.appearance == shown)
+    if uow.execute(update(summonses).where(guard).values(appearance=outcome, appearance_at=uow.now())).rowcount != 1:
+        raise AppearanceChanged(f"summons {row['reference']}: its appearance was recorded meanwhile", field="outcome")
     uow.record(SummonsChanged(target=person(row["national_id"]), reference=row["reference"], step="appearance",
                               detail=outcome.value))
-    return _current(uow, reference)
+
+
+@dataclasses.dataclass(frozen=True)
+class AppearanceChoice:
+    """One person's line of a day sheet as submitted: the summons, the outcome chosen, the appearance the page showed."""
+
+    reference: str
+    outcome: str
+    shown: str | None = None
+
+
+class AppearancesRefused(NoticeStateError):
+    """Some appearances of a bulk recording were refused: `refusals` by summons reference; nothing was recorded."""
+
+    def __init__(self, refusals: dict[str, str]) -> None:
+        super().__init__(f"{len(refusals)} of the appearances could not be recorded; nothing was recorded", field="outcome")
+        self.refusals = refusals
+
+
+def record_appearances(uow: UnitOfWork, choices: list[AppearanceChoice]) -> list[str]:
+    """Record a day's appearances at once (a day sheet): every person by the same rule as `record_appearance`,
+    each with their own audit entry, all in the caller's one transaction. If any is refused,
+    `AppearancesRefused` names each refused summons with its reason and nothing is recorded (the caller's
+    transaction rolls back), so the officer corrects those lines and sends the rest again. Returns the
+    references recorded."""
+    uow.ctx.require(*OFFICERS, doing="recording appearances")
+    refusals: dict[str, str] = {}
+    wanted: dict[str, AppearanceChoice] = {}
+    for choice in choices:
+        try:
+            reference = parse_reference(choice.reference)
+            outcome = Appearance(choice.outcome)
+        except (InputError, ValueError):
+            refusals[choice.reference] = "choose appeared or did not appear"
+            continue
+        wanted[reference] = dataclasses.replace(choice, reference=reference, outcome=outcome.value)
+    if not wanted and not refusals:
+        raise InputError("choose appeared or did not appear for at least one person", field="outcome")
+    query = select(summonses).where(summonses.c.reference.in_(sorted(wanted))).order_by(summonses.c.id)
+    if uow.conn.dialect.name == "postgresql":  # locked in one order, so two bulk recordings cannot deadlock
+        query = query.with_for_update()
+    rows = {r["reference"]: r for r in uow.execute(query).mappings().all()
+            if uow.ctx.may_see(r["region"], r["national_id"])}
+    for reference, choice in wanted.items():
+        row = rows.get(reference)
+        if row is None:
+            refusals[reference] = "no summons with that reference"
+            continue
+        try:
+            _record_one(uow, row, Appearance(choice.outcome), choice.shown)
+        except NoticeStateError as exc:
+            refusals[reference] = exc.message.split(": ", 1)[-1]
+    if refusals:
+        raise AppearancesRefused(refusals)
+    return list(wanted)
 
 
 #: The states of a summons whose delivery is established (by evidence, the portal or the policy's rule).
@@ -672,6 +751,7 @@ class Appointed:
     end: dt.time
     status: str
     appearance: str | None
+    appearance_at: dt.datetime | None = None
 
 
 def appointments_at(uow: UnitOfWork, office: str, day: dt.date, *, where: str = "day's appointments") -> list[Appointed]:
@@ -689,7 +769,7 @@ def appointments_at(uow: UnitOfWork, office: str, day: dt.date, *, where: str = 
                        .order_by(summonses.c.start, summonses.c.id)).mappings().all()
     _audit_reads(uow, [(r["national_id"], r["reference"]) for r in rows], where=where)
     return [Appointed(r["reference"], r["national_id"], r["campaign_name"], r["region"], r["office"], r["date"], r["start"],
-                      r["end"], _value(r["status"]), _value(r["appearance"])) for r in rows]
+                      r["end"], _value(r["status"]), _value(r["appearance"]), r["appearance_at"]) for r in rows]
 
 
 def appointment_offices(uow: UnitOfWork) -> dict[str, str]:

@@ -203,6 +203,7 @@ def create_app(settings: WebSettings | None = None) -> Any:
         console,
         console_audit,
         console_cases,
+        console_day,
         console_medical,
         errors,
         health,
@@ -227,6 +228,7 @@ def create_app(settings: WebSettings | None = None) -> Any:
     app.include_router(portal_cases.router)
     app.include_router(portal_rights.router)
     app.include_router(console_cases.router)
+    app.include_router(console_day.router)
     app.include_router(console_audit.router)
     app.include_router(console_medical.router)
     errors.install(app)

@@ -100,7 +100,8 @@ def summons(request: Request, reference: str, done: str = ""):  # noqa: ANN201
 
 
 @router.post("/summons/{reference}/appearance")
-def appearance(request: Request, reference: str, outcome: Annotated[str, Form(max_length=16)] = ""):  # noqa: ANN201
+def appearance(request: Request, reference: str, outcome: Annotated[str, Form(max_length=16)] = "",
+               shown: Annotated[str | None, Form(max_length=16)] = None):  # noqa: ANN201
     ctx = staff(request)
     try:
         if outcome not in ("appeared", "no_show"):
@@ -108,7 +109,8 @@ def appearance(request: Request, reference: str, outcome: Annotated[str, Form(ma
 
             raise InputError("outcome: choose appeared or did not appear", field="outcome")
         with UnitOfWork(ctx) as uow:
-            view = notices.record_appearance(uow, reference, outcome)
+            # The form says what the page showed (empty: nothing recorded), so a colleague's recording meanwhile is not overwritten.
+            view = notices.record_appearance(uow, reference, outcome, shown=notices.UNSEEN if shown is None else (shown or None))
     except CallupError as exc:
         if exc.http_status in (403, 404):
             raise
