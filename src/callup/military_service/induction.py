@@ -37,8 +37,8 @@ from callup.store.rowids import is_row_id
 from callup.store.steps import step_row
 from callup.uow import UnitOfWork
 
-__all__ = ["Assignment", "Conversion", "RecordView", "contract_conditions", "convert", "discharge_due", "discharge_early", "induct",
-           "months_served", "records_of", "service_record", "transfer"]
+__all__ = ["Assignment", "Condition", "ConditionsNotMet", "Conversion", "RecordView", "contract_conditions", "convert",
+           "discharge_due", "discharge_early", "induct", "months_served", "records_of", "service_record", "transfer"]
 
 
 records, steps, cases = ServiceRecord.__table__, ServiceStep.__table__, Case.__table__
@@ -188,8 +188,31 @@ def months_served(start: dt.date, on: dt.date) -> int:
     return max(months, 0)
 
 
-def contract_conditions(uow: UnitOfWork, record_id: int, *, on: dt.date) -> tuple[list[str], list[str]]:
-    """The policy's contract conditions for this conscript on `on`: (met, unmet), each in words.
+@dataclasses.dataclass(frozen=True)
+class Condition:
+    """One of the policy's contract conditions, as the conscript stands on the day of signing."""
+
+    name: str  # months_served, fitness_category or age
+    value: str  # what the conscript has: 2 (months), B (category), 19 (years)
+    required: str  # what the policy asks: at least 3 months, A or B, under 40
+    met: bool
+
+    def words(self) -> str:
+        return {"months_served": f"{self.value} whole months served (the policy asks at least {self.required})",
+                "fitness_category": f"fitness category {self.value} (the policy asks {self.required})",
+                "age": f"aged {self.value} (the policy asks under {self.required})"}[self.name]
+
+
+class ConditionsNotMet(CaseStateError):
+    """A conscript does not meet the policy's contract conditions on the day; `unmet` says which."""
+
+    def __init__(self, message: str, unmet: list[Condition]) -> None:
+        super().__init__(message)
+        self.unmet = unmet
+
+
+def contract_conditions(uow: UnitOfWork, record_id: int, *, on: dt.date) -> list[Condition]:
+    """The policy's contract conditions for this conscript on `on`, each met or not.
 
     Reads the person's date of birth from the register (an audited read) for the age condition.
     """
@@ -200,19 +223,16 @@ def contract_conditions(uow: UnitOfWork, record_id: int, *, on: dt.date) -> tupl
     rules = uow.ctx.policy().in_force(on).contract
     if rules is None:
         raise CaseStateError(f"the policy in force on {on.isoformat()} allows no conversion to contract service")
-    met, unmet = [], []
     served = months_served(row["start"], on)
-    (met if served >= rules.min_months_served else unmet).append(
-        f"{served} whole months served (the policy asks at least {rules.min_months_served})")
     category = uow.execute(select(cases.c.ground).where(
         cases.c.campaign_id == row["campaign_id"], cases.c.national_id == row["national_id"], cases.c.kind == CaseKind.medical.value,
         cases.c.state == "fit").order_by(cases.c.id.desc()).limit(1)).scalar()
-    (met if category in rules.fitness_categories else unmet).append(
-        f"fitness category {category or 'none'} (the policy asks {' or '.join(rules.fitness_categories)})")
     born = dt.date.fromisoformat(str(get_person(uow, row["national_id"], reason="age condition of a contract")["date_of_birth"]))
     age = age_on(born, on)
-    (met if age < rules.until_age else unmet).append(f"aged {age} (the policy asks under {rules.until_age})")
-    return met, unmet
+    return [Condition("months_served", str(served), str(rules.min_months_served), served >= rules.min_months_served),
+            Condition("fitness_category", category or "none", " or ".join(rules.fitness_categories),
+                      category in rules.fitness_categories),
+            Condition("age", str(age), str(rules.until_age), age < rules.until_age)]
 
 
 def convert(uow: UnitOfWork, record_id: int, *, on: dt.date | None = None, reason: str | None = None) -> Conversion:
@@ -235,10 +255,12 @@ def convert(uow: UnitOfWork, record_id: int, *, on: dt.date | None = None, reaso
     if not row["start"] <= on < row["planned_end"]:
         raise CaseInputError(f"a contract is signed during the conscript's term, from {row['start'].isoformat()} to before "
                              f"{row['planned_end'].isoformat()}", field="on")
-    met, unmet = contract_conditions(uow, record_id, on=on)
+    conditions = contract_conditions(uow, record_id, on=on)
+    unmet = [c for c in conditions if not c.met]
     if unmet:
-        raise CaseStateError(f"{subject} does not meet the policy's conditions for a contract on {on.isoformat()}: "
-                             + "; ".join(unmet))
+        raise ConditionsNotMet(f"{subject} does not meet the policy's conditions for a contract on {on.isoformat()}: "
+                               + "; ".join(c.words() for c in unmet), unmet)
+    met = [c.words() for c in conditions]
     verdict = guardrail.check(uow, national_id=row["national_id"], region=row["region"], status=CONTRACT, unit=row["unit"],
                               action="convert", record_id=row["id"])
     if not verdict.allowed:  # e.g. a zone open to conscripts by override but closed to contract soldiers

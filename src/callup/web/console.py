@@ -20,7 +20,7 @@ from callup.notices import service as notices
 from callup.register.queries import check_person
 from callup.uow import UnitOfWork
 from callup.web import console_cases, contact, people
-from callup.web.pages import csrf_guard, redirect, render, staff
+from callup.web.pages import csrf_guard, gettext, redirect, render, staff
 
 router = APIRouter(prefix="/console", dependencies=[Depends(csrf_guard)], include_in_schema=False)
 QUEUE_ROLES = (Role.administrator, Role.officer, Role.auditor, Role.system)
@@ -75,12 +75,61 @@ def person(request: Request, national_id: str, reason: str = ""):  # noqa: ANN20
     return render(request, "console/person.html", file=file, record=file.record, reason=reason, ctx=ctx)
 
 
-@router.get("/service/{record_id}")
-def service_record(request: Request, record_id: int):  # noqa: ANN201
+def _service_page(request: Request, record_id: int, *, status: int = 200, **values: Any) -> Any:
     ctx = staff(request)
     with UnitOfWork(ctx) as uow:
         file = record_file(uow, record_id, reason="service record in the console")
-    return render(request, "console/service.html", file=file, ctx=ctx)
+    r = file.record
+    # The contract form is offered only where the service would take it: a serving conscript, a policy that allows
+    # contracts today, an actor whose role may record one (the conditions themselves are checked when it is sent).
+    signs = (ctx.actor.role in RECORDERS and r.state == "serving" and r.service_status == "conscript"
+             and ctx.policy().in_force(ctx.today()).contract is not None)
+    values.setdefault("form", {"signed_on": ctx.today().isoformat(), "note": ""})
+    return render(request, "console/service.html", status=status, file=file, ctx=ctx, signs=signs, **values)
+
+
+@router.get("/service/{record_id}")
+def service_record(request: Request, record_id: int, done: str = ""):  # noqa: ANN201
+    return _service_page(request, record_id, done=done)
+
+
+@router.post("/service/{record_id}/contract")
+def sign_contract(request: Request, record_id: int, signed_on: Annotated[str, Form(max_length=10)] = "",
+                  note: Annotated[str, Form(max_length=500)] = ""):  # noqa: ANN201
+    """Record a contract the conscript signed: the same service as `callup service convert`."""
+    import datetime as dt
+
+    from callup.errors import InputError
+    from callup.military_service.induction import ConditionsNotMet, convert
+    ctx = staff(request)
+    if ctx.actor.role not in RECORDERS:
+        raise Forbidden("recording a contract needs the role administrator or officer")
+    _ = gettext(request)
+    form = {"signed_on": signed_on, "note": note}
+    try:
+        try:
+            on = dt.date.fromisoformat(signed_on.strip())
+        except ValueError:
+            raise InputError("signed_on: not a date", field="signed_on") from None
+        with UnitOfWork(ctx) as uow:
+            done = convert(uow, record_id, on=on, reason=note)
+    except ConditionsNotMet as exc:
+        texts = {"months_served": _("%(value)s whole months served; the policy asks at least %(required)s"),
+                 "fitness_category": _("fitness category %(value)s; the policy asks %(required)s"),
+                 "age": _("aged %(value)s; the policy asks under %(required)s")}
+        unmet = "; ".join(texts[c.name] % {"value": c.value, "required": c.required.replace(" or ", _(" or "))} for c in exc.unmet)
+        error = _("This conscript does not meet the policy's conditions for a contract on that day: %(unmet)s.") % {"unmet": unmet}
+        return _service_page(request, record_id, status=exc.http_status, error=error, field="signed_on", form=form)
+    except CallupError as exc:
+        if exc.http_status in (403, 404):
+            raise
+        error = (_("Enter the day the contract was signed, within the conscript's term and not after today, as YYYY-MM-DD "
+                   "(for example 2027-08-01).") if exc.field in ("signed_on", "on") else exc.message)
+        return _service_page(request, record_id, status=exc.http_status, error=error, field="signed_on", form=form)
+    if done.contract is None:  # the guardrail refused the unit for a contract soldier; the attempt is recorded
+        error = _("The unit's zone is closed to contract soldiers under the policy: transfer the conscript first.")
+        return _service_page(request, record_id, status=403, error=error, field="signed_on", form=form)
+    return redirect(f"/console/service/{done.contract.id}?done=contract")
 
 
 def _summons_page(request: Request, reference: str, *, status: int = 200, **values: Any) -> Any:

@@ -179,6 +179,13 @@ SERVICE_STATE = {
     "serving": N_("In military service"),
     "discharged": N_("Discharged from service"),
     "discharged_early": N_("Discharged before the end of the term"),
+    "converted": N_("Ended: signed a contract"),
+}
+#: A service record's legal status (the deployment rules' word for it).
+SERVICE_STATUS = {
+    "conscript": N_("Conscript"),
+    "contract": N_("Contract soldier"),
+    "alternative_service": N_("Alternative civilian service"),
 }
 CIVIL_STATUS = {
     "alive": N_("Living"),
@@ -198,7 +205,7 @@ TABLES: Mapping[str, Mapping[str, str]] = {
     "summons": SUMMONS_STATUS, "summons_office": SUMMONS_STATUS_OFFICE, "source": DELIVERY_SOURCE,
     "appearance": APPEARANCE, "kind": CASE_KIND, "step": CASE_STEP, "decision": DECISION, "opened": CASE_OPENED,
     "check": CHECK_RESULT, "role": ROLE, "contact": CONTACT_STATUS, "standing": STANDING, "service": SERVICE_STATE,
-    "civil": CIVIL_STATUS,
+    "service_status": SERVICE_STATUS, "civil": CIVIL_STATUS,
 }
 
 
@@ -259,6 +266,9 @@ class Words:
 
     def service(self, code: Any) -> str:
         return self._of("service", code)
+
+    def service_status(self, code: Any) -> str:
+        return self._of("service_status", code)
 
     def civil(self, code: Any) -> str:
         return self._of("civil", code)
