@@ -103,6 +103,9 @@ def test_a_refused_category_comes_back_beside_its_field_with_the_findings_and_ch
     ok = board.post(where + "/fitness", data={"csrf": csrf_of(form.text), "category": "G",
                                               "reexamine_on": (day[1] + dt.timedelta(days=200)).isoformat()})
     assert ok.status_code == 303
+    again = board.post(where + "/fitness", data={"csrf": csrf_of(form.text), "category": "A"})  # a second, late submit
+    assert again.status_code == 409 and "This examination was decided meanwhile" in again.text
+    assert 'name="category"' not in again.text and "Category G: Temporarily unfit" in again.text  # the state it found
     shown = board.get(ok.headers["location"])
     assert "Re-examination by" in shown.text and "pool of later campaigns" in shown.text
 

@@ -43,6 +43,8 @@ def _worded(request: Request, exc: CallupError, category: str) -> str:
     _ = gettext(request)
     ctx = staff(request, *READERS)
     found = next((c for c in ctx.policy().in_force(ctx.today()).fitness_categories if c.code == category.strip()), None)
+    if exc.http_status == 409:  # another member of the board decided it first: the page shows their category
+        return _("This examination was decided meanwhile: its category is shown below.")
     if exc.field == "category":
         return _("Choose one of the categories listed.")
     if exc.field == "reexamine_on" and found is not None:
