@@ -207,7 +207,7 @@ def test_sending_keeps_to_the_rate(ctx, engine, tmp_path, servers):
 
 def test_texts_are_in_the_persons_language_in_plain_words():
     params = {"date": "2027-04-20", "start": "08:00", "end": "10:00", "place": "Office 1, 1 Main Street",
-              "deadline": "2027-04-08", "closes": ["apply", "appeal"]}
+              "deadline": "2027-04-08", "closes": ["deferral", "civilian_service", "appeal"]}
     for kind in ("published", "deadline", "appointment"):
         subject, body = reminders.render(kind, "ru", params, channel="email")
         _, sms = reminders.render(kind, "ru", params, channel="sms")
@@ -218,7 +218,9 @@ def test_texts_are_in_the_persons_language_in_plain_words():
         subject, body = reminders.render(kind, "en", params, channel="email")
         assert "20 April 2027" in body and not re.search("[а-яё]", body)
     _, body = reminders.render("deadline", "ru", params, channel="email")
-    assert "отсрочке" in body and "обжаловать повестку" in body
+    assert "отсрочке, подать заявление об альтернативной гражданской службе или обжаловать повестку" in body
+    _, body = reminders.render("deadline", "en", params, channel="email")
+    assert "apply for a deferral, apply for civilian service or appeal the summons" in body
     assert "your call-up appointment" in reminders.render("appointment", "xx", params, channel="sms")[1]  # unknown: the default
 
 

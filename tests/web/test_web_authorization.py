@@ -46,6 +46,7 @@ MATRIX = [
     ("GET", "/portal/rights/deferral/ask", {"citizen-self", "citizen-other"}, "page"),
     ("GET", "/portal/rights/deferral/sent/{case}", {"citizen-self"}, "page"),
     ("GET", "/portal/contact", {"citizen-self", "citizen-other"}, "page"),
+    ("POST", "/portal/reminders", {"citizen-self", "citizen-other"}, "page"),
     ("GET", "/portal/reads", {"citizen-self", "citizen-other"}, "page"),
     ("GET", "/portal/document", {"citizen-self", "citizen-other"}, "page"),
     ("GET", "/portal/document.pdf", {"citizen-self", "citizen-other"}, "page"),

@@ -271,7 +271,7 @@ def test_no_serious_or_critical_accessibility_violation_on_any_portal_page(serve
     check("contact-error")
     page.set_viewport_size({"width": 320, "height": 640})  # the narrowest phone WCAG's reflow asks for
     for lang in ("en", "ru"):
-        for path in ("/portal", f"/portal/summons/{citizen.reference}", "/portal/document", "/portal/reads"):
+        for path in ("/portal", f"/portal/summons/{citizen.reference}", "/portal/document", "/portal/reads", "/portal/contact"):
             page.goto(f"{base}/lang/{lang}?next={path}")
             wide = page.evaluate("document.documentElement.scrollWidth")
             if wide > 320:

@@ -134,6 +134,30 @@ def test_a_contact_change_is_a_request_the_officer_confirms_not_a_silent_overwri
     assert "Confirmed: the register was changed" in c.get("/portal/contact").text
 
 
+def test_a_citizen_stops_reminders_on_the_contact_page_and_can_ask_for_them_again(site):
+    from callup.notices import reminders
+    from callup.uow import UnitOfWork
+    from callup_test_support import make_context
+
+    cit = site.citizens[17]
+    c = _as(site, cit)
+    page = c.get("/portal/contact")
+    assert "Stop reminders" in page.text
+    stopped = c.post("/portal/reminders", data={"csrf": csrf_of(page.text), "want": "no"})
+    assert stopped.status_code == 303
+    page = c.get(stopped.headers["location"])
+    assert "You will get no more reminders." in page.text and "Send me reminders again" in page.text
+    with UnitOfWork(make_context(site.url)) as uow:
+        assert reminders.opted_out(uow, cit.national_id)
+        assert reminders.send(uow, cit.national_id, "appointment", key="test:portal-opt-out") == 0
+    again = c.post("/portal/reminders", data={"csrf": csrf_of(page.text), "want": "yes"})
+    assert "You will get reminders again." in c.get(again.headers["location"]).text
+    with UnitOfWork(make_context(site.url)) as uow:
+        assert not reminders.opted_out(uow, cit.national_id)
+    c.get("/lang/ru?next=/portal/contact")
+    assert "Не присылать напоминания" in c.get("/portal/contact").text
+
+
 def test_who_read_my_record_shows_role_office_and_reason_but_not_the_officer_s_name(site):
     cit = site.citizens[16]
     officer = client(site)

@@ -33,6 +33,7 @@ from callup.audit import AuditEvent, person
 from callup.context import Context, Role
 from callup.errors import InputError
 from callup.notices.channels import DELIVERED, PERMANENT, SENDING, TEMPORARY, Channels, Message, Outcome
+from callup.notices.rights import deadlines, issued_on, rights
 from callup.notices.tables import (
     LIVE,
     REMINDER,
@@ -109,12 +110,19 @@ TEXTS: dict[str, dict[str, tuple[str, str, str]]] = {
     },
 }
 
-#: What closes on a deadline, in words (joined with "or").
+#: What closes on a deadline, in words, by right (`notices.rights`); joined as a list ending in "or".
 WHAT: dict[str, dict[str, str]] = {
-    "en": {"apply": "apply for a deferral or for civilian service", "appeal": "appeal the summons", "or": ", or "},
-    "ru": {"apply": "подать заявление об отсрочке или об альтернативной гражданской службе",
-           "appeal": "обжаловать повестку", "or": ", или "},
+    "en": {"deferral": "apply for a deferral", "exemption": "claim an exemption",
+           "civilian_service": "apply for civilian service", "appeal": "appeal the summons", "or": "or"},
+    "ru": {"deferral": "подать заявление об отсрочке", "exemption": "заявить об освобождении от призыва",
+           "civilian_service": "подать заявление об альтернативной гражданской службе", "appeal": "обжаловать повестку",
+           "or": "или"},
 }
+
+
+def _either(items: list[str], word: str) -> str:
+    """`a`, `a or b`, `a, b or c` (`or` in the language's word)."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {word} {items[-1]}" if items else ""
 
 
 def render(kind: str, language: str, params: Mapping[str, Any], *, channel: str, default_language: str = "en") -> tuple[str, str]:
@@ -132,7 +140,7 @@ def render(kind: str, language: str, params: Mapping[str, Any], *, channel: str,
     if params.get("deadline"):
         values["deadline"] = template.date(dt.date.fromisoformat(params["deadline"]))
     words = WHAT.get(lang, WHAT["en"])
-    values["what"] = words["or"].join(words[w] for w in params.get("closes", []) if w in words)
+    values["what"] = _either([words[w] for w in params.get("closes", []) if w in words and w != "or"], words["or"])
     filled = {k: str(v) for k, v in values.items()}
     if channel == "sms":
         return "", sms.format(**filled)
@@ -220,16 +228,6 @@ def send(uow: UnitOfWork, national_id: str, kind: str, *, key: str, params: Mapp
     return len(rows)
 
 
-def _deadlines(dispatched: dt.date, appointment: dt.date, response_days: int) -> dict[dt.date, list[str]]:
-    """The deadlines a summons sets, as its letter prints them: apply (deferral, civilian service) by the
-    earlier of the answer date and the appointment; appeal the summons by the answer date."""
-    answer_by = dispatched + dt.timedelta(days=response_days)
-    out: dict[dt.date, list[str]] = {}
-    out.setdefault(min(answer_by, appointment), []).append("apply")
-    out.setdefault(answer_by, []).append("appeal")
-    return out
-
-
 def plan(uow: UnitOfWork, on: dt.date) -> dict[str, int]:
     """Queue every summons reminder due on day `on` by the policy in force (idempotent: a reminder
     already queued is not queued again). Counts by kind; one audit entry."""
@@ -257,9 +255,14 @@ def plan(uow: UnitOfWork, on: dt.date) -> dict[str, int]:
         due: list[tuple[str, str, dict[str, Any]]] = []
         if "published" in rules.on and r["published_at"] is not None and on - dt.timedelta(days=2) <= _day(r["published_at"]) <= on:
             due.append(("published", f"summons:{r['id']}:published", base))
-        if "deadline" in rules.on:
-            sent = min(_day(t) for t in (r["printed_at"], r["published_at"]) if t is not None)
-            for day, closes in _deadlines(sent, r["date"], version.notices.response_days).items():
+        if "deadline" in rules.on:  # the deadlines the letter prints and the portal shows (notices.rights)
+            issued = issued_on(r["printed_at"], r["published_at"], on)
+            under = uow.ctx.policy().in_force(issued)
+            due_by = deadlines(under, issued=issued, appointment=r["date"])
+            closing: dict[dt.date, list[str]] = {}
+            for right in rights(under):
+                closing.setdefault(due_by.of(right), []).append(right.code)
+            for day, closes in sorted(closing.items()):
                 if day - dt.timedelta(days=rules.days_before_deadline) <= on <= day:
                     due.append(("deadline", f"summons:{r['id']}:deadline:{day.isoformat()}",
                                 {**base, "deadline": day.isoformat(), "closes": closes}))

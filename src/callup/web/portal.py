@@ -20,7 +20,7 @@ from callup.cases import rights
 from callup.errors import InputError
 from callup.military_service import status_documents
 from callup.military_service.standing import citizen_standing
-from callup.notices import service as notices
+from callup.notices import reminders, service as notices
 from callup.uow import UnitOfWork
 from callup.web import contact, statusdoc
 from callup.web.pages import citizen, csrf_guard, gettext, redirect, render, session, web
@@ -55,6 +55,8 @@ ACTIONS = {
     "person.contact.request": "received your contact-change request",
     "audit.history": "looked up who read or changed your record",
     "deployment.report": "saw you in the deployment guardrail report",
+    "notices.reminder": "sent you a reminder by e-mail or text message (your address or number was read for it)",
+    "notices.reminders_opt_out": "recorded your choice about reminders",
     "status.revoke": "withdrew a status document of yours (your status changed, or it was issued in error)",
 }
 #: Shown for an action not yet named above: plain words, never the audit log's code.
@@ -181,7 +183,23 @@ def contact_form(request: Request, done: str = ""):  # noqa: ANN201
     ctx = citizen(request)
     with UnitOfWork(ctx, write=False) as uow:
         mine = contact.my_requests(uow)
-    return render(request, "portal/contact.html", requests=mine, done=done, values={})
+        off = reminders.opted_out(uow, _me_id(ctx))
+    return render(request, "portal/contact.html", requests=mine, done=done, values={}, reminders_off=off)
+
+
+def _me_id(ctx: Any) -> str:
+    return str(ctx.actor.person_id)
+
+
+@router.post("/reminders")
+def reminders_choice(request: Request, want: Annotated[str, Form(max_length=8)] = ""):  # noqa: ANN201
+    """The citizen stops reminders by e-mail and text message, or asks for them again."""
+    ctx = citizen(request)
+    if want not in ("yes", "no"):
+        return redirect("/portal/contact")
+    with UnitOfWork(ctx) as uow:
+        reminders.set_opt_out(uow, _me_id(ctx), opt_out=want == "no")
+    return redirect(f"/portal/contact?done=reminders-{'on' if want == 'yes' else 'off'}#reminders")
 
 
 @router.post("/contact")
@@ -195,8 +213,9 @@ def contact_submit(request: Request, email: Annotated[str, Form(max_length=300)]
     except InputError as exc:
         with UnitOfWork(ctx, write=False) as uow:
             mine = contact.my_requests(uow)
+            off = reminders.opted_out(uow, _me_id(ctx))
         return render(request, "portal/contact.html", status=422, requests=mine, error=exc.message, field=exc.field,
-                      values={"email": email, "phone": phone, "address": address, "postcode": postcode})
+                      values={"email": email, "phone": phone, "address": address, "postcode": postcode}, reminders_off=off)
     return redirect("/portal/contact?done=requested")
 
 
