@@ -18,7 +18,7 @@ from callup.audit import chain
 from callup.context import Role
 from callup.errors import CallupError, InputError
 from callup.uow import UnitOfWork
-from callup.web.pages import csrf_guard, render, staff
+from callup.web.pages import csrf_guard, gettext, render, staff
 
 router = APIRouter(prefix="/console/audit", dependencies=[Depends(csrf_guard)], include_in_schema=False)
 
@@ -30,6 +30,25 @@ GUARDRAIL_READERS = (Role.administrator, Role.officer, Role.auditor)
 def shown(role: Role) -> dict[str, bool]:
     """Which auditor pages the navigation offers to `role`."""
     return {"log": role in LOG_READERS, "guardrail": role in GUARDRAIL_READERS}
+
+
+def _worded(request: Request, exc: CallupError, field: str | None) -> str:
+    """The service's refusal in the page's language, by the field it names and its kind (the service decides; the
+    page only says it in words its reader reads); any other refusal as the service words it."""
+    _ = gettext(request)
+    words = {
+        ("anchor", 422): _("Choose one of the published anchors, or paste one you hold."),
+        ("pasted", 422): _("The pasted text is not an anchor: paste its JSON text, with head_hash (64 characters, 0-9 and a-f) "
+                           "and count (a whole number)."),
+        ("national_id", 422): _("Enter the person's national id."),
+        ("national_id", 404): _("No person with this national id is in the register or the audit log."),
+        ("reason", 422): _("Give a reason: it is written in the audit log and shown to the person."),
+        ("since", 422): _("Enter the date as YYYY-MM-DD (for example 2027-05-01), or leave it empty."),
+        ("announced", 422): _("The announced commitment hash has 64 characters, 0-9 and a-f, as published before the draw."),
+        ("campaign", 404): _("Choose one of the campaigns listed."),
+        ("campaign", 409): _("This campaign has not been drawn: there is no draw to verify."),
+    }
+    return words.get((field or "", exc.http_status), exc.message)
 
 
 @router.get("")
@@ -49,7 +68,7 @@ def audit_chain(request: Request, check: str = "", anchor: str = "", pasted: str
     except CallupError as exc:
         if exc.http_status in (403, 404):
             raise
-        status, values["error"], values["field"] = exc.http_status, exc.message, exc.field
+        status, values["error"], values["field"] = exc.http_status, _worded(request, exc, exc.field), exc.field
     return render(request, "console/audit_chain.html", status=status, ctx=ctx, anchors=anchors, result=result, held=held,
                   **values)
 
@@ -79,8 +98,9 @@ def access_history(request: Request, national_id: str = "", reason: str = ""):  
     except CallupError as exc:
         if exc.http_status == 403:
             raise
-        return render(request, "console/audit_people.html", status=exc.http_status, ctx=ctx, rows=None, error=exc.message,
-                      field=exc.field or "national_id", **values)
+        field = exc.field or "national_id"
+        return render(request, "console/audit_people.html", status=exc.http_status, ctx=ctx, rows=None,
+                      error=_worded(request, exc, field), field=field, **values)
     with UnitOfWork(ctx, write=False) as uow:
         offices = offices_of(uow, {e.actor for e in found})
     rows = [{"at": e.at, "actor": e.actor, "role": e.role, "office": offices.get(e.actor), "reason": e.reason,
@@ -132,7 +152,7 @@ def guardrail(request: Request, since: str = ""):  # noqa: ANN201
         if exc.http_status == 403:
             raise
         return render(request, "console/audit_guardrail.html", status=exc.http_status, ctx=ctx, rows=None, since=since,
-                      error=exc.message, field=exc.field or "since")
+                      error=_worded(request, exc, exc.field or "since"), field=exc.field or "since")
     return render(request, "console/audit_guardrail.html", ctx=ctx, rows=rows, since=since, why=guardrail_why, named=named,
                   statuses=STATUSES, zones=ZONES)
 
@@ -154,6 +174,7 @@ def draws(request: Request, campaign: str = "", announced: str = ""):  # noqa: A
         except CallupError as exc:
             if exc.http_status == 403:
                 raise
-            return render(request, "console/audit_draws.html", status=exc.http_status, ctx=ctx, error=exc.message,
-                          field=exc.field if exc.field == "announced" else "campaign", **values)
+            field = exc.field if exc.field == "announced" else "campaign"
+            return render(request, "console/audit_draws.html", status=exc.http_status, ctx=ctx,
+                          error=_worded(request, exc, field), field=field, **values)
     return render(request, "console/audit_draws.html", ctx=ctx, **values)
