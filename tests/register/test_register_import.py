@@ -189,3 +189,25 @@ def test_two_imports_started_at_once_do_not_interleave(engine, store_url, policy
     assert outcomes[1][0] == 0 or (outcomes[1][0] == 4 and "already running" in outcomes[1][1])
     assert "Traceback" not in outcomes[1][1]
     assert people_snapshot(engine) == people_snapshot(reference)
+
+
+def test_a_language_column_is_taken_checked_and_kept_and_a_file_without_it_changes_no_one_s(engine, policy, tmp_path):
+    from sqlalchemy import select
+
+    from callup.register.columns import COLUMNS
+    from callup.register.tables import Person
+
+    people = Person.__table__
+    rows = [row("L1", language="ru"), row("L2", language=" RU "), row("L3", language=""), row("L4", language="russian"),
+            row("L5", language="pt-BR")]
+    report = _import(engine, write_csv(tmp_path / "people.csv", rows, columns=COLUMNS), policy)
+    assert report.rows_imported == 4
+    assert _rejects(report) == [(5, "language", "not a language code (such as en, ru or pt-br)")]
+
+    def languages() -> dict[str, str | None]:
+        with engine.connect() as conn:
+            return dict(conn.execute(select(people.c.national_id, people.c.language)).all())
+
+    assert languages() == {"L1": "ru", "L2": "ru", "L3": None, "L5": "pt-br"}  # none given: the policy's language applies
+    _import(engine, write_csv(tmp_path / "later.csv", [row("L1", address="2 Main St"), row("L6")]), policy)
+    assert languages() == {"L1": "ru", "L2": "ru", "L3": None, "L5": "pt-br", "L6": None}

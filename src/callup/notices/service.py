@@ -276,7 +276,7 @@ def issue_summonses(uow: UnitOfWork, campaign: str, *, offices_path: pathlib.Pat
         offices = _offices(uow, c.id)
     live = select(summonses.c.national_id).where(summonses.c.campaign_id == c.id, summonses.c.status.in_(LIVE_VALUES))
     todo = uow.execute(
-        select(calls.c.national_id, calls.c.region, people.c.postcode, pool.c.pseudonym, order.c.rank)
+        select(calls.c.national_id, calls.c.region, people.c.postcode, people.c.language, pool.c.pseudonym, order.c.rank)
         .join(people, people.c.national_id == calls.c.national_id)
         .join(pool, and_(pool.c.campaign_id == calls.c.campaign_id, pool.c.national_id == calls.c.national_id))
         .join(order, and_(order.c.campaign_id == calls.c.campaign_id, order.c.national_id == calls.c.national_id))
@@ -302,7 +302,7 @@ def issue_summonses(uow: UnitOfWork, campaign: str, *, offices_path: pathlib.Pat
             continue
         reference, code = new_reference(uow.ctx.random), new_code(uow.ctx.random)
         rows.append(dict(campaign_id=c.id, national_id=r.national_id, region=r.region, reference=reference,
-                         pseudonym=r.pseudonym, rank=r.rank, postcode=r.postcode, language=version.notices.language,
+                         pseudonym=r.pseudonym, rank=r.rank, postcode=r.postcode, language=r.language or version.notices.language,
                          office=appointment.office, date=appointment.date, start=appointment.start, end=appointment.end,
                          original_date=appointment.date, code=code, code_hash=hash_code(code, reference=reference, key=key),
                          code_expires=expires, status=NoticeStatus.created, issued_at=now))

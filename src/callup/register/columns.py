@@ -12,7 +12,7 @@ REQUIRED = (
     "postcode",
     "civil_status",
 )
-OPTIONAL = ("email", "phone", "volunteer")
+OPTIONAL = ("email", "phone", "volunteer", "language")
 COLUMNS = REQUIRED + OPTIONAL
 SEXES = ("M", "F", "X")
 CIVIL_STATUSES = ("alive", "deceased", "emigrated")

@@ -85,6 +85,14 @@ def contact_of(uow: UnitOfWork, national_id: str) -> tuple[str | None, str | Non
     return (row.email or "").strip() or None, (row.phone or "").strip() or None
 
 
+def language_of(uow: UnitOfWork, national_id: str) -> str | None:
+    """The language the register gives for a person (e.g. "ru"); None when it gives none (their letters are then
+    in the policy's language, their pages in their browser's).
+
+    For the person's own portal pages: the caller has established that the actor is that person."""
+    return uow.execute(select(people.c.language).where(people.c.national_id == national_id)).scalar()
+
+
 def name_and_birth_date(uow: UnitOfWork, national_id: str) -> tuple[str, dt.date] | None:
     """A person's full name and date of birth as the register holds them; None for nobody.
 

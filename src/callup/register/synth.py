@@ -124,6 +124,8 @@ def _generate(start: int, n: int, regions: Sequence[str], citizenship: str, on: 
         "date_of_birth": pa.array(dob).cast(pa.date32()).cast(pa.string()), "sex": pa.array(sex, pa.string()),
         "citizenship": pa.array(citizen, pa.string()), "region": region, "address": address, "postcode": postcode,
         "email": email, "phone": phone, "civil_status": pa.array(civil, pa.string()), "volunteer": pa.array(volunteer, pa.string()),
+        # people with Cyrillic names are written to in Russian; the others in the policy's language (left empty)
+        "language": pa.array(np.where(cyr, "ru", ""), pa.string()),
     })
 
 

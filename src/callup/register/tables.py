@@ -81,6 +81,7 @@ class Person(Base):
         Enum(CivilStatus, name="civil_status", native_enum=False, length=16, validate_strings=True)
     )
     volunteer: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    language: Mapped[str | None] = mapped_column(String(16), comment="language of letters and pages (e.g. ru); NULL: the policy's")
     import_id: Mapped[int | None] = mapped_column(Integer, comment="import that last changed this row")
 
 

@@ -129,6 +129,10 @@ def check_batch(batch: Batch, *, regions: pa.Array, today: dt.date, id_rejects: 
         fail("email", "not an e-mail address", pc.and_kleene(present("email"), pc.invert(pc.match_substring_regex(cols["email"], r"^[^@\s]+@[^@\s]+$"))))
     if "phone" in cols:
         fail("phone", "not a phone number", pc.and_kleene(present("phone"), pc.invert(pc.match_substring_regex(cols["phone"], r"^\+?[0-9 ()-]{4,}$"))))
+    if "language" in cols:  # a language tag (ru, en, pt-BR); its letters fall back to the policy's language if none is written
+        cols["language"] = pc.utf8_lower(pc.utf8_trim_whitespace(cols["language"]))
+        fail("language", "not a language code (such as en, ru or pt-br)",
+             pc.and_kleene(present("language"), pc.invert(pc.match_substring_regex(cols["language"], r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$"))))
     volunteer = None
     if "volunteer" in cols:
         word = pc.utf8_lower(pc.fill_null(cols["volunteer"], ""))

@@ -80,7 +80,15 @@ def clear_session(response: Any, request: Request) -> None:
 
 
 def language(request: Request) -> str:
-    return i18n.negotiate(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
+    """The page's language: the language switch's choice, else a signed-in citizen's language from the
+    register, else the browser's (Accept-Language), else English."""
+    chosen = request.cookies.get(LANG_COOKIE)
+    if chosen not in i18n.LANGUAGES:
+        current = session(request)
+        registered = (current.language or "").split("-")[0] if current is not None and current.kind == CITIZEN else ""
+        if registered in i18n.LANGUAGES:
+            chosen = registered
+    return i18n.negotiate(chosen, request.headers.get("accept-language"))
 
 
 def gettext(request: Request) -> Any:

@@ -71,8 +71,12 @@ def citizen_submit(request: Request, reference: Annotated[str, Form(max_length=6
         return render(request, "signin.html", status=401, reference=reference, next=safe_next(next, "/portal"),
                       error=_("The reference or the code is not right, or the code has expired."))
     from callup.notices.reference import parse_reference
+    from callup.register.queries import language_of
 
-    new = for_actor(Actor(name="citizen (portal)", role=Role.citizen, person_id=national_id), reference=parse_reference(reference))
+    with UnitOfWork(w.context(SYSTEM), write=False) as uow:
+        registered = language_of(uow, national_id)
+    new = for_actor(Actor(name="citizen (portal)", role=Role.citizen, person_id=national_id), reference=parse_reference(reference),
+                    language=registered)
     response = redirect(safe_next(next, "/portal"))
     set_session(response, request, new)
     return response

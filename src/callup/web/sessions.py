@@ -42,6 +42,7 @@ class Session:
     office: str | None = None
     person_id: str | None = None
     reference: str | None = None
+    language: str | None = None  # a citizen's language from the register: their pages' language unless they switch
 
     @property
     def signed_in(self) -> bool:
@@ -62,9 +63,9 @@ def new_session(kind: str = ANONYMOUS, *, now: float | None = None, **values: An
     return Session(sid=secrets.token_urlsafe(18), kind=kind, expires=int(now) + LIFETIME[kind], **values)
 
 
-def for_actor(actor: Actor, *, reference: str | None = None, now: float | None = None) -> Session:
+def for_actor(actor: Actor, *, reference: str | None = None, now: float | None = None, language: str | None = None) -> Session:
     if actor.role is Role.citizen:
-        return new_session(CITIZEN, now=now, person_id=actor.person_id, reference=reference)
+        return new_session(CITIZEN, now=now, person_id=actor.person_id, reference=reference, language=language)
     return new_session(OFFICER, now=now, name=actor.name, role=actor.role.value,
                        regions=tuple(sorted(actor.regions)) if actor.regions is not None else None, office=actor.office)
 
