@@ -1,16 +1,16 @@
 """People carry the language the population register gives for them: their letters and portal pages use it
 (NULL: the register gave none, so the policy's language applies).
 
-Revision ID: 0025
-Revises: 0024
+Revision ID: 0026
+Revises: 0025
 Create Date: 2026-12-05 08:30:00.000000
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0025'
-down_revision = '0024'
+revision = '0026'
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 
