@@ -228,3 +228,38 @@ def test_the_reminder_machine_never_leaves_delivered_or_permanent_failure():
     for final in ("delivered", "permanent-failure"):
         assert REMINDER.allowed(final) == []
     assert REMINDER.step("temporary-failure", "send", subject="r") == "sending"
+
+
+def test_another_feature_sends_its_own_message_through_the_same_channels(ctx, engine, tmp_path, servers):
+    box, provider, channels = servers
+    day = published(ctx, tmp_path)
+    contacts = _contacts(engine)
+    someone = next(n for n, c in contacts.items() if c.email)
+    words = {"en": ("Please answer the questionnaire", "Answer it by {deadline} on {portal}.", "Answer by {deadline}."),
+             "ru": ("Пожалуйста, заполните анкету", "Заполните её до {deadline} на {portal}.", "Заполните анкету до {deadline}.")}
+    with UnitOfWork(day) as uow:
+        queued = reminders.send(uow, someone, "questionnaire", key="questionnaire:1:reminder", params={"deadline": "2027-05-01"},
+                                texts=words, language="ru")
+        assert reminders.send(uow, someone, "questionnaire", key="questionnaire:1:reminder", texts=words) == 0  # once
+    assert queued >= 1
+    reminders.send_due(day, channels, rate=1000)
+    mail = box.to(contacts[someone].email)[0]
+    assert mail["Subject"] == "Пожалуйста, заполните анкету" and "до 1 мая 2027 г. на portal.example.gov" in mail.get_content()
+
+
+def test_officers_see_counts_and_record_an_opt_out_said_at_the_office(ctx, engine, tmp_path):
+    from callup_test_support import run_cli
+
+    day = published(ctx, tmp_path)
+    with UnitOfWork(day) as uow:
+        reminders.plan(uow, ISSUE_DAY)
+    someone = next(iter(_contacts(engine)))
+    code, out, err, _ = run_cli(["notices", "reminders", "--opt-out", someone, "--json"])
+    assert code == 0, err
+    import json
+
+    data = json.loads(out)
+    assert data["changed"] is True and data["opted_out"] == 1 and data["by_kind"]["published"] > 0
+    assert set(data["by_state"]) <= {"email", "sms"} and someone not in out
+    code, _, err, _ = run_cli(["notices", "reminders", "--opt-out", "NOBODY-1"])
+    assert code != 0 and "no person with that national id" in err

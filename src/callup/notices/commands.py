@@ -241,3 +241,41 @@ def show(reference: ReferenceArg, as_json: JsonOption = False) -> None:
             console.print(f"{key:>18}: {shown}")
 
     emit(result, as_json=as_json, render=render)
+
+
+@app.command()
+def reminders(
+    opt_out: Annotated[str | None, typer.Option("--opt-out", metavar="NATIONAL_ID", help="Record that this person wants no reminders.")] = None,
+    opt_in: Annotated[str | None, typer.Option("--opt-in", metavar="NATIONAL_ID", help="Record that this person wants reminders again.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Reminders by e-mail and text message: how many by channel and state, by kind, and who opted out (counts);
+    with --opt-out or --opt-in, record a person's choice first (said at an office)."""
+    from callup.errors import InputError, NotFound
+    from callup.notices import reminders as service
+
+    if opt_out and opt_in:
+        raise InputError("give --opt-out or --opt-in, not both", field="opt_out")
+    with _unit() as uow:
+        changed = None
+        if opt_out or opt_in:
+            try:
+                changed = service.set_opt_out(uow, (opt_out or opt_in or "").strip(), opt_out=bool(opt_out))
+            except NotFound as exc:
+                raise NotFound(exc.message, field="opt_out" if opt_out else "opt_in") from None
+        found = dataclasses.asdict(service.summary(uow))
+    data = {**found, "changed": changed}
+
+    def render(d: dict[str, Any]) -> None:
+        if d["changed"] is not None:
+            console.print("recorded" if d["changed"] else "no change: that was already the person's choice")
+        if not d["by_state"]:
+            console.print("no reminders yet")
+        for channel, states in d["by_state"].items():
+            console.print(f"{'e-mail' if channel == 'email' else 'text message'}: "
+                          + ", ".join(f"{n:,} {state}" for state, n in states.items()))
+        if d["by_kind"]:
+            console.print("by kind: " + ", ".join(f"{n:,} {kind}" for kind, n in d["by_kind"].items()))
+        console.print(f"people who opted out: {d['opted_out']:,}")
+
+    emit(data, as_json=as_json, render=render)

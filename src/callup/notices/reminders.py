@@ -19,6 +19,7 @@ or the deadline and the portal, and nothing else about the person.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime as dt
 import json
@@ -127,11 +128,13 @@ def _either(items: list[str], word: str) -> str:
 
 def render(kind: str, language: str, params: Mapping[str, Any], *, channel: str, default_language: str = "en") -> tuple[str, str]:
     """(subject, body) of a reminder in `language` (else the default, else English), dates in its format."""
-    lang = language if language in TEXTS and kind in TEXTS[language] else default_language
-    lang = lang if lang in TEXTS and kind in TEXTS[lang] else "en"
-    subject, body, sms = TEXTS[lang][kind]
+    texts = params.get("texts") or {language: TEXTS.get(language, {}).get(kind) for language in TEXTS}
+    texts = {lang: tuple(t) for lang, t in texts.items() if t}
+    lang = language if language in texts else default_language if default_language in texts else next(iter(sorted(texts)))
+    subject, body, sms = texts[lang]
     template = template_for(lang, load_templates())
-    values = {"agency": template.sender.get("agency", ""), "portal": template.sender.get("portal", ""),
+    extra = {k: str(v) for k, v in params.items() if isinstance(v, (str, int)) and not isinstance(v, bool)}
+    values = {**extra, "agency": template.sender.get("agency", ""), "portal": template.sender.get("portal", ""),
               "place": params.get("place", ""), "date": "", "time": "", "deadline": "", "what": ""}
     if params.get("date"):
         values["date"] = template.date(dt.date.fromisoformat(params["date"]), long=True)
@@ -141,10 +144,10 @@ def render(kind: str, language: str, params: Mapping[str, Any], *, channel: str,
         values["deadline"] = template.date(dt.date.fromisoformat(params["deadline"]))
     words = WHAT.get(lang, WHAT["en"])
     values["what"] = _either([words[w] for w in params.get("closes", []) if w in words and w != "or"], words["or"])
-    filled = {k: str(v) for k, v in values.items()}
+    filled = collections.defaultdict(str, {k: str(v) for k, v in values.items()})  # a missing value is left out, not an error
     if channel == "sms":
-        return "", sms.format(**filled)
-    return subject.format(**filled), body.format(**filled)
+        return "", sms.format_map(filled)
+    return subject.format_map(filled), body.format_map(filled)
 
 
 # --- audit events ------------------------------------------------------------------------------------
@@ -190,8 +193,9 @@ def set_opt_out(uow: UnitOfWork, national_id: str, *, opt_out: bool) -> bool:
     """Record that the person wants no reminders (`opt_out`) or wants them again; True if it changed.
     Reminders already queued for them are withdrawn when their turn comes."""
     uow.ctx.require(Role.citizen, Role.administrator, Role.officer, doing="changing reminders")
-    if uow.ctx.actor.role is Role.citizen and uow.ctx.actor.person_id != national_id:
-        raise InputError("a citizen changes only their own reminders", field="national_id")
+    from callup.register.queries import check_person
+
+    check_person(uow, national_id)  # on the register and in the actor's scope (a citizen: themselves), else not found
     if opt_out == opted_out(uow, national_id):
         return False
     if opt_out:
@@ -203,12 +207,17 @@ def set_opt_out(uow: UnitOfWork, national_id: str, *, opt_out: bool) -> bool:
 
 
 def send(uow: UnitOfWork, national_id: str, kind: str, *, key: str, params: Mapping[str, Any] | None = None,
-         language: str | None = None, on: dt.date | None = None) -> int:
-    """Queue a reminder of `kind` (a key of `TEXTS`) to the person by each channel the policy in force
-    names and the register holds a contact for; returns how many were queued (0 when they already
-    were, the person opted out or has no address or number). The text is made when it is sent."""
-    if not any(kind in texts for texts in TEXTS.values()):
+         language: str | None = None, on: dt.date | None = None,
+         texts: Mapping[str, tuple[str, str, str]] | None = None) -> int:
+    """Queue a reminder of `kind` to the person by each channel the policy in force names and the
+    register holds a contact for; returns how many were queued (0 when they already were, the person
+    opted out or has no address or number). The text is made when it is sent, from `TEXTS[language][kind]`
+    or, for another feature's message, from `texts` (language -> (subject, e-mail body, text message),
+    placeholders from `params` and {agency}, {portal}); an unknown language gets the policy's."""
+    if texts is None and not any(kind in t for t in TEXTS.values()):
         raise InputError(f"no text for reminders of kind {kind!r}", field="kind")
+    if texts is not None:
+        params = {**(params or {}), "texts": {lang: list(t) for lang, t in texts.items()}}
     from callup.register.queries import contact_of
 
     version = uow.ctx.policy().in_force(on or uow.ctx.today())
@@ -372,11 +381,11 @@ def send_due(ctx: Context, channels: Channels, *, limit: int | None = None, rate
                 if wait > 0:
                     sleep(wait)
             last = monotonic()
-            subject, body = render(row["kind"], row["language"], json.loads(row["params"]), channel=row["channel"],
-                                   default_language=default_language)
             channel = channels.get(row["channel"])
             assert channel is not None
             try:
+                subject, body = render(row["kind"], row["language"], json.loads(row["params"]), channel=row["channel"],
+                                       default_language=default_language)
                 outcome = channel.send(Message(to=to, subject=subject, body=body, reference=f"callup-reminder-{row['id']}"))
             except Exception as exc:  # noqa: BLE001 - a channel's own bug is one failed attempt, not a stopped run
                 outcome = Outcome(TEMPORARY, f"the {row['channel']} channel failed ({type(exc).__name__})")
