@@ -48,6 +48,9 @@ async def record(request: Request):  # noqa: ANN201
             shown = form.get(f"shown-{reference}")
             chosen[reference] = value[:16]
             choices.append(notices.AppearanceChoice(reference, value[:16], shown if isinstance(shown, str) and shown else None))
+    if not choices:
+        _ = gettext(request)
+        return _page(request, office, status=422, error=_("Choose Came or Did not come for at least one person."), field=None)
     try:
         with UnitOfWork(ctx) as uow:
             recorded = notices.record_appearances(uow, choices)
