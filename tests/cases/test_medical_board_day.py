@@ -49,6 +49,9 @@ def test_the_board_sees_who_is_expected_at_its_office_on_a_day_by_time_with_name
     assert read == {p.reference for p in listed.expected}  # every person listed is an audited read
     with UnitOfWork(board) as uow:
         assert medical.examination_day(uow, office=office, day=date - dt.timedelta(days=1)).expected == []
+    with UnitOfWork(on_day(board, date - dt.timedelta(days=1))) as uow:  # the day before: listed, nobody examined yet
+        ahead = medical.examination_day(uow, office=office, day=date).expected
+    assert [p.reference for p in ahead] == [p.reference for p in listed.expected] and not any(p.may_open for p in ahead)
     other = next(r for r in ("R01", "R02", "R03", "R04", "R05") if r != region)
     with UnitOfWork(on_day(as_role(day, "medical", regions=other), date)) as uow:
         with pytest.raises(CaseInputError, match="holds no appointments in your regions"):

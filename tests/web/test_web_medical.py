@@ -57,6 +57,10 @@ def test_the_board_lands_on_its_day_list_with_names_references_and_times_and_onl
     shown = [c for c in mine if c.reference in page.text]
     assert len(shown) >= 2 and len(_expected(page.text)) == len(shown)
     assert re.search(r'data-label="Time">\d{1,2}:\d{2}', page.text)  # each person with the time of their appointment
+    before = signed_in(site, user=f"medical-{site.regions[0]}",
+                       clock=FixedClock(day[2].instant - dt.timedelta(days=1))).get(f"/console/medical?office={day[0]}&day={day[1]}")
+    assert "This day is still to come" in before.text and not _expected(before.text)  # listed, nobody examined before the day
+    assert all(c.reference in before.text for c in shown)
     nav = page.text.split('class="main-nav"')[1].split("</nav>")[0]
     assert "Examinations" in nav and 'href="/console"' not in nav and 'href="/console/cases"' not in nav
 

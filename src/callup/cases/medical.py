@@ -157,7 +157,7 @@ class ToExamine:
     case: int | None  # the person's latest medical case in the campaign
     state: str | None  # its state; None: no examination opened
     category: str | None  # the category found, when decided
-    may_open: bool  # an examination can be opened now (the call is live, none is open or decided)
+    may_open: bool  # an examination can be opened now (the day has come, the call is live, none is open or decided)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -192,6 +192,7 @@ def examination_day(uow: UnitOfWork, *, office: str | None = None, day: dt.date 
         uow.record(PersonRead(target=person(r["national_id"]), reason="medical board's open examinations",
                               view=f"case:{r['id']}"))
     names = names_of(uow, [a.national_id for a in booked] + [r["national_id"] for r in waiting])
+    ahead = day > uow.ctx.today()  # a day still to come: its people are examined when they come, not before
     expected = []
     for a in booked:
         case = latest.get((a.campaign, a.national_id))
@@ -200,7 +201,7 @@ def examination_day(uow: UnitOfWork, *, office: str | None = None, day: dt.date 
         expected.append(ToExamine(a.national_id, names.get(a.national_id, ""), a.campaign, a.region, a.reference, a.start,
                                   a.appearance, live, case["id"] if case else None, state,
                                   case["ground"] if state in FOUND else None,
-                                  live and a.appearance != "no_show" and state not in ("open", *FOUND)))
+                                  live and a.appearance != "no_show" and state not in ("open", *FOUND) and not ahead))
     elsewhere = [ToExamine(r["national_id"], names.get(r["national_id"], ""), r["campaign"], r["region"], None, None, None,
                            True, r["id"], r["state"], None, False) for r in waiting]
     return ExaminationDay(office, day, offices, expected, elsewhere)
