@@ -166,10 +166,10 @@ def guardrail_report(
     as_json: JsonOption = False,
 ) -> None:
     """Every assignment refused by the deployment guardrail and every override attempt, with who and why."""
-    from callup.military_service.guardrail import report
+    from callup.military_service.guardrail import read_report
 
-    with transaction(write=False) as uow:
-        rows = [dataclasses.asdict(a) for a in report(uow, since=date_option(since, "--since"))]
+    with transaction() as uow:  # writes: the report names people, and each one listed is recorded as read
+        rows = [dataclasses.asdict(a) for a in read_report(uow, since=date_option(since, "--since"))]
 
     def render(items: list[dict[str, Any]]) -> None:
         from rich.table import Table
