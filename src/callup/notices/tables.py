@@ -68,6 +68,12 @@ class Appearance(enum.Enum):
     no_show = "no_show"
 
 
+def enum_values(enum_type: type[enum.Enum]) -> list[str]:
+    """An enum's stored values: a module-level function, not a lambda, so the tables pickle (the bulk jobs' forked
+    processes receive them)."""
+    return [m.value for m in enum_type]
+
+
 def _status(enum_type: type[enum.Enum], name: str) -> Enum:
     return Enum(enum_type, name=name, native_enum=False, length=16)
 
@@ -223,7 +229,7 @@ class Reminder(Base):
     language: Mapped[str] = mapped_column(String(16))
     params: Mapped[str] = mapped_column(Text, comment="JSON: the dates and places the text names")
     state: Mapped[ReminderState] = mapped_column(Enum(ReminderState, name="reminder_state", native_enum=False, length=24,
-                                                      values_callable=lambda e: [m.value for m in e]))
+                                                      values_callable=enum_values))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
