@@ -120,6 +120,29 @@ def test_metrics_count_summonses_by_status_from_the_store_at_scrape_time(site):
     assert _sample(body, "callup_store_up") == 1
 
 
+def test_metrics_show_reminders_by_state_and_the_daily_jobs_last_runs(ctx):
+    import dataclasses
+    import datetime as dt
+
+    import httpx
+
+    from callup.context import FixedClock
+    from callup.jobs.daily import JOBS, run_due
+    from callup.web import metrics
+
+    at = dataclasses.replace(ctx, clock=FixedClock(dt.datetime(2027, 4, 2, 2, 30, tzinfo=dt.UTC)))
+    run_due(at)
+    server = metrics.serve(0, "127.0.0.1", ctx.database_url)
+    try:
+        body = httpx.get(f"http://127.0.0.1:{server.server_port}/metrics", timeout=10).text
+    finally:
+        server.shutdown()
+    for job in JOBS:
+        assert _sample(body, "callup_daily_job_runs", job=job, state="done") == 1
+        assert _sample(body, "callup_daily_job_last_done_timestamp_seconds", job=job) == at.now().timestamp()
+    assert "# TYPE callup_reminders gauge" in body
+
+
 def test_the_request_id_is_kept_when_well_formed_and_made_otherwise(site):
     with client(site) as c:
         kept = c.get("/signin", headers={"X-Request-ID": "proxy-0123456789abcdef"})

@@ -13,6 +13,7 @@ so no reference, id or code ever becomes a label.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import pathlib
 from collections.abc import Iterable, Iterator
@@ -56,12 +57,17 @@ class StoreCollector:
         from sqlalchemy import func, select, text
 
         from callup.cases.tables import Case
-        from callup.notices.tables import Summons
+        from callup.notices.tables import Reminder, Summons
         from callup.store.engine import connect
 
         summonses = GaugeMetricFamily("callup_summonses", "Summonses by status", labels=["status"])
         cases = GaugeMetricFamily("callup_cases", "Cases by kind and state", labels=["kind", "state"])
         jobs = GaugeMetricFamily("callup_jobs", "Background jobs by status (PostgreSQL stores)", labels=["status"])
+        sent = GaugeMetricFamily("callup_reminders", "Reminders by channel and state (GOV.UK Notify's states)",
+                                 labels=["channel", "state"])
+        daily = GaugeMetricFamily("callup_daily_job_runs", "Runs of the daily jobs by job and state", labels=["job", "state"])
+        last = GaugeMetricFamily("callup_daily_job_last_done_timestamp_seconds", "When each daily job last finished a run",
+                                 labels=["job"])
         up = GaugeMetricFamily("callup_store_up", "1 when the store answered this scrape")
         engine = connect(self.database_url)
         try:
@@ -71,6 +77,15 @@ class StoreCollector:
                     summonses.add_metric([getattr(status, "value", str(status))], n)
                 for kind, state, n in conn.execute(select(c.c.kind, c.c.state, func.count()).group_by(c.c.kind, c.c.state)):
                     cases.add_metric([getattr(kind, "value", str(kind)), state], n)
+                r = Reminder.__table__
+                for channel, state, n in conn.execute(select(r.c.channel, r.c.state, func.count()).group_by(r.c.channel, r.c.state)):
+                    sent.add_metric([channel, getattr(state, "value", str(state))], n)
+                # The jobs' own table (the scheduler sits above the web edge: read by name, as the queue's is)
+                for job, state, n in conn.execute(text("SELECT job, state, count(*) FROM job_runs GROUP BY job, state")):
+                    daily.add_metric([job, state], n)
+                for job, at in conn.execute(text("SELECT job, max(finished_at) FROM job_runs WHERE state = 'done' GROUP BY job")):
+                    stamp = at if not isinstance(at, str) else dt.datetime.fromisoformat(at)
+                    last.add_metric([job], (stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)).timestamp())
                 if engine.dialect.name == "postgresql" and conn.execute(
                         text("SELECT to_regclass('procrastinate_jobs') IS NOT NULL")).scalar():
                     for status, n in conn.execute(text("SELECT status, count(*) FROM procrastinate_jobs GROUP BY status")):
@@ -80,7 +95,7 @@ class StoreCollector:
             yield up
             return
         up.add_metric([], 1)
-        yield from (up, summonses, cases, jobs)
+        yield from (up, summonses, cases, jobs, sent, daily, last)
 
 
 def prepare_multiprocess(directory: pathlib.Path) -> None:
