@@ -47,6 +47,9 @@ def test_the_navigation_offers_the_auditor_pages_to_the_auditor_and_not_to_the_o
     officer = signed_in(site, user=f"officer-{site.regions[0]}").get("/console")
     assert 'href="/console/audit"' not in officer.text and 'href="/console/audit/people"' not in officer.text
     assert 'href="/console/audit/guardrail"' in officer.text  # the guardrail report is the officer's too (own regions)
+    admin = signed_in(site, user="admin").get("/console")
+    assert all(f'href="/console/audit{page}"' in admin.text for page in ("", "/people", "/draws", "/guardrail"))
+    assert signed_in(site, user="admin").get("/console/audit", params={"check": "chain"}).status_code == 200
 
 
 def test_an_officer_cannot_open_the_chain_or_anyone_s_access_history(site):
