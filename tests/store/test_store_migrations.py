@@ -18,3 +18,14 @@ def test_the_schema_head_constant_names_the_newest_migration():
     from callup.store.migrate import SCHEMA_HEAD, head_revision
 
     assert SCHEMA_HEAD == head_revision()
+
+
+def test_every_table_pickles_for_the_bulk_jobs_run_in_a_child_process():
+    """On SQLite a bulk job (eligibility, the freeze) runs in a child process and is handed what it needs
+    by pickling: a table with an unnamed function in a column's type made `register eligible` an internal error."""
+    import pickle
+
+    from callup.store.registry import metadata
+
+    for table in metadata.sorted_tables:
+        pickle.dumps(table)
