@@ -292,7 +292,7 @@ def my_status(request: Request) -> MyStatus:
     ctx = anyone(request)
     if s is None or ctx.actor.role is not Role.citizen:
         raise Forbidden("this call is for a signed-in citizen")
-    views = web(request).read(ctx, lambda uow: notices.summonses_of(uow, ctx.actor.person_id))
+    views = web(request).read(ctx, lambda uow: notices.summonses_of(uow, ctx.actor.person_id), request=request)
     live = [v for v in views if v.status not in ("cancelled", "superseded")]
     state = "summoned" if live else ("released" if views else "not summoned")
     if live and live[0].appearance == "appeared":

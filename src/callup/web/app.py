@@ -75,6 +75,12 @@ class Web:
             self.read_engine = create_engine(self.engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False,
                                              pool_recycle=1800, pool_size=16, max_overflow=16)
 
+        self.replica = None
+        if settings.replica_url:
+            from callup.web.replica import Replica
+
+            self.replica = Replica(settings.replica_url, max_lag=settings.replica_max_lag)
+
     def context(self, actor: Actor) -> Context:
         s = self.settings
         return Context(actor=actor, database_url=s.database_url, clock=s.clock, keys=s.keys, policy_path=s.policy_path,
@@ -95,12 +101,26 @@ class Web:
                     raise
         raise AssertionError("unreachable")
 
-    def read(self, ctx: Context, work: Any) -> Any:
-        """`work(uow)` in a read-only unit of work on `read_engine`; once more if the connection had been dropped."""
+    def read(self, ctx: Context, work: Any, *, request: Any = None) -> Any:
+        """`work(uow)` in a read-only unit of work on `read_engine`; once more if the connection had been dropped.
+
+        With a `request` (a read that tolerates lag), on the replica when one is configured, caught up,
+        and the request's browser changed nothing in the last moments (`callup.web.replica`)."""
         from sqlalchemy.exc import DBAPIError
 
         from callup.uow import UnitOfWork
 
+        if request is not None and self.replica is not None:
+            import time
+
+            from callup.web.replica import wrote_recently
+
+            if not wrote_recently(request.cookies, time.time()) and self.replica.usable():
+                try:
+                    with UnitOfWork(ctx, engine=self.replica.engine, write=False) as uow:
+                        return work(uow)
+                except DBAPIError:
+                    self.replica.down()  # served by the primary below
         for attempt in (1, 2):
             try:
                 with UnitOfWork(ctx, engine=self.read_engine, write=False) as uow:
@@ -233,6 +253,10 @@ def create_app(settings: WebSettings | None = None) -> Any:
     app.include_router(console_medical.router)
     errors.install(app)
     api.install_schema(app)
+    if settings.replica_url:
+        from callup.web.replica import MarkWrites
+
+        app.add_middleware(MarkWrites, secure=settings.tls)
     app.add_middleware(SecurityHeaders, tls=settings.tls)
     app.add_middleware(BodyLimit)
     from callup.web.admission import Admission

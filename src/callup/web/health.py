@@ -3,7 +3,8 @@
 `/healthz` says the worker's event loop answers (it touches nothing else), so a failing store
 does not get every worker restarted. `/readyz` says this worker can serve: the store answers,
 its schema is at this callup's head, the keys are loaded, and the job queue's tables are there
-(PostgreSQL stores only: on SQLite commands run their own jobs). Both answer JSON, 200 or 503,
+(PostgreSQL stores only: on SQLite commands run their own jobs); it also says whether the read
+replica is read (ok, lagging, unreachable), which never makes a worker unready. Both answer JSON, 200 or 503,
 need no sign-in, read no personal data (so nothing is audited) and are never cached.
 """
 
@@ -25,8 +26,11 @@ def healthz() -> JSONResponse:
 
 @router.get("/readyz")
 def readyz(request: Request) -> JSONResponse:
-    checks = readiness(request.app.state.web)
+    web = request.app.state.web
+    checks = readiness(web)
     ready = all(value in ("ok", "not configured") for value in checks.values())
+    # Shown, never counted against readiness: without the replica the primary serves its reads.
+    checks["replica"] = web.replica.status() if web.replica is not None else "not configured"
     return JSONResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503,
                         headers=NO_STORE)
 

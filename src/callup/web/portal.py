@@ -66,7 +66,7 @@ UNNAMED_ACTION = "worked on your record"
 @router.get("")
 def status(request: Request):  # noqa: ANN201
     ctx = citizen(request)
-    standing = web(request).read(ctx, citizen_standing)
+    standing = web(request).read(ctx, citizen_standing, request=request)
     return render(request, "portal/status.html", views=standing.summonses, service=standing.service, places=standing.places,
                   todo=standing.todo)
 

@@ -10,6 +10,9 @@ instant, for rehearsals and tests); and for the web:
 - `CALLUP_PUBLIC_URL`: the site's address as citizens see it (for links in documents).
 - `CALLUP_WEB_MAX_IN_FLIGHT` (default 64): requests one worker admits at once; past it, a request
   is answered 503 with `Retry-After` at once (`callup.web.admission`), sign-in keeping 16 more.
+- `CALLUP_DATABASE_REPLICA_URL`: a PostgreSQL streaming replica for the reads that tolerate lag
+  (the citizen's status page and API), with `CALLUP_REPLICA_MAX_LAG` (seconds, default 5, under
+  30): see `callup.web.replica`.
 
 Who acts is never read from the environment: each request's actor comes from its signed-in session.
 """
@@ -35,6 +38,8 @@ class WebSettings:
     public_url: str = "http://localhost:8000"
     max_in_flight: int = 64  # requests a worker admits at once; past it, 503 with Retry-After (admission.py)
     sign_in_reserve: int = 16  # further places for signing in and out only
+    replica_url: str | None = None  # a PostgreSQL streaming replica for reads that tolerate lag (replica.py)
+    replica_max_lag: float = 5.0  # seconds; a replica further behind is not read
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> WebSettings:
@@ -52,15 +57,17 @@ class WebSettings:
         return cls(database_url=url, keys=ring, clock=clock_from(environ), policy_path=environ.get("CALLUP_POLICY") or None,
                    timezone=timezone_from(environ), tls=environ.get("CALLUP_WEB_TLS", "").strip().lower() in ("1", "true", "yes"),
                    public_url=(environ.get("CALLUP_PUBLIC_URL") or "http://localhost:8000").rstrip("/"),
-                   max_in_flight=_count(environ, "CALLUP_WEB_MAX_IN_FLIGHT", 64))
+                   max_in_flight=_count(environ, "CALLUP_WEB_MAX_IN_FLIGHT", 64),
+                   replica_url=environ.get("CALLUP_DATABASE_REPLICA_URL", "").strip() or None,
+                   replica_max_lag=_count(environ, "CALLUP_REPLICA_MAX_LAG", 5, most=29))
 
 
-def _count(environ: Mapping[str, str], name: str, default: int) -> int:
+def _count(environ: Mapping[str, str], name: str, default: int, *, most: int = 100_000) -> int:
     from callup.errors import InputError
 
     text = environ.get(name, "").strip()
     if not text:
         return default
-    if not text.isdigit() or not 1 <= int(text) <= 100_000:
-        raise InputError(f"{name}: {text!r} is not a whole number from 1 to 100000")
+    if not text.isdigit() or not 1 <= int(text) <= most:
+        raise InputError(f"{name}: {text!r} is not a whole number from 1 to {most}")
     return int(text)
