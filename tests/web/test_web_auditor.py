@@ -233,3 +233,19 @@ def test_an_officer_cannot_re_verify_a_draw_and_is_not_offered_it(site):
     assert 'href="/console/audit/draws"' not in officer.get("/console").text
     assert officer.get("/console/audit/draws", params={"campaign": "spring-2027"}).status_code == 403
     assert signed_in(site, user="auditor").get("/console").text.count('href="/console/audit/draws"') == 1
+
+
+def test_every_view_of_an_auditor_page_is_recorded_even_without_a_check(site):
+    auditor = signed_in(site, user="auditor")
+    before = len(audit.entries(site.admin.engine(), action="audit.page"))
+    auditor.get("/console/audit", params={"check": "chain"})
+    page = auditor.get("/console/audit")
+    assert "Last verified in the console:" in _words(page.text) and "by auditor." in _words(page.text)
+    auditor.get("/console/audit/people")
+    auditor.get("/console/audit/draws")
+    auditor.get("/console/audit/draws", params={"campaign": "spring-2027", "announced": "nope"})  # refused: still a view
+    views = audit.entries(site.admin.engine(), action="audit.page")[before:]
+    assert [(e.details["page"], e.actor) for e in views] == [("chain", "auditor"), ("history", "auditor"), ("draws", "auditor"),
+                                                              ("draws", "auditor")]
+    signed_in(site, user=f"officer-{site.regions[0]}").get("/console/audit")
+    assert len(audit.entries(site.admin.engine(), action="audit.page")) == before + 4  # refused before anything was shown

@@ -346,6 +346,23 @@ def published_anchors(ctx: Context) -> list[PublishedAnchor]:
                             str(e.details.get("time", ""))) for e in reversed(found)]
 
 
+def page_viewed(ctx: Context, page: str) -> None:
+    """Record that an auditor's page (`page`: chain, draws, history) was displayed without a check."""
+    from callup.audit.events import PageViewed
+    from callup.uow import UnitOfWork
+
+    _reads_the_log(ctx, "opening the auditor's pages")
+    with UnitOfWork(ctx) as uow:
+        uow.record(PageViewed(target="audit", page=page))
+
+
+def last_verification(ctx: Context) -> Entry | None:
+    """The latest verification of the chain done in the console (`audit.verify`), if any."""
+    _reads_the_log(ctx, "reading the audit log")
+    found = entries(ctx.engine(), action="audit.verify", limit=1)
+    return found[-1] if found else None
+
+
 def verify_chain(ctx: Context, *, anchor: dict[str, Any] | None = None) -> Verification:
     """`verify` (against `anchor`, if given) for the context's actor, recorded in the log (`audit.verify`).
 

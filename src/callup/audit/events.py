@@ -152,3 +152,12 @@ class HistoryRead(AuditEvent):
 
     action: ClassVar[str] = "audit.history"
     entries: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PageViewed(AuditEvent):
+    """audit.page: an auditor's page of the console was displayed without a check (the chain's, the draws', the access
+    history's form); a check or a history shown is recorded by its own entry instead."""
+
+    action: ClassVar[str] = "audit.page"
+    page: str

@@ -69,8 +69,12 @@ def audit_chain(request: Request, check: str = "", anchor: str = "", pasted: str
         if exc.http_status in (403, 404):
             raise
         status, values["error"], values["field"] = exc.http_status, _worded(request, exc, exc.field), exc.field
+    last = None
+    if result is None:  # no check was recorded: the view is
+        chain.page_viewed(ctx, "chain")
+        last = chain.last_verification(ctx)
     return render(request, "console/audit_chain.html", status=status, ctx=ctx, anchors=anchors, result=result, held=held,
-                  **values)
+                  last=last, **values)
 
 
 def _anchor_of(anchors: list[chain.PublishedAnchor], chosen: str, pasted: str) -> dict[str, Any]:
@@ -92,12 +96,14 @@ def access_history(request: Request, national_id: str = "", reason: str = ""):  
     national_id, reason = national_id.strip()[:32], " ".join(reason.split())[:300]
     values: dict[str, Any] = {"national_id": national_id, "reason": reason}
     if not national_id and not reason:
+        chain.page_viewed(ctx, "history")
         return render(request, "console/audit_people.html", ctx=ctx, rows=None, **values)
     try:
         found = chain.person_history(ctx, national_id, reason=reason)
     except CallupError as exc:
         if exc.http_status == 403:
             raise
+        chain.page_viewed(ctx, "history")
         field = exc.field or "national_id"
         return render(request, "console/audit_people.html", status=exc.http_status, ctx=ctx, rows=None,
                       error=_worded(request, exc, field), field=field, **values)
@@ -168,12 +174,15 @@ def draws(request: Request, campaign: str = "", announced: str = ""):  # noqa: A
         drawn = [c for c in list_campaigns(uow) if c.status in ("drawn", "closed")]
     campaign, announced = campaign.strip()[:64], announced.strip()[:80]
     values: dict[str, Any] = {"campaign": campaign, "announced": announced, "campaigns": drawn, "result": None}
-    if campaign:
+    if not campaign:
+        chain.page_viewed(ctx, "draws")
+    else:
         try:
             values["result"] = verify_published(ctx, campaign, announced=announced or None)
         except CallupError as exc:
             if exc.http_status == 403:
                 raise
+            chain.page_viewed(ctx, "draws")
             field = exc.field if exc.field == "announced" else "campaign"
             return render(request, "console/audit_draws.html", status=exc.http_status, ctx=ctx,
                           error=_worded(request, exc, field), field=field, **values)
