@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 import re
 
+import pytest
 from sqlalchemy import text
 
 from callup.audit import entries
@@ -147,3 +148,22 @@ def test_an_office_records_a_day_s_appearances_in_one_submit_and_a_refused_line_
     assert "Appearances recorded: 2." in after.text and after.text.count('type="radio"') == 0
     officer.cookies.set("callup_lang", "ru")
     assert "Лист дня" in officer.get("/console/day", params={"office": office}).text
+
+
+def test_no_one_inducted_is_recorded_as_not_appearing_though_they_may_be_recorded_as_appeared(site):
+    from callup.context import FixedClock
+    from callup.notices import service as notices
+    from callup.notices.errors import NoticeStateError
+
+    a = site.regions[0]
+    cit = site.in_region(a)[5]
+    with UnitOfWork(site.admin) as uow:
+        view = notices.acknowledge(uow, cit.reference, evidence="acknowledged at the counter")
+    _inducted(site, cit)
+    clock = FixedClock(dt.datetime.combine(view.date, dt.time(17), tzinfo=dt.UTC))
+    officer = dataclasses.replace(site.admin, actor=make_actor("officer", "officer", regions=a), clock=clock)
+    with UnitOfWork(officer) as uow, pytest.raises(NoticeStateError, match="inducted") as refused:
+        notices.record_appearance(uow, cit.reference, "no_show")
+    assert refused.value.field == "outcome"
+    with UnitOfWork(officer) as uow:
+        assert notices.record_appearance(uow, cit.reference, "appeared").appearance == "appeared"

@@ -493,6 +493,8 @@ class AppearanceChanged(NoticeStateError):
 def _record_one(uow: UnitOfWork, row: Any, outcome: Appearance, shown: str | None) -> None:
     """Check the rule and write one appearance on the locked summons `row`, with its own audit entry."""
     why_not = appearance_refusal(_value(row["status"]), row["date"], uow.ctx.today())
+    if why_not is None and outcome is Appearance.no_show and _inducted(uow, row):
+        why_not = "the person was inducted: they did not miss the appointment"
     if why_not:
         raise NoticeStateError(f"summons {row['reference']}: {why_not}", field="outcome")
     now = _value(row["appearance"])
@@ -609,6 +611,15 @@ def move(uow: UnitOfWork, reference: str, *, office: str, date: dt.date, start: 
     return _current(uow, reference)
 
 
+def _inducted(uow: UnitOfWork, row: Any) -> bool:
+    """Whether the person of the summons `row` has a service record from its campaign (was inducted)."""
+    from callup.military_service.tables import ServiceRecord  # case work builds on summonses; looked up only here
+
+    records = ServiceRecord.__table__
+    return uow.execute(select(records.c.id).where(records.c.campaign_id == row["campaign_id"],
+                                                  records.c.national_id == row["national_id"])).first() is not None
+
+
 def _fixed(uow: UnitOfWork, row: Any, *, closed_too: bool = True) -> str | None:
     """Why the summons' appointment can no longer move (None: it can): no longer live, already kept,
     the person inducted, or (`closed_too`) its campaign closed."""
@@ -616,11 +627,7 @@ def _fixed(uow: UnitOfWork, row: Any, *, closed_too: bool = True) -> str | None:
         return f"it is {_value(row['status'])}: it has no appointment to move"
     if _value(row["appearance"]) == Appearance.appeared.value:
         return "the appointment was kept: there is nothing to move"
-    from callup.military_service.tables import ServiceRecord  # case work builds on summonses; looked up only here
-
-    records = ServiceRecord.__table__
-    if uow.execute(select(records.c.id).where(records.c.campaign_id == row["campaign_id"],
-                                              records.c.national_id == row["national_id"])).first():
+    if _inducted(uow, row):
         return "the person was inducted: there is nothing to move"
     status = uow.execute(select(campaigns.c.status).where(campaigns.c.id == row["campaign_id"])).scalar()
     if closed_too and _value(status) == CampaignStatus.closed.value:
