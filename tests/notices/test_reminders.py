@@ -38,9 +38,17 @@ def servers():
         yield box, provider, channels
 
 
-def published(ctx, tmp_path, *, people=3000, quota=40):  # noqa: ANN001, ANN201
-    """A campaign whose summonses were issued and published on ISSUE_DAY; the context standing on that day."""
+def published(ctx, tmp_path, *, people=3000, quota=40, russian=()):  # noqa: ANN001, ANN201
+    """A campaign whose summonses were issued and published on ISSUE_DAY; the context standing on that day.
+    People in `russian` (national ids, or "half": every other one in the register) read Russian."""
     load_register(ctx, tmp_path, people=people)
+    if russian:
+        from sqlalchemy import update
+
+        with ctx.engine().begin() as conn:
+            ids = conn.execute(select(people_t.c.national_id).order_by(people_t.c.national_id)).scalars().all()
+            chosen = ids[::2] if russian == "half" else list(russian)
+            conn.execute(update(people_t).where(people_t.c.national_id.in_(chosen)).values(language="ru"))
     drawn(ctx, quota=quota, over_call="0")
     day = on_day(ctx, ISSUE_DAY)
     with UnitOfWork(day) as uow:
@@ -263,3 +271,19 @@ def test_officers_see_counts_and_record_an_opt_out_said_at_the_office(ctx, engin
     assert set(data["by_state"]) <= {"email", "sms"} and someone not in out
     code, _, err, _ = run_cli(["notices", "reminders", "--opt-out", "NOBODY-1"])
     assert code != 0 and "no person with that national id" in err
+
+
+def test_each_person_is_reminded_in_their_own_language(ctx, engine, tmp_path, servers):
+    box, provider, channels = servers
+    day = published(ctx, tmp_path, russian="half")
+    with engine.connect() as conn:
+        language = dict(conn.execute(select(people_t.c.email, people_t.c.language).where(people_t.c.email.is_not(None))).all())
+    with UnitOfWork(day) as uow:
+        reminders.plan(uow, ISSUE_DAY)
+    reminders.send_due(day, channels, rate=1000)
+    seen = {language[m["To"]] for m in box.messages}
+    assert seen == {"ru", None}
+    for mail in box.messages:
+        russian = language[mail["To"]] == "ru"
+        assert (mail["Subject"] == "Вам направлена повестка") is russian
+        assert bool(re.search("[а-яё]", mail.get_content())) is russian
