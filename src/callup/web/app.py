@@ -152,6 +152,12 @@ class SecurityHeaders:
                     headers.append(HSTS)
                 if not static and not any(name.lower() == b"cache-control" for name, _ in headers):
                     headers.append((b"cache-control", b"no-store"))  # public documents set their own
+                renewed = scope.get("state", {}).get("renewed_cookie")
+                if renewed and not any(name.lower() == b"set-cookie" and value.startswith(b"callup_session=")
+                                       for name, value in headers):
+                    # the sliding session's new end (see pages.session): a cookie like the one sign-in sets
+                    cookie = f"callup_session={renewed}; HttpOnly; Path=/; SameSite=lax" + ("; Secure" if https else "")
+                    headers.append((b"set-cookie", cookie.encode("ascii")))
                 message["headers"] = headers
             await send(message)
 

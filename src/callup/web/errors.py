@@ -37,19 +37,22 @@ def problem(status: int, detail: str, *, field: str | None = None, headers: dict
     return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
 
 
-def _page(request: Request, status: int, detail: str, field: str | None = None) -> Any:
+def _page(request: Request, status: int, detail: str, field: str | None = None, *, title: str | None = None) -> Any:
     from callup.web.pages import render
 
-    return render(request, "error.html", status=status, here="/", status_code=status, title=TITLES.get(status, "Error"),
+    return render(request, "error.html", status=status, here="/", status_code=status, title=title or TITLES.get(status, "Error"),
                   detail=detail, field=field)
 
 
 def install(app: Any) -> None:
-    from callup.web.pages import SignInNeeded, redirect
+    from callup.web.pages import CsrfRefused, FormKept, SignInNeeded, redirect
 
     @app.exception_handler(CallupError)
     async def callup_error(request: Request, exc: CallupError) -> Any:
         status = getattr(exc, "http_status", 400)
+        if isinstance(exc, FormKept):
+            target = "/signin" if exc.kind == "citizen" else "/officer/signin"
+            return redirect(f"{target}?next=/resume/{exc.token}&ended=1")
         if isinstance(exc, SignInNeeded):
             if _is_api(request):
                 return problem(401, "sign in first: send a bearer token (POST /api/v1/token)",
@@ -61,6 +64,8 @@ def install(app: Any) -> None:
             return redirect(f"{target}?next={urllib.parse.quote(nxt, safe='')}")
         if _is_api(request):
             return problem(status, exc.message, field=exc.field)
+        if isinstance(exc, CsrfRefused):
+            return _page(request, status, exc.message, title="This page has expired")
         return _page(request, status, exc.message, exc.field)
 
     @app.exception_handler(RequestValidationError)

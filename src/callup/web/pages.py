@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from callup.context import Context, Role
 from callup.errors import CallupError, Forbidden
 from callup.web import i18n
-from callup.web.sessions import CITIZEN, OFFICER, Session, new_session
+from callup.web.sessions import CITIZEN, LIFETIME, OFFICER, Session, new_session, renewed
 
 COOKIE = "callup_session"
 LANG_COOKIE = "callup_lang"
@@ -35,6 +35,16 @@ class CsrfRefused(CallupError):
     http_status = 403
 
 
+class FormKept(CallupError):
+    """A form arrived after its session had ended: it was kept, and the browser goes to sign in, then back to it."""
+
+    http_status = 303
+
+    def __init__(self, token: str, *, kind: str) -> None:
+        super().__init__("your session had ended: sign in again and your form is shown again")
+        self.token, self.kind = token, kind
+
+
 def web(request: Request) -> Any:
     return request.app.state.web
 
@@ -49,8 +59,21 @@ def session(request: Request) -> Session | None:
         opened = web(request).sealer.open(token)
         if opened is not None and opened.signed_in and not web(request).session_live(opened):
             opened = None  # signed out, or ended by an administrator: no longer counts
+        if opened is not None and token == request.cookies.get(COOKIE):  # a browser's session slides while it is used
+            later = renewed(opened)
+            if later is not None:
+                opened = later
+                request.state.renewed_cookie = web(request).sealer.seal(later)
         request.state.session = opened
     return request.state.session
+
+
+def ended_session(request: Request) -> Session | None:
+    """The browser's signed-in session that has ended by time (not signed out or revoked), if its cookie is authentic."""
+    opened = web(request).sealer.open(request.cookies.get(COOKIE), expired=True)
+    if opened is None or not opened.signed_in or not web(request).session_live(opened):
+        return None
+    return opened
 
 
 def secure(request: Request) -> bool:
@@ -128,12 +151,30 @@ async def csrf_guard(request: Request) -> None:
     """Router dependency: every POST form carries the CSRF token of its session (hidden field `csrf`)."""
     if request.method != "POST":
         return
-    if session(request) is None:  # no session, no valid token: refused before the body is read
-        raise CsrfRefused("the form has expired or did not come from this site: reload the page and send it again")
+    if session(request) is None:
+        ended = ended_session(request)
+        if ended is not None:  # signed in when the page was made: keep what was typed, sign in again, then resume
+            form = await request.form()
+            token = form.get("csrf")
+            if web(request).sealer.csrf_ok(ended, token if isinstance(token, str) else None):
+                from starlette.concurrency import run_in_threadpool
+
+                fields = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+                raise FormKept(await run_in_threadpool(_keep, request, ended, fields), kind=ended.kind)
+        raise CsrfRefused("This page had expired, so what it sent was not used. Open the page again and send it again.")
     form = await request.form()
     token = form.get("csrf")
     if not web(request).sealer.csrf_ok(session(request), token if isinstance(token, str) else None):
-        raise CsrfRefused("the form has expired or did not come from this site: reload the page and send it again")
+        raise CsrfRefused("This page had expired, so what it sent was not used. Open the page again and send it again.")
+
+
+def _keep(request: Request, ended: Session, fields: list[tuple[str, str]]) -> str:
+    from callup.context import Actor
+    from callup.uow import UnitOfWork
+    from callup.web import drafts
+
+    with UnitOfWork(web(request).context(Actor(name="web", role=Role.system))) as uow:
+        return drafts.keep(uow, ended, request.url.path, fields)
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -166,7 +207,7 @@ def render(request: Request, template: str, *, status: int = 200, new: Session |
 
     html = w.templates.get_template(template).render(
         _=tr.gettext, words=Words(tr.gettext, policy), ngettext=tr.ngettext, fmt=i18n.Formats(lang, w.settings.timezone), lang=lang, languages=i18n.LANGUAGES,
-        csrf=w.sealer.csrf_token(current), me=current, path=request.url.path,
+        csrf=w.sealer.csrf_token(current), me=current, path=request.url.path, session_minutes=LIFETIME[current.kind] // 60,
         here=here or urllib.parse.quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""), safe="/?=&"),
         **values)
     response = HTMLResponse(html, status_code=status)

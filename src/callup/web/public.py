@@ -53,8 +53,8 @@ def from_letter(compact: str):  # noqa: ANN201
 
 
 @router.get("/signin")
-def citizen_form(request: Request, reference: str = "", next: str = ""):  # noqa: A002, ANN201
-    return render(request, "signin.html", reference=reference[:40], next=safe_next(next, "/portal"))
+def citizen_form(request: Request, reference: str = "", next: str = "", ended: str = ""):  # noqa: A002, ANN201
+    return render(request, "signin.html", reference=reference[:40], next=safe_next(next, "/portal"), ended=bool(ended))
 
 
 @router.post("/signin")
@@ -83,8 +83,8 @@ def citizen_submit(request: Request, reference: Annotated[str, Form(max_length=6
 
 
 @router.get("/officer/signin")
-def officer_form(request: Request, next: str = ""):  # noqa: A002, ANN201
-    return render(request, "officer_signin.html", next=safe_next(next, "/console"))
+def officer_form(request: Request, next: str = "", ended: str = ""):  # noqa: A002, ANN201
+    return render(request, "officer_signin.html", next=safe_next(next, "/console"), ended=bool(ended))
 
 
 @router.post("/officer/signin")
@@ -116,6 +116,40 @@ def sign_out(request: Request):  # noqa: ANN201
             session_records.end(uow, current)
     response = redirect("/")
     clear_session(response, request)
+    return response
+
+
+@router.get("/resume/{token}")
+def resume(request: Request, token: str):  # noqa: ANN201
+    """A form kept when it arrived after its session had ended, shown again (to its own person only) to be sent."""
+    from callup.web import drafts
+
+    current = session(request)
+    if current is None or not current.signed_in:
+        from callup.web.pages import SignInNeeded
+
+        raise SignInNeeded(kind=current.kind if current is not None and current.kind != "anonymous" else CITIZEN)
+    with UnitOfWork(web(request).context(SYSTEM)) as uow:
+        kept = drafts.take(uow, current, token)
+    if kept is None:
+        return render(request, "resume.html", status=404, target=None, fields=[])
+    path, fields = kept
+    return render(request, "resume.html", target=path, fields=fields)
+
+
+@router.post("/session/extend")
+def extend_session(request: Request) -> JSONResponse:
+    """Stay signed in (the warning before a session ends): the session's end moves a full lifetime on."""
+    from callup.web.sessions import renewed
+
+    current = session(request)
+    if current is None or not current.signed_in:
+        return JSONResponse({"signed_in": False}, status_code=401)
+    later = renewed(current, force=True) or current
+    response = JSONResponse({"signed_in": True, "expires": later.expires})
+    if later is not current:
+        response.set_cookie("callup_session", web(request).sealer.seal(later), path="/", secure=secure(request), httponly=True,
+                            samesite="lax")
     return response
 
 

@@ -28,7 +28,12 @@ from callup.context import Actor, Role
 from callup.crypto.keys import KeyRing
 
 ANONYMOUS, OFFICER, CITIZEN = "anonymous", "officer", "citizen"
+#: How long a session lasts without a request: each request while it is in use moves its end (a sliding session).
 LIFETIME = {ANONYMOUS: 2 * 3600, OFFICER: 8 * 3600, CITIZEN: 3600}
+#: However active, a signed-in session ends this long after sign-in.
+MAX_LIFETIME = {OFFICER: 12 * 3600, CITIZEN: 8 * 3600}
+#: A request renews the session when it was last renewed at least this long ago (not a new cookie every request).
+RENEW_AFTER = 60
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,6 +48,7 @@ class Session:
     person_id: str | None = None
     reference: str | None = None
     language: str | None = None  # a citizen's language from the register: their pages' language unless they switch
+    signed_in_at: int | None = None  # when the person signed in: the end of a sliding session is capped from it
 
     @property
     def signed_in(self) -> bool:
@@ -60,7 +66,22 @@ class Session:
 
 def new_session(kind: str = ANONYMOUS, *, now: float | None = None, **values: Any) -> Session:
     now = time.time() if now is None else now
-    return Session(sid=secrets.token_urlsafe(18), kind=kind, expires=int(now) + LIFETIME[kind], **values)
+    started = int(now) if kind in MAX_LIFETIME else None
+    return Session(sid=secrets.token_urlsafe(18), kind=kind, expires=int(now) + LIFETIME[kind], signed_in_at=started, **values)
+
+
+def renewed(session: Session, *, now: float | None = None, force: bool = False) -> Session | None:
+    """`session` with its end moved to a full lifetime from `now` (capped at its maximum from sign-in), or None
+    when it needs no renewal yet (renewed less than `RENEW_AFTER` seconds ago, unless `force`) or cannot be renewed."""
+    now = time.time() if now is None else now
+    if not session.signed_in:
+        return None
+    end = int(now) + LIFETIME[session.kind]
+    if session.signed_in_at is not None:
+        end = min(end, session.signed_in_at + MAX_LIFETIME[session.kind])
+    if end <= session.expires or (not force and end - session.expires < RENEW_AFTER):
+        return None
+    return dataclasses.replace(session, expires=end)
 
 
 def for_actor(actor: Actor, *, reference: str | None = None, now: float | None = None, language: str | None = None) -> Session:
@@ -93,8 +114,9 @@ class Sealer:
         sealed = self._aead[self._current].encrypt(nonce, body, self._current.encode())
         return f"{self._current}.{_b64(nonce + sealed)}"
 
-    def open(self, token: str | None, *, now: float | None = None) -> Session | None:
-        """The session in `token`, or None when it is missing, altered, sealed with an unknown key or expired."""
+    def open(self, token: str | None, *, now: float | None = None, expired: bool = False) -> Session | None:
+        """The session in `token`, or None when it is missing, altered, sealed with an unknown key or (unless
+        `expired`, which opens an authentic but ended session to keep its form) expired."""
         if not token or "." not in token or len(token) > 4096:
             return None
         kid, _, data = token.partition(".")
@@ -109,7 +131,7 @@ class Sealer:
             session = Session(**body)
         except (InvalidTag, ValueError, TypeError):
             return None
-        if session.expires < (time.time() if now is None else now):
+        if session.expires < (time.time() if now is None else now) and not expired:
             return None
         return session
 

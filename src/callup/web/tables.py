@@ -94,3 +94,19 @@ class WebDocument(Base):
     content: Mapped[bytes] = mapped_column(Encrypted("web_documents.content"))
     uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
+
+
+class WebDraft(Base):
+    """A form that arrived after its session had ended, kept (encrypted) until its person signs in again.
+
+    Nothing typed is lost to an expired session: the form's fields wait here for at most a day, for
+    the person (or officer) whose session sent it, and are shown again, to be sent, after sign-in."""
+
+    __tablename__ = "web_drafts"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, comment="sha256 of the draft's random token")
+    owner: Mapped[str] = mapped_column(String(64), comment="sha256 of the session's kind and person or account")
+    path: Mapped[str] = mapped_column(String(400), comment="where the form was sent")
+    fields: Mapped[str] = mapped_column(EncryptedText("web_drafts.fields"), comment="JSON [[name, value], ...], encrypted")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
