@@ -65,6 +65,9 @@ class SmsProvider:
         self.busy = 0
         self.refuse: set[str] = set()
         self.lock = threading.Lock()
+        self.first_word = "delivered"  # the status answered when a message is taken ("sending": the final word comes later)
+        self.later: dict[str, str] = {}  # message id -> the status answered when asked about it afterwards
+        self.asked: list[str] = []
 
 
 @contextlib.contextmanager
@@ -83,7 +86,15 @@ def sms_server(key: str = "test-key") -> Iterator[tuple[SmsProvider, str]]:
                 if body["to"] in provider.refuse:
                     return self._answer(400, {"error": "not a mobile number"})
                 provider.received.append(body)
-                return self._answer(201, {"id": f"sms-{len(provider.received)}", "status": "delivered"})
+                return self._answer(201, {"id": f"sms-{len(provider.received)}", "status": provider.first_word})
+
+        def do_GET(self) -> None:  # noqa: N802
+            with provider.lock:
+                if self.headers.get("Authorization") != f"Bearer {provider.key}":
+                    return self._answer(401, {"error": "bad key"})
+                ref = self.path.rstrip("/").rpartition("/")[2]
+                provider.asked.append(ref)
+                return self._answer(200, {"id": ref, "status": provider.later.get(ref, "sending")})
 
         def _answer(self, status: int, data: dict) -> None:
             raw = json.dumps(data).encode()

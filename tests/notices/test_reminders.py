@@ -287,3 +287,24 @@ def test_each_person_is_reminded_in_their_own_language(ctx, engine, tmp_path, se
         russian = language[mail["To"]] == "ru"
         assert (mail["Subject"] == "Вам направлена повестка") is russian
         assert bool(re.search("[а-яё]", mail.get_content())) is russian
+
+
+def test_a_text_the_provider_took_as_sending_gets_its_final_word_later_and_is_not_sent_again(ctx, engine, tmp_path, servers):
+    box, provider, channels = servers
+    provider.first_word = "sending"
+    day = published(ctx, tmp_path)
+    with UnitOfWork(day) as uow:
+        reminders.plan(uow, ISSUE_DAY)
+    reminders.send_due(day, channels, rate=1000)
+    taken = len(provider.received)
+    assert taken >= 2 and _states(engine)[("sms", "sending")] == taken
+    later = on_day(day, ISSUE_DAY)
+    later.clock.advance(reminders.ASK_AFTER + dt.timedelta(minutes=1))
+    provider.later = {"sms-1": "permanent-failure", **{f"sms-{n}": "delivered" for n in range(2, taken)}}  # the last: no word yet
+    report = reminders.send_due(later, channels, rate=1000)
+    assert report.attempted == 0 and report.outcomes == {"permanent-failure": 1, "delivered": taken - 2}
+    assert len(provider.received) == taken  # nothing sent twice
+    states = _states(engine)
+    assert states[("sms", "delivered")] == taken - 2 and states[("sms", "permanent-failure")] == 1
+    assert states[("sms", "sending")] == 1
+    assert len(provider.asked) == taken

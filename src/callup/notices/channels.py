@@ -17,6 +17,7 @@ import json
 import smtplib
 import ssl
 import urllib.error
+import urllib.parse
 import urllib.request
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -46,6 +47,9 @@ class Channel(Protocol):
 
     def send(self, message: Message) -> Outcome:
         """Hand `message` over; never raises for a failure the provider reports (it is an outcome)."""
+
+    def status(self, provider_ref: str) -> Outcome:
+        """The provider's word now on a message it took as `sending` (still `sending` if none yet)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,6 +94,9 @@ class SmtpChannel:
         if refused:  # one recipient only, so a partial refusal is the refusal
             return _smtp_refusal(next(iter(refused.values())))
         return Outcome(DELIVERED, "250 accepted by the SMTP server", mail["Message-ID"])
+
+    def status(self, provider_ref: str) -> Outcome:
+        return Outcome(DELIVERED, "accepted by the SMTP server")  # SMTP has no later word: accepted is final
 
 
 def _smtp_refusal(answer: tuple[int, bytes | str]) -> Outcome:
@@ -140,6 +147,21 @@ class HttpSmsChannel:
         state = state if state in (DELIVERED, SENDING, PERMANENT, TEMPORARY) else SENDING
         ref = str(data["id"])[:128] if isinstance(data, dict) and data.get("id") is not None else None
         return Outcome(state, f"HTTP {status} from the SMS provider: {state}", ref)
+
+    def status(self, provider_ref: str) -> Outcome:
+        """`GET {url}/{id}`: the provider's answer `{"status"}` on a message it took."""
+        s = self.settings
+        request = urllib.request.Request(f"{s.url.rstrip('/')}/{urllib.parse.quote(provider_ref, safe='')}", method="GET",
+                                         headers={"Authorization": f"Bearer {s.key}", "Accept": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=s.timeout) as response:  # noqa: S310 - the operator's URL
+                status, answer = response.status, response.read()
+            data = json.loads(answer or b"{}")
+        except (OSError, ValueError):
+            return Outcome(SENDING, "SMS provider's status not reachable: asked again later")
+        state = data.get("status") if isinstance(data, dict) else None
+        state = state if state in (DELIVERED, SENDING, PERMANENT, TEMPORARY) else SENDING
+        return Outcome(state, f"HTTP {status} from the SMS provider: {state}", provider_ref)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -342,6 +342,35 @@ def _finish(uow: UnitOfWork, row: Mapping[str, Any], outcome: Outcome, *, retry_
     return new
 
 
+#: How long after the provider took a message its final word is asked for (and again at each sending run).
+ASK_AFTER = dt.timedelta(minutes=5)
+
+
+def _follow_up_sending(ctx: Context, channels: Channels, configured: list[str]) -> Counter:
+    """Ask the provider about the messages it took as `sending` a while ago; record its final word when it
+    has one (a `sending` reminder whose word does not come stays so, and is not sent again)."""
+    outcomes: Counter = Counter()
+    with UnitOfWork(ctx, write=False) as uow:
+        rows = uow.execute(select(reminders).where(
+            reminders.c.state == ReminderState.sending, reminders.c.provider_ref.is_not(None),
+            reminders.c.channel.in_(configured), reminders.c.claimed_at <= uow.now() - ASK_AFTER)
+            .order_by(reminders.c.id).limit(500)).mappings().all()
+    for row in rows:
+        channel = channels.get(row["channel"])
+        assert channel is not None
+        try:
+            outcome = channel.status(row["provider_ref"])
+        except Exception:  # noqa: BLE001 - asked again at the next run
+            continue
+        if outcome.state == SENDING:
+            continue
+        with UnitOfWork(ctx) as uow:
+            current = uow.execute(select(reminders.c.state).where(reminders.c.id == row["id"])).scalar_one()
+            if _value(current) == ReminderState.sending.value:
+                outcomes[_finish(uow, {**row, "state": _value(current)}, outcome, retry_after=RETRY_AFTER)] += 1
+    return outcomes
+
+
 def send_due(ctx: Context, channels: Channels, *, limit: int | None = None, rate: float = 10.0, batch: int = 50,
              sleep: Callable[[float], None] = time.sleep, monotonic: Callable[[], float] = time.monotonic) -> SendReport:
     """Send the reminders due now through `channels`, at most `rate` a second, at most `limit` in all.
@@ -360,6 +389,8 @@ def send_due(ctx: Context, channels: Channels, *, limit: int | None = None, rate
     max_attempts = ctx.policy().in_force(ctx.today()).notices.reminders.attempts
     default_language = ctx.policy().in_force(ctx.today()).notices.language
     configured = [c for c in CHANNELS if channels.get(c) is not None]
+    if configured:
+        outcomes.update(_follow_up_sending(ctx, channels, configured))
     while configured and (limit is None or attempted < limit):
         with UnitOfWork(ctx) as uow:
             size = batch if limit is None else min(batch, limit - attempted)
