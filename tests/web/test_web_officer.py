@@ -167,3 +167,23 @@ def test_no_one_inducted_is_recorded_as_not_appearing_though_they_may_be_recorde
     assert refused.value.field == "outcome"
     with UnitOfWork(officer) as uow:
         assert notices.record_appearance(uow, cit.reference, "appeared").appearance == "appeared"
+
+
+def test_rejecting_a_contact_change_without_its_reason_comes_back_to_the_queue_with_the_error_beside_the_field(site):
+    from web_support import csrf_of
+
+    a = site.regions[0]
+    cit = site.in_region(a)[6]
+    citizen = signed_in(site, citizen=cit)
+    form = citizen.get("/portal/contact")
+    assert citizen.post("/portal/contact", data={"csrf": csrf_of(form.text), "phone": "+1 555 0123"}).status_code == 303
+    officer = signed_in(site, user=f"officer-{a}")
+    queue = officer.get("/console")
+    request_id = re.search(r'action="/console/contact/(\d+)"', queue.text).group(1)
+    refused = officer.post(f"/console/contact/{request_id}", data={"csrf": csrf_of(queue.text), "decision": "reject"})
+    assert refused.status_code == 422 and "There is a problem" in refused.text
+    assert f'href="#reason-{request_id}"' in refused.text and f'id="reason-{request_id}-error"' in refused.text
+    assert "Write the reason for rejecting the request." in refused.text and "+1 555 0123" in refused.text
+    officer.cookies.set("callup_lang", "ru")
+    again = officer.post(f"/console/contact/{request_id}", data={"csrf": csrf_of(queue.text), "decision": "reject"})
+    assert again.status_code == 422 and "Укажите причину отказа по заявке." in again.text

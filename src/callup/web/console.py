@@ -33,6 +33,11 @@ def queue(request: Request):  # noqa: ANN201
     ctx = staff(request)
     if ctx.actor.role is Role.medical:  # the board's own list is its queue (signing in lands here)
         return redirect("/console/medical")
+    return _queue_page(request)
+
+
+def _queue_page(request: Request, *, status: int = 200, **values: Any) -> Any:
+    ctx = staff(request)
     items: list[dict[str, Any]] = []
     requests: list[contact.ContactChange] = []
     with UnitOfWork(ctx) as uow:  # writes: the follow-up list's reads are audited
@@ -48,8 +53,9 @@ def queue(request: Request):  # noqa: ANN201
                               "detail": f.detail, "days": f.days, "since": f.since} for f in found)
             requests = contact.pending(uow)
         cases = console_cases.queue(uow)
-    return render(request, "console/queue.html", items=items, requests=requests, cases=cases, ctx=ctx,
-                  decides_contact=ctx.actor.role in RECORDERS)
+    values.setdefault("form", {})
+    return render(request, "console/queue.html", status=status, items=items, requests=requests, cases=cases, ctx=ctx,
+                  decides_contact=ctx.actor.role in RECORDERS, **values)
 
 
 @router.get("/search")
@@ -173,6 +179,15 @@ def decide_contact(request: Request, request_id: int, decision: Annotated[str, F
     ctx = staff(request)
     if ctx.actor.role not in (Role.administrator, Role.officer):
         raise Forbidden("deciding contact-change requests needs the role administrator or officer")
-    with UnitOfWork(ctx) as uow:
-        contact.decide(uow, request_id, confirm=decision == "confirm", reason=reason)
+    try:
+        with UnitOfWork(ctx) as uow:
+            contact.decide(uow, request_id, confirm=decision == "confirm", reason=reason)
+    except CallupError as exc:  # a rejection without its reason, or decided meanwhile: the queue again, the reason kept
+        if exc.http_status in (403, 404):
+            raise
+        _ = gettext(request)
+        message = _("Write the reason for rejecting the request.") if exc.field == "reason" else exc.message
+        return _queue_page(request, status=exc.http_status, error=message,
+                           field=f"reason-{request_id}" if exc.field == "reason" else None,
+                           form={"request": request_id, "reason": reason})
     return redirect("/console")
