@@ -16,7 +16,7 @@ from typing import Any
 
 from callup.cases import civilian, deferrals, exemptions, transitions
 from callup.cases.appeals import AppealLate, lodge_appeal, may_appeal
-from callup.cases.applications import live_call, open_call
+from callup.cases.applications import open_call
 from callup.cases.errors import CaseInputError, CaseStateError
 from callup.cases.tables import CaseKind
 from callup.cases.views import CaseView, as_view
@@ -96,45 +96,56 @@ def _summons_appeal(uow: UnitOfWork, campaign_id: int, national_id: str) -> Any:
                                                  cases.c.state.in_(("lodged", "upheld"))).limit(1)).first()
 
 
-def _refusal(uow: UnitOfWork, view: notices.SummonsView | None, code: str) -> str | None:
-    """Why the citizen may not use right `code` on summons `view` now, in words; None when they may."""
+def _refusals(uow: UnitOfWork, view: notices.SummonsView | None) -> dict[str, str | None]:
+    """Why the citizen may not use each right of the letter on summons `view` now, in words (None: they may);
+    the call, its open cases and any appeal of the summons are read once for all of them."""
+    codes = [r.code for r in letter_rights.ALL]
     if view is None:
-        return "you have no summons in force"
-    due = summons_deadlines(uow, view)
-    right = next(r for r in letter_rights.ALL if r.code == code)
-    by, today = due.of(right), uow.ctx.today()
-    if today > by:
-        return f"the deadline was {by.isoformat()}"
+        return dict.fromkeys(codes, "you have no summons in force")
     try:
-        if code == "appeal":
-            call = open_call(uow, view.campaign, _me(uow), what="appeal")
-            if _summons_appeal(uow, call["campaign_id"], call["national_id"]) is not None:
-                return "you have already appealed this summons"
+        call = open_call(uow, view.campaign, _me(uow), what="application")
+    except CaseStateError:
+        return dict.fromkeys(codes, "your call has ended")
+    open_kinds = {transitions.value(c["kind"]) for c in transitions.open_cases_of(uow, call["campaign_id"], call["national_id"])}
+    appealed = _summons_appeal(uow, call["campaign_id"], call["national_id"]) is not None
+    due, today = summons_deadlines(uow, view), uow.ctx.today()
+    out: dict[str, str | None] = {}
+    for right in letter_rights.ALL:
+        by = due.of(right)
+        if today > by:
+            out[right.code] = f"the deadline was {by.isoformat()}"
+        elif right.code == "appeal":
+            out[right.code] = "you have already appealed this summons" if appealed else None
         else:
-            live_call(uow, view.campaign, _me(uow), KINDS[code])
-    except CaseStateError as exc:
-        return "you have already applied" if "already has an open" in exc.message else "your call has ended"
-    return None
+            out[right.code] = "you have already applied" if KINDS[right.code].value in open_kinds else None
+    return out
 
 
-def offers(uow: UnitOfWork) -> list[Offer]:
+#: "Not given": `offers` reads the citizen's summons and cases itself.
+_READ = object()
+
+
+def offers(uow: UnitOfWork, *, summons: Any = _READ, cases: Any = _READ) -> list[Offer]:
     """Every right the letter of the citizen's summons in force names, with its deadline and whether they
-    may use it now (none without such a summons), and an appeal of each decision they may still appeal."""
+    may use it now (none without such a summons), and an appeal of each decision they may still appeal.
+    `summons` (their summons in force, or None) and `cases` (their cases) save reading them again."""
     uow.ctx.require(Role.citizen, doing="reading your rights")
-    view = _live(uow)
+    view = _live(uow) if summons is _READ else summons
     today = uow.ctx.today()
     out = []
     if view is not None:
         due = summons_deadlines(uow, view)
         issued = letter_rights.issued_on(view.printed_at, view.published_at, today)
+        why_not = _refusals(uow, view)
         for right in letter_rights.rights(uow.ctx.policy().in_force(issued)):
             by = due.of(right)
-            why = _refusal(uow, view, right.code)
+            why = why_not[right.code]
             out.append(Offer(right.code, by, (by - today).days, why is None, why))
     from callup.cases.views import my_cases
 
-    for case in my_cases(uow):
-        if case.kind != CaseKind.appeal.value and case.appeal_deadline is not None and may_appeal(uow, case.id):
+    for case in my_cases(uow) if cases is _READ else cases:
+        if case.kind != CaseKind.appeal.value and case.appeal_deadline is not None and case.appeal_deadline >= today \
+                and may_appeal(uow, case.id):
             out.append(Offer("appeal_decision", case.appeal_deadline, (case.appeal_deadline - today).days, True, None, case.id))
     return out
 
@@ -212,7 +223,7 @@ def submit(uow: UnitOfWork, code: str, answers: Mapping[str, str], *, evidence: 
                             evidence=evidence)
         return Submitted(code, case, decide_by(uow, case))
     view = _live(uow)
-    why = _refusal(uow, view, code)
+    why = _refusals(uow, view)[code]
     if why is not None or view is None:
         raise CaseStateError(f"you cannot do this now: {why}")
     if code == "appeal":

@@ -95,10 +95,11 @@ def standing_of(uow: UnitOfWork, person_id: str) -> CitizenStanding:
 
 def _todo(uow: UnitOfWork, view: notices.SummonsView, places: dict[str, str], served: bool) -> ToDo:
     today = uow.ctx.today()
-    cases = [c for c in my_cases(uow) if c.campaign == view.campaign]
+    mine = my_cases(uow)
+    cases = [c for c in mine if c.campaign == view.campaign]
     release = _release(cases) if view.status in ENDED else None
     live = view.status not in ENDED and not served and view.appearance is None
-    offers = rights.offers(uow)
+    offers = rights.offers(uow, summons=None if view.status in ENDED else view, cases=mine)
     deadlines = []
     if live and view.date >= today:
         deadlines.append(Deadline("appointment", view.date, (view.date - today).days))
