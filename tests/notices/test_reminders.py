@@ -308,3 +308,26 @@ def test_a_text_the_provider_took_as_sending_gets_its_final_word_later_and_is_no
     assert states[("sms", "delivered")] == taken - 2 and states[("sms", "permanent-failure")] == 1
     assert states[("sms", "sending")] == 1
     assert len(provider.asked) == taken
+
+
+def test_a_reminder_the_summons_has_overtaken_is_not_sent(ctx, engine, tmp_path, servers):
+    from sqlalchemy import update
+
+    box, provider, channels = servers
+    day = published(ctx, tmp_path)
+    with UnitOfWork(day) as uow:
+        reminders.plan(uow, ISSUE_DAY)
+    with engine.connect() as conn:
+        with_email = conn.execute(select(reminders_t.c.key).where(reminders_t.c.channel == "email")
+                                  .order_by(reminders_t.c.id).limit(2)).scalars().all()
+    cancelled, moved = (int(k.split(":")[1]) for k in with_email)
+    with engine.begin() as conn:  # after queueing: one summons cancelled (a release), one appointment moved
+        conn.execute(update(summonses_t).where(summonses_t.c.id == cancelled).values(status="cancelled"))
+        conn.execute(update(summonses_t).where(summonses_t.c.id == moved).values(date=dt.date(2027, 7, 1)))
+    reminders.send_due(day, channels, rate=1000)
+    with engine.connect() as conn:
+        why = dict(conn.execute(select(reminders_t.c.key, attempts_t.c.detail).join(attempts_t)
+                                .where(reminders_t.c.key.in_(with_email))).all())
+    assert why[with_email[0]] == "not sent: the summons is no longer in force"
+    assert why[with_email[1]] == "not sent: the appointment moved"
+    assert len(box.messages) == _states(engine)[("email", "delivered")]

@@ -342,6 +342,24 @@ def _finish(uow: UnitOfWork, row: Mapping[str, Any], outcome: Outcome, *, retry_
     return new
 
 
+def _overtaken(uow: UnitOfWork, row: Mapping[str, Any]) -> str | None:
+    """Why a summons reminder queued earlier no longer says the truth (the summons was cancelled, the
+    person attended, the appointment moved); None when it still does, or it is not about a summons."""
+    parts = row["key"].split(":")
+    if parts[0] != "summons" or len(parts) < 3 or not parts[1].isdigit():
+        return None
+    found = uow.execute(select(summonses.c.status, summonses.c.date, summonses.c.appearance)
+                        .where(summonses.c.id == int(parts[1]))).first()
+    if found is None or _value(found.status) not in {s.value for s in LIVE}:
+        return "the summons is no longer in force"
+    if found.appearance is not None:
+        return "the person has been to the appointment"
+    said = json.loads(row["params"]).get("date")
+    if said and said != found.date.isoformat():
+        return "the appointment moved"
+    return None
+
+
 #: How long after the provider took a message its final word is asked for (and again at each sending run).
 ASK_AFTER = dt.timedelta(minutes=5)
 
@@ -399,8 +417,9 @@ def send_due(ctx: Context, channels: Channels, *, limit: int | None = None, rate
             for row in claimed:
                 email, phone = contact_of(uow, row["national_id"])
                 to = email if row["channel"] == "email" else phone
-                if to is None or opted_out(uow, row["national_id"]):
-                    why = "opted out of reminders" if to is not None else "no address or number on the register"
+                stale = _overtaken(uow, row)
+                if to is None or stale or opted_out(uow, row["national_id"]):
+                    why = stale or ("opted out of reminders" if to is not None else "no address or number on the register")
                     outcomes[_finish(uow, row, Outcome(PERMANENT, f"not sent: {why}"), retry_after=RETRY_AFTER)] += 1
                     continue
                 work.append((row, to))
