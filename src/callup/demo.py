@@ -210,12 +210,15 @@ def demo(
     step("close", "16. The campaign closed: nobody more is called or replaced", campaigns.close, name=campaign)
     step("calibrate", "17. Yields per person called, calibrated from this campaign's outcome table", plan.calibrate,
          outcomes=out / "outcomes.csv", inducted=quota)
-    # Six months into the service: the conscripts then serving, by months served, and those who signed a contract by then.
+    # Six months into the service: the conscripts then serving, by months served, and those who signed a contract by
+    # then; the rest of the example scenario at this register's size (the seed scenario is a country of 30 million).
     figures_on = add_months(on, 6)
+    scale = None if people == FULL_SCALE_PEOPLE else people / FULL_SCALE_PEOPLE
     step("plan", f"18. Force projection from the store on {figures_on}: its conscripts and contract soldiers, this campaign's "
-         "yield and the conversions so far; the rest of the example scenario (36 months, 2,000 Monte Carlo runs)", plan.project,
+         "yield and the conversions so far; the rest from the example scenario"
+         + (f" scaled to {people:,} people" if scale else "") + " (36 months, 2,000 Monte Carlo runs)", plan.project,
          scenario=example("scenarios/seed-36-months.toml"), months=36, runs=2000, seed=1, out=out / "plan", from_store=True,
-         on=figures_on.isoformat())
+         on=figures_on.isoformat(), scale=scale)
     from callup.reports import commands as reports
 
     step("campaign_report", "19. The campaign report (HTML and PDF)", reports.campaign, name=campaign,

@@ -153,3 +153,29 @@ def test_a_projection_from_store_figures_starts_with_exactly_the_store_s_stocks(
     assert list(start.by_service[0][:len(by_month)]) == [float(n) for n in by_month[:term]]
     assert 0 <= (applied.start_date() - on).days < 31  # the first projected month: the day's if the 1st, else the next
     assert sources["conscripts.conversion_monthly"].startswith("scenario file")
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.floats(min_value=0.001, max_value=10))
+def test_a_scaled_scenario_projects_every_count_times_the_factor_and_keeps_the_rates(factor):
+    from callup.examples import path as example
+    from callup.planning.model import project
+    from callup.planning.scenario import load_scenario, scaled
+
+    seed = load_scenario(example("scenarios/seed-36-months.toml"))
+    small = scaled(seed, factor)
+    assert small.conscripts.attrition_monthly == seed.conscripts.attrition_monthly
+    assert small.campaigns[0].induction_yield == seed.campaigns[0].induction_yield
+    assert small.targets.total == pytest.approx(seed.targets.total * factor)
+    a, b = project(seed, 12), project(small, 12)
+    for category in ("conscripts", "contract", "officers", "other", "reserve"):
+        assert b.stocks[category] == pytest.approx(a.stocks[category] * factor, rel=1e-9)
+
+
+def test_scale_must_be_a_positive_number():
+    from callup.errors import InputError
+    from callup.examples import path as example
+    from callup.planning.scenario import load_scenario, scaled
+
+    with pytest.raises(InputError, match="must be a positive number, got 0"):
+        scaled(load_scenario(example("scenarios/seed-36-months.toml")), 0.0)

@@ -30,6 +30,9 @@ DEFAULT_OUT = pathlib.Path("out/plan")
 FromStoreOpt = Annotated[bool, typer.Option("--from-store", help="start from the service records in the store on --on (stocks by "
                                             "category and months served), with the yield of its closed campaigns and the "
                                             "conversion rate observed in it; the rest from the scenario file")]
+ScaleOpt = Annotated[float | None, typer.Option("--scale", help="multiply every count of people in the scenario (stocks, "
+                                                "recruitment, quotas and their bounds, targets) by this: the same country at "
+                                                "another size; rates are kept", show_default=False)]
 OnOpt = Annotated[str | None, typer.Option("--on", help="with --from-store: the day of the store's figures (YYYY-MM-DD; default today)")]
 
 
@@ -56,14 +59,15 @@ def _fmt(value: float | None) -> str:
 
 
 def _project(scenario_path: pathlib.Path, months: int | None, runs: int, seed: int, out: pathlib.Path, plot: bool, as_json: bool,
-             figures: Any = None) -> None:
+             figures: Any = None, scale: float | None = None) -> None:
     import dataclasses
 
     from callup.planning.service import check_size, projection_report
 
     check_size(months, runs)
     with progress(f"Monte Carlo: {runs:,} runs", None, quiet=as_json or not runs):
-        report = projection_report(scenario_path, months=months, runs=runs, seed=seed, out=out if plot else None, figures=figures)
+        report = projection_report(scenario_path, months=months, runs=runs, seed=seed, out=out if plot else None, figures=figures,
+                                   scale=scale)
     emit(dataclasses.asdict(report), as_json=as_json, render=_render_projection)
 
 
@@ -121,10 +125,11 @@ def project(
     plot: Annotated[bool, typer.Option("--plot/--no-plot", help="write the plot")] = True,
     from_store: FromStoreOpt = False,
     on: OnOpt = None,
+    scale: ScaleOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Project the force month by month under the scenario's intake and compare with the targets."""
-    _project(scenario, months, runs, seed, out, plot, as_json, _figures(from_store, on))
+    _project(scenario, months, runs, seed, out, plot, as_json, _figures(from_store, on), scale)
 
 
 @app.command()
@@ -138,12 +143,13 @@ def montecarlo(
     plot: Annotated[bool, typer.Option("--plot/--no-plot", help="write the plot")] = True,
     from_store: FromStoreOpt = False,
     on: OnOpt = None,
+    scale: ScaleOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Monte Carlo over the scenario's uncertain rates and intakes: bands and probability of meeting targets."""
     if runs < 1:
         raise InputError(f"must be at least 1, got {runs}", field="runs")
-    _project(scenario, months, runs, seed, out, plot, as_json, _figures(from_store, on))
+    _project(scenario, months, runs, seed, out, plot, as_json, _figures(from_store, on), scale)
 
 
 @app.command()
@@ -157,6 +163,7 @@ def solve(
     plot: Annotated[bool, typer.Option("--plot/--no-plot", help="write the plot of the plan")] = True,
     from_store: FromStoreOpt = False,
     on: OnOpt = None,
+    scale: ScaleOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Find the smallest quotas (and/or contract recruitment) that meet the targets by the date."""
@@ -165,7 +172,7 @@ def solve(
     from callup.planning.service import solve_report
 
     report = solve_report(scenario, levers=lever, per_occurrence=per_occurrence, outcomes=outcomes, out=out if plot else None,
-                          figures=_figures(from_store, on))
+                          figures=_figures(from_store, on), scale=scale)
     emit(dataclasses.asdict(report), as_json=as_json, render=_render_solution)
 
 

@@ -244,6 +244,42 @@ class Scenario(_Strict):
         return int(self.month_label(t)[5:])
 
 
+#: The counts of people in a scenario (stocks, flows per month, quotas and their bounds, targets), by table.
+COUNTS = {"conscripts": ("initial",), "contract": ("initial", "recruitment_monthly", "max_recruitment_monthly"),
+          "officers": ("initial", "recruitment_monthly", "max_recruitment_monthly"),
+          "other": ("initial", "recruitment_monthly", "max_recruitment_monthly"), "reserve": ("initial",),
+          "targets": ("total", "active")}
+CAMPAIGN_COUNTS = ("quota", "min_quota", "max_quota", "eligible_pool", "office_capacity")
+
+
+def scaled(scenario: Scenario, factor: float) -> Scenario:
+    """The scenario for a country `factor` times the size: every count of people multiplied, every rate kept.
+
+    Uncertain recruitment (a count per month) is scaled with it; the other uncertain inputs are rates.
+    """
+    if not (math.isfinite(factor) and factor > 0):
+        raise InputError(f"must be a positive number, got {factor:g}", field="scale")
+    data = scenario.model_dump()
+
+    def times(value: Any) -> Any:
+        if value is None:
+            return None
+        return [v * factor for v in value] if isinstance(value, list) else value * factor
+
+    for table, keys in COUNTS.items():
+        if data.get(table) is not None:
+            for key in keys:
+                data[table][key] = times(data[table][key])
+    for campaign in data["campaigns"]:
+        for key in CAMPAIGN_COUNTS:
+            campaign[key] = times(campaign[key])
+    for u in data["uncertainty"]:
+        if u["parameter"].endswith("recruitment_monthly"):
+            for key in ("low", "mode", "high", "mean", "sd"):
+                u[key] = times(u[key])
+    return parse_scenario(data, source=f"{scenario.name} scaled by {factor:g}")
+
+
 def _where(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:

@@ -89,17 +89,25 @@ def check_size(months: int | None, runs: int) -> None:
                          f"memory, more than the {MAX_CELLS:,} this machine is sized for: use fewer runs", field="runs")
 
 
-def _load(scenario_path: pathlib.Path, figures: StoreFigures | None) -> tuple[Scenario, dict[str, str] | None]:
-    """The scenario file, with the store's figures put in when given (and where each parameter came from)."""
-    from callup.planning.scenario import load_scenario
+def _load(scenario_path: pathlib.Path, figures: StoreFigures | None, scale: float | None = None,
+          ) -> tuple[Scenario, dict[str, str] | None]:
+    """The scenario file (its counts times `scale`), with the store's figures put in when given (and where each
+    parameter came from)."""
+    from callup.planning.scenario import load_scenario, scaled
     from callup.planning.store import apply_store
 
     scenario = load_scenario(scenario_path)
-    return (scenario, None) if figures is None else apply_store(scenario, figures)
+    if scale is not None:
+        scenario = scaled(scenario, scale)
+    scenario, sources = (scenario, None) if figures is None else apply_store(scenario, figures)
+    if scale is not None:  # say so: the file's counts are not the file's figures any more
+        sources = {**(sources or {}), "scale": f"every count of people in the scenario file times {scale:g}"}
+    return scenario, sources
 
 
 def projection_report(scenario_path: pathlib.Path, *, months: int | None = None, runs: int = 0, seed: int = 0,
-                      out: pathlib.Path | None = None, figures: StoreFigures | None = None) -> ProjectionReport:
+                      out: pathlib.Path | None = None, figures: StoreFigures | None = None,
+                      scale: float | None = None) -> ProjectionReport:
     """Project the scenario month by month (and, with `runs`, Monte Carlo bands); plots to `out` when given.
 
     With `figures` (the live store's, read above planning) the projection starts from them (`planning.store`).
@@ -109,7 +117,7 @@ def projection_report(scenario_path: pathlib.Path, *, months: int | None = None,
     from callup.planning.plots import plot_projection
 
     check_size(months, runs)
-    scenario, sources = _load(scenario_path, figures)
+    scenario, sources = _load(scenario_path, figures, scale)
     months = months or scenario.months
     check_size(months, runs)
     projection = project(scenario, months)
@@ -137,7 +145,7 @@ def projection_report(scenario_path: pathlib.Path, *, months: int | None = None,
 
 def solve_report(scenario_path: pathlib.Path, *, levers: list[str] | None = None, per_occurrence: bool | None = None,
                  outcomes: pathlib.Path | None = None, out: pathlib.Path | None = None,
-                 figures: StoreFigures | None = None) -> SolveReport:
+                 figures: StoreFigures | None = None, scale: float | None = None) -> SolveReport:
     """The smallest quotas (and/or contract recruitment) meeting the targets, with what binds each lever.
 
     With `figures` (the live store's) the plan starts from them; `outcomes` then may not be given too.
@@ -152,7 +160,7 @@ def solve_report(scenario_path: pathlib.Path, *, levers: list[str] | None = None
     if figures is not None and outcomes is not None:
         raise InputError("give either --outcomes or --from-store (which calibrates from the store's closed campaigns), not both",
                          field="outcomes")
-    loaded, sources = _load(scenario_path, figures)
+    loaded, sources = _load(scenario_path, figures, scale)
     yields = None
     if outcomes is not None:
         cal = calibrate(outcomes)
