@@ -331,3 +331,61 @@ def test_a_reminder_the_summons_has_overtaken_is_not_sent(ctx, engine, tmp_path,
     assert why[with_email[0]] == "not sent: the summons is no longer in force"
     assert why[with_email[1]] == "not sent: the appointment moved"
     assert len(box.messages) == _states(engine)[("email", "delivered")]
+
+
+class _Scripted:
+    """A channel answering each message with the next outcome of a script (hypothesis draws the script)."""
+
+    name = "email"
+
+    def __init__(self, script):  # noqa: ANN001
+        self.script, self.sent = list(script), 0
+
+    def send(self, message):  # noqa: ANN001, ANN201
+        from callup.notices.channels import Outcome
+
+        self.sent += 1
+        return Outcome(self.script.pop(0) if self.script else "delivered", "scripted")
+
+    def status(self, ref):  # noqa: ANN001, ANN201
+        from callup.notices.channels import Outcome
+
+        return Outcome("sending", "scripted")
+
+
+@pytest.mark.db
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)  # a property over one store: the backends are tested above
+def test_whatever_the_provider_answers_a_reminder_is_tried_at_most_the_policys_attempts_and_ends_once(ctx, engine, tmp_path):
+    from hypothesis import HealthCheck, given, settings, strategies as st
+
+    load_register(ctx, tmp_path, people=300)
+    with engine.connect() as conn:
+        someone = conn.execute(select(people_t.c.national_id).where(people_t.c.email.is_not(None), people_t.c.civil_status == "alive")
+                               .limit(1)).scalar_one()
+    allowed = ctx.policy().in_force(ISSUE_DAY).notices.reminders.attempts
+    counter = iter(range(10**6))
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(st.sampled_from(["delivered", "permanent-failure", "temporary-failure"]), min_size=0, max_size=6))
+    def check(script):  # noqa: ANN001, ANN202
+        key = f"test:{next(counter)}"
+        day = on_day(ctx, ISSUE_DAY)
+        with UnitOfWork(day) as uow:
+            reminders.send(uow, someone, "appointment", key=key, params={"date": "2027-04-20"})
+        channel = _Scripted(script)
+        for _ in range(allowed + 3):  # more runs than attempts, each after the retry delay
+            reminders.send_due(day, Channels(email=channel), rate=1000)
+            day.clock.advance(dt.timedelta(days=1))
+        with engine.connect() as conn:
+            row = conn.execute(select(reminders_t.c.id, reminders_t.c.state, reminders_t.c.attempts)
+                               .where(reminders_t.c.key == key, reminders_t.c.channel == "email")).one()
+            tried = conn.execute(select(func.count()).where(attempts_t.c.reminder_id == row.id)).scalar_one()
+        state = getattr(row.state, "value", row.state)
+        assert channel.sent == tried == row.attempts <= allowed
+        first_final = next((i for i, o in enumerate(script + ["delivered"]) if o != "temporary-failure"), None)
+        if first_final is not None and first_final < allowed:
+            assert channel.sent == first_final + 1 and state == (script + ["delivered"])[first_final]
+        else:
+            assert channel.sent == allowed and state == "temporary-failure"
+
+    check()
