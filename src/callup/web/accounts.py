@@ -356,11 +356,13 @@ def _check_account(uow: UnitOfWork, name: str, password: str, totp: str, keys: l
 
 
 def citizen_sign_in(ctx: Context, reference: str, code: str, *, address: str) -> str | None:
-    """The national id of the person whose summons `reference` has the one-time `code`; None otherwise.
+    """The national id of the person whose summons or questionnaire letter `reference` has the one-time `code`;
+    None otherwise.
 
     Limited per reference and per address like `officer_sign_in`."""
     from callup.notices.reference import parse_reference
     from callup.notices.service import check_sign_in
+    from callup.questionnaire.service import check_sign_in as check_questionnaire_sign_in
 
     try:
         canonical = parse_reference(reference)
@@ -369,7 +371,7 @@ def citizen_sign_in(ctx: Context, reference: str, code: str, *, address: str) ->
     keys = [(limit_key("reference", canonical), LIMITS["reference"]), (limit_key("address", address), LIMITS["address"])]
     _take_attempt(ctx, keys)
     with UnitOfWork(ctx) as uow:
-        national_id = check_sign_in(uow, reference, code)
+        national_id = check_sign_in(uow, reference, code) or check_questionnaire_sign_in(uow, reference, code)
         if national_id is not None:
             _succeeded(uow, keys)
     return national_id

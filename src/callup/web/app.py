@@ -235,6 +235,7 @@ def create_app(settings: WebSettings | None = None) -> Any:
         health,
         portal,
         portal_cases,
+        portal_questionnaire,
         portal_rights,
         public,
     )
@@ -253,6 +254,7 @@ def create_app(settings: WebSettings | None = None) -> Any:
     app.include_router(api.router)
     app.include_router(portal_cases.router)
     app.include_router(portal_rights.router)
+    app.include_router(portal_questionnaire.router)
     app.include_router(console_cases.router)
     app.include_router(console_day.router)
     app.include_router(console_audit.router)

@@ -21,6 +21,7 @@ from callup.errors import InputError
 from callup.military_service import status_documents
 from callup.military_service.standing import citizen_standing
 from callup.notices import reminders, service as notices
+from callup.questionnaire.service import my_questionnaire
 from callup.uow import UnitOfWork
 from callup.web import contact, statusdoc
 from callup.web.pages import citizen, csrf_guard, gettext, redirect, render, session, web
@@ -67,8 +68,9 @@ UNNAMED_ACTION = "worked on your record"
 def status(request: Request):  # noqa: ANN201
     ctx = citizen(request)
     standing = web(request).read(ctx, citizen_standing, request=request)
+    declaration = web(request).read(ctx, my_questionnaire)  # just sent: read where it was written
     return render(request, "portal/status.html", views=standing.summonses, service=standing.service, places=standing.places,
-                  todo=standing.todo)
+                  todo=standing.todo, declaration=declaration)
 
 
 @router.get("/summons/{reference}")

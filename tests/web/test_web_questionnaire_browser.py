@@ -1,0 +1,99 @@
+"""A citizen answers the self-declaration in a real browser on a 390 px phone, in English and in Russian: one
+question a page, an error shown in the summary and beside the question with the typed values kept, check your
+answers, the confirmation. axe-core finds no violation on any of its pages, and none scrolls sideways."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from test_web_browser import AXE, CHROMIUM, browser, served, shots  # noqa: F401 - the fixtures
+
+from callup.questionnaire import service
+from callup.questionnaire.tables import QuestionnaireRecipient
+from callup.uow import UnitOfWork
+
+pytestmark = [pytest.mark.db, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium package is not installed")]
+
+ANSWERS = {
+    "en": {"condition": "No", "occupation": "I study full time", "study_place": "Example University", "prior": "No",
+           "continue": "Continue", "send": "Send my answers", "sent": "Your answers were sent", "problem": "There is a problem",
+           "date_error": "Enter a real date", "day": "Day", "month": "Month", "year": "Year", "sign_in": "Sign in",
+           "reference": "Reference of the summons", "code": "Sign-in code", "start": "Start now"},
+    "ru": {"condition": "Нет", "occupation": "Учусь на очном отделении", "study_place": "Пример университет", "prior": "Нет",
+           "continue": "Продолжить", "send": "Отправить ответы", "sent": "Ваши ответы отправлены", "problem": "There is a problem",
+           "date_error": "Введите существующую дату", "day": "День", "month": "Месяц", "year": "Год", "sign_in": "Войти",
+           "reference": "Номер повестки", "code": "Код для входа", "start": "Начать"},
+}
+
+
+def _letters(site):  # noqa: ANN001, ANN202
+    service.send_questionnaire(site.admin)
+    t = QuestionnaireRecipient.__table__
+    with UnitOfWork(site.admin, write=False) as uow:
+        return [tuple(r) for r in uow.execute(select(t.c.national_id, t.c.reference, t.c.code).order_by(t.c.id))]
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_a_citizen_answers_the_self_declaration_on_a_phone(served, browser, shots, lang):  # noqa: F811
+    site, base = served
+    letters = _letters(site)
+    _, reference, code = letters[0 if lang == "en" else 1]
+    words = ANSWERS[lang]
+    context = browser.new_context(bypass_csp=True, viewport={"width": 390, "height": 844})  # axe is injected by the test
+    page = context.new_page()
+    script = AXE.read_text(encoding="utf-8") if AXE.exists() else None
+    problems: list[str] = []
+
+    def check(name: str) -> None:
+        page.screenshot(path=str(shots / f"questionnaire-{lang}-{name}.png"), full_page=True)
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        if wide > page.viewport_size["width"]:
+            problems.append(f"{name}: scrolls sideways ({wide}px)")
+        if script is None:
+            return
+        page.add_script_tag(content=script)
+        found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+                              ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')}))")
+        problems.extend(f"{name}: {v['id']} ({v['impact']}): {v['help']}: {v['nodes']}" for v in found)
+
+    page.goto(f"{base}/lang/{lang}?next=/signin")
+    page.get_by_label(words["reference"]).fill(reference)
+    page.get_by_label(words["code"]).fill(code)
+    page.get_by_role("button", name=words["sign_in"]).click()
+    page.wait_for_url(f"{base}/portal")
+    check("status")
+    page.goto(f"{base}/portal/questionnaire")
+    check("start")
+    page.get_by_role("link", name=words["start"]).click()
+    page.get_by_role("button", name=words["continue"]).click()  # nothing chosen: the error summary
+    assert page.locator(".error-summary").is_visible()
+    check("error")
+    page.get_by_label(words["condition"], exact=True).check()
+    page.get_by_role("button", name=words["continue"]).click()
+    page.get_by_label(words["occupation"]).check()
+    page.get_by_role("button", name=words["continue"]).click()
+    page.locator("#study_place").fill(words["study_place"])
+    check("text")
+    page.get_by_role("button", name=words["continue"]).click()
+    page.get_by_label(words["day"]).fill("31")
+    page.get_by_label(words["month"]).fill("2")
+    page.get_by_label(words["year"]).fill("2029")
+    page.get_by_role("button", name=words["continue"]).click()
+    assert words["date_error"] in page.locator(".error-summary").inner_text()
+    assert page.get_by_label(words["day"]).input_value() == "31"  # kept
+    check("date-error")
+    page.get_by_label(words["day"]).fill("30")
+    page.get_by_label(words["month"]).fill("6")
+    page.get_by_role("button", name=words["continue"]).click()
+    page.get_by_label(words["prior"], exact=True).check()
+    page.get_by_role("button", name=words["continue"]).click()
+    page.wait_for_url(f"{base}/portal/questionnaire/check")
+    check("check")
+    page.get_by_role("button", name=words["send"]).click()
+    page.wait_for_url(f"{base}/portal/questionnaire/sent")
+    assert words["sent"] in page.locator("h1").inner_text() and reference in page.inner_text("main")
+    check("sent")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    check("sent-wide")
+    context.close()
+    assert not problems, "\n".join(problems)
