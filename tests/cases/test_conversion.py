@@ -146,6 +146,23 @@ def test_months_served_counts_whole_months_completed_on_the_same_day_of_a_later_
     assert served >= months
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2030, 12, 31)), st.integers(min_value=0, max_value=800),
+       st.integers(min_value=0, max_value=24), st.sampled_from(["A", "B", "V", None]), st.integers(min_value=17, max_value=45),
+       st.integers(min_value=18, max_value=45))
+def test_a_conscript_may_sign_exactly_when_every_condition_of_the_policy_holds(start, days, minimum, category, age, limit):
+    from callup.policy.model import ContractService
+
+    rules = ContractService(min_months_served=minimum, fitness_categories=["A", "B"], until_age=limit, term_months=24)
+    on = start + dt.timedelta(days=days)
+    conditions = induction.evaluate_conditions(rules, start=start, on=on, category=category, age=age)
+    # the rule written out independently: the minimum'th monthly anniversary of the start has come
+    months_ok = add_months(start, minimum) <= on
+    assert [c.met for c in conditions] == [months_ok, category in ("A", "B"), age < limit]
+    unmet = [c.words() for c in conditions if not c.met]
+    assert all(("whole months served" in w) or ("fitness category" in w) or ("aged" in w) for w in unmet)
+
+
 def test_a_refused_conversion_on_the_command_line_is_one_line_naming_the_conditions(ctx, engine, tmp_path, store_url):
     if not store_url.startswith("sqlite"):
         pytest.skip("one backend is enough for the command line")

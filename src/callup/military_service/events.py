@@ -10,7 +10,8 @@ from callup.audit import AuditEvent
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ServiceStepped(AuditEvent):
-    """service.step: a service record moved (inducted, transferred, discharged), with the unit and any second officer."""
+    """service.step: a service record moved (inducted, transferred, converted to contract, contract signed, discharged), with the
+    unit and any second officer."""
 
     action: ClassVar[str] = "service.step"
     record: int

@@ -32,13 +32,14 @@ from callup.military_service import guardrail
 from callup.military_service.events import ServiceStepped
 from callup.military_service.machines import SERVICE, SERVICE_ROLES
 from callup.military_service.tables import ServiceRecord, ServiceStep
+from callup.policy.model import ContractService
 from callup.policy.months import add_months
 from callup.store.rowids import is_row_id
 from callup.store.steps import step_row
 from callup.uow import UnitOfWork
 
 __all__ = ["Assignment", "Condition", "ConditionsNotMet", "Conversion", "RecordView", "contract_conditions", "convert",
-           "discharge_due", "discharge_early", "induct", "months_served", "records_of", "service_record", "transfer"]
+           "evaluate_conditions", "discharge_due", "discharge_early", "induct", "months_served", "records_of", "service_record", "transfer"]
 
 
 records, steps, cases = ServiceRecord.__table__, ServiceStep.__table__, Case.__table__
@@ -223,12 +224,16 @@ def contract_conditions(uow: UnitOfWork, record_id: int, *, on: dt.date) -> list
     rules = uow.ctx.policy().in_force(on).contract
     if rules is None:
         raise CaseStateError(f"the policy in force on {on.isoformat()} allows no conversion to contract service")
-    served = months_served(row["start"], on)
     category = uow.execute(select(cases.c.ground).where(
         cases.c.campaign_id == row["campaign_id"], cases.c.national_id == row["national_id"], cases.c.kind == CaseKind.medical.value,
         cases.c.state == "fit").order_by(cases.c.id.desc()).limit(1)).scalar()
     born = dt.date.fromisoformat(str(get_person(uow, row["national_id"], reason="age condition of a contract")["date_of_birth"]))
-    age = age_on(born, on)
+    return evaluate_conditions(rules, start=row["start"], on=on, category=category, age=age_on(born, on))
+
+
+def evaluate_conditions(rules: ContractService, *, start: dt.date, on: dt.date, category: str | None, age: int) -> list[Condition]:
+    """The policy's contract conditions for a conscript who started on `start`, signing on `on` (a pure rule)."""
+    served = months_served(start, on)
     return [Condition("months_served", str(served), str(rules.min_months_served), served >= rules.min_months_served),
             Condition("fitness_category", category or "none", " or ".join(rules.fitness_categories),
                       category in rules.fitness_categories),
