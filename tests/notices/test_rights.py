@@ -8,6 +8,7 @@ import shutil
 import subprocess
 
 import pytest
+from hypothesis import given, strategies as st
 
 from callup.notices.letters import load_templates, render_batch
 from callup.notices.rights import ALL, deadlines, issued_on, rights
@@ -62,3 +63,19 @@ def test_the_letter_prints_each_right_of_the_list_with_its_deadline_and_no_other
     assert template.text["exemption_heading"] not in some and template.text["deferral_heading"] in some
     assert template.text["deadline_apply"].format(date=template.date(every.apply_by)) in full
     assert template.text["deadline_appeal"].format(date=template.date(every.appeal_by)) in full
+
+
+
+@given(issued=st.dates(dt.date(2020, 1, 1), dt.date(2035, 12, 31)), ahead=st.integers(0, 400),
+       response=st.integers(1, 365))
+def test_deadlines_never_fall_after_the_appointment_for_applications_and_run_the_response_days_for_appeals(issued, ahead,
+                                                                                                         response):
+    base = load_policy(EXAMPLE_POLICY).in_force(ON)
+    version = base.model_copy(update={"notices": base.notices.model_copy(update={"response_days": response})})
+    appointment = issued + dt.timedelta(days=ahead)
+    due = deadlines(version, issued=issued, appointment=appointment)
+    assert due.appeal_by == issued + dt.timedelta(days=response)
+    assert due.apply_by <= appointment and due.apply_by <= due.appeal_by
+    assert due.apply_by == min(appointment, due.appeal_by)
+    for right in rights(version):
+        assert due.of(right) in (due.apply_by, due.appeal_by)
