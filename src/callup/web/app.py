@@ -231,6 +231,7 @@ def create_app(settings: WebSettings | None = None) -> Any:
         console_cases,
         console_day,
         console_medical,
+        console_questionnaire,
         errors,
         health,
         portal,
@@ -259,6 +260,7 @@ def create_app(settings: WebSettings | None = None) -> Any:
     app.include_router(console_day.router)
     app.include_router(console_audit.router)
     app.include_router(console_medical.router)
+    app.include_router(console_questionnaire.router)
     errors.install(app)
     api.install_schema(app)
     if settings.replica_url:
