@@ -218,23 +218,43 @@ def send(uow: UnitOfWork, national_id: str, kind: str, *, key: str, params: Mapp
         raise InputError(f"no text for reminders of kind {kind!r}", field="kind")
     if texts is not None:
         params = {**(params or {}), "texts": {lang: list(t) for lang, t in texts.items()}}
-    from callup.register.queries import contact_of
-
     version = uow.ctx.policy().in_force(on or uow.ctx.today())
-    if opted_out(uow, national_id):
-        return 0
-    email, phone = contact_of(uow, national_id)
-    wanted = [c for c in version.notices.reminders.channels if (email if c == "email" else phone)]
-    if not wanted:
-        return 0
+    return sum(_queue(uow, [(national_id, kind, key, dict(params or {}), language)], version=version).values())
+
+
+CHUNK = 5000
+
+
+def _queue(uow: UnitOfWork, items: list[tuple[str, str, str, dict[str, Any], str | None]], *, version: Any) -> Counter:
+    """Queue (national id, kind, key, params, language) items in bulk: a few queries per 5,000, not per
+    person (the day a campaign is published reminds everyone at once). Counts queued by kind."""
+    from callup.register.queries import contacts_of
+
+    queued: Counter = Counter()
+    channels = list(version.notices.reminders.channels)
     now = uow.now()
-    present = set(uow.execute(select(reminders.c.channel).where(reminders.c.key == key)).scalars())
-    rows = [dict(national_id=national_id, key=key, kind=kind, channel=channel, language=language or version.notices.language,
-                 params=json.dumps(dict(params or {}), sort_keys=True), state=ReminderState.created, attempts=0,
-                 created_at=now, next_attempt_at=now) for channel in wanted if channel not in present]
-    if rows:
-        uow.execute(insert(reminders), rows)
-    return len(rows)
+    for i in range(0, len(items), CHUNK):
+        part = items[i:i + CHUNK]
+        ids = sorted({item[0] for item in part})
+        out = set(uow.execute(select(opt_outs.c.national_id).where(opt_outs.c.national_id.in_(ids))).scalars())
+        contacts = contacts_of(uow, ids)
+        present = set(uow.execute(select(reminders.c.key, reminders.c.channel)
+                                  .where(reminders.c.key.in_(sorted({item[2] for item in part})))).tuples())
+        rows = []
+        for national_id, kind, key, params, language in part:
+            email, phone = contacts.get(national_id, (None, None))
+            if national_id in out:
+                continue
+            for channel in channels:
+                if (email if channel == "email" else phone) and (key, channel) not in present:
+                    present.add((key, channel))
+                    rows.append(dict(national_id=national_id, key=key, kind=kind, channel=channel,
+                                     language=language or version.notices.language, params=json.dumps(params, sort_keys=True),
+                                     state=ReminderState.created, attempts=0, created_at=now, next_attempt_at=now))
+                    queued[kind] += 1
+        if rows:
+            uow.execute(insert(reminders), rows)
+    return queued
 
 
 def plan(uow: UnitOfWork, on: dt.date) -> dict[str, int]:
@@ -249,6 +269,7 @@ def plan(uow: UnitOfWork, on: dt.date) -> dict[str, int]:
     from callup.notices.service import _offices
 
     places: dict[int, dict[str, str]] = {}
+    items: list[tuple[str, str, str, dict[str, Any], str | None]] = []
     dispatched = func.coalesce(summonses.c.printed_at, summonses.c.published_at)
     rows = uow.execute(select(summonses.c.id, summonses.c.campaign_id, summonses.c.national_id, summonses.c.language,
                               summonses.c.office, summonses.c.date, summonses.c.start, summonses.c.end,
@@ -277,8 +298,8 @@ def plan(uow: UnitOfWork, on: dt.date) -> dict[str, int]:
                                 {**base, "deadline": day.isoformat(), "closes": closes}))
         if "appointment" in rules.on and r["date"] - dt.timedelta(days=rules.days_before_appointment) <= on < r["date"]:
             due.append(("appointment", f"summons:{r['id']}:appointment:{r['date'].isoformat()}", base))
-        for kind, key, params in due:
-            queued[kind] += send(uow, r["national_id"], kind, key=key, params=params, language=r["language"], on=on)
+        items.extend((r["national_id"], kind, key, params, r["language"]) for kind, key, params in due)
+    queued.update(_queue(uow, items, version=version))
     counts = {kind: n for kind, n in sorted(queued.items()) if n}
     uow.record(RemindersQueued(target="reminders", on=on.isoformat(), queued=counts))
     return counts

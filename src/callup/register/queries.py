@@ -93,6 +93,16 @@ def language_of(uow: UnitOfWork, national_id: str) -> str | None:
     return uow.execute(select(people.c.language).where(people.c.national_id == national_id)).scalar()
 
 
+def contacts_of(uow: UnitOfWork, national_ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
+    """`contact_of` for many people at once (living ones only; the others are absent)."""
+    found: dict[str, tuple[str | None, str | None]] = {}
+    for i in range(0, len(national_ids), 5000):
+        for row in uow.execute(select(people.c.national_id, people.c.email, people.c.phone).where(
+                people.c.national_id.in_(national_ids[i:i + 5000]), people.c.civil_status == CivilStatus.alive)):
+            found[row.national_id] = ((row.email or "").strip() or None, (row.phone or "").strip() or None)
+    return found
+
+
 def name_and_birth_date(uow: UnitOfWork, national_id: str) -> tuple[str, dt.date] | None:
     """A person's full name and date of birth as the register holds them; None for nobody.
 
