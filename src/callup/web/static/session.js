@@ -33,6 +33,7 @@
       title.textContent = box.getAttribute("data-ended");
       text.textContent = "";
       button.hidden = true;
+      document.getElementById("session-signin").hidden = false;
       box.hidden = false;
       return;
     }

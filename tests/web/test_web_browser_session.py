@@ -1,0 +1,78 @@
+"""In a browser (Debian's Chromium, the site served by `callup serve`): the warning before a session ends shows
+five minutes before, takes the focus, reads in the page's language, keeps the person on the page when they stay
+signed in, and passes axe-core with no violation on 320 and 390 px phones, in English and Russian."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import pytest
+from test_web_browser import AXE, CHROMIUM, browser, served, shots  # noqa: F401 - the fixtures of the portal's browser tests
+
+from callup.context import Actor, Role
+from callup.uow import UnitOfWork
+from callup.web import session_records
+from callup.web.sessions import Sealer, for_actor
+
+pytestmark = [pytest.mark.db, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium package is not installed")]
+
+
+def _ending_in(site, cit, seconds: float) -> str:  # noqa: ANN001
+    now = time.time()
+    made = for_actor(Actor(name="citizen (portal)", role=Role.citizen, person_id=cit.national_id), reference=cit.reference,
+                     now=now - 3600 + seconds)
+    made = dataclasses.replace(made, expires=int(now + seconds))
+    with UnitOfWork(site.admin) as uow:
+        session_records.start(uow, made)
+    return Sealer(site.keys).seal(made)
+
+
+def test_the_warning_before_the_session_ends_on_phones_in_both_languages(served, browser, shots):  # noqa: F811
+    if not AXE.exists():
+        pytest.skip(f"axe-core is not installed at {AXE}")
+    site, base = served
+    script = AXE.read_text(encoding="utf-8")
+    problems = []
+    for width in (320, 390):
+        for lang, stay in (("en", "Stay signed in"), ("ru", "Продлить сеанс")):
+            context = browser.new_context(viewport={"width": width, "height": 740}, bypass_csp=True)
+            context.add_cookies([{"name": "callup_session", "value": _ending_in(site, site.citizens[11], 3600), "url": base},
+                                 {"name": "callup_lang", "value": lang, "url": base}])
+            page = context.new_page()
+            page.clock.install(time=time.time())
+            page.goto(f"{base}/portal/contact")
+            assert page.get_by_role("alertdialog").is_hidden()  # an hour left: no warning
+            page.clock.fast_forward(56 * 60 * 1000)  # the person stayed on the page, idle, for 56 minutes
+            warning = page.get_by_role("alertdialog")
+            warning.wait_for(state="visible")
+            button = page.get_by_role("button", name=stay)
+            assert button.evaluate("b => b === document.activeElement")  # the focus moves to the choice
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            page.add_script_tag(content=script)
+            found = page.evaluate("async () => (await axe.run(document)).violations.map(v => v.id + ': ' + v.help)")
+            problems += [f"{width} {lang}: {v}" for v in found]
+            page.screenshot(path=str(shots / f"session-warning-{lang}-{width}.png"), full_page=True)
+            page.get_by_label("Email" if lang == "en" else "Электронная почта").fill("typed@example.org")
+            page.clock.set_system_time(time.time())  # the server's clock is real: the browser's comes back to it
+            button.click()
+            warning.wait_for(state="hidden")
+            assert page.get_by_label("Email" if lang == "en" else "Электронная почта").input_value() == "typed@example.org"
+            context.close()
+    assert not problems, problems
+
+
+def test_the_page_says_when_the_session_has_ended(served, browser, shots):  # noqa: F811
+    site, base = served
+    context = browser.new_context(viewport={"width": 390, "height": 740})
+    context.add_cookies([{"name": "callup_session", "value": _ending_in(site, site.citizens[12], 3600), "url": base},
+                         {"name": "callup_lang", "value": "en", "url": base}])
+    page = context.new_page()
+    page.clock.install(time=time.time())
+    page.goto(f"{base}/portal")
+    page.clock.fast_forward(61 * 60 * 1000)  # idle past the end
+    page.get_by_role("heading", name="You have been signed out").wait_for(state="visible", timeout=15000)
+    assert page.get_by_role("button", name="Stay signed in").is_hidden()
+    assert page.get_by_role("link", name="Sign in again").get_attribute("href") == "/signin?next=/portal"
+    page.screenshot(path=str(shots / "session-ended-en-390.png"), full_page=True)
+    context.close()
