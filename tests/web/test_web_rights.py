@@ -207,3 +207,13 @@ def test_an_appeal_of_the_summons_allowed_by_an_officer_ends_the_call(site):
     status = c.get("/portal").text
     assert "You do not need to attend: your appeal against the summons was allowed." in status
     assert "Come to your appointment" not in status and 'href="/portal/rights/deferral"' not in status
+
+
+def test_a_text_too_long_is_refused_on_its_page_with_the_text_kept(site):
+    cit = site.citizens[63]
+    c = signed_in(site, citizen=cit)
+    page = c.get("/portal/rights/civilian_service/ask")
+    long = "I cannot. " * 600  # 6,000 characters: an hour's statement
+    r = c.post("/portal/rights/civilian_service", data={"csrf": csrf_of(page.text), "step": "statement", "go": "continue",
+                                                        "statement": long})
+    assert r.status_code == 422 and "shorten it to 2,000 characters" in r.text and long.strip() in r.text

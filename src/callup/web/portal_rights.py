@@ -96,7 +96,8 @@ async def _document(file: UploadFile | None) -> bytes | None:
 async def answer(request: Request, code: str, step: Annotated[str, Form(max_length=20)] = "",
                  go: Annotated[str, Form(max_length=30)] = "continue", ground: Annotated[str, Form(max_length=64)] = "",
                  evidence: Annotated[str, Form(max_length=300)] = "", upload: Annotated[str, Form(max_length=40)] = "",
-                 statement: Annotated[str, Form(max_length=4000)] = "", reason: Annotated[str, Form(max_length=4000)] = "",
+                 # far above the 2,000 characters a text may have, so a long text is refused with the text kept
+                 statement: Annotated[str, Form(max_length=20000)] = "", reason: Annotated[str, Form(max_length=20000)] = "",
                  case: Annotated[str, Form(max_length=12)] = "",
                  document: Annotated[UploadFile | None, File()] = None):  # noqa: ANN201
     data = await _document(document)
