@@ -16,7 +16,8 @@ def worker(
     once: Annotated[bool, typer.Option("--once", help="Stop when the queue is empty instead of waiting for more.")] = False,
     stalled_after: Annotated[float, typer.Option("--stalled-after", min=5, max=86400, help="Seconds without a heartbeat after which another worker's running job is taken over.")] = 60,
 ) -> None:
-    """Work through queued jobs (letters to print, ...) on a PostgreSQL store; run as many as you like, anywhere.
+    """Work through queued jobs (letters to print, ...) on a PostgreSQL store, and run the daily jobs and the
+    sending of reminders at their times (see `callup jobs`); run as many as you like, anywhere.
 
     Refuses to start on a schema behind the code's (run `callup db upgrade` first). Jobs of a worker
     that was killed are taken over after a minute without its heartbeat."""
