@@ -48,6 +48,8 @@ from callup.notices.wording import load_templates, template_for
 from callup.store.columns import enum_value as _value
 from callup.uow import UnitOfWork
 
+__all__ = ["TEXTS", "opted_out", "plan", "render", "send", "send_due", "set_opt_out", "summary"]
+
 reminders, attempts_t, opt_outs = (cast(Table, t.__table__) for t in (Reminder, ReminderAttempt, ReminderOptOut))
 summonses = cast(Table, Summons.__table__)
 CHANNELS = ("email", "sms")
