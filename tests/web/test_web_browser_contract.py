@@ -64,3 +64,57 @@ def test_the_contract_form_refuses_too_early_in_plain_words_on_a_phone_in_both_l
             assert page.evaluate("location.hash") == "#signed_on"
     context.close()
     assert not problems, problems
+
+
+def test_a_citizen_who_signed_a_contract_sees_both_records_in_words_on_a_phone(served, browser, shots):  # noqa: F811
+    if not AXE.exists():
+        pytest.skip(f"axe-core is not installed at {AXE} (bin/setup --test installs it from the npm registry)")
+    import dataclasses
+    import datetime as dt
+
+    from sqlalchemy import text
+
+    from callup.cases import medical
+    from callup.context import FixedClock, make_actor
+    from callup.examples import path as example
+    from callup.military_service import induction
+    from callup.military_service.units import import_units
+    from callup.uow import UnitOfWork
+
+    site, base = served
+    a = site.regions[0]
+    person = site.in_region(a)[15]
+    with UnitOfWork(site.admin) as uow:
+        if not uow.execute(text("SELECT 1 FROM units LIMIT 1")).first():
+            import_units(uow, example("units/republic-of-example.csv"))
+        case = medical.open_examination(uow, "spring-2027", person.national_id).id
+    with UnitOfWork(site.admin.with_actor(make_actor("board", "medical", regions=a))) as uow:
+        medical.decide_fitness(uow, case, "A")
+    with UnitOfWork(site.admin) as uow:
+        record = induction.induct(uow, "spring-2027", person.national_id, unit="3-SIG", start=site.admin.today()).record.id
+    later = dataclasses.replace(site.admin, clock=FixedClock(dt.datetime(2027, 6, 2, 9, tzinfo=dt.UTC)))
+    with UnitOfWork(later) as uow:
+        induction.convert(uow, record, on=dt.date(2027, 6, 1))
+    script = AXE.read_text(encoding="utf-8")
+    problems = []
+    context = browser.new_context(bypass_csp=True)
+    context.add_cookies([{"name": "callup_session", "value": session_cookie(site, citizen=person), "url": base}])
+    page = context.new_page()
+    for lang, words in (("en", ("Contract soldier", "Ended: signed a contract")),
+                        ("ru", ("Военнослужащий по контракту", "Завершена: заключён контракт"))):
+        context.add_cookies([{"name": "callup_lang", "value": lang, "url": base}])
+        for width, height in ((1280, 900), (320, 640)):
+            page.set_viewport_size({"width": width, "height": height})
+            page.goto(f"{base}/portal")
+            for said in words:
+                assert page.get_by_text(said).first.is_visible(), (lang, said)
+            page.add_script_tag(content=script)
+            found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+                                  ".map(v => ({id: v.id, impact: v.impact, help: v.help}))")
+            page.screenshot(path=str(shots / f"portal-contract-{lang}-{width}.png"), full_page=True)
+            problems += [f"{lang} {width}px: {v['id']} ({v['impact']}): {v['help']}" for v in found]
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            if wide > width:
+                problems.append(f"{lang} at {width}px scrolls sideways ({wide}px)")
+    context.close()
+    assert not problems, problems

@@ -20,7 +20,7 @@ START = dt.date(2027, 2, 1)
 
 
 def _serving(site):  # noqa: ANN001, ANN202
-    """A conscript of the busiest region inducted on START: (record id, region)."""
+    """A conscript of the busiest region inducted on START: (record id, region, citizen)."""
     import dataclasses
 
     region = site.regions[0]
@@ -35,11 +35,11 @@ def _serving(site):  # noqa: ANN001, ANN202
     with UnitOfWork(board) as uow:
         medical.decide_fitness(uow, case, "B")
     with UnitOfWork(site.admin) as uow:
-        return induction.induct(uow, CAMPAIGN, person.national_id, unit="3-SIG", start=START).record.id, region
+        return induction.induct(uow, CAMPAIGN, person.national_id, unit="3-SIG", start=START).record.id, region, person
 
 
 def test_an_officer_records_a_contract_after_the_policy_s_months_and_is_told_plainly_before(site):
-    record, region = _serving(site)
+    record, region, person = _serving(site)
     may = FixedClock(dt.datetime(2027, 5, 3, 9, tzinfo=dt.UTC))
     officer = signed_in(site, user=f"officer-{region}", clock=may)
     page = officer.get(f"/console/service/{record}")
@@ -72,3 +72,6 @@ def test_an_officer_records_a_contract_after_the_policy_s_months_and_is_told_pla
     assert f'href="/console/service/{record}"' in shown.text and "/contract\"" not in shown.text  # no second contract
     ended = officer.get(f"/console/service/{record}")
     assert "Ended: signed a contract" in ended.text and 'name="signed_on"' not in ended.text
+    portal = signed_in(site, citizen=person, clock=may).get("/portal")  # the person sees both records, each in words
+    assert portal.status_code == 200 and "Contract soldier" in portal.text and "Ended: signed a contract" in portal.text
+    assert len(set(re.findall(r'id="(service-\d+)"', portal.text))) == 2
