@@ -191,19 +191,17 @@ def test_a_refused_appeal_says_the_decision_stays_and_names_the_next_remedy(site
 
 
 def test_an_appeal_of_the_summons_allowed_by_an_officer_ends_the_call(site):
-    from callup.cases import appeals
-    from callup.context import make_actor
-    from callup.uow import UnitOfWork
-
     cit = site.citizens[62]
     c = signed_in(site, citizen=cit)
     check = _walk(c, "appeal", [{"reason": "I left the country for good in 2020."}])
     sent = _send(c, "appeal", check, {"reason": "I left the country for good in 2020."})
     appeal_id = int(sent.headers["location"].rsplit("/", 1)[1])
-    officer = site.admin.with_actor(make_actor("appeals-officer", "officer", regions=cit.region))
-    with UnitOfWork(officer) as uow:
-        outcome = appeals.decide_appeal(uow, appeal_id, "overturn", reason="the register confirms the emigration")
-    assert outcome.appeal.state == "overturned"
+    admin = signed_in(site, user="admin")  # the console: the appeal says it contests the summons itself
+    form = admin.get(f"/console/cases/{appeal_id}")
+    assert form.status_code == 200 and "The summons itself" in form.text and 'value="overturn"' in form.text
+    done = admin.post(f"/console/cases/{appeal_id}/decision", data={"csrf": csrf_of(form.text), "decision": "overturn",
+                                                                   "reason": "the register confirms the emigration"})
+    assert done.status_code == 303, done.text[:2000]
     status = c.get("/portal").text
     assert "You do not need to attend: your appeal against the summons was allowed." in status
     assert "Come to your appointment" not in status and 'href="/portal/rights/deferral"' not in status
