@@ -103,6 +103,25 @@ def test_the_store_s_figures_on_a_day_are_exactly_its_service_records(ctx, engin
     assert sum(regional.conscripts_by_month) + regional.contract < 6
 
 
+def test_contracts_signed_in_the_last_month_of_the_term_are_the_term_end_rate_of_those_who_reached_it(ctx, engine, tmp_path):
+    later = _store(ctx, tmp_path)
+    d = dt.date
+    with UnitOfWork(on_day(later, d(2028, 4, 6))) as uow:  # the second of 1 May signs in the last month of the term
+        record = [r for r in induction.records_of(uow, called(later)[1][0]) if r.service_status == "conscript"][0]
+        induction.convert(uow, record.id, on=d(2028, 4, 5))
+    on = d(2028, 4, 20)
+    with UnitOfWork(later, write=False) as uow:
+        figures = store_figures(uow, on)
+    # serving on 20 April 2028: 15 June (10 months served), 1 July twice (9); 10 April ended its term on 10 April
+    assert figures.conscripts_by_month == [0] * 9 + [2, 1, 0] and figures.contract == 2
+    # the last month of a term begins a month before its end: 10 March and 1 April 2028 were reached, both by people serving
+    assert (figures.conversions, figures.conversions_at_term_end, figures.reached_term_end) == (1, 1, 2)
+    assert figures.conversion_at_term_end == 0.5
+    months = [(d(2028, 3, 10), d(2027, 4, 10)), (d(2028, 4, 1), d(2027, 5, 1)), (d(2027, 8, 1), d(2027, 5, 1)),
+              (on, d(2027, 6, 15)), (on, d(2027, 7, 1)), (on, d(2027, 7, 1))]  # up to the last month, a contract, or the day
+    assert figures.conscript_months == pytest.approx(sum((b - a).days for b, a in months) / (365.2425 / 12), abs=1e-3)
+
+
 def test_plan_project_solve_and_montecarlo_from_the_store_start_from_its_figures_and_say_where_each_came_from(
         ctx, engine, tmp_path):
     from callup.cli import app

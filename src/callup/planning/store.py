@@ -10,8 +10,9 @@ says, for every parameter it could take from either, where it came from. What th
   service (contract soldiers recruited from outside are not in the store: the projection counts
   only those the store holds, and recruits further ones at the scenario's rate);
 * the induction yield of its closed campaigns (every scenario campaign's `induction_yield`);
-* the conversion rate it observed: conscripts who signed a contract per conscript-month served
-  (`conscripts.conversion_monthly`).
+* the conversion rates it observed: conscripts who signed a contract per conscript-month served
+  before the last month of the term (`conscripts.conversion_monthly`), and the share of those who
+  reached the last month who signed in it (`conscripts.conversion_at_term_end`).
 
 Everything else (officers, other recruits, the reserve, attrition, targets, the campaigns'
 quotas and bounds) comes from the scenario file. The projection starts with the month after the
@@ -37,17 +38,24 @@ class StoreFigures:
     term_months: int  # the conscript term the policy in force on `on` sets
     conscripts_by_month: list[int]  # serving conscripts by whole months served: index 0 served less than one month
     contract: int  # serving contract soldiers (converted conscripts)
-    conversions: int  # conscripts who signed a contract on or before `on`
-    conscript_months: float  # months of conscript service on or before `on`, over every conscript record
+    conversions: int  # conscripts who signed a contract on or before `on`, before the last month of their term
+    conscript_months: float  # months of conscript service on or before `on`, before the last month of each term
     closed_campaigns: list[str]  # the closed campaigns the yield is calibrated from
     called: int
     inducted: int
     induction_yield: float | None  # inducted per person called in the closed campaigns; None: no closed campaign called anyone
+    conversions_at_term_end: int = 0  # contracts signed in the last month of the term, on or before `on`
+    reached_term_end: int = 0  # conscripts still serving when the last month of their term began, on or before `on`
 
     @property
     def conversion_monthly(self) -> float | None:
         """Conscripts who signed per conscript-month served; None when no conscript has served yet."""
         return self.conversions / self.conscript_months if self.conscript_months > 0 else None
+
+    @property
+    def conversion_at_term_end(self) -> float | None:
+        """Of the conscripts who reached the last month of their term, the share who signed in it; None: nobody has."""
+        return self.conversions_at_term_end / self.reached_term_end if self.reached_term_end else None
 
 
 def _month_after(day: dt.date) -> str:
@@ -83,6 +91,13 @@ def apply_store(scenario: Scenario, figures: StoreFigures) -> tuple[Scenario, di
         sources["conscripts.conversion_monthly"] = f"{STORE} ({signed} in {figures.conscript_months:,.0f} conscript-months)"
     else:
         sources["conscripts.conversion_monthly"] = f"{FILE} (no conscript service in the store yet)"
+    at_end = figures.conversion_at_term_end
+    if at_end is not None:
+        c["conversion_at_term_end"] = at_end
+        sources["conscripts.conversion_at_term_end"] = (f"{STORE} ({figures.conversions_at_term_end:,} of "
+                                                         f"{figures.reached_term_end:,} in the last month of their term)")
+    else:
+        sources["conscripts.conversion_at_term_end"] = f"{FILE} (no conscript has reached the last month of the term yet)"
     for i, campaign in enumerate(scenario.campaigns):
         key = f"campaigns[{campaign.name}].induction_yield"
         if figures.induction_yield is not None and figures.induction_yield > 0:
@@ -91,7 +106,7 @@ def apply_store(scenario: Scenario, figures: StoreFigures) -> tuple[Scenario, di
                             f"{', '.join(figures.closed_campaigns)})")
         else:
             sources[key] = f"{FILE} (no closed campaign in the store inducted anyone)"
-    for name in ("conscripts.conversion_at_term_end", "conscripts.attrition_monthly", "conscripts.losses_monthly",
+    for name in ("conscripts.attrition_monthly", "conscripts.losses_monthly",
                  "campaigns quotas and bounds", "officers", "other", "reserve", "targets", "uncertainty"):
         sources.setdefault(name, FILE)
     try:

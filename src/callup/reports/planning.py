@@ -34,5 +34,6 @@ def store_figures(uow: UnitOfWork, on: dt.date) -> StoreFigures:
     induction_yield = calibrate_rows(fitness, rows, source="store").induction_yield if called else None
     return StoreFigures(on=on, term_months=strength.term_months, conscripts_by_month=strength.conscripts_by_month,
                         contract=strength.contract, conversions=strength.conversions, conscript_months=strength.conscript_months,
+                        conversions_at_term_end=strength.conversions_at_term_end, reached_term_end=strength.reached_term_end,
                         closed_campaigns=[n for n in closed if any(r["campaign"] == n for r in rows)], called=called,
                         inducted=inducted, induction_yield=induction_yield)
