@@ -165,7 +165,11 @@ def test_who_read_my_record_shows_role_office_and_reason_but_not_the_officer_s_n
     assert officer.get(f"/console/people/{cit.national_id}").status_code == 200  # asks for a reason first
     page = officer.get(f"/console/people/{cit.national_id}", params={"reason": "checking the address after a return"})
     assert page.status_code == 200 and cit.national_id in page.text
+    for _ in range(3):  # the same work again: still one visit
+        officer.get(f"/console/people/{cit.national_id}", params={"reason": "checking the address after a return"})
     reads = _as(site, cit).get("/portal/reads")
+    visit = [row for row in re.findall(r"<tr>.*?</tr>", reads.text, re.S) if "checking the address after a return" in row]
+    assert len(visit) == 1 and re.search(r"\d+ entries", visit[0]), visit
     assert "checking the address after a return" in reads.text and "Administrator" in reads.text
     assert "Office of the nation" in reads.text and "<td>admin</td>" not in reads.text and "test-admin" not in reads.text
     # every entry in words: no audit code such as register.import.block (the register's load of the person) reaches the page
@@ -302,3 +306,41 @@ def test_an_inducted_citizen_sees_their_service_not_a_movable_appointment_or_app
     assert f"/portal/summons/{cit.reference}/move" not in summons.text
     assert 'href="/portal/rights/deferral"' not in c.get("/portal/cases").text
     assert re.search(r"<dd>\s*In military service\s*</dd>", c.get("/portal/document").text)
+
+
+def test_who_read_my_record_groups_one_officer_s_work_for_one_reason_into_one_visit():
+    import datetime as dt
+    import types
+
+    from hypothesis import given, settings, strategies as st
+
+    from callup.web.portal import VISIT_GAP, visits
+
+    start = dt.datetime(2027, 2, 1, 9, 0, tzinfo=dt.UTC)
+    entry = st.tuples(st.sampled_from(["officer-a", "officer-b"]), st.sampled_from(["checking the address", None]),
+                      st.integers(min_value=0, max_value=3600), st.sampled_from(["person.read", "notices.read", "case.step"]))
+
+    @settings(deadline=None)  # a shared machine: no time limit per example
+    @given(st.lists(entry, max_size=40))
+    def check(steps):  # noqa: ANN001, ANN202
+        found, at = [], start
+        for actor, reason, seconds, action in steps:
+            at += dt.timedelta(seconds=seconds)
+            found.append(types.SimpleNamespace(at=at.isoformat(), actor=actor, role="officer", action=action, reason=reason))
+        made = visits(found)
+        assert sum(v["count"] for v in made) == len(found)  # every entry is in one visit
+        i = 0
+        for v in made:  # a visit is a run of one user's entries with one reason, none more than the gap apart
+            run = found[i:i + v["count"]]
+            i += v["count"]
+            assert {e.actor for e in run} == {v["actor"]} and {e.reason for e in run} - {None} <= {v["reason"]}
+            times = [dt.datetime.fromisoformat(e.at) for e in run]
+            assert all(b - a <= VISIT_GAP for a, b in zip(times, times[1:], strict=False))
+            assert (v["first"], v["last"]) == (times[0], times[-1])
+        starts = [sum(v["count"] for v in made[:k]) for k in range(len(made))]
+        for k in range(1, len(made)):  # two visits in a row are not one
+            a, b, first_reason = made[k - 1], made[k], found[starts[k]].reason
+            assert (a["actor"] != b["actor"] or b["first"] - a["last"] > VISIT_GAP
+                    or None not in (a["reason"], first_reason) and a["reason"] != first_reason)
+
+    check()

@@ -98,6 +98,13 @@ class Formats:
         return self._join(format_date(local.date(), format="long", locale=self.locale),
                           format_time(local.time(), format="short", locale=self.locale))
 
+    def span(self, first: dt.datetime, last: dt.datetime) -> tuple[str, str]:
+        """Two instants for "from ... to ...": the second as a time of day alone when it falls on the first's day."""
+        a, b = (v if v.tzinfo else v.replace(tzinfo=dt.UTC) for v in (first, last))
+        same_day = a.astimezone(self.timezone).date() == b.astimezone(self.timezone).date()
+        later = format_time(b.astimezone(self.timezone).time(), format="short", locale=self.locale) if same_day else self.instant(b)
+        return self.instant(a), later
+
     def _join(self, date_text: str, time_text: str) -> str:
         return str(get_datetime_format("medium", locale=self.locale)).replace("{1}", date_text).replace("{0}", time_text)
 

@@ -230,9 +230,34 @@ def reads(request: Request):  # noqa: ANN201
     found = [e for e in entries(web(request).engine, person_id=ctx.actor.person_id) if e.role not in ("citizen",)]
     with UnitOfWork(ctx, write=False) as uow:
         offices = offices_of(uow, {e.actor for e in found})
-    rows = [{"at": e.at, "role": e.role, "office": offices.get(e.actor), "action": ACTIONS.get(e.action, UNNAMED_ACTION),
-             "reason": e.reason} for e in reversed(found)]
+    rows = [{**v, "office": offices.get(v["actor"])} for v in reversed(visits(found))]
     return render(request, "portal/reads.html", rows=rows)
+
+
+#: Entries of one user with one reason at most this far apart are one visit to the record.
+VISIT_GAP = dt.timedelta(minutes=30)
+
+
+def visits(found: list[Any], *, gap: dt.timedelta = VISIT_GAP) -> list[dict[str, Any]]:
+    """The audit entries `found` (oldest first) as visits: runs of one user's entries, each within `gap` of the one
+    before, for one reason (an entry without a reason, such as the summons read beside the record, belongs to the
+    visit it falls in). Each visit has its user (to look the office up; never shown), role, reason, what was done
+    (in words, in order, once each), its first and last time and how many entries it holds."""
+    out: list[dict[str, Any]] = []
+    for e in found:
+        at = dt.datetime.fromisoformat(e.at.replace("Z", "+00:00")) if isinstance(e.at, str) else e.at
+        action = ACTIONS.get(e.action, UNNAMED_ACTION)
+        last = out[-1] if out else None
+        if (last is not None and last["actor"] == e.actor and at - last["last"] <= gap
+                and (e.reason is None or last["reason"] in (None, e.reason))):
+            last["last"], last["count"] = at, last["count"] + 1
+            last["reason"] = last["reason"] or e.reason
+            if action not in last["actions"]:
+                last["actions"].append(action)
+        else:
+            out.append({"actor": e.actor, "role": e.role, "reason": e.reason, "actions": [action], "first": at, "last": at,
+                        "count": 1})
+    return out
 
 
 def _holder(uow: UnitOfWork, national_id: str) -> tuple[str, dt.date] | None:
