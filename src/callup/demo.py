@@ -76,7 +76,7 @@ DEMO_MAX_PEOPLE = FULL_SCALE_PEOPLE
 DEMO_PASSWORD = "rehearsal-only-password"  # noqa: S105 - printed by the demo for its own fictional accounts
 
 
-def _demo_sign_ins(ctx, campaign: str, region: str) -> dict[str, Any]:  # noqa: ANN001
+def _demo_sign_ins(ctx, campaign: str, region: str, round_name: str) -> dict[str, Any]:  # noqa: ANN001
     """A citizen's reference and code from the demo's letters, and demo accounts of the administration.
 
     The accounts are made once (a re-run shows the same names and makes a new TOTP secret only
@@ -91,6 +91,9 @@ def _demo_sign_ins(ctx, campaign: str, region: str) -> dict[str, Any]:  # noqa: 
     people: dict[str, Any] = {}
     with UnitOfWork(ctx) as uow:
         people["citizen"] = sign_in_details(uow, campaign, region=region)
+        from callup.questionnaire.service import sign_in_details as questionnaire_sign_in
+
+        people["self_declaration"] = questionnaire_sign_in(uow, round_name)
         existing = {u["name"] for u in list_users(uow)}
         for who, role, regions in (("officer", "officer", region), ("medical", "medical", region), ("auditor", "auditor", None)):
             name = f"demo-{who}"
@@ -168,11 +171,24 @@ def demo(
          "the amendment)", register.eligible, on=on.isoformat(), policy=policy, excluded_out=None, pool_out=None,
          rules_on=before.isoformat())
     campaign = f"spring-{on.year}"
+    from callup.questionnaire import commands as questionnaire
+    from callup.questionnaire.service import cohort_window, default_round_name
+    from callup.simulation import commands as simulate
+
+    round_name = default_round_name(ctx, today)
+    status = _campaign_status(ctx, campaign)
+    if status is None:  # before the campaign: the cohort's self-declaration, sent and answered (once)
+        born = cohort_window(ctx.policy().in_force(today).questionnaire, today)  # type: ignore[arg-type]
+        step("questionnaire", f"4a. The self-declaration sent to everyone born {born[0]} to {born[1]} (the policy's "
+             "questionnaire, by post and on the portal)", questionnaire.send, on=None, name=None, policy=policy)
+        step("questionnaire_answers", "4b. Their answers (simulated: 97% answer, some on paper), recorded in batches",
+             simulate.questionnaire, round_name=round_name, seed=1, rate=0.97)
+    step("questionnaire_status", "4c. Who answered, by region, and the lists the answers sent people to",
+         questionnaire.status, name=round_name, policy=policy)
     window = f"{on.isoformat()}:{dt.date(on.year, 7, 15).isoformat()}"
     # The scenario's 160,000 of 30 million people, scaled to this register (at least 10 people).
     quota = FULL_SCALE_QUOTA if full_scale else max(people * FULL_SCALE_QUOTA // FULL_SCALE_PEOPLE, 10)
     public = out / "public" / campaign
-    status = _campaign_status(ctx, campaign)
     if status is None:
         step("campaign", f"5. Campaign {campaign}: decree of {quota:,} (over-call 35%), pool frozen and allocated to regions",
              campaigns.create, name=campaign, window=window, quota=str(quota), policy=policy, regional_quotas=None, over_call="0.35",
@@ -199,8 +215,6 @@ def demo(
          campaign=campaign, region=first_region, out=out / "letters", workers=1, portal_url="https://portal.example")
     step("publish", "12. Every summons published on the portal", notices.publish, campaign=campaign)
     step("notices", "13. Where the summonses stand", notices.status, campaign=campaign)
-    from callup.simulation import commands as simulate
-
     if status != "closed":  # a closed campaign was simulated by an earlier run
         step("simulate", "14. Simulated responses: delivery, applications and appeals, the medical board, induction, contracts "
              "signed during the service",
@@ -225,7 +239,7 @@ def demo(
          out=out / "report", scenario=None, policy=policy)
     step("transparency_report", "20. The transparency report for publication (small counts suppressed)",
          reports.transparency, name=campaign, out=out / "transparency", policy=policy)
-    sign_ins = _demo_sign_ins(ctx, campaign, first_region)
+    sign_ins = _demo_sign_ins(ctx, campaign, first_region, round_name)
     if as_json:
         summary["sign_ins"] = sign_ins
         summary["seconds"] = seconds
@@ -238,6 +252,9 @@ def demo(
         console.print("demo sign-ins (rehearsal data only):")
         c = sign_ins["citizen"]
         console.print(f"  citizen: reference {c['reference']}  sign-in code {c['code']}")
+        if sign_ins["self_declaration"]:
+            d = sign_ins["self_declaration"]
+            console.print(f"  citizen with a self-declaration to answer: reference {d['reference']}  sign-in code {d['code']}")
         for who in ("officer", "medical", "auditor"):
             u = sign_ins[who]
             console.print(f"  {who}: name {u['name']}  password {u['password']}  TOTP secret {u['totp_secret']} "

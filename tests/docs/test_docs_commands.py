@@ -154,6 +154,9 @@ def scratch(tmp_path_factory) -> tuple[pathlib.Path, dict[str, str]]:
     with UnitOfWork(day) as uow:
         notices.issue_summonses(uow, "spring-2027", offices_path=REPO / "examples" / "offices" / "republic-of-example.csv")
     export_campaign(day, "spring-2027", base / "public")
+    from callup.questionnaire.service import send_questionnaire
+
+    send_questionnaire(day)  # the self-declaration round born-2009, for the guides' questionnaire commands
     with UnitOfWork(day, write=False) as uow:
         from sqlalchemy import select
 

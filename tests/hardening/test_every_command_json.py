@@ -75,6 +75,7 @@ VALID: dict[tuple[str, ...], list[str]] = {
     ("questionnaire", "status"): ["q1"],
     ("questionnaire", "remind"): ["q1", "--out", "{scratch}/reminders"],
     ("questionnaire", "print"): ["q1", "--out", "{scratch}/forms"],
+    ("simulate", "questionnaire"): ["q1", "--seed", "1"],
 }
 #: Not run here, and why (each is covered by its own tests with the state it needs).
 NOT_HERE = {

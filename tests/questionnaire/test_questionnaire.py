@@ -168,3 +168,28 @@ def test_retention_erases_a_rounds_answers_past_the_months_the_policy_keeps_them
         left = [uow.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one()
                 for t in ("questionnaire_recipients", "questionnaire_answers", "questionnaire_routes", "people")]
     assert left == [0, 0, 0, 9]
+
+
+def test_answers_recorded_in_bulk_are_checked_counted_once_and_shown_in_the_campaign_report(ctx):
+    from callup.reports.campaign import questionnaire_section
+    from callup.simulation.questionnaire import simulate_answers
+
+    sent(ctx)
+    refs = _recipients(ctx)
+    with pytest.raises(service.AnswerInvalid):
+        service.record_answers(on(ctx), ROUND, [(refs["1002"], dict(FULL, condition="perhaps"), "paper")])
+    batch = [(refs["1001"], dict(FULL, condition="yes"), "paper"), (refs["1003"], FULL, "portal")]
+    assert service.record_answers(on(ctx), ROUND, batch) == 2
+    assert service.record_answers(on(ctx), ROUND, batch) == 0  # a rerun adds nothing
+    version = ctx.policy().in_force(SENT_ON)
+    with UnitOfWork(ctx, write=False) as uow:
+        section = questionnaire_section(uow, version, dt.date(2027, 4, 1))
+    assert (section.round, section.sent, section.answered) == (ROUND, 4, 2)
+    assert {r.region: (r.sent, r.answered, r.on_paper) for r in section.regions} == {"R01": (2, 1, 1), "R02": (2, 1, 0)}
+    assert section.routes == {"medical pre-assessment": 1} and section.leave_out_of_pool == ["medical pre-assessment"]
+    with UnitOfWork(ctx, write=False) as uow:  # a campaign before the round was sent has no section
+        assert questionnaire_section(uow, version, SENT_ON - dt.timedelta(days=1)) is None
+    simulated = simulate_answers(on(ctx), ROUND, seed=3, rate=1.0)
+    assert (simulated.waiting, simulated.answered) == (2, 2)
+    with UnitOfWork(ctx, write=False) as uow:
+        assert service.status(uow, ROUND).answered == 4

@@ -16,7 +16,8 @@ import pytest
 pytestmark = pytest.mark.db  # runs callup on a store
 
 NOW = "2026-11-25T10:00:00Z"
-STEPS = ["synth", "import", "eligible", "eligible_before_law", "campaign", "commit", "draw", "export", "verify", "issue",
+STEPS = ["synth", "import", "eligible", "eligible_before_law", "questionnaire", "questionnaire_answers",
+         "questionnaire_status", "campaign", "commit", "draw", "export", "verify", "issue",
          "print", "publish", "notices", "simulate", "report", "close", "calibrate", "plan", "campaign_report",
          "transparency_report"]
 
@@ -38,6 +39,8 @@ def demo(tmp_path_factory) -> tuple[pathlib.Path, dict]:
 def test_the_demo_runs_every_step_from_the_register_to_the_reports(demo):
     cwd, result = demo
     assert [k for k in result if k in STEPS] == STEPS and set(result["seconds"]) == set(STEPS)
+    declared = result["questionnaire_status"]  # the cohort's self-declaration, sent and answered before the campaign
+    assert result["questionnaire"]["sent"] == declared["sent"] > 0 and 0 < declared["answered"] <= declared["sent"]
     steps = result["simulate"]["steps"]
     assert steps["inducted"] > 0 and steps["delivered"] > 0 and result["simulate"]["people"] > 0
     assert result["verify"]["match"] is True
@@ -59,6 +62,8 @@ def test_running_the_demo_again_repeats_nothing(demo):
     assert again.returncode == 0, again.stderr[-3000:]
     second = json.loads(again.stdout)
     assert "commit" not in second and "draw" not in second and "simulate" not in second  # the campaign is only shown
+    assert "questionnaire" not in second and "questionnaire_answers" not in second
+    assert second["questionnaire_status"]["answered"] == first["questionnaire_status"]["answered"]
     assert second["campaign"]["status"] == "closed"
     assert second["sign_ins"]["citizen"] == first["sign_ins"]["citizen"]
     assert second["sign_ins"]["officer"]["totp_secret"] == "(made by an earlier run)"

@@ -805,3 +805,95 @@ def forms_to_print(uow: UnitOfWork, name: str, *, region: str | None = None, ref
     uow.record(FormsPrinted(target=f"questionnaire:{r['name']}", forms=len(forms), reminder=reminder))
     return FormBatch(r["name"], r["deadline"], uow.ctx.policy().name,
                      list(questionnaire_of(uow.ctx, r["policy_version"]).questions), forms)
+
+
+# --- answers in bulk (scanned forms, rehearsals) -------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AnswersRecorded(AuditEvent):
+    """questionnaire.answers: a batch of answers was recorded at once (scanned forms, a rehearsal): counts by channel
+    and route, never the answers or who."""
+
+    action: ClassVar[str] = "questionnaire.answers"
+    answered: int
+    channels: dict[str, int]
+    routes: dict[str, int]
+
+
+def recipients_without_answers(uow: UnitOfWork, name: str) -> list[tuple[str, str]]:
+    """(reference, region) of everyone of round `name` who has not sent answers, in reference order (administrators
+    and the system: for recording answers in bulk)."""
+    uow.ctx.require(Role.administrator, Role.system, doing="listing who has not answered")
+    r = _round(uow, name)
+    done = select(answers_t.c.recipient_id).where(answers_t.c.submitted_at.is_not(None))
+    return [(x.reference, x.region) for x in uow.execute(
+        select(recipients_t.c.reference, recipients_t.c.region)
+        .where(recipients_t.c.round_id == r["id"], recipients_t.c.id.not_in(done)).order_by(recipients_t.c.reference))]
+
+
+def record_answers(ctx: Context, name: str, answered: list[tuple[str, dict[str, str], str]], *, batch: int = BATCH) -> int:
+    """Record and send many people's answers of round `name` at once: (reference, answers, channel) each, checked as
+    on the portal (`AnswerInvalid` names the question; nothing of that batch is kept). One transaction and one audit
+    entry (counts only) per batch; a reference whose answers were sent already is passed over, so a rerun adds
+    nothing. How many were recorded."""
+    from collections import Counter
+
+    ctx.require(Role.administrator, Role.system, doing="recording answers in bulk")
+    recorded = 0
+    for i in range(0, len(answered), batch):
+        chunk = answered[i:i + batch]
+        with UnitOfWork(ctx) as uow:
+            r = _round(uow, name)
+            q = questionnaire_of(ctx, r["policy_version"])
+            wanted = [ref for ref, _, _ in chunk]
+            found = {x.reference: x for x in uow.execute(
+                select(recipients_t.c.id, recipients_t.c.national_id, recipients_t.c.region, recipients_t.c.reference,
+                       answers_t.c.submitted_at, answers_t.c.recipient_id.label("saved"))
+                .outerjoin(answers_t, answers_t.c.recipient_id == recipients_t.c.id)
+                .where(recipients_t.c.round_id == r["id"], recipients_t.c.reference.in_(wanted)))}
+            now, rows, routes = uow.now(), [], []
+            channels: Counter[str] = Counter()
+            taken_all: Counter[str] = Counter()
+            for reference, given, channel in chunk:
+                x = found.get(reference)
+                if x is None or x.submitted_at is not None:
+                    continue
+                checked = {question.id: check_answer(question, given.get(question.id)) for question in q.questions}
+                missing = [qid for qid in checked if q.question(qid).mandatory and not checked[qid]]
+                if missing:
+                    raise AnswerInvalid(UNANSWERED, field=missing[0])
+                if x.saved is not None:  # a draft on the portal: the recorded form replaces it
+                    uow.execute(answers_t.delete().where(answers_t.c.recipient_id == x.id))
+                rows.append({"recipient_id": x.id, "answers": json.dumps(checked, ensure_ascii=False, sort_keys=True),
+                             "channel": channel, "updated_at": now, "submitted_at": now,
+                             "keyed_by": uow.actor.label() if channel == PAPER else None})
+                for route, ground, qid, detail in effects_of(q, checked):
+                    routes.append({"recipient_id": x.id, "national_id": x.national_id, "region": x.region, "route": route,
+                                   "ground": ground, "question": qid, "detail": detail, "opened_at": now})
+                    taken_all[route] += 1
+                channels[channel] += 1
+            if rows:
+                uow.execute(insert(answers_t), rows)
+            if routes:
+                uow.execute(insert(routes_t), routes)
+            if rows:
+                uow.record(AnswersRecorded(target=f"questionnaire:{r['name']}", answered=len(rows), channels=dict(channels),
+                                           routes=dict(taken_all)))
+            recorded += len(rows)
+    return recorded
+
+
+def sign_in_details(uow: UnitOfWork, name: str) -> dict[str, str] | None:
+    """The reference and sign-in code printed on the letter of the first person of round `name` who has not
+    answered (for reprints and the demo; the code is otherwise only printed); audited. None when all answered."""
+    uow.ctx.require(Role.administrator, Role.system, doing="reading a questionnaire letter's sign-in code")
+    r = _round(uow, name)
+    done = select(answers_t.c.recipient_id).where(answers_t.c.submitted_at.is_not(None))
+    row = uow.execute(select(recipients_t.c.national_id, recipients_t.c.reference, recipients_t.c.code)
+                      .where(recipients_t.c.round_id == r["id"], recipients_t.c.id.not_in(done))
+                      .order_by(recipients_t.c.id).limit(1)).first()
+    if row is None:
+        return None
+    uow.record(QuestionnaireRead(target=person(row.national_id), round=r["name"], view="sign-in code"))
+    return {"reference": row.reference, "code": row.code}

@@ -9,9 +9,12 @@ funnel and delivery evidence (`reports.funnel`), fairness (`campaigns.fairness`)
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import pathlib
 import statistics
 import tempfile
+from typing import Any
 
 from callup.context import Context, Role
 from callup.reports.casework import guardrail_events
@@ -25,6 +28,8 @@ from callup.reports.model import (
     GuardrailSection,
     OpenCaseKind,
     ProjectionSection,
+    QuestionnaireRow,
+    QuestionnaireSection,
     VerificationCheck,
 )
 from callup.store.columns import as_date
@@ -62,6 +67,22 @@ def cases_section(uow: UnitOfWork, campaign: str) -> CasesSection:
         buckets[_bucket(i.age_days)] += 1
         regions[i.region] = regions.get(i.region, 0) + 1
     return CasesSection(len(items), kinds, buckets, dict(sorted(regions.items())))
+
+
+def questionnaire_section(uow: UnitOfWork, version: Any, on: dt.date) -> QuestionnaireSection | None:
+    """The newest self-declaration round sent on or before `on`, by region (None when none was sent)."""
+    from callup.questionnaire.service import rates_by_region
+
+    report = rates_by_region(uow, before=on)
+    if report is None:
+        return None
+    rows = [QuestionnaireRow(r.region, r.region, r.sent, r.answered, r.on_paper, r.rate) for r in report.regions]
+    def said(route: str) -> str:
+        return route.replace("_", " ").replace("preassessment", "pre-assessment")
+
+    held = [said(k) for k in version.questionnaire.leave_out_of_pool] if version.questionnaire else []
+    return QuestionnaireSection(report.round, report.sent_on, report.deadline, report.sent, report.answered, report.rate,
+                                rows, {said(k): n for k, n in report.routes.items()}, held)
 
 
 def _recorded_commitment(ctx: Context, name: str) -> str | None:
@@ -159,6 +180,7 @@ def campaign_report(ctx: Context, name: str, *, public_dir: pathlib.Path | None 
         delivery = delivery_section(uow, name) if drawn else None
         cases = cases_section(uow, name)
         events = guardrail_events(uow, name)
+        declared = questionnaire_section(uow, version, on)
     names = {r.code: r.name for r in jurisdiction.regions}
     allocation = [AllocationRow(r.region, names.get(r.region, r.region), r.pool, r.volunteers, r.quota, r.number, r.called,
                                 r.released) for r in summary.regions]
@@ -178,4 +200,6 @@ def campaign_report(ctx: Context, name: str, *, public_dir: pathlib.Path | None 
         allocation_method=summary.allocation_method, generated_at=ctx.now(), generated_by=ctx.actor.label(), pool=pool,
         allocation=allocation, draw=draw, funnel=funnel, fairness=fairness, delivery=delivery,
         guardrail=GuardrailSection(events, forbidden), cases=cases,
-        projection=projection_section(scenario or default_scenario()), region_names=names, frozen_pool=summary.pool_size)
+        projection=projection_section(scenario or default_scenario()), region_names=names, frozen_pool=summary.pool_size,
+        questionnaire=declared and dataclasses.replace(declared, regions=[
+            dataclasses.replace(row, name=names.get(row.region, row.region)) for row in declared.regions]))

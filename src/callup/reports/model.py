@@ -203,6 +203,31 @@ class ProjectionSection:
 
 
 @dataclasses.dataclass(frozen=True)
+class QuestionnaireRow:
+    region: str
+    name: str
+    sent: int
+    answered: int
+    on_paper: int
+    rate: float
+
+
+@dataclasses.dataclass(frozen=True)
+class QuestionnaireSection:
+    """The self-declaration sent before the campaign: response rates by region and where answers sent people."""
+
+    round: str
+    sent_on: dt.date
+    deadline: dt.date
+    sent: int
+    answered: int
+    rate: float
+    regions: list[QuestionnaireRow]
+    routes: dict[str, int]  # open routes by name
+    leave_out_of_pool: list[str]  # routes the policy leaves out of a campaign's pool
+
+
+@dataclasses.dataclass(frozen=True)
 class CampaignReport:
     campaign: str
     status: str
@@ -228,3 +253,4 @@ class CampaignReport:
     projection: ProjectionSection | None
     region_names: dict[str, str]
     frozen_pool: int | None = None  # people in the pool frozen for the draw
+    questionnaire: QuestionnaireSection | None = None  # the newest self-declaration sent on or before the eligibility date

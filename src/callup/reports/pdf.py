@@ -204,6 +204,24 @@ def _cases(r: Any, s: Styles) -> list[Any]:
     return out
 
 
+def _questionnaire(r: Any, s: Styles) -> list[Any]:
+    q = r.questionnaire
+    if q is None:
+        return []
+    held = ", ".join(k.replace("_", " ") for k in q.leave_out_of_pool)
+    text = (f"Round {esc(q.round)} was sent on {q.sent_on.isoformat()} to <b>{number(q.sent)}</b> people (answers by "
+            f"{q.deadline.isoformat()}); <b>{number(q.answered)}</b> answered ({percent(q.rate)}). "
+            + (f"The policy leaves out of the pool people on these open lists: {held}; not answering leaves nobody out."
+               if held else "The policy leaves nobody out of the pool on the answers."))
+    routes = "; ".join(f"{k.replace('_', ' ')} {number(n)}" for k, n in q.routes.items()) or "none"
+    rows = [["Region", "Sent", "Answered", "On paper", "Response rate"]]
+    rows += [[f"{row.name} ({row.region})", number(row.sent), number(row.answered), number(row.on_paper), percent(row.rate)]
+             for row in q.regions]
+    return [CondPageBreak(40 * mm), Paragraph("The self-declaration before the campaign", s.h2), Paragraph(text, s.body),
+            Paragraph(f"Open lists the answers sent people to: {routes}.", s.body),
+            table(rows, [60 * mm, 22 * mm, 22 * mm, 22 * mm, 28 * mm], s, numeric={1, 2, 3, 4})]
+
+
 def _projection(r: Any, s: Styles, figs: dict[str, Any]) -> list[Any]:
     out: list[Any] = [CondPageBreak(80 * mm), Paragraph("9. Force projection against the targets", s.h2)]
     pr = r.projection
@@ -279,7 +297,7 @@ def write_campaign(report: Any, path: pathlib.Path) -> pathlib.Path:
         Paragraph(esc(f"Policy version {r.policy_version} (policy file SHA-256 {r.policy_sha256[:16]}…) · generated "
                       f"{when(r.generated_at)} by {r.generated_by}"), s.sub),
         Spacer(1, 8), *_summary(r, s), *_pool(r, s, figs), *_allocation(r, s), *_draw(r, s), *_funnel(r, s, figs),
-        *_fairness(r, s, figs), *_delivery(r, s, figs), *_guardrail(r, s), *_cases(r, s), *_projection(r, s, figs),
+        *_fairness(r, s, figs), *_delivery(r, s, figs), *_guardrail(r, s), *_cases(r, s), *_questionnaire(r, s), *_projection(r, s, figs),
         *_appendix(r, s),
         Spacer(1, 10),
         Paragraph("This report holds no personal data: counts, the public draw record and test statistics only.", s.note),

@@ -43,3 +43,18 @@ def responses(
             console.print(f"  {step:>26}: {n:,}")
 
     emit(result, as_json=as_json, render=render)
+
+
+@app.command()
+def questionnaire(
+    round_name: Annotated[str, typer.Argument(metavar="ROUND", help="A sent questionnaire round (e.g. born-2008).")],
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the simulation's randomness.", min=0)] = 0,
+    rate: Annotated[float, typer.Option("--rate", help="Share of those not yet answered who answer.", min=0, max=1)] = 0.97,
+    as_json: JsonOption = False,
+) -> None:
+    """Simulate the cohort's answers to a self-declaration round (most on the portal, some on paper)."""
+    from callup.simulation.questionnaire import simulate_answers
+
+    result = dataclasses.asdict(simulate_answers(context(), round_name, seed=seed, rate=rate))
+    emit(result, as_json=as_json, render=lambda r: console.print(
+        f"{r['round']}: {r['answered']:,} of the {r['waiting']:,} who had not answered now have (seed {r['seed']})"))
