@@ -212,6 +212,12 @@ def test_the_status_document_verifies_offline_and_on_the_check_page_and_a_change
                        check=True)
         scanned = runner.invoke(app, ["status", "verify", str(tmp_path / "page.png"), "--keys", str(keys), "--on", "2027-02-10"])
         assert scanned.exit_code == 0 and "valid: signature good" in scanned.output
+        # the QR code holds the check page's address with the document: a phone's camera opens the check
+        held = [b.text for b in zxingcpp.read_barcodes((image.imread(tmp_path / "page.png")[..., :3].mean(axis=2) * 255)
+                                                       .astype(np.uint8))]
+        assert held and held[0].startswith(f"{site.settings().public_url}/status/check?document=CALLUP-STATUS:2:")
+        opened = client(site).get(held[0][len(site.settings().public_url):])
+        assert "<h2 id=\"result\">Valid</h2>" in opened.text
     checked = client(site).get("/status/check", params={"document": text})
     assert "<h2 id=\"result\">Valid</h2>" in checked.text
     assert "Not valid" in client(site).get("/status/check", params={"document": forged}).text

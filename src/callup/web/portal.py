@@ -288,7 +288,8 @@ def _document(request: Request) -> tuple[str, statusdoc.StatusClaim, notices.Sum
 @router.get("/document")
 def document(request: Request):  # noqa: ANN201
     made = _document(request)
-    return render(request, "portal/document.html", text=made[0] if made else None, claim=made[1] if made else None)
+    return render(request, "portal/document.html", text=made[0] if made else None, claim=made[1] if made else None,
+                  qr=statusdoc.link(web(request).settings.public_url, made[0]) if made else None)
 
 
 @router.get("/document/qr.svg")
@@ -296,7 +297,7 @@ def document_qr(request: Request) -> Response:
     made = _document(request)
     if made is None:
         return Response(status_code=404)
-    return Response(statusdoc.qr_svg(made[0]), media_type="image/svg+xml")
+    return Response(statusdoc.qr_svg(statusdoc.link(web(request).settings.public_url, made[0])), media_type="image/svg+xml")
 
 
 @router.get("/document.pdf")
@@ -306,9 +307,16 @@ def document_pdf(request: Request) -> Response:
     if made is None:
         return Response(status_code=404)
     text, claim, _view = made
-    pdf = statusdoc.document_pdf(text, claim, title=_("Call-up status document"), lines=[
-        f"{_('Holder')}: {claim.holder}", f"{_('Date of birth')}: {claim.born.isoformat()}",
-        f"{_('Serial')}: {claim.serial}", f"{_('Pseudonym')}: {claim.pseudonym}", f"{_('Campaign')}: {claim.campaign}", f"{_('Status')}: {_(claim.status)}",
-        f"{_('Issued')}: {claim.issued.isoformat()}", f"{_('Valid until')}: {claim.valid_until.isoformat()}",
-        _("Check it at /status/check or offline with: callup status verify")])
+    from callup.web.i18n import Formats
+    from callup.web.pages import language
+    from callup.web.words import Words
+
+    fmt, words = Formats(language(request), web(request).settings.timezone), Words(_)
+    check_at = f"{web(request).settings.public_url}/status/check"
+    pdf = statusdoc.document_pdf(statusdoc.link(web(request).settings.public_url, text), claim, title=_("Call-up status document"), lines=[
+        f"{_('Holder')}: {claim.holder}", f"{_('Date of birth')}: {fmt.date(claim.born)}",
+        f"{_('Serial')}: {claim.serial}", f"{_('Pseudonym')}: {claim.pseudonym}", f"{_('Campaign')}: {claim.campaign}",
+        f"{_('Status')}: {words.standing(claim.status)}",
+        f"{_('Issued')}: {fmt.date(claim.issued)}", f"{_('Valid until')}: {fmt.date(claim.valid_until)}",
+        _("Scan the QR code, or check it at %(address)s; offline with: callup status verify") % {"address": check_at}])
     return Response(pdf, media_type="application/pdf", headers={"content-disposition": 'attachment; filename="status.pdf"'})

@@ -1,6 +1,7 @@
 """Status documents: a person's call-up status signed with Ed25519, as a QR code anyone can check offline.
 
-The QR code holds `CALLUP-STATUS:2:<payload>.<signature>` (base64url): the payload is canonical
+The QR code holds the check page's address with the document in it (`link`), the document being
+`CALLUP-STATUS:2:<payload>.<signature>` (base64url): the payload is canonical
 JSON `{"born", "campaign", "holder", "issued", "kid", "pseudonym", "serial", "status",
 "valid_until"}`, the signature is Ed25519 over the payload bytes. The holder's name and birth
 date are signed into it, so a checker compares them with the id card of the person presenting
@@ -180,13 +181,31 @@ def load_revocations(text: str, keys: dict[str, Ed25519PublicKey], *, source: st
     return Revocations(issued_at, {e.serial: e for e in entries})
 
 
+def link(public_url: str, text: str) -> str:
+    """What the QR code holds: the address of the check page with the signed document in it, so a phone's camera
+    opens the check (the text itself still verifies offline: `document_text` takes it out of the address)."""
+    return f"{public_url.rstrip('/')}/status/check?document={text}"
+
+
+def document_text(given: str) -> str:
+    """The signed document in `given`: the text itself, or a check-page address (`link`) that carries it."""
+    given = "".join(given.split())
+    if not given.startswith((PREFIX, OLD_PREFIX)) and "?" in given:
+        import urllib.parse
+
+        found = urllib.parse.parse_qs(urllib.parse.urlsplit(given).query).get("document")
+        if found:
+            return "".join(found[0].split())
+    return given
+
+
 def check(text: str, keys: dict[str, Ed25519PublicKey], *, on: dt.date, holder: str | None = None,
           born: dt.date | None = None, revoked: Revocations | None = None) -> Checked:
     """Verify a status document's QR text with the published `keys` on the date `on`.
 
     With `holder` and/or `born` (read from the presenter's id card), the document is valid only
     when they are the ones signed into it; with `revoked`, only when it is not on that list."""
-    text = "".join(text.split())
+    text = document_text(text)
     if text.startswith(OLD_PREFIX):
         return _refused(None, "an old document that does not name its holder: the holder downloads a new one from the portal")
     if not text.startswith(PREFIX) or text.count(".") != 1:
@@ -244,8 +263,8 @@ def read_qr_image(path: str) -> str:
         pixels = pixels[..., :3].mean(axis=2).astype(np.uint8)
     found = zxingcpp.read_barcodes(np.ascontiguousarray(pixels))
     for barcode in found:
-        if barcode.text.startswith(PREFIX):
-            return barcode.text
+        if PREFIX in barcode.text:
+            return document_text(barcode.text)
     raise InputError(f"{path}: no status document QR code found in the picture", field="document")
 
 
