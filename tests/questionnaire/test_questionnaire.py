@@ -193,3 +193,28 @@ def test_answers_recorded_in_bulk_are_checked_counted_once_and_shown_in_the_camp
     assert (simulated.waiting, simulated.answered) == (2, 2)
     with UnitOfWork(ctx, write=False) as uow:
         assert service.status(uow, ROUND).answered == 4
+
+
+def test_the_daily_reminders_remind_those_who_have_not_answered_before_the_deadline_and_drop_it_once_they_do(ctx):
+    from sqlalchemy import update
+
+    from callup.notices import reminders
+    from callup.notices.tables import Reminder
+
+    sent(ctx)
+    with UnitOfWork(ctx) as uow:
+        uow.execute(update(Person.__table__).where(Person.__table__.c.national_id.in_(["1001", "1002"]))
+                    .values(email="someone@example.org"))
+    answer_all(ctx, "1001", FULL)
+    deadline = SENT_ON + dt.timedelta(days=30)
+    with UnitOfWork(on(ctx, deadline - dt.timedelta(days=10))) as uow:
+        assert "questionnaire" not in reminders.plan(uow, deadline - dt.timedelta(days=10))  # not yet
+    day = deadline - dt.timedelta(days=2)
+    with UnitOfWork(on(ctx, day)) as uow:
+        assert reminders.plan(uow, day) == {"questionnaire": 1}  # 1002: not answered, has an address (1001 answered)
+        row = uow.execute(select(Reminder.__table__)).mappings().one()
+        subject, body = reminders.render(row["kind"], row["language"], json.loads(row["params"]), channel="email")
+    assert row["national_id"] == "1002" and "self-declaration" in subject and "1002" not in body
+    answer_all(ctx, "1002", FULL)
+    with UnitOfWork(on(ctx, day)) as uow:
+        assert reminders._overtaken(uow, row) == "the self-declaration was answered"  # so it is not sent

@@ -113,6 +113,21 @@ TEXTS: dict[str, dict[str, tuple[str, str, str]]] = {
     },
 }
 
+#: The self-declaration's deadline reminder (a questionnaire letter, not a summons), by language.
+QUESTIONNAIRE_TEXTS: dict[str, tuple[str, str, str]] = {
+    "en": ("Reminder: your self-declaration is due on {deadline}",
+           "Please answer your self-declaration by {deadline}. You can do it on {portal}, signed in with the reference "
+           "and the code printed on the letter we sent you, or on its paper form.\n\nYou cannot reply to this message. "
+           "To get no more reminders, say so on {portal} (contact details) or at your call-up office.\n{agency}",
+           "{agency}: please answer your self-declaration by {deadline} on {portal} (reference and code on your letter)."),
+    "ru": ("Напоминание: ответьте на анкету до {deadline}",
+           "Пожалуйста, ответьте на анкету до {deadline}. Это можно сделать на {portal}, войдя с номером и кодом из "
+           "письма, которое мы вам отправили, или на бумажном бланке.\n\nОтвечать на это сообщение не нужно: ответ "
+           "никто не прочтёт. Чтобы больше не получать напоминаний, сообщите об этом на {portal} (раздел «Контактные "
+           "данные») или в призывном пункте.\n{agency}",
+           "{agency}: пожалуйста, ответьте на анкету до {deadline} на {portal} (номер и код в письме)."),
+}
+
 #: What closes on a deadline, in words, by right (`notices.rights`); joined as a list ending in "or".
 WHAT: dict[str, dict[str, str]] = {
     "en": {"deferral": "apply for a deferral", "exemption": "claim an exemption",
@@ -260,8 +275,9 @@ def _queue(uow: UnitOfWork, items: list[tuple[str, str, str, dict[str, Any], str
 
 
 def plan(uow: UnitOfWork, on: dt.date) -> dict[str, int]:
-    """Queue every summons reminder due on day `on` by the policy in force (idempotent: a reminder
-    already queued is not queued again). Counts by kind; one audit entry."""
+    """Queue every summons reminder due on day `on` by the policy in force, and the self-declaration's
+    deadline reminder of everyone who has not answered (idempotent: a reminder already queued is not
+    queued again). Counts by kind; one audit entry."""
     uow.ctx.require(Role.administrator, Role.system, doing="queueing reminders")
     version = uow.ctx.policy().in_force(on)
     rules = version.notices.reminders
@@ -301,6 +317,13 @@ def plan(uow: UnitOfWork, on: dt.date) -> dict[str, int]:
         if "appointment" in rules.on and r["date"] - dt.timedelta(days=rules.days_before_appointment) <= on < r["date"]:
             due.append(("appointment", f"summons:{r['id']}:appointment:{r['date'].isoformat()}", base))
         items.extend((r["national_id"], kind, key, params, r["language"]) for kind, key, params in due)
+    if "deadline" in rules.on:  # the self-declaration's deadline, for those who have not answered (same channels)
+        from callup.questionnaire.service import due_for_reminder
+
+        texts = {lang: list(t) for lang, t in QUESTIONNAIRE_TEXTS.items()}
+        for national_id, reference, deadline in due_for_reminder(uow, on, days_before=rules.days_before_deadline):
+            items.append((national_id, "questionnaire", f"questionnaire:{reference}:deadline",
+                          {"deadline": deadline.isoformat(), "texts": texts}, None))
     queued.update(_queue(uow, items, version=version))
     counts = {kind: n for kind, n in sorted(queued.items()) if n}
     uow.record(RemindersQueued(target="reminders", on=on.isoformat(), queued=counts))
@@ -369,6 +392,10 @@ def _overtaken(uow: UnitOfWork, row: Mapping[str, Any]) -> str | None:
     """Why a summons reminder queued earlier no longer says the truth (the summons was cancelled, the
     person attended, the appointment moved); None when it still does, or it is not about a summons."""
     parts = row["key"].split(":")
+    if parts[0] == "questionnaire" and len(parts) >= 2:
+        from callup.questionnaire.service import answered
+
+        return "the self-declaration was answered" if answered(uow, parts[1]) else None
     if parts[0] != "summons" or len(parts) < 3 or not parts[1].isdigit():
         return None
     found = uow.execute(select(summonses.c.status, summonses.c.date, summonses.c.appearance)

@@ -897,3 +897,23 @@ def sign_in_details(uow: UnitOfWork, name: str) -> dict[str, str] | None:
         return None
     uow.record(QuestionnaireRead(target=person(row.national_id), round=r["name"], view="sign-in code"))
     return {"reference": row.reference, "code": row.code}
+
+
+def due_for_reminder(uow: UnitOfWork, on: dt.date, *, days_before: int) -> list[tuple[str, str, dt.date]]:
+    """(national id, reference, deadline) of everyone who has not sent answers to a round whose deadline is from
+    `on` to `days_before` days after it: whom the daily reminders remind (by e-mail and text message)."""
+    uow.ctx.require(Role.administrator, Role.system, doing="listing who has not answered")
+    done = select(answers_t.c.recipient_id).where(answers_t.c.submitted_at.is_not(None))
+    rows = uow.execute(select(recipients_t.c.national_id, recipients_t.c.reference, rounds_t.c.deadline)
+                       .join(rounds_t, rounds_t.c.id == recipients_t.c.round_id)
+                       .where(rounds_t.c.deadline >= on, rounds_t.c.deadline <= on + dt.timedelta(days=days_before),
+                              recipients_t.c.id.not_in(done))
+                       .order_by(recipients_t.c.id)).all()
+    return [(r.national_id, r.reference, r.deadline) for r in rows]
+
+
+def answered(uow: UnitOfWork, reference: str) -> bool:
+    """Whether the answers of the questionnaire letter `reference` were sent (a reminder queued before is moot)."""
+    row = uow.execute(select(answers_t.c.submitted_at).join(recipients_t, recipients_t.c.id == answers_t.c.recipient_id)
+                      .where(recipients_t.c.reference == reference)).first()
+    return row is not None and row.submitted_at is not None
