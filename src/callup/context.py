@@ -14,12 +14,12 @@ import dataclasses
 import datetime as dt
 import enum
 import functools
-import secrets
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from callup.errors import CallupError, Forbidden, NotFound
+from callup.randomness import secure_random as secure_random
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -98,11 +98,6 @@ class FixedClock:
 
     def advance(self, delta: dt.timedelta) -> None:
         self.instant = self.instant + delta
-
-
-def secure_random(n: int) -> bytes:
-    """The default randomness: the operating system's CSPRNG."""
-    return secrets.token_bytes(n)
 
 
 @dataclasses.dataclass(frozen=True)

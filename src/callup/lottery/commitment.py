@@ -21,23 +21,18 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import secrets
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from callup.lottery.errors import LotteryError
 from callup.lottery.jcs import canonicalize
+from callup.randomness import secure_random as secure_random  # the default `RandomSource`
 
 SEED_TAG = b"callup-lottery-seed/1\x00"
 SALT_BYTES = 32
 
 #: Where all randomness of the lottery comes from: a function returning n random bytes.
 RandomSource = Callable[[int], bytes]
-
-
-def secure_random(n: int) -> bytes:
-    """The default `RandomSource`: the operating system's CSPRNG through `secrets`."""
-    return secrets.token_bytes(n)
 
 
 class SeededRandom:
