@@ -106,6 +106,15 @@ def new_reference(random_bytes: RandomBytes = secrets.token_bytes) -> str:
     return _group("".join(ALPHABET[v] for v in values))
 
 
+class BadSymbols(InputError):
+    """A reference or code that cannot be one: `problem` is "character" (one not in the alphabet, at `position`),
+    "length" (`count` symbols instead of `expected`) or "check" (the check symbol does not match: a typing mistake)."""
+
+    def __init__(self, message: str, *, field: str, problem: str, position: int = 0, count: int = 0, expected: int = 0) -> None:
+        super().__init__(message, field=field)
+        self.problem, self.position, self.count, self.expected = problem, position, count, expected
+
+
 def _values(text: str, *, field: str, what: str, length: int) -> list[int]:
     if not isinstance(text, str):
         raise InputError(f"{what}: expected text", field=field)
@@ -117,11 +126,12 @@ def _values(text: str, *, field: str, what: str, length: int) -> list[int]:
         v = _VALUE.get(ch)
         if v is None:
             shown = repr(ch) if ch.isprintable() and ord(ch) < 0x3000 else f"U+{ord(ch):04X}"
-            raise InputError(f"{what}: character {position} ({shown}) is not used in {what}s "
-                             f"(digits and letters other than U)", field=field)
+            raise BadSymbols(f"{what}: character {position} ({shown}) is not used in {what}s "
+                             f"(digits and letters other than U)", field=field, problem="character", position=position)
         values.append(v)
     if len(values) != length:
-        raise InputError(f"{what}: has {len(values)} characters, expected {length}", field=field)
+        raise BadSymbols(f"{what}: has {len(values)} characters, expected {length}", field=field, problem="length",
+                         count=len(values), expected=length)
     return values
 
 
@@ -134,8 +144,8 @@ def parse_reference(text: str) -> str:
     message does not repeat the text, which is a key to a summons."""
     values = _values(text, field="reference", what="reference", length=REFERENCE_SYMBOLS)
     if _syndrome(values):
-        raise InputError("reference: the check character does not match: a character is mistyped or two are swapped",
-                         field="reference")
+        raise BadSymbols("reference: the check character does not match: a character is mistyped or two are swapped",
+                         field="reference", problem="check")
     return _group("".join(ALPHABET[v] for v in values))
 
 

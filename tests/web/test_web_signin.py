@@ -181,3 +181,54 @@ def test_a_tampered_or_expired_session_is_no_session(site):
     expired = new_session("officer", now=0, name="admin", role="administrator")
     c.cookies.set("callup_session", Sealer(site.keys).seal(expired))
     assert c.get("/console").headers["location"].startswith("/officer/signin")
+
+
+def _limits(site) -> int:  # noqa: ANN001
+    from callup.store.engine import connect
+
+    with connect(site.url).connect() as conn:
+        return conn.execute(text("SELECT coalesce(sum(failures), 0) FROM web_limits")).scalar_one()
+
+
+@pytest.fixture
+def fresh_limits(site):  # noqa: ANN001, ANN201
+    """The attempt counters cleared after the test (the site's clock stands still: a window never ends by itself)."""
+    yield
+    from callup.store.engine import connect
+
+    with connect(site.url).begin() as conn:
+        conn.execute(text("DELETE FROM web_limits"))
+
+
+def test_a_reference_with_a_typing_mistake_is_named_as_one_beside_its_field_and_costs_no_attempt(site, fresh_limits):
+    cit = site.citizens[40]
+    swapped = cit.reference[:-2] + cit.reference[-1] + cit.reference[-2]  # the last two characters swapped
+    assert swapped != cit.reference
+    c = client(site)
+    before = _limits(site)
+    r = c.post("/signin", data={"csrf": _signin_page(c, "/signin"), "reference": swapped, "code": cit.code})
+    assert r.status_code == 422 and "There is a typing mistake in the reference" in r.text
+    assert 'href="#reference"' in r.text and 'id="reference-error"' in r.text and 'aria-invalid="true"' in r.text
+    assert swapped in r.text and _limits(site) == before  # kept in the field; nothing counted
+    short = c.post("/signin", data={"csrf": _signin_page(c, "/signin"), "reference": cit.reference[:-3], "code": cit.code})
+    assert short.status_code == 422 and "you typed 17" in short.text
+    c.cookies.set("callup_lang", "ru")
+    assert "В номере опечатка" in c.post("/signin", data={"csrf": _signin_page(c, "/signin"), "reference": swapped,
+                                                          "code": cit.code}).text
+
+
+def test_a_lock_says_what_is_locked_and_until_when(site, monkeypatch, fresh_limits):
+    import dataclasses
+
+    from callup.web import accounts
+
+    mine, other = site.citizens[41], site.citizens[43]
+    c = client(site)
+    for _ in range(accounts.LIMITS["reference"].failures + 1):
+        r = c.post("/signin", data={"csrf": _signin_page(c, "/signin"), "reference": mine.reference, "code": "AAAA-AAAA"})
+    assert r.status_code == 429 and "signing in with it is locked until 1 February 2027, 10:00" in r.text  # an hour on
+    monkeypatch.setitem(accounts.LIMITS, "address", dataclasses.replace(accounts.LIMITS["address"], failures=0))
+    network = client(site)
+    r = network.post("/signin", data={"csrf": _signin_page(network, "/signin"), "reference": other.reference, "code": other.code})
+    assert r.status_code == 429 and "came from your network" in r.text and "locked until 1 February 2027, 09:15" in r.text
+    assert "this summons" not in r.text

@@ -40,9 +40,16 @@ ISSUER = "callup"
 
 
 class TooManyAttempts(CallupError):
-    """Too many failed sign-ins for this account, reference or address: wait for the window to end."""
+    """Too many failed sign-ins for this account, reference or address: wait for the window to end.
+
+    `locked` says which ("user", "reference" or "address": the network the attempts came from) and `until` when
+    signing in with it works again."""
 
     http_status = 429
+
+    def __init__(self, message: str, *, locked: str = "address", until: dt.datetime | None = None) -> None:
+        super().__init__(message)
+        self.locked, self.until = locked, until
 
 
 @dataclasses.dataclass(frozen=True)
@@ -288,8 +295,9 @@ def limit_key(kind: str, value: str) -> str:
     return f"{kind}:{digest}"
 
 
-def _count(uow: UnitOfWork, key: str, limit: Limit) -> int:
-    """Count one attempt under `key` in one upsert (a new window when the old one ended); the count after it."""
+def _count(uow: UnitOfWork, key: str, limit: Limit) -> tuple[int, dt.datetime]:
+    """Count one attempt under `key` in one upsert (a new window when the old one ended); the count after it and
+    the start of its window."""
     now = uow.now()
     if uow.conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
@@ -300,7 +308,8 @@ def _count(uow: UnitOfWork, key: str, limit: Limit) -> int:
     stmt = stmt.on_conflict_do_update(index_elements=[limits_t.c.key], set_={
         "failures": case((stale, 1), else_=limits_t.c.failures + 1),
         "window_start": case((stale, now), else_=limits_t.c.window_start)})
-    return int(uow.execute(stmt.returning(limits_t.c.failures)).scalar_one())
+    count, start = uow.execute(stmt.returning(limits_t.c.failures, limits_t.c.window_start)).one()
+    return int(count), start if start.tzinfo else start.replace(tzinfo=dt.UTC)
 
 
 def _take_attempt(ctx: Context, keys: list[tuple[str, Limit]]) -> None:
@@ -310,9 +319,12 @@ def _take_attempt(ctx: Context, keys: list[tuple[str, Limit]]) -> None:
     under parallel requests: each takes its own number from the database, so at most `failures`
     attempts of a window go on to be checked, however many arrive at once."""
     with UnitOfWork(ctx) as uow:
-        over = [_count(uow, key, limit) > limit.failures for key, limit in keys]
-    if any(over):
-        raise TooManyAttempts("too many failed sign-in attempts: wait a while and try again")
+        counted = [(key, limit, *_count(uow, key, limit)) for key, limit in keys]
+    over = [(key, start + limit.window) for key, limit, count, start in counted if count > limit.failures]
+    if over:
+        key, until = over[0]  # the account's or reference's own lock first, else the address's
+        raise TooManyAttempts(f"too many failed sign-in attempts: signing in is locked until {until:%Y-%m-%d %H:%M} UTC",
+                              locked=key.split(":", 1)[0], until=until)
 
 
 def _succeeded(uow: UnitOfWork, keys: list[tuple[str, Limit]]) -> None:

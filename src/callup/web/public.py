@@ -62,11 +62,15 @@ def citizen_submit(request: Request, reference: Annotated[str, Form(max_length=6
                    code: Annotated[str, Form(max_length=64)] = "", next: Annotated[str, Form(max_length=400)] = ""):  # noqa: A002, ANN201
     _ = gettext(request)
     w = web(request)
+    mistake = _reference_mistake(request, reference)
+    if mistake is not None:  # found from the reference alone (its check character): no attempt is counted
+        return render(request, "signin.html", status=422, reference=reference, next=safe_next(next, "/portal"),
+                      error=mistake, field="reference")
     try:
         national_id = citizen_sign_in(w.context(SYSTEM), reference, code, address=_address(request))
-    except TooManyAttempts:
+    except TooManyAttempts as exc:
         return render(request, "signin.html", status=429, reference=reference, next=safe_next(next, "/portal"),
-                      error=_("Too many wrong attempts for this summons. Wait an hour and try again, or contact your office."))
+                      error=_locked(request, exc))
     if national_id is None:
         return render(request, "signin.html", status=401, reference=reference, next=safe_next(next, "/portal"),
                       error=_("The reference or the code is not right, or the code has expired."))
@@ -82,6 +86,45 @@ def citizen_submit(request: Request, reference: Annotated[str, Form(max_length=6
     return response
 
 
+def _reference_mistake(request: Request, reference: str) -> str | None:
+    """What is wrong with a typed reference that cannot be one, in the page's words; None when it may be one."""
+    from callup.references import BadSymbols, parse_reference
+
+    _ = gettext(request)
+    if not reference.strip():
+        return _("Enter the reference of your summons: it is printed in your letter.")
+    try:
+        parse_reference(reference)
+    except BadSymbols as exc:
+        if exc.problem == "check":
+            return _("There is a typing mistake in the reference: a character is wrong or two are swapped. "
+                     "Check it against your letter.")
+        if exc.problem == "length":
+            return _("The reference has 20 characters (the dashes do not count); you typed %(n)s. "
+                     "Check it against your letter.") % {"n": exc.count}
+        return _("Character %(n)s of the reference is not one it uses: a reference has digits and letters other than U. "
+                 "Check it against your letter.") % {"n": exc.position}
+    return None
+
+
+def _locked(request: Request, exc: TooManyAttempts) -> str:
+    """What is locked and until when, in the page's words."""
+    from callup.web.pages import language
+
+    _ = gettext(request)
+    fmt = i18n.Formats(language(request), web(request).settings.timezone)
+    until = fmt.instant(exc.until) if exc.until is not None else ""
+    if exc.locked == "reference":
+        return _("Too many wrong codes were tried with this summons, so signing in with it is locked until %(until)s. "
+                 "Check the code in your letter and try again then, or contact your office.") % {"until": until}
+    if exc.locked == "user":
+        return _("Too many failed attempts for this account, so it is locked until %(until)s. Try again then, "
+                 "or ask an administrator.") % {"until": until}
+    return _("Too many failed sign-ins came from your network (a school or office network is shared by many people), "
+             "so signing in from it is locked until %(until)s. You can sign in now from another network, such as your "
+             "phone's mobile data.") % {"until": until}
+
+
 @router.get("/officer/signin")
 def officer_form(request: Request, next: str = "", ended: str = ""):  # noqa: A002, ANN201
     return render(request, "officer_signin.html", next=safe_next(next, "/console"), ended=bool(ended))
@@ -95,9 +138,9 @@ def officer_submit(request: Request, name: Annotated[str, Form(max_length=128)] 
     w = web(request)
     try:
         actor = officer_sign_in(w.context(SYSTEM), name, password, totp, address=_address(request))
-    except TooManyAttempts:
+    except TooManyAttempts as exc:
         return render(request, "officer_signin.html", status=429, next=safe_next(next, "/console"), name=name,
-                      error=_("Too many failed attempts. Wait 15 minutes and try again."))
+                      error=_locked(request, exc))
     if actor is None:
         return render(request, "officer_signin.html", status=401, next=safe_next(next, "/console"), name=name,
                       error=_("The name, password or one-time code is not right."))
