@@ -74,13 +74,13 @@ TEXTS: dict[str, dict[str, tuple[str, str, str]]] = {
             "You have a call-up summons",
             "A call-up summons for you is now on {portal}. Sign in there with the reference and the code printed "
             "on the letter we sent you by post.\n\nYour appointment: {date}, {time}, {place}." + _EN_FOOTER,
-            "{agency}: you have a call-up summons. Appointment {date}, {time}, {place}. Details on {portal}.",
+            "{agency}: you have a call-up summons. Appointment: {date}, {time}, {place}. Details on {portal}.",
         ),
         "deadline": (
             "Reminder: a deadline on {deadline}",
             "{deadline} is the last day to {what}, if you want to. You can do it on {portal}, signed in with the "
             "reference and code on your letter.\n\nYour appointment: {date}, {time}, {place}." + _EN_FOOTER,
-            "{agency}: {deadline} is the last day to {what}, if you want to. See {portal}.",
+            "{agency}: {deadline} is the last day to {what}. See {portal}.",
         ),
         "appointment": (
             "Reminder: your call-up appointment on {date}",
@@ -95,20 +95,20 @@ TEXTS: dict[str, dict[str, tuple[str, str, str]]] = {
             "Вам направлена повестка",
             "На {portal} размещена повестка для вас. Войдите туда с номером повестки и кодом, напечатанными в "
             "письме, которое мы отправили вам по почте.\n\nВаша явка: {date}, {time}, {place}." + _RU_FOOTER,
-            "{agency}: вам направлена повестка. Явка {date}, {time}, {place}. Подробнее на {portal}.",
+            "{agency}: вам направлена повестка. Явка: {date}, {time}, {place}. Подробнее на {portal}.",
         ),
         "deadline": (
             "Напоминание: срок истекает {deadline}",
             "{deadline} — последний день, чтобы {what}, если вы этого хотите. Это можно сделать на {portal}, "
             "войдя с номером повестки и кодом из письма.\n\nВаша явка: {date}, {time}, {place}." + _RU_FOOTER,
-            "{agency}: {deadline} — последний день, чтобы {what}, если вы этого хотите. Подробнее на {portal}.",
+            "{agency}: {deadline} — последний день, чтобы {what}. Подробнее на {portal}.",
         ),
         "appointment": (
-            "Напоминание: явка по повестке {date}",
+            "Напоминание: явка по повестке — {date}",
             "Ваша явка по повестке: {date}, {time}, {place}. Возьмите с собой документ, удостоверяющий личность, и "
             "письмо. Если вы не можете прийти, сообщите в призывной пункт до дня явки; как это сделать, сказано на "
             "{portal}." + _RU_FOOTER,
-            "{agency}: ваша явка по повестке {date}, {time}, {place}. Возьмите документ, удостоверяющий личность.",
+            "{agency}: ваша явка по повестке: {date}, {time}, {place}. Возьмите документ, удостоверяющий личность.",
         ),
     },
 }
