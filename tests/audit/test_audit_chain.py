@@ -156,8 +156,8 @@ def test_entries_appended_while_the_chain_is_read_are_not_mistaken_for_deleted_o
     _append(engine, 3)
     batches = chain._batches
 
-    def and_then_a_writer(conn, size=20_000):  # noqa: ANN001, ANN202
-        yield from batches(conn, size)
+    def and_then_a_writer(conn, size=20_000, *, after=0):  # noqa: ANN001, ANN202
+        yield from batches(conn, size, after=after)
         _append(engine, 1, start=3)  # committed by another connection before the head is read
 
     monkeypatch.setattr(chain, "_batches", and_then_a_writer)
@@ -165,3 +165,23 @@ def test_entries_appended_while_the_chain_is_read_are_not_mistaken_for_deleted_o
     assert result.ok and result.count == 3, result.problem
     monkeypatch.undo()
     assert audit.verify(engine).count == 4
+
+
+def test_a_chain_verified_in_bounded_steps_is_verified_whole_and_a_bad_entry_is_found_in_its_step(engine):
+    _append(engine, 10)
+    steps, after, prev = [], 0, audit.chain.GENESIS
+    while True:
+        step = audit.verify(engine, after=after, after_hash=prev, limit=3)
+        assert step.ok, step.problem
+        steps.append((step.start, step.count, step.complete))
+        if step.complete:
+            break
+        after, prev = step.count, step.head_hash
+    assert steps == [(0, 3, False), (3, 6, False), (6, 9, False), (9, 10, True)]
+    assert prev == audit.entries(engine)[8].hash and audit.verify(engine).head_hash == step.head_hash
+    _sql(engine, "UPDATE audit_log SET reason = 'edited' WHERE seq = 8")
+    assert audit.verify(engine, after=3, after_hash=audit.entries(engine)[2].hash, limit=3).complete is False  # 4-6 are fine
+    broken = audit.verify(engine, after=6, after_hash=audit.entries(engine)[5].hash, limit=3)
+    assert (broken.ok, broken.first_bad, broken.kind) == (False, 8, "edited")
+    forged = audit.verify(engine, after=3, after_hash="ab" * 32, limit=3)  # a step cannot be continued from a made-up hash
+    assert (forged.ok, forged.first_bad, forged.kind) == (False, 4, "link")

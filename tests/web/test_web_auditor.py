@@ -249,3 +249,26 @@ def test_every_view_of_an_auditor_page_is_recorded_even_without_a_check(site):
                                                               ("draws", "auditor")]
     signed_in(site, user=f"officer-{site.regions[0]}").get("/console/audit")
     assert len(audit.entries(site.admin.engine(), action="audit.page")) == before + 4  # refused before anything was shown
+
+
+def test_a_long_chain_is_verified_in_steps_the_auditor_continues_each_recorded(site, monkeypatch):
+    from callup.web import console_audit
+
+    monkeypatch.setattr(console_audit, "STEP", 5)
+    auditor = signed_in(site, user="auditor")
+    page = auditor.get("/console/audit", params={"check": "chain"})
+    steps = 1
+    while "Continue from entry" in page.text:
+        assert "Entries " in _words(page.text) and "The log has more entries" in _words(page.text)
+        after = re.search(r'name="after" value="(\d+)"', page.text).group(1)
+        prev = re.search(r'name="prev" value="([0-9a-f]{64})"', page.text).group(1)
+        page = auditor.get("/console/audit", params={"check": "chain", "after": after, "prev": prev})
+        steps += 1
+    words = _words(page.text)
+    assert page.status_code == 200 and "The audit log verifies." in words and steps > 2
+    assert "were checked in this step, the ones before them in the steps before." in words
+    recorded = [e for e in audit.entries(site.admin.engine(), action="audit.verify")][-steps:]
+    assert [e.details["complete"] for e in recorded] == [False] * (steps - 1) + [True]
+    assert [e.details["start"] for e in recorded] == [5 * i for i in range(steps)]
+    bad = auditor.get("/console/audit", params={"check": "chain", "after": "12", "prev": "not-a-hash"})
+    assert bad.status_code == 422 and "start the verification again" in bad.text

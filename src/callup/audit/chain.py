@@ -202,13 +202,15 @@ class Verification:
     #: What is wrong, for words in another language: missing, link, malformed, edited, head_missing,
     #: truncated, head_edited, short_of_anchor, rewritten (None when the chain verifies).
     kind: str | None = None
+    start: int = 0  # entries up to this one were checked by earlier steps (`verify(after=...)`)
+    complete: bool = True  # False: a bounded step stopped at `count` with entries left to check
 
 
 COLUMNS = "seq, at, actor, role, action, target, reason, details, prev_hash, hash"
 
 
-def _batches(conn: Connection, size: int = 20_000):
-    last = 0
+def _batches(conn: Connection, size: int = 20_000, *, after: int = 0):
+    last = after
     while True:
         rows = conn.execute(text(f"SELECT {COLUMNS} FROM audit_log WHERE seq > :last ORDER BY seq LIMIT :n"),
                             {"last": last, "n": size}).all()
@@ -218,22 +220,33 @@ def _batches(conn: Connection, size: int = 20_000):
         last = rows[-1][0]
 
 
-def verify(engine: Engine, *, anchor: dict[str, Any] | None = None) -> Verification:
-    """Check the whole chain (and, if given, that a published anchor is one of its points)."""
-    expected, prev = 1, GENESIS
+def verify(engine: Engine, *, anchor: dict[str, Any] | None = None, after: int = 0, after_hash: str = GENESIS,
+           limit: int | None = None) -> Verification:
+    """Check the whole chain (and, if given, that a published anchor is one of its points).
+
+    In bounded steps: `limit` checks at most that many entries, from entry `after` + 1, linked to
+    `after_hash` (the hash of entry `after` as the step before found it); the answer says whether
+    entries are left (`complete`) and the hash to go on from (`head_hash`). Steps that each
+    verify, run from entry 0 to the end, verify the whole chain. An anchor is checked in one run.
+    """
+    if anchor is not None and (after or limit):
+        raise ValueError("an anchor is checked against the whole chain, in one run")
+    expected, prev = after + 1, after_hash
     at_anchor: str | None = None
     anchor_count = int(anchor["count"]) if anchor else None
 
     def bad(seq: int, problem: str, kind: str) -> Verification:
-        return Verification(False, seq - 1, prev, seq, problem, anchor, kind)
+        return Verification(False, seq - 1, prev, seq, problem, anchor, kind, start=after)
 
     # One snapshot for the entries and the head: on PostgreSQL each statement of a READ COMMITTED
     # transaction sees a newer state, and an entry appended meanwhile looked like deleted ones.
     with engine.connect() as conn:
         if conn.dialect.name == "postgresql":
             conn.execution_options(isolation_level="REPEATABLE READ")
-        for rows in _batches(conn):
+        for rows in _batches(conn, after=after):
             for seq, at, actor, role, action, target, reason, details, prev_hash, stored in rows:
+                if limit is not None and seq > after + limit:  # this step is done: the rest is for the next one
+                    return Verification(True, expected - 1, prev, None, None, None, start=after, complete=False)
                 if seq != expected:
                     return bad(expected, f"entry {expected} is missing (deleted): the next entry is {seq}", "missing")
                 if prev_hash != prev:
@@ -252,7 +265,7 @@ def verify(engine: Engine, *, anchor: dict[str, Any] | None = None) -> Verificat
         head = conn.execute(text("SELECT seq, hash FROM audit_head WHERE id = 1")).first()
     count = expected - 1
     if head is None:
-        return Verification(False, count, prev, count + 1, "the audit head row is missing", anchor, "head_missing")
+        return Verification(False, count, prev, count + 1, "the audit head row is missing", anchor, "head_missing", start=after)
     if (int(head[0]), head[1]) != (count, prev):
         if int(head[0]) > count:
             problem = f"entry {count + 1} is missing: the chain ends at entry {count} but its head records entry {head[0]} (entries were deleted)"
@@ -260,7 +273,7 @@ def verify(engine: Engine, *, anchor: dict[str, Any] | None = None) -> Verificat
         else:
             problem = f"the audit head (entry {head[0]}, {head[1][:12]}...) does not match the chain's last entry {count} (head edited)"
             kind = "head_edited"
-        return Verification(False, count, prev, count + 1, problem, anchor, kind)
+        return Verification(False, count, prev, count + 1, problem, anchor, kind, start=after)
     if anchor is not None:
         if anchor_count > count:
             return Verification(False, count, prev, count + 1, f"the chain has {count} entries, fewer than the anchor's "
@@ -269,7 +282,7 @@ def verify(engine: Engine, *, anchor: dict[str, Any] | None = None) -> Verificat
         if anchor_count == 0 and want != GENESIS or anchor_count > 0 and at_anchor != want:
             return Verification(False, count, prev, max(anchor_count, 1), f"entry {anchor_count} does not have the anchored hash "
                                 f"{want[:12]}...: the chain was rewritten up to the anchor", anchor, "rewritten")
-    return Verification(True, count, prev, None, None, anchor)
+    return Verification(True, count, prev, None, None, anchor, start=after)
 
 
 def load_anchor(path: pathlib.Path) -> dict[str, Any]:
@@ -363,8 +376,10 @@ def last_verification(ctx: Context) -> Entry | None:
     return found[-1] if found else None
 
 
-def verify_chain(ctx: Context, *, anchor: dict[str, Any] | None = None) -> Verification:
-    """`verify` (against `anchor`, if given) for the context's actor, recorded in the log (`audit.verify`).
+def verify_chain(ctx: Context, *, anchor: dict[str, Any] | None = None, after: int = 0, after_hash: str = GENESIS,
+                 limit: int | None = None) -> Verification:
+    """`verify` (against `anchor`, if given; or one bounded step) for the context's actor, recorded in the log
+    (`audit.verify`).
 
     The check runs on its own connection before the entry is written, so writers are not held up
     while a long chain is read.
@@ -373,9 +388,10 @@ def verify_chain(ctx: Context, *, anchor: dict[str, Any] | None = None) -> Verif
     from callup.uow import UnitOfWork
 
     _reads_the_log(ctx, "verifying the audit log")
-    result = verify(ctx.engine(), anchor=anchor)
+    result = verify(ctx.engine(), anchor=anchor, after=after, after_hash=after_hash, limit=limit)
     with UnitOfWork(ctx) as uow:
         uow.record(ChainVerified(target="audit", ok=result.ok, count=result.count, first_bad=result.first_bad,
+                                 start=result.start, complete=result.complete,
                                  anchor_count=int(anchor["count"]) if anchor else None,
                                  anchor_head=str(anchor["head_hash"]) if anchor else None))
     return result

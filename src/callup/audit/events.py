@@ -144,6 +144,8 @@ class ChainVerified(AuditEvent):
     first_bad: int | None
     anchor_count: int | None
     anchor_head: str | None
+    start: int = 0  # a bounded step: the entries after this one were checked
+    complete: bool = True  # False: entries were left for the next step
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -47,34 +47,57 @@ def _worded(request: Request, exc: CallupError, field: str | None) -> str:
         ("announced", 422): _("The announced commitment hash has 64 characters, 0-9 and a-f, as published before the draw."),
         ("campaign", 404): _("Choose one of the campaigns listed."),
         ("campaign", 409): _("This campaign has not been drawn: there is no draw to verify."),
+        ("step", 422): _("The step to continue from is not well-formed: start the verification again."),
     }
     return words.get((field or "", exc.http_status), exc.message)
 
 
+#: Entries one request checks when the whole chain is verified; a longer chain is checked in steps the auditor
+#: continues (about ten seconds a step on a loaded machine: BENCHMARKS.md, "Verifying the audit chain").
+STEP = 250_000
+
+
 @router.get("")
-def audit_chain(request: Request, check: str = "", anchor: str = "", pasted: str = ""):  # noqa: ANN201
-    """The chain's verification: `check=chain` verifies every entry; `check=anchor` holds the chain to the published
-    anchor recorded at entry `anchor`, or to the anchor JSON `pasted` (one held outside the office)."""
+def audit_chain(request: Request, check: str = "", anchor: str = "", pasted: str = "", after: str = "",
+                prev: str = ""):  # noqa: ANN201
+    """The chain's verification: `check=chain` verifies every entry, `STEP` entries a request (from entry `after`,
+    whose hash the step before found to be `prev`); `check=anchor` holds the whole chain to the published anchor
+    recorded at entry `anchor`, or to the anchor JSON `pasted` (one held outside the office)."""
     ctx = staff(request, *LOG_READERS)
     anchors = chain.published_anchors(ctx)
-    values: dict[str, Any] = {"anchor": anchor, "pasted": pasted[:2000]}
+    values: dict[str, Any] = {"anchor": anchor, "pasted": pasted[:2000], "step": STEP}
     result, held = None, None
     status = 200
     try:
         if check == "anchor":
             held = _anchor_of(anchors, anchor, pasted[:2000])
-        if check in ("chain", "anchor"):
             result = chain.verify_chain(ctx, anchor=held)
+        elif check == "chain":
+            start, start_hash = _step_of(after, prev)
+            result = chain.verify_chain(ctx, after=start, after_hash=start_hash, limit=STEP)
     except CallupError as exc:
         if exc.http_status in (403, 404):
             raise
-        status, values["error"], values["field"] = exc.http_status, _worded(request, exc, exc.field), exc.field
+        status, values["error"] = exc.http_status, _worded(request, exc, exc.field)
+        values["field"] = exc.field if exc.field != "step" else None  # the step is no field to correct
     last = None
     if result is None:  # no check was recorded: the view is
         chain.page_viewed(ctx, "chain")
         last = chain.last_verification(ctx)
     return render(request, "console/audit_chain.html", status=status, ctx=ctx, anchors=anchors, result=result, held=held,
                   last=last, **values)
+
+
+def _step_of(after: str, prev: str) -> tuple[int, str]:
+    """Where a step of the chain's verification starts: after entry `after`, whose hash was `prev` (from the start when
+    neither is given)."""
+    import re
+
+    if not after.strip() and not prev.strip():
+        return 0, chain.GENESIS
+    if not after.strip().isdigit() or not re.fullmatch(r"[0-9a-f]{64}", prev.strip()):
+        raise InputError("the step to continue from is not well-formed: start the verification again", field="step")
+    return int(after.strip()), prev.strip()
 
 
 def _anchor_of(anchors: list[chain.PublishedAnchor], chosen: str, pasted: str) -> dict[str, Any]:
