@@ -185,6 +185,7 @@ def test_a_deferral_with_an_upload_is_decided_by_the_officer_and_the_citizen_see
     scan.write_bytes(b"%PDF-1.4\n% the medical board's decision\n%%EOF\n")
     page = browser.new_page()
     _citizen_signs_in(page, base, citizen)
+    page.goto(f"{base}/lang/en?next=/portal")  # the English words below, whatever language the register holds
     page.get_by_role("link", name="Apply for a deferral").first.click()
     page.get_by_role("link", name="Start now").click()
     page.get_by_label("Temporary unfitness", exact=False).check()

@@ -133,6 +133,10 @@ def test_a_right_of_someone_else_s_case_or_an_unknown_right_is_not_found(site):
     c = signed_in(site, citizen=cit)
     assert c.get("/portal/rights/nothing").status_code == 404
     assert c.get("/portal/rights/deferral/sent/1").status_code in (404,)
+    page = c.get("/portal/rights/appeal_decision/ask?case=x")
+    for case in ("x", "", "-1", "99999999999"):
+        r = c.post("/portal/rights/appeal_decision", data={"csrf": csrf_of(page.text), "go": "send", "reason": "r", "case": case})
+        assert r.status_code in (404, 409) and "Traceback" not in r.text
 
 
 def test_a_medical_release_says_there_is_no_need_to_attend_with_the_re_examination_date_and_hides_the_appointment(site):

@@ -219,8 +219,12 @@ def submit(uow: UnitOfWork, code: str, answers: Mapping[str, str], *, evidence: 
     for field in STEPS[code]:
         check_answer(uow, code, field, answers)
     if code == "appeal_decision":
-        case = lodge_appeal(uow, int(answers.get("case", "0") or 0), reason=_text(answers["reason"], "reason", "write why you appeal"),
-                            evidence=evidence)
+        contested = answers.get("case", "").strip()
+        if not contested.isdigit():
+            from callup.cases.errors import CaseNotFound
+
+            raise CaseNotFound("no such case to appeal")
+        case = lodge_appeal(uow, int(contested), reason=_text(answers["reason"], "reason", "write why you appeal"), evidence=evidence)
         return Submitted(code, case, decide_by(uow, case))
     view = _live(uow)
     why = _refusals(uow, view)[code]
