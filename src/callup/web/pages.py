@@ -36,9 +36,10 @@ class CsrfRefused(CallupError):
 
 
 class FormKept(CallupError):
-    """A form arrived after its session had ended: it was kept, and the browser goes to sign in, then back to it."""
+    """A form arrived after its session had ended: it was kept, and the browser goes to sign in, then back to it
+    (the error handler answers with that redirect; the status says what it is: sign-in needed)."""
 
-    http_status = 303
+    http_status = 401
 
     def __init__(self, token: str, *, kind: str) -> None:
         super().__init__("your session had ended: sign in again and your form is shown again")
