@@ -64,6 +64,8 @@ def test_an_officer_keys_a_paper_form_of_their_region_and_it_counts_as_answered_
                           data={"csrf": csrf_of(listed.text), "person": national_id, "round": ""})
     assert closed.status_code == 303
     assert national_id not in medical.get("/console/questionnaire/routes/medical_preassessment").text
+    studies = officer.get("/console/questionnaire/routes/deferral_check")  # the declared study, checked against the list
+    assert "Example College" in studies.text and ("Not listed" in studies.text or "not been imported" in studies.text)
     answers = officer.get(f"/console/questionnaire/answers/{national_id}")
     assert answers.status_code == 200 and "Example College" in answers.text and "keyed from the paper form" in answers.text
     admin = signed_in(site, user="admin")

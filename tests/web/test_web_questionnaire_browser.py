@@ -97,3 +97,81 @@ def test_a_citizen_answers_the_self_declaration_on_a_phone(served, browser, shot
     check("sent-wide")
     context.close()
     assert not problems, "\n".join(problems)
+
+
+def test_the_console_self_declaration_pages_have_no_accessibility_violation(served, browser, shots):  # noqa: F811
+    """An officer keys a paper form (a wrong date first: the error summary, the values kept), the medical board opens
+    its pre-assessment list and the person's answers; at 1280 and 320 px, in English and Russian."""
+    from callup.web.accounts import add_user
+    from web_support import PASSWORD, TOTP, session_cookie
+
+    site, base = served
+    letters = _letters(site)
+    with UnitOfWork(site.admin, write=False) as uow:
+        t = QuestionnaireRecipient.__table__
+        regions = {ref: region for ref, region in uow.execute(select(t.c.reference, t.c.region))}
+    national_id, reference, _ = letters[2]
+    region = regions[reference]
+    for role in ("officer", "medical"):
+        name = f"{role}-q-{region}"
+        if name not in site.users:
+            with UnitOfWork(site.admin) as uow:
+                add_user(uow, name, role=role, regions=region, password=PASSWORD, office=f"Office of {region}", totp_secret=TOTP)
+            site.users[name] = {"role": role, "regions": region}
+    script = AXE.read_text(encoding="utf-8") if AXE.exists() else None
+    problems: list[str] = []
+
+    def open_as(role: str):  # noqa: ANN202
+        context = browser.new_context(bypass_csp=True)
+        context.add_cookies([{"name": "callup_session", "value": session_cookie(site, user=f"{role}-q-{region}"), "url": base}])
+        return context, context.new_page()
+
+    def check(page, name: str) -> None:  # noqa: ANN001
+        width = page.viewport_size["width"]
+        page.screenshot(path=str(shots / f"console-questionnaire-{name}-{width}.png"), full_page=True)
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        if wide > width:
+            problems.append(f"{name} at {width}px scrolls sideways ({wide}px)")
+        if script is not None:
+            page.add_script_tag(content=script)
+            found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+                                  ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')}))")
+            problems.extend(f"{name} at {width}px: {v['id']} ({v['impact']}): {v['help']}: {v['nodes']}" for v in found)
+
+    context, page = open_as("officer")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{base}/console/questionnaire")
+    check(page, "index")
+    page.get_by_label("Reference printed on the form").fill(reference)
+    page.get_by_role("button", name="Open the form").click()
+    page.locator("#condition").check()  # yes
+    page.locator("#occupation").check()  # study
+    page.locator("#study_place").fill("Technical College")
+    page.locator("#study_until").fill("31")
+    page.locator("#study_until-month").fill("2")
+    page.locator("#study_until-year").fill("2029")
+    page.locator("#prior_service-no").check()
+    page.get_by_role("button", name="Record and send the answers").click()
+    assert page.get_by_role("alert").get_by_text("There is a problem").is_visible()
+    assert page.locator("#study_place").input_value() == "Technical College"
+    check(page, "form-error")
+    page.locator("#study_until").fill("28")
+    page.get_by_role("button", name="Record and send the answers").click()
+    assert page.get_by_text(f"The answers of form {reference} were recorded and sent.").is_visible()
+    for lang, width in (("en", 320), ("ru", 320)):
+        page.set_viewport_size({"width": width, "height": 700})
+        page.goto(f"{base}/lang/{lang}?next=/console/questionnaire")
+        check(page, f"index-{lang}")
+        page.goto(f"{base}/console/questionnaire/form?reference={reference}")
+        check(page, f"form-sent-{lang}")
+    context.close()
+    context, page = open_as("medical")
+    for lang, width in (("en", 1280), ("en", 320), ("ru", 320)):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.goto(f"{base}/lang/{lang}?next=/console/questionnaire/routes/medical_preassessment")
+        assert national_id in page.inner_text("main")
+        check(page, f"routes-{lang}")
+        page.goto(f"{base}/console/questionnaire/answers/{national_id}")
+        check(page, f"answers-{lang}")
+    context.close()
+    assert not problems, "\n".join(problems)

@@ -8,7 +8,6 @@ reader is refused the answers however it reaches them, and every read is audited
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -109,9 +108,25 @@ def routes(request: Request, route: str, round: str = ""):  # noqa: A002, ANN201
     with UnitOfWork(ctx) as uow:  # writes: each listed person is an audited read
         name = round or next(iter(service.list_rounds(uow)), "")
         listed = service.routed(uow, name, route, reason="questionnaire list in the console")
-    return render(request, "console/questionnaire_routes.html", ctx=ctx, route=route, round=name, listed=listed,
+        checks = _registry_checks(uow, listed) if route == "deferral_check" else {}
+    return render(request, "console/questionnaire_routes.html", ctx=ctx, route=route, round=name, listed=listed, checks=checks,
                   closes=(route == "medical_preassessment" and ctx.actor.role is Role.medical)
                   or (route == "deferral_check" and ctx.actor.role in KEYERS))
+
+
+def _registry_checks(uow: UnitOfWork, listed: list[service.RoutedPerson]) -> dict[str, Any]:
+    """The declared study checked against the ground's registry now (the check a deferral application would make):
+    national id -> the registry's answer."""
+    from callup.cases import registries
+
+    today = uow.ctx.today()
+    grounds = {g.code: g.registry for g in uow.ctx.policy().in_force(today).deferral_grounds}
+    found = {}
+    for p in listed:
+        registry = grounds.get(p.ground or "")
+        if registry:
+            found[p.national_id] = registries.check(uow, registry, p.national_id, today)
+    return found
 
 
 @router.post("/routes/{route}/close")
@@ -130,5 +145,8 @@ def answers(request: Request, national_id: str):  # noqa: ANN201
     ctx = staff(request)
     with UnitOfWork(ctx) as uow:
         views = service.read_answers(uow, national_id[:32], reason="questionnaire answers in the console")
+    worded = _in_lang(request)
+    texts = {q.id: worded(q.text) for version in ctx.policy().versions if version.questionnaire
+             for q in version.questionnaire.questions}  # the questions in the page's language (ids are stable)
     return render(request, "console/questionnaire_answers.html", ctx=ctx, national_id=national_id[:32], views=views,
-                  as_date=dt.date.fromisoformat)
+                  texts=texts)
