@@ -196,15 +196,17 @@ def verify(document: str = typer.Argument(..., help="the QR code's text (CALLUP-
            born: str = typer.Option(None, help="the presenter's date of birth, from their id card (YYYY-MM-DD)"),
            revoked_file: pathlib.Path = typer.Option(None, "--revoked", help="the office's list of withdrawn documents (saved from /status/revoked)")) -> None:
     """Check a status document offline: signature, key, validity, holder and (with --revoked) withdrawal. Exit 0 valid, 1 not valid."""
+    from callup.environment import context_from_environment
     from callup.errors import InputError
     from callup.web import statusdoc
 
+    clock = context_from_environment(store=False, keys=False)  # the jurisdiction's today (CALLUP_NOW, CALLUP_TIMEZONE)
     public = statusdoc.load_public_keys(_read_text(keys_file, field="keys"), source=str(keys_file))
     text = document
     if not document.strip().startswith(statusdoc.PREFIX) and pathlib.Path(document).is_file():
         text = statusdoc.read_qr_image(document)
     try:
-        day = dt.date.fromisoformat(on) if on else dt.date.today()
+        day = dt.date.fromisoformat(on) if on else clock.today()
     except ValueError:
         raise InputError(f"{on!r} is not a date (YYYY-MM-DD)", field="on") from None
     try:
@@ -221,7 +223,7 @@ def verify(document: str = typer.Argument(..., help="the QR code's text (CALLUP-
         print(f"pseudonym {c.pseudonym}\ncampaign {c.campaign}\nstatus {c.status}\nissued {c.issued}\nvalid until {c.valid_until}\nkey {c.kid}")
     if revocations is not None:
         print(f"revocation list of {revocations.issued_at.isoformat(timespec='minutes')} "
-              f"({revocations.age(dt.datetime.now(dt.UTC))} old; download a newer one from /status/revoked when you can)")
+              f"({revocations.age(clock.now())} old; download a newer one from /status/revoked when you can)")
     if result.valid:
         print("valid: signature good, not expired" + ("" if name or born else "; compare holder and born with the id card")
               + ("" if revocations is not None else "; not checked against a revocation list (--revoked)"))

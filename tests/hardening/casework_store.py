@@ -1,0 +1,153 @@
+"""The prepared store carried on through a campaign's case work, for the every-command JSON harness.
+
+Starting from the hostile harness's store (a register, campaign c1 drawn with its summonses, c2
+created), it does through the command line (and, for the status document, the portal's own
+functions) what an office does after a draw, so that every command has something to act on: letters
+printed, published, some delivered; a case of each kind in the state its next step needs; people
+found fit, one inducted; a second campaign frozen and a third committed; accounts; a signed status
+document. It returns the names of what it made (`{name}` values of the harness's arguments).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import pathlib
+import shutil
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+import command_harness as harness
+
+#: A day after the first appointments (2026-04-15): appearances and no-shows are recorded from then on.
+LATER = "2026-04-16T09:00:00Z"
+#: Three months after the induction, when the example policy lets a conscript sign a contract.
+CONTRACT_DAY = "2026-07-03T09:00:00Z"
+PASSWORD = "a long harness pass phrase\n"
+
+
+def build(root: pathlib.Path, base_db: pathlib.Path, keys: str) -> dict[str, str]:
+    """Copy the store at `base_db` to `root`/store.db, carry it on, and return the values made."""
+    from hardening_support import run_cli
+
+    shutil.copyfile(base_db, root / "store.db")
+    url = f"sqlite:///{root / 'store.db'}"
+    env = harness.environment(url, keys)
+
+    def run(*args: str, stdin: str = "", **extra: str) -> str:
+        code, out, err, uncaught = run_cli(list(args), input=stdin, env={**env, **extra})
+        assert uncaught is None and code == 0, f"preparing the store: callup {' '.join(args)}: {code} {err[-400:]} {uncaught!r}"
+        return out
+
+    def query(sql: str) -> list[tuple]:
+        engine = create_engine(url, poolclass=NullPool)
+        with engine.connect() as conn:
+            rows = [tuple(r) for r in conn.execute(text(sql))]
+        engine.dispose()
+        return rows
+
+    run("service", "units", str(harness.EXAMPLES / "units" / "republic-of-example.csv"))
+    run("notices", "print", "c1", "--out", str(root / "letters"))
+    run("notices", "publish", "c1")
+    called = query("SELECT c.national_id, c.region, s.reference, s.pseudonym FROM campaign_calls c JOIN summonses s "
+                   "ON s.national_id = c.national_id AND s.campaign_id = c.campaign_id ORDER BY c.region, c.position")
+    assert len(called) >= 13, called
+    ids = [c[0] for c in called]
+    refs = [c[2] for c in called]
+    regions = ",".join(sorted({c[1] for c in called}))
+    medical = {"CALLUP_ROLE": "medical", "CALLUP_REGIONS": regions}
+    officer_b = {"CALLUP_ACTOR": "officer-b"}  # decides, so that another officer may decide the appeal
+
+    def case(*args: str, **extra: str) -> int:
+        made = json.loads(run("cases", *args, "--json", **extra))
+        return int(made["case"]["id"] if "case" in made else made["id"])
+
+    values = {"regions": regions}
+    values["deferral"] = str(case("defer", "c1", ids[0], "--ground", "family_care", "--evidence", "letter of the carer"))
+    values["civilian"] = str(case("civilian", "c1", ids[1], "--statement", "reasons of conscience"))
+    run("cases", "decide", values["civilian"], "--grant", "--reason", "sincere and consistent", **officer_b)
+    values["refused"] = str(case("exempt", "c1", ids[2], "--ground", "prior_service", "--evidence", "service book"))
+    run("cases", "decide", values["refused"], "--refuse", "--reason", "the service book names another person", **officer_b)
+    refused = case("exempt", "c1", ids[3], "--ground", "prior_service", "--evidence", "service book")
+    run("cases", "decide", str(refused), "--refuse", "--reason", "no proof of service", **officer_b)
+    values["appeal"] = str(case("appeal", str(refused), "--reason", "the proof was sent by post"))
+    values["medical"] = str(case("examine", "c1", ids[4]))
+    values["findings"] = str(case("examine", "c1", ids[5]))
+    run("cases", "fitness", values["findings"], "--category", "B", "--details", "flat feet", **medical)
+    for fit in (ids[6], ids[7]):
+        run("cases", "fitness", str(case("examine", "c1", fit)), "--category", "A", **medical)
+    values["fit"] = ids[6]
+    run("service", "induct", "c1", ids[7], "--unit", "1-INF-TRG", "--start", "2026-04-01")
+    values["record"] = str(query("SELECT id FROM service_records ORDER BY id")[0][0])
+    values["overridden"], values["released"], values["examined"] = ids[8], ids[9], ids[12]
+    values["receipt"], values["returned"], values["moved"], values["appeared"] = refs[8], refs[4], refs[12], refs[10]
+    values["pseudonym"], values["reference"] = called[0][3], refs[0]
+
+    # Letters the post confirmed: their holders' appearances may be recorded on the appointment day.
+    (root / "receipts.csv").write_text(f"reference,delivered_on\n{refs[10]},2026-04-01\n{refs[11]},2026-04-01\n")
+    run("notices", "import-receipts", str(root / "receipts.csv"))
+    values["free_slot"] = _free_slot(query, refs[12])
+
+    # A second campaign frozen (to commit), a third committed (to draw), with windows still ahead.
+    from callup.campaigns import service
+    from callup_test_support import make_context
+
+    ctx = make_context(url, now=dt.date(2026, 4, 1))
+    window = (dt.date(2026, 5, 1), dt.date(2026, 7, 15))
+    service.open_campaign(ctx, service.Decree(name="to-commit", window=window, quota=3))
+    service.open_campaign(ctx, service.Decree(name="to-draw", window=window, quota=3))
+    service.commit_campaign(ctx, "to-draw", unverified="harness rehearsal")
+
+    # Accounts: one to change, reset and end the sessions of; one disabled, to enable.
+    run("users", "add", "officer-a", "--role", "officer", "--region", "R01", "--password-stdin", stdin=PASSWORD)
+    run("users", "add", "officer-d", "--role", "officer", "--region", "R02", "--password-stdin", stdin=PASSWORD)
+    run("users", "disable", "officer-d")
+
+    # A status document as the portal signs and records it for its holder, and the keys that check it.
+    values.update(_status_document(ctx, ids[10], called[10][3]))
+    (root / "status-keys.json").write_text(run("status", "keys"))
+    values["status_keys"] = str(root / "status-keys.json")
+
+    # The appointment day has passed: one person came, one did not (a no-show case to resolve).
+    run("notices", "appearance", refs[11], "--outcome", "no_show", CALLUP_NOW=LATER)
+    run("cases", "no-shows", "c1", CALLUP_NOW=LATER)
+    values["no_show"] = str(query("SELECT id FROM cases WHERE kind = 'no_show'")[0][0])
+
+    # A policy that allows an override of the combat zone for conscripts (the example allows none).
+    policy = (harness.EXAMPLES / "policies" / "republic-of-example.toml").read_text(encoding="utf-8")
+    assert "overridable_zones = []" in policy
+    (root / "override.toml").write_text(policy.replace("overridable_zones = []", 'overridable_zones = ["combat"]', 1))
+    values["override_policy"] = str(root / "override.toml")
+    from callup.store.engine import connect
+
+    connect(url).dispose()
+    os.sync()
+    return values
+
+
+def _free_slot(query, reference: str) -> str:  # noqa: ANN001
+    """An office, day and start of the summons's own office with no appointment yet: a day after its own."""
+    office, day, start = query(f"SELECT office, date, start FROM summonses WHERE reference = '{reference}'")[0]
+    moved = dt.date.fromisoformat(str(day)[:10]) + dt.timedelta(days=1)
+    taken = {str(s)[:5] for (s,) in query(f"SELECT start FROM summonses WHERE office = '{office}' AND date LIKE '{moved}%'")}
+    free = next(f"{h:02d}:{m:02d}" for h in range(9, 15) for m in (0, 20, 40) if f"{h:02d}:{m:02d}" not in taken)
+    return json.dumps([office, str(moved), free])
+
+
+def _status_document(ctx, national_id: str, pseudonym: str) -> dict[str, str]:  # noqa: ANN001
+    from callup.military_service import status_documents
+    from callup.register.queries import name_and_birth_date
+    from callup.uow import UnitOfWork
+    from callup.web import statusdoc
+
+    with UnitOfWork(ctx) as uow:
+        holder, born = name_and_birth_date(uow, national_id)
+        document = statusdoc.issue(ctx.keyring(), pseudonym=pseudonym, campaign="c1", status="summoned", on=ctx.today(),
+                                   holder=holder, born=born)
+        keys = {kid: statusdoc.signing_key(ctx.keyring(), kid).public_key() for kid in ctx.keyring().keys}
+        claim = statusdoc.check(document, keys, on=ctx.today()).claim
+        status_documents.record(uow, serial=claim.serial, national_id=national_id, campaign=claim.campaign,
+                                status=claim.status, issued=claim.issued, valid_until=claim.valid_until)
+    return {"document": document, "serial": claim.serial, "holder": holder, "born": born.isoformat()}
