@@ -19,6 +19,7 @@ CI runs the `ci` hypothesis profile: derandomized (the same examples every run) 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import os
 import pathlib
@@ -163,3 +164,20 @@ def test_the_harness_sees_every_command():
     tops = {p[0] for p, _ in COMMANDS}
     assert tops == set(cli.COMMANDS)
     assert ("db", "restore") in dict(COMMANDS) and ("campaign", "create") in dict(COMMANDS)
+
+
+def test_the_harness_flags_an_internal_error_even_as_one_clean_line(store, monkeypatch):
+    """Exit code 70 is the command line's "internal error ... this is a bug": the harness reports it, although
+    it comes as one 'error: ' line with no traceback (and even from a command whose exit 1 is an answer)."""
+    from callup.policy import commands
+
+    url, files, _ = store
+    monkeypatch.setattr(commands, "load_policy", lambda *a, **k: {}["boom"])
+    path = ("policy", "check")
+    before = harness.store_state(url)
+    outcome = harness.invoke(path, [str(files["policy.toml"])])
+    assert outcome.code == 70 and outcome.stderr.startswith("error: ") and "Traceback" not in outcome.stderr
+    problems = harness.judge(path, outcome, harness.params(dict(COMMANDS)[path]), before, harness.store_state(url), url)
+    assert problems and problems[0].startswith("exit code 70, an internal error"), problems
+    checked = harness.judge(("verify",), dataclasses.replace(outcome, args=["verify"]), [], before, before, url)
+    assert checked and checked[0].startswith("exit code 70"), checked
