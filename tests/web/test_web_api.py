@@ -215,3 +215,26 @@ def test_cases_are_queued_by_cursor_read_and_decided_through_the_api(site):
     owner.cookies.set("callup_session", session_cookie(site, citizen=site.in_region(a)[8]))
     mine = owner.get(f"/api/v1/cases/{opened[0]}").json()
     assert mine["decision_reason"] == "carer confirmed" and mine["appeal_deadline"]
+
+
+def test_the_api_and_the_status_document_say_the_same_status(site):
+    import re
+
+    from callup.campaigns.replacements import replace
+    from callup.uow import UnitOfWork
+
+    cit = site.citizens[33]
+    with UnitOfWork(site.admin) as uow:
+        replace(uow, "spring-2027", cit.national_id, "unfit")
+    c = client(site)
+    c.cookies.set("callup_session", session_cookie(site, citizen=cit))
+    assert c.get("/api/v1/me/status").json()["status"] == "released"
+    document = c.get("/portal/document").text
+    assert re.search(r"CALLUP-STATUS:2:", document)
+    from callup.web import statusdoc
+
+    text = re.search(r"(CALLUP-STATUS:2:[A-Za-z0-9_\-.]+)", document).group(1)
+    keys = {kid: statusdoc.signing_key(site.keys, kid).public_key() for kid in site.keys.keys}
+    import datetime as dt
+
+    assert statusdoc.check(text, keys, on=dt.date(2027, 2, 1)).claim.status == "released"

@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 
 from callup.context import Actor, Context, Role
 from callup.errors import Forbidden, InputError
+from callup.military_service.standing import standing_of
 from callup.notices import service as notices
 from callup.uow import UnitOfWork
 from callup.web.pages import SignInNeeded, anyone, begin_session, session, web
@@ -133,7 +134,8 @@ class SummonsOut(BaseModel):
 
 
 class MyStatus(BaseModel):
-    status: str
+    status: str = Field(description="not summoned, summoned, appeared, in service, discharged, released or superseded "
+                                    "(as the portal and the status document say)")
     summonses: list[SummonsOut]
 
 
@@ -292,12 +294,9 @@ def my_status(request: Request) -> MyStatus:
     ctx = anyone(request)
     if s is None or ctx.actor.role is not Role.citizen:
         raise Forbidden("this call is for a signed-in citizen")
-    views = web(request).read(ctx, lambda uow: notices.summonses_of(uow, ctx.actor.person_id), request=request)
-    live = [v for v in views if v.status not in ("cancelled", "superseded")]
-    state = "summoned" if live else ("released" if views else "not summoned")
-    if live and live[0].appearance == "appeared":
-        state = "appeared"
-    return MyStatus(status=state, summonses=[_summons(v) for v in views])
+    # The portal's standing, so the page, the status document and this answer say the same.
+    standing = web(request).read(ctx, lambda uow: standing_of(uow, ctx.actor.person_id), request=request)
+    return MyStatus(status=standing.status or "not summoned", summonses=[_summons(v) for v in standing.summonses])
 
 
 @router.get("/people", response_model=PersonPage, tags=["register"])
