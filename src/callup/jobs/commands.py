@@ -30,13 +30,13 @@ def worker(
         console.print(f"{recovered} stalled job(s) put back in the queue")
 
 
-app = typer.Typer(help="The daily work: deemed delivery, reminders, follow-up counts, discharge due, retention.",
+app = typer.Typer(help="The daily work: deemed delivery, reminders, follow-up counts, discharge due, retention, status documents.",
                   no_args_is_help=True)
 
 
 @app.callback()
 def _group() -> None:
-    """The daily work: deemed delivery, reminders, follow-up counts, discharge due, retention."""
+    """The daily work: deemed delivery, reminders, follow-up counts, discharge due, retention, status documents."""
 
 
 @app.command("run-due")
