@@ -76,3 +76,40 @@ def test_the_page_says_when_the_session_has_ended(served, browser, shots):  # no
     assert page.get_by_role("link", name="Sign in again").get_attribute("href") == "/signin?next=/portal"
     page.screenshot(path=str(shots / "session-ended-en-390.png"), full_page=True)
     context.close()
+
+
+def test_moving_the_appointment_page_by_page_on_phones_in_both_languages(served, browser, shots):  # noqa: F811
+    if not AXE.exists():
+        pytest.skip(f"axe-core is not installed at {AXE}")
+    site, base = served
+    cit = site.citizens[13]
+    script = AXE.read_text(encoding="utf-8")
+    problems = []
+    for width in (320, 390):
+        for lang in ("en", "ru"):
+            context = browser.new_context(viewport={"width": width, "height": 740}, bypass_csp=True)
+            context.add_cookies([{"name": "callup_session", "value": _ending_in(site, cit, 3600), "url": base},
+                                 {"name": "callup_lang", "value": lang, "url": base}])
+            page = context.new_page()
+            move = f"{base}/portal/summons/{cit.reference}/move"
+            page.goto(move + "?pick=day")  # nothing chosen: the error summary
+            def check(name: str, page=page, width=width, lang=lang) -> None:  # noqa: ANN001
+                page.add_script_tag(content=script)
+                found = page.evaluate("async () => (await axe.run(document)).violations.map(v => v.id + ': ' + v.help)")
+                problems.extend(f"{name} {width} {lang}: {v}" for v in found)
+                if page.evaluate("document.documentElement.scrollWidth") > width:
+                    problems.append(f"{name} {width} {lang}: scrolls sideways")
+                page.screenshot(path=str(shots / f"move-{name}-{lang}-{width}.png"), full_page=True)
+
+            check("error")
+            page.goto(move)
+            check("day")
+            page.get_by_role("radio").nth(1).check()
+            page.locator("main form button[type=submit]").click()
+            check("time")
+            page.get_by_role("radio").nth(0).check()
+            page.locator("main form button[type=submit]").click()
+            check("confirm")
+            assert page.locator('form[method="post"] input[name="slot"]').count() == 1
+            context.close()
+    assert not problems, problems

@@ -90,17 +90,27 @@ def test_acknowledging_records_the_evidence(site):
     assert "confirmed that you received" in c.get(r.headers["location"]).text
 
 
-def test_moving_the_appointment_to_a_free_slot_and_a_refused_choice_says_why(site):
+def test_moving_the_appointment_is_day_then_time_then_confirm_and_a_refused_choice_says_why(site):
     cit = site.citizens[14]
     c = _as(site, cit)
-    form = c.get(f"/portal/summons/{cit.reference}/move")
-    assert form.status_code == 200
-    slots = re.findall(r'name="slot" value="([^"]+)"', form.text)
-    assert slots, "no free slot offered"
-    bad = c.post(f"/portal/summons/{cit.reference}/move", data={"csrf": csrf_of(form.text), "slot": "NOPE|2027-01-01|09:00"})
-    assert bad.status_code == 422 and 'role="alert"' in bad.text
+    move = f"/portal/summons/{cit.reference}/move"
+    form = c.get(move)
+    assert form.status_code == 200 and 'name="slot"' not in form.text  # first the day, not every time at once
+    days = re.findall(r'name="day" value="([^"]+)"', form.text)
+    assert days, "no free day offered"
+    none = c.get(move, params={"pick": "day"})
+    assert none.status_code == 422 and "There is a problem" in none.text and 'href="#day"' in none.text
+    times = c.get(move, params={"day": days[1]})
+    slots = re.findall(r'name="slot" value="([^"]+)"', times.text)
+    assert slots and all(f"|{days[1]}|" in slot for slot in slots) and len(slots) < 40
+    confirm = c.get(move, params={"day": days[1], "slot": slots[0]})
+    assert 'value="' + slots[0] + '"' in confirm.text and "Move my appointment" in confirm.text
+    before = _row(site, cit.reference)
+    assert (before["date"].isoformat(), before["start"].strftime("%H:%M")) != tuple(slots[0].split("|")[1:])
+    bad = c.post(move, data={"csrf": csrf_of(confirm.text), "slot": "NOPE|2027-01-01|09:00"})
+    assert bad.status_code == 422 and "There is a problem" in bad.text
     office, day, start = slots[0].split("|")
-    r = c.post(f"/portal/summons/{cit.reference}/move", data={"csrf": csrf_of(form.text), "slot": slots[0]})
+    r = c.post(move, data={"csrf": csrf_of(confirm.text), "slot": slots[0]})
     assert r.status_code == 303
     row = _row(site, cit.reference)
     assert (row["office"], row["date"].isoformat(), row["start"].strftime("%H:%M")) == (office, day, start)

@@ -144,17 +144,43 @@ def acknowledge(request: Request, reference: str):  # noqa: ANN201
 
 def _slots(uow: UnitOfWork, reference: str) -> list[dict[str, Any]]:
     return [{"value": f"{a.office}|{a.date.isoformat()}|{a.start:%H:%M}", "office": a.office, "date": a.date, "start": a.start,
-             "end": a.end, "free": free} for a, free in notices.move_options(uow, reference, limit=120)]
+             "end": a.end, "free": free} for a, free in notices.move_options(uow, reference, limit=2000)]
 
 
-@router.get("/summons/{reference}/move")
-def move_form(request: Request, reference: str):  # noqa: ANN201
+def _move_page(request: Request, reference: str, *, day: str = "", slot: str = "", status: int = 200,
+               error: str | None = None, field: str | None = None) -> Any:
+    """Moving the appointment, one thing per page: the day, then the time on it, then a confirmation."""
     ctx = citizen(request)
+    _ = gettext(request)
     with UnitOfWork(ctx, write=False) as uow:
         view = notices.view(uow, reference)
         slots = _slots(uow, reference)
         places = notices.office_places(uow, view.campaign)
-    return render(request, "portal/move.html", view=view, slots=slots, places=places)
+    days: dict[dt.date, int] = {}
+    for s in slots:
+        days[s["date"]] = days.get(s["date"], 0) + 1
+    chosen_day = next((d for d in days if d.isoformat() == day), None)
+    chosen = next((s for s in slots if s["value"] == slot), None)
+    if day and chosen_day is None and error is None:
+        error, field = _("That day has no free time any more: choose another day."), "day"
+    if slot and chosen is None and error is None:
+        error, field = _("That time is no longer free: choose another time."), "slot"
+        wanted = slot.split("|")[1] if slot.count("|") == 2 else ""
+        chosen_day = next((d for d in days if d.isoformat() == wanted), chosen_day)
+    step = "confirm" if chosen is not None else "time" if chosen_day is not None else "day"
+    return render(request, "portal/move.html", status=422 if error is not None and status == 200 else status, view=view,
+                  places=places, days=days, step=step, day=chosen_day, chosen=chosen,
+                  times=[s for s in slots if s["date"] == chosen_day], error=error, field=field)
+
+
+@router.get("/summons/{reference}/move")
+def move_form(request: Request, reference: str, day: str = "", slot: str = "", pick: str = ""):  # noqa: ANN201
+    _ = gettext(request)
+    if pick == "day" and not day:
+        return _move_page(request, reference, status=422, error=_("Choose a day."), field="day")
+    if pick == "time" and not slot:
+        return _move_page(request, reference, day=day, status=422, error=_("Choose a time."), field="slot")
+    return _move_page(request, reference, day=day[:10], slot=slot[:100])
 
 
 @router.post("/summons/{reference}/move")
@@ -165,19 +191,13 @@ def move(request: Request, reference: str, slot: Annotated[str, Form(max_length=
         office, day, start = slot.split("|")
         date, at = dt.date.fromisoformat(day), dt.time.fromisoformat(start)
     except ValueError:
-        error = _("Choose one of the free times.")
-    else:
-        try:
-            with UnitOfWork(ctx) as uow:
-                notices.move(uow, reference, office=office, date=date, start=at)
-            return redirect(f"/portal/summons/{reference}?done=moved")
-        except InputError as exc:
-            error = exc.message
-    with UnitOfWork(ctx, write=False) as uow:
-        view = notices.view(uow, reference)
-        slots = _slots(uow, reference)
-        places = notices.office_places(uow, view.campaign)
-    return render(request, "portal/move.html", status=422, view=view, slots=slots, error=error, places=places)
+        return _move_page(request, reference, status=422, error=_("Choose one of the free times."), field="day")
+    try:
+        with UnitOfWork(ctx) as uow:
+            notices.move(uow, reference, office=office, date=date, start=at)
+        return redirect(f"/portal/summons/{reference}?done=moved")
+    except InputError as exc:
+        return _move_page(request, reference, day=day, status=422, error=_(exc.message), field="slot")
 
 
 @router.get("/contact")
