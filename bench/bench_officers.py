@@ -98,6 +98,7 @@ async def officer(client, base: str, cookie: str, cases, tally: Tally, *, think:
     """Open a case, think, decide it, open the next (from the iterator `cases`); until the time is up or the cases run out."""
     headers = {"Cookie": f"callup_session={cookie}"}
     rng = random.Random(cookie)
+    await asyncio.sleep(rng.uniform(0, think))  # officers start their day at different moments, not in one burst
     while time.perf_counter() < until:
         case_id = next(cases, None)
         if case_id is None:
@@ -131,6 +132,7 @@ async def officer(client, base: str, cookie: str, cases, tally: Tally, *, think:
 async def pinger(client, base: str, tally: Tally, *, think: float, until: float, seed: int) -> None:  # noqa: ANN001
     """The same loop against the bare endpoint: two requests per round (open, decide), the think time between."""
     rng = random.Random(seed)
+    await asyncio.sleep(rng.uniform(0, think))
     while time.perf_counter() < until:
         try:
             await client.get(f"{base}/ping")
@@ -262,7 +264,8 @@ def main() -> None:
     body = (f"{args.people:,} people on the register, {len(summoned):,} summoned, {sum(map(len, by_region.values())):,} deferral "
             f"applications waiting in {len(by_region)} regions; PostgreSQL; `callup serve --workers 2`, the bare endpoint "
             f"(uvicorn, 2 workers) and the client (asyncio + httpx, one process) on the same machine. {args.officers} officers, "
-            f"each signed in with their region, work a closed loop for {args.duration:.0f} s: open a case, think (exponential, "
+            f"each signed in with their region and starting at a random moment within the first think time, work a closed "
+            f"loop for {args.duration:.0f} s: open a case, think (exponential, "
             f"the mean below), decide it (grant or refuse with reasons and the page's version; a grant releases the person and "
             f"calls a replacement), open the next; then the same loop for {args.duration:.0f} s against the bare endpoint. "
             f"One run per think time, on the same store.\n\n" + "\n".join(rows) +
