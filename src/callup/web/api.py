@@ -303,7 +303,7 @@ def my_status(request: Request) -> MyStatus:
 def list_people(ctx: Annotated[Context, Depends(_staff_reader)], q: Annotated[str, Query(max_length=128)] = "",
                 region: Annotated[str | None, Query(max_length=16)] = None, cursor: Cursor = None, limit: Limit = 50) -> PersonPage:
     """People in your regions: filter by national id or family-name prefix (`q`) and `region`."""
-    from callup.web import people
+    from callup.register import search as people
 
     with UnitOfWork(ctx) as uow:
         rows = people.search(uow, q, region=region, after=_cursor(cursor), limit=limit)

@@ -1,4 +1,4 @@
-"""Finding people on the register from the console and the API, always within the actor's regions."""
+"""Finding people on the register (the console's and the API's search), always within the actor's regions; each search is audited."""
 
 from __future__ import annotations
 
