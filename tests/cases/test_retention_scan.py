@@ -95,10 +95,11 @@ def test_medical_findings_and_audit_links_past_their_own_periods_go(ctx, engine,
         subjects = conn.execute(text("SELECT COUNT(*) FROM audit_subjects")).scalar_one()
     assert findings > 0 and subjects > 0
     # The campaign is open: its pool is kept, but findings older than medical_years (10) go, and at
-    # audit_years (25) no entry links to anyone any more.
+    # audit_years (25) after the last entry (a contract signed during the simulated service, up to a
+    # year after the campaign) no entry links to anyone any more.
     first = {c.name: c.erased for c in apply_retention(day, dt.date(2037, 5, 1)).categories}
     assert first["medical"] == findings
-    second = {c.name: c.erased for c in apply_retention(day, dt.date(2052, 5, 1)).categories}
+    second = {c.name: c.erased for c in apply_retention(day, dt.date(2054, 5, 1)).categories}
     assert first["audit"] + second["audit"] == subjects
     with engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM medical_findings")).scalar_one() == 0
