@@ -110,6 +110,17 @@ def build(root: pathlib.Path, base_db: pathlib.Path, keys: str) -> dict[str, str
     (root / "status-keys.json").write_text(run("status", "keys"))
     values["status_keys"] = str(root / "status-keys.json")
 
+    # Two people of the self-declaration's cohort (turning 18 this year): one answered on paper, one not yet.
+    cohort = [f"Q000{i},Ilves,Mart,2008-0{i + 2}-1{i},M,EXR,R01,{i} Harbour St,01001,alive,,," for i in (1, 2)]
+    (root / "cohort.csv").write_text(harness.PEOPLE_HEADER + "\n" + "\n".join(cohort) + "\n")
+    run("register", "import", str(root / "cohort.csv"))
+    run("questionnaire", "send", "--name", "q1", "--on", "2026-04-01")
+    forms = dict(query("SELECT national_id, reference FROM questionnaire_recipients"))
+    assert set(forms) == {"Q0001", "Q0002"}, forms
+    run("questionnaire", "key", forms["Q0001"], "--answer", "condition=yes", "--answer", "occupation=study",
+        "--answer", "study_place=Arist University", "--answer", "study_until=2029-06-30", "--answer", "prior_service=no")
+    values["declared"], values["form"] = "Q0001", forms["Q0002"]
+
     # The appointment day has passed: one person came, one did not (a no-show case to resolve).
     run("notices", "appearance", refs[11], "--outcome", "no_show", CALLUP_NOW=LATER)
     run("cases", "no-shows", "c1", CALLUP_NOW=LATER)

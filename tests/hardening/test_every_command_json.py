@@ -125,6 +125,10 @@ VALID: dict[tuple[str, ...], list[str]] = {
     ("users", "revoke-sessions"): ["officer-a"],
     ("jobs", "run-due"): [],
     ("jobs", "runs"): ["--days", "3"],
+    ("questionnaire", "key"): ["{form}", "--answer", "condition=no", "--answer", "occupation=work", "--answer", "prior_service=no"],
+    ("questionnaire", "answers"): ["{declared}", "--reason", "the board's review"],
+    ("questionnaire", "routes"): ["q1", "--route", "medical_preassessment", "--reason", "the board's list"],
+    ("questionnaire", "close"): ["{declared}", "--route", "medical_preassessment", "--reason", "the board saw them"],
 }
 #: Who runs a command and when, where it is not the administrator on the prepared store's day.
 ENV: dict[tuple[str, ...], dict[str, str]] = {
@@ -135,6 +139,7 @@ ENV: dict[tuple[str, ...], dict[str, str]] = {
     ("cases", "resolve"): {"CALLUP_NOW": casework_store.LATER},
     ("service", "convert"): {"CALLUP_NOW": casework_store.CONTRACT_DAY},
     ("service", "approve-override"): {"CALLUP_POLICY": "{override_policy}"},
+    **{("questionnaire", c): {"CALLUP_ROLE": "medical", "CALLUP_REGIONS": "{regions}"} for c in ("answers", "routes", "close")},
 }
 STDIN = {("users", "add"): casework_store.PASSWORD, ("users", "reset"): casework_store.PASSWORD}
 #: Run on the store before the case work: a simulation drives every called person, so it wants no case waiting.
@@ -146,10 +151,6 @@ NOT_HERE = {
     ("worker",): "runs jobs on PostgreSQL until stopped",
     ("register", "abandon"): "needs an import killed part-way (a child process killed after a block of a large file): "
                              "tests/register/test_import_audit.py",
-    ("questionnaire", "key"): "needs a paper form's reference and a reader's answers: tests/questionnaire key forms",
-    ("questionnaire", "answers"): "the policy's readers only (officer, medical) on answered forms: tests/questionnaire",
-    ("questionnaire", "routes"): "the policy's readers only (officer, medical) on routed answers: tests/questionnaire",
-    ("questionnaire", "close"): "needs an open route (a routed answer) and the medical role: tests/questionnaire",
 }
 
 
