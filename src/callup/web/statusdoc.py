@@ -287,10 +287,13 @@ def document_pdf(text: str, claim: StatusClaim, *, title: str, lines: list[str])
     c.setFont(fonts["Sans-Bold"], 16)
     c.drawString(20 * mm, 270 * mm, title)
     c.setFont(fonts["Sans"], 11)
+    from reportlab.lib.utils import simpleSplit
+
     y = 255
     for line in lines:
-        c.drawString(20 * mm, y * mm, line)
-        y -= 7
+        for part in simpleSplit(line, fonts["Sans"], 11, 170 * mm):  # a long line (the check address) wraps on the page
+            c.drawString(20 * mm, y * mm, part)
+            y -= 7
     code = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
     modules = np.asarray(code.to_image(scale=1, add_quiet_zones=False))
     n = modules.shape[0]
