@@ -33,8 +33,9 @@ def _machines():  # noqa: ANN202
             ("cases", "state"): list(MACHINES.values()), ("service_records", "state"): [SERVICE]}
 
 
-#: Columns named status that are not a life cycle: the deployment rules' status (conscript...) at the attempt.
-NOT_A_LIFE_CYCLE = {("deployment_attempts", "status")}
+#: Columns named status that are not a life cycle: the deployment rules' status (conscript...) at the attempt, and
+#: the status a signed status document states (summoned, released...; its withdrawal is `revoked_at`).
+NOT_A_LIFE_CYCLE = {("deployment_attempts", "status"), ("status_documents", "status")}
 
 
 def test_every_status_column_has_a_machine_with_exactly_its_states():

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from callup.audit import PersonRead, person
 from callup.context import Role
@@ -70,6 +70,27 @@ def get_person(uow: UnitOfWork, national_id: str, *, reason: str | None = None) 
     uow.ctx.check_visible(row and row["region"], national_id, error=NotFound("no person with that national id on the register"))
     uow.record(PersonRead(target=person(national_id), reason=reason))
     return {k: enum_value(v) for k, v in row.items()}
+
+
+def region_of(uow: UnitOfWork, national_id: str) -> str | None:
+    """The region a person is registered in; None when they are not on the register (no record is shown,
+    so nothing is audited: the caller decides what the region allows)."""
+    return uow.execute(select(people.c.region).where(people.c.national_id == national_id.strip())).scalar()
+
+
+#: What a confirmed contact-change request may change on the register.
+CONTACT_FIELDS = ("email", "phone", "address", "postcode")
+
+
+def apply_contact_change(uow: UnitOfWork, national_id: str, changes: dict[str, str]) -> None:
+    """Write a confirmed contact change (e-mail, phone, address and postcode only) to the person's record.
+
+    The caller (the contact-change request's decision) checked the values and records the decision."""
+    unknown = set(changes) - set(CONTACT_FIELDS)
+    if unknown:
+        raise ValueError(f"not contact details: {sorted(unknown)}")
+    if changes:
+        uow.execute(update(people).where(people.c.national_id == national_id).values(**changes))
 
 
 def contact_of(uow: UnitOfWork, national_id: str) -> tuple[str | None, str | None]:

@@ -12,19 +12,19 @@ import datetime as dt
 import re
 from typing import Any, ClassVar
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 
 from callup.audit import AuditEvent, person
 from callup.context import Role
 from callup.errors import InputError, NotFound, StateError
-from callup.register.tables import Person
+from callup.register.queries import CONTACT_FIELDS, apply_contact_change, region_of
 from callup.statemachine import Machine
 from callup.store.rowids import is_row_id
 from callup.store.steps import step_row
 from callup.uow import UnitOfWork
 from callup.web.tables import ContactRequest
 
-requests_t, people = ContactRequest.__table__, Person.__table__
+requests_t = ContactRequest.__table__
 
 PENDING = "pending"  # a new request's state
 
@@ -95,7 +95,7 @@ def request_change(uow: UnitOfWork, *, email: str | None = None, phone: str | No
     fields = [k for k, v in values.items() if v is not None]
     if not fields:
         raise InputError("fill in at least one of email, phone or address", field="email")
-    region = uow.execute(select(people.c.region).where(people.c.national_id == national_id)).scalar()
+    region = region_of(uow, national_id)
     if region is None:
         raise NotFound("you are not on the register")
     new_id = uow.execute(insert(requests_t).values(national_id=national_id, region=region, status=PENDING,
@@ -148,7 +148,6 @@ def decide(uow: UnitOfWork, request_id: int, *, confirm: bool, reason: str | Non
         now = uow.execute(select(requests_t.c.status).where(requests_t.c.id == request_id)).scalar()
         raise StateError(f"the request was already {now} by another officer meanwhile", field="request") from None
     if confirm:
-        changes = {k: row[k] for k in ("email", "phone", "address", "postcode") if row[k] is not None}
-        uow.execute(update(people).where(people.c.national_id == row["national_id"]).values(**changes))
+        apply_contact_change(uow, row["national_id"], {k: row[k] for k in CONTACT_FIELDS if row[k] is not None})
     uow.record(ContactChangeDecided(target=person(row["national_id"]), reason=reason, request_id=request_id, decision=decision))
     return _change(uow.execute(select(requests_t).where(requests_t.c.id == request_id)).mappings().one())

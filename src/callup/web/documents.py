@@ -16,11 +16,11 @@ from sqlalchemy import insert, select
 from callup.audit import PersonRead, person
 from callup.context import Role
 from callup.errors import InputError, NotFound
-from callup.register.tables import Person
+from callup.register.queries import region_of
 from callup.uow import UnitOfWork
 from callup.web.tables import WebDocument
 
-documents, people = WebDocument.__table__, Person.__table__
+documents = WebDocument.__table__
 MAX_BYTES = 5 * 1024 * 1024
 SIGNATURES = ((b"%PDF-", "application/pdf"), (b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
 SUFFIX = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
@@ -56,7 +56,7 @@ def store(uow: UnitOfWork, data: bytes) -> str:
     kind = media_type_of(data)
     if kind is None:
         raise InputError("the file is not a PDF, JPEG or PNG document", field="document")
-    region = uow.execute(select(people.c.region).where(people.c.national_id == uow.actor.person_id)).scalar()
+    region = region_of(uow, uow.actor.person_id)
     if region is None:
         raise NotFound("you are not on the register")
     doc_id = base64.b32encode(uow.ctx.random(20)).decode("ascii").rstrip("=")[:32]
