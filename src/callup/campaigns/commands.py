@@ -95,12 +95,22 @@ def create(
                             eligibility_date=parse_date(on, option="--on") if on else None)
     with progress("freezing the pool", None, quiet=as_json or not freeze):
         try:
-            service.open_campaign(ctx, decree, regional_quotas=quotas, volunteers=listed, freeze=freeze)
+            frozen = service.open_campaign(ctx, decree, regional_quotas=quotas, volunteers=listed, freeze=freeze)
         except InputError as exc:  # the rate came from the outcomes file: name that option
             if over_call_from is None or exc.field != "over_call":
                 raise
             raise InputError(exc.message, field="over_call_from") from None
     emit(_summary(ctx, name.strip()), as_json=as_json, render=_render_summary)
+    _say_left_out(frozen, as_json=as_json)
+
+
+def _say_left_out(frozen: object, *, as_json: bool) -> None:
+    """The people the policy's self-declaration left out of the pool (on a route it names), said after the summary."""
+    left = getattr(frozen, "left_out_by_questionnaire", 0)
+    if left and not as_json:
+        who = "1 person" if left == 1 else f"{left:,} people"
+        console.print(f"  left out of the pool: {who} on a self-declaration list the policy names (the medical board "
+                      "sees them first); nobody is left out for not answering")
 
 
 #: The largest national quota a decree may set (the store keeps quotas as 32-bit integers).
@@ -128,8 +138,9 @@ def freeze_(
     ctx = context(policy=policy)
     quotas, listed = _freeze_inputs(ctx, regional_quotas, volunteers)
     with progress("freezing the pool", None, quiet=as_json):
-        service.freeze_campaign(ctx, name, regional_quotas=quotas, volunteers=listed)
+        frozen = service.freeze_campaign(ctx, name, regional_quotas=quotas, volunteers=listed)
     emit(_summary(ctx, name), as_json=as_json, render=_render_summary)
+    _say_left_out(frozen, as_json=as_json)
 
 
 @app.command()
