@@ -222,6 +222,13 @@ def test_the_status_document_verifies_offline_and_on_the_check_page_and_a_change
                        check=True)
         scanned = runner.invoke(app, ["status", "verify", str(tmp_path / "page.png"), "--keys", str(keys), "--on", "2027-02-10"])
         assert scanned.exit_code == 0 and "valid: signature good" in scanned.output
+        # tagged for screen readers: a heading, the lines as paragraphs, the QR code as a figure with its words
+        structure = subprocess.run(["pdfinfo", "-struct-text", str(tmp_path / "status.pdf")], capture_output=True, text=True,
+                                   check=True).stdout
+        assert structure.startswith("Document") and "H1" in structure and "Call-up status document" in structure
+        assert structure.count("  P ") >= 8 and "Figure" in structure
+        assert "Tagged:          yes" in subprocess.run(["pdfinfo", str(tmp_path / "status.pdf")], capture_output=True,
+                                                           text=True, check=True).stdout
         # the QR code holds the check page's address with the document: a phone's camera opens the check
         held = [b.text for b in zxingcpp.read_barcodes((image.imread(tmp_path / "page.png")[..., :3].mean(axis=2) * 255)
                                                        .astype(np.uint8))]

@@ -338,5 +338,6 @@ def document_pdf(request: Request) -> Response:
         f"{_('Serial')}: {claim.serial}", f"{_('Pseudonym')}: {claim.pseudonym}", f"{_('Campaign')}: {claim.campaign}",
         f"{_('Status')}: {words.standing(claim.status)}",
         f"{_('Issued')}: {fmt.date(claim.issued)}", f"{_('Valid until')}: {fmt.date(claim.valid_until)}",
-        _("Scan the QR code, or check it at %(address)s; offline with: callup status verify") % {"address": check_at}])
+        _("Scan the QR code, or check it at %(address)s; offline with: callup status verify") % {"address": check_at}],
+        language=language(request), qr_alt=_("QR code of the status document"))
     return Response(pdf, media_type="application/pdf", headers={"content-disposition": 'attachment; filename="status.pdf"'})

@@ -268,42 +268,51 @@ def read_qr_image(path: str) -> str:
     raise InputError(f"{path}: no status document QR code found in the picture", field="document")
 
 
-def document_pdf(text: str, claim: StatusClaim, *, title: str, lines: list[str]) -> bytes:
-    """A one-page PDF with the status, its validity and the QR code (fonts of the letters)."""
+def document_pdf(text: str, claim: StatusClaim, *, title: str, lines: list[str], language: str = "en",
+                 qr_alt: str = "QR code of the status document") -> bytes:
+    """A one-page tagged PDF with the status, its validity and the QR code (fonts of the letters): a heading,
+    a paragraph per line and the QR code as a figure with `qr_alt`, in `language`, for screen readers."""
     import io
 
     import numpy as np
     import zxingcpp
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
-    from reportlab.pdfgen import canvas
+    from reportlab.lib.utils import simpleSplit
 
     from callup.notices.letters import letter_fonts
+    from callup.web.pdftags import Tags, tagged_canvas
 
     fonts = letter_fonts()
     buffer = io.BytesIO()
-    c = canvas.Canvas(buffer, pagesize=A4, invariant=1)
+    c = tagged_canvas(buffer, pagesize=A4, invariant=1)
+    tags = Tags(c, language)
     c.setTitle(title)
+    tags.begin("H1")
     c.setFont(fonts["Sans-Bold"], 16)
     c.drawString(20 * mm, 270 * mm, title)
+    tags.end()
     c.setFont(fonts["Sans"], 11)
-    from reportlab.lib.utils import simpleSplit
-
     y = 255
     for line in lines:
+        tags.begin("P")
         for part in simpleSplit(line, fonts["Sans"], 11, 170 * mm):  # a long line (the check address) wraps on the page
             c.drawString(20 * mm, y * mm, part)
             y -= 7
+        tags.end()
     code = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
     modules = np.asarray(code.to_image(scale=1, add_quiet_zones=False))
     n = modules.shape[0]
     size, x0, y0 = 70 * mm, 20 * mm, (y - 80) * mm
     cell = size / n
+    tags.begin("Figure", alt=qr_alt)
     c.setFillColorRGB(0, 0, 0)
     for row in range(n):
         for col in range(n):
             if modules[row, col] < 128:
                 c.rect(x0 + col * cell, y0 + (n - 1 - row) * cell, cell, cell, stroke=0, fill=1)
+    tags.end()
+    tags.finish()
     c.showPage()
     c.save()
     return buffer.getvalue()
