@@ -5,7 +5,7 @@ created), it does through the command line (and, for the status document, the po
 functions) what an office does after a draw, so that every command has something to act on: letters
 printed, published, some delivered; a case of each kind in the state its next step needs; people
 found fit, one inducted; a second campaign frozen and a third committed; accounts; a signed status
-document. It returns the names of what it made (`{name}` values of the harness's arguments).
+document; a self-declaration answered on paper; an import that failed part-way. It returns the names of what it made (`{name}` values of the harness's arguments).
 """
 
 from __future__ import annotations
@@ -126,6 +126,12 @@ def build(root: pathlib.Path, base_db: pathlib.Path, keys: str) -> dict[str, str
     run("cases", "no-shows", "c1", CALLUP_NOW=LATER)
     values["no_show"] = str(query("SELECT id FROM cases WHERE kind = 'no_show'")[0][0])
 
+    # An import that failed part-way (its last row group damaged): its first rows stay, it waits to be resumed or abandoned.
+    _damaged_parquet(root / "damaged-at-the-end.parquet")
+    code, _, err, uncaught = run_cli(["register", "import", str(root / "damaged-at-the-end.parquet")], env=env)
+    assert uncaught is None and code == 2 and "damaged Parquet data" in err, (code, err)
+    values["unfinished"] = str(query("SELECT id FROM imports WHERE status = 'failed'")[0][0])
+
     # A policy that allows an override of the combat zone for conscripts (the example allows none).
     policy = (harness.EXAMPLES / "policies" / "republic-of-example.toml").read_text(encoding="utf-8")
     assert "overridable_zones = []" in policy
@@ -136,6 +142,23 @@ def build(root: pathlib.Path, base_db: pathlib.Path, keys: str) -> dict[str, str
     connect(url).dispose()
     os.sync()
     return values
+
+
+def _damaged_parquet(path: pathlib.Path) -> None:
+    """A register file of four row groups whose last one's data is overwritten with zeros (its footer intact)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    n = 40
+    pq.write_table(pa.table({"national_id": [f"P{i:04d}" for i in range(n)], "family_name": ["Novak"] * n,
+                             "given_names": ["Adam"] * n, "date_of_birth": ["2004-01-01"] * n, "sex": ["M"] * n,
+                             "citizenship": ["EXR"] * n, "region": ["R01"] * n, "address": [f"{i} Main St" for i in range(n)],
+                             "postcode": ["01001"] * n, "civil_status": ["alive"] * n}),
+                   path, row_group_size=10, compression="none")
+    data = bytearray(path.read_bytes())
+    at = pq.ParquetFile(path).metadata.row_group(3).column(7).data_page_offset
+    data[at:at + 40] = bytes(40)
+    path.write_bytes(bytes(data))
 
 
 def _free_slot(query, reference: str) -> str:  # noqa: ANN001

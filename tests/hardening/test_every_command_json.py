@@ -8,8 +8,8 @@ so a new command fails the coverage test until it is placed.
 
 The store is the hostile harness's (a register, a drawn campaign with summonses) carried on once per
 run through a campaign's case work (`casework_store`: letters delivered, a case of each kind, people
-found fit, a service record, campaigns to commit and to draw, accounts, a signed status document);
-each command runs on its own copy, as the actor, day and input `ENV` and `STDIN` give it.
+found fit, a service record, campaigns to commit and to draw, accounts, a signed status document, a
+self-declaration answered on paper, an import that failed part-way); each command runs on its own copy, as the actor, day and input `ENV` and `STDIN` give it.
 """
 
 from __future__ import annotations
@@ -125,6 +125,7 @@ VALID: dict[tuple[str, ...], list[str]] = {
     ("users", "revoke-sessions"): ["officer-a"],
     ("jobs", "run-due"): [],
     ("jobs", "runs"): ["--days", "3"],
+    ("register", "abandon"): ["{unfinished}", "--reason", "a corrected file replaces it"],
     ("questionnaire", "key"): ["{form}", "--answer", "condition=no", "--answer", "occupation=work", "--answer", "prior_service=no"],
     ("questionnaire", "answers"): ["{declared}", "--reason", "the board's review"],
     ("questionnaire", "routes"): ["q1", "--route", "medical_preassessment", "--reason", "the board's list"],
@@ -149,8 +150,6 @@ NOT_HERE = {
     ("demo",): "builds its own country (minutes); tests/core and the demo bench run it",
     ("serve",): "serves until stopped",
     ("worker",): "runs jobs on PostgreSQL until stopped",
-    ("register", "abandon"): "needs an import killed part-way (a child process killed after a block of a large file): "
-                             "tests/register/test_import_audit.py",
 }
 
 
