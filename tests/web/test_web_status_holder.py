@@ -63,3 +63,29 @@ def test_a_document_of_the_old_kind_without_a_holder_is_refused(site):
     old = "CALLUP-STATUS:1:" + _document_of(site, site.citizens[52])[len(statusdoc.PREFIX):]
     checked = statusdoc.check(old, keys, on=dt.date(2027, 2, 10))
     assert not checked.valid and "does not name its holder" in checked.problem
+
+
+def test_without_on_the_check_is_on_the_jurisdiction_s_today_not_the_machine_s(tmp_path, monkeypatch):
+    """`status verify` without --on judges validity on the day CALLUP_NOW (and CALLUP_TIMEZONE) give, as
+    every command does: a document issued that day is valid, and expired once its 30 days are past."""
+    import base64
+    import datetime as dt
+
+    from callup.crypto.keys import load_keyring
+    from callup.web import statusdoc
+    from callup_test_support import run_cli
+
+    ring = load_keyring({"CALLUP_KEYS": json.dumps({"current": "k1", "keys": {"k1": base64.b64encode(b"s" * 32).decode()}})})
+    issued = dt.date(2031, 3, 2)  # years from the machine's date, either way
+    text = statusdoc.issue(ring, pseudonym="0" * 32, campaign="c1", status="summoned", on=issued, holder="Adam Novak",
+                           born=dt.date(2004, 5, 6))
+    keys = tmp_path / "keys.json"
+    keys.write_text(json.dumps({"algorithm": "Ed25519", "keys": statusdoc.public_keys(ring)}))
+    for name in ("CALLUP_DATABASE_URL", "CALLUP_TIMEZONE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CALLUP_NOW", "2031-03-10T09:00:00Z")
+    code, out, err, _ = run_cli(["status", "verify", text, "--keys", str(keys)])
+    assert code == 0 and "valid: signature good, not expired" in out, (out, err)
+    monkeypatch.setenv("CALLUP_NOW", "2031-04-02T09:00:00Z")
+    code, out, _, _ = run_cli(["status", "verify", text, "--keys", str(keys)])
+    assert code == 1 and "expired on 2031-04-01" in out, out
