@@ -788,7 +788,7 @@ def appointment_offices(uow: UnitOfWork) -> dict[str, str]:
                                          .join(campaigns, campaigns.c.id == t.c.campaign_id)).all():
         places = office_places(uow, name)
         for office in _offices(uow, campaign_id):
-            if uow.ctx.actor.sees_region(office.region):
+            if uow.ctx.may_see(office.region):
                 found.setdefault(office.code, places.get(office.code, office.code))
     return dict(sorted(found.items()))
 
