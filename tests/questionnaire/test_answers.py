@@ -44,3 +44,24 @@ def _question(qid: str):  # noqa: ANN202
     from callup.policy import load_policy
 
     return load_policy(REPO / "examples" / "policies" / "republic-of-example.toml").versions[-1].questionnaire.question(qid)
+
+
+ANSWERS = st.fixed_dictionaries({}, optional={
+    "condition": st.sampled_from(["yes", "no", ""]), "occupation": st.sampled_from(["study", "work", "neither", ""]),
+    "study_place": st.text(max_size=30), "study_until": st.sampled_from(["", "2029-06-30"]),
+    "prior_service": st.sampled_from(["yes", "no", ""])})
+
+
+@settings(max_examples=300, deadline=None)
+@given(ANSWERS)
+def test_an_answer_routes_only_as_the_policy_says_and_no_answer_routes_nobody(answers):
+    from callup.policy import load_policy
+
+    q = load_policy(REPO / "examples" / "policies" / "republic-of-example.toml").versions[-1].questionnaire
+    taken = service.effects_of(q, answers)
+    routes = {route for route, _, _, _ in taken}
+    expected = ({"medical_preassessment"} if answers.get("condition") == "yes" else set()) | (
+        {"deferral_check"} if answers.get("study_place") else set())
+    assert routes == expected
+    for route, ground, _, detail in taken:  # only the study place is copied, to pre-fill the check; never the health answer
+        assert (ground, detail) == (("study", answers["study_place"]) if route == "deferral_check" else (None, None))
