@@ -125,6 +125,13 @@ def test_a_contact_change_is_a_request_the_officer_confirms_not_a_silent_overwri
     form = c.get("/portal/contact")
     bad = c.post("/portal/contact", data={"csrf": csrf_of(form.text), "email": "not an email"})
     assert bad.status_code == 422 and 'aria-invalid="true"' in bad.text
+    # in words, in the summary linking to the field and beside it, the title saying there is an error, the value kept
+    assert "There is a problem" in bad.text and 'href="#email"' in bad.text and 'id="email-error"' in bad.text
+    assert "Enter an e-mail address in the right form" in bad.text and "not a valid" not in bad.text
+    assert re.search(r"<title>Error: ", bad.text) and 'value="not an email"' in bad.text
+    c.cookies.set("callup_lang", "ru")
+    assert "Введите адрес электронной почты" in c.post("/portal/contact", data={"csrf": csrf_of(form.text), "email": "x"}).text
+    c.cookies.delete("callup_lang")
     r = c.post("/portal/contact", data={"csrf": csrf_of(form.text), "email": "new@example.org", "phone": "+1 555 0100"})
     assert r.status_code == 303
     with connect(site.url).connect() as conn:

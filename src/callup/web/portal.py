@@ -236,9 +236,24 @@ def contact_submit(request: Request, email: Annotated[str, Form(max_length=300)]
         with UnitOfWork(ctx, write=False) as uow:
             mine = contact.my_requests(uow)
             off = reminders.opted_out(uow, _me_id(ctx))
-        return render(request, "portal/contact.html", status=422, requests=mine, error=exc.message, field=exc.field,
-                      values={"email": email, "phone": phone, "address": address, "postcode": postcode}, reminders_off=off)
+        return render(request, "portal/contact.html", status=422, requests=mine, error=_contact_error(request, exc),
+                      field=exc.field, values={"email": email, "phone": phone, "address": address, "postcode": postcode},
+                      reminders_off=off)
     return redirect("/portal/contact?done=requested")
+
+
+def _contact_error(request: Request, exc: InputError) -> str:
+    """The contact form's refusal in the page's words, for the field it names."""
+    _ = gettext(request)
+    if "at most" in exc.message:
+        return _("This is too long: shorten it.")
+    if "at least one" in exc.message:
+        return _("Fill in at least one of e-mail, phone or postal address.")
+    if "needs its postcode" in exc.message:
+        return _("Enter the postcode of the new address.") if exc.field == "postcode" else _("Enter the new address for this postcode.")
+    return {"email": _("Enter an e-mail address in the right form, such as name@example.org."),
+            "phone": _("Enter a phone number with digits, and spaces, brackets or dashes if you like, such as +999 100 200 300."),
+            "postcode": _("Enter a postcode in the form the post uses, such as the one on your letter.")}.get(exc.field or "", _(exc.message))
 
 
 @router.get("/reads")
