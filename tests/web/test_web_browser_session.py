@@ -113,3 +113,31 @@ def test_moving_the_appointment_page_by_page_on_phones_in_both_languages(served,
             assert page.locator('form[method="post"] input[name="slot"]').count() == 1
             context.close()
     assert not problems, problems
+
+
+def test_the_contact_form_s_error_on_phones_in_both_languages(served, browser, shots):  # noqa: F811
+    if not AXE.exists():
+        pytest.skip(f"axe-core is not installed at {AXE}")
+    site, base = served
+    script = AXE.read_text(encoding="utf-8")
+    problems = []
+    for width in (320, 390):
+        for lang in ("en", "ru"):
+            context = browser.new_context(viewport={"width": width, "height": 740}, bypass_csp=True)
+            context.add_cookies([{"name": "callup_session", "value": _ending_in(site, site.citizens[14], 3600), "url": base},
+                                 {"name": "callup_lang", "value": lang, "url": base}])
+            page = context.new_page()
+            page.goto(f"{base}/portal/contact")
+            page.locator("#email").fill("not an e-mail")
+            page.locator("#email").evaluate("e => e.type = 'text'")  # past the browser's own check: the server's answers
+            page.locator("main form button[type=submit]").first.click()
+            page.locator(".error-summary").wait_for(state="visible")
+            page.add_script_tag(content=script)
+            found = page.evaluate("async () => (await axe.run(document)).violations.map(v => v.id + ': ' + v.help)")
+            problems += [f"{width} {lang}: {v}" for v in found]
+            if page.evaluate("document.documentElement.scrollWidth") > width:
+                problems.append(f"{width} {lang}: scrolls sideways")
+            assert page.locator("#email").input_value() == "not an e-mail"
+            page.screenshot(path=str(shots / f"contact-error-{lang}-{width}.png"), full_page=True)
+            context.close()
+    assert not problems, problems
