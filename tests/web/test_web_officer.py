@@ -165,6 +165,10 @@ def test_no_one_inducted_is_recorded_as_not_appearing_though_they_may_be_recorde
     with UnitOfWork(officer) as uow, pytest.raises(NoticeStateError, match="inducted") as refused:
         notices.record_appearance(uow, cit.reference, "no_show")
     assert refused.value.field == "outcome"
+    page = signed_in(site, user=f"officer-{a}", clock=clock).get(f"/console/summons/{cit.reference}")
+    assert 'value="appeared"' in page.text and 'value="no_show"' not in page.text  # the page offers only what can be taken
+    sheet = signed_in(site, user=f"officer-{a}", clock=clock).get("/console/day", params={"office": view.office})
+    assert f'id="appeared-{cit.reference}"' in sheet.text and f'id="no_show-{cit.reference}"' not in sheet.text
     with UnitOfWork(officer) as uow:
         assert notices.record_appearance(uow, cit.reference, "appeared").appearance == "appeared"
 

@@ -35,6 +35,7 @@ class SheetLine:
     appearance: str | None  # recorded for this appointment (None: not yet)
     earlier: str | None  # recorded for an earlier appointment of the summons (a rescheduled no-show)
     refusal: str | None  # why no appearance can be recorded now; None: it can
+    inducted: bool = False  # inducted from this campaign: recorded as having come, never as not
 
     @property
     def shown(self) -> str | None:
@@ -68,6 +69,7 @@ def day_sheet(uow: UnitOfWork, *, office: str | None = None) -> DaySheet:
     office = office.strip() if office else None
     booked = service.appointments_at(uow, office, day, where="office's day sheet") if office else []
     names = names_of(uow, [a.national_id for a in booked])
+    inducted = service.inducted_among(uow, [a.reference for a in booked])
     midnight = dt.datetime.combine(day, dt.time(0), tzinfo=ZoneInfo(uow.ctx.timezone))
     lines = []
     for a in booked:
@@ -75,7 +77,7 @@ def day_sheet(uow: UnitOfWork, *, office: str | None = None) -> DaySheet:
         now = a.appearance if a.appearance and a.appearance_at is not None and _aware(a.appearance_at) >= midnight else None
         lines.append(SheetLine(a.reference, a.national_id, names.get(a.national_id, ""), a.campaign, a.start, a.end, a.status,
                                now, a.appearance if now is None else None,
-                               service.appearance_refusal(a.status, a.date, day)))
+                               service.appearance_refusal(a.status, a.date, day), a.reference in inducted))
     return DaySheet(office, day, offices, lines)
 
 

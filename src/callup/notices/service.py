@@ -611,6 +611,20 @@ def move(uow: UnitOfWork, reference: str, *, office: str, date: dt.date, start: 
     return _current(uow, reference)
 
 
+def inducted_among(uow: UnitOfWork, references: list[str]) -> set[str]:
+    """The summonses among `references` whose person was inducted from the summons' campaign (such a
+    person is not recorded as not having come: a page offers only "came")."""
+    from callup.military_service.tables import ServiceRecord
+
+    records = ServiceRecord.__table__
+    found: set[str] = set()
+    for i in range(0, len(references), 500):
+        found.update(uow.execute(select(summonses.c.reference).join(records, and_(
+            records.c.campaign_id == summonses.c.campaign_id, records.c.national_id == summonses.c.national_id))
+            .where(summonses.c.reference.in_(references[i:i + 500]))).scalars())
+    return found
+
+
 def _inducted(uow: UnitOfWork, row: Any) -> bool:
     """Whether the person of the summons `row` has a service record from its campaign (was inducted)."""
     from callup.military_service.tables import ServiceRecord  # case work builds on summonses; looked up only here

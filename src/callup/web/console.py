@@ -144,10 +144,11 @@ def _summons_page(request: Request, reference: str, *, status: int = 200, **valu
     with UnitOfWork(ctx) as uow:  # writes: the read is audited
         view = notices.view(uow, reference)
         places = notices.office_places(uow, view.campaign)
+        inducted = bool(notices.inducted_among(uow, [view.reference]))
     # The form is offered only when the service would take it: the actor's role, a delivered summons, the day come.
     refusal = notices.appearance_refusal(view.status, view.date, ctx.today())
     return render(request, "console/summons.html", status=status, view=view, ctx=ctx, places=places,
-                  today=ctx.today(), records=ctx.actor.role in RECORDERS and refusal is None, **values)
+                  today=ctx.today(), records=ctx.actor.role in RECORDERS and refusal is None, inducted=inducted, **values)
 
 
 @router.get("/summons/{reference}")
