@@ -21,7 +21,7 @@ def row(national_id: str, **overrides: str) -> dict[str, str]:
     base = {
         "national_id": national_id, "family_name": "Novak", "given_names": "Adam", "date_of_birth": "2004-05-06",
         "sex": "M", "citizenship": "EXR", "region": "R01", "address": "1 Main St", "postcode": "01001",
-        "civil_status": "alive", "email": "", "phone": "", "volunteer": "",
+        "civil_status": "alive", "email": "", "phone": "", "volunteer": "", "language": "",
     }
     base.update(overrides)
     return base

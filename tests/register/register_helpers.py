@@ -58,8 +58,13 @@ def people_snapshot(engine) -> list[tuple]:
 
 
 def import_in_child(url: str, path: pathlib.Path, started) -> None:  # noqa: ANN001 - a multiprocessing Connection
-    """Import `path` (run in a child process that the test kills); says so on `started` once a block is committed."""
+    """Import `path` (run in a child process that the test kills); says so on `started` once a block is committed.
+
+    The child leads a process group of its own, so that the test kills it with the bulk job it starts (on SQLite
+    a further process, which otherwise could commit one more block before it noticed its caller gone)."""
     from callup.register.importer import import_register
+
+    os.setpgrp()
 
     def advance(rows: int) -> None:
         if rows and not started.closed:
@@ -80,5 +85,5 @@ def kill_import_after_first_block(store_url: str, path: pathlib.Path, monkeypatc
     tell.close()
     ready = multiprocessing.connection.wait([started, child.sentinel], timeout=120)
     assert started in ready and started.recv() > 0, f"the import should commit a first block (exit code {child.exitcode})"
-    os.kill(child.pid, signal.SIGKILL)
+    os.killpg(child.pid, signal.SIGKILL)
     child.join()
