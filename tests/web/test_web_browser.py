@@ -339,5 +339,15 @@ def test_console_pages_have_no_accessibility_violation_and_a_wrong_date_shows_th
         summary.get_by_role("link").click()
         assert page.evaluate("location.hash") == "#until"
         check("case-error")
+    import urllib.parse
+
+    page.set_viewport_size({"width": 320, "height": 640})  # the lists stack on the narrowest phone, in both languages
+    for lang in ("en", "ru"):
+        for path in ("/console", "/console/cases", f"/console/search?q={citizen.national_id}"):
+            page.goto(f"{base}/lang/{lang}?next={urllib.parse.quote(path, safe='/')}")
+            assert page.locator("table").count() >= 1 or path == "/console", path
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            if wide > 320:
+                problems.append(f"{path} ({lang}) at 320px scrolls sideways ({wide}px)")
     context.close()
     assert not problems, problems

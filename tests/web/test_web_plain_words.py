@@ -297,3 +297,20 @@ def test_the_letter_and_the_portal_write_an_appointment_alike_in_both_languages(
         assert letter.date(day) == alike(fmt.date(day))
         assert fmt.time(start) in letter.time(start, end) and fmt.time(end) in letter.time(start, end)
     assert Formats("en").at(day, start) == "Monday, 4 October 2027, 08:00"
+
+
+def test_every_reason_the_system_gives_is_in_words_in_both_languages():
+    """A reason written in the code (`reason="..."`) is shown to the person on "who read my record" and to the
+    auditor: each is one of the system's reasons, which the pages translate (a person's own reasons stay as written)."""
+    import pathlib
+    import re
+
+    from callup.web import i18n
+    from callup.web.words import SYSTEM_REASONS
+
+    src = pathlib.Path(__file__).resolve().parents[2] / "src" / "callup"
+    given = {m for path in src.rglob("*.py") for m in re.findall(r'reason="([a-z][^"]*)"', path.read_text(encoding="utf-8"))}
+    assert len(given) >= 8
+    assert given <= SYSTEM_REASONS, f"name these in web/words.py SYSTEM_REASONS: {sorted(given - SYSTEM_REASONS)}"
+    russian = i18n.translations("ru")
+    assert [r for r in SYSTEM_REASONS if russian.gettext(r) == r] == []

@@ -198,6 +198,15 @@ FOLLOW_UP = {
     "unconfirmed": N_("No evidence of delivery %(days)s days after dispatch"),
     "no_show": N_("Did not come: an officer decides what follows"),
 }
+#: Reasons the system itself gives for a read or a step (a person's own reasons are shown as written). Every
+#: `reason="..."` literal in the code is one of these (tests/web/test_web_plain_words.py checks it).
+SYSTEM_REASONS = frozenset({
+    N_("case work in the console"), N_("medical examination in the console"), N_("service record in the console"),
+    N_("age condition of a contract"), N_("reading an uploaded document"), N_("questionnaire list in the console"),
+    N_("questionnaire answers in the console"), N_("medical board's open examinations"),
+    N_("simulation: second examination"), N_("simulation: granted on review"), N_("simulation: decided"),
+    N_("simulation: contract signed"), N_("simulation: appeal"), N_("simulation: appeal decided"),
+})
 UNNAMED = N_("(not named)")
 CATEGORY = N_("Category %(code)s: %(text)s")
 
@@ -213,7 +222,7 @@ def english() -> list[str]:
     """Every English text of this module (what the catalogue must translate)."""
     texts = [text for table in TABLES.values() for text in table.values()]
     texts += [text for states in CASE_STATE.values() for text in states.values()]
-    return [*texts, *FOLLOW_UP.values(), UNNAMED, CATEGORY]
+    return [*texts, *FOLLOW_UP.values(), *sorted(SYSTEM_REASONS), UNNAMED, CATEGORY]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -293,6 +302,12 @@ class Words:
                 return self.gettext(CATEGORY) % {"code": code, "text": text} if kind == "medical" else text
         return self.gettext(UNNAMED)
 
+
+    def why(self, recorded: str | None) -> str:
+        """A recorded reason for a read or a step: the system's own in the page's language, a person's as written."""
+        if not recorded:
+            return ""
+        return self.gettext(recorded) if recorded in SYSTEM_REASONS else recorded
 
     def reason(self, case: Any) -> str:
         """A decision's recorded reasons; a medical decision recorded without any (the service then writes the
