@@ -316,3 +316,13 @@ def test_every_reason_the_system_gives_is_in_words_in_both_languages():
     assert given <= SYSTEM_REASONS, f"name these in web/words.py SYSTEM_REASONS: {sorted(given - SYSTEM_REASONS)}"
     russian = i18n.translations("ru")
     assert [r for r in SYSTEM_REASONS if russian.gettext(r) == r] == []
+
+
+def test_a_civilian_service_case_names_its_ground_in_words():
+    from callup.web import i18n
+    from callup.web.words import UNNAMED, Words
+
+    for lang in ("en", "ru"):
+        gettext = i18n.translations(lang).gettext
+        said = Words(gettext).ground("civilian_service", "conscience")
+        assert said and said != gettext(UNNAMED) and "conscience" != said

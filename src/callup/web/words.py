@@ -208,6 +208,7 @@ SYSTEM_REASONS = frozenset({
     N_("simulation: contract signed"), N_("simulation: appeal"), N_("simulation: appeal decided"),
 })
 UNNAMED = N_("(not named)")
+CONSCIENCE = N_("Reasons of conscience")
 CATEGORY = N_("Category %(code)s: %(text)s")
 
 TABLES: Mapping[str, Mapping[str, str]] = {
@@ -222,7 +223,7 @@ def english() -> list[str]:
     """Every English text of this module (what the catalogue must translate)."""
     texts = [text for table in TABLES.values() for text in table.values()]
     texts += [text for states in CASE_STATE.values() for text in states.values()]
-    return [*texts, *FOLLOW_UP.values(), *sorted(SYSTEM_REASONS), UNNAMED, CATEGORY]
+    return [*texts, *FOLLOW_UP.values(), *sorted(SYSTEM_REASONS), UNNAMED, CONSCIENCE, CATEGORY]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -291,6 +292,8 @@ class Words:
         if not code:
             return ""
         kind = _code(kind)
+        if kind == "civilian_service":  # one ground, the law's: a conscientious objection
+            return self.gettext(CONSCIENCE)
         items = []
         if self.policy is not None:
             version = self.policy()
