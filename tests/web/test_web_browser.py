@@ -24,6 +24,7 @@ import time
 import urllib.request
 
 import pytest
+from playwright.sync_api import expect
 
 from callup_test_support import POSTGRES_URL, REPO, make_store_url
 from web_support import NOW, PASSWORD, build_site, session_cookie, totp_now
@@ -108,16 +109,16 @@ def test_a_citizen_signs_in_with_the_letter_s_code_sees_the_summons_and_acknowle
     page = browser.new_page()
     _citizen_signs_in(page, base, citizen)
     page.screenshot(path=str(shots / "portal-status.png"), full_page=True)
-    assert page.get_by_role("heading", name="My status", level=1).is_visible()
+    expect(page.get_by_role("heading", name="My status", level=1)).to_be_visible()
     page.get_by_role("link", name="Open my summons").click()
-    assert page.get_by_role("heading", name="Before you open your summons").is_visible()  # delivery is said before it happens
+    expect(page.get_by_role("heading", name="Before you open your summons")).to_be_visible()  # delivery is said before it happens
     page.screenshot(path=str(shots / "portal-before-opening.png"), full_page=True)
     page.get_by_role("button", name="Open my summons").click()
-    assert page.get_by_text(citizen.reference).is_visible()
-    assert page.locator(".badge", has_text="Delivered").is_visible()  # opening it was the delivery
+    expect(page.get_by_text(citizen.reference)).to_be_visible()
+    expect(page.locator(".badge", has_text="Delivered")).to_be_visible()  # opening it was the delivery
     page.get_by_role("button", name="I confirm that I received this summons").click()
     page.wait_for_url("**done=acknowledged")
-    assert page.get_by_role("status").get_by_text("you have confirmed").is_visible()
+    expect(page.get_by_role("status").get_by_text("you have confirmed")).to_be_visible()
     page.screenshot(path=str(shots / "portal-acknowledged.png"), full_page=True)
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the letter (PDF)").click()
@@ -147,7 +148,7 @@ def test_a_citizen_moves_the_appointment(served, browser, shots):
     page.screenshot(path=str(shots / "portal-move-confirm.png"), full_page=True)
     page.get_by_role("button", name="Move my appointment").click()
     page.wait_for_url("**done=moved")
-    assert page.get_by_text("Your appointment was moved.").is_visible()
+    expect(page.get_by_text("Your appointment was moved.")).to_be_visible()
     after = (page.locator("dd").nth(0).inner_text(), page.locator("dd").nth(1).inner_text())
     assert after != before and after[0] == chosen[0] and after[1].startswith(chosen[1])
     page.close()
@@ -167,7 +168,7 @@ def test_an_officer_of_region_a_cannot_reach_a_person_of_region_b_through_any_pa
     page.wait_for_url(f"{base}/console")
     page.screenshot(path=str(shots / "console-queue.png"), full_page=True)
     page.goto(f"{base}/console/people/{mine.national_id}?reason=checking+the+appointment")
-    assert page.get_by_text(mine.national_id).first.is_visible()
+    expect(page.get_by_text(mine.national_id).first).to_be_visible()
     for path in (f"/console/people/{theirs.national_id}", f"/console/people/{theirs.national_id}?reason=x",
                  f"/console/summons/{theirs.reference}", f"/portal/summons/{theirs.reference}",
                  f"/api/v1/people/{theirs.national_id}", f"/api/v1/summonses/{theirs.reference}",
@@ -176,7 +177,7 @@ def test_an_officer_of_region_a_cannot_reach_a_person_of_region_b_through_any_pa
         assert response.status in (403, 404), f"{path}: {response.status}"
         assert theirs.national_id not in page.content().replace(path, "")
     page.goto(f"{base}/console/search?q={theirs.national_id}")
-    assert page.get_by_text("No one found in your regions.").is_visible()
+    expect(page.get_by_text("No one found in your regions.")).to_be_visible()
     page.screenshot(path=str(shots / "console-other-region.png"), full_page=True)
     page.close()
 
@@ -211,7 +212,7 @@ def test_a_deferral_with_an_upload_is_decided_by_the_officer_and_the_citizen_see
     officer.wait_for_url(f"{base}/console")
     officer.get_by_role("link", name="Cases", exact=True).click()
     officer.locator("tbody a").first.click()
-    assert officer.get_by_text("board 2027/55").is_visible()
+    expect(officer.get_by_text("board 2027/55")).to_be_visible()
     with officer.expect_download() as download:
         officer.get_by_role("link", name="Download the document").click()
     assert pathlib.Path(download.value.path()).read_bytes() == scan.read_bytes()
@@ -223,11 +224,11 @@ def test_a_deferral_with_an_upload_is_decided_by_the_officer_and_the_citizen_see
     officer.close()
 
     page.goto(f"{base}/portal/cases")
-    assert page.get_by_text("the medical board confirms temporary unfitness").is_visible()
-    assert page.get_by_text("Appeal by").is_visible()
+    expect(page.get_by_text("the medical board confirms temporary unfitness")).to_be_visible()
+    expect(page.get_by_text("Appeal by")).to_be_visible()
     page.screenshot(path=str(shots / "portal-decision.png"), full_page=True)
     page.get_by_role("link", name="Who read my record").click()
-    assert page.get_by_text("case work in the console").first.is_visible()
+    expect(page.get_by_text("case work in the console").first).to_be_visible()
     assert page.get_by_text(f"Office of {a}").first.is_visible() and f"officer-{a}" not in page.content()
     page.screenshot(path=str(shots / "portal-reads.png"), full_page=True)
     page.close()
@@ -324,7 +325,7 @@ def test_console_pages_have_no_accessibility_violation_and_a_wrong_date_shows_th
 
         check("queue")
         page.goto(f"{base}/console/summons/{citizen.reference}")
-        assert page.get_by_text("once the summons has been delivered").is_visible()
+        expect(page.get_by_text("once the summons has been delivered")).to_be_visible()
         assert page.locator('input[name="outcome"]').count() == 0
         check("summons")
         page.goto(f"{base}/console/cases/{case_id}")

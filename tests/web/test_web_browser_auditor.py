@@ -10,6 +10,7 @@ Screenshots go to $CALLUP_SCREENSHOTS when set (to look at them), else to the te
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from test_web_browser import AXE, CHROMIUM, browser, served, shots  # noqa: F401 - the fixtures, shared
 
 from web_support import PASSWORD, session_cookie, totp_now
@@ -92,19 +93,19 @@ def test_an_auditor_verifies_the_chain_and_the_draw_in_both_languages_at_desktop
             page.get_by_role("button", name=w["verify"]).click()
             page.wait_for_url("**check=chain**")
             result = page.get_by_role("status")
-            assert result.get_by_text(w["verifies"]).is_visible()
+            expect(result.get_by_text(w["verifies"])).to_be_visible()
             check("chain-verified", width, lang)
             page.locator('input[name="anchor"]').first.check()
             page.get_by_role("button", name=w["against"]).click()
             page.wait_for_url("**check=anchor**")
-            assert page.get_by_role("status").get_by_text(w["contains"]).is_visible()
+            expect(page.get_by_role("status").get_by_text(w["contains"])).to_be_visible()
             check("chain-anchor", width, lang)
 
             page.get_by_role("link", name=w["draws"], exact=True).click()
             check("draw-form", width, lang)
             page.get_by_role("button", name=w["rerun"]).click()
             page.wait_for_url("**campaign=spring-2027**")
-            assert page.get_by_role("status").get_by_text(w["matches"]).is_visible()
+            expect(page.get_by_role("status").get_by_text(w["matches"])).to_be_visible()
             check("draw-verified", width, lang)
 
             page.get_by_role("link", name=w["history"], exact=True).click()
@@ -112,14 +113,14 @@ def test_an_auditor_verifies_the_chain_and_the_draw_in_both_languages_at_desktop
             page.get_by_label(w["reason"], exact=True).fill("complaint 2027/31")
             page.get_by_role("button", name=w["show"]).click()
             page.wait_for_url("**national_id=**")
-            assert page.get_by_text("checking the address").first.is_visible()
+            expect(page.get_by_text("checking the address").first).to_be_visible()
             if w["read"]:
-                assert page.get_by_text(w["read"]).first.is_visible()
+                expect(page.get_by_text(w["read"]).first).to_be_visible()
             assert "person.read" not in page.content()
             check("history", width, lang)
 
             page.get_by_role("link", name=w["guardrail"], exact=True).click()
-            assert page.get_by_text(person.national_id).is_visible()
+            expect(page.get_by_text(person.national_id)).to_be_visible()
             check("guardrail", width, lang)
 
     page.set_viewport_size({"width": 320, "height": 640})  # the narrowest phone WCAG's reflow asks for

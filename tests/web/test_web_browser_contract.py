@@ -5,6 +5,7 @@ to the day, which keeps what was typed."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from test_web_browser import AXE, CHROMIUM, browser, served, shots  # noqa: F401 - the fixtures of the browser tests
 
 from web_support import session_cookie
@@ -50,7 +51,7 @@ def test_the_contract_form_refuses_too_early_in_plain_words_on_a_phone_in_both_l
             page.get_by_label(day_label).fill(site.admin.today().isoformat())
             page.get_by_role("button", name=button).click()
             summary = page.get_by_role("alert")
-            assert summary.get_by_text(problem).is_visible()
+            expect(summary.get_by_text(problem)).to_be_visible()
             assert page.get_by_label(day_label).input_value() == site.admin.today().isoformat()
             page.add_script_tag(content=script)
             found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"

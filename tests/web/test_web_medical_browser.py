@@ -25,6 +25,7 @@ import urllib.request
 from collections import Counter
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from callup.notices.tables import Summons
@@ -175,7 +176,7 @@ def test_the_board_walks_from_its_list_to_a_category_that_calls_the_replacement(
     first.get_by_role("button").click()
     page.wait_for_url(re.compile(r".*/console/medical/cases/\d+$"))
     assert page.get_by_role("heading", level=1).inner_text().endswith(name)
-    assert page.get_by_text(reference, exact=True).is_visible()
+    expect(page.get_by_text(reference, exact=True)).to_be_visible()
     check("examination")
     page.get_by_label(words["findings"]).fill("fracture of the left tibia")
     page.get_by_label(words["temporary"]).check()
@@ -190,7 +191,7 @@ def test_the_board_walks_from_its_list_to_a_category_that_calls_the_replacement(
     page.get_by_label(words["unfit"]).check()
     page.get_by_role("button", name=words["record"]).click()
     page.wait_for_url(re.compile(r".*/decided$"))
-    assert page.get_by_role("heading", name=words["decided"], level=1).is_visible()
+    expect(page.get_by_role("heading", name=words["decided"], level=1)).to_be_visible()
     status = page.get_by_role("status")
     assert name in status.inner_text() and "D" in status.inner_text()
     called = page.locator("li", has_text=words["reserve"])

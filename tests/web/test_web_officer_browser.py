@@ -20,6 +20,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
+from playwright.sync_api import expect
 from test_web_browser import AXE, CHROMIUM, _free_port, browser, shots  # noqa: F401 - fixtures
 
 from callup_test_support import POSTGRES_URL, make_store_url
@@ -118,15 +119,15 @@ def test_an_officer_records_a_day_sheet_and_decides_a_contested_appeal_at_deskto
     lang("en", "/console")
     page.get_by_role("link", name="Day sheet").click()
     page.goto(base + sheet)
-    assert page.get_by_role("heading", name="Day sheet", level=1).is_visible()
-    assert page.get_by_text("Not delivered: an appearance is recorded only for a delivered summons.").is_visible()
+    expect(page.get_by_role("heading", name="Day sheet", level=1)).to_be_visible()
+    expect(page.get_by_text("Not delivered: an appearance is recorded only for a delivered summons.")).to_be_visible()
     look("day-sheet")
     page.get_by_role("button", name="Record the appearances chosen").click()  # nothing chosen
-    assert page.get_by_role("alert").get_by_text("Choose Came or Did not come for at least one person.").is_visible()
+    expect(page.get_by_role("alert").get_by_text("Choose Came or Did not come for at least one person.")).to_be_visible()
     look("day-sheet-error")
     page.set_viewport_size({"width": 390, "height": 844})
     lang("ru", sheet)
-    assert page.get_by_role("heading", name="Лист дня", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Лист дня", level=1)).to_be_visible()
     look("day-sheet", "ru")
     lang("en", sheet)
     delivered = people[:-1]
@@ -135,7 +136,7 @@ def test_an_officer_records_a_day_sheet_and_decides_a_contested_appeal_at_deskto
         fieldset.get_by_label("Did not come" if k == 1 else "Came", exact=True).check()
     page.get_by_role("button", name="Record the appearances chosen").click()
     page.wait_for_url("**done=*")
-    assert page.get_by_role("status").get_by_text(f"Appearances recorded: {len(delivered)}.").is_visible()
+    expect(page.get_by_role("status").get_by_text(f"Appearances recorded: {len(delivered)}.")).to_be_visible()
     assert page.locator('input[type="radio"]').count() == 0
     look("day-sheet-recorded")
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -147,12 +148,12 @@ def test_an_officer_records_a_day_sheet_and_decides_a_contested_appeal_at_deskto
     author.add_cookies([{"name": "callup_session", "value": session_cookie(site, user="admin"), "url": base}])
     theirs = author.new_page()
     theirs.goto(f"{base}/console/cases/{office_day['appeal']}")
-    assert theirs.get_by_text("This appeal contests your own decision").is_visible()
+    expect(theirs.get_by_text("This appeal contests your own decision")).to_be_visible()
     assert theirs.locator('input[name="decision"]').count() == 0
     author.close()
     lang("en", "/console/cases")
     page.locator(f'a[href="/console/cases/{office_day["appeal"]}"]').first.click()
-    assert page.get_by_role("link", name=f"case {office_day['case']}").first.is_visible()  # the decision it contests
+    expect(page.get_by_role("link", name=f"case {office_day['case']}").first).to_be_visible()  # the decision it contests
     assert page.get_by_text("(not named)").count() == 0
     look("appeal")
     page.set_viewport_size({"width": 390, "height": 844})
@@ -163,7 +164,7 @@ def test_an_officer_records_a_day_sheet_and_decides_a_contested_appeal_at_deskto
     page.get_by_label("Reasons (shown to the person)").fill("the certificate arrived before the decision was made")
     page.get_by_role("button", name="Record the decision").click()
     page.wait_for_url("**done=decided")
-    assert page.get_by_text("The decision was recorded.").is_visible()
+    expect(page.get_by_text("The decision was recorded.")).to_be_visible()
     look("appeal-decided")
     page.goto(f"{base}/console/people/{office_day['applicant'].national_id}?reason=appeal+decided")
     look("person")

@@ -5,6 +5,7 @@ answers, the confirmation. axe-core finds no violation on any of its pages, and 
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 from test_web_browser import AXE, CHROMIUM, browser, served, shots  # noqa: F401 - the fixtures
 
@@ -73,7 +74,7 @@ def test_a_citizen_answers_the_self_declaration_on_a_phone(served, browser, shot
     page.goto(f"{base}/portal/questionnaire")
     page.get_by_role("link", name=words["start"]).click()
     page.get_by_role("button", name=words["continue"]).click()  # nothing chosen: the error summary
-    assert page.locator(".error-summary").is_visible()
+    expect(page.locator(".error-summary")).to_be_visible()
     check("error")
     page.get_by_label(words["condition"], exact=True).check()
     page.get_by_role("button", name=words["continue"]).click()
@@ -161,12 +162,12 @@ def test_the_console_self_declaration_pages_have_no_accessibility_violation(serv
     page.locator("#study_until-year").fill("2029")
     page.locator("#prior_service-no").check()
     page.get_by_role("button", name="Record and send the answers").click()
-    assert page.get_by_role("alert").get_by_text("There is a problem").is_visible()
+    expect(page.get_by_role("alert").get_by_text("There is a problem")).to_be_visible()
     assert page.locator("#study_place").input_value() == "Technical College"
     check(page, "form-error")
     page.locator("#study_until").fill("28")
     page.get_by_role("button", name="Record and send the answers").click()
-    assert page.get_by_text(f"The answers of form {reference} were recorded and sent.").is_visible()
+    expect(page.get_by_text(f"The answers of form {reference} were recorded and sent.")).to_be_visible()
     for lang, width in (("en", 320), ("ru", 320)):
         page.set_viewport_size({"width": width, "height": 700})
         page.goto(f"{base}/lang/{lang}?next=/console/questionnaire")

@@ -9,6 +9,7 @@ Uses `callup serve` and Chromium as `test_web_browser` does (its fixtures)."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from test_web_browser import AXE, _citizen_signs_in, browser, served, shots  # noqa: F401 - fixtures used by name
 
 from web_support import ISSUE_DAY
@@ -73,13 +74,13 @@ def test_a_citizen_walks_each_right_on_a_phone_with_the_deadlines_check_your_ans
         _citizen_signs_in(page, base, citizen)
         page.goto(f"{base}/lang/{lang}?next=/portal")
         panel = page.locator("section.todo")
-        assert panel.get_by_role("heading", name=words["todo"]).is_visible()
+        expect(panel.get_by_role("heading", name=words["todo"])).to_be_visible()
         assert words["left"] in panel.inner_text()
         check("status")
         if code == "deferral":  # once per language: the page before the summons opens
             panel.locator(f'a[href="/portal/summons/{citizen.reference}"]').click()
-            assert page.get_by_role("heading", name=words["before"], level=1).is_visible()
-            assert page.get_by_role("heading", name=words["deadlines"]).is_visible()
+            expect(page.get_by_role("heading", name=words["before"], level=1)).to_be_visible()
+            expect(page.get_by_role("heading", name=words["deadlines"])).to_be_visible()
             check("before-opening")
             page.locator(f'form[action="/portal/summons/{citizen.reference}/open"] button').click()
             page.wait_for_url(f"{base}/portal/summons/{citizen.reference}")
@@ -109,7 +110,7 @@ def test_a_citizen_walks_each_right_on_a_phone_with_the_deadlines_check_your_ans
             _fill(page, field, value)
             check(f"{field}")
             page.locator('button[value="continue"]').click()
-        assert page.get_by_role("heading", name=words["check"], level=1).is_visible()
+        expect(page.get_by_role("heading", name=words["check"], level=1)).to_be_visible()
         for field, value in ANSWERS[code]:
             if field != "ground":
                 assert value in page.locator("main").inner_text()

@@ -29,7 +29,12 @@ def test_staff_reads_of_a_summons_are_audited_and_shown_to_its_person(site):
     assert own.get(f"/portal/summons/{citizen.reference}").status_code == 200  # a person reading their own: not a read by staff
     assert len(_reads(site, citizen)) == len(before) + 3
     page = own.get("/portal/reads")
-    assert page.status_code == 200 and page.text.count("read your summons") >= 3
+    assert page.status_code == 200
+    # One user's reads close together are one visit (newest first): the admin's two reads lead, and the officer's
+    # read is a visit of its own unless the officer is the admin.
+    newest = page.text.split("<tbody>", 1)[1].split("</tr>", 1)[0]
+    assert "read your summons" in newest and "entries" in newest
+    assert page.text.count("read your summons") >= len({officer, "admin"})
 
 
 def test_the_follow_up_list_records_a_read_for_every_summons_it_lists(site):
