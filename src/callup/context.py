@@ -70,6 +70,12 @@ class Actor:
         """How the audit log names the actor."""
         return self.name[:128]
 
+    def own_id(self) -> str:
+        """A citizen's own national id (every citizen actor has one); `Forbidden` for any other role."""
+        if self.role is not Role.citizen or self.person_id is None:
+            raise Forbidden(f"only a signed-in citizen has their own record; you act as {self.role.value}")
+        return self.person_id
+
 
 class Clock(Protocol):
     def now(self) -> dt.datetime:

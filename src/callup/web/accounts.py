@@ -24,9 +24,10 @@ import dataclasses
 import datetime as dt
 import hashlib
 import hmac
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
-from sqlalchemy import case, insert, select, update
+from sqlalchemy import Table, case, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from callup.audit import AuditEvent
 from callup.context import Actor, Context, Role, make_actor
@@ -34,7 +35,7 @@ from callup.errors import CallupError, InputError
 from callup.uow import UnitOfWork
 from callup.web.tables import SignInLimit, WebUser
 
-users_t, limits_t = WebUser.__table__, SignInLimit.__table__
+users_t, limits_t = cast(Table, WebUser.__table__), cast(Table, SignInLimit.__table__)
 STEP = 30  # seconds of a TOTP step
 ISSUER = "callup"
 
@@ -299,12 +300,13 @@ def _count(uow: UnitOfWork, key: str, limit: Limit) -> tuple[int, dt.datetime]:
     """Count one attempt under `key` in one upsert (a new window when the old one ended); the count after it and
     the start of its window."""
     now = uow.now()
+    stmt: postgresql.Insert | sqlite.Insert
     if uow.conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
+        stmt = postgresql.insert(limits_t)
     else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
+        stmt = sqlite.insert(limits_t)
     stale = limits_t.c.window_start < now - limit.window
-    stmt = upsert(limits_t).values(key=key, failures=1, window_start=now)
+    stmt = stmt.values(key=key, failures=1, window_start=now)
     stmt = stmt.on_conflict_do_update(index_elements=[limits_t.c.key], set_={
         "failures": case((stale, 1), else_=limits_t.c.failures + 1),
         "window_start": case((stale, now), else_=limits_t.c.window_start)})

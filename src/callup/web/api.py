@@ -23,7 +23,8 @@ from callup.errors import Forbidden, InputError
 from callup.military_service.standing import standing_of
 from callup.notices import service as notices
 from callup.uow import UnitOfWork
-from callup.web.pages import SignInNeeded, anyone, begin_session, session, web
+from callup.web.pages import SignInNeeded, anyone, begin_session, session, signed_in, web
+from callup.web.sessions import OFFICER
 
 DESCRIPTION = __doc__
 PROBLEM = {"content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
@@ -284,7 +285,7 @@ def end_token(request: Request) -> None:
 
     _writer(request)
     with UnitOfWork(web(request).context(Actor(name="web", role=Role.system))) as uow:
-        session_records.end(uow, session(request))
+        session_records.end(uow, signed_in(request, kind=OFFICER))
 
 
 @router.get("/me/status", response_model=MyStatus, tags=["citizens"])
@@ -295,7 +296,7 @@ def my_status(request: Request) -> MyStatus:
     if s is None or ctx.actor.role is not Role.citizen:
         raise Forbidden("this call is for a signed-in citizen")
     # The portal's standing, so the page, the status document and this answer say the same.
-    standing = web(request).read(ctx, lambda uow: standing_of(uow, ctx.actor.person_id), request=request)
+    standing = web(request).read(ctx, lambda uow: standing_of(uow, ctx.actor.own_id()), request=request)
     return MyStatus(status=standing.status or "not summoned", summonses=[_summons(v) for v in standing.summonses])
 
 
@@ -403,7 +404,7 @@ def appearance(ctx: Annotated[Context, Depends(_writer)], reference: Annotated[s
 @router.post("/summonses/{reference}/acknowledge", response_model=SummonsOut, tags=["notices"])
 def acknowledge(request: Request, ctx: Annotated[Context, Depends(_writer)], reference: Annotated[str, Path(max_length=64)]) -> SummonsOut:
     """Acknowledge a summons (delivery evidence): the person themselves, or an officer at the office's counter."""
-    s = session(request)
+    s = signed_in(request, kind=OFFICER)
     with UnitOfWork(ctx) as uow:
         return _summons(notices.acknowledge(uow, reference, evidence=f"api session {s.sid[:12]}"))
 

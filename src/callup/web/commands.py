@@ -8,8 +8,15 @@ import json
 import os
 import pathlib
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
+
+if TYPE_CHECKING:
+    from callup.uow import UnitOfWork
+
+T = TypeVar("T")
 
 users = typer.Typer(no_args_is_help=True, help="Accounts of the administration (password and TOTP).")
 status = typer.Typer(no_args_is_help=True, help="Signed status documents: the office's public keys, offline checks, withdrawn documents.")
@@ -113,7 +120,7 @@ def _read_password(password_stdin: bool) -> str:
         raise InputError("no password given", field="password_stdin") from None
 
 
-def _manage(work) -> object:  # noqa: ANN001
+def _manage(work: Callable[[UnitOfWork], T]) -> T:
     from callup.environment import context_from_environment
     from callup.uow import UnitOfWork
 

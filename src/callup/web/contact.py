@@ -10,9 +10,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 
 from callup.audit import AuditEvent, person
 from callup.context import Role
@@ -24,7 +24,7 @@ from callup.store.steps import step_row
 from callup.uow import UnitOfWork
 from callup.web.tables import ContactRequest
 
-requests_t = ContactRequest.__table__
+requests_t = cast(Table, ContactRequest.__table__)
 
 PENDING = "pending"  # a new request's state
 
@@ -85,7 +85,7 @@ def request_change(uow: UnitOfWork, *, email: str | None = None, phone: str | No
                    postcode: str | None = None) -> int:
     """A citizen asks to change their own contact details; returns the request's id."""
     uow.ctx.require(Role.citizen, doing="asking to change contact details")
-    national_id = uow.actor.person_id
+    national_id = uow.actor.own_id()
     values = dict(email=_clean(email, field="email", limit=254, pattern=EMAIL),
                   phone=_clean(phone, field="phone", limit=24, pattern=PHONE),
                   address=_clean(address, field="address", limit=200),
@@ -130,8 +130,10 @@ def decide(uow: UnitOfWork, request_id: int, *, confirm: bool, reason: str | Non
     """Confirm (write the new values to the register) or reject a pending request of the actor's regions."""
     uow.ctx.require(Role.administrator, Role.officer, doing="deciding contact-change requests")
     row = uow.execute(select(requests_t).where(requests_t.c.id == request_id)).mappings().first() if is_row_id(request_id) else None
-    uow.ctx.check_visible(row and row["region"], row and row["national_id"],
-                          error=NotFound("no contact-change request with that number", field="request"))
+    missing = NotFound("no contact-change request with that number", field="request")
+    if row is None:
+        raise missing
+    uow.ctx.check_visible(row["region"], row["national_id"], error=missing)
     step = "confirm" if confirm else "reject"
     if not CONTACT_REQUEST.can(row["status"], step):
         raise StateError(f"the request was already {row['status']}", field="request")

@@ -10,8 +10,9 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
+from typing import cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 
 from callup.audit import PersonRead, person
 from callup.context import Role
@@ -20,7 +21,7 @@ from callup.register.queries import region_of
 from callup.uow import UnitOfWork
 from callup.web.tables import WebDocument
 
-documents = WebDocument.__table__
+documents = cast(Table, WebDocument.__table__)
 MAX_BYTES = 5 * 1024 * 1024
 SIGNATURES = ((b"%PDF-", "application/pdf"), (b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
 SUFFIX = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
@@ -56,11 +57,12 @@ def store(uow: UnitOfWork, data: bytes) -> str:
     kind = media_type_of(data)
     if kind is None:
         raise InputError("the file is not a PDF, JPEG or PNG document", field="document")
-    region = region_of(uow, uow.actor.person_id)
+    national_id = uow.actor.own_id()
+    region = region_of(uow, national_id)
     if region is None:
         raise NotFound("you are not on the register")
     doc_id = base64.b32encode(uow.ctx.random(20)).decode("ascii").rstrip("=")[:32]
-    uow.execute(insert(documents).values(id=doc_id, national_id=uow.actor.person_id, region=region, media_type=kind, size=len(data),
+    uow.execute(insert(documents).values(id=doc_id, national_id=national_id, region=region, media_type=kind, size=len(data),
                                          sha256=hashlib.sha256(data).hexdigest(), content=data, uploaded_at=uow.now()))
     return doc_id
 

@@ -119,11 +119,17 @@ def gettext(request: Request) -> Any:
     return i18n.translations(language(request)).gettext
 
 
-def citizen(request: Request) -> Context:
-    """The Context of the signed-in citizen; `SignInNeeded` otherwise (`Forbidden` for a signed-in officer)."""
+def signed_in(request: Request, *, kind: str) -> Session:
+    """The request's signed-in session; `SignInNeeded` (to `kind`'s sign-in) otherwise."""
     s = session(request)
     if s is None or not s.signed_in:
-        raise SignInNeeded(kind=CITIZEN)
+        raise SignInNeeded(kind=kind)
+    return s
+
+
+def citizen(request: Request) -> Context:
+    """The Context of the signed-in citizen; `SignInNeeded` otherwise (`Forbidden` for a signed-in officer)."""
+    s = signed_in(request, kind=CITIZEN)
     if s.kind != CITIZEN:
         raise Forbidden("this page is the citizens' portal: sign in with your summons")
     return web(request).context(s.actor())
@@ -131,20 +137,16 @@ def citizen(request: Request) -> Context:
 
 def staff(request: Request, *roles: Role) -> Context:
     """The Context of the signed-in user of the administration (any role of `roles`, default every staff role)."""
-    s = session(request)
-    if s is None or not s.signed_in:
-        raise SignInNeeded(kind=OFFICER)
+    s = signed_in(request, kind=OFFICER)
     actor = s.actor()
-    if s.kind != OFFICER or actor.role not in (roles or STAFF_ROLES + (Role.system,)):
+    if s.kind != OFFICER or actor is None or actor.role not in (roles or STAFF_ROLES + (Role.system,)):
         raise Forbidden("this page is for the administration's users with another role")
     return web(request).context(actor)
 
 
 def anyone(request: Request) -> Context:
     """The Context of any signed-in user (citizen or administration)."""
-    s = session(request)
-    if s is None or not s.signed_in:
-        raise SignInNeeded(kind=OFFICER if request.url.path.startswith("/api") else CITIZEN)
+    s = signed_in(request, kind=OFFICER if request.url.path.startswith("/api") else CITIZEN)
     return web(request).context(s.actor())
 
 

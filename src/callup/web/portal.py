@@ -24,7 +24,8 @@ from callup.notices import reminders, service as notices
 from callup.questionnaire.service import my_questionnaire
 from callup.uow import UnitOfWork
 from callup.web import contact, statusdoc
-from callup.web.pages import citizen, csrf_guard, gettext, redirect, render, session, web
+from callup.web.pages import citizen, csrf_guard, gettext, redirect, render, signed_in, web
+from callup.web.sessions import CITIZEN
 
 router = APIRouter(prefix="/portal", dependencies=[Depends(csrf_guard)], include_in_schema=False)
 
@@ -113,7 +114,7 @@ def _draw_check(uow: UnitOfWork, view: notices.SummonsView) -> dict[str, Any] | 
 def open_summons(request: Request, reference: str):  # noqa: ANN201
     """The citizen chose to open the summons after reading what that means: it is delivered now."""
     ctx = citizen(request)
-    s = session(request)
+    s = signed_in(request, kind=CITIZEN)
     with UnitOfWork(ctx) as uow:
         notices.opened_in_portal(uow, reference, session=s.sid[:12])
         view = notices.view(uow, reference)
@@ -136,7 +137,7 @@ def letter(request: Request, reference: str) -> Response:
 @router.post("/summons/{reference}/acknowledge")
 def acknowledge(request: Request, reference: str):  # noqa: ANN201
     ctx = citizen(request)
-    s = session(request)
+    s = signed_in(request, kind=CITIZEN)
     with UnitOfWork(ctx) as uow:
         view = notices.acknowledge(uow, reference, evidence=f"portal session {s.sid[:12]}")
     return redirect(f"/portal/summons/{view.reference}?done=acknowledged")
@@ -306,16 +307,17 @@ def _document(request: Request) -> tuple[str, statusdoc.StatusClaim, notices.Sum
     ctx = citizen(request)
     with UnitOfWork(ctx) as uow:
         standing = citizen_standing(uow)
-        holder = _holder(uow, ctx.actor.person_id)
+        holder = _holder(uow, ctx.actor.own_id())
         latest = standing.latest
-        if latest is None or holder is None:
+        if latest is None or standing.status is None or holder is None:  # the status is None only when never summoned
             return None
         text = statusdoc.issue(ctx.keyring(), pseudonym=latest.pseudonym, campaign=latest.campaign,
                                status=standing.status, on=ctx.today(), holder=holder[0], born=holder[1])
         keys = {kid: statusdoc.signing_key(ctx.keyring(), kid).public_key() for kid in ctx.keyring().keys}
         claim = statusdoc.check(text, keys, on=ctx.today()).claim
+        assert claim is not None, "the document just signed reads back with its claim"
         # Recorded so that the office can withdraw it; the holder's older documents naming another status go.
-        status_documents.record(uow, serial=claim.serial, national_id=ctx.actor.person_id, campaign=claim.campaign,
+        status_documents.record(uow, serial=claim.serial, national_id=ctx.actor.own_id(), campaign=claim.campaign,
                                 status=claim.status, issued=claim.issued, valid_until=claim.valid_until)
     return text, claim, latest
 

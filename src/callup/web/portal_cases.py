@@ -25,8 +25,8 @@ def _page(request: Request, *, status: int = 200, **values: Any) -> Any:
     today = ctx.today()
     with UnitOfWork(ctx, write=False) as uow:
         views = my_cases(uow)
-        live = [v for v in notices.summonses_of(uow, ctx.actor.person_id) if v.status not in ("cancelled", "superseded")]
-        live = [v for v in live if may_apply(uow, v.campaign, ctx.actor.person_id)]  # the forms only where they can succeed
+        live = [v for v in notices.summonses_of(uow, ctx.actor.own_id()) if v.status not in ("cancelled", "superseded")]
+        live = [v for v in live if may_apply(uow, v.campaign, ctx.actor.own_id())]  # the forms only where they can succeed
         appealable_ids = {v.id for v in views if v.kind != "appeal" and appeals.may_appeal(uow, v.id)}
         offers = rights.offers(uow)
     version = ctx.policy().in_force(today)

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 
 from callup.web.sessions import OFFICER, Session
 from callup.web.tables import WebSession
 
-sessions_t = WebSession.__table__
+sessions_t = cast(Table, WebSession.__table__)
 
 #: Why a session was ended (the `revoked_why` column).
 SIGN_OUT, DISABLED, ROLE_CHANGE, RESET, REVOKED = "sign-out", "disabled", "role change", "reset", "revoked"
