@@ -7,7 +7,6 @@ calls table holds only people actually called, so case work and replacements sta
 from __future__ import annotations
 
 import datetime as dt
-import enum
 
 from sqlalchemy import (
     BigInteger,
@@ -28,18 +27,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callup.campaigns.errors import CampaignStateError
+from callup.campaigns.kinds import CallSource, CampaignStatus, ReleaseReason
 from callup.crypto.types import Encrypted
 from callup.statemachine import Machine
 from callup.store.base import Base
-
-
-class CampaignStatus(enum.Enum):
-    created = "created"
-    frozen = "frozen"
-    committed = "committed"
-    drawn = "drawn"
-    closed = "closed"
-
 
 #: The campaign's life: the only order its steps may run in. A campaign whose freeze failed
 #: stays `created` and may be frozen again or deleted; a closed campaign is final.
@@ -121,19 +112,6 @@ class OrderEntry(Base):
     position: Mapped[int] = mapped_column(BigInteger, primary_key=True, comment="1-based place in the call order (volunteers first)")
     national_id: Mapped[str] = mapped_column(String(32))
     rank: Mapped[int] = mapped_column(BigInteger, comment="1-based rank within the region by lottery key")
-
-
-class CallSource(enum.Enum):
-    draw = "draw"
-    replacement = "replacement"
-
-
-class ReleaseReason(enum.Enum):
-    deferred = "deferred"
-    exempted = "exempted"
-    unfit = "unfit"
-    left_pool = "left_pool"
-    civilian_service = "civilian_service"  # alternative civilian service granted
 
 
 class Call(Base):

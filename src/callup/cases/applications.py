@@ -7,13 +7,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from callup.campaigns.tables import ReleaseReason
+from callup.campaigns.kinds import CampaignStatus, ReleaseReason
 from callup.cases import effects, transitions
 from callup.cases.errors import CaseInputError, CaseStateError
 from callup.cases.tables import CaseKind
 from callup.cases.views import CaseView, as_view
 from callup.context import Role
-from callup.store.columns import enum_value
 from callup.uow import UnitOfWork
 
 
@@ -47,10 +46,7 @@ def open_call(uow: UnitOfWork, campaign: str, national_id: str, *, what: str) ->
     call = transitions.call_of(uow, campaign, national_id)
     if call["release_reason"] is not None:
         raise CaseStateError(f"that person's call in campaign {campaign!r} has ended: no {what} to apply for")
-    from callup.campaigns.tables import Campaign, CampaignStatus
-
-    status = uow.execute(select(Campaign.__table__.c.status).where(Campaign.__table__.c.id == call["campaign_id"])).scalar()
-    if enum_value(status) == CampaignStatus.closed.value:
+    if call["campaign_status"] == CampaignStatus.closed.value:
         raise CaseStateError(f"campaign {campaign!r} is closed: no new {what} applications (cases already open go on)")
     from callup.military_service.tables import ServiceRecord
 

@@ -14,7 +14,7 @@ import datetime as dt
 
 from sqlalchemy import and_, insert, select, update
 
-from callup.campaigns.tables import ReleaseReason
+from callup.campaigns.kinds import ReleaseReason
 from callup.cases import transitions
 from callup.cases.applications import Decision, case_of_kind, decide, live_call
 from callup.cases.errors import CaseInputError

@@ -15,7 +15,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from callup.campaigns.tables import ReleaseReason
+from callup.campaigns.kinds import ReleaseReason
 from callup.cases import registries, transitions
 from callup.cases.applications import case_of_kind, grant, live_call
 from callup.cases.errors import CaseInputError

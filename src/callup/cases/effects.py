@@ -18,12 +18,12 @@ from sqlalchemy import select
 
 from callup.audit import person
 from callup.campaigns import replacements
-from callup.campaigns.tables import Call, ReleaseReason
+from callup.campaigns.kinds import ReleaseReason
 from callup.cases.events import CallRestored
 from callup.cases.tables import CaseTransition
 from callup.uow import UnitOfWork
 
-calls, history = Call.__table__, CaseTransition.__table__
+history = CaseTransition.__table__
 
 
 def release(uow: UnitOfWork, case: Any, reason: ReleaseReason) -> dict[str, Any]:
@@ -62,8 +62,3 @@ def restore(uow: UnitOfWork, case: Any, effect: dict[str, Any]) -> dict[str, Any
                             release_reason=effect["release"], replacement_kept=effect.get("replacement")))
     return {"restored": effect["release"], "replacement_kept": effect.get("replacement")}
 
-
-def is_released(uow: UnitOfWork, case: Any) -> bool:
-    reason = uow.execute(select(calls.c.release_reason).where(
-        calls.c.campaign_id == case["campaign_id"], calls.c.national_id == case["national_id"])).scalar()
-    return reason is not None

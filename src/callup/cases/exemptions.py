@@ -6,7 +6,7 @@ out of every later pool (`callup.cases.availability`).
 
 from __future__ import annotations
 
-from callup.campaigns.tables import ReleaseReason
+from callup.campaigns.kinds import ReleaseReason
 from callup.cases import transitions
 from callup.cases.applications import Decision, decide, live_call
 from callup.cases.errors import CaseInputError

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from sqlalchemy import insert, select
 
 from callup.audit import AuditEvent, PersonRead, person
-from callup.campaigns.tables import Campaign, ReleaseReason
+from callup.campaigns.kinds import ReleaseReason
 from callup.cases import effects, transitions
 from callup.cases.errors import CaseInputError, CaseStateError
 from callup.cases.tables import CaseKind, MedicalFinding
@@ -30,7 +30,7 @@ from callup.policy.months import add_months
 from callup.register.queries import names_of
 from callup.uow import UnitOfWork
 
-findings, campaigns = MedicalFinding.__table__, Campaign.__table__
+findings = MedicalFinding.__table__
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -213,11 +213,10 @@ def _latest_examinations(uow: UnitOfWork, people: set[tuple[str, str]]) -> dict[
     found: dict[tuple[str, str], Any] = {}
     ids = sorted({n for _, n in people})
     for i in range(0, len(ids), 500):
-        rows = uow.execute(select(cases.c.id, cases.c.national_id, cases.c.state, cases.c.ground, campaigns.c.name.label("campaign"))
-                           .join(campaigns, campaigns.c.id == cases.c.campaign_id)
+        rows = uow.execute(select(cases.c.id, cases.c.national_id, cases.c.state, cases.c.ground, cases.c.campaign_id)
                            .where(cases.c.kind == CaseKind.medical.value, cases.c.national_id.in_(ids[i:i + 500]))
                            .order_by(cases.c.id)).mappings().all()
-        for r in rows:
+        for r in transitions.with_campaign_names(uow, rows):
             if (r["campaign"], r["national_id"]) in people:
                 found[(r["campaign"], r["national_id"])] = r
     return found
@@ -226,13 +225,12 @@ def _latest_examinations(uow: UnitOfWork, people: set[tuple[str, str]]) -> dict[
 def _open_examinations(uow: UnitOfWork, *, limit: int = 200) -> list[Any]:
     """Medical cases opened and not decided, in the actor's regions, oldest first (at most `limit`)."""
     cases = transitions.cases
-    query = (select(cases.c.id, cases.c.national_id, cases.c.region, cases.c.state, campaigns.c.name.label("campaign"))
-             .join(campaigns, campaigns.c.id == cases.c.campaign_id)
+    query = (select(cases.c.id, cases.c.national_id, cases.c.region, cases.c.state, cases.c.campaign_id)
              .where(cases.c.kind == CaseKind.medical.value, cases.c.state == "open").order_by(cases.c.opened_at, cases.c.id))
     scope = uow.ctx.region_filter(cases.c.region)
     if scope is not None:
         query = query.where(scope)
-    return list(uow.execute(query.limit(limit)).mappings().all())
+    return transitions.with_campaign_names(uow, uow.execute(query.limit(limit)).mappings().all())
 
 
 @dataclasses.dataclass(frozen=True)

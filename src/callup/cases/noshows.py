@@ -14,7 +14,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from callup.campaigns.tables import Campaign
+from callup.campaigns import calls
 from callup.cases import transitions
 from callup.cases.applications import case_of_kind
 from callup.cases.errors import CaseInputError, CaseStateError
@@ -24,7 +24,7 @@ from callup.context import Role
 from callup.notices.tables import LIVE, Appearance, Summons
 from callup.uow import UnitOfWork
 
-cases, summonses, campaigns = Case.__table__, Summons.__table__, Campaign.__table__
+cases, summonses = Case.__table__, Summons.__table__
 RESOLUTIONS = ("reschedule", "excuse", "refer")
 
 
@@ -39,7 +39,7 @@ def open_no_shows(uow: UnitOfWork, campaign: str, *, reference: str | None = Non
     """Open a case for every recorded no-show in the actor's regions that has no case since it was recorded
     (with `reference`, for that summons only)."""
     uow.ctx.require(Role.administrator, Role.officer, Role.system, doing="opening no-show cases")
-    campaign_id = uow.execute(select(campaigns.c.id).where(campaigns.c.name == campaign)).scalar()
+    campaign_id = calls.campaign_id(uow, campaign)
     if campaign_id is None:
         from callup.campaigns.errors import CampaignNotFound
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 
 from callup.audit import person
-from callup.campaigns.tables import Call, Campaign
+from callup.campaigns import calls
 from callup.cases.errors import CaseInputError, CaseNotFound
 from callup.cases.events import CaseStepped
 from callup.cases.machines import MACHINES, NEW, ROLES, appealable, is_decision, opening_step
@@ -29,7 +29,6 @@ from callup.uow import UnitOfWork
 
 cases = Case.__table__
 history = CaseTransition.__table__
-calls, campaigns = Call.__table__, Campaign.__table__
 MAX_TEXT = 2000
 
 
@@ -52,20 +51,24 @@ def subject(case: Any) -> str:
 
 def load(uow: UnitOfWork, case_id: int, *, lock: bool = False) -> Any:
     """The case row with its campaign's name; `CaseNotFound` if there is none or the actor may not see it."""
-    query = (select(cases, campaigns.c.name.label("campaign")).join(campaigns, campaigns.c.id == cases.c.campaign_id)
-             .where(cases.c.id == int(case_id)))
+    query = select(cases).where(cases.c.id == int(case_id))
     if lock and uow.conn.dialect.name == "postgresql":
-        query = query.with_for_update(of=cases)
+        query = query.with_for_update()
     row = uow.execute(query).mappings().first() if is_row_id(case_id) else None
     uow.ctx.check_visible(row and row["region"], row and row["national_id"], error=CaseNotFound(f"no case {case_id}"))
-    return row
+    return with_campaign_names(uow, [row])[0]
+
+
+def with_campaign_names(uow: UnitOfWork, rows: list[Any]) -> list[dict[str, Any]]:
+    """Rows that carry a `campaign_id`, each with its campaign's name added as `campaign`."""
+    names = calls.campaign_names(uow, (r["campaign_id"] for r in rows))
+    return [{**r, "campaign": names[r["campaign_id"]]} for r in rows]
 
 
 def call_of(uow: UnitOfWork, campaign: str, national_id: str) -> Any:
-    """The person's call in the campaign (released or not) with the campaign id and name; `CaseNotFound` otherwise."""
-    row = uow.execute(select(calls, campaigns.c.name.label("campaign"))
-                      .join(campaigns, campaigns.c.id == calls.c.campaign_id)
-                      .where(campaigns.c.name == campaign, calls.c.national_id == national_id.strip())).mappings().first()
+    """The person's call in the campaign (released or not) with the campaign id, name and status (`campaigns.calls.find_call`);
+    `CaseNotFound` otherwise."""
+    row = calls.find_call(uow, campaign, national_id)
     uow.ctx.check_visible(row and row["region"], row and row["national_id"],
                           error=CaseNotFound(f"that person is not called in campaign {campaign!r}"))
     return row

@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import select
 
 from callup.audit import PersonRead, person
-from callup.campaigns.tables import Campaign
+from callup.campaigns import calls
+from callup.cases import transitions
 from callup.cases.machines import MACHINES, NEW
 from callup.cases.tables import Case, CaseKind, CaseTransition
 from callup.cases.transitions import load
@@ -23,7 +24,7 @@ from callup.register.queries import name_and_birth_date
 from callup.store.columns import enum_value as value
 from callup.uow import UnitOfWork
 
-cases, history, campaigns = Case.__table__, CaseTransition.__table__, Campaign.__table__
+cases, history = Case.__table__, CaseTransition.__table__
 READERS = (Role.administrator, Role.officer, Role.medical, Role.auditor, Role.citizen, Role.system)
 
 
@@ -118,14 +119,16 @@ def cases_of(uow: UnitOfWork, national_id: str, *, reason: str | None = None) ->
     national_id = national_id.strip()
     if not uow.ctx.may_list(national_id):
         return []
-    query = (select(cases.c.id, cases.c.kind, campaigns.c.name, cases.c.state, cases.c.opened_at, cases.c.decided_at,
-                    cases.c.appeals_case_id).join(campaigns, campaigns.c.id == cases.c.campaign_id)
+    query = (select(cases.c.id, cases.c.kind, cases.c.campaign_id, cases.c.state, cases.c.opened_at, cases.c.decided_at,
+                    cases.c.appeals_case_id)
              .where(cases.c.national_id == national_id, cases.c.state != NEW).order_by(cases.c.id.desc()))
     scope = uow.ctx.region_filter(cases.c.region)
     if scope is not None:
         query = query.where(scope)
-    shown = [CaseLine(r.id, value(r.kind), r.name, r.state, r.opened_at, r.decided_at, r.appeals_case_id)
-             for r in uow.execute(query)]
+    rows = uow.execute(query).all()
+    names = calls.campaign_names(uow, (r.campaign_id for r in rows))
+    shown = [CaseLine(r.id, value(r.kind), names[r.campaign_id], r.state, r.opened_at, r.decided_at, r.appeals_case_id)
+             for r in rows]
     if shown and uow.actor.role is not Role.citizen:
         uow.record(PersonRead(target=person(national_id), reason=reason, view="cases"))
     return shown
@@ -135,9 +138,8 @@ def my_cases(uow: UnitOfWork) -> list[CaseView]:
     """The signed-in citizen's own cases with their histories, newest first (their own record: not a
     read of someone else's, so not audited)."""
     uow.ctx.require(Role.citizen, doing="listing your cases")
-    query = (select(cases, campaigns.c.name.label("campaign")).join(campaigns, campaigns.c.id == cases.c.campaign_id)
-             .where(cases.c.national_id == uow.actor.person_id).order_by(cases.c.id.desc()))
-    return [as_view(uow, r) for r in uow.execute(query).mappings().all()]
+    query = select(cases).where(cases.c.national_id == uow.actor.person_id).order_by(cases.c.id.desc())
+    return [as_view(uow, r) for r in transitions.with_campaign_names(uow, uow.execute(query).mappings().all())]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -174,15 +176,18 @@ def queue(uow: UnitOfWork, *, kind: CaseKind | None = None, campaign: str | None
     waiting = [(cases.c.kind == k.value) & cases.c.state.in_(WAITING[k]) for k in kinds]
     from sqlalchemy import or_
 
-    query = (select(cases.c.id, cases.c.kind, campaigns.c.name, cases.c.region, cases.c.state, cases.c.ground,
+    query = (select(cases.c.id, cases.c.kind, cases.c.campaign_id, cases.c.region, cases.c.state, cases.c.ground,
                     cases.c.opened_at, cases.c.check_result)
-             .join(campaigns, campaigns.c.id == cases.c.campaign_id).where(or_(*waiting), cases.c.state != NEW)
+             .where(or_(*waiting), cases.c.state != NEW)
              .order_by(cases.c.opened_at, cases.c.id))
     scope = uow.ctx.region_filter(cases.c.region)
     if scope is not None:
         query = query.where(scope)
     if campaign is not None:
-        query = query.where(campaigns.c.name == campaign)
+        campaign_id = calls.campaign_id(uow, campaign)
+        if campaign_id is None:
+            return []
+        query = query.where(cases.c.campaign_id == campaign_id)
     if region is not None:
         query = query.where(cases.c.region == region)
     if after is not None:
@@ -191,8 +196,10 @@ def queue(uow: UnitOfWork, *, kind: CaseKind | None = None, campaign: str | None
     if limit is not None:
         query = query.limit(limit)
     today = uow.ctx.today()
-    return [QueueItem(r.id, value(r.kind), r.name, r.region, r.state, r.ground, r.opened_at,
-                      (today - _date(r.opened_at)).days, r.check_result) for r in uow.execute(query)]
+    rows = uow.execute(query).all()
+    names = calls.campaign_names(uow, (r.campaign_id for r in rows))
+    return [QueueItem(r.id, value(r.kind), names[r.campaign_id], r.region, r.state, r.ground, r.opened_at,
+                      (today - _date(r.opened_at)).days, r.check_result) for r in rows]
 
 
 def _date(at: dt.datetime) -> dt.date:

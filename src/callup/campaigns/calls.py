@@ -1,0 +1,54 @@
+"""A campaign's calls and names as other features read them: the public surface over the calls table.
+
+Case work, notices and military service ask here who is called in a campaign, whether a call has
+ended and what a campaign is named, never through `campaigns.tables`. Ending a call and filling it
+is `replacements.replace`; giving it back on appeal, `replacements.restore_call`. None of these
+checks the actor's scope: the caller checks that the actor may see the person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+
+from callup.campaigns.tables import Call, Campaign
+from callup.store.columns import enum_value
+from callup.uow import UnitOfWork
+
+__all__ = ["campaign_id", "campaign_names", "find_call", "release_reason"]
+
+calls, campaigns = Call.__table__, Campaign.__table__
+
+
+def find_call(uow: UnitOfWork, campaign: str, national_id: str) -> dict[str, Any] | None:
+    """The person's call in the campaign named `campaign`, released or not: the call's columns (`campaign_id`,
+    `national_id`, `region`, `position`, `source`, `replaces`, `called_at`, `release_reason`, `released_at`) with the
+    campaign's name (`campaign`) and status (`campaign_status`, its value); None when they are not called there."""
+    row = uow.execute(select(calls, campaigns.c.name.label("campaign"), campaigns.c.status.label("campaign_status"))
+                      .join(campaigns, campaigns.c.id == calls.c.campaign_id)
+                      .where(campaigns.c.name == campaign, calls.c.national_id == national_id.strip())).mappings().first()
+    if row is None:
+        return None
+    return {**row, "campaign_status": enum_value(row["campaign_status"])}
+
+
+def release_reason(uow: UnitOfWork, campaign_id: int, national_id: str) -> str | None:
+    """Why the person's call in the campaign ended (a `ReleaseReason` value); None while it has not ended or there is none."""
+    reason = uow.execute(select(calls.c.release_reason).where(calls.c.campaign_id == campaign_id,
+                                                              calls.c.national_id == national_id)).scalar()
+    return enum_value(reason) if reason is not None else None
+
+
+def campaign_id(uow: UnitOfWork, name: str) -> int | None:
+    """The id of the campaign named `name`; None when there is none."""
+    return uow.execute(select(campaigns.c.id).where(campaigns.c.name == name)).scalar()
+
+
+def campaign_names(uow: UnitOfWork, ids: Iterable[int]) -> dict[int, str]:
+    """The names of the campaigns with these ids (ids of no campaign are left out)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    return {r.id: r.name for r in uow.execute(select(campaigns.c.id, campaigns.c.name).where(campaigns.c.id.in_(wanted)))}
