@@ -76,6 +76,15 @@ def latest_reexamination(today: dt.date, found: FitnessCategory) -> dt.date | No
     return add_months(today, found.reexamine_months) if found.reexamine_months is not None else None
 
 
+def fit_category(uow: UnitOfWork, campaign_id: int, national_id: str) -> str | None:
+    """The inductable category the medical board found for the person in the campaign (the latest `fit` case's);
+    None when they were not found fit there."""
+    cases = transitions.cases
+    return uow.execute(select(cases.c.ground).where(
+        cases.c.campaign_id == campaign_id, cases.c.national_id == national_id, cases.c.kind == CaseKind.medical.value,
+        cases.c.state == "fit").order_by(cases.c.id.desc()).limit(1)).scalar()
+
+
 def open_examination(uow: UnitOfWork, campaign: str, national_id: str, *, reason: str | None = None) -> CaseView:
     """Open a medical board case for a called person whose call is live and who has no open one."""
     call = transitions.call_of(uow, campaign, national_id)

@@ -23,11 +23,11 @@ from typing import Any
 from sqlalchemy import and_, func, insert, select
 
 from callup.audit import person
-from callup.cases import transitions
+from callup.campaigns.calls import campaign_names
+from callup.cases import civilian, medical, transitions
 from callup.cases.appeals import open_appeal
 from callup.cases.errors import CaseInputError, CaseNotFound, CaseStateError
 from callup.cases.machines import NEW
-from callup.cases.tables import Case, CaseKind
 from callup.military_service import guardrail
 from callup.military_service.events import ServiceStepped
 from callup.military_service.machines import SERVICE, SERVICE_ROLES
@@ -42,10 +42,9 @@ __all__ = ["Assignment", "Condition", "ConditionsNotMet", "Conversion", "RecordV
            "evaluate_conditions", "discharge_due", "discharge_early", "induct", "months_served", "records_of", "service_record", "transfer"]
 
 
-records, steps, cases = ServiceRecord.__table__, ServiceStep.__table__, Case.__table__
+records, steps = ServiceRecord.__table__, ServiceStep.__table__
 CONSCRIPT = "conscript"
 CONTRACT = "contract"
-NEVER_INDUCTED = ("granted", "assigned", "completed")  # civilian service states
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,16 +82,17 @@ class Assignment:
 
 
 def _record(uow: UnitOfWork, record_id: int, *, lock: bool = False) -> Any:
-    from callup.campaigns.tables import Campaign
-
-    campaigns = Campaign.__table__
-    query = (select(records, campaigns.c.name.label("campaign")).join(campaigns, campaigns.c.id == records.c.campaign_id)
-             .where(records.c.id == int(record_id)))
+    query = select(records).where(records.c.id == int(record_id))
     if lock and uow.conn.dialect.name == "postgresql":
-        query = query.with_for_update(of=records)
+        query = query.with_for_update()
     row = uow.execute(query).mappings().first() if is_row_id(record_id) else None
     uow.ctx.check_visible(row and row["region"], row and row["national_id"], error=CaseNotFound(f"no service record {record_id}"))
-    return row
+    return _with_campaign_names(uow, [row])[0]
+
+
+def _with_campaign_names(uow: UnitOfWork, rows: list[Any]) -> list[dict[str, Any]]:
+    names = campaign_names(uow, (r["campaign_id"] for r in rows))
+    return [{**r, "campaign": names[r["campaign_id"]]} for r in rows]
 
 
 def view(row: Any) -> RecordView:
@@ -119,9 +119,7 @@ def _step(uow: UnitOfWork, row: Any, step: str, *, reason: str | None, unit: str
 
 def _inductable(uow: UnitOfWork, call: Any) -> None:
     """Refuse induction while anything stands in its way; the message names what."""
-    if uow.execute(select(cases.c.id).where(cases.c.national_id == call["national_id"],
-                                            cases.c.kind == CaseKind.civilian_service.value,
-                                            cases.c.state.in_(NEVER_INDUCTED)).limit(1)).first():
+    if civilian.granted(uow, call["national_id"]):
         raise CaseStateError("that person was granted alternative civilian service: never inducted into the military")
     if call["release_reason"] is not None:
         raise CaseStateError(f"that person's call in campaign {call['campaign']!r} has ended: no induction")
@@ -133,9 +131,7 @@ def _inductable(uow: UnitOfWork, call: Any) -> None:
         c = waiting[0]
         raise CaseStateError(f"case {c['id']} ({transitions.value(c['kind']).replace('_', ' ')}) waits for a decision: "
                              "decide it before induction")
-    fit = uow.execute(select(cases.c.id).where(cases.c.campaign_id == call["campaign_id"], cases.c.national_id == call["national_id"],
-                                               cases.c.kind == CaseKind.medical.value, cases.c.state == "fit").limit(1)).first()
-    if fit is None:
+    if medical.fit_category(uow, call["campaign_id"], call["national_id"]) is None:
         raise CaseStateError("that person has no inductable category from the medical board in this campaign")
     if uow.execute(select(records.c.id).where(records.c.national_id == call["national_id"], records.c.state == "serving")).first():
         raise CaseStateError("that person is already serving")
@@ -224,9 +220,7 @@ def contract_conditions(uow: UnitOfWork, record_id: int, *, on: dt.date) -> list
     rules = uow.ctx.policy().in_force(on).contract
     if rules is None:
         raise CaseStateError(f"the policy in force on {on.isoformat()} allows no conversion to contract service")
-    category = uow.execute(select(cases.c.ground).where(
-        cases.c.campaign_id == row["campaign_id"], cases.c.national_id == row["national_id"], cases.c.kind == CaseKind.medical.value,
-        cases.c.state == "fit").order_by(cases.c.id.desc()).limit(1)).scalar()
+    category = medical.fit_category(uow, row["campaign_id"], row["national_id"])
     born = dt.date.fromisoformat(str(get_person(uow, row["national_id"], reason="age condition of a contract")["date_of_birth"]))
     return evaluate_conditions(rules, start=row["start"], on=on, category=category, age=age_on(born, on))
 
@@ -313,14 +307,10 @@ def service_record(uow: UnitOfWork, record_id: int) -> RecordView:
 
 def records_of(uow: UnitOfWork, national_id: str) -> list[RecordView]:
     """A person's service records, newest first (a citizen: only their own; a regional actor: their regions')."""
-    from callup.campaigns.tables import Campaign
-
     if not uow.ctx.may_list(national_id):
         return []
-    campaigns = Campaign.__table__
-    query = (select(records, campaigns.c.name.label("campaign")).join(campaigns, campaigns.c.id == records.c.campaign_id)
-             .where(records.c.national_id == national_id).order_by(records.c.start.desc(), records.c.id.desc()))
+    query = select(records).where(records.c.national_id == national_id).order_by(records.c.start.desc(), records.c.id.desc())
     scope = uow.ctx.region_filter(records.c.region)
     if scope is not None:
         query = query.where(scope)
-    return [view(r) for r in uow.execute(query).mappings()]
+    return [view(r) for r in _with_campaign_names(uow, uow.execute(query).mappings().all())]
