@@ -104,7 +104,7 @@ def write_file(path: pathlib.Path, *, field: str | None = None, private: bool = 
     done = False
     try:
         os.fchmod(fd, mode)  # the umask may have taken bits away from a public file
-        fh = os.fdopen(fd, "w" if text else "wb", **({"encoding": encoding, "newline": newline} if text else {}))
+        fh: IO[Any] = os.fdopen(fd, "w", encoding=encoding, newline=newline) if text else os.fdopen(fd, "wb")
         with fh:
             yield fh
             fh.flush()

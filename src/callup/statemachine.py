@@ -28,17 +28,22 @@ class TransitionRefused(StateError):
     """A step that the machine's table does not allow from the object's current state."""
 
 
+#: A state or a step as a machine is declared with: its name, or an enum member whose value is its name.
+Name = str | enum.Enum
+
+
 def _name(value: Any) -> str:
     return value.value if isinstance(value, enum.Enum) else str(value)
 
 
 @dataclasses.dataclass(frozen=True)
 class Machine:
-    """A named transition table `(state, step) -> next state`; states and steps are strings or enums."""
+    """A named transition table `(state, step) -> next state`; states and steps are strings or enums
+    (enum members are replaced by their values when the machine is made: its table then holds strings)."""
 
     name: str
-    table: Mapping[tuple[str, str], str]
-    final: frozenset[str] = frozenset()
+    table: Mapping[tuple[Name, Name], Name]
+    final: frozenset[Name] = frozenset()
     error: type[StateError] = TransitionRefused  # a feature's own kind of StateError, to catch narrowly
 
     def __post_init__(self) -> None:
@@ -51,17 +56,17 @@ class Machine:
 
     @property
     def states(self) -> list[str]:
-        found = {s for s, _ in self.table} | set(self.table.values()) | set(self.final)
+        found = {_name(s) for s, _ in self.table} | {_name(n) for n in self.table.values()} | {_name(s) for s in self.final}
         return sorted(found)
 
     @property
     def steps(self) -> list[str]:
-        return sorted({t for _, t in self.table})
+        return sorted({_name(t) for _, t in self.table})
 
     def allowed(self, state: Any) -> list[str]:
         """The steps allowed from `state`, sorted."""
         state = _name(state)
-        return sorted(t for s, t in self.table if s == state)
+        return sorted(_name(t) for s, t in self.table if s == state)
 
     def can(self, state: Any, step: Any) -> bool:
         return (_name(state), _name(step)) in self.table
@@ -70,7 +75,7 @@ class Machine:
         """The state after `step` from `state`; `TransitionRefused` if the table has no such transition."""
         key = (_name(state), _name(step))
         try:
-            return self.table[key]
+            return _name(self.table[key])
         except KeyError:
             allowed = self.allowed(state)
             hint = f"allowed from {key[0]}: {', '.join(allowed)}" if allowed else f"{key[0]} is final: nothing may follow"
@@ -78,4 +83,4 @@ class Machine:
 
     def paths(self) -> Iterable[tuple[str, str, str]]:
         """Every declared transition as (state, step, next), sorted: for documentation."""
-        return sorted((s, t, n) for (s, t), n in self.table.items())
+        return sorted((_name(s), _name(t), _name(n)) for (s, t), n in self.table.items())

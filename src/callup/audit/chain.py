@@ -83,25 +83,26 @@ class _Tx:
     def __init__(self, tx: Any) -> None:
         from callup.store.bulk import BulkSession
 
+        self.tx: BulkSession | Connection
         if isinstance(tx, BulkSession):
-            self.bulk, self.conn, self.dialect = tx, None, tx.dialect
+            self.tx, self.dialect = tx, tx.dialect
         elif isinstance(tx, Connection):
-            self.bulk, self.conn, self.dialect = None, tx, tx.dialect.name
+            self.tx, self.dialect = tx, tx.dialect.name
         elif hasattr(tx, "connection") and callable(tx.connection) and not isinstance(tx, Engine):  # an ORM Session
-            self.bulk, self.conn = None, tx.connection()
-            self.dialect = self.conn.dialect.name
+            conn: Connection = tx.connection()
+            self.tx, self.dialect = conn, conn.dialect.name
         else:
             raise TypeError("audit.record needs the Connection (or Session, or BulkSession) of the transaction "
                             f"that makes the change, not {type(tx).__name__}")
 
     def rows(self, sql: str, params: tuple = ()) -> list[tuple]:
-        if self.bulk is not None:
-            return self.bulk.fetch(sql, params)
+        if not isinstance(self.tx, Connection):
+            return self.tx.fetch(sql, params)
         # Straight to the driver: these few statements run for every audited step, and building
         # and caching a SQLAlchemy statement each time cost more than running it.
-        if self.conn.dialect.paramstyle != "qmark":
+        if self.tx.dialect.paramstyle != "qmark":
             sql = sql.replace("?", "%s")
-        result = self.conn.exec_driver_sql(sql, params)
+        result = self.tx.exec_driver_sql(sql, params)
         return [tuple(r) for r in result] if result.returns_rows else []
 
 
@@ -233,7 +234,7 @@ def verify(engine: Engine, *, anchor: dict[str, Any] | None = None, after: int =
         raise ValueError("an anchor is checked against the whole chain, in one run")
     expected, prev = after + 1, after_hash
     at_anchor: str | None = None
-    anchor_count = int(anchor["count"]) if anchor else None
+    anchor_count = int(anchor["count"]) if anchor is not None else None
 
     def bad(seq: int, problem: str, kind: str) -> Verification:
         return Verification(False, seq - 1, prev, seq, problem, anchor, kind, start=after)
@@ -274,7 +275,7 @@ def verify(engine: Engine, *, anchor: dict[str, Any] | None = None, after: int =
             problem = f"the audit head (entry {head[0]}, {head[1][:12]}...) does not match the chain's last entry {count} (head edited)"
             kind = "head_edited"
         return Verification(False, count, prev, count + 1, problem, anchor, kind, start=after)
-    if anchor is not None:
+    if anchor is not None and anchor_count is not None:
         if anchor_count > count:
             return Verification(False, count, prev, count + 1, f"the chain has {count} entries, fewer than the anchor's "
                                 f"{anchor_count}: entries after {count} were deleted", anchor, "short_of_anchor")

@@ -92,7 +92,8 @@ def ensure_schema(database_url: str) -> bool:
     import psycopg
 
     with psycopg.connect(libpq_url(database_url)) as conn:
-        present = conn.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL").fetchone()[0]
+        row = conn.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL").fetchone()
+    present = row is not None and row[0]
     if present:
         return False
     app = make_app(database_url)

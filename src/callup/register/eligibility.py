@@ -13,9 +13,11 @@ import dataclasses
 import datetime as dt
 import enum
 import os
+from collections.abc import Sequence
+from typing import Any, cast
 
 import pyarrow as pa
-from sqlalchemy import ColumnElement, case, func, literal, literal_column, not_, select, text
+from sqlalchemy import ColumnClause, ColumnElement, Table, case, func, literal, literal_column, not_, select, text
 
 from callup.cases.availability import kept_out
 from callup.context import Context, Role
@@ -24,7 +26,7 @@ from callup.register.tables import Person
 from callup.store.bulk import BulkSession
 from callup.store.isolation import Advance, run_bulk
 
-people = Person.__table__
+people = cast(Table, Person.__table__)
 
 
 class Exclusion(enum.IntEnum):
@@ -102,7 +104,7 @@ def _sqlite_counts(ctx: Context, query) -> list[tuple[str, int, int]]:  # noqa: 
         last = conn.execute(text("SELECT max(rowid) FROM people")).scalar() or 0
     workers = max(1, min(os.cpu_count() or 1, 4)) if last > 200_000 else 1
     bounds = [last * i // workers for i in range(workers + 1)]
-    rowid = literal_column("people.rowid")
+    rowid: ColumnClause[int] = literal_column("people.rowid")
     parts = [query.where(rowid > lo, rowid <= hi) for lo, hi in zip(bounds, bounds[1:])]
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
         tables = list(pool.map(lambda part: run_bulk(ctx.database_url, _count, part), parts))
@@ -122,6 +124,7 @@ def eligibility(ctx: Context, version: PolicyVersion, on: dt.date, *, regions: l
     if ctx.actor.regions is not None:  # a regional actor counts only their regions
         regions = sorted(set(regions or ctx.actor.regions) & ctx.actor.regions)
     scope = [people.c.region.in_(regions)] if regions is not None else []
+    counts: Sequence[Sequence[Any]]  # (region, exclusion code, how many)
     if ctx.engine().dialect.name == "postgresql":
         with ctx.engine().connect() as conn:
             counts = conn.execute(select(people.c.region, reason, func.count()).where(*scope)

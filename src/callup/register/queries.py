@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, select, update
 
 from callup.audit import PersonRead, person
 from callup.context import Role
@@ -16,8 +16,8 @@ from callup.register.tables import CivilStatus, Import, Person
 from callup.store.columns import enum_value
 from callup.uow import UnitOfWork
 
-people = Person.__table__
-imports = Import.__table__
+people = cast(Table, Person.__table__)
+imports = cast(Table, Import.__table__)
 
 
 @dataclasses.dataclass(frozen=True)

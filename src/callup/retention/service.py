@@ -33,9 +33,9 @@ import dataclasses
 import datetime as dt
 import json
 import re
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
-from sqlalchemy import and_, delete, exists, func, or_, select, text
+from sqlalchemy import Table, and_, delete, exists, func, or_, select, text
 
 from callup.audit import AuditEvent
 from callup.audit.chain import erase_subjects
@@ -206,7 +206,7 @@ def apply_retention(ctx: Context, on: dt.date, *, dry_run: bool = False, batch: 
                          "months its policy keeps answers after the deadline",
     }
     due_people, old_findings = _due_people(version, on), _old_findings(version, on)
-    notes, subjects, findings, cases = PersonNote.__table__, AuditSubject.__table__, MedicalFinding.__table__, Case.__table__
+    notes, subjects, findings, cases = PersonNote.__table__, AuditSubject.__table__, cast(Table, MedicalFinding.__table__), Case.__table__
     letters = QuestionnaireRecipient.__table__
     with UnitOfWork(ctx, write=False) as uow:
         due = uow.execute(select(func.count()).select_from(due_people.subquery())).scalar_one()

@@ -243,7 +243,7 @@ def restore(ctx: Context, path: pathlib.Path, *, confirm: Callable[[dict[str, An
     return report
 
 
-def _one_line(exc: BaseException | str) -> str:
+def _one_line(exc: object) -> str:
     text_ = " ".join(str(exc).split())
     return text_[:500] + ("..." if len(text_) > 500 else "")
 

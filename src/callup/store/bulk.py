@@ -71,12 +71,12 @@ class BulkSession:
     """An ADBC connection to the engine's database, for Arrow-native bulk work."""
 
     def __init__(self, url: str) -> None:
-        url = make_url(url)
-        self.dialect = url.get_backend_name()
+        parsed = make_url(url)
+        self.dialect = parsed.get_backend_name()
         if self.dialect == "sqlite":
-            import adbc_driver_sqlite.dbapi as adbc
+            import adbc_driver_sqlite.dbapi as adbc_sqlite
 
-            self.conn = adbc.connect(url.database or ":memory:", autocommit=True)
+            self.conn = adbc_sqlite.connect(parsed.database or ":memory:", autocommit=True)
             with contextlib.closing(self.conn.cursor()) as cur:
                 cur.execute("PRAGMA busy_timeout=60000")
                 cur.execute("PRAGMA synchronous=NORMAL")
@@ -84,10 +84,10 @@ class BulkSession:
                 cur.execute("PRAGMA cache_size=-262144")
                 cur.execute("PRAGMA temp_store=MEMORY")  # the staging tables
         elif self.dialect == "postgresql":
-            import adbc_driver_postgresql.dbapi as adbc
+            import adbc_driver_postgresql.dbapi as adbc_postgresql
 
-            uri = url.set(drivername="postgresql").render_as_string(hide_password=False)
-            self.conn = adbc.connect(uri, autocommit=True)
+            uri = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+            self.conn = adbc_postgresql.connect(uri, autocommit=True)
         else:  # pragma: no cover - engine.connect() refuses other backends first
             raise ValueError(f"no bulk path for {self.dialect}")
         self.cur = self.conn.cursor()

@@ -31,7 +31,7 @@ def _config():  # noqa: ANN202 - alembic.config.Config, imported only when neede
     return config
 
 
-def head_revision() -> str:
+def head_revision() -> str | None:
     """The newest revision according to the migration scripts themselves."""
     from alembic.script import ScriptDirectory
 

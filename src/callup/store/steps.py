@@ -47,9 +47,9 @@ def step_rows(uow: UnitOfWork, machine: Machine, table: Table, where: Any, step:
     each state. Rows whose state does not allow the step, or where it leads back to the same state,
     are left alone."""
     only = None if states is None else {_value(s) for s in states}
-    moved = {}
+    moved: dict[str, int] = {}
     status = table.c[column]
-    for (state, name), new in sorted(machine.table.items()):
+    for state, name, new in machine.paths():
         if name != step or state == new or (only is not None and state not in only):
             continue
         moved[state] = uow.execute(update(table).where(where, status == state).values({column: new, **values})).rowcount
