@@ -17,7 +17,7 @@ KINDS = ("medical", "deferral", "exemption", "civilian_service", "appeal", "no_s
 
 
 def kind_of(text: str | None) -> Any:
-    from callup.cases.tables import CaseKind
+    from callup.cases.kinds import CaseKind
     from callup.errors import InputError
 
     if text is None:
@@ -303,8 +303,8 @@ def decide_appeal(
 @app.command("no-shows")
 def no_shows(campaign: CampaignArg, as_json: JsonOption = False) -> None:
     """Open a case for every recorded no-show that has none yet, and list the no-show cases waiting, oldest first."""
+    from callup.cases.kinds import CaseKind
     from callup.cases.noshows import open_no_shows
-    from callup.cases.tables import CaseKind
     from callup.cases.views import queue as waiting
 
     with transaction() as uow:

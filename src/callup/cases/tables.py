@@ -8,22 +8,13 @@ the last decision, the transitions table holds all of them, in order, with who, 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 
 from sqlalchemy import Date, DateTime, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from callup.cases.kinds import CaseKind
 from callup.crypto.types import EncryptedText
 from callup.store.base import Base
-
-
-class CaseKind(enum.Enum):
-    medical = "medical"  # medical board: a fitness category from the policy
-    deferral = "deferral"  # a policy ground, with an end date when granted
-    exemption = "exemption"  # a policy ground, permanent when granted
-    civilian_service = "civilian_service"  # alternative civilian service on grounds of conscience
-    appeal = "appeal"  # against the decision of another case
-    no_show = "no_show"  # a summoned person did not appear: an officer resolves it
 
 
 class Case(Base):

@@ -480,7 +480,7 @@ def case_queue(ctx: Annotated[Context, Depends(_staff_reader)],
                cursor: Cursor = None, limit: Limit = 50) -> CasePage:
     """Cases waiting for someone to act in your regions, oldest first, with their age and registry check."""
     from callup.cases import views
-    from callup.cases.tables import CaseKind
+    from callup.cases.kinds import CaseKind
 
     after = _cursor(cursor)
     start = None if after is None else int(after) if after.isdigit() else 0  # 0: no such case, an empty page
