@@ -141,10 +141,10 @@ def load_keyring(environ: Mapping[str, str], *, default_file: pathlib.Path | Non
             _cache[cache_key] = parse_keys(text, source=str(path), toml=file.suffix.lower() == ".toml")
         return _cache[cache_key]
     if inline:
-        cache_key = ("env", inline)
-        if cache_key not in _cache:
-            _cache[cache_key] = parse_keys(inline, source=KEYS_ENV)
-        return _cache[cache_key]
+        env_key = ("env", inline)
+        if env_key not in _cache:
+            _cache[env_key] = parse_keys(inline, source=KEYS_ENV)
+        return _cache[env_key]
     return None
 
 

@@ -10,24 +10,25 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import Column, Table, and_, or_, select, type_coerce, update
+from sqlalchemy import Column, ColumnElement, MetaData, Table, and_, or_, select, type_coerce, update
 
 from callup.context import Context, Role
 from callup.crypto.types import Encrypted, EncryptedText
 
 
-def encrypted_columns(metadata=None) -> list[tuple[Table, Column]]:  # noqa: ANN001
-    """Every column of the metadata whose type is `Encrypted` or `EncryptedText`."""
+def encrypted_columns(metadata: MetaData | None = None) -> list[tuple[Table, Column[Any], Encrypted | EncryptedText]]:
+    """Every column of the metadata whose type is `Encrypted` or `EncryptedText`, with that type."""
     if metadata is None:
         from callup.store.registry import Base
 
         metadata = Base.metadata
-    return [(table, column) for table in metadata.sorted_tables for column in table.columns
+    return [(table, column, column.type) for table in metadata.sorted_tables for column in table.columns
             if isinstance(column.type, (Encrypted, EncryptedText))]
 
 
-def _after(pk: list[Column], last: tuple) -> object:
+def _after(pk: list[Column[Any]], last: tuple[Any, ...]) -> ColumnElement[bool]:
     """Keyset condition: primary key strictly after `last` (works for composite keys)."""
     clauses = []
     for i, col in enumerate(pk):
@@ -45,11 +46,11 @@ def key_usage(ctx: Context) -> list[KeyUsage]:
     """How many stored values each key id encrypts, per encrypted column."""
     out = []
     with ctx.engine().connect() as conn:
-        for table, column in encrypted_columns():
-            raw = type_coerce(column, column.type.impl)
+        for table, column, kind in encrypted_columns():
+            raw = type_coerce(column, kind.impl_instance)
             counts: Counter[str] = Counter()
             for (value,) in conn.execute(select(raw).where(column.isnot(None))):
-                counts[column.type.stored_key_id(value)] += 1
+                counts[kind.stored_key_id(value)] += 1
             out.append(KeyUsage(f"{table.name}.{column.name}", dict(counts)))
     return out
 
@@ -71,10 +72,10 @@ def rotate(ctx: Context, *, batch: int = 1000, advance: Callable[[int], None] = 
     ring = ctx.keyring()
     changed = total = 0
     names = []
-    for table, column in encrypted_columns():
+    for table, column, kind in encrypted_columns():
         names.append(f"{table.name}.{column.name}")
         pk = list(table.primary_key.columns)
-        raw = type_coerce(column, column.type.impl)
+        raw = type_coerce(column, kind.impl_instance)
         last: tuple | None = None
         while True:
             with UnitOfWork(ctx) as uow:
@@ -87,10 +88,10 @@ def rotate(ctx: Context, *, batch: int = 1000, advance: Callable[[int], None] = 
                     break
                 for row in rows:
                     key, stored = tuple(row[: len(pk)]), row[len(pk)]
-                    if column.type.stored_key_id(stored) != ring.current:
-                        fresh = column.type.reencrypt(stored, ring)
+                    if kind.stored_key_id(stored) != ring.current:
+                        fresh = kind.reencrypt(stored, ring)
                         conn.execute(update(table).where(and_(*[c == v for c, v in zip(pk, key)]))
-                                     .values({column.name: type_coerce(fresh, column.type.impl)}))
+                                     .values({column.name: type_coerce(fresh, kind.impl_instance)}))
                         changed += 1
                 total += len(rows)
                 last = tuple(rows[-1][: len(pk)])

@@ -85,10 +85,10 @@ class Encrypted(TypeDecorator):
         return None if value is None else decrypt(bytes(value), self.ad)
 
     # Raw stored form, for key rotation.
-    def stored_key_id(self, stored: object) -> str:
+    def stored_key_id(self, stored: bytes | memoryview) -> str:
         return key_id_of(bytes(stored), where=self.ad)
 
-    def reencrypt(self, stored: object, ring: KeyRing) -> object:
+    def reencrypt(self, stored: bytes | memoryview, ring: KeyRing) -> bytes:
         return encrypt(decrypt(bytes(stored), self.ad, ring), self.ad, ring)
 
 
@@ -112,9 +112,9 @@ class EncryptedText(TypeDecorator):
     def process_result_value(self, value: str | None, dialect) -> str | None:  # noqa: ANN001
         return None if value is None else decrypt(text_to_blob(value, where=self.ad), self.ad).decode("utf-8")
 
-    def stored_key_id(self, stored: object) -> str:
+    def stored_key_id(self, stored: str) -> str:
         return key_id_of(text_to_blob(str(stored), where=self.ad), where=self.ad)
 
-    def reencrypt(self, stored: object, ring: KeyRing) -> object:
+    def reencrypt(self, stored: str, ring: KeyRing) -> str:
         plain = decrypt(text_to_blob(str(stored), where=self.ad), self.ad, ring)
         return blob_to_text(encrypt(plain, self.ad, ring))

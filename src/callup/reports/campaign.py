@@ -94,7 +94,7 @@ def _recorded_commitment(ctx: Context, name: str) -> str | None:
     return found[-1].details.get("commitment_hash") if found else None
 
 
-def draw_section(ctx: Context, name: str, public_dir: pathlib.Path, announced: str) -> DrawSection:
+def draw_section(ctx: Context, name: str, public_dir: pathlib.Path, announced: str | None) -> DrawSection:
     """Export the public record to `public_dir` and verify the draw from those files alone, against the
     commitment hash the audit log recorded when the office committed (else `announced`)."""
     from callup.campaigns.service import export_campaign

@@ -26,7 +26,7 @@ cell is determined by the published ones (ignoring that counts are whole and not
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 SMALL, WITHHELD = "small", "withheld"
 
@@ -80,6 +80,8 @@ def _bridges(edges: set[tuple[int, int]], n_rows: int, n_cols: int) -> list[tupl
         if root in order:
             continue
         order[root] = low[root] = len(order)
+        # (vertex, the edge it was reached by (none for the root), its neighbours not yet looked at)
+        stack: list[tuple[tuple[str, int], tuple[int, int] | None, Iterator[tuple[tuple[str, int], tuple[int, int]]]]]
         stack = [(root, None, iter(adjacency[root]))]
         while stack:
             vertex, via, neighbours = stack[-1]
@@ -99,7 +101,7 @@ def _bridges(edges: set[tuple[int, int]], n_rows: int, n_cols: int) -> list[tupl
                 if stack:
                     parent = stack[-1][0]
                     low[parent] = min(low[parent], low[vertex])
-                    if low[vertex] > order[parent]:
+                    if low[vertex] > order[parent] and via is not None:  # (only the root, popped last, has no edge)
                         found.append(via)
     return sorted(found)
 

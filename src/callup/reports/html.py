@@ -6,7 +6,10 @@ import datetime as dt
 import functools
 import math
 import pathlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from markupsafe import Markup
 
 from callup.reports import plots
 
@@ -58,11 +61,11 @@ def style() -> str:
     return files("callup.reports").joinpath("templates/style.css").read_text(encoding="utf-8")
 
 
-def campaign_figures(report: Any) -> dict[str, str]:
+def campaign_figures(report: Any) -> dict[str, Markup]:
     """Every figure of the campaign report as inline SVG, by name."""
     from markupsafe import Markup
 
-    made = {}
+    made: dict[str, Markup] = {}
     for name, build, section, label in figure_list(report):
         fig = build(section)
         made[name] = Markup(plots.svg(fig, name, label))
@@ -71,7 +74,7 @@ def campaign_figures(report: Any) -> dict[str, str]:
 
 def figure_list(report: Any) -> list[tuple[str, Any, Any, str]]:
     """(name, plot function, section, accessible label) of each figure the report has data for."""
-    out = [("pool-age", plots.pool_age_figure, report.pool, "The pool by age under each rule set"),
+    out: list[tuple[str, Any, Any, str]] = [("pool-age", plots.pool_age_figure, report.pool, "The pool by age under each rule set"),
            ("pool-region", plots.pool_region_figure, report.pool, "The pool by region under each rule set")]
     if report.funnel is not None:
         out.append(("funnel", plots.funnel_figure, report.funnel, "The funnel from called to inducted"))

@@ -117,7 +117,8 @@ class FunnelSection:
 
     def total(self, stage: str) -> int | None:
         values = [stage_value(r, stage) for r in self.regions]
-        return None if any(v is None for v in values) else sum(values)
+        known = [v for v in values if v is not None]
+        return sum(known) if len(known) == len(values) else None
 
 
 def stage_value(row: FunnelRow, stage: str) -> int | None:

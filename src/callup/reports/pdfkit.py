@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import pathlib
+from collections.abc import Set
 from typing import Any
 
 from reportlab.lib import colors
@@ -63,7 +64,7 @@ def esc(text: Any) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def table(rows: list[list[Any]], widths: list[float] | None, s: Styles, *, numeric: set[int] = frozenset(),
+def table(rows: list[list[Any]], widths: list[float] | None, s: Styles, *, numeric: Set[int] = frozenset(),
           total: bool = False, header: bool = True) -> Table:
     """A table with a shaded header row, right-aligned numeric columns and an optional bold total row."""
     if header:

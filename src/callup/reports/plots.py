@@ -15,6 +15,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
@@ -41,7 +42,7 @@ def _people(value: float, _pos: object = None) -> str:
     return f"{value:,.0f}"
 
 
-def _figure(width: float, height: float) -> tuple[Figure, object]:
+def _figure(width: float, height: float) -> tuple[Figure, Axes]:
     fig = Figure(figsize=(width, height), layout="constrained")
     ax = fig.add_subplot()
     ax.spines[["top", "right"]].set_visible(False)
@@ -51,7 +52,7 @@ def _figure(width: float, height: float) -> tuple[Figure, object]:
     return fig, ax
 
 
-def _legend_above(ax) -> None:  # noqa: ANN001
+def _legend_above(ax: Axes) -> None:
     ax.legend(frameon=False, fontsize=9, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3)
 
 

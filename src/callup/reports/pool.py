@@ -8,8 +8,9 @@ per region are those `callup register eligibility` prints.
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import Table, case, func, literal, select
 
 from callup.policy import Jurisdiction, PolicyVersion
 from callup.register.eligibility import exclusion_reason, people, years_before
@@ -59,7 +60,7 @@ def pool_section(uow: UnitOfWork, jurisdiction: Jurisdiction, in_force: PolicyVe
     else:
         from callup.campaigns.tables import PoolEntry
 
-        pool = PoolEntry.__table__
+        pool = cast(Table, PoolEntry.__table__)
         region_of = pool.c.region
         flags = [literal(True).label("in_0")] + [_in_ages(v, on).label(f"in_{i}") for i, v in enumerate(versions) if i]
         query = (select(region_of, age, *flags, func.count()).select_from(pool.join(people, people.c.national_id == pool.c.national_id))
@@ -68,7 +69,9 @@ def pool_section(uow: UnitOfWork, jurisdiction: Jurisdiction, in_force: PolicyVe
     if scope is not None:
         query = query.where(scope)
     seen = uow.ctx.regions_in_scope(jurisdiction.region_codes)
-    counts = [[dict.fromkeys(seen, 0), {}, {r: {} for r in seen}] for _ in versions]
+    # for each rule set: people by region, by age, and by region and age
+    counts: list[tuple[dict[str, int], dict[int, int], dict[str, dict[int, int]]]]
+    counts = [(dict.fromkeys(seen, 0), {}, {r: {} for r in seen}) for _ in versions]
     for row in uow.execute(query).all():
         region, years, n = row[0], row[1], row[-1]
         for i, inside in enumerate(row[2:-1]):

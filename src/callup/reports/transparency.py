@@ -132,7 +132,7 @@ def transparency_report(ctx: Context, name: str) -> TransparencyReport:
         summary = campaign_summary(uow, name)
         version = next(v for v in jurisdiction.versions if v.version == summary.policy_version)
         threshold = version.publication.disclosure_threshold
-        on = as_date(row["eligibility_date"])
+        on = as_date(summary.eligibility_date)
         frozen = row["id"] if summary.pool_size else None  # count the pool the draw was made from, once there is one
         pool = pool_section(uow, jurisdiction, version, on, frozen=frozen)
         drawn = summary.status in ("drawn", "closed")
@@ -150,7 +150,7 @@ def transparency_report(ctx: Context, name: str) -> TransparencyReport:
                       f"{then.total:,}"))
     tables = pool_tables(now, then, regions, threshold)
     draw = None
-    if record is not None:
+    if record is not None and funnel is not None and delivery is not None:  # all three once drawn, else none
         facts += [("Called by the draw", f"{record.called_total:,}"), ("Shortfall of the draw", f"{record.shortfall_total:,}")]
         draw = {"commitment_hash": record.commitment_hash, "beacon": record.commitment.describe_beacon(),
                 "beacon_value": record.beacon_value, "seed": record.seed, "results_fingerprint": record.results_fingerprint,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
+from typing import Any, overload
 
 __all__ = ["as_date", "enum_value"]
 
@@ -17,6 +17,12 @@ __all__ = ["as_date", "enum_value"]
 def enum_value(value: Any) -> Any:
     """The stored text of an enum column: the member's value, or the text as read (None stays None)."""
     return value.value if isinstance(value, enum.Enum) else value
+
+
+@overload
+def as_date(value: dt.date | str) -> dt.date: ...
+@overload
+def as_date(value: Any) -> dt.date | None: ...
 
 
 def as_date(value: Any) -> dt.date | None:
