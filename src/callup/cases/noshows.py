@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from callup.campaigns import calls
 from callup.cases import transitions
@@ -21,10 +22,10 @@ from callup.cases.errors import CaseInputError, CaseStateError
 from callup.cases.tables import Case, CaseKind
 from callup.cases.views import CaseView, as_view
 from callup.context import Role
-from callup.notices.tables import LIVE, Appearance, Summons
+from callup.notices.service import no_shows
 from callup.uow import UnitOfWork
 
-cases, summonses = Case.__table__, Summons.__table__
+cases = Case.__table__
 RESOLUTIONS = ("reschedule", "excuse", "refer")
 
 
@@ -44,21 +45,20 @@ def open_no_shows(uow: UnitOfWork, campaign: str, *, reference: str | None = Non
         from callup.campaigns.errors import CampaignNotFound
 
         raise CampaignNotFound(f"no campaign named {campaign!r}", field="campaign")
-    # One query: the no-shows without a no-show case of this campaign opened since (the case index
-    # starts with the campaign, so each check is an index look-up, not a scan of every case).
-    case_since = (select(cases.c.id).where(cases.c.campaign_id == campaign_id, cases.c.national_id == summonses.c.national_id,
-                                           cases.c.kind == CaseKind.no_show.value, cases.c.opened_at >= summonses.c.appearance_at)
-                  .exists())
-    query = (select(summonses.c.national_id, summonses.c.reference, summonses.c.appearance_at, case_since.label("already"))
-             .where(summonses.c.campaign_id == campaign_id, summonses.c.appearance == Appearance.no_show.value,
-                    summonses.c.status.in_([s.value for s in LIVE]))
-             .order_by(summonses.c.appearance_at, summonses.c.id))
-    if reference is not None:
-        query = query.where(summonses.c.reference == reference)
-    scope = uow.ctx.region_filter(summonses.c.region)
+    found = no_shows(uow, campaign_id, reference=reference)
+    # the latest no-show case of this campaign opened for each of them (the case index starts with the
+    # campaign, so each batch is an index look-up, not a scan of every case)
+    latest: dict[str, Any] = {}
+    ids = sorted({n.national_id for n in found})
+    for i in range(0, len(ids), 500):
+        latest.update(uow.execute(select(cases.c.national_id, func.max(cases.c.opened_at))
+                                  .where(cases.c.campaign_id == campaign_id, cases.c.national_id.in_(ids[i:i + 500]),
+                                         cases.c.kind == CaseKind.no_show.value)
+                                  .group_by(cases.c.national_id)).tuples().all())
     opened, already = [], 0
-    for row in uow.execute(query if scope is None else query.where(scope)).all():
-        if row.already:
+    for row in found:
+        since = latest.get(row.national_id)
+        if since is not None and since >= row.appearance_at:
             already += 1
             continue
         case = transitions.open_case(uow, campaign, row.national_id, CaseKind.no_show, ground="no_show",

@@ -565,6 +565,30 @@ def record_appearances(uow: UnitOfWork, choices: list[AppearanceChoice]) -> list
     return list(wanted)
 
 
+@dataclasses.dataclass(frozen=True)
+class NoShow:
+    """A live summons on which the person was recorded as not appearing."""
+
+    national_id: str
+    reference: str
+    appearance_at: dt.datetime
+
+
+def no_shows(uow: UnitOfWork, campaign_id: int, *, reference: str | None = None) -> list[NoShow]:
+    """The campaign's live summonses recorded as no-shows in the actor's regions (with `reference`, that summons
+    only), in the order they were recorded: what case work opens its no-show cases from."""
+    query = (select(summonses.c.national_id, summonses.c.reference, summonses.c.appearance_at)
+             .where(summonses.c.campaign_id == campaign_id, summonses.c.appearance == Appearance.no_show.value,
+                    summonses.c.status.in_(LIVE_VALUES))
+             .order_by(summonses.c.appearance_at, summonses.c.id))
+    if reference is not None:
+        query = query.where(summonses.c.reference == reference)
+    scope = uow.ctx.region_filter(summonses.c.region)
+    if scope is not None:
+        query = query.where(scope)
+    return [NoShow(r.national_id, r.reference, r.appearance_at) for r in uow.execute(query)]
+
+
 #: The states of a summons whose delivery is established (by evidence, the portal or the policy's rule).
 DELIVERED_VALUES = (NoticeStatus.delivered.value, NoticeStatus.acknowledged.value)
 
