@@ -193,6 +193,15 @@ def test_an_unknown_record_format_is_named():
         record_from_json('{"format": "callup-draw-record/9"}')
 
 
+@pytest.mark.parametrize("form", ["[]", "{}", "null", "2"])
+def test_a_format_that_is_not_text_is_named_too(form):
+    """A record whose format is a list or an object (unhashable) was a TypeError, not the reader's error."""
+    from callup.lottery.errors import RecordError
+
+    with pytest.raises(RecordError, match="unknown record format"):
+        record_from_json('{"format": ' + form + '}')
+
+
 FIELDS = [
     ("seed", "00" * 32),
     ("salt", "11" * 32),

@@ -23,7 +23,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -33,7 +33,8 @@ from callup.lottery.pool import check_region_name
 RATE_PATTERN = r"^(0|[1-9][0-9]*)(\.[0-9]+)?$"
 Rate = Annotated[str, StringConstraints(pattern=RATE_PATTERN)]
 Hex64 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
-METHODS = ("largest_remainder", "sainte_lague")
+Method = Literal["largest_remainder", "sainte_lague"]
+METHODS: tuple[Method, ...] = get_args(Method)
 
 
 class MethodAllocation(BaseModel):
@@ -41,7 +42,7 @@ class MethodAllocation(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    method: Literal["largest_remainder", "sainte_lague"]
+    method: Method
     quota: int = Field(ge=0, le=2**53 - 1)
     over_call_rate: Rate = "0"
 
@@ -61,9 +62,10 @@ Allocation = MethodAllocation | ExplicitAllocation
 
 
 def by_method(quota: int, method: str = "largest_remainder", over_call_rate: str = "0") -> MethodAllocation:
-    if method not in METHODS:
+    chosen = next((m for m in METHODS if m == method), None)
+    if chosen is None:
         raise LotteryError(f"unknown allocation method {method!r}; choose one of {', '.join(METHODS)}", field="method")
-    return MethodAllocation(method=method, quota=_whole(quota, "quota"), over_call_rate=check_rate(over_call_rate))
+    return MethodAllocation(method=chosen, quota=_whole(quota, "quota"), over_call_rate=check_rate(over_call_rate))
 
 
 def explicit(quotas: Mapping[str, int], over_call_rate: str = "0") -> ExplicitAllocation:

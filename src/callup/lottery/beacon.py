@@ -215,7 +215,13 @@ def _check_round(number: int) -> None:
 
 def message(drand_chain: DrandChain, round_number: int, previous_signature: str | None) -> bytes:
     """The 32 bytes a round's signature signs."""
-    prefix = bytes.fromhex(previous_signature) if drand_chain.chained else b""
+    if not drand_chain.chained:
+        prefix = b""
+    elif previous_signature is None:
+        raise BeaconError("a round of a chained beacon signs the previous round's signature, which is missing",
+                          field="previous_signature")
+    else:
+        prefix = bytes.fromhex(previous_signature)
     return hashlib.sha256(prefix + round_number.to_bytes(8, "big")).digest()
 
 

@@ -6,7 +6,8 @@ Mounted by `callup.cli` as `callup lottery ...`, `callup verify` and `callup fai
 from __future__ import annotations
 
 import pathlib
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 
@@ -23,7 +24,7 @@ def _group() -> None:
     """The publicly verifiable lottery: look up a rank (`callup lottery rank PSEUDONYM --record FILE`)."""
 
 
-def __getattr__(name: str):  # noqa: ANN202 - `rank_lookup` lived here before `callup.lottery.lookup`
+def __getattr__(name: str) -> Callable[..., dict[str, Any]]:  # `rank_lookup` lived here before `callup.lottery.lookup`
     if name == "rank_lookup":
         from callup.lottery.lookup import rank_lookup
 
@@ -49,7 +50,7 @@ def rank(
     table = read_pool(pool) if pool is not None else None
     data = asdict(look_up(pseudonym, rec, table))
 
-    def render(d: dict) -> None:
+    def render(d: dict[str, Any]) -> None:
         console.print(f"pseudonym  {d['pseudonym']}")
         console.print(f"rank key   {d['rank_key']}  (AES-256-ECB of the pseudonym under the seed)")
         if not d["seed_matches_record"]:
@@ -106,7 +107,7 @@ def verify(
         report = verify_files(given, announced=commitment)
     data = {"verdict": report.verdict, **asdict(report), "files": by_file(report, {k: str(v) if v else None for k, v in given.items()})}
 
-    def render(d: dict) -> None:
+    def render(d: dict[str, Any]) -> None:
         from rich.markup import escape
 
         console.print(f"[bold]verify {escape(record.name)} against {escape(pool.name)}[/] (record format {d['format_version']})")
@@ -166,7 +167,7 @@ def fairness(
     if out is not None:
         data["plot"] = str(plot_fairness(dates, numbers, report, out, title=f"{csv.name}: {number_col} by {date_col}"))
 
-    def render(d: dict) -> None:
+    def render(d: dict[str, Any]) -> None:
         from rich.table import Table
 
         t = Table(title=f"fairness of {csv.name} ({d['n']} rows, alpha {d['alpha']})")

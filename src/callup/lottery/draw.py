@@ -44,7 +44,8 @@ def rank_keys(seed: bytes, pseudonyms: np.ndarray | bytes) -> np.ndarray:
 
 def rank_key(seed: bytes, pseudonym: bytes) -> bytes:
     """The rank key of one pseudonym (16 bytes)."""
-    return rank_keys(seed, pseudonym)[0].tobytes()
+    key: bytes = rank_keys(seed, pseudonym)[0].tobytes()
+    return key
 
 
 @dataclass(frozen=True)

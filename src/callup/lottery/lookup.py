@@ -9,8 +9,10 @@ given, and "not in the pool" is a result, not an error.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -66,17 +68,18 @@ def look_up(pseudonym_hex: str, record: AnyRecord, pool: pa.Table | None = None)
         if pseud.hex() in region.called_pseudonyms:
             region_name, called, call_position = name, True, region.called_pseudonyms.index(pseud.hex()) + 1
             break
-    common = dict(pseudonym=pseud.hex(), seed=seed.hex(), seed_matches_record=seed.hex() == record.seed, rank_key=key.hex())
+    found = functools.partial(RankLookup, pseudonym=pseud.hex(), seed=seed.hex(), seed_matches_record=seed.hex() == record.seed,
+                              rank_key=key.hex())
     if pool is None:
         region_pool = record.regions[region_name].pool if region_name is not None else None
-        return RankLookup(**common, in_pool=None, region=region_name, volunteer=None, called=called, call_position=call_position,
+        return found(in_pool=None, region=region_name, volunteer=None, called=called, call_position=call_position,
                           reserve_position=None, rank=None, region_pool=region_pool)
     table = canonical(pool)
     matrix = pseudonym_bytes(table.column("pseudonym"))
     mine = np.frombuffer(pseud, dtype=np.uint8)
     hits = np.flatnonzero((matrix == mine).all(axis=1))
     if not len(hits):
-        return RankLookup(**common, in_pool=False, region=region_name, volunteer=None, called=called,
+        return found(in_pool=False, region=region_name, volunteer=None, called=called,
                           call_position=call_position, reserve_position=None, rank=None, region_pool=None)
     row = int(hits[0])
     region_name = table.column("region")[row].as_py()
@@ -87,18 +90,18 @@ def look_up(pseudonym_hex: str, record: AnyRecord, pool: pa.Table | None = None)
     khi, klo = be_words(np.frombuffer(key, dtype=np.uint8).reshape(1, 16))
     rank = int(((hi < khi[0]) | ((hi == khi[0]) & (lo < klo[0]))).sum()) + 1
     reserve_position = None
-    region = record.regions.get(region_name)
-    if region is not None and not called:
+    drawn = record.regions.get(region_name)
+    if drawn is not None and not called:
         vol = table.column("volunteer").to_numpy(zero_copy_only=False)[mask]
         order = np.lexsort((lo, hi))
         in_call_order = np.concatenate([order[vol[order]], order[~vol[order]]])
         place = int(np.flatnonzero((matrix[mask][in_call_order] == mine).all(axis=1))[0]) + 1
-        call_position, reserve_position = place, place - region.called
-    return RankLookup(**common, in_pool=True, region=region_name, volunteer=volunteer, called=called, call_position=call_position,
+        call_position, reserve_position = place, place - drawn.called
+    return found(in_pool=True, region=region_name, volunteer=volunteer, called=called, call_position=call_position,
                       reserve_position=reserve_position, rank=rank, region_pool=int(mask.sum()))
 
 
-def rank_lookup(pseudonym_hex: str, record: AnyRecord, pool: pa.Table | None = None) -> dict:
+def rank_lookup(pseudonym_hex: str, record: AnyRecord, pool: pa.Table | None = None) -> dict[str, Any]:
     """`look_up` as a plain dict (for JSON output and older callers)."""
     from dataclasses import asdict
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import pathlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,6 +53,13 @@ class Grouping:
     def indices(self, i: int) -> np.ndarray | slice:
         start, end = int(self.starts[i]), int(self.starts[i + 1])
         return slice(start, end) if self.rows is None else self.rows[start:end]
+
+    def block(self, i: int) -> slice:
+        """The rows of region `i` as one range: for input already grouped in canonical order."""
+        rows = self.indices(i)
+        if not isinstance(rows, slice):
+            raise PoolError("the pool is not in canonical order (grouped by region)")
+        return rows
 
     def size(self, i: int) -> int:
         return int(self.starts[i + 1] - self.starts[i])
@@ -247,7 +255,8 @@ def is_canonical(table: pa.Table) -> bool:
     return True
 
 
-def make_pool(regions, pseudonyms, volunteers=None) -> pa.Table:
+def make_pool(regions: Iterable[str] | pa.Array | pa.ChunkedArray, pseudonyms: Iterable[bytes] | Iterable[str] | pa.Array | pa.ChunkedArray,
+              volunteers: Iterable[bool] | pa.Array | pa.ChunkedArray | None = None) -> pa.Table:
     """Build a canonical pool table from parallel sequences (pseudonyms as bytes, hex text or an Arrow array)."""
     columns = {"region": pa.array(regions, type=pa.string()) if not isinstance(regions, (pa.Array, pa.ChunkedArray)) else regions}
     if isinstance(pseudonyms, (pa.Array, pa.ChunkedArray)):
@@ -277,7 +286,7 @@ def fingerprint_canonical(table: pa.Table) -> PoolFingerprint:
     regions: dict[str, RegionFingerprint] = {}
     chunk = 1 << 20
     for i, name in enumerate(grouping.names):
-        s = grouping.indices(i)
+        s = grouping.block(i)
         prefix = name.encode("utf-8")
         width = len(prefix) + 1 + PSEUDONYM_BYTES + 2
         part = hashlib.sha256()
@@ -289,8 +298,8 @@ def fingerprint_canonical(table: pa.Table) -> PoolFingerprint:
             rows[:, len(prefix) + 1 : len(prefix) + 1 + PSEUDONYM_BYTES] = matrix[start:stop]
             rows[:, -2] = vol[start:stop]
             rows[:, -1] = 0x1E
-            whole.update(rows)
-            part.update(rows)
+            whole.update(rows.data)
+            part.update(rows.data)
         regions[name] = RegionFingerprint(size=s.stop - s.start, volunteers=int(vol[s].sum()), fingerprint=part.hexdigest())
     return PoolFingerprint(fingerprint=whole.hexdigest(), size=table.num_rows, regions=regions)
 
@@ -323,7 +332,7 @@ def pool_csv(table: pa.Table) -> bytes:
     flag = pc.if_else(table.column("volunteer").combine_chunks(), "1", "0")
     lines = pc.binary_join_element_wise('"', region, '",', to_hex(table.column("pseudonym")), ",", flag, "\n", "")
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)[lines.offset : lines.offset + len(lines) + 1]
-    body = lines.buffers()[2].to_pybytes()[offsets[0] : offsets[-1]]
+    body: bytes = lines.buffers()[2].to_pybytes()[offsets[0] : offsets[-1]]
     return header + body
 
 

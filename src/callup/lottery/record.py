@@ -27,7 +27,7 @@ import hashlib
 import json
 import pathlib
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
@@ -44,7 +44,7 @@ from callup.lottery.commitment import (
     salt_hash,
     secure_random,
 )
-from callup.lottery.draw import DrawResult, check_numbers, draw
+from callup.lottery.draw import DrawReport, DrawResult, check_numbers, draw
 from callup.lottery.errors import BeaconError, LotteryError, NotCommitted, PoolError, RecordError
 from callup.lottery.pool import EMPTY_FINGERPRINT, PoolFingerprint, check_region_name, fingerprint
 from callup.lottery.pseudonyms import to_hex
@@ -55,13 +55,13 @@ HexBytes = Annotated[str, StringConstraints(pattern=r"^([0-9a-f]{2})+$")]
 Count = Annotated[int, Field(ge=0, le=2**53 - 1)]
 UtcTime = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")]
 
-COMMITMENT_FORMAT = "callup-commitment/1"
-RECORD_FORMAT = "callup-draw-record/1"
-COMMITMENT_FORMAT_2 = "callup-commitment/2"
-RECORD_FORMAT_2 = "callup-draw-record/2"
+COMMITMENT_FORMAT: Final = "callup-commitment/1"
+RECORD_FORMAT: Final = "callup-draw-record/1"
+COMMITMENT_FORMAT_2: Final = "callup-commitment/2"
+RECORD_FORMAT_2: Final = "callup-draw-record/2"
 
 
-def _region_names(value: dict) -> dict:
+def _region_names(value: dict[str, Any]) -> dict[str, Any]:
     for name in value:
         try:
             check_region_name(name)
@@ -93,7 +93,7 @@ class Commitment(BaseModel):
     parameters: dict[str, str | int] = Field(default_factory=dict)
     salt_hash: Hex64
 
-    def document(self) -> dict:
+    def document(self) -> dict[str, Any]:
         """The document as plain JSON values (what is hashed)."""
         return self.model_dump(mode="json")
 
@@ -242,10 +242,10 @@ class CommitmentV2(BaseModel):
 
     @field_validator("numbers")
     @classmethod
-    def _names(cls, value: dict) -> dict:
+    def _names(cls, value: dict[str, Any]) -> dict[str, Any]:
         return _region_names(value)
 
-    def document(self) -> dict:
+    def document(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
 
     @property
@@ -326,7 +326,7 @@ class DrawRecordV2(_Record):
 
 AnyCommitment = Commitment | CommitmentV2
 AnyRecord = DrawRecord | DrawRecordV2
-_RECORDS: dict[str, type[_Record]] = {RECORD_FORMAT: DrawRecord, RECORD_FORMAT_2: DrawRecordV2}
+_RECORDS: dict[str, type[DrawRecord] | type[DrawRecordV2]] = {RECORD_FORMAT: DrawRecord, RECORD_FORMAT_2: DrawRecordV2}
 
 
 def record_from_json(text: str | bytes, *, source: str = "draw record") -> AnyRecord:
@@ -337,7 +337,8 @@ def record_from_json(text: str | bytes, *, source: str = "draw record") -> AnyRe
         raise RecordError(f"{source}: not JSON: {exc}") from None
     if not isinstance(data, dict):
         raise RecordError(f"{source}: a draw record is a JSON object")
-    cls = _RECORDS.get(data.get("format"))
+    form = data.get("format")
+    cls = _RECORDS.get(form) if isinstance(form, str) else None
     if cls is None:
         raise RecordError(f"{source}: format: unknown record format {data.get('format')!r}; this verifier reads "
                           f"{' and '.join(_RECORDS)}")
@@ -528,53 +529,60 @@ def run_draw(
         allocated = allocate(commitment.allocation, {name: r.size for name, r in fp.regions.items()})
         if allocated.numbers != commitment.numbers:
             raise LotteryError("the commitment's numbers do not follow from its allocation over the pool")
-    else:
-        if not isinstance(beacon, str):
-            raise BeaconError("a format-1 commitment takes the beacon value as text", field="beacon")
-        value, used, allocated = normalise_beacon(beacon, format_version=1), None, None
+        digest = commitment.digest
+        seed, result, report, called_lists = _draw_called(digest, salt, value, pool, commitment.numbers, threads)
+        regions2 = region_results(report, allocated, fp, called_lists)
+        return result, DrawRecordV2(
+            commitment=commitment,
+            commitment_hash=digest,
+            committed_at=_utc_text(committed_at),
+            salt=salt.hex(),
+            beacon=used,
+            beacon_value=value,
+            seed=seed.hex(),
+            pool_size=fp.size,
+            quota_total=allocated.quota_total,
+            number_total=sum(commitment.numbers.values()),
+            called_total=report.called,
+            shortfall_total=report.shortfall,
+            quota_shortfall_total=sum(r.quota_shortfall for r in regions2.values()) + allocated.unallocated,
+            regions=regions2,
+            results_fingerprint=results_fingerprint(called_lists),
+        )
+    if not isinstance(beacon, str):
+        raise BeaconError("a format-1 commitment takes the beacon value as text", field="beacon")
+    value = normalise_beacon(beacon, format_version=1)
     digest = commitment.digest
+    seed, result, report, called_lists = _draw_called(digest, salt, value, pool, commitment.numbers, threads)
+    regions = {name: RegionResult(
+        pool=rd.pool, volunteers=rd.volunteers, number=rd.number, called=rd.called, volunteers_called=rd.volunteers_called,
+        drawn=rd.drawn, shortfall=rd.shortfall, pool_fingerprint=fp.regions[name].fingerprint if name in fp.regions else None,
+        cutoff_key=rd.cutoff_key, called_pseudonyms=called_lists[name]) for name, rd in report.regions.items()}
+    return result, DrawRecord(
+        commitment=commitment, commitment_hash=digest, salt=salt.hex(), beacon_value=value, seed=seed.hex(),
+        pool_size=fp.size, called_total=report.called, shortfall_total=report.shortfall, regions=regions,
+        results_fingerprint=results_fingerprint(called_lists))
+
+
+def _draw_called(digest: str, salt: bytes, value: str, pool: pa.Table, numbers: Mapping[str, int],
+                 threads: int) -> tuple[bytes, DrawResult, DrawReport, dict[str, list[str]]]:
+    """The seed, the draw and each region's called pseudonyms (hex, in call order)."""
     seed = derive_seed(digest, salt, value)
-    result, report = draw(pool, seed, commitment.numbers, threads=threads)
+    result, report = draw(pool, seed, numbers, threads=threads)
     pseud = None
     called_lists: dict[str, list[str]] = {}
     for name, rd in report.regions.items():
-        rows = result.called_rows(name) if rd.pool else []
-        if len(rows):
+        rows = result.called_rows(name) if rd.pool else None
+        if rows is not None and len(rows):
             if pseud is None:
                 pseud = _pseudonym_column(pool)
             called_lists[name] = to_hex(pseud.take(pa.array(rows))).to_pylist()
         else:
             called_lists[name] = []
-    if allocated is None:
-        regions = {name: RegionResult(
-            pool=rd.pool, volunteers=rd.volunteers, number=rd.number, called=rd.called, volunteers_called=rd.volunteers_called,
-            drawn=rd.drawn, shortfall=rd.shortfall, pool_fingerprint=fp.regions[name].fingerprint if name in fp.regions else None,
-            cutoff_key=rd.cutoff_key, called_pseudonyms=called_lists[name]) for name, rd in report.regions.items()}
-        return result, DrawRecord(
-            commitment=commitment, commitment_hash=digest, salt=salt.hex(), beacon_value=value, seed=seed.hex(),
-            pool_size=fp.size, called_total=report.called, shortfall_total=report.shortfall, regions=regions,
-            results_fingerprint=results_fingerprint(called_lists))
-    regions2 = region_results(report, allocated, fp, called_lists)
-    return result, DrawRecordV2(
-        commitment=commitment,
-        commitment_hash=digest,
-        committed_at=_utc_text(committed_at),
-        salt=salt.hex(),
-        beacon=used,
-        beacon_value=value,
-        seed=seed.hex(),
-        pool_size=fp.size,
-        quota_total=allocated.quota_total,
-        number_total=sum(commitment.numbers.values()),
-        called_total=report.called,
-        shortfall_total=report.shortfall,
-        quota_shortfall_total=sum(r.quota_shortfall for r in regions2.values()) + allocated.unallocated,
-        regions=regions2,
-        results_fingerprint=results_fingerprint(called_lists),
-    )
+    return seed, result, report, called_lists
 
 
-def region_results(report, allocated: Allocated, fp: PoolFingerprint, called_lists: Mapping[str, list[str]]) -> dict[str, RegionResultV2]:
+def region_results(report: DrawReport, allocated: Allocated, fp: PoolFingerprint, called_lists: Mapping[str, list[str]]) -> dict[str, RegionResultV2]:
     """Format-2 region entries: one per region of the allocation, in UTF-8 byte order."""
     out = {}
     for name in sorted(allocated.numbers, key=lambda s: s.encode("utf-8")):

@@ -219,10 +219,10 @@ def _release(region: _Region, entry: Mapping[str, Any]) -> list[str]:
                         f"and the entry passes over {expected_skip} without listing them as skipped")
     elif called != region.order[position - 1]:
         problems.append(f"position {position} of the call order is {region.order[position - 1]}, not {called}")
-    if not problems:
+    if not problems:  # `called` is the one at `position` of the call order
         region.last = position
-        region.live.add(called)
-        region.fill(pseud, called)
+        region.live.add(region.order[position - 1])
+        region.fill(pseud, region.order[position - 1])
     else:
         region.fill(pseud, None)
     return problems

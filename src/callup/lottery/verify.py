@@ -20,14 +20,15 @@ import datetime as dt
 import hashlib
 import pathlib
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyarrow as pa
 
 from callup.lottery.allocation import ExplicitAllocation, allocate, quotas_csv
 from callup.lottery.commitment import WHITE_SPACE, derive_seed, salt_hash
-from callup.lottery.draw import draw
+from callup.lottery.draw import DrawReport, DrawResult, draw
 from callup.lottery.errors import BeaconError, LotteryError
-from callup.lottery.pool import EMPTY_FINGERPRINT, canonical, fingerprint_canonical
+from callup.lottery.pool import EMPTY_FINGERPRINT, PoolFingerprint, canonical, fingerprint_canonical
 from callup.lottery.pseudonyms import to_hex
 from callup.lottery.record import (
     AnyRecord,
@@ -116,7 +117,7 @@ class RegionDifference:
     """
 
     region: str
-    fields: dict[str, list] = field(default_factory=dict)
+    fields: dict[str, list[Any]] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     unexpected: list[str] = field(default_factory=list)
     order_differs: bool = False
@@ -133,7 +134,7 @@ class VerifyReport:
     beacon_published: str | None = None  # ISO-8601 UTC time of the drand round (format 2)
     committed_at: str | None = None  # when the office says it recorded the commitment
 
-    replacements: dict | None = None  # entries, releases, restorations and head of the replacements record
+    replacements: dict[str, Any] | None = None  # entries, releases, restorations and head of the replacements record
 
     @property
     def verdict(self) -> str:
@@ -188,7 +189,8 @@ def verify(record: AnyRecord, pool: pa.Table, *, published_commitment: str | Non
     published = None
     quotas: dict[str, int] = {}
     unallocated = 0
-    if v2:
+    if isinstance(record, DrawRecordV2):
+        doc = record.commitment  # (the format-2 commitment)
         if policy_file is not None:
             got = hashlib.sha256(policy_file).hexdigest()
             _check(checks, "policy", got == doc.policy_sha256, f"policy file hashes to {got}; commitment says {doc.policy_sha256}")
@@ -221,7 +223,7 @@ def verify(record: AnyRecord, pool: pa.Table, *, published_commitment: str | Non
             _check(checks, "beacon value", False, "the beacon value has surrounding white space, which the draw trims")
         limits.append(LIMIT_ELIGIBILITY)
     else:
-        limits.append(f"Format 1 record: the beacon ({doc.beacon_source}) is a value typed in by the office and carries no "
+        limits.append(f"Format 1 record: the beacon ({record.commitment.beacon_source}) is a value typed in by the office and carries no "
                       "signature, so nothing here shows that it is the named round's value; check it against the source.")
     limits.append(LIMIT_WITHHOLD)
 
@@ -251,7 +253,7 @@ def verify(record: AnyRecord, pool: pa.Table, *, published_commitment: str | Non
         if mine is None or name not in expected_names:
             differences.append(RegionDifference(name, {"region": ["present", None]}, unexpected=list(theirs.called_pseudonyms)))
             continue
-        diff_fields: dict[str, list] = {}
+        diff_fields: dict[str, list[Any]] = {}
         for key in keys:
             a, b = getattr(theirs, key), getattr(mine, key)
             if a != b:
@@ -295,7 +297,7 @@ def verify(record: AnyRecord, pool: pa.Table, *, published_commitment: str | Non
     return VerifyReport(
         match=all(c.ok for c in checks), checks=checks, regions=differences, limits=limits,
         format_version=2 if v2 else 1, beacon=doc.describe_beacon(), beacon_published=published,
-        committed_at=record.committed_at if v2 else None, replacements=summary)
+        committed_at=record.committed_at if isinstance(record, DrawRecordV2) else None, replacements=summary)
 
 
 LIMIT_REPLACEMENTS = (
@@ -305,13 +307,13 @@ LIMIT_REPLACEMENTS = (
 )
 
 
-def _check_allocation_csv(checks: list[Check], record: AnyRecord, fp, data: bytes) -> None:  # noqa: ANN001
+def _check_allocation_csv(checks: list[Check], record: AnyRecord, fp: PoolFingerprint, data: bytes) -> None:
     """Format 2: allocation.csv must be byte for byte what section 9 makes of the commitment and the pool. Format 1
     (quotas were not committed): every region's pool, volunteers and number must agree."""
     doc = record.commitment
     if isinstance(record, DrawRecordV2):
         try:
-            expected = allocation_csv(doc, fp)
+            expected = allocation_csv(record.commitment, fp)
         except LotteryError as exc:
             _check(checks, "allocation.csv", False, f"the allocation cannot be recomputed: {exc}")
             return
@@ -337,15 +339,16 @@ def _check_allocation_csv(checks: list[Check], record: AnyRecord, fp, data: byte
     wrong = []
     for name in sorted(set(table) | set(doc.numbers), key=lambda s: s.encode("utf-8")):
         region = fp.regions.get(name)
-        want = (region.size if region else 0, region.volunteers if region else 0, doc.numbers.get(name, 0))
-        if table.get(name, want if name not in doc.numbers else None) != want:
+        agreed = (region.size if region else 0, region.volunteers if region else 0, doc.numbers.get(name, 0))
+        if table.get(name, agreed if name not in doc.numbers else None) != agreed:
             wrong.append(name)
     _check(checks, "allocation.csv", not wrong, "pools, volunteers and numbers agree with the pool and the commitment "
            "(format 1 commits no quotas: the quota column is not checked)" if not wrong
            else f"{len(wrong)} region(s) differ: {', '.join(wrong[:10])}")
 
 
-def _check_replacements(checks: list[Check], record: AnyRecord, table: pa.Table, result, report, data: bytes) -> dict:  # noqa: ANN001
+def _check_replacements(checks: list[Check], record: AnyRecord, table: pa.Table, result: DrawResult, report: DrawReport,
+                        data: bytes) -> dict[str, Any]:
     from callup.lottery import replacements
 
     draw_hash = replacements.record_hash(record.model_dump(mode="json"))
@@ -359,7 +362,8 @@ def _check_replacements(checks: list[Check], record: AnyRecord, table: pa.Table,
     def call_order(name: str) -> list[str]:
         if name not in report.regions or not report.regions[name].pool:
             return []
-        return to_hex(pseud.take(pa.array(result.call_rows(name)))).to_pylist()
+        order: list[str] = to_hex(pseud.take(pa.array(result.call_rows(name)))).to_pylist()
+        return order
 
     found = replacements.check(lines, draw_record=draw_hash, call_order=call_order,
                                called={name: r.called for name, r in report.regions.items()})
@@ -454,10 +458,10 @@ def verify_files(files: dict[str, pathlib.Path | None], *, announced: str | None
                   replacements_file=_read(files.get("replacements.jsonl"), "replacements"))
 
 
-def by_file(report: VerifyReport, given: dict[str, str | None]) -> list[dict]:
+def by_file(report: VerifyReport, given: dict[str, str | None]) -> list[dict[str, Any]]:
     """The checks grouped by the published file they are about, in the order the verifier ran them; `given` maps each
     file to the path shown for it (None: not given)."""
-    files: dict[str, dict] = {}
+    files: dict[str, dict[str, Any]] = {}
     for check in report.checks:
         entry = files.setdefault(check.file, {"file": check.file, "path": given.get(check.file), "checks": []})
         entry["checks"].append(dataclasses.asdict(check))
