@@ -231,7 +231,7 @@ def _render_calibration(data: dict[str, Any]) -> None:
         table.add_column(col, justify="left" if col == "Outcome" else "right")
     for m in measures:
         by = {r: y[m] for r, y in regions.items()}
-        low, high = min(by, key=by.get), max(by, key=by.get)
+        low, high = min(by, key=lambda r: by[r]), max(by, key=lambda r: by[r])
         table.add_row(m, f"{data['yields'][m]:.2%}", f"{by[low]:.2%} ({low})", f"{by[high]:.2%} ({high})")
     console.print(table)
     key = [m for m in ("delivered", "appeared", "deferred", "exempted", "inducted") if m in measures]

@@ -30,6 +30,14 @@ ACTIVE = ("conscripts", *RECRUITED)
 CATEGORIES = (*ACTIVE, "reserve")
 FLOWS = ("intake", "recruitment", "conversions", "released", "to_reserve", "losses", "exits")
 
+def _active(stocks: dict[str, np.ndarray]) -> np.ndarray:
+    """The active categories' stocks added up, in the order of `ACTIVE` (a new array)."""
+    total = stocks[ACTIVE[0]] + 0
+    for c in ACTIVE[1:]:
+        total = total + stocks[c]
+    return total
+
+
 # A splitter turns a stock and a list of disjoint outflow probabilities into the outflows.
 Splitter = Callable[[np.ndarray, Sequence[np.ndarray]], list[np.ndarray]]
 
@@ -45,7 +53,7 @@ def binomial_split(rng: np.random.Generator) -> Splitter:
     def split(stock: np.ndarray, probs: Sequence[np.ndarray]) -> list[np.ndarray]:
         out = []
         remaining = stock
-        left = 1.0
+        left: float | np.ndarray = 1.0  # the probability not yet split off
         for p in probs:
             with np.errstate(divide="ignore", invalid="ignore"):
                 q = np.clip(np.where(left > 0, p / left, 0.0), 0.0, 1.0)
@@ -138,11 +146,12 @@ class Trajectory:
 
     @property
     def active(self) -> np.ndarray:
-        return sum(self.stocks[c] for c in ACTIVE)
+        return _active(self.stocks)
 
     @property
     def total(self) -> np.ndarray:
-        return self.active + self.stocks["reserve"]
+        total: np.ndarray = self.active + self.stocks["reserve"]
+        return total
 
 
 def simulate(
@@ -288,11 +297,12 @@ class Projection:
 
     @property
     def active(self) -> np.ndarray:
-        return sum(self.stocks[c] for c in ACTIVE)
+        return _active(self.stocks)
 
     @property
     def total(self) -> np.ndarray:
-        return self.active + self.stocks["reserve"]
+        total: np.ndarray = self.active + self.stocks["reserve"]
+        return total
 
 
 def project(scenario: Scenario, months: int | None = None, inflows: Schedule | None = None) -> Projection:
@@ -311,6 +321,7 @@ def project(scenario: Scenario, months: int | None = None, inflows: Schedule | N
     stocks = {k: v[0] for k, v in traj.stocks.items()}
     flows = {k: v[0] for k, v in traj.flows.items()}
     labels = [scenario.month_label(t) for t in range(months + 1)]
+    assert traj.by_service is not None, "record_service=True keeps the stocks by month of service"
     proj = Projection(scenario, months, labels, stocks, flows, traj.by_service[0])
     proj.checks = check_targets(scenario, {"total": proj.total, "active": proj.active})
     return proj

@@ -21,14 +21,21 @@ from callup.planning.scenario import Scenario, Uncertain
 PERCENTILES = (5, 25, 50, 75, 95)
 
 
+def _given(u: Uncertain, value: float | None) -> float:
+    if value is None:  # (a scenario's validation refuses a distribution without its parameters)
+        raise InputError(f"{u.dist} distribution of {u.parameter} is missing a parameter", field="uncertainty")
+    return value
+
+
 def draw(u: Uncertain, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
     """Draw `size` values of one uncertain input; rates are kept in [0, 1], counts non-negative."""
     if u.dist == "uniform":
-        values = rng.uniform(u.low, u.high, size)
+        values = rng.uniform(_given(u, u.low), _given(u, u.high), size)
     elif u.dist == "triangular":
-        values = np.full(size, u.low) if u.low == u.high else rng.triangular(u.low, u.mode, u.high, size)
+        low, high = _given(u, u.low), _given(u, u.high)
+        values = np.full(size, low) if low == high else rng.triangular(low, _given(u, u.mode), high, size)
     else:
-        values = rng.normal(u.mean, u.sd, size)
+        values = rng.normal(_given(u, u.mean), _given(u, u.sd), size)
     values = np.maximum(values, 0.0)
     if u.parameter.endswith("_monthly") and not u.parameter.endswith("recruitment_monthly"):
         values = np.minimum(values, 1.0)
@@ -41,7 +48,8 @@ def _spread(total: np.ndarray, parts: int) -> np.ndarray:
     """Split whole numbers into `parts` near-equal whole parts, shape (runs, parts)."""
     base = total // parts
     extra = total - base * parts
-    return base[:, None] + (np.arange(parts)[None, :] < extra[:, None])
+    parted: np.ndarray = base[:, None] + (np.arange(parts)[None, :] < extra[:, None])
+    return parted
 
 
 @dataclass
@@ -66,9 +74,9 @@ def run(scenario: Scenario, months: int | None = None, runs: int = 10_000, seed:
     uncertain = {u.parameter: u for u in scenario.uncertainty}
 
     params = parameters(scenario, runs)
-    for key, u in uncertain.items():
-        if key in params:
-            params[key] = draw(u, rng, runs)
+    for parameter, u in uncertain.items():
+        if parameter in params:
+            params[parameter] = draw(u, rng, runs)
 
     found = occurrences(scenario, months)
     fulfilment = draw(uncertain["campaigns.fulfilment"], rng, (runs, len(found))) if "campaigns.fulfilment" in uncertain else np.ones((runs, len(found)))

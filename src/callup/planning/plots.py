@@ -61,8 +61,8 @@ def plot_projection(projection: Projection, out_dir: str | pathlib.Path, *, mont
     for check in projection.checks:
         colour = COLOURS[check.name]
         top.axhline(check.target, color=colour, linestyle="--", linewidth=1.2)
-        if check.met_by_deadline:
-            m = check.met_month
+        m = check.met_month
+        if m is not None and check.met_by_deadline:
             top.plot([m], [series[check.name][m]], marker="o", color=colour)
             note = f"{check.name} target {_people(check.target)} met {projection.labels[m]}"
         else:

@@ -200,7 +200,7 @@ class Uncertain(_Strict):
 class SolverOptions(_Strict):
     levers: list[Literal["conscripts", "contract"]] = ["conscripts"]
     per_campaign_occurrence: bool = False  # one quota per campaign and year instead of one per campaign
-    contract_weight: float = Field(1.0, gt=0)  # cost of a contract recruit relative to one person called
+    contract_weight: float = Field(default=1.0, gt=0)  # cost of a contract recruit relative to one person called
 
 
 class Scenario(_Strict):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from callup.errors import InputError
 
 if TYPE_CHECKING:
+    from callup.planning.model import Projection
     from callup.planning.scenario import Scenario
     from callup.planning.store import StoreFigures
 
@@ -69,7 +70,7 @@ class CalibrationReport:
     calls_needed: dict[str, int] | None
 
 
-def _targets(projection) -> list[dict[str, Any]]:  # noqa: ANN001 - planning.model.Projection
+def _targets(projection: Projection) -> list[dict[str, Any]]:
     return [{
         "name": c.name, "target": c.target, "by_month": c.by_month, "deadline": projection.scenario.month_label(c.by_month),
         "met_month": c.met_month, "met_label": projection.labels[c.met_month] if c.met_month is not None else None,
@@ -138,7 +139,7 @@ def projection_report(scenario_path: pathlib.Path, *, months: int | None = None,
                 for p, band in zip(mc.percentiles, mc.bands[name], strict=True):
                     row[f"{name}_p{p}"] = round(float(band[t]), 1)
         table.append(row)
-    summary = None if mc is None else {"runs": mc.runs, "seed": mc.seed, "seconds": round(seconds, 3),
+    summary = None if mc is None or seconds is None else {"runs": mc.runs, "seed": mc.seed, "seconds": round(seconds, 3),
                                        "percentiles": list(mc.percentiles), "probability": mc.probability}
     return ProjectionReport(scenario.name, str(scenario_path), months, table, _targets(projection), summary, plots, sources)
 
@@ -176,7 +177,7 @@ def solve_report(scenario_path: pathlib.Path, *, levers: list[str] | None = None
         y = yields if yields is not None else (campaign.induction_yield if campaign else None)
         rows.append({
             "kind": lv.kind, "label": lv.label, "campaign": lv.campaign, "value": round(lv.value, 3),
-            "called": None if lv.kind != "quota" else math.ceil(lv.value / y - 1e-9),
+            "called": None if lv.kind != "quota" or y is None else math.ceil(lv.value / y - 1e-9),
             "induction_yield": y if lv.kind == "quota" else None,
             "campaigns_in_horizon": len(lv.occurrences) if lv.kind == "quota" else None,
             "floor": lv.floor, "bound": None if math.isinf(lv.bound) else lv.bound, "bound_reason": lv.bound_reason,

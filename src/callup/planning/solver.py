@@ -26,7 +26,7 @@ import numpy as np
 from callup.errors import InputError
 from callup.planning.lp import LinearProgram
 from callup.planning.model import RECRUITED, Projection, Schedule, expected_split, occurrences, parameters, project, simulate
-from callup.planning.scenario import Scenario
+from callup.planning.scenario import Campaign, Scenario
 
 TOLERANCE = 1e-6
 
@@ -76,7 +76,7 @@ def with_yields(scenario: Scenario, yields: float | dict[str, float]) -> Scenari
     return scenario.model_copy(update={"campaigns": campaigns})
 
 
-def _bound(campaign) -> tuple[float, str]:
+def _bound(campaign: Campaign) -> tuple[float, str]:
     options = [(math.inf, "unbounded")]
     if campaign.max_quota is not None:
         options.append((campaign.max_quota, "policy limit (max_quota)"))
@@ -168,13 +168,14 @@ def solve(
     yields: float | dict[str, float] | None = None,
 ) -> Solution:
     """Find the cheapest plan meeting the scenario's targets at `targets.by_month`."""
-    if scenario.targets is None or (scenario.targets.total is None and scenario.targets.active is None):
+    wanted = scenario.targets  # (with other yields, the same targets)
+    if wanted is None or (wanted.total is None and wanted.active is None):
         raise InputError("scenario has no [targets] (total and/or active, by_month): nothing to solve for")
     if yields is not None:
         scenario = with_yields(scenario, yields)
     levers = list(levers or scenario.solver.levers)
     per_occurrence = scenario.solver.per_campaign_occurrence if per_occurrence is None else per_occurrence
-    months = scenario.targets.by_month
+    months = wanted.by_month
     plan = _levers(scenario, months, levers, per_occurrence)
     if not plan:
         raise InputError(f"no levers to solve for: levers {levers} give no campaign in the first {months} months and no contract months")
