@@ -29,6 +29,7 @@ import math
 import os
 import pathlib
 from dataclasses import dataclass
+from typing import Any
 
 from callup.errors import InputError
 
@@ -87,7 +88,7 @@ def _count(path: pathlib.Path, line: int, column: str, text: str) -> int:
     return value
 
 
-def read_outcomes(path: str | os.PathLike[str]) -> tuple[list[str], list[dict[str, object]]]:
+def read_outcomes(path: str | os.PathLike[str]) -> tuple[list[str], list[dict[str, Any]]]:
     """Read and check an outcomes CSV; returns the fitness columns and the rows (counts as int)."""
     path = pathlib.Path(path)
     try:
@@ -113,7 +114,7 @@ def read_outcomes(path: str | os.PathLike[str]) -> tuple[list[str], list[dict[st
         raise InputError(f"{path}: line 1: repeated column names")
     reader.fieldnames = header
 
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, Any]] = []
     seen: dict[tuple[str, str], int] = {}
     for line, raw in enumerate(reader, start=2):
         if None in raw or any(v is None for v in raw.values()):
@@ -125,30 +126,30 @@ def read_outcomes(path: str | os.PathLike[str]) -> tuple[list[str], list[dict[st
         if (campaign, region) in seen:
             raise InputError(f"{path}: line {line}: campaign {campaign} region {region} repeats line {seen[campaign, region]}")
         seen[campaign, region] = line
-        row: dict[str, object] = {"campaign": campaign, "region": region}
+        counts: dict[str, int] = {}  # checked before they join the row
         for column in (*REQUIRED, *fitness):
-            row[column] = _count(path, line, column, raw[column])
-        called = row["called"]
+            counts[column] = _count(path, line, column, raw[column])
+        called = counts["called"]
         checks = [
             (called > 0, "called: must be positive"),
-            (row["delivered"] <= called, f"delivered ({row['delivered']}) exceeds called ({called})"),
-            (row["appeared"] <= row["delivered"], f"appeared ({row['appeared']}) exceeds delivered ({row['delivered']})"),
-            (sum(row[f] for f in fitness) <= row["appeared"],
-             f"fitness categories add up to {sum(row[f] for f in fitness)}, more than appeared ({row['appeared']})"),
-            (row["inducted"] <= row["appeared"], f"inducted ({row['inducted']}) exceeds appeared ({row['appeared']})"),
-            (sum(row[o] for o in OUTCOMES) <= called,
-             f"deferred + exempted + alternative_service + inducted = {sum(row[o] for o in OUTCOMES)}, more than called ({called})"),
+            (counts["delivered"] <= called, f"delivered ({counts['delivered']}) exceeds called ({called})"),
+            (counts["appeared"] <= counts["delivered"], f"appeared ({counts['appeared']}) exceeds delivered ({counts['delivered']})"),
+            (sum(counts[f] for f in fitness) <= counts["appeared"],
+             f"fitness categories add up to {sum(counts[f] for f in fitness)}, more than appeared ({counts['appeared']})"),
+            (counts["inducted"] <= counts["appeared"], f"inducted ({counts['inducted']}) exceeds appeared ({counts['appeared']})"),
+            (sum(counts[o] for o in OUTCOMES) <= called,
+             f"deferred + exempted + alternative_service + inducted = {sum(counts[o] for o in OUTCOMES)}, more than called ({called})"),
         ]
         for ok, problem in checks:
             if not ok:
                 raise InputError(f"{path}: line {line}: {problem}")
-        rows.append(row)
+        rows.append({"campaign": campaign, "region": region, **counts})
     if not rows:
         raise InputError(f"{path}: no data rows")
     return fitness, rows
 
 
-def _yields(rows: list[dict[str, object]], measures: list[str]) -> dict[str, float]:
+def _yields(rows: list[dict[str, Any]], measures: list[str]) -> dict[str, float]:
     called = sum(r["called"] for r in rows)
     return {m: sum(r[m] for r in rows) / called for m in measures}
 
@@ -159,7 +160,7 @@ def calibrate(path: str | os.PathLike[str]) -> Calibration:
     return calibrate_rows(fitness, rows, source=str(path))
 
 
-def calibrate_rows(fitness: list[str], rows: list[dict[str, object]], *, source: str) -> Calibration:
+def calibrate_rows(fitness: list[str], rows: list[dict[str, Any]], *, source: str) -> Calibration:
     """Yields from outcome rows already read (a file's, or the store's closed campaigns'); `rows` must not be empty."""
     measures = ["delivered", "appeared", *fitness, *OUTCOMES]
     called = sum(r["called"] for r in rows)
