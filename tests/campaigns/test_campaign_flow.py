@@ -8,7 +8,7 @@ import json
 
 import pyarrow.csv as pacsv
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from callup.campaigns import service
 from callup.campaigns.errors import CampaignStateError, NotCalled
@@ -153,6 +153,30 @@ def test_replacements_follow_the_reserve_order_once_and_skip_people_who_left(ctx
     history = [(e.action, e.details.get("release_reason")) for e in audit.entries(engine, person_id=reserve[1])
                if e.action.startswith("campaign.")]
     assert history == [("campaign.call", None), ("campaign.release", "unfit")]
+
+
+def test_a_replacement_passes_over_a_long_run_of_people_who_left(ctx, engine, tmp_path, monkeypatch):
+    """The reserve is read a few positions at a time: a run of people who died longer than one read is passed over too."""
+    from callup.campaigns import replacements
+
+    monkeypatch.setattr(replacements, "_RESERVE_BATCH", 2)
+    load_register(ctx, tmp_path, people=8000)
+    drawn(ctx, quota=40, over_call="0")
+    with engine.connect() as conn:
+        campaign_id = conn.execute(select(service.campaigns_t.c.id)).scalar_one()
+        first = conn.execute(select(calls.c.national_id, calls.c.region, calls.c.position).where(calls.c.campaign_id == campaign_id)
+                             .order_by(calls.c.region, calls.c.position)).first()
+        last = conn.execute(select(func.max(calls.c.position)).where(calls.c.campaign_id == campaign_id,
+                                                                      calls.c.region == first.region)).scalar_one()
+        reserve = list(conn.execute(select(order.c.national_id).where(
+            order.c.campaign_id == campaign_id, order.c.region == first.region, order.c.position > last)
+            .order_by(order.c.position)).scalars())
+    assert len(reserve) > 5
+    with engine.begin() as conn:
+        conn.execute(update(Person.__table__).where(Person.__table__.c.national_id.in_(reserve[:5]))
+                     .values(civil_status="deceased"))
+    done = replace(ctx, "spring-2027", first.national_id, "deferred")
+    assert (done.replacement, done.position) == (reserve[5], last + 6)
 
 
 def test_an_exhausted_reserve_reports_no_replacement(ctx, engine, tmp_path):

@@ -24,14 +24,13 @@ from callup.campaigns.service import _load
 from callup.campaigns.tables import Call, CampaignRegion, OrderEntry
 from callup.context import Context
 from callup.lottery.fairness import FairnessReport, ImportOrderReport, check_fairness, check_import_order, plot_fairness
-from callup.register.tables import Person
+from callup.register.queries import birth_and_import_query
 from callup.store.bulk import BulkSession
 from callup.store.columns import enum_value
 from callup.store.isolation import Advance, run_job
 from callup.uow import UnitOfWork
 
 order = OrderEntry.__table__
-people = Person.__table__
 regions_t = CampaignRegion.__table__
 calls = Call.__table__
 
@@ -51,6 +50,7 @@ class CampaignFairness:
 
 
 def _ranks_job(ctx: Context, campaign_id: int, *, advance: Advance) -> pa.Table:
+    people = birth_and_import_query().subquery()
     query = (select(people.c.date_of_birth, people.c.import_id, order.c.rank, regions_t.c.pool)
              .join(people, people.c.national_id == order.c.national_id)
              .join(regions_t, (regions_t.c.campaign_id == order.c.campaign_id) & (regions_t.c.region == order.c.region))

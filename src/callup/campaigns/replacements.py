@@ -40,7 +40,7 @@ from callup.context import Role
 from callup.errors import InputError
 from callup.lottery import replacements as record
 from callup.notices.service import cancel_for_release
-from callup.register.tables import CivilStatus, Person
+from callup.register.queries import alive_among
 from callup.store.columns import enum_value
 from callup.uow import UnitOfWork
 
@@ -50,10 +50,10 @@ __all__ = ["REASONS", "Replacement", "parse_reason", "record_complete", "replace
 calls = Call.__table__
 order = OrderEntry.__table__
 campaigns = Campaign.__table__
-people = Person.__table__
 pool = PoolEntry.__table__
 log = ReplacementEntry.__table__
 REASONS = tuple(r.value for r in ReleaseReason)
+_RESERVE_BATCH = 50  # reserve positions read at a time while looking for the next person alive
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,22 +89,25 @@ def _campaign_for_update(conn: Connection, name: str) -> Any:
     return row
 
 
-def _next_in_reserve(conn: Connection, campaign_id: int, region: str) -> tuple[tuple[str, int] | None, list[int]]:
+def _next_in_reserve(uow: UnitOfWork, campaign_id: int, region: str) -> tuple[tuple[str, int] | None, list[int]]:
     """The next reserve call of the region, and the positions passed over to reach it (people who left the register)."""
     # Calls are made in position order (the draw calls a prefix of the order, each replacement the
     # next), so the reserve continues after the last position called: one index look-up
-    # (ix_campaign_calls_region) rather than skipping every person already called.
+    # (ix_campaign_calls_region) rather than skipping every person already called. The reserve is
+    # read a few positions at a time and the register says who of them is alive.
+    conn = uow.conn
     last = conn.execute(select(func.coalesce(func.max(calls.c.position), 0))
                         .where(calls.c.campaign_id == campaign_id, calls.c.region == region)).scalar_one()
-    query = (
-        select(order.c.national_id, order.c.position)
-        .join(people, people.c.national_id == order.c.national_id)
-        .where(and_(order.c.campaign_id == campaign_id, order.c.region == region, order.c.position > last,
-                    people.c.civil_status == CivilStatus.alive.value))
-        .order_by(order.c.position)
-        .limit(1)
-    )
-    row = conn.execute(query).first()
+    row, after = None, last
+    while row is None:
+        batch = conn.execute(select(order.c.national_id, order.c.position)
+                             .where(order.c.campaign_id == campaign_id, order.c.region == region, order.c.position > after)
+                             .order_by(order.c.position).limit(_RESERVE_BATCH)).all()
+        if not batch:
+            break
+        alive = alive_among(uow, [r.national_id for r in batch])
+        row = next((r for r in batch if r.national_id in alive), None)
+        after = batch[-1].position
     end = row.position if row else conn.execute(select(func.coalesce(func.max(order.c.position), 0)).where(
         order.c.campaign_id == campaign_id, order.c.region == region)).scalar_one() + 1
     return ((row.national_id, row.position) if row else None), list(range(last + 1, end))
@@ -152,7 +155,7 @@ def replace(uow: UnitOfWork, name: str, national_id: str, reason: ReleaseReason 
                      .values(replaces=national_id))
         nxt, skipped, filled = (spare, _position(conn, campaign.id, spare)), [], "supernumerary"
     else:
-        nxt, skipped = _next_in_reserve(conn, campaign.id, region)
+        nxt, skipped = _next_in_reserve(uow, campaign.id, region)
         filled = "reserve" if nxt is not None else "nobody"
         if nxt is not None:
             conn.execute(calls.insert().values(campaign_id=campaign.id, national_id=nxt[0], region=region, position=nxt[1],

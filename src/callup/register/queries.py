@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Select, Table, func, select, update
 
 from callup.audit import PersonRead, person
 from callup.context import Role
@@ -149,6 +149,23 @@ def names_of(uow: UnitOfWork, national_ids: Iterable[str]) -> dict[str, str]:
         for r in uow.execute(query.where(people.c.national_id.in_(wanted[i:i + 500]))).all():
             if uow.ctx.may_see(r.region, r.national_id):
                 found[r.national_id] = f"{r.given_names} {r.family_name}"
+    return found
+
+
+def birth_and_import_query() -> Select[Any]:
+    """SELECT national_id, date_of_birth, import_id of everyone on the register (the import that last wrote them):
+    what the fairness tests of a draw compare lottery ranks with, joined in bulk by national id."""
+    return select(people.c.national_id, people.c.date_of_birth, people.c.import_id)
+
+
+def alive_among(uow: UnitOfWork, national_ids: Iterable[str]) -> set[str]:
+    """Those of `national_ids` whose register record says they are alive (people not on the register are not
+    among them): who may still be called from a reserve. Not a read of anyone's record: no one is named."""
+    wanted = sorted({n.strip() for n in national_ids})
+    found: set[str] = set()
+    for i in range(0, len(wanted), 500):
+        found.update(uow.execute(select(people.c.national_id).where(
+            people.c.national_id.in_(wanted[i:i + 500]), people.c.civil_status == CivilStatus.alive.value)).scalars())
     return found
 
 
