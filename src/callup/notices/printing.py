@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 from sqlalchemy import bindparam, func, insert, select, update
 
 from callup.audit import AuditEvent
-from callup.campaigns.tables import Campaign
+from callup.campaigns import calls
 from callup.context import Context, Role
 from callup.errors import InputError
 from callup.file_output import make_folder
@@ -37,12 +37,12 @@ from callup.notices.errors import NoticeStateError
 from callup.notices.rights import deadlines, issued_on, rights
 from callup.notices.service import LIVE_VALUES, _campaign, _offices
 from callup.notices.tables import BATCH, NOTICE, BatchStatus, NoticeBatch, Summons
-from callup.register.tables import Person
+from callup.register.queries import postal_addresses
 from callup.store.steps import step_row, step_rows
 from callup.uow import UnitOfWork
 
 BATCH_SIZE = 1000
-summonses, batches, people, campaigns = Summons.__table__, NoticeBatch.__table__, Person.__table__, Campaign.__table__
+summonses, batches = Summons.__table__, NoticeBatch.__table__
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -139,7 +139,7 @@ def letter_of(uow: UnitOfWork, reference: str, *, portal_url: str) -> Any:
     from callup.notices.service import _summons
 
     row = _summons(uow, reference)
-    name = uow.execute(select(campaigns.c.name).where(campaigns.c.id == row["campaign_id"])).scalar_one()
+    name = calls.campaign_names(uow, [row["campaign_id"]])[row["campaign_id"]]
     return _letters_where(uow, row["campaign_id"], summonses.c.id == row["id"], campaign=name, portal_url=portal_url,
                           reprint=True)[0]
 
@@ -151,9 +151,9 @@ def _letters_where(uow: UnitOfWork, campaign_id: int, where: Any, *, campaign: s
     policy = uow.ctx.policy()
     offices = {o.code: o for o in _offices(uow, campaign_id)}
     regions = {r.code: r.name for r in policy.regions}
-    rows = uow.execute(select(summonses, people.c.given_names, people.c.family_name, people.c.address)
-                       .join(people, people.c.national_id == summonses.c.national_id)
-                       .where(where).order_by(summonses.c.page)).mappings().all()
+    rows = uow.execute(select(summonses).where(where).order_by(summonses.c.page)).mappings().all()
+    postal = postal_addresses(uow, sorted({r["national_id"] for r in rows}))  # people not on the register get no letter
+    rows = [r for r in rows if r["national_id"] in postal]
     today = uow.ctx.today()
     version = policy.in_force(today)
     named = tuple(r.code for r in rights(version))
@@ -164,8 +164,9 @@ def _letters_where(uow: UnitOfWork, campaign_id: int, where: Any, *, campaign: s
         issued = issued_on(r["printed_at"], r["published_at"], today) if reprint else today
         due = deadlines(policy.in_force(issued), issued=issued, appointment=r["date"])
         letters.append(Letter(
-            reference=r["reference"], name=f"{r['given_names']} {r['family_name']}",
-            address_lines=tuple(part.strip() for part in str(r["address"]).split(",") if part.strip())[:4] + (r["postcode"],),
+            reference=r["reference"], name=postal[r["national_id"]][0],
+            address_lines=tuple(part.strip() for part in str(postal[r["national_id"]][1]).split(",") if part.strip())[:4]
+            + (r["postcode"],),
             postcode=r["postcode"], language=r["language"], pseudonym=r["pseudonym"], rank=r["rank"], region=r["region"],
             region_name=regions.get(r["region"], r["region"]), campaign=campaign, office_name=office.name,
             office_address=office.address, date=r["date"], start=r["start"], end=r["end"],
@@ -239,8 +240,8 @@ def print_letters(ctx: Context, campaign: str, *, out: pathlib.Path, region: str
         raise NoticeStateError(f"campaign {campaign!r} has no summonses to print: run `callup notices issue {campaign}` first")
     if enqueue is not None:
         with UnitOfWork(ctx, write=False) as uow:
-            pending = uow.execute(select(batches.c.id).join(campaigns, campaigns.c.id == batches.c.campaign_id).where(
-                campaigns.c.name == campaign, batches.c.status != BatchStatus.printed.value)).scalars().all()
+            pending = uow.execute(select(batches.c.id).where(
+                batches.c.campaign_id == calls.campaign_id(uow, campaign), batches.c.status != BatchStatus.printed.value)).scalars().all()
         return PrintResult(campaign, planned, 0, 0, str(out), [], queued=enqueue(list(pending)))
     if workers == 1:
         files = drain(ctx, campaign, str(out), portal_url)
