@@ -11,7 +11,7 @@ import functools
 import pathlib
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, overload
 
 import typer
 
@@ -49,6 +49,12 @@ def parse_date(value: str, *, option: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise InputError(f"{option}: {value!r} is not a date (expected YYYY-MM-DD)") from None
+
+
+@overload
+def date_option(value: str, option: str) -> dt.date: ...
+@overload
+def date_option(value: str | None, option: str) -> dt.date | None: ...
 
 
 def date_option(value: str | None, option: str) -> dt.date | None:

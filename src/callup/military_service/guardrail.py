@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import ClassVar
+from typing import ClassVar, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 
 from callup.audit import AuditEvent, person
 from callup.context import Role
@@ -28,7 +28,7 @@ __all__ = ["APPROVAL_DAYS", "AttemptView", "DeploymentAttempted", "DeploymentRef
            "approve_override", "check", "read_report", "report"]
 
 
-attempts = DeploymentAttempt.__table__
+attempts = cast(Table, DeploymentAttempt.__table__)
 APPROVAL_DAYS = 7  # an approval by the second officer is valid this long, for one override
 
 

@@ -76,7 +76,7 @@ class CitizenStanding:
 def citizen_standing(uow: UnitOfWork) -> CitizenStanding:
     """The standing of the citizen acting in `uow` (their own record only)."""
     uow.ctx.require(Role.citizen, doing="reading your standing")
-    found = standing_of(uow, uow.actor.person_id)
+    found = standing_of(uow, uow.actor.own_id())
     if found.latest is None:
         return found
     served = found.status in ("in service", "discharged")
@@ -89,7 +89,8 @@ def standing_of(uow: UnitOfWork, person_id: str) -> CitizenStanding:
     views = notices.summonses_of(uow, person_id)
     service = records_of(uow, person_id)
     places = notices.office_places(uow, views[0].campaign) if views else {}
-    latest = ([v for v in views if v.status not in ENDED] or views or [None])[0]
+    live = [v for v in views if v.status not in ENDED]
+    latest = (live or views)[0] if views else None
     return CitizenStanding(views, service, places, latest, None if latest is None else _status(latest, service))
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import pathlib
-from typing import ClassVar
+from typing import ClassVar, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 
 from callup.audit import AuditEvent
 from callup.cases.errors import CaseInputError, CaseNotFound
@@ -19,7 +19,7 @@ from callup.uow import UnitOfWork
 __all__ = ["UnitsImported", "UnitsResult", "import_units", "unit_zone"]
 
 
-units = Unit.__table__
+units = cast(Table, Unit.__table__)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -333,7 +333,7 @@ def _layout(t: Template, rights: tuple[Right, ...] = ALL_RIGHTS) -> _Layout:
         raise InputError(f"{t.source}: the text does not fit on one page ({over:.0f} mm too long): shorten it")
     portal(top)
     ops.append(("rule", LEFT, footer_top, RIGHT, 0.4, GREY))
-    for i, line in enumerate(sender["footer"]):
+    for i, line in enumerate(t.footer):
         fit(sans, 6.5, LEFT, footer_top - (3.5 + 3.2 * i) * MM, line, WIDTH, GREY)
     return _Layout(ops, at, WIDTH, legal_lines)
 

@@ -150,8 +150,9 @@ def parse_opening_days(text: str) -> frozenset[int]:
     if not parts:
         raise InputError("must name at least one weekday, e.g. Mon-Fri")
     for part in parts:
-        ends = [_weekday(e) for e in part.split("-")]
-        if len(ends) > 2 or None in ends:
+        named = [_weekday(e) for e in part.split("-")]
+        ends = [d for d in named if d is not None]
+        if len(named) > 2 or len(ends) != len(named):
             raise InputError(f"{part!r} is not a weekday or a range of weekdays (Mon, Tue, Wed, Thu, Fri, Sat, Sun; e.g. Mon-Fri)")
         day, last = ends[0], ends[-1]
         days.add(day)

@@ -53,9 +53,10 @@ class Template:
     months: tuple[str, ...]
     weekdays: tuple[str, ...]
     formats: Mapping[str, str]
-    sender: Mapping[str, object]
+    sender: Mapping[str, str]  # but the footer
     text: Mapping[str, str]
     source: str
+    footer: tuple[str, ...] = ()  # the sender's footer lines
 
     def __hash__(self) -> int:
         return hash((self.language, self.source))
@@ -122,14 +123,13 @@ def parse_template(data: Mapping, *, source: str) -> Template:
     for key, allowed in FORMAT_KEYS.items():
         if allowed and _placeholders(formats[key]) != allowed:
             raise fail(f"format.{key}", f"must use {', '.join('{' + a + '}' for a in sorted(allowed))}")
-    senders: dict[str, object] = {key: text_of(sender, "sender", key, set()) for key in SENDER_KEYS if key != "footer"}
+    senders = {key: text_of(sender, "sender", key, set()) for key in SENDER_KEYS if key != "footer"}
     footer = sender.get("footer")
     if not (isinstance(footer, list) and 1 <= len(footer) <= 3 and all(isinstance(v, str) for v in footer)):
         raise fail("sender.footer", "must be a list of one to three lines")
-    senders["footer"] = tuple(footer)
     texts = {key: text_of(text, "text", key, TEXT_PLACEHOLDERS.get(key, set())) for key in TEXT_KEYS}
     return Template(data["language"].strip(), data["name"].strip(), lists["months"], lists["weekdays"],
-                    formats, senders, texts, source)
+                    formats, senders, texts, source, tuple(footer))
 
 
 def load_template(path: str | pathlib.Path) -> Template:

@@ -140,7 +140,8 @@ def _earlier_run(uow: UnitOfWork, campaign: str) -> SimulationResult | None:
 
 class _Run:
     def __init__(self, uow: UnitOfWork, campaign: str, rng: random.Random, rates: Rates) -> None:
-        self.uow, self.campaign, self.rng, self.rates, self.steps = uow, campaign, rng, rates, Counter()
+        self.uow, self.campaign, self.rng, self.rates = uow, campaign, rng, rates
+        self.steps: Counter[str] = Counter()
         version = uow.ctx.policy().in_force(uow.ctx.today())
         self.categories = {c.code: c for c in version.fitness_categories}
         unknown = sorted(set(rates.fitness) - set(self.categories))
@@ -205,8 +206,8 @@ class _Run:
                     if ground is None:
                         return False
                     apply = exemptions.apply_for_exemption if kind == "exemption" else deferrals.apply_for_deferral
-                    case = apply(uow, self.campaign, national_id, ground, evidence="SIM-DOC")
-                    case = getattr(case, "case", case)
+                    applied = apply(uow, self.campaign, national_id, ground, evidence="SIM-DOC")
+                    case = applied.case if isinstance(applied, deferrals.DeferralOutcome) else applied
             self.steps[f"{kind}_applied"] += 1
             if case.state == "applied":
                 grant = self.chance(rate.grant)
