@@ -178,7 +178,9 @@ def demo(
     round_name = default_round_name(ctx, today)
     status = _campaign_status(ctx, campaign)
     if status is None:  # before the campaign: the cohort's self-declaration, sent and answered (once)
-        born = cohort_window(ctx.policy().in_force(today).questionnaire, today)  # type: ignore[arg-type]
+        declaration = ctx.policy().in_force(today).questionnaire
+        assert declaration is not None, "the demo's policy has a questionnaire"
+        born = cohort_window(declaration, today)
         step("questionnaire", f"4a. The self-declaration sent to everyone born {born[0]} to {born[1]} (the policy's "
              "questionnaire, by post and on the portal)", questionnaire.send, on=None, name=None, policy=policy)
         step("questionnaire_answers", "4b. Their answers (simulated: 97% answer, some on paper), recorded in batches",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from sqlalchemy import Table, and_, insert, select, update
 
@@ -30,7 +30,7 @@ from callup.uow import UnitOfWork
 
 __all__ = ["STATUS_CHANGED", "WITHDRAWN", "Withdrawn", "record", "refresh", "revocation_of", "revoke", "withdrawn"]
 
-documents: Table = StatusDocument.__table__  # type: ignore[assignment]
+documents = cast(Table, StatusDocument.__table__)
 
 #: Why a document was withdrawn (the `revoked_why` column and the list's `why`).
 STATUS_CHANGED, WITHDRAWN = "status changed", "withdrawn by the office"

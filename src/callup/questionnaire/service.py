@@ -506,7 +506,9 @@ def save_answer(uow: UnitOfWork, qid: str, value: str | None) -> MyQuestionnaire
     answers = json.loads(saved["answers"]) if saved else {}
     answers[question.id] = answer
     _write(uow, mine.id, answers, saved is not None, channel=PORTAL)
-    return my_questionnaire(uow)  # type: ignore[return-value]  # there is one: it was just written
+    written = my_questionnaire(uow)
+    assert written is not None, "there is one: it was just written"
+    return written
 
 
 def _write(uow: UnitOfWork, recipient_id: int, answers: dict[str, str], exists: bool, *, channel: str,

@@ -14,14 +14,14 @@ import datetime as dt
 import hashlib
 import json
 import secrets
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, delete, insert, select
 
 from callup.web.sessions import Session
 from callup.web.tables import WebDraft
 
-drafts_t: Table = WebDraft.__table__  # type: ignore[assignment]  # a Table, typed as FromClause
+drafts_t = cast(Table, WebDraft.__table__)
 KEPT_FOR = dt.timedelta(days=1)
 MAX_FIELDS, MAX_CHARS = 40, 20_000
 
