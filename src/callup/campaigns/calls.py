@@ -8,18 +8,44 @@ checks the actor's scope: the caller checks that the actor may see the person.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
-from callup.campaigns.tables import Call, Campaign
+from callup.campaigns.tables import Call, Campaign, OrderEntry, PoolEntry
 from callup.store.columns import enum_value
 from callup.uow import UnitOfWork
 
-__all__ = ["campaign_id", "campaign_names", "find_call", "release_reason"]
+__all__ = ["CampaignFacts", "LiveCall", "campaign_facts", "campaign_id", "campaign_names", "find_call", "live_calls",
+           "release_reason"]
 
 calls, campaigns = Call.__table__, Campaign.__table__
+pool, order = PoolEntry.__table__, OrderEntry.__table__
+
+
+@dataclasses.dataclass(frozen=True)
+class CampaignFacts:
+    """What notices need of a campaign: its status (a `CampaignStatus` value), window and policy version."""
+
+    id: int
+    name: str
+    status: str
+    window_start: dt.date
+    window_end: dt.date
+    policy_version: str
+
+
+@dataclasses.dataclass(frozen=True)
+class LiveCall:
+    """A call that has not ended, with what the person's summons shows of the draw: their pseudonym and rank."""
+
+    national_id: str
+    region: str
+    pseudonym: str
+    rank: int
 
 
 def find_call(uow: UnitOfWork, campaign: str, national_id: str) -> dict[str, Any] | None:
@@ -52,3 +78,23 @@ def campaign_names(uow: UnitOfWork, ids: Iterable[int]) -> dict[int, str]:
     if not wanted:
         return {}
     return {r.id: r.name for r in uow.execute(select(campaigns.c.id, campaigns.c.name).where(campaigns.c.id.in_(wanted)))}
+
+
+def campaign_facts(uow: UnitOfWork, *, name: str | None = None, by_id: int | None = None) -> CampaignFacts | None:
+    """The campaign named `name` (or with the id `by_id`); None when there is none."""
+    query = select(campaigns.c.id, campaigns.c.name, campaigns.c.status, campaigns.c.window_start, campaigns.c.window_end,
+                   campaigns.c.policy_version)
+    row = uow.execute(query.where(campaigns.c.name == name) if by_id is None else query.where(campaigns.c.id == by_id)).first()
+    if row is None:
+        return None
+    return CampaignFacts(row.id, row.name, enum_value(row.status), row.window_start, row.window_end, row.policy_version)
+
+
+def live_calls(uow: UnitOfWork, campaign_id: int) -> list[LiveCall]:
+    """Everyone whose call in the campaign has not ended, with their pseudonym and lottery rank, by national id."""
+    rows = uow.execute(select(calls.c.national_id, calls.c.region, pool.c.pseudonym, order.c.rank)
+                       .join(pool, and_(pool.c.campaign_id == calls.c.campaign_id, pool.c.national_id == calls.c.national_id))
+                       .join(order, and_(order.c.campaign_id == calls.c.campaign_id, order.c.national_id == calls.c.national_id))
+                       .where(calls.c.campaign_id == campaign_id, calls.c.release_reason.is_(None))
+                       .order_by(calls.c.national_id))
+    return [LiveCall(r.national_id, r.region, r.pseudonym, r.rank) for r in rows]

@@ -20,7 +20,8 @@ from typing import Any, ClassVar
 from sqlalchemy import and_, bindparam, func, insert, select, text, update
 
 from callup.audit import AuditEvent, person
-from callup.campaigns.tables import Call, Campaign, CampaignStatus, OrderEntry, PoolEntry
+from callup.campaigns import calls
+from callup.campaigns.kinds import CampaignStatus
 from callup.context import Context, Role
 from callup.errors import InputError
 from callup.file_output import rejects_file, write_rejects
@@ -29,15 +30,13 @@ from callup.notices.offices import Office, parse_offices
 from callup.notices.reference import check_code, hash_code, new_code, new_reference, parse_reference
 from callup.notices.schedule import Appointment, Called, move_appointment, schedule
 from callup.notices.tables import LIVE, NOTICE, Appearance, CampaignOffices, NoticeStatus, PostalFile, Summons
-from callup.register.tables import Person
+from callup.register.queries import postcodes_and_languages
 from callup.small_csv import read_rows
 from callup.store.columns import enum_value as _value
 from callup.store.steps import step_rows
 from callup.uow import UnitOfWork
 
 summonses = Summons.__table__
-calls, campaigns, people = Call.__table__, Campaign.__table__, Person.__table__
-pool, order = PoolEntry.__table__, OrderEntry.__table__
 OFFICERS = (Role.administrator, Role.officer, Role.system)
 LIVE_VALUES = tuple(s.value for s in LIVE)
 #: Summonses whose code signs in: live ones, and cancelled ones (the call ended; the outcome and appeal are online).
@@ -145,11 +144,10 @@ class SummonsView:
 # --- helpers ------------------------------------------------------------------------------------------
 
 
-def _campaign(uow: UnitOfWork, name: str) -> Any:
+def _campaign(uow: UnitOfWork, name: str) -> calls.CampaignFacts:
     from callup.campaigns.errors import CampaignNotFound
 
-    row = uow.execute(select(campaigns.c.id, campaigns.c.status, campaigns.c.window_start, campaigns.c.window_end,
-                             campaigns.c.policy_version).where(campaigns.c.name == name)).first()
+    row = calls.campaign_facts(uow, name=name)
     if row is None:
         raise CampaignNotFound(f"no campaign named {name!r}", field="campaign")
     return row
@@ -176,8 +174,8 @@ def office_places(uow: UnitOfWork, campaign: str) -> dict[str, str]:
     """The campaign's offices as a person reads them, by code: "name, address" (parsed once per recorded file,
     so the portal's pages cost one look-up)."""
     t = CampaignOffices.__table__
-    row = uow.execute(select(t.c.campaign_id, t.c.sha256, t.c.source).join(campaigns, campaigns.c.id == t.c.campaign_id)
-                      .where(campaigns.c.name == campaign)).first()
+    row = uow.execute(select(t.c.campaign_id, t.c.sha256, t.c.source)
+                      .where(t.c.campaign_id == calls.campaign_id(uow, campaign))).first()
     if row is None:
         return {}
     if row.sha256 not in _PARSED:
@@ -238,6 +236,16 @@ def _step(uow: UnitOfWork, row: Any, step: str, **values: Any) -> str:
 # --- issue --------------------------------------------------------------------------------------------
 
 
+@dataclasses.dataclass(frozen=True)
+class _ToSummon:
+    national_id: str
+    region: str
+    postcode: str
+    language: str | None
+    pseudonym: str
+    rank: int
+
+
 def issue_summonses(uow: UnitOfWork, campaign: str, *, offices_path: pathlib.Path | None = None,
                     default_offices: pathlib.Path | None = None) -> IssueResult:
     """Issue a summons to every called person of a drawn campaign who has no live one.
@@ -275,13 +283,11 @@ def issue_summonses(uow: UnitOfWork, campaign: str, *, offices_path: pathlib.Pat
                              "later issues use that one (leave out --offices)", field="offices")
         offices = _offices(uow, c.id)
     live = select(summonses.c.national_id).where(summonses.c.campaign_id == c.id, summonses.c.status.in_(LIVE_VALUES))
-    todo = uow.execute(
-        select(calls.c.national_id, calls.c.region, people.c.postcode, people.c.language, pool.c.pseudonym, order.c.rank)
-        .join(people, people.c.national_id == calls.c.national_id)
-        .join(pool, and_(pool.c.campaign_id == calls.c.campaign_id, pool.c.national_id == calls.c.national_id))
-        .join(order, and_(order.c.campaign_id == calls.c.campaign_id, order.c.national_id == calls.c.national_id))
-        .where(calls.c.campaign_id == c.id, calls.c.release_reason.is_(None), calls.c.national_id.not_in(live))
-        .order_by(calls.c.region, people.c.postcode, calls.c.national_id)).all()
+    summoned = set(uow.execute(live).scalars())
+    called = [r for r in calls.live_calls(uow, c.id) if r.national_id not in summoned]
+    postal = postcodes_and_languages(uow, (r.national_id for r in called))  # people not on the register are not summoned
+    todo = sorted((_ToSummon(r.national_id, r.region, *postal[r.national_id], r.pseudonym, r.rank)
+                   for r in called if r.national_id in postal), key=lambda r: (r.region, r.postcode, r.national_id))
     already = uow.execute(select(func.count()).select_from(live.subquery())).scalar_one()
     today = uow.ctx.today()
     version = policy.in_force(today)
@@ -621,7 +627,7 @@ def move(uow: UnitOfWork, reference: str, *, office: str, date: dt.date, start: 
     limit = uow.ctx.policy().in_force(today).notices.move_days
     if limit is None:
         raise NoticeStateError("the policy does not let summoned people move their appointment; contact the office")
-    c = uow.execute(select(campaigns.c.window_start, campaigns.c.window_end).where(campaigns.c.id == row["campaign_id"])).first()
+    c = calls.campaign_facts(uow, by_id=row["campaign_id"])
     _lock_slots(uow, (office, date, start))  # before counting: a concurrent mover waits for this one to book
     current = Appointment(row["office"], row["date"], row["start"], row["end"])
     mine = [o for o in _offices(uow, row["campaign_id"]) if o.region == row["region"]]
@@ -667,8 +673,8 @@ def _fixed(uow: UnitOfWork, row: Any, *, closed_too: bool = True) -> str | None:
         return "the appointment was kept: there is nothing to move"
     if _inducted(uow, row):
         return "the person was inducted: there is nothing to move"
-    status = uow.execute(select(campaigns.c.status).where(campaigns.c.id == row["campaign_id"])).scalar()
-    if closed_too and _value(status) == CampaignStatus.closed.value:
+    status = calls.campaign_facts(uow, by_id=row["campaign_id"]).status
+    if closed_too and status == CampaignStatus.closed.value:
         return "its campaign is closed: appointments no longer move"
     return None
 
@@ -689,7 +695,7 @@ def move_options(uow: UnitOfWork, reference: str, *, limit: int = 300) -> list[t
     days = uow.ctx.policy().in_force(today).notices.move_days
     if days is None or _fixed(uow, row):
         return []
-    c = uow.execute(select(campaigns.c.window_start, campaigns.c.window_end).where(campaigns.c.id == row["campaign_id"])).first()
+    c = calls.campaign_facts(uow, by_id=row["campaign_id"])
     mine = [o for o in _offices(uow, row["campaign_id"]) if o.region == row["region"]]
     slots = free_slots(row["region"], mine, _load(uow, mine), (c.window_start, c.window_end),
                        today=today, around=row["original_date"], max_days=days)
@@ -745,7 +751,7 @@ def _audit_reads(uow: UnitOfWork, read: list[tuple[str, str]], *, where: str) ->
 def _current(uow: UnitOfWork, reference: str, *, where: str | None = None) -> SummonsView:
     """The summons as it is now; audited as read on `where` (None: after a step the caller has recorded)."""
     row = _summons(uow, reference)
-    name = uow.execute(select(campaigns.c.name).where(campaigns.c.id == row["campaign_id"])).scalar_one()
+    name = calls.campaign_names(uow, [row["campaign_id"]])[row["campaign_id"]]
     if where is not None:
         _audit_reads(uow, [(row["national_id"], row["reference"])], where=where)
     return _view_of(row, name)
@@ -760,8 +766,7 @@ def view(uow: UnitOfWork, reference: str, *, where: str = "summons") -> SummonsV
 _SHOWN = [c for c in summonses.c if c.name != "code"]
 
 
-_BY_PERSON = (select(*_SHOWN, campaigns.c.name.label("campaign_name"))
-              .join(campaigns, campaigns.c.id == summonses.c.campaign_id)
+_BY_PERSON = (select(*_SHOWN)
               .where(summonses.c.national_id == bindparam("national_id")).order_by(summonses.c.id.desc()))
 
 
@@ -769,7 +774,8 @@ def summonses_of(uow: UnitOfWork, national_id: str, *, where: str = "person's su
     """Every summons of one person (a citizen: only their own; a regional actor: their regions'), newest first;
     a staff read is audited, one entry per summons shown.
 
-    One prepared query: the portal's status page and the status API call it on every view."""
+    One prepared query, and one for the campaigns' names: the portal's status page and the status API call it on
+    every view."""
     national_id = national_id.strip()
     if not uow.ctx.may_list(national_id):
         return []
@@ -777,7 +783,9 @@ def summonses_of(uow: UnitOfWork, national_id: str, *, where: str = "person's su
     scope = uow.ctx.region_filter(summonses.c.region)
     if scope is not None:
         query = query.where(scope)
-    shown = [_view_of(row, row["campaign_name"]) for row in uow.execute(query, {"national_id": national_id}).mappings()]
+    rows = uow.execute(query, {"national_id": national_id}).mappings().all()
+    names = calls.campaign_names(uow, (r["campaign_id"] for r in rows))
+    shown = [_view_of(row, names[row["campaign_id"]]) for row in rows]
     _audit_reads(uow, [(national_id, v.reference) for v in shown], where=where)
     return shown
 
@@ -809,11 +817,10 @@ def appointments_at(uow: UnitOfWork, office: str, day: dt.date, *, where: str = 
     scope = uow.ctx.region_filter(summonses.c.region)
     if scope is not None:
         where_.append(scope)
-    rows = uow.execute(select(*_SHOWN, campaigns.c.name.label("campaign_name"))
-                       .join(campaigns, campaigns.c.id == summonses.c.campaign_id).where(*where_)
-                       .order_by(summonses.c.start, summonses.c.id)).mappings().all()
+    rows = uow.execute(select(*_SHOWN).where(*where_).order_by(summonses.c.start, summonses.c.id)).mappings().all()
+    names = calls.campaign_names(uow, (r["campaign_id"] for r in rows))
     _audit_reads(uow, [(r["national_id"], r["reference"]) for r in rows], where=where)
-    return [Appointed(r["reference"], r["national_id"], r["campaign_name"], r["region"], r["office"], r["date"], r["start"],
+    return [Appointed(r["reference"], r["national_id"], names[r["campaign_id"]], r["region"], r["office"], r["date"], r["start"],
                       r["end"], _value(r["status"]), _value(r["appearance"]), r["appearance_at"]) for r in rows]
 
 
@@ -822,8 +829,9 @@ def appointment_offices(uow: UnitOfWork) -> dict[str, str]:
     campaigns recorded), by code in code order: "name, address"."""
     t = CampaignOffices.__table__
     found: dict[str, str] = {}
-    for campaign_id, name in uow.execute(select(t.c.campaign_id, campaigns.c.name)
-                                         .join(campaigns, campaigns.c.id == t.c.campaign_id)).all():
+    recorded = uow.execute(select(t.c.campaign_id)).scalars().all()
+    names = calls.campaign_names(uow, recorded)
+    for campaign_id, name in ((i, names[i]) for i in recorded):
         places = office_places(uow, name)
         for office in _offices(uow, campaign_id):
             if uow.ctx.may_see(office.region):
@@ -918,10 +926,9 @@ def follow_up(uow: UnitOfWork, campaign: str, *, days: int = 14) -> list[FollowU
 
 def campaigns_with_live_summonses(uow: UnitOfWork) -> list[str]:
     """Names of the campaigns that have live summonses (the daily jobs' work), in creation order."""
-    rows = uow.execute(select(campaigns.c.name).where(
-        select(summonses.c.id).where(summonses.c.campaign_id == campaigns.c.id, summonses.c.status.in_(LIVE_VALUES)).exists())
-        .order_by(campaigns.c.id)).scalars().all()
-    return list(rows)
+    ids = uow.execute(select(summonses.c.campaign_id).where(summonses.c.status.in_(LIVE_VALUES)).distinct()).scalars().all()
+    names = calls.campaign_names(uow, ids)
+    return [names[i] for i in sorted(names)]
 
 
 def follow_up_counts(uow: UnitOfWork, campaign: str, *, days: int = 14) -> dict[str, int]:

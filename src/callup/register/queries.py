@@ -169,6 +169,18 @@ def alive_among(uow: UnitOfWork, national_ids: Iterable[str]) -> set[str]:
     return found
 
 
+def postcodes_and_languages(uow: UnitOfWork, national_ids: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+    """The postcode and language (None: not stated) of each of `national_ids` on the register, for their summonses
+    (where they are scheduled, in which language the letter is written); people not on the register are left out."""
+    wanted = sorted(set(national_ids))
+    found: dict[str, tuple[str, str | None]] = {}
+    for i in range(0, len(wanted), 1000):
+        rows = uow.execute(select(people.c.national_id, people.c.postcode, people.c.language)
+                           .where(people.c.national_id.in_(wanted[i:i + 1000])))
+        found.update({r.national_id: (r.postcode, r.language) for r in rows})
+    return found
+
+
 def postal_addresses(uow: UnitOfWork, national_ids: list[str]) -> dict[str, tuple[str, str, str]]:
     """Name, address and postcode of each of `national_ids` on the register, for letters to them (the caller
     records the printing); people not on the register are left out."""
