@@ -11,7 +11,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, func, select
 
 from callup.audit import PersonRead, person
 from callup.campaigns import calls
@@ -140,6 +140,12 @@ def my_cases(uow: UnitOfWork) -> list[CaseView]:
     uow.ctx.require(Role.citizen, doing="listing your cases")
     query = select(cases).where(cases.c.national_id == uow.actor.person_id).order_by(cases.c.id.desc())
     return [as_view(uow, r) for r in transitions.with_campaign_names(uow, uow.execute(query).mappings().all())]
+
+
+def counts_by_kind_and_state(conn: Connection) -> dict[tuple[str, str], int]:
+    """How many cases there are of each (kind, state), over every campaign (the operators' metrics: no personal data)."""
+    return {(value(kind), state): n for kind, state, n in conn.execute(
+        select(cases.c.kind, cases.c.state, func.count()).group_by(cases.c.kind, cases.c.state)).all()}
 
 
 @dataclasses.dataclass(frozen=True)

@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar, cast
 
-from sqlalchemy import Table, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Table, and_, delete, func, insert, or_, select, update
 
 from callup.audit import AuditEvent, person
 from callup.context import Context, Role
@@ -505,13 +505,18 @@ class ReminderSummary:
     opted_out: int
 
 
+def counts_by_state(conn: Connection) -> dict[tuple[str, str], int]:
+    """How many reminders there are by (channel, state): no personal data (the summary and the operators' metrics)."""
+    return {(channel, _value(state)): n for channel, state, n in conn.execute(
+        select(reminders.c.channel, reminders.c.state, func.count()).group_by(reminders.c.channel, reminders.c.state)).all()}
+
+
 def summary(uow: UnitOfWork) -> ReminderSummary:
     """Counts of reminders by channel and state, by kind, and of people who opted out (no personal data)."""
     uow.ctx.require(Role.administrator, Role.auditor, Role.system, doing="reading reminder counts")
     by_state: dict[str, dict[str, int]] = {}
-    for channel, state, n in uow.execute(select(reminders.c.channel, reminders.c.state, func.count())
-                                         .group_by(reminders.c.channel, reminders.c.state)).all():
-        by_state.setdefault(channel, {})[_value(state)] = n
+    for (channel, state), n in counts_by_state(uow.conn).items():
+        by_state.setdefault(channel, {})[state] = n
     by_kind = dict(uow.execute(select(reminders.c.kind, func.count()).group_by(reminders.c.kind)).all())
     out = uow.execute(select(func.count()).select_from(opt_outs)).scalar_one()
     return ReminderSummary(dict(sorted(by_state.items())), dict(sorted(by_kind.items())), out)

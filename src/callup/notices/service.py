@@ -17,7 +17,7 @@ import pathlib
 from collections import Counter
 from typing import Any, ClassVar
 
-from sqlalchemy import and_, bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, select, text, update
 
 from callup.audit import AuditEvent, person
 from callup.campaigns import calls
@@ -922,6 +922,12 @@ def follow_up(uow: UnitOfWork, campaign: str, *, days: int = 14) -> list[FollowU
         read.append((r["national_id"], r["reference"]))
     _audit_reads(uow, read, where="follow-up list")
     return out
+
+
+def counts_by_status(conn: Connection) -> dict[str, int]:
+    """How many summonses there are in each status, over every campaign (the operators' metrics: no personal data)."""
+    return {_value(status): n for status, n in conn.execute(
+        select(summonses.c.status, func.count()).group_by(summonses.c.status)).all()}
 
 
 def campaigns_with_live_summonses(uow: UnitOfWork) -> list[str]:

@@ -54,10 +54,11 @@ class StoreCollector:
         return []  # read at scrape time only: registering must not touch the store
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from sqlalchemy import func, select, text
+        from sqlalchemy import text
 
-        from callup.cases.tables import Case
-        from callup.notices.tables import Reminder, Summons
+        from callup.cases.views import counts_by_kind_and_state
+        from callup.notices.reminders import counts_by_state
+        from callup.notices.service import counts_by_status
         from callup.store.engine import connect
 
         summonses = GaugeMetricFamily("callup_summonses", "Summonses by status", labels=["status"])
@@ -72,14 +73,12 @@ class StoreCollector:
         engine = connect(self.database_url)
         try:
             with engine.connect() as conn:
-                s, c = Summons.__table__, Case.__table__
-                for status, n in conn.execute(select(s.c.status, func.count()).group_by(s.c.status)):
-                    summonses.add_metric([getattr(status, "value", str(status))], n)
-                for kind, state, n in conn.execute(select(c.c.kind, c.c.state, func.count()).group_by(c.c.kind, c.c.state)):
-                    cases.add_metric([getattr(kind, "value", str(kind)), state], n)
-                r = Reminder.__table__
-                for channel, state, n in conn.execute(select(r.c.channel, r.c.state, func.count()).group_by(r.c.channel, r.c.state)):
-                    sent.add_metric([channel, getattr(state, "value", str(state))], n)
+                for status, n in counts_by_status(conn).items():
+                    summonses.add_metric([status], n)
+                for (kind, state), n in counts_by_kind_and_state(conn).items():
+                    cases.add_metric([kind, state], n)
+                for (channel, state), n in counts_by_state(conn).items():
+                    sent.add_metric([channel, state], n)
                 # The jobs' own table (the scheduler sits above the web edge: read by name, as the queue's is)
                 for job, state, n in conn.execute(text("SELECT job, state, count(*) FROM job_runs GROUP BY job, state")):
                     daily.add_metric([job, state], n)
