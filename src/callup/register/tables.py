@@ -1,4 +1,5 @@
-"""Tables of the register: people, and the imports that loaded them (with their rejected rows).
+"""Tables of the register: people, the imports that loaded them (with their rejected rows), and citizens'
+requests to change their contact details.
 
 Bulk paths use the `__table__` objects with Core statements; the ORM classes serve the small,
 one-record-at-a-time work of officers and citizens.
@@ -26,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from callup.crypto.types import EncryptedText
 from callup.errors import StateError
 from callup.statemachine import Machine
 from callup.store.base import Base
@@ -113,3 +115,23 @@ class ImportReject(Base):
     line: Mapped[int] = mapped_column(BigInteger, comment="line in a CSV file, row (1-based) in a Parquet file")
     column: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text)
+
+
+class ContactRequest(Base):
+    """A citizen's request to change their contact details; the register's owner confirms or rejects it."""
+
+    __tablename__ = "contact_requests"
+    __table_args__ = (Index("ix_contact_requests_queue", "status", "region"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    national_id: Mapped[str] = mapped_column(String(32), index=True)
+    region: Mapped[str] = mapped_column(String(16))
+    email: Mapped[str | None] = mapped_column(EncryptedText("contact_requests.email"))
+    phone: Mapped[str | None] = mapped_column(EncryptedText("contact_requests.phone"))
+    address: Mapped[str | None] = mapped_column(EncryptedText("contact_requests.address"))
+    postcode: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), comment="pending, confirmed or rejected")
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decision_reason: Mapped[str | None] = mapped_column(Text)

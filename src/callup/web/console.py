@@ -17,10 +17,10 @@ from callup.context import Role
 from callup.errors import CallupError, Forbidden
 from callup.military_service.person_file import person_file, record_file
 from callup.notices import service as notices
-from callup.register import search as people
+from callup.register import contact, search as people
 from callup.register.queries import check_person
 from callup.uow import UnitOfWork
-from callup.web import console_cases, contact
+from callup.web import console_cases
 from callup.web.pages import csrf_guard, gettext, redirect, render, staff
 
 router = APIRouter(prefix="/console", dependencies=[Depends(csrf_guard)], include_in_schema=False)

@@ -22,8 +22,9 @@ from callup.military_service import status_documents
 from callup.military_service.standing import citizen_standing
 from callup.notices import reminders, service as notices
 from callup.questionnaire.service import my_questionnaire
+from callup.register import contact
 from callup.uow import UnitOfWork
-from callup.web import contact, statusdoc
+from callup.web import statusdoc
 from callup.web.pages import citizen, csrf_guard, gettext, redirect, render, signed_in, web
 from callup.web.sessions import CITIZEN
 

@@ -1,6 +1,6 @@
 """Tables of the web edge: accounts of the administration's users, sign-in attempt counters
-(kept in the store so that limits hold across workers), citizens' contact-change requests, and
-the documents citizens upload with their applications.
+(kept in the store so that limits hold across workers), and the documents citizens upload with
+their applications (citizens' contact-change requests are the register's: `callup.register.tables`).
 
 Imported by `callup.store.registry` (no web framework is imported here)."""
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text
+from sqlalchemy import BigInteger, DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callup.crypto.types import Encrypted, EncryptedText
@@ -57,26 +57,6 @@ class WebSession(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_why: Mapped[str | None] = mapped_column(String(32), comment="sign-out, disabled, role change, reset, revoked")
-
-
-class ContactRequest(Base):
-    """A citizen's request to change their contact details; the register's owner confirms or rejects it."""
-
-    __tablename__ = "contact_requests"
-    __table_args__ = (Index("ix_contact_requests_queue", "status", "region"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    national_id: Mapped[str] = mapped_column(String(32), index=True)
-    region: Mapped[str] = mapped_column(String(16))
-    email: Mapped[str | None] = mapped_column(EncryptedText("contact_requests.email"))
-    phone: Mapped[str | None] = mapped_column(EncryptedText("contact_requests.phone"))
-    address: Mapped[str | None] = mapped_column(EncryptedText("contact_requests.address"))
-    postcode: Mapped[str | None] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), comment="pending, confirmed or rejected")
-    requested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    decided_by: Mapped[str | None] = mapped_column(String(128))
-    decision_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class WebDocument(Base):

@@ -18,11 +18,11 @@ from callup.audit import AuditEvent, person
 from callup.context import Role
 from callup.errors import InputError, NotFound, StateError
 from callup.register.queries import CONTACT_FIELDS, apply_contact_change, region_of
+from callup.register.tables import ContactRequest
 from callup.statemachine import Machine
 from callup.store.rowids import is_row_id
 from callup.store.steps import step_row
 from callup.uow import UnitOfWork
-from callup.web.tables import ContactRequest
 
 requests_t = cast(Table, ContactRequest.__table__)
 
