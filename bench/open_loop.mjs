@@ -15,7 +15,8 @@ const signinPath = "/signin";
 const signinShare = Number(signinShareText || 0);
 const cookies = fs.readFileSync(cookieFile, "utf8").split("\n").filter(Boolean);
 const phases = phasesText.split(",").map((p) => p.split(":").map(Number));
-const agent = new http.Agent({ keepAlive: true, maxSockets: 4000 });
+// No cap on sockets: a capped agent queues requests on the client, and their time-outs would be the generator's own.
+const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
 const TIMEOUT_MS = 10000;
 
 let second = 0;
