@@ -18,6 +18,7 @@ from callup.cases import civilian, deferrals, exemptions, transitions
 from callup.cases.appeals import AppealLate, lodge_appeal, may_appeal
 from callup.cases.applications import open_call
 from callup.cases.errors import CaseInputError, CaseStateError
+from callup.cases.machines import MACHINES
 from callup.cases.tables import CaseKind
 from callup.cases.views import CaseView, as_view
 from callup.context import Role
@@ -84,6 +85,10 @@ def summons_deadlines(uow: UnitOfWork, view: notices.SummonsView) -> letter_righ
     return letter_rights.deadlines(policy.in_force(issued), issued=issued, appointment=view.date)
 
 
+#: An appeal of the summons in these states stands in the way of another (one appeal per summons).
+APPEAL_HOLDS = ("lodged", "upheld")
+
+
 def _summons_appeal(uow: UnitOfWork, campaign_id: int, national_id: str) -> Any:
     """The person's appeal against their summons in the campaign, lodged or upheld (one per summons), if any."""
     from sqlalchemy import select
@@ -93,21 +98,23 @@ def _summons_appeal(uow: UnitOfWork, campaign_id: int, national_id: str) -> Any:
     cases = Case.__table__
     return uow.execute(select(cases.c.id).where(cases.c.campaign_id == campaign_id, cases.c.national_id == national_id,
                                                  cases.c.kind == CaseKind.appeal.value, cases.c.appeals_case_id.is_(None),
-                                                 cases.c.state.in_(("lodged", "upheld"))).limit(1)).first()
+                                                 cases.c.state.in_(APPEAL_HOLDS)).limit(1)).first()
 
 
-def _refusals(uow: UnitOfWork, view: notices.SummonsView | None) -> dict[str, str | None]:
+def _refusals(uow: UnitOfWork, view: notices.SummonsView | None, cases: list[CaseView]) -> dict[str, str | None]:
     """Why the citizen may not use each right of the letter on summons `view` now, in words (None: they may);
-    the call, its open cases and any appeal of the summons are read once for all of them."""
+    the call is read once for all of them, and their open cases and any appeal of the summons come from
+    `cases` (all the citizen's cases, which the caller has read)."""
     codes = [r.code for r in letter_rights.ALL]
     if view is None:
         return dict.fromkeys(codes, "you have no summons in force")
     try:
-        call = open_call(uow, view.campaign, _me(uow), what="application")
+        open_call(uow, view.campaign, _me(uow), what="application")
     except CaseStateError:
         return dict.fromkeys(codes, "your call has ended")
-    open_kinds = {transitions.value(c["kind"]) for c in transitions.open_cases_of(uow, call["campaign_id"], call["national_id"])}
-    appealed = _summons_appeal(uow, call["campaign_id"], call["national_id"]) is not None
+    here = [c for c in cases if c.campaign == view.campaign]
+    open_kinds = {c.kind for c in here if c.state not in MACHINES[CaseKind(c.kind)].final}
+    appealed = any(c.kind == CaseKind.appeal.value and c.appeals_case is None and c.state in APPEAL_HOLDS for c in here)
     due, today = summons_deadlines(uow, view), uow.ctx.today()
     out: dict[str, str | None] = {}
     for right in letter_rights.ALL:
@@ -130,20 +137,21 @@ def offers(uow: UnitOfWork, *, summons: Any = _READ, cases: Any = _READ) -> list
     may use it now (none without such a summons), and an appeal of each decision they may still appeal.
     `summons` (their summons in force, or None) and `cases` (their cases) save reading them again."""
     uow.ctx.require(Role.citizen, doing="reading your rights")
+    from callup.cases.views import my_cases
+
     view = _live(uow) if summons is _READ else summons
+    mine = my_cases(uow) if cases is _READ else cases
     today = uow.ctx.today()
     out = []
     if view is not None:
         due = summons_deadlines(uow, view)
         issued = letter_rights.issued_on(view.printed_at, view.published_at, today)
-        why_not = _refusals(uow, view)
+        why_not = _refusals(uow, view, mine)
         for right in letter_rights.rights(uow.ctx.policy().in_force(issued)):
             by = due.of(right)
             why = why_not[right.code]
             out.append(Offer(right.code, by, (by - today).days, why is None, why))
-    from callup.cases.views import my_cases
-
-    for case in my_cases(uow) if cases is _READ else cases:
+    for case in mine:
         if case.kind != CaseKind.appeal.value and case.appeal_deadline is not None and case.appeal_deadline >= today \
                 and may_appeal(uow, case.id):
             out.append(Offer("appeal_decision", case.appeal_deadline, (case.appeal_deadline - today).days, True, None, case.id))
@@ -226,8 +234,10 @@ def submit(uow: UnitOfWork, code: str, answers: Mapping[str, str], *, evidence: 
             raise CaseNotFound("no such case to appeal")
         case = lodge_appeal(uow, int(contested), reason=_text(answers["reason"], "reason", "write why you appeal"), evidence=evidence)
         return Submitted(code, case, decide_by(uow, case))
+    from callup.cases.views import my_cases
+
     view = _live(uow)
-    why = _refusals(uow, view)[code]
+    why = _refusals(uow, view, my_cases(uow))[code]
     if why is not None or view is None:
         raise CaseStateError(f"you cannot do this now: {why}")
     if code == "appeal":
