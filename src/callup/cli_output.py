@@ -104,7 +104,7 @@ def when(value: Any) -> str:
     return str(value)
 
 
-def emit(data: Any, *, as_json: bool, render: Callable[[Any], None] | None = None) -> None:
+def emit(data: Any, *, as_json: bool, render: Callable[[Any], object] | None = None) -> None:
     """Print `data` as JSON on stdout, or render it for a person."""
     if as_json or render is None:
         sys.stdout.write(to_json(data) + "\n")

@@ -70,7 +70,7 @@ def campaign_fairness(ctx: Context, name: str, *, alpha: float = 0.01, plot: pat
                                                  .order_by(regions_t.c.region)).mappings()]
         by_region = dict(conn.execute(
             select(calls.c.region, func.count()).where((calls.c.campaign_id == campaign["id"]) & (calls.c.source == "draw"))
-            .group_by(calls.c.region)).all())
+            .group_by(calls.c.region)).tuples().all())
     table = run_job(ctx, _ranks_job, campaign["id"])
     dates = pc.cast(pc.cast(table.column("date_of_birth"), pa.string()), pa.date32()).to_numpy(zero_copy_only=False).astype("datetime64[D]")
     share = table.column("rank").to_numpy().astype(np.float64) / table.column("pool").to_numpy().astype(np.float64)

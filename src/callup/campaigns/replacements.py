@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, select, update
@@ -171,7 +172,7 @@ def replace(uow: UnitOfWork, name: str, national_id: str, reason: ReleaseReason 
                        already_done=False, filled_by=filled)
 
 
-def replace_many(uow: UnitOfWork, name: str, items: list[tuple[str, ReleaseReason | str]]) -> list[Replacement]:
+def replace_many(uow: UnitOfWork, name: str, items: Sequence[tuple[str, ReleaseReason | str]]) -> list[Replacement]:
     """`replace` for each (national id, reason), in order, in the caller's one transaction: all or nothing."""
     return [replace(uow, name, national_id, reason) for national_id, reason in items]
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import cast
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import Table, and_, insert, select, update
 
 from callup.campaigns.kinds import ReleaseReason
 from callup.cases import transitions
@@ -23,7 +24,7 @@ from callup.cases.views import CaseView, as_view
 from callup.policy.months import add_months
 from callup.uow import UnitOfWork
 
-assignments, cases = CivilianAssignment.__table__, Case.__table__
+assignments, cases = cast(Table, CivilianAssignment.__table__), cast(Table, Case.__table__)
 GROUND = "conscience"
 NEVER_INDUCTED = ("granted", "assigned", "completed")  # the states of a granted civilian service
 

@@ -73,13 +73,15 @@ def apply_for_deferral(uow: UnitOfWork, campaign: str, national_id: str, ground:
     case = transitions.open_case(uow, campaign, national_id, CaseKind.deferral, reason=reason, evidence=evidence,
                                  ground=found.code, values=values,
                                  effect={"check": check.result, "source": check.source} if check else None)
-    automatic = bool(check and found.auto_grant and check.result == "verified" and check.valid_until > today)
+    valid_until = check.valid_until if check is not None and check.result == "verified" else None  # (a verified check has one)
+    automatic = False
     effect: dict[str, Any] = {}
-    if automatic:
+    if check is not None and valid_until is not None and found.auto_grant and valid_until > today:
+        automatic = True
         own = uow.ctx
         uow.ctx = own.with_actor(SYSTEM)
         try:
-            until = min(check.valid_until, add_months(today, found.max_months))
+            until = min(valid_until, add_months(today, found.max_months))
             case, effect = _grant(uow, transitions.load(uow, case["id"], lock=True), found, until,
                                   reason=f"verified automatically: {check.source}", evidence=evidence)
         finally:

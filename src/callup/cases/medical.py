@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 
 from callup.audit import AuditEvent, PersonRead, person
 from callup.campaigns.kinds import ReleaseReason
@@ -30,7 +30,7 @@ from callup.policy.months import add_months
 from callup.register.queries import names_of
 from callup.uow import UnitOfWork
 
-findings = MedicalFinding.__table__
+findings = cast(Table, MedicalFinding.__table__)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -209,7 +209,7 @@ def examination_day(uow: UnitOfWork, *, office: str | None = None, day: dt.date 
         live = a.status != "cancelled"
         expected.append(ToExamine(a.national_id, names.get(a.national_id, ""), a.campaign, a.region, a.reference, a.start,
                                   a.appearance, live, case["id"] if case else None, state,
-                                  case["ground"] if state in FOUND else None,
+                                  case["ground"] if case and state in FOUND else None,
                                   live and a.appearance != "no_show" and state not in ("open", *FOUND) and not ahead))
     elsewhere = [ToExamine(r["national_id"], names.get(r["national_id"], ""), r["campaign"], r["region"], None, None, None,
                            True, r["id"], r["state"], None, False) for r in waiting]

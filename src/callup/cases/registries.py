@@ -14,9 +14,9 @@ import datetime as dt
 import hashlib
 import pathlib
 import re
-from typing import ClassVar
+from typing import ClassVar, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 
 from callup.audit import AuditEvent
 from callup.cases.errors import CaseInputError
@@ -27,7 +27,7 @@ from callup.file_output import check_file, rejects_file, write_rejects
 from callup.small_csv import read_rows
 from callup.uow import UnitOfWork
 
-imports, entries = RegistryImport.__table__, RegistryEntry.__table__
+imports, entries = cast(Table, RegistryImport.__table__), cast(Table, RegistryEntry.__table__)
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 

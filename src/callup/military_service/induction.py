@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, func, insert, select
+from sqlalchemy import Table, and_, func, insert, select
 
 from callup.audit import person
 from callup.campaigns.calls import campaign_names
@@ -42,7 +42,7 @@ __all__ = ["Assignment", "Condition", "ConditionsNotMet", "Conversion", "RecordV
            "evaluate_conditions", "discharge_due", "discharge_early", "induct", "months_served", "records_of", "service_record", "transfer"]
 
 
-records, steps = ServiceRecord.__table__, ServiceStep.__table__
+records, steps = cast(Table, ServiceRecord.__table__), cast(Table, ServiceStep.__table__)
 CONSCRIPT = "conscript"
 CONTRACT = "contract"
 
@@ -267,7 +267,9 @@ def convert(uow: UnitOfWork, record_id: int, *, on: dt.date | None = None, reaso
     said = (reason or "").strip()
     why = f"signed a contract{': ' + said if said else ''}"
     ended = _step(uow, row, "convert", reason=why, values={"ended_on": on, "end_reason": why})
-    term = uow.ctx.policy().in_force(on).contract.term_months  # type: ignore[union-attr] - checked by contract_conditions
+    contract = uow.ctx.policy().in_force(on).contract
+    assert contract is not None, "checked by contract_conditions"
+    term = contract.term_months
     contract_id = uow.execute(insert(records).values(
         campaign_id=row["campaign_id"], national_id=row["national_id"], region=row["region"], service_status=CONTRACT,
         state="serving", unit=row["unit"], start=on, planned_end=add_months(on, term), term_months=term, converted_from=row["id"],
