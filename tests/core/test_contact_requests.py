@@ -17,11 +17,11 @@ from sqlalchemy import select
 from callup import audit
 from callup.context import Context
 from callup.errors import StateError
+from callup.register import contact
+from callup.register.contact import CONTACT_REQUEST
 from callup.register.tables import Person
 from callup.statemachine import TransitionRefused
 from callup.uow import UnitOfWork
-from callup.web import contact
-from callup.web.contact import CONTACT_REQUEST
 from callup_test_support import make_context
 from campaign_helpers import load_register  # tests/campaigns, see conftest.py
 

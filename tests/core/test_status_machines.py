@@ -8,12 +8,11 @@ from sqlalchemy import select, true
 
 from callup.errors import StateError
 from callup.notices.tables import BATCH
-from callup.register.tables import IMPORT, Person
+from callup.register import contact
+from callup.register.contact import CONTACT_REQUEST
+from callup.register.tables import IMPORT, ContactRequest, Person
 from callup.store.steps import step_row, step_rows
 from callup.uow import UnitOfWork
-from callup.web import contact
-from callup.web.contact import CONTACT_REQUEST
-from callup.web.tables import ContactRequest
 from callup_test_support import make_context
 from campaign_helpers import load_register  # tests/campaigns, see conftest.py
 

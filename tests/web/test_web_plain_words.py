@@ -45,7 +45,7 @@ def states(site):  # noqa: ANN001, ANN201
     from callup.military_service import induction
     from callup.military_service.units import import_units
     from callup.notices import service as notices
-    from callup.web import contact
+    from callup.register import contact
 
     people = iter(site.citizens[60:])
     made: dict = {}
