@@ -37,9 +37,15 @@ def problem(status: int, detail: str, *, field: str | None = None, headers: dict
     return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
 
 
-def _page(request: Request, status: int, detail: str, field: str | None = None, *, title: str | None = None) -> Any:
-    from callup.web.pages import render
+#: What a refusal page says when the service's own reason has no words in the page's language yet.
+_FORBIDDEN = "You may not do this with the role you signed in with. If you think you should, ask your administrator."
 
+
+def _page(request: Request, status: int, detail: str, field: str | None = None, *, title: str | None = None) -> Any:
+    from callup.web.pages import gettext, language, render
+
+    if status == 403 and gettext(request)(detail) == detail and language(request) != "en":
+        detail = _FORBIDDEN  # the reason names the role and the step in English: say it in the page's words
     return render(request, "error.html", status=status, here="/", status_code=status, title=title or TITLES.get(status, "Error"),
                   detail=detail, field=field)
 
