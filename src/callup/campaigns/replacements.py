@@ -20,9 +20,9 @@ import dataclasses
 import datetime as dt
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy import Connection, Table, and_, func, select, update
 
 from callup.audit import person
 from callup.campaigns import events
@@ -48,11 +48,11 @@ from callup.uow import UnitOfWork
 __all__ = ["REASONS", "Replacement", "parse_reason", "record_complete", "replace", "replace_many", "replacements_file", "replacements_head", "restore_call"]
 
 
-calls = Call.__table__
-order = OrderEntry.__table__
-campaigns = Campaign.__table__
-pool = PoolEntry.__table__
-log = ReplacementEntry.__table__
+calls = cast(Table, Call.__table__)
+order = cast(Table, OrderEntry.__table__)
+campaigns = cast(Table, Campaign.__table__)
+pool = cast(Table, PoolEntry.__table__)
+log = cast(Table, ReplacementEntry.__table__)
 REASONS = tuple(r.value for r in ReleaseReason)
 _RESERVE_BATCH = 50  # reserve positions read at a time while looking for the next person alive
 
@@ -140,7 +140,10 @@ def replace(uow: UnitOfWork, name: str, national_id: str, reason: ReleaseReason 
     conn = uow.conn
     campaign = _campaign_for_update(conn, name)
     call = conn.execute(select(calls).where(and_(calls.c.campaign_id == campaign.id, calls.c.national_id == national_id))).mappings().first()
-    uow.ctx.check_visible(call and call["region"], national_id, error=NotCalled(f"that person is not called in campaign {name!r}"))
+    not_called = NotCalled(f"that person is not called in campaign {name!r}")
+    if call is None:
+        raise not_called
+    uow.ctx.check_visible(call["region"], national_id, error=not_called)
     if call["release_reason"] is not None:
         previous = conn.execute(select(calls.c.national_id, calls.c.position).where(
             and_(calls.c.campaign_id == campaign.id, calls.c.replaces == national_id))).first()
@@ -151,6 +154,8 @@ def replace(uow: UnitOfWork, name: str, national_id: str, reason: ReleaseReason 
     conn.execute(update(calls).where(and_(calls.c.campaign_id == campaign.id, calls.c.national_id == national_id))
                  .values(release_reason=reason, released_at=uow.now()))
     cancel_for_release(uow, campaign.id, national_id, f"released: {reason.value}")
+    nxt: tuple[str, int] | None  # who is called instead, at which position
+    skipped: list[int]
     if spare is not None:  # nobody new is called: the supernumerary now fills this call
         conn.execute(update(calls).where(calls.c.campaign_id == campaign.id, calls.c.national_id == spare)
                      .values(replaces=national_id))
@@ -167,7 +172,7 @@ def replace(uow: UnitOfWork, name: str, national_id: str, reason: ReleaseReason 
     pseudonyms = _pseudonyms(conn, campaign.id, [national_id, *([nxt[0]] if nxt else [])])
     _append(uow, campaign.id, lambda **chain: record.release_entry(
         **chain, region=region, pseudonym=pseudonyms[national_id], reason=reason.value, filled_by=filled,
-        called=pseudonyms[nxt[0]] if nxt else None, position=nxt[1] if filled == "reserve" else None, skipped=skipped))
+        called=pseudonyms[nxt[0]] if nxt else None, position=nxt[1] if nxt and filled == "reserve" else None, skipped=skipped))
     return Replacement(name, national_id, reason.value, region, nxt[0] if nxt else None, nxt[1] if nxt else None,
                        already_done=False, filled_by=filled)
 

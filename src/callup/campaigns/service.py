@@ -20,11 +20,11 @@ import hashlib
 import json
 import pathlib
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, select
 
 from callup import csv_output
 from callup.audit import PersonRead, bulk_record, person
@@ -38,10 +38,19 @@ from callup.errors import InputError, NotFound
 from callup.file_output import make_folder
 from callup.lottery import DrawRecord, commit, fingerprint, pseudonymise, run_draw, write_pool
 from callup.lottery.allocation import ExplicitAllocation, allocate, by_method, explicit, quotas_csv
-from callup.lottery.apportionment import Shortfall, apportion, over_call_regions, parse_rate, shortfall
+from callup.lottery.apportionment import Method, Shortfall, apportion, over_call_regions, parse_rate, shortfall
 from callup.lottery.beacon import parse_round
 from callup.lottery.commitment import normalise_beacon
-from callup.lottery.record import CommitmentV2, allocation_csv, commitment_file, drand_beacon, load_commitment, unverified_beacon
+from callup.lottery.record import (
+    AnyRecord,
+    CommitmentV2,
+    DrawRecordV2,
+    allocation_csv,
+    commitment_file,
+    drand_beacon,
+    load_commitment,
+    unverified_beacon,
+)
 from callup.policy import Jurisdiction
 from callup.questionnaire.service import left_out_of_pool
 from callup.register.eligibility import eligible_pool_query
@@ -50,8 +59,8 @@ from callup.store.columns import as_date, enum_value as _status
 from callup.store.isolation import Advance, run_job
 from callup.uow import UnitOfWork
 
-campaigns_t = Campaign.__table__
-regions_t = CampaignRegion.__table__
+campaigns_t = cast(Table, Campaign.__table__)
+regions_t = cast(Table, CampaignRegion.__table__)
 METHODS = ("largest_remainder", "sainte_lague")
 SALT_COLUMN = "campaigns.salt"  # associated data of the encrypted salt (see callup.crypto)
 STEPS = (Role.administrator, Role.system)
@@ -346,7 +355,7 @@ def freeze_campaign(ctx: Context, name: str, *, regional_quotas: Mapping[str, in
                    advance=advance)
 
 
-def _freeze_job(ctx: Context, campaign_id: int, name: str, version, on: dt.date, quota: int, rate: str, method: str,  # noqa: ANN001
+def _freeze_job(ctx: Context, campaign_id: int, name: str, version, on: dt.date, quota: int, rate: str, method: Method,  # noqa: ANN001
                 regional_quotas: dict[str, int] | None, volunteers: list[str] | None, key: bytes, *,
                 advance: Advance) -> FreezeResult:
     with BulkSession(ctx.database_url) as bulk:
@@ -429,11 +438,11 @@ def _beacon_spec(ctx: Context, source: str | None, chain: str | None, round_numb
     if len(given) != 1:
         raise InputError("name the beacon once: a drand chain and future round (--beacon-chain, --beacon-round), or an "
                          "unverified rehearsal beacon (--unverified-beacon LABEL)", field="beacon_chain")
-    if chain:
+    if chain and round_number is not None:
         return drand_beacon(chain, round_number, now=ctx.now())
     if unverified:
         return unverified_beacon(unverified)
-    if not source.strip():
+    if source is None or not source.strip():
         raise InputError("name the future beacon round, e.g. 'drand quicknet round 12345678'", field="beacon_source")
     return source.strip()
 
@@ -512,7 +521,8 @@ def draw_campaign(ctx: Context, name: str, *, beacon_value: str | None = None, b
     beacon = _beacon_input(commitment, beacon_value, beacon_round, unverified)
     if status in (CampaignStatus.drawn.value, CampaignStatus.closed.value):
         record = DrawRecord.from_json(campaign["record"])
-        again = (parse_round(beacon)["signature"] == getattr(record.beacon, "signature", None) if beacon_round is not None
+        used = record.beacon if isinstance(record, DrawRecordV2) else None
+        again = (parse_round(beacon)["signature"] == getattr(used, "signature", None) if beacon_round is not None
                  else record.beacon_value == normalise_beacon(beacon, format_version=commitment.version))
         if not again:
             raise CampaignStateError(f"{_subject(name)} has already been drawn with beacon {campaign['beacon_value']!r}")
@@ -741,7 +751,7 @@ def replacements_record(uow: UnitOfWork, name: str) -> bytes:
     return replacements.replacements_file(uow.conn, campaign["id"])
 
 
-def draw_record(uow: UnitOfWork, name: str) -> DrawRecord:
+def draw_record(uow: UnitOfWork, name: str) -> AnyRecord:
     campaign = _load(uow.conn, name)
     if not campaign["record"]:
         raise CampaignStateError(f"{_subject(name)} has not been drawn")

@@ -12,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 
 from callup.audit import person
 from callup.campaigns import calls
@@ -27,8 +27,8 @@ from callup.store.rowids import is_row_id
 from callup.store.steps import step_row
 from callup.uow import UnitOfWork
 
-cases = Case.__table__
-history = CaseTransition.__table__
+cases = cast(Table, Case.__table__)
+history = cast(Table, CaseTransition.__table__)
 MAX_TEXT = 2000
 
 
@@ -69,8 +69,10 @@ def call_of(uow: UnitOfWork, campaign: str, national_id: str) -> Any:
     """The person's call in the campaign (released or not) with the campaign id, name and status (`campaigns.calls.find_call`);
     `CaseNotFound` otherwise."""
     row = calls.find_call(uow, campaign, national_id)
-    uow.ctx.check_visible(row and row["region"], row and row["national_id"],
-                          error=CaseNotFound(f"that person is not called in campaign {campaign!r}"))
+    missing = CaseNotFound(f"that person is not called in campaign {campaign!r}")
+    if row is None:
+        raise missing
+    uow.ctx.check_visible(row["region"], row["national_id"], error=missing)
     return row
 
 

@@ -23,9 +23,9 @@ import hashlib
 import multiprocessing
 import pathlib
 from collections.abc import Callable, Iterator
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 
 from callup.audit import AuditEvent
 from callup.campaigns import calls
@@ -42,7 +42,7 @@ from callup.store.steps import step_row, step_rows
 from callup.uow import UnitOfWork
 
 BATCH_SIZE = 1000
-summonses, batches = Summons.__table__, NoticeBatch.__table__
+summonses, batches = cast(Table, Summons.__table__), cast(Table, NoticeBatch.__table__)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -204,7 +204,7 @@ def drain(ctx: Context, campaign: str, out: str, portal_url: str) -> list[str]:
     out_dir = pathlib.Path(out)
     with UnitOfWork(ctx, write=False) as uow:
         campaign_id = _campaign(uow, campaign).id
-    written = []
+    written: list[str] = []
     while True:
         with _claimed(ctx, campaign_id) as batch:
             if batch is None:
