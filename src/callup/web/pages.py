@@ -208,8 +208,12 @@ def render(request: Request, template: str, *, status: int = 200, new: Session |
         ctx = w.context(Actor(name="web", role=Role.system))
         return ctx.policy().in_force(ctx.today())
 
+    def regions() -> dict[str, str]:
+        return {r.code: r.name for r in w.context(Actor(name="web", role=Role.system)).policy().regions}
+
     html = w.templates.get_template(template).render(
-        _=tr.gettext, words=Words(tr.gettext, policy), ngettext=tr.ngettext, fmt=i18n.Formats(lang, w.settings.timezone), lang=lang, languages=i18n.LANGUAGES,
+        _=tr.gettext, words=Words(tr.gettext, policy, regions), ngettext=tr.ngettext,
+        fmt=i18n.Formats(lang, w.settings.timezone), lang=lang, languages=i18n.LANGUAGES,
         csrf=w.sealer.csrf_token(current), me=current, path=request.url.path, session_minutes=LIFETIME[current.kind] // 60,
         here=here or urllib.parse.quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""), safe="/?=&"),
         **values)

@@ -232,6 +232,14 @@ class Words:
 
     gettext: Callable[[str], str]
     policy: Callable[[], Any] | None = None  # the policy version in force (grounds' and categories' names)
+    regions: Callable[[], dict[str, str]] | None = None  # region code -> the policy's name of the region
+
+    def region(self, code: str | None) -> str:
+        """A region by its name and code ("Arist Lowlands (R01)"); the bare code where the policy has no name for it."""
+        if not code:
+            return ""
+        name = (self.regions() if self.regions is not None else {}).get(code)
+        return f"{name} ({code})" if name else code
 
     def _of(self, table: str, code: Any) -> str:
         text = TABLES[table].get(_code(code))
