@@ -15,9 +15,9 @@ import hashlib
 import hmac
 import pathlib
 from collections import Counter
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, Table, and_, bindparam, func, insert, select, text, update
 
 from callup.audit import AuditEvent, person
 from callup.campaigns import calls
@@ -36,7 +36,7 @@ from callup.store.columns import enum_value as _value
 from callup.store.steps import step_rows
 from callup.uow import UnitOfWork
 
-summonses = Summons.__table__
+summonses = cast(Table, Summons.__table__)
 OFFICERS = (Role.administrator, Role.officer, Role.system)
 LIVE_VALUES = tuple(s.value for s in LIVE)
 #: Summonses whose code signs in: live ones, and cancelled ones (the call ended; the outcome and appeal are online).
@@ -153,6 +153,16 @@ def _campaign(uow: UnitOfWork, name: str) -> calls.CampaignFacts:
     return row
 
 
+def _campaign_of(uow: UnitOfWork, campaign_id: int) -> calls.CampaignFacts:
+    """The campaign of a summons (every summons has one)."""
+    from callup.campaigns.errors import CampaignNotFound
+
+    row = calls.campaign_facts(uow, by_id=campaign_id)
+    if row is None:
+        raise CampaignNotFound(f"no campaign with the id {campaign_id}", field="campaign")
+    return row
+
+
 def code_key(ctx: Context) -> bytes:
     """The key of sign-in code hashes: derived from the current encryption key, never stored."""
     ring = ctx.keyring()
@@ -262,7 +272,7 @@ def issue_summonses(uow: UnitOfWork, campaign: str, *, offices_path: pathlib.Pat
     if _value(c.status) not in (CampaignStatus.drawn.value, CampaignStatus.closed.value):
         raise NoticeStateError(f"campaign {campaign!r} is {_value(c.status)}: summonses follow the draw")
     _lock_slots(uow)
-    table = CampaignOffices.__table__
+    table = cast(Table, CampaignOffices.__table__)
     recorded = uow.execute(select(table.c.sha256).where(table.c.campaign_id == c.id)).scalar()
     policy = uow.ctx.policy()
     given = None
@@ -357,7 +367,7 @@ def acknowledge(uow: UnitOfWork, reference: str, *, evidence: str) -> SummonsVie
     if _value(row["status"]) == NoticeStatus.acknowledged.value:
         return _current(uow, reference)
     now = uow.now()
-    values = dict(acknowledged_at=now)
+    values: dict[str, Any] = {"acknowledged_at": now}
     if row["delivered_at"] is None:
         values.update(delivered_at=now, delivery_source="acknowledgement", delivery_evidence=evidence)
     _step(uow, row, "acknowledge", **values)
@@ -440,7 +450,7 @@ def import_postal_file(uow: UnitOfWork, path: pathlib.Path, *, kind: str, reject
             _step(uow, found, step, returned_at=at, return_reason=row.get("reason") or "returned by the post")
         applied += 1
     written = write_rejects(rejects_file(path, rejects_path), rejects, field="rejects") if rejects else None
-    uow.execute(insert(PostalFile.__table__).values(kind=kind, source=str(path), sha256=sha, rows_applied=applied,
+    uow.execute(insert(cast(Table, PostalFile.__table__)).values(kind=kind, source=str(path), sha256=sha, rows_applied=applied,
                                                     rows_rejected=len(rejects), imported_at=uow.now()))
     uow.record(PostalFileImported(target=f"postal:{kind}", kind=kind, sha256=sha, applied=applied, already=already,
                                   rejected=len(rejects)))
@@ -627,7 +637,7 @@ def move(uow: UnitOfWork, reference: str, *, office: str, date: dt.date, start: 
     limit = uow.ctx.policy().in_force(today).notices.move_days
     if limit is None:
         raise NoticeStateError("the policy does not let summoned people move their appointment; contact the office")
-    c = calls.campaign_facts(uow, by_id=row["campaign_id"])
+    c = _campaign_of(uow, row["campaign_id"])
     _lock_slots(uow, (office, date, start))  # before counting: a concurrent mover waits for this one to book
     current = Appointment(row["office"], row["date"], row["start"], row["end"])
     mine = [o for o in _offices(uow, row["campaign_id"]) if o.region == row["region"]]
@@ -673,7 +683,7 @@ def _fixed(uow: UnitOfWork, row: Any, *, closed_too: bool = True) -> str | None:
         return "the appointment was kept: there is nothing to move"
     if _inducted(uow, row):
         return "the person was inducted: there is nothing to move"
-    status = calls.campaign_facts(uow, by_id=row["campaign_id"]).status
+    status = _campaign_of(uow, row["campaign_id"]).status
     if closed_too and status == CampaignStatus.closed.value:
         return "its campaign is closed: appointments no longer move"
     return None
@@ -695,7 +705,7 @@ def move_options(uow: UnitOfWork, reference: str, *, limit: int = 300) -> list[t
     days = uow.ctx.policy().in_force(today).notices.move_days
     if days is None or _fixed(uow, row):
         return []
-    c = calls.campaign_facts(uow, by_id=row["campaign_id"])
+    c = _campaign_of(uow, row["campaign_id"])
     mine = [o for o in _offices(uow, row["campaign_id"]) if o.region == row["region"]]
     slots = free_slots(row["region"], mine, _load(uow, mine), (c.window_start, c.window_end),
                        today=today, around=row["original_date"], max_days=days)
