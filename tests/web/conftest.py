@@ -1,4 +1,7 @@
-"""One site per backend and test module: a drawn campaign with published summonses and an account of every role."""
+"""One site per backend and test module: a drawn campaign with published summonses and an account of every role.
+
+The site is built once per backend and test process and copied for each module (see `SiteTemplates`).
+"""
 
 from __future__ import annotations
 
@@ -9,18 +12,23 @@ import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
-from callup_test_support import BACKENDS, make_store_url  # noqa: E402
-from web_support import build_site  # noqa: E402
+from callup_test_support import BACKENDS  # noqa: E402
+from web_support import SiteTemplates  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def site_templates(tmp_path_factory):
+    templates = SiteTemplates(tmp_path_factory.mktemp("site-templates"))
+    yield templates
+    templates.close()
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def site(request, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("site")
-    url, drop = make_store_url(request.param, tmp)
-    built = build_site(url, tmp)
+def site(request, site_templates, tmp_path_factory):
+    built, drop = site_templates.copy(request.param, tmp_path_factory.mktemp("site"))
     yield built
     from callup.store.engine import connect
 
-    connect(url).dispose()
+    connect(built.url).dispose()
     connect.cache_clear()
     drop()
