@@ -26,8 +26,8 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from callup_test_support import POSTGRES_URL, REPO, make_store_url
-from web_support import NOW, PASSWORD, build_site, session_cookie, totp_now
+from callup_test_support import POSTGRES_URL, REPO
+from web_support import NOW, PASSWORD, session_cookie, totp_now
 
 CHROMIUM = next((p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium") if pathlib.Path(p).exists()), None)
 AXE = REPO / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -43,13 +43,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
+def served(site_templates, tmp_path_factory):
     """A site on PostgreSQL (SQLite without a server), served by `callup serve --workers 2`."""
     import base64
 
     tmp = tmp_path_factory.mktemp("e2e")
-    url, drop = make_store_url("postgres" if POSTGRES_URL else "sqlite", tmp)
-    site = build_site(url, tmp)
+    site, drop = site_templates.copy("postgres" if POSTGRES_URL else "sqlite", tmp)  # a copy of the built site
+    url = site.url
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLUP_")}
     env.update(CALLUP_DATABASE_URL=url, CALLUP_NOW=NOW.isoformat(), CALLUP_POLICY=str(site.admin.policy_path),

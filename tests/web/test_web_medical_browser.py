@@ -30,8 +30,8 @@ from sqlalchemy import select
 
 from callup.notices.tables import Summons
 from callup.uow import UnitOfWork
-from callup_test_support import POSTGRES_URL, REPO, make_store_url
-from web_support import PASSWORD, TOTP, build_site
+from callup_test_support import POSTGRES_URL, REPO
+from web_support import PASSWORD, TOTP
 
 CHROMIUM = next((p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium") if pathlib.Path(p).exists()), None)
 AXE = REPO / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -47,11 +47,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
+def served(site_templates, tmp_path_factory):
     """A site (PostgreSQL when one answers) served at nine in the morning of region A's busiest day of appointments."""
     tmp = tmp_path_factory.mktemp("medical-e2e")
-    url, drop = make_store_url("postgres" if POSTGRES_URL else "sqlite", tmp)
-    site = build_site(url, tmp)
+    site, drop = site_templates.copy("postgres" if POSTGRES_URL else "sqlite", tmp)  # a copy of the built site
+    url = site.url
     t = Summons.__table__
     with UnitOfWork(site.admin, write=False) as uow:
         rows = uow.execute(select(t.c.office, t.c.date).where(t.c.region == site.regions[0])).all()

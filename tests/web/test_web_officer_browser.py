@@ -23,14 +23,14 @@ import pytest
 from playwright.sync_api import expect
 from test_web_browser import AXE, CHROMIUM, _free_port, browser, shots  # noqa: F401 - fixtures
 
-from callup_test_support import POSTGRES_URL, make_store_url
-from web_support import build_site, session_cookie
+from callup_test_support import POSTGRES_URL
+from web_support import session_cookie
 
 pytestmark = [pytest.mark.db, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium package is not installed")]
 
 
 @pytest.fixture(scope="module")
-def office_day(tmp_path_factory):
+def office_day(site_templates, tmp_path_factory):
     """A site whose busiest office-day of region A has its summonses delivered (one left undelivered), an
     appeal lodged against a refusal the administrator made, served with the clock at 10:00 that day."""
     from collections import Counter
@@ -41,8 +41,8 @@ def office_day(tmp_path_factory):
     from callup.uow import UnitOfWork
 
     tmp = tmp_path_factory.mktemp("officer-e2e")
-    url, drop = make_store_url("postgres" if POSTGRES_URL else "sqlite", tmp)
-    site = build_site(url, tmp)
+    site, drop = site_templates.copy("postgres" if POSTGRES_URL else "sqlite", tmp)  # a copy of the built site
+    url = site.url
     a = site.regions[0]
     with UnitOfWork(site.admin, write=False) as uow:
         views = {c.reference: notices.view(uow, c.reference) for c in site.in_region(a)}
