@@ -107,6 +107,7 @@ class SiteTemplates:
         self.root = root
         self.built: dict[str, Site] = {}
         self.databases: list[str] = []  # PostgreSQL databases made here, dropped by close()
+        self.dropping: list = []  # drops under way (a DROP DATABASE waits for a checkpoint: done beside the tests)
 
     def _server(self):  # noqa: ANN202
         from sqlalchemy import create_engine
@@ -186,7 +187,11 @@ class SiteTemplates:
             url = self._postgres_url(name)
 
             def drop() -> None:
-                self._drop_database(name)
+                import threading
+
+                dropping = threading.Thread(target=self._drop_database, args=(name,))
+                dropping.start()
+                self.dropping.append(dropping)
 
         admin = dataclasses.replace(template.admin, database_url=url, clock=copy.deepcopy(template.admin.clock))
         site = dataclasses.replace(template, url=url, admin=admin, citizens=copy.deepcopy(template.citizens),
@@ -198,6 +203,8 @@ class SiteTemplates:
 
         for site in self.built.values():
             connect(site.url).dispose()
+        for dropping in self.dropping:
+            dropping.join()
         for name in list(self.databases):
             self._drop_database(name)
 
