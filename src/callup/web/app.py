@@ -48,19 +48,25 @@ def check_schema(url: str) -> None:
                           "run `callup db upgrade` (a deploy step) before starting the web app")
 
 
+@functools.cache
+def _templates() -> Any:
+    """The page templates, one environment per process: a template is compiled once, however many apps are made."""
+    import jinja2
+
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True, trim_blocks=True,
+                              lstrip_blocks=True)
+
+
 class Web:
     """What a worker keeps: settings, the session sealer, templates and the store's engine."""
 
     def __init__(self, settings: WebSettings) -> None:
-        import jinja2
-
         from callup.store.engine import connect
         from callup.web.sessions import Sealer
 
         self.settings = settings
         self.sealer = Sealer(settings.keys)
-        self.templates = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True,
-                                            trim_blocks=True, lstrip_blocks=True)
+        self.templates = _templates()
         self.engine = connect(settings.database_url)
         # Single-statement reads of the busiest pages (a person's status) need no transaction of their
         # own: on PostgreSQL they run on a pool of autocommit connections, without a ping before each
