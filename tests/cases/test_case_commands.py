@@ -1,21 +1,32 @@
-"""Case commands: one line on stderr naming the problem, never a traceback, no personal data (the import contracts keep the store out of commands)."""
+"""Case commands: one line on stderr naming the problem, never a traceback, no personal data (the import contracts keep the store out of commands).
+
+The commands run in this process (about the messages, not the process: tests/test_cli_errors.py runs the installed
+command in a subprocess)."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
+import pathlib
+import traceback
 
 import pytest
+
+from callup_test_support import run_cli
 
 pytestmark = pytest.mark.db  # runs callup on a store
 
 
 def _run(*args, cwd, env_extra=None):  # noqa: ANN001, ANN202
-    env = {**os.environ, "CALLUP_DATABASE_URL": f"sqlite:///{cwd}/callup.db", **(env_extra or {})}
-    return subprocess.run([sys.executable, "-m", "callup.cli", *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=120)
+    """The console entry point run in this process (in `cwd`, the test's own directory); an uncaught exception
+    is what the installed command would print as a traceback, so it counts as one on stderr."""
+    import types
+
+    assert pathlib.Path.cwd() == cwd
+    env = {"CALLUP_DATABASE_URL": f"sqlite:///{cwd}/callup.db", **(env_extra or {})}
+    code, stdout, stderr, uncaught = run_cli(list(args), env=env)
+    if uncaught is not None:
+        stderr += "Traceback (most recent call last):\n" + "".join(traceback.format_exception(uncaught))
+    return types.SimpleNamespace(returncode=code, stdout=stdout, stderr=stderr)
 
 
 @pytest.mark.parametrize(("args", "message", "code"), [
