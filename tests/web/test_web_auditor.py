@@ -223,7 +223,7 @@ def test_a_draw_record_changed_after_the_draw_is_shown_as_not_matching(site):
             conn.execute(text("UPDATE campaigns SET record = :r WHERE name = 'spring-2027'"), {"r": stored})
     words = _words(page.text)
     assert "The draw does not match its published files." in words
-    assert f"{region}: 0 people called by the re-run are missing from the record" in words
+    assert f"({region}): 0 people called by the re-run are missing from the record" in words
     assert "the same people, in another order" in words
     assert "regions" in _last(site, "campaign.verify").details["failed"]
 
