@@ -20,7 +20,7 @@ from callup.cases.applications import open_call
 from callup.cases.errors import CaseInputError, CaseStateError
 from callup.cases.machines import MACHINES
 from callup.cases.tables import CaseKind
-from callup.cases.views import CaseView, as_view
+from callup.cases.views import CaseView, as_view, my_cases
 from callup.context import Role
 from callup.notices import rights as letter_rights, service as notices
 from callup.uow import UnitOfWork
@@ -137,8 +137,6 @@ def offers(uow: UnitOfWork, *, summons: Any = _READ, cases: Any = _READ) -> list
     may use it now (none without such a summons), and an appeal of each decision they may still appeal.
     `summons` (their summons in force, or None) and `cases` (their cases) save reading them again."""
     uow.ctx.require(Role.citizen, doing="reading your rights")
-    from callup.cases.views import my_cases
-
     view = _live(uow) if summons is _READ else summons
     mine = my_cases(uow) if cases is _READ else cases
     today = uow.ctx.today()
@@ -234,8 +232,6 @@ def submit(uow: UnitOfWork, code: str, answers: Mapping[str, str], *, evidence: 
             raise CaseNotFound("no such case to appeal")
         case = lodge_appeal(uow, int(contested), reason=_text(answers["reason"], "reason", "write why you appeal"), evidence=evidence)
         return Submitted(code, case, decide_by(uow, case))
-    from callup.cases.views import my_cases
-
     view = _live(uow)
     why = _refusals(uow, view, my_cases(uow))[code]
     if why is not None or view is None:
@@ -256,8 +252,6 @@ def sent(uow: UnitOfWork, case_id: int) -> Submitted:
     """One of the signed-in citizen's own cases, as its confirmation page shows it (`CaseNotFound` for
     anyone else's)."""
     from callup.cases.errors import CaseNotFound
-    from callup.cases.views import my_cases
-
     uow.ctx.require(Role.citizen, doing="reading your application")
     for case in my_cases(uow):
         if case.id == case_id:

@@ -3,6 +3,7 @@ Context, CSRF on forms, rendering a page in the request's language."""
 
 from __future__ import annotations
 
+import functools
 import urllib.parse
 from typing import Any
 
@@ -204,10 +205,13 @@ def render(request: Request, template: str, *, status: int = 200, new: Session |
     from callup.context import Actor
     from callup.web.words import Words
 
+    # Read at most once a page, and only by a page that names a ground or a region (a list asks once per row).
+    @functools.cache
     def policy() -> Any:
         ctx = w.context(Actor(name="web", role=Role.system))
         return ctx.policy().in_force(ctx.today())
 
+    @functools.cache
     def regions() -> dict[str, str]:
         return {r.code: r.name for r in w.context(Actor(name="web", role=Role.system)).policy().regions}
 
