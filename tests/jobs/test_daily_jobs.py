@@ -120,14 +120,15 @@ def test_a_failed_job_is_recorded_and_run_again_by_the_next_run(ctx, engine, tmp
 
 @pytest.mark.skipif(POSTGRES_URL is None, reason="the job queue needs PostgreSQL")
 def test_the_worker_runs_the_daily_jobs_as_periodic_tasks_once_a_day(tmp_path):
-    from callup.jobs.queue import daily_task_name, make_app
+    from callup.jobs.queue import daily_task_name, ensure_schema, make_app
     from callup.store import open_store
     from callup.store.service import upgrade_schema
 
     url, drop = make_store_url("postgres", tmp_path)
     engine = open_store(url)
     try:
-        upgrade_schema(make_context(url))
+        upgrade_schema(make_context(url))  # the deploy step: our schema and the queue's
+        ensure_schema(url)
         app = make_app(url)
         scheduled = {p.task.name: p.cron for p in app.periodic_registry.periodic_tasks.values()}
         assert scheduled == {**{daily_task_name(job): cron for job, (_, cron) in JOBS.items()},

@@ -31,13 +31,15 @@ def queued(tmp_path):
     import dataclasses
     import datetime as dt
 
+    from callup.jobs.queue import ensure_schema
     from callup.store import open_store
     from callup.store.service import upgrade_schema
 
     url, drop = make_store_url("postgres", tmp_path)
     engine = open_store(url)
     ctx = make_context(url)
-    upgrade_schema(ctx)  # the deploy step: our schema and the queue's
+    upgrade_schema(ctx)  # the deploy step (`callup db upgrade`): our schema and the queue's
+    ensure_schema(url)
     load_register(ctx, tmp_path, people=6000)
     drawn(ctx, quota=150, over_call="0")
     day = on_day(ctx, dt.date(2027, 2, 1))

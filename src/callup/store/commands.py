@@ -20,6 +20,10 @@ def upgrade(as_json: JsonOption = False) -> None:
 
     ctx = context(store=False, keys=False)
     before, after = service.upgrade_schema(ctx)
+    if service.on_postgresql(ctx):  # the job queue's tables live in the same database
+        from callup.jobs.queue import ensure_schema
+
+        ensure_schema(ctx.database_url)
     data = {"database": service.database_label(ctx), "from": before, "to": after}
     emit(data, as_json=as_json, render=lambda d: console.print(f"{d['database']}: schema {d['from'] or '(empty)'} -> {d['to']}"))
 

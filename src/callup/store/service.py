@@ -1,6 +1,7 @@
 """Store administration use cases for the command line: schema status, migration, backup, restore.
 
-Migrations are a deploy step: `upgrade_schema` is what `callup db upgrade` runs; servers and
+Migrations are a deploy step: `callup db upgrade` runs `upgrade_schema` and, on PostgreSQL, the
+job queue's own schema (the queue sits above the store, so the command calls both); servers and
 workers only check the revision (`require_head`).
 """
 
@@ -40,11 +41,14 @@ def upgrade_schema(ctx: Context) -> tuple[str | None, str]:
     engine = ctx.engine()
     before = current_revision(engine)
     upgrade(engine)
-    if engine.dialect.name == "postgresql":  # the job queue's tables live in the same database
-        from callup.jobs.queue import ensure_schema
-
-        ensure_schema(ctx.database_url)
     return before, SCHEMA_HEAD
+
+
+def on_postgresql(ctx: Context) -> bool:
+    """Whether the store is PostgreSQL (where the job queue keeps its tables beside the store's)."""
+    from callup.store.urls import libpq_url
+
+    return libpq_url(ctx.database_url) is not None
 
 
 def backup_store(ctx: Context, out: pathlib.Path):  # noqa: ANN201 - callup.store.backup.BackupReport
