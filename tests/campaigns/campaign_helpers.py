@@ -8,6 +8,7 @@ import pathlib
 
 from callup.campaigns import replacements, service
 from callup.context import FixedClock
+from callup.notices import releases
 from callup.register.importer import import_register
 from callup.register.synth import synthesise
 from callup.uow import UnitOfWork
@@ -42,8 +43,9 @@ def summary(ctx, name: str) -> service.CampaignSummary:  # noqa: ANN001
 
 
 def replace(ctx, name: str, national_id: str, reason: str) -> replacements.Replacement:  # noqa: ANN001
+    """A release as the `campaign replace` command makes it: the call filled, the summons cancelled."""
     with UnitOfWork(ctx) as uow:
-        return replacements.replace(uow, name, national_id, reason)
+        return releases.release(uow, name, national_id, reason)
 
 
 def person(ctx, name: str, national_id: str, reason: str | None = None) -> service.PersonPlace:  # noqa: ANN001

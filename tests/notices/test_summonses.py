@@ -22,7 +22,7 @@ from callup.notices.printing import print_letters  # noqa: E402
 from callup.notices.tables import NOTICE, NoticeStatus, Summons  # noqa: E402
 from callup.statemachine import TransitionRefused  # noqa: E402
 from callup.uow import UnitOfWork  # noqa: E402
-from callup_test_support import NORTHLAND_POLICY, at_appointment, make_context  # noqa: E402
+from callup_test_support import NORTHLAND_POLICY, at_appointment, make_context, run_cli  # noqa: E402
 from campaign_helpers import drawn, load_register, on_day, replace  # noqa: E402
 
 summonses = Summons.__table__
@@ -62,6 +62,18 @@ def test_every_called_person_gets_exactly_one_live_summons_inside_the_window_and
         again = service.issue_summonses(uow, "spring-2027")
     assert again.issued == 0 and again.already_live == len(rows)
     assert "SELECT" not in repr(result)  # a typed result, not rows
+
+
+def test_the_campaign_replace_command_cancels_the_released_person_s_summons(ctx, engine, tmp_path):
+    _issued(ctx, tmp_path)
+    first = _rows(engine)[0]
+    env = {"CALLUP_DATABASE_URL": ctx.database_url, "CALLUP_POLICY": ctx.policy_path, "CALLUP_NOW": "2027-02-02T09:00:00Z"}
+    code, stdout, stderr, uncaught = run_cli(["campaign", "replace", "spring-2027", first["national_id"], "--reason", "unfit"],
+                                             env=env)
+    assert (code, uncaught) == (0, None), stderr
+    assert "released (unfit)" in stdout
+    row = {r["national_id"]: r for r in _rows(engine)}[first["national_id"]]
+    assert (row["status"], row["closed_reason"]) == (NoticeStatus.cancelled, "released: unfit")
 
 
 def test_a_released_person_s_summons_is_cancelled_with_the_reason_and_the_replacement_gets_a_new_one(ctx, engine, tmp_path):

@@ -220,12 +220,12 @@ def test_cases_are_queued_by_cursor_read_and_decided_through_the_api(site):
 def test_the_api_and_the_status_document_say_the_same_status(site):
     import re
 
-    from callup.campaigns.replacements import replace
+    from callup.notices.releases import release
     from callup.uow import UnitOfWork
 
     cit = site.citizens[33]
     with UnitOfWork(site.admin) as uow:
-        replace(uow, "spring-2027", cit.national_id, "unfit")
+        release(uow, "spring-2027", cit.national_id, "unfit")
     c = client(site)
     c.cookies.set("callup_session", session_cookie(site, citizen=cit))
     assert c.get("/api/v1/me/status").json()["status"] == "released"

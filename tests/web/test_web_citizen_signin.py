@@ -18,11 +18,11 @@ def _sign_in(site, cit):  # noqa: ANN001, ANN202
 
 
 def _released(site, cit) -> None:  # noqa: ANN001
-    from callup.campaigns.replacements import replace
+    from callup.notices.releases import release
     from callup.uow import UnitOfWork
 
     with UnitOfWork(site.admin) as uow:
-        replace(uow, "spring-2027", cit.national_id, "unfit")
+        release(uow, "spring-2027", cit.national_id, "unfit")
 
 
 def test_a_citizen_whose_call_has_ended_still_signs_in_and_sees_the_outcome(site):

@@ -78,15 +78,15 @@ def test_an_altered_revocation_list_is_refused_in_one_line(site, tmp_path):
 
 
 def test_a_document_naming_an_old_status_is_withdrawn_when_the_status_changes(site):
-    from callup.campaigns.replacements import replace
     from callup.military_service.status_documents import refresh
+    from callup.notices.releases import release
     from callup.uow import UnitOfWork
 
     cit = site.citizens[62]
     summoned = _document_of(site, cit)
     assert _claim(site, summoned).status == "summoned"
     with UnitOfWork(site.admin) as uow:
-        replace(uow, "spring-2027", cit.national_id, "unfit")
+        release(uow, "spring-2027", cit.national_id, "unfit")
     assert refresh(site.admin) == 1
     assert refresh(site.admin) == 0  # run again: nothing more to withdraw
     web = client(site)
@@ -99,13 +99,13 @@ def test_a_document_naming_an_old_status_is_withdrawn_when_the_status_changes(si
 
 
 def test_a_new_document_withdraws_the_holder_s_earlier_one_at_once(site):
-    from callup.campaigns.replacements import replace
+    from callup.notices.releases import release
     from callup.uow import UnitOfWork
 
     cit = site.citizens[63]
     summoned = _document_of(site, cit)
     with UnitOfWork(site.admin) as uow:
-        replace(uow, "spring-2027", cit.national_id, "unfit")
+        release(uow, "spring-2027", cit.national_id, "unfit")
     _document_of(site, cit)  # no refresh ran: downloading the new one withdraws the old
     assert _claim(site, summoned).serial in client(site).get("/status/revoked").json()["payload"]
 

@@ -284,7 +284,8 @@ def replace(
 
     With --file, every row is released in one transaction: all or nothing."""
     from callup.campaigns.inputs import read_releases
-    from callup.campaigns.replacements import parse_reason, replace_many
+    from callup.campaigns.replacements import parse_reason
+    from callup.notices.releases import release_many
     from callup.uow import UnitOfWork
 
     if file is not None:
@@ -294,7 +295,7 @@ def replace(
     else:
         raise InputError("give NATIONAL_ID with --reason, or --file CSV", field="reason")
     with UnitOfWork(context()) as uow:
-        results = [dataclasses.asdict(r) for r in replace_many(uow, name, items)]
+        results = [dataclasses.asdict(r) for r in release_many(uow, name, items)]
 
     def render(rs: list[dict[str, Any]]) -> None:
         for r in rs:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, and_, func, select, update
@@ -40,12 +39,11 @@ from callup.campaigns.tables import (
 from callup.context import Role
 from callup.errors import InputError
 from callup.lottery import replacements as record
-from callup.notices.service import cancel_for_release
 from callup.register.queries import alive_among
 from callup.store.columns import enum_value
 from callup.uow import UnitOfWork
 
-__all__ = ["REASONS", "Replacement", "parse_reason", "record_complete", "replace", "replace_many", "replacements_file", "replacements_head", "restore_call"]
+__all__ = ["REASONS", "Replacement", "parse_reason", "record_complete", "replace", "replacements_file", "replacements_head", "restore_call"]
 
 
 calls = cast(Table, Call.__table__)
@@ -132,7 +130,8 @@ def replace(uow: UnitOfWork, name: str, national_id: str, reason: ReleaseReason 
 
     In the caller's unit of work, so a decision that releases someone and the replacement it
     causes commit together. `NotCalled` when the person is not called (or is outside the
-    actor's regions: the same answer).
+    actor's regions: the same answer). The call only: a use case releases through
+    `notices.releases.release`, which cancels the person's summons too.
     """
     uow.ctx.require(Role.administrator, Role.officer, Role.medical, Role.system, doing="releasing a called person")
     reason = reason if isinstance(reason, ReleaseReason) else parse_reason(reason)
@@ -153,7 +152,6 @@ def replace(uow: UnitOfWork, name: str, national_id: str, reason: ReleaseReason 
     spare = _supernumerary(conn, campaign.id, region, national_id)
     conn.execute(update(calls).where(and_(calls.c.campaign_id == campaign.id, calls.c.national_id == national_id))
                  .values(release_reason=reason, released_at=uow.now()))
-    cancel_for_release(uow, campaign.id, national_id, f"released: {reason.value}")
     nxt: tuple[str, int] | None  # who is called instead, at which position
     skipped: list[int]
     if spare is not None:  # nobody new is called: the supernumerary now fills this call
@@ -175,11 +173,6 @@ def replace(uow: UnitOfWork, name: str, national_id: str, reason: ReleaseReason 
         called=pseudonyms[nxt[0]] if nxt else None, position=nxt[1] if nxt and filled == "reserve" else None, skipped=skipped))
     return Replacement(name, national_id, reason.value, region, nxt[0] if nxt else None, nxt[1] if nxt else None,
                        already_done=False, filled_by=filled)
-
-
-def replace_many(uow: UnitOfWork, name: str, items: Sequence[tuple[str, ReleaseReason | str]]) -> list[Replacement]:
-    """`replace` for each (national id, reason), in order, in the caller's one transaction: all or nothing."""
-    return [replace(uow, name, national_id, reason) for national_id, reason in items]
 
 
 def restore_call(uow: UnitOfWork, campaign_id: int, national_id: str, reason: str, kept: str | None) -> bool:

@@ -1,7 +1,7 @@
 """What a decision does beyond its case: end the call (with a replacement) and, when overturned, give it back.
 
-`release` runs the campaign's replacement (`callup.campaigns.replacements.replace`) in the
-decision's unit of work and returns the effect to store with the transition. `restore` undoes
+`release` releases the person (`callup.notices.releases.release`: the campaign fills the call,
+the summons is cancelled) in the decision's unit of work and returns the effect to store with the transition. `restore` undoes
 exactly that effect: the released person is called again (their release is cleared); the
 replacement called meanwhile keeps their call, beyond the region's number (the campaign report
 shows it as `supernumerary`), and fills the next call of the region that ends: nobody new is
@@ -21,18 +21,19 @@ from callup.campaigns import replacements
 from callup.campaigns.kinds import ReleaseReason
 from callup.cases.events import CallRestored
 from callup.cases.tables import CaseTransition
+from callup.notices import releases
 from callup.uow import UnitOfWork
 
 history = CaseTransition.__table__
 
 
 def release(uow: UnitOfWork, case: Any, reason: ReleaseReason) -> dict[str, Any]:
-    """End the person's call for `reason` and fill it (`replacements.replace`); the effect to store.
+    """End the person's call for `reason`, fill it and cancel their summons (`releases.release`); the effect to store.
 
     A person already released (by another decision) is not released twice: the effect is then
     empty, so overturning this decision later gives back nothing it did not take.
     """
-    done = replacements.replace(uow, case["campaign"], case["national_id"], reason)
+    done = releases.release(uow, case["campaign"], case["national_id"], reason)
     if done.already_done:
         return {}
     # how the call was filled (reserve, supernumerary or nobody), so a page can say what the release caused

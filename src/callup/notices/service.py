@@ -346,9 +346,10 @@ def publish_notices(uow: UnitOfWork, campaign: str) -> int:
     return first + rest
 
 
-def cancel_for_release(uow: UnitOfWork, campaign_id: int, national_id: str, reason: str) -> str | None:
-    """Cancel the live summons of a released person (in the release's transaction); its reference or None."""
-    row = uow.execute(select(summonses).where(summonses.c.campaign_id == campaign_id, summonses.c.national_id == national_id,
+def cancel_for_release(uow: UnitOfWork, campaign: str, national_id: str, reason: str) -> str | None:
+    """Cancel the live summons of a person released from `campaign` (in the release's transaction,
+    `releases.release`); its reference or None."""
+    row = uow.execute(select(summonses).where(summonses.c.campaign_id == _campaign(uow, campaign).id, summonses.c.national_id == national_id,
                                               summonses.c.status.in_(LIVE_VALUES))).mappings().first()
     if row is None:
         return None
