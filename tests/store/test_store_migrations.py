@@ -54,3 +54,47 @@ def test_db_upgrade_on_postgresql_creates_the_stores_schema_and_the_job_queues(t
     finally:
         engine.dispose()
         drop()
+
+
+def _insert(conn, table, **values):  # noqa: ANN001, ANN202
+    """Insert a row into the reflected `table`, filling the required columns not given with plain values."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    for column in table.columns:
+        own_id = column.primary_key and len(table.primary_key.columns) == 1  # numbered by the store
+        if column.name in values or column.nullable or column.server_default is not None or own_id:
+            continue
+        kind = column.type.python_type if not isinstance(column.type, sa.Enum) else str
+        values[column.name] = {int: 1, str: "x", dt.date: dt.date(2027, 1, 1), dt.datetime: dt.datetime(2027, 1, 1),
+                               bool: False}.get(kind, "x")
+    conn.execute(table.insert().values(**values))
+
+
+def test_migration_0028_tells_the_calls_of_people_already_inducted(tmp_path):
+    """Calls learn when their person was inducted: existing service records carry over, others stay empty."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from callup.store.migrate import upgrade
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0027")
+    tables = sa.MetaData()
+    tables.reflect(engine)
+    inducted = dt.datetime(2027, 4, 2, 9, 30)
+    with engine.begin() as conn:
+        _insert(conn, tables.tables["campaigns"], id=1, name="spring-2027", status="drawn")
+        for national_id in ("A1", "B2"):
+            _insert(conn, tables.tables["campaign_calls"], campaign_id=1, national_id=national_id, source="draw")
+        _insert(conn, tables.tables["service_records"], campaign_id=1, national_id="A1", service_status="conscript",
+                inducted_at=inducted)
+        _insert(conn, tables.tables["service_records"], campaign_id=1, national_id="A1", service_status="contract",
+                inducted_at=inducted + dt.timedelta(days=90))
+    upgrade(engine)
+    with engine.connect() as conn:
+        rows = dict(conn.execute(sa.text("SELECT national_id, inducted_at FROM campaign_calls")).all())
+    engine.dispose()
+    assert rows == {"A1": "2027-04-02 09:30:00.000000", "B2": None}

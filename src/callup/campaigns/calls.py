@@ -1,7 +1,9 @@
 """A campaign's calls and names as other features read them: the public surface over the calls table.
 
 Case work, notices and military service ask here who is called in a campaign, whether a call has
-ended and what a campaign is named, never through `campaigns.tables`. Ending a call and filling it
+ended (released, or the person inducted) and what a campaign is named, never through
+`campaigns.tables`. The military service, above them all, tells the call of an induction
+(`mark_inducted`), so notices and case work know it without reading service records. Ending a call and filling it
 is `replacements.replace`; giving it back on appeal, `replacements.restore_call`. None of these
 checks the actor's scope: the caller checks that the actor may see the person.
 """
@@ -11,18 +13,18 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, select
+from sqlalchemy import Table, and_, select, update
 
 from callup.campaigns.tables import Call, Campaign, OrderEntry, PoolEntry
 from callup.store.columns import enum_value
 from callup.uow import UnitOfWork
 
-__all__ = ["CampaignFacts", "LiveCall", "campaign_facts", "campaign_id", "campaign_names", "find_call", "live_calls",
-           "release_reason"]
+__all__ = ["CampaignFacts", "LiveCall", "campaign_facts", "campaign_id", "campaign_names", "find_call", "inducted",
+           "inducted_among", "live_calls", "mark_inducted", "release_reason"]
 
-calls, campaigns = Call.__table__, Campaign.__table__
+calls, campaigns = cast(Table, Call.__table__), cast(Table, Campaign.__table__)
 pool, order = PoolEntry.__table__, OrderEntry.__table__
 
 
@@ -65,6 +67,29 @@ def release_reason(uow: UnitOfWork, campaign_id: int, national_id: str) -> str |
     reason = uow.execute(select(calls.c.release_reason).where(calls.c.campaign_id == campaign_id,
                                                               calls.c.national_id == national_id)).scalar()
     return enum_value(reason) if reason is not None else None
+
+
+def mark_inducted(uow: UnitOfWork, campaign_id: int, national_id: str) -> None:
+    """Record that the person was inducted from their call in the campaign (in the induction's unit of work);
+    a later induction from the same call (a contract after conscript service) keeps the first time."""
+    uow.execute(update(calls).where(calls.c.campaign_id == campaign_id, calls.c.national_id == national_id,
+                                    calls.c.inducted_at.is_(None)).values(inducted_at=uow.now()))
+
+
+def inducted(uow: UnitOfWork, campaign_id: int, national_id: str) -> bool:
+    """Whether the person was inducted from their call in the campaign."""
+    return uow.execute(select(calls.c.inducted_at).where(calls.c.campaign_id == campaign_id,
+                                                         calls.c.national_id == national_id)).scalar() is not None
+
+
+def inducted_among(uow: UnitOfWork, campaign_id: int, national_ids: Iterable[str]) -> set[str]:
+    """Those of `national_ids` who were inducted from their call in the campaign."""
+    wanted, found = sorted(set(national_ids)), set()
+    for i in range(0, len(wanted), 500):
+        found.update(uow.execute(select(calls.c.national_id).where(
+            calls.c.campaign_id == campaign_id, calls.c.national_id.in_(wanted[i:i + 500]),
+            calls.c.inducted_at.is_not(None))).scalars())
+    return found
 
 
 def campaign_id(uow: UnitOfWork, name: str) -> int | None:

@@ -115,7 +115,8 @@ class OrderEntry(Base):
 
 
 class Call(Base):
-    """A person called up in a campaign, by the draw or as a replacement, and their release if any."""
+    """A person called up in a campaign, by the draw or as a replacement, and how the call ended if it has:
+    released, or the person inducted (the military service tells the call, `calls.mark_inducted`)."""
 
     __tablename__ = "campaign_calls"
     __table_args__ = (
@@ -133,6 +134,8 @@ class Call(Base):
     release_reason: Mapped[ReleaseReason | None] = mapped_column(
         Enum(ReleaseReason, name="release_reason", native_enum=False, length=16))
     released_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    inducted_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), comment="when the person was inducted from this call (their first service record)")
 
 
 class ReplacementEntry(Base):

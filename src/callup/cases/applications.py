@@ -5,8 +5,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from sqlalchemy import select
-
 from callup.campaigns.kinds import CampaignStatus, ReleaseReason
 from callup.cases import effects, transitions
 from callup.cases.errors import CaseInputError, CaseStateError
@@ -48,11 +46,7 @@ def open_call(uow: UnitOfWork, campaign: str, national_id: str, *, what: str) ->
         raise CaseStateError(f"that person's call in campaign {campaign!r} has ended: no {what} to apply for")
     if call["campaign_status"] == CampaignStatus.closed.value:
         raise CaseStateError(f"campaign {campaign!r} is closed: no new {what} applications (cases already open go on)")
-    from callup.military_service.tables import ServiceRecord
-
-    records = ServiceRecord.__table__
-    if uow.execute(select(records.c.id).where(records.c.campaign_id == call["campaign_id"],
-                                              records.c.national_id == call["national_id"])).first():
+    if call["inducted_at"] is not None:
         raise CaseStateError(f"that person was inducted in campaign {campaign!r}: no {what} to apply for")
     return call
 

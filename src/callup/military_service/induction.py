@@ -23,7 +23,7 @@ from typing import Any, cast
 from sqlalchemy import Table, and_, func, insert, select
 
 from callup.audit import person
-from callup.campaigns.calls import campaign_names
+from callup.campaigns.calls import campaign_names, mark_inducted
 from callup.cases import civilian, medical, transitions
 from callup.cases.appeals import open_appeal
 from callup.cases.errors import CaseInputError, CaseNotFound, CaseStateError
@@ -154,6 +154,7 @@ def induct(uow: UnitOfWork, campaign: str, national_id: str, *, unit: str, start
         campaign_id=call["campaign_id"], national_id=call["national_id"], region=call["region"], service_status=CONSCRIPT,
         state="serving", unit=unit.strip(), start=start, planned_end=add_months(start, term), term_months=term,
         inducted_at=uow.now(), inducted_by=uow.actor.label())).inserted_primary_key[0]
+    mark_inducted(uow, call["campaign_id"], call["national_id"])  # notices and case work ask the call, not this record
     row = dict(_record(uow, record_id), state=NEW)
     reason = override_reason if verdict.overridden else None
     after = _step(uow, row, "induct", reason=reason, unit=unit.strip(), second_officer=second_officer if verdict.overridden else None)

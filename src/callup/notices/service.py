@@ -654,25 +654,19 @@ def move(uow: UnitOfWork, reference: str, *, office: str, date: dt.date, start: 
 
 def inducted_among(uow: UnitOfWork, references: list[str]) -> set[str]:
     """The summonses among `references` whose person was inducted from the summons' campaign (such a
-    person is not recorded as not having come: a page offers only "came")."""
-    from callup.military_service.tables import ServiceRecord
-
-    records = ServiceRecord.__table__
-    found: set[str] = set()
+    person is not recorded as not having come: a page offers only "came"). The call knows (`calls.inducted_among`)."""
+    people: dict[int, dict[str, str]] = {}
     for i in range(0, len(references), 500):
-        found.update(uow.execute(select(summonses.c.reference).join(records, and_(
-            records.c.campaign_id == summonses.c.campaign_id, records.c.national_id == summonses.c.national_id))
-            .where(summonses.c.reference.in_(references[i:i + 500]))).scalars())
-    return found
+        for r in uow.execute(select(summonses.c.reference, summonses.c.campaign_id, summonses.c.national_id)
+                             .where(summonses.c.reference.in_(references[i:i + 500]))):
+            people.setdefault(r.campaign_id, {})[r.national_id] = r.reference
+    return {by_person[n] for campaign_id, by_person in people.items()
+            for n in calls.inducted_among(uow, campaign_id, by_person)}
 
 
 def _inducted(uow: UnitOfWork, row: Any) -> bool:
-    """Whether the person of the summons `row` has a service record from its campaign (was inducted)."""
-    from callup.military_service.tables import ServiceRecord  # case work builds on summonses; looked up only here
-
-    records = ServiceRecord.__table__
-    return uow.execute(select(records.c.id).where(records.c.campaign_id == row["campaign_id"],
-                                                  records.c.national_id == row["national_id"])).first() is not None
+    """Whether the person of the summons `row` was inducted from its campaign (the call knows)."""
+    return calls.inducted(uow, row["campaign_id"], row["national_id"])
 
 
 def _fixed(uow: UnitOfWork, row: Any, *, closed_too: bool = True) -> str | None:
