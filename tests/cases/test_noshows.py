@@ -4,6 +4,7 @@ excused with a reason, or referred to the authority the policy names; nothing au
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import pytest
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from callup.cases import noshows
 from callup.cases.errors import CaseInputError, CaseStateError
 from callup.cases.machines import NO_SHOW, ROLES
 from callup.cases.views import case_view, queue
-from callup.context import Role
+from callup.context import FixedClock, Role
 from callup.errors import Forbidden
 from callup.examples import path as example
 from callup.notices import service as notices
@@ -108,3 +109,10 @@ def test_a_resolved_no_show_leaves_the_follow_up_list(ctx, engine, tmp_path):
         resolved = noshows.resolve_no_show(uow, opened[0], "excuse", reason="hospital stay, certificate shown")
     still = rows[1].reference if resolved.national_id == rows[0].national_id else rows[0].reference
     assert listed() == {still}
+    with UnitOfWork(day, write=False) as uow:
+        assert notices.follow_up_counts(uow, CAMPAIGN)["no_show"] == 1
+    excused = rows[0].reference if still == rows[1].reference else rows[1].reference
+    later = dataclasses.replace(day, clock=FixedClock(day.now() + dt.timedelta(hours=1)))
+    with UnitOfWork(later) as uow:  # recorded again: a new no-show, which the earlier case does not resolve
+        notices.record_appearance(uow, excused, "no_show")
+    assert listed() == {still, excused}

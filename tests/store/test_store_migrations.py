@@ -68,7 +68,7 @@ def _insert(conn, table, **values):  # noqa: ANN001, ANN202
             continue
         kind = column.type.python_type if not isinstance(column.type, sa.Enum) else str
         values[column.name] = {int: 1, str: "x", dt.date: dt.date(2027, 1, 1), dt.datetime: dt.datetime(2027, 1, 1),
-                               bool: False}.get(kind, "x")
+                               dt.time: dt.time(9), bool: False, bytes: b"x"}.get(kind, "x")
     conn.execute(table.insert().values(**values))
 
 
@@ -98,3 +98,32 @@ def test_migration_0028_tells_the_calls_of_people_already_inducted(tmp_path):
         rows = dict(conn.execute(sa.text("SELECT national_id, inducted_at FROM campaign_calls")).all())
     engine.dispose()
     assert rows == {"A1": "2027-04-02 09:30:00.000000", "B2": None}
+
+
+def test_migration_0029_keeps_which_no_shows_case_work_resolved(tmp_path):
+    """A no-show whose case (opened since it was recorded) is resolved stays off the follow-up list after the migration;
+    one with an open case, or a case opened before it was recorded again, stays on it."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from callup.store.migrate import upgrade
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0028")
+    tables = sa.MetaData()
+    tables.reflect(engine)
+    recorded, opened, decided = dt.datetime(2027, 4, 2, 17), dt.datetime(2027, 4, 3, 9), dt.datetime(2027, 4, 5, 11)
+    with engine.begin() as conn:
+        _insert(conn, tables.tables["campaigns"], id=1, name="spring-2027", status="drawn")
+        for n, (national_id, state, case_opened) in enumerate([("A1", "excused", opened), ("B2", "open", opened),
+                                                                ("C3", "excused", recorded - dt.timedelta(days=1))]):
+            _insert(conn, tables.tables["summonses"], campaign_id=1, national_id=national_id, reference=f"R{n}", status="delivered",
+                    appearance="no_show", appearance_at=recorded)
+            _insert(conn, tables.tables["cases"], campaign_id=1, national_id=national_id, kind="no_show", state=state,
+                    opened_at=case_opened, updated_at=decided)
+    upgrade(engine)
+    with engine.connect() as conn:
+        rows = dict(conn.execute(sa.text("SELECT national_id, no_show_resolved_at FROM summonses")).all())
+    engine.dispose()
+    assert rows == {"A1": "2027-04-05 11:00:00.000000", "B2": None, "C3": None}

@@ -22,6 +22,7 @@ from callup.cases.errors import CaseInputError, CaseNotFound
 from callup.cases.events import CaseStepped
 from callup.cases.machines import MACHINES, NEW, ROLES, appealable, is_decision, opening_step
 from callup.cases.tables import Case, CaseKind, CaseTransition
+from callup.notices.service import no_show_case_changed
 from callup.store.columns import enum_value as value
 from callup.store.rowids import is_row_id
 from callup.store.steps import step_row
@@ -134,6 +135,8 @@ def transition(uow: UnitOfWork, case: Any, step: str, *, reason: str | None = No
     if decision:  # what the decision replaced, so that overturning it restores the case exactly
         effect = {**(effect or {}), "before": {k: _plain(case[k]) for k in sorted(changes) if k not in ("updated_at", "version")}}
     step_row(uow, machine, cases, case["id"], before, step, subject=subject(case), column="state", **changes)
+    if kind is CaseKind.no_show:  # the summons keeps whether its no-show is resolved (the follow-up list reads it)
+        no_show_case_changed(uow, case["campaign_id"], case["national_id"], case["opened_at"], resolved=after != "open")
     seq = uow.execute(select(func.coalesce(func.max(history.c.seq), 0)).where(history.c.case_id == case["id"])).scalar_one() + 1
     effect_json = json.dumps(effect, sort_keys=True) if effect else None
     uow.execute(insert(history).values(case_id=case["id"], seq=seq, from_state=before, step=step, to_state=after, at=now,

@@ -521,7 +521,8 @@ def _record_one(uow: UnitOfWork, row: Any, outcome: Appearance, shown: str | Non
             raise AppearanceChanged(f"summons {row['reference']}: meanwhile recorded as "
                                     f"{'did not appear' if now == Appearance.no_show.value else now or 'nothing'}", field="outcome")
         guard = guard & (summonses.c.appearance.is_(None) if shown is None else summonses.c.appearance == shown)
-    if uow.execute(update(summonses).where(guard).values(appearance=outcome, appearance_at=uow.now())).rowcount != 1:
+    if uow.execute(update(summonses).where(guard).values(appearance=outcome, appearance_at=uow.now(),
+                                                               no_show_resolved_at=None)).rowcount != 1:
         raise AppearanceChanged(f"summons {row['reference']}: its appearance was recorded meanwhile", field="outcome")
     uow.record(SummonsChanged(target=person(row["national_id"]), reference=row["reference"], step="appearance",
                               detail=outcome.value))
@@ -604,6 +605,17 @@ def no_shows(uow: UnitOfWork, campaign_id: int, *, reference: str | None = None)
     if scope is not None:
         query = query.where(scope)
     return [NoShow(r.national_id, r.reference, r.appearance_at) for r in uow.execute(query)]
+
+
+def no_show_case_changed(uow: UnitOfWork, campaign_id: int, national_id: str, opened_at: dt.datetime, *,
+                         resolved: bool) -> None:
+    """Case work tells the person's summons, in the case's unit of work, that the no-show case opened at
+    `opened_at` was resolved (rescheduled, excused or referred) or is open again (overturned): a resolved
+    no-show leaves the follow-up list. Only a no-show recorded before the case opened is its concern."""
+    uow.execute(update(summonses).where(summonses.c.campaign_id == campaign_id, summonses.c.national_id == national_id,
+                                        summonses.c.appearance == Appearance.no_show.value,
+                                        summonses.c.appearance_at <= opened_at)
+                .values(no_show_resolved_at=uow.now() if resolved else None))
 
 
 #: The states of a summons whose delivery is established (by evidence, the portal or the policy's rule).
@@ -913,14 +925,8 @@ def follow_up(uow: UnitOfWork, campaign: str, *, days: int = 14) -> list[FollowU
         out.append(FollowUp(r["reference"], r["region"], f"no evidence of delivery {days} days after dispatch",
                             r["printed_at"] or r["published_at"], why="unconfirmed", days=days))
         read.append((r["national_id"], r["reference"]))
-    from callup.cases.tables import Case, CaseKind  # case work builds on summonses; looked up only here
-
-    cases = Case.__table__
-    resolved = (select(cases.c.id).where(cases.c.campaign_id == c.id, cases.c.national_id == summonses.c.national_id,
-                                         cases.c.kind == CaseKind.no_show.value, cases.c.opened_at >= summonses.c.appearance_at,
-                                         cases.c.state != "open").exists())
     for r in uow.execute(select(summonses).where(*where, summonses.c.appearance == Appearance.no_show.value,
-                                                 summonses.c.status.in_(LIVE_VALUES), ~resolved)
+                                                 summonses.c.status.in_(LIVE_VALUES), summonses.c.no_show_resolved_at.is_(None))
                          .order_by(summonses.c.appearance_at)).mappings():
         out.append(FollowUp(r["reference"], r["region"], "did not appear: an officer decides what follows", r["appearance_at"],
                             why="no_show"))
@@ -953,15 +959,10 @@ def follow_up_counts(uow: UnitOfWork, campaign: str, *, days: int = 14) -> dict[
         where.append(scope)
     count = lambda *cond: uow.execute(select(func.count()).where(*where, *cond)).scalar_one()  # noqa: E731
     sent_since = func.coalesce(summonses.c.printed_at, summonses.c.published_at)
-    from callup.cases.tables import Case, CaseKind  # as in follow_up
-
-    cases = Case.__table__
-    resolved = (select(cases.c.id).where(cases.c.campaign_id == c.id, cases.c.national_id == summonses.c.national_id,
-                                         cases.c.kind == CaseKind.no_show.value, cases.c.opened_at >= summonses.c.appearance_at,
-                                         cases.c.state != "open").exists())
     return {"returned": count(summonses.c.status == NoticeStatus.returned.value),
             "unconfirmed": count(summonses.c.status == NoticeStatus.sent.value, sent_since <= uow.now() - dt.timedelta(days=days)),
-            "no_show": count(summonses.c.appearance == Appearance.no_show.value, summonses.c.status.in_(LIVE_VALUES), ~resolved)}
+            "no_show": count(summonses.c.appearance == Appearance.no_show.value, summonses.c.status.in_(LIVE_VALUES),
+                             summonses.c.no_show_resolved_at.is_(None))}
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

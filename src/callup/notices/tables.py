@@ -125,6 +125,8 @@ class Summons(Base):
     closed_reason: Mapped[str | None] = mapped_column(Text, comment="why it was cancelled or superseded")
     appearance: Mapped[Appearance | None] = mapped_column(_status(Appearance, "appearance"))
     appearance_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    no_show_resolved_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), comment="when case work resolved the no-show recorded here (NULL: not resolved, or recorded again since)")
 
 
 class BatchStatus(enum.Enum):
