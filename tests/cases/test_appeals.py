@@ -19,6 +19,7 @@ from callup.cases.decisions import decide_application
 from callup.cases.errors import CaseStateError
 from callup.cases.tables import Case
 from callup.cases.views import queue
+from callup.register.eligibility import eligible_pool_query
 from callup.uow import UnitOfWork
 from case_helpers import CAMPAIGN, as_role, called, drawn_campaign, on_day
 
@@ -45,6 +46,12 @@ def _active(engine, region):  # noqa: ANN001, ANN202
     return live, supernumerary
 
 
+def _pool(day, engine, on):  # noqa: ANN001, ANN202
+    """Who would be in a campaign's pool on `on` (the register's eligibility)."""
+    with engine.connect() as conn:
+        return {r.national_id for r in conn.execute(eligible_pool_query(day.policy().in_force(on), on))}
+
+
 def test_an_overturned_release_restores_the_case_and_the_call_and_the_replacement_keeps_theirs(ctx, engine, tmp_path):
     day = drawn_campaign(ctx, tmp_path, quota=120)
     with engine.connect() as conn:
@@ -58,6 +65,8 @@ def test_an_overturned_release_restores_the_case_and_the_call_and_the_replacemen
     live_before, _ = _active(engine, region)
     with UnitOfWork(as_role(day, "medical", name="dr-a", regions=region)) as uow:
         decision = medical.decide_fitness(uow, case.id, "D", details="x")
+    next_year = dt.date(2027, 10, 1)
+    assert national_id not in _pool(day, engine, next_year)  # unfit: out of every later pool
     with UnitOfWork(as_role(day, "citizen", person_id=national_id)) as uow:
         appeal = appeals.lodge_appeal(uow, case.id, reason="a second opinion finds me fit", evidence="MED-2")
     assert (appeal.state, appeal.appeals_case, appeal.ground) == ("lodged", case.id, "medical:unfit")
@@ -67,6 +76,7 @@ def test_an_overturned_release_restores_the_case_and_the_call_and_the_replacemen
     assert (outcome.appeal.state, outcome.contested.state) == ("overturned", "open")
     assert outcome.restored_call and outcome.replacement_kept == decision.replacement
     assert _snapshot(engine, case.id) == before  # the case and the call exactly as before the decision
+    assert national_id in _pool(day, engine, next_year)  # the overturned finding keeps them out of no pool
     live, supernumerary = _active(engine, region)
     assert live == live_before | {decision.replacement}  # the replacement keeps their call ...
     assert supernumerary == {decision.replacement}  # ... as a call beyond the region's number

@@ -127,3 +127,32 @@ def test_migration_0029_keeps_which_no_shows_case_work_resolved(tmp_path):
         rows = dict(conn.execute(sa.text("SELECT national_id, no_show_resolved_at FROM summonses")).all())
     engine.dispose()
     assert rows == {"A1": "2027-04-05 11:00:00.000000", "B2": None, "C3": None}
+
+
+def test_migration_0030_carries_over_who_case_decisions_and_inductions_keep_out_of_the_pool(tmp_path):
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from callup.store.migrate import upgrade
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0029")
+    tables = sa.MetaData()
+    tables.reflect(engine)
+    with engine.begin() as conn:
+        _insert(conn, tables.tables["campaigns"], id=1, name="spring-2027", status="drawn")
+        for case_id, (national_id, kind, state, until) in enumerate([
+                ("A1", "deferral", "granted", dt.date(2028, 6, 30)), ("B2", "exemption", "granted", None),
+                ("C3", "deferral", "refused", None), ("D4", "medical", "temporarily_unfit", dt.date(2027, 10, 1)),
+                ("E5", "civilian_service", "assigned", None), ("F6", "medical", "open", None)], start=1):
+            _insert(conn, tables.tables["cases"], id=case_id, campaign_id=1, national_id=national_id, kind=kind, state=state,
+                    until=until)
+        _insert(conn, tables.tables["service_records"], campaign_id=1, national_id="G7", service_status="conscript")
+        _insert(conn, tables.tables["service_records"], campaign_id=1, national_id="G7", service_status="contract")
+    upgrade(engine)
+    with engine.connect() as conn:
+        held = set(conn.execute(sa.text("SELECT national_id, source, until FROM pool_holds")).all())
+    engine.dispose()
+    assert held == {("A1", "case 1", "2028-06-30"), ("B2", "case 2", None), ("D4", "case 4", "2027-10-01"),
+                    ("E5", "case 5", None), ("G7", "induction 1", None)}

@@ -1,23 +1,20 @@
 """Who case decisions keep out of the pool of a later campaign, and until when.
 
-Everyone with a service record (serving or discharged into the reserve) is out for good.
-
-The register's eligibility (`callup.register.eligibility`) excludes everyone this query names
-on the eligibility date, as `case_decision`. Each rule is a (kind, state) pair: permanent, or
-until the case's `until` date (the end of a deferral, the re-examination date), after which
-the person is in the pool again.
+Each rule is a (kind, state) pair: permanent, or until the case's `until` date (the end of a
+deferral, the re-examination date), after which the person is in the pool again. Every step of
+a case (`transitions.transition`) puts the case's hold on the register, replaces it or lifts it
+(`register.holds`), so the register's eligibility excludes them as `case_decision` without
+reading case work's tables. (An induction holds a person for good: `military_service.induction`.)
 """
 
 from __future__ import annotations
 
-import datetime as dt
+from typing import Any
 
-from sqlalchemy import and_, or_, select, union
-
-from callup.cases.tables import Case, CaseKind
-from callup.military_service.tables import ServiceRecord
-
-cases, records = Case.__table__, ServiceRecord.__table__
+from callup.cases.tables import CaseKind
+from callup.register import holds
+from callup.store.columns import enum_value
+from callup.uow import UnitOfWork
 
 #: (kind, state) -> "permanent" or "until" (out of the pool up to and including the case's `until` date).
 KEEPS_OUT: dict[tuple[CaseKind, str], str] = {
@@ -31,10 +28,13 @@ KEEPS_OUT: dict[tuple[CaseKind, str], str] = {
 }
 
 
-def kept_out(on: dt.date):  # noqa: ANN201 - a Core SELECT of national_id
-    """SELECT national_id of everyone a case decision keeps out of the pool on `on`."""
-    rules = []
-    for (kind, state), how in KEEPS_OUT.items():
-        rule = and_(cases.c.kind == kind.value, cases.c.state == state)
-        rules.append(rule if how == "permanent" else and_(rule, cases.c.until >= on))
-    return union(select(cases.c.national_id).where(or_(*rules)), select(records.c.national_id))
+def hold_for(uow: UnitOfWork, case: Any) -> None:
+    """Put, replace or lift the register's hold of `case` (a case row after a step) by the rules above."""
+    how = KEEPS_OUT.get((CaseKind(enum_value(case["kind"])), case["state"]))
+    source = f"case {case['id']}"
+    if how == "permanent":
+        holds.hold(uow, case["national_id"], source)
+    elif how == "until" and case["until"] is not None:
+        holds.hold(uow, case["national_id"], source, until=case["until"])
+    else:
+        holds.lift(uow, case["national_id"], source)

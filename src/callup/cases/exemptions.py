@@ -1,7 +1,7 @@
 """Exemptions: permanent, on a ground the policy lists, decided by an officer with reasons.
 
 A granted exemption ends the call (the next person in reserve is called) and keeps the person
-out of every later pool (`callup.cases.availability`).
+out of every later pool (a hold on the register: `callup.cases.availability`).
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from sqlalchemy import Table, func, insert, select
 
 from callup.audit import person
 from callup.campaigns import calls
+from callup.cases.availability import hold_for
 from callup.cases.errors import CaseInputError, CaseNotFound
 from callup.cases.events import CaseStepped
 from callup.cases.machines import MACHINES, NEW, ROLES, appealable, is_decision, opening_step
@@ -146,7 +147,9 @@ def transition(uow: UnitOfWork, case: Any, step: str, *, reason: str | None = No
                            seq=seq, step=step, from_state=before, to_state=after, ground=ground, evidence=evidence,
                            reason_sha256=hashlib.sha256(reason.encode()).hexdigest() if reason else None,
                            effect={k: v for k, v in effect.items() if k != "before"} if effect else None))
-    return load(uow, case["id"])
+    after_row = load(uow, case["id"])
+    hold_for(uow, after_row)  # the register keeps who is out of the pool
+    return after_row
 
 
 _DATES, _INSTANTS = ("until", "appeal_deadline"), ("decided_at",)

@@ -34,6 +34,7 @@ from callup.military_service.machines import SERVICE, SERVICE_ROLES
 from callup.military_service.tables import ServiceRecord, ServiceStep
 from callup.policy.model import ContractService
 from callup.policy.months import add_months
+from callup.register import holds
 from callup.store.rowids import is_row_id
 from callup.store.steps import step_row
 from callup.uow import UnitOfWork
@@ -155,6 +156,7 @@ def induct(uow: UnitOfWork, campaign: str, national_id: str, *, unit: str, start
         state="serving", unit=unit.strip(), start=start, planned_end=add_months(start, term), term_months=term,
         inducted_at=uow.now(), inducted_by=uow.actor.label())).inserted_primary_key[0]
     mark_inducted(uow, call["campaign_id"], call["national_id"])  # notices and case work ask the call, not this record
+    holds.hold(uow, call["national_id"], f"induction {call['campaign_id']}")  # out of every later pool, for good
     row = dict(_record(uow, record_id), state=NEW)
     reason = override_reason if verdict.overridden else None
     after = _step(uow, row, "induct", reason=reason, unit=unit.strip(), second_officer=second_officer if verdict.overridden else None)

@@ -19,9 +19,9 @@ from typing import Any, cast
 import pyarrow as pa
 from sqlalchemy import ColumnClause, ColumnElement, Table, case, func, literal, literal_column, not_, select, text
 
-from callup.cases.availability import kept_out
 from callup.context import Context, Role
 from callup.policy import PolicyVersion
+from callup.register.holds import held_on
 from callup.register.tables import Person
 from callup.store.bulk import BulkSession
 from callup.store.isolation import Advance, run_bulk
@@ -38,7 +38,7 @@ class Exclusion(enum.IntEnum):
     sex_not_liable = 4
     too_young = 5
     too_old = 6
-    case_decision = 7  # deferred, exempted, unfit, civilian service (see callup.cases.availability)
+    case_decision = 7  # deferred, exempted, unfit, civilian service, inducted: a hold (callup.register.holds)
 
 
 def years_before(on: dt.date, years: int) -> dt.date:
@@ -67,7 +67,7 @@ def exclusion_reason(version: PolicyVersion, on: dt.date) -> ColumnElement:
         (not_(people.c.sex.in_(rules.sexes)), literal(int(Exclusion.sex_not_liable))),
         (people.c.date_of_birth > youngest_birth, literal(int(Exclusion.too_young))),
         (people.c.date_of_birth <= oldest_birth, literal(int(Exclusion.too_old))),
-        (people.c.national_id.in_(kept_out(on)), literal(int(Exclusion.case_decision))),
+        (people.c.national_id.in_(held_on(on)), literal(int(Exclusion.case_decision))),
         else_=literal(0),
     )
 

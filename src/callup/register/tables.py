@@ -1,5 +1,5 @@
-"""Tables of the register: people, the imports that loaded them (with their rejected rows), and citizens'
-requests to change their contact details.
+"""Tables of the register: people, the imports that loaded them (with their rejected rows), the holds
+other features' decisions put on people (out of the pool), and citizens' requests to change their contact details.
 
 Bulk paths use the `__table__` objects with Core statements; the ORM classes serve the small,
 one-record-at-a-time work of officers and citizens.
@@ -85,6 +85,17 @@ class Person(Base):
     volunteer: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     language: Mapped[str | None] = mapped_column(String(16), comment="language of letters and pages (e.g. ru); NULL: the policy's")
     import_id: Mapped[int | None] = mapped_column(Integer, comment="import that last changed this row")
+
+
+class PoolHold(Base):
+    """A decision of another feature that keeps a person out of every pool: for good, or up to and including
+    `until`. Case work and the military service write it (`register.holds`); eligibility reads only this."""
+
+    __tablename__ = "pool_holds"
+
+    national_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    source: Mapped[str] = mapped_column(String(48), primary_key=True, comment="what holds: 'case 12', 'induction 3' (campaign id)")
+    until: Mapped[dt.date | None] = mapped_column(Date, comment="out of the pool up to and including this day; NULL: for good")
 
 
 class Import(Base):

@@ -55,7 +55,7 @@ TOKEN = "erased-"
 
 #: Rows about the person that go with them.
 DELETED = ("person_notes", "contact_requests", "web_documents", "registry_entries", "status_documents", "reminders",
-           "reminder_opt_outs")
+           "reminder_opt_outs", "pool_holds")
 #: Columns naming the person in rows that stay (counts, the draw, case and service history).
 PSEUDONYMISED = (("campaign_pool", "national_id"), ("campaign_order", "national_id"), ("campaign_calls", "national_id"),
                  ("campaign_calls", "replaces"), ("summonses", "national_id"), ("cases", "national_id"),
