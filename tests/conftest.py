@@ -3,7 +3,10 @@
 Store tests take the `engine` fixture and run once on SQLite and once on PostgreSQL. PostgreSQL
 is used when `CALLUP_TEST_POSTGRES_URL` is set or the local server answers; in CI (`CI=true`)
 it is required, so a missing server fails the run instead of silently skipping half the tests.
-Each PostgreSQL test gets its own schema, dropped afterwards.
+Each PostgreSQL test gets its own schema, dropped afterwards. A test's store is a copy of a store
+migrated once per test process (see `StoreTemplates`): on PostgreSQL the schema comes migrated, as
+a deploy leaves it; on SQLite the `ctx` and `engine` fixtures put the migrated file in place, and a
+test that takes `store_url` alone finds no file there (the first command creates the store).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import secrets
 
 import pytest
 
-from callup_test_support import BACKENDS, EXAMPLE_POLICY, make_context, make_store_url  # noqa: F401
+from callup_test_support import BACKENDS, EXAMPLE_POLICY, StoreTemplates, make_context, make_store_url  # noqa: F401
 
 
 def _fresh_keys() -> str:
@@ -33,24 +36,30 @@ def hermetic(tmp_path, monkeypatch):
     yield
 
 
+@pytest.fixture(scope="session")
+def store_templates(tmp_path_factory):
+    """The migrated store of each backend, copied for each test that takes a store."""
+    return StoreTemplates(tmp_path_factory.mktemp("store-templates"))
+
+
 @pytest.fixture
-def ctx(store_url):
+def ctx(store_url, store_templates):
     """The context of a national administrator on the test store, migrated (keys from the environment)."""
     from callup.store import open_store
 
+    store_templates.fill_sqlite(store_url)
     open_store(store_url)
     return make_context(store_url)
 
 
 @pytest.fixture(params=BACKENDS)
-def store_url(request, tmp_path, monkeypatch):
+def store_url(request, tmp_path, monkeypatch, store_templates):
     """The URL of a fresh store, also set as CALLUP_DATABASE_URL for commands run in-process."""
-    url, drop = make_store_url(request.param, tmp_path)
+    if request.param == "sqlite":
+        url, drop = make_store_url(request.param, tmp_path)
+    else:  # migrations are a deploy step on PostgreSQL: the schema comes migrated, as a deploy leaves it
+        url, drop = store_templates.postgres_store(tmp_path)
     monkeypatch.setenv("CALLUP_DATABASE_URL", url)
-    if request.param != "sqlite":  # migrations are a deploy step on PostgreSQL: done here, as a deploy would
-        from callup.store import open_store
-
-        open_store(url)
     yield url
     from callup.store.engine import connect
 
@@ -60,9 +69,10 @@ def store_url(request, tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def engine(store_url):
+def engine(store_url, store_templates):
     from callup.store import open_store
 
+    store_templates.fill_sqlite(store_url)
     return open_store(store_url)
 
 
