@@ -81,3 +81,9 @@ def policy():
     from callup.policy import load_policy
 
     return load_policy(EXAMPLE_POLICY)
+
+
+def pytest_collection_modifyitems(config, items):  # noqa: ARG001
+    """The tests marked slow (the crash harness's, 15-60 s each) run first: spread over the workers of `-n 2` at the
+    start, a long test does not run alone at the end while the other worker waits."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
