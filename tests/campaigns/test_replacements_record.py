@@ -65,6 +65,25 @@ def published(ctx, engine, tmp_path):
     return pathlib.Path(files["record"]).parent
 
 
+_BUILT: dict[str, pathlib.Path] = {}  # backend -> the folder `published` exported, kept by this test process
+
+
+@pytest.fixture
+def published_folder(request, store_url, tmp_path, tmp_path_factory):
+    """A copy of the folder `published` exports, built once per backend and test process, for the tests that only
+    read or edit the folder (building it imports a register, draws and replaces: 2-7 s)."""
+    import shutil
+
+    backend = request.node.callspec.params["store_url"]
+    if backend not in _BUILT:
+        kept = tmp_path_factory.mktemp(f"published-{backend}") / "public"
+        shutil.copytree(request.getfixturevalue("published"), kept)
+        _BUILT[backend] = kept
+    copy = tmp_path / "published-copy"
+    shutil.copytree(_BUILT[backend], copy)
+    return copy
+
+
 def _spec_checker():  # noqa: ANN202 - the verifier written from docs/lottery.md alone (tests/lottery/spec_checker.py)
     import importlib.util
 
@@ -80,11 +99,11 @@ def _verify(folder: pathlib.Path, *extra: str) -> tuple[int, dict]:
     return out.exit_code, json.loads(out.stdout)
 
 
-def test_the_published_folder_with_replacements_verifies_and_every_file_and_check_is_listed(published):
-    names = sorted(p.name for p in published.iterdir())
+def test_the_published_folder_with_replacements_verifies_and_every_file_and_check_is_listed(published_folder):
+    names = sorted(p.name for p in published_folder.iterdir())
     assert names == ["allocation.csv", "commitment.json", "draw-record.json", "policy.toml", "pool.parquet",
                      "replacements.jsonl"]
-    code, report = _verify(published)
+    code, report = _verify(published_folder)
     assert code == 0 and report["verdict"] == "MATCH", [c for c in report["checks"] if not c["ok"]]
     checked = {c["name"] for c in report["checks"] if c["checked"]}
     assert {"policy", "allocation.csv", "replacements chain", "replacements reserve order",
@@ -94,12 +113,12 @@ def test_the_published_folder_with_replacements_verifies_and_every_file_and_chec
     assert by_file["replacements.jsonl"]["ok"] and by_file["policy.toml"]["ok"] and by_file["allocation.csv"]["ok"]
     assert any("skipped a reserve position" in r for r in by_file["replacements.jsonl"]["ruled_out"])
     assert report["replacements"]["releases"] == 4 and report["replacements"]["restorations"] == 1
-    lines = (published / "replacements.jsonl").read_bytes().splitlines()
+    lines = (published_folder / "replacements.jsonl").read_bytes().splitlines()
     entries = [json.loads(line) for line in lines]
     assert [e["kind"] for e in entries] == ["release", "release", "restore", "release", "release"]
     assert entries[1]["skipped"] and entries[3]["filled_by"] == "supernumerary"
     assert report["replacements"]["head"] == record.line_hash(lines[-1])
-    assert _spec_checker().check_folder(published) == []  # and by a verifier written from the specification alone
+    assert _spec_checker().check_folder(published_folder) == []  # and by a verifier written from the specification alone
 
 
 def test_closing_the_campaign_exports_the_final_record_and_states_its_head(published, engine):
@@ -126,46 +145,46 @@ def _rechain(entries: list[dict]) -> bytes:
     return b"".join(out)
 
 
-def test_a_replacement_that_skipped_a_reserve_position_is_caught_even_with_a_recomputed_chain(published):
-    entries = [json.loads(line) for line in (published / "replacements.jsonl").read_bytes().splitlines()]
+def test_a_replacement_that_skipped_a_reserve_position_is_caught_even_with_a_recomputed_chain(published_folder):
+    entries = [json.loads(line) for line in (published_folder / "replacements.jsonl").read_bytes().splitlines()]
     honest = entries[0]
     favoured = dict(honest, position=honest["position"] + 1, skipped=[])  # position 1 of the reserve passed over
-    pool_order = _call_order(published, honest["region"])
+    pool_order = _call_order(published_folder, honest["region"])
     favoured["called"] = pool_order[favoured["position"] - 1]
-    (published / "replacements.jsonl").write_bytes(_rechain([favoured, *entries[1:]]))
-    code, report = _verify(published)
+    (published_folder / "replacements.jsonl").write_bytes(_rechain([favoured, *entries[1:]]))
+    code, report = _verify(published_folder)
     assert code == 1
     failed = {c["name"]: c["detail"] for c in report["checks"] if not c["ok"]}
     assert "replacements reserve order" in failed and "first uncalled position" in failed["replacements reserve order"]
     assert "replacements chain" not in failed
-    assert _spec_checker().check_folder(published)[0] == "reserve order at entry 1"
+    assert _spec_checker().check_folder(published_folder)[0] == "reserve order at entry 1"
 
 
-def test_an_edited_replacements_line_breaks_the_chain(published):
-    data = (published / "replacements.jsonl").read_bytes()
-    (published / "replacements.jsonl").write_bytes(data.replace(b'"unfit"', b'"deferred"', 1))
-    code, report = _verify(published)
+def test_an_edited_replacements_line_breaks_the_chain(published_folder):
+    data = (published_folder / "replacements.jsonl").read_bytes()
+    (published_folder / "replacements.jsonl").write_bytes(data.replace(b'"unfit"', b'"deferred"', 1))
+    code, report = _verify(published_folder)
     assert code == 1 and any(c["name"] == "replacements chain" and not c["ok"] for c in report["checks"])
 
 
-def test_an_edited_policy_file_is_caught(published):
-    policy = published / "policy.toml"
+def test_an_edited_policy_file_is_caught(published_folder):
+    policy = published_folder / "policy.toml"
     policy.write_bytes(policy.read_bytes() + b"\n# one more line\n")
-    code, report = _verify(published)
+    code, report = _verify(published_folder)
     assert code == 1 and [c["name"] for c in report["checks"] if not c["ok"]] == ["policy"]
-    assert _spec_checker().check_folder(published) == ["policy"]
+    assert _spec_checker().check_folder(published_folder) == ["policy"]
 
 
-def test_an_edited_allocation_csv_is_caught(published):
-    allocation = published / "allocation.csv"
+def test_an_edited_allocation_csv_is_caught(published_folder):
+    allocation = published_folder / "allocation.csv"
     lines = allocation.read_text(encoding="utf-8").splitlines(keepends=True)
     region, pool, volunteers, quota, number = lines[1].rstrip("\n").split(",")
     lines[1] = f"{region},{pool},{volunteers},{int(quota) + 1},{number}\n"
     allocation.write_text("".join(lines), encoding="utf-8")
-    code, report = _verify(published)
+    code, report = _verify(published_folder)
     failed = [c for c in report["checks"] if not c["ok"]]
     assert code == 1 and [c["name"] for c in failed] == ["allocation.csv"] and "line 2" in failed[0]["detail"]
-    assert _spec_checker().check_folder(published) == ["allocation.csv"]
+    assert _spec_checker().check_folder(published_folder) == ["allocation.csv"]
 
 
 def _call_order(folder: pathlib.Path, region: str) -> list[str]:
