@@ -87,3 +87,12 @@ def pytest_collection_modifyitems(config, items):  # noqa: ARG001
     """The tests marked slow (the crash harness's, 15-60 s each) run first: spread over the workers of `-n 2` at the
     start, a long test does not run alone at the end while the other worker waits."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+def pytest_configure(config):  # noqa: ARG001
+    """On SQLite a bulk job runs in a child forked from a server process (callup.store.isolation), which imports
+    the first job's module; a test run starts every kind of job, so the server imports all their modules."""
+    from callup.store import isolation
+
+    isolation.preload("callup.campaigns.service", "callup.campaigns.fairness", "callup.jobs.daily",
+                      "callup.register.eligibility", "callup.register.importer")
