@@ -36,6 +36,9 @@ class UnitOfWork:
         self._block: Any = None
         self._keys: Any = None
         self.conn: Connection
+        #: Facts that cannot change while this unit lasts (a campaign's name), kept so a service asks the
+        #: store once per unit rather than once per call; keyed by the service that keeps them.
+        self.memo: dict[str, dict[Any, Any]] = {}
 
     def __enter__(self) -> UnitOfWork:
         from callup.crypto.keys import use_keys

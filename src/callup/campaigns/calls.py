@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, select, update
+from sqlalchemy import Table, and_, bindparam, select, update
 
 from callup.campaigns.tables import Call, Campaign, OrderEntry, PoolEntry
 from callup.store.columns import enum_value
@@ -26,6 +26,10 @@ __all__ = ["CampaignFacts", "LiveCall", "campaign_facts", "campaign_id", "campai
 
 calls, campaigns = cast(Table, Call.__table__), cast(Table, Campaign.__table__)
 pool, order = PoolEntry.__table__, OrderEntry.__table__
+# Built once: case work looks up a call for every step it takes.
+_CALL = (select(calls, campaigns.c.name.label("campaign"), campaigns.c.status.label("campaign_status"))
+         .join(campaigns, campaigns.c.id == calls.c.campaign_id)
+         .where(campaigns.c.name == bindparam("campaign"), calls.c.national_id == bindparam("national_id")))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,9 +58,7 @@ def find_call(uow: UnitOfWork, campaign: str, national_id: str) -> dict[str, Any
     """The person's call in the campaign named `campaign`, released or not: the call's columns (`campaign_id`,
     `national_id`, `region`, `position`, `source`, `replaces`, `called_at`, `release_reason`, `released_at`) with the
     campaign's name (`campaign`) and status (`campaign_status`, its value); None when they are not called there."""
-    row = uow.execute(select(calls, campaigns.c.name.label("campaign"), campaigns.c.status.label("campaign_status"))
-                      .join(campaigns, campaigns.c.id == calls.c.campaign_id)
-                      .where(campaigns.c.name == campaign, calls.c.national_id == national_id.strip())).mappings().first()
+    row = uow.execute(_CALL, {"campaign": campaign, "national_id": national_id.strip()}).mappings().first()
     if row is None:
         return None
     return {**row, "campaign_status": enum_value(row["campaign_status"])}
@@ -98,11 +100,17 @@ def campaign_id(uow: UnitOfWork, name: str) -> int | None:
 
 
 def campaign_names(uow: UnitOfWork, ids: Iterable[int]) -> dict[int, str]:
-    """The names of the campaigns with these ids (ids of no campaign are left out)."""
-    wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    return {r.id: r.name for r in uow.execute(select(campaigns.c.id, campaigns.c.name).where(campaigns.c.id.in_(wanted)))}
+    """The names of the campaigns with these ids (ids of no campaign are left out).
+
+    A campaign's name never changes, so each is read once per unit of work (case work names the
+    campaign of every case it loads)."""
+    known = uow.memo.setdefault("campaign_names", {})
+    wanted = set(ids)
+    missing = sorted(wanted - known.keys())
+    if missing:
+        known.update((r.id, r.name) for r in uow.execute(select(campaigns.c.id, campaigns.c.name)
+                                                         .where(campaigns.c.id.in_(missing))))
+    return {i: known[i] for i in wanted if i in known}
 
 
 def campaign_facts(uow: UnitOfWork, *, name: str | None = None, by_id: int | None = None) -> CampaignFacts | None:

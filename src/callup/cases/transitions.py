@@ -14,7 +14,7 @@ import hashlib
 import json
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, bindparam, func, insert, select
 
 from callup.audit import person
 from callup.campaigns import calls
@@ -32,6 +32,13 @@ from callup.uow import UnitOfWork
 cases = cast(Table, Case.__table__)
 history = cast(Table, CaseTransition.__table__)
 MAX_TEXT = 2000
+
+# Built once: these run for every step of every case, and building a statement costs more than running it.
+_CASE = select(cases).where(cases.c.id == bindparam("case_id"))
+_CASE_LOCKED = _CASE.with_for_update()
+_NEXT_SEQ = select(func.coalesce(func.max(history.c.seq), 0) + 1).where(history.c.case_id == bindparam("case_id"))
+_ADD_CASE, _ADD_HISTORY = insert(cases), insert(history)
+_CASES_OF = select(cases).where(cases.c.campaign_id == bindparam("campaign_id"), cases.c.national_id == bindparam("national_id"))
 
 
 def _text(text: str | None, field: str) -> str | None:
@@ -53,10 +60,8 @@ def subject(case: Any) -> str:
 
 def load(uow: UnitOfWork, case_id: int, *, lock: bool = False) -> Any:
     """The case row with its campaign's name; `CaseNotFound` if there is none or the actor may not see it."""
-    query = select(cases).where(cases.c.id == int(case_id))
-    if lock and uow.conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = uow.execute(query).mappings().first() if is_row_id(case_id) else None
+    query = _CASE_LOCKED if lock and uow.conn.dialect.name == "postgresql" else _CASE
+    row = uow.execute(query, {"case_id": int(case_id)}).mappings().first() if is_row_id(case_id) else None
     uow.ctx.check_visible(row and row["region"], row and row["national_id"], error=CaseNotFound(f"no case {case_id}"))
     return with_campaign_names(uow, [row])[0]
 
@@ -88,7 +93,7 @@ def open_case(uow: UnitOfWork, campaign: str, national_id: str, kind: CaseKind, 
     now = uow.now()
     actor = uow.actor
     version = uow.ctx.policy().in_force(uow.ctx.today()).version
-    case_id = uow.execute(insert(cases).values(
+    case_id = uow.execute(_ADD_CASE, dict(
         campaign_id=call["campaign_id"], national_id=call["national_id"], region=call["region"], kind=kind, state=NEW,
         ground=ground, policy_version=version, evidence=_text(evidence, "evidence"), opened_at=now, opened_by=actor.label(),
         opened_role=actor.role.value, appeals_case_id=appeals, updated_at=now)).inserted_primary_key[0]
@@ -123,7 +128,7 @@ def transition(uow: UnitOfWork, case: Any, step: str, *, reason: str | None = No
     if reason is None and (decision or step == "overturn"):
         raise CaseInputError(f"{subject(case)}: {step} needs a reason", field="reason")
     now, actor = uow.now(), uow.actor
-    changes: dict[str, Any] = dict(updated_at=now, version=cases.c.version + 1, **(values or {}))
+    changes: dict[str, Any] = dict(updated_at=now, **(values or {}))
     if ground is not None:
         changes["ground"] = ground
     if decision:
@@ -135,14 +140,14 @@ def transition(uow: UnitOfWork, case: Any, step: str, *, reason: str | None = No
         changes["appeal_deadline"] = deadline
     if decision:  # what the decision replaced, so that overturning it restores the case exactly
         effect = {**(effect or {}), "before": {k: _plain(case[k]) for k in sorted(changes) if k not in ("updated_at", "version")}}
-    step_row(uow, machine, cases, case["id"], before, step, subject=subject(case), column="state", **changes)
+    step_row(uow, machine, cases, case["id"], before, step, subject=subject(case), column="state", counter="version", **changes)
     if kind is CaseKind.no_show:  # the summons keeps whether its no-show is resolved (the follow-up list reads it)
         no_show_case_changed(uow, case["campaign_id"], case["national_id"], case["opened_at"], resolved=after != "open")
-    seq = uow.execute(select(func.coalesce(func.max(history.c.seq), 0)).where(history.c.case_id == case["id"])).scalar_one() + 1
+    seq = uow.execute(_NEXT_SEQ, {"case_id": case["id"]}).scalar_one()
     effect_json = json.dumps(effect, sort_keys=True) if effect else None
-    uow.execute(insert(history).values(case_id=case["id"], seq=seq, from_state=before, step=step, to_state=after, at=now,
-                                       actor=actor.label(), role=actor.role.value, reason=reason, evidence=evidence,
-                                       ground=ground, effect=effect_json))
+    uow.execute(_ADD_HISTORY, dict(case_id=case["id"], seq=seq, from_state=before, step=step, to_state=after, at=now,
+                                   actor=actor.label(), role=actor.role.value, reason=reason, evidence=evidence, ground=ground,
+                                   effect=effect_json))
     uow.record(CaseStepped(target=person(case["national_id"]), case=case["id"], kind=kind.value, campaign=case["campaign"],
                            seq=seq, step=step, from_state=before, to_state=after, ground=ground, evidence=evidence,
                            reason_sha256=hashlib.sha256(reason.encode()).hexdigest() if reason else None,
@@ -181,8 +186,6 @@ def appealed(uow: UnitOfWork, case: Any) -> bool:
 
 def open_cases_of(uow: UnitOfWork, campaign_id: int, national_id: str, kind: CaseKind | None = None) -> list[Any]:
     """The person's cases in the campaign that are not in a final state (of `kind`, or of any kind)."""
-    query = select(cases).where(cases.c.campaign_id == campaign_id, cases.c.national_id == national_id)
-    if kind is not None:
-        query = query.where(cases.c.kind == kind.value)
-    return [r for r in uow.execute(query.order_by(cases.c.id)).mappings()
-            if r["state"] not in MACHINES[CaseKind(value(r["kind"]))].final]
+    rows = uow.execute(_CASES_OF, {"campaign_id": campaign_id, "national_id": national_id}).mappings()
+    return sorted((r for r in rows if (kind is None or value(r["kind"]) == kind.value)
+                   and r["state"] not in MACHINES[CaseKind(value(r["kind"]))].final), key=lambda r: r["id"])

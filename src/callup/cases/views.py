@@ -11,7 +11,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from callup.audit import PersonRead, person
 from callup.campaigns import calls
@@ -25,6 +25,7 @@ from callup.store.columns import enum_value as value
 from callup.uow import UnitOfWork
 
 cases, history = Case.__table__, CaseTransition.__table__
+_HISTORY = select(history).where(history.c.case_id == bindparam("case_id")).order_by(history.c.seq)  # built once: every case view
 READERS = (Role.administrator, Role.officer, Role.medical, Role.auditor, Role.citizen, Role.system)
 
 
@@ -73,7 +74,7 @@ class CaseView:
 
 
 def _history(uow: UnitOfWork, case_id: int) -> list[TransitionView]:
-    rows = uow.execute(select(history).where(history.c.case_id == case_id).order_by(history.c.seq)).mappings()
+    rows = uow.execute(_HISTORY, {"case_id": case_id}).mappings()
     return [TransitionView(r["seq"], r["from_state"], r["step"], r["to_state"], r["at"], r["actor"], r["role"], r["reason"],
                            r["evidence"], r["ground"], json.loads(r["effect"]) if r["effect"] else None) for r in rows]
 

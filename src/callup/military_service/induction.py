@@ -20,7 +20,7 @@ import dataclasses
 import datetime as dt
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, func, insert, select
+from sqlalchemy import Table, and_, bindparam, func, insert, select
 
 from callup.audit import person
 from callup.campaigns.calls import campaign_names, mark_inducted
@@ -44,6 +44,10 @@ __all__ = ["Assignment", "Condition", "ConditionsNotMet", "Conversion", "RecordV
 
 
 records, steps = cast(Table, ServiceRecord.__table__), cast(Table, ServiceStep.__table__)
+# Built once: every step on a service record reads it and numbers its history.
+_RECORD = select(records).where(records.c.id == bindparam("record_id"))
+_RECORD_LOCKED = _RECORD.with_for_update()
+_NEXT_SEQ = select(func.coalesce(func.max(steps.c.seq), 0) + 1).where(steps.c.record_id == bindparam("record_id"))
 CONSCRIPT = "conscript"
 CONTRACT = "contract"
 
@@ -83,10 +87,8 @@ class Assignment:
 
 
 def _record(uow: UnitOfWork, record_id: int, *, lock: bool = False) -> Any:
-    query = select(records).where(records.c.id == int(record_id))
-    if lock and uow.conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = uow.execute(query).mappings().first() if is_row_id(record_id) else None
+    query = _RECORD_LOCKED if lock and uow.conn.dialect.name == "postgresql" else _RECORD
+    row = uow.execute(query, {"record_id": int(record_id)}).mappings().first() if is_row_id(record_id) else None
     uow.ctx.check_visible(row and row["region"], row and row["national_id"], error=CaseNotFound(f"no service record {record_id}"))
     return _with_campaign_names(uow, [row])[0]
 
@@ -109,7 +111,7 @@ def _step(uow: UnitOfWork, row: Any, step: str, *, reason: str | None, unit: str
     if row["state"] != NEW:
         step_row(uow, SERVICE, records, row["id"], row["state"], step, subject=f"service record {row['id']}", column="state",
                  **(values or {}))
-    seq = uow.execute(select(func.coalesce(func.max(steps.c.seq), 0)).where(steps.c.record_id == row["id"])).scalar_one() + 1
+    seq = uow.execute(_NEXT_SEQ, {"record_id": row["id"]}).scalar_one()
     uow.execute(insert(steps).values(record_id=row["id"], seq=seq, from_state=row["state"], step=step, to_state=after, unit=unit,
                                      at=uow.now(), actor=uow.actor.label(), role=uow.actor.role.value, reason=reason,
                                      second_officer=second_officer))

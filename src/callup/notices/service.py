@@ -37,6 +37,9 @@ from callup.store.steps import step_rows
 from callup.uow import UnitOfWork
 
 summonses = cast(Table, Summons.__table__)
+# Built once: every step on a summons reads it by its reference first.
+_SUMMONS = select(summonses).where(summonses.c.reference == bindparam("reference"))
+_SUMMONS_LOCKED = _SUMMONS.with_for_update()
 OFFICERS = (Role.administrator, Role.officer, Role.system)
 LIVE_VALUES = tuple(s.value for s in LIVE)
 #: Summonses whose code signs in: live ones, and cancelled ones (the call ended; the outcome and appeal are online).
@@ -227,10 +230,8 @@ def _lock_slots(uow: UnitOfWork, slot: tuple[str, dt.date, dt.time] | None = Non
 def _summons(uow: UnitOfWork, reference: str, *, lock: bool = False) -> Any:
     """The summons with `reference`, if the actor may see it; `NoticeNotFound` otherwise (same answer)."""
     reference = parse_reference(reference)
-    query = select(summonses).where(summonses.c.reference == reference)
-    if lock and uow.conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = uow.execute(query).mappings().first()
+    query = _SUMMONS_LOCKED if lock and uow.conn.dialect.name == "postgresql" else _SUMMONS
+    row = uow.execute(query, {"reference": reference}).mappings().first()
     uow.ctx.check_visible(row and row["region"], row and row["national_id"],
                           error=NoticeNotFound("no summons with that reference", field="reference"))
     return row

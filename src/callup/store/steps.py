@@ -10,10 +10,11 @@ step to that state's next one, in one UPDATE per source state.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 
 from callup.statemachine import Machine
 from callup.store.columns import enum_value as _value
@@ -25,19 +26,30 @@ if TYPE_CHECKING:
 
 
 def step_row(uow: UnitOfWork, machine: Machine, table: Table, row_id: Any, state: Any, step: str, *, subject: str,
-             column: str = "status", changed: str | None = None, **values: Any) -> str:
-    """Move row `row_id` of `table` from `state` by `step`; returns the new state.
+             column: str = "status", changed: str | None = None, counter: str | None = None, **values: Any) -> str:
+    """Move row `row_id` of `table` from `state` by `step`, setting `values` (and raising the column
+    `counter`, a version, by one); returns the new state.
 
     Raises the machine's error when the table has no such step, or (with `changed`, or a default
     message) when the row left `state` meanwhile, e.g. another officer's decision came first.
     """
     new = machine.step(state, step, subject=subject)
-    status = table.c[column]
-    done = uow.execute(update(table).where(table.c.id == row_id, status == _value(state))
-                       .values({column: new, **values})).rowcount
+    statement = _step_statement(table, column, tuple(sorted(values)), counter)
+    params = {"_row_id": row_id, "_from": _value(state), "_to": new, **{f"_set_{k}": v for k, v in values.items()}}
+    done = uow.execute(statement, params).rowcount
     if done != 1:
         raise machine.error(changed or f"{subject} changed while this step was being taken: look at it again")
     return new
+
+
+@functools.lru_cache(maxsize=128)
+def _step_statement(table: Table, column: str, columns: tuple[str, ...], counter: str | None) -> Any:
+    """The guarded UPDATE of one row's step, built once per table and set of columns (a statement is
+    dearer to build than to run, and a case takes a step at every decision)."""
+    values: dict[str, Any] = {column: bindparam("_to"), **{c: bindparam(f"_set_{c}") for c in columns}}
+    if counter is not None:
+        values[counter] = table.c[counter] + 1
+    return update(table).where(table.c.id == bindparam("_row_id"), table.c[column] == bindparam("_from")).values(values)
 
 
 def step_rows(uow: UnitOfWork, machine: Machine, table: Table, where: Any, step: str, *, column: str = "status",
