@@ -22,7 +22,7 @@ from callup.context import Actor, Context
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
-    from callup.audit.chain import Entry
+    from callup.audit.chain import ChainTail, Entry
     from callup.audit.events import AuditEvent
 
 
@@ -39,11 +39,14 @@ class UnitOfWork:
         #: Facts that cannot change while this unit lasts (a campaign's name), kept so a service asks the
         #: store once per unit rather than once per call; keyed by the service that keeps them.
         self.memo: dict[str, dict[Any, Any]] = {}
+        #: The audit chain's head as this unit left it: the head row is written once, before commit.
+        self.audit_tail: ChainTail | None = None
 
     def __enter__(self) -> UnitOfWork:
         from callup.crypto.keys import use_keys
 
         engine = self._engine or self.ctx.engine()
+        self.audit_tail = None
         self._keys = use_keys(self.ctx.keys)
         self._keys.__enter__()
         self._block = engine.begin() if self._write else _read_block(engine)
@@ -56,6 +59,14 @@ class UnitOfWork:
 
     def __exit__(self, *exc: Any) -> None:
         try:
+            if exc[0] is None and self.audit_tail is not None:
+                from callup.audit.chain import save_tail
+
+                try:
+                    save_tail(self.conn, self.audit_tail)
+                except BaseException as failed:
+                    self._block.__exit__(type(failed), failed, failed.__traceback__)
+                    raise
             self._block.__exit__(*exc)
         finally:
             self._keys.__exit__(*exc)
@@ -70,9 +81,29 @@ class UnitOfWork:
 
     def record(self, event: AuditEvent) -> Entry:
         """Append `event` to the audit log in this transaction, stamped with actor and time."""
-        from callup.audit.chain import record
+        from callup.audit.chain import ChainTail, record
 
-        return record(self.conn, event, actor=self.ctx.actor, at=self.ctx.stamp())
+        if self.audit_tail is None:
+            self.audit_tail = ChainTail()
+            self._follow_savepoints()
+        return record(self.conn, event, actor=self.ctx.actor, at=self.ctx.stamp(), tail=self.audit_tail)
+
+    def _follow_savepoints(self) -> None:
+        """Keep the audit tail true across savepoints: the head is written before one begins (so rolling
+        back to it restores that head) and read again after a rollback to one."""
+        from sqlalchemy import event
+
+        from callup.audit.chain import ChainTail, save_tail
+
+        def begun(conn: Connection, name: str | None) -> None:
+            if self.audit_tail is not None:
+                save_tail(conn, self.audit_tail)
+
+        def rolled_back(conn: Connection, name: str, context: Any) -> None:
+            self.audit_tail = ChainTail()
+
+        event.listen(self.conn, "savepoint", begun)
+        event.listen(self.conn, "rollback_savepoint", rolled_back)
 
     def execute(self, statement: Any, *args: Any) -> Any:
         return self.conn.execute(statement, *args)

@@ -143,6 +143,47 @@ def test_concurrent_appenders_never_fork_the_chain(engine):
     assert result.ok and result.count == 40
 
 
+def test_many_entries_in_one_unit_chain_with_the_units_before_and_after_it_and_the_head_names_the_last(engine):
+    _append(engine, 1)
+    ctx = make_context(engine.url.render_as_string(hide_password=False), now=NOW)
+    with UnitOfWork(ctx, engine=engine) as uow:  # the head is read once here and written back at commit
+        for i in range(1, 7):
+            uow.record(Touched(target=audit.person(f"P{i % 2}"), n=i))
+    _append(engine, 1, start=7)
+    result = audit.verify(engine)
+    assert result.ok and result.count == 8
+    last = audit.entries(engine)[-1]
+    with engine.connect() as conn:
+        assert tuple(conn.execute(text("SELECT seq, hash FROM audit_head WHERE id = 1")).one()) == (8, last.hash)
+    assert [e.details["n"] for e in audit.entries(engine, person_id="P1")] == [1, 3, 5, 7]
+
+
+def test_a_unit_that_fails_after_its_entries_leaves_the_chain_and_its_head_as_they_were(engine):
+    _append(engine, 2)
+    ctx = make_context(engine.url.render_as_string(hide_password=False), now=NOW)
+    with pytest.raises(RuntimeError), UnitOfWork(ctx, engine=engine) as uow:
+        for i in range(3):
+            uow.record(Touched(target=audit.person("P9"), n=100 + i))
+        raise RuntimeError("the change failed")
+    _append(engine, 1, start=2)
+    result = audit.verify(engine)
+    assert result.ok and result.count == 3
+    assert audit.entries(engine, person_id="P9") == []
+
+
+def test_entries_rolled_back_to_a_savepoint_leave_a_chain_that_continues_from_before_it(engine):
+    ctx = make_context(engine.url.render_as_string(hide_password=False), now=NOW)
+    with UnitOfWork(ctx, engine=engine) as uow:
+        uow.record(Touched(target=audit.person("P1"), n=1))
+        with uow.conn.begin_nested() as attempt:
+            uow.record(Touched(target=audit.person("P2"), n=2))
+            attempt.rollback()
+        uow.record(Touched(target=audit.person("P2"), n=3))
+    result = audit.verify(engine)
+    assert result.ok and result.count == 2
+    assert [e.details["n"] for e in audit.entries(engine)] == [1, 3]
+
+
 def test_a_record_refuses_an_engine(engine):
     with pytest.raises(TypeError, match="Connection"):
         audit.record(engine, Touched(target="x", n=1), actor=ADMIN, at="2027-04-01T09:30:00.000000Z")

@@ -5,7 +5,9 @@ Entry n stores `prev_hash` (entry n-1's hash, 64 zeros for entry 1) and
 JSON is the object {seq, at, actor, role, action, target, reason, details} with sorted keys,
 no spaces, UTF-8. `audit_head` holds the last (seq, hash); appenders lock it (PostgreSQL:
 SELECT ... FOR UPDATE; SQLite: the write transaction is already exclusive), so two concurrent
-transactions can never both append entry n.
+transactions can never both append entry n. A unit of work keeps the head it holds locked in
+a `ChainTail` after its first append, so later appends in the same transaction skip reading it
+and the head row is written once, at commit (`save_tail`).
 """
 
 from __future__ import annotations
@@ -106,25 +108,48 @@ class _Tx:
         return [tuple(r) for r in result] if result.returns_rows else []
 
 
-def record(tx: Any, event: AuditEvent, *, actor: Actor, at: str) -> Entry:
+@dataclasses.dataclass
+class ChainTail:
+    """What one transaction knows of the chain after its first append: the head it holds locked until it ends
+    (nobody else can append meanwhile), not yet written back, and the commitments naming people it has looked up."""
+
+    seq: int | None = None
+    hash: str = ""
+    unsaved: bool = False
+    subjects: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+def save_tail(tx: Any, tail: ChainTail) -> None:
+    """Write the head kept in `tail` back to `audit_head`: the last statement before the transaction commits."""
+    if tail.unsaved:
+        _Tx(tx).rows("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (tail.seq, tail.hash))
+        tail.unsaved = False
+
+
+def record(tx: Any, event: AuditEvent, *, actor: Actor, at: str, tail: ChainTail | None = None) -> Entry:
     """Append `event` to the audit log inside the caller's transaction `tx`; returns the entry.
 
     Services call `uow.record(event)` (or `bulk_record` in a bulk job), which pass the context's
     actor and clock. `tx` is the SQLAlchemy `Connection` of the unit of work, or a `BulkSession`
     inside `bulk.transaction()`: the entry commits or rolls back with the change it records.
-    Call it last in the transaction: it holds the audit lock until commit.
+    Call it last in the transaction: it holds the audit lock until commit. With a `tail` (a unit of
+    work's), the head read by the first append is kept there and written back by `save_tail`.
     """
     if not event.action:
         raise TypeError(f"{type(event).__name__} has no action: define `action: ClassVar[str]`")
     t = _Tx(tx)
-    lock = " FOR UPDATE" if t.dialect == "postgresql" else ""
-    head = t.rows(f"SELECT seq, hash FROM audit_head WHERE id = 1{lock}")
-    if not head:
-        raise AuditError("the audit head row is missing: the store was damaged or not migrated (run `callup db upgrade`)")
-    prev_seq, prev_hash = int(head[0][0]), head[0][1]
+    if tail is not None and tail.seq is not None:
+        prev_seq, prev_hash = tail.seq, tail.hash
+    else:
+        lock = " FOR UPDATE" if t.dialect == "postgresql" else ""
+        head = t.rows(f"SELECT seq, hash FROM audit_head WHERE id = 1{lock}")
+        if not head:
+            raise AuditError("the audit head row is missing: the store was damaged or not migrated (run `callup db upgrade`)")
+        prev_seq, prev_hash = int(head[0][0]), head[0][1]
     seq = prev_seq + 1
+    subjects = tail.subjects if tail is not None else {}
     # People are named by their erasable commitment (see AuditSubject), taken under the head's lock.
-    target = _stored_target(t, event.target)
+    target = _stored_target(t, event.target, subjects)
     fields = event.details()
     for name in getattr(event, "personal", ()):
         path = name.split(".")  # "effect.replacement": a field of a dict field
@@ -132,14 +157,17 @@ def record(tx: Any, event: AuditEvent, *, actor: Actor, at: str) -> Entry:
         for part in path:
             value = value.get(part) if isinstance(value, dict) else None
         if isinstance(value, str) and value.strip():
-            _put(fields, path, _subject(t, value.strip()))
+            _put(fields, path, _subject(t, value.strip(), subjects))
     details = canonical_json(fields)
     digest = entry_hash(prev_hash, seq=seq, at=at, actor=actor.label(), role=actor.role.value, action=event.action,
                         target=target, reason=event.reason, details=details)
     t.rows("INSERT INTO audit_log (seq, at, actor, role, action, target, reason, details, prev_hash, hash) "
            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
            (seq, at, actor.label(), actor.role.value, event.action, target, event.reason, details, prev_hash, digest))
-    t.rows("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (seq, digest))
+    if tail is None:
+        t.rows("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (seq, digest))
+    else:
+        tail.seq, tail.hash, tail.unsaved = seq, digest, True
     return Entry(seq, at, actor.label(), actor.role.value, event.action, event.target, event.reason,
                  event.details(), prev_hash, digest)
 
@@ -158,24 +186,32 @@ PERSON = "person:"
 SUBJECT = "person#"
 
 
-def _stored_target(t: _Tx, target: str) -> str:
-    return _subject(t, target[len(PERSON):].strip()) if target.startswith(PERSON) else target
+def _stored_target(t: _Tx, target: str, known: dict[str, str]) -> str:
+    return _subject(t, target[len(PERSON):].strip(), known) if target.startswith(PERSON) else target
 
 
-def _subject(t: _Tx, national_id: str) -> str:
-    """The commitment naming `national_id` in the log; a fresh random salt the first time."""
+def _subject(t: _Tx, national_id: str, known: dict[str, str]) -> str:
+    """The commitment naming `national_id` in the log (`known`: those this transaction has looked up); a fresh
+    random salt the first time."""
+    if national_id in known:
+        return known[national_id]
     found = t.rows("SELECT commitment FROM audit_subjects WHERE national_id = ?", (national_id,))
-    if found:
-        return found[0][0]
-    salt = secrets.token_bytes(32)
-    commitment = SUBJECT + hmac.digest(salt, national_id.encode("utf-8"), "sha256")[:16].hex()
-    t.rows("INSERT INTO audit_subjects (national_id, salt, commitment) VALUES (?, ?, ?) ON CONFLICT (national_id) DO NOTHING",
-           (national_id, salt.hex(), commitment))
-    return t.rows("SELECT commitment FROM audit_subjects WHERE national_id = ?", (national_id,))[0][0]
+    if not found:
+        salt = secrets.token_bytes(32)
+        commitment = SUBJECT + hmac.digest(salt, national_id.encode("utf-8"), "sha256")[:16].hex()
+        t.rows("INSERT INTO audit_subjects (national_id, salt, commitment) VALUES (?, ?, ?) ON CONFLICT (national_id) DO NOTHING",
+               (national_id, salt.hex(), commitment))
+        found = t.rows("SELECT commitment FROM audit_subjects WHERE national_id = ?", (national_id,))
+    known[national_id] = found[0][0]
+    return known[national_id]
 
 
-def erase_subjects(conn: Connection, national_ids: list[str]) -> int:
-    """Forget how the log names these people: their entries stay, verifiable, but name nobody. Returns rows erased."""
+def erase_subjects(conn: Connection, national_ids: list[str], *, tail: ChainTail | None = None) -> int:
+    """Forget how the log names these people: their entries stay, verifiable, but name nobody. Returns rows erased.
+    `tail`: the unit of work's, so that its later appends do not reuse a commitment it had looked up."""
+    if tail is not None:
+        for national_id in national_ids:
+            tail.subjects.pop(national_id, None)
     erased = 0
     for start in range(0, len(national_ids), 500):
         chunk = national_ids[start:start + 500]

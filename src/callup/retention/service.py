@@ -230,12 +230,12 @@ def apply_retention(ctx: Context, on: dt.date, *, dry_run: bool = False, batch: 
                 before = uow.execute(select(func.count()).select_from(letters)).scalar_one()
                 people, gone_notes, gone_findings, moved = _erase_people(uow, ids)
                 gone_letters = before - uow.execute(select(func.count()).select_from(letters)).scalar_one()
-                gone_subjects = erase_subjects(uow.conn, ids)
+                gone_subjects = erase_subjects(uow.conn, ids, tail=uow.audit_tail)
             else:  # the people are done: what is past its own period
                 old = list(uow.execute(old_findings.order_by(findings.c.id).limit(batch)).scalars())
                 gone_findings = uow.execute(delete(findings).where(findings.c.id.in_(old))).rowcount if old else 0
                 stale_now = _stale_subjects(uow, version, on)[:batch]
-                gone_subjects = erase_subjects(uow.conn, stale_now)
+                gone_subjects = erase_subjects(uow.conn, stale_now, tail=uow.audit_tail)
                 people = gone_notes = moved = 0
                 old_letters = list(uow.execute(select(letters.c.id).where(letters.c.round_id.in_(old_rounds))
                                                .order_by(letters.c.id).limit(batch)).scalars()) if old_rounds else []
