@@ -401,6 +401,7 @@ def _freeze_job(ctx: Context, campaign_id: int, name: str, version, on: dt.date,
                 target=events.campaign(name), pool_size=fp.size, pool_fingerprint=fp.fingerprint, quota=sum(quotas.values()),
                 to_call=sum(numbers.values()), volunteers=sum(r.volunteers for r in fp.regions.values()),
                 left_out_by_questionnaire=left_out))
+        bulk.analyze("campaign_pool", "campaign_regions")
         return FreezeResult(name, fp.size, fp.fingerprint, quota=sum(quotas.values()), called_number=sum(numbers.values()),
                             volunteers=int(pc.sum(flags).as_py() or 0), left_out_by_questionnaire=left_out)
 
@@ -583,6 +584,7 @@ def _draw_job(ctx: Context, campaign_id: int, name: str, beacon: str, *, advance
             bulk_record(bulk, ctx, events.CampaignDrawn(
                 target=events.campaign(name), beacon_value=record.beacon_value, seed=record.seed, called=record.called_total,
                 shortfall=record.shortfall_total, results_fingerprint=record.results_fingerprint))
+        bulk.analyze("campaign_order", "campaign_calls")  # replacements join calls to calls: see BulkSession.analyze
         return DrawResult(name, record.seed, record.called_total, record.shortfall_total, record.results_fingerprint,
                           already_done=False)
 

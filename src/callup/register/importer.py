@@ -283,6 +283,7 @@ def _load(ctx: Context, bulk: BulkSession, file: RegisterFile, import_id: int, f
         bulk_record(bulk, ctx, RegisterImported(
             target=f"import:{import_id}", import_id=import_id, source=str(file.path), file_format=file.file_format,
             file_sha256=fingerprint, rows_imported=imported, rows_rejected=rejected))
+    bulk.analyze("people")
     return _report(bulk, import_id, file, fingerprint, rejects_path, resume, already_done=False)
 
 

@@ -134,6 +134,16 @@ class BulkSession:
             self.cur.adbc_ingest(table_name, data, mode="append")
         return data.num_rows
 
+    def analyze(self, *table_names: str) -> None:
+        """Refresh PostgreSQL's statistics of tables a bulk job has just filled (outside its transaction).
+
+        Autovacuum would do it a minute or more later; until then the planner sees the tables as
+        nearly empty, and the statements the services prepare keep a plan made for that (a join
+        that scans the whole campaign for each row). SQLite keeps no statistics unless asked.
+        """
+        if self.dialect == "postgresql" and table_names:
+            self.execute("ANALYZE " + ", ".join(_quote(t) for t in table_names))
+
     def upsert(self, table_name: str, key: str, data: pa.Table, *, constants: dict[str, object] | None = None) -> int:
         """Insert rows, replacing the given columns of rows whose `key` exists already.
 
