@@ -28,13 +28,17 @@ KEEPS_OUT: dict[tuple[CaseKind, str], str] = {
 }
 
 
-def hold_for(uow: UnitOfWork, case: Any) -> None:
-    """Put, replace or lift the register's hold of `case` (a case row after a step) by the rules above."""
-    how = KEEPS_OUT.get((CaseKind(enum_value(case["kind"])), case["state"]))
+def hold_for(uow: UnitOfWork, case: Any, *, before: str | None = None) -> None:
+    """Put, replace or lift the register's hold of `case` (a case row after a step) by the rules above.
+
+    `before`: the state the step left (None: not known); a state that held nobody left no hold to lift.
+    """
+    kind = CaseKind(enum_value(case["kind"]))
+    how = KEEPS_OUT.get((kind, case["state"]))
     source = f"case {case['id']}"
     if how == "permanent":
         holds.hold(uow, case["national_id"], source)
     elif how == "until" and case["until"] is not None:
         holds.hold(uow, case["national_id"], source, until=case["until"])
-    else:
+    elif before is None or (kind, before) in KEEPS_OUT:
         holds.lift(uow, case["national_id"], source)

@@ -36,8 +36,16 @@ MAX_TEXT = 2000
 # Built once: these run for every step of every case, and building a statement costs more than running it.
 _CASE = select(cases).where(cases.c.id == bindparam("case_id"))
 _CASE_LOCKED = _CASE.with_for_update()
-_NEXT_SEQ = select(func.coalesce(func.max(history.c.seq), 0) + 1).where(history.c.case_id == bindparam("case_id"))
-_ADD_CASE, _ADD_HISTORY = insert(cases), insert(history)
+_ADD_CASE = insert(cases)
+# The next entry of the case's history, numbered in the same statement (the case row is locked, so no other
+# step of the case can take the number meanwhile).
+_HISTORY_COLUMNS = ("from_state", "step", "to_state", "at", "actor", "role", "reason", "evidence", "ground", "effect")
+_ADD_HISTORY = (insert(history).from_select(
+    ["case_id", "seq", *_HISTORY_COLUMNS],
+    select(bindparam("case_id", type_=history.c.case_id.type), func.coalesce(func.max(history.c.seq), 0) + 1,
+           *(bindparam(c, type_=history.c[c].type) for c in _HISTORY_COLUMNS))
+    .where(history.c.case_id == bindparam("case_id", type_=history.c.case_id.type)))
+    .returning(history.c.seq))
 _CASES_OF = select(cases).where(cases.c.campaign_id == bindparam("campaign_id"), cases.c.national_id == bindparam("national_id"))
 
 
@@ -143,17 +151,16 @@ def transition(uow: UnitOfWork, case: Any, step: str, *, reason: str | None = No
     step_row(uow, machine, cases, case["id"], before, step, subject=subject(case), column="state", counter="version", **changes)
     if kind is CaseKind.no_show:  # the summons keeps whether its no-show is resolved (the follow-up list reads it)
         no_show_case_changed(uow, case["campaign_id"], case["national_id"], case["opened_at"], resolved=after != "open")
-    seq = uow.execute(_NEXT_SEQ, {"case_id": case["id"]}).scalar_one()
     effect_json = json.dumps(effect, sort_keys=True) if effect else None
-    uow.execute(_ADD_HISTORY, dict(case_id=case["id"], seq=seq, from_state=before, step=step, to_state=after, at=now,
-                                   actor=actor.label(), role=actor.role.value, reason=reason, evidence=evidence, ground=ground,
-                                   effect=effect_json))
+    seq = uow.execute(_ADD_HISTORY, dict(case_id=case["id"], from_state=before, step=step, to_state=after, at=now,
+                                         actor=actor.label(), role=actor.role.value, reason=reason, evidence=evidence,
+                                         ground=ground, effect=effect_json)).scalar_one()
     uow.record(CaseStepped(target=person(case["national_id"]), case=case["id"], kind=kind.value, campaign=case["campaign"],
                            seq=seq, step=step, from_state=before, to_state=after, ground=ground, evidence=evidence,
                            reason_sha256=hashlib.sha256(reason.encode()).hexdigest() if reason else None,
                            effect={k: v for k, v in effect.items() if k != "before"} if effect else None))
     after_row = load(uow, case["id"])
-    hold_for(uow, after_row)  # the register keeps who is out of the pool
+    hold_for(uow, after_row, before=before)  # the register keeps who is out of the pool
     return after_row
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, or_, select
+from sqlalchemy import Table, delete, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from callup.register.tables import PoolHold
 from callup.uow import UnitOfWork
@@ -21,10 +23,21 @@ __all__ = ["held_on", "hold", "lift"]
 holds = cast(Table, PoolHold.__table__)
 
 
+def _upsert(insert_of: Any) -> Any:
+    statement = insert_of(holds)
+    return statement.on_conflict_do_update(index_elements=[holds.c.national_id, holds.c.source],
+                                           set_={"until": statement.excluded.until})
+
+
+# Built once per backend: a hold is written at most steps of a case.
+_UPSERT = {"postgresql": _upsert(postgresql_insert), "sqlite": _upsert(sqlite_insert)}
+
+
 def hold(uow: UnitOfWork, national_id: str, source: str, *, until: dt.date | None = None) -> None:
-    """Keep the person out of every pool because of `source`: for good, or up to and including `until`."""
-    lift(uow, national_id, source)
-    uow.execute(insert(holds).values(national_id=national_id, source=source, until=until))
+    """Keep the person out of every pool because of `source`: for good, or up to and including `until`
+    (replacing what `source` said before)."""
+    upsert = _UPSERT[uow.conn.dialect.name]
+    uow.execute(upsert, {"national_id": national_id, "source": source, "until": until})
 
 
 def lift(uow: UnitOfWork, national_id: str, source: str) -> None:
