@@ -117,7 +117,8 @@ def _supernumerary(conn: Connection, campaign_id: int, region: str, released: st
     replaced = calls.alias("replaced")
     row = conn.execute(select(calls.c.national_id).join(replaced, and_(
         replaced.c.campaign_id == calls.c.campaign_id, replaced.c.national_id == calls.c.replaces)).where(
-        calls.c.campaign_id == campaign_id, calls.c.region == region, calls.c.release_reason.is_(None),
+        calls.c.campaign_id == campaign_id, calls.c.region == region, calls.c.replaces.is_not(None),
+        calls.c.release_reason.is_(None),
         replaced.c.release_reason.is_(None), calls.c.national_id != released)
         .order_by(calls.c.position).limit(1)).first()
     return row.national_id if row else None

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -122,6 +123,10 @@ class Call(Base):
     __table_args__ = (
         CheckConstraint("(released_at IS NULL) = (release_reason IS NULL)", name="release_complete"),
         Index("ix_campaign_calls_region", "campaign_id", "region", "position"),  # where the reserve continues
+        # The replacement calls alone, by region and position: a release looks for a supernumerary one among them
+        # without walking the region's draw calls first.
+        Index("ix_campaign_calls_replacements", "campaign_id", "region", "position",
+              sqlite_where=text("replaces IS NOT NULL"), postgresql_where=text("replaces IS NOT NULL")),
     )
 
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from callup.audit import AuditEvent
 from callup.campaigns.errors import CampaignNotFound, CampaignStateError
@@ -127,8 +127,6 @@ class SimulationResult:
 def _earlier_run(uow: UnitOfWork, campaign: str) -> SimulationResult | None:
     """The simulation already recorded for this campaign, if any: a campaign is simulated once."""
     import json
-
-    from sqlalchemy import text
 
     row = uow.execute(text("SELECT details FROM audit_log WHERE action = :action AND target = :target ORDER BY seq DESC LIMIT 1"),
                       {"action": Simulated.action, "target": f"campaign:{campaign}"}).first()
@@ -338,6 +336,10 @@ def simulate(ctx: Context, campaign: str, *, seed: int = 0, rates: Rates | None 
     rng = random.Random(seed)
     with UnitOfWork(ctx) as uow:
         uow.ctx.require(Role.administrator, doing="simulating responses")
+        if uow.conn.dialect.name == "postgresql":
+            # One transaction that grows the case tables from nothing: a plan PostgreSQL caches for a prepared
+            # statement at the start (made for an empty table) would be kept for hours; plan each run instead.
+            uow.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
         c = uow.execute(select(campaigns.c.id, campaigns.c.status).where(campaigns.c.name == campaign)).first()
         if c is None:
             raise CampaignNotFound(f"no campaign named {campaign!r}", field="campaign")
