@@ -29,7 +29,7 @@ def _upsert(insert_of: Any) -> Any:
                                            set_={"until": statement.excluded.until})
 
 
-# Built once per backend: a hold is written at most steps of a case.
+# Built once per backend: a hold is written at many steps of a case.
 _UPSERT = {"postgresql": _upsert(postgresql_insert), "sqlite": _upsert(sqlite_insert)}
 
 
