@@ -16,6 +16,7 @@ local test database), dropped afterwards; the key file is still the run's own.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -26,7 +27,6 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _report import write_section  # noqa: E402
@@ -36,7 +36,7 @@ FULL_SCALE_TARGET = 45 * 60.0
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
-@contextmanager
+@contextlib.contextmanager
 def scratch_schema(base_url: str) -> Iterator[str]:
     """A store URL whose tables go to a new schema of `base_url`'s database, dropped on the way out."""
     from sqlalchemy import create_engine, text
@@ -55,7 +55,7 @@ def scratch_schema(base_url: str) -> Iterator[str]:
 
 def run_once(callup: str, args: list[str], *, postgres: str | None) -> tuple[float, dict[str, float], float, dict]:
     """(wall seconds, step seconds, peak RSS of the demo in GiB, the demo's JSON) of one run."""
-    with tempfile.TemporaryDirectory() as scratch, (scratch_schema(postgres) if postgres else _no_schema()) as url:
+    with tempfile.TemporaryDirectory() as scratch, (scratch_schema(postgres) if postgres else contextlib.nullcontext()) as url:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CALLUP_")}
         if url:  # a PostgreSQL store and its key file are made by the deploy steps, not by first use
             env["CALLUP_DATABASE_URL"] = url
@@ -73,11 +73,6 @@ def run_once(callup: str, args: list[str], *, postgres: str | None) -> tuple[flo
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB; the largest child so far
         result = json.loads(done.stdout)
         return wall, result["seconds"], max(peak, before) / 2**20, result
-
-
-@contextmanager
-def _no_schema() -> Iterator[str | None]:
-    yield None
 
 
 def main() -> None:

@@ -121,8 +121,12 @@ class ChainTail:
 
 def save_tail(tx: Any, tail: ChainTail) -> None:
     """Write the head kept in `tail` back to `audit_head`: the last statement before the transaction commits."""
+    _save(_Tx(tx), tail)
+
+
+def _save(t: _Tx, tail: ChainTail) -> None:
     if tail.unsaved:
-        _Tx(tx).rows("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (tail.seq, tail.hash))
+        t.rows("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (tail.seq, tail.hash))
         tail.unsaved = False
 
 
@@ -138,18 +142,17 @@ def record(tx: Any, event: AuditEvent, *, actor: Actor, at: str, tail: ChainTail
     if not event.action:
         raise TypeError(f"{type(event).__name__} has no action: define `action: ClassVar[str]`")
     t = _Tx(tx)
-    if tail is not None and tail.seq is not None:
-        prev_seq, prev_hash = tail.seq, tail.hash
-    else:
+    own = tail is None  # no unit of work keeps the head: this entry writes it back itself
+    tail = ChainTail() if tail is None else tail
+    if tail.seq is None:
         lock = " FOR UPDATE" if t.dialect == "postgresql" else ""
         head = t.rows(f"SELECT seq, hash FROM audit_head WHERE id = 1{lock}")
         if not head:
             raise AuditError("the audit head row is missing: the store was damaged or not migrated (run `callup db upgrade`)")
-        prev_seq, prev_hash = int(head[0][0]), head[0][1]
-    seq = prev_seq + 1
-    subjects = tail.subjects if tail is not None else {}
+        tail.seq, tail.hash = int(head[0][0]), head[0][1]
+    prev_hash, seq = tail.hash, tail.seq + 1
     # People are named by their erasable commitment (see AuditSubject), taken under the head's lock.
-    target = _stored_target(t, event.target, subjects)
+    target = _stored_target(t, event.target, tail.subjects)
     fields = event.details()
     for name in getattr(event, "personal", ()):
         path = name.split(".")  # "effect.replacement": a field of a dict field
@@ -157,17 +160,16 @@ def record(tx: Any, event: AuditEvent, *, actor: Actor, at: str, tail: ChainTail
         for part in path:
             value = value.get(part) if isinstance(value, dict) else None
         if isinstance(value, str) and value.strip():
-            _put(fields, path, _subject(t, value.strip(), subjects))
+            _put(fields, path, _subject(t, value.strip(), tail.subjects))
     details = canonical_json(fields)
     digest = entry_hash(prev_hash, seq=seq, at=at, actor=actor.label(), role=actor.role.value, action=event.action,
                         target=target, reason=event.reason, details=details)
     t.rows("INSERT INTO audit_log (seq, at, actor, role, action, target, reason, details, prev_hash, hash) "
            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
            (seq, at, actor.label(), actor.role.value, event.action, target, event.reason, details, prev_hash, digest))
-    if tail is None:
-        t.rows("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (seq, digest))
-    else:
-        tail.seq, tail.hash, tail.unsaved = seq, digest, True
+    tail.seq, tail.hash, tail.unsaved = seq, digest, True
+    if own:
+        _save(t, tail)
     return Entry(seq, at, actor.label(), actor.role.value, event.action, event.target, event.reason,
                  event.details(), prev_hash, digest)
 
