@@ -9,7 +9,7 @@
   through any page;
 - axe-core finds no serious or critical accessibility violation on any portal page.
 
-Screenshots go to $CALLUP_SCREENSHOTS when set (to look at them), else to the test's folder.
+Screenshots are taken when $CALLUP_SCREENSHOTS names a folder to look at them in.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import pytest
 from playwright.sync_api import expect
 
 from callup_test_support import POSTGRES_URL, REPO
-from web_support import NOW, PASSWORD, session_cookie, totp_now
+from web_support import NOW, PASSWORD, Shots, session_cookie, totp_now
 
 CHROMIUM = next((p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium") if pathlib.Path(p).exists()), None)
 AXE = REPO / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -89,10 +89,8 @@ def browser():
 
 
 @pytest.fixture
-def shots(tmp_path):
-    where = pathlib.Path(SCREENSHOTS or tmp_path / "screenshots")
-    where.mkdir(parents=True, exist_ok=True)
-    return where
+def shots():
+    return Shots(SCREENSHOTS)
 
 
 def _citizen_signs_in(page, base, citizen):  # noqa: ANN001, ANN202
@@ -108,18 +106,18 @@ def test_a_citizen_signs_in_with_the_letter_s_code_sees_the_summons_and_acknowle
     citizen = site.citizens[40]
     page = browser.new_page()
     _citizen_signs_in(page, base, citizen)
-    page.screenshot(path=str(shots / "portal-status.png"), full_page=True)
+    shots(page, "portal-status")
     expect(page.get_by_role("heading", name="My status", level=1)).to_be_visible()
     page.get_by_role("link", name="Open my summons").click()
     expect(page.get_by_role("heading", name="Before you open your summons")).to_be_visible()  # delivery is said before it happens
-    page.screenshot(path=str(shots / "portal-before-opening.png"), full_page=True)
+    shots(page, "portal-before-opening")
     page.get_by_role("button", name="Open my summons").click()
     expect(page.get_by_text(citizen.reference)).to_be_visible()
     expect(page.locator(".badge", has_text="Delivered")).to_be_visible()  # opening it was the delivery
     page.get_by_role("button", name="I confirm that I received this summons").click()
     page.wait_for_url("**done=acknowledged")
     expect(page.get_by_role("status").get_by_text("you have confirmed")).to_be_visible()
-    page.screenshot(path=str(shots / "portal-acknowledged.png"), full_page=True)
+    shots(page, "portal-acknowledged")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the letter (PDF)").click()
     assert pathlib.Path(download.value.path()).read_bytes().startswith(b"%PDF")
@@ -137,15 +135,15 @@ def test_a_citizen_moves_the_appointment(served, browser, shots):
     before = (page.locator("dd").nth(0).inner_text(), page.locator("dd").nth(1).inner_text())  # date, time
     page.get_by_role("link", name="Move the appointment").click()
     page.get_by_role("radio").nth(1).check()  # the second day offered
-    page.screenshot(path=str(shots / "portal-move-day.png"), full_page=True)
+    shots(page, "portal-move-day")
     page.get_by_role("button", name="Continue").click()
     slot = page.get_by_role("radio").nth(2)
     slot.check()
     chosen = (page.locator("legend").inner_text().removeprefix("Choose a time on "),  # its day, and its time
               page.locator(f'label[for="{slot.get_attribute("id")}"]').inner_text().split(" (")[0].split(" · ")[0].split("–")[0])
-    page.screenshot(path=str(shots / "portal-move-time.png"), full_page=True)
+    shots(page, "portal-move-time")
     page.get_by_role("button", name="Continue").click()
-    page.screenshot(path=str(shots / "portal-move-confirm.png"), full_page=True)
+    shots(page, "portal-move-confirm")
     page.get_by_role("button", name="Move my appointment").click()
     page.wait_for_url("**done=moved")
     expect(page.get_by_text("Your appointment was moved.")).to_be_visible()
@@ -166,7 +164,7 @@ def test_an_officer_of_region_a_cannot_reach_a_person_of_region_b_through_any_pa
     page.get_by_label("Code from your authenticator app").fill(totp_now())
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base}/console")
-    page.screenshot(path=str(shots / "console-queue.png"), full_page=True)
+    shots(page, "console-queue")
     page.goto(f"{base}/console/people/{mine.national_id}?reason=checking+the+appointment")
     expect(page.get_by_text(mine.national_id).first).to_be_visible()
     for path in (f"/console/people/{theirs.national_id}", f"/console/people/{theirs.national_id}?reason=x",
@@ -178,7 +176,7 @@ def test_an_officer_of_region_a_cannot_reach_a_person_of_region_b_through_any_pa
         assert theirs.national_id not in page.content().replace(path, "")
     page.goto(f"{base}/console/search?q={theirs.national_id}")
     expect(page.get_by_text("No one found in your regions.")).to_be_visible()
-    page.screenshot(path=str(shots / "console-other-region.png"), full_page=True)
+    shots(page, "console-other-region")
     page.close()
 
 
@@ -201,7 +199,7 @@ def test_a_deferral_with_an_upload_is_decided_by_the_officer_and_the_citizen_see
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("button", name="Send").click()
     page.wait_for_url("**/sent/**")
-    page.screenshot(path=str(shots / "portal-applied.png"), full_page=True)
+    shots(page, "portal-applied")
 
     officer = browser.new_page()
     officer.goto(f"{base}/officer/signin")
@@ -220,17 +218,17 @@ def test_a_deferral_with_an_upload_is_decided_by_the_officer_and_the_citizen_see
     officer.get_by_label("Reasons (shown to the person)").fill("the medical board confirms temporary unfitness")
     officer.get_by_role("button", name="Record the decision").click()
     officer.wait_for_url("**done=decided")
-    officer.screenshot(path=str(shots / "console-decided.png"), full_page=True)
+    shots(officer, "console-decided")
     officer.close()
 
     page.goto(f"{base}/portal/cases")
     expect(page.get_by_text("the medical board confirms temporary unfitness")).to_be_visible()
     expect(page.get_by_text("Appeal by")).to_be_visible()
-    page.screenshot(path=str(shots / "portal-decision.png"), full_page=True)
+    shots(page, "portal-decision")
     page.get_by_role("link", name="Who read my record").click()
     expect(page.get_by_text("case work in the console").first).to_be_visible()
     assert page.get_by_text(f"Office of {a}").first.is_visible() and f"officer-{a}" not in page.content()
-    page.screenshot(path=str(shots / "portal-reads.png"), full_page=True)
+    shots(page, "portal-reads")
     page.close()
 
 
@@ -248,7 +246,7 @@ def test_no_serious_or_critical_accessibility_violation_on_any_portal_page(serve
         page.add_script_tag(content=script)
         found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
                               ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')}))")
-        page.screenshot(path=str(shots / f"a11y-{name}.png"), full_page=True)
+        shots(page, f"a11y-{name}")
         problems.extend(f"{name}: {v['id']} ({v['impact']}): {v['help']}: {v['nodes']}" for v in found if v["impact"] in ("serious", "critical"))
 
     for path, name in (("/", "home"), ("/signin", "signin"), ("/officer/signin", "officer-signin"), ("/status/check", "check"),
@@ -317,7 +315,7 @@ def test_console_pages_have_no_accessibility_violation_and_a_wrong_date_shows_th
             page.add_script_tag(content=script)
             found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
                                   ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')}))")
-            page.screenshot(path=str(shots / f"console-{name}-{width}.png"), full_page=True)
+            shots(page, f"console-{name}-{width}")
             problems.extend(f"{name} at {width}px: {v['id']} ({v['impact']}): {v['help']}: {v['nodes']}" for v in found)
             wide = page.evaluate("document.documentElement.scrollWidth")
             if wide > width:

@@ -4,7 +4,7 @@ published files, reads a person's access history and the guardrail report, at 12
 Russian; axe-core finds no violation on any of these pages, none scrolls sideways at 320 px; an officer is
 refused the auditor's pages and is not offered them.
 
-Screenshots go to $CALLUP_SCREENSHOTS when set (to look at them), else to the test's folder.
+Screenshots are taken when $CALLUP_SCREENSHOTS names a folder to look at them in.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def test_an_auditor_verifies_the_chain_and_the_draw_in_both_languages_at_desktop
     def check(name: str, width: int, lang: str) -> None:
         page.add_script_tag(content=script)
         found = page.evaluate(AXE_RUN)
-        page.screenshot(path=str(shots / f"auditor-{name}-{width}-{lang}.png"), full_page=True)
+        shots(page, f"auditor-{name}-{width}-{lang}")
         problems.extend(f"{name} at {width}px ({lang}): {v['id']} ({v['impact']}): {v['help']}: {v['nodes']}" for v in found)
         wide = page.evaluate("document.documentElement.scrollWidth")
         if wide > width:
@@ -131,7 +131,7 @@ def test_an_auditor_verifies_the_chain_and_the_draw_in_both_languages_at_desktop
             wide = page.evaluate("document.documentElement.scrollWidth")
             if wide > 320:
                 problems.append(f"{path} ({lang}) at 320px scrolls sideways ({wide}px)")
-            page.screenshot(path=str(shots / f"auditor-320-{lang}-{path.split('?')[0].rsplit('/', 1)[-1]}.png"), full_page=True)
+            shots(page, f"auditor-320-{lang}-{path.split('?')[0].rsplit('/', 1)[-1]}")
     context.close()
     assert not problems, "\n".join(problems)
 
@@ -144,5 +144,5 @@ def test_an_auditor_verifies_the_chain_and_the_draw_in_both_languages_at_desktop
     for path in ("/console/audit?check=chain", "/console/audit/draws?campaign=spring-2027",
                  f"/console/audit/people?national_id={person.national_id}&reason=x"):
         assert page.goto(base + path).status == 403, path
-    page.screenshot(path=str(shots / "auditor-officer-refused.png"), full_page=True)
+    shots(page, "auditor-officer-refused")
     page.close()

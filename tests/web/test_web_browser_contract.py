@@ -56,7 +56,7 @@ def test_the_contract_form_refuses_too_early_in_plain_words_on_a_phone_in_both_l
             page.add_script_tag(content=script)
             found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
                                   ".map(v => ({id: v.id, impact: v.impact, help: v.help}))")
-            page.screenshot(path=str(shots / f"console-contract-refused-{lang}-{width}.png"), full_page=True)
+            shots(page, f"console-contract-refused-{lang}-{width}")
             problems += [f"{lang} {width}px: {v['id']} ({v['impact']}): {v['help']}" for v in found]
             wide = page.evaluate("document.documentElement.scrollWidth")
             if wide > width:
@@ -112,7 +112,7 @@ def test_a_citizen_who_signed_a_contract_sees_both_records_in_words_on_a_phone(s
             page.add_script_tag(content=script)
             found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
                                   ".map(v => ({id: v.id, impact: v.impact, help: v.help}))")
-            page.screenshot(path=str(shots / f"portal-contract-{lang}-{width}.png"), full_page=True)
+            shots(page, f"portal-contract-{lang}-{width}")
             problems += [f"{lang} {width}px: {v['id']} ({v['impact']}): {v['help']}" for v in found]
             wide = page.evaluate("document.documentElement.scrollWidth")
             if wide > width:

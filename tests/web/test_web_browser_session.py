@@ -52,7 +52,7 @@ def test_the_warning_before_the_session_ends_on_phones_in_both_languages(served,
             page.add_script_tag(content=script)
             found = page.evaluate("async () => (await axe.run(document)).violations.map(v => v.id + ': ' + v.help)")
             problems += [f"{width} {lang}: {v}" for v in found]
-            page.screenshot(path=str(shots / f"session-warning-{lang}-{width}.png"), full_page=True)
+            shots(page, f"session-warning-{lang}-{width}")
             page.get_by_label("Email" if lang == "en" else "Электронная почта").fill("typed@example.org")
             page.clock.set_system_time(time.time())  # the server's clock is real: the browser's comes back to it
             button.click()
@@ -74,7 +74,7 @@ def test_the_page_says_when_the_session_has_ended(served, browser, shots):  # no
     page.get_by_role("heading", name="You have been signed out").wait_for(state="visible", timeout=15000)
     assert page.get_by_role("button", name="Stay signed in").is_hidden()
     assert page.get_by_role("link", name="Sign in again").get_attribute("href") == "/signin?next=/portal"
-    page.screenshot(path=str(shots / "session-ended-en-390.png"), full_page=True)
+    shots(page, "session-ended-en-390")
     context.close()
 
 
@@ -99,7 +99,7 @@ def test_moving_the_appointment_page_by_page_on_phones_in_both_languages(served,
                 problems.extend(f"{name} {width} {lang}: {v}" for v in found)
                 if page.evaluate("document.documentElement.scrollWidth") > width:
                     problems.append(f"{name} {width} {lang}: scrolls sideways")
-                page.screenshot(path=str(shots / f"move-{name}-{lang}-{width}.png"), full_page=True)
+                shots(page, f"move-{name}-{lang}-{width}")
 
             check("error")
             page.goto(move)
@@ -138,6 +138,6 @@ def test_the_contact_form_s_error_on_phones_in_both_languages(served, browser, s
             if page.evaluate("document.documentElement.scrollWidth") > width:
                 problems.append(f"{width} {lang}: scrolls sideways")
             assert page.locator("#email").input_value() == "not an e-mail"
-            page.screenshot(path=str(shots / f"contact-error-{lang}-{width}.png"), full_page=True)
+            shots(page, f"contact-error-{lang}-{width}")
             context.close()
     assert not problems, problems

@@ -6,7 +6,7 @@ ends the call, and the confirmation names the replacement called from the reserv
 1280 and 390 px, in English and in Russian; axe-core finds no violation on any of its pages, and nothing
 scrolls sideways at 320 px.
 
-Screenshots go to $CALLUP_SCREENSHOTS when set (to look at them), else to the test's folder.
+Screenshots are taken when $CALLUP_SCREENSHOTS names a folder to look at them in.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from sqlalchemy import select
 from callup.notices.tables import Summons
 from callup.uow import UnitOfWork
 from callup_test_support import POSTGRES_URL, REPO
-from web_support import PASSWORD, TOTP
+from web_support import PASSWORD, TOTP, Shots
 
 CHROMIUM = next((p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium") if pathlib.Path(p).exists()), None)
 AXE = REPO / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -117,10 +117,8 @@ def signed_in(served, browser, tmp_path_factory):
 
 
 @pytest.fixture
-def shots(tmp_path):
-    where = pathlib.Path(SCREENSHOTS or tmp_path / "screenshots")
-    where.mkdir(parents=True, exist_ok=True)
-    return where
+def shots():
+    return Shots(SCREENSHOTS)
 
 
 WORDS = {
@@ -153,7 +151,7 @@ def test_the_board_walks_from_its_list_to_a_category_that_calls_the_replacement(
         page.add_script_tag(content=script)
         found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
                               ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')}))")
-        page.screenshot(path=str(shots / f"medical-{name}-{lang}-{width}.png"), full_page=True)
+        shots(page, f"medical-{name}-{lang}-{width}")
         problems.extend(f"{name} ({lang}, {width}px): {v['id']} ({v['impact']}): {v['help']}: {v['nodes']}" for v in found)
         for narrow in (width, 320):
             page.set_viewport_size({"width": narrow, "height": 800})

@@ -4,7 +4,7 @@ appearances recorded in one submit (a refused submit first: nothing chosen), the
 decided by an officer other than the decision's author (who is not offered the form). Every page is
 checked by axe-core at 1280 and 390 px, in English and Russian, and for sideways scrolling at 320 px.
 
-Screenshots go to $CALLUP_SCREENSHOTS when set (to look at them), else to the test's folder.
+Screenshots are taken when $CALLUP_SCREENSHOTS names a folder to look at them in.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def test_an_officer_records_a_day_sheet_and_decides_a_contested_appeal_at_deskto
         page.add_script_tag(content=script)
         found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
                               ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')}))")
-        page.screenshot(path=str(shots / f"officer-{name}-{width}-{lang}.png"), full_page=True)
+        shots(page, f"officer-{name}-{width}-{lang}")
         problems.extend(f"{name} at {width}px ({lang}): {v['id']} ({v['impact']}): {v['help']}: {v['nodes']}" for v in found)
         wide = page.evaluate("document.documentElement.scrollWidth")
         if wide > width:
@@ -180,6 +180,6 @@ def test_an_officer_records_a_day_sheet_and_decides_a_contested_appeal_at_deskto
             if wide > 320:
                 problems.append(f"{path} ({code}) at 320px scrolls sideways ({wide}px)")
             if path == sheet:
-                page.screenshot(path=str(shots / f"officer-day-sheet-320-{code}.png"), full_page=True)
+                shots(page, f"officer-day-sheet-320-{code}")
     context.close()
     assert not problems, "\n".join(problems)

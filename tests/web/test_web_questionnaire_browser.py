@@ -46,7 +46,7 @@ def test_a_citizen_answers_the_self_declaration_on_a_phone(served, browser, shot
     problems: list[str] = []
 
     def check(name: str) -> None:
-        page.screenshot(path=str(shots / f"questionnaire-{lang}-{name}.png"), full_page=True)
+        shots(page, f"questionnaire-{lang}-{name}")
         wide = page.evaluate("document.documentElement.scrollWidth")
         if wide > page.viewport_size["width"]:
             problems.append(f"{name}: scrolls sideways ({wide}px)")
@@ -138,7 +138,7 @@ def test_the_console_self_declaration_pages_have_no_accessibility_violation(serv
 
     def check(page, name: str) -> None:  # noqa: ANN001
         width = page.viewport_size["width"]
-        page.screenshot(path=str(shots / f"console-questionnaire-{name}-{width}.png"), full_page=True)
+        shots(page, f"console-questionnaire-{name}-{width}")
         wide = page.evaluate("document.documentElement.scrollWidth")
         if wide > width:
             problems.append(f"{name} at {width}px scrolls sideways ({wide}px)")

@@ -2,7 +2,7 @@
 Russian: the panel with the deadlines, the page before the summons opens, the start page, each question
 (an error summary with the answer kept), check your answers and the confirmation. Every page state is
 checked with axe-core (no violation at all) and for sideways scrolling at 320 px, and photographed at
-390 and 1280 px.
+390 and 1280 px when $CALLUP_SCREENSHOTS names a folder.
 
 Uses `callup serve` and Chromium as `test_web_browser` does (its fixtures)."""
 
@@ -61,10 +61,11 @@ def test_a_citizen_walks_each_right_on_a_phone_with_the_deadlines_check_your_ans
             page.add_script_tag(content=script)
             found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
                                   ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')}))")
-            page.screenshot(path=str(shots / f"rights-{lang}-{code}-{name}-390.png"), full_page=True)
+            shots(page, f"rights-{lang}-{code}-{name}-390")
             problems.extend(f"{lang} {code} {name}: {v['id']} ({v['impact']}): {v['help']}: {v['nodes']}" for v in found)
-            page.set_viewport_size({"width": 1280, "height": 900})  # the same state on a desktop, to look at
-            page.screenshot(path=str(shots / f"rights-{lang}-{code}-{name}-1280.png"), full_page=True)
+            if shots:  # the same state on a desktop, to look at
+                page.set_viewport_size({"width": 1280, "height": 900})
+                shots(page, f"rights-{lang}-{code}-{name}-1280")
             page.set_viewport_size({"width": 320, "height": 640})
             wide = page.evaluate("document.documentElement.scrollWidth")
             if wide > 320:

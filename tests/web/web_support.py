@@ -259,3 +259,20 @@ def csrf_of(html: str) -> str:
 
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
+
+
+class Shots:
+    """Full-page photographs of the browser tests' page states, taken only when `CALLUP_SCREENSHOTS` names a
+    folder to look at them in (a photograph asserts nothing, and they cost a sixth of the browser tests' time)."""
+
+    def __init__(self, folder: str | None) -> None:
+        self.folder = pathlib.Path(folder) if folder else None
+        if self.folder is not None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+
+    def __bool__(self) -> bool:
+        return self.folder is not None
+
+    def __call__(self, page, name: str) -> None:  # noqa: ANN001 - a Playwright page
+        if self.folder is not None:
+            page.screenshot(path=str(self.folder / f"{name}.png"), full_page=True)
