@@ -60,6 +60,8 @@ def test_retention_leaves_nothing_personal_of_the_erased_in_any_table(ctx, engin
                      "medical_findings", "case_transitions")
     letters = _counts(engine, "questionnaire_recipients")["questionnaire_recipients"]
     assert before["medical_findings"] > 0 and before["service_records"] > 0 and before["summonses"] > 0
+    with engine.connect() as conn:  # an overturn gave a call back and its replacement kept theirs: named in the effect
+        assert conn.execute(text("SELECT COUNT(*) FROM case_transitions WHERE effect LIKE '%replacement_kept%'")).scalar_one()
 
     report = apply_retention(day, dt.date(2070, 1, 1))  # everyone's liability ended long before
 

@@ -17,7 +17,8 @@ class CaseStepped(AuditEvent):
     """case.step: a case moved through its machine (opened, decided, appealed, overturned, ...)."""
 
     action: ClassVar[str] = "case.step"
-    personal: ClassVar[tuple[str, ...]] = ("effect.replacement",)  # the replacement's national id, as a commitment
+    #: The replacement's national id (called, or kept when the call is given back), as a commitment.
+    personal: ClassVar[tuple[str, ...]] = ("effect.replacement", "effect.replacement_kept")
     case: int
     kind: str
     campaign: str
@@ -36,6 +37,7 @@ class CallRestored(AuditEvent):
     """campaign.restore: an overturned decision gave a released person their call back; the replacement stays called."""
 
     action: ClassVar[str] = "campaign.restore"
+    personal: ClassVar[tuple[str, ...]] = ("replacement_kept",)  # a national id: stored as the person's commitment
     campaign: str
     case: int
     release_reason: str

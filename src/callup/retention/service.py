@@ -177,13 +177,16 @@ def _erase_questionnaires(conn: Any, recipients: str) -> int:
 
 
 def _pseudonymise_effects(conn: Any) -> int:
-    """A case step's effect (JSON) names the replacement called: the erased among them become their tokens."""
+    """A case step's effect (JSON) names the replacement called (or kept when an overturn gave the call back):
+    the erased among them become their tokens."""
     tokens = dict(conn.execute(text("SELECT national_id, token FROM _erased")).tuples().all())
     changed = 0
-    for row_id, effect in conn.execute(text("SELECT id, effect FROM case_transitions WHERE effect LIKE '%\"replacement\"%'")).all():
+    for row_id, effect in conn.execute(text("SELECT id, effect FROM case_transitions WHERE effect LIKE '%\"replacement%'")).all():
         value = json.loads(effect)
-        if isinstance(value, dict) and value.get("replacement") in tokens:
-            value["replacement"] = tokens[value["replacement"]]
+        named = [k for k in ("replacement", "replacement_kept") if isinstance(value, dict) and value.get(k) in tokens]
+        for key in named:
+            value[key] = tokens[value[key]]
+        if named:
             conn.execute(text("UPDATE case_transitions SET effect = :e WHERE id = :i"), {"e": json.dumps(value), "i": row_id})
             changed += 1
     return changed

@@ -6,7 +6,8 @@ exemption or a deferral, decided, sometimes appealed; appearance or a no-show ca
 an officer; the medical board; an appeal against an unfit finding, sometimes overturned (a
 second examination follows); induction into a unit the guardrail allows; for some, a contract
 signed later in the term where the policy's conditions allow it. Rates come from a
-TOML file (`Rates`); the same seed on the same store gives the same run. Decisions are taken
+TOML file (`Rates`); the same seed on the same store gives the same run, whether it runs at once or
+is stopped and resumed (people are simulated 500 a transaction). Decisions are taken
 by named simulated actors and every reason says "simulation", so the audit log shows them for
 what they are. Run it on a rehearsal store only.
 """
@@ -21,10 +22,10 @@ import random
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import select, text
+from sqlalchemy import Table, delete, func, insert, select, text, update
 
 from callup.audit import AuditEvent
 from callup.campaigns.errors import CampaignNotFound, CampaignStateError
@@ -39,10 +40,12 @@ from callup.military_service.units import import_units
 from callup.notices import service as notices
 from callup.notices.tables import LIVE, Summons
 from callup.policy.months import add_months
+from callup.simulation.tables import SimulatedPerson
 from callup.store.columns import enum_value
 from callup.uow import UnitOfWork
 
 calls, campaigns, summonses, units = Call.__table__, Campaign.__table__, Summons.__table__, Unit.__table__
+simulated = cast(Table, SimulatedPerson.__table__)
 OFFICER = Actor("simulated officer", Role.administrator)
 JUDGE = Actor("simulated appeals officer", Role.administrator)
 BOARD = Actor("simulated medical board", Role.medical)
@@ -114,6 +117,16 @@ class Simulated(AuditEvent):
     steps: dict[str, int]
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SimulatedBatch(AuditEvent):
+    """simulation.batch: a batch of a round's people simulated and committed (counts; a stopped run resumes after it)."""
+
+    action: ClassVar[str] = "simulation.batch"
+    round: int
+    people: int
+    steps: dict[str, int]
+
+
 @dataclasses.dataclass(frozen=True)
 class SimulationResult:
     campaign: str
@@ -137,8 +150,9 @@ def _earlier_run(uow: UnitOfWork, campaign: str) -> SimulationResult | None:
 
 
 class _Run:
-    def __init__(self, uow: UnitOfWork, campaign: str, rng: random.Random, rates: Rates) -> None:
-        self.uow, self.campaign, self.rng, self.rates = uow, campaign, rng, rates
+    def __init__(self, uow: UnitOfWork, campaign: str, seed: int, rates: Rates) -> None:
+        self.uow, self.campaign, self.seed, self.rates = uow, campaign, seed, rates
+        self.rng = random.Random(seed)
         self.steps: Counter[str] = Counter()
         version = uow.ctx.policy().in_force(uow.ctx.today())
         self.categories = {c.code: c for c in version.fitness_categories}
@@ -175,6 +189,8 @@ class _Run:
     # -- one person ----------------------------------------------------------------------------------
 
     def person(self, national_id: str, reference: str) -> None:
+        # Each person's own draws: the same whichever batch or run simulates them, and whoever came before.
+        self.rng = random.Random(f"{self.seed}/{national_id}")
         citizen = Actor("simulated person", Role.citizen, person_id=national_id)
         if not self.chance(self.rates.delivery):
             self.steps["not_delivered"] += 1
@@ -325,52 +341,119 @@ class _Run:
         return self.rng.sample(self._units, len(self._units))
 
 
+#: People simulated in one transaction: a run stopped part-way loses at most this many people's work, and
+#: PostgreSQL's statistics (and with them its plans) follow the case tables as they grow between batches.
+BATCH = 500
+
+
 def simulate(ctx: Context, campaign: str, *, seed: int = 0, rates: Rates | None = None,
              offices: pathlib.Path | None = None, units_file: pathlib.Path | None = None,
-             advance: Callable[[int], None] = lambda n: None) -> SimulationResult:
-    """Drive the drawn campaign with simulated responses, in one transaction (all or nothing); once per campaign
-    (a second run reports the first, `already_done`). `advance(1)` is called after each person."""
+             advance: Callable[[int], None] = lambda n: None, batch: int = BATCH) -> SimulationResult:
+    """Drive the drawn campaign with simulated responses, `batch` people a transaction, once per campaign (a second
+    run reports the first, `already_done`). A run stopped part-way resumes where it stopped: each round's people are
+    written down when it starts and each person's draws come from the seed and their national id, so a resumed run
+    ends as an uninterrupted one would. `advance(1)` is called after each person."""
     from callup.examples import path as example
 
     rates = rates or Rates()
-    rng = random.Random(seed)
     with UnitOfWork(ctx) as uow:
         uow.ctx.require(Role.administrator, doing="simulating responses")
-        if uow.conn.dialect.name == "postgresql":
-            # One transaction that grows the case tables from nothing: a plan PostgreSQL caches for a prepared
-            # statement at the start (made for an empty table) would be kept for hours; plan each run instead.
-            uow.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-        c = uow.execute(select(campaigns.c.id, campaigns.c.status).where(campaigns.c.name == campaign)).first()
-        if c is None:
-            raise CampaignNotFound(f"no campaign named {campaign!r}", field="campaign")
-        if enum_value(c.status) != "drawn":
-            raise CampaignStateError(f"campaign {campaign!r} is {enum_value(c.status)}: "
-                                     "responses are simulated on a drawn campaign")
+        campaign_id = _drawn(uow, campaign)
         earlier = _earlier_run(uow, campaign)
         if earlier is not None:
             return earlier
-        run = _Run(uow, campaign, rng, rates)
+        run = _Run(uow, campaign, seed, rates)
         if uow.execute(select(units.c.code).limit(1)).first() is None:
             with run.acting(OFFICER):
                 import_units(uow, units_file or example("units/republic-of-example.csv"))
-        done: set[str] = set()
-        rounds = 0
-        while True:
+    steps = _steps_so_far(ctx, campaign)
+    while True:
+        with UnitOfWork(ctx) as uow:
+            run.uow = uow
             with run.acting(OFFICER):
-                notices.issue_summonses(uow, campaign, offices_path=offices or example("offices/republic-of-example.csv"))
-                notices.publish_notices(uow, campaign)
-            todo = uow.execute(select(summonses.c.national_id, summonses.c.reference)
-                               .where(summonses.c.campaign_id == c.id, summonses.c.status.in_([s.value for s in LIVE]))
-                               .order_by(summonses.c.region, summonses.c.rank)).all()
-            todo = [t for t in todo if t.national_id not in done]
-            if not todo:
-                break
-            rounds += 1
-            for row in todo:
-                done.add(row.national_id)
-                run.person(row.national_id, row.reference)
-                advance(1)
-        steps = dict(sorted(run.steps.items()))
-        uow.record(Simulated(target=f"campaign:{campaign}", seed=seed, people=len(done), steps=steps))
-    return SimulationResult(campaign, seed, rounds, len(done), steps)
+                rnd, todo = _round(uow, campaign, campaign_id, offices or example("offices/republic-of-example.csv"))
+        if not todo:
+            break
+        for start in range(0, len(todo), batch):
+            chunk = todo[start:start + batch]
+            with UnitOfWork(ctx) as uow:
+                _claim(uow, campaign, campaign_id, [t.national_id for t in chunk])
+                run.uow, run.steps = uow, Counter()
+                for row in chunk:
+                    run.person(row.national_id, row.reference)
+                    advance(1)
+                uow.execute(update(simulated).where(simulated.c.campaign_id == campaign_id,
+                                                    simulated.c.national_id.in_([t.national_id for t in chunk]))
+                            .values(done=True))
+                uow.record(SimulatedBatch(target=f"campaign:{campaign}", round=rnd, people=len(chunk), steps=dict(run.steps)))
+            steps.update(run.steps)
+    with UnitOfWork(ctx) as uow:
+        _drawn(uow, campaign)
+        if (earlier := _earlier_run(uow, campaign)) is not None:  # another run at the same time finished first
+            return earlier
+        rounds, people = uow.execute(select(func.coalesce(func.max(simulated.c.round), 0), func.count())
+                                     .where(simulated.c.campaign_id == campaign_id)).one()
+        uow.execute(delete(simulated).where(simulated.c.campaign_id == campaign_id))
+        ordered = dict(sorted(steps.items()))
+        uow.record(Simulated(target=f"campaign:{campaign}", seed=seed, people=people, steps=ordered))
+    return SimulationResult(campaign, seed, rounds, people, ordered)
 
+
+def _drawn(uow: UnitOfWork, campaign: str) -> int:
+    """The drawn campaign's id, its row locked until the transaction ends (one simulation at a time)."""
+    c = uow.execute(select(campaigns.c.id, campaigns.c.status).where(campaigns.c.name == campaign).with_for_update()).first()
+    if c is None:
+        raise CampaignNotFound(f"no campaign named {campaign!r}", field="campaign")
+    if enum_value(c.status) != "drawn":
+        raise CampaignStateError(f"campaign {campaign!r} is {enum_value(c.status)}: "
+                                 "responses are simulated on a drawn campaign")
+    return int(c.id)
+
+
+def _round(uow: UnitOfWork, campaign: str, campaign_id: int, offices: pathlib.Path) -> tuple[int, list[Any]]:
+    """The round under way and the people of it still to simulate, in the order of their summonses. A round not
+    finished by an earlier run goes on; else summonses are issued (to the replacements the last round called) and
+    everyone with a live summons not simulated before is written down as the next round. Nobody, when another run
+    at the same time has finished the simulation (and cleared its progress)."""
+    _drawn(uow, campaign)
+    if _earlier_run(uow, campaign) is not None:
+        return 0, []
+    in_order = (select(simulated.c.round, summonses.c.national_id, summonses.c.reference)
+                .join(summonses, (summonses.c.campaign_id == simulated.c.campaign_id)
+                      & (summonses.c.national_id == simulated.c.national_id) & summonses.c.status.in_([s.value for s in LIVE]))
+                .where(simulated.c.campaign_id == campaign_id).order_by(summonses.c.region, summonses.c.rank))
+    left = uow.execute(in_order.where(~simulated.c.done)).all()
+    if left:
+        return int(left[0].round), left
+    notices.issue_summonses(uow, campaign, offices_path=offices)
+    notices.publish_notices(uow, campaign)
+    rnd = uow.execute(select(func.coalesce(func.max(simulated.c.round), 0)).where(simulated.c.campaign_id == campaign_id)).scalar_one() + 1
+    before = select(simulated.c.national_id).where(simulated.c.campaign_id == campaign_id)
+    new = uow.execute(select(summonses.c.national_id).where(summonses.c.campaign_id == campaign_id,
+                                                          summonses.c.status.in_([s.value for s in LIVE]),
+                                                          summonses.c.national_id.not_in(before))).scalars().all()
+    if not new:
+        return rnd, []
+    uow.execute(insert(simulated), [{"campaign_id": campaign_id, "national_id": n, "round": rnd, "done": False} for n in new])
+    return rnd, uow.execute(in_order.where(simulated.c.round == rnd)).all()
+
+
+def _claim(uow: UnitOfWork, campaign: str, campaign_id: int, people: list[str]) -> None:
+    """Lock the campaign for a batch; a batch another run simulated meanwhile (or a run that finished) stops this one."""
+    _drawn(uow, campaign)
+    waiting = uow.execute(select(func.count()).where(simulated.c.campaign_id == campaign_id, ~simulated.c.done,
+                                                     simulated.c.national_id.in_(people))).scalar_one()
+    if waiting != len(people):  # done, or the other run finished and cleared its progress
+        raise CampaignStateError(f"campaign {campaign!r} is being simulated by another run at the same time")
+
+
+def _steps_so_far(ctx: Context, campaign: str) -> Counter[str]:
+    """The steps of the batches an earlier, stopped run committed (none when nothing was stopped part-way)."""
+    import json
+
+    steps: Counter[str] = Counter()
+    with UnitOfWork(ctx, write=False) as uow:
+        for (details,) in uow.execute(text("SELECT details FROM audit_log WHERE action = :action AND target = :target"),
+                                      {"action": SimulatedBatch.action, "target": f"campaign:{campaign}"}):
+            steps.update(json.loads(details)["steps"])
+    return steps

@@ -11,6 +11,7 @@ from callup.military_service import tables as military_service_tables  # noqa: F
 from callup.notices import tables as notice_tables  # noqa: F401
 from callup.questionnaire import tables as questionnaire_tables  # noqa: F401
 from callup.register import tables as register_tables  # noqa: F401
+from callup.simulation import tables as simulation_tables  # noqa: F401
 from callup.store.base import Base
 from callup.web import tables as web_tables  # noqa: F401
 
