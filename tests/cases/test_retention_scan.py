@@ -3,7 +3,9 @@ remains in any table; the audit chain and the published draw still verify."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import random
 import re
 
 import pytest
@@ -37,7 +39,9 @@ def _counts(engine, *tables):
 
 
 def test_retention_leaves_nothing_personal_of_the_erased_in_any_table(ctx, engine, tmp_path):
-    day = drawn_campaign(ctx, tmp_path, people=800, quota=24)
+    # A draw from fixed randomness, so that the simulation takes the same paths on every run (the overturn that
+    # gives a call back while its replacement keeps theirs among them, asserted below).
+    day = drawn_campaign(dataclasses.replace(ctx, random=random.Random(1).randbytes), tmp_path, people=800, quota=24)
     simulate(day, CAMPAIGN, seed=7)
     with UnitOfWork(day) as uow:
         service.close_campaign(uow, CAMPAIGN)
