@@ -26,7 +26,7 @@ from callup.cases.tables import Case, CaseKind, CaseTransition
 from callup.notices.service import no_show_case_changed
 from callup.store.columns import enum_value as value
 from callup.store.rowids import is_row_id
-from callup.store.steps import step_row
+from callup.store.steps import step_row_returning
 from callup.uow import UnitOfWork
 
 cases = cast(Table, Case.__table__)
@@ -36,7 +36,7 @@ MAX_TEXT = 2000
 # Built once: these run for every step of every case, and building a statement costs more than running it.
 _CASE = select(cases).where(cases.c.id == bindparam("case_id"))
 _CASE_LOCKED = _CASE.with_for_update()
-_ADD_CASE = insert(cases)
+_ADD_CASE = insert(cases).returning(*cases.c)
 # The next entry of the case's history, numbered in the same statement (the case row is locked, so no other
 # step of the case can take the number meanwhile).
 _HISTORY_COLUMNS = ("from_state", "step", "to_state", "at", "actor", "role", "reason", "evidence", "ground", "effect")
@@ -101,12 +101,13 @@ def open_case(uow: UnitOfWork, campaign: str, national_id: str, kind: CaseKind, 
     now = uow.now()
     actor = uow.actor
     version = uow.ctx.policy().in_force(uow.ctx.today()).version
-    case_id = uow.execute(_ADD_CASE, dict(
+    row = uow.execute(_ADD_CASE, dict(
         campaign_id=call["campaign_id"], national_id=call["national_id"], region=call["region"], kind=kind, state=NEW,
         ground=ground, policy_version=version, evidence=_text(evidence, "evidence"), opened_at=now, opened_by=actor.label(),
-        opened_role=actor.role.value, appeals_case_id=appeals, updated_at=now)).inserted_primary_key[0]
-    return transition(uow, load(uow, case_id, lock=True), step, reason=reason, evidence=evidence, ground=ground, values=values,
-                      effect=effect)
+        opened_role=actor.role.value, appeals_case_id=appeals, updated_at=now)).mappings().one()
+    # The new row, as inserted (no other transaction sees it until this one commits, so it needs no lock).
+    return transition(uow, {**row, "campaign": call["campaign"]}, step, reason=reason, evidence=evidence, ground=ground,
+                      values=values, effect=effect)
 
 
 def precheck(uow: UnitOfWork, case: Any, step: str, reason: str | None) -> None:
@@ -148,7 +149,8 @@ def transition(uow: UnitOfWork, case: Any, step: str, *, reason: str | None = No
         changes["appeal_deadline"] = deadline
     if decision:  # what the decision replaced, so that overturning it restores the case exactly
         effect = {**(effect or {}), "before": {k: _plain(case[k]) for k in sorted(changes) if k not in ("updated_at", "version")}}
-    step_row(uow, machine, cases, case["id"], before, step, subject=subject(case), column="state", counter="version", **changes)
+    row = step_row_returning(uow, machine, cases, case["id"], before, step, subject=subject(case), column="state",
+                             counter="version", **changes)
     if kind is CaseKind.no_show:  # the summons keeps whether its no-show is resolved (the follow-up list reads it)
         no_show_case_changed(uow, case["campaign_id"], case["national_id"], case["opened_at"], resolved=after != "open")
     effect_json = json.dumps(effect, sort_keys=True) if effect else None
@@ -159,7 +161,7 @@ def transition(uow: UnitOfWork, case: Any, step: str, *, reason: str | None = No
                            seq=seq, step=step, from_state=before, to_state=after, ground=ground, evidence=evidence,
                            reason_sha256=hashlib.sha256(reason.encode()).hexdigest() if reason else None,
                            effect={k: v for k, v in effect.items() if k != "before"} if effect else None))
-    after_row = load(uow, case["id"])
+    after_row = {**row, "campaign": case["campaign"]}
     hold_for(uow, after_row, before=before)  # the register keeps who is out of the pool
     return after_row
 

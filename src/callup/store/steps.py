@@ -11,7 +11,7 @@ step to that state's next one, in one UPDATE per source state.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, update
@@ -34,22 +34,43 @@ def step_row(uow: UnitOfWork, machine: Machine, table: Table, row_id: Any, state
     message) when the row left `state` meanwhile, e.g. another officer's decision came first.
     """
     new = machine.step(state, step, subject=subject)
-    statement = _step_statement(table, column, tuple(sorted(values)), counter)
-    params = {"_row_id": row_id, "_from": _value(state), "_to": new, **{f"_set_{k}": v for k, v in values.items()}}
-    done = uow.execute(statement, params).rowcount
-    if done != 1:
-        raise machine.error(changed or f"{subject} changed while this step was being taken: look at it again")
+    _step(uow, machine, table, row_id, state, new, subject=subject, column=column, changed=changed, counter=counter,
+          returning=False, values=values)
     return new
 
 
+def step_row_returning(uow: UnitOfWork, machine: Machine, table: Table, row_id: Any, state: Any, step: str, *, subject: str,
+                       column: str = "status", changed: str | None = None, counter: str | None = None,
+                       **values: Any) -> Mapping[str, Any]:
+    """`step_row` that returns the row as the step left it (the UPDATE's RETURNING, instead of reading it again)."""
+    new = machine.step(state, step, subject=subject)
+    return _step(uow, machine, table, row_id, state, new, subject=subject, column=column, changed=changed, counter=counter,
+                 returning=True, values=values)
+
+
+def _step(uow: UnitOfWork, machine: Machine, table: Table, row_id: Any, state: Any, new: str, *, subject: str, column: str,
+          changed: str | None, counter: str | None, returning: bool, values: dict[str, Any]) -> Any:
+    statement = _step_statement(table, column, tuple(sorted(values)), counter, returning)
+    params = {"_row_id": row_id, "_from": _value(state), "_to": new, **{f"_set_{k}": v for k, v in values.items()}}
+    result = uow.execute(statement, params)
+    if returning:
+        row = result.mappings().first()
+        if row is not None:
+            return row
+    elif result.rowcount == 1:
+        return None
+    raise machine.error(changed or f"{subject} changed while this step was being taken: look at it again")
+
+
 @functools.lru_cache(maxsize=128)
-def _step_statement(table: Table, column: str, columns: tuple[str, ...], counter: str | None) -> Any:
+def _step_statement(table: Table, column: str, columns: tuple[str, ...], counter: str | None, returning: bool = False) -> Any:
     """The guarded UPDATE of one row's step, built once per table and set of columns (a statement is
     dearer to build than to run, and a case takes a step at every decision)."""
     values: dict[str, Any] = {column: bindparam("_to"), **{c: bindparam(f"_set_{c}") for c in columns}}
     if counter is not None:
         values[counter] = table.c[counter] + 1
-    return update(table).where(table.c.id == bindparam("_row_id"), table.c[column] == bindparam("_from")).values(values)
+    statement = update(table).where(table.c.id == bindparam("_row_id"), table.c[column] == bindparam("_from")).values(values)
+    return statement.returning(*table.c) if returning else statement
 
 
 def step_rows(uow: UnitOfWork, machine: Machine, table: Table, where: Any, step: str, *, column: str = "status",
