@@ -19,11 +19,11 @@ harness = importlib.util.module_from_spec(spec)
 sys.modules[spec.name] = harness  # dataclasses look their module up there
 spec.loader.exec_module(harness)
 
-# One trial of five kills per operation and backend in the suite (random and just-after-a-commit kills
+# One trial of six kills per operation and backend in the suite (random and just-after-a-commit kills
 # alternate); a second trial of four cost 25 s of the suite's wall time for one setup and finish more. The
 # long version (bench/crash_harness.py, figures in RELIABILITY.md) runs many more.
 TRIALS = int(os.environ.get("CALLUP_CRASH_TRIALS", 1))
-KILLS = int(os.environ.get("CALLUP_CRASH_KILLS", 5))
+KILLS = int(os.environ.get("CALLUP_CRASH_KILLS", 6))
 
 
 @pytest.mark.slow

@@ -201,9 +201,10 @@ def _subject(t: _Tx, national_id: str, known: dict[str, str]) -> str:
     if not found:
         salt = secrets.token_bytes(32)
         commitment = SUBJECT + hmac.digest(salt, national_id.encode("utf-8"), "sha256")[:16].hex()
-        t.rows("INSERT INTO audit_subjects (national_id, salt, commitment) VALUES (?, ?, ?) ON CONFLICT (national_id) DO NOTHING",
-               (national_id, salt.hex(), commitment))
-        found = t.rows("SELECT commitment FROM audit_subjects WHERE national_id = ?", (national_id,))
+        found = t.rows("INSERT INTO audit_subjects (national_id, salt, commitment) VALUES (?, ?, ?) "
+                       "ON CONFLICT (national_id) DO NOTHING RETURNING commitment", (national_id, salt.hex(), commitment))
+        if not found:  # another transaction named the person first
+            found = t.rows("SELECT commitment FROM audit_subjects WHERE national_id = ?", (national_id,))
     known[national_id] = found[0][0]
     return known[national_id]
 
