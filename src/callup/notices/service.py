@@ -237,11 +237,11 @@ def _summons(uow: UnitOfWork, reference: str, *, lock: bool = False) -> Any:
     return row
 
 
-def _step(uow: UnitOfWork, row: Any, step: str, **values: Any) -> str:
-    """Apply `step` to the summons `row` through the transition table; returns the new status."""
+def _step(uow: UnitOfWork, row: Any, step: str, **values: Any) -> Any:
+    """Apply `step` to the summons `row` through the transition table; returns the row as the step left it."""
     new = NOTICE.step(row["status"], step, subject=f"summons {row['reference']}")
-    uow.execute(update(summonses).where(summonses.c.id == row["id"]).values(status=new, **values))
-    return new
+    return uow.execute(update(summonses).where(summonses.c.id == row["id"]).values(status=new, **values)
+                       .returning(*_SHOWN)).mappings().one()
 
 
 # --- issue --------------------------------------------------------------------------------------------
@@ -367,14 +367,14 @@ def acknowledge(uow: UnitOfWork, reference: str, *, evidence: str) -> SummonsVie
     uow.ctx.require(Role.citizen, *OFFICERS, doing="acknowledging a summons")
     row = _summons(uow, reference, lock=True)
     if _value(row["status"]) == NoticeStatus.acknowledged.value:
-        return _current(uow, reference)
+        return _view(uow, row)
     now = uow.now()
     values: dict[str, Any] = {"acknowledged_at": now}
     if row["delivered_at"] is None:
         values.update(delivered_at=now, delivery_source="acknowledgement", delivery_evidence=evidence)
-    _step(uow, row, "acknowledge", **values)
+    after = _step(uow, row, "acknowledge", **values)
     uow.record(SummonsChanged(target=person(row["national_id"]), reference=row["reference"], step="acknowledge", detail=evidence))
-    return _current(uow, reference)
+    return _view(uow, after)
 
 
 def opening_delivers(uow: UnitOfWork, reference: str) -> bool:
@@ -500,16 +500,15 @@ def record_appearance(uow: UnitOfWork, reference: str, outcome: Appearance | str
     uow.ctx.require(*OFFICERS, doing="recording appearance")
     outcome = outcome if isinstance(outcome, Appearance) else Appearance(outcome)
     row = _summons(uow, reference, lock=True)
-    _record_one(uow, row, outcome, shown)
-    return _current(uow, reference)
+    return _view(uow, _record_one(uow, row, outcome, shown))
 
 
 class AppearanceChanged(NoticeStateError):
     """Another officer recorded the person's appearance after the page the recording was made on was read."""
 
 
-def _record_one(uow: UnitOfWork, row: Any, outcome: Appearance, shown: str | None) -> None:
-    """Check the rule and write one appearance on the locked summons `row`, with its own audit entry."""
+def _record_one(uow: UnitOfWork, row: Any, outcome: Appearance, shown: str | None) -> Any:
+    """Check the rule and write one appearance on the locked summons `row`, with its own audit entry; the row after it."""
     why_not = appearance_refusal(_value(row["status"]), row["date"], uow.ctx.today())
     if why_not is None and outcome is Appearance.no_show and _inducted(uow, row):
         why_not = "the person was inducted: they did not miss the appointment"
@@ -522,11 +521,13 @@ def _record_one(uow: UnitOfWork, row: Any, outcome: Appearance, shown: str | Non
             raise AppearanceChanged(f"summons {row['reference']}: meanwhile recorded as "
                                     f"{'did not appear' if now == Appearance.no_show.value else now or 'nothing'}", field="outcome")
         guard = guard & (summonses.c.appearance.is_(None) if shown is None else summonses.c.appearance == shown)
-    if uow.execute(update(summonses).where(guard).values(appearance=outcome, appearance_at=uow.now(),
-                                                               no_show_resolved_at=None)).rowcount != 1:
+    after = uow.execute(update(summonses).where(guard).values(appearance=outcome, appearance_at=uow.now(),
+                                                              no_show_resolved_at=None).returning(*_SHOWN)).mappings().first()
+    if after is None:
         raise AppearanceChanged(f"summons {row['reference']}: its appearance was recorded meanwhile", field="outcome")
     uow.record(SummonsChanged(target=person(row["national_id"]), reference=row["reference"], step="appearance",
                               detail=outcome.value))
+    return after
 
 
 @dataclasses.dataclass(frozen=True)
@@ -769,10 +770,13 @@ def _audit_reads(uow: UnitOfWork, read: list[tuple[str, str]], *, where: str) ->
 def _current(uow: UnitOfWork, reference: str, *, where: str | None = None) -> SummonsView:
     """The summons as it is now; audited as read on `where` (None: after a step the caller has recorded)."""
     row = _summons(uow, reference)
-    name = calls.campaign_names(uow, [row["campaign_id"]])[row["campaign_id"]]
     if where is not None:
         _audit_reads(uow, [(row["national_id"], row["reference"])], where=where)
-    return _view_of(row, name)
+    return _view(uow, row)
+
+
+def _view(uow: UnitOfWork, row: Any) -> SummonsView:
+    return _view_of(row, calls.campaign_names(uow, [row["campaign_id"]])[row["campaign_id"]])
 
 
 def view(uow: UnitOfWork, reference: str, *, where: str = "summons") -> SummonsView:
