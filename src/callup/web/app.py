@@ -53,8 +53,9 @@ def _templates() -> Any:
     """The page templates, one environment per process: a template is compiled once, however many apps are made."""
     import jinja2
 
+    # The templates ship with the package: a worker does not look at each file's time again on every page.
     return jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True, trim_blocks=True,
-                              lstrip_blocks=True)
+                              lstrip_blocks=True, auto_reload=False)
 
 
 class Web:

@@ -51,7 +51,7 @@ def _worded(request: Request, exc: CallupError, category: str) -> str:
         latest = medical.latest_reexamination(ctx.today(), found)
         if latest is not None:
             return _("A temporary category needs its re-examination date: after today and by %(date)s at the latest.") % {
-                "date": i18n.Formats(language(request), ctx.timezone).date(latest)}
+                "date": i18n.formats(language(request), ctx.timezone).date(latest)}
         return _("Category %(code)s is not temporary: leave the re-examination date empty.") % {"code": found.code}
     return exc.message
 

@@ -110,3 +110,9 @@ class Formats:
 
     def number(self, value: int | float | None) -> str:
         return "" if value is None else format_decimal(value, locale=self.locale)
+
+
+@functools.lru_cache(maxsize=64)
+def formats(language: str, timezone: str = "UTC") -> Formats:
+    """The formatting of `language` in `timezone`, made once per worker (parsing the locale costs more than a page's dates)."""
+    return Formats(language, timezone)

@@ -217,7 +217,7 @@ def render(request: Request, template: str, *, status: int = 200, new: Session |
 
     html = w.templates.get_template(template).render(
         _=tr.gettext, words=Words(tr.gettext, policy, regions), ngettext=tr.ngettext,
-        fmt=i18n.Formats(lang, w.settings.timezone), lang=lang, languages=i18n.LANGUAGES,
+        fmt=i18n.formats(lang, w.settings.timezone), lang=lang, languages=i18n.LANGUAGES,
         csrf=w.sealer.csrf_token(current), me=current, path=request.url.path, session_minutes=LIFETIME[current.kind] // 60,
         here=here or urllib.parse.quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""), safe="/?=&"),
         **values)

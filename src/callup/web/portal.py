@@ -345,11 +345,11 @@ def document_pdf(request: Request) -> Response:
     if made is None:
         return Response(status_code=404)
     text, claim, _view = made
-    from callup.web.i18n import Formats
+    from callup.web.i18n import formats
     from callup.web.pages import language
     from callup.web.words import Words
 
-    fmt, words = Formats(language(request), web(request).settings.timezone), Words(_)
+    fmt, words = formats(language(request), web(request).settings.timezone), Words(_)
     check_at = f"{web(request).settings.public_url}/status/check"
     pdf = statusdoc.document_pdf(statusdoc.link(web(request).settings.public_url, text), claim, title=_("Call-up status document"), lines=[
         f"{_('Holder')}: {claim.holder}", f"{_('Date of birth')}: {fmt.date(claim.born)}",

@@ -112,7 +112,7 @@ def _locked(request: Request, exc: TooManyAttempts) -> str:
     from callup.web.pages import language
 
     _ = gettext(request)
-    fmt = i18n.Formats(language(request), web(request).settings.timezone)
+    fmt = i18n.formats(language(request), web(request).settings.timezone)
     until = fmt.instant(exc.until) if exc.until is not None else ""
     if exc.locked == "reference":
         return _("Too many wrong codes were tried with this summons, so signing in with it is locked until %(until)s. "
@@ -237,7 +237,7 @@ def _problem(request: Request, result: statusdoc.Checked | None) -> str | None:
 
     if result is None or result.problem_text is None:
         return None
-    fmt = i18n.Formats(language(request), web(request).settings.timezone)
+    fmt = i18n.formats(language(request), web(request).settings.timezone)
     values = {k: fmt.date(v) if isinstance(v, dt.date) else v for k, v in result.problem_values.items()}
     return str(gettext(request)(result.problem_text) % values)
 
