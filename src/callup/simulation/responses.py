@@ -341,9 +341,14 @@ class _Run:
         return self.rng.sample(self._units, len(self._units))
 
 
-#: People simulated in one transaction: a run stopped part-way loses at most this many people's work, and
-#: PostgreSQL's statistics (and with them its plans) follow the case tables as they grow between batches.
+#: People simulated in one transaction: a run stopped part-way loses at most this many people's work.
 BATCH = 500
+#: The tables the simulation fills. On PostgreSQL their statistics are refreshed when a round's summonses are issued
+#: and each time the people simulated since the last refresh outnumber those before it: a plan made while they were
+#: nearly empty (an index walk over the whole campaign's summonses for one person's) costs milliseconds a statement
+#: at full size, and autovacuum may be off or behind.
+GROWN = ("summonses", "campaign_calls", "cases", "case_transitions", "medical_findings", "service_records", "service_steps",
+         "pool_holds", "simulated_people")
 
 
 def simulate(ctx: Context, campaign: str, *, seed: int = 0, rates: Rates | None = None,
@@ -367,6 +372,8 @@ def simulate(ctx: Context, campaign: str, *, seed: int = 0, rates: Rates | None 
             with run.acting(OFFICER):
                 import_units(uow, units_file or example("units/republic-of-example.csv"))
     steps = _steps_so_far(ctx, campaign)
+    analysed = 0  # people simulated by this run when the statistics were last refreshed
+    simulated_here = 0
     while True:
         with UnitOfWork(ctx) as uow:
             run.uow = uow
@@ -374,6 +381,7 @@ def simulate(ctx: Context, campaign: str, *, seed: int = 0, rates: Rates | None 
                 rnd, todo = _round(uow, campaign, campaign_id, offices or example("offices/republic-of-example.csv"))
         if not todo:
             break
+        _analyse(ctx)
         for start in range(0, len(todo), batch):
             chunk = todo[start:start + batch]
             with UnitOfWork(ctx) as uow:
@@ -387,6 +395,10 @@ def simulate(ctx: Context, campaign: str, *, seed: int = 0, rates: Rates | None 
                             .values(done=True))
                 uow.record(SimulatedBatch(target=f"campaign:{campaign}", round=rnd, people=len(chunk), steps=dict(run.steps)))
             steps.update(run.steps)
+            simulated_here += len(chunk)
+            if simulated_here >= 2 * max(analysed, batch // 2):
+                _analyse(ctx)
+                analysed = simulated_here
     with UnitOfWork(ctx) as uow:
         _drawn(uow, campaign)
         if (earlier := _earlier_run(uow, campaign)) is not None:  # another run at the same time finished first
@@ -397,6 +409,13 @@ def simulate(ctx: Context, campaign: str, *, seed: int = 0, rates: Rates | None 
         ordered = dict(sorted(steps.items()))
         uow.record(Simulated(target=f"campaign:{campaign}", seed=seed, people=people, steps=ordered))
     return SimulationResult(campaign, seed, rounds, people, ordered)
+
+
+def _analyse(ctx: Context) -> None:
+    """Refresh PostgreSQL's statistics of the tables the simulation fills (SQLite keeps none unless asked)."""
+    with UnitOfWork(ctx) as uow:
+        if uow.conn.dialect.name == "postgresql":
+            uow.execute(text("ANALYZE " + ", ".join(GROWN)))
 
 
 def _drawn(uow: UnitOfWork, campaign: str) -> int:
