@@ -1,5 +1,6 @@
 """Simulated responses commit batch by batch: a run stopped part-way resumes with the people not yet simulated
-and ends exactly as an uninterrupted run on an identical store, on both backends."""
+and ends exactly as an uninterrupted run on an identical store, on both backends; the batch size changes
+nothing; two runs at once simulate each person once; on PostgreSQL the tables it fills get fresh statistics."""
 
 from __future__ import annotations
 
