@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import pathlib
 import uuid
@@ -41,11 +42,16 @@ def make_store_url(backend: str, tmp_path: pathlib.Path, *, schema: str | None =
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'callup.db'}", lambda: None
     schema = schema or f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as conn:
+    with _admin().begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
     return _schema_url(schema), lambda: _drop_schema(schema)
+
+
+@functools.cache
+def _admin():  # noqa: ANN202 - an Engine
+    """One engine per test process for making and dropping test schemas (a new engine and connection each time
+    cost 20 ms, against 1 ms on a kept connection; a PostgreSQL test makes and drops one schema)."""
+    return create_engine(POSTGRES_URL, pool_size=1, pool_pre_ping=True)
 
 
 class StoreTemplates:
@@ -153,10 +159,8 @@ def _schema_url(schema: str) -> str:
 
 
 def _drop_schema(schema: str) -> None:
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as conn:
+    with _admin().begin() as conn:
         conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
 def make_context(url: str, *, role: str = "administrator", name: str = "test-admin", regions: str | None = None,
