@@ -152,7 +152,7 @@ def _earlier_run(uow: UnitOfWork, campaign: str) -> SimulationResult | None:
 class _Run:
     def __init__(self, uow: UnitOfWork, campaign: str, seed: int, rates: Rates) -> None:
         self.uow, self.campaign, self.seed, self.rates = uow, campaign, seed, rates
-        self.rng = random.Random(seed)
+        self.rng: random.Random  # each person's own draws, made by `person`
         self.steps: Counter[str] = Counter()
         version = uow.ctx.policy().in_force(uow.ctx.today())
         self.categories = {c.code: c for c in version.fitness_categories}
