@@ -89,8 +89,9 @@ class UnitOfWork:
         return record(self.conn, event, actor=self.ctx.actor, at=self.ctx.stamp(), tail=self.audit_tail)
 
     def _follow_savepoints(self) -> None:
-        """Keep the audit tail true across savepoints: the head is written before one begins (so rolling
-        back to it restores that head) and read again after a rollback to one."""
+        """Keep the audit tail true across savepoints and reads: its entries and head are written before a
+        savepoint begins (so rolling back to it restores that head) and read again after a rollback to one;
+        its entries are written before a statement of this unit reads the log."""
         from sqlalchemy import event
 
         from callup.audit.chain import ChainTail, save_tail
@@ -102,8 +103,13 @@ class UnitOfWork:
         def rolled_back(conn: Connection, name: str, context: Any) -> None:
             self.audit_tail = ChainTail()
 
+        def reading(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
+            if self.audit_tail is not None and self.audit_tail.pending and "audit_log" in statement:
+                save_tail(conn, self.audit_tail)
+
         event.listen(self.conn, "savepoint", begun)
         event.listen(self.conn, "rollback_savepoint", rolled_back)
+        event.listen(self.conn, "before_cursor_execute", reading)
 
     def execute(self, statement: Any, *args: Any) -> Any:
         return self.conn.execute(statement, *args)

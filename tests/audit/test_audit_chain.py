@@ -158,6 +158,32 @@ def test_many_entries_in_one_unit_chain_with_the_units_before_and_after_it_and_t
     assert [e.details["n"] for e in audit.entries(engine, person_id="P1")] == [1, 3, 5, 7]
 
 
+def test_a_units_entries_are_written_in_one_statement_and_its_own_reads_of_the_log_see_them(engine):
+    from sqlalchemy import event
+
+    ctx = make_context(engine.url.render_as_string(hide_password=False), now=NOW)
+    inserts: list[int] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("INSERT INTO audit_log"):
+            inserts.append(len(parameters) if executemany else 1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with UnitOfWork(ctx, engine=engine) as uow:
+            for i in range(3):
+                uow.record(Touched(target=audit.person("P1"), n=i))
+            seen = uow.execute(text("SELECT count(*) FROM audit_log")).scalar_one()  # the same transaction reads them
+            for i in range(3, 5):
+                uow.record(Touched(target=audit.person("P1"), n=i))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert seen == 3
+    assert inserts == [3, 2]
+    result = audit.verify(engine)
+    assert result.ok and result.count == 5
+
+
 def test_a_unit_that_fails_after_its_entries_leaves_the_chain_and_its_head_as_they_were(engine):
     _append(engine, 2)
     ctx = make_context(engine.url.render_as_string(hide_password=False), now=NOW)

@@ -6,8 +6,9 @@ JSON is the object {seq, at, actor, role, action, target, reason, details} with 
 no spaces, UTF-8. `audit_head` holds the last (seq, hash); appenders lock it (PostgreSQL:
 SELECT ... FOR UPDATE; SQLite: the write transaction is already exclusive), so two concurrent
 transactions can never both append entry n. A unit of work keeps the head it holds locked in
-a `ChainTail` after its first append, so later appends in the same transaction skip reading it
-and the head row is written once, at commit (`save_tail`).
+a `ChainTail` after its first append, so later appends in the same transaction skip reading it;
+its entries are inserted together and the head row written once, at commit (`save_tail`), or
+before a statement of the same transaction reads the log.
 """
 
 from __future__ import annotations
@@ -107,24 +108,44 @@ class _Tx:
         result = self.tx.exec_driver_sql(sql, params)
         return [tuple(r) for r in result] if result.returns_rows else []
 
+    def many(self, sql: str, rows: list[tuple]) -> None:
+        """One statement for many rows (the driver's executemany; a BulkSession's entries come one at a time)."""
+        if not isinstance(self.tx, Connection):
+            for row in rows:
+                self.tx.execute(sql, row)
+            return
+        if self.tx.dialect.paramstyle != "qmark":
+            sql = sql.replace("?", "%s")
+        self.tx.exec_driver_sql(sql, rows)
+
 
 @dataclasses.dataclass
 class ChainTail:
     """What one transaction knows of the chain after its first append: the head it holds locked until it ends
-    (nobody else can append meanwhile), not yet written back, and the commitments naming people it has looked up."""
+    (nobody else can append meanwhile), the entries appended since the head was last written back (inserted
+    together by `save_tail`), and the commitments naming people it has looked up."""
 
     seq: int | None = None
     hash: str = ""
     unsaved: bool = False
     subjects: dict[str, str] = dataclasses.field(default_factory=dict)
+    pending: list[tuple] = dataclasses.field(default_factory=list)
 
 
 def save_tail(tx: Any, tail: ChainTail) -> None:
-    """Write the head kept in `tail` back to `audit_head`: the last statement before the transaction commits."""
+    """Insert the entries kept in `tail` and write its head back to `audit_head`: before the transaction commits,
+    before a savepoint, and before a statement of the transaction reads the log."""
     _save(_Tx(tx), tail)
 
 
+_INSERT = ("INSERT INTO audit_log (seq, at, actor, role, action, target, reason, details, prev_hash, hash) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
 def _save(t: _Tx, tail: ChainTail) -> None:
+    if tail.pending:
+        rows, tail.pending = tail.pending, []
+        t.many(_INSERT, rows)
     if tail.unsaved:
         t.rows("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (tail.seq, tail.hash))
         tail.unsaved = False
@@ -137,7 +158,8 @@ def record(tx: Any, event: AuditEvent, *, actor: Actor, at: str, tail: ChainTail
     actor and clock. `tx` is the SQLAlchemy `Connection` of the unit of work, or a `BulkSession`
     inside `bulk.transaction()`: the entry commits or rolls back with the change it records.
     Call it last in the transaction: it holds the audit lock until commit. With a `tail` (a unit of
-    work's), the head read by the first append is kept there and written back by `save_tail`.
+    work's), the head read by the first append is kept there, and the entry with it, until `save_tail`
+    writes them (one statement for a transaction's entries instead of one each).
     """
     if not event.action:
         raise TypeError(f"{type(event).__name__} has no action: define `action: ClassVar[str]`")
@@ -164,9 +186,8 @@ def record(tx: Any, event: AuditEvent, *, actor: Actor, at: str, tail: ChainTail
     details = canonical_json(fields)
     digest = entry_hash(prev_hash, seq=seq, at=at, actor=actor.label(), role=actor.role.value, action=event.action,
                         target=target, reason=event.reason, details=details)
-    t.rows("INSERT INTO audit_log (seq, at, actor, role, action, target, reason, details, prev_hash, hash) "
-           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-           (seq, at, actor.label(), actor.role.value, event.action, target, event.reason, details, prev_hash, digest))
+    tail.pending.append((seq, at, actor.label(), actor.role.value, event.action, target, event.reason, details, prev_hash,
+                         digest))
     tail.seq, tail.hash, tail.unsaved = seq, digest, True
     if own:
         _save(t, tail)

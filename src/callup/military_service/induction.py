@@ -36,7 +36,7 @@ from callup.policy.model import ContractService
 from callup.policy.months import add_months
 from callup.register import holds
 from callup.store.rowids import is_row_id
-from callup.store.steps import step_row
+from callup.store.steps import step_row_returning
 from callup.uow import UnitOfWork
 
 __all__ = ["Assignment", "Condition", "ConditionsNotMet", "Conversion", "RecordView", "contract_conditions", "convert",
@@ -108,16 +108,32 @@ def _step(uow: UnitOfWork, row: Any, step: str, *, reason: str | None, unit: str
           second_officer: str | None = None, values: dict[str, Any] | None = None) -> Any:
     after = SERVICE.step(row["state"], step, subject=f"service record {row['id']}")
     uow.ctx.require(*sorted(SERVICE_ROLES[step], key=lambda r: r.value), doing=f"the step {step} of a service record")
-    if row["state"] != NEW:
-        step_row(uow, SERVICE, records, row["id"], row["state"], step, subject=f"service record {row['id']}", column="state",
-                 **(values or {}))
-    seq = uow.execute(_NEXT_SEQ, {"record_id": row["id"]}).scalar_one()
+    stepped = step_row_returning(uow, SERVICE, records, row["id"], row["state"], step, subject=f"service record {row['id']}",
+                                 column="state", **(values or {}))
+    _write_step(uow, row, step, after, reason=reason, unit=unit, second_officer=second_officer,
+                seq=uow.execute(_NEXT_SEQ, {"record_id": row["id"]}).scalar_one())
+    return {**stepped, "campaign": row["campaign"]}
+
+
+def _new_record(uow: UnitOfWork, step: str, *, reason: str | None, unit: str, second_officer: str | None = None,
+                campaign: str, **values: Any) -> dict[str, Any]:
+    """Insert a service record in the state its first `step` (induct, sign) leads to, with that step; the row."""
+    after = SERVICE.step(NEW, step, subject="a new service record")
+    uow.ctx.require(*sorted(SERVICE_ROLES[step], key=lambda r: r.value), doing=f"the step {step} of a service record")
+    row = {**uow.execute(insert(records).values(state=after, unit=unit, inducted_at=uow.now(), inducted_by=uow.actor.label(),
+                                                **values).returning(*records.c)).mappings().one(), "campaign": campaign}
+    _write_step(uow, {**row, "state": NEW}, step, after, reason=reason, unit=unit, second_officer=second_officer, seq=1)
+    return row
+
+
+def _write_step(uow: UnitOfWork, row: Any, step: str, after: str, *, reason: str | None, unit: str | None,
+                second_officer: str | None, seq: int) -> None:
+    """The record's step `seq` (row's state to `after`) in its history and in the audit log."""
     uow.execute(insert(steps).values(record_id=row["id"], seq=seq, from_state=row["state"], step=step, to_state=after, unit=unit,
                                      at=uow.now(), actor=uow.actor.label(), role=uow.actor.role.value, reason=reason,
                                      second_officer=second_officer))
     uow.record(ServiceStepped(target=person(row["national_id"]), record=row["id"], campaign=row["campaign"], seq=seq, step=step,
                               from_state=row["state"], to_state=after, unit=unit, second_officer=second_officer))
-    return _record(uow, row["id"])
 
 
 def _inductable(uow: UnitOfWork, call: Any) -> None:
@@ -153,16 +169,13 @@ def induct(uow: UnitOfWork, campaign: str, national_id: str, *, unit: str, start
     if not verdict.allowed:
         return Assignment(None, verdict, False)
     term = uow.ctx.policy().in_force(start).service.term_months
-    record_id = uow.execute(insert(records).values(
-        campaign_id=call["campaign_id"], national_id=call["national_id"], region=call["region"], service_status=CONSCRIPT,
-        state="serving", unit=unit.strip(), start=start, planned_end=add_months(start, term), term_months=term,
-        inducted_at=uow.now(), inducted_by=uow.actor.label())).inserted_primary_key[0]
+    row = _new_record(uow, "induct", reason=override_reason if verdict.overridden else None, unit=unit.strip(),
+                      second_officer=second_officer if verdict.overridden else None, campaign=call["campaign"],
+                      campaign_id=call["campaign_id"], national_id=call["national_id"], region=call["region"],
+                      service_status=CONSCRIPT, start=start, planned_end=add_months(start, term), term_months=term)
     mark_inducted(uow, call["campaign_id"], call["national_id"])  # notices and case work ask the call, not this record
     holds.hold(uow, call["national_id"], f"induction {call['campaign_id']}")  # out of every later pool, for good
-    row = dict(_record(uow, record_id), state=NEW)
-    reason = override_reason if verdict.overridden else None
-    after = _step(uow, row, "induct", reason=reason, unit=unit.strip(), second_officer=second_officer if verdict.overridden else None)
-    return Assignment(view(after), None, verdict.overridden)
+    return Assignment(view(row), None, verdict.overridden)
 
 
 def transfer(uow: UnitOfWork, record_id: int, *, unit: str, reason: str, second_officer: str | None = None,
@@ -275,11 +288,10 @@ def convert(uow: UnitOfWork, record_id: int, *, on: dt.date | None = None, reaso
     contract = uow.ctx.policy().in_force(on).contract
     assert contract is not None, "checked by contract_conditions"
     term = contract.term_months
-    contract_id = uow.execute(insert(records).values(
-        campaign_id=row["campaign_id"], national_id=row["national_id"], region=row["region"], service_status=CONTRACT,
-        state="serving", unit=row["unit"], start=on, planned_end=add_months(on, term), term_months=term, converted_from=row["id"],
-        inducted_at=uow.now(), inducted_by=uow.actor.label())).inserted_primary_key[0]
-    opened = _step(uow, dict(_record(uow, contract_id), state=NEW), "sign", reason="; ".join(met), unit=row["unit"])
+    opened = _new_record(uow, "sign", reason="; ".join(met), unit=row["unit"], campaign=row["campaign"],
+                         campaign_id=row["campaign_id"], national_id=row["national_id"], region=row["region"],
+                         service_status=CONTRACT, start=on, planned_end=add_months(on, term), term_months=term,
+                         converted_from=row["id"])
     return Conversion(view(ended), view(opened), met)
 
 

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, ClassVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import Table, delete, func, insert, select, text, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, text, update
 
 from callup.audit import AuditEvent
 from callup.campaigns.errors import CampaignNotFound, CampaignStateError
@@ -50,6 +50,8 @@ OFFICER = Actor("simulated officer", Role.administrator)
 JUDGE = Actor("simulated appeals officer", Role.administrator)
 BOARD = Actor("simulated medical board", Role.medical)
 SYSTEM = Actor("simulation", Role.system)
+_RELEASE_REASON = select(calls.c.release_reason).where(calls.c.campaign_id == bindparam("campaign_id"),
+                                                      calls.c.national_id == bindparam("national_id"))
 
 
 class _Rates(BaseModel):
@@ -150,8 +152,9 @@ def _earlier_run(uow: UnitOfWork, campaign: str) -> SimulationResult | None:
 
 
 class _Run:
-    def __init__(self, uow: UnitOfWork, campaign: str, seed: int, rates: Rates) -> None:
-        self.uow, self.campaign, self.seed, self.rates = uow, campaign, seed, rates
+    def __init__(self, uow: UnitOfWork, campaign: str, campaign_id: int, seed: int, rates: Rates) -> None:
+        self.uow, self.campaign, self.campaign_id, self.seed, self.rates = uow, campaign, campaign_id, seed, rates
+        self.window_start: dt.date = uow.execute(select(campaigns.c.window_start).where(campaigns.c.id == campaign_id)).scalar_one()
         self.rng: random.Random  # each person's own draws, made by `person`
         self.steps: Counter[str] = Counter()
         version = uow.ctx.policy().in_force(uow.ctx.today())
@@ -183,12 +186,13 @@ class _Run:
         return self.rng.choices([k for k, _ in items], weights=[w for _, w in items])[0]
 
     def released(self, national_id: str) -> bool:
-        return self.uow.execute(select(calls.c.release_reason).join(campaigns, campaigns.c.id == calls.c.campaign_id)
-                                .where(campaigns.c.name == self.campaign, calls.c.national_id == national_id)).scalar() is not None
+        return self.uow.execute(_RELEASE_REASON, {"campaign_id": self.campaign_id, "national_id": national_id}).scalar() is not None
 
     # -- one person ----------------------------------------------------------------------------------
 
-    def person(self, national_id: str, reference: str) -> None:
+    def person(self, summons: Any) -> None:
+        """One person, by their live summons (national_id, reference, and the appointment's date and end)."""
+        national_id, reference = summons.national_id, summons.reference
         # Each person's own draws: the same whichever batch or run simulates them, and whoever came before.
         self.rng = random.Random(f"{self.seed}/{national_id}")
         citizen = Actor("simulated person", Role.citizen, person_id=national_id)
@@ -200,7 +204,7 @@ class _Run:
         self.steps["delivered"] += 1
         if self.application(national_id, citizen):
             return
-        if not self.appear(reference):
+        if not self.appear(reference, self.appointment_end(summons)):
             return
         self.examine(national_id, citizen)
 
@@ -250,15 +254,13 @@ class _Run:
             with self.acting(OFFICER if redecide.__name__ != "examine_again" else BOARD):
                 redecide(case_id)
 
-    def appointment_end(self, reference: str) -> dt.datetime:
+    def appointment_end(self, summons: Any) -> dt.datetime:
         """When the summons' appointment ends: its outcome is recorded then, not before."""
         from zoneinfo import ZoneInfo
 
-        row = self.uow.execute(select(summonses.c.date, summonses.c.end).where(summonses.c.reference == reference)).one()
-        return dt.datetime.combine(row.date, row.end, tzinfo=ZoneInfo(self.uow.ctx.timezone))
+        return dt.datetime.combine(summons.date, summons.end, tzinfo=ZoneInfo(self.uow.ctx.timezone))
 
-    def appear(self, reference: str) -> bool:
-        at = self.appointment_end(reference)
+    def appear(self, reference: str, at: dt.datetime) -> bool:
         if self.chance(self.rates.appearance):
             with self.acting(OFFICER, at=at) as uow:
                 notices.record_appearance(uow, reference, "appeared")
@@ -297,15 +299,14 @@ class _Run:
                 medical.decide_fitness(self.uow, case_id, inductable[0], reason="simulation: second examination")
 
             self.maybe_appeal(case.id, citizen, redecide=examine_again)
-        if not self.released(national_id):
+        if found.inductable or not self.released(national_id):  # an unfit finding ends the call unless overturned
             record = self.induct(national_id)
             if record is not None and self.chance(self.rates.contract):
                 self.sign(record)
 
     def induct(self, national_id: str) -> induction.RecordView | None:
         with self.acting(OFFICER) as uow:
-            c = uow.execute(select(campaigns.c.window_start).where(campaigns.c.name == self.campaign)).one()
-            start = max(uow.ctx.today(), c.window_start)
+            start = max(uow.ctx.today(), self.window_start)
             for unit in self.units():
                 done = induction.induct(uow, self.campaign, national_id, unit=unit, start=start)
                 if done.record is not None:
@@ -367,7 +368,7 @@ def simulate(ctx: Context, campaign: str, *, seed: int = 0, rates: Rates | None 
         earlier = _earlier_run(uow, campaign)
         if earlier is not None:
             return earlier
-        run = _Run(uow, campaign, seed, rates)
+        run = _Run(uow, campaign, campaign_id, seed, rates)
         if uow.execute(select(units.c.code).limit(1)).first() is None:
             with run.acting(OFFICER):
                 import_units(uow, units_file or example("units/republic-of-example.csv"))
@@ -388,7 +389,7 @@ def simulate(ctx: Context, campaign: str, *, seed: int = 0, rates: Rates | None 
                 _claim(uow, campaign, campaign_id, [t.national_id for t in chunk])
                 run.uow, run.steps = uow, Counter()
                 for row in chunk:
-                    run.person(row.national_id, row.reference)
+                    run.person(row)
                     advance(1)
                 uow.execute(update(simulated).where(simulated.c.campaign_id == campaign_id,
                                                     simulated.c.national_id.in_([t.national_id for t in chunk]))
@@ -437,7 +438,7 @@ def _round(uow: UnitOfWork, campaign: str, campaign_id: int, offices: pathlib.Pa
     _drawn(uow, campaign)
     if _earlier_run(uow, campaign) is not None:
         return 0, []
-    in_order = (select(simulated.c.round, summonses.c.national_id, summonses.c.reference)
+    in_order = (select(simulated.c.round, summonses.c.national_id, summonses.c.reference, summonses.c.date, summonses.c.end)
                 .join(summonses, (summonses.c.campaign_id == simulated.c.campaign_id)
                       & (summonses.c.national_id == simulated.c.national_id) & summonses.c.status.in_([s.value for s in LIVE]))
                 .where(simulated.c.campaign_id == campaign_id).order_by(summonses.c.region, summonses.c.rank))
