@@ -14,7 +14,7 @@ and clock; `uow.now()` is the timestamp for rows, so a row and its audit entry a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from callup.context import Actor, Context
@@ -87,6 +87,16 @@ class UnitOfWork:
             self.audit_tail = ChainTail()
             self._follow_savepoints()
         return record(self.conn, event, actor=self.ctx.actor, at=self.ctx.stamp(), tail=self.audit_tail)
+
+    def will_name(self, national_ids: Iterable[str]) -> None:
+        """Say that this unit's audit entries will name these people: their commitments are then looked up
+        together, with the unit's first entry, instead of one statement each (a bulk job's batch)."""
+        from callup.audit.chain import ChainTail
+
+        if self.audit_tail is None:
+            self.audit_tail = ChainTail()
+            self._follow_savepoints()
+        self.audit_tail.wanted.update(n.strip() for n in national_ids)
 
     def _follow_savepoints(self) -> None:
         """Keep the audit tail true across savepoints and reads: its entries and head are written before a

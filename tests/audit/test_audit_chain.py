@@ -184,6 +184,32 @@ def test_a_units_entries_are_written_in_one_statement_and_its_own_reads_of_the_l
     assert result.ok and result.count == 5
 
 
+def test_people_a_unit_says_it_will_name_are_looked_up_in_one_statement_and_named_as_before(engine):
+    from sqlalchemy import event
+
+    _append(engine, 3)  # P0, P1 and P2 are named in the log already
+    ctx = make_context(engine.url.render_as_string(hide_password=False), now=NOW)
+    looked_up: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("SELECT") and "audit_subjects" in statement:
+            looked_up.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with UnitOfWork(ctx, engine=engine) as uow:
+            uow.will_name(["P1", "P2", "P7", "P8"])
+            for n, who in enumerate(["P1", "P7", "P2", "P8", "P7"]):
+                uow.record(Touched(target=audit.person(who), n=10 + n))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(looked_up) == 1
+    assert [e.details["n"] for e in audit.entries(engine, person_id="P1")] == [1, 10]
+    assert [e.details["n"] for e in audit.entries(engine, person_id="P7")] == [11, 14]
+    assert [e.details["n"] for e in audit.entries(engine, person_id="P8")] == [13]
+    assert audit.verify(engine).ok
+
+
 def test_a_unit_that_fails_after_its_entries_leaves_the_chain_and_its_head_as_they_were(engine):
     _append(engine, 2)
     ctx = make_context(engine.url.render_as_string(hide_password=False), now=NOW)

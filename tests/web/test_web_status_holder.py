@@ -49,7 +49,8 @@ def test_another_person_s_document_does_not_pass_for_the_presenter(site, tmp_pat
             continue
         refused = runner.invoke(app, ["status", "verify", text, "--keys", str(keys), "--on", "2027-02-10", *args])
         assert refused.exit_code == 1 and "belongs to someone else" in refused.output
-        assert other_name not in refused.output  # the presenter's own data is not echoed
+        if other_name != name:  # two people may share a name (the holder's is then shown, rightly)
+            assert other_name not in refused.output  # the presenter's own data is not echoed
     page = client(site).get("/status/check", params={"document": text})
     assert name in page.text and "compare the name and date of birth" in page.text
 

@@ -130,6 +130,10 @@ class ChainTail:
     unsaved: bool = False
     subjects: dict[str, str] = dataclasses.field(default_factory=dict)
     pending: list[tuple] = dataclasses.field(default_factory=list)
+    #: People this transaction is about to name (`UnitOfWork.will_name`): looked up together once the head is locked.
+    wanted: set[str] = dataclasses.field(default_factory=set)
+    #: People looked up and not yet named in the log: their first entry makes a commitment without looking again.
+    unnamed: set[str] = dataclasses.field(default_factory=set)
 
 
 def save_tail(tx: Any, tail: ChainTail) -> None:
@@ -174,7 +178,9 @@ def record(tx: Any, event: AuditEvent, *, actor: Actor, at: str, tail: ChainTail
         tail.seq, tail.hash = int(head[0][0]), head[0][1]
     prev_hash, seq = tail.hash, tail.seq + 1
     # People are named by their erasable commitment (see AuditSubject), taken under the head's lock.
-    target = _stored_target(t, event.target, tail.subjects)
+    if tail.wanted:
+        _look_up(t, tail)
+    target = _stored_target(t, event.target, tail)
     fields = event.details()
     for name in getattr(event, "personal", ()):
         path = name.split(".")  # "effect.replacement": a field of a dict field
@@ -182,7 +188,7 @@ def record(tx: Any, event: AuditEvent, *, actor: Actor, at: str, tail: ChainTail
         for part in path:
             value = value.get(part) if isinstance(value, dict) else None
         if isinstance(value, str) and value.strip():
-            _put(fields, path, _subject(t, value.strip(), tail.subjects))
+            _put(fields, path, _subject(t, value.strip(), tail))
     details = canonical_json(fields)
     digest = entry_hash(prev_hash, seq=seq, at=at, actor=actor.label(), role=actor.role.value, action=event.action,
                         target=target, reason=event.reason, details=details)
@@ -209,16 +215,31 @@ PERSON = "person:"
 SUBJECT = "person#"
 
 
-def _stored_target(t: _Tx, target: str, known: dict[str, str]) -> str:
-    return _subject(t, target[len(PERSON):].strip(), known) if target.startswith(PERSON) else target
+def _stored_target(t: _Tx, target: str, tail: ChainTail) -> str:
+    return _subject(t, target[len(PERSON):].strip(), tail) if target.startswith(PERSON) else target
 
 
-def _subject(t: _Tx, national_id: str, known: dict[str, str]) -> str:
-    """The commitment naming `national_id` in the log (`known`: those this transaction has looked up); a fresh
+def _look_up(t: _Tx, tail: ChainTail) -> None:
+    """The commitments of the people in `tail.wanted`, 500 a statement: into `tail.subjects`, or `tail.unnamed`."""
+    wanted = sorted(tail.wanted - tail.subjects.keys())
+    tail.wanted = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        found = dict(t.rows(f"SELECT national_id, commitment FROM audit_subjects WHERE national_id IN ({', '.join('?' * len(chunk))})",
+                            tuple(chunk)))
+        tail.subjects.update(found)
+        tail.unnamed.update(n for n in chunk if n not in found)
+
+
+def _subject(t: _Tx, national_id: str, tail: ChainTail) -> str:
+    """The commitment naming `national_id` in the log (`tail.subjects`: those this transaction has looked up); a fresh
     random salt the first time."""
+    known = tail.subjects
     if national_id in known:
         return known[national_id]
-    found = t.rows("SELECT commitment FROM audit_subjects WHERE national_id = ?", (national_id,))
+    found = [] if national_id in tail.unnamed else t.rows("SELECT commitment FROM audit_subjects WHERE national_id = ?",
+                                                            (national_id,))
+    tail.unnamed.discard(national_id)
     if not found:
         salt = secrets.token_bytes(32)
         commitment = SUBJECT + hmac.digest(salt, national_id.encode("utf-8"), "sha256")[:16].hex()
@@ -236,6 +257,7 @@ def erase_subjects(conn: Connection, national_ids: list[str], *, tail: ChainTail
     if tail is not None:
         for national_id in national_ids:
             tail.subjects.pop(national_id, None)
+            tail.unnamed.discard(national_id)
     erased = 0
     for start in range(0, len(national_ids), 500):
         chunk = national_ids[start:start + 500]

@@ -111,8 +111,7 @@ def _decide_summons_appeal(uow: UnitOfWork, appeal: Any, decision: str, *, reaso
     return AppealOutcome(as_view(uow, after), as_view(uow, after), False, effect.get("replacement"))
 
 
-def open_appeal(uow: UnitOfWork, campaign_id: int, national_id: str) -> Any:
-    """The person's lodged appeal in the campaign, if any (an appeal suspends induction until decided)."""
-    for c in transitions.open_cases_of(uow, campaign_id, national_id, CaseKind.appeal):
-        return c
-    return None
+def lodged_appeal(open_cases: list[Any]) -> Any:
+    """The lodged appeal among a person's open cases in a campaign (`transitions.open_cases_of`), if any: an appeal
+    suspends induction until it is decided."""
+    return next((c for c in open_cases if transitions.value(c["kind"]) == CaseKind.appeal.value), None)

@@ -45,7 +45,7 @@ _ADD_HISTORY = (insert(history).from_select(
     select(bindparam("case_id", type_=history.c.case_id.type), func.coalesce(func.max(history.c.seq), 0) + 1,
            *(bindparam(c, type_=history.c[c].type) for c in _HISTORY_COLUMNS))
     .where(history.c.case_id == bindparam("case_id", type_=history.c.case_id.type)))
-    .returning(history.c.seq))
+    .returning(*history.c))
 _CASES_OF = select(cases).where(cases.c.campaign_id == bindparam("campaign_id"), cases.c.national_id == bindparam("national_id"))
 
 
@@ -154,14 +154,17 @@ def transition(uow: UnitOfWork, case: Any, step: str, *, reason: str | None = No
     if kind is CaseKind.no_show:  # the summons keeps whether its no-show is resolved (the follow-up list reads it)
         no_show_case_changed(uow, case["campaign_id"], case["national_id"], case["opened_at"], resolved=after != "open")
     effect_json = json.dumps(effect, sort_keys=True) if effect else None
-    seq = uow.execute(_ADD_HISTORY, dict(case_id=case["id"], from_state=before, step=step, to_state=after, at=now,
-                                         actor=actor.label(), role=actor.role.value, reason=reason, evidence=evidence,
-                                         ground=ground, effect=effect_json)).scalar_one()
+    line = uow.execute(_ADD_HISTORY, dict(case_id=case["id"], from_state=before, step=step, to_state=after, at=now,
+                                          actor=actor.label(), role=actor.role.value, reason=reason, evidence=evidence,
+                                          ground=ground, effect=effect_json)).mappings().one()
+    seq = line["seq"]
     uow.record(CaseStepped(target=person(case["national_id"]), case=case["id"], kind=kind.value, campaign=case["campaign"],
                            seq=seq, step=step, from_state=before, to_state=after, ground=ground, evidence=evidence,
                            reason_sha256=hashlib.sha256(reason.encode()).hexdigest() if reason else None,
                            effect={k: v for k, v in effect.items() if k != "before"} if effect else None))
     after_row = {**row, "campaign": case["campaign"]}
+    if before == NEW:  # a new case's whole history is this step: its view need not read it back
+        after_row["history"] = [line]
     hold_for(uow, after_row, before=before)  # the register keeps who is out of the pool
     return after_row
 

@@ -73,8 +73,9 @@ class CaseView:
     version: int = 0  # raised by every step: a decision form sends the version it showed
 
 
-def _history(uow: UnitOfWork, case_id: int) -> list[TransitionView]:
-    rows = uow.execute(_HISTORY, {"case_id": case_id}).mappings()
+def _history(uow: UnitOfWork, case: Any) -> list[TransitionView]:
+    """The case's history: read, unless the row carries it (a case just opened, by `transitions.transition`)."""
+    rows = case["history"] if "history" in case else uow.execute(_HISTORY, {"case_id": case["id"]}).mappings()
     return [TransitionView(r["seq"], r["from_state"], r["step"], r["to_state"], r["at"], r["actor"], r["role"], r["reason"],
                            r["evidence"], r["ground"], json.loads(r["effect"]) if r["effect"] else None) for r in rows]
 
@@ -88,7 +89,7 @@ def as_view(uow: UnitOfWork, row: Any) -> CaseView:
         opened_role=row["opened_role"], decided_at=row["decided_at"], decided_by=row["decided_by"],
         decided_role=row["decided_role"], decision_reason=row["decision_reason"], appeal_deadline=row["appeal_deadline"],
         until=row["until"], appeals_case=row["appeals_case_id"], check_result=row["check_result"],
-        check_source=row["check_source"], history=_history(uow, row["id"]), version=row["version"])
+        check_source=row["check_source"], history=_history(uow, row), version=row["version"])
 
 
 def case_view(uow: UnitOfWork, case_id: int, *, reason: str | None = None) -> CaseView:

@@ -25,7 +25,7 @@ from sqlalchemy import Table, and_, bindparam, func, insert, select
 from callup.audit import person
 from callup.campaigns.calls import campaign_names, mark_inducted
 from callup.cases import civilian, medical, transitions
-from callup.cases.appeals import open_appeal
+from callup.cases.appeals import lodged_appeal
 from callup.cases.errors import CaseInputError, CaseNotFound, CaseStateError
 from callup.cases.machines import NEW
 from callup.military_service import guardrail
@@ -142,9 +142,10 @@ def _inductable(uow: UnitOfWork, call: Any) -> None:
         raise CaseStateError("that person was granted alternative civilian service: never inducted into the military")
     if call["release_reason"] is not None:
         raise CaseStateError(f"that person's call in campaign {call['campaign']!r} has ended: no induction")
-    if open_appeal(uow, call["campaign_id"], call["national_id"]) is not None:
+    open_cases = transitions.open_cases_of(uow, call["campaign_id"], call["national_id"])
+    if lodged_appeal(open_cases) is not None:
         raise CaseStateError("that person has an appeal lodged: induction waits until it is decided")
-    waiting = [c for c in transitions.open_cases_of(uow, call["campaign_id"], call["national_id"])
+    waiting = [c for c in open_cases
                if transitions.value(c["kind"]) in ("deferral", "exemption", "civilian_service") and c["state"] == "applied"]
     if waiting:
         c = waiting[0]

@@ -388,6 +388,7 @@ def simulate(ctx: Context, campaign: str, *, seed: int = 0, rates: Rates | None 
             with UnitOfWork(ctx) as uow:
                 _claim(uow, campaign, campaign_id, [t.national_id for t in chunk])
                 run.uow, run.steps = uow, Counter()
+                uow.will_name(t.national_id for t in chunk)
                 for row in chunk:
                     run.person(row)
                     advance(1)
