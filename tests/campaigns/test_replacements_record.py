@@ -135,6 +135,36 @@ def test_closing_the_campaign_exports_the_final_record_and_states_its_head(publi
     assert event.details["replacements_head"] == closed["replacements_head"]
 
 
+def test_a_supernumerary_call_that_ends_is_filled_by_nobody_and_the_region_stays_at_its_number(ctx, engine, tmp_path):
+    """A release given back on appeal leaves its replacement beyond the number; when that replacement's own call ends,
+    nobody new is called (calling the next in reserve left the region one over its number, with nobody supernumerary)."""
+    from callup.reports.outcomes import campaign_report
+
+    load_register(ctx, tmp_path, people=3000)
+    campaign_id = _drawn_format2(ctx)
+    region, called, reserve = _region_calls(engine, campaign_id)
+    first = replace(ctx, "spring-2027", called[0], "unfit")
+    assert (first.replacement, first.filled_by) == (reserve[0], "reserve")
+    with UnitOfWork(ctx) as uow:  # the appeal overturns it: reserve[0] keeps the call, supernumerary
+        assert replacements.restore_call(uow, campaign_id, called[0], "unfit", reserve[0])
+    own = replace(ctx, "spring-2027", reserve[0], "deferred")  # the supernumerary's own call ends
+    assert (own.replacement, own.position, own.filled_by) == (None, None, "nobody")
+    with engine.connect() as conn:
+        assert reserve[1] not in set(conn.execute(select(calls.c.national_id).where(calls.c.campaign_id == campaign_id)).scalars())
+    with UnitOfWork(ctx, write=False) as uow:
+        row = next(r for r in campaign_report(uow, "spring-2027").regions if r.region == region)
+    assert (row.counted_to_number, row.supernumerary) == (row.number, 0)
+    nxt = replace(ctx, "spring-2027", called[1], "exempted")  # the next release calls the next in reserve
+    assert (nxt.replacement, nxt.filled_by) == (reserve[1], "reserve")
+    service.export_campaign(ctx, "spring-2027", tmp_path / "public")
+    entries = [json.loads(line) for line in (tmp_path / "public" / "replacements.jsonl").read_bytes().splitlines()]
+    assert [(e["kind"], e.get("filled_by"), e.get("skipped")) for e in entries] == [
+        ("release", "reserve", []), ("restore", None, None), ("release", "nobody", []), ("release", "reserve", [])]
+    code, report = _verify(tmp_path / "public")
+    assert code == 0 and report["verdict"] == "MATCH", [c for c in report["checks"] if not c["ok"]]
+    assert _spec_checker().check_folder(tmp_path / "public") == []
+
+
 def _rechain(entries: list[dict]) -> bytes:
     """The file an office would write to hide an edit: every hash recomputed, so only the rules can catch it."""
     out, previous = [], entries[0]["draw_record"]

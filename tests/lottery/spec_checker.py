@@ -141,10 +141,14 @@ def check_replacements(data: bytes, draw_record: str, call_order: dict[str, list
             continue
         spare = sorted((r for r, q in replaces.items() if r in live and q in live and r != p and r in position),
                        key=position.get)
+        beyond = p in live and replaces.get(p) in live  # p's own call is supernumerary
         if p not in live:
             problems.append(f"release of someone not called at entry {i}")
         live.discard(p)
-        if spare:
+        if beyond:
+            ok = (e["filled_by"], e["called"], e["position"], e["skipped"]) == ("nobody", None, None, [])
+            who = None
+        elif spare:
             ok = (e["filled_by"], e["called"], e["position"], e["skipped"]) == ("supernumerary", spare[0], None, [])
             who = spare[0]
         else:

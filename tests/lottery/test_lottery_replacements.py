@@ -21,7 +21,8 @@ def _orders(sizes: dict[str, int]) -> dict[str, list[str]]:
 
 
 class Office:
-    """Writes the record as the rule says: supernumerary first, then the next reserve position, passing over the dead."""
+    """Writes the record as the rule says: nobody for a supernumerary's own release, else supernumerary first, then the
+    next reserve position, passing over the dead."""
 
     def __init__(self, orders: dict[str, list[str]], called: dict[str, int], dead: set[str]) -> None:
         self.orders, self.dead, self.lines = orders, dead, []
@@ -39,8 +40,12 @@ class Office:
         name, order = self.region[p], self.orders[self.region[p]]
         spare = sorted((r for r, q in self.replaces.items() if r in self.live and q in self.live and r != p
                         and self.region[r] == name), key=order.index)
+        beyond = p in self.live and self.replaces.get(p) in self.live  # p's own call is supernumerary
         self.live.discard(p)
-        if spare:
+        if beyond:
+            entry = record.release_entry(**self._chain(), region=name, pseudonym=p, reason=reason, filled_by="nobody")
+            who = None
+        elif spare:
             entry = record.release_entry(**self._chain(), region=name, pseudonym=p, reason=reason, filled_by="supernumerary",
                                          called=spare[0])
             who = spare[0]
@@ -183,3 +188,18 @@ def test_the_public_reasons_are_the_campaigns_release_reasons():
     from callup.campaigns.tables import ReleaseReason
 
     assert set(record.REASONS) == {r.value for r in ReleaseReason}
+
+
+def test_a_supernumerary_call_that_ends_filled_from_the_reserve_is_caught():
+    orders = _orders({"North": 6})
+    office = Office(orders, {"North": 2}, set())
+    first = orders["North"][0]
+    office.release(first, "unfit")  # position 3 called
+    office.restore(first)  # position 3 keeps the call: supernumerary
+    office.release(orders["North"][2], "deferred")  # the supernumerary's own call ends: beyond the number, nobody fills it
+    entries = [json.loads(line) for line in office.lines]
+    assert (entries[2]["filled_by"], entries[2]["called"], entries[2]["skipped"]) == ("nobody", None, [])
+    assert _check(office.file(), orders, {"North": 2}).reserve == []
+    entries[2] = {**entries[2], "filled_by": "reserve", "called": orders["North"][3], "position": 4, "skipped": []}
+    found = _check(_rechain(entries), orders, {"North": 2})
+    assert found.reserve and "beyond the region's number" in found.reserve[0]

@@ -4,7 +4,8 @@ The release is filled by the region's first supernumerary call if there is one (
 kept after the person they replaced got their call back on appeal: nobody new is called), else
 by the first position after the last one called in the region whose register record is still
 alive (the reserve is walked once, so a person passed over because they had died is not called
-later even if the record is corrected), else by nobody (the reserve is exhausted). Idempotent
+later even if the record is corrected), else by nobody (the reserve is exhausted). The release of
+a supernumerary call itself is filled by nobody: that call was beyond the region's number. Idempotent
 (releasing someone twice returns the first replacement), serialised per campaign (a row lock on
 PostgreSQL, BEGIN IMMEDIATE on SQLite), so two officers replacing at once never call the same
 person twice.
@@ -124,10 +125,18 @@ def _supernumerary(conn: Connection, campaign_id: int, region: str, released: st
     return row.national_id if row else None
 
 
+def _is_supernumerary(conn: Connection, campaign_id: int, call: Any) -> bool:
+    """Whether `call` (live) is itself supernumerary: a replacement whose released person is live again."""
+    if call["replaces"] is None:
+        return False
+    return conn.execute(select(calls.c.release_reason).where(
+        calls.c.campaign_id == campaign_id, calls.c.national_id == call["replaces"])).one().release_reason is None
+
+
 def replace(uow: UnitOfWork, name: str, national_id: str, reason: ReleaseReason | str) -> Replacement:
-    """Release `national_id` from the campaign for `reason` and fill their call: by the region's first
-    supernumerary call, else by the next person in reserve (the module's rule); recorded in the
-    campaign's replacements record.
+    """Release `national_id` from the campaign for `reason` and fill their call: by nobody when it is itself
+    supernumerary, else by the region's first supernumerary call, else by the next person in reserve (the
+    module's rule); recorded in the campaign's replacements record.
 
     In the caller's unit of work, so a decision that releases someone and the replacement it
     causes commit together. `NotCalled` when the person is not called (or is outside the
@@ -150,12 +159,15 @@ def replace(uow: UnitOfWork, name: str, national_id: str, reason: ReleaseReason 
         return Replacement(name, national_id, enum_value(call["release_reason"]), call["region"],
                            previous.national_id if previous else None, previous.position if previous else None, already_done=True)
     region = call["region"]
-    spare = _supernumerary(conn, campaign.id, region, national_id)
+    beyond = _is_supernumerary(conn, campaign.id, call)
+    spare = None if beyond else _supernumerary(conn, campaign.id, region, national_id)
     conn.execute(update(calls).where(and_(calls.c.campaign_id == campaign.id, calls.c.national_id == national_id))
                  .values(release_reason=reason, released_at=uow.now()))
     nxt: tuple[str, int] | None  # who is called instead, at which position
     skipped: list[int]
-    if spare is not None:  # nobody new is called: the supernumerary now fills this call
+    if beyond:  # a call beyond the region's number ends: the region is back at its number, nobody fills it
+        nxt, skipped, filled = None, [], "nobody"
+    elif spare is not None:  # nobody new is called: the supernumerary now fills this call
         conn.execute(update(calls).where(calls.c.campaign_id == campaign.id, calls.c.national_id == spare)
                      .values(replaces=national_id))
         nxt, skipped, filled = (spare, _position(conn, campaign.id, spare)), [], "supernumerary"

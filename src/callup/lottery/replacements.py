@@ -14,7 +14,8 @@ Two kinds of entry:
   after the person they replaced got their call back on appeal), else by the first reserve
   position after the last position called in the region (`position`, `called`), passing over
   only positions listed in `skipped` (people who had left the register), else by nobody (the
-  reserve is exhausted);
+  reserve is exhausted); the release of a supernumerary call itself is filled by nobody (that call
+  was beyond the region's number);
 - `restore`: a decision was overturned on appeal: the released `pseudonym` is called again, and
   whoever filled that release (`kept`) keeps their call, beyond the region's number.
 
@@ -192,8 +193,13 @@ def _release(region: _Region, entry: Mapping[str, Any]) -> list[str]:
         problems.append(f"reason {entry.get('reason')!r} is not one of {', '.join(REASONS)}")
     if pseud not in region.live:
         return [*problems, f"{pseud} is released but has no live call"]
-    spare = region.first_spare(pseud)
     filled, called, position, skipped = entry.get("filled_by"), entry.get("called"), entry.get("position"), entry.get("skipped")
+    if pseud in region.spare:  # a supernumerary call ends: it was beyond the region's number, nobody fills it
+        if filled != "nobody" or called is not None or position is not None or skipped != []:
+            problems.append(f"{pseud} held a supernumerary call, beyond the region's number: nobody fills its release")
+        region.fill(pseud, None)
+        return problems
+    spare = region.first_spare(pseud)
     if spare is not None:
         if filled != "supernumerary" or called != spare or position is not None or skipped != []:
             problems.append(f"the region has a supernumerary call ({spare}): it must fill this release, nobody new is "

@@ -62,7 +62,8 @@ RULES_OUT = {
     "replacements chain": "an entry of the replacements record edited, removed from the middle, reordered or taken from "
     "another draw",
     "replacements reserve order": "a replacement that skipped a reserve position or called someone out of the region's "
-    "reserve order (a favour done through replacements), or a release left unfilled while the reserve continues",
+    "reserve order (a favour done through replacements), a release left unfilled while the reserve continues, or "
+    "someone called for a supernumerary call that ended (beyond the region's number)",
     "replacements restorations": "a call given back after an appeal to someone never released, or a supernumerary call "
     "that did not fill the region's next release as the rule says",
 }
