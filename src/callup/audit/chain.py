@@ -101,11 +101,7 @@ class _Tx:
     def rows(self, sql: str, params: tuple = ()) -> list[tuple]:
         if not isinstance(self.tx, Connection):
             return self.tx.fetch(sql, params)
-        # Straight to the driver: these few statements run for every audited step, and building
-        # and caching a SQLAlchemy statement each time cost more than running it.
-        if self.tx.dialect.paramstyle != "qmark":
-            sql = sql.replace("?", "%s")
-        result = self.tx.exec_driver_sql(sql, params)
+        result = self.tx.exec_driver_sql(_driver_style(self.tx, sql), params)
         return [tuple(r) for r in result] if result.returns_rows else []
 
     def many(self, sql: str, rows: list[tuple]) -> None:
@@ -114,9 +110,13 @@ class _Tx:
             for row in rows:
                 self.tx.execute(sql, row)
             return
-        if self.tx.dialect.paramstyle != "qmark":
-            sql = sql.replace("?", "%s")
-        self.tx.exec_driver_sql(sql, rows)
+        self.tx.exec_driver_sql(_driver_style(self.tx, sql), rows)
+
+
+def _driver_style(conn: Connection, sql: str) -> str:
+    """`sql` written with ? in the driver's own parameter style. Straight to the driver: these few statements
+    run for every audited step, and building and caching a SQLAlchemy statement each time cost more than running it."""
+    return sql if conn.dialect.paramstyle == "qmark" else sql.replace("?", "%s")
 
 
 @dataclasses.dataclass

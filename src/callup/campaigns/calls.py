@@ -30,6 +30,9 @@ pool, order = PoolEntry.__table__, OrderEntry.__table__
 _CALL = (select(calls, campaigns.c.name.label("campaign"), campaigns.c.status.label("campaign_status"))
          .join(campaigns, campaigns.c.id == calls.c.campaign_id)
          .where(campaigns.c.name == bindparam("campaign"), calls.c.national_id == bindparam("national_id")))
+# Prebuilt: the simulation asks it after every unfit finding.
+_RELEASE_REASON = select(calls.c.release_reason).where(calls.c.campaign_id == bindparam("campaign_id"),
+                                                      calls.c.national_id == bindparam("national_id"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,8 +69,7 @@ def find_call(uow: UnitOfWork, campaign: str, national_id: str) -> dict[str, Any
 
 def release_reason(uow: UnitOfWork, campaign_id: int, national_id: str) -> str | None:
     """Why the person's call in the campaign ended (a `ReleaseReason` value); None while it has not ended or there is none."""
-    reason = uow.execute(select(calls.c.release_reason).where(calls.c.campaign_id == campaign_id,
-                                                              calls.c.national_id == national_id)).scalar()
+    reason = uow.execute(_RELEASE_REASON, {"campaign_id": campaign_id, "national_id": national_id}).scalar()
     return enum_value(reason) if reason is not None else None
 
 

@@ -104,10 +104,14 @@ def view(row: Any) -> RecordView:
                       row.get("converted_from"))
 
 
+def _require(uow: UnitOfWork, step: str) -> None:
+    uow.ctx.require(*sorted(SERVICE_ROLES[step], key=lambda r: r.value), doing=f"the step {step} of a service record")
+
+
 def _step(uow: UnitOfWork, row: Any, step: str, *, reason: str | None, unit: str | None = None,
           second_officer: str | None = None, values: dict[str, Any] | None = None) -> Any:
     after = SERVICE.step(row["state"], step, subject=f"service record {row['id']}")
-    uow.ctx.require(*sorted(SERVICE_ROLES[step], key=lambda r: r.value), doing=f"the step {step} of a service record")
+    _require(uow, step)
     stepped = step_row_returning(uow, SERVICE, records, row["id"], row["state"], step, subject=f"service record {row['id']}",
                                  column="state", **(values or {}))
     _write_step(uow, row, step, after, reason=reason, unit=unit, second_officer=second_officer,
@@ -119,7 +123,7 @@ def _new_record(uow: UnitOfWork, step: str, *, reason: str | None, unit: str, se
                 campaign: str, **values: Any) -> dict[str, Any]:
     """Insert a service record in the state its first `step` (induct, sign) leads to, with that step; the row."""
     after = SERVICE.step(NEW, step, subject="a new service record")
-    uow.ctx.require(*sorted(SERVICE_ROLES[step], key=lambda r: r.value), doing=f"the step {step} of a service record")
+    _require(uow, step)
     row = {**uow.execute(insert(records).values(state=after, unit=unit, inducted_at=uow.now(), inducted_by=uow.actor.label(),
                                                 **values).returning(*records.c)).mappings().one(), "campaign": campaign}
     _write_step(uow, {**row, "state": NEW}, step, after, reason=reason, unit=unit, second_officer=second_officer, seq=1)

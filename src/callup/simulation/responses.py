@@ -25,9 +25,10 @@ from collections.abc import Callable, Iterator
 from typing import Any, ClassVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import Table, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Table, delete, func, insert, select, text, update
 
 from callup.audit import AuditEvent
+from callup.campaigns.calls import release_reason as call_release_reason
 from callup.campaigns.errors import CampaignNotFound, CampaignStateError
 from callup.campaigns.tables import Call, Campaign
 from callup.cases import appeals, civilian, deferrals, exemptions, medical, noshows
@@ -50,8 +51,6 @@ OFFICER = Actor("simulated officer", Role.administrator)
 JUDGE = Actor("simulated appeals officer", Role.administrator)
 BOARD = Actor("simulated medical board", Role.medical)
 SYSTEM = Actor("simulation", Role.system)
-_RELEASE_REASON = select(calls.c.release_reason).where(calls.c.campaign_id == bindparam("campaign_id"),
-                                                      calls.c.national_id == bindparam("national_id"))
 
 
 class _Rates(BaseModel):
@@ -186,7 +185,7 @@ class _Run:
         return self.rng.choices([k for k, _ in items], weights=[w for _, w in items])[0]
 
     def released(self, national_id: str) -> bool:
-        return self.uow.execute(_RELEASE_REASON, {"campaign_id": self.campaign_id, "national_id": national_id}).scalar() is not None
+        return call_release_reason(self.uow, self.campaign_id, national_id) is not None
 
     # -- one person ----------------------------------------------------------------------------------
 
