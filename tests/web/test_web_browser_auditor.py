@@ -102,6 +102,7 @@ def test_an_auditor_verifies_the_chain_and_the_draw_in_both_languages_at_desktop
             check("chain-anchor", width, lang)
 
             page.get_by_role("link", name=w["draws"], exact=True).click()
+            expect(page.get_by_role("button", name=w["rerun"])).to_be_visible()  # the new page, before axe goes in
             check("draw-form", width, lang)
             page.get_by_role("button", name=w["rerun"]).click()
             page.wait_for_url("**campaign=spring-2027**")

@@ -9,7 +9,7 @@ Bulk jobs call `audit.bulk_record(bulk, ctx, event)` inside `bulk.transaction()`
 entry per operation (counts and fingerprints), not one per row. See docs/audit.md.
 """
 
-from callup.audit.chain import AuditError, Entry, Verification, anchor, bulk_record, entries, record, verify
+from callup.audit.chain import AuditError, Entry, Verification, anchor, bulk_record, entries, last_about, record, verify
 from callup.audit.events import (
     REGISTRY,
     AuditEvent,
@@ -25,6 +25,6 @@ from callup.audit.events import (
 
 __all__ = [
     "REGISTRY", "AuditError", "AuditEvent", "BackupRestoreFailed", "BackupRestored", "BackupTaken", "Entry", "KeysRotated",
-    "NoteWritten", "PersonRead", "RegisterImported", "Verification", "anchor", "bulk_record", "entries",
+    "NoteWritten", "PersonRead", "RegisterImported", "Verification", "anchor", "bulk_record", "entries", "last_about",
     "person", "record", "verify",
 ]

@@ -547,6 +547,18 @@ def entries(engine: Engine, *, person_id: str | None = None, target: str | None 
         return _readable(conn, found)
 
 
+# Built once: the citizens' status page asks it on every request (web/page_cache.py).
+_LAST_ABOUT = text("SELECT max(seq) FROM audit_log WHERE target IN "
+                   "(:clear, (SELECT commitment FROM audit_subjects WHERE national_id = :n))")
+
+
+def last_about(conn: Any, national_id: str) -> int:
+    """The sequence number of the newest entry about the person (0 if none): it changes whenever anything
+    about them is changed or read one at a time. `conn` is a Connection or a unit of work."""
+    nid = national_id.strip()
+    return conn.execute(_LAST_ABOUT, {"clear": person(nid), "n": nid}).scalar() or 0
+
+
 def _targets_of(conn: Connection, target: str) -> list[str]:
     """What `target` is stored as: a person's clear target (entries older than commitments) and commitment."""
     if not target.startswith(PERSON):

@@ -23,6 +23,7 @@ from callup.errors import Forbidden, InputError
 from callup.military_service.standing import standing_of
 from callup.notices import service as notices
 from callup.uow import UnitOfWork
+from callup.web.page_cache import kept
 from callup.web.pages import SignInNeeded, anyone, begin_session, session, signed_in, web
 from callup.web.sessions import OFFICER
 
@@ -296,8 +297,12 @@ def my_status(request: Request) -> MyStatus:
     if s is None or ctx.actor.role is not Role.citizen:
         raise Forbidden("this call is for a signed-in citizen")
     # The portal's standing, so the page, the status document and this answer say the same.
-    standing = web(request).read(ctx, lambda uow: standing_of(uow, ctx.actor.own_id()), request=request)
-    return MyStatus(status=standing.status or "not summoned", summonses=[_summons(v) for v in standing.summonses])
+
+    def answer() -> MyStatus:
+        standing = web(request).read(ctx, lambda uow: standing_of(uow, ctx.actor.own_id()), request=request)
+        return MyStatus(status=standing.status or "not summoned", summonses=[_summons(v) for v in standing.summonses])
+
+    return kept(request, ctx, ("api status", ctx.actor.own_id(), ctx.today()), answer)
 
 
 @router.get("/people", response_model=PersonPage, tags=["register"])

@@ -63,6 +63,7 @@ class Web:
 
     def __init__(self, settings: WebSettings) -> None:
         from callup.store.engine import connect
+        from callup.web.page_cache import PageCache
         from callup.web.sessions import Sealer
 
         self.settings = settings
@@ -82,6 +83,7 @@ class Web:
             self.read_engine = create_engine(self.engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False,
                                              pool_recycle=1800, pool_size=16, max_overflow=16)
 
+        self.pages = PageCache(ttl=settings.status_keep_seconds)  # the citizens' status page and answer (page_cache.py)
         self.replica = None
         if settings.replica_url:
             from callup.web.replica import Replica

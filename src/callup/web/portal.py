@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 
 from callup.audit.chain import entries
 from callup.cases import rights
@@ -25,7 +25,8 @@ from callup.questionnaire.service import my_questionnaire
 from callup.register import contact
 from callup.uow import UnitOfWork
 from callup.web import statusdoc
-from callup.web.pages import citizen, csrf_guard, gettext, redirect, render, signed_in, web
+from callup.web.page_cache import kept
+from callup.web.pages import citizen, csrf_guard, gettext, language, redirect, render, signed_in, web
 from callup.web.sessions import CITIZEN
 
 router = APIRouter(prefix="/portal", dependencies=[Depends(csrf_guard)], include_in_schema=False)
@@ -69,10 +70,17 @@ UNNAMED_ACTION = "worked on your record"
 @router.get("")
 def status(request: Request):  # noqa: ANN201
     ctx = citizen(request)
-    standing = web(request).read(ctx, citizen_standing, request=request)
-    declaration = web(request).read(ctx, my_questionnaire)  # just sent: read where it was written
-    return render(request, "portal/status.html", views=standing.summonses, service=standing.service, places=standing.places,
-                  todo=standing.todo, declaration=declaration)
+    me = signed_in(request, kind=CITIZEN)
+
+    def page() -> bytes:
+        standing = web(request).read(ctx, citizen_standing, request=request)
+        declaration = web(request).read(ctx, my_questionnaire)  # just sent: read where it was written
+        return bytes(render(request, "portal/status.html", views=standing.summonses, service=standing.service,
+                            places=standing.places, todo=standing.todo, declaration=declaration).body)
+
+    # The page shows the session (its end, the CSRF token), the language and the day's deadlines: kept for exactly those.
+    key = ("portal", me.sid, me.expires, language(request), ctx.today(), request.url.query)
+    return HTMLResponse(kept(request, ctx, key, page))
 
 
 @router.get("/summons/{reference}")

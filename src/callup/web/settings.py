@@ -13,6 +13,9 @@ instant, for rehearsals and tests); and for the web:
 - `CALLUP_DATABASE_REPLICA_URL`: a PostgreSQL streaming replica for the reads that tolerate lag
   (the citizen's status page and API), with `CALLUP_REPLICA_MAX_LAG` (seconds, default 5, under
   30): see `callup.web.replica`.
+- `CALLUP_STATUS_KEEP_SECONDS` (default 15, 0 to 60): how long a worker may serve a citizen's status
+  page and answer again without building it, unless something about the person changed; also how
+  late a change made for many people at once may show there: see `callup.web.page_cache`.
 
 Who acts is never read from the environment: each request's actor comes from its signed-in session.
 """
@@ -40,6 +43,7 @@ class WebSettings:
     sign_in_reserve: int = 16  # further places for signing in and out only
     replica_url: str | None = None  # a PostgreSQL streaming replica for reads that tolerate lag (replica.py)
     replica_max_lag: float = 5.0  # seconds; a replica further behind is not read
+    status_keep_seconds: float = 15.0  # a citizen's status kept at most this long (page_cache.py); 0: never kept
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> WebSettings:
@@ -59,15 +63,16 @@ class WebSettings:
                    public_url=(environ.get("CALLUP_PUBLIC_URL") or "http://localhost:8000").rstrip("/"),
                    max_in_flight=_count(environ, "CALLUP_WEB_MAX_IN_FLIGHT", 64),
                    replica_url=environ.get("CALLUP_DATABASE_REPLICA_URL", "").strip() or None,
-                   replica_max_lag=_count(environ, "CALLUP_REPLICA_MAX_LAG", 5, most=29))
+                   replica_max_lag=_count(environ, "CALLUP_REPLICA_MAX_LAG", 5, most=29),
+                   status_keep_seconds=_count(environ, "CALLUP_STATUS_KEEP_SECONDS", 15, least=0, most=60))
 
 
-def _count(environ: Mapping[str, str], name: str, default: int, *, most: int = 100_000) -> int:
+def _count(environ: Mapping[str, str], name: str, default: int, *, least: int = 1, most: int = 100_000) -> int:
     from callup.errors import InputError
 
     text = environ.get(name, "").strip()
     if not text:
         return default
-    if not text.isdigit() or not 1 <= int(text) <= most:
-        raise InputError(f"{name}: {text!r} is not a whole number from 1 to {most}")
+    if not text.isdigit() or not least <= int(text) <= most:
+        raise InputError(f"{name}: {text!r} is not a whole number from {least} to {most}")
     return int(text)

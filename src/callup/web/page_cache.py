@@ -1,0 +1,80 @@
+"""The citizen's status page and status answer, kept by each worker for the citizen who asks again.
+
+At the announcement of a campaign the same people reload their status page again and again, and
+each page costs ten statements and a template. A worker keeps what it built, under what it was built
+for (the page's session and language, the day), with the newest audit entry about the person when it
+was built (`audit.last_about`), and serves it again without building it only
+
+- while that entry is still the newest: every change to one person's summonses, cases, service or
+  self-declaration is audited with the person as its target, so the citizen's own step and an
+  officer's decision show on the very next request, on any worker; and
+- for at most `ttl` seconds (`CALLUP_STATUS_KEEP_SECONDS`, default 15): changes made for many people at once (a campaign's summonses published,
+  a post office's delivery file, delivery deemed by the policy's rule) name the campaign or the file,
+  not each person, and reach a kept page within that time.
+
+So a request served from here costs two indexed reads (the session, the newest entry) instead of
+ten and a template. The mark is read before the page's data, so a page is never kept under a mark
+newer than what it shows.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+import time
+from collections.abc import Hashable
+from typing import Any
+
+from prometheus_client import Counter
+
+#: Status answers served again (`kept`) or built (`built`): the share kept is what the cache saves.
+ANSWERS = Counter("callup_status_answers", "Citizens' status pages and answers, served again or built", ["outcome"])
+_KEPT, _BUILT = ANSWERS.labels("kept"), ANSWERS.labels("built")
+#: Answers a worker keeps (a status page is about 12 KB): the least recently used go first.
+SIZE = 4096
+
+
+class PageCache:
+    """Answers by key, each with the mark it was built under and when; thread-safe (sync routes run in threads)."""
+
+    def __init__(self, size: int = SIZE, ttl: float = 15.0, clock: Any = time.monotonic) -> None:
+        self.size, self.ttl, self._clock = size, ttl, clock
+        self._kept: collections.OrderedDict[Hashable, tuple[int, float, Any]] = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, mark: int) -> Any | None:
+        """The answer kept under `key` if it was built under `mark` less than `ttl` seconds ago."""
+        with self._lock:
+            found = self._kept.get(key)
+            if found is None or found[0] != mark or self._clock() - found[1] >= self.ttl:
+                _BUILT.inc()
+                return None
+            self._kept.move_to_end(key)
+            _KEPT.inc()
+            return found[2]
+
+    def put(self, key: Hashable, mark: int, answer: Any) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._kept[key] = (mark, self._clock(), answer)
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+
+
+def kept(request: Any, ctx: Any, key: Hashable, build: Any) -> Any:
+    """`build()`'s answer for the citizen acting in `ctx`, or the one this worker kept under `key` while it still holds."""
+    from callup.audit import last_about
+    from callup.web.pages import web
+
+    w = web(request)
+    if w.pages.ttl <= 0:
+        _BUILT.inc()
+        return build()
+    mark = w.read(ctx, lambda uow: last_about(uow, ctx.actor.own_id()), request=request)  # before the data: see above
+    found = w.pages.get(key, mark)
+    if found is None:
+        found = build()
+        w.pages.put(key, mark, found)
+    return found
