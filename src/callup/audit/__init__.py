@@ -9,7 +9,19 @@ Bulk jobs call `audit.bulk_record(bulk, ctx, event)` inside `bulk.transaction()`
 entry per operation (counts and fingerprints), not one per row. See docs/audit.md.
 """
 
-from callup.audit.chain import AuditError, Entry, Verification, anchor, bulk_record, entries, last_about, record, verify
+from callup.audit.chain import (
+    LAST_ABOUT_SQL,
+    AuditError,
+    Entry,
+    Verification,
+    anchor,
+    bulk_record,
+    entries,
+    last_about,
+    last_about_params,
+    record,
+    verify,
+)
 from callup.audit.events import (
     REGISTRY,
     AuditEvent,
@@ -24,7 +36,7 @@ from callup.audit.events import (
 )
 
 __all__ = [
-    "REGISTRY", "AuditError", "AuditEvent", "BackupRestoreFailed", "BackupRestored", "BackupTaken", "Entry", "KeysRotated",
+    "LAST_ABOUT_SQL", "REGISTRY", "AuditError", "AuditEvent", "BackupRestoreFailed", "BackupRestored", "BackupTaken", "Entry", "KeysRotated",
     "NoteWritten", "PersonRead", "RegisterImported", "Verification", "anchor", "bulk_record", "entries", "last_about",
-    "person", "record", "verify",
+    "last_about_params", "person", "record", "verify",
 ]

@@ -547,16 +547,22 @@ def entries(engine: Engine, *, person_id: str | None = None, target: str | None 
         return _readable(conn, found)
 
 
-# Built once: the citizens' status page asks it on every request (web/page_cache.py).
-_LAST_ABOUT = text("SELECT max(seq) FROM audit_log WHERE target IN "
-                   "(:clear, (SELECT commitment FROM audit_subjects WHERE national_id = :n))")
+#: The newest entry about a person, as SQL with the parameters of `last_about_params`: a caller that asks
+#: something else in the same round trip embeds it (the portal's session check, web/session_records.py).
+LAST_ABOUT_SQL = ("SELECT max(seq) FROM audit_log WHERE target IN "
+                  "(:clear, (SELECT commitment FROM audit_subjects WHERE national_id = :n))")
+_LAST_ABOUT = text(LAST_ABOUT_SQL)  # built once: the citizens' status page asks it on every request (web/page_cache.py)
+
+
+def last_about_params(national_id: str) -> dict[str, str]:
+    nid = national_id.strip()
+    return {"clear": person(nid), "n": nid}
 
 
 def last_about(conn: Any, national_id: str) -> int:
     """The sequence number of the newest entry about the person (0 if none): it changes whenever anything
     about them is changed or read one at a time. `conn` is a Connection or a unit of work."""
-    nid = national_id.strip()
-    return conn.execute(_LAST_ABOUT, {"clear": person(nid), "n": nid}).scalar() or 0
+    return conn.execute(_LAST_ABOUT, last_about_params(national_id)).scalar() or 0
 
 
 def _targets_of(conn: Connection, target: str) -> list[str]:

@@ -95,16 +95,20 @@ class Web:
         return Context(actor=actor, database_url=s.database_url, clock=s.clock, keys=s.keys, policy_path=s.policy_path,
                        timezone=s.timezone)
 
-    def session_live(self, session: Any) -> bool:
-        """Whether a signed-in session still counts (not signed out or ended): one indexed read per request."""
+    def session_live(self, session: Any) -> tuple[bool, int | None]:
+        """Whether a signed-in session still counts (not signed out or ended): one indexed read per request.
+        For a citizen, in the same round trip, the newest audit entry about them (`audit.last_about`), which
+        tells whether a kept status page still holds (page_cache.py); None for anyone else."""
         from sqlalchemy.exc import DBAPIError
 
-        from callup.web.session_records import is_live
+        from callup.web.session_records import is_live, live_and_last_about
 
         for attempt in (1, 2):  # once more on a fresh connection if the server had dropped this one, as `read`
             try:
                 with self.read_engine.connect() as conn:
-                    return is_live(conn, session)
+                    if session.person_id:
+                        return live_and_last_about(conn, session, session.person_id)
+                    return is_live(conn, session), None
             except DBAPIError as exc:
                 if attempt == 2 or not exc.connection_invalidated:
                     raise

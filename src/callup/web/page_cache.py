@@ -8,13 +8,14 @@ was built (`audit.last_about`), and serves it again without building it only
 - while that entry is still the newest: every change to one person's summonses, cases, service or
   self-declaration is audited with the person as its target, so the citizen's own step and an
   officer's decision show on the very next request, on any worker; and
-- for at most `ttl` seconds (`CALLUP_STATUS_KEEP_SECONDS`, default 15): changes made for many people at once (a campaign's summonses published,
-  a post office's delivery file, delivery deemed by the policy's rule) name the campaign or the file,
-  not each person, and reach a kept page within that time.
+- for at most `ttl` seconds (`CALLUP_STATUS_KEEP_SECONDS`, default 15): changes made for many
+  people at once (a campaign's summonses published, a post office's delivery file, delivery deemed
+  by the policy's rule) name the campaign or the file, not each person, and reach a kept page
+  within that time.
 
-So a request served from here costs two indexed reads (the session, the newest entry) instead of
-ten and a template. The mark is read before the page's data, so a page is never kept under a mark
-newer than what it shows.
+So a request served from here costs one round trip to the store (the session's record and the
+newest entry, read together by `pages.session`) instead of eleven and a template. The mark is
+read before the page's data, so a page is never kept under a mark newer than what it shows.
 """
 
 from __future__ import annotations
@@ -72,7 +73,9 @@ def kept(request: Any, ctx: Any, key: Hashable, build: Any) -> Any:
     if w.pages.ttl <= 0:
         _BUILT.inc()
         return build()
-    mark = w.read(ctx, lambda uow: last_about(uow, ctx.actor.own_id()), request=request)  # before the data: see above
+    mark = getattr(request.state, "about_mark", None)  # read with the session check (pages.session), before the data
+    if mark is None or w.replica is not None:  # the data may come from a replica: the mark must come from there too
+        mark = w.read(ctx, lambda uow: last_about(uow, ctx.actor.own_id()), request=request)
     found = w.pages.get(key, mark)
     if found is None:
         found = build()

@@ -59,8 +59,10 @@ def session(request: Request) -> Session | None:
         if auth[:7].lower() == "bearer ":
             token = auth[7:].strip()
         opened = web(request).sealer.open(token)
-        if opened is not None and opened.signed_in and not web(request).session_live(opened):
-            opened = None  # signed out, or ended by an administrator: no longer counts
+        if opened is not None and opened.signed_in:
+            live, request.state.about_mark = web(request).session_live(opened)
+            if not live:
+                opened = None  # signed out, or ended by an administrator: no longer counts
         if opened is not None and token == request.cookies.get(COOKIE):  # a browser's session slides while it is used
             later = renewed(opened)
             if later is not None:
@@ -73,7 +75,7 @@ def session(request: Request) -> Session | None:
 def ended_session(request: Request) -> Session | None:
     """The browser's signed-in session that has ended by time (not signed out or revoked), if its cookie is authentic."""
     opened = web(request).sealer.open(request.cookies.get(COOKIE), expired=True)
-    if opened is None or not opened.signed_in or not web(request).session_live(opened):
+    if opened is None or not opened.signed_in or not web(request).session_live(opened)[0]:
         return None
     return opened
 

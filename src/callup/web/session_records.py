@@ -13,8 +13,9 @@ import datetime as dt
 import hashlib
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, insert, select, text, update
 
+from callup.audit import LAST_ABOUT_SQL, last_about_params
 from callup.web.sessions import OFFICER, Session
 from callup.web.tables import WebSession
 
@@ -39,6 +40,17 @@ def is_live(conn: Any, session: Session) -> bool:
     """Whether the signed-in `session` has a record that was not ended."""
     row = conn.execute(select(sessions_t.c.revoked_at).where(sessions_t.c.id == _id(session.sid))).first()
     return row is not None and row.revoked_at is None
+
+
+# Built once: asked on every request of a signed-in citizen.
+_LIVE_AND_LAST_ABOUT = text(f"SELECT (SELECT revoked_at IS NULL FROM {sessions_t.name} WHERE id = :sid), ({LAST_ABOUT_SQL})")
+
+
+def live_and_last_about(conn: Any, session: Session, national_id: str) -> tuple[bool, int]:
+    """`is_live(session)` and `audit.last_about(national_id)` in one round trip (the citizen's status page
+    needs both on every request: web/page_cache.py)."""
+    live, mark = conn.execute(_LIVE_AND_LAST_ABOUT, {"sid": _id(session.sid), **last_about_params(national_id)}).one()
+    return bool(live), int(mark or 0)
 
 
 def end(uow: Any, session: Session, *, why: str = SIGN_OUT) -> None:
