@@ -147,8 +147,13 @@ def test_a_supernumerary_call_that_ends_is_filled_by_nobody_and_the_region_stays
     assert (first.replacement, first.filled_by) == (reserve[0], "reserve")
     with UnitOfWork(ctx) as uow:  # the appeal overturns it: reserve[0] keeps the call, supernumerary
         assert replacements.restore_call(uow, campaign_id, called[0], "unfit", reserve[0])
-    own = replace(ctx, "spring-2027", reserve[0], "deferred")  # the supernumerary's own call ends
-    assert (own.replacement, own.position, own.filled_by) == (None, None, "nobody")
+    # The supernumerary's own call ends, released on the command line: it says why nobody is called.
+    own = CliRunner().invoke(app, ["campaign", "replace", "spring-2027", reserve[0], "--reason", "deferred"])
+    assert own.exit_code == 0, own.output
+    assert "replaced by nobody: the call was one beyond the region's number" in " ".join(own.output.split())
+    assert "exhausted" not in own.output
+    again = CliRunner().invoke(app, ["campaign", "replace", "spring-2027", reserve[0], "--reason", "deferred"])
+    assert again.exit_code == 0 and "replaced by nobody" in again.output and "already done" in again.output
     with engine.connect() as conn:
         assert reserve[1] not in set(conn.execute(select(calls.c.national_id).where(calls.c.campaign_id == campaign_id)).scalars())
     with UnitOfWork(ctx, write=False) as uow:

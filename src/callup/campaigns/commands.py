@@ -272,6 +272,19 @@ def list_(as_json: JsonOption = False) -> None:
     emit(rows, as_json=as_json, render=render)
 
 
+def _filled(r: dict[str, Any]) -> str:
+    """Who took a released call, in words (`Replacement.filled_by`)."""
+    if r["already_done"]:  # released before: who holds the call now, as it was done then
+        return r["replacement"] or "nobody"
+    if r["filled_by"] == "reserve":
+        return f"{r['replacement']} (position {r['position']})"
+    if r["filled_by"] == "supernumerary":
+        return f"{r['replacement']}, already called beyond the number after an appeal (nobody new is called)"
+    if r["filled_by"] == "beyond":
+        return "nobody: the call was one beyond the region's number (given back on appeal); the region is at its number again"
+    return "nobody: the reserve list is exhausted"
+
+
 @app.command()
 def replace(
     name: NameArg,
@@ -299,11 +312,8 @@ def replace(
 
     def render(rs: list[dict[str, Any]]) -> None:
         for r in rs:
-            got = (f"{r['replacement']} (position {r['position']})" if r["filled_by"] == "reserve"
-                   else f"{r['replacement']}, already called beyond the number after an appeal (nobody new is called)"
-                   if r["filled_by"] == "supernumerary" else "nobody: the reserve list is exhausted")
             note = " [dim](already done)[/]" if r["already_done"] else ""
-            console.print(f"{r['released']} released ({r['reason']}) in {r['region']}; replaced by {got}{note}")
+            console.print(f"{r['released']} released ({r['reason']}) in {r['region']}; replaced by {_filled(r)}{note}")
 
     emit(results, as_json=as_json, render=render)
 

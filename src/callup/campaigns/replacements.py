@@ -65,7 +65,11 @@ class Replacement:
     replacement: str | None  # None when the region's reserve list is exhausted
     position: int | None
     already_done: bool
-    filled_by: str = "reserve"  # reserve, supernumerary (nobody new called) or nobody (the reserve is exhausted)
+    #: reserve; supernumerary (nobody new called: one already beyond the number takes the call); beyond (the call
+    #: that ended was itself beyond the region's number, so nobody is needed); nobody (the reserve is exhausted).
+    #: The public record names both of the last two "nobody" (docs/lottery.md 9.1); the record's entry tells them
+    #: apart by the calls before it.
+    filled_by: str = "reserve"
 
 
 def parse_reason(text: str, *, where: str = "") -> ReleaseReason:
@@ -166,7 +170,7 @@ def replace(uow: UnitOfWork, name: str, national_id: str, reason: ReleaseReason 
     nxt: tuple[str, int] | None  # who is called instead, at which position
     skipped: list[int]
     if beyond:  # a call beyond the region's number ends: the region is back at its number, nobody fills it
-        nxt, skipped, filled = None, [], "nobody"
+        nxt, skipped, filled = None, [], "beyond"
     elif spare is not None:  # nobody new is called: the supernumerary now fills this call
         conn.execute(update(calls).where(calls.c.campaign_id == campaign.id, calls.c.national_id == spare)
                      .values(replaces=national_id))
@@ -182,7 +186,7 @@ def replace(uow: UnitOfWork, name: str, national_id: str, reason: ReleaseReason 
                                      replaced_by=nxt[0] if nxt else None))
     pseudonyms = _pseudonyms(conn, campaign.id, [national_id, *([nxt[0]] if nxt else [])])
     _append(uow, campaign.id, lambda **chain: record.release_entry(
-        **chain, region=region, pseudonym=pseudonyms[national_id], reason=reason.value, filled_by=filled,
+        **chain, region=region, pseudonym=pseudonyms[national_id], reason=reason.value, filled_by="nobody" if filled == "beyond" else filled,
         called=pseudonyms[nxt[0]] if nxt else None, position=nxt[1] if nxt and filled == "reserve" else None, skipped=skipped))
     return Replacement(name, national_id, reason.value, region, nxt[0] if nxt else None, nxt[1] if nxt else None,
                        already_done=False, filled_by=filled)

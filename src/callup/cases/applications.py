@@ -19,6 +19,7 @@ class Decision:
     case: CaseView
     released: bool
     replacement: str | None
+    filled_by: str | None = None  # how the ended call was filled (campaigns.replacements.Replacement.filled_by)
 
 
 def live_call(uow: UnitOfWork, campaign: str, national_id: str, kind: CaseKind) -> Any:
@@ -78,7 +79,8 @@ def decide(uow: UnitOfWork, case_id: int, kind: CaseKind, decision: str, release
         case, effect = transitions.transition(uow, case, "refuse", reason=reason, evidence=evidence), {}
     else:
         raise CaseInputError(f"decision {decision!r} is not grant or refuse", field="decision")
-    return Decision(as_view(uow, case), bool(effect.get("release")), effect.get("replacement"))
+    return Decision(as_view(uow, case), bool(effect.get("release")), effect.get("replacement"),
+                    effect.get("filled_by"))
 
 
 def withdraw(uow: UnitOfWork, case_id: int, *, reason: str | None = None) -> CaseView:

@@ -113,7 +113,7 @@ def fitness(
     def render(r: dict[str, Any]) -> None:
         render_case(r["case"])
         if r["released"]:
-            console.print(f"the call ended; {'replaced by ' + r['replacement'] if r['replacement'] else 'the reserve is exhausted'}")
+            console.print(f"the call ended; {call_filled(r)}")
 
     emit(result, as_json=as_json, render=render)
 
@@ -132,6 +132,15 @@ def findings(case: CaseArg, reason: ReasonOption = None, as_json: JsonOption = F
 # --- applications: deferrals, exemptions, civilian service ----------------------------------------------------------------------------
 
 
+def call_filled(r: dict[str, Any]) -> str:
+    """Who took an ended call, in words (`filled_by` as `campaigns.replacements.Replacement` says it)."""
+    if r.get("replacement"):
+        return f"replaced by {r['replacement']}"
+    if r.get("filled_by") == "beyond":
+        return "nobody is called in their place: the call was one beyond the region's number (given back on appeal)"
+    return "the reserve is exhausted: nobody was called in their place"
+
+
 def render_outcome(r: dict[str, Any]) -> None:
     render_case(r["case"])
     if r.get("check"):
@@ -140,7 +149,7 @@ def render_outcome(r: dict[str, Any]) -> None:
     if r.get("granted_automatically"):
         console.print("granted automatically: the registry verified the ground")
     if r.get("released"):
-        console.print(f"the call ended; {'replaced by ' + r['replacement'] if r.get('replacement') else 'the reserve is exhausted'}")
+        console.print(f"the call ended; {call_filled(r)}")
 
 
 @app.command()

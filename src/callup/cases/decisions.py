@@ -24,7 +24,7 @@ def decide_application(uow: UnitOfWork, case_id: int, decision: str, *, reason: 
     kind = CaseKind(transitions.value(transitions.load(uow, case_id)["kind"]))
     if kind is CaseKind.deferral:
         out = decide_deferral(uow, case_id, decision, reason=reason, until=until, evidence=evidence)
-        return Decision(out.case, out.released, out.replacement)
+        return Decision(out.case, out.released, out.replacement, out.filled_by)
     if until is not None:
         raise CaseInputError(f"only a deferral has an end date; case {case_id} is a {kind.value.replace('_', ' ')} case",
                              field="until")

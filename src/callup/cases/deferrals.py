@@ -36,6 +36,7 @@ class DeferralOutcome:
     granted_automatically: bool
     released: bool
     replacement: str | None
+    filled_by: str | None = None  # how the ended call was filled (campaigns.replacements.Replacement.filled_by)
 
 
 def ground_of(uow: UnitOfWork, code: str) -> DeferralGround:
@@ -86,7 +87,8 @@ def apply_for_deferral(uow: UnitOfWork, campaign: str, national_id: str, ground:
                                   reason=f"verified automatically: {check.source}", evidence=evidence)
         finally:
             uow.ctx = own
-    return DeferralOutcome(as_view(uow, case), check, automatic, bool(effect.get("release")), effect.get("replacement"))
+    return DeferralOutcome(as_view(uow, case), check, automatic, bool(effect.get("release")), effect.get("replacement"),
+                           effect.get("filled_by"))
 
 
 def decide_deferral(uow: UnitOfWork, case_id: int, decision: str, *, reason: str, until: dt.date | None = None,
@@ -102,4 +104,5 @@ def decide_deferral(uow: UnitOfWork, case_id: int, decision: str, *, reason: str
         case, effect = transitions.transition(uow, case, "refuse", reason=reason, evidence=evidence), {}
     else:
         raise CaseInputError(f"decision {decision!r} is not grant or refuse", field="decision")
-    return DeferralOutcome(as_view(uow, case), None, False, bool(effect.get("release")), effect.get("replacement"))
+    return DeferralOutcome(as_view(uow, case), None, False, bool(effect.get("release")), effect.get("replacement"),
+                           effect.get("filled_by"))

@@ -59,6 +59,7 @@ class FitnessDecision:
     reexamine_on: dt.date | None
     released: bool
     replacement: str | None
+    filled_by: str | None = None  # how the ended call was filled (campaigns.replacements.Replacement.filled_by)
 
 
 def category(uow: UnitOfWork, code: str) -> FitnessCategory:
@@ -129,7 +130,7 @@ def decide_fitness(uow: UnitOfWork, case_id: int, code: str, *, details: str | N
     uow.execute(insert(findings).values(case_id=case["id"], category=found.code, details=(details or "").strip() or None,
                                         recorded_at=uow.now(), recorded_by=uow.actor.label()))
     return FitnessDecision(as_view(uow, after), found.code, found.inductable, reexamine_on, bool(effect.get("release")),
-                           effect.get("replacement"))
+                           effect.get("replacement"), effect.get("filled_by"))
 
 
 def read_findings(uow: UnitOfWork, case_id: int, *, reason: str | None = None) -> list[Findings]:
