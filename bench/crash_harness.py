@@ -242,12 +242,8 @@ def crash_test(op: Operation, backend: str, *, trials: int, kills: int, seed: in
 def _trials(op: Operation, backend: str, workdir: pathlib.Path, set_up: Store | None, result: Result, reference: Any,
             rng: random.Random, *, trials: int, kills: int, log: Callable[[str], None]) -> None:
     for trial in range(trials):
-        store = Store(backend, workdir, copy_of=set_up)
+        store = _fresh(op, backend, workdir, set_up)
         try:
-            if set_up is None:
-                op.setup(workdir, store.url)
-            elif op.workdir_setup is not None:
-                op.workdir_setup(workdir)
             for k in range(kills):
                 process = _start(op, workdir, store.url)
                 if op.progress is not None and k % 2:
@@ -262,16 +258,38 @@ def _trials(op: Operation, backend: str, workdir: pathlib.Path, set_up: Store | 
                 result.runs_finished_early += not landed
                 if landed and op.invariant is not None and (problem := op.invariant(store.url)):
                     result.failures.append(f"trial {trial}, kill {k + 1}: {problem}")
+                if not landed and k < kills - 1:
+                    # The run got to the end before its kill: check it as a trial's end, then let the kills
+                    # left start again from the set-up store (on a finished one they would only find nothing
+                    # to do, and a loaded machine made whole trials end without a kill at a commit).
+                    _check_end(op, workdir, store.url, reference, result, f"trial {trial}, run {k + 1}")
+                    store.close()
+                    store = _fresh(op, backend, workdir, set_up)
             _finish(op, workdir, store.url)
-            state = op.state(workdir, store.url)
-            if state != reference:
-                result.failures.append(f"trial {trial}: final state differs from the uninterrupted run: {_diff(reference, state)}")
-            if problem := _audit_ok(store.url):
-                result.failures.append(f"trial {trial}: audit chain: {problem}")
+            _check_end(op, workdir, store.url, reference, result, f"trial {trial}")
         finally:
             store.close()
         result.trials += 1
         log(f"{op.name} on {backend}: trial {trial + 1}/{trials}, {result.kills} kills so far, {len(result.failures)} failures")
+
+
+def _fresh(op: Operation, backend: str, workdir: pathlib.Path, set_up: Store | None) -> Store:
+    """A store as the operation's setup leaves it: a copy of `set_up` (SQLite), else set up anew."""
+    store = Store(backend, workdir, copy_of=set_up)
+    if set_up is None:
+        op.setup(workdir, store.url)
+    elif op.workdir_setup is not None:
+        op.workdir_setup(workdir)
+    return store
+
+
+def _check_end(op: Operation, workdir: pathlib.Path, url: str, reference: Any, result: Result, where: str) -> None:
+    """A finished run's state must be the uninterrupted run's, with an intact audit chain."""
+    state = op.state(workdir, url)
+    if state != reference:
+        result.failures.append(f"{where}: final state differs from the uninterrupted run: {_diff(reference, state)}")
+    if problem := _audit_ok(url):
+        result.failures.append(f"{where}: audit chain: {problem}")
 
 
 def _size(snapshot: Any) -> int:
