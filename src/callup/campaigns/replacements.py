@@ -62,7 +62,7 @@ class Replacement:
     released: str
     reason: str
     region: str
-    replacement: str | None  # None when the region's reserve list is exhausted
+    replacement: str | None  # None when nobody takes the call (filled_by beyond or nobody)
     position: int | None
     already_done: bool
     #: reserve; supernumerary (nobody new called: one already beyond the number takes the call); beyond (the call
