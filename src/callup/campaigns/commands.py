@@ -272,19 +272,6 @@ def list_(as_json: JsonOption = False) -> None:
     emit(rows, as_json=as_json, render=render)
 
 
-def _filled(r: dict[str, Any]) -> str:
-    """Who took a released call, in words (`Replacement.filled_by`)."""
-    if r["already_done"]:  # released before: who holds the call now, as it was done then
-        return r["replacement"] or "nobody"
-    if r["filled_by"] == "reserve":
-        return f"{r['replacement']} (position {r['position']})"
-    if r["filled_by"] == "supernumerary":
-        return f"{r['replacement']}, already called beyond the number after an appeal (nobody new is called)"
-    if r["filled_by"] == "beyond":
-        return "nobody: the call was one beyond the region's number (given back on appeal); the region is at its number again"
-    return "nobody: the reserve list is exhausted"
-
-
 @app.command()
 def replace(
     name: NameArg,
@@ -297,7 +284,7 @@ def replace(
 
     With --file, every row is released in one transaction: all or nothing."""
     from callup.campaigns.inputs import read_releases
-    from callup.campaigns.replacements import parse_reason
+    from callup.campaigns.replacements import filled_in_words, parse_reason
     from callup.notices.releases import release_many
     from callup.uow import UnitOfWork
 
@@ -312,8 +299,10 @@ def replace(
 
     def render(rs: list[dict[str, Any]]) -> None:
         for r in rs:
+            # released before: who holds the call now, as it was done then
+            got = (r["replacement"] or "nobody") if r["already_done"] else filled_in_words(r["filled_by"], r["replacement"], r["position"])
             note = " [dim](already done)[/]" if r["already_done"] else ""
-            console.print(f"{r['released']} released ({r['reason']}) in {r['region']}; replaced by {_filled(r)}{note}")
+            console.print(f"{r['released']} released ({r['reason']}) in {r['region']}; replaced by {got}{note}")
 
     emit(results, as_json=as_json, render=render)
 

@@ -72,6 +72,17 @@ class Replacement:
     filled_by: str = "reserve"
 
 
+def filled_in_words(filled_by: str | None, replacement: str | None, position: int | None = None) -> str:
+    """Who took a released call, as the command line says it ("replaced by ..."); `filled_by` as `Replacement`'s."""
+    if filled_by == "beyond":
+        return "nobody: the call was one beyond the region's number (given back on appeal); the region is at its number again"
+    if replacement is None:
+        return "nobody: the reserve list is exhausted"
+    if filled_by == "supernumerary":
+        return f"{replacement}, already called beyond the number after an appeal (nobody new is called)"
+    return replacement if position is None else f"{replacement} (position {position})"
+
+
 def parse_reason(text: str, *, where: str = "") -> ReleaseReason:
     """A release reason from its name; `InputError` naming the allowed ones."""
     try:

@@ -133,12 +133,10 @@ def findings(case: CaseArg, reason: ReasonOption = None, as_json: JsonOption = F
 
 
 def call_filled(r: dict[str, Any]) -> str:
-    """Who took an ended call, in words (`filled_by` as `campaigns.replacements.Replacement` says it)."""
-    if r.get("replacement"):
-        return f"replaced by {r['replacement']}"
-    if r.get("filled_by") == "beyond":
-        return "nobody is called in their place: the call was one beyond the region's number (given back on appeal)"
-    return "the reserve is exhausted: nobody was called in their place"
+    """Who took the call a decision ended, in words."""
+    from callup.campaigns.replacements import filled_in_words
+
+    return f"replaced by {filled_in_words(r.get('filled_by'), r.get('replacement'))}"
 
 
 def render_outcome(r: dict[str, Any]) -> None:
