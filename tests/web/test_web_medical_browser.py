@@ -201,3 +201,48 @@ def test_the_board_walks_from_its_list_to_a_category_that_calls_the_replacement(
     assert page.locator("tbody tr", has_text=reference).get_by_role("button").count() == 0  # examined: no button again
     context.close()
     assert not problems, "\n".join(problems)
+
+
+BEYOND = {"en": "Their call was one beyond the region's number, given back on appeal",
+          "ru": "Этот призыв был сверх числа региона после удовлетворённой жалобы"}
+
+
+def test_a_call_beyond_the_number_that_ends_says_why_nobody_is_called_in_both_languages(served, browser, signed_in, shots):
+    """A's call ends and B is called from the reserve; an appeal gives A their call back, so B is beyond the region's
+    number; when the board finds B unfit, the decision says the region is at its number again, not that the
+    reserve is exhausted."""
+    import dataclasses
+
+    from callup.campaigns import replacements
+    from callup.cases import medical
+    from callup.context import make_actor
+
+    site, base, office, now = served
+    region = site.regions[0]
+    t = Summons.__table__
+    with UnitOfWork(site.admin, write=False) as uow:  # the day's last appointment: the walks above examine the first ones
+        a = uow.execute(select(t.c.national_id).where(t.c.region == region, t.c.office == office, t.c.date == now.date())
+                        .order_by(t.c.start.desc(), t.c.national_id).limit(1)).scalar_one()
+    with UnitOfWork(site.admin) as uow:
+        b = replacements.replace(uow, "spring-2027", a, "unfit")
+        campaign_id = uow.execute(select(t.c.campaign_id).where(t.c.national_id == a)).scalar_one()
+    assert b.filled_by == "reserve"
+    with UnitOfWork(site.admin) as uow:
+        assert replacements.restore_call(uow, campaign_id, a, "unfit", b.replacement)
+    board = dataclasses.replace(site.admin, actor=make_actor(f"medical-{region}", "medical", regions=region))
+    with UnitOfWork(board) as uow:
+        case = medical.open_examination(uow, "spring-2027", b.replacement)
+        medical.decide_fitness(uow, case.id, "D")
+
+    context = browser.new_context(storage_state=str(signed_in), viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    for lang, switch, width in (("en", "English", 1280), ("ru", "Русский", 390)):
+        page.set_viewport_size({"width": width, "height": 900 if width > 400 else 844})
+        page.goto(f"{base}/console/medical/cases/{case.id}/decided")
+        page.get_by_role("link", name=switch).click()
+        expect(page.get_by_text(BEYOND[lang])).to_be_visible()
+        assert "exhausted" not in page.content() and "исчерпан" not in page.content()
+        shots(page, f"medical-decided-beyond-{lang}-{width}")
+        page.set_viewport_size({"width": 320, "height": 800})
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320, f"the page scrolls sideways at 320 px ({lang})"
+    context.close()
