@@ -28,7 +28,9 @@ def site(request, site_templates, tmp_path_factory):
     built, drop = site_templates.copy(request.param, tmp_path_factory.mktemp("site"))
     yield built
     from callup.store.engine import connect
+    from web_support import close_apps
 
+    close_apps()
     connect(built.url).dispose()
     connect.cache_clear()
     drop()

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from web_support import client
+from web_support import client, make_app
 
 MB = 1024 * 1024
 
@@ -42,9 +42,8 @@ def _send_raw(app, path: str, *, total: int, headers: list[tuple[bytes, bytes]],
 
 @pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
 def test_an_unauthenticated_100_mb_upload_is_refused_before_it_is_read(site, declared):
-    from callup.web.app import create_app
 
-    app = create_app(site.settings())
+    app = make_app(site)
     total = 100 * MB
     headers = [(b"content-type", b"multipart/form-data; boundary=xyz")]
     if declared:
@@ -55,9 +54,8 @@ def test_an_unauthenticated_100_mb_upload_is_refused_before_it_is_read(site, dec
 
 
 def test_a_large_form_on_a_page_without_uploads_is_refused_after_one_megabyte(site):
-    from callup.web.app import create_app
 
-    app = create_app(site.settings())
+    app = make_app(site)
     status, pulled = _send_raw(app, "/signin", total=20 * MB, headers=[(b"content-type", b"application/x-www-form-urlencoded")],
                                start=b"reference=")
     assert pulled <= 2 * MB, f"the app read {pulled // MB} MB"

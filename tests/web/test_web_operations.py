@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from web_support import client, session_cookie
+from web_support import client, make_app, session_cookie
 
 
 def test_healthz_answers_without_sign_in_and_without_the_store(site):
@@ -196,10 +196,9 @@ def test_an_unhandled_error_is_logged_with_the_request_id_and_without_its_messag
 
     from fastapi.testclient import TestClient
 
-    from callup.web.app import create_app
 
     cit = site.citizens[13]
-    app = create_app(site.settings())
+    app = make_app(site)
 
     @app.get("/boom/{reference}")
     def boom(reference: str):  # noqa: ANN202

@@ -8,13 +8,11 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
 
-from web_support import session_cookie
+from web_support import make_app, session_cookie
 
 
 def test_no_server_errors_and_answers_match_the_schema(site):
-    from callup.web.app import create_app
-
-    app = create_app(site.settings())
+    app = make_app(site)
     schema = schemathesis.openapi.from_asgi("/api/openapi.json", app)
     token = session_cookie(site, user="admin")
     operations = [result.ok() for result in schema.get_all_operations()]

@@ -218,9 +218,26 @@ def totp_now(offset_steps: int = 0) -> str:
 def client(site: Site, **overrides):  # noqa: ANN003, ANN201
     from fastapi.testclient import TestClient
 
+    return TestClient(make_app(site, **overrides), base_url="http://testserver", follow_redirects=False)
+
+
+def make_app(site: Site, **overrides):  # noqa: ANN003, ANN201
+    """The web app on `site`'s store (`overrides` as for `client`), closed with the site (`close_apps`)."""
     from callup.web.app import create_app
 
-    return TestClient(create_app(site.settings(**overrides)), base_url="http://testserver", follow_redirects=False)
+    app = create_app(site.settings(**overrides))
+    APPS.append(app)
+    return app
+
+
+#: The apps `client` made: each listens for its store's notices on PostgreSQL until closed (`close_apps`).
+APPS: list = []
+
+
+def close_apps() -> None:
+    """Stop the apps made so far from listening to a store about to be dropped."""
+    while APPS:
+        APPS.pop().state.web.close()
 
 
 def signed_in(site: Site, *, citizen: Citizen | None = None, user: str | None = None, **overrides):  # noqa: ANN003, ANN201

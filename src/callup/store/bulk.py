@@ -19,6 +19,7 @@ import pyarrow as pa
 from sqlalchemy import BigInteger, Boolean, Date, Integer, String, Text
 from sqlalchemy.engine import make_url
 
+from callup.store.engine import count_commit
 from callup.store.registry import Base
 
 
@@ -111,6 +112,8 @@ class BulkSession:
             self.cur.execute("ROLLBACK")
             raise
         self.cur.execute("COMMIT")
+        if self.dialect == "postgresql":
+            count_commit()
 
     def execute(self, sql: str, params: tuple | list | None = None) -> None:
         """Run one statement; write parameters as `?` on both backends.
@@ -124,6 +127,8 @@ class BulkSession:
             parts = sql.split("?")
             sql = parts[0] + "".join(f"${i}{part}" for i, part in enumerate(parts[1:], start=1))
         self.cur.execute(sql, params or None)
+        if self.dialect == "postgresql":
+            count_commit()  # outside `transaction()` each statement commits (autocommit)
 
     def append(self, table_name: str, data: pa.Table) -> int:
         """Append rows to an existing table (columns by name, cast to the table's column types)."""

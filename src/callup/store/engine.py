@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import threading
 from collections.abc import Iterator
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -62,6 +63,32 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
+class _Commits:
+    """How many transactions this process has committed to PostgreSQL (counted as each begins to commit)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def add(self, *_: object) -> None:
+        with self._lock:
+            self.count += 1
+
+
+_COMMITS = _Commits()
+
+
+def local_commits() -> int:
+    """Commits this process has made to PostgreSQL: a web worker's remembered sessions catch up with the
+    store's notices after each (web/session_marks.py)."""
+    return _COMMITS.count
+
+
+def count_commit() -> None:
+    """Count a commit made outside SQLAlchemy (the bulk path's)."""
+    _COMMITS.add()
+
+
 @functools.lru_cache(maxsize=8)
 def connect(url: str) -> Engine:
     """An engine for `url`, created once per URL per process."""
@@ -74,5 +101,7 @@ def connect(url: str) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             url = str(parsed.set(drivername="postgresql+psycopg"))
-        return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True)
+        event.listen(engine, "commit", _COMMITS.add)
+        return engine
     raise CallupError(f"{DATABASE_URL_ENV}: unsupported database {parsed.get_backend_name()!r} (use sqlite or postgresql)")

@@ -12,8 +12,10 @@ role and region rules on it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import pathlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 from callup.context import Actor, Context
@@ -84,35 +86,85 @@ class Web:
                                              pool_recycle=1800, pool_size=16, max_overflow=16)
 
         self.pages = PageCache(ttl=settings.status_keep_seconds)  # the citizens' status page and answer (page_cache.py)
+        self.marks = None  # live sessions and their citizens' marks, remembered while the store's notices say so
+        if self.engine.dialect.name == "postgresql" and settings.status_keep_seconds > 0:
+            from callup.store.engine import local_commits
+            from callup.web.session_marks import SessionMarks
+
+            conninfo = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            self.marks = SessionMarks(conninfo, self._notice, ttl=settings.status_keep_seconds, local_commits=local_commits)
         self.replica = None
         if settings.replica_url:
             from callup.web.replica import Replica
 
             self.replica = Replica(settings.replica_url, max_lag=settings.replica_max_lag)
 
+    def close(self) -> None:
+        """Stop listening for the store's notices (at the worker's shutdown)."""
+        if self.marks is not None:
+            self.marks.close()
+
     def context(self, actor: Actor) -> Context:
         s = self.settings
         return Context(actor=actor, database_url=s.database_url, clock=s.clock, keys=s.keys, policy_path=s.policy_path,
                        timezone=s.timezone)
 
-    def session_live(self, session: Any) -> tuple[bool, int | None]:
-        """Whether a signed-in session still counts (not signed out or ended): one indexed read per request.
-        For a citizen, in the same round trip, the newest audit entry about them (`audit.last_about`), which
-        tells whether a kept status page still holds (page_cache.py); None for anyone else."""
+    def session_live(self, session: Any, cookies: dict[str, str] | None = None) -> tuple[bool, int | None]:
+        """Whether a signed-in session still counts (not signed out or ended), and for a citizen the newest
+        audit entry about them (`audit.last_about`), which tells whether a kept status page still holds
+        (page_cache.py); None for anyone else. Remembered by the worker while the store's notices say it
+        holds (session_marks.py), else one indexed read. `cookies`: the request's, for read-your-writes."""
+        import time
+
         from sqlalchemy.exc import DBAPIError
 
-        from callup.web.session_records import is_live, live_and_last_about
+        from callup.web.replica import wrote_recently
+        from callup.web.session_marks import ASKED, WROTE_WINDOW, person_key
+        from callup.web.session_records import is_live, key, live_and_last_about
 
+        marks, began = self.marks, -1
+        if marks is not None and not wrote_recently(cookies or {}, time.time(), window=WROTE_WINDOW):
+            found = marks.get(key(session), catch_up=True)
+            if found is not None:
+                return True, found[0]
+            began = marks.begin()
+        ASKED.inc()
         for attempt in (1, 2):  # once more on a fresh connection if the server had dropped this one, as `read`
             try:
                 with self.read_engine.connect() as conn:
                     if session.person_id:
-                        return live_and_last_about(conn, session, session.person_id)
-                    return is_live(conn, session), None
+                        live, mark = live_and_last_about(conn, session, session.person_id)
+                    else:
+                        live, mark = is_live(conn, session), None
+                break
             except DBAPIError as exc:
                 if attempt == 2 or not exc.connection_invalidated:
                     raise
-        raise AssertionError("unreachable")
+        if live and marks is not None:
+            marks.remember(key(session), person_key(session.person_id) if session.person_id else None, mark, began)
+        return live, mark
+
+    def session_known(self, session: Any, cookies: dict[str, str]) -> tuple[int | None] | None:
+        """`(mark,)` as `session_live` would answer for a live session, if this worker knows it without the
+        store; None otherwise (then ask `session_live`). Never blocks."""
+        import time
+
+        from callup.web.replica import wrote_recently
+        from callup.web.session_marks import WROTE_WINDOW
+        from callup.web.session_records import key
+
+        if self.marks is None or wrote_recently(cookies, time.time(), window=WROTE_WINDOW):
+            return None
+        return self.marks.get(key(session), catch_up=False)
+
+    def _notice(self, payload: str) -> None:
+        """Send a notice on the store's change channel (session_marks.py asks for its own to come back)."""
+        from sqlalchemy import text
+
+        from callup.web.session_marks import CHANNEL
+
+        with self.read_engine.connect() as conn:
+            conn.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload})
 
     def read(self, ctx: Context, work: Any, *, request: Any = None) -> Any:
         """`work(uow)` in a read-only unit of work on `read_engine`; once more if the connection had been dropped.
@@ -256,11 +308,21 @@ def create_app(settings: WebSettings | None = None) -> Any:
 
     settings = settings or WebSettings.from_environ()
     check_schema(settings.database_url)
+    web = Web(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Any) -> AsyncIterator[None]:
+        yield
+        web.close()
+
     app = FastAPI(title="callup", version="1", description=api.DESCRIPTION, openapi_url="/api/openapi.json",
-                  docs_url=None, redoc_url=None)
-    app.state.web = Web(settings)
+                  docs_url=None, redoc_url=None, lifespan=lifespan)
+    app.state.web = web
     app.state.web.templates.globals["auditor_pages"] = console_audit.shown  # which auditor pages the nav offers
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    # FastAPI tries the routes in this order: the two a whole country reloads at the announcement come first.
+    app.include_router(portal.first)
+    app.include_router(api.first)
     app.include_router(health.router)
     app.include_router(public.router)
     app.include_router(portal.router)
@@ -276,7 +338,7 @@ def create_app(settings: WebSettings | None = None) -> Any:
     app.include_router(console_questionnaire.router)
     errors.install(app)
     api.install_schema(app)
-    if settings.replica_url:
+    if settings.replica_url or app.state.web.marks is not None:  # a browser's reads see its own changes at once
         from callup.web.replica import MarkWrites
 
         app.add_middleware(MarkWrites, secure=settings.tls)

@@ -13,9 +13,11 @@ was built (`audit.last_about`), and serves it again without building it only
   by the policy's rule) name the campaign or the file, not each person, and reach a kept page
   within that time.
 
-So a request served from here costs one round trip to the store (the session's record and the
-newest entry, read together by `pages.session`) instead of eleven and a template. The mark is
-read before the page's data, so a page is never kept under a mark newer than what it shows.
+So a request served from here costs at most one round trip to the store (the session's record and
+the newest entry, read together by `pages.session`) instead of eleven and a template, and on
+PostgreSQL none at all while the worker remembers the session (session_marks.py): `kept_now` then
+answers on the event loop, without a thread. The mark is read before the page's data, so a page
+is never kept under a mark newer than what it shows.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from __future__ import annotations
 import collections
 import threading
 import time
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from prometheus_client import Counter
@@ -43,12 +45,13 @@ class PageCache:
         self._kept: collections.OrderedDict[Hashable, tuple[int, float, Any]] = collections.OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, mark: int) -> Any | None:
+    def get(self, key: Hashable, mark: int | None, *, count_miss: bool = True) -> Any | None:
         """The answer kept under `key` if it was built under `mark` less than `ttl` seconds ago."""
         with self._lock:
             found = self._kept.get(key)
             if found is None or found[0] != mark or self._clock() - found[1] >= self.ttl:
-                _BUILT.inc()
+                if count_miss:
+                    _BUILT.inc()
                 return None
             self._kept.move_to_end(key)
             _KEPT.inc()
@@ -62,6 +65,22 @@ class PageCache:
             self._kept.move_to_end(key)
             while len(self._kept) > self.size:
                 self._kept.popitem(last=False)
+
+
+def kept_now(request: Any, key_of: Callable[[Any, Any, Any], Hashable]) -> Any | None:
+    """The answer this worker kept for a signed-in citizen's reload, if it can tell without the store or a
+    thread (its remembered sessions: session_marks.py); None otherwise, and the route runs as usual.
+    `key_of(request, session, ctx)` is the route's key, as it passes it to `kept`."""
+    from callup.web.pages import known_session, web
+    from callup.web.sessions import CITIZEN
+
+    w = web(request)
+    if w.pages.ttl <= 0 or w.marks is None or w.replica is not None:
+        return None
+    me = known_session(request)
+    if me is None or me.kind != CITIZEN:
+        return None
+    return w.pages.get(key_of(request, me, w.context(me.actor())), request.state.about_mark, count_miss=False)
 
 
 def kept(request: Any, ctx: Any, key: Hashable, build: Any) -> Any:

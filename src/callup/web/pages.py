@@ -54,22 +54,43 @@ def web(request: Request) -> Any:
 def session(request: Request) -> Session | None:
     """The request's session from its cookie (or, for the API, its bearer token), if valid."""
     if "session" not in request.state._state:
-        token = request.cookies.get(COOKIE)
-        auth = request.headers.get("authorization", "")
-        if auth[:7].lower() == "bearer ":
-            token = auth[7:].strip()
+        token = _token(request)
         opened = web(request).sealer.open(token)
         if opened is not None and opened.signed_in:
-            live, request.state.about_mark = web(request).session_live(opened)
+            live, request.state.about_mark = web(request).session_live(opened, request.cookies)
             if not live:
                 opened = None  # signed out, or ended by an administrator: no longer counts
-        if opened is not None and token == request.cookies.get(COOKIE):  # a browser's session slides while it is used
-            later = renewed(opened)
-            if later is not None:
-                opened = later
-                request.state.renewed_cookie = web(request).sealer.seal(later)
-        request.state.session = opened
+        _keep_session(request, opened, token)
     return request.state.session
+
+
+def known_session(request: Request) -> Session | None:
+    """The request's signed-in session if this worker knows it is live without asking the store
+    (session_marks.py); None when only `session` can tell. Never blocks: for the event loop."""
+    if "session" in request.state._state:
+        return request.state.session
+    token = _token(request)
+    opened = web(request).sealer.open(token)
+    found = web(request).session_known(opened, request.cookies) if opened is not None and opened.signed_in else None
+    if found is None:
+        return None
+    request.state.about_mark = found[0]
+    _keep_session(request, opened, token)
+    return request.state.session
+
+
+def _token(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    return auth[7:].strip() if auth[:7].lower() == "bearer " else request.cookies.get(COOKIE)
+
+
+def _keep_session(request: Request, opened: Session | None, token: str | None) -> None:
+    if opened is not None and token == request.cookies.get(COOKIE):  # a browser's session slides while it is used
+        later = renewed(opened)
+        if later is not None:
+            opened = later
+            request.state.renewed_cookie = web(request).sealer.seal(later)
+    request.state.session = opened
 
 
 def ended_session(request: Request) -> Session | None:

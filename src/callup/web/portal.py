@@ -14,9 +14,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from callup.audit.chain import entries
 from callup.cases import rights
+from callup.context import Context
 from callup.errors import InputError
 from callup.military_service import status_documents
 from callup.military_service.standing import citizen_standing
@@ -25,11 +27,13 @@ from callup.questionnaire.service import my_questionnaire
 from callup.register import contact
 from callup.uow import UnitOfWork
 from callup.web import statusdoc
-from callup.web.page_cache import kept
+from callup.web.page_cache import kept, kept_now
 from callup.web.pages import citizen, csrf_guard, gettext, language, redirect, render, signed_in, web
-from callup.web.sessions import CITIZEN
+from callup.web.sessions import CITIZEN, Session
 
 router = APIRouter(prefix="/portal", dependencies=[Depends(csrf_guard)], include_in_schema=False)
+#: The status page, which a whole country reloads at the announcement: tried before every other route.
+first = APIRouter(prefix="/portal", include_in_schema=False)
 
 #: Audit actions shown to a person as reads or changes of their record, in words.
 ACTIONS = {
@@ -67,8 +71,20 @@ ACTIONS = {
 UNNAMED_ACTION = "worked on your record"
 
 
-@router.get("")
-def status(request: Request):  # noqa: ANN201
+def _status_key(request: Request, me: Session, ctx: Context) -> tuple:
+    # The page shows the session (its end, the CSRF token), the language and the day's deadlines: kept for exactly those.
+    return ("portal", me.sid, me.expires, language(request), ctx.today(), request.url.query)
+
+
+@first.get("")
+async def status(request: Request):  # noqa: ANN201
+    """The citizen's status page. A reload this worker can answer from memory is answered on the event loop;
+    anything else (the store to ask, the page to build) in a thread."""
+    found = kept_now(request, _status_key)
+    return HTMLResponse(found) if found is not None else await run_in_threadpool(_status, request)
+
+
+def _status(request: Request) -> HTMLResponse:
     ctx = citizen(request)
     me = signed_in(request, kind=CITIZEN)
 
@@ -78,9 +94,7 @@ def status(request: Request):  # noqa: ANN201
         return bytes(render(request, "portal/status.html", views=standing.summonses, service=standing.service,
                             places=standing.places, todo=standing.todo, declaration=declaration).body)
 
-    # The page shows the session (its end, the CSRF token), the language and the day's deadlines: kept for exactly those.
-    key = ("portal", me.sid, me.expires, language(request), ctx.today(), request.url.query)
-    return HTMLResponse(kept(request, ctx, key, page))
+    return HTMLResponse(kept(request, ctx, _status_key(request, me, ctx), page))
 
 
 @router.get("/summons/{reference}")

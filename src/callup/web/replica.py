@@ -71,15 +71,16 @@ class Replica:
         return "unreachable" if self.clock() < self._down_until else "lagging (reads go to the primary)"
 
 
-def wrote_recently(cookies: dict[str, str], now: float) -> bool:
-    """Whether this browser changed something within `WINDOW` seconds (its reads must see it)."""
+def wrote_recently(cookies: dict[str, str], now: float, *, window: float = WINDOW) -> bool:
+    """Whether this browser changed something within `window` seconds (its reads must see it)."""
     value = cookies.get(COOKIE, "")
-    return value.isdigit() and now - int(value) < WINDOW
+    return value.isdigit() and now - int(value) < window
 
 
 class MarkWrites:
     """Pure ASGI middleware: a successful change (POST, PUT, PATCH, DELETE answered below 400) sets the
-    read-your-writes cookie for `WINDOW` seconds. Installed only when a replica is configured."""
+    read-your-writes cookie for `WINDOW` seconds. Installed with a replica, and on PostgreSQL where workers remember
+    sessions (session_marks.py)."""
 
     def __init__(self, app: Any, *, secure: bool) -> None:
         self.app, self.secure = app, secure

@@ -29,6 +29,11 @@ def _id(sid: str) -> str:
     return hashlib.sha256(sid.encode("utf-8")).hexdigest()
 
 
+def key(session: Session) -> str:
+    """How the store's notices name the session's record (migration 0033): its id's first 16 hex digits."""
+    return _id(session.sid)[:16]
+
+
 def start(uow: Any, session: Session) -> None:
     """Record a session that was just signed in (call in the unit of work that makes the cookie or token)."""
     uow.execute(insert(sessions_t).values(

@@ -15,7 +15,9 @@ instant, for rehearsals and tests); and for the web:
   30): see `callup.web.replica`.
 - `CALLUP_STATUS_KEEP_SECONDS` (default 15, 0 to 60): how long a worker may serve a citizen's status
   page and answer again without building it, unless something about the person changed; also how
-  late a change made for many people at once may show there: see `callup.web.page_cache`.
+  late a change made for many people at once may show there: see `callup.web.page_cache`. On
+  PostgreSQL, also how long a worker remembers a live session between the store's notices
+  (`callup.web.session_marks`); 0 turns both off.
 
 Who acts is never read from the environment: each request's actor comes from its signed-in session.
 """

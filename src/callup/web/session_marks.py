@@ -1,0 +1,227 @@
+"""What a web worker knows about signed-in sessions without asking the store, kept true by the store's notices.
+
+Every request of a signed-in session asks the store whether the session still counts (not signed out or
+ended), and a citizen's also asks for the newest audit entry about them, which says whether a kept status
+page still holds (page_cache.py). At the announcement spike that one round trip is most of what a reload
+costs. So on PostgreSQL each worker remembers both answers for the sessions it has seen, and forgets an
+answer when the store says it changed: after every statement that adds audit entries about people or ends
+sessions, the store sends a notice on the channel `callup_changes` (migration 0033), and a thread of each
+worker listens. What keeps a remembered answer true:
+
+- the notice of a change reaches every worker when the change commits (a few milliseconds), and drops
+  what it changes;
+- an answer read from the store is remembered only if no notice arrived while it was being read, so an
+  answer never outlives the notice that made it stale;
+- after this process commits something itself (a request's change, or a test's), the next lookup first
+  sends a notice of its own and waits for it to come back, so every notice up to that commit has been
+  handled (one round trip, only after a local write);
+- a browser that changed something in the last few seconds asks the store, whichever worker serves it
+  (the read-your-writes cookie of `callup.web.replica`);
+- while the listener is not connected (starting, or the store restarting) nothing is remembered and
+  every request asks the store; on connecting again everything is forgotten, as notices were missed;
+- a remembered answer also lapses after `ttl` seconds.
+
+SQLite sends no notices: there every request asks the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import logging
+import os
+import threading
+import time
+import weakref
+from collections.abc import Callable
+
+from prometheus_client import Counter
+
+CHANNEL = "callup_changes"
+#: How long a lookup waits for its own notice to come back before asking the store instead.
+SYNC_TIMEOUT = 1.0
+#: Seconds a browser asks the store after changing something (longer than a notice takes to arrive).
+WROTE_WINDOW = 3
+#: Sessions a worker remembers at most; past it, it starts again from nothing.
+SIZE = 200_000
+log = logging.getLogger("callup.web")
+#: Signed-in requests whose session the worker knew (`remembered`) or asked the store about (`asked`).
+CHECKS = Counter("callup_session_checks", "Signed-in requests' session checks, remembered or asked of the store", ["outcome"])
+REMEMBERED, ASKED = CHECKS.labels("remembered"), CHECKS.labels("asked")
+
+
+def listener_name() -> str:
+    """The listening connection's name in `pg_stat_activity`: one per worker process."""
+    return f"callup session marks {os.getpid()}"
+
+
+def person_key(national_id: str) -> str:
+    """How the store's notices name a person (migration 0033): never the national id itself."""
+    return hashlib.sha256(national_id.strip().encode("utf-8")).hexdigest()[:16]
+
+
+class SessionMarks:
+    """Sessions known to be live, each with its person's newest audit entry; see the module docstring."""
+
+    def __init__(self, conninfo: str, send_notice: Callable[[str], None], *, ttl: float, local_commits: Callable[[], int],
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._conninfo, self._send, self.ttl, self._commits, self._clock = conninfo, send_notice, ttl, local_commits, clock
+        self._known: dict[str, tuple[str | None, int | None, float]] = {}  # session key -> (person key, mark, when)
+        self._sessions_of: dict[str, set[str]] = {}  # person key -> their session keys
+        self._changes = 0  # notices handled: an answer read while this moved is not remembered
+        self._live = False
+        self.connections = 0  # times the worker began listening (the first, and each after the store went away)
+        self._synced = -1  # `local_commits()` as of the last notice of our own that came back
+        self._seen = 0  # the newest of our own notices that came back
+        self._tokens = itertools.count(1)
+        self._cond = threading.Condition()
+        self._sync_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- what a request asks ------------------------------------------------------------------------
+    def get(self, session_key: str, *, catch_up: bool) -> tuple[int | None] | None:
+        """`(mark,)` if the session is known to be live (mark: its citizen's newest audit entry, None for
+        the administration's users); None when the store must be asked. After a commit of this process,
+        with `catch_up` it first waits for the notices up to it (a round trip), without it answers None."""
+        self._start()
+        if not self._live:
+            return None
+        if self._commits() != self._synced and not (catch_up and self._catch_up()):
+            return None
+        with self._cond:
+            found = self._known.get(session_key)
+            if found is None or self._clock() - found[2] >= self.ttl:
+                return None
+        REMEMBERED.inc()
+        return (found[1],)
+
+    def begin(self) -> int:
+        """Call before reading an answer from the store; pass the result to `remember`."""
+        with self._cond:
+            return self._changes if self._live else -1
+
+    def remember(self, session_key: str, person: str | None, mark: int | None, began: int) -> None:
+        """Remember that the session is live (and its person's mark), unless a notice came in since `began`."""
+        with self._cond:
+            if began < 0 or began != self._changes or not self._live:
+                return
+            if len(self._known) >= SIZE:
+                self._forget()
+                return
+            self._known[session_key] = (person, mark, self._clock())
+            if person is not None:
+                self._sessions_of.setdefault(person, set()).add(session_key)
+
+    # -- notices --------------------------------------------------------------------------------------
+    def _handle(self, payload: str) -> None:
+        kind, _, keys = payload.partition(" ")
+        with self._cond:
+            if kind == "sync":
+                pid, _, n = keys.partition("-")
+                if pid == str(os.getpid()) and n.isdigit():
+                    self._seen = max(self._seen, int(n))
+                    self._cond.notify_all()
+                return
+            self._changes += 1
+            if kind == "p":
+                for person in keys.split(","):
+                    for session_key in self._sessions_of.pop(person, ()):
+                        self._known.pop(session_key, None)
+            elif kind == "s":
+                for session_key in keys.split(","):
+                    found = self._known.pop(session_key, None)
+                    if found is not None and found[0] is not None:
+                        self._sessions_of.get(found[0], set()).discard(session_key)
+            else:  # '*': too many to name
+                self._forget()
+
+    def _forget(self) -> None:
+        self._known.clear()
+        self._sessions_of.clear()
+        self._changes += 1
+
+    def _catch_up(self) -> bool:
+        """Wait until every notice up to this process's latest commit has been handled; False if that failed."""
+        with self._sync_lock:  # one notice of our own at a time: those waiting behind it are covered by it
+            target = self._commits()
+            if target == self._synced:
+                return True
+            token = next(self._tokens)
+            try:
+                self._send(f"sync {os.getpid()}-{token}")
+            except Exception:  # noqa: BLE001 - the store is unreachable: the caller asks it, and says why
+                return False
+            with self._cond:
+                back = self._cond.wait_for(lambda: self._seen >= token or not self._live, timeout=SYNC_TIMEOUT)
+                if back and self._live:
+                    self._synced = target
+                    return True
+            return False
+
+    # -- the listening thread ---------------------------------------------------------------------------
+    def _start(self) -> None:
+        if self._thread is None:
+            with self._sync_lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=_listen, args=(weakref.ref(self), self._conninfo, self._stop),
+                                                    name="callup-session-marks", daemon=True)
+                    self._thread.start()
+
+    def _connected(self, live: bool) -> None:
+        with self._cond:
+            self._forget()  # whatever happened while nobody listened is unknown
+            self._live = live
+            self.connections += live
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        """Stop listening (the thread ends within half a second)."""
+        self._stop.set()
+        self._connected(False)
+
+    @property
+    def live(self) -> bool:
+        return self._live
+
+
+def _listen(ref: weakref.ref[SessionMarks], conninfo: str, stop: threading.Event) -> None:
+    """The worker's listening thread: holds no strong reference to its `SessionMarks`, so a dropped app ends it."""
+    import psycopg
+
+    delay, failures = 0.5, 0
+    while not stop.is_set():
+        try:
+            with psycopg.connect(conninfo, autocommit=True, connect_timeout=5, application_name=listener_name()) as conn:
+                conn.execute(f"LISTEN {CHANNEL}")
+                marks = ref()
+                if marks is None:
+                    return
+                marks._connected(True)
+                del marks
+                if failures:
+                    log.info("listening for the store's notices again")
+                delay, failures = 0.5, 0
+                while not stop.is_set():
+                    for notice in conn.notifies(timeout=0.5):
+                        marks = ref()
+                        if marks is None:
+                            return
+                        marks._handle(notice.payload)
+                        del marks
+                    if ref() is None:
+                        return
+        except Exception as exc:  # noqa: BLE001 - the store went away: requests ask it until we listen again
+            if stop.is_set():
+                return
+            failures += 1
+            if failures == 1:  # once an outage: the retries say nothing new
+                log.warning("not listening for the store's notices (%s): every request asks the store",
+                            type(exc).__qualname__)
+        marks = ref()
+        if marks is None:
+            return
+        marks._connected(False)
+        del marks
+        stop.wait(delay)
+        delay = min(delay * 2, 10.0)
