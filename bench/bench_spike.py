@@ -36,17 +36,10 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _report import write_section  # noqa: E402
-from bench_web import DEFAULT_PG, LUA, NOW, _free_port, _wait, build_store, citizen_cookies, wrk  # noqa: E402
+from bench_web import DEFAULT_PG, LUA, NOW, _free_port, _wait, build_store, citizen_cookies, open_loop, wrk  # noqa: E402
 
 HERE = pathlib.Path(__file__).resolve().parent
 BASE_SECONDS, SPIKE_SECONDS, AFTER_SECONDS, SPIKE_FACTOR, SIGNIN_SHARE = 10, 10, 15, 10, 0.05
-
-
-def open_loop(url: str, phases: list[tuple[int, int]], cookies: pathlib.Path) -> list[dict]:
-    plan = ",".join(f"{rate}:{seconds}" for rate, seconds in phases)
-    out = subprocess.run(["node", str(HERE / "open_loop.mjs"), url, plan, str(cookies), str(SIGNIN_SHARE)],
-                         capture_output=True, text=True, check=True).stdout
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
 def summarise(seconds: list[dict]) -> dict:
@@ -120,7 +113,7 @@ def main() -> None:
             print(f"sustained (closed loop): {sustained}", file=sys.stderr)
             load_before = os.getloadavg()[0]
             seconds = open_loop(site + "/portal", [(rate // 2, BASE_SECONDS), (rate * SPIKE_FACTOR, SPIKE_SECONDS),
-                                                   (rate // 2, AFTER_SECONDS)], cookies)
+                                                   (rate // 2, AFTER_SECONDS)], cookies, signin_share=SIGNIN_SHARE)
             for s in seconds:
                 print(json.dumps(s), file=sys.stderr)
             errors_logged = sum(1 for line in log.read_text().splitlines() if '"status": 500' in line or "Traceback" in line)

@@ -114,20 +114,16 @@ class Web:
         audit entry about them (`audit.last_about`), which tells whether a kept status page still holds
         (page_cache.py); None for anyone else. Remembered by the worker while the store's notices say it
         holds (session_marks.py), else one indexed read. `cookies`: the request's, for read-your-writes."""
-        import time
-
         from sqlalchemy.exc import DBAPIError
 
-        from callup.web.replica import wrote_recently
-        from callup.web.session_marks import ASKED, WROTE_WINDOW, person_key
+        from callup.web.session_marks import ASKED, person_key
         from callup.web.session_records import is_live, key, live_and_last_about
 
-        marks, began = self.marks, -1
-        if marks is not None and not wrote_recently(cookies or {}, time.time(), window=WROTE_WINDOW):
-            found = marks.get(key(session), catch_up=True)
-            if found is not None:
-                return True, found[0]
-            began = marks.begin()
+        marks = self.marks
+        began = marks.begin() if marks is not None else -1  # before looking: a notice from now on voids what is read
+        found = self.session_known(session, cookies or {}, catch_up=True)
+        if found is not None:
+            return True, found[0]
         ASKED.inc()
         for attempt in (1, 2):  # once more on a fresh connection if the server had dropped this one, as `read`
             try:
@@ -144,9 +140,10 @@ class Web:
             marks.remember(key(session), person_key(session.person_id) if session.person_id else None, mark, began)
         return live, mark
 
-    def session_known(self, session: Any, cookies: dict[str, str]) -> tuple[int | None] | None:
+    def session_known(self, session: Any, cookies: dict[str, str], *, catch_up: bool = False) -> tuple[int | None] | None:
         """`(mark,)` as `session_live` would answer for a live session, if this worker knows it without the
-        store; None otherwise (then ask `session_live`). Never blocks."""
+        store; None otherwise (then ask `session_live`). Without `catch_up`, never blocks (for the event loop);
+        with it, after this process's own commit it first waits for the store's notices up to it."""
         import time
 
         from callup.web.replica import wrote_recently
@@ -154,8 +151,8 @@ class Web:
         from callup.web.session_records import key
 
         if self.marks is None or wrote_recently(cookies, time.time(), window=WROTE_WINDOW):
-            return None
-        return self.marks.get(key(session), catch_up=False)
+            return None  # a browser that has just changed something reads the store
+        return self.marks.get(key(session), catch_up=catch_up)
 
     def _notice(self, payload: str) -> None:
         """Send a notice on the store's change channel (session_marks.py asks for its own to come back)."""

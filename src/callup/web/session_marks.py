@@ -21,7 +21,9 @@ worker listens. What keeps a remembered answer true:
   every request asks the store; on connecting again everything is forgotten, as notices were missed;
 - a remembered answer also lapses after `ttl` seconds.
 
-SQLite sends no notices: there every request asks the store.
+Notices are per database, so workers of another callup schema in the same database hear them too:
+that only makes them forget more than they must. SQLite sends no notices: there every request asks
+the store.
 """
 
 from __future__ import annotations
