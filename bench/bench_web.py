@@ -257,6 +257,7 @@ def main() -> None:
             # The target's own terms: p99 at a fixed 1,500 requests/s, sent by an open loop (it does not slow down with the server).
             for name, path in FIXED:
                 for _ in range(args.repeats):
+                    wrk(web + path, duration=3, connections=args.connections, script=script)  # reloads: seen before
                     fixed[name].append(at_rate(open_loop(web + path, [(TARGET_RPS, FIXED_SECONDS)], cookie_file, signin_share=0)))
                     print(f"{name} at {TARGET_RPS}/s: {fixed[name][-1]}", file=sys.stderr)
                     loads.append(os.getloadavg()[0])

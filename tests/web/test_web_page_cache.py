@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import time
 
 from hypothesis import given, settings, strategies as st
 from prometheus_client import REGISTRY
@@ -66,7 +67,7 @@ def test_a_change_for_many_people_at_once_shows_once_the_kept_page_is_older_than
     assert _badge(c.get("/portal").text) == "Sent to you"
     assert c.get("/api/v1/me/status").json()["summonses"][0]["status"] == "sent"
     _deem_delivered(site)
-    ticks.now = TTL - 1
+    ticks.now = TTL * (1 - c.app.state.web.pages.spread) - 1
     assert _badge(c.get("/portal").text) == "Sent to you"  # within its time the worker serves what it kept
     ticks.now = TTL
     assert _badge(c.get("/portal").text) == "Delivered"
@@ -108,7 +109,7 @@ def test_a_kept_page_goes_only_to_the_session_it_was_built_for(site):
 @given(st.lists(st.tuples(st.sampled_from("abcde"), st.integers(0, 3), st.floats(0, 40)), max_size=40))
 def test_the_cache_serves_only_what_was_kept_under_the_same_mark_within_its_time_and_keeps_at_most_its_size(steps):
     ticks = Ticks()
-    cache = PageCache(size=3, ttl=10.0, clock=ticks)
+    cache = PageCache(size=3, ttl=10.0, clock=ticks, spread=0)
     kept: dict[str, tuple[int, float, str]] = {}  # what a cache of unbounded size would hold
     order: list[str] = []
     for key, mark, at in steps:
@@ -128,3 +129,51 @@ def test_the_cache_serves_only_what_was_kept_under_the_same_mark_within_its_time
             order.append(key)
         assert len(cache._kept) <= 3
         assert list(cache._kept) == order[-3:]  # the least recently used go first
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.floats(0, 12), min_size=1, max_size=20))
+def test_pages_built_together_lapse_at_different_moments_but_never_after_their_time(built_at):
+    ticks = Ticks()
+    cache = PageCache(ttl=10.0, clock=ticks, spread=0.2)
+    for i, at in enumerate(sorted(built_at)):
+        ticks.now = at
+        cache.put(i, 1, "page")
+    for i, at in enumerate(sorted(built_at)):
+        ticks.now = at + 8.0 - 1e-6
+        assert cache.get(i, 1) == "page"  # kept for at least (1 - spread) of its time
+        ticks.now = at + 10.0
+        assert cache.get(i, 1) is None  # never past its time
+    ticks.now = 0
+    for i in range(50):
+        cache.put(("together", i), 1, "page")
+    lapses = {round(cache._kept[("together", i)][1], 6) for i in range(50)}
+    assert len(lapses) > 40  # fifty pages built in the same instant do not lapse in the same instant
+
+
+def test_many_requests_for_a_page_being_built_wait_for_that_one_build():
+    import threading
+
+    cache = PageCache(ttl=10.0)
+    builds, release = [], threading.Event()
+
+    def build() -> str:
+        builds.append(1)
+        release.wait(5)
+        return "page"
+
+    answers: list[str] = []
+    together = threading.Barrier(8)
+
+    def reload() -> None:  # as `kept` does: what is kept, else built once
+        together.wait()
+        answers.append(cache.get("k", 7, count_miss=False) or cache.build_once("k", 7, build))
+
+    threads = [threading.Thread(target=reload) for _ in range(8)]
+    for t in threads:
+        t.start()
+    time.sleep(0.3)  # all eight have asked; one is building
+    release.set()
+    for t in threads:
+        t.join()
+    assert answers == ["page"] * 8 and len(builds) == 1

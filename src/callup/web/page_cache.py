@@ -7,7 +7,8 @@ was built (`audit.last_about`), and serves it again without building it only
 
 - while that entry is still the newest: every change to one person's summonses, cases, service or
   self-declaration is audited with the person as its target, so the citizen's own step and an
-  officer's decision show on the very next request, on any worker; and
+  officer's decision show on the very next request, on any worker (on PostgreSQL, once the store's
+  notice of it has arrived: milliseconds); and
 - for at most `ttl` seconds (`CALLUP_STATUS_KEEP_SECONDS`, default 15): changes made for many
   people at once (a campaign's summonses published, a post office's delivery file, delivery deemed
   by the policy's rule) name the campaign or the file, not each person, and reach a kept page
@@ -23,6 +24,7 @@ is never kept under a mark newer than what it shows.
 from __future__ import annotations
 
 import collections
+import random
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -38,18 +40,24 @@ SIZE = 4096
 
 
 class PageCache:
-    """Answers by key, each with the mark it was built under and when; thread-safe (sync routes run in threads)."""
+    """Answers by key, each with the mark it was built under and when it lapses; thread-safe (sync routes run in threads).
 
-    def __init__(self, size: int = SIZE, ttl: float = 15.0, clock: Any = time.monotonic) -> None:
-        self.size, self.ttl, self._clock = size, ttl, clock
-        self._kept: collections.OrderedDict[Hashable, tuple[int, float, Any]] = collections.OrderedDict()
+    Each answer lapses at a random moment between `(1 - spread) * ttl` and `ttl` after it was built, so the
+    pages built together at an announcement are not all built again in the same second; and while one
+    thread builds an answer, the others asking for it wait for that one (`build_once`) instead of each
+    building it too."""
+
+    def __init__(self, size: int = SIZE, ttl: float = 15.0, clock: Any = time.monotonic, spread: float = 0.5) -> None:
+        self.size, self.ttl, self.spread, self._clock = size, ttl, spread, clock
+        self._kept: collections.OrderedDict[Hashable, tuple[int | None, float, Any]] = collections.OrderedDict()
+        self._building: dict[Hashable, threading.Event] = {}
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, mark: int | None, *, count_miss: bool = True) -> Any | None:
-        """The answer kept under `key` if it was built under `mark` less than `ttl` seconds ago."""
+        """The answer kept under `key` if it was built under `mark` and has not lapsed."""
         with self._lock:
             found = self._kept.get(key)
-            if found is None or found[0] != mark or self._clock() - found[1] >= self.ttl:
+            if found is None or found[0] != mark or self._clock() >= found[1]:
                 if count_miss:
                     _BUILT.inc()
                 return None
@@ -57,14 +65,37 @@ class PageCache:
             _KEPT.inc()
             return found[2]
 
-    def put(self, key: Hashable, mark: int, answer: Any) -> None:
+    def put(self, key: Hashable, mark: int | None, answer: Any) -> None:
         if self.size <= 0:
             return
         with self._lock:
-            self._kept[key] = (mark, self._clock(), answer)
+            self._kept[key] = (mark, self._clock() + self.ttl * (1 - self.spread * random.random()), answer)
             self._kept.move_to_end(key)
             while len(self._kept) > self.size:
                 self._kept.popitem(last=False)
+
+    def build_once(self, key: Hashable, mark: int | None, build: Callable[[], Any]) -> Any:
+        """`build()`'s answer, kept under `key` and `mark`; if another thread is building it, its answer."""
+        with self._lock:
+            building = self._building.get(key)
+            if building is None:
+                self._building[key] = done = threading.Event()
+        if building is not None:
+            building.wait(timeout=10.0)
+            found = self.get(key, mark, count_miss=False)
+            if found is not None:
+                return found
+            # built under another mark, or not at all: build it here
+        _BUILT.inc()
+        try:
+            answer = build()
+            self.put(key, mark, answer)
+            return answer
+        finally:
+            if building is None:
+                with self._lock:
+                    del self._building[key]
+                done.set()
 
 
 def kept_now(request: Any, key_of: Callable[[Any, Any, Any], Hashable]) -> Any | None:
@@ -95,8 +126,5 @@ def kept(request: Any, ctx: Any, key: Hashable, build: Any) -> Any:
     mark = getattr(request.state, "about_mark", None)  # read with the session check (pages.session), before the data
     if mark is None or w.replica is not None:  # the data may come from a replica: the mark must come from there too
         mark = w.read(ctx, lambda uow: last_about(uow, ctx.actor.own_id()), request=request)
-    found = w.pages.get(key, mark)
-    if found is None:
-        found = build()
-        w.pages.put(key, mark, found)
-    return found
+    found = w.pages.get(key, mark, count_miss=False)
+    return found if found is not None else w.pages.build_once(key, mark, build)
