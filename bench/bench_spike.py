@@ -114,7 +114,7 @@ def main() -> None:
                 assert answer.status == 200 and answer.url.endswith("/portal"), answer.url
             wrk(site + "/portal", duration=3, connections=32, script=script)  # warm-up
             sustained = wrk(site + "/portal", duration=10, connections=32, script=script)
-            rate = max(10, int(sustained.rps))
+            rate = max(10, int(sustained.rps * (1 - sustained.errors / max(1, sustained.requests))))  # answered, not turned away
             print(f"sustained (closed loop): {sustained}", file=sys.stderr)
             load_before = os.getloadavg()[0]
             seconds = open_loop(site + "/portal", [(rate // 2, BASE_SECONDS), (rate * SPIKE_FACTOR, SPIKE_SECONDS),

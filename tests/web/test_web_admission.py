@@ -105,3 +105,36 @@ def test_a_wrong_limit_in_the_environment_is_one_clear_line(value):
 
     with pytest.raises(InputError, match="CALLUP_WEB_MAX_IN_FLIGHT: .* is not a whole number from 1 to 100000"):
         _count({"CALLUP_WEB_MAX_IN_FLIGHT": value}, "CALLUP_WEB_MAX_IN_FLIGHT", 64)
+
+
+@pytest.mark.parametrize("site", [pytest.param("sqlite", marks=pytest.mark.db)], indirect=True)
+def test_a_worker_builds_pages_on_as_many_threads_as_its_setting_says(site):
+    """Few threads on purpose (settings.py): at most `threads` blocking calls run at once; the rest wait their turn."""
+    import threading
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from web_support import make_app
+
+    app = make_app(site, threads=3)
+    running, most, lock = [0], [0], threading.Lock()
+
+    @app.get("/test-blocking")
+    def blocking() -> dict[str, int]:  # a sync route, as the pages that ask the store
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.05)
+        with lock:
+            running[0] -= 1
+        return {"ok": 1}
+
+    with TestClient(app) as c:  # `with`: the worker's start-up (lifespan), as under `callup serve`
+        async def many() -> list[int]:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+                return [r.status_code for r in await asyncio.gather(*(client.get("/test-blocking") for _ in range(12)))]
+
+        assert c.portal.call(many) == [200] * 12
+    assert most[0] == 3

@@ -309,6 +309,10 @@ def create_app(settings: WebSettings | None = None) -> Any:
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Any) -> AsyncIterator[None]:
+        import anyio.to_thread
+
+        # The threads sync routes run on (anyio's default is 40): few, so the event loop gets its turn (settings.py).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         yield
         web.close()
 

@@ -10,6 +10,10 @@ instant, for rehearsals and tests); and for the web:
 - `CALLUP_PUBLIC_URL`: the site's address as citizens see it (for links in documents).
 - `CALLUP_WEB_MAX_IN_FLIGHT` (default 64): requests one worker admits at once; past it, a request
   is answered 503 with `Retry-After` at once (`callup.web.admission`), sign-in keeping 16 more.
+- `CALLUP_WEB_THREADS` (default 4): threads one worker runs blocking work on (building a page, asking
+  the store). Few on purpose: Python runs one thread at a time, and with many busy threads the
+  worker's event loop, which admits requests and turns the excess away, waits its turn behind all of
+  them (at ten times the sustainable rate, 40 threads made a 503 take seconds; 4 kept it under one).
 - `CALLUP_DATABASE_REPLICA_URL`: a PostgreSQL streaming replica for the reads that tolerate lag
   (the citizen's status page and API), with `CALLUP_REPLICA_MAX_LAG` (seconds, default 5, under
   30): see `callup.web.replica`.
@@ -42,6 +46,7 @@ class WebSettings:
     tls: bool = False
     public_url: str = "http://localhost:8000"
     max_in_flight: int = 64  # requests a worker admits at once; past it, 503 with Retry-After (admission.py)
+    threads: int = 4  # threads a worker runs blocking work on (pages built, the store asked); the rest of its admitted wait
     sign_in_reserve: int = 16  # further places for signing in and out only
     replica_url: str | None = None  # a PostgreSQL streaming replica for reads that tolerate lag (replica.py)
     replica_max_lag: float = 5.0  # seconds; a replica further behind is not read
@@ -64,6 +69,7 @@ class WebSettings:
                    timezone=timezone_from(environ), tls=environ.get("CALLUP_WEB_TLS", "").strip().lower() in ("1", "true", "yes"),
                    public_url=(environ.get("CALLUP_PUBLIC_URL") or "http://localhost:8000").rstrip("/"),
                    max_in_flight=_count(environ, "CALLUP_WEB_MAX_IN_FLIGHT", 64),
+                   threads=_count(environ, "CALLUP_WEB_THREADS", 4, most=256),
                    replica_url=environ.get("CALLUP_DATABASE_REPLICA_URL", "").strip() or None,
                    replica_max_lag=_count(environ, "CALLUP_REPLICA_MAX_LAG", 5, most=29),
                    status_keep_seconds=_count(environ, "CALLUP_STATUS_KEEP_SECONDS", 15, least=0, most=60))
