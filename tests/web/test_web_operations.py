@@ -32,6 +32,19 @@ def test_readyz_reports_every_check_ok_on_a_served_store_and_the_job_queue_on_po
     checks = answer.json()["checks"]
     assert checks["store"] == checks["schema"] == checks["keys"] == "ok"
     assert checks["queue"] == ("ok" if postgres else "not configured")
+    if not postgres:
+        assert checks["notices"] == "not configured"  # SQLite sends none: every request asks the store
+        return
+    import time
+
+    with client(site) as c:  # the worker starts listening for the store's notices when first asked
+        for _ in range(150):
+            notices = c.get("/readyz").json()["checks"]["notices"]
+            if notices == "listening":
+                break
+            assert notices == "not listening (each request asks the store)"
+            time.sleep(0.02)
+    assert notices == "listening"
 
 
 def test_readyz_is_503_when_the_schema_is_not_at_this_callups_head(site, monkeypatch):

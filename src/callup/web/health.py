@@ -4,7 +4,8 @@
 does not get every worker restarted. `/readyz` says this worker can serve: the store answers,
 its schema is at this callup's head, the keys are loaded, and the job queue's tables are there
 (PostgreSQL stores only: on SQLite commands run their own jobs); it also says whether the read
-replica is read (ok, lagging, unreachable), which never makes a worker unready. Both answer JSON, 200 or 503,
+replica is read (ok, lagging, unreachable) and whether the worker hears the store's notices of
+change (listening, or not: then each request asks the store), which never make a worker unready. Both answer JSON, 200 or 503,
 need no sign-in, read no personal data (so nothing is audited) and are never cached.
 """
 
@@ -29,8 +30,10 @@ def readyz(request: Request) -> JSONResponse:
     web = request.app.state.web
     checks = readiness(web)
     ready = all(value in ("ok", "not configured") for value in checks.values())
-    # Shown, never counted against readiness: without the replica the primary serves its reads.
+    # Shown, never counted against readiness: without the replica the primary serves its reads, and
+    # without the store's notices every request asks the store (session_marks.py).
     checks["replica"] = web.replica.status() if web.replica is not None else "not configured"
+    checks["notices"] = web.marks.status() if web.marks is not None else "not configured"
     return JSONResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503,
                         headers=NO_STORE)
 

@@ -186,6 +186,11 @@ class SessionMarks:
     def live(self) -> bool:
         return self._live
 
+    def status(self) -> str:
+        """In a few words, for the readiness check."""
+        self._start()
+        return "listening" if self._live else "not listening (each request asks the store)"
+
 
 def _listen(ref: weakref.ref[SessionMarks], conninfo: str, stop: threading.Event) -> None:
     """The worker's listening thread: holds no strong reference to its `SessionMarks`, so a dropped app ends it."""
