@@ -105,10 +105,12 @@ def test_moving_the_appointment_page_by_page_on_phones_in_both_languages(served,
             page.goto(move)
             check("day")
             page.get_by_role("radio").nth(1).check()
-            page.locator("main form button[type=submit]").click()
+            with page.expect_navigation():  # the next page, loaded, before axe goes into it
+                page.locator("main form button[type=submit]").click()
             check("time")
             page.get_by_role("radio").nth(0).check()
-            page.locator("main form button[type=submit]").click()
+            with page.expect_navigation():
+                page.locator("main form button[type=submit]").click()
             check("confirm")
             assert page.locator('form[method="post"] input[name="slot"]').count() == 1
             context.close()

@@ -78,8 +78,11 @@ def test_a_change_to_the_person_made_by_another_process_shows_once_its_notice_ar
     c = _as(site, cit)
     web = c.app.state.web
     assert _badge(c) == "sent"
-    _until(lambda: web.marks.live)
-    assert _badge(c) == "sent"  # now remembered
+    assert _until(lambda: web.marks.live)
+    assert _badge(c) == "sent"
+    with _statements(web) as sent:
+        assert _badge(c) == "sent"
+    assert sent == []  # remembered: what follows shows the store's notice at work, not a read
     elsewhere = create_engine(site.url)  # another worker's connection: its commits are not this process's
     try:
         with UnitOfWork(site.admin, engine=elsewhere) as uow:
@@ -95,8 +98,11 @@ def test_a_session_ended_by_another_process_is_refused_once_its_notice_arrives(s
     c = _as(site, cit)
     web = c.app.state.web
     assert c.get("/portal").status_code == 200
-    _until(lambda: web.marks.live)
+    assert _until(lambda: web.marks.live)
     assert c.get("/portal").status_code == 200
+    with _statements(web) as sent:
+        assert c.get("/portal").status_code == 200
+    assert sent == []  # remembered: what follows shows the store's notice at work, not a read
     elsewhere = create_engine(site.url)
     try:
         with elsewhere.begin() as conn:  # as an administrator's "end this person's sessions" on another worker
@@ -146,16 +152,22 @@ PERSON = {"s1": "p1", "s2": "p1", "s3": "p2"}
     st.tuples(st.just("session"), st.sampled_from(SESSIONS), st.none()),
     st.tuples(st.just("everything"), st.none(), st.none()),
     st.tuples(st.just("reconnect"), st.none(), st.none()),
-    st.tuples(st.just("local commit"), st.none(), st.none())), max_size=40))
+    st.tuples(st.just("local commit"), st.sampled_from(["p1", "p2"]), st.none()),
+    st.tuples(st.just("notices arrive"), st.none(), st.none())), max_size=40))
 def test_a_remembered_answer_is_never_older_than_the_last_notice_about_it(steps):
-    """The store's truth: each person's mark and which sessions are live. Whatever the order of reads, notices
-    and reconnections, `get` answers only the truth of now, or None (ask the store)."""
+    """The store's truth: each person's mark and which sessions are live. Whatever the order of reads, notices,
+    this process's own commits and reconnections, `get` answers only the truth of now, or None (ask the store)."""
     commits = [0]
-    sent: list[str] = []
-    marks = SessionMarks("", sent.append, ttl=1e9, local_commits=lambda: commits[0])
+    in_flight: list[str] = []  # notices committed, not yet delivered to the listener (delivered in commit order)
+    marks = SessionMarks("", lambda payload: deliver(payload), ttl=1e9, local_commits=lambda: commits[0])
+
+    def deliver(payload: str | None = None) -> None:  # the listener handles what is in flight, then `payload`
+        for notice in [*in_flight, *([payload] if payload else [])]:
+            marks._handle(notice)
+        in_flight.clear()
+
     marks._thread = object()  # type: ignore[assignment]  # no listening thread: the test delivers the notices
     marks._connected(True)
-    marks._synced = 0
     mark = {"p1": 1, "p2": 1}
     live = set(SESSIONS)
     for kind, what, overtaken in steps:
@@ -179,15 +191,72 @@ def test_a_remembered_answer_is_never_older_than_the_last_notice_about_it(steps)
             marks._connected(False)
             mark = {p: m + 1 for p, m in mark.items()}  # changed while nobody listened
             marks._connected(True)
-        elif kind == "local commit":
+        elif kind == "local commit":  # this process's own write: its notice is on its way
             commits[0] += 1
-            mark["p2"] += 1  # this process's own write: its notice has not come back yet
+            mark[what] += 1
+            in_flight.append(f"p {what}")
+        elif kind == "notices arrive":
+            deliver()
         for s in SESSIONS:
-            found = marks.get(s, catch_up=False)
-            if found is not None:
-                assert s in live and found[0] == mark[PERSON[s]]
+            for catch_up in (False, True):  # on the event loop (never waits), and in a thread (catches up)
+                found = marks.get(s, catch_up=catch_up)
+                if found is not None:
+                    assert s in live and found[0] == mark[PERSON[s]]
+
+
+def test_a_worker_whose_own_notice_never_comes_back_stops_trusting_what_it_remembers():
+    marks = SessionMarks("", lambda payload: None, ttl=1e9, local_commits=lambda: 1)  # a notice sent, never heard
+    marks._thread = object()  # type: ignore[assignment]
+    marks._connected(True)
+    marks.remember("s1", "p1", 5, marks.begin())
+    marks._synced = 0
+    started = time.monotonic()
+    assert marks.get("s1", catch_up=True) is None  # this process committed: it must hear its own notice first
+    assert time.monotonic() - started < 3
+    assert not marks.live and marks._deaf  # the listener is told to connect again; meanwhile every request asks the store
+    assert marks.get("s1", catch_up=True) is None
+
+
+def test_another_workers_notice_to_itself_does_not_pass_for_ours():
+    marks = SessionMarks("", lambda payload: None, ttl=1e9, local_commits=lambda: 0)
+    marks._thread = object()  # type: ignore[assignment]
+    marks._connected(True)
+    marks.remember("s1", "p1", 5, marks.begin())
+    marks._synced = 0  # caught up with this process's commits (none)
+    marks._handle("sync 0123456789abcdef-1")  # same token number, another worker
+    marks._handle("beat 0123456789abcdef-1")  # another worker's heartbeat: not a change
+    assert marks._seen == 0
+    assert marks.get("s1", catch_up=False) == (5,)
 
 
 def test_a_person_is_named_in_notices_by_a_key_not_their_national_id():
     assert person_key(" 1234567890 ") == person_key("1234567890") != "1234567890"
     assert len(person_key("1234567890")) == 16
+
+
+@ON_POSTGRES
+def test_erasing_people_from_the_audit_log_makes_every_worker_forget_what_it_remembered(site):
+    from callup.audit.chain import erase_subjects
+
+    c = _as(site, site.citizens[64])
+    web = c.app.state.web
+    c.get("/portal")
+    assert _until(lambda: web.marks.live)
+    c.get("/portal")
+    with _statements(web) as sent:
+        c.get("/portal")
+    assert sent == []
+    elsewhere = create_engine(site.url)  # retention on another machine: the erased people's marks change without an entry
+    try:
+        with elsewhere.begin() as conn:
+            named = conn.execute(text("SELECT national_id FROM audit_subjects LIMIT 1")).scalar_one()
+            assert erase_subjects(conn, [named]) == 1
+    finally:
+        elsewhere.dispose()
+
+    def asks_the_store() -> bool:
+        with _statements(web) as sent:
+            c.get("/portal")
+        return bool(sent)
+
+    assert _until(asks_the_store)

@@ -30,6 +30,7 @@ from callup.audit.events import AuditEvent, person
 from callup.audit.tables import GENESIS
 from callup.context import Actor, Context, Role
 from callup.errors import CallupError, InputError
+from callup.store.engine import announce_everything_changed
 
 
 class AuditError(CallupError):
@@ -264,6 +265,8 @@ def erase_subjects(conn: Connection, national_ids: list[str], *, tail: ChainTail
         marks = ", ".join(f":n{i}" for i in range(len(chunk)))
         erased += conn.execute(text(f"DELETE FROM audit_subjects WHERE national_id IN ({marks})"),
                                {f"n{i}": n for i, n in enumerate(chunk)}).rowcount
+    if erased:
+        announce_everything_changed(conn)  # `last_about` of these people changed without an entry about them
     return erased
 
 

@@ -45,6 +45,7 @@ from sqlalchemy.engine import make_url
 from callup.context import Context
 from callup.errors import CallupError, InputError
 from callup.file_output import check_file, write_file
+from callup.store.engine import announce_everything_changed
 from callup.store.urls import libpq_url
 
 FORMAT = "callup-backup/1"
@@ -444,6 +445,7 @@ def _restore_postgres(ctx: Context, engine: Engine, manifest: dict[str, Any], pa
             conn.execute(text(f"ALTER SCHEMA {_quote(live)} RENAME TO {_quote(old)}"))
             conn.execute(text(f"ALTER SCHEMA {_quote(staging)} RENAME TO {_quote(live)}"))
             conn.execute(text(f"DROP SCHEMA {_quote(old)} CASCADE"))
+            announce_everything_changed(conn)  # the web workers' remembered sessions were the old store's
         swapped = True
     finally:
         staged.dispose()

@@ -7,7 +7,7 @@ import functools
 import threading
 from collections.abc import Iterator
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from callup.errors import CallupError
@@ -61,6 +61,17 @@ def _sqlite_engine(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("callup_write") else "BEGIN")
 
     return engine
+
+
+#: The channel on which PostgreSQL tells the web workers what changed (migration 0033; web/session_marks.py).
+CHANGES_CHANNEL = "callup_changes"
+
+
+def announce_everything_changed(conn: Connection) -> None:
+    """Tell the web workers to forget what they remember of the store (a restore, an erasure), from within the
+    transaction that changes it: the notice goes out when it commits. Nothing on SQLite."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_notify(:channel, '*')"), {"channel": CHANGES_CHANNEL})
 
 
 class _Commits:

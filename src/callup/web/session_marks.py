@@ -12,9 +12,14 @@ worker listens. What keeps a remembered answer true:
   what it changes;
 - an answer read from the store is remembered only if no notice arrived while it was being read, so an
   answer never outlives the notice that made it stale;
-- after this process commits something itself (a request's change, or a test's), the next lookup first
-  sends a notice of its own and waits for it to come back, so every notice up to that commit has been
-  handled (one round trip, only after a local write);
+- after this process commits something itself (a request's change, a sign-in, or a test's), the next
+  lookup first sends a notice of its own and waits for the listener to hear it, so every notice up to
+  that commit has been handled (a statement and the notice's delivery, only after a local commit; one
+  notice covers every lookup waiting behind it); a notice of our own that is not heard within a
+  second means the listener hears nothing any more, and the worker stops trusting it;
+- the listener also sends itself a notice every few seconds, and connects again when one does not
+  come back (a connection dropped silently, or a pooler in transaction mode, which cannot carry
+  LISTEN: the listener needs a direct or session-pooled connection);
 - a browser that changed something in the last few seconds asks the store, whichever worker serves it
   (the read-your-writes cookie of `callup.web.replica`);
 - while the listener is not connected (starting, or the store restarting) nothing is remembered and
@@ -32,6 +37,7 @@ import hashlib
 import itertools
 import logging
 import os
+import secrets
 import threading
 import time
 import weakref
@@ -39,9 +45,15 @@ from collections.abc import Callable
 
 from prometheus_client import Counter
 
-CHANNEL = "callup_changes"
-#: How long a lookup waits for its own notice to come back before asking the store instead.
+from callup.store.engine import CHANGES_CHANNEL as CHANNEL
+
+#: How long a lookup waits for its own notice to come back before asking the store (and listening again).
 SYNC_TIMEOUT = 1.0
+#: Seconds between the listener's notices to itself: one that does not come back by the next means the
+#: connection hears nothing any more (a pooler, a dropped connection), and the worker listens again.
+HEARTBEAT = 5.0
+#: TCP keepalives and time-out of the listening connection, so a silently dropped one is noticed in seconds.
+KEEPALIVE = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3, "tcp_user_timeout": 10_000}
 #: Seconds a browser asks the store after changing something (longer than a notice takes to arrive).
 WROTE_WINDOW = 3
 #: Sessions a worker remembers at most; past it, it starts again from nothing.
@@ -76,6 +88,8 @@ class SessionMarks:
         self._synced = -1  # `local_commits()` as of the last notice of our own that came back
         self._seen = 0  # the newest of our own notices that came back
         self._tokens = itertools.count(1)
+        self._id = secrets.token_hex(8)  # names this worker's own notices (process ids repeat across machines)
+        self._deaf = False  # a notice of our own did not come back: the listener must connect again
         self._cond = threading.Condition()
         self._sync_lock = threading.Lock()
         self._stop = threading.Event()
@@ -119,9 +133,9 @@ class SessionMarks:
     def _handle(self, payload: str) -> None:
         kind, _, keys = payload.partition(" ")
         with self._cond:
-            if kind == "sync":
-                pid, _, n = keys.partition("-")
-                if pid == str(os.getpid()) and n.isdigit():
+            if kind in ("sync", "beat"):  # a worker's notice to itself: ours says the notices before it were handled
+                ident, _, n = keys.partition("-")
+                if kind == "sync" and ident == self._id and n.isdigit():
                     self._seen = max(self._seen, int(n))
                     self._cond.notify_all()
                 return
@@ -151,7 +165,7 @@ class SessionMarks:
                 return True
             token = next(self._tokens)
             try:
-                self._send(f"sync {os.getpid()}-{token}")
+                self._send(f"sync {self._id}-{token}")
             except Exception:  # noqa: BLE001 - the store is unreachable: the caller asks it, and says why
                 return False
             with self._cond:
@@ -159,6 +173,10 @@ class SessionMarks:
                 if back and self._live:
                     self._synced = target
                     return True
+                if not back:  # sent but never heard: the listener hears nothing; stop trusting it until it listens again
+                    self._deaf = True
+            if not back:
+                self._connected(False)
             return False
 
     # -- the listening thread ---------------------------------------------------------------------------
@@ -175,6 +193,8 @@ class SessionMarks:
             self._forget()  # whatever happened while nobody listened is unknown
             self._live = live
             self.connections += live
+            if live:
+                self._deaf = False
             self._cond.notify_all()
 
     def close(self) -> None:
@@ -192,39 +212,59 @@ class SessionMarks:
         return "listening" if self._live else "not listening (each request asks the store)"
 
 
+class _Deaf(Exception):
+    """The listening connection no longer hears the store (a notice of our own did not come back)."""
+
+
 def _listen(ref: weakref.ref[SessionMarks], conninfo: str, stop: threading.Event) -> None:
     """The worker's listening thread: holds no strong reference to its `SessionMarks`, so a dropped app ends it."""
     import psycopg
+    import psycopg.conninfo
 
     delay, failures = 0.5, 0
     while not stop.is_set():
         try:
-            with psycopg.connect(conninfo, autocommit=True, connect_timeout=5, application_name=listener_name()) as conn:
+            dsn = psycopg.conninfo.make_conninfo(conninfo, connect_timeout=5, application_name=listener_name(), **KEEPALIVE)
+            with psycopg.connect(dsn, autocommit=True) as conn:
                 conn.execute(f"LISTEN {CHANNEL}")
                 marks = ref()
                 if marks is None:
                     return
+                ident = marks._id
                 marks._connected(True)
                 del marks
                 if failures:
                     log.info("listening for the store's notices again")
                 delay, failures = 0.5, 0
+                beats, beat_back, beat_at = 0, True, time.monotonic()
                 while not stop.is_set():
+                    if time.monotonic() - beat_at >= HEARTBEAT:
+                        if not beat_back:
+                            raise _Deaf
+                        beats, beat_back, beat_at = beats + 1, False, time.monotonic()
+                        conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, f"beat {ident}-{beats}"))
                     for notice in conn.notifies(timeout=0.5):
+                        if notice.payload == f"beat {ident}-{beats}":
+                            beat_back = True
+                            continue
                         marks = ref()
                         if marks is None:
                             return
                         marks._handle(notice.payload)
                         del marks
-                    if ref() is None:
+                    marks = ref()
+                    if marks is None:
                         return
+                    if marks._deaf:
+                        raise _Deaf
+                    del marks
         except Exception as exc:  # noqa: BLE001 - the store went away: requests ask it until we listen again
             if stop.is_set():
                 return
             failures += 1
             if failures == 1:  # once an outage: the retries say nothing new
                 log.warning("not listening for the store's notices (%s): every request asks the store",
-                            type(exc).__qualname__)
+                            "no answer" if isinstance(exc, _Deaf) else type(exc).__qualname__)
         marks = ref()
         if marks is None:
             return

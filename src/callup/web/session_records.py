@@ -1,10 +1,12 @@
 """Signed-in sessions kept in the store, so that a session can end before its seal expires.
 
 The sealed token (`callup.web.sessions`) says who a session is; its record here says whether it
-still counts. Every request of a signed-in session looks its record up (one indexed read), so
+still counts. A signed-in request looks its record up (one indexed read), or on PostgreSQL relies on
+what its worker remembers until the store's notice that the record changed (`session_marks`), so
 signing out, disabling an account, changing its role or regions and resetting its password or
-TOTP secret take effect on the next request, on every worker, for the cookie and the API bearer
-token alike. Records are keyed by a hash of the session id: the table holds no usable token.
+TOTP secret take effect on the next request on every worker (on PostgreSQL, once that notice has
+arrived: milliseconds), for the cookie and the API bearer token alike. Records are keyed by a hash
+of the session id: the table holds no usable token.
 """
 
 from __future__ import annotations

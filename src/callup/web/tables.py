@@ -43,7 +43,8 @@ class SignInLimit(Base):
 
 
 class WebSession(Base):
-    """A signed-in session (browser cookie or API bearer token): checked on every request, so it can be ended.
+    """A signed-in session (browser cookie or API bearer token): checked on every request (or remembered until
+    the store's notice of a change: web/session_marks.py), so it can be ended.
 
     Keyed by a hash of the session's random id (the store never holds a usable token); anonymous
     sessions, which grant nothing, are not recorded."""
