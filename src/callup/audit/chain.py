@@ -106,12 +106,17 @@ class _Tx:
         return [tuple(r) for r in result] if result.returns_rows else []
 
     def many(self, sql: str, rows: list[tuple]) -> None:
-        """One statement for many rows (the driver's executemany; a BulkSession's entries come one at a time)."""
+        """`sql` (an INSERT ... VALUES of one row) for many rows: one multi-row statement for each 500 rows, so the
+        store's trigger on new entries fires once for them (migration 0033); a BulkSession's come one at a time."""
         if not isinstance(self.tx, Connection):
             for row in rows:
                 self.tx.execute(sql, row)
             return
-        self.tx.exec_driver_sql(_driver_style(self.tx, sql), rows)
+        head, _, one = sql.rpartition(" VALUES ")
+        for start in range(0, len(rows), 500):
+            chunk = rows[start:start + 500]
+            self.tx.exec_driver_sql(_driver_style(self.tx, f"{head} VALUES " + ", ".join([one] * len(chunk))),
+                                    tuple(value for row in chunk for value in row))
 
 
 def _driver_style(conn: Connection, sql: str) -> str:

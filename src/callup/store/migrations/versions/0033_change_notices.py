@@ -4,8 +4,8 @@ After each statement that adds audit entries, the keys of the people they are ab
 digits of the SHA-256 of the national id: no personal data leaves in the notice) go out on the channel
 `callup_changes` as `p key,key,...`; after each statement that ends or deletes signed-in sessions, their
 keys (the first 16 hex digits of the record's id) as `s key,...`. A statement about more than 400 people or
-100 sessions sends `*` (forget everything); an executemany of audit entries is one statement a row, so
-one notice a person. A notice is delivered when its transaction commits, in commit order. The workers' side is `callup.web.session_marks`. SQLite has no such channel: nothing is made there.
+100 sessions sends `*` (forget everything); a unit of work inserts its entries 500 a statement
+(`audit.chain`). A notice is delivered when its transaction commits, in commit order. The workers' side is `callup.web.session_marks`. SQLite has no such channel: nothing is made there.
 
 Revision ID: 0033
 Revises: 0032
