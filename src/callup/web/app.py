@@ -2,8 +2,11 @@
 
 `create_app()` reads its settings from the environment (see `callup.web.settings`), refuses to
 start on a store whose schema is behind (migrations are a deploy step: `callup db upgrade`), and
-keeps nothing per user in memory: a worker holds only its settings, keys and connection pool, so
-any number of workers (`callup serve --workers N`) serve the same store consistently.
+holds nothing that the store does not also hold: its settings, keys and connection pools, and two
+kinds of copies it may drop at any time, each citizen's status page as last built (page_cache.py)
+and, on PostgreSQL, which sessions are live (session_marks.py), kept true by the store's own
+notices of change. So any number of workers (`callup serve --workers N`) serve the same store
+consistently, and a worker restarted loses nothing.
 
 Each request builds its own `Context` from its signed-in session (actor name, role, regions,
 office, a citizen's national id) -- never from the environment -- and services enforce the
