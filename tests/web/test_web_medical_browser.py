@@ -205,12 +205,14 @@ def test_the_board_walks_from_its_list_to_a_category_that_calls_the_replacement(
 
 BEYOND = {"en": "Their call was one beyond the region's number, given back on appeal",
           "ru": "Этот призыв был сверх числа региона после удовлетворённой жалобы"}
+NO_SUMMONS = {"en": ("The call has ended; no summons had been issued for it.", "the summons is cancelled"),
+              "ru": ("Призыв завершён; повестка по нему ещё не выдавалась.", "повестка отменена")}
 
 
 def test_a_call_beyond_the_number_that_ends_says_why_nobody_is_called_in_both_languages(served, browser, signed_in, shots):
     """A's call ends and B is called from the reserve; an appeal gives A their call back, so B is beyond the region's
     number; when the board finds B unfit, the decision says the region is at its number again, not that the
-    reserve is exhausted."""
+    reserve is exhausted, nor that a summons B never had is cancelled."""
     import dataclasses
 
     from callup.campaigns import replacements
@@ -242,6 +244,9 @@ def test_a_call_beyond_the_number_that_ends_says_why_nobody_is_called_in_both_la
         page.get_by_role("link", name=switch).click()
         expect(page.get_by_text(BEYOND[lang])).to_be_visible()
         assert "exhausted" not in page.content() and "исчерпан" not in page.content()
+        said, untrue = NO_SUMMONS[lang]  # B was called from the reserve and had no summons yet: none to cancel
+        expect(page.get_by_text(said)).to_be_visible()
+        assert untrue not in page.content()
         shots(page, f"medical-decided-beyond-{lang}-{width}")
         page.set_viewport_size({"width": 320, "height": 800})
         assert page.evaluate("document.documentElement.scrollWidth") <= 320, f"the page scrolls sideways at 320 px ({lang})"
