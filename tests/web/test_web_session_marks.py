@@ -53,6 +53,18 @@ def _until(check, seconds: float = 3.0) -> bool:  # noqa: ANN001
     return check()
 
 
+def _remembered(c):  # noqa: ANN001, ANN202
+    """The worker behind `c` once it listens and remembers `c`'s session: a reload then sends the store nothing."""
+    web = c.app.state.web
+    assert c.get("/portal").status_code == 200
+    assert _until(lambda: web.marks.live)
+    c.get("/portal")
+    with _statements(web) as sent:
+        assert c.get("/portal").status_code == 200
+    assert sent == []
+    return web
+
+
 def _badge(c) -> str:  # noqa: ANN001
     return c.get("/api/v1/me/status").json()["summonses"][0]["status"]
 
@@ -60,10 +72,7 @@ def _badge(c) -> str:  # noqa: ANN001
 @ON_POSTGRES
 def test_a_reload_is_answered_without_a_statement_to_the_store(site):
     c = _as(site, site.citizens[60])
-    web = c.app.state.web
-    assert c.get("/portal").status_code == 200 and c.get("/api/v1/me/status").status_code == 200
-    _until(lambda: web.marks.live)
-    c.get("/portal")
+    web = _remembered(c)
     c.get("/api/v1/me/status")
     with _statements(web) as sent:
         page, answer = c.get("/portal"), c.get("/api/v1/me/status")
@@ -76,13 +85,8 @@ def test_a_reload_is_answered_without_a_statement_to_the_store(site):
 def test_a_change_to_the_person_made_by_another_process_shows_once_its_notice_arrives(site):
     cit = site.citizens[61]
     c = _as(site, cit)
-    web = c.app.state.web
     assert _badge(c) == "sent"
-    assert _until(lambda: web.marks.live)
-    assert _badge(c) == "sent"
-    with _statements(web) as sent:
-        assert _badge(c) == "sent"
-    assert sent == []  # remembered: what follows shows the store's notice at work, not a read
+    _remembered(c)  # what follows shows the store's notice at work, not a read
     elsewhere = create_engine(site.url)  # another worker's connection: its commits are not this process's
     try:
         with UnitOfWork(site.admin, engine=elsewhere) as uow:
@@ -96,13 +100,7 @@ def test_a_change_to_the_person_made_by_another_process_shows_once_its_notice_ar
 def test_a_session_ended_by_another_process_is_refused_once_its_notice_arrives(site):
     cit = site.citizens[62]
     c = _as(site, cit)
-    web = c.app.state.web
-    assert c.get("/portal").status_code == 200
-    assert _until(lambda: web.marks.live)
-    assert c.get("/portal").status_code == 200
-    with _statements(web) as sent:
-        assert c.get("/portal").status_code == 200
-    assert sent == []  # remembered: what follows shows the store's notice at work, not a read
+    _remembered(c)  # what follows shows the store's notice at work, not a read
     elsewhere = create_engine(site.url)
     try:
         with elsewhere.begin() as conn:  # as an administrator's "end this person's sessions" on another worker
@@ -117,13 +115,7 @@ def test_a_session_ended_by_another_process_is_refused_once_its_notice_arrives(s
 @ON_POSTGRES
 def test_after_the_store_drops_the_listening_connection_a_reload_asks_the_store_again(site):
     c = _as(site, site.citizens[63])
-    web = c.app.state.web
-    c.get("/portal")
-    assert _until(lambda: web.marks.live)
-    c.get("/portal")  # remembered now
-    with _statements(web) as sent:
-        c.get("/portal")
-    assert sent == []
+    web = _remembered(c)
     began = web.marks.connections
     admin = create_engine(site.url)
     try:
@@ -239,13 +231,7 @@ def test_erasing_people_from_the_audit_log_makes_every_worker_forget_what_it_rem
     from callup.audit.chain import erase_subjects
 
     c = _as(site, site.citizens[64])
-    web = c.app.state.web
-    c.get("/portal")
-    assert _until(lambda: web.marks.live)
-    c.get("/portal")
-    with _statements(web) as sent:
-        c.get("/portal")
-    assert sent == []
+    web = _remembered(c)
     elsewhere = create_engine(site.url)  # retention on another machine: the erased people's marks change without an entry
     try:
         with elsewhere.begin() as conn:  # someone the log names (whatever the other tests did first)
