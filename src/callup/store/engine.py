@@ -67,11 +67,17 @@ def _sqlite_engine(url: str) -> Engine:
 CHANGES_CHANNEL = "callup_changes"
 
 
+def send_change_notice(conn: Connection, payload: str) -> None:
+    """Send `payload` to the web workers on the change channel; in a transaction, it goes out when that commits.
+    Nothing on SQLite."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANGES_CHANNEL, "payload": payload})
+
+
 def announce_everything_changed(conn: Connection) -> None:
     """Tell the web workers to forget what they remember of the store (a restore, an erasure), from within the
-    transaction that changes it: the notice goes out when it commits. Nothing on SQLite."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_notify(:channel, '*')"), {"channel": CHANGES_CHANNEL})
+    transaction that changes it."""
+    send_change_notice(conn, "*")
 
 
 class _Commits:

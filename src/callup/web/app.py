@@ -159,12 +159,10 @@ class Web:
 
     def _notice(self, payload: str) -> None:
         """Send a notice on the store's change channel (session_marks.py asks for its own to come back)."""
-        from sqlalchemy import text
-
-        from callup.web.session_marks import CHANNEL
+        from callup.store.engine import send_change_notice
 
         with self.read_engine.connect() as conn:
-            conn.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload})
+            send_change_notice(conn, payload)
 
     def read(self, ctx: Context, work: Any, *, request: Any = None) -> Any:
         """`work(uow)` in a read-only unit of work on `read_engine`; once more if the connection had been dropped.
