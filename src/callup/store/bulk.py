@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 
 from callup.store.engine import count_commit
 from callup.store.registry import Base
+from callup.store.urls import libpq_url
 
 
 def _quote(name: str) -> str:
@@ -87,7 +88,7 @@ class BulkSession:
         elif self.dialect == "postgresql":
             import adbc_driver_postgresql.dbapi as adbc_postgresql
 
-            uri = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+            uri = libpq_url(parsed.render_as_string(hide_password=False))
             self.conn = adbc_postgresql.connect(uri, autocommit=True)
         else:  # pragma: no cover - engine.connect() refuses other backends first
             raise ValueError(f"no bulk path for {self.dialect}")

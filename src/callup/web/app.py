@@ -92,9 +92,10 @@ class Web:
         self.marks = None  # live sessions and their citizens' marks, remembered while the store's notices say so
         if self.engine.dialect.name == "postgresql" and settings.status_keep_seconds > 0:
             from callup.store.engine import local_commits
+            from callup.store.urls import libpq_url
             from callup.web.session_marks import SessionMarks
 
-            conninfo = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            conninfo = libpq_url(self.engine.url.render_as_string(hide_password=False)) or ""
             self.marks = SessionMarks(conninfo, self._notice, ttl=settings.status_keep_seconds, local_commits=local_commits)
         self.replica = None
         if settings.replica_url:
