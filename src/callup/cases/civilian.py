@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import cast
+from collections.abc import Iterable
+from typing import Any, cast
 
 from sqlalchemy import Table, and_, insert, select, update
 
@@ -34,6 +35,11 @@ def granted(uow: UnitOfWork, national_id: str) -> bool:
     such a person is never inducted into the military."""
     return uow.execute(select(cases.c.id).where(cases.c.national_id == national_id, cases.c.kind == CaseKind.civilian_service.value,
                                                 cases.c.state.in_(NEVER_INDUCTED)).limit(1)).first() is not None
+
+
+def granted_among(rows: Iterable[Any]) -> bool:
+    """`granted`, on the person's civilian service cases of every campaign already read (`transitions.person_cases`)."""
+    return any(transitions.value(r["kind"]) == CaseKind.civilian_service.value and r["state"] in NEVER_INDUCTED for r in rows)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any, ClassVar, cast
 
 from sqlalchemy import Table, insert, select
@@ -86,6 +87,13 @@ def fit_category(uow: UnitOfWork, campaign_id: int, national_id: str) -> str | N
         cases.c.state == "fit").order_by(cases.c.id.desc()).limit(1)).scalar()
 
 
+def fit_category_among(rows: Iterable[Any], campaign_id: int) -> str | None:
+    """`fit_category`, on the person's cases in the campaign already read (`transitions.person_cases`)."""
+    fit = [r for r in rows if r["campaign_id"] == campaign_id and transitions.value(r["kind"]) == CaseKind.medical.value
+           and r["state"] == "fit"]
+    return max(fit, key=lambda r: r["id"])["ground"] if fit else None
+
+
 def open_examination(uow: UnitOfWork, campaign: str, national_id: str, *, reason: str | None = None) -> CaseView:
     """Open a medical board case for a called person whose call is live and who has no open one."""
     call = transitions.call_of(uow, campaign, national_id)
@@ -93,7 +101,7 @@ def open_examination(uow: UnitOfWork, campaign: str, national_id: str, *, reason
         raise CaseStateError(f"that person's call in campaign {campaign!r} has ended: no examination to hold")
     if transitions.open_cases_of(uow, call["campaign_id"], call["national_id"], CaseKind.medical):
         raise CaseStateError(f"that person already has an open medical case in campaign {campaign!r}")
-    return as_view(uow, transitions.open_case(uow, campaign, national_id, CaseKind.medical, reason=reason))
+    return as_view(uow, transitions.open_case(uow, campaign, national_id, CaseKind.medical, reason=reason, call=call))
 
 
 def decide_fitness(uow: UnitOfWork, case_id: int, code: str, *, details: str | None = None, reason: str | None = None,

@@ -12,9 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterable
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select
+from sqlalchemy import Table, bindparam, func, insert, or_, select
 
 from callup.audit import person
 from callup.campaigns import calls
@@ -36,7 +37,7 @@ MAX_TEXT = 2000
 # Built once: these run for every step of every case, and building a statement costs more than running it.
 _CASE = select(cases).where(cases.c.id == bindparam("case_id"))
 _CASE_LOCKED = _CASE.with_for_update()
-_ADD_CASE = insert(cases).returning(*cases.c)
+_ADD_CASE = insert(cases).returning(*cases.c)  # a case opened: in the state its opening step leads to
 # The next entry of the case's history, numbered in the same statement (the case row is locked, so no other
 # step of the case can take the number meanwhile).
 _HISTORY_COLUMNS = ("from_state", "step", "to_state", "at", "actor", "role", "reason", "evidence", "ground", "effect")
@@ -47,6 +48,9 @@ _ADD_HISTORY = (insert(history).from_select(
     .where(history.c.case_id == bindparam("case_id", type_=history.c.case_id.type)))
     .returning(*history.c))
 _CASES_OF = select(cases).where(cases.c.campaign_id == bindparam("campaign_id"), cases.c.national_id == bindparam("national_id"))
+_PERSON_CASES = select(cases).where(cases.c.national_id == bindparam("national_id"),
+                                    or_(cases.c.campaign_id == bindparam("campaign_id"),
+                                        cases.c.kind == CaseKind.civilian_service.value))
 
 
 def _text(text: str | None, field: str) -> str | None:
@@ -63,7 +67,8 @@ def _require(uow: UnitOfWork, kind: CaseKind, step: str) -> None:
 
 
 def subject(case: Any) -> str:
-    return f"case {case['id']} ({value(case['kind']).replace('_', ' ')})"
+    kind = value(case["kind"]).replace("_", " ")
+    return f"case {case['id']} ({kind})" if case["id"] is not None else f"a new {kind} case"
 
 
 def load(uow: UnitOfWork, case_id: int, *, lock: bool = False) -> Any:
@@ -93,21 +98,20 @@ def call_of(uow: UnitOfWork, campaign: str, national_id: str) -> Any:
 
 def open_case(uow: UnitOfWork, campaign: str, national_id: str, kind: CaseKind, *, reason: str | None = None,
               evidence: str | None = None, ground: str | None = None, appeals: int | None = None,
-              values: dict[str, Any] | None = None, effect: dict[str, Any] | None = None) -> Any:
-    """Open a case of `kind` for a called person: a new row in `new`, then the kind's opening step."""
+              values: dict[str, Any] | None = None, effect: dict[str, Any] | None = None, call: Any = None) -> Any:
+    """Open a case of `kind` for a called person by the kind's opening step (from `new`); `call`: the person's call
+    in the campaign when the caller has just read it (`call_of`), so that it is not read twice."""
     step = opening_step(kind)
     _require(uow, kind, step)
-    call = call_of(uow, campaign, national_id)
+    call = call or call_of(uow, campaign, national_id)
     now = uow.now()
     actor = uow.actor
     version = uow.ctx.policy().in_force(uow.ctx.today()).version
-    row = uow.execute(_ADD_CASE, dict(
-        campaign_id=call["campaign_id"], national_id=call["national_id"], region=call["region"], kind=kind, state=NEW,
-        ground=ground, policy_version=version, evidence=_text(evidence, "evidence"), opened_at=now, opened_by=actor.label(),
-        opened_role=actor.role.value, appeals_case_id=appeals, updated_at=now)).mappings().one()
-    # The new row, as inserted (no other transaction sees it until this one commits, so it needs no lock).
-    return transition(uow, {**row, "campaign": call["campaign"]}, step, reason=reason, evidence=evidence, ground=ground,
-                      values=values, effect=effect)
+    # Not inserted yet: `transition` inserts it in the state the opening step leads to.
+    new = dict(id=None, campaign_id=call["campaign_id"], national_id=call["national_id"], region=call["region"], kind=kind,
+               state=NEW, ground=ground, policy_version=version, evidence=_text(evidence, "evidence"), opened_at=now,
+               opened_by=actor.label(), opened_role=actor.role.value, appeals_case_id=appeals, campaign=call["campaign"])
+    return transition(uow, new, step, reason=reason, evidence=evidence, ground=ground, values=values, effect=effect)
 
 
 def precheck(uow: UnitOfWork, case: Any, step: str, reason: str | None) -> None:
@@ -121,7 +125,8 @@ def precheck(uow: UnitOfWork, case: Any, step: str, reason: str | None) -> None:
 
 def transition(uow: UnitOfWork, case: Any, step: str, *, reason: str | None = None, evidence: str | None = None,
                ground: str | None = None, effect: dict[str, Any] | None = None, values: dict[str, Any] | None = None) -> Any:
-    """Take `step` on `case` (a row from `load(..., lock=True)`); returns the case row after it.
+    """Take `step` on `case` (a row from `load(..., lock=True)`, or a case `open_case` has not inserted yet); returns
+    the case row after it.
 
     A decision needs a reason; it records who decided, when and why, and, where the new state
     can be appealed, the appeal deadline from the policy. `values` sets further columns
@@ -149,16 +154,21 @@ def transition(uow: UnitOfWork, case: Any, step: str, *, reason: str | None = No
         changes["appeal_deadline"] = deadline
     if decision:  # what the decision replaced, so that overturning it restores the case exactly
         effect = {**(effect or {}), "before": {k: _plain(case[k]) for k in sorted(changes) if k not in ("updated_at", "version")}}
-    row = step_row_returning(uow, machine, cases, case["id"], before, step, subject=subject(case), column="state",
-                             counter="version", **changes)
+    if case["id"] is None:  # a case being opened: one INSERT in the state its opening step leads to, as if stepped
+        columns = {k: v for k, v in case.items() if k in cases.c and k != "id"}
+        row = uow.execute(_ADD_CASE, {**columns, "state": after, "version": 1, **changes}).mappings().one()
+    else:
+        row = step_row_returning(uow, machine, cases, case["id"], before, step, subject=subject(case), column="state",
+                                 counter="version", **changes)
+    case_id = row["id"]
     if kind is CaseKind.no_show:  # the summons keeps whether its no-show is resolved (the follow-up list reads it)
         no_show_case_changed(uow, case["campaign_id"], case["national_id"], case["opened_at"], resolved=after != "open")
     effect_json = json.dumps(effect, sort_keys=True) if effect else None
-    line = uow.execute(_ADD_HISTORY, dict(case_id=case["id"], from_state=before, step=step, to_state=after, at=now,
+    line = uow.execute(_ADD_HISTORY, dict(case_id=case_id, from_state=before, step=step, to_state=after, at=now,
                                           actor=actor.label(), role=actor.role.value, reason=reason, evidence=evidence,
                                           ground=ground, effect=effect_json)).mappings().one()
     seq = line["seq"]
-    uow.record(CaseStepped(target=person(case["national_id"]), case=case["id"], kind=kind.value, campaign=case["campaign"],
+    uow.record(CaseStepped(target=person(case["national_id"]), case=case_id, kind=kind.value, campaign=case["campaign"],
                            seq=seq, step=step, from_state=before, to_state=after, ground=ground, evidence=evidence,
                            reason_sha256=hashlib.sha256(reason.encode()).hexdigest() if reason else None,
                            effect={k: v for k, v in effect.items() if k != "before"} if effect else None))
@@ -198,6 +208,16 @@ def appealed(uow: UnitOfWork, case: Any) -> bool:
 
 def open_cases_of(uow: UnitOfWork, campaign_id: int, national_id: str, kind: CaseKind | None = None) -> list[Any]:
     """The person's cases in the campaign that are not in a final state (of `kind`, or of any kind)."""
-    rows = uow.execute(_CASES_OF, {"campaign_id": campaign_id, "national_id": national_id}).mappings()
+    return open_among(uow.execute(_CASES_OF, {"campaign_id": campaign_id, "national_id": national_id}).mappings(), kind)
+
+
+def open_among(rows: Iterable[Any], kind: CaseKind | None = None) -> list[Any]:
+    """Those of a person's cases in a campaign (`rows`) that are not in a final state, of `kind` or of any kind."""
     return sorted((r for r in rows if (kind is None or value(r["kind"]) == kind.value)
                    and r["state"] not in MACHINES[CaseKind(value(r["kind"]))].final), key=lambda r: r["id"])
+
+
+def person_cases(uow: UnitOfWork, campaign_id: int, national_id: str) -> list[Any]:
+    """The person's cases in the campaign and their civilian service cases in any campaign, in one read (what
+    induction asks: `open_among`, `medical.fit_category_among`, `civilian.granted_among`)."""
+    return list(uow.execute(_PERSON_CASES, {"campaign_id": campaign_id, "national_id": national_id}).mappings())

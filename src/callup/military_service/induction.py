@@ -142,11 +142,12 @@ def _write_step(uow: UnitOfWork, row: Any, step: str, after: str, *, reason: str
 
 def _inductable(uow: UnitOfWork, call: Any) -> None:
     """Refuse induction while anything stands in its way; the message names what."""
-    if civilian.granted(uow, call["national_id"]):
+    mine = transitions.person_cases(uow, call["campaign_id"], call["national_id"])  # one read for the three rules below
+    if civilian.granted_among(mine):
         raise CaseStateError("that person was granted alternative civilian service: never inducted into the military")
     if call["release_reason"] is not None:
         raise CaseStateError(f"that person's call in campaign {call['campaign']!r} has ended: no induction")
-    open_cases = transitions.open_cases_of(uow, call["campaign_id"], call["national_id"])
+    open_cases = transitions.open_among(r for r in mine if r["campaign_id"] == call["campaign_id"])
     if lodged_appeal(open_cases) is not None:
         raise CaseStateError("that person has an appeal lodged: induction waits until it is decided")
     waiting = [c for c in open_cases
@@ -155,7 +156,7 @@ def _inductable(uow: UnitOfWork, call: Any) -> None:
         c = waiting[0]
         raise CaseStateError(f"case {c['id']} ({transitions.value(c['kind']).replace('_', ' ')}) waits for a decision: "
                              "decide it before induction")
-    if medical.fit_category(uow, call["campaign_id"], call["national_id"]) is None:
+    if medical.fit_category_among(mine, call["campaign_id"]) is None:
         raise CaseStateError("that person has no inductable category from the medical board in this campaign")
     if uow.execute(select(records.c.id).where(records.c.national_id == call["national_id"], records.c.state == "serving")).first():
         raise CaseStateError("that person is already serving")
