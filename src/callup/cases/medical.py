@@ -81,14 +81,11 @@ def latest_reexamination(today: dt.date, found: FitnessCategory) -> dt.date | No
 def fit_category(uow: UnitOfWork, campaign_id: int, national_id: str) -> str | None:
     """The inductable category the medical board found for the person in the campaign (the latest `fit` case's);
     None when they were not found fit there."""
-    cases = transitions.cases
-    return uow.execute(select(cases.c.ground).where(
-        cases.c.campaign_id == campaign_id, cases.c.national_id == national_id, cases.c.kind == CaseKind.medical.value,
-        cases.c.state == "fit").order_by(cases.c.id.desc()).limit(1)).scalar()
+    return fit_category_among(transitions.person_cases(uow, campaign_id, national_id), campaign_id)
 
 
 def fit_category_among(rows: Iterable[Any], campaign_id: int) -> str | None:
-    """`fit_category`, on the person's cases in the campaign already read (`transitions.person_cases`)."""
+    """`fit_category`, on the person's cases already read (`transitions.person_cases`)."""
     fit = [r for r in rows if r["campaign_id"] == campaign_id and transitions.value(r["kind"]) == CaseKind.medical.value
            and r["state"] == "fit"]
     return max(fit, key=lambda r: r["id"])["ground"] if fit else None
