@@ -57,9 +57,9 @@ def apply_for_civilian_service(uow: UnitOfWork, campaign: str, national_id: str,
     """Record an application for alternative civilian service; the person's statement of conscience is its reason."""
     if not statement or not statement.strip():
         raise CaseInputError("an application for civilian service states the reasons of conscience", field="statement")
-    live_call(uow, campaign, national_id, CaseKind.civilian_service)
+    call = live_call(uow, campaign, national_id, CaseKind.civilian_service)
     return as_view(uow, transitions.open_case(uow, campaign, national_id, CaseKind.civilian_service, reason=statement,
-                                              evidence=evidence, ground=GROUND))
+                                              evidence=evidence, ground=GROUND, call=call))
 
 
 def decide_civilian_service(uow: UnitOfWork, case_id: int, decision: str, *, reason: str, evidence: str | None = None) -> Decision:

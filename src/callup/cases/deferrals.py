@@ -72,7 +72,7 @@ def apply_for_deferral(uow: UnitOfWork, campaign: str, national_id: str, ground:
                              field="evidence")
     values = {"check_result": check.result, "check_source": check.source} if check else None
     case = transitions.open_case(uow, campaign, national_id, CaseKind.deferral, reason=reason, evidence=evidence,
-                                 ground=found.code, values=values,
+                                 ground=found.code, values=values, call=call,
                                  effect={"check": check.result, "source": check.source} if check else None)
     valid_until = check.valid_until if check is not None and check.result == "verified" else None  # (a verified check has one)
     automatic = False

@@ -30,12 +30,12 @@ def apply_for_exemption(uow: UnitOfWork, campaign: str, national_id: str, ground
                         reason: str | None = None) -> CaseView:
     """Record an application for an exemption on a policy ground, with the evidence the ground asks for."""
     found = ground_of(uow, ground)
-    live_call(uow, campaign, national_id, CaseKind.exemption)
+    call = live_call(uow, campaign, national_id, CaseKind.exemption)
     if found.evidence and not (evidence and evidence.strip()):
         raise CaseInputError(f"ground {found.code} needs evidence: {', '.join(found.evidence)} (a document reference)",
                              field="evidence")
     return as_view(uow, transitions.open_case(uow, campaign, national_id, CaseKind.exemption, reason=reason, evidence=evidence,
-                                              ground=found.code))
+                                              ground=found.code, call=call))
 
 
 def decide_exemption(uow: UnitOfWork, case_id: int, decision: str, *, reason: str, evidence: str | None = None) -> Decision:
