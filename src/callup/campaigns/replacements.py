@@ -22,7 +22,7 @@ import datetime as dt
 import json
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, and_, func, select, update
+from sqlalchemy import Connection, Table, and_, func, or_, select, update
 
 from callup.audit import person
 from callup.campaigns import events
@@ -111,18 +111,23 @@ def _next_in_reserve(uow: UnitOfWork, campaign_id: int, region: str) -> tuple[tu
     # (ix_campaign_calls_region) rather than skipping every person already called. The reserve is
     # read a few positions at a time and the register says who of them is alive.
     conn = uow.conn
-    last = conn.execute(select(func.coalesce(func.max(calls.c.position), 0))
-                        .where(calls.c.campaign_id == campaign_id, calls.c.region == region)).scalar_one()
-    row, after = None, last
-    while row is None:
-        batch = conn.execute(select(order.c.national_id, order.c.position)
-                             .where(order.c.campaign_id == campaign_id, order.c.region == region, order.c.position > after)
-                             .order_by(order.c.position).limit(_RESERVE_BATCH)).all()
-        if not batch:
-            break
+    called = (select(func.coalesce(func.max(calls.c.position), 0))
+              .where(calls.c.campaign_id == campaign_id, calls.c.region == region).scalar_subquery())
+
+    def reserve(after: Any) -> list[Any]:  # the next few of the order after `after`, with the last position called
+        return list(conn.execute(select(order.c.national_id, order.c.position, called.label("last"))
+                                 .where(order.c.campaign_id == campaign_id, order.c.region == region, order.c.position > after)
+                                 .order_by(order.c.position).limit(_RESERVE_BATCH)))
+
+    batch = reserve(called)
+    last = int(batch[0].last if batch else conn.execute(select(called)).scalar_one())
+    row = None
+    while batch:
         alive = alive_among(uow, [r.national_id for r in batch])
         row = next((r for r in batch if r.national_id in alive), None)
-        after = batch[-1].position
+        if row is not None:
+            break
+        batch = reserve(batch[-1].position)
     end = row.position if row else conn.execute(select(func.coalesce(func.max(order.c.position), 0)).where(
         order.c.campaign_id == campaign_id, order.c.region == region)).scalar_one() + 1
     return ((row.national_id, row.position) if row else None), list(range(last + 1, end))
@@ -263,13 +268,16 @@ def _pseudonyms(conn: Connection, campaign_id: int, ids: list[str]) -> dict[str,
 def _append(uow: UnitOfWork, campaign_id: int, build: Any) -> None:
     """Append the entry `build(seq=, previous=, draw_record=, date=)` makes to the campaign's record."""
     conn = uow.conn
-    seq, head = replacements_head(conn, campaign_id)
+    # The record's last entry and its first (which names the draw record's hash), in one read.
+    last = select(func.max(log.c.seq)).where(log.c.campaign_id == campaign_id).scalar_subquery()
+    ends = {r.seq: r for r in conn.execute(select(log.c.seq, log.c.hash, log.c.line).where(
+        log.c.campaign_id == campaign_id, or_(log.c.seq == 1, log.c.seq == last)))}
+    seq, head = (max(ends), ends[max(ends)].hash) if ends else (0, None)
     if head is None:  # the first entry: hash the draw record (later entries repeat the hash the first one names)
         text = conn.execute(select(campaigns.c.record).where(campaigns.c.id == campaign_id)).scalar_one()
         draw_hash = record.record_hash(json.loads(text))
     else:
-        first = conn.execute(select(log.c.line).where(log.c.campaign_id == campaign_id, log.c.seq == 1)).scalar_one()
-        draw_hash = json.loads(first)["draw_record"]
+        draw_hash = json.loads(ends[1].line)["draw_record"]
     entry = build(seq=seq + 1, previous=head or draw_hash, draw_record=draw_hash,
                   date=uow.now().astimezone(dt.UTC).date().isoformat())
     line = record.entry_line(entry)
