@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import pathlib
+import re
 import uuid
 
 import pytest
@@ -70,6 +71,7 @@ class StoreTemplates:
         self._sqlite: pathlib.Path | None = None
         self._postgres_script: str | None = None
         self._postgres_failed = False
+        self._pool: SchemaPool | None = None
 
     def sqlite_template(self) -> pathlib.Path:
         if self._sqlite is None:
@@ -134,7 +136,9 @@ class StoreTemplates:
         return self._postgres_script
 
     def postgres_store(self, tmp_path: pathlib.Path) -> tuple[str, callable]:
-        """A URL for a new PostgreSQL schema holding a copy of the migrated store, and a function that removes it."""
+        """A URL for a new PostgreSQL schema holding a copy of the migrated store, and a function that removes it.
+
+        The schema is new or one a finished test gave back, cleaned to what a new one holds (`SchemaPool`)."""
         script = self._postgres_template()
         if script is None:
             from callup.store import open_store
@@ -142,15 +146,245 @@ class StoreTemplates:
             url, drop = make_store_url("postgres", tmp_path)
             open_store(url)
             return url, drop
-        import psycopg
-        from sqlalchemy.engine import make_url
+        if self._pool is None:
+            self._pool = SchemaPool(script)
+        schema, give_back = self._pool.take()
+        return _schema_url(schema), give_back
 
+    def close(self) -> None:
+        """Drop the schemas kept for reuse (at the end of the test process)."""
+        if self._pool is not None:
+            self._pool.close()
+
+
+#: The relations of a schema: those that depend on it in pg_depend (tables, sequences, views; the catalogs' indexes
+#: find them where a scan of pg_class by namespace reads the whole catalog) and the indexes of its tables.
+_RELATIONS = """
+WITH n AS (SELECT oid, nspowner, nspacl FROM pg_namespace WHERE nspname = %(schema)s::text),
+top AS (SELECT d.classid, d.objid FROM n JOIN pg_depend d ON d.refclassid = 'pg_namespace'::regclass AND d.refobjid = n.oid),
+tab AS (SELECT c.oid FROM top JOIN pg_class c ON top.classid = 'pg_class'::regclass AND c.oid = top.objid),
+rel AS (SELECT c.* FROM pg_class c
+         WHERE c.oid IN (SELECT oid FROM tab UNION ALL SELECT i.indexrelid FROM tab JOIN pg_index i ON i.indrelid = tab.oid))"""
+
+#: A catalog summary of a schema's structure, taken when it is made and again when a test gives it back: the oids,
+#: names and shapes of what is in it (relations, columns, defaults, constraints, indexes, triggers, rules, policies,
+#: sequences, functions, types). Anything a test adds, drops, swaps (a restore), alters or disables changes it; rows,
+#: statistics, a TRUNCATE (new files, same oids) and the schema's name do not.
+_STRUCTURE = """md5(concat_ws('|',
+  (SELECT concat_ws(',', nspowner, nspacl) FROM n),
+  (SELECT string_agg(concat_ws(',', classid, objid), ';' ORDER BY classid, objid) FROM top),
+  (SELECT string_agg(concat_ws(',', oid, relname, relkind, relnamespace = (SELECT oid FROM n), relnatts, relchecks,
+                               relpersistence, relowner, reltype, reltoastrelid, relrowsecurity, relreplident, reloptions,
+                               relacl), ';' ORDER BY oid) FROM rel),
+  (SELECT string_agg(concat_ws(',', a.attrelid, a.attnum, a.attname, a.atttypid, a.atttypmod, a.attnotnull, a.atthasdef,
+                               a.attisdropped, a.attidentity, a.attgenerated, a.attcollation, a.attstattarget), ';'
+                     ORDER BY a.attrelid, a.attnum) FROM rel JOIN pg_attribute a ON a.attrelid = rel.oid AND a.attnum > 0),
+  (SELECT string_agg(concat_ws(',', d.oid, d.adrelid, d.adnum), ';' ORDER BY d.oid)
+     FROM rel JOIN pg_attrdef d ON d.adrelid = rel.oid),
+  (SELECT string_agg(concat_ws(',', k.oid, k.conname, k.contype, k.convalidated, k.condeferrable, k.condeferred), ';'
+                     ORDER BY k.oid) FROM rel JOIN pg_constraint k ON k.conrelid = rel.oid),
+  (SELECT string_agg(concat_ws(',', i.indexrelid, i.indisvalid, i.indisready, i.indislive), ';' ORDER BY i.indexrelid)
+     FROM rel JOIN pg_index i ON i.indrelid = rel.oid),
+  (SELECT string_agg(concat_ws(',', t.oid, t.tgname, t.tgenabled), ';' ORDER BY t.oid)
+     FROM rel JOIN pg_trigger t ON t.tgrelid = rel.oid),
+  (SELECT string_agg(concat_ws(',', r.oid, r.ev_enabled), ';' ORDER BY r.oid)
+     FROM rel JOIN pg_rewrite r ON r.ev_class = rel.oid),
+  (SELECT string_agg(concat_ws(',', p.oid, p.polname), ';' ORDER BY p.oid) FROM rel JOIN pg_policy p ON p.polrelid = rel.oid),
+  (SELECT string_agg(x.oid::text, ';' ORDER BY x.oid) FROM rel JOIN pg_statistic_ext x ON x.stxrelid = rel.oid),
+  (SELECT string_agg(concat_ws(',', s.seqrelid, s.seqtypid, s.seqstart, s.seqincrement, s.seqmax, s.seqmin, s.seqcache,
+                               s.seqcycle), ';' ORDER BY s.seqrelid) FROM rel JOIN pg_sequence s ON s.seqrelid = rel.oid),
+  (SELECT string_agg(concat_ws(',', f.oid, f.proname, f.proowner, md5(f.prosrc), f.proconfig, f.proacl), ';' ORDER BY f.oid)
+     FROM top JOIN pg_proc f ON top.classid = 'pg_proc'::regclass AND f.oid = top.objid)))"""
+
+#: What a test leaves in a schema's tables and indexes besides their structure: each one's oid, size on disk and the
+#: statistics the planner reads in pg_class (a new schema's empty tables have no pages and reltuples -1).
+_SIZES = """(SELECT json_object_agg(relname, json_build_array(relkind, oid, pg_relation_size(oid), reltuples, relpages,
+                                                   relallvisible)) FROM rel WHERE relkind IN ('r', 'i'))"""
+
+#: A table's rows, to compare with those the migrations write.
+_ROWS = "SELECT json_agg(t ORDER BY t::text)::text FROM {table} t"
+
+#: Whether a column of the schema has statistics (pg_stats shows a user those of the tables they may read).
+_STATISTICS = "EXISTS (SELECT FROM rel, LATERAL (SELECT FROM pg_statistic s WHERE s.starelid = rel.oid LIMIT 1) x)"
+_STATISTICS_SEEN = "EXISTS (SELECT FROM rel JOIN pg_stats s ON s.schemaname = %(schema)s::text AND s.tablename = rel.relname)"
+
+
+class SchemaPool:
+    """PostgreSQL test schemas made from the template's dump, given back by the tests to be cleaned and used again.
+
+    Making a schema from the dump and dropping it afterwards cost a PostgreSQL test about a quarter of a second, and
+    leave thousands of dead catalog rows (which slow every later catalog lookup while nothing vacuums them); cleaning
+    the schema a test used costs a few hundredths. A schema given back is checked and cleaned in one transaction:
+
+    - its structure (`_STRUCTURE`) must be the one it had when made, else it is dropped: a restore swaps tables, a
+      migration or a test changes them;
+    - each table not as in a new schema (its size on disk, its planner statistics: `_SIZES`; the rows of the tables
+      the migrations fill) is emptied, and those rows are written again. A small table (under 10 pages: the planner
+      takes a table never analysed for 10 pages, as it does a new empty one) by DELETE with session_replication_role
+      = replica, so that no trigger fires (neither the foreign keys nor the session marks' notices); a larger one, and
+      the tables that refer to it, by TRUNCATE (there are no TRUNCATE triggers). A TRUNCATE costs some milliseconds a
+      table (new files, catalog rows), a DELETE of a few rows far less;
+    - each sequence that handed out a number starts again (`setval(seq, start, false)`, as the dump leaves it); the
+      columns' statistics go; the tables' and indexes' planner statistics in pg_class are those of a new schema again
+      (an ANALYZE or a bulk job's, -1 rows after a TRUNCATE where a new index says 0 rows and 1 page); the emptied
+      tables' activity counters start again;
+    - the schema gets a new name: the next test's URL is one no engine or cache of this process has seen, and a
+      connection the last test left open (search_path by name) no longer finds it, as if it had been dropped.
+
+    Cleaning first locks every table against writes, waiting at most `LOCK_WAIT`: a connection still in a transaction
+    that wrote to the schema (or locked it) means the schema is dropped instead (waiting, as before); a write that
+    comes while the schema is cleaned waits, then no longer finds its table under the old name. Without superuser
+    rights (session_replication_role, pg_statistic and pg_class are a superuser's) tables are only TRUNCATEd, the
+    migrations' tables reindexed after their rows are written (as in the dump, an index build sets the table's
+    statistics), the indexes of emptied tables keep -1 rows, and a schema with column statistics is dropped. At most
+    `KEPT` clean schemas wait for a test; others are dropped.
+    tests/store/test_schema_pool.py checks that a reused schema is like a new one.
+    """
+
+    KEPT = 2
+    LOCK_WAIT = "500ms"
+    SMALL = 10 * 8192
+
+    def __init__(self, script: str) -> None:
+        self.script = script
+        self.idle: list[tuple[str, str]] = []  # (schema, its structure when made)
+        self.lent: set[str] = set()  # the schemas handed out and not given back
+        self.fresh: dict | None = None  # each table's size and statistics in a new schema (empty: never reuse)
+        self.rows: dict[str, str] = {}  # the tables the migrations fill: their rows in a new schema
+        self.inserts: dict[str, list[str]] = {}  # ... and the dump's statements that write them
+        self.referencing: dict[str, set[str]] = {}  # table -> the tables with a foreign key to it
+        self.superuser = False
+        self._conn = None
+        for statement, table in re.findall(r"^(INSERT INTO \{schema\}\.(\w+) VALUES .*?\);)$", script, re.M | re.S):
+            self.inserts.setdefault(table, []).append(statement.removesuffix(";"))
+
+    def connection(self):  # noqa: ANN201 - a psycopg connection
+        """One connection per test process for making and cleaning schemas, in autocommit (each use is a transaction)."""
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            import psycopg
+            from sqlalchemy.engine import make_url
+
+            dsn = make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(hide_password=False)
+            self._conn = psycopg.connect(dsn, autocommit=True)
+            self.superuser = self._conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]
+        return self._conn
+
+    def take(self) -> tuple[str, callable]:
+        """A clean schema's name and the function that gives it back."""
+        schema, structure = self.idle.pop() if self.idle else self._make()
+        self.lent.add(schema)
+        return schema, functools.partial(self.give_back, schema, structure)
+
+    def _make(self) -> tuple[str, str]:
         schema = f"t_{uuid.uuid4().hex[:12]}"
-        dsn = make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(hide_password=False)
-        with psycopg.connect(dsn) as conn:  # one transaction; the dump makes the schema itself
+        conn = self.connection()
+        with conn.transaction():  # the dump makes the schema itself
             conn.execute("SET LOCAL synchronous_commit = off")  # a test's store need not survive a server crash
-            conn.execute(script.replace("{schema}", schema))
-        return _schema_url(schema), lambda: _drop_schema(schema)
+            conn.execute(self.script.replace("{schema}", schema))
+            structure = conn.execute(f"{_RELATIONS} SELECT {_STRUCTURE}", {"schema": schema}).fetchone()[0]
+        conn.execute("RESET ALL")  # the dump's settings (an empty search_path) outlive its transaction
+        if self.fresh is None:
+            self._learn(schema)
+        return schema, structure
+
+    def _learn(self, schema: str) -> None:
+        """What a new schema holds, read from the first one made."""
+        conn = self.connection()
+        sizes = conn.execute(f"{_RELATIONS} SELECT {_SIZES}", {"schema": schema}).fetchone()[0]
+        filled = {name for name, (kind, _, size, *_) in sizes.items() if kind == "r" and size}
+        if filled != set(self.inserts):  # rows the dump's INSERTs do not account for: make every schema anew
+            self.fresh = {}
+            return
+        self.rows = {name: conn.execute(_ROWS.format(table=f'"{schema}"."{name}"')).fetchone()[0] for name in filled}
+        for referencing, referenced in conn.execute(
+                "SELECT k.conrelid::regclass::text, k.confrelid::regclass::text FROM pg_constraint k"
+                " WHERE k.contype = 'f' AND k.connamespace = %(schema)s::text::regnamespace", {"schema": schema}):
+            self.referencing.setdefault(_bare(referenced), set()).add(_bare(referencing))
+        self.fresh = {name: [kind, *rest] for name, (kind, _, *rest) in sizes.items()}
+
+    def give_back(self, schema: str, structure: str) -> None:
+        """Clean `schema` and keep it for a later test, or drop it when it cannot be reused."""
+        import psycopg
+
+        self.lent.discard(schema)
+        renamed = None
+        if self.fresh:
+            try:
+                renamed = self._clean(schema, structure)
+            except psycopg.Error:  # a lock not granted in time, a table gone: drop it
+                renamed = None
+        if renamed is not None and len(self.idle) < self.KEPT:
+            self.idle.append((renamed, structure))
+        else:
+            _drop_schema(renamed or schema)
+
+    def _clean(self, schema: str, structure: str) -> str | None:
+        """Bring `schema` back to what a new one holds, under a new name (returned); None, changing nothing, if it
+        cannot be."""
+        conn = self.connection()
+        with conn.transaction():
+            tables = ", ".join(f'"{schema}"."{name}"' for name, (kind, *_) in self.fresh.items() if kind == "r")
+            conn.execute(f"SET LOCAL lock_timeout = '{self.LOCK_WAIT}'; SET LOCAL synchronous_commit = off;"
+                         f" LOCK TABLE {tables} IN SHARE MODE")  # no write in flight, none until the schema is renamed
+            statistics = _STATISTICS if self.superuser else _STATISTICS_SEEN
+            rows = "".join(", (" + _ROWS.format(table=f'"{schema}"."{name}"') + ")" for name in self.rows)
+            now, sizes, oids, has_statistics, *filled = conn.execute(
+                f"{_RELATIONS} SELECT {_STRUCTURE}, {_SIZES}, ARRAY(SELECT oid FROM rel), {statistics}{rows}",
+                {"schema": schema}).fetchone()
+            if now != structure or sizes.keys() != self.fresh.keys() or (has_statistics and not self.superuser):
+                return None
+            state = {name: [kind, *rest] for name, (kind, _, *rest) in sizes.items()}
+            dirty = {name for name, got in state.items() if got[0] == "r" and got != self.fresh[name]}
+            dirty |= {name for name, got in zip(self.rows, filled, strict=True) if got != self.rows[name]}
+            deleted = {name for name in dirty if state[name][1] < self.SMALL} if self.superuser else set()
+            emptied, todo = set(), list(dirty - deleted)
+            while todo:  # TRUNCATE must empty the tables that refer to one it empties
+                name = todo.pop()
+                if name not in emptied:
+                    emptied.add(name)
+                    todo.extend(self.referencing.get(name, ()))
+            deleted -= emptied
+            statements, relations = [], f"ARRAY[{','.join(map(str, oids))}]::oid[]"
+            if deleted:
+                statements.append("SET LOCAL session_replication_role = replica")
+                statements += [f'DELETE FROM "{schema}"."{name}"' for name in sorted(deleted)]
+            if emptied:
+                statements.append("TRUNCATE " + ", ".join(f'"{schema}"."{name}"' for name in sorted(emptied)))
+            for table in sorted(set(self.inserts) & (emptied | deleted)):
+                statements += [insert.replace("{schema}", f'"{schema}"') for insert in self.inserts[table]]
+                if not self.superuser:  # an index build gives the table the planner statistics the dump leaves
+                    statements.append(f'REINDEX TABLE "{schema}"."{table}"')
+            statements.append("SELECT count(setval(seqrelid, seqstart, false)) FROM pg_sequence"
+                              f" WHERE seqrelid = ANY({relations}) AND pg_sequence_last_value(seqrelid) IS NOT NULL")
+            if has_statistics:
+                statements.append(f"DELETE FROM pg_statistic WHERE starelid = ANY({relations})")
+            if self.superuser and (dirty or any(got[2:] != self.fresh[name][2:] for name, got in state.items())):
+                planned = ", ".join(f"({sizes[name][1]}, {float(t)}::real, {p}, {a})"
+                                    for name, (_, _, t, p, a) in self.fresh.items())
+                statements.append("UPDATE pg_class c SET reltuples = v.t, relpages = v.p, relallvisible = v.a"
+                                  f" FROM (VALUES {planned}) v(oid, t, p, a) WHERE c.oid = v.oid::oid"
+                                  " AND (c.reltuples, c.relpages, c.relallvisible) IS DISTINCT FROM (v.t, v.p, v.a)")
+                statements += [f"SELECT pg_stat_reset_single_table_counters({sizes[name][1]}::oid)"
+                               for name in sorted(emptied | deleted)]
+            renamed = f"t_{uuid.uuid4().hex[:12]}"
+            statements.append(f'ALTER SCHEMA "{schema}" RENAME TO "{renamed}"')
+            conn.execute(";\n".join(statements))
+        return renamed
+
+    def close(self) -> None:
+        """Drop the schemas kept for reuse, and any a test did not give back."""
+        for schema in [schema for schema, _ in self.idle] + sorted(self.lent):
+            with _admin().begin() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        self.idle, self.lent = [], set()
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def _bare(name: str) -> str:
+    """A table's name without its schema and quotes, as regclass prints it."""
+    return name.rsplit(".", 1)[-1].strip('"')
 
 
 def _schema_url(schema: str) -> str:

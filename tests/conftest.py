@@ -3,7 +3,8 @@
 Store tests take the `engine` fixture and run once on SQLite and once on PostgreSQL. PostgreSQL
 is used when `CALLUP_TEST_POSTGRES_URL` is set or the local server answers; in CI (`CI=true`)
 it is required, so a missing server fails the run instead of silently skipping half the tests.
-Each PostgreSQL test gets its own schema, dropped afterwards. A test's store is a copy of a store
+Each PostgreSQL test gets its own schema, cleaned afterwards for a later test (dropped if the test
+changed its structure: see `SchemaPool`). A test's store is a copy of a store
 migrated once per test process (see `StoreTemplates`): on PostgreSQL the schema comes migrated, as
 a deploy leaves it; on SQLite the `ctx` and `engine` fixtures put the migrated file in place, and a
 test that takes `store_url` alone finds no file there (the first command creates the store).
@@ -39,7 +40,9 @@ def hermetic(tmp_path, monkeypatch):
 @pytest.fixture(scope="session")
 def store_templates(tmp_path_factory):
     """The migrated store of each backend, copied for each test that takes a store."""
-    return StoreTemplates(tmp_path_factory.mktemp("store-templates"))
+    templates = StoreTemplates(tmp_path_factory.mktemp("store-templates"))
+    yield templates
+    templates.close()
 
 
 @pytest.fixture
