@@ -262,10 +262,10 @@ class SchemaPool:
         """One connection per test process for making and cleaning schemas, in autocommit (each use is a transaction)."""
         if self._conn is None or self._conn.closed or self._conn.broken:
             import psycopg
-            from sqlalchemy.engine import make_url
 
-            dsn = make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(hide_password=False)
-            self._conn = psycopg.connect(dsn, autocommit=True)
+            from callup.store.urls import libpq_url
+
+            self._conn = psycopg.connect(libpq_url(POSTGRES_URL), autocommit=True)
             self.superuser = self._conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]
         return self._conn
 

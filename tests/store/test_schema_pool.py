@@ -35,9 +35,9 @@ def pool(store_templates):
 
 
 def _dsn() -> str:
-    from sqlalchemy.engine import make_url
+    from callup.store.urls import libpq_url
 
-    return make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(hide_password=False)
+    return libpq_url(POSTGRES_URL)
 
 
 def _namespace(pool: SchemaPool, schema: str) -> int | None:

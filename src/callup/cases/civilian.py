@@ -33,8 +33,8 @@ NEVER_INDUCTED = ("granted", "assigned", "completed")  # the states of a granted
 def granted(uow: UnitOfWork, national_id: str) -> bool:
     """Whether the person was granted alternative civilian service in any campaign (granted, assigned or completed):
     such a person is never inducted into the military."""
-    return uow.execute(select(cases.c.id).where(cases.c.national_id == national_id, cases.c.kind == CaseKind.civilian_service.value,
-                                                cases.c.state.in_(NEVER_INDUCTED)).limit(1)).first() is not None
+    return granted_among(uow.execute(select(cases.c.kind, cases.c.state).where(
+        cases.c.national_id == national_id, cases.c.kind == CaseKind.civilian_service.value)).mappings())
 
 
 def granted_among(rows: Iterable[Any]) -> bool:
