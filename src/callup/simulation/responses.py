@@ -1,16 +1,17 @@
 """Simulated responses: drive a drawn campaign from summonses to induction, for demos, rehearsals and tests.
 
 Every called person (and every replacement the simulated decisions cause) goes through the
-real services, in order: summons delivered or not; an application for civilian service, an
-exemption or a deferral, decided, sometimes appealed; appearance or a no-show case resolved by
-an officer; the medical board; an appeal against an unfit finding, sometimes overturned (a
-second examination follows); induction into a unit the guardrail allows; for some, a contract
-signed later in the term where the policy's conditions allow it. Rates come from a
-TOML file (`Rates`); the same seed on the same store gives the same run, whether it runs at once or
-is stopped and resumed (people are simulated 500 a transaction). Decisions are taken
-by named simulated actors and every reason says "simulation", so the audit log shows them for
-what they are. Run it on a rehearsal store only.
-"""
+real services: summons delivered or not; an application for civilian service, an exemption or
+a deferral, decided, sometimes appealed; appearance or a no-show case resolved by an officer;
+the medical board; an appeal against an unfit finding, sometimes overturned (a second
+examination follows); induction into a unit the guardrail allows; for some, a contract signed
+later in the term where the policy's conditions allow it. A round of summonses goes in phases
+(delivery, applications, appearances, the medical board, induction), everyone of the round
+through one before the next, as a campaign's work goes. Rates come from a TOML file (`Rates`);
+the same seed on the same store gives the same run, whether it runs at once or is stopped and
+resumed (a phase's people are simulated 500 a transaction). Decisions are taken by named
+simulated actors and every reason says "simulation", so the audit log shows them for what they
+are. Run it on a rehearsal store only."""
 
 from __future__ import annotations
 
@@ -51,6 +52,11 @@ OFFICER = Actor("simulated officer", Role.administrator)
 JUDGE = Actor("simulated appeals officer", Role.administrator)
 BOARD = Actor("simulated medical board", Role.medical)
 SYSTEM = Actor("simulation", Role.system)
+#: The phases of a round, in order. Every person of a round takes a phase before anyone takes the next (the summons
+#: delivered, then the applications decided, the appointments kept, the medical board, induction), as a campaign's
+#: work goes: so the order of the releases, and with it who replaces whom, is the same whatever the batch size.
+DELIVERY, APPLICATION, APPEARANCE, EXAMINATION, INDUCTION, FINISHED = range(6)
+PHASE_NAMES = ("delivery", "application", "appearance", "examination", "induction")
 
 
 class _Rates(BaseModel):
@@ -120,10 +126,12 @@ class Simulated(AuditEvent):
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class SimulatedBatch(AuditEvent):
-    """simulation.batch: a batch of a round's people simulated and committed (counts; a stopped run resumes after it)."""
+    """simulation.batch: a batch of a round's people taken through a phase and committed (counts; a stopped run resumes
+    after it)."""
 
     action: ClassVar[str] = "simulation.batch"
     round: int
+    phase: str
     people: int
     steps: dict[str, int]
 
@@ -187,25 +195,37 @@ class _Run:
     def released(self, national_id: str) -> bool:
         return call_release_reason(self.uow, self.campaign_id, national_id) is not None
 
-    # -- one person ----------------------------------------------------------------------------------
+    # -- the phases: each takes one person (their live summons: national_id, reference, appointment) -----------
 
-    def person(self, summons: Any) -> None:
-        """One person, by their live summons (national_id, reference, and the appointment's date and end)."""
-        national_id, reference = summons.national_id, summons.reference
-        # Each person's own draws: the same whichever batch or run simulates them, and whoever came before.
-        self.rng = random.Random(f"{self.seed}/{national_id}")
-        citizen = Actor("simulated person", Role.citizen, person_id=national_id)
+    def take(self, phase: int, summons: Any) -> int:
+        """Take `phase` for one person; returns the phase they go to next (`FINISHED` when their call has ended here).
+        Each person's draws in a phase are their own: the same whichever batch or run takes them, and whoever came before."""
+        self.rng = random.Random(f"{self.seed}/{summons.national_id}/{phase}")
+        return self.PHASES[phase](self, summons)
+
+    def deliver(self, summons: Any) -> int:
         if not self.chance(self.rates.delivery):
             self.steps["not_delivered"] += 1
-            return
-        with self.acting(citizen) as uow:
-            notices.acknowledge(uow, reference, evidence="simulation: portal acknowledgement")
+            return FINISHED
+        with self.acting(_citizen(summons.national_id)) as uow:
+            notices.acknowledge(uow, summons.reference, evidence="simulation: portal acknowledgement")
         self.steps["delivered"] += 1
-        if self.application(national_id, citizen):
-            return
-        if not self.appear(reference, self.appointment_end(summons)):
-            return
-        self.examine(national_id, citizen)
+        return APPLICATION
+
+    def apply(self, summons: Any) -> int:
+        return FINISHED if self.application(summons.national_id, _citizen(summons.national_id)) else APPEARANCE
+
+    def attend(self, summons: Any) -> int:
+        return EXAMINATION if self.appear(summons.reference, self.appointment_end(summons)) else FINISHED
+
+    def board(self, summons: Any) -> int:
+        return INDUCTION if self.examine(summons.national_id, _citizen(summons.national_id)) else FINISHED
+
+    def serve(self, summons: Any) -> int:
+        record = self.induct(summons.national_id)
+        if record is not None and self.chance(self.rates.contract):
+            self.sign(record)
+        return FINISHED
 
     def application(self, national_id: str, citizen: Actor) -> bool:
         """Perhaps an application, decided (and perhaps appealed); True when the call ended."""
@@ -282,7 +302,8 @@ class _Run:
             return True
         return False
 
-    def examine(self, national_id: str, citizen: Actor) -> None:
+    def examine(self, national_id: str, citizen: Actor) -> bool:
+        """The medical board's finding (perhaps appealed); True when the person goes on to induction."""
         with self.acting(OFFICER) as uow:
             case = medical.open_examination(uow, self.campaign, national_id)
         category = self.pick(self.rates.fitness) or next(iter(self.categories))
@@ -298,10 +319,7 @@ class _Run:
                 medical.decide_fitness(self.uow, case_id, inductable[0], reason="simulation: second examination")
 
             self.maybe_appeal(case.id, citizen, redecide=examine_again)
-        if found.inductable or not self.released(national_id):  # an unfit finding ends the call unless overturned
-            record = self.induct(national_id)
-            if record is not None and self.chance(self.rates.contract):
-                self.sign(record)
+        return found.inductable or not self.released(national_id)  # an unfit finding ends the call unless overturned
 
     def induct(self, national_id: str) -> induction.RecordView | None:
         with self.acting(OFFICER) as uow:
@@ -340,6 +358,12 @@ class _Run:
                            if r.zone not in forbidden]
         return self.rng.sample(self._units, len(self._units))
 
+    PHASES: ClassVar[tuple[Callable[[_Run, Any], int], ...]] = (deliver, apply, attend, board, serve)
+
+
+def _citizen(national_id: str) -> Actor:
+    return Actor("simulated person", Role.citizen, person_id=national_id)
+
 
 #: People simulated in one transaction: a run stopped part-way loses at most this many people's work.
 BATCH = 500
@@ -357,7 +381,7 @@ def simulate(ctx: Context, campaign: str, *, seed: int = 0, rates: Rates | None 
     """Drive the drawn campaign with simulated responses, `batch` people a transaction, once per campaign (a second
     run reports the first, `already_done`). A run stopped part-way resumes where it stopped: each round's people are
     written down when it starts and each person's draws come from the seed and their national id, so a resumed run
-    ends as an uninterrupted one would. `advance(1)` is called after each person."""
+    ends as an uninterrupted one would. `advance(1)` is called after each person's phase."""
     from callup.examples import path as example
 
     rates = rates or Rates()
@@ -372,29 +396,32 @@ def simulate(ctx: Context, campaign: str, *, seed: int = 0, rates: Rates | None 
             with run.acting(OFFICER):
                 import_units(uow, units_file or example("units/republic-of-example.csv"))
     steps = _steps_so_far(ctx, campaign)
-    analysed = 0  # people simulated by this run when the statistics were last refreshed
+    analysed = 0  # people's phases simulated by this run when the statistics were last refreshed
     simulated_here = 0
     while True:
         with UnitOfWork(ctx) as uow:
             run.uow = uow
             with run.acting(OFFICER):
-                rnd, todo = _round(uow, campaign, campaign_id, offices or example("offices/republic-of-example.csv"))
+                rnd, phase, todo = _round(uow, campaign, campaign_id, offices or example("offices/republic-of-example.csv"))
         if not todo:
             break
-        _analyse(ctx)
+        if phase == DELIVERY:
+            _analyse(ctx)
         for start in range(0, len(todo), batch):
             chunk = todo[start:start + batch]
             with UnitOfWork(ctx) as uow:
-                _claim(uow, campaign, campaign_id, [t.national_id for t in chunk])
+                _claim(uow, campaign, campaign_id, phase, [t.national_id for t in chunk])
                 run.uow, run.steps = uow, Counter()
                 uow.will_name(t.national_id for t in chunk)
+                going: dict[int, list[str]] = {}
                 for row in chunk:
-                    run.person(row)
+                    going.setdefault(run.take(phase, row), []).append(row.national_id)
                     advance(1)
-                uow.execute(update(simulated).where(simulated.c.campaign_id == campaign_id,
-                                                    simulated.c.national_id.in_([t.national_id for t in chunk]))
-                            .values(done=True))
-                uow.record(SimulatedBatch(target=f"campaign:{campaign}", round=rnd, people=len(chunk), steps=dict(run.steps)))
+                for next_phase, people in sorted(going.items()):
+                    uow.execute(update(simulated).where(simulated.c.campaign_id == campaign_id, simulated.c.national_id.in_(people))
+                                .values(phase=next_phase))
+                uow.record(SimulatedBatch(target=f"campaign:{campaign}", round=rnd, phase=PHASE_NAMES[phase],
+                                          people=len(chunk), steps=dict(run.steps)))
             steps.update(run.steps)
             simulated_here += len(chunk)
             if simulated_here >= 2 * max(analysed, batch // 2):
@@ -430,21 +457,27 @@ def _drawn(uow: UnitOfWork, campaign: str) -> int:
     return int(c.id)
 
 
-def _round(uow: UnitOfWork, campaign: str, campaign_id: int, offices: pathlib.Path) -> tuple[int, list[Any]]:
-    """The round under way and the people of it still to simulate, in the order of their summonses. A round not
-    finished by an earlier run goes on; else summonses are issued (to the replacements the last round called) and
-    everyone with a live summons not simulated before is written down as the next round. Nobody, when another run
-    at the same time has finished the simulation (and cleared its progress)."""
+def _round(uow: UnitOfWork, campaign: str, campaign_id: int, offices: pathlib.Path) -> tuple[int, int, list[Any]]:
+    """The round under way, its next phase and the people still to take it, in the order of their summonses. A round
+    not finished by an earlier run goes on; else summonses are issued (to the replacements the last round called)
+    and everyone with a live summons not simulated before is written down as the next round. Nobody, when another
+    run at the same time has finished the simulation (and cleared its progress)."""
     _drawn(uow, campaign)
     if _earlier_run(uow, campaign) is not None:
-        return 0, []
-    in_order = (select(simulated.c.round, summonses.c.national_id, summonses.c.reference, summonses.c.date, summonses.c.end)
+        return 0, DELIVERY, []
+    in_order = (select(simulated.c.round, simulated.c.phase, summonses.c.national_id, summonses.c.reference, summonses.c.date,
+                       summonses.c.end)
                 .join(summonses, (summonses.c.campaign_id == simulated.c.campaign_id)
                       & (summonses.c.national_id == simulated.c.national_id) & summonses.c.status.in_([s.value for s in LIVE]))
                 .where(simulated.c.campaign_id == campaign_id).order_by(summonses.c.region, summonses.c.rank))
-    left = uow.execute(in_order.where(~simulated.c.done)).all()
-    if left:
-        return int(left[0].round), left
+    under_way = uow.execute(select(simulated.c.round, func.min(simulated.c.phase))
+                 .join(summonses, (summonses.c.campaign_id == simulated.c.campaign_id)
+                       & (summonses.c.national_id == simulated.c.national_id) & summonses.c.status.in_([s.value for s in LIVE]))
+                 .where(simulated.c.campaign_id == campaign_id, simulated.c.phase < FINISHED)
+                 .group_by(simulated.c.round).order_by(simulated.c.round)).first()
+    if under_way is not None:
+        rnd, phase = int(under_way[0]), int(under_way[1])
+        return rnd, phase, uow.execute(in_order.where(simulated.c.round == rnd, simulated.c.phase == phase)).all()
     notices.issue_summonses(uow, campaign, offices_path=offices)
     notices.publish_notices(uow, campaign)
     rnd = uow.execute(select(func.coalesce(func.max(simulated.c.round), 0)).where(simulated.c.campaign_id == campaign_id)).scalar_one() + 1
@@ -453,15 +486,15 @@ def _round(uow: UnitOfWork, campaign: str, campaign_id: int, offices: pathlib.Pa
                                                           summonses.c.status.in_([s.value for s in LIVE]),
                                                           summonses.c.national_id.not_in(before))).scalars().all()
     if not new:
-        return rnd, []
-    uow.execute(insert(simulated), [{"campaign_id": campaign_id, "national_id": n, "round": rnd, "done": False} for n in new])
-    return rnd, uow.execute(in_order.where(simulated.c.round == rnd)).all()
+        return rnd, DELIVERY, []
+    uow.execute(insert(simulated), [{"campaign_id": campaign_id, "national_id": n, "round": rnd, "phase": DELIVERY} for n in new])
+    return rnd, DELIVERY, uow.execute(in_order.where(simulated.c.round == rnd)).all()
 
 
-def _claim(uow: UnitOfWork, campaign: str, campaign_id: int, people: list[str]) -> None:
+def _claim(uow: UnitOfWork, campaign: str, campaign_id: int, phase: int, people: list[str]) -> None:
     """Lock the campaign for a batch; a batch another run simulated meanwhile (or a run that finished) stops this one."""
     _drawn(uow, campaign)
-    waiting = uow.execute(select(func.count()).where(simulated.c.campaign_id == campaign_id, ~simulated.c.done,
+    waiting = uow.execute(select(func.count()).where(simulated.c.campaign_id == campaign_id, simulated.c.phase == phase,
                                                      simulated.c.national_id.in_(people))).scalar_one()
     if waiting != len(people):  # done, or the other run finished and cleared its progress
         raise CampaignStateError(f"campaign {campaign!r} is being simulated by another run at the same time")
