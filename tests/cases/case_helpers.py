@@ -42,3 +42,11 @@ def as_role(ctx, role: str, *, name: str | None = None, regions: str | None = No
     from callup.context import Actor, Role, parse_regions
 
     return ctx.with_actor(Actor(name or f"test-{role}", Role(role), regions=parse_regions(regions), person_id=person_id))
+
+
+def same_randomness(ctx):  # noqa: ANN001, ANN201
+    """The context with randomness from a fixed seed: two stores set up with it draw the same people."""
+    import dataclasses
+    import random
+
+    return dataclasses.replace(ctx, random=random.Random(0).randbytes)

@@ -15,7 +15,7 @@ from callup.cases.errors import CaseInputError, CaseNotFound, CaseStateError
 from callup.errors import Forbidden
 from callup.register.eligibility import eligible_pool_query
 from callup.uow import UnitOfWork
-from case_helpers import CAMPAIGN, as_role, called, drawn_campaign
+from case_helpers import CAMPAIGN, as_role, called, drawn_campaign, same_randomness
 
 calls = Call.__table__
 
@@ -133,3 +133,50 @@ def test_only_a_live_call_is_examined_and_only_once_at_a_time(ctx, engine, tmp_p
     with UnitOfWork(day) as uow:
         with pytest.raises(CaseStateError, match="call .* has ended"):
             medical.open_examination(uow, CAMPAIGN, national_id)
+
+
+def _opened(engine):  # noqa: ANN001, ANN202
+    """Each medical case as the person's record shows it, without ids and times: who, state, how opened, its history."""
+    from callup.cases.tables import Case, CaseTransition
+
+    cases, history = Case.__table__, CaseTransition.__table__
+    with engine.connect() as conn:
+        steps = {r.case_id: (r.seq, r.from_state, r.step, r.to_state, r.actor, r.role)
+                 for r in conn.execute(select(history))}
+        return sorted((r.national_id, r.region, r.state, r.opened_by, r.opened_role, r.version, r.policy_version, steps[r.id])
+                      for r in conn.execute(select(cases)))
+
+
+def test_a_day_s_examinations_opened_together_are_those_opened_one_by_one(ctx, engine, twin, tmp_path):
+    """The board's day list opens its cases in a few statements: each case, its history and its audit entry are what
+    opening it alone gives."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    together = drawn_campaign(same_randomness(ctx), tmp_path / "a")
+    alone = drawn_campaign(same_randomness(twin), tmp_path / "b")
+    people = [n for n, _ in called(together)[:6]]
+    with UnitOfWork(together) as uow:
+        views = medical.open_examinations(uow, CAMPAIGN, people)
+    for national_id in people:
+        with UnitOfWork(alone) as uow:
+            medical.open_examination(uow, CAMPAIGN, national_id)
+    assert [v.national_id for v in views] == people and {v.state for v in views} == {"open"}
+    assert all(len(v.history) == 1 for v in views)
+    assert _opened(engine) == _opened(alone.engine()) and len(_opened(engine)) == 6
+    entries = [(e.target, e.details["step"], e.details["seq"]) for e in audit.entries(engine, action="case.step")]
+    assert entries == [(e.target, e.details["step"], e.details["seq"]) for e in audit.entries(alone.engine(), action="case.step")]
+
+
+def test_a_day_s_examinations_open_all_or_none(ctx, engine, tmp_path):
+    day = drawn_campaign(ctx, tmp_path)
+    people = [n for n, _ in called(day)[:3]]
+    with UnitOfWork(day) as uow:
+        medical.open_examination(uow, CAMPAIGN, people[1])
+    with UnitOfWork(day) as uow, pytest.raises(CaseStateError, match="already has an open medical case"):
+        medical.open_examinations(uow, CAMPAIGN, people)
+    with UnitOfWork(day) as uow, pytest.raises(CaseNotFound, match="not called"):
+        medical.open_examinations(uow, CAMPAIGN, [people[0], "NOT-CALLED-1"])
+    with engine.connect() as conn:
+        from callup.cases.tables import Case
+
+        assert conn.execute(select(Case.__table__.c.national_id)).scalars().all() == [people[1]]

@@ -93,12 +93,23 @@ def fit_category_among(rows: Iterable[Any], campaign_id: int) -> str | None:
 
 def open_examination(uow: UnitOfWork, campaign: str, national_id: str, *, reason: str | None = None) -> CaseView:
     """Open a medical board case for a called person whose call is live and who has no open one."""
-    call = transitions.call_of(uow, campaign, national_id)
-    if call["release_reason"] is not None:
-        raise CaseStateError(f"that person's call in campaign {campaign!r} has ended: no examination to hold")
-    if transitions.open_cases_of(uow, call["campaign_id"], call["national_id"], CaseKind.medical):
+    return open_examinations(uow, campaign, [national_id], reason=reason)[0]
+
+
+def open_examinations(uow: UnitOfWork, campaign: str, national_ids: list[str], *, reason: str | None = None) -> list[CaseView]:
+    """Open a medical board case for each of a day's people (called, their call live, none open), in a few statements
+    whatever their number; if any of them may not have one, `CaseStateError` (or `CaseNotFound`) for the first and
+    nothing is opened."""
+    called = transitions.calls_of(uow, campaign, national_ids)
+    for call in called:
+        if call["release_reason"] is not None:
+            raise CaseStateError(f"that person's call in campaign {campaign!r} has ended: no examination to hold")
+    if not called:
+        return []
+    already = transitions.open_cases_among(uow, called[0]["campaign_id"], [c["national_id"] for c in called], CaseKind.medical)
+    if len({c["national_id"] for c in called}) < len(called) or any(already.values()):
         raise CaseStateError(f"that person already has an open medical case in campaign {campaign!r}")
-    return as_view(uow, transitions.open_case(uow, campaign, national_id, CaseKind.medical, reason=reason, call=call))
+    return [as_view(uow, row) for row in transitions.open_cases(uow, CaseKind.medical, called, reason=reason)]
 
 
 def decide_fitness(uow: UnitOfWork, case_id: int, code: str, *, details: str | None = None, reason: str | None = None,

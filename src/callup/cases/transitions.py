@@ -37,7 +37,10 @@ MAX_TEXT = 2000
 # Built once: these run for every step of every case, and building a statement costs more than running it.
 _CASE = select(cases).where(cases.c.id == bindparam("case_id"))
 _CASE_LOCKED = _CASE.with_for_update()
-_ADD_CASE = insert(cases).returning(*cases.c)  # a case opened: in the state its opening step leads to
+# Cases opened, in the state their opening step leads to, and the first lines of their histories: one statement for
+# a batch, the rows returned in the order given.
+_ADD_CASE = insert(cases).returning(*cases.c, sort_by_parameter_order=True)
+_FIRST_HISTORY = insert(history).returning(*history.c, sort_by_parameter_order=True)
 # The next entry of the case's history, numbered in the same statement (the case row is locked, so no other
 # step of the case can take the number meanwhile).
 _HISTORY_COLUMNS = ("from_state", "step", "to_state", "at", "actor", "role", "reason", "evidence", "ground", "effect")
@@ -48,6 +51,8 @@ _ADD_HISTORY = (insert(history).from_select(
     .where(history.c.case_id == bindparam("case_id", type_=history.c.case_id.type)))
     .returning(*history.c))
 _CASES_OF = select(cases).where(cases.c.campaign_id == bindparam("campaign_id"), cases.c.national_id == bindparam("national_id"))
+_CASES_OF_MANY = select(cases).where(cases.c.campaign_id == bindparam("campaign_id"),
+                                     cases.c.national_id.in_(bindparam("national_ids", expanding=True)))
 _PERSON_CASES = select(cases).where(cases.c.national_id == bindparam("national_id"),
                                     or_(cases.c.campaign_id == bindparam("campaign_id"),
                                         cases.c.kind == CaseKind.civilian_service.value))
@@ -96,22 +101,47 @@ def call_of(uow: UnitOfWork, campaign: str, national_id: str) -> Any:
     return row
 
 
+def calls_of(uow: UnitOfWork, campaign: str, national_ids: list[str]) -> list[Any]:
+    """`call_of` for many people at once (one statement for 500), in the order given; `CaseNotFound` for the first
+    who is not called there or whom the actor may not see."""
+    found = calls.find_calls(uow, campaign, national_ids)
+    missing = CaseNotFound(f"that person is not called in campaign {campaign!r}")
+    called = []
+    for national_id in national_ids:
+        row = found.get(national_id.strip())
+        if row is None:
+            raise missing
+        uow.ctx.check_visible(row["region"], row["national_id"], error=missing)
+        called.append(row)
+    return called
+
+
 def open_case(uow: UnitOfWork, campaign: str, national_id: str, kind: CaseKind, *, reason: str | None = None,
               evidence: str | None = None, ground: str | None = None, appeals: int | None = None,
               values: dict[str, Any] | None = None, effect: dict[str, Any] | None = None, call: Any = None) -> Any:
     """Open a case of `kind` for a called person by the kind's opening step (from `new`); `call`: the person's call
     in the campaign when the caller has just read it (`call_of`), so that it is not read twice."""
+    return open_cases(uow, kind, [call or call_of(uow, campaign, national_id)], reason=reason, evidence=evidence,
+                      ground=ground, appeals=appeals, values=values, effect=effect)[0]
+
+
+def open_cases(uow: UnitOfWork, kind: CaseKind, called: list[Any], *, reason: str | None = None, evidence: str | None = None,
+               ground: str | None = None, appeals: int | None = None, values: dict[str, Any] | None = None,
+               effect: dict[str, Any] | None = None) -> list[Any]:
+    """Open a case of `kind` for each person of `called` (their calls, from `call_of` or `calls_of`) by the kind's
+    opening step, exactly as `open_case` one by one would, in order: a batch's cases are inserted in one statement
+    and their first history lines in another. Returns the case rows, each with its history."""
     step = opening_step(kind)
     _require(uow, kind, step)
-    call = call or call_of(uow, campaign, national_id)
     now = uow.now()
     actor = uow.actor
     version = uow.ctx.policy().in_force(uow.ctx.today()).version
-    # Not inserted yet: `transition` inserts it in the state the opening step leads to.
-    new = dict(id=None, campaign_id=call["campaign_id"], national_id=call["national_id"], region=call["region"], kind=kind,
-               state=NEW, ground=ground, policy_version=version, evidence=_text(evidence, "evidence"), opened_at=now,
-               opened_by=actor.label(), opened_role=actor.role.value, appeals_case_id=appeals, campaign=call["campaign"])
-    return transition(uow, new, step, reason=reason, evidence=evidence, ground=ground, values=values, effect=effect)
+    # Not inserted yet: `_take` inserts them in the state the opening step leads to.
+    new = [dict(id=None, campaign_id=call["campaign_id"], national_id=call["national_id"], region=call["region"], kind=kind,
+                state=NEW, ground=ground, policy_version=version, evidence=_text(evidence, "evidence"), opened_at=now,
+                opened_by=actor.label(), opened_role=actor.role.value, appeals_case_id=appeals, campaign=call["campaign"])
+           for call in called]
+    return _take(uow, new, step, reason=reason, evidence=evidence, ground=ground, values=values, effect=effect)
 
 
 def precheck(uow: UnitOfWork, case: Any, step: str, reason: str | None) -> None:
@@ -125,58 +155,93 @@ def precheck(uow: UnitOfWork, case: Any, step: str, reason: str | None) -> None:
 
 def transition(uow: UnitOfWork, case: Any, step: str, *, reason: str | None = None, evidence: str | None = None,
                ground: str | None = None, effect: dict[str, Any] | None = None, values: dict[str, Any] | None = None) -> Any:
-    """Take `step` on `case` (a row from `load(..., lock=True)`, or a case `open_case` has not inserted yet); returns
-    the case row after it.
+    """Take `step` on `case` (a row from `load(..., lock=True)`); returns the case row after it.
 
     A decision needs a reason; it records who decided, when and why, and, where the new state
     can be appealed, the appeal deadline from the policy. `values` sets further columns
     (an end date, a registry check); `effect` records what the step did beyond the case.
     """
-    kind = CaseKind(value(case["kind"]))
+    return _take(uow, [case], step, reason=reason, evidence=evidence, ground=ground, values=values, effect=effect)[0]
+
+
+def _take(uow: UnitOfWork, taking: list[Any], step: str, *, reason: str | None, evidence: str | None, ground: str | None,
+          effect: dict[str, Any] | None, values: dict[str, Any] | None) -> list[Any]:
+    """`step` on each case of `taking` (all of one kind): a case row locked by the caller, or a case being opened (id
+    None: inserted in the state its opening step leads to, as if stepped, all of them in one INSERT); each with its
+    history line, audit entry and register hold. Returns the rows after, in order."""
+    if not taking:
+        return []
+    kind = CaseKind(value(taking[0]["kind"]))
     machine = MACHINES[kind]
-    before = case["state"]
-    after = machine.step(before, step, subject=subject(case))
+    afters = [machine.step(case["state"], step, subject=subject(case)) for case in taking]
     _require(uow, kind, step)
     reason, evidence = _text(reason, "reason"), _text(evidence, "evidence")
     decision = is_decision(kind, step)
     if reason is None and (decision or step == "overturn"):
-        raise CaseInputError(f"{subject(case)}: {step} needs a reason", field="reason")
+        raise CaseInputError(f"{subject(taking[0])}: {step} needs a reason", field="reason")
     now, actor = uow.now(), uow.actor
     changes: dict[str, Any] = dict(updated_at=now, **(values or {}))
     if ground is not None:
         changes["ground"] = ground
     if decision:
         changes.update(decided_at=now, decided_by=actor.label(), decided_role=actor.role.value, decision_reason=reason)
-        deadline = None
-        if appealable(kind, after):
-            days = uow.ctx.policy().in_force(uow.ctx.today()).appeals.deadline_days
-            deadline = uow.ctx.today() + dt.timedelta(days=days)
-        changes["appeal_deadline"] = deadline
-    if decision:  # what the decision replaced, so that overturning it restores the case exactly
-        effect = {**(effect or {}), "before": {k: _plain(case[k]) for k in sorted(changes) if k not in ("updated_at", "version")}}
-    if case["id"] is None:  # a case being opened: one INSERT in the state its opening step leads to, as if stepped
-        columns = {k: v for k, v in case.items() if k in cases.c and k != "id"}
-        row = uow.execute(_ADD_CASE, {**columns, "state": after, "version": 1, **changes}).mappings().one()
-    else:
-        row = step_row_returning(uow, machine, cases, case["id"], before, step, subject=subject(case), column="state",
-                                 counter="version", **changes)
-    case_id = row["id"]
-    if kind is CaseKind.no_show:  # the summons keeps whether its no-show is resolved (the follow-up list reads it)
-        no_show_case_changed(uow, case["campaign_id"], case["national_id"], case["opened_at"], resolved=after != "open")
-    effect_json = json.dumps(effect, sort_keys=True) if effect else None
-    line = uow.execute(_ADD_HISTORY, dict(case_id=case_id, from_state=before, step=step, to_state=after, at=now,
-                                          actor=actor.label(), role=actor.role.value, reason=reason, evidence=evidence,
-                                          ground=ground, effect=effect_json)).mappings().one()
-    seq = line["seq"]
-    uow.record(CaseStepped(target=person(case["national_id"]), case=case_id, kind=kind.value, campaign=case["campaign"],
-                           seq=seq, step=step, from_state=before, to_state=after, ground=ground, evidence=evidence,
-                           reason_sha256=hashlib.sha256(reason.encode()).hexdigest() if reason else None,
-                           effect={k: v for k, v in effect.items() if k != "before"} if effect else None))
-    after_row = {**row, "campaign": case["campaign"]}
-    if before == NEW:  # a new case's whole history is this step: its view need not read it back
-        after_row["history"] = [line]
-    hold_for(uow, after_row, before=before)  # the register keeps who is out of the pool
-    return after_row
+    opening = [case for case in taking if case["id"] is None]
+    rows = iter(uow.execute(_ADD_CASE, [
+        {**{k: v for k, v in case.items() if k in cases.c and k != "id"}, "state": after, "version": 1,
+         **_decided(uow, kind, after, changes, decision)}
+        for case, after in zip(taking, afters, strict=True) if case["id"] is None]).mappings().all() if opening else [])
+    stepped, effects = [], []
+    for case, after in zip(taking, afters, strict=True):
+        case_changes = _decided(uow, kind, after, changes, decision)
+        case_effect = effect
+        if decision:  # what the decision replaced, so that overturning it restores the case exactly
+            case_effect = {**(effect or {}), "before": {k: _plain(case[k]) for k in sorted(case_changes)
+                                                        if k not in ("updated_at", "version")}}
+        if case["id"] is None:
+            row = next(rows)
+        else:
+            row = step_row_returning(uow, machine, cases, case["id"], case["state"], step, subject=subject(case),
+                                     column="state", counter="version", **case_changes)
+        if kind is CaseKind.no_show:  # the summons keeps whether its no-show is resolved (the follow-up list reads it)
+            no_show_case_changed(uow, case["campaign_id"], case["national_id"], case["opened_at"], resolved=after != "open")
+        stepped.append(row)
+        effects.append(case_effect)
+    lines = _history_lines(uow, [dict(case_id=row["id"], from_state=case["state"], step=step, to_state=after, at=now,
+                                      actor=actor.label(), role=actor.role.value, reason=reason, evidence=evidence,
+                                      ground=ground, effect=json.dumps(e, sort_keys=True) if e else None)
+                                 for case, row, after, e in zip(taking, stepped, afters, effects, strict=True)],
+                           new=[case["id"] is None for case in taking])
+    done = []
+    for case, row, after, case_effect, line in zip(taking, stepped, afters, effects, lines, strict=True):
+        before = case["state"]
+        uow.record(CaseStepped(target=person(case["national_id"]), case=row["id"], kind=kind.value, campaign=case["campaign"],
+                               seq=line["seq"], step=step, from_state=before, to_state=after, ground=ground, evidence=evidence,
+                               reason_sha256=hashlib.sha256(reason.encode()).hexdigest() if reason else None,
+                               effect={k: v for k, v in case_effect.items() if k != "before"} if case_effect else None))
+        after_row = {**row, "campaign": case["campaign"]}
+        if before == NEW:  # a new case's whole history is this step: its view need not read it back
+            after_row["history"] = [line]
+        hold_for(uow, after_row, before=before)  # the register keeps who is out of the pool
+        done.append(after_row)
+    return done
+
+
+def _decided(uow: UnitOfWork, kind: CaseKind, after: str, changes: dict[str, Any], decision: bool) -> dict[str, Any]:
+    """`changes` with a decision's appeal deadline: from the policy where the new state can be appealed, else none."""
+    if not decision:
+        return changes
+    deadline = None
+    if appealable(kind, after):
+        deadline = uow.ctx.today() + dt.timedelta(days=uow.ctx.policy().in_force(uow.ctx.today()).appeals.deadline_days)
+    return {**changes, "appeal_deadline": deadline}
+
+
+def _history_lines(uow: UnitOfWork, lines: list[dict[str, Any]], *, new: list[bool]) -> list[Any]:
+    """Write each line as the next entry of its case's history; returns them as stored, in order. A new case's
+    history begins at 1, all of a batch's in one INSERT; a stepped case's line is numbered in its own statement."""
+    firsts = iter(uow.execute(_FIRST_HISTORY, [{**line, "seq": 1} for line, n in zip(lines, new, strict=True) if n])
+                  .mappings().all() if any(new) else [])
+    return [next(firsts) if n else uow.execute(_ADD_HISTORY, line).mappings().one() for line, n in zip(lines, new, strict=True)]
 
 
 _DATES, _INSTANTS = ("until", "appeal_deadline"), ("decided_at",)
@@ -209,6 +274,15 @@ def appealed(uow: UnitOfWork, case: Any) -> bool:
 def open_cases_of(uow: UnitOfWork, campaign_id: int, national_id: str, kind: CaseKind | None = None) -> list[Any]:
     """The person's cases in the campaign that are not in a final state (of `kind`, or of any kind)."""
     return open_among(uow.execute(_CASES_OF, {"campaign_id": campaign_id, "national_id": national_id}).mappings(), kind)
+
+
+def open_cases_among(uow: UnitOfWork, campaign_id: int, national_ids: list[str], kind: CaseKind | None = None) -> dict[str, list[Any]]:
+    """`open_cases_of` for many people at once (one statement for 500): each person's open cases, by national id."""
+    rows: dict[str, list[Any]] = {n: [] for n in national_ids}
+    for i in range(0, len(national_ids), 500):
+        for row in uow.execute(_CASES_OF_MANY, {"campaign_id": campaign_id, "national_ids": national_ids[i:i + 500]}).mappings():
+            rows[row["national_id"]].append(row)
+    return {n: open_among(r, kind) for n, r in rows.items()}
 
 
 def open_among(rows: Iterable[Any], kind: CaseKind | None = None) -> list[Any]:

@@ -18,6 +18,7 @@ from collections import Counter
 from typing import Any, ClassVar, cast
 
 from sqlalchemy import Connection, Table, and_, bindparam, func, insert, select, text, update
+from sqlalchemy.sql.elements import ColumnElement
 
 from callup.audit import AuditEvent, person
 from callup.campaigns import calls
@@ -500,34 +501,62 @@ def record_appearance(uow: UnitOfWork, reference: str, outcome: Appearance | str
     uow.ctx.require(*OFFICERS, doing="recording appearance")
     outcome = outcome if isinstance(outcome, Appearance) else Appearance(outcome)
     row = _summons(uow, reference, lock=True)
-    return _view(uow, _record_one(uow, row, outcome, shown))
+    recorded, refused = _record(uow, [(row, outcome, shown)])
+    if refused:
+        raise refused[row["reference"]]
+    return _view(uow, recorded[0])
 
 
 class AppearanceChanged(NoticeStateError):
     """Another officer recorded the person's appearance after the page the recording was made on was read."""
 
 
-def _record_one(uow: UnitOfWork, row: Any, outcome: Appearance, shown: str | None) -> Any:
-    """Check the rule and write one appearance on the locked summons `row`, with its own audit entry; the row after it."""
-    why_not = appearance_refusal(_value(row["status"]), row["date"], uow.ctx.today())
-    if why_not is None and outcome is Appearance.no_show and _inducted(uow, row):
-        why_not = "the person was inducted: they did not miss the appointment"
-    if why_not:
-        raise NoticeStateError(f"summons {row['reference']}: {why_not}", field="outcome")
-    now = _value(row["appearance"])
-    guard = summonses.c.id == row["id"]
-    if shown != UNSEEN:
-        if now != shown:
-            raise AppearanceChanged(f"summons {row['reference']}: meanwhile recorded as "
-                                    f"{'did not appear' if now == Appearance.no_show.value else now or 'nothing'}", field="outcome")
-        guard = guard & (summonses.c.appearance.is_(None) if shown is None else summonses.c.appearance == shown)
-    after = uow.execute(update(summonses).where(guard).values(appearance=outcome, appearance_at=uow.now(),
-                                                              no_show_resolved_at=None).returning(*_SHOWN)).mappings().first()
-    if after is None:
-        raise AppearanceChanged(f"summons {row['reference']}: its appearance was recorded meanwhile", field="outcome")
-    uow.record(SummonsChanged(target=person(row["national_id"]), reference=row["reference"], step="appearance",
-                              detail=outcome.value))
-    return after
+def _record(uow: UnitOfWork, chosen: list[tuple[Any, Appearance, str | None]]) -> tuple[list[Any], dict[str, NoticeStateError]]:
+    """Check the rule for each (locked summons row, outcome, appearance the page showed) and write those it allows, each
+    with its own audit entry: the rows after, in the order given, and why each other one was refused, by reference.
+    One UPDATE for the rows that share an outcome and what was shown, so a day sheet costs a few statements."""
+    today = uow.ctx.today()
+    no_shows: dict[int, dict[str, str]] = {}
+    for row, outcome, _ in chosen:
+        if outcome is Appearance.no_show:
+            no_shows.setdefault(row["campaign_id"], {})[row["national_id"]] = row["reference"]
+    inducted = {by_person[n] for campaign_id, by_person in no_shows.items()
+                for n in calls.inducted_among(uow, campaign_id, by_person)}
+    refused: dict[str, NoticeStateError] = {}
+    groups: dict[tuple[Appearance, str | None], list[Any]] = {}
+    for row, outcome, shown in chosen:
+        reference, now = row["reference"], _value(row["appearance"])
+        why_not = appearance_refusal(_value(row["status"]), row["date"], today)
+        if why_not is None and outcome is Appearance.no_show and reference in inducted:
+            why_not = "the person was inducted: they did not miss the appointment"
+        if why_not:
+            refused[reference] = NoticeStateError(f"summons {reference}: {why_not}", field="outcome")
+        elif shown != UNSEEN and now != shown:
+            refused[reference] = AppearanceChanged(f"summons {reference}: meanwhile recorded as "
+                                                   f"{'did not appear' if now == Appearance.no_show.value else now or 'nothing'}",
+                                                   field="outcome")
+        else:
+            groups.setdefault((outcome, shown), []).append(row)
+    after: dict[int, Any] = {}
+    for (outcome, shown), rows in groups.items():
+        guard: ColumnElement[bool] = summonses.c.id.in_([r["id"] for r in rows])
+        if shown != UNSEEN:  # what the page showed is still what is stored, or nothing is written
+            guard = guard & (summonses.c.appearance.is_(None) if shown is None else summonses.c.appearance == shown)
+        for r in uow.execute(update(summonses).where(guard).values(appearance=outcome, appearance_at=uow.now(),
+                                                                   no_show_resolved_at=None).returning(*_SHOWN)).mappings():
+            after[r["id"]] = r
+    recorded = []
+    for row, outcome, _ in chosen:
+        if row["reference"] in refused:
+            continue
+        if row["id"] not in after:
+            refused[row["reference"]] = AppearanceChanged(f"summons {row['reference']}: its appearance was recorded meanwhile",
+                                                          field="outcome")
+            continue
+        uow.record(SummonsChanged(target=person(row["national_id"]), reference=row["reference"], step="appearance",
+                                  detail=outcome.value))
+        recorded.append(after[row["id"]])
+    return recorded, refused
 
 
 @dataclasses.dataclass(frozen=True)
@@ -571,15 +600,14 @@ def record_appearances(uow: UnitOfWork, choices: list[AppearanceChoice]) -> list
         query = query.with_for_update()
     rows = {r["reference"]: r for r in uow.execute(query).mappings().all()
             if uow.ctx.may_see(r["region"], r["national_id"])}
+    chosen = []
     for reference, choice in wanted.items():
-        row = rows.get(reference)
-        if row is None:
+        if reference in rows:
+            chosen.append((rows[reference], Appearance(choice.outcome), choice.shown))
+        else:
             refusals[reference] = "no summons with that reference"
-            continue
-        try:
-            _record_one(uow, row, Appearance(choice.outcome), choice.shown)
-        except NoticeStateError as exc:
-            refusals[reference] = exc.message.split(": ", 1)[-1]
+    _, refused = _record(uow, chosen)  # written where allowed: a refusal rolls the caller's transaction back
+    refusals.update({reference: exc.message.split(": ", 1)[-1] for reference, exc in refused.items()})
     if refusals:
         raise AppearancesRefused(refusals)
     return list(wanted)

@@ -35,6 +35,7 @@ from callup.campaigns.tables import Call, Campaign
 from callup.cases import appeals, civilian, deferrals, exemptions, medical, noshows
 from callup.cases.decisions import decide_application
 from callup.cases.errors import CaseInputError, CaseStateError
+from callup.cases.views import CaseView
 from callup.context import Actor, Context, FixedClock, Role
 from callup.military_service import induction
 from callup.military_service.tables import Unit
@@ -195,37 +196,83 @@ class _Run:
     def released(self, national_id: str) -> bool:
         return call_release_reason(self.uow, self.campaign_id, national_id) is not None
 
-    # -- the phases: each takes one person (their live summons: national_id, reference, appointment) -----------
+    # -- the phases: each takes a batch of people (their live summonses: national_id, reference, appointment) ----
 
-    def take(self, phase: int, summons: Any) -> int:
-        """Take `phase` for one person; returns the phase they go to next (`FINISHED` when their call has ended here).
-        Each person's draws in a phase are their own: the same whichever batch or run takes them, and whoever came before."""
-        self.rng = random.Random(f"{self.seed}/{summons.national_id}/{phase}")
-        return self.PHASES[phase](self, summons)
+    def take(self, phase: int, batch: list[Any]) -> dict[str, int]:
+        """Take `phase` for a batch of people; returns the phase each goes to next (`FINISHED` when their call has
+        ended here). A phase is set-based where its services are (a day's appearances on one sheet), else person by
+        person; either way the people are taken in the order of their summonses."""
+        return self.PHASES[phase](self, batch)
 
-    def deliver(self, summons: Any) -> int:
-        if not self.chance(self.rates.delivery):
-            self.steps["not_delivered"] += 1
+    def draws(self, phase: int, national_id: str) -> random.Random:
+        """A person's own draws in a phase: the same whichever batch or run takes them, and whoever came before."""
+        self.rng = random.Random(f"{self.seed}/{national_id}/{phase}")
+        return self.rng
+
+    def each(self, phase: int, batch: list[Any], one: Callable[[Any], int]) -> dict[str, int]:
+        going = {}
+        for summons in batch:
+            self.draws(phase, summons.national_id)
+            going[summons.national_id] = one(summons)
+        return going
+
+    def deliver(self, batch: list[Any]) -> dict[str, int]:
+        def one(summons: Any) -> int:
+            if not self.chance(self.rates.delivery):
+                self.steps["not_delivered"] += 1
+                return FINISHED
+            with self.acting(_citizen(summons.national_id)) as uow:
+                notices.acknowledge(uow, summons.reference, evidence="simulation: portal acknowledgement")
+            self.steps["delivered"] += 1
+            return APPLICATION
+        return self.each(DELIVERY, batch, one)
+
+    def apply(self, batch: list[Any]) -> dict[str, int]:
+        return self.each(APPLICATION, batch, lambda s: FINISHED if self.application(s.national_id, _citizen(s.national_id))
+                         else APPEARANCE)
+
+    def attend(self, batch: list[Any]) -> dict[str, int]:
+        """Who came is recorded from each day's sheet at the end of that day; each no-show is then resolved."""
+        rngs: dict[str, random.Random] = {}
+        came: dict[str, bool] = {}
+        for summons in batch:
+            rngs[summons.national_id] = self.draws(APPEARANCE, summons.national_id)
+            came[summons.national_id] = self.chance(self.rates.appearance)
+        days: dict[dt.date, list[Any]] = {}
+        for summons in batch:
+            days.setdefault(summons.date, []).append(summons)
+        for day in sorted(days):
+            sheet = days[day]
+            with self.acting(OFFICER, at=max(self.appointment_end(s) for s in sheet)) as uow:
+                notices.record_appearances(uow, [notices.AppearanceChoice(s.reference, "appeared" if came[s.national_id]
+                                                                          else "no_show", shown=notices.UNSEEN) for s in sheet])
+        going = {}
+        for summons in batch:
+            self.rng = rngs[summons.national_id]
+            if came[summons.national_id]:
+                self.steps["appeared"] += 1
+                going[summons.national_id] = EXAMINATION
+            else:
+                going[summons.national_id] = EXAMINATION if self.no_show(summons) else FINISHED
+        return going
+
+    def board(self, batch: list[Any]) -> dict[str, int]:
+        """The day's examinations opened together; the board then finds on each person."""
+        with self.acting(OFFICER) as uow:
+            cases = medical.open_examinations(uow, self.campaign, [s.national_id for s in batch])
+        going = {}
+        for summons, case in zip(batch, cases, strict=True):
+            self.draws(EXAMINATION, summons.national_id)
+            going[summons.national_id] = INDUCTION if self.examine(case, _citizen(summons.national_id)) else FINISHED
+        return going
+
+    def serve(self, batch: list[Any]) -> dict[str, int]:
+        def one(summons: Any) -> int:
+            record = self.induct(summons.national_id)
+            if record is not None and self.chance(self.rates.contract):
+                self.sign(record)
             return FINISHED
-        with self.acting(_citizen(summons.national_id)) as uow:
-            notices.acknowledge(uow, summons.reference, evidence="simulation: portal acknowledgement")
-        self.steps["delivered"] += 1
-        return APPLICATION
-
-    def apply(self, summons: Any) -> int:
-        return FINISHED if self.application(summons.national_id, _citizen(summons.national_id)) else APPEARANCE
-
-    def attend(self, summons: Any) -> int:
-        return EXAMINATION if self.appear(summons.reference, self.appointment_end(summons)) else FINISHED
-
-    def board(self, summons: Any) -> int:
-        return INDUCTION if self.examine(summons.national_id, _citizen(summons.national_id)) else FINISHED
-
-    def serve(self, summons: Any) -> int:
-        record = self.induct(summons.national_id)
-        if record is not None and self.chance(self.rates.contract):
-            self.sign(record)
-        return FINISHED
+        return self.each(INDUCTION, batch, one)
 
     def application(self, national_id: str, citizen: Actor) -> bool:
         """Perhaps an application, decided (and perhaps appealed); True when the call ended."""
@@ -279,15 +326,11 @@ class _Run:
 
         return dt.datetime.combine(summons.date, summons.end, tzinfo=ZoneInfo(self.uow.ctx.timezone))
 
-    def appear(self, reference: str, at: dt.datetime) -> bool:
-        if self.chance(self.rates.appearance):
-            with self.acting(OFFICER, at=at) as uow:
-                notices.record_appearance(uow, reference, "appeared")
-            self.steps["appeared"] += 1
-            return True
+    def no_show(self, summons: Any) -> bool:
+        """A no-show's case opened and resolved by an officer; True when a rescheduled appointment was kept."""
+        at = self.appointment_end(summons)
         with self.acting(OFFICER, at=at) as uow:
-            notices.record_appearance(uow, reference, "no_show")
-            opened = noshows.open_no_shows(uow, self.campaign, reference=reference).opened
+            opened = noshows.open_no_shows(uow, self.campaign, reference=summons.reference).opened
         self.steps["no_show"] += 1
         weights = self.rates.no_show
         resolution = self.pick({"excuse": weights.excuse, "reschedule": weights.reschedule, "refer": weights.refer}) or "excuse"
@@ -297,15 +340,15 @@ class _Run:
             self.steps[f"no_show_{resolution}"] += 1
         if resolution == "reschedule" and self.chance(self.rates.appearance):
             with self.acting(OFFICER, at=at) as uow:
-                notices.record_appearance(uow, reference, "appeared")
+                notices.record_appearance(uow, summons.reference, "appeared")
             self.steps["appeared"] += 1
             return True
         return False
 
-    def examine(self, national_id: str, citizen: Actor) -> bool:
-        """The medical board's finding (perhaps appealed); True when the person goes on to induction."""
-        with self.acting(OFFICER) as uow:
-            case = medical.open_examination(uow, self.campaign, national_id)
+    def examine(self, case: CaseView, citizen: Actor) -> bool:
+        """The medical board's finding on an open examination (perhaps appealed); True when the person goes on to
+        induction."""
+        national_id = case.national_id
         category = self.pick(self.rates.fitness) or next(iter(self.categories))
         with self.acting(BOARD) as uow:
             months = self.categories[category].reexamine_months  # a temporary category: re-examined as late as allowed
@@ -358,7 +401,7 @@ class _Run:
                            if r.zone not in forbidden]
         return self.rng.sample(self._units, len(self._units))
 
-    PHASES: ClassVar[tuple[Callable[[_Run, Any], int], ...]] = (deliver, apply, attend, board, serve)
+    PHASES: ClassVar[tuple[Callable[[_Run, list[Any]], dict[str, int]], ...]] = (deliver, apply, attend, board, serve)
 
 
 def _citizen(national_id: str) -> Actor:
@@ -381,7 +424,7 @@ def simulate(ctx: Context, campaign: str, *, seed: int = 0, rates: Rates | None 
     """Drive the drawn campaign with simulated responses, `batch` people a transaction, once per campaign (a second
     run reports the first, `already_done`). A run stopped part-way resumes where it stopped: each round's people are
     written down when it starts and each person's draws come from the seed and their national id, so a resumed run
-    ends as an uninterrupted one would. `advance(1)` is called after each person's phase."""
+    ends as an uninterrupted one would. `advance(n)` is called after each batch of n people's phase."""
     from callup.examples import path as example
 
     rates = rates or Rates()
@@ -414,9 +457,9 @@ def simulate(ctx: Context, campaign: str, *, seed: int = 0, rates: Rates | None 
                 run.uow, run.steps = uow, Counter()
                 uow.will_name(t.national_id for t in chunk)
                 going: dict[int, list[str]] = {}
-                for row in chunk:
-                    going.setdefault(run.take(phase, row), []).append(row.national_id)
-                    advance(1)
+                for national_id, next_phase in run.take(phase, chunk).items():
+                    going.setdefault(next_phase, []).append(national_id)
+                advance(len(chunk))
                 for next_phase, people in sorted(going.items()):
                     uow.execute(update(simulated).where(simulated.c.campaign_id == campaign_id, simulated.c.national_id.in_(people))
                                 .values(phase=next_phase))
