@@ -219,3 +219,58 @@ def test_a_refused_induction_on_the_command_line_is_one_line_naming_the_problem_
     assert national_id not in result.stderr
     report = json.loads(run("service", "guardrail-report", "--json").stdout)
     assert [(a["unit"], a["outcome"]) for a in report] == [("9-ART", "refused")]
+
+
+def _service_rows(engine):  # noqa: ANN001, ANN202
+    """Each service record with its history and the call's and register's marks, as a person's record shows them
+    (no ids or times)."""
+    from sqlalchemy import select, text
+
+    from callup.military_service.tables import ServiceRecord, ServiceStep
+
+    records, steps = ServiceRecord.__table__, ServiceStep.__table__
+    with engine.connect() as conn:
+        history = {r.record_id: (r.seq, r.from_state, r.step, r.to_state, r.unit, r.actor) for r in conn.execute(select(steps))}
+        rows = sorted((r.national_id, r.region, r.service_status, r.state, r.unit, r.start, r.planned_end, r.term_months,
+                       r.inducted_by, history[r.id]) for r in conn.execute(select(records)))
+        marked = conn.execute(text("SELECT COUNT(*) FROM campaign_calls WHERE inducted_at IS NOT NULL")).scalar_one()
+        held = sorted(conn.execute(text("SELECT national_id FROM pool_holds WHERE source LIKE 'induction %'")).scalars())
+    return rows, marked, held
+
+
+def test_a_day_s_inductions_on_one_list_are_those_made_one_by_one(ctx, engine, twin, tmp_path):
+    """A day's list is inducted in a few statements: each record, its first step, its audit entry, the call's mark
+    and the register's hold are what inducting the person alone gives, and a unit the guardrail refuses refuses
+    that person only."""
+    from case_helpers import same_randomness
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    days = [_setup(same_randomness(ctx), tmp_path / "a"), _setup(same_randomness(twin), tmp_path / "b")]
+    people = called(days[0])[:4]
+    units = ["3-SIG", "4-LOG", "8-MECH", "1-INF-TRG"]  # 8-MECH is in a combat zone: refused
+    for day in days:
+        for national_id, region in people:
+            _ready(day, national_id, region)
+    with UnitOfWork(as_role(days[0], "officer", name="induction-officer")) as uow:
+        together = induction.induct_all(uow, CAMPAIGN, [(n, u) for (n, _), u in zip(people, units, strict=True)], start=START)
+    alone = []
+    for (national_id, _), unit in zip(people, units, strict=True):
+        with UnitOfWork(as_role(days[1], "officer", name="induction-officer")) as uow:
+            alone.append(induction.induct(uow, CAMPAIGN, national_id, unit=unit, start=START))
+    assert [a.record is None for a in together] == [a.record is None for a in alone] == [False, False, True, False]
+    assert together[2].refused.zone == "combat" and [a.record.unit for a in together if a.record] == ["3-SIG", "4-LOG", "1-INF-TRG"]
+    assert _service_rows(engine) == _service_rows(days[1].engine()) and len(_service_rows(engine)[0]) == 3
+
+    def steps(e):  # noqa: ANN001, ANN202
+        return [(x.target, x.details["step"], x.details["unit"]) for x in audit.entries(e, action="service.step")]
+    assert steps(engine) == steps(days[1].engine())
+
+
+def test_a_day_s_inductions_go_all_or_none(ctx, engine, tmp_path):
+    day = _setup(ctx, tmp_path)
+    (first, region), (second, _) = called(day)[:2]
+    _ready(day, first, region)  # the second has not been examined
+    with UnitOfWork(as_role(day, "officer")) as uow, pytest.raises(CaseStateError, match="no inductable category"):
+        induction.induct_all(uow, CAMPAIGN, [(first, "3-SIG"), (second, "3-SIG")], start=START)
+    assert _service_rows(engine) == ([], 0, [])

@@ -87,11 +87,13 @@ def release_reason(uow: UnitOfWork, campaign_id: int, national_id: str) -> str |
     return enum_value(reason) if reason is not None else None
 
 
-def mark_inducted(uow: UnitOfWork, campaign_id: int, national_id: str) -> None:
-    """Record that the person was inducted from their call in the campaign (in the induction's unit of work);
-    a later induction from the same call (a contract after conscript service) keeps the first time."""
-    uow.execute(update(calls).where(calls.c.campaign_id == campaign_id, calls.c.national_id == national_id,
-                                    calls.c.inducted_at.is_(None)).values(inducted_at=uow.now()))
+def mark_inducted(uow: UnitOfWork, campaign_id: int, national_ids: Iterable[str]) -> None:
+    """Record that the people were inducted from their calls in the campaign (in the induction's unit of work), 500 a
+    statement; a later induction from the same call (a contract after conscript service) keeps the first time."""
+    wanted = sorted(set(national_ids))
+    for i in range(0, len(wanted), 500):
+        uow.execute(update(calls).where(calls.c.campaign_id == campaign_id, calls.c.national_id.in_(wanted[i:i + 500]),
+                                        calls.c.inducted_at.is_(None)).values(inducted_at=uow.now()))
 
 
 def inducted(uow: UnitOfWork, campaign_id: int, national_id: str) -> bool:

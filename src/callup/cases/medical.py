@@ -81,7 +81,7 @@ def latest_reexamination(today: dt.date, found: FitnessCategory) -> dt.date | No
 def fit_category(uow: UnitOfWork, campaign_id: int, national_id: str) -> str | None:
     """The inductable category the medical board found for the person in the campaign (the latest `fit` case's);
     None when they were not found fit there."""
-    return fit_category_among(transitions.person_cases(uow, campaign_id, national_id), campaign_id)
+    return fit_category_among(transitions.person_cases(uow, campaign_id, [national_id])[national_id], campaign_id)
 
 
 def fit_category_among(rows: Iterable[Any], campaign_id: int) -> str | None:

@@ -60,9 +60,10 @@ class Verdict:
 
 
 def check(uow: UnitOfWork, *, national_id: str, region: str, status: str, unit: str, action: str, record_id: int | None = None,
-          second_officer: str | None = None, override_reason: str | None = None) -> Verdict:
-    """Whether `status` may be assigned to `unit`; a forbidden zone is recorded whatever the answer."""
-    zone = unit_zone(uow, unit)
+          second_officer: str | None = None, override_reason: str | None = None, zone: str | None = None) -> Verdict:
+    """Whether `status` may be assigned to `unit`; a forbidden zone is recorded whatever the answer. `zone`: the
+    unit's zone when the caller has read it (`units.unit_zones`)."""
+    zone = zone or unit_zone(uow, unit)
     rules = [r for r in uow.ctx.policy().in_force(uow.ctx.today()).deployment if r.status == status]
     forbidden = next((r for r in rules if zone in r.forbidden_zones), None)
     if forbidden is None:

@@ -32,6 +32,7 @@ from callup.military_service import guardrail
 from callup.military_service.events import ServiceStepped
 from callup.military_service.machines import SERVICE, SERVICE_ROLES
 from callup.military_service.tables import ServiceRecord, ServiceStep
+from callup.military_service.units import unit_zones
 from callup.policy.model import ContractService
 from callup.policy.months import add_months
 from callup.register import holds
@@ -47,6 +48,7 @@ records, steps = cast(Table, ServiceRecord.__table__), cast(Table, ServiceStep._
 # Built once: every step on a service record reads it and numbers its history.
 _RECORD = select(records).where(records.c.id == bindparam("record_id"))
 _RECORD_LOCKED = _RECORD.with_for_update()
+_ADD_RECORD = insert(records).returning(*records.c, sort_by_parameter_order=True)
 _NEXT_SEQ = select(func.coalesce(func.max(steps.c.seq), 0) + 1).where(steps.c.record_id == bindparam("record_id"))
 CONSCRIPT = "conscript"
 CONTRACT = "contract"
@@ -122,66 +124,109 @@ def _step(uow: UnitOfWork, row: Any, step: str, *, reason: str | None, unit: str
 def _new_record(uow: UnitOfWork, step: str, *, reason: str | None, unit: str, second_officer: str | None = None,
                 campaign: str, **values: Any) -> dict[str, Any]:
     """Insert a service record in the state its first `step` (induct, sign) leads to, with that step; the row."""
+    return _new_records(uow, step, [dict(reason=reason, unit=unit, second_officer=second_officer, campaign=campaign, **values)])[0]
+
+
+def _new_records(uow: UnitOfWork, step: str, new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`_new_record` for each of `new` (its keyword arguments): the records in one INSERT, their first steps in another."""
     after = SERVICE.step(NEW, step, subject="a new service record")
     _require(uow, step)
-    row = {**uow.execute(insert(records).values(state=after, unit=unit, inducted_at=uow.now(), inducted_by=uow.actor.label(),
-                                                **values).returning(*records.c)).mappings().one(), "campaign": campaign}
-    _write_step(uow, {**row, "state": NEW}, step, after, reason=reason, unit=unit, second_officer=second_officer, seq=1)
-    return row
+    if not new:
+        return []
+    now, by = uow.now(), uow.actor.label()
+    extra = ("reason", "second_officer", "campaign")
+    inserted = uow.execute(_ADD_RECORD, [{**{k: v for k, v in n.items() if k not in extra}, "state": after, "inducted_at": now,
+                                          "inducted_by": by} for n in new]).mappings().all()
+    rows = [{**row, "campaign": n["campaign"]} for row, n in zip(inserted, new, strict=True)]
+    _write_steps(uow, [({**row, "state": NEW}, step, after, n["reason"], n["unit"], n["second_officer"], 1)
+                       for row, n in zip(rows, new, strict=True)])
+    return rows
 
 
 def _write_step(uow: UnitOfWork, row: Any, step: str, after: str, *, reason: str | None, unit: str | None,
                 second_officer: str | None, seq: int) -> None:
     """The record's step `seq` (row's state to `after`) in its history and in the audit log."""
-    uow.execute(insert(steps).values(record_id=row["id"], seq=seq, from_state=row["state"], step=step, to_state=after, unit=unit,
-                                     at=uow.now(), actor=uow.actor.label(), role=uow.actor.role.value, reason=reason,
-                                     second_officer=second_officer))
-    uow.record(ServiceStepped(target=person(row["national_id"]), record=row["id"], campaign=row["campaign"], seq=seq, step=step,
-                              from_state=row["state"], to_state=after, unit=unit, second_officer=second_officer))
+    _write_steps(uow, [(row, step, after, reason, unit, second_officer, seq)])
 
 
-def _inductable(uow: UnitOfWork, call: Any) -> None:
-    """Refuse induction while anything stands in its way; the message names what."""
-    mine = transitions.person_cases(uow, call["campaign_id"], call["national_id"])  # one read for the three rules below
-    if civilian.granted_among(mine):
-        raise CaseStateError("that person was granted alternative civilian service: never inducted into the military")
-    if call["release_reason"] is not None:
-        raise CaseStateError(f"that person's call in campaign {call['campaign']!r} has ended: no induction")
-    open_cases = transitions.open_among(r for r in mine if r["campaign_id"] == call["campaign_id"])
-    if lodged_appeal(open_cases) is not None:
-        raise CaseStateError("that person has an appeal lodged: induction waits until it is decided")
-    waiting = [c for c in open_cases
-               if transitions.value(c["kind"]) in ("deferral", "exemption", "civilian_service") and c["state"] == "applied"]
-    if waiting:
-        c = waiting[0]
-        raise CaseStateError(f"case {c['id']} ({transitions.value(c['kind']).replace('_', ' ')}) waits for a decision: "
-                             "decide it before induction")
-    if medical.fit_category_among(mine, call["campaign_id"]) is None:
-        raise CaseStateError("that person has no inductable category from the medical board in this campaign")
-    if uow.execute(select(records.c.id).where(records.c.national_id == call["national_id"], records.c.state == "serving")).first():
-        raise CaseStateError("that person is already serving")
+def _write_steps(uow: UnitOfWork, taken: list[tuple[Any, str, str, str | None, str | None, str | None, int]]) -> None:
+    """`_write_step` for each (row, step, after, reason, unit, second officer, seq) of `taken`: one INSERT."""
+    if not taken:
+        return
+    now, actor = uow.now(), uow.actor
+    uow.execute(insert(steps), [dict(record_id=row["id"], seq=seq, from_state=row["state"], step=step, to_state=after, unit=unit,
+                                     at=now, actor=actor.label(), role=actor.role.value, reason=reason, second_officer=second)
+                                for row, step, after, reason, unit, second, seq in taken])
+    for row, step, after, _, unit, second, seq in taken:
+        uow.record(ServiceStepped(target=person(row["national_id"]), record=row["id"], campaign=row["campaign"], seq=seq,
+                                  step=step, from_state=row["state"], to_state=after, unit=unit, second_officer=second))
+
+
+def _inductable(uow: UnitOfWork, called: list[Any]) -> None:
+    """Refuse induction while anything stands in the way of any of `called` (their calls); the message names what."""
+    campaign_id = called[0]["campaign_id"]
+    ids = [call["national_id"] for call in called]
+    cases = transitions.person_cases(uow, campaign_id, ids)  # one read for the three rules below
+    serving = set(uow.execute(select(records.c.national_id).where(records.c.national_id.in_(ids), records.c.state == "serving"))
+                  .scalars())
+    for call in called:
+        mine = cases[call["national_id"]]
+        if civilian.granted_among(mine):
+            raise CaseStateError("that person was granted alternative civilian service: never inducted into the military")
+        if call["release_reason"] is not None:
+            raise CaseStateError(f"that person's call in campaign {call['campaign']!r} has ended: no induction")
+        open_cases = transitions.open_among(r for r in mine if r["campaign_id"] == call["campaign_id"])
+        if lodged_appeal(open_cases) is not None:
+            raise CaseStateError("that person has an appeal lodged: induction waits until it is decided")
+        waiting = [c for c in open_cases
+                   if transitions.value(c["kind"]) in ("deferral", "exemption", "civilian_service") and c["state"] == "applied"]
+        if waiting:
+            c = waiting[0]
+            raise CaseStateError(f"case {c['id']} ({transitions.value(c['kind']).replace('_', ' ')}) waits for a decision: "
+                                 "decide it before induction")
+        if medical.fit_category_among(mine, call["campaign_id"]) is None:
+            raise CaseStateError("that person has no inductable category from the medical board in this campaign")
+        if call["national_id"] in serving:
+            raise CaseStateError("that person is already serving")
 
 
 def induct(uow: UnitOfWork, campaign: str, national_id: str, *, unit: str, start: dt.date, second_officer: str | None = None,
            override_reason: str | None = None) -> Assignment:
     """Induct a called, fit person as a conscript into `unit` from `start`, through the guardrail."""
+    return induct_all(uow, campaign, [(national_id, unit)], start=start, second_officer=second_officer,
+                      override_reason=override_reason)[0]
+
+
+def induct_all(uow: UnitOfWork, campaign: str, assignments: list[tuple[str, str]], *, start: dt.date,
+               second_officer: str | None = None, override_reason: str | None = None) -> list[Assignment]:
+    """Induct called, fit people as conscripts, each (national id, unit) of `assignments` into their unit from `start`,
+    through the guardrail, as `induct` one by one would, in a few statements whatever their number: a day's
+    inductions. If any of them may not be inducted, the error says why (for the first) and nobody is; a unit the
+    guardrail refuses refuses that person only (their `Assignment` says why)."""
     uow.ctx.require(*sorted(SERVICE_ROLES["induct"], key=lambda r: r.value), doing="inducting")
-    call = transitions.call_of(uow, campaign, national_id)
-    _inductable(uow, call)
+    if not assignments:
+        return []
+    called = transitions.calls_of(uow, campaign, [n for n, _ in assignments])
+    if len({call["national_id"] for call in called}) < len(called):
+        raise CaseInputError("a person is inducted once: the list names someone twice", field="national_id")
+    _inductable(uow, called)
     if start < uow.ctx.today() - dt.timedelta(days=31):
         raise CaseInputError("an induction cannot start more than a month in the past", field="start")
-    verdict = guardrail.check(uow, national_id=call["national_id"], region=call["region"], status=CONSCRIPT, unit=unit,
-                              action="induct", second_officer=second_officer, override_reason=override_reason)
-    if not verdict.allowed:
-        return Assignment(None, verdict, False)
+    zones = unit_zones(uow, [unit for _, unit in assignments])
+    verdicts = [guardrail.check(uow, national_id=call["national_id"], region=call["region"], status=CONSCRIPT, unit=unit,
+                                action="induct", second_officer=second_officer, override_reason=override_reason,
+                                zone=zones[unit.strip()])
+                for call, (_, unit) in zip(called, assignments, strict=True)]
     term = uow.ctx.policy().in_force(start).service.term_months
-    row = _new_record(uow, "induct", reason=override_reason if verdict.overridden else None, unit=unit.strip(),
-                      second_officer=second_officer if verdict.overridden else None, campaign=call["campaign"],
-                      campaign_id=call["campaign_id"], national_id=call["national_id"], region=call["region"],
-                      service_status=CONSCRIPT, start=start, planned_end=add_months(start, term), term_months=term)
-    mark_inducted(uow, call["campaign_id"], call["national_id"])  # notices and case work ask the call, not this record
-    holds.hold(uow, call["national_id"], f"induction {call['campaign_id']}")  # out of every later pool, for good
-    return Assignment(view(row), None, verdict.overridden)
+    allowed = [(call, unit.strip(), v) for call, (_, unit), v in zip(called, assignments, verdicts, strict=True) if v.allowed]
+    rows = iter(_new_records(uow, "induct", [
+        dict(reason=override_reason if v.overridden else None, unit=unit, second_officer=second_officer if v.overridden else None,
+             campaign=call["campaign"], campaign_id=call["campaign_id"], national_id=call["national_id"], region=call["region"],
+             service_status=CONSCRIPT, start=start, planned_end=add_months(start, term), term_months=term)
+        for call, unit, v in allowed]))
+    mark_inducted(uow, called[0]["campaign_id"], [call["national_id"] for call, _, _ in allowed])  # notices and case work ask the call
+    holds.hold_all(uow, [(call["national_id"], f"induction {call['campaign_id']}", None) for call, _, _ in allowed])  # for good
+    return [Assignment(view(next(rows)), None, v.overridden) if v.allowed else Assignment(None, v, False) for v in verdicts]
 
 
 def transfer(uow: UnitOfWork, record_id: int, *, unit: str, reason: str, second_officer: str | None = None,

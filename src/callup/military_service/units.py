@@ -16,7 +16,7 @@ from callup.military_service.tables import Unit
 from callup.small_csv import read_rows
 from callup.uow import UnitOfWork
 
-__all__ = ["UnitsImported", "UnitsResult", "import_units", "unit_zone"]
+__all__ = ["UnitsImported", "UnitsResult", "import_units", "unit_zone", "unit_zones"]
 
 
 units = cast(Table, Unit.__table__)
@@ -66,7 +66,14 @@ def import_units(uow: UnitOfWork, path: pathlib.Path) -> UnitsResult:
 
 
 def unit_zone(uow: UnitOfWork, code: str) -> str:
-    zone = uow.execute(select(units.c.zone).where(units.c.code == code.strip())).scalar()
-    if zone is None:
-        raise CaseNotFound(f"no unit {code.strip()!r} (import the units file first)", field="unit")
-    return zone
+    return unit_zones(uow, [code])[code.strip()]
+
+
+def unit_zones(uow: UnitOfWork, codes: list[str]) -> dict[str, str]:
+    """The zone of each unit, by code, in one read; `CaseNotFound` naming the first unit there is none of."""
+    wanted = sorted({c.strip() for c in codes})
+    zones = dict(uow.execute(select(units.c.code, units.c.zone).where(units.c.code.in_(wanted))).tuples().all())
+    for code in wanted:
+        if code not in zones:
+            raise CaseNotFound(f"no unit {code!r} (import the units file first)", field="unit")
+    return zones

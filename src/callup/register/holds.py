@@ -36,8 +36,13 @@ _UPSERT = {"postgresql": _upsert(postgresql_insert), "sqlite": _upsert(sqlite_in
 def hold(uow: UnitOfWork, national_id: str, source: str, *, until: dt.date | None = None) -> None:
     """Keep the person out of every pool because of `source`: for good, or up to and including `until`
     (replacing what `source` said before)."""
-    upsert = _UPSERT[uow.conn.dialect.name]
-    uow.execute(upsert, {"national_id": national_id, "source": source, "until": until})
+    hold_all(uow, [(national_id, source, until)])
+
+
+def hold_all(uow: UnitOfWork, held: list[tuple[str, str, dt.date | None]]) -> None:
+    """`hold` for each (national id, source, until) of `held`, in one statement."""
+    if held:
+        uow.execute(_UPSERT[uow.conn.dialect.name], [{"national_id": n, "source": s, "until": u} for n, s, u in held])
 
 
 def lift(uow: UnitOfWork, national_id: str, source: str) -> None:

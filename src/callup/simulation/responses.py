@@ -267,12 +267,30 @@ class _Run:
         return going
 
     def serve(self, batch: list[Any]) -> dict[str, int]:
-        def one(summons: Any) -> int:
-            record = self.induct(summons.national_id)
+        """The batch inducted from one list, each person into the first of the units in their own random order (one
+        the guardrail refuses: the next, for that person alone); then, for some, a contract later in the term."""
+        rngs: dict[str, random.Random] = {}
+        units: dict[str, list[str]] = {}
+        for summons in batch:
+            rngs[summons.national_id] = self.draws(INDUCTION, summons.national_id)
+            units[summons.national_id] = self.units()
+        listed = [s.national_id for s in batch if units[s.national_id]]
+        with self.acting(OFFICER) as uow:
+            start = max(uow.ctx.today(), self.window_start)
+            done = dict(zip(listed, induction.induct_all(uow, self.campaign, [(n, units[n][0]) for n in listed], start=start),
+                            strict=True))
+        for summons in batch:
+            national_id = summons.national_id
+            self.rng = rngs[national_id]
+            first = done.get(national_id)
+            record = first.record if first is not None else None
+            if record is None:
+                record = self.induct(national_id, units[national_id][1:])
+            else:
+                self.steps["inducted"] += 1
             if record is not None and self.chance(self.rates.contract):
                 self.sign(record)
-            return FINISHED
-        return self.each(INDUCTION, batch, one)
+        return dict.fromkeys((s.national_id for s in batch), FINISHED)
 
     def application(self, national_id: str, citizen: Actor) -> bool:
         """Perhaps an application, decided (and perhaps appealed); True when the call ended."""
@@ -364,10 +382,11 @@ class _Run:
             self.maybe_appeal(case.id, citizen, redecide=examine_again)
         return found.inductable or not self.released(national_id)  # an unfit finding ends the call unless overturned
 
-    def induct(self, national_id: str) -> induction.RecordView | None:
+    def induct(self, national_id: str, units: list[str]) -> induction.RecordView | None:
+        """Into the first of `units` the guardrail allows; None when it allows none."""
         with self.acting(OFFICER) as uow:
             start = max(uow.ctx.today(), self.window_start)
-            for unit in self.units():
+            for unit in units:
                 done = induction.induct(uow, self.campaign, national_id, unit=unit, start=start)
                 if done.record is not None:
                     self.steps["inducted"] += 1
