@@ -126,7 +126,11 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=300_000, help="size of the template's register (300,000)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--rebuild", action="store_true", help="make the template database again")
+    parser.add_argument("--database", help="name of the template database (callup_bench_simulation)")
     args = parser.parse_args()
+    global TEMPLATE, RUN
+    if args.database:
+        TEMPLATE, RUN = args.database, f"{args.database}_run"
     work = pathlib.Path(tempfile.gettempdir()) / TEMPLATE
     work.mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLUP_")}
