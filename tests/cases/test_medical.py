@@ -180,3 +180,65 @@ def test_a_day_s_examinations_open_all_or_none(ctx, engine, tmp_path):
         from callup.cases.tables import Case
 
         assert conn.execute(select(Case.__table__.c.national_id)).scalars().all() == [people[1]]
+
+
+def _decided(engine):  # noqa: ANN001, ANN202
+    """What a sitting leaves, without ids and times: each case's state, category, decider and history, each call with
+    its release and what it replaces, the findings recorded."""
+    from callup.cases.tables import Case, CaseTransition, MedicalFinding
+
+    cases, history, findings = Case.__table__, CaseTransition.__table__, MedicalFinding.__table__
+    with engine.connect() as conn:
+        steps: dict[int, list[tuple]] = {}
+        for r in conn.execute(select(history).order_by(history.c.case_id, history.c.seq)):
+            steps.setdefault(r.case_id, []).append((r.seq, r.from_state, r.step, r.to_state, r.reason))
+        return (sorted((r.national_id, r.state, r.ground, r.decided_by, r.version, str(r.appeal_deadline), tuple(steps[r.id]))
+                       for r in conn.execute(select(cases))),
+                sorted(tuple(r) for r in conn.execute(select(calls.c.national_id, calls.c.position, calls.c.release_reason,
+                                                             calls.c.replaces))),
+                sorted(conn.execute(select(findings.c.category)).scalars()))
+
+
+def test_a_sitting_s_findings_recorded_together_are_those_recorded_one_by_one(ctx, engine, twin, tmp_path):
+    """A list found fit, and a list found unfit (each released and replaced in the list's order), in a few statements:
+    cases, histories, audit entries, calls and their replacements as deciding each alone gives."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    together = drawn_campaign(same_randomness(ctx), tmp_path / "a")
+    alone = drawn_campaign(same_randomness(twin), tmp_path / "b")
+    people = [n for n, _ in called(together)[:6]]
+    ids = []
+    for day in (together, alone):
+        with UnitOfWork(day) as uow:
+            ids.append([v.id for v in medical.open_examinations(uow, CAMPAIGN, people)])
+    board = "dr-board"
+    with UnitOfWork(as_role(together, "medical", name=board)) as uow:
+        fit = medical.decide_fitness_each(uow, ids[0][:3], "A", details="no findings")
+        unfit = medical.decide_fitness_each(uow, ids[0][3:], "D")
+    for i, case_id in enumerate(ids[1]):
+        with UnitOfWork(as_role(alone, "medical", name=board)) as uow:
+            medical.decide_fitness(uow, case_id, "A" if i < 3 else "D", details="no findings" if i < 3 else None)
+    assert [d.inductable for d in fit + unfit] == [True] * 3 + [False] * 3
+    assert all(d.released and d.replacement for d in unfit) and not any(d.released for d in fit)
+    assert [len(d.case.history) for d in fit + unfit] == [2] * 6
+    assert _decided(engine) == _decided(alone.engine())
+
+    def steps(e):  # noqa: ANN001, ANN202
+        return [(x.target, x.details["step"], x.details["seq"]) for x in audit.entries(e, action="case.step")]
+
+    assert steps(engine) == steps(alone.engine())
+
+
+def test_a_sitting_s_list_is_decided_all_or_none(ctx, engine, tmp_path):
+    day = drawn_campaign(ctx, tmp_path)
+    people = [n for n, _ in called(day)[:3]]
+    with UnitOfWork(day) as uow:
+        ids = [v.id for v in medical.open_examinations(uow, CAMPAIGN, people)]
+    board = as_role(day, "medical", name="dr-board")
+    with UnitOfWork(board) as uow:
+        medical.decide_fitness(uow, ids[1], "A")
+    with UnitOfWork(board) as uow, pytest.raises(CaseStateError):
+        medical.decide_fitness_each(uow, ids, "D")  # the second was decided: nobody is released
+    with UnitOfWork(board) as uow, pytest.raises(CaseInputError, match="decided once"):
+        medical.decide_fitness_each(uow, [ids[0], ids[0]], "A")
+    assert _call(engine, people[0])["release_reason"] is None and _call(engine, people[2])["release_reason"] is None

@@ -119,10 +119,23 @@ def decide_fitness(uow: UnitOfWork, case_id: int, code: str, *, details: str | N
     `reexamine_on` is required for a temporary category (and only for one): after today, at most the
     policy's interval away. `details` are encrypted; `reason` defaults to the category's description.
     """
+    return decide_fitness_each(uow, [case_id], code, details=details, reason=reason, evidence=evidence,
+                               reexamine_on=reexamine_on)[0]
+
+
+def decide_fitness_each(uow: UnitOfWork, case_ids: list[int], code: str, *, details: str | None = None,
+                        reason: str | None = None, evidence: str | None = None,
+                        reexamine_on: dt.date | None = None) -> list[FitnessDecision]:
+    """`decide_fitness` with the same category for each case of `case_ids` (a sitting's list), in a few statements
+    whatever its length; for a category the policy does not induct, each call is ended and replaced in the list's
+    order. All or none: a case that cannot take the step refuses the list."""
     uow.ctx.require(Role.medical, Role.system, doing="recording a fitness category")
-    case = transitions.load(uow, case_id, lock=True)
-    if transitions.value(case["kind"]) != CaseKind.medical.value:
-        raise CaseInputError(f"{transitions.subject(case)} is not a medical case", field="case")
+    taking = transitions.load_each(uow, case_ids, lock=True)
+    for case in taking:
+        if transitions.value(case["kind"]) != CaseKind.medical.value:
+            raise CaseInputError(f"{transitions.subject(case)} is not a medical case", field="case")
+    if len({case["id"] for case in taking}) < len(taking):
+        raise CaseInputError("a case is decided once: the list names one twice", field="case")
     found = category(uow, code)
     today = uow.ctx.today()
     if found.reexamine_months is None:
@@ -139,14 +152,15 @@ def decide_fitness(uow: UnitOfWork, case_id: int, code: str, *, details: str | N
                                  f"away (by {latest.isoformat()})", field="reexamine_on")
         step = "find_temporarily_unfit"
     reason = reason or f"category {found.code}: {found.description}"
-    transitions.precheck(uow, case, step, reason)  # before anything changes: a refused step releases nobody
-    effect = {} if found.inductable else effects.release(uow, case, ReleaseReason.unfit)
-    after = transitions.transition(uow, case, step, reason=reason,
-                                   evidence=evidence, ground=found.code, effect=effect, values={"until": reexamine_on})
-    uow.execute(insert(findings).values(case_id=case["id"], category=found.code, details=(details or "").strip() or None,
-                                        recorded_at=uow.now(), recorded_by=uow.actor.label()))
-    return FitnessDecision(as_view(uow, after), found.code, found.inductable, reexamine_on, bool(effect.get("release")),
-                           effect.get("replacement"), effect.get("filled_by"))
+    for case in taking:
+        transitions.precheck(uow, case, step, reason)  # before anything changes: a refused step releases nobody
+    released = [{} if found.inductable else effects.release(uow, case, ReleaseReason.unfit) for case in taking]
+    afters = transitions.transition_each(uow, taking, step, reason=reason, evidence=evidence, ground=found.code,
+                                         effects=released, values={"until": reexamine_on})
+    uow.execute(insert(findings), [dict(case_id=case["id"], category=found.code, details=(details or "").strip() or None,
+                                        recorded_at=uow.now(), recorded_by=uow.actor.label()) for case in taking])
+    return [FitnessDecision(as_view(uow, after), found.code, found.inductable, reexamine_on, bool(effect.get("release")),
+                            effect.get("replacement"), effect.get("filled_by")) for after, effect in zip(afters, released, strict=True)]
 
 
 def read_findings(uow: UnitOfWork, case_id: int, *, reason: str | None = None) -> list[Findings]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, insert, or_, select
@@ -27,7 +27,7 @@ from callup.cases.tables import Case, CaseKind, CaseTransition
 from callup.notices.service import no_show_case_changed
 from callup.store.columns import enum_value as value
 from callup.store.rowids import is_row_id
-from callup.store.steps import step_row_returning
+from callup.store.steps import step_each_returning, step_row_returning
 from callup.uow import UnitOfWork
 
 cases = cast(Table, Case.__table__)
@@ -37,10 +37,10 @@ MAX_TEXT = 2000
 # Built once: these run for every step of every case, and building a statement costs more than running it.
 _CASE = select(cases).where(cases.c.id == bindparam("case_id"))
 _CASE_LOCKED = _CASE.with_for_update()
-# Cases opened, in the state their opening step leads to, and the first lines of their histories: one statement for
-# a batch, the rows returned in the order given.
+# Cases opened, in the state their opening step leads to, and lines of histories: one statement for a batch, the rows
+# returned in the order given.
 _ADD_CASE = insert(cases).returning(*cases.c, sort_by_parameter_order=True)
-_FIRST_HISTORY = insert(history).returning(*history.c, sort_by_parameter_order=True)
+_HISTORY_LINES = insert(history).returning(*history.c, sort_by_parameter_order=True)
 # The next entry of the case's history, numbered in the same statement (the case row is locked, so no other
 # step of the case can take the number meanwhile).
 _HISTORY_COLUMNS = ("from_state", "step", "to_state", "at", "actor", "role", "reason", "evidence", "ground", "effect")
@@ -50,9 +50,8 @@ _ADD_HISTORY = (insert(history).from_select(
            *(bindparam(c, type_=history.c[c].type) for c in _HISTORY_COLUMNS))
     .where(history.c.case_id == bindparam("case_id", type_=history.c.case_id.type)))
     .returning(*history.c))
-_CASES_OF = select(cases).where(cases.c.campaign_id == bindparam("campaign_id"), cases.c.national_id == bindparam("national_id"))
-_CASES_OF_MANY = select(cases).where(cases.c.campaign_id == bindparam("campaign_id"),
-                                     cases.c.national_id.in_(bindparam("national_ids", expanding=True)))
+_CASES_OF = select(cases).where(cases.c.campaign_id == bindparam("campaign_id"),
+                                cases.c.national_id.in_(bindparam("national_ids", expanding=True)))
 _PERSON_CASES = select(cases).where(cases.c.national_id.in_(bindparam("national_ids", expanding=True)),
                                     or_(cases.c.campaign_id == bindparam("campaign_id"),
                                         cases.c.kind == CaseKind.civilian_service.value))
@@ -82,6 +81,22 @@ def load(uow: UnitOfWork, case_id: int, *, lock: bool = False) -> Any:
     row = uow.execute(query, {"case_id": int(case_id)}).mappings().first() if is_row_id(case_id) else None
     uow.ctx.check_visible(row and row["region"], row and row["national_id"], error=CaseNotFound(f"no case {case_id}"))
     return with_campaign_names(uow, [row])[0]
+
+
+def load_each(uow: UnitOfWork, case_ids: list[int], *, lock: bool = False) -> list[Any]:
+    """`load` for each of `case_ids`, in one read (locked in id order, so two lists cannot deadlock), in the order
+    given; `CaseNotFound` for the first there is none of or the actor may not see."""
+    ids = [int(i) for i in case_ids if is_row_id(i)]
+    query = select(cases).where(cases.c.id.in_(ids)).order_by(cases.c.id)
+    if lock and uow.conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    found = {r["id"]: r for r in uow.execute(query).mappings()} if ids else {}
+    rows = []
+    for case_id in case_ids:
+        row = found.get(int(case_id)) if is_row_id(case_id) else None
+        uow.ctx.check_visible(row and row["region"], row and row["national_id"], error=CaseNotFound(f"no case {case_id}"))
+        rows.append(row)
+    return with_campaign_names(uow, rows)
 
 
 def with_campaign_names(uow: UnitOfWork, rows: list[Any]) -> list[dict[str, Any]]:
@@ -141,7 +156,7 @@ def open_cases(uow: UnitOfWork, kind: CaseKind, called: list[Any], *, reason: st
                 state=NEW, ground=ground, policy_version=version, evidence=_text(evidence, "evidence"), opened_at=now,
                 opened_by=actor.label(), opened_role=actor.role.value, appeals_case_id=appeals, campaign=call["campaign"])
            for call in called]
-    return _take(uow, new, step, reason=reason, evidence=evidence, ground=ground, values=values, effect=effect)
+    return _take(uow, new, step, reason=reason, evidence=evidence, ground=ground, values=values, effects=[effect] * len(new))
 
 
 def precheck(uow: UnitOfWork, case: Any, step: str, reason: str | None) -> None:
@@ -161,14 +176,25 @@ def transition(uow: UnitOfWork, case: Any, step: str, *, reason: str | None = No
     can be appealed, the appeal deadline from the policy. `values` sets further columns
     (an end date, a registry check); `effect` records what the step did beyond the case.
     """
-    return _take(uow, [case], step, reason=reason, evidence=evidence, ground=ground, values=values, effect=effect)[0]
+    return _take(uow, [case], step, reason=reason, evidence=evidence, ground=ground, values=values, effects=[effect])[0]
+
+
+def transition_each(uow: UnitOfWork, taking: list[Any], step: str, *, reason: str | None = None, evidence: str | None = None,
+                    ground: str | None = None, effects: Sequence[dict[str, Any] | None] | None = None,
+                    values: dict[str, Any] | None = None) -> list[Any]:
+    """`transition` on each case of `taking` (rows from `load_each(..., lock=True)`, all of one kind), `effects` one
+    per case: a list's steps in a few statements whatever its length, each case with its own history line, audit
+    entry and register hold, as one by one. Returns the rows after, each with its whole history, in order."""
+    done = _take(uow, taking, step, reason=reason, evidence=evidence, ground=ground, values=values,
+                 effects=list(effects or [None] * len(taking)))
+    return with_histories(uow, done)
 
 
 def _take(uow: UnitOfWork, taking: list[Any], step: str, *, reason: str | None, evidence: str | None, ground: str | None,
-          effect: dict[str, Any] | None, values: dict[str, Any] | None) -> list[Any]:
-    """`step` on each case of `taking` (all of one kind): a case row locked by the caller, or a case being opened (id
-    None: inserted in the state its opening step leads to, as if stepped, all of them in one INSERT); each with its
-    history line, audit entry and register hold. Returns the rows after, in order."""
+          effects: list[dict[str, Any] | None], values: dict[str, Any] | None) -> list[Any]:
+    """`step` on each case of `taking` (all of one kind), with its effect of `effects`: a case row locked by the caller,
+    or a case being opened (id None: inserted in the state its opening step leads to, as if stepped, all of them in
+    one INSERT); each with its history line, audit entry and register hold. Returns the rows after, in order."""
     if not taking:
         return []
     kind = CaseKind(value(taking[0]["kind"]))
@@ -185,39 +211,40 @@ def _take(uow: UnitOfWork, taking: list[Any], step: str, *, reason: str | None, 
         changes["ground"] = ground
     if decision:
         changes.update(decided_at=now, decided_by=actor.label(), decided_role=actor.role.value, decision_reason=reason)
-    opening = [case for case in taking if case["id"] is None]
-    rows = iter(uow.execute(_ADD_CASE, [
-        {**{k: v for k, v in case.items() if k in cases.c and k != "id"}, "state": after, "version": 1,
-         **_decided(uow, kind, after, changes, decision)}
-        for case, after in zip(taking, afters, strict=True) if case["id"] is None]).mappings().all() if opening else [])
-    stepped, effects = [], []
-    for case, after in zip(taking, afters, strict=True):
-        case_changes = _decided(uow, kind, after, changes, decision)
-        case_effect = effect
-        if decision:  # what the decision replaced, so that overturning it restores the case exactly
-            case_effect = {**(effect or {}), "before": {k: _plain(case[k]) for k in sorted(case_changes)
-                                                        if k not in ("updated_at", "version")}}
+    each_changes = [_decided(uow, kind, after, changes, decision) for after in afters]
+    if decision:  # what each decision replaced, so that overturning it restores the case exactly
+        effects = [{**(e or {}), "before": {k: _plain(case[k]) for k in sorted(c) if k not in ("updated_at", "version")}}
+                   for case, c, e in zip(taking, each_changes, effects, strict=True)]
+    opening = [{**{k: v for k, v in case.items() if k in cases.c and k != "id"}, "state": after, "version": 1, **c}
+               for case, after, c in zip(taking, afters, each_changes, strict=True) if case["id"] is None]
+    opened = iter(uow.execute(_ADD_CASE, opening).mappings().all() if opening else [])
+    stepping = [(case["id"], case["state"], c) for case, c in zip(taking, each_changes, strict=True) if case["id"] is not None]
+    stepped = (step_each_returning(uow, machine, cases, stepping, step, subject=f"a {kind.value.replace('_', ' ')} case",
+                                   column="state", counter="version") if len(stepping) > 1 else {})
+    rows = []
+    for case, after, c in zip(taking, afters, each_changes, strict=True):
         if case["id"] is None:
-            row = next(rows)
+            row = next(opened)
+        elif stepped:
+            row = stepped[case["id"]]
         else:
             row = step_row_returning(uow, machine, cases, case["id"], case["state"], step, subject=subject(case),
-                                     column="state", counter="version", **case_changes)
+                                     column="state", counter="version", **c)
         if kind is CaseKind.no_show:  # the summons keeps whether its no-show is resolved (the follow-up list reads it)
             no_show_case_changed(uow, case["campaign_id"], case["national_id"], case["opened_at"], resolved=after != "open")
-        stepped.append(row)
-        effects.append(case_effect)
+        rows.append(row)
     lines = _history_lines(uow, [dict(case_id=row["id"], from_state=case["state"], step=step, to_state=after, at=now,
                                       actor=actor.label(), role=actor.role.value, reason=reason, evidence=evidence,
                                       ground=ground, effect=json.dumps(e, sort_keys=True) if e else None)
-                                 for case, row, after, e in zip(taking, stepped, afters, effects, strict=True)],
+                                 for case, row, after, e in zip(taking, rows, afters, effects, strict=True)],
                            new=[case["id"] is None for case in taking])
     done = []
-    for case, row, after, case_effect, line in zip(taking, stepped, afters, effects, lines, strict=True):
+    for case, row, after, e, line in zip(taking, rows, afters, effects, lines, strict=True):
         before = case["state"]
         uow.record(CaseStepped(target=person(case["national_id"]), case=row["id"], kind=kind.value, campaign=case["campaign"],
                                seq=line["seq"], step=step, from_state=before, to_state=after, ground=ground, evidence=evidence,
                                reason_sha256=hashlib.sha256(reason.encode()).hexdigest() if reason else None,
-                               effect={k: v for k, v in case_effect.items() if k != "before"} if case_effect else None))
+                               effect={k: v for k, v in e.items() if k != "before"} if e else None))
         after_row = {**row, "campaign": case["campaign"]}
         if before == NEW:  # a new case's whole history is this step: its view need not read it back
             after_row["history"] = [line]
@@ -238,10 +265,27 @@ def _decided(uow: UnitOfWork, kind: CaseKind, after: str, changes: dict[str, Any
 
 def _history_lines(uow: UnitOfWork, lines: list[dict[str, Any]], *, new: list[bool]) -> list[Any]:
     """Write each line as the next entry of its case's history; returns them as stored, in order. A new case's
-    history begins at 1, all of a batch's in one INSERT; a stepped case's line is numbered in its own statement."""
-    firsts = iter(uow.execute(_FIRST_HISTORY, [{**line, "seq": 1} for line, n in zip(lines, new, strict=True) if n])
-                  .mappings().all() if any(new) else [])
-    return [next(firsts) if n else uow.execute(_ADD_HISTORY, line).mappings().one() for line, n in zip(lines, new, strict=True)]
+    history begins at 1; a stepped case's continues after its last line (the case is locked: no other step takes
+    the number meanwhile). One case stepped alone: numbered in the INSERT itself; else one read of the last numbers
+    and one INSERT for all."""
+    if len(lines) == 1 and not new[0]:
+        return [uow.execute(_ADD_HISTORY, lines[0]).mappings().one()]
+    stepped = [line["case_id"] for line, n in zip(lines, new, strict=True) if not n]
+    last = dict(uow.execute(select(history.c.case_id, func.max(history.c.seq)).where(history.c.case_id.in_(stepped))
+                            .group_by(history.c.case_id)).tuples().all()) if stepped else {}
+    return list(uow.execute(_HISTORY_LINES, [{**line, "seq": 1 if n else last.get(line["case_id"], 0) + 1}
+                                             for line, n in zip(lines, new, strict=True)]).mappings().all())
+
+
+def with_histories(uow: UnitOfWork, rows: list[Any]) -> list[Any]:
+    """Case rows, each with its whole history (`history`), read in one statement for all that do not carry it."""
+    wanted = [r["id"] for r in rows if "history" not in r]
+    lines: dict[int, list[Any]] = {i: [] for i in wanted}
+    for i in range(0, len(wanted), 500):
+        for line in uow.execute(select(history).where(history.c.case_id.in_(wanted[i:i + 500]))
+                                .order_by(history.c.case_id, history.c.seq)).mappings():
+            lines[line["case_id"]].append(line)
+    return [r if "history" in r else {**r, "history": lines[r["id"]]} for r in rows]
 
 
 _DATES, _INSTANTS = ("until", "appeal_deadline"), ("decided_at",)
@@ -273,15 +317,15 @@ def appealed(uow: UnitOfWork, case: Any) -> bool:
 
 def open_cases_of(uow: UnitOfWork, campaign_id: int, national_id: str, kind: CaseKind | None = None) -> list[Any]:
     """The person's cases in the campaign that are not in a final state (of `kind`, or of any kind)."""
-    return open_among(uow.execute(_CASES_OF, {"campaign_id": campaign_id, "national_id": national_id}).mappings(), kind)
+    return open_cases_among(uow, campaign_id, [national_id], kind).get(national_id, [])
 
 
 def open_cases_among(uow: UnitOfWork, campaign_id: int, national_ids: list[str], kind: CaseKind | None = None) -> dict[str, list[Any]]:
     """`open_cases_of` for many people at once (one statement for 500): each person's open cases, by national id."""
     rows: dict[str, list[Any]] = {n: [] for n in national_ids}
     for i in range(0, len(national_ids), 500):
-        for row in uow.execute(_CASES_OF_MANY, {"campaign_id": campaign_id, "national_ids": national_ids[i:i + 500]}).mappings():
-            rows[row["national_id"]].append(row)
+        for row in uow.execute(_CASES_OF, {"campaign_id": campaign_id, "national_ids": national_ids[i:i + 500]}).mappings():
+            rows.setdefault(row["national_id"], []).append(row)
     return {n: open_among(r, kind) for n, r in rows.items()}
 
 
@@ -297,5 +341,5 @@ def person_cases(uow: UnitOfWork, campaign_id: int, national_ids: list[str]) -> 
     found: dict[str, list[Any]] = {n: [] for n in national_ids}
     for i in range(0, len(national_ids), 500):
         for row in uow.execute(_PERSON_CASES, {"campaign_id": campaign_id, "national_ids": national_ids[i:i + 500]}).mappings():
-            found[row["national_id"]].append(row)
+            found.setdefault(row["national_id"], []).append(row)
     return found

@@ -257,13 +257,31 @@ class _Run:
         return going
 
     def board(self, batch: list[Any]) -> dict[str, int]:
-        """The day's examinations opened together; the board then finds on each person."""
+        """The day's examinations opened together; the board finds each person's category, recording the inductable
+        ones a category at a time (nobody is released by them), then each of the others in turn (a release fills the
+        call from the reserve, so their order matters), perhaps appealed."""
         with self.acting(OFFICER) as uow:
             cases = medical.open_examinations(uow, self.campaign, [s.national_id for s in batch])
+        rngs: dict[str, random.Random] = {}
+        found: dict[str, str] = {}
+        for summons in batch:
+            rngs[summons.national_id] = self.draws(EXAMINATION, summons.national_id)
+            found[summons.national_id] = self.pick(self.rates.fitness) or next(iter(self.categories))
+        fit: dict[str, list[int]] = {}
+        for case in cases:
+            code = found[case.national_id]
+            if self.categories[code].inductable and self.categories[code].reexamine_months is None:
+                fit.setdefault(code, []).append(case.id)
+        with self.acting(BOARD) as uow:
+            for code, listed in sorted(fit.items()):
+                medical.decide_fitness_each(uow, listed, code, details="simulation")
         going = {}
-        for summons, case in zip(batch, cases, strict=True):
-            self.draws(EXAMINATION, summons.national_id)
-            going[summons.national_id] = INDUCTION if self.examine(case, _citizen(summons.national_id)) else FINISHED
+        for case in cases:
+            national_id, code = case.national_id, found[case.national_id]
+            self.rng = rngs[national_id]
+            self.steps[f"fitness_{code}"] += 1
+            goes_on = code in fit or self.unfit(case, code, _citizen(national_id))
+            going[national_id] = INDUCTION if goes_on else FINISHED
         return going
 
     def serve(self, batch: list[Any]) -> dict[str, int]:
@@ -363,16 +381,13 @@ class _Run:
             return True
         return False
 
-    def examine(self, case: CaseView, citizen: Actor) -> bool:
-        """The medical board's finding on an open examination (perhaps appealed); True when the person goes on to
-        induction."""
-        national_id = case.national_id
-        category = self.pick(self.rates.fitness) or next(iter(self.categories))
+    def unfit(self, case: CaseView, category: str, citizen: Actor) -> bool:
+        """A category found alone (one that does not induct, or a temporary one), perhaps appealed; True when the person
+        goes on to induction all the same."""
         with self.acting(BOARD) as uow:
             months = self.categories[category].reexamine_months  # a temporary category: re-examined as late as allowed
             found = medical.decide_fitness(uow, case.id, category, details="simulation",
                                            reexamine_on=add_months(uow.ctx.today(), months) if months else None)
-        self.steps[f"fitness_{category}"] += 1
         if not found.inductable:
             inductable = sorted(c for c, v in self.categories.items() if v.inductable)
 
@@ -380,7 +395,7 @@ class _Run:
                 medical.decide_fitness(self.uow, case_id, inductable[0], reason="simulation: second examination")
 
             self.maybe_appeal(case.id, citizen, redecide=examine_again)
-        return found.inductable or not self.released(national_id)  # an unfit finding ends the call unless overturned
+        return found.inductable or not self.released(case.national_id)  # an unfit finding ends the call unless overturned
 
     def induct(self, national_id: str, units: list[str]) -> induction.RecordView | None:
         """Into the first of `units` the guardrail allows; None when it allows none."""

@@ -5,7 +5,8 @@ only matches while the row still has the state the caller read, so of two transa
 step on the same row at once exactly one writes it; the other is refused (PostgreSQL re-checks the
 condition after the first commits; SQLite runs writers one at a time). `step_rows` is the bulk
 form for set-based changes: every row matching a condition moves from each state that allows the
-step to that state's next one, in one UPDATE per source state.
+step to that state's next one, in one UPDATE per source state; `step_each_returning` moves a list of rows the
+caller has read and locked, each by the same step, in one UPDATE sent for all.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import functools
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, select, update
 
 from callup.statemachine import Machine
 from callup.store.columns import enum_value as _value
@@ -71,6 +72,24 @@ def _step_statement(table: Table, column: str, columns: tuple[str, ...], counter
         values[counter] = table.c[counter] + 1
     statement = update(table).where(table.c.id == bindparam("_row_id"), table.c[column] == bindparam("_from")).values(values)
     return statement.returning(*table.c) if returning else statement
+
+
+def step_each_returning(uow: UnitOfWork, machine: Machine, table: Table, taken: list[tuple[Any, Any, dict[str, Any]]], step: str,
+                        *, subject: str, column: str = "status", counter: str | None = None) -> dict[Any, Mapping[str, Any]]:
+    """`step_row_returning` for each (row id, state read, values) of `taken` (rows the caller has locked, each with
+    the same columns set): one guarded UPDATE sent for all of them and one read of the rows as the steps left them,
+    by id. The machine's error, naming `subject`, when any of them left its state meanwhile (nothing is then kept:
+    the caller's transaction rolls back)."""
+    news = {row_id: machine.step(state, step, subject=subject) for row_id, state, _ in taken}
+    if not taken:
+        return {}
+    statement = _step_statement(table, column, tuple(sorted(taken[0][2])), counter)
+    uow.execute(statement, [{"_row_id": row_id, "_from": _value(state), "_to": news[row_id],
+                             **{f"_set_{k}": v for k, v in values.items()}} for row_id, state, values in taken])
+    rows = {r["id"]: r for r in uow.execute(select(table).where(table.c.id.in_(list(news)))).mappings()}
+    if any(row_id not in rows or _value(rows[row_id][column]) != new for row_id, new in news.items()):
+        raise machine.error(f"{subject} changed while this step was being taken: look at it again")
+    return rows
 
 
 def step_rows(uow: UnitOfWork, machine: Machine, table: Table, where: Any, step: str, *, column: str = "status",
