@@ -90,7 +90,8 @@ class UnitOfWork:
 
     def will_name(self, national_ids: Iterable[str]) -> None:
         """Say that this unit's audit entries will name these people: their commitments are then looked up
-        together, with the unit's first entry, instead of one statement each (a bulk job's batch)."""
+        together, with the unit's first entry, and made together for those never named before, instead of one
+        statement each (a bulk job's batch). Name only people it will name: each gets a commitment."""
         from callup.audit.chain import ChainTail
 
         if self.audit_tail is None:

@@ -187,15 +187,19 @@ def test_a_units_entries_are_written_in_one_statement_and_its_own_reads_of_the_l
 
 
 def test_people_a_unit_says_it_will_name_are_looked_up_in_one_statement_and_named_as_before(engine):
+    """The people named before are looked up in one statement, those never named are named in one more (P7, P8)."""
     from sqlalchemy import event
 
     _append(engine, 3)  # P0, P1 and P2 are named in the log already
     ctx = make_context(engine.url.render_as_string(hide_password=False), now=NOW)
     looked_up: list[str] = []
+    named: list[str] = []
 
     def count(conn, cursor, statement, parameters, context, executemany):
         if statement.startswith("SELECT") and "audit_subjects" in statement:
             looked_up.append(statement)
+        if statement.startswith("INSERT INTO audit_subjects"):
+            named.append(statement)
 
     event.listen(engine, "before_cursor_execute", count)
     try:
@@ -205,7 +209,7 @@ def test_people_a_unit_says_it_will_name_are_looked_up_in_one_statement_and_name
                 uow.record(Touched(target=audit.person(who), n=10 + n))
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert len(looked_up) == 1
+    assert len(looked_up) == 1 and len(named) == 1
     assert [e.details["n"] for e in audit.entries(engine, person_id="P1")] == [1, 10]
     assert [e.details["n"] for e in audit.entries(engine, person_id="P7")] == [11, 14]
     assert [e.details["n"] for e in audit.entries(engine, person_id="P8")] == [13]
@@ -280,3 +284,35 @@ def test_a_chain_verified_in_bounded_steps_is_verified_whole_and_a_bad_entry_is_
     assert (broken.ok, broken.first_bad, broken.kind) == (False, 8, "edited")
     forged = audit.verify(engine, after=3, after_hash="ab" * 32, limit=3)  # a step cannot be continued from a made-up hash
     assert (forged.ok, forged.first_bad, forged.kind) == (False, 4, "link")
+
+
+def test_a_person_another_unit_names_first_is_named_by_its_commitment(engine):
+    """Two units name a new person at once: the one that inserts second takes the first one's commitment, so the log
+    names the person one way."""
+    from sqlalchemy import event, text
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one writer at a time: no other unit can name the person in between")
+    ctx = make_context(engine.url.render_as_string(hide_password=False), now=NOW)
+
+    raced: list[bool] = []
+
+    def first(conn, cursor, statement, parameters, context, executemany):  # another unit names P5 just before
+        if statement.startswith("INSERT INTO audit_subjects") and not raced:
+            raced.append(True)
+            with engine.begin() as other:
+                other.execute(text("INSERT INTO audit_subjects (national_id, salt, commitment) VALUES ('P5', '00', 'person#other')"))
+
+    event.listen(engine, "before_cursor_execute", first)
+    try:
+        with UnitOfWork(ctx, engine=engine) as uow:
+            uow.will_name(["P5", "P6"])
+            uow.record(Touched(target=audit.person("P5"), n=1))
+            uow.record(Touched(target=audit.person("P6"), n=2))
+    finally:
+        event.remove(engine, "before_cursor_execute", first)
+    with engine.connect() as conn:
+        targets = dict(conn.execute(text("SELECT seq, target FROM audit_log")).tuples().all())
+    assert "person#other" in targets.values() and len(set(targets.values())) == 2
+    assert [e.details["n"] for e in audit.entries(engine, person_id="P5")] == [1]
+    assert audit.verify(engine).ok

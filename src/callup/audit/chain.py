@@ -136,10 +136,9 @@ class ChainTail:
     unsaved: bool = False
     subjects: dict[str, str] = dataclasses.field(default_factory=dict)
     pending: list[tuple] = dataclasses.field(default_factory=list)
-    #: People this transaction is about to name (`UnitOfWork.will_name`): looked up together once the head is locked.
+    #: People this transaction is about to name (`UnitOfWork.will_name`): looked up, and named if never named before,
+    #: together once the head is locked.
     wanted: set[str] = dataclasses.field(default_factory=set)
-    #: People looked up and not yet named in the log: their first entry makes a commitment without looking again.
-    unnamed: set[str] = dataclasses.field(default_factory=set)
 
 
 def save_tail(tx: Any, tail: ChainTail) -> None:
@@ -226,15 +225,28 @@ def _stored_target(t: _Tx, target: str, tail: ChainTail) -> str:
 
 
 def _look_up(t: _Tx, tail: ChainTail) -> None:
-    """The commitments of the people in `tail.wanted`, 500 a statement: into `tail.subjects`, or `tail.unnamed`."""
+    """The commitments of the people in `tail.wanted`, 500 a statement, into `tail.subjects`: those named for the first
+    time get theirs now, all of them in one INSERT (the caller said this transaction names them)."""
     wanted = sorted(tail.wanted - tail.subjects.keys())
     tail.wanted = set()
     for start in range(0, len(wanted), 500):
         chunk = wanted[start:start + 500]
         found = dict(t.rows(f"SELECT national_id, commitment FROM audit_subjects WHERE national_id IN ({', '.join('?' * len(chunk))})",
                             tuple(chunk)))
+        new = [n for n in chunk if n not in found]
+        if new:
+            made = [value for n in new for value in _new_subject(n)]
+            # One named meanwhile by another transaction is left out here: `_subject` reads their commitment.
+            found.update(t.rows("INSERT INTO audit_subjects (national_id, salt, commitment) VALUES "
+                                + ", ".join(["(?, ?, ?)"] * len(new)) + " ON CONFLICT (national_id) DO NOTHING "
+                                "RETURNING national_id, commitment", tuple(made)))
         tail.subjects.update(found)
-        tail.unnamed.update(n for n in chunk if n not in found)
+
+
+def _new_subject(national_id: str) -> tuple[str, str, str]:
+    """(national id, salt, commitment) naming a person for the first time: a fresh random salt."""
+    salt = secrets.token_bytes(32)
+    return national_id, salt.hex(), SUBJECT + hmac.digest(salt, national_id.encode("utf-8"), "sha256")[:16].hex()
 
 
 def _subject(t: _Tx, national_id: str, tail: ChainTail) -> str:
@@ -243,14 +255,10 @@ def _subject(t: _Tx, national_id: str, tail: ChainTail) -> str:
     known = tail.subjects
     if national_id in known:
         return known[national_id]
-    found = [] if national_id in tail.unnamed else t.rows("SELECT commitment FROM audit_subjects WHERE national_id = ?",
-                                                            (national_id,))
-    tail.unnamed.discard(national_id)
+    found = t.rows("SELECT commitment FROM audit_subjects WHERE national_id = ?", (national_id,))
     if not found:
-        salt = secrets.token_bytes(32)
-        commitment = SUBJECT + hmac.digest(salt, national_id.encode("utf-8"), "sha256")[:16].hex()
         found = t.rows("INSERT INTO audit_subjects (national_id, salt, commitment) VALUES (?, ?, ?) "
-                       "ON CONFLICT (national_id) DO NOTHING RETURNING commitment", (national_id, salt.hex(), commitment))
+                       "ON CONFLICT (national_id) DO NOTHING RETURNING commitment", _new_subject(national_id))
         if not found:  # another transaction named the person first
             found = t.rows("SELECT commitment FROM audit_subjects WHERE national_id = ?", (national_id,))
     known[national_id] = found[0][0]
@@ -263,7 +271,6 @@ def erase_subjects(conn: Connection, national_ids: list[str], *, tail: ChainTail
     if tail is not None:
         for national_id in national_ids:
             tail.subjects.pop(national_id, None)
-            tail.unnamed.discard(national_id)
     erased = 0
     for start in range(0, len(national_ids), 500):
         chunk = national_ids[start:start + 500]

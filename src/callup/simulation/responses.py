@@ -202,6 +202,8 @@ class _Run:
         """Take `phase` for a batch of people; returns the phase each goes to next (`FINISHED` when their call has
         ended here). A phase is set-based where its services are (a day's appearances on one sheet), else person by
         person; either way the people are taken in the order of their summonses."""
+        if phase != DELIVERY:  # everyone of a later phase was named on delivery: their commitments read together
+            self.uow.will_name(s.national_id for s in batch)
         return self.PHASES[phase](self, batch)
 
     def draws(self, phase: int, national_id: str) -> random.Random:
@@ -217,15 +219,23 @@ class _Run:
         return going
 
     def deliver(self, batch: list[Any]) -> dict[str, int]:
-        def one(summons: Any) -> int:
-            if not self.chance(self.rates.delivery):
+        delivered: set[str] = set()
+        for summons in batch:
+            self.draws(DELIVERY, summons.national_id)
+            if self.chance(self.rates.delivery):
+                delivered.add(summons.national_id)
+        self.uow.will_name(delivered)  # each acknowledgement names its person: named together
+        going = {}
+        for summons in batch:
+            if summons.national_id not in delivered:
                 self.steps["not_delivered"] += 1
-                return FINISHED
+                going[summons.national_id] = FINISHED
+                continue
             with self.acting(_citizen(summons.national_id)) as uow:
                 notices.acknowledge(uow, summons.reference, evidence="simulation: portal acknowledgement")
             self.steps["delivered"] += 1
-            return APPLICATION
-        return self.each(DELIVERY, batch, one)
+            going[summons.national_id] = APPLICATION
+        return going
 
     def apply(self, batch: list[Any]) -> dict[str, int]:
         return self.each(APPLICATION, batch, lambda s: FINISHED if self.application(s.national_id, _citizen(s.national_id))
@@ -489,7 +499,6 @@ def simulate(ctx: Context, campaign: str, *, seed: int = 0, rates: Rates | None 
             with UnitOfWork(ctx) as uow:
                 _claim(uow, campaign, campaign_id, phase, [t.national_id for t in chunk])
                 run.uow, run.steps = uow, Counter()
-                uow.will_name(t.national_id for t in chunk)
                 going: dict[int, list[str]] = {}
                 for national_id, next_phase in run.take(phase, chunk).items():
                     going.setdefault(next_phase, []).append(national_id)
