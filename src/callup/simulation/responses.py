@@ -352,9 +352,10 @@ class _Run:
             return released
         return False
 
-    def maybe_appeal(self, case_id: int, citizen: Actor, redecide: Any) -> None:
+    def maybe_appeal(self, case_id: int, citizen: Actor, redecide: Any) -> bool:
+        """Perhaps an appeal, decided; True when the decision was overturned (and taken again by `redecide`)."""
         if not self.chance(self.rates.appeal.rate):
-            return
+            return False
         with self.acting(citizen) as uow:
             appeal = appeals.lodge_appeal(uow, case_id, reason="simulation: appeal")
         self.steps["appealed"] += 1
@@ -365,6 +366,7 @@ class _Run:
         if overturn:
             with self.acting(OFFICER if redecide.__name__ != "examine_again" else BOARD):
                 redecide(case_id)
+        return overturn
 
     def appointment_end(self, summons: Any) -> dt.datetime:
         """When the summons' appointment ends: its outcome is recorded then, not before."""
@@ -404,8 +406,9 @@ class _Run:
             def examine_again(case_id: int) -> None:
                 medical.decide_fitness(self.uow, case_id, inductable[0], reason="simulation: second examination")
 
-            self.maybe_appeal(case.id, citizen, redecide=examine_again)
-        return found.inductable or not self.released(case.national_id)  # an unfit finding ends the call unless overturned
+            if self.maybe_appeal(case.id, citizen, redecide=examine_again):  # the call given back, examined again
+                return not self.released(case.national_id)
+        return found.inductable or not found.released  # an unfit finding ends the call
 
     def induct(self, national_id: str, units: list[str]) -> induction.RecordView | None:
         """Into the first of `units` the guardrail allows; None when it allows none."""
