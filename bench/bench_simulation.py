@@ -160,7 +160,7 @@ def main() -> None:
             f"A person: median **{median:.1f} ms** (min {min(per_person):.1f}, max {max(per_person):.1f}), "
             f"{'meeting' if median <= TARGET_MS else 'missing'} the target of {TARGET_MS:.0f} ms; "
             f"{statements / people:.1f} statements a person ({statements:,} in all).\n\n" + "\n".join(rows) + "\n")
-    write_section("simulation", "Simulated responses on PostgreSQL, a person at a time", body)
+    write_section("simulation", "Simulated responses on PostgreSQL: time and statements a person", body)
     print(body)
 
 

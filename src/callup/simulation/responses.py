@@ -211,13 +211,6 @@ class _Run:
         self.rng = random.Random(f"{self.seed}/{national_id}/{phase}")
         return self.rng
 
-    def each(self, phase: int, batch: list[Any], one: Callable[[Any], int]) -> dict[str, int]:
-        going = {}
-        for summons in batch:
-            self.draws(phase, summons.national_id)
-            going[summons.national_id] = one(summons)
-        return going
-
     def deliver(self, batch: list[Any]) -> dict[str, int]:
         delivered: set[str] = set()
         for summons in batch:
@@ -238,8 +231,12 @@ class _Run:
         return going
 
     def apply(self, batch: list[Any]) -> dict[str, int]:
-        return self.each(APPLICATION, batch, lambda s: FINISHED if self.application(s.national_id, _citizen(s.national_id))
-                         else APPEARANCE)
+        going = {}
+        for summons in batch:
+            self.draws(APPLICATION, summons.national_id)
+            ended = self.application(summons.national_id, _citizen(summons.national_id))
+            going[summons.national_id] = FINISHED if ended else APPEARANCE
+        return going
 
     def attend(self, batch: list[Any]) -> dict[str, int]:
         """Who came is recorded from each day's sheet at the end of that day; each no-show is then resolved."""
