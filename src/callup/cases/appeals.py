@@ -72,10 +72,12 @@ def lodge_appeal(uow: UnitOfWork, case_id: int, *, reason: str, evidence: str | 
     return as_view(uow, appeal)
 
 
-def decide_appeal(uow: UnitOfWork, appeal_id: int, decision: str, *, reason: str, evidence: str | None = None) -> AppealOutcome:
-    """Uphold the contested decision, or overturn it and restore the case and the call exactly."""
+def decide_appeal(uow: UnitOfWork, appeal_id: int, decision: str, *, reason: str, evidence: str | None = None,
+                  loaded: Any = None) -> AppealOutcome:
+    """Uphold the contested decision, or overturn it and restore the case and the call exactly (`loaded`: the appeal's
+    row locked, when the caller has it)."""
     uow.ctx.require(Role.administrator, Role.officer, doing="deciding an appeal")
-    appeal = case_of_kind(uow, appeal_id, CaseKind.appeal)
+    appeal = case_of_kind(uow, appeal_id, CaseKind.appeal, loaded=loaded)
     if appeal["appeals_case_id"] is None:
         return _decide_summons_appeal(uow, appeal, decision, reason=reason, evidence=evidence)
     contested = transitions.load(uow, appeal["appeals_case_id"], lock=True)

@@ -52,9 +52,10 @@ def open_call(uow: UnitOfWork, campaign: str, national_id: str, *, what: str) ->
     return call
 
 
-def case_of_kind(uow: UnitOfWork, case_id: int, kind: CaseKind) -> Any:
-    """The case, locked, which must be of `kind`."""
-    case = transitions.load(uow, case_id, lock=True)
+def case_of_kind(uow: UnitOfWork, case_id: int, kind: CaseKind, *, loaded: Any = None) -> Any:
+    """The case, locked, which must be of `kind`; `loaded`: the case row when the caller has just loaded it locked
+    (`transitions.load(..., lock=True)`), so that it is not read twice."""
+    case = loaded if loaded is not None else transitions.load(uow, case_id, lock=True)
     if transitions.value(case["kind"]) != kind.value:
         raise CaseInputError(f"{transitions.subject(case)} is not a {kind.value.replace('_', ' ')} case", field="case")
     return case
@@ -69,9 +70,9 @@ def grant(uow: UnitOfWork, case: Any, release: ReleaseReason, *, reason: str | N
 
 
 def decide(uow: UnitOfWork, case_id: int, kind: CaseKind, decision: str, release: ReleaseReason, *, reason: str,
-           evidence: str | None = None) -> Decision:
-    """An officer grants (ending the call) or refuses an application of `kind`, with reasons."""
-    case = case_of_kind(uow, case_id, kind)
+           evidence: str | None = None, loaded: Any = None) -> Decision:
+    """An officer grants (ending the call) or refuses an application of `kind`, with reasons (`loaded`: `case_of_kind`)."""
+    case = case_of_kind(uow, case_id, kind, loaded=loaded)
     if decision == "grant":
         uow.ctx.require(Role.administrator, Role.officer, doing=f"granting a {kind.value.replace('_', ' ')}")
         case, effect = grant(uow, case, release, reason=reason, evidence=evidence)

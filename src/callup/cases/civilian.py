@@ -62,10 +62,11 @@ def apply_for_civilian_service(uow: UnitOfWork, campaign: str, national_id: str,
                                               evidence=evidence, ground=GROUND, call=call))
 
 
-def decide_civilian_service(uow: UnitOfWork, case_id: int, decision: str, *, reason: str, evidence: str | None = None) -> Decision:
+def decide_civilian_service(uow: UnitOfWork, case_id: int, decision: str, *, reason: str, evidence: str | None = None,
+                            loaded: Any = None) -> Decision:
     """Grant (the military call ends, never to be inducted) or refuse civilian service, with reasons."""
     return decide(uow, case_id, CaseKind.civilian_service, decision, ReleaseReason.civilian_service, reason=reason,
-                  evidence=evidence)
+                  evidence=evidence, loaded=loaded)
 
 
 def assign(uow: UnitOfWork, case_id: int, *, employer: str, start: dt.date, reason: str | None = None) -> Assignment:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import update
 
@@ -19,19 +20,21 @@ from callup.uow import UnitOfWork
 
 
 def decide_application(uow: UnitOfWork, case_id: int, decision: str, *, reason: str, until: dt.date | None = None,
-                       evidence: str | None = None) -> Decision:
-    """Grant or refuse a deferral, exemption or civilian service application (an end date for deferrals only)."""
-    kind = CaseKind(transitions.value(transitions.load(uow, case_id)["kind"]))
+                       evidence: str | None = None, loaded: Any = None) -> Decision:
+    """Grant or refuse a deferral, exemption or civilian service application (an end date for deferrals only).
+    `loaded`: the case row locked, when the caller has it (it is read once, locked, and handed to the kind's service)."""
+    case = loaded if loaded is not None else transitions.load(uow, case_id, lock=True)
+    kind = CaseKind(transitions.value(case["kind"]))
     if kind is CaseKind.deferral:
-        out = decide_deferral(uow, case_id, decision, reason=reason, until=until, evidence=evidence)
+        out = decide_deferral(uow, case_id, decision, reason=reason, until=until, evidence=evidence, loaded=case)
         return Decision(out.case, out.released, out.replacement, out.filled_by)
     if until is not None:
         raise CaseInputError(f"only a deferral has an end date; case {case_id} is a {kind.value.replace('_', ' ')} case",
                              field="until")
     if kind is CaseKind.exemption:
-        return decide_exemption(uow, case_id, decision, reason=reason, evidence=evidence)
+        return decide_exemption(uow, case_id, decision, reason=reason, evidence=evidence, loaded=case)
     if kind is CaseKind.civilian_service:
-        return decide_civilian_service(uow, case_id, decision, reason=reason, evidence=evidence)
+        return decide_civilian_service(uow, case_id, decision, reason=reason, evidence=evidence, loaded=case)
     raise CaseInputError(f"case {case_id} is a {kind.value.replace('_', ' ')} case, not an application to grant or refuse",
                          field="case")
 
@@ -44,22 +47,24 @@ def decide_case(uow: UnitOfWork, case_id: int, decision: str, *, reason: str, un
 
     `version`: the case's version the decision was made on (the page's); `CaseChanged` when the case
     has taken a step since, so of two officers deciding at once the second is told, not overruled."""
+    # Read without a lock (the decision's service locks it): of two officers deciding at once, both read the waiting
+    # case and the guarded step lets one through; the other is refused by the case's state (or `CaseChanged`).
+    case = transitions.load(uow, case_id)  # not found, or out of the actor's regions: the same answer as ever
     if version is not None:
-        _claim(uow, case_id, version)
-    if CaseKind(transitions.value(transitions.load(uow, case_id)["kind"])) is CaseKind.appeal:
+        _claim(uow, case, version)
+    if CaseKind(transitions.value(case["kind"])) is CaseKind.appeal:
         decide_appeal(uow, case_id, decision, reason=reason, evidence=evidence)
     else:
         decide_application(uow, case_id, decision, reason=reason, until=until, evidence=evidence)
     return as_view(uow, transitions.load(uow, case_id))
 
 
-def _claim(uow: UnitOfWork, case_id: int, version: int) -> None:
-    """Hold case `case_id` for this transaction if it is still at `version`, else `CaseChanged`.
+def _claim(uow: UnitOfWork, case: Any, version: int) -> None:
+    """Hold `case` (its row, as loaded) for this transaction if it is still at `version`, else `CaseChanged`.
 
     The check is the UPDATE's own condition: on PostgreSQL a concurrent decision holds the row until
     it commits and the condition is then checked again against the row it wrote (its step raised the
     version); SQLite runs writing transactions one at a time."""
-    case = transitions.load(uow, case_id)  # not found, or out of the actor's regions: the same answer as ever
     held = uow.execute(update(Case).where(Case.id == case["id"], Case.version == version).values(version=Case.version)).rowcount
     if held != 1:
         raise CaseChanged(f"{transitions.subject(case)} changed while you were deciding: look at it again and decide anew")

@@ -92,9 +92,10 @@ def apply_for_deferral(uow: UnitOfWork, campaign: str, national_id: str, ground:
 
 
 def decide_deferral(uow: UnitOfWork, case_id: int, decision: str, *, reason: str, until: dt.date | None = None,
-                    evidence: str | None = None) -> DeferralOutcome:
-    """An officer grants (until a date within the ground's maximum) or refuses a deferral, with reasons."""
-    case = case_of_kind(uow, case_id, CaseKind.deferral)
+                    evidence: str | None = None, loaded: Any = None) -> DeferralOutcome:
+    """An officer grants (until a date within the ground's maximum) or refuses a deferral, with reasons (`loaded`: the
+    case row locked, when the caller has it)."""
+    case = case_of_kind(uow, case_id, CaseKind.deferral, loaded=loaded)
     if decision == "grant":
         uow.ctx.require(Role.administrator, Role.officer, doing="granting a deferral")
         case, effect = _grant(uow, case, ground_of(uow, case["ground"]), until, reason=reason, evidence=evidence)

@@ -6,6 +6,8 @@ out of every later pool (a hold on the register: `callup.cases.availability`).
 
 from __future__ import annotations
 
+from typing import Any
+
 from callup.campaigns.kinds import ReleaseReason
 from callup.cases import transitions
 from callup.cases.applications import Decision, decide, live_call
@@ -38,6 +40,8 @@ def apply_for_exemption(uow: UnitOfWork, campaign: str, national_id: str, ground
                                               ground=found.code, call=call))
 
 
-def decide_exemption(uow: UnitOfWork, case_id: int, decision: str, *, reason: str, evidence: str | None = None) -> Decision:
+def decide_exemption(uow: UnitOfWork, case_id: int, decision: str, *, reason: str, evidence: str | None = None,
+                     loaded: Any = None) -> Decision:
     """Grant (permanent; the call ends and a replacement is called) or refuse an exemption, with reasons."""
-    return decide(uow, case_id, CaseKind.exemption, decision, ReleaseReason.exempted, reason=reason, evidence=evidence)
+    return decide(uow, case_id, CaseKind.exemption, decision, ReleaseReason.exempted, reason=reason, evidence=evidence,
+                  loaded=loaded)

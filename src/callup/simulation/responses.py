@@ -336,14 +336,17 @@ class _Run:
                     applied = apply(uow, self.campaign, national_id, ground, evidence="SIM-DOC")
                     case = applied.case if isinstance(applied, deferrals.DeferralOutcome) else applied
             self.steps[f"{kind}_applied"] += 1
+            overturned = False
             if case.state == "applied":
                 grant = self.chance(rate.grant)
                 with self.acting(OFFICER) as uow:
                     case = decide_application(uow, case.id, "grant" if grant else "refuse", reason="simulation: decided").case
                 if case.state == "refused":
                     self.steps[f"{kind}_refused"] += 1
-                    self.maybe_appeal(case.id, citizen, redecide=lambda cid: decide_application(
+                    overturned = self.maybe_appeal(case.id, citizen, redecide=lambda cid: decide_application(
                         self.uow, cid, "grant", reason="simulation: granted on review"))
+            if case.state == "refused" and not overturned:  # a refusal ends nothing
+                return False
             released = self.released(national_id)
             self.steps[f"{kind}_granted"] += released
             return released
