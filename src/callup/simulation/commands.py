@@ -29,7 +29,7 @@ def responses(
     """Simulate delivery, appearance, applications, the medical board, appeals and induction for every called person."""
     from callup.simulation.responses import load_rates, simulate
 
-    with progress("simulating responses (people)", None, quiet=as_json) as advance:
+    with progress("simulating responses (people through a phase)", None, quiet=as_json) as advance:
         result = dataclasses.asdict(simulate(context(), campaign, seed=seed, rates=load_rates(rates), advance=advance))
 
     def render(r: dict[str, Any]) -> None:
