@@ -135,7 +135,7 @@ def test_a_no_show_opened_before_the_close_is_still_rescheduled_to_a_new_slot_af
     reference = _reference(day, national_id)
     with UnitOfWork(as_role(at_appointment(day, reference), "officer", regions=region)) as uow:
         notices.record_appearance(uow, reference, "no_show")
-        case_id = noshows.open_no_shows(uow, CAMPAIGN, reference=reference).opened[0]
+        case_id = noshows.open_no_shows(uow, CAMPAIGN, references=[reference]).opened[0]
     slot = _a_free_slot(day, reference)[0][0]
     with UnitOfWork(day) as uow:
         close_campaign(uow, CAMPAIGN)

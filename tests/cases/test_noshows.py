@@ -86,12 +86,28 @@ def test_opening_for_one_summons_leaves_the_other_no_shows_for_later(ctx, engine
     day = drawn_campaign(ctx, tmp_path)
     rows, day = _no_shows(day, engine, n=3)
     with UnitOfWork(day) as uow:
-        one = noshows.open_no_shows(uow, CAMPAIGN, reference=rows[1].reference)
+        one = noshows.open_no_shows(uow, CAMPAIGN, references=[rows[1].reference])
         rest = noshows.open_no_shows(uow, CAMPAIGN)
     assert len(one.opened) == 1 and one.already == 0
     assert len(rest.opened) == 2 and rest.already == 1
     with UnitOfWork(day, write=False) as uow:
         assert case_view(uow, one.opened[0]).national_id == rows[1].national_id
+
+
+def test_a_list_of_no_shows_opens_each_its_own_case_naming_its_summons(ctx, engine, tmp_path):
+    """Opened together (one INSERT for the list): each case is the person's, names their summons and the time of the
+    no-show, and is told apart by person."""
+    day = drawn_campaign(ctx, tmp_path)
+    rows, day = _no_shows(day, engine, n=3)
+    listed = [rows[2].reference, rows[0].reference]
+    with UnitOfWork(day) as uow:
+        opened = noshows.open_no_shows(uow, CAMPAIGN, references=listed)
+    assert opened.opened_for.keys() == {rows[0].national_id, rows[2].national_id} and opened.already == 0
+    with UnitOfWork(day, write=False) as uow:
+        for row in (rows[0], rows[2]):
+            case = case_view(uow, opened.opened_for[row.national_id], reason="test")
+            assert case.national_id == row.national_id and case.evidence.startswith(f"summons {row.reference}: no-show recorded")
+            assert case.history[0].evidence == case.evidence
 
 
 def test_a_resolved_no_show_leaves_the_follow_up_list(ctx, engine, tmp_path):

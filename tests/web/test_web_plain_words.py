@@ -114,7 +114,7 @@ def states(site):  # noqa: ANN001, ANN201
     with UnitOfWork(later) as uow:
         notices.record_appearance(uow, missed.reference, "no_show")
     with UnitOfWork(dataclasses.replace(later, actor=admin.actor)) as uow:
-        noshows.open_no_shows(uow, CAMPAIGN, reference=missed.reference)
+        noshows.open_no_shows(uow, CAMPAIGN, references=[missed.reference])
         cases["no-show"] = uow.execute(text("SELECT id FROM cases WHERE kind = 'no_show' AND national_id = :n"),
                                        {"n": missed.national_id}).scalar_one()
     with UnitOfWork(later) as uow:

@@ -34,18 +34,19 @@ class NoShowsOpened:
     campaign: str
     opened: list[int]
     already: int
+    opened_for: dict[str, int] = dataclasses.field(default_factory=dict)  # the case opened for each person, by national id
 
 
-def open_no_shows(uow: UnitOfWork, campaign: str, *, reference: str | None = None) -> NoShowsOpened:
+def open_no_shows(uow: UnitOfWork, campaign: str, *, references: list[str] | None = None) -> NoShowsOpened:
     """Open a case for every recorded no-show in the actor's regions that has no case since it was recorded
-    (with `reference`, for that summons only)."""
+    (with `references`, for those summonses only), all of them in a few statements."""
     uow.ctx.require(Role.administrator, Role.officer, Role.system, doing="opening no-show cases")
     campaign_id = calls.campaign_id(uow, campaign)
     if campaign_id is None:
         from callup.campaigns.errors import CampaignNotFound
 
         raise CampaignNotFound(f"no campaign named {campaign!r}", field="campaign")
-    found = no_shows(uow, campaign_id, reference=reference)
+    found = no_shows(uow, campaign_id, references=references)
     # the latest no-show case of this campaign opened for each of them (the case index starts with the
     # campaign, so each batch is an index look-up, not a scan of every case)
     latest: dict[str, Any] = {}
@@ -55,16 +56,12 @@ def open_no_shows(uow: UnitOfWork, campaign: str, *, reference: str | None = Non
                                   .where(cases.c.campaign_id == campaign_id, cases.c.national_id.in_(ids[i:i + 500]),
                                          cases.c.kind == CaseKind.no_show.value)
                                   .group_by(cases.c.national_id)).tuples().all())
-    opened, already = [], 0
-    for row in found:
-        since = latest.get(row.national_id)
-        if since is not None and since >= row.appearance_at:
-            already += 1
-            continue
-        case = transitions.open_case(uow, campaign, row.national_id, CaseKind.no_show, ground="no_show",
-                                     evidence=f"summons {row.reference}: no-show recorded {row.appearance_at:%Y-%m-%d %H:%M}")
-        opened.append(case["id"])
-    return NoShowsOpened(campaign, opened, already)
+    to_open = [row for row in found if latest.get(row.national_id) is None or latest[row.national_id] < row.appearance_at]
+    opened = transitions.open_cases(
+        uow, CaseKind.no_show, transitions.calls_of(uow, campaign, [row.national_id for row in to_open]), ground="no_show",
+        evidences=[f"summons {row.reference}: no-show recorded {row.appearance_at:%Y-%m-%d %H:%M}" for row in to_open])
+    return NoShowsOpened(campaign, [case["id"] for case in opened], len(found) - len(to_open),
+                         {case["national_id"]: case["id"] for case in opened})
 
 
 def resolve_no_show(uow: UnitOfWork, case_id: int, resolution: str, *, reason: str, office: str | None = None,

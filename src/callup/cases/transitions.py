@@ -136,16 +136,18 @@ def open_case(uow: UnitOfWork, campaign: str, national_id: str, kind: CaseKind, 
               values: dict[str, Any] | None = None, effect: dict[str, Any] | None = None, call: Any = None) -> Any:
     """Open a case of `kind` for a called person by the kind's opening step (from `new`); `call`: the person's call
     in the campaign when the caller has just read it (`call_of`), so that it is not read twice."""
-    return open_cases(uow, kind, [call or call_of(uow, campaign, national_id)], reason=reason, evidence=evidence,
+    return open_cases(uow, kind, [call or call_of(uow, campaign, national_id)], reason=reason, evidences=[evidence],
                       ground=ground, appeals=appeals, values=values, effect=effect)[0]
 
 
-def open_cases(uow: UnitOfWork, kind: CaseKind, called: list[Any], *, reason: str | None = None, evidence: str | None = None,
-               ground: str | None = None, appeals: int | None = None, values: dict[str, Any] | None = None,
-               effect: dict[str, Any] | None = None) -> list[Any]:
+def open_cases(uow: UnitOfWork, kind: CaseKind, called: list[Any], *, reason: str | None = None,
+               evidences: list[str | None] | None = None, ground: str | None = None, appeals: int | None = None,
+               values: dict[str, Any] | None = None, effect: dict[str, Any] | None = None) -> list[Any]:
     """Open a case of `kind` for each person of `called` (their calls, from `call_of` or `calls_of`) by the kind's
-    opening step, exactly as `open_case` one by one would, in order: a batch's cases are inserted in one statement
-    and their first history lines in another. Returns the case rows, each with its history."""
+    opening step, exactly as `open_case` one by one would, in order (`evidences`: each case's, else none): a batch's
+    cases are inserted in one statement and their first history lines in another. Returns the case rows, each with
+    its history."""
+    evidences = evidences or [None] * len(called)
     step = opening_step(kind)
     _require(uow, kind, step)
     now = uow.now()
@@ -155,8 +157,9 @@ def open_cases(uow: UnitOfWork, kind: CaseKind, called: list[Any], *, reason: st
     new = [dict(id=None, campaign_id=call["campaign_id"], national_id=call["national_id"], region=call["region"], kind=kind,
                 state=NEW, ground=ground, policy_version=version, evidence=_text(evidence, "evidence"), opened_at=now,
                 opened_by=actor.label(), opened_role=actor.role.value, appeals_case_id=appeals, campaign=call["campaign"])
-           for call in called]
-    return _take(uow, new, step, reason=reason, evidence=evidence, ground=ground, values=values, effects=[effect] * len(new))
+           for call, evidence in zip(called, evidences, strict=True)]
+    return _take(uow, new, step, reason=reason, evidences=evidences, ground=ground, values=values,
+                 effects=[effect] * len(new))
 
 
 def precheck(uow: UnitOfWork, case: Any, step: str, reason: str | None) -> None:
@@ -176,7 +179,7 @@ def transition(uow: UnitOfWork, case: Any, step: str, *, reason: str | None = No
     can be appealed, the appeal deadline from the policy. `values` sets further columns
     (an end date, a registry check); `effect` records what the step did beyond the case.
     """
-    return _take(uow, [case], step, reason=reason, evidence=evidence, ground=ground, values=values, effects=[effect])[0]
+    return _take(uow, [case], step, reason=reason, evidences=[evidence], ground=ground, values=values, effects=[effect])[0]
 
 
 def transition_each(uow: UnitOfWork, taking: list[Any], step: str, *, reason: str | None = None, evidence: str | None = None,
@@ -185,14 +188,14 @@ def transition_each(uow: UnitOfWork, taking: list[Any], step: str, *, reason: st
     """`transition` on each case of `taking` (rows from `load_each(..., lock=True)`, all of one kind), `effects` one
     per case: a list's steps in a few statements whatever its length, each case with its own history line, audit
     entry and register hold, as one by one. Returns the rows after, each with its whole history, in order."""
-    done = _take(uow, taking, step, reason=reason, evidence=evidence, ground=ground, values=values,
+    done = _take(uow, taking, step, reason=reason, evidences=[evidence] * len(taking), ground=ground, values=values,
                  effects=list(effects or [None] * len(taking)))
     return with_histories(uow, done)
 
 
-def _take(uow: UnitOfWork, taking: list[Any], step: str, *, reason: str | None, evidence: str | None, ground: str | None,
-          effects: list[dict[str, Any] | None], values: dict[str, Any] | None) -> list[Any]:
-    """`step` on each case of `taking` (all of one kind), with its effect of `effects`: a case row locked by the caller,
+def _take(uow: UnitOfWork, taking: list[Any], step: str, *, reason: str | None, evidences: list[str | None],
+          ground: str | None, effects: list[dict[str, Any] | None], values: dict[str, Any] | None) -> list[Any]:
+    """`step` on each case of `taking` (all of one kind), with its evidence and effect: a case row locked by the caller,
     or a case being opened (id None: inserted in the state its opening step leads to, as if stepped, all of them in
     one INSERT); each with its history line, audit entry and register hold. Returns the rows after, in order."""
     if not taking:
@@ -201,7 +204,7 @@ def _take(uow: UnitOfWork, taking: list[Any], step: str, *, reason: str | None, 
     machine = MACHINES[kind]
     afters = [machine.step(case["state"], step, subject=subject(case)) for case in taking]
     _require(uow, kind, step)
-    reason, evidence = _text(reason, "reason"), _text(evidence, "evidence")
+    reason, evidences = _text(reason, "reason"), [_text(e, "evidence") for e in evidences]
     decision = is_decision(kind, step)
     if reason is None and (decision or step == "overturn"):
         raise CaseInputError(f"{subject(taking[0])}: {step} needs a reason", field="reason")
@@ -236,10 +239,10 @@ def _take(uow: UnitOfWork, taking: list[Any], step: str, *, reason: str | None, 
     lines = _history_lines(uow, [dict(case_id=row["id"], from_state=case["state"], step=step, to_state=after, at=now,
                                       actor=actor.label(), role=actor.role.value, reason=reason, evidence=evidence,
                                       ground=ground, effect=json.dumps(e, sort_keys=True) if e else None)
-                                 for case, row, after, e in zip(taking, rows, afters, effects, strict=True)],
+                                 for case, row, after, e, evidence in zip(taking, rows, afters, effects, evidences, strict=True)],
                            new=[case["id"] is None for case in taking])
     done = []
-    for case, row, after, e, line in zip(taking, rows, afters, effects, lines, strict=True):
+    for case, row, after, e, evidence, line in zip(taking, rows, afters, effects, evidences, lines, strict=True):
         before = case["state"]
         uow.record(CaseStepped(target=person(case["national_id"]), case=row["id"], kind=kind.value, campaign=case["campaign"],
                                seq=line["seq"], step=step, from_state=before, to_state=after, ground=ground, evidence=evidence,

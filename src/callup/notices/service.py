@@ -622,15 +622,15 @@ class NoShow:
     appearance_at: dt.datetime
 
 
-def no_shows(uow: UnitOfWork, campaign_id: int, *, reference: str | None = None) -> list[NoShow]:
-    """The campaign's live summonses recorded as no-shows in the actor's regions (with `reference`, that summons
+def no_shows(uow: UnitOfWork, campaign_id: int, *, references: list[str] | None = None) -> list[NoShow]:
+    """The campaign's live summonses recorded as no-shows in the actor's regions (with `references`, those summonses
     only), in the order they were recorded: what case work opens its no-show cases from."""
     query = (select(summonses.c.national_id, summonses.c.reference, summonses.c.appearance_at)
              .where(summonses.c.campaign_id == campaign_id, summonses.c.appearance == Appearance.no_show.value,
                     summonses.c.status.in_(LIVE_VALUES))
              .order_by(summonses.c.appearance_at, summonses.c.id))
-    if reference is not None:
-        query = query.where(summonses.c.reference == reference)
+    if references is not None:
+        query = query.where(summonses.c.reference.in_(references))
     scope = uow.ctx.region_filter(summonses.c.region)
     if scope is not None:
         query = query.where(scope)

@@ -253,6 +253,11 @@ class _Run:
             with self.acting(OFFICER, at=max(self.appointment_end(s) for s in sheet)) as uow:
                 notices.record_appearances(uow, [notices.AppearanceChoice(s.reference, "appeared" if came[s.national_id]
                                                                           else "no_show", shown=notices.UNSEEN) for s in sheet])
+        missed = [s for s in batch if not came[s.national_id]]
+        opened: dict[str, int] = {}
+        if missed:  # their cases opened together once the last of their days has ended
+            with self.acting(OFFICER, at=max(self.appointment_end(s) for s in missed)) as uow:
+                opened = noshows.open_no_shows(uow, self.campaign, references=[s.reference for s in missed]).opened_for
         going = {}
         for summons in batch:
             self.rng = rngs[summons.national_id]
@@ -260,7 +265,7 @@ class _Run:
                 self.steps["appeared"] += 1
                 going[summons.national_id] = EXAMINATION
             else:
-                going[summons.national_id] = EXAMINATION if self.no_show(summons) else FINISHED
+                going[summons.national_id] = EXAMINATION if self.no_show(summons, opened.get(summons.national_id)) else FINISHED
         return going
 
     def board(self, batch: list[Any]) -> dict[str, int]:
@@ -374,20 +379,17 @@ class _Run:
 
         return dt.datetime.combine(summons.date, summons.end, tzinfo=ZoneInfo(self.uow.ctx.timezone))
 
-    def no_show(self, summons: Any) -> bool:
-        """A no-show's case opened and resolved by an officer; True when a rescheduled appointment was kept."""
-        at = self.appointment_end(summons)
-        with self.acting(OFFICER, at=at) as uow:
-            opened = noshows.open_no_shows(uow, self.campaign, reference=summons.reference).opened
+    def no_show(self, summons: Any, case_id: int | None) -> bool:
+        """A no-show's case (`case_id`, opened) resolved by an officer; True when a rescheduled appointment was kept."""
         self.steps["no_show"] += 1
         weights = self.rates.no_show
         resolution = self.pick({"excuse": weights.excuse, "reschedule": weights.reschedule, "refer": weights.refer}) or "excuse"
-        for case_id in opened:
+        if case_id is not None:
             with self.acting(OFFICER) as uow:
                 noshows.resolve_no_show(uow, case_id, resolution, reason=f"simulation: {resolution}")
             self.steps[f"no_show_{resolution}"] += 1
         if resolution == "reschedule" and self.chance(self.rates.appearance):
-            with self.acting(OFFICER, at=at) as uow:
+            with self.acting(OFFICER, at=self.appointment_end(summons)) as uow:
                 notices.record_appearance(uow, summons.reference, "appeared")
             self.steps["appeared"] += 1
             return True
