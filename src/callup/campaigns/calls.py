@@ -27,9 +27,7 @@ __all__ = ["CampaignFacts", "LiveCall", "campaign_facts", "campaign_id", "campai
 calls, campaigns = cast(Table, Call.__table__), cast(Table, Campaign.__table__)
 pool, order = PoolEntry.__table__, OrderEntry.__table__
 # Built once: case work looks up a call for every step it takes.
-_CALL = (select(calls, campaigns.c.name.label("campaign"), campaigns.c.status.label("campaign_status"))
-         .join(campaigns, campaigns.c.id == calls.c.campaign_id)
-         .where(campaigns.c.name == bindparam("campaign"), calls.c.national_id == bindparam("national_id")))
+# Built once: case work looks up calls for every step it takes.
 _CALLS = (select(calls, campaigns.c.name.label("campaign"), campaigns.c.status.label("campaign_status"))
           .join(campaigns, campaigns.c.id == calls.c.campaign_id)
           .where(campaigns.c.name == bindparam("campaign"), calls.c.national_id.in_(bindparam("national_ids", expanding=True))))
@@ -64,8 +62,7 @@ def find_call(uow: UnitOfWork, campaign: str, national_id: str) -> dict[str, Any
     """The person's call in the campaign named `campaign`, released or not: the call's columns (`campaign_id`,
     `national_id`, `region`, `position`, `source`, `replaces`, `called_at`, `release_reason`, `released_at`) with the
     campaign's name (`campaign`) and status (`campaign_status`, its value); None when they are not called there."""
-    row = uow.execute(_CALL, {"campaign": campaign, "national_id": national_id.strip()}).mappings().first()
-    return _call(row) if row is not None else None
+    return find_calls(uow, campaign, [national_id]).get(national_id.strip())
 
 
 def find_calls(uow: UnitOfWork, campaign: str, national_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -73,12 +70,8 @@ def find_calls(uow: UnitOfWork, campaign: str, national_ids: Iterable[str]) -> d
     wanted, found = sorted({n.strip() for n in national_ids}), {}
     for i in range(0, len(wanted), 500):
         for row in uow.execute(_CALLS, {"campaign": campaign, "national_ids": wanted[i:i + 500]}).mappings():
-            found[row["national_id"]] = _call(row)
+            found[row["national_id"]] = {**row, "campaign_status": enum_value(row["campaign_status"])}
     return found
-
-
-def _call(row: Any) -> dict[str, Any]:
-    return {**row, "campaign_status": enum_value(row["campaign_status"])}
 
 
 def release_reason(uow: UnitOfWork, campaign_id: int, national_id: str) -> str | None:

@@ -32,9 +32,12 @@ RESOLUTIONS = ("reschedule", "excuse", "refer")
 @dataclasses.dataclass(frozen=True)
 class NoShowsOpened:
     campaign: str
-    opened: list[int]
+    opened_for: dict[str, int]  # the case opened for each person, by national id, in the order opened
     already: int
-    opened_for: dict[str, int] = dataclasses.field(default_factory=dict)  # the case opened for each person, by national id
+
+    @property
+    def opened(self) -> list[int]:
+        return list(self.opened_for.values())
 
 
 def open_no_shows(uow: UnitOfWork, campaign: str, *, references: list[str] | None = None) -> NoShowsOpened:
@@ -60,8 +63,7 @@ def open_no_shows(uow: UnitOfWork, campaign: str, *, references: list[str] | Non
     opened = transitions.open_cases(
         uow, CaseKind.no_show, transitions.calls_of(uow, campaign, [row.national_id for row in to_open]), ground="no_show",
         evidences=[f"summons {row.reference}: no-show recorded {row.appearance_at:%Y-%m-%d %H:%M}" for row in to_open])
-    return NoShowsOpened(campaign, [case["id"] for case in opened], len(found) - len(to_open),
-                         {case["national_id"]: case["id"] for case in opened})
+    return NoShowsOpened(campaign, {case["national_id"]: case["id"] for case in opened}, len(found) - len(to_open))
 
 
 def resolve_no_show(uow: UnitOfWork, case_id: int, resolution: str, *, reason: str, office: str | None = None,

@@ -35,8 +35,8 @@ history = cast(Table, CaseTransition.__table__)
 MAX_TEXT = 2000
 
 # Built once: these run for every step of every case, and building a statement costs more than running it.
-_CASE = select(cases).where(cases.c.id == bindparam("case_id"))
-_CASE_LOCKED = _CASE.with_for_update()
+_CASES = select(cases).where(cases.c.id.in_(bindparam("ids", expanding=True))).order_by(cases.c.id)
+_CASES_LOCKED = _CASES.with_for_update()  # in id order, so two lists cannot deadlock
 # Cases opened, in the state their opening step leads to, and lines of histories: one statement for a batch, the rows
 # returned in the order given.
 _ADD_CASE = insert(cases).returning(*cases.c, sort_by_parameter_order=True)
@@ -77,20 +77,15 @@ def subject(case: Any) -> str:
 
 def load(uow: UnitOfWork, case_id: int, *, lock: bool = False) -> Any:
     """The case row with its campaign's name; `CaseNotFound` if there is none or the actor may not see it."""
-    query = _CASE_LOCKED if lock and uow.conn.dialect.name == "postgresql" else _CASE
-    row = uow.execute(query, {"case_id": int(case_id)}).mappings().first() if is_row_id(case_id) else None
-    uow.ctx.check_visible(row and row["region"], row and row["national_id"], error=CaseNotFound(f"no case {case_id}"))
-    return with_campaign_names(uow, [row])[0]
+    return load_each(uow, [case_id], lock=lock)[0]
 
 
 def load_each(uow: UnitOfWork, case_ids: list[int], *, lock: bool = False) -> list[Any]:
     """`load` for each of `case_ids`, in one read (locked in id order, so two lists cannot deadlock), in the order
     given; `CaseNotFound` for the first there is none of or the actor may not see."""
     ids = [int(i) for i in case_ids if is_row_id(i)]
-    query = select(cases).where(cases.c.id.in_(ids)).order_by(cases.c.id)
-    if lock and uow.conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    found = {r["id"]: r for r in uow.execute(query).mappings()} if ids else {}
+    query = _CASES_LOCKED if lock and uow.conn.dialect.name == "postgresql" else _CASES
+    found = {r["id"]: r for r in uow.execute(query, {"ids": ids}).mappings()} if ids else {}
     rows = []
     for case_id in case_ids:
         row = found.get(int(case_id)) if is_row_id(case_id) else None
@@ -108,12 +103,7 @@ def with_campaign_names(uow: UnitOfWork, rows: list[Any]) -> list[dict[str, Any]
 def call_of(uow: UnitOfWork, campaign: str, national_id: str) -> Any:
     """The person's call in the campaign (released or not) with the campaign id, name and status (`campaigns.calls.find_call`);
     `CaseNotFound` otherwise."""
-    row = calls.find_call(uow, campaign, national_id)
-    missing = CaseNotFound(f"that person is not called in campaign {campaign!r}")
-    if row is None:
-        raise missing
-    uow.ctx.check_visible(row["region"], row["national_id"], error=missing)
-    return row
+    return calls_of(uow, campaign, [national_id])[0]
 
 
 def calls_of(uow: UnitOfWork, campaign: str, national_ids: list[str]) -> list[Any]:

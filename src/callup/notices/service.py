@@ -516,12 +516,7 @@ def _record(uow: UnitOfWork, chosen: list[tuple[Any, Appearance, str | None]]) -
     with its own audit entry: the rows after, in the order given, and why each other one was refused, by reference.
     One UPDATE for the rows that share an outcome and what was shown, so a day sheet costs a few statements."""
     today = uow.ctx.today()
-    no_shows: dict[int, dict[str, str]] = {}
-    for row, outcome, _ in chosen:
-        if outcome is Appearance.no_show:
-            no_shows.setdefault(row["campaign_id"], {})[row["national_id"]] = row["reference"]
-    inducted = {by_person[n] for campaign_id, by_person in no_shows.items()
-                for n in calls.inducted_among(uow, campaign_id, by_person)}
+    inducted = _inducted_of(uow, [row for row, outcome, _ in chosen if outcome is Appearance.no_show])
     refused: dict[str, NoticeStateError] = {}
     groups: dict[tuple[Appearance, str | None], list[Any]] = {}
     for row, outcome, shown in chosen:
@@ -697,11 +692,18 @@ def move(uow: UnitOfWork, reference: str, *, office: str, date: dt.date, start: 
 def inducted_among(uow: UnitOfWork, references: list[str]) -> set[str]:
     """The summonses among `references` whose person was inducted from the summons' campaign (such a
     person is not recorded as not having come: a page offers only "came"). The call knows (`calls.inducted_among`)."""
-    people: dict[int, dict[str, str]] = {}
+    rows = []
     for i in range(0, len(references), 500):
-        for r in uow.execute(select(summonses.c.reference, summonses.c.campaign_id, summonses.c.national_id)
-                             .where(summonses.c.reference.in_(references[i:i + 500]))):
-            people.setdefault(r.campaign_id, {})[r.national_id] = r.reference
+        rows += uow.execute(select(summonses.c.reference, summonses.c.campaign_id, summonses.c.national_id)
+                            .where(summonses.c.reference.in_(references[i:i + 500]))).mappings().all()
+    return _inducted_of(uow, rows)
+
+
+def _inducted_of(uow: UnitOfWork, rows: list[Any]) -> set[str]:
+    """The references of those summons `rows` whose person was inducted from the summons' campaign."""
+    people: dict[int, dict[str, str]] = {}
+    for r in rows:
+        people.setdefault(r["campaign_id"], {})[r["national_id"]] = r["reference"]
     return {by_person[n] for campaign_id, by_person in people.items()
             for n in calls.inducted_among(uow, campaign_id, by_person)}
 
