@@ -159,7 +159,7 @@ def test_a_replacement_passes_over_a_long_run_of_people_who_left(ctx, engine, tm
     """The reserve is read a few positions at a time: a run of people who died longer than one read is passed over too."""
     from callup.campaigns import replacements
 
-    monkeypatch.setattr(replacements, "_RESERVE_BATCH", 2)
+    monkeypatch.setattr(replacements, "_RESERVE_SPARE", 0)  # two positions a read for one release
     load_register(ctx, tmp_path, people=8000)
     drawn(ctx, quota=40, over_call="0")
     with engine.connect() as conn:

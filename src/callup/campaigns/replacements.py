@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
+from collections import Counter
+from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, and_, func, or_, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, func, or_, select, update
 
 from callup.audit import person
 from callup.campaigns import events
@@ -44,7 +47,8 @@ from callup.register.queries import alive_among
 from callup.store.columns import enum_value
 from callup.uow import UnitOfWork
 
-__all__ = ["REASONS", "Replacement", "parse_reason", "record_complete", "replace", "replacements_file", "replacements_head", "restore_call"]
+__all__ = ["REASONS", "Replacement", "parse_reason", "record_complete", "replace", "replace_each", "replacements_file",
+           "replacements_head", "restore_call"]
 
 
 calls = cast(Table, Call.__table__)
@@ -53,7 +57,7 @@ campaigns = cast(Table, Campaign.__table__)
 pool = cast(Table, PoolEntry.__table__)
 log = cast(Table, ReplacementEntry.__table__)
 REASONS = tuple(r.value for r in ReleaseReason)
-_RESERVE_BATCH = 50  # reserve positions read at a time while looking for the next person alive
+_RESERVE_SPARE = 8  # reserve positions read ahead for a region beyond two for each of a list's releases there
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,53 +108,106 @@ def _campaign_for_update(conn: Connection, name: str) -> Any:
     return row
 
 
-def _next_in_reserve(uow: UnitOfWork, campaign_id: int, region: str) -> tuple[tuple[str, int] | None, list[int]]:
-    """The next reserve call of the region, and the positions passed over to reach it (people who left the register)."""
-    # Calls are made in position order (the draw calls a prefix of the order, each replacement the
-    # next), so the reserve continues after the last position called: one index look-up
-    # (ix_campaign_calls_region) rather than skipping every person already called. The reserve is
-    # read a few positions at a time and the register says who of them is alive.
-    conn = uow.conn
-    called = (select(func.coalesce(func.max(calls.c.position), 0))
-              .where(calls.c.campaign_id == campaign_id, calls.c.region == region).scalar_subquery())
+@dataclasses.dataclass
+class _Region:
+    """What a list's releases need of one region, read once and kept as they go: the last position called, the
+    supernumerary calls (live replacements whose released person is live again) by position, and the reserve read
+    ahead (positions after the last called, each with whether its person is alive)."""
 
-    def reserve(after: Any) -> list[Any]:  # the next few of the order after `after`, with the last position called
-        return list(conn.execute(select(order.c.national_id, order.c.position, called.label("last"))
-                                 .where(order.c.campaign_id == campaign_id, order.c.region == region, order.c.position > after)
-                                 .order_by(order.c.position).limit(_RESERVE_BATCH)))
-
-    batch = reserve(called)
-    last = int(batch[0].last if batch else conn.execute(select(called)).scalar_one())
-    row = None
-    while batch:
-        alive = alive_among(uow, [r.national_id for r in batch])
-        row = next((r for r in batch if r.national_id in alive), None)
-        if row is not None:
-            break
-        batch = reserve(batch[-1].position)
-    end = row.position if row else conn.execute(select(func.coalesce(func.max(order.c.position), 0)).where(
-        order.c.campaign_id == campaign_id, order.c.region == region)).scalar_one() + 1
-    return ((row.national_id, row.position) if row else None), list(range(last + 1, end))
+    name: str
+    last: int
+    width: int  # reserve positions read at a time: twice the list's releases in the region, and a few
+    supernumerary: list[Any] = dataclasses.field(default_factory=list)  # rows (position, national_id, replaces)
+    ahead: list[tuple[int, str, bool]] = dataclasses.field(default_factory=list)  # (position, national_id, alive)
+    read_to: int | None = None  # the reserve is read up to this position (None: not yet)
+    exhausted: bool = False
 
 
-def _supernumerary(conn: Connection, campaign_id: int, region: str, released: str) -> str | None:
-    """The region's first live replacement call (by position) whose released person is live again, if any."""
-    replaced = calls.alias("replaced")
-    row = conn.execute(select(calls.c.national_id).join(replaced, and_(
-        replaced.c.campaign_id == calls.c.campaign_id, replaced.c.national_id == calls.c.replaces)).where(
-        calls.c.campaign_id == campaign_id, calls.c.region == region, calls.c.replaces.is_not(None),
-        calls.c.release_reason.is_(None),
-        replaced.c.release_reason.is_(None), calls.c.national_id != released)
-        .order_by(calls.c.position).limit(1)).first()
-    return row.national_id if row else None
+class _Filling:
+    """The regions of a list of releases, read together and kept in memory while the list is taken in order, so that
+    each release is filled as it would be alone (the module's rule) in a few statements for the whole list."""
+
+    def __init__(self, uow: UnitOfWork, campaign_id: int, releases: Counter[str]) -> None:
+        self.uow, self.campaign_id = uow, campaign_id
+        conn = uow.conn
+        last = {region: position for region, position in conn.execute(select(calls.c.region, func.max(calls.c.position)).where(
+            calls.c.campaign_id == campaign_id, calls.c.region.in_(list(releases))).group_by(calls.c.region))}
+        self.regions = {r: _Region(r, int(last.get(r) or 0), 2 * n + _RESERVE_SPARE) for r, n in releases.items()}
+        replaced = calls.alias("replaced")
+        for row in conn.execute(select(calls.c.region, calls.c.position, calls.c.national_id, calls.c.replaces).join(replaced, and_(
+                replaced.c.campaign_id == calls.c.campaign_id, replaced.c.national_id == calls.c.replaces)).where(
+                calls.c.campaign_id == campaign_id, calls.c.region.in_(list(releases)), calls.c.replaces.is_not(None),
+                calls.c.release_reason.is_(None), replaced.c.release_reason.is_(None)).order_by(calls.c.position)):
+            self.regions[row.region].supernumerary.append(row)
+
+    def release(self, region: str, national_id: str) -> tuple[str, tuple[str, int] | None, list[int]]:
+        """How the live call of `national_id` is filled when it ends: (filled_by, who is called instead and at which
+        position, the reserve positions passed over); the region's state follows the release."""
+        state = self.regions[region]
+        beyond = any(s.national_id == national_id for s in state.supernumerary)
+        spare = None if beyond else next(iter(state.supernumerary), None)
+        # Once released, nobody is beyond the number in their place, and the spare fills this call.
+        state.supernumerary = [s for s in state.supernumerary
+                               if s.national_id != national_id and s.replaces != national_id and s is not spare]
+        if beyond:  # a call beyond the region's number ends: the region is back at its number, nobody fills it
+            return "beyond", None, []
+        if spare is not None:  # nobody new is called: the supernumerary now fills this call
+            return "supernumerary", (spare.national_id, spare.position), []
+        nxt = self._next_in_reserve(state)
+        if nxt is None:
+            end = self.uow.execute(select(func.coalesce(func.max(order.c.position), 0)).where(
+                order.c.campaign_id == self.campaign_id, order.c.region == region)).scalar_one() + 1
+            return "nobody", None, list(range(state.last + 1, end))
+        skipped = list(range(state.last + 1, nxt[1]))
+        state.last = nxt[1]
+        return "reserve", nxt, skipped
+
+    def _next_in_reserve(self, state: _Region) -> tuple[str, int] | None:
+        """The first position after the last called whose person is alive: calls are made in position order, so the
+        reserve continues after the last position called (a passed-over person is never called later)."""
+        while True:
+            state.ahead = [a for a in state.ahead if a[0] > state.last]
+            found = next(((nid, position) for position, nid, alive in state.ahead if alive), None)
+            if found is not None or state.exhausted:
+                return found
+            # The first read takes every region of the list not read yet; a region read through reads on alone.
+            self._read_ahead([r for r in self.regions.values() if r.read_to is None or r is state])
+
+    def _read_ahead(self, wanting: list[_Region]) -> None:
+        """The next window of each region's reserve, and who of them is alive, in one statement (and one of the
+        register) for them all."""
+        start = {r.name: r.last if r.read_to is None else r.read_to for r in wanting}
+        rows = self.uow.execute(select(order.c.region, order.c.position, order.c.national_id).where(
+            order.c.campaign_id == self.campaign_id,
+            or_(*(and_(order.c.region == r.name, order.c.position > start[r.name], order.c.position <= start[r.name] + r.width)
+                  for r in wanting))).order_by(order.c.position)).all()
+        alive = alive_among(self.uow, [row.national_id for row in rows])
+        for r in wanting:
+            mine = [(row.position, row.national_id, row.national_id in alive) for row in rows if row.region == r.name]
+            r.ahead.extend(mine)
+            r.read_to = start[r.name] + r.width
+            if not mine:  # nothing in the window: the order ends here, unless its positions go on further
+                further = self.uow.execute(select(func.min(order.c.position)).where(
+                    order.c.campaign_id == self.campaign_id, order.c.region == r.name,
+                    order.c.position > r.read_to)).scalar_one()
+                r.exhausted = further is None
+                r.read_to = r.read_to if further is None else int(further) - 1
 
 
-def _is_supernumerary(conn: Connection, campaign_id: int, call: Any) -> bool:
-    """Whether `call` (live) is itself supernumerary: a replacement whose released person is live again."""
-    if call["replaces"] is None:
-        return False
-    return conn.execute(select(calls.c.release_reason).where(
-        calls.c.campaign_id == campaign_id, calls.c.national_id == call["replaces"])).one().release_reason is None
+@dataclasses.dataclass(frozen=True)
+class _Released:
+    """One release of a list, as it is written: the call ended and how it was filled."""
+
+    national_id: str
+    reason: ReleaseReason
+    region: str
+    filled: str  # Replacement.filled_by
+    called: tuple[str, int] | None  # who fills the call, at which position
+    skipped: list[int]
+
+    @property
+    def named(self) -> list[str]:
+        return [self.national_id, *([self.called[0]] if self.called else [])]
 
 
 def replace(uow: UnitOfWork, name: str, national_id: str, reason: ReleaseReason | str) -> Replacement:
@@ -163,49 +220,83 @@ def replace(uow: UnitOfWork, name: str, national_id: str, reason: ReleaseReason 
     actor's regions: the same answer). The call only: a use case releases through
     `notices.releases.release`, which cancels the person's summons too.
     """
+    return replace_each(uow, name, [(national_id, reason)])[0]
+
+
+def replace_each(uow: UnitOfWork, name: str, items: Sequence[tuple[str, ReleaseReason | str]]) -> list[Replacement]:
+    """`replace` for each (national id, reason) of `items`, in their order, exactly as one after another would (who
+    fills a call depends on the releases before it), in a few statements whatever their number: the campaign locked
+    and the list's calls read once, their regions' supernumerary calls and reserves read together, the calls, the
+    record's entries and the audit entries written together. All or none: one not called refuses the list."""
     uow.ctx.require(Role.administrator, Role.officer, Role.medical, Role.system, doing="releasing a called person")
-    reason = reason if isinstance(reason, ReleaseReason) else parse_reason(reason)
-    national_id = national_id.strip()
+    wanted = [(n.strip(), r if isinstance(r, ReleaseReason) else parse_reason(r)) for n, r in items]
+    if not wanted:
+        return []
     conn = uow.conn
     campaign = _campaign_for_update(conn, name)
-    call = conn.execute(select(calls).where(and_(calls.c.campaign_id == campaign.id, calls.c.national_id == national_id))).mappings().first()
-    not_called = NotCalled(f"that person is not called in campaign {name!r}")
-    if call is None:
-        raise not_called
-    uow.ctx.check_visible(call["region"], national_id, error=not_called)
-    if call["release_reason"] is not None:
-        previous = conn.execute(select(calls.c.national_id, calls.c.position).where(
-            and_(calls.c.campaign_id == campaign.id, calls.c.replaces == national_id))).first()
-        return Replacement(name, national_id, enum_value(call["release_reason"]), call["region"],
-                           previous.national_id if previous else None, previous.position if previous else None, already_done=True)
-    region = call["region"]
-    beyond = _is_supernumerary(conn, campaign.id, call)
-    spare = None if beyond else _supernumerary(conn, campaign.id, region, national_id)
-    conn.execute(update(calls).where(and_(calls.c.campaign_id == campaign.id, calls.c.national_id == national_id))
-                 .values(release_reason=reason, released_at=uow.now()))
-    nxt: tuple[str, int] | None  # who is called instead, at which position
-    skipped: list[int]
-    if beyond:  # a call beyond the region's number ends: the region is back at its number, nobody fills it
-        nxt, skipped, filled = None, [], "beyond"
-    elif spare is not None:  # nobody new is called: the supernumerary now fills this call
-        conn.execute(update(calls).where(calls.c.campaign_id == campaign.id, calls.c.national_id == spare)
-                     .values(replaces=national_id))
-        nxt, skipped, filled = (spare, _position(conn, campaign.id, spare)), [], "supernumerary"
-    else:
-        nxt, skipped = _next_in_reserve(uow, campaign.id, region)
-        filled = "reserve" if nxt is not None else "nobody"
-        if nxt is not None:
-            conn.execute(calls.insert().values(campaign_id=campaign.id, national_id=nxt[0], region=region, position=nxt[1],
-                                               source=CallSource.replacement, replaces=national_id, called_at=uow.now()))
-            uow.record(events.PersonCalled(target=person(nxt[0]), campaign=name, replaces=national_id, position=nxt[1]))
-    uow.record(events.PersonReleased(target=person(national_id), campaign=name, release_reason=reason.value,
-                                     replaced_by=nxt[0] if nxt else None))
-    pseudonyms = _pseudonyms(conn, campaign.id, [national_id, *([nxt[0]] if nxt else [])])
-    _append(uow, campaign.id, lambda **chain: record.release_entry(
-        **chain, region=region, pseudonym=pseudonyms[national_id], reason=reason.value, filled_by="nobody" if filled == "beyond" else filled,
-        called=pseudonyms[nxt[0]] if nxt else None, position=nxt[1] if nxt and filled == "reserve" else None, skipped=skipped))
-    return Replacement(name, national_id, reason.value, region, nxt[0] if nxt else None, nxt[1] if nxt else None,
-                       already_done=False, filled_by=filled)
+    known = {r["national_id"]: dict(r) for r in conn.execute(select(calls).where(
+        calls.c.campaign_id == campaign.id, calls.c.national_id.in_({n for n, _ in wanted}))).mappings()}
+    ended = [n for n, row in known.items() if row["release_reason"] is not None]
+    filled_by: dict[str, tuple[str, int] | None] = {  # who fills each ended call (releasing them again names them)
+        r.replaces: (r.national_id, r.position) for r in conn.execute(select(calls.c.replaces, calls.c.national_id, calls.c.position)
+                                                                      .where(calls.c.campaign_id == campaign.id, calls.c.replaces.in_(ended)))}
+    regions = Counter(row["region"] for n, _ in wanted if (row := known.get(n)) is not None and row["release_reason"] is None)
+    filling = _Filling(uow, campaign.id, regions) if regions else None
+    now, done, written, spares, new_calls = uow.now(), [], [], [], []
+    for national_id, reason in wanted:
+        call = known.get(national_id)
+        not_called = NotCalled(f"that person is not called in campaign {name!r}")
+        if call is None:
+            raise not_called
+        uow.ctx.check_visible(call["region"], national_id, error=not_called)
+        if call["release_reason"] is not None:
+            previous = filled_by.get(national_id)
+            done.append(Replacement(name, national_id, enum_value(call["release_reason"]), call["region"],
+                                    previous[0] if previous else None, previous[1] if previous else None, already_done=True))
+            continue
+        assert filling is not None  # the region of every live call of the list was read
+        filled, nxt, skipped = filling.release(call["region"], national_id)
+        call["release_reason"], filled_by[national_id] = reason, nxt
+        if filled == "supernumerary" and nxt is not None:
+            spares.append({"_nid": nxt[0], "_replaces": national_id})
+        elif filled == "reserve" and nxt is not None:
+            new_calls.append(dict(campaign_id=campaign.id, national_id=nxt[0], region=call["region"], position=nxt[1],
+                                  source=CallSource.replacement, replaces=national_id, called_at=now))
+            known[nxt[0]] = {**new_calls[-1], "release_reason": None}  # a later item of the list may release them
+        written.append(_Released(national_id, reason, call["region"], filled, nxt, skipped))
+        done.append(Replacement(name, national_id, reason.value, call["region"], nxt[0] if nxt else None,
+                                nxt[1] if nxt else None, already_done=False, filled_by=filled))
+    if written:
+        _write(uow, name, campaign.id, written, new_calls, spares)
+    return done
+
+
+def _write(uow: UnitOfWork, name: str, campaign_id: int, written: list[_Released], new_calls: list[dict[str, Any]],
+           spares: list[dict[str, Any]]) -> None:
+    """The list's releases into the store: new calls, spares now filling a call, ended calls (one statement each for
+    the whole list), their audit entries and the record's entries, in the list's order."""
+    conn = uow.conn
+    if new_calls:
+        conn.execute(calls.insert(), new_calls)
+    if spares:
+        conn.execute(update(calls).where(calls.c.campaign_id == campaign_id, calls.c.national_id == bindparam("_nid"))
+                     .values(replaces=bindparam("_replaces")), spares)
+    conn.execute(update(calls).where(calls.c.campaign_id == campaign_id, calls.c.national_id == bindparam("_nid"))
+                 .values(release_reason=bindparam("_reason"), released_at=uow.now()),
+                 [{"_nid": w.national_id, "_reason": w.reason} for w in written])
+    named = [n for w in written for n in w.named]
+    uow.will_name(named)
+    pseudonyms = _pseudonyms(conn, campaign_id, named)
+    for w in written:
+        if w.filled == "reserve" and w.called is not None:
+            uow.record(events.PersonCalled(target=person(w.called[0]), campaign=name, replaces=w.national_id,
+                                           position=w.called[1]))
+        uow.record(events.PersonReleased(target=person(w.national_id), campaign=name, release_reason=w.reason.value,
+                                         replaced_by=w.called[0] if w.called else None))
+    _append(uow, campaign_id, [functools.partial(
+        record.release_entry, region=w.region, pseudonym=pseudonyms[w.national_id], reason=w.reason.value,
+        filled_by="nobody" if w.filled == "beyond" else w.filled, called=pseudonyms[w.called[0]] if w.called else None,
+        position=w.called[1] if w.called and w.filled == "reserve" else None, skipped=w.skipped) for w in written])
 
 
 def restore_call(uow: UnitOfWork, campaign_id: int, national_id: str, reason: str, kept: str | None) -> bool:
@@ -221,8 +312,8 @@ def restore_call(uow: UnitOfWork, campaign_id: int, national_id: str, reason: st
     region = uow.execute(select(calls.c.region).where(calls.c.campaign_id == campaign_id,
                                                       calls.c.national_id == national_id)).scalar_one()
     pseudonyms = _pseudonyms(uow.conn, campaign_id, [national_id, *([kept] if kept else [])])
-    _append(uow, campaign_id, lambda **chain: record.restore_entry(
-        **chain, region=region, pseudonym=pseudonyms[national_id], kept=pseudonyms[kept] if kept else None))
+    _append(uow, campaign_id, [functools.partial(record.restore_entry, region=region, pseudonym=pseudonyms[national_id],
+                                                 kept=pseudonyms[kept] if kept else None)])
     return True
 
 
@@ -254,19 +345,15 @@ def replacements_head(conn: Connection, campaign_id: int) -> tuple[int, str | No
     return (last.seq, last.hash) if last else (0, None)
 
 
-def _position(conn: Connection, campaign_id: int, national_id: str) -> int:
-    return conn.execute(select(calls.c.position).where(calls.c.campaign_id == campaign_id,
-                                                       calls.c.national_id == national_id)).scalar_one()
-
-
 def _pseudonyms(conn: Connection, campaign_id: int, ids: list[str]) -> dict[str, str]:
     rows = conn.execute(select(pool.c.national_id, pool.c.pseudonym).where(pool.c.campaign_id == campaign_id,
                                                                           pool.c.national_id.in_(ids)))
     return {r.national_id: r.pseudonym for r in rows}
 
 
-def _append(uow: UnitOfWork, campaign_id: int, build: Any) -> None:
-    """Append the entry `build(seq=, previous=, draw_record=, date=)` makes to the campaign's record."""
+def _append(uow: UnitOfWork, campaign_id: int, builds: list[Any]) -> None:
+    """Append the entries `build(seq=, previous=, draw_record=, date=)` makes, for each of `builds` in order, to the
+    campaign's record, chained one to the next, in one INSERT."""
     conn = uow.conn
     # The record's last entry and its first (which names the draw record's hash), in one read.
     last = select(func.max(log.c.seq)).where(log.c.campaign_id == campaign_id).scalar_subquery()
@@ -278,7 +365,10 @@ def _append(uow: UnitOfWork, campaign_id: int, build: Any) -> None:
         draw_hash = record.record_hash(json.loads(text))
     else:
         draw_hash = json.loads(ends[1].line)["draw_record"]
-    entry = build(seq=seq + 1, previous=head or draw_hash, draw_record=draw_hash,
-                  date=uow.now().astimezone(dt.UTC).date().isoformat())
-    line = record.entry_line(entry)
-    conn.execute(log.insert().values(campaign_id=campaign_id, seq=seq + 1, line=line.decode("utf-8"), hash=record.line_hash(line)))
+    date, rows = uow.now().astimezone(dt.UTC).date().isoformat(), []
+    for build in builds:
+        seq += 1
+        line = record.entry_line(build(seq=seq, previous=head or draw_hash, draw_record=draw_hash, date=date))
+        head = record.line_hash(line)
+        rows.append(dict(campaign_id=campaign_id, seq=seq, line=line.decode("utf-8"), hash=head))
+    conn.execute(log.insert(), rows)

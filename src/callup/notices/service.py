@@ -34,7 +34,7 @@ from callup.notices.tables import LIVE, NOTICE, Appearance, CampaignOffices, Not
 from callup.register.queries import postcodes_and_languages
 from callup.small_csv import read_rows
 from callup.store.columns import enum_value as _value
-from callup.store.steps import step_rows
+from callup.store.steps import step_each_returning, step_rows
 from callup.uow import UnitOfWork
 
 summonses = cast(Table, Summons.__table__)
@@ -348,16 +348,25 @@ def publish_notices(uow: UnitOfWork, campaign: str) -> int:
     return first + rest
 
 
-def cancel_for_release(uow: UnitOfWork, campaign: str, national_id: str, reason: str) -> str | None:
-    """Cancel the live summons of a person released from `campaign` (in the release's transaction,
-    `releases.release`); its reference or None."""
-    row = uow.execute(select(summonses).where(summonses.c.campaign_id == _campaign(uow, campaign).id, summonses.c.national_id == national_id,
-                                              summonses.c.status.in_(LIVE_VALUES))).mappings().first()
-    if row is None:
-        return None
-    _step(uow, row, "cancel", closed_at=uow.now(), closed_reason=reason)
-    uow.record(SummonsChanged(target=person(national_id), reference=row["reference"], step="cancel", detail=reason))
-    return row["reference"]
+def cancel_for_releases(uow: UnitOfWork, campaign: str, released: list[tuple[str, str]]) -> dict[str, str]:
+    """Cancel the live summonses of people released from `campaign` together, each (national id, reason) of
+    `released` (in the releases' transaction, `releases.release_many`): read and cancelled in one statement each
+    whatever their number; the reference cancelled for each who had one."""
+    reasons = {n.strip(): reason for n, reason in released}
+    if not reasons:
+        return {}
+    rows = uow.execute(select(summonses).where(summonses.c.campaign_id == _campaign(uow, campaign).id,
+                                               summonses.c.national_id.in_(reasons), summonses.c.status.in_(LIVE_VALUES))
+                       .order_by(summonses.c.id)).mappings().all()
+    now = uow.now()
+    step_each_returning(uow, NOTICE, summonses, [(row["id"], row["status"], {"closed_at": now, "closed_reason": reasons[row["national_id"]]})
+                                                 for row in rows], "cancel", subject="a released person's summons")
+    by_person = {row["national_id"]: row for row in rows}
+    for national_id in reasons:  # the audit entries in the order of the releases
+        if (row := by_person.get(national_id)) is not None:
+            uow.record(SummonsChanged(target=person(national_id), reference=row["reference"], step="cancel",
+                                      detail=reasons[national_id]))
+    return {n: row["reference"] for n, row in by_person.items()}
 
 
 # --- delivery evidence --------------------------------------------------------------------------------
