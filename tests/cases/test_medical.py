@@ -199,32 +199,40 @@ def _decided(engine):  # noqa: ANN001, ANN202
                 sorted(conn.execute(select(findings.c.category)).scalars()))
 
 
+#: A sitting's categories, in the list's order: fit, unfit, temporary and limited among one another, so that the
+#: calls they end are released and replaced in the list's order whatever their category.
+SITTING = [("A", None), ("D", None), ("B", None), ("G", dt.date(2027, 9, 1)), ("V", None), ("D", None), ("A", None)]
+
+
 def test_a_sitting_s_findings_recorded_together_are_those_recorded_one_by_one(ctx, engine, twin, tmp_path):
-    """A list found fit, and a list found unfit (each released and replaced in the list's order), in a few statements:
-    cases, histories, audit entries, calls and their replacements as deciding each alone gives."""
+    """A sitting's list, each with its own category, in a few statements: cases, histories, audit entries, calls and
+    their replacements (in the list's order) as deciding each alone gives."""
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     together = drawn_campaign(same_randomness(ctx), tmp_path / "a")
     alone = drawn_campaign(same_randomness(twin), tmp_path / "b")
-    people = [n for n, _ in called(together)[:6]]
+    people = [n for n, _ in called(together)[:len(SITTING)]]
     ids = []
     for day in (together, alone):
         with UnitOfWork(day) as uow:
             ids.append([v.id for v in medical.open_examinations(uow, CAMPAIGN, people)])
     board = "dr-board"
     with UnitOfWork(as_role(together, "medical", name=board)) as uow:
-        fit = medical.decide_fitness_each(uow, ids[0][:3], "A", details="no findings")
-        unfit = medical.decide_fitness_each(uow, ids[0][3:], "D")
-    for i, case_id in enumerate(ids[1]):
+        decided = medical.decide_fitness_each(uow, [medical.Finding(case_id, code, until)
+                                                    for case_id, (code, until) in zip(ids[0], SITTING, strict=True)],
+                                              details="no findings")
+    for case_id, (code, until) in zip(ids[1], SITTING, strict=True):
         with UnitOfWork(as_role(alone, "medical", name=board)) as uow:
-            medical.decide_fitness(uow, case_id, "A" if i < 3 else "D", details="no findings" if i < 3 else None)
-    assert [d.inductable for d in fit + unfit] == [True] * 3 + [False] * 3
-    assert all(d.released and d.replacement for d in unfit) and not any(d.released for d in fit)
-    assert [len(d.case.history) for d in fit + unfit] == [2] * 6
+            medical.decide_fitness(uow, case_id, code, details="no findings", reexamine_on=until)
+    assert [d.category for d in decided] == [code for code, _ in SITTING]
+    assert [d.inductable for d in decided] == [code in "AB" for code, _ in SITTING]
+    assert [bool(d.released and d.replacement) for d in decided] == [code not in "AB" for code, _ in SITTING]
+    assert [d.case.state for d in decided] == ["fit", "unfit", "fit", "temporarily_unfit", "unfit", "unfit", "fit"]
+    assert [len(d.case.history) for d in decided] == [2] * len(SITTING)
     assert _decided(engine) == _decided(alone.engine())
 
     def steps(e):  # noqa: ANN001, ANN202
-        return [(x.target, x.details["step"], x.details["seq"]) for x in audit.entries(e, action="case.step")]
+        return sorted((x.target, x.details["step"], x.details["seq"]) for x in audit.entries(e, action="case.step"))
 
     assert steps(engine) == steps(alone.engine())
 
@@ -238,7 +246,7 @@ def test_a_sitting_s_list_is_decided_all_or_none(ctx, engine, tmp_path):
     with UnitOfWork(board) as uow:
         medical.decide_fitness(uow, ids[1], "A")
     with UnitOfWork(board) as uow, pytest.raises(CaseStateError):
-        medical.decide_fitness_each(uow, ids, "D")  # the second was decided: nobody is released
+        medical.decide_fitness_each(uow, [medical.Finding(i, "D") for i in ids])  # the second was decided: nobody is released
     with UnitOfWork(board) as uow, pytest.raises(CaseInputError, match="decided once"):
-        medical.decide_fitness_each(uow, [ids[0], ids[0]], "A")
+        medical.decide_fitness_each(uow, [medical.Finding(ids[0], "A")] * 2)
     assert _call(engine, people[0])["release_reason"] is None and _call(engine, people[2])["release_reason"] is None

@@ -12,6 +12,7 @@ public replacements record.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -33,11 +34,22 @@ def release(uow: UnitOfWork, case: Any, reason: ReleaseReason) -> dict[str, Any]
     A person already released (by another decision) is not released twice: the effect is then
     empty, so overturning this decision later gives back nothing it did not take.
     """
-    done = releases.release(uow, case["campaign"], case["national_id"], reason)
-    if done.already_done:
-        return {}
-    # how the call was filled (reserve, supernumerary or nobody), so a page can say what the release caused
-    return {"release": reason.value, "replacement": done.replacement, "filled_by": done.filled_by}
+    return release_each(uow, [case], reason)[0]
+
+
+def release_each(uow: UnitOfWork, cases: Sequence[Any], reason: ReleaseReason) -> list[dict[str, Any]]:
+    """`release` for the person of each case, in the list's order, released together for each campaign
+    (`releases.release_many`); the effects to store, one per case."""
+    by_campaign: dict[str, list[Any]] = {}
+    for case in cases:
+        by_campaign.setdefault(case["campaign"], []).append(case)
+    effects: dict[int, dict[str, Any]] = {}
+    for campaign, mine in by_campaign.items():
+        for case, done in zip(mine, releases.release_many(uow, campaign, [(c["national_id"], reason) for c in mine]), strict=True):
+            # how the call was filled (reserve, supernumerary or nobody), so a page can say what the release caused
+            effects[case["id"]] = {} if done.already_done else {"release": reason.value, "replacement": done.replacement,
+                                                               "filled_by": done.filled_by}
+    return [effects[case["id"]] for case in cases]
 
 
 def release_not_liable(uow: UnitOfWork, case: Any) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar, cast
 
 from sqlalchemy import Table, insert, select
@@ -112,6 +112,16 @@ def open_examinations(uow: UnitOfWork, campaign: str, national_ids: list[str], *
     return [as_view(uow, row) for row in transitions.open_cases(uow, CaseKind.medical, called, reason=reason)]
 
 
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    """One examinee's category at a sitting: the case, the category's code and, for a temporary category, the
+    re-examination date (after the sitting, at most the policy's interval away)."""
+
+    case_id: int
+    code: str
+    reexamine_on: dt.date | None = None
+
+
 def decide_fitness(uow: UnitOfWork, case_id: int, code: str, *, details: str | None = None, reason: str | None = None,
                    evidence: str | None = None, reexamine_on: dt.date | None = None) -> FitnessDecision:
     """Record the medical board's category; for a category the policy does not induct, end the call and replace.
@@ -119,48 +129,62 @@ def decide_fitness(uow: UnitOfWork, case_id: int, code: str, *, details: str | N
     `reexamine_on` is required for a temporary category (and only for one): after today, at most the
     policy's interval away. `details` are encrypted; `reason` defaults to the category's description.
     """
-    return decide_fitness_each(uow, [case_id], code, details=details, reason=reason, evidence=evidence,
-                               reexamine_on=reexamine_on)[0]
+    return decide_fitness_each(uow, [Finding(case_id, code, reexamine_on)], details=details, reason=reason,
+                               evidence=evidence)[0]
 
 
-def decide_fitness_each(uow: UnitOfWork, case_ids: list[int], code: str, *, details: str | None = None,
-                        reason: str | None = None, evidence: str | None = None,
-                        reexamine_on: dt.date | None = None) -> list[FitnessDecision]:
-    """`decide_fitness` with the same category for each case of `case_ids` (a sitting's list), in a few statements
-    whatever its length; for a category the policy does not induct, each call is ended and replaced in the list's
-    order. All or none: a case that cannot take the step refuses the list."""
+def decide_fitness_each(uow: UnitOfWork, found: Sequence[Finding], *, details: str | None = None, reason: str | None = None,
+                        evidence: str | None = None) -> list[FitnessDecision]:
+    """`decide_fitness` for each finding of a sitting's list, each with its own category, in a few statements whatever
+    its length: the calls that a category ends are released and replaced in the list's order (`effects.release_each`),
+    as one by one. All or none: a finding or a case that cannot take its step refuses the list."""
     uow.ctx.require(Role.medical, Role.system, doing="recording a fitness category")
-    taking = transitions.load_each(uow, case_ids, lock=True)
+    taking = transitions.load_each(uow, [f.case_id for f in found], lock=True)
     for case in taking:
         if transitions.value(case["kind"]) != CaseKind.medical.value:
             raise CaseInputError(f"{transitions.subject(case)} is not a medical case", field="case")
     if len({case["id"] for case in taking}) < len(taking):
         raise CaseInputError("a case is decided once: the list names one twice", field="case")
-    found = category(uow, code)
     today = uow.ctx.today()
+    categories = {f.code: category(uow, f.code) for f in found}
+    steps = [_step(categories[f.code], f.reexamine_on, today) for f in found]
+    reasons = [reason or f"category {categories[f.code].code}: {categories[f.code].description}" for f in found]
+    for case, step, why in zip(taking, steps, reasons, strict=True):
+        transitions.precheck(uow, case, step, why)  # before anything changes: a refused step releases nobody
+    ending = [case for case, f in zip(taking, found, strict=True) if not categories[f.code].inductable]
+    ended = dict(zip((case["id"] for case in ending), effects.release_each(uow, ending, ReleaseReason.unfit), strict=True))
+    released = [ended.get(case["id"], {}) for case in taking]
+    groups: dict[tuple[str, str, dt.date | None, str], list[int]] = {}  # cases taking the same step, one UPDATE each
+    for i, (f, step, why) in enumerate(zip(found, steps, reasons, strict=True)):
+        groups.setdefault((step, categories[f.code].code, f.reexamine_on, why), []).append(i)
+    afters: list[Any] = [None] * len(taking)
+    for (step, code, until, why), members in groups.items():
+        rows = transitions.transition_each(uow, [taking[i] for i in members], step, reason=why, evidence=evidence, ground=code,
+                                           effects=[released[i] for i in members], values={"until": until})
+        for i, row in zip(members, rows, strict=True):
+            afters[i] = row
+    uow.execute(insert(findings), [dict(case_id=case["id"], category=categories[f.code].code, details=(details or "").strip() or None,
+                                        recorded_at=uow.now(), recorded_by=uow.actor.label())
+                                   for case, f in zip(taking, found, strict=True)])
+    return [FitnessDecision(as_view(uow, after), categories[f.code].code, categories[f.code].inductable, f.reexamine_on,
+                            bool(effect.get("release")), effect.get("replacement"), effect.get("filled_by"))
+            for after, f, effect in zip(afters, found, released, strict=True)]
+
+
+def _step(found: FitnessCategory, reexamine_on: dt.date | None, today: dt.date) -> str:
+    """The medical case's step for category `found`, checking the re-examination date a temporary one needs."""
     if found.reexamine_months is None:
         if reexamine_on is not None:
             raise CaseInputError(f"category {found.code} is not temporary: it has no re-examination date", field="reexamine_on")
-        step = "find_fit" if found.inductable else "find_unfit"
-    else:
-        latest = add_months(today, found.reexamine_months)
-        if reexamine_on is None:  # the board sets it: no silent default
-            raise CaseInputError(f"category {found.code} is temporary: give the re-examination date, after today and at most "
-                                 f"{found.reexamine_months} months away (by {latest.isoformat()})", field="reexamine_on")
-        if not today < reexamine_on <= latest:
-            raise CaseInputError(f"the re-examination date must be after today and at most {found.reexamine_months} months "
-                                 f"away (by {latest.isoformat()})", field="reexamine_on")
-        step = "find_temporarily_unfit"
-    reason = reason or f"category {found.code}: {found.description}"
-    for case in taking:
-        transitions.precheck(uow, case, step, reason)  # before anything changes: a refused step releases nobody
-    released = [{} if found.inductable else effects.release(uow, case, ReleaseReason.unfit) for case in taking]
-    afters = transitions.transition_each(uow, taking, step, reason=reason, evidence=evidence, ground=found.code,
-                                         effects=released, values={"until": reexamine_on})
-    uow.execute(insert(findings), [dict(case_id=case["id"], category=found.code, details=(details or "").strip() or None,
-                                        recorded_at=uow.now(), recorded_by=uow.actor.label()) for case in taking])
-    return [FitnessDecision(as_view(uow, after), found.code, found.inductable, reexamine_on, bool(effect.get("release")),
-                            effect.get("replacement"), effect.get("filled_by")) for after, effect in zip(afters, released, strict=True)]
+        return "find_fit" if found.inductable else "find_unfit"
+    latest = add_months(today, found.reexamine_months)
+    if reexamine_on is None:  # the board sets it: no silent default
+        raise CaseInputError(f"category {found.code} is temporary: give the re-examination date, after today and at most "
+                             f"{found.reexamine_months} months away (by {latest.isoformat()})", field="reexamine_on")
+    if not today < reexamine_on <= latest:
+        raise CaseInputError(f"the re-examination date must be after today and at most {found.reexamine_months} months "
+                             f"away (by {latest.isoformat()})", field="reexamine_on")
+    return "find_temporarily_unfit"
 
 
 def read_findings(uow: UnitOfWork, case_id: int, *, reason: str | None = None) -> list[Findings]:

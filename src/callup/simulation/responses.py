@@ -6,8 +6,8 @@ a deferral, decided, sometimes appealed; appearance or a no-show case resolved b
 the medical board; an appeal against an unfit finding, sometimes overturned (a second
 examination follows); induction into a unit the guardrail allows; for some, a contract signed
 later in the term where the policy's conditions allow it. A round of summonses goes in phases
-(delivery, applications, appearances, the medical board, induction), everyone of the round
-through one before the next, as a campaign's work goes. Rates come from a TOML file (`Rates`);
+(delivery, applications, appearances, the medical board, appeals against its findings,
+induction), everyone of the round through one before the next, as a campaign's work goes. Rates come from a TOML file (`Rates`);
 the same seed on the same store gives the same run, whether it runs at once or is stopped and
 resumed (a phase's people are simulated 500 a transaction). Decisions are taken by named
 simulated actors and every reason says "simulation", so the audit log shows them for what they
@@ -32,9 +32,10 @@ from callup.audit import AuditEvent
 from callup.campaigns.calls import release_reason as call_release_reason
 from callup.campaigns.errors import CampaignNotFound, CampaignStateError
 from callup.campaigns.tables import Call, Campaign
-from callup.cases import appeals, civilian, deferrals, exemptions, medical, noshows
+from callup.cases import appeals, civilian, deferrals, exemptions, medical, noshows, transitions
 from callup.cases.decisions import decide_application
 from callup.cases.errors import CaseInputError, CaseStateError
+from callup.cases.tables import CaseKind
 from callup.cases.views import CaseView
 from callup.context import Actor, Context, FixedClock, Role
 from callup.military_service import induction
@@ -54,10 +55,11 @@ JUDGE = Actor("simulated appeals officer", Role.administrator)
 BOARD = Actor("simulated medical board", Role.medical)
 SYSTEM = Actor("simulation", Role.system)
 #: The phases of a round, in order. Every person of a round takes a phase before anyone takes the next (the summons
-#: delivered, then the applications decided, the appointments kept, the medical board, induction), as a campaign's
-#: work goes: so the order of the releases, and with it who replaces whom, is the same whatever the batch size.
-DELIVERY, APPLICATION, APPEARANCE, EXAMINATION, INDUCTION, FINISHED = range(6)
-PHASE_NAMES = ("delivery", "application", "appearance", "examination", "induction")
+#: delivered, then the applications decided, the appointments kept, the medical board, the appeals against its
+#: findings, induction), as a campaign's work goes: so the order of the releases, and with it who replaces whom, is
+#: the same whatever the batch size.
+DELIVERY, APPLICATION, APPEARANCE, EXAMINATION, REVIEW, INDUCTION, FINISHED = range(7)
+PHASE_NAMES = ("delivery", "application", "appearance", "examination", "review", "induction")
 
 
 class _Rates(BaseModel):
@@ -269,31 +271,46 @@ class _Run:
         return going
 
     def board(self, batch: list[Any]) -> dict[str, int]:
-        """The day's examinations opened together; the board finds each person's category, recording the inductable
-        ones a category at a time (nobody is released by them), then each of the others in turn (a release fills the
-        call from the reserve, so their order matters), perhaps appealed."""
+        """The day's examinations opened together and the board's findings recorded as one list, in the order of the
+        summonses (the calls it ends are filled from the reserve in that order); a temporary category is re-examined
+        as late as the policy allows. Whoever is not found inductable may appeal in the next phase."""
         with self.acting(OFFICER) as uow:
             cases = medical.open_examinations(uow, self.campaign, [s.national_id for s in batch])
-        rngs: dict[str, random.Random] = {}
         found: dict[str, str] = {}
         for summons in batch:
-            rngs[summons.national_id] = self.draws(EXAMINATION, summons.national_id)
+            self.draws(EXAMINATION, summons.national_id)
             found[summons.national_id] = self.pick(self.rates.fitness) or next(iter(self.categories))
-        fit: dict[str, list[int]] = {}
-        for case in cases:
-            code = found[case.national_id]
-            if self.categories[code].inductable and self.categories[code].reexamine_months is None:
-                fit.setdefault(code, []).append(case.id)
         with self.acting(BOARD) as uow:
-            for code, listed in sorted(fit.items()):
-                medical.decide_fitness_each(uow, listed, code, details="simulation")
+            today = uow.ctx.today()
+
+            def finding(case: CaseView) -> medical.Finding:
+                months = self.categories[found[case.national_id]].reexamine_months
+                return medical.Finding(case.id, found[case.national_id], add_months(today, months) if months else None)
+
+            medical.decide_fitness_each(uow, [finding(case) for case in cases], details="simulation")
         going = {}
         for case in cases:
-            national_id, code = case.national_id, found[case.national_id]
-            self.rng = rngs[national_id]
-            self.steps[f"fitness_{code}"] += 1
-            goes_on = code in fit or self.unfit(case, code, _citizen(national_id))
-            going[national_id] = INDUCTION if goes_on else FINISHED
+            self.steps[f"fitness_{found[case.national_id]}"] += 1
+            going[case.national_id] = INDUCTION if self.categories[found[case.national_id]].inductable else REVIEW
+        return going
+
+    def review(self, batch: list[Any]) -> dict[str, int]:
+        """Perhaps an appeal against the board's finding, decided; an overturned one gives the call back and a second
+        examination finds the person fit, and they go on to induction."""
+        people = [s.national_id for s in batch]
+        examined = {n: max((r for r in rows if r["campaign_id"] == self.campaign_id
+                            and transitions.value(r["kind"]) == CaseKind.medical.value), key=lambda r: r["id"])["id"]
+                    for n, rows in transitions.person_cases(self.uow, self.campaign_id, people).items()}
+        inductable = sorted(c for c, v in self.categories.items() if v.inductable)
+
+        def examine_again(case_id: int) -> None:
+            medical.decide_fitness(self.uow, case_id, inductable[0], reason="simulation: second examination")
+
+        going = {}
+        for national_id in people:
+            self.draws(REVIEW, national_id)
+            overturned = self.maybe_appeal(examined[national_id], _citizen(national_id), redecide=examine_again)
+            going[national_id] = INDUCTION if overturned and not self.released(national_id) else FINISHED
         return going
 
     def serve(self, batch: list[Any]) -> dict[str, int]:
@@ -395,23 +412,6 @@ class _Run:
             return True
         return False
 
-    def unfit(self, case: CaseView, category: str, citizen: Actor) -> bool:
-        """A category found alone (one that does not induct, or a temporary one), perhaps appealed; True when the person
-        goes on to induction all the same."""
-        with self.acting(BOARD) as uow:
-            months = self.categories[category].reexamine_months  # a temporary category: re-examined as late as allowed
-            found = medical.decide_fitness(uow, case.id, category, details="simulation",
-                                           reexamine_on=add_months(uow.ctx.today(), months) if months else None)
-        if not found.inductable:
-            inductable = sorted(c for c, v in self.categories.items() if v.inductable)
-
-            def examine_again(case_id: int) -> None:
-                medical.decide_fitness(self.uow, case_id, inductable[0], reason="simulation: second examination")
-
-            if self.maybe_appeal(case.id, citizen, redecide=examine_again):  # the call given back, examined again
-                return not self.released(case.national_id)
-        return found.inductable or not found.released  # an unfit finding ends the call
-
     def induct(self, national_id: str, units: list[str]) -> induction.RecordView | None:
         """Into the first of `units` the guardrail allows; None when it allows none."""
         with self.acting(OFFICER) as uow:
@@ -450,7 +450,7 @@ class _Run:
                            if r.zone not in forbidden]
         return self.rng.sample(self._units, len(self._units))
 
-    PHASES: ClassVar[tuple[Callable[[_Run, list[Any]], dict[str, int]], ...]] = (deliver, apply, attend, board, serve)
+    PHASES: ClassVar[tuple[Callable[[_Run, list[Any]], dict[str, int]], ...]] = (deliver, apply, attend, board, review, serve)
 
 
 def _citizen(national_id: str) -> Actor:
@@ -558,17 +558,16 @@ def _round(uow: UnitOfWork, campaign: str, campaign_id: int, offices: pathlib.Pa
         return 0, DELIVERY, []
     in_order = (select(simulated.c.round, simulated.c.phase, summonses.c.national_id, summonses.c.reference, summonses.c.date,
                        summonses.c.end)
-                .join(summonses, (summonses.c.campaign_id == simulated.c.campaign_id)
-                      & (summonses.c.national_id == simulated.c.national_id) & summonses.c.status.in_([s.value for s in LIVE]))
+                .join(summonses, _theirs)
                 .where(simulated.c.campaign_id == campaign_id).order_by(summonses.c.region, summonses.c.rank))
     under_way = uow.execute(select(simulated.c.round, func.min(simulated.c.phase))
-                 .join(summonses, (summonses.c.campaign_id == simulated.c.campaign_id)
-                       & (summonses.c.national_id == simulated.c.national_id) & summonses.c.status.in_([s.value for s in LIVE]))
+                 .join(summonses, _theirs)
                  .where(simulated.c.campaign_id == campaign_id, simulated.c.phase < FINISHED)
                  .group_by(simulated.c.round).order_by(simulated.c.round)).first()
     if under_way is not None:
         rnd, phase = int(under_way[0]), int(under_way[1])
-        return rnd, phase, uow.execute(in_order.where(simulated.c.round == rnd, simulated.c.phase == phase)).all()
+        rows = uow.execute(in_order.where(simulated.c.round == rnd, simulated.c.phase == phase)).all()
+        return rnd, phase, list({row.national_id: row for row in rows}.values())
     notices.issue_summonses(uow, campaign, offices_path=offices)
     notices.publish_notices(uow, campaign)
     rnd = uow.execute(select(func.coalesce(func.max(simulated.c.round), 0)).where(simulated.c.campaign_id == campaign_id)).scalar_one() + 1
@@ -580,6 +579,12 @@ def _round(uow: UnitOfWork, campaign: str, campaign_id: int, offices: pathlib.Pa
         return rnd, DELIVERY, []
     uow.execute(insert(simulated), [{"campaign_id": campaign_id, "national_id": n, "round": rnd, "phase": DELIVERY} for n in new])
     return rnd, DELIVERY, uow.execute(in_order.where(simulated.c.round == rnd)).all()
+
+
+#: A person's summons in the simulation: their live one; in review, whichever the board's finding cancelled (and
+#: any before it: the people are taken once each, in the order of their summonses).
+_theirs = ((summonses.c.campaign_id == simulated.c.campaign_id) & (summonses.c.national_id == simulated.c.national_id)
+           & (summonses.c.status.in_([s.value for s in LIVE]) | (simulated.c.phase == REVIEW)))
 
 
 def _claim(uow: UnitOfWork, campaign: str, campaign_id: int, phase: int, people: list[str]) -> None:
