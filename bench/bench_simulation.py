@@ -4,7 +4,7 @@ The full-scale rehearsal spends most of its time here (about 216,000 people at f
 on its own. A template database holding the demo's steps 1-13 on `--people` people is made once (kept for later
 runs: `--rebuild` makes it again); each run copies it (`CREATE DATABASE ... TEMPLATE`) and runs the simulation
 in this process, counting the statements sent and the step of the simulation that sent them (delivery,
-application, appearance, examination, induction, contract). The machine is shared and noisy: several runs, the
+application, appearance, examination, review, induction, contract). The machine is shared and noisy: several runs, the
 median, and the load average at the start of each.
 
     .venv/bin/python bench/bench_simulation.py --runs 3
@@ -31,7 +31,7 @@ TEMPLATE = "callup_bench_simulation"
 RUN = "callup_bench_simulation_run"
 TARGET_MS = 3.0
 #: The simulation's steps, by the method of `callup.simulation.responses._Run` that takes them.
-STEPS = ("deliver", "application", "maybe_appeal", "attend", "no_show", "board", "unfit", "serve", "induct", "sign")
+STEPS = ("deliver", "application", "maybe_appeal", "attend", "no_show", "board", "review", "serve", "induct", "sign")
 
 # Build the template: the demo in a child process, stopped (its work committed) where the simulation would begin.
 _STOP_BEFORE_SIMULATION = """
