@@ -556,18 +556,25 @@ def _round(uow: UnitOfWork, campaign: str, campaign_id: int, offices: pathlib.Pa
     _drawn(uow, campaign)
     if _earlier_run(uow, campaign) is not None:
         return 0, DELIVERY, []
-    in_order = (select(simulated.c.round, simulated.c.phase, summonses.c.national_id, summonses.c.reference, summonses.c.date,
+
+    def in_order(theirs: Any) -> Any:
+        return (select(simulated.c.round, simulated.c.phase, summonses.c.national_id, summonses.c.reference, summonses.c.date,
                        summonses.c.end)
-                .join(summonses, _theirs)
-                .where(simulated.c.campaign_id == campaign_id).order_by(summonses.c.region, summonses.c.rank))
-    under_way = uow.execute(select(simulated.c.round, func.min(simulated.c.phase))
-                 .join(summonses, _theirs)
-                 .where(simulated.c.campaign_id == campaign_id, simulated.c.phase < FINISHED)
-                 .group_by(simulated.c.round).order_by(simulated.c.round)).first()
-    if under_way is not None:
-        rnd, phase = int(under_way[0]), int(under_way[1])
-        rows = uow.execute(in_order.where(simulated.c.round == rnd, simulated.c.phase == phase)).all()
-        return rnd, phase, list({row.national_id: row for row in rows}.values())
+                .join(summonses, theirs).where(simulated.c.campaign_id == campaign_id).order_by(summonses.c.region, summonses.c.rank))
+
+    # the earliest round with anyone to take, and its earliest phase: people in review are counted apart (their summons
+    # was cancelled by the finding they appeal)
+    pending = uow.execute(select(simulated.c.round, func.min(simulated.c.phase)).join(summonses, _live)
+                          .where(simulated.c.campaign_id == campaign_id, simulated.c.phase < FINISHED)
+                          .group_by(simulated.c.round)).all()
+    pending += uow.execute(select(simulated.c.round, simulated.c.phase).distinct()
+                           .where(simulated.c.campaign_id == campaign_id, simulated.c.phase == REVIEW)).all()
+    if pending:
+        rnd = min(int(r) for r, _ in pending)
+        phase = min(int(p) for r, p in pending if r == rnd)
+        rows = uow.execute(in_order(_cancelled_or_live if phase == REVIEW else _live)
+                           .where(simulated.c.round == rnd, simulated.c.phase == phase)).all()
+        return rnd, phase, list({row.national_id: row for row in rows}.values())  # once each, in the summonses' order
     notices.issue_summonses(uow, campaign, offices_path=offices)
     notices.publish_notices(uow, campaign)
     rnd = uow.execute(select(func.coalesce(func.max(simulated.c.round), 0)).where(simulated.c.campaign_id == campaign_id)).scalar_one() + 1
@@ -578,13 +585,13 @@ def _round(uow: UnitOfWork, campaign: str, campaign_id: int, offices: pathlib.Pa
     if not new:
         return rnd, DELIVERY, []
     uow.execute(insert(simulated), [{"campaign_id": campaign_id, "national_id": n, "round": rnd, "phase": DELIVERY} for n in new])
-    return rnd, DELIVERY, uow.execute(in_order.where(simulated.c.round == rnd)).all()
+    return rnd, DELIVERY, uow.execute(in_order(_live).where(simulated.c.round == rnd)).all()
 
 
-#: A person's summons in the simulation: their live one; in review, whichever the board's finding cancelled (and
-#: any before it: the people are taken once each, in the order of their summonses).
-_theirs = ((summonses.c.campaign_id == simulated.c.campaign_id) & (summonses.c.national_id == simulated.c.national_id)
-           & (summonses.c.status.in_([s.value for s in LIVE]) | (simulated.c.phase == REVIEW)))
+#: A person's summons in the simulation: their live one (one at most, found by the partial index of live summonses);
+#: in review, whichever the board's finding cancelled (and any before it), read apart so as not to lose that index.
+_cancelled_or_live = (summonses.c.campaign_id == simulated.c.campaign_id) & (summonses.c.national_id == simulated.c.national_id)
+_live = _cancelled_or_live & summonses.c.status.in_([s.value for s in LIVE])
 
 
 def _claim(uow: UnitOfWork, campaign: str, campaign_id: int, phase: int, people: list[str]) -> None:
