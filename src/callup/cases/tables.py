@@ -23,6 +23,7 @@ class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
         Index("ix_cases_person", "campaign_id", "national_id"),
+        Index("ix_cases_national_id", "national_id"),  # a person's cases in every campaign: the portal's status page
         Index("ix_cases_queue", "kind", "state", "region"),
     )
 
