@@ -7,11 +7,11 @@ the medical board; an appeal against an unfit finding, sometimes overturned (a s
 examination follows); induction into a unit the guardrail allows; for some, a contract signed
 later in the term where the policy's conditions allow it. A round of summonses goes in phases
 (delivery, applications, appearances, the medical board, appeals against its findings,
-induction), everyone of the round through one before the next, as a campaign's work goes. Rates come from a TOML file (`Rates`);
-the same seed on the same store gives the same run, whether it runs at once or is stopped and
-resumed (a phase's people are simulated 500 a transaction). Decisions are taken by named
-simulated actors and every reason says "simulation", so the audit log shows them for what they
-are. Run it on a rehearsal store only."""
+induction), everyone of the round through one before the next, as a campaign's work goes.
+Rates come from a TOML file (`Rates`); the same seed on the same store gives the same run,
+whether it runs at once or is stopped and resumed (a phase's people are simulated 500 a
+transaction). Decisions are taken by named simulated actors and every reason says "simulation",
+so the audit log shows them for what they are. Run it on a rehearsal store only."""
 
 from __future__ import annotations
 
