@@ -25,7 +25,7 @@ import json
 import re
 from typing import Any, ClassVar, cast
 
-from sqlalchemy import Table, case, func, insert, select, update
+from sqlalchemy import Table, case, exists, func, insert, select, update
 
 from callup.audit import AuditEvent, person
 from callup.context import Context, Role
@@ -382,14 +382,20 @@ def rates_by_region(uow: UnitOfWork, *, before: dt.date) -> StatusReport | None:
     return status(uow, name) if name is not None else None
 
 
+def _answered() -> Any:
+    """Whether the recipient row at hand has sent answers: an anti-join's condition (`~_answered()`), where NOT IN a
+    subquery of every answer would be read again for each recipient once the answers outgrow memory."""
+    return exists().where(answers_t.c.recipient_id == recipients_t.c.id, answers_t.c.submitted_at.is_not(None))
+
+
 def remind(uow: UnitOfWork, name: str, *, channel: str = "post") -> RemindResult:
     """Everyone of the round (in the actor's regions) who has not sent answers, in region and reference order;
     each is recorded as reminded once more. The caller hands the list to the channel (`channel` names it)."""
     uow.ctx.require(Role.administrator, Role.system, doing="reminding people to answer a questionnaire")
     r = _round(uow, name)
-    sent = select(answers_t.c.recipient_id).where(answers_t.c.submitted_at.is_not(None))
+    sent = _answered()
     query = (select(recipients_t.c.id, recipients_t.c.national_id, recipients_t.c.region, recipients_t.c.reference)
-             .where(recipients_t.c.round_id == r["id"], recipients_t.c.id.not_in(sent))
+             .where(recipients_t.c.round_id == r["id"], ~sent)
              .order_by(recipients_t.c.region, recipients_t.c.reference))
     scope = uow.ctx.region_filter(recipients_t.c.region)
     if scope is not None:
@@ -828,10 +834,10 @@ def recipients_without_answers(uow: UnitOfWork, name: str) -> list[tuple[str, st
     and the system: for recording answers in bulk)."""
     uow.ctx.require(Role.administrator, Role.system, doing="listing who has not answered")
     r = _round(uow, name)
-    done = select(answers_t.c.recipient_id).where(answers_t.c.submitted_at.is_not(None))
+    done = _answered()
     return [(x.reference, x.region) for x in uow.execute(
         select(recipients_t.c.reference, recipients_t.c.region)
-        .where(recipients_t.c.round_id == r["id"], recipients_t.c.id.not_in(done)).order_by(recipients_t.c.reference))]
+        .where(recipients_t.c.round_id == r["id"], ~done).order_by(recipients_t.c.reference))]
 
 
 def record_answers(ctx: Context, name: str, answered: list[tuple[str, dict[str, str], str]], *, batch: int = BATCH) -> int:
@@ -891,9 +897,9 @@ def sign_in_details(uow: UnitOfWork, name: str) -> dict[str, str] | None:
     answered (for reprints and the demo; the code is otherwise only printed); audited. None when all answered."""
     uow.ctx.require(Role.administrator, Role.system, doing="reading a questionnaire letter's sign-in code")
     r = _round(uow, name)
-    done = select(answers_t.c.recipient_id).where(answers_t.c.submitted_at.is_not(None))
+    done = _answered()
     row = uow.execute(select(recipients_t.c.national_id, recipients_t.c.reference, recipients_t.c.code)
-                      .where(recipients_t.c.round_id == r["id"], recipients_t.c.id.not_in(done))
+                      .where(recipients_t.c.round_id == r["id"], ~done)
                       .order_by(recipients_t.c.id).limit(1)).first()
     if row is None:
         return None
@@ -905,11 +911,11 @@ def due_for_reminder(uow: UnitOfWork, on: dt.date, *, days_before: int) -> list[
     """(national id, reference, deadline) of everyone who has not sent answers to a round whose deadline is from
     `on` to `days_before` days after it: whom the daily reminders remind (by e-mail and text message)."""
     uow.ctx.require(Role.administrator, Role.system, doing="listing who has not answered")
-    done = select(answers_t.c.recipient_id).where(answers_t.c.submitted_at.is_not(None))
+    done = _answered()
     rows = uow.execute(select(recipients_t.c.national_id, recipients_t.c.reference, rounds_t.c.deadline)
                        .join(rounds_t, rounds_t.c.id == recipients_t.c.round_id)
                        .where(rounds_t.c.deadline >= on, rounds_t.c.deadline <= on + dt.timedelta(days=days_before),
-                              recipients_t.c.id.not_in(done))
+                              ~done)
                        .order_by(recipients_t.c.id)).all()
     return [(r.national_id, r.reference, r.deadline) for r in rows]
 

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, ClassVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import Table, delete, func, insert, select, text, update
+from sqlalchemy import Table, delete, exists, func, insert, select, text, update
 
 from callup.audit import AuditEvent
 from callup.campaigns.calls import release_reason as call_release_reason
@@ -578,10 +578,11 @@ def _round(uow: UnitOfWork, campaign: str, campaign_id: int, offices: pathlib.Pa
     notices.issue_summonses(uow, campaign, offices_path=offices)
     notices.publish_notices(uow, campaign)
     rnd = uow.execute(select(func.coalesce(func.max(simulated.c.round), 0)).where(simulated.c.campaign_id == campaign_id)).scalar_one() + 1
-    before = select(simulated.c.national_id).where(simulated.c.campaign_id == campaign_id)
+    # NOT EXISTS, an anti-join: NOT IN a subquery too large to hash in memory is read again for every summons
+    before = exists().where(simulated.c.campaign_id == campaign_id, simulated.c.national_id == summonses.c.national_id)
     new = uow.execute(select(summonses.c.national_id).where(summonses.c.campaign_id == campaign_id,
                                                           summonses.c.status.in_([s.value for s in LIVE]),
-                                                          summonses.c.national_id.not_in(before))).scalars().all()
+                                                          ~before)).scalars().all()
     if not new:
         return rnd, DELIVERY, []
     uow.execute(insert(simulated), [{"campaign_id": campaign_id, "national_id": n, "round": rnd, "phase": DELIVERY} for n in new])
