@@ -250,7 +250,7 @@ def examination_day(uow: UnitOfWork, *, office: str | None = None, day: dt.date 
     office = office.strip() if office else None
     booked = notices.appointments_at(uow, office, day, where="medical board's day") if office else []
     people = {(a.campaign, a.national_id) for a in booked}
-    latest = _latest_examinations(uow, people)
+    latest = latest_examinations(uow, people)
     waiting = [r for r in _open_examinations(uow) if (r["campaign"], r["national_id"]) not in people]
     for r in waiting:
         uow.record(PersonRead(target=person(r["national_id"]), reason="medical board's open examinations",
@@ -271,7 +271,7 @@ def examination_day(uow: UnitOfWork, *, office: str | None = None, day: dt.date 
     return ExaminationDay(office, day, offices, expected, elsewhere)
 
 
-def _latest_examinations(uow: UnitOfWork, people: set[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+def latest_examinations(uow: UnitOfWork, people: set[tuple[str, str]]) -> dict[tuple[str, str], Any]:
     """The latest medical case of each (campaign, national id), in one query per 500 people."""
     cases = transitions.cases
     found: dict[tuple[str, str], Any] = {}

@@ -32,10 +32,9 @@ from callup.audit import AuditEvent
 from callup.campaigns.calls import release_reason as call_release_reason
 from callup.campaigns.errors import CampaignNotFound, CampaignStateError
 from callup.campaigns.tables import Call, Campaign
-from callup.cases import appeals, civilian, deferrals, exemptions, medical, noshows, transitions
+from callup.cases import appeals, civilian, deferrals, exemptions, medical, noshows
 from callup.cases.decisions import decide_application
 from callup.cases.errors import CaseInputError, CaseStateError
-from callup.cases.tables import CaseKind
 from callup.cases.views import CaseView
 from callup.context import Actor, Context, FixedClock, Role
 from callup.military_service import induction
@@ -298,9 +297,7 @@ class _Run:
         """Perhaps an appeal against the board's finding, decided; an overturned one gives the call back and a second
         examination finds the person fit, and they go on to induction."""
         people = [s.national_id for s in batch]
-        examined = {n: max((r for r in rows if r["campaign_id"] == self.campaign_id
-                            and transitions.value(r["kind"]) == CaseKind.medical.value), key=lambda r: r["id"])["id"]
-                    for n, rows in transitions.person_cases(self.uow, self.campaign_id, people).items()}
+        examined = medical.latest_examinations(self.uow, {(self.campaign, n) for n in people})
         inductable = sorted(c for c, v in self.categories.items() if v.inductable)
 
         def examine_again(case_id: int) -> None:
@@ -309,7 +306,8 @@ class _Run:
         going = {}
         for national_id in people:
             self.draws(REVIEW, national_id)
-            overturned = self.maybe_appeal(examined[national_id], _citizen(national_id), redecide=examine_again)
+            overturned = self.maybe_appeal(examined[(self.campaign, national_id)]["id"], _citizen(national_id),
+                                            redecide=examine_again)
             going[national_id] = INDUCTION if overturned and not self.released(national_id) else FINISHED
         return going
 
