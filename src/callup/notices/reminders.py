@@ -284,7 +284,7 @@ def plan(uow: UnitOfWork, on: dt.date) -> dict[str, int]:
     queued: Counter = Counter()
     if not rules.on:
         return {}
-    from callup.notices.service import _offices
+    from callup.notices.service import _places
 
     places: dict[int, dict[str, str]] = {}
     items: list[tuple[str, str, str, dict[str, Any], str | None]] = []
@@ -297,7 +297,7 @@ def plan(uow: UnitOfWork, on: dt.date) -> dict[str, int]:
                        .order_by(summonses.c.id)).mappings().all()
     for r in rows:
         if r["campaign_id"] not in places:
-            places[r["campaign_id"]] = {o.code: f"{o.name}, {o.address}" for o in _offices(uow, r["campaign_id"])}
+            places[r["campaign_id"]] = _places(uow, r["campaign_id"])
         base = {"date": r["date"].isoformat(), "start": r["start"].strftime("%H:%M"), "end": r["end"].strftime("%H:%M"),
                 "place": places[r["campaign_id"]].get(r["office"], r["office"])}
         due: list[tuple[str, str, dict[str, Any]]] = []

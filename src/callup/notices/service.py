@@ -173,29 +173,39 @@ def code_key(ctx: Context) -> bytes:
     return hmac.new(ring.keys[ring.current], b"callup sign-in codes v1", hashlib.sha256).digest()
 
 
-def _offices(uow: UnitOfWork, campaign_id: int) -> list[Office]:
-    row = uow.execute(select(CampaignOffices.__table__.c.content, CampaignOffices.__table__.c.source)
-                      .where(CampaignOffices.__table__.c.campaign_id == campaign_id)).first()
+#: offices file SHA-256 -> its offices and, by code, each as a person reads it ("name, address"): parsed once per
+#: recorded file and process, so issuing, moving and printing, the reminders and the portal's pages do not parse it again
+_PARSED: dict[str, tuple[tuple[Office, ...], dict[str, str]]] = {}
+
+
+def _recorded(uow: UnitOfWork, campaign_id: int) -> tuple[tuple[Office, ...], dict[str, str]] | None:
+    t = CampaignOffices.__table__
+    row = uow.execute(select(t.c.sha256, t.c.source).where(t.c.campaign_id == campaign_id)).first()
     if row is None:
+        return None
+    if row.sha256 not in _PARSED:
+        content = uow.execute(select(t.c.content).where(t.c.campaign_id == campaign_id)).scalar_one()
+        offices = tuple(parse_offices(content, source=row.source))
+        _PARSED[row.sha256] = offices, {o.code: ", ".join([o.name, *o.address]) for o in offices}
+    return _PARSED[row.sha256]
+
+
+def _offices(uow: UnitOfWork, campaign_id: int) -> list[Office]:
+    recorded = _recorded(uow, campaign_id)
+    if recorded is None:
         raise NoticeStateError("no summonses have been issued for this campaign yet (no offices recorded)")
-    return parse_offices(row.content, source=row.source)
+    return list(recorded[0])
 
 
-_PARSED: dict[str, dict[str, str]] = {}  # offices file SHA-256 -> {office code: "name, address"}
+def _places(uow: UnitOfWork, campaign_id: int) -> dict[str, str]:
+    """The campaign's offices as a person reads them, by code: "name, address" (none before its summonses)."""
+    recorded = _recorded(uow, campaign_id)
+    return recorded[1] if recorded is not None else {}
 
 
 def office_places(uow: UnitOfWork, campaign: str) -> dict[str, str]:
-    """The campaign's offices as a person reads them, by code: "name, address" (parsed once per recorded file,
-    so the portal's pages cost one look-up)."""
-    t = CampaignOffices.__table__
-    row = uow.execute(select(t.c.campaign_id, t.c.sha256, t.c.source)
-                      .where(t.c.campaign_id == calls.campaign_id(uow, campaign))).first()
-    if row is None:
-        return {}
-    if row.sha256 not in _PARSED:
-        content = uow.execute(select(t.c.content).where(t.c.campaign_id == row.campaign_id)).scalar_one()
-        _PARSED[row.sha256] = {o.code: ", ".join([o.name, *o.address]) for o in parse_offices(content, source=row.source)}
-    return _PARSED[row.sha256]
+    """The offices of the campaign named `campaign` as a person reads them, by code: "name, address"."""
+    return _places(uow, calls.campaign_id(uow, campaign))
 
 
 def _load(uow: UnitOfWork, offices: list[Office] | None = None) -> Counter:
@@ -890,10 +900,8 @@ def appointment_offices(uow: UnitOfWork) -> dict[str, str]:
     campaigns recorded), by code in code order: "name, address"."""
     t = CampaignOffices.__table__
     found: dict[str, str] = {}
-    recorded = uow.execute(select(t.c.campaign_id)).scalars().all()
-    names = calls.campaign_names(uow, recorded)
-    for campaign_id, name in ((i, names[i]) for i in recorded):
-        places = office_places(uow, name)
+    for campaign_id in uow.execute(select(t.c.campaign_id)).scalars().all():
+        places = _places(uow, campaign_id)
         for office in _offices(uow, campaign_id):
             if uow.ctx.may_see(office.region):
                 found.setdefault(office.code, places.get(office.code, office.code))
