@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
+import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pyarrow as pa
 from sqlalchemy import BigInteger, Boolean, Date, Integer, String, Text
@@ -69,6 +72,66 @@ def _sqlite_timestamps(data: pa.Table) -> pa.Table:
     return data
 
 
+class _IdleConnections:
+    """ADBC PostgreSQL connections of this process kept open between bulk sessions, a few per URL.
+
+    Opening one costs about 50 ms (the driver reads the server's catalogue of types), more than many bulk
+    jobs take. A connection comes back reset (`DISCARD ALL`: no temporary tables, settings or locks left)
+    and is checked before it is used again; one that fails either is closed and a new one opened. A child
+    process forgets its parent's (closing them would end the parent's sessions).
+    """
+
+    LIMIT = 4
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: list[tuple[str, Any]] = []
+        self._inherited: list[Any] = []  # a parent's connections: kept unclosed, never used
+        os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        self._inherited += [conn for _, conn in self._idle]
+        self._idle = []
+        self._lock = threading.Lock()
+
+    def take(self, uri: str) -> Any | None:
+        while True:
+            with self._lock:
+                found = next((i for i, (u, _) in enumerate(self._idle) if u == uri), None)
+                if found is None:
+                    return None
+                conn = self._idle.pop(found)[1]
+            try:
+                with contextlib.closing(conn.cursor()) as cur:
+                    cur.execute("SELECT 1")
+                    cur.fetchall()
+                return conn
+            except Exception:  # noqa: BLE001 - the server ended it (restart, idle timeout): open another
+                _close_quietly(conn)
+
+    def give_back(self, uri: str, conn: Any) -> None:
+        try:
+            with contextlib.closing(conn.cursor()) as cur:
+                cur.execute("DISCARD ALL")  # refused inside a transaction: such a connection is not kept
+        except Exception:  # noqa: BLE001
+            _close_quietly(conn)
+            return
+        with self._lock:
+            self._idle.append((uri, conn))
+            evicted = self._idle[:-self.LIMIT]
+            del self._idle[:-self.LIMIT]
+        for _, old in evicted:
+            _close_quietly(old)
+
+
+def _close_quietly(conn: Any) -> None:
+    with contextlib.suppress(Exception):
+        conn.close()
+
+
+_idle = _IdleConnections()
+
+
 class BulkSession:
     """An ADBC connection to the engine's database, for Arrow-native bulk work."""
 
@@ -88,15 +151,18 @@ class BulkSession:
         elif self.dialect == "postgresql":
             import adbc_driver_postgresql.dbapi as adbc_postgresql
 
-            uri = libpq_url(parsed.render_as_string(hide_password=False))
-            self.conn = adbc_postgresql.connect(uri, autocommit=True)
+            self.uri = libpq_url(parsed.render_as_string(hide_password=False))
+            self.conn = _idle.take(self.uri) or adbc_postgresql.connect(self.uri, autocommit=True)
         else:  # pragma: no cover - engine.connect() refuses other backends first
             raise ValueError(f"no bulk path for {self.dialect}")
         self.cur = self.conn.cursor()
 
     def close(self) -> None:
         self.cur.close()
-        self.conn.close()
+        if self.dialect == "postgresql":
+            _idle.give_back(self.uri, self.conn)
+        else:
+            self.conn.close()
 
     def __enter__(self) -> BulkSession:
         return self
