@@ -205,7 +205,8 @@ def _places(uow: UnitOfWork, campaign_id: int) -> dict[str, str]:
 
 def office_places(uow: UnitOfWork, campaign: str) -> dict[str, str]:
     """The offices of the campaign named `campaign` as a person reads them, by code: "name, address"."""
-    return _places(uow, calls.campaign_id(uow, campaign))
+    campaign_id = calls.campaign_id(uow, campaign)
+    return _places(uow, campaign_id) if campaign_id is not None else {}
 
 
 def _load(uow: UnitOfWork, offices: list[Office] | None = None) -> Counter:

@@ -151,7 +151,7 @@ class BulkSession:
         elif self.dialect == "postgresql":
             import adbc_driver_postgresql.dbapi as adbc_postgresql
 
-            self.uri = libpq_url(parsed.render_as_string(hide_password=False))
+            self.uri = libpq_url(parsed.render_as_string(hide_password=False)) or ""
             self.conn = _idle.take(self.uri) or adbc_postgresql.connect(self.uri, autocommit=True)
         else:  # pragma: no cover - engine.connect() refuses other backends first
             raise ValueError(f"no bulk path for {self.dialect}")
