@@ -76,12 +76,12 @@ class StoreTemplates:
     def sqlite_template(self) -> pathlib.Path:
         if self._sqlite is None:
             from callup.store import open_store
-            from callup.store.engine import connect
+            from callup.store.engine import disconnect
 
             path = self.root / "template.db"
             url = f"sqlite:///{path}"
             open_store(url)
-            connect(url).dispose()  # no connection stays open on the file that is copied
+            disconnect(url)  # no connection stays open on the file that is copied
             self._sqlite = path
         return self._sqlite
 
@@ -110,13 +110,13 @@ class StoreTemplates:
             from sqlalchemy.engine import make_url
 
             from callup.store import open_store
-            from callup.store.engine import connect
+            from callup.store.engine import disconnect
 
             schema = f"callup_template_{uuid.uuid4().hex[:12]}"
             url, drop = make_store_url("postgres", self.root, schema=schema)
             try:
                 open_store(url)
-                connect(url).dispose()
+                disconnect(url)
                 server = make_url(POSTGRES_URL)
                 env = {**os.environ, **({"PGPASSWORD": server.password} if server.password else {})}
                 args = ["pg_dump", "--schema", schema, "--inserts", "--no-owner", "--no-privileges",

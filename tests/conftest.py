@@ -64,9 +64,9 @@ def store_url(request, tmp_path, monkeypatch, store_templates):
         url, drop = store_templates.postgres_store(tmp_path)
     monkeypatch.setenv("CALLUP_DATABASE_URL", url)
     yield url
-    from callup.store.engine import connect
+    from callup.store.engine import connect, disconnect
 
-    connect(url).dispose()
+    disconnect(url)
     connect.cache_clear()
     drop()
 

@@ -93,7 +93,7 @@ def test_the_beacon_value_changes_who_is_called(ctx, tmp_path):
     beacon calls others."""
     from callup.lottery.commitment import SeededRandom
     from callup.store import open_store
-    from callup.store.engine import connect
+    from callup.store.engine import disconnect
     from callup_test_support import make_context, make_store_url
 
     backend = "sqlite" if ctx.database_url.startswith("sqlite") else "postgres"
@@ -110,7 +110,7 @@ def test_the_beacon_value_changes_who_is_called(ctx, tmp_path):
             drawn(store, name="other", quota=60, over_call="0", beacon=other_beacon)
             seen.append({name: (summary(store, name).commitment_hash, _called_ids(store, name)) for name in ("same", "other")})
     finally:
-        connect(twin_url).dispose()
+        disconnect(twin_url)
         drop()
     first, second = seen
     # One commitment per campaign in both stores: the same pool, pseudonym key, numbers and salt.

@@ -11,7 +11,7 @@ from callup_test_support import make_context, make_store_url
 def twin(store_url, store_templates, tmp_path):
     """A second, empty store on the same backend."""
     from callup.store import open_store
-    from callup.store.engine import connect
+    from callup.store.engine import disconnect
 
     if store_url.startswith("sqlite"):
         (tmp_path / "twin").mkdir()
@@ -21,5 +21,5 @@ def twin(store_url, store_templates, tmp_path):
         url, drop = store_templates.postgres_store(tmp_path)
     open_store(url)
     yield make_context(url)
-    connect(url).dispose()
+    disconnect(url)
     drop()

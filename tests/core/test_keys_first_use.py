@@ -70,7 +70,7 @@ def test_the_first_use_creates_the_key_file_beside_the_store_and_a_lost_one_is_a
 @pytest.mark.skipif(POSTGRES_URL is None, reason="no PostgreSQL server")
 def test_no_key_file_is_created_in_the_working_directory_for_a_postgresql_store(tmp_path):
     from callup.store import open_store
-    from callup.store.engine import connect
+    from callup.store.engine import disconnect
 
     url, drop = make_store_url("postgres", tmp_path)
     work = tmp_path / "work"
@@ -90,7 +90,7 @@ def test_no_key_file_is_created_in_the_working_directory_for_a_postgresql_store(
         line = _one_line_error(committed)  # the salt is encrypted: keys are needed now, and none are made up
         assert committed.returncode != 0 and "key" in line
     finally:
-        connect(url).dispose()
+        disconnect(url)
         drop()
     assert not [p.name for p in work.iterdir() if p.name.startswith("callup")], "nothing of callup's in the working directory"
 

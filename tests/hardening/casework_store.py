@@ -137,9 +137,9 @@ def build(root: pathlib.Path, base_db: pathlib.Path, keys: str) -> dict[str, str
     assert "overridable_zones = []" in policy
     (root / "override.toml").write_text(policy.replace("overridable_zones = []", 'overridable_zones = ["combat"]', 1))
     values["override_policy"] = str(root / "override.toml")
-    from callup.store.engine import connect
+    from callup.store.engine import disconnect
 
-    connect(url).dispose()
+    disconnect(url)
     os.sync()
     return values
 

@@ -100,9 +100,9 @@ def _build_template(root: pathlib.Path) -> None:
 
         send_questionnaire(ctx, name="q1")  # a round (its cohort may be empty) for the questionnaire commands
         backup(ctx, root / "backup.tar")
-        from callup.store.engine import connect
+        from callup.store.engine import disconnect
 
-        connect(url).dispose()
+        disconnect(url)
 
 
 @pytest.fixture
@@ -119,9 +119,9 @@ def store(template, tmp_path, monkeypatch):
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     yield url, files, scratch
-    from callup.store.engine import connect
+    from callup.store.engine import connect, disconnect
 
-    connect(url).dispose()
+    disconnect(url)
     connect.cache_clear()
 
 

@@ -58,7 +58,7 @@ def _use(url: str, tmp_path: pathlib.Path) -> None:
     entries and notes; then what no test should, and the cleaning must still undo (the schema's revision row,
     statistics of a small table)."""
     from callup.store import open_store
-    from callup.store.engine import connect
+    from callup.store.engine import disconnect
 
     engine = open_store(url)
     ctx = make_context(url)
@@ -69,7 +69,7 @@ def _use(url: str, tmp_path: pathlib.Path) -> None:
         conn.execute(text("UPDATE alembic_version SET version_num = 'elsewhere'"))
         conn.execute(text("ANALYZE audit_log"))
         conn.execute(text("SELECT nextval('web_users_id_seq')"))
-    connect(url).dispose()
+    disconnect(url)
 
 
 def _changed(url: str, rows: dict) -> set[str]:
@@ -99,7 +99,7 @@ def _statistics(url: str) -> dict:
 
 
 def test_a_reused_schema_is_like_a_new_one(pool, tmp_path):
-    from callup.store.engine import connect
+    from callup.store.engine import connect, disconnect
 
     schema, give_back = pool.take()
     url = _schema_url(schema)
@@ -111,7 +111,7 @@ def test_a_reused_schema_is_like_a_new_one(pool, tmp_path):
     _use(url, tmp_path / "new")
     numbered = _sequences(url)
     assert {"alembic_version", "audit_head", "audit_log", "campaigns", "people", "person_notes"} <= _changed(url, rows)
-    connect(url).dispose()
+    disconnect(url)
     give_back()
 
     again, give_back = pool.take()
@@ -126,7 +126,7 @@ def test_a_reused_schema_is_like_a_new_one(pool, tmp_path):
     (tmp_path / "reused").mkdir()
     _use(url, tmp_path / "reused")
     assert _sequences(url) == numbered  # the same use numbers its rows as on the new schema
-    connect(url).dispose()
+    disconnect(url)
     give_back()
 
 

@@ -14,11 +14,11 @@ from callup_test_support import BACKENDS, POSTGRES_URL, make_store_url
 def migrated(request, tmp_path):
     """A store migrated here, from empty (the `engine` fixture's store is a copy of one migrated earlier)."""
     from callup.store import open_store
-    from callup.store.engine import connect
+    from callup.store.engine import connect, disconnect
 
     url, drop = make_store_url(request.param, tmp_path)
     yield open_store(url)
-    connect(url).dispose()
+    disconnect(url)
     connect.cache_clear()
     drop()
 

@@ -75,7 +75,7 @@ def _described(engine) -> dict:  # noqa: ANN001
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_tests_store_is_the_store_a_migration_makes(backend, store_templates, tmp_path):
     from callup.store import open_store
-    from callup.store.engine import connect
+    from callup.store.engine import connect, disconnect
 
     (tmp_path / "migrated").mkdir()
     (tmp_path / "copied").mkdir()
@@ -92,7 +92,7 @@ def test_a_tests_store_is_the_store_a_migration_makes(backend, store_templates, 
         assert got == expected
     finally:
         for url in (migrated_url, copied_url):
-            connect(url).dispose()
+            disconnect(url)
         connect.cache_clear()
         drop_migrated()
         drop_copied()

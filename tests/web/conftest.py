@@ -27,10 +27,10 @@ def site_templates(tmp_path_factory):
 def site(request, site_templates, tmp_path_factory):
     built, drop = site_templates.copy(request.param, tmp_path_factory.mktemp("site"))
     yield built
-    from callup.store.engine import connect
+    from callup.store.engine import connect, disconnect
     from web_support import close_apps
 
     close_apps()
-    connect(built.url).dispose()
+    disconnect(built.url)
     connect.cache_clear()
     drop()

@@ -71,9 +71,9 @@ def served(site_templates, tmp_path_factory):
     server.terminate()
     server.wait(timeout=20)
     log.close()
-    from callup.store.engine import connect
+    from callup.store.engine import connect, disconnect
 
-    connect(url).dispose()
+    disconnect(url)
     connect.cache_clear()
     drop()
 

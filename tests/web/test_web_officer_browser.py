@@ -82,9 +82,9 @@ def office_day(site_templates, tmp_path_factory):
     server.terminate()
     server.wait(timeout=20)
     log.close()
-    from callup.store.engine import connect
+    from callup.store.engine import connect, disconnect
 
-    connect(url).dispose()
+    disconnect(url)
     connect.cache_clear()
     drop()
 

@@ -150,7 +150,7 @@ class SiteTemplates:
         if backend not in self.built:
             from sqlalchemy import create_engine, text
 
-            from callup.store.engine import connect
+            from callup.store.engine import disconnect
 
             tmp = self.root / f"template-{backend}"
             tmp.mkdir(parents=True)
@@ -163,7 +163,7 @@ class SiteTemplates:
                     conn.execute(text(f'CREATE SCHEMA "{self.SCHEMA}"'))
                 bare.dispose()
             self.built[backend] = build_site(url, tmp)
-            connect(url).dispose()  # no connection may stay open on a template database (nor on a file being copied)
+            disconnect(url)  # no connection may stay open on a template database (nor on a file being copied)
         return self.built[backend]
 
     def copy(self, backend: str, tmp_path: pathlib.Path) -> tuple[Site, callable]:
@@ -199,10 +199,10 @@ class SiteTemplates:
         return site, drop
 
     def close(self) -> None:
-        from callup.store.engine import connect
+        from callup.store.engine import disconnect
 
         for site in self.built.values():
-            connect(site.url).dispose()
+            disconnect(site.url)
         for dropping in self.dropping:
             dropping.join()
         for name in list(self.databases):

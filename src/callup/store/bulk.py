@@ -124,6 +124,21 @@ class _IdleConnections:
             _close_quietly(old)
 
 
+    def close(self, uri: str) -> None:
+        with self._lock:
+            closing = [conn for u, conn in self._idle if u == uri]
+            self._idle = [(u, conn) for u, conn in self._idle if u != uri]
+        for conn in closing:
+            _close_quietly(conn)
+
+
+def close_idle(url: str) -> None:
+    """Close the idle bulk connections of this process to the PostgreSQL store at `url` (use `engine.disconnect`)."""
+    uri = libpq_url(url)
+    if uri is not None:
+        _idle.close(uri)
+
+
 def _close_quietly(conn: Any) -> None:
     with contextlib.suppress(Exception):
         conn.close()

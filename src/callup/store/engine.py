@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import sys
 import threading
 from collections.abc import Iterator
 
@@ -122,3 +123,12 @@ def connect(url: str) -> Engine:
         event.listen(engine, "commit", _COMMITS.add)
         return engine
     raise CallupError(f"{DATABASE_URL_ENV}: unsupported database {parsed.get_backend_name()!r} (use sqlite or postgresql)")
+
+
+def disconnect(url: str) -> None:
+    """Close every connection this process keeps to `url` (its engine's pool and the bulk path's idle ones), e.g.
+    before the database is copied as a template or dropped: both are refused while a session is open on it."""
+    connect(url).dispose()
+    bulk = sys.modules.get("callup.store.bulk")  # not imported: it has opened nothing
+    if bulk is not None:
+        bulk.close_idle(url)
