@@ -53,6 +53,13 @@ def test_pool_file_with_a_bad_pseudonym_names_file_and_row(tmp_path):
         read_pool(path)
 
 
+def test_a_pool_file_with_a_control_character_in_a_region_s_name_names_the_file(tmp_path):
+    path = tmp_path / "pool.csv"
+    path.write_text("region,pseudonym,volunteer\n\x0001," + "00" * 16 + ",0\n")
+    with pytest.raises(PoolError, match=r"pool\.csv: region name .* control character"):
+        read_pool(path)
+
+
 def test_missing_pool_file_is_a_clear_error(tmp_path):
     with pytest.raises(PoolError, match="no such file"):
         read_pool(tmp_path / "nope.parquet")

@@ -364,8 +364,10 @@ def read_pool(path: str | pathlib.Path) -> pa.Table:
         raise PoolError(f"{path}: cannot read pool file: {exc}") from exc
     try:
         return canonical(raw, what=str(path))
-    except PoolError:
-        raise
+    except PoolError as exc:  # a check that does not know the file (a region's name): named here
+        if str(path) in str(exc):
+            raise
+        raise PoolError(f"{path}: {exc}") from None
     except Exception as exc:  # pragma: no cover - defensive: any other malformed content
         raise PoolError(f"{path}: {exc}") from exc
 
