@@ -26,11 +26,10 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from callup_test_support import POSTGRES_URL, REPO
-from web_support import NOW, PASSWORD, Shots, session_cookie, totp_now
+from callup_test_support import POSTGRES_URL
+from web_support import NOW, PASSWORD, Shots, checked_context, session_cookie, totp_now, violations
 
 CHROMIUM = next((p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium") if pathlib.Path(p).exists()), None)
-AXE = REPO / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = os.environ.get("CALLUP_SCREENSHOTS")  # read before the hermetic fixture clears CALLUP_* variables
 
 pytestmark = [pytest.mark.db, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium package is not installed (bin/setup --test installs it)")]
@@ -233,21 +232,16 @@ def test_a_deferral_with_an_upload_is_decided_by_the_officer_and_the_citizen_see
 
 
 def test_no_serious_or_critical_accessibility_violation_on_any_portal_page(served, browser, shots):
-    if not AXE.exists():
-        pytest.skip(f"axe-core is not installed at {AXE} (bin/setup --test installs it from the npm registry)")
     site, base = served
     citizen = site.citizens[42]
-    context = browser.new_context(bypass_csp=True)  # axe is injected by the test, not served by the site
+    context = checked_context(browser)
     page = context.new_page()
-    script = AXE.read_text(encoding="utf-8")
     problems = []
 
     def check(name: str) -> None:
-        page.add_script_tag(content=script)
-        found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-                              ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')}))")
+        found = violations(page, serious_only=True)
         shots(page, f"a11y-{name}")
-        problems.extend(f"{name}: {v['id']} ({v['impact']}): {v['help']}: {v['nodes']}" for v in found if v["impact"] in ("serious", "critical"))
+        problems.extend(f"{name}: {v}" for v in found)
 
     for path, name in (("/", "home"), ("/signin", "signin"), ("/officer/signin", "officer-signin"), ("/status/check", "check"),
                        ("/nowhere", "not-found")):
@@ -290,8 +284,6 @@ def test_no_serious_or_critical_accessibility_violation_on_any_portal_page(serve
 def test_console_pages_have_no_accessibility_violation_and_a_wrong_date_shows_the_error_summary(served, browser, shots):
     """The officer's console at desktop and phone widths: queue, summons (no appearance form before delivery), a
     case whose decision has a wrongly written date (error summary linking to the field, values kept)."""
-    if not AXE.exists():
-        pytest.skip(f"axe-core is not installed at {AXE} (bin/setup --test installs it from the npm registry)")
     from callup.cases import deferrals
     from callup.context import Actor, Role
     from callup.uow import UnitOfWork
@@ -302,9 +294,8 @@ def test_console_pages_have_no_accessibility_violation_and_a_wrong_date_shows_th
     with UnitOfWork(site.admin.with_actor(Actor("citizen", Role.citizen, person_id=citizen.national_id))) as uow:
         case = deferrals.apply_for_deferral(uow, "spring-2027", citizen.national_id, "study", evidence="UNI-2027-9")
     case_id = getattr(case, "case", case).id
-    script = AXE.read_text(encoding="utf-8")
     problems = []
-    context = browser.new_context(bypass_csp=True)
+    context = checked_context(browser)
     # Signed in as sign-in would (this test is not about signing in): a used authenticator code cannot be used
     # again, and the other tests of this module use every code the server accepts at its fixed time.
     context.add_cookies([{"name": "callup_session", "value": session_cookie(site, user=f"officer-{a}"), "url": base}])
@@ -314,11 +305,9 @@ def test_console_pages_have_no_accessibility_violation_and_a_wrong_date_shows_th
         page.goto(f"{base}/console")
 
         def check(name: str, width: int = width) -> None:
-            page.add_script_tag(content=script)
-            found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-                                  ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')}))")
+            found = violations(page)
             shots(page, f"console-{name}-{width}")
-            problems.extend(f"{name} at {width}px: {v['id']} ({v['impact']}): {v['help']}: {v['nodes']}" for v in found)
+            problems.extend(f"{name} at {width}px: {v}" for v in found)
             wide = page.evaluate("document.documentElement.scrollWidth")
             if wide > width:
                 problems.append(f"{name} at {width}px scrolls sideways ({wide}px)")

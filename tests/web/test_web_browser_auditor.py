@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
-from test_web_browser import AXE, CHROMIUM, browser, served, shots  # noqa: F401 - the fixtures, shared
+from test_web_browser import CHROMIUM, browser, served, shots  # noqa: F401 - the fixtures, shared
 
-from web_support import PASSWORD, session_cookie, totp_now
+from web_support import PASSWORD, checked_context, session_cookie, totp_now, violations
 
 pytestmark = [pytest.mark.db, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium package is not installed (bin/setup --test installs it)")]
 
-AXE_RUN = ("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-           ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')}))")
 #: The pages' words in each language: what the walk clicks and reads.
 WORDS = {
     "en": {"verify": "Verify the chain", "verifies": "The audit log verifies.", "against": "Verify against this anchor",
@@ -34,8 +32,6 @@ WORDS = {
 
 
 def test_an_auditor_verifies_the_chain_and_the_draw_in_both_languages_at_desktop_and_phone_widths(served, browser, shots):  # noqa: F811
-    if not AXE.exists():
-        pytest.skip(f"axe-core is not installed at {AXE} (bin/setup --test installs it from the npm registry)")
     from callup.audit.chain import publish_anchor
     from callup.examples import path as example
     from callup.military_service import guardrail, units
@@ -67,17 +63,15 @@ def test_an_auditor_verifies_the_chain_and_the_draw_in_both_languages_at_desktop
     auditor = next(c["value"] for c in page.context.cookies() if c["name"] == "callup_session")
     page.close()
 
-    script = AXE.read_text(encoding="utf-8")
     problems: list[str] = []
-    context = browser.new_context(bypass_csp=True)  # axe is injected by the test, not served by the site
+    context = checked_context(browser)
     context.add_cookies([{"name": "callup_session", "value": auditor, "url": base}])
     page = context.new_page()
 
     def check(name: str, width: int, lang: str) -> None:
-        page.add_script_tag(content=script)
-        found = page.evaluate(AXE_RUN)
+        found = violations(page)
         shots(page, f"auditor-{name}-{width}-{lang}")
-        problems.extend(f"{name} at {width}px ({lang}): {v['id']} ({v['impact']}): {v['help']}: {v['nodes']}" for v in found)
+        problems.extend(f"{name} at {width}px ({lang}): {v}" for v in found)
         wide = page.evaluate("document.documentElement.scrollWidth")
         if wide > width:
             problems.append(f"{name} at {width}px ({lang}) scrolls sideways ({wide}px)")

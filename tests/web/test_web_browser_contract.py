@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
-from test_web_browser import AXE, CHROMIUM, browser, served, shots  # noqa: F401 - the fixtures of the browser tests
+from test_web_browser import CHROMIUM, browser, served, shots  # noqa: F401 - the fixtures of the browser tests
 
-from web_support import session_cookie
+from web_support import checked_context, session_cookie, violations
 
 pytestmark = [pytest.mark.db, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium package is not installed")]
 
 
 def test_the_contract_form_refuses_too_early_in_plain_words_on_a_phone_in_both_languages(served, browser, shots):  # noqa: F811
-    if not AXE.exists():
-        pytest.skip(f"axe-core is not installed at {AXE} (bin/setup --test installs it from the npm registry)")
     from sqlalchemy import text
 
     from callup.cases import medical
@@ -36,9 +34,8 @@ def test_the_contract_form_refuses_too_early_in_plain_words_on_a_phone_in_both_l
         medical.decide_fitness(uow, case, "A")
     with UnitOfWork(site.admin) as uow:
         record = induction.induct(uow, "spring-2027", person.national_id, unit="3-SIG", start=site.admin.today()).record.id
-    script = AXE.read_text(encoding="utf-8")
     problems = []
-    context = browser.new_context(bypass_csp=True)
+    context = checked_context(browser)
     context.add_cookies([{"name": "callup_session", "value": session_cookie(site, user=f"officer-{a}"), "url": base}])
     page = context.new_page()
     labels = {"en": ("Day the contract was signed (YYYY-MM-DD)", "Record the contract", "There is a problem"),
@@ -53,11 +50,9 @@ def test_the_contract_form_refuses_too_early_in_plain_words_on_a_phone_in_both_l
             summary = page.get_by_role("alert")
             expect(summary.get_by_text(problem)).to_be_visible()
             assert page.get_by_label(day_label).input_value() == site.admin.today().isoformat()
-            page.add_script_tag(content=script)
-            found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-                                  ".map(v => ({id: v.id, impact: v.impact, help: v.help}))")
+            found = violations(page)
             shots(page, f"console-contract-refused-{lang}-{width}")
-            problems += [f"{lang} {width}px: {v['id']} ({v['impact']}): {v['help']}" for v in found]
+            problems += [f"{lang} {width}px: {v}" for v in found]
             wide = page.evaluate("document.documentElement.scrollWidth")
             if wide > width:
                 problems.append(f"{lang} at {width}px scrolls sideways ({wide}px)")
@@ -68,8 +63,6 @@ def test_the_contract_form_refuses_too_early_in_plain_words_on_a_phone_in_both_l
 
 
 def test_a_citizen_who_signed_a_contract_sees_both_records_in_words_on_a_phone(served, browser, shots):  # noqa: F811
-    if not AXE.exists():
-        pytest.skip(f"axe-core is not installed at {AXE} (bin/setup --test installs it from the npm registry)")
     import dataclasses
     import datetime as dt
 
@@ -96,9 +89,8 @@ def test_a_citizen_who_signed_a_contract_sees_both_records_in_words_on_a_phone(s
     later = dataclasses.replace(site.admin, clock=FixedClock(dt.datetime(2027, 6, 2, 9, tzinfo=dt.UTC)))
     with UnitOfWork(later) as uow:
         induction.convert(uow, record, on=dt.date(2027, 6, 1))
-    script = AXE.read_text(encoding="utf-8")
     problems = []
-    context = browser.new_context(bypass_csp=True)
+    context = checked_context(browser)
     context.add_cookies([{"name": "callup_session", "value": session_cookie(site, citizen=person), "url": base}])
     page = context.new_page()
     for lang, words in (("en", ("Contract soldier", "Ended: signed a contract")),
@@ -109,11 +101,9 @@ def test_a_citizen_who_signed_a_contract_sees_both_records_in_words_on_a_phone(s
             page.goto(f"{base}/portal")
             for said in words:
                 assert page.get_by_text(said).first.is_visible(), (lang, said)
-            page.add_script_tag(content=script)
-            found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-                                  ".map(v => ({id: v.id, impact: v.impact, help: v.help}))")
+            found = violations(page)
             shots(page, f"portal-contract-{lang}-{width}")
-            problems += [f"{lang} {width}px: {v['id']} ({v['impact']}): {v['help']}" for v in found]
+            problems += [f"{lang} {width}px: {v}" for v in found]
             wide = page.evaluate("document.documentElement.scrollWidth")
             if wide > width:
                 problems.append(f"{lang} at {width}px scrolls sideways ({wide}px)")

@@ -8,12 +8,13 @@ import dataclasses
 import time
 
 import pytest
-from test_web_browser import AXE, CHROMIUM, browser, served, shots  # noqa: F401 - the fixtures of the portal's browser tests
+from test_web_browser import CHROMIUM, browser, served, shots  # noqa: F401 - the fixtures of the portal's browser tests
 
 from callup.context import Actor, Role
 from callup.uow import UnitOfWork
 from callup.web import session_records
 from callup.web.sessions import Sealer, for_actor
+from web_support import checked_context, violations
 
 pytestmark = [pytest.mark.db, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium package is not installed")]
 
@@ -29,14 +30,11 @@ def _ending_in(site, cit, seconds: float) -> str:  # noqa: ANN001
 
 
 def test_the_warning_before_the_session_ends_on_phones_in_both_languages(served, browser, shots):  # noqa: F811
-    if not AXE.exists():
-        pytest.skip(f"axe-core is not installed at {AXE}")
     site, base = served
-    script = AXE.read_text(encoding="utf-8")
     problems = []
     for width in (320, 390):
         for lang, stay in (("en", "Stay signed in"), ("ru", "Продлить сеанс")):
-            context = browser.new_context(viewport={"width": width, "height": 740}, bypass_csp=True)
+            context = checked_context(browser, viewport={"width": width, "height": 740})
             context.add_cookies([{"name": "callup_session", "value": _ending_in(site, site.citizens[11], 3600), "url": base},
                                  {"name": "callup_lang", "value": lang, "url": base}])
             page = context.new_page()
@@ -49,8 +47,7 @@ def test_the_warning_before_the_session_ends_on_phones_in_both_languages(served,
             button = page.get_by_role("button", name=stay)
             assert button.evaluate("b => b === document.activeElement")  # the focus moves to the choice
             assert page.evaluate("document.documentElement.scrollWidth") <= width
-            page.add_script_tag(content=script)
-            found = page.evaluate("async () => (await axe.run(document)).violations.map(v => v.id + ': ' + v.help)")
+            found = violations(page)
             problems += [f"{width} {lang}: {v}" for v in found]
             shots(page, f"session-warning-{lang}-{width}")
             page.get_by_label("Email" if lang == "en" else "Электронная почта").fill("typed@example.org")
@@ -79,23 +76,19 @@ def test_the_page_says_when_the_session_has_ended(served, browser, shots):  # no
 
 
 def test_moving_the_appointment_page_by_page_on_phones_in_both_languages(served, browser, shots):  # noqa: F811
-    if not AXE.exists():
-        pytest.skip(f"axe-core is not installed at {AXE}")
     site, base = served
     cit = site.citizens[13]
-    script = AXE.read_text(encoding="utf-8")
     problems = []
     for width in (320, 390):
         for lang in ("en", "ru"):
-            context = browser.new_context(viewport={"width": width, "height": 740}, bypass_csp=True)
+            context = checked_context(browser, viewport={"width": width, "height": 740})
             context.add_cookies([{"name": "callup_session", "value": _ending_in(site, cit, 3600), "url": base},
                                  {"name": "callup_lang", "value": lang, "url": base}])
             page = context.new_page()
             move = f"{base}/portal/summons/{cit.reference}/move"
             page.goto(move + "?pick=day")  # nothing chosen: the error summary
             def check(name: str, page=page, width=width, lang=lang) -> None:  # noqa: ANN001
-                page.add_script_tag(content=script)
-                found = page.evaluate("async () => (await axe.run(document)).violations.map(v => v.id + ': ' + v.help)")
+                found = violations(page)
                 problems.extend(f"{name} {width} {lang}: {v}" for v in found)
                 if page.evaluate("document.documentElement.scrollWidth") > width:
                     problems.append(f"{name} {width} {lang}: scrolls sideways")
@@ -118,14 +111,11 @@ def test_moving_the_appointment_page_by_page_on_phones_in_both_languages(served,
 
 
 def test_the_contact_form_s_error_on_phones_in_both_languages(served, browser, shots):  # noqa: F811
-    if not AXE.exists():
-        pytest.skip(f"axe-core is not installed at {AXE}")
     site, base = served
-    script = AXE.read_text(encoding="utf-8")
     problems = []
     for width in (320, 390):
         for lang in ("en", "ru"):
-            context = browser.new_context(viewport={"width": width, "height": 740}, bypass_csp=True)
+            context = checked_context(browser, viewport={"width": width, "height": 740})
             context.add_cookies([{"name": "callup_session", "value": _ending_in(site, site.citizens[14], 3600), "url": base},
                                  {"name": "callup_lang", "value": lang, "url": base}])
             page = context.new_page()
@@ -134,8 +124,7 @@ def test_the_contact_form_s_error_on_phones_in_both_languages(served, browser, s
             page.locator("#email").evaluate("e => e.type = 'text'")  # past the browser's own check: the server's answers
             page.locator("main form button[type=submit]").first.click()
             page.locator(".error-summary").wait_for(state="visible")
-            page.add_script_tag(content=script)
-            found = page.evaluate("async () => (await axe.run(document)).violations.map(v => v.id + ': ' + v.help)")
+            found = violations(page)
             problems += [f"{width} {lang}: {v}" for v in found]
             if page.evaluate("document.documentElement.scrollWidth") > width:
                 problems.append(f"{width} {lang}: scrolls sideways")

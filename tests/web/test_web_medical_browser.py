@@ -30,11 +30,10 @@ from sqlalchemy import select
 
 from callup.notices.tables import Summons
 from callup.uow import UnitOfWork
-from callup_test_support import POSTGRES_URL, REPO
-from web_support import PASSWORD, TOTP, Shots
+from callup_test_support import POSTGRES_URL
+from web_support import PASSWORD, TOTP, Shots, checked_context, violations
 
 CHROMIUM = next((p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium") if pathlib.Path(p).exists()), None)
-AXE = REPO / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = os.environ.get("CALLUP_SCREENSHOTS")  # read before the hermetic fixture clears CALLUP_* variables
 
 pytestmark = [pytest.mark.db, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium package is not installed (bin/setup --test installs it)")]
@@ -137,22 +136,17 @@ WORDS = {
 
 @pytest.mark.parametrize(("width", "lang"), [(1280, "en"), (390, "ru"), (390, "en"), (1280, "ru")])
 def test_the_board_walks_from_its_list_to_a_category_that_calls_the_replacement(served, browser, signed_in, shots, width, lang):
-    if not AXE.exists():
-        pytest.skip(f"axe-core is not installed at {AXE} (bin/setup --test installs it from the npm registry)")
     site, base, office, now = served
     words = WORDS[lang]
-    script = AXE.read_text(encoding="utf-8")
     problems: list[str] = []
-    context = browser.new_context(storage_state=str(signed_in), bypass_csp=True,  # axe is injected by the test
+    context = checked_context(browser, storage_state=str(signed_in),
                                   viewport={"width": width, "height": 900 if width > 400 else 844})
     page = context.new_page()
 
     def check(name: str) -> None:
-        page.add_script_tag(content=script)
-        found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-                              ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')}))")
+        found = violations(page)
         shots(page, f"medical-{name}-{lang}-{width}")
-        problems.extend(f"{name} ({lang}, {width}px): {v['id']} ({v['impact']}): {v['help']}: {v['nodes']}" for v in found)
+        problems.extend(f"{name} ({lang}, {width}px): {v}" for v in found)
         for narrow in (width, 320):
             page.set_viewport_size({"width": narrow, "height": 800})
             wide = page.evaluate("document.documentElement.scrollWidth")

@@ -21,10 +21,10 @@ import urllib.request
 
 import pytest
 from playwright.sync_api import expect
-from test_web_browser import AXE, CHROMIUM, _free_port, browser, shots  # noqa: F401 - fixtures
+from test_web_browser import CHROMIUM, _free_port, browser, shots  # noqa: F401 - fixtures
 
 from callup_test_support import POSTGRES_URL
-from web_support import session_cookie
+from web_support import checked_context, session_cookie, violations
 
 pytestmark = [pytest.mark.db, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium package is not installed")]
 
@@ -90,23 +90,18 @@ def office_day(site_templates, tmp_path_factory):
 
 
 def test_an_officer_records_a_day_sheet_and_decides_a_contested_appeal_at_desktop_and_phone_widths(office_day, browser, shots):  # noqa: F811
-    if not AXE.exists():
-        pytest.skip(f"axe-core is not installed at {AXE} (bin/setup --test installs it from the npm registry)")
     site, base, office = office_day["site"], office_day["base"], office_day["office"]
     people, a = office_day["people"], office_day["region"]
-    script = AXE.read_text(encoding="utf-8")
     problems: list[str] = []
-    context = browser.new_context(bypass_csp=True)  # axe is injected by the test, not served by the site
+    context = checked_context(browser)
     context.add_cookies([{"name": "callup_session", "value": session_cookie(site, user=f"officer-{a}"), "url": base}])
     page = context.new_page()
 
     def look(name: str, lang: str = "en") -> None:
         width = page.viewport_size["width"]
-        page.add_script_tag(content=script)
-        found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-                              ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')}))")
+        found = violations(page)
         shots(page, f"officer-{name}-{width}-{lang}")
-        problems.extend(f"{name} at {width}px ({lang}): {v['id']} ({v['impact']}): {v['help']}: {v['nodes']}" for v in found)
+        problems.extend(f"{name} at {width}px ({lang}): {v}" for v in found)
         wide = page.evaluate("document.documentElement.scrollWidth")
         if wide > width:
             problems.append(f"{name} at {width}px ({lang}) scrolls sideways ({wide}px)")

@@ -7,11 +7,12 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
-from test_web_browser import AXE, CHROMIUM, browser, served, shots  # noqa: F401 - the fixtures
+from test_web_browser import CHROMIUM, browser, served, shots  # noqa: F401 - the fixtures
 
 from callup.questionnaire import service
 from callup.questionnaire.tables import QuestionnaireRecipient
 from callup.uow import UnitOfWork
+from web_support import checked_context, violations
 
 pytestmark = [pytest.mark.db, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium package is not installed")]
 
@@ -40,9 +41,8 @@ def test_a_citizen_answers_the_self_declaration_on_a_phone(served, browser, shot
     letters = _letters(site)
     _, reference, code = letters[0 if lang == "en" else 1]
     words = ANSWERS[lang]
-    context = browser.new_context(bypass_csp=True, viewport={"width": 390, "height": 844})  # axe is injected by the test
+    context = checked_context(browser, viewport={"width": 390, "height": 844})
     page = context.new_page()
-    script = AXE.read_text(encoding="utf-8") if AXE.exists() else None
     problems: list[str] = []
 
     def check(name: str) -> None:
@@ -50,12 +50,8 @@ def test_a_citizen_answers_the_self_declaration_on_a_phone(served, browser, shot
         wide = page.evaluate("document.documentElement.scrollWidth")
         if wide > page.viewport_size["width"]:
             problems.append(f"{name}: scrolls sideways ({wide}px)")
-        if script is None:
-            return
-        page.add_script_tag(content=script)
-        found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-                              ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')}))")
-        problems.extend(f"{name}: {v['id']} ({v['impact']}): {v['help']}: {v['nodes']}" for v in found)
+        found = violations(page)
+        problems.extend(f"{name}: {v}" for v in found)
 
     page.goto(f"{base}/lang/{lang}?next=/signin")
     page.get_by_label(words["reference"]).fill(reference)
@@ -128,11 +124,10 @@ def test_the_console_self_declaration_pages_have_no_accessibility_violation(serv
             with UnitOfWork(site.admin) as uow:
                 add_user(uow, name, role=role, regions=region, password=PASSWORD, office=f"Office of {region}", totp_secret=TOTP)
             site.users[name] = {"role": role, "regions": region}
-    script = AXE.read_text(encoding="utf-8") if AXE.exists() else None
     problems: list[str] = []
 
     def open_as(role: str):  # noqa: ANN202
-        context = browser.new_context(bypass_csp=True)
+        context = checked_context(browser)
         context.add_cookies([{"name": "callup_session", "value": session_cookie(site, user=f"{role}-q-{region}"), "url": base}])
         return context, context.new_page()
 
@@ -142,11 +137,7 @@ def test_the_console_self_declaration_pages_have_no_accessibility_violation(serv
         wide = page.evaluate("document.documentElement.scrollWidth")
         if wide > width:
             problems.append(f"{name} at {width}px scrolls sideways ({wide}px)")
-        if script is not None:
-            page.add_script_tag(content=script)
-            found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-                                  ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')}))")
-            problems.extend(f"{name} at {width}px: {v['id']} ({v['impact']}): {v['help']}: {v['nodes']}" for v in found)
+        problems.extend(f"{name} at {width}px: {v}" for v in violations(page))
 
     context, page = open_as("officer")
     page.set_viewport_size({"width": 1280, "height": 900})

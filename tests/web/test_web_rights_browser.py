@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
-from test_web_browser import AXE, _citizen_signs_in, browser, served, shots  # noqa: F401 - fixtures used by name
+from test_web_browser import _citizen_signs_in, browser, served, shots  # noqa: F401 - fixtures used by name
 
-from web_support import ISSUE_DAY
+from web_support import ISSUE_DAY, checked_context, violations
 
 pytestmark = [pytest.mark.db]
 
@@ -45,24 +45,19 @@ def _fill(page, field: str, value: str) -> None:  # noqa: ANN001
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_a_citizen_walks_each_right_on_a_phone_with_the_deadlines_check_your_answers_and_a_confirmation(served, browser, shots,  # noqa: F811
                                                                                                       lang):
-    if not AXE.exists():
-        pytest.skip(f"axe-core is not installed at {AXE} (bin/setup --test installs it from the npm registry)")
     site, base = served
     words = WORDS[lang]
-    script = AXE.read_text(encoding="utf-8")
     problems: list[str] = []
     first = 60 if lang == "en" else 70
     for n, code in enumerate(ANSWERS):
         citizen = site.citizens[first + n]
-        context = browser.new_context(bypass_csp=True, viewport={"width": 390, "height": 844})  # axe is injected by the test
+        context = checked_context(browser, viewport={"width": 390, "height": 844})
         page = context.new_page()
 
         def check(name: str, page=page, code=code) -> None:  # noqa: ANN001
-            page.add_script_tag(content=script)
-            found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-                                  ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')}))")
+            found = violations(page)
             shots(page, f"rights-{lang}-{code}-{name}-390")
-            problems.extend(f"{lang} {code} {name}: {v['id']} ({v['impact']}): {v['help']}: {v['nodes']}" for v in found)
+            problems.extend(f"{lang} {code} {name}: {v}" for v in found)
             if shots:  # the same state on a desktop, to look at
                 page.set_viewport_size({"width": 1280, "height": 900})
                 shots(page, f"rights-{lang}-{code}-{name}-1280")

@@ -293,3 +293,28 @@ class Shots:
     def __call__(self, page, name: str) -> None:  # noqa: ANN001 - a Playwright page
         if self.folder is not None:
             page.screenshot(path=str(self.folder / f"{name}.png"), full_page=True)
+
+
+#: axe-core, installed by `bin/setup --test` from the npm registry.
+AXE = pathlib.Path(__file__).resolve().parents[2] / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+_VIOLATIONS = ("async () => (await axe.run(document, {resultTypes: ['violations']})).violations.map(v => "
+               "({impact: v.impact, text: `${v.id} (${v.impact}): ${v.help}: ${v.nodes.map(n => n.target.join(' '))"
+               ".slice(0, 3).join(', ')}`}))")
+
+
+def checked_context(browser, **options):  # noqa: ANN001, ANN003, ANN201 - Playwright's browser and context
+    """A browser context whose pages carry axe-core from their first line, for `violations` (added to each page
+    state by hand, it cost as much again as the check itself); the test is skipped when axe-core is missing."""
+    import pytest
+
+    if not AXE.exists():
+        pytest.skip(f"axe-core is not installed at {AXE} (bin/setup --test installs it from the npm registry)")
+    context = browser.new_context(bypass_csp=True, **options)  # the site's policy would refuse a script it did not send
+    context.add_init_script(path=str(AXE))
+    return context
+
+
+def violations(page, *, serious_only: bool = False) -> list[str]:  # noqa: ANN001 - a page of a `checked_context`
+    """axe-core's violations on the page as it stands: "rule (impact): help: its first elements"."""
+    found = page.evaluate(_VIOLATIONS)
+    return [v["text"] for v in found if not serious_only or v["impact"] in ("serious", "critical")]
