@@ -27,7 +27,7 @@ import pytest
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 sys.dont_write_bytecode = False
 
-from callup_test_support import BACKENDS, EXAMPLE_POLICY, StoreTemplates, make_context, make_store_url  # noqa: F401
+from callup_test_support import BACKENDS, EXAMPLE_POLICY, StoreTemplates, make_context, make_store_url  # noqa: E402, F401 - after the caches are on
 
 
 def _fresh_keys() -> str:
