@@ -21,6 +21,7 @@ from callup import audit  # noqa: E402
 from callup.examples import path as example  # noqa: E402
 from callup.notices import reminders, service  # noqa: E402
 from callup.notices.channels import Channels, HttpSmsChannel, SmsSettings, SmtpChannel, SmtpSettings  # noqa: E402
+from callup.notices.offices import load_offices  # noqa: E402
 from callup.notices.tables import REMINDER, Reminder, ReminderAttempt, Summons  # noqa: E402
 from callup.register.tables import Person  # noqa: E402
 from callup.uow import UnitOfWork  # noqa: E402
@@ -101,9 +102,8 @@ def test_published_summonses_are_announced_by_email_and_text_to_everyone_with_an
     body = mail.get_content()
     assert mail["Subject"] == "You have a call-up summons" and mail["From"] == "reminders@agency.example"
     assert "portal.example.gov" in body and re.search(r"\b20\d\d\b", body)
-    with UnitOfWork(day) as uow:  # the office named as the letter names it: its name and the lines of its address
-        places = service.office_places(uow, "spring-2027")
-    assert any(f", {place}." in body for place in places.values()) and "('" not in body
+    offices = load_offices(example("offices/republic-of-example.csv"))  # the office's name and its address's lines
+    assert any(f", {', '.join([o.name, *o.address])}." in body for o in offices) and "('" not in body
     for message in [m.get_content() for m in box.messages] + [s["body"] for s in provider.received]:
         for person in contacts.values():
             assert person.national_id not in message and person.family_name not in message

@@ -4,6 +4,7 @@ a connection comes back clean, one the server has ended is replaced, and `discon
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 from sqlalchemy import text
@@ -19,9 +20,7 @@ pytestmark = [pytest.mark.db, pytest.mark.postgres, pytest.mark.skipif(POSTGRES_
 
 @pytest.fixture
 def url(store_url):
-    yield store_url
-    disconnect(store_url)
-
+    return store_url  # its teardown disconnects
 
 def _session_pid(url: str) -> int:
     with BulkSession(url) as bulk:
@@ -52,8 +51,11 @@ def test_a_connection_the_server_ended_is_replaced(url):
 def test_disconnect_closes_the_idle_bulk_connections(url):
     first = _session_pid(url)
     disconnect(url)
+    deadline = time.monotonic() + 10  # the server ends a session a moment after its client has gone
     with connect(url).connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p"), {"p": first}).scalar_one() == 0
+        while conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p"), {"p": first}).scalar_one():
+            assert time.monotonic() < deadline, "the idle bulk connection is still open"
+            time.sleep(0.05)
     assert _session_pid(url) != first
 
 
@@ -71,3 +73,12 @@ def test_a_forked_child_opens_its_own_connection(url):
     os.waitpid(child, 0)
     assert theirs != parent
     assert _session_pid(url) == parent  # the parent's connection still works
+
+
+def test_disconnect_finds_them_whatever_the_order_of_the_url_s_query(url):
+    base, options = url.split("?", 1)
+    written = f"{base}?sslmode=prefer&{options}"  # SQLAlchemy writes the query sorted: options first
+    first = _session_pid(written)
+    disconnect(written)
+    assert _session_pid(written) != first
+    disconnect(written)

@@ -19,7 +19,7 @@ from callup.examples import path as example  # noqa: E402
 from callup.notices import service  # noqa: E402
 from callup.notices.tables import Summons  # noqa: E402
 from callup.uow import UnitOfWork  # noqa: E402
-from callup_test_support import EXAMPLE_POLICY  # noqa: E402
+from callup_test_support import EXAMPLE_POLICY, REPO  # noqa: E402
 from campaign_helpers import drawn, load_register, on_day  # noqa: E402
 
 ISSUE_DAY = dt.date(2027, 2, 1)
@@ -296,7 +296,7 @@ class Shots:
 
 
 #: axe-core, installed by `bin/setup --test` from the npm registry.
-AXE = pathlib.Path(__file__).resolve().parents[2] / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+AXE = REPO / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 _VIOLATIONS = ("async () => (await axe.run(document, {resultTypes: ['violations']})).violations.map(v => "
                "({impact: v.impact, text: `${v.id} (${v.impact}): ${v.help}: ${v.nodes.map(n => n.target.join(' '))"
                ".slice(0, 3).join(', ')}`}))")

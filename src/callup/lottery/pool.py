@@ -85,30 +85,34 @@ class RegionFingerprint:
 EMPTY_FINGERPRINT = hashlib.sha256(b"").hexdigest()
 
 
-def check_region_name(name: str) -> None:
-    """A region name is non-empty text of Unicode scalar values without U+0000..U+001F or U+007F."""
+def check_region_name(name: str, *, what: str | None = None) -> None:
+    """A region name is non-empty text of Unicode scalar values without U+0000..U+001F or U+007F; errors begin
+    with `what` (the file) when given."""
+    where = f"{what}: " if what else ""
     if not name or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in name):
-        raise PoolError(f"region name {name!r} is empty or contains a control character")
+        raise PoolError(f"{where}region name {name!r} is empty or contains a control character")
     if any(0xD800 <= ord(ch) <= 0xDFFF for ch in name):
-        raise PoolError(f"region name {name!r} contains a lone surrogate, which UTF-8 cannot encode")
+        raise PoolError(f"{where}region name {name!r} contains a lone surrogate, which UTF-8 cannot encode")
 
 
-def group_by_region(regions: pa.Array | pa.ChunkedArray) -> Grouping:
-    """Group row numbers by region name (vectorised: dictionary-encode, then a stable sort of small codes)."""
+def group_by_region(regions: pa.Array | pa.ChunkedArray, *, what: str | None = None) -> Grouping:
+    """Group row numbers by region name (vectorised: dictionary-encode, then a stable sort of small codes); errors
+    begin with `what` (the file) when given."""
+    where = f"{what}: " if what else ""
     if isinstance(regions, pa.ChunkedArray):
         regions = regions.combine_chunks()
     if regions.null_count:
-        raise PoolError(f"region missing in row {int(pc.index(regions.is_null(), True).as_py()) + 1}")
+        raise PoolError(f"{where}region missing in row {int(pc.index(regions.is_null(), True).as_py()) + 1}")
     if not pa.types.is_dictionary(regions.type):
         regions = pc.dictionary_encode(regions)
     dictionary = regions.dictionary.cast(pa.string()).to_pylist()
     for name in dictionary:
-        check_region_name(name)
+        check_region_name(name, what=what)
     # Canonical order of regions: UTF-8 bytes, which is also Python's code-point order of str.
     order = sorted(range(len(dictionary)), key=lambda i: dictionary[i].encode("utf-8"))
     names = [dictionary[i] for i in order]
     if len(set(names)) != len(names):
-        raise PoolError("region dictionary holds the same name twice")
+        raise PoolError(f"{where}region dictionary holds the same name twice")
     codes = regions.indices.to_numpy(zero_copy_only=False)
     if order != list(range(len(dictionary))):
         remap = np.empty(len(dictionary), dtype=np.int32)
@@ -208,7 +212,7 @@ def normalise_table(table: pa.Table, *, what: str = "pool", keep_dictionary: boo
 def canonical(table: pa.Table, *, what: str = "pool") -> pa.Table:
     """The pool in canonical order (region bytes, then pseudonym bytes); raise if a pseudonym occurs twice."""
     table = normalise_table(table, what=what)
-    grouping = group_by_region(table.column("region"))
+    grouping = group_by_region(table.column("region"), what=what)
     matrix = pseudonym_bytes(table.column("pseudonym"))
     pieces = []
     for i, name in enumerate(grouping.names):
@@ -364,10 +368,8 @@ def read_pool(path: str | pathlib.Path) -> pa.Table:
         raise PoolError(f"{path}: cannot read pool file: {exc}") from exc
     try:
         return canonical(raw, what=str(path))
-    except PoolError as exc:  # a check that does not know the file (a region's name): named here
-        if str(path) in str(exc):
-            raise
-        raise PoolError(f"{path}: {exc}") from None
+    except PoolError:
+        raise
     except Exception as exc:  # pragma: no cover - defensive: any other malformed content
         raise PoolError(f"{path}: {exc}") from exc
 

@@ -902,8 +902,8 @@ def appointment_offices(uow: UnitOfWork) -> dict[str, str]:
     t = CampaignOffices.__table__
     found: dict[str, str] = {}
     for campaign_id in uow.execute(select(t.c.campaign_id)).scalars().all():
-        places = _places(uow, campaign_id)
-        for office in _offices(uow, campaign_id):
+        offices, places = _recorded(uow, campaign_id) or ((), {})
+        for office in offices:
             if uow.ctx.may_see(office.region):
                 found.setdefault(office.code, places.get(office.code, office.code))
     return dict(sorted(found.items()))

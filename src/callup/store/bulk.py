@@ -73,12 +73,13 @@ def _sqlite_timestamps(data: pa.Table) -> pa.Table:
 
 
 class _IdleConnections:
-    """ADBC PostgreSQL connections of this process kept open between bulk sessions, a few per URL.
+    """ADBC PostgreSQL connections of this process kept open between bulk sessions, at most `LIMIT` in all.
 
     Opening one costs about 50 ms (the driver reads the server's catalogue of types), more than many bulk
     jobs take. A connection comes back reset (`DISCARD ALL`: no temporary tables, settings or locks left)
-    and is checked before it is used again; one that fails either is closed and a new one opened. A child
-    process forgets its parent's (closing them would end the parent's sessions).
+    and is checked before it is used again; one that fails either is closed and a new one opened. A forked
+    child never uses or closes its parent's (that would end the parent's sessions); a child that ends
+    through `os._exit`, as multiprocessing's do, never finalises them either.
     """
 
     LIMIT = 4
@@ -86,7 +87,7 @@ class _IdleConnections:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._idle: list[tuple[str, Any]] = []
-        self._inherited: list[Any] = []  # a parent's connections: kept unclosed, never used
+        self._inherited: list[Any] = []  # a parent's connections: referenced, never used or closed here
         os.register_at_fork(after_in_child=self._forget)
 
     def _forget(self) -> None:
@@ -123,7 +124,6 @@ class _IdleConnections:
         for _, old in evicted:
             _close_quietly(old)
 
-
     def close(self, uri: str) -> None:
         with self._lock:
             closing = [conn for u, conn in self._idle if u == uri]
@@ -132,11 +132,18 @@ class _IdleConnections:
             _close_quietly(conn)
 
 
+def _libpq(url: str) -> str:
+    """The libpq connection string of a PostgreSQL store's URL, written the same way whatever order its query has."""
+    uri = libpq_url(make_url(url).render_as_string(hide_password=False))
+    if uri is None:
+        raise ValueError("not a PostgreSQL URL")
+    return uri
+
+
 def close_idle(url: str) -> None:
     """Close the idle bulk connections of this process to the PostgreSQL store at `url` (use `engine.disconnect`)."""
-    uri = libpq_url(url)
-    if uri is not None:
-        _idle.close(uri)
+    if make_url(url).get_backend_name() == "postgresql":
+        _idle.close(_libpq(url))
 
 
 def _close_quietly(conn: Any) -> None:
@@ -166,7 +173,7 @@ class BulkSession:
         elif self.dialect == "postgresql":
             import adbc_driver_postgresql.dbapi as adbc_postgresql
 
-            self.uri = libpq_url(parsed.render_as_string(hide_password=False)) or ""
+            self.uri = _libpq(url)
             self.conn = _idle.take(self.uri) or adbc_postgresql.connect(self.uri, autocommit=True)
         else:  # pragma: no cover - engine.connect() refuses other backends first
             raise ValueError(f"no bulk path for {self.dialect}")

@@ -119,14 +119,14 @@ def _forkserver(job: Callable[..., Any], args: tuple) -> Any:
     context = multiprocessing.get_context("forkserver")
     if not _server_named:
         inner = args[0] if job is _in_context and args else job
-        # Every child opens the file with ADBC: its driver and Arrow's modules (about 35 ms a job) come imported.
+        # Every child opens the file with ADBC: its driver and Arrow's modules come imported (about 10 ms a job).
         preload(__name__, *_EVERY_CHILD, getattr(inner, "__module__", __name__))
         context.set_forkserver_preload(list(_preloaded))
         _server_named = True
     return context
 
 
-_EVERY_CHILD = ("adbc_driver_sqlite.dbapi", "pyarrow.dataset", "pyarrow.compute")
+_EVERY_CHILD = ("adbc_driver_sqlite.dbapi", "pyarrow.compute")  # the driver brings pyarrow.dataset
 _preloaded: list[str] = []
 _server_named = False
 
