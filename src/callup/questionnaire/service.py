@@ -393,9 +393,8 @@ def remind(uow: UnitOfWork, name: str, *, channel: str = "post") -> RemindResult
     each is recorded as reminded once more. The caller hands the list to the channel (`channel` names it)."""
     uow.ctx.require(Role.administrator, Role.system, doing="reminding people to answer a questionnaire")
     r = _round(uow, name)
-    sent = _answered()
     query = (select(recipients_t.c.id, recipients_t.c.national_id, recipients_t.c.region, recipients_t.c.reference)
-             .where(recipients_t.c.round_id == r["id"], ~sent)
+             .where(recipients_t.c.round_id == r["id"], ~_answered())
              .order_by(recipients_t.c.region, recipients_t.c.reference))
     scope = uow.ctx.region_filter(recipients_t.c.region)
     if scope is not None:
@@ -834,10 +833,9 @@ def recipients_without_answers(uow: UnitOfWork, name: str) -> list[tuple[str, st
     and the system: for recording answers in bulk)."""
     uow.ctx.require(Role.administrator, Role.system, doing="listing who has not answered")
     r = _round(uow, name)
-    done = _answered()
     return [(x.reference, x.region) for x in uow.execute(
         select(recipients_t.c.reference, recipients_t.c.region)
-        .where(recipients_t.c.round_id == r["id"], ~done).order_by(recipients_t.c.reference))]
+        .where(recipients_t.c.round_id == r["id"], ~_answered()).order_by(recipients_t.c.reference))]
 
 
 def record_answers(ctx: Context, name: str, answered: list[tuple[str, dict[str, str], str]], *, batch: int = BATCH) -> int:
@@ -897,9 +895,8 @@ def sign_in_details(uow: UnitOfWork, name: str) -> dict[str, str] | None:
     answered (for reprints and the demo; the code is otherwise only printed); audited. None when all answered."""
     uow.ctx.require(Role.administrator, Role.system, doing="reading a questionnaire letter's sign-in code")
     r = _round(uow, name)
-    done = _answered()
     row = uow.execute(select(recipients_t.c.national_id, recipients_t.c.reference, recipients_t.c.code)
-                      .where(recipients_t.c.round_id == r["id"], ~done)
+                      .where(recipients_t.c.round_id == r["id"], ~_answered())
                       .order_by(recipients_t.c.id).limit(1)).first()
     if row is None:
         return None
@@ -911,11 +908,10 @@ def due_for_reminder(uow: UnitOfWork, on: dt.date, *, days_before: int) -> list[
     """(national id, reference, deadline) of everyone who has not sent answers to a round whose deadline is from
     `on` to `days_before` days after it: whom the daily reminders remind (by e-mail and text message)."""
     uow.ctx.require(Role.administrator, Role.system, doing="listing who has not answered")
-    done = _answered()
     rows = uow.execute(select(recipients_t.c.national_id, recipients_t.c.reference, rounds_t.c.deadline)
                        .join(rounds_t, rounds_t.c.id == recipients_t.c.round_id)
                        .where(rounds_t.c.deadline >= on, rounds_t.c.deadline <= on + dt.timedelta(days=days_before),
-                              ~done)
+                              ~_answered())
                        .order_by(recipients_t.c.id)).all()
     return [(r.national_id, r.reference, r.deadline) for r in rows]
 
