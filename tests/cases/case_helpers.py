@@ -37,6 +37,13 @@ def called(ctx, *, region: str | None = None, live: bool = True) -> list[tuple[s
         return [(r.national_id, r.region) for r in uow.execute(query)]
 
 
+def most_called_region(ctx) -> str:  # noqa: ANN001
+    """The region with the most people called: a list of its people tests who replaces whom in the list's order."""
+    from collections import Counter
+
+    return Counter(region for _, region in called(ctx)).most_common(1)[0][0]
+
+
 def as_role(ctx, role: str, *, name: str | None = None, regions: str | None = None, person_id: str | None = None):  # noqa: ANN001, ANN201
     """The same store and clock, acting as someone else."""
     from callup.context import Actor, Role, parse_regions
@@ -50,3 +57,27 @@ def same_randomness(ctx):  # noqa: ANN001, ANN201
     import random
 
     return dataclasses.replace(ctx, random=random.Random(0).randbytes)
+
+
+def decisions_left(engine):  # noqa: ANN001, ANN201
+    """What decisions leave, without ids and times: each case's state, ground, decider and history, each call with
+    its release and what it replaces, the medical findings recorded."""
+    from callup.cases.tables import Case, CaseTransition, MedicalFinding
+
+    cases, history, findings, calls = Case.__table__, CaseTransition.__table__, MedicalFinding.__table__, Call.__table__
+    with engine.connect() as conn:
+        steps: dict[int, list[tuple]] = {}
+        for r in conn.execute(select(history).order_by(history.c.case_id, history.c.seq)):
+            steps.setdefault(r.case_id, []).append((r.seq, r.from_state, r.step, r.to_state, r.reason))
+        return (sorted((r.national_id, r.state, r.ground, r.decided_by, r.version, str(r.appeal_deadline), str(r.until),
+                        tuple(steps[r.id])) for r in conn.execute(select(cases))),
+                sorted(tuple(r) for r in conn.execute(select(calls.c.national_id, calls.c.position, calls.c.release_reason,
+                                                             calls.c.replaces))),
+                sorted(conn.execute(select(findings.c.category)).scalars()))
+
+
+def case_steps(engine):  # noqa: ANN001, ANN201
+    """The audit log's case steps: (person, step, line of the case's history)."""
+    from callup import audit
+
+    return sorted((x.target, x.details["step"], x.details["seq"]) for x in audit.entries(engine, action="case.step"))

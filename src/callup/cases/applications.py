@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 from callup.campaigns.kinds import CampaignStatus, ReleaseReason
@@ -61,27 +62,64 @@ def case_of_kind(uow: UnitOfWork, case_id: int, kind: CaseKind, *, loaded: Any =
     return case
 
 
-def grant(uow: UnitOfWork, case: Any, release: ReleaseReason, *, reason: str | None, evidence: str | None = None,
-          values: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
-    """Grant: everything checked first, then the call ends (with a replacement) and the case moves, in one transaction."""
-    transitions.precheck(uow, case, "grant", reason)
-    effect = effects.release(uow, case, release)
-    return transitions.transition(uow, case, "grant", reason=reason, evidence=evidence, effect=effect, values=values), effect
+#: What a granted application ends the call as.
+RELEASED_AS = {CaseKind.deferral: ReleaseReason.deferred, CaseKind.exemption: ReleaseReason.exempted,
+               CaseKind.civilian_service: ReleaseReason.civilian_service}
 
 
-def decide(uow: UnitOfWork, case_id: int, kind: CaseKind, decision: str, release: ReleaseReason, *, reason: str,
-           evidence: str | None = None, loaded: Any = None) -> Decision:
+@dataclasses.dataclass(frozen=True)
+class Deciding:
+    """One decision of an officer's list: the application's case row (loaded locked), grant or refuse, the reasons,
+    and what a grant sets besides (a deferral's end date)."""
+
+    case: Any
+    decision: str
+    reason: str | None
+    values: dict[str, Any] | None = None
+
+
+def decide_each(uow: UnitOfWork, deciding: Sequence[Deciding], *, evidence: str | None = None,
+                automatic: bool = False) -> list[Decision]:
+    """Grant or refuse each application of a list, in a few statements whatever its length: everything is checked
+    first, then the granted calls end and are filled from the reserve in the list's order (`effects.release_each`) and
+    the cases move, as one by one. All or none: a decision that cannot be taken refuses the list. A grant is an
+    officer's, unless `automatic` (the system's, on a ground a registry verified)."""
+    if len({d.case["id"] for d in deciding}) < len(deciding):
+        raise CaseInputError("a case is decided once: the list names one twice", field="case")
+    for d in deciding:
+        kind = CaseKind(transitions.value(d.case["kind"]))
+        if kind not in RELEASED_AS:
+            raise CaseInputError(f"{transitions.subject(d.case)} is not an application to grant or refuse", field="case")
+        if d.decision not in ("grant", "refuse"):
+            raise CaseInputError(f"decision {d.decision!r} is not grant or refuse", field="decision")
+        if d.decision == "grant" and not automatic:
+            uow.ctx.require(Role.administrator, Role.officer, doing=f"granting a {kind.value.replace('_', ' ')}")
+        transitions.precheck(uow, d.case, d.decision, d.reason)  # before anything changes: a refused step releases nobody
+    granting = [d.case for d in deciding if d.decision == "grant"]
+    ended = dict(zip((case["id"] for case in granting),
+                     effects.release_each(uow, [(case, RELEASED_AS[CaseKind(transitions.value(case["kind"]))])
+                                                for case in granting]), strict=True))
+    # cases taking the same step with the same reasons and values: one UPDATE each
+    groups: dict[tuple[str, str, str | None, tuple[tuple[str, Any], ...]], list[int]] = {}
+    for i, d in enumerate(deciding):
+        key = (transitions.value(d.case["kind"]), d.decision, d.reason, tuple(sorted((d.values or {}).items())))
+        groups.setdefault(key, []).append(i)
+    afters: list[Any] = [None] * len(deciding)
+    for (_, decision, reason, values), members in groups.items():
+        rows = transitions.transition_each(uow, [deciding[i].case for i in members], decision, reason=reason, evidence=evidence,
+                                           effects=[ended.get(deciding[i].case["id"]) for i in members],
+                                           values=dict(values) or None)
+        for i, row in zip(members, rows, strict=True):
+            afters[i] = row
+    return [Decision(as_view(uow, after), bool(effect.get("release")), effect.get("replacement"), effect.get("filled_by"))
+            for after, effect in zip(afters, (ended.get(d.case["id"], {}) for d in deciding), strict=True)]
+
+
+def decide(uow: UnitOfWork, case_id: int, kind: CaseKind, decision: str, *, reason: str, evidence: str | None = None,
+           loaded: Any = None) -> Decision:
     """An officer grants (ending the call) or refuses an application of `kind`, with reasons (`loaded`: `case_of_kind`)."""
-    case = case_of_kind(uow, case_id, kind, loaded=loaded)
-    if decision == "grant":
-        uow.ctx.require(Role.administrator, Role.officer, doing=f"granting a {kind.value.replace('_', ' ')}")
-        case, effect = grant(uow, case, release, reason=reason, evidence=evidence)
-    elif decision == "refuse":
-        case, effect = transitions.transition(uow, case, "refuse", reason=reason, evidence=evidence), {}
-    else:
-        raise CaseInputError(f"decision {decision!r} is not grant or refuse", field="decision")
-    return Decision(as_view(uow, case), bool(effect.get("release")), effect.get("replacement"),
-                    effect.get("filled_by"))
+    return decide_each(uow, [Deciding(case_of_kind(uow, case_id, kind, loaded=loaded), decision, reason)],
+                       evidence=evidence)[0]
 
 
 def withdraw(uow: UnitOfWork, case_id: int, *, reason: str | None = None) -> CaseView:

@@ -16,7 +16,6 @@ from typing import Any, cast
 
 from sqlalchemy import Table, and_, insert, select, update
 
-from callup.campaigns.kinds import ReleaseReason
 from callup.cases import transitions
 from callup.cases.applications import Decision, case_of_kind, decide, live_call
 from callup.cases.errors import CaseInputError
@@ -65,8 +64,8 @@ def apply_for_civilian_service(uow: UnitOfWork, campaign: str, national_id: str,
 def decide_civilian_service(uow: UnitOfWork, case_id: int, decision: str, *, reason: str, evidence: str | None = None,
                             loaded: Any = None) -> Decision:
     """Grant (the military call ends, never to be inducted) or refuse civilian service, with reasons."""
-    return decide(uow, case_id, CaseKind.civilian_service, decision, ReleaseReason.civilian_service, reason=reason,
-                  evidence=evidence, loaded=loaded)
+    return decide(uow, case_id, CaseKind.civilian_service, decision, reason=reason, evidence=evidence,
+                  loaded=loaded)
 
 
 def assign(uow: UnitOfWork, case_id: int, *, employer: str, start: dt.date, reason: str | None = None) -> Assignment:

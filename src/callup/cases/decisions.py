@@ -2,41 +2,55 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import update
 
-from callup.cases import transitions
+from callup.cases import deferrals, transitions
 from callup.cases.appeals import decide_appeal
-from callup.cases.applications import Decision
-from callup.cases.civilian import decide_civilian_service
-from callup.cases.deferrals import decide_deferral
+from callup.cases.applications import Deciding, Decision, decide_each
 from callup.cases.errors import CaseChanged, CaseInputError
-from callup.cases.exemptions import decide_exemption
 from callup.cases.tables import Case, CaseKind
 from callup.cases.views import CaseView, as_view
 from callup.uow import UnitOfWork
 
 
+@dataclasses.dataclass(frozen=True)
+class ApplicationDecision:
+    """One of an officer's decisions on applications: the case, grant or refuse, the reasons, a deferral's end date."""
+
+    case_id: int
+    decision: str
+    reason: str
+    until: dt.date | None = None
+
+
 def decide_application(uow: UnitOfWork, case_id: int, decision: str, *, reason: str, until: dt.date | None = None,
-                       evidence: str | None = None, loaded: Any = None) -> Decision:
-    """Grant or refuse a deferral, exemption or civilian service application (an end date for deferrals only).
-    `loaded`: the case row locked, when the caller has it (it is read once, locked, and handed to the kind's service)."""
-    case = loaded if loaded is not None else transitions.load(uow, case_id, lock=True)
-    kind = CaseKind(transitions.value(case["kind"]))
-    if kind is CaseKind.deferral:
-        out = decide_deferral(uow, case_id, decision, reason=reason, until=until, evidence=evidence, loaded=case)
-        return Decision(out.case, out.released, out.replacement, out.filled_by)
-    if until is not None:
-        raise CaseInputError(f"only a deferral has an end date; case {case_id} is a {kind.value.replace('_', ' ')} case",
-                             field="until")
-    if kind is CaseKind.exemption:
-        return decide_exemption(uow, case_id, decision, reason=reason, evidence=evidence, loaded=case)
-    if kind is CaseKind.civilian_service:
-        return decide_civilian_service(uow, case_id, decision, reason=reason, evidence=evidence, loaded=case)
-    raise CaseInputError(f"case {case_id} is a {kind.value.replace('_', ' ')} case, not an application to grant or refuse",
-                         field="case")
+                       evidence: str | None = None) -> Decision:
+    """Grant or refuse a deferral, exemption or civilian service application (an end date for deferrals only)."""
+    return decide_applications(uow, [ApplicationDecision(case_id, decision, reason, until)], evidence=evidence)[0]
+
+
+def decide_applications(uow: UnitOfWork, decided: Sequence[ApplicationDecision], *,
+                        evidence: str | None = None) -> list[Decision]:
+    """`decide_application` for each of an officer's list, whatever the kinds, in a few statements whatever its length
+    (`applications.decide_each`): the calls the grants end are filled from the reserve in the list's order, as one by
+    one. All or none."""
+    cases = transitions.load_each(uow, [d.case_id for d in decided], lock=True)
+    deciding = []
+    for case, d in zip(cases, decided, strict=True):
+        kind = CaseKind(transitions.value(case["kind"]))
+        if kind is CaseKind.deferral:
+            deciding.append(deferrals.deciding(uow, case, d.decision, d.reason, d.until))
+            continue
+        if d.until is not None:
+            raise CaseInputError(f"only a deferral has an end date; case {case['id']} is a {kind.value.replace('_', ' ')} "
+                                 "case", field="until")
+        deciding.append(Deciding(case, d.decision, d.reason))
+    return decide_each(uow, deciding, evidence=evidence)
 
 
 def decide_case(uow: UnitOfWork, case_id: int, decision: str, *, reason: str, until: dt.date | None = None,

@@ -15,9 +15,8 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from callup.campaigns.kinds import ReleaseReason
 from callup.cases import registries, transitions
-from callup.cases.applications import case_of_kind, grant, live_call
+from callup.cases.applications import Deciding, Decision, case_of_kind, decide_each, live_call
 from callup.cases.errors import CaseInputError
 from callup.cases.tables import CaseKind
 from callup.cases.views import CaseView, as_view
@@ -49,15 +48,15 @@ def ground_of(uow: UnitOfWork, code: str) -> DeferralGround:
                          field="ground")
 
 
-def _grant(uow: UnitOfWork, case: Any, ground: DeferralGround, until: dt.date | None, *, reason: str | None,
-           evidence: str | None) -> tuple[Any, dict[str, Any]]:
+def end_date(uow: UnitOfWork, ground: DeferralGround, until: dt.date | None) -> dt.date:
+    """A granted deferral's end date: `until`, else the ground's maximum; after today and at most the maximum away."""
     today = uow.ctx.today()
     latest = add_months(today, ground.max_months)
     until = until or latest
     if not today < until <= latest:
         raise CaseInputError(f"a deferral on ground {ground.code} ends after today and at most {ground.max_months} months "
                              f"away (by {latest.isoformat()})", field="until")
-    return grant(uow, case, ReleaseReason.deferred, reason=reason, evidence=evidence, values={"until": until})
+    return until
 
 
 def apply_for_deferral(uow: UnitOfWork, campaign: str, national_id: str, ground: str, *, evidence: str | None = None,
@@ -75,20 +74,20 @@ def apply_for_deferral(uow: UnitOfWork, campaign: str, national_id: str, ground:
                                  ground=found.code, values=values, call=call,
                                  effect={"check": check.result, "source": check.source} if check else None)
     valid_until = check.valid_until if check is not None and check.result == "verified" else None  # (a verified check has one)
-    automatic = False
-    effect: dict[str, Any] = {}
+    granted: Decision | None = None
     if check is not None and valid_until is not None and found.auto_grant and valid_until > today:
-        automatic = True
         own = uow.ctx
         uow.ctx = own.with_actor(SYSTEM)
         try:
             until = min(valid_until, add_months(today, found.max_months))
-            case, effect = _grant(uow, transitions.load(uow, case["id"], lock=True), found, until,
-                                  reason=f"verified automatically: {check.source}", evidence=evidence)
+            granted = decide_each(uow, [Deciding(transitions.load(uow, case["id"], lock=True), "grant",
+                                                 f"verified automatically: {check.source}", {"until": until})],
+                                  evidence=evidence, automatic=True)[0]
         finally:
             uow.ctx = own
-    return DeferralOutcome(as_view(uow, case), check, automatic, bool(effect.get("release")), effect.get("replacement"),
-                           effect.get("filled_by"))
+    if granted is None:
+        return DeferralOutcome(as_view(uow, case), check, False, False, None)
+    return DeferralOutcome(granted.case, check, True, granted.released, granted.replacement, granted.filled_by)
 
 
 def decide_deferral(uow: UnitOfWork, case_id: int, decision: str, *, reason: str, until: dt.date | None = None,
@@ -96,14 +95,14 @@ def decide_deferral(uow: UnitOfWork, case_id: int, decision: str, *, reason: str
     """An officer grants (until a date within the ground's maximum) or refuses a deferral, with reasons (`loaded`: the
     case row locked, when the caller has it)."""
     case = case_of_kind(uow, case_id, CaseKind.deferral, loaded=loaded)
+    done = decide_each(uow, [deciding(uow, case, decision, reason, until)], evidence=evidence)[0]
+    return DeferralOutcome(done.case, None, False, done.released, done.replacement, done.filled_by)
+
+
+def deciding(uow: UnitOfWork, case: Any, decision: str, reason: str, until: dt.date | None) -> Deciding:
+    """A decision on deferral `case` for an officer's list: a grant ends on `until` (`end_date`); a refusal has no end."""
     if decision == "grant":
-        uow.ctx.require(Role.administrator, Role.officer, doing="granting a deferral")
-        case, effect = _grant(uow, case, ground_of(uow, case["ground"]), until, reason=reason, evidence=evidence)
-    elif decision == "refuse":
-        if until is not None:
-            raise CaseInputError("a refusal has no end date", field="until")
-        case, effect = transitions.transition(uow, case, "refuse", reason=reason, evidence=evidence), {}
-    else:
-        raise CaseInputError(f"decision {decision!r} is not grant or refuse", field="decision")
-    return DeferralOutcome(as_view(uow, case), None, False, bool(effect.get("release")), effect.get("replacement"),
-                           effect.get("filled_by"))
+        return Deciding(case, decision, reason, {"until": end_date(uow, ground_of(uow, case["ground"]), until)})
+    if until is not None and decision == "refuse":
+        raise CaseInputError("a refusal has no end date", field="until")
+    return Deciding(case, decision, reason)

@@ -34,22 +34,23 @@ def release(uow: UnitOfWork, case: Any, reason: ReleaseReason) -> dict[str, Any]
     A person already released (by another decision) is not released twice: the effect is then
     empty, so overturning this decision later gives back nothing it did not take.
     """
-    return release_each(uow, [case], reason)[0]
+    return release_each(uow, [(case, reason)])[0]
 
 
-def release_each(uow: UnitOfWork, cases: Sequence[Any], reason: ReleaseReason) -> list[dict[str, Any]]:
-    """`release` for the person of each case, in the list's order, released together for each campaign
+def release_each(uow: UnitOfWork, ending: Sequence[tuple[Any, ReleaseReason]]) -> list[dict[str, Any]]:
+    """`release` for the person of each (case, reason), in the list's order, released together for each campaign
     (`releases.release_many`); the effects to store, one per case."""
-    by_campaign: dict[str, list[Any]] = {}
-    for case in cases:
-        by_campaign.setdefault(case["campaign"], []).append(case)
+    by_campaign: dict[str, list[tuple[Any, ReleaseReason]]] = {}
+    for case, reason in ending:
+        by_campaign.setdefault(case["campaign"], []).append((case, reason))
     effects: dict[int, dict[str, Any]] = {}
     for campaign, mine in by_campaign.items():
-        for case, done in zip(mine, releases.release_many(uow, campaign, [(c["national_id"], reason) for c in mine]), strict=True):
+        for (case, _), done in zip(mine, releases.release_many(uow, campaign, [(c["national_id"], r) for c, r in mine]),
+                                   strict=True):
             # how the call was filled (reserve, supernumerary or nobody), so a page can say what the release caused
             effects[case["id"]] = {} if done.already_done else {"release": reason.value, "replacement": done.replacement,
                                                                "filled_by": done.filled_by}
-    return [effects[case["id"]] for case in cases]
+    return [effects[case["id"]] for case, _ in ending]
 
 
 def release_not_liable(uow: UnitOfWork, case: Any) -> dict[str, Any]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from callup.campaigns.kinds import ReleaseReason
 from callup.cases import transitions
 from callup.cases.applications import Decision, decide, live_call
 from callup.cases.errors import CaseInputError
@@ -43,5 +42,4 @@ def apply_for_exemption(uow: UnitOfWork, campaign: str, national_id: str, ground
 def decide_exemption(uow: UnitOfWork, case_id: int, decision: str, *, reason: str, evidence: str | None = None,
                      loaded: Any = None) -> Decision:
     """Grant (permanent; the call ends and a replacement is called) or refuse an exemption, with reasons."""
-    return decide(uow, case_id, CaseKind.exemption, decision, ReleaseReason.exempted, reason=reason, evidence=evidence,
-                  loaded=loaded)
+    return decide(uow, case_id, CaseKind.exemption, decision, reason=reason, evidence=evidence, loaded=loaded)

@@ -152,7 +152,7 @@ def decide_fitness_each(uow: UnitOfWork, found: Sequence[Finding], *, details: s
     for case, step, why in zip(taking, steps, reasons, strict=True):
         transitions.precheck(uow, case, step, why)  # before anything changes: a refused step releases nobody
     ending = [case for case, f in zip(taking, found, strict=True) if not categories[f.code].inductable]
-    ended = dict(zip((case["id"] for case in ending), effects.release_each(uow, ending, ReleaseReason.unfit), strict=True))
+    ended = dict(zip((case["id"] for case in ending), effects.release_each(uow, [(c, ReleaseReason.unfit) for c in ending]), strict=True))
     released = [ended.get(case["id"], {}) for case in taking]
     groups: dict[tuple[str, str, dt.date | None, str], list[int]] = {}  # cases taking the same step, one UPDATE each
     for i, (f, step, why) in enumerate(zip(found, steps, reasons, strict=True)):
