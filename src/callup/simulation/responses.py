@@ -6,8 +6,8 @@ a deferral, decided, sometimes appealed; appearance or a no-show case resolved b
 the medical board; an appeal against an unfit finding, sometimes overturned (a second
 examination follows); induction into a unit the guardrail allows; for some, a contract signed
 later in the term where the policy's conditions allow it. A round of summonses goes in phases
-(delivery, applications, appearances, the medical board, appeals against its findings,
-induction), everyone of the round through one before the next, as a campaign's work goes.
+(delivery, applications, appeals against refusals, appearances, the medical board, appeals
+against its findings, induction), everyone of the round through one before the next, as a campaign's work goes.
 Rates come from a TOML file (`Rates`); the same seed on the same store gives the same run,
 whether it runs at once or is stopped and resumed (a phase's people are simulated 500 a
 transaction). Decisions are taken by named simulated actors and every reason says "simulation",
@@ -32,8 +32,8 @@ from callup.audit import AuditEvent
 from callup.campaigns.calls import release_reason as call_release_reason
 from callup.campaigns.errors import CampaignNotFound, CampaignStateError
 from callup.campaigns.tables import Call, Campaign
-from callup.cases import appeals, civilian, deferrals, exemptions, medical, noshows
-from callup.cases.decisions import decide_application
+from callup.cases import appeals, civilian, deferrals, exemptions, medical, noshows, transitions
+from callup.cases.decisions import ApplicationDecision, decide_application, decide_applications
 from callup.cases.errors import CaseInputError, CaseStateError
 from callup.cases.views import CaseView
 from callup.context import Actor, Context, FixedClock, Role
@@ -54,11 +54,13 @@ JUDGE = Actor("simulated appeals officer", Role.administrator)
 BOARD = Actor("simulated medical board", Role.medical)
 SYSTEM = Actor("simulation", Role.system)
 #: The phases of a round, in order. Every person of a round takes a phase before anyone takes the next (the summons
-#: delivered, then the applications decided, the appointments kept, the medical board, the appeals against its
-#: findings, induction), as a campaign's work goes: so the order of the releases, and with it who replaces whom, is
+#: delivered, then the applications decided, the appeals against refusals, the appointments kept, the medical board,
+#: the appeals against its findings, induction), as a campaign's work goes: so the order of the releases, and with it who replaces whom, is
 #: the same whatever the batch size.
-DELIVERY, APPLICATION, APPEARANCE, EXAMINATION, REVIEW, INDUCTION, FINISHED = range(7)
-PHASE_NAMES = ("delivery", "application", "appearance", "examination", "review", "induction")
+DELIVERY, APPLICATION, RECONSIDERATION, APPEARANCE, EXAMINATION, REVIEW, INDUCTION, FINISHED = range(8)
+PHASE_NAMES = ("delivery", "application", "reconsideration", "appearance", "examination", "review", "induction")
+#: The kinds of case a person's application opens.
+APPLICATIONS = ("civilian_service", "exemption", "deferral")
 
 
 class _Rates(BaseModel):
@@ -232,11 +234,56 @@ class _Run:
         return going
 
     def apply(self, batch: list[Any]) -> dict[str, int]:
-        going = {}
+        """Each person perhaps applies, on their own (a deferral whose ground a registry verifies may be granted at
+        once); an officer then decides the batch's applications as one list, in the order of the summonses (the calls
+        the grants end are filled from the reserve in that order). A refusal may be appealed in the next phase."""
+        going, waiting, grant = {}, [], {}
         for summons in batch:
-            self.draws(APPLICATION, summons.national_id)
-            ended = self.application(summons.national_id, _citizen(summons.national_id))
-            going[summons.national_id] = FINISHED if ended else APPEARANCE
+            national_id = summons.national_id
+            self.draws(APPLICATION, national_id)
+            going[national_id] = APPEARANCE
+            made = self.application(national_id)
+            if made is None:
+                continue
+            kind, case, released = made
+            if case.state == "applied":
+                waiting.append((national_id, kind, case.id))
+                grant[national_id] = self.chance(getattr(self.rates, kind).grant)
+            elif released:  # granted at once
+                self.steps[f"{kind}_granted"] += 1
+                going[national_id] = FINISHED
+        if waiting:
+            with self.acting(OFFICER) as uow:
+                decided = decide_applications(uow, [ApplicationDecision(case_id, "grant" if grant[n] else "refuse",
+                                                                        "simulation: decided") for n, _, case_id in waiting])
+            for (national_id, kind, _), decision in zip(waiting, decided, strict=True):
+                if decision.case.state == "refused":
+                    self.steps[f"{kind}_refused"] += 1
+                    going[national_id] = RECONSIDERATION
+                elif decision.released:
+                    self.steps[f"{kind}_granted"] += 1
+                    going[national_id] = FINISHED
+        return going
+
+    def reconsider(self, batch: list[Any]) -> dict[str, int]:
+        """Perhaps an appeal against a refused application, decided; a refusal overturned is granted on review and the
+        call ends. Everyone's application was decided in the phase before: the order of the releases is the
+        summonses'."""
+        people = [s.national_id for s in batch]
+        refused = {n: next(c for c in reversed(rows) if enum_value(c["kind"]) in APPLICATIONS and c["state"] == "refused")
+                   for n, rows in transitions.person_cases(self.uow, self.campaign_id, people).items()}
+
+        def grant_on_review(case_id: int) -> None:
+            decide_application(self.uow, case_id, "grant", reason="simulation: granted on review")
+
+        going = {}
+        for national_id in people:
+            self.draws(RECONSIDERATION, national_id)
+            case = refused[national_id]
+            overturned = self.maybe_appeal(case["id"], _citizen(national_id), redecide=grant_on_review)
+            released = overturned and self.released(national_id)
+            self.steps[f"{enum_value(case['kind'])}_granted"] += released
+            going[national_id] = FINISHED if released else APPEARANCE
         return going
 
     def attend(self, batch: list[Any]) -> dict[str, int]:
@@ -337,40 +384,29 @@ class _Run:
                 self.sign(record)
         return dict.fromkeys((s.national_id for s in batch), FINISHED)
 
-    def application(self, national_id: str, citizen: Actor) -> bool:
-        """Perhaps an application, decided (and perhaps appealed); True when the call ended."""
+    def application(self, national_id: str) -> tuple[str, CaseView, bool] | None:
+        """Perhaps an application, made by the person: its kind, its case and whether it released them at once."""
         r, rates = self.rng.random(), self.rates
         kinds = (("civilian_service", rates.civilian_service), ("exemption", rates.exemption), ("deferral", rates.deferral))
         for kind, rate in kinds:
             if r >= rate.apply:
                 r -= rate.apply
                 continue
-            with self.acting(citizen) as uow:
+            released = False
+            with self.acting(_citizen(national_id)) as uow:
                 if kind == "civilian_service":
                     case = civilian.apply_for_civilian_service(uow, self.campaign, national_id, statement="simulation: conscience")
                 else:
                     ground = self.pick(rate.grounds)
                     if ground is None:
-                        return False
+                        return None
                     apply = exemptions.apply_for_exemption if kind == "exemption" else deferrals.apply_for_deferral
                     applied = apply(uow, self.campaign, national_id, ground, evidence="SIM-DOC")
                     case = applied.case if isinstance(applied, deferrals.DeferralOutcome) else applied
+                    released = isinstance(applied, deferrals.DeferralOutcome) and applied.released
             self.steps[f"{kind}_applied"] += 1
-            overturned = False
-            if case.state == "applied":
-                grant = self.chance(rate.grant)
-                with self.acting(OFFICER) as uow:
-                    case = decide_application(uow, case.id, "grant" if grant else "refuse", reason="simulation: decided").case
-                if case.state == "refused":
-                    self.steps[f"{kind}_refused"] += 1
-                    overturned = self.maybe_appeal(case.id, citizen, redecide=lambda cid: decide_application(
-                        self.uow, cid, "grant", reason="simulation: granted on review"))
-            if case.state == "refused" and not overturned:  # a refusal ends nothing
-                return False
-            released = self.released(national_id)
-            self.steps[f"{kind}_granted"] += released
-            return released
-        return False
+            return kind, case, released
+        return None
 
     def maybe_appeal(self, case_id: int, citizen: Actor, redecide: Any) -> bool:
         """Perhaps an appeal, decided; True when the decision was overturned (and taken again by `redecide`)."""
@@ -448,7 +484,8 @@ class _Run:
                            if r.zone not in forbidden]
         return self.rng.sample(self._units, len(self._units))
 
-    PHASES: ClassVar[tuple[Callable[[_Run, list[Any]], dict[str, int]], ...]] = (deliver, apply, attend, board, review, serve)
+    PHASES: ClassVar[tuple[Callable[[_Run, list[Any]], dict[str, int]], ...]] = (deliver, apply, reconsider, attend, board, review,
+                                                                                 serve)
 
 
 def _citizen(national_id: str) -> Actor:
