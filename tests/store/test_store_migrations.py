@@ -169,3 +169,27 @@ def test_migration_0030_carries_over_who_case_decisions_and_inductions_keep_out_
     engine.dispose()
     assert held == {("A1", "case 1", "2028-06-30"), ("B2", "case 2", None), ("D4", "case 4", "2027-10-01"),
                     ("E5", "case 5", None), ("G7", "induction 1", None)}
+
+
+def test_migration_0037_keeps_a_stopped_simulation_s_people_in_their_phase(tmp_path):
+    """A run stopped part-way resumes where it was: the phases from the appearances on move up by one for the new
+    phase of appeals against refused applications (delivery and applications keep their numbers)."""
+    import sqlalchemy as sa
+
+    from callup.simulation.responses import APPEARANCE, APPLICATION, DELIVERY, EXAMINATION, FINISHED, INDUCTION, REVIEW
+    from callup.store.migrate import upgrade
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0036")
+    tables = sa.MetaData()
+    tables.reflect(engine)
+    with engine.begin() as conn:
+        _insert(conn, tables.tables["campaigns"], id=1, name="spring-2027", status="drawn")
+        for phase in range(7):  # 0036's delivery, application, appearance, examination, review, induction, finished
+            _insert(conn, tables.tables["simulated_people"], campaign_id=1, national_id=f"P{phase}", round=1, phase=phase)
+    upgrade(engine)
+    with engine.connect() as conn:
+        phases = dict(conn.execute(sa.text("SELECT national_id, phase FROM simulated_people")).all())
+    engine.dispose()
+    assert phases == {"P0": DELIVERY, "P1": APPLICATION, "P2": APPEARANCE, "P3": EXAMINATION, "P4": REVIEW,
+                      "P5": INDUCTION, "P6": FINISHED}
