@@ -127,6 +127,29 @@ def test_delivery_is_recorded_only_from_evidence_and_receipts_are_idempotent(ctx
     assert [(r["delivery_source"], r["delivery_evidence"]) for r in delivered] == [("receipt", "receipts.csv line 2")]
 
 
+def test_a_receipts_file_delivers_each_summons_once_naming_its_line_and_rejects_what_the_officer_may_not_see(ctx, engine,
+                                                                                                             tmp_path):
+    day, _ = _issued(ctx, tmp_path)
+    with UnitOfWork(day) as uow:
+        service.publish_notices(uow, "spring-2027")
+    rows = _rows(engine)
+    region = rows[0]["region"]
+    receipts = tmp_path / "receipts.csv"
+    receipts.write_text("reference,delivered_on\n" + "".join(f"{r['reference']},2027-02-05\n" for r in rows)
+                        + f"{rows[0]['reference']},2027-02-06\n", encoding="utf-8")  # the first again, a day later
+    regional = make_context(day.database_url, role="officer", name="regional", regions=region)
+    with UnitOfWork(regional) as uow:
+        result = service.import_postal_file(uow, receipts, kind="receipts")
+    theirs = [i for i, r in enumerate(rows) if r["region"] == region]
+    assert (result.applied, result.already, result.rejected) == (len(theirs), 1, len(rows) - len(theirs))
+    rejects = pathlib.Path(result.rejects_file).read_text()
+    assert rejects.count("no summons with that reference") == len(rows) - len(theirs)
+    delivered = {r["reference"]: r for r in _rows(engine) if r["status"] == NoticeStatus.delivered}
+    assert sorted(delivered) == sorted(rows[i]["reference"] for i in theirs)
+    assert all(delivered[rows[i]["reference"]]["delivery_evidence"] == f"receipts.csv line {i + 2}" for i in theirs)
+    assert all(str(r["delivered_at"]).startswith("2027-02-05") for r in delivered.values())  # the first line's day
+
+
 def test_deemed_delivery_applies_only_where_the_policy_sets_it(ctx, engine, tmp_path):
     day, _ = _issued(ctx, tmp_path)
     with UnitOfWork(day) as uow:

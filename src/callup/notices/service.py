@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import pathlib
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any, ClassVar, cast
 
 from sqlalchemy import Connection, Table, and_, bindparam, func, insert, select, text, update
@@ -437,47 +438,96 @@ def import_postal_file(uow: UnitOfWork, path: pathlib.Path, *, kind: str, reject
 
     Every row is checked first; bad rows (unknown reference, bad date, a step the summons'
     state does not allow) go to the rejects file with line and reason; the good rows are
-    applied in this one transaction. The same file imported again changes nothing.
+    applied in this one transaction (`record_postal`). The same file imported again changes nothing.
     """
-    uow.ctx.require(Role.administrator, Role.officer, Role.system, doing="importing postal files")
+    uow.ctx.require(*POSTAL, doing="importing postal files")
     path = pathlib.Path(path)
     sha, seen = _postal_file(uow, path, kind)
-    columns = ("reference", "delivered_on") if kind == "receipts" else ("reference", "returned_on")
+    date_column = "delivered_on" if kind == "receipts" else "returned_on"
     if seen:
         return PostalResult(str(path), kind, 0, 0, 0, None, already_imported=True)
     rejects: list[tuple[int, str]] = []
-    applied = already = 0
-    step, date_column = ("deliver", "delivered_on") if kind == "receipts" else ("return", "returned_on")
-    for line, row in read_rows(path, columns, field="file"):
+    events, lines = [], []
+    for line, row in read_rows(path, ("reference", date_column), field="file"):
         try:
-            found = _summons(uow, row["reference"], lock=True)
             day = dt.date.fromisoformat(row[date_column])
-        except (InputError, NoticeNotFound) as exc:
-            rejects.append((line, str(exc)))
-            continue
         except ValueError:
             rejects.append((line, f"{date_column}: {row[date_column]!r} is not a date (YYYY-MM-DD)"))
             continue
-        at = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
-        status = _value(found["status"])
-        if kind == "receipts" and found["delivered_at"] is not None or kind == "returns" and status == NoticeStatus.returned.value:
-            already += 1
-            continue
-        if not NOTICE.can(status, step):
-            rejects.append((line, f"summons is {status}: a {kind[:-1]} cannot apply"))
-            continue
-        evidence = f"{path.name} line {line}"
-        if kind == "receipts":
-            _step(uow, found, step, delivered_at=at, delivery_source="receipt", delivery_evidence=evidence)
-        else:
-            _step(uow, found, step, returned_at=at, return_reason=row.get("reason") or "returned by the post")
-        applied += 1
+        events.append(PostalEvent(row["reference"], day, f"{path.name} line {line}", row.get("reason") or None))
+        lines.append(line)
+    applied, already, refused = record_postal(uow, kind, events)
+    rejects = sorted(rejects + [(lines[i], why) for i, why in refused.items()])
     written = write_rejects(rejects_file(path, rejects_path), rejects, field="rejects") if rejects else None
     uow.execute(insert(cast(Table, PostalFile.__table__)).values(kind=kind, source=str(path), sha256=sha, rows_applied=applied,
                                                     rows_rejected=len(rejects), imported_at=uow.now()))
     uow.record(PostalFileImported(target=f"postal:{kind}", kind=kind, sha256=sha, applied=applied, already=already,
                                   rejected=len(rejects)))
     return PostalResult(str(path), kind, applied, already, len(rejects), written, already_imported=False)
+
+
+POSTAL = (Role.administrator, Role.officer, Role.system)
+
+
+@dataclasses.dataclass(frozen=True)
+class PostalEvent:
+    """One line of the post's report: the summons, the day the post delivered it (a receipt) or returned it, where the
+    line is written (a delivery's evidence) and why the post returned it."""
+
+    reference: str
+    on: dt.date
+    evidence: str
+    reason: str | None = None
+
+
+def record_postal(uow: UnitOfWork, kind: str, events: Sequence[PostalEvent]) -> tuple[int, int, dict[int, str]]:
+    """The post's `receipts` (deliveries) or `returns`, in a few statements whatever their number, each summons by the
+    same rule as alone: (applied, already recorded, the refused by their index in `events`, with the reason). A
+    summons delivered or returned already counts as already recorded, whichever line said so first."""
+    uow.ctx.require(*POSTAL, doing="importing postal files")
+    step, done = ("deliver", "delivered_at") if kind == "receipts" else ("return", "returned_at")
+    refused: dict[int, str] = {}
+    wanted: dict[int, str] = {}
+    for i, event in enumerate(events):
+        try:
+            wanted[i] = parse_reference(event.reference)
+        except InputError as exc:
+            refused[i] = exc.message
+    rows = _summonses_by_reference(uow, set(wanted.values()))
+    taking: dict[int, tuple[Any, Any, dict[str, Any]]] = {}  # summons id -> (id, status read, values)
+    already = 0
+    for i, event in enumerate(events):
+        row = rows.get(wanted.get(i, ""))
+        if i in refused:
+            continue
+        if row is None:
+            refused[i] = "no summons with that reference"
+            continue
+        status = _value(row["status"])
+        if row[done] is not None or row["id"] in taking:
+            already += 1
+            continue
+        if not NOTICE.can(status, step):
+            refused[i] = f"summons is {status}: a {kind[:-1]} cannot apply"
+            continue
+        at = dt.datetime.combine(event.on, dt.time(12), tzinfo=dt.UTC)
+        values = (dict(delivered_at=at, delivery_source="receipt", delivery_evidence=event.evidence) if kind == "receipts"
+                  else dict(returned_at=at, return_reason=event.reason or "returned by the post"))
+        taking[row["id"]] = (row["id"], status, values)
+    step_each_returning(uow, NOTICE, summonses, list(taking.values()), step, subject="a summons")
+    return len(taking), already, refused
+
+
+def _summonses_by_reference(uow: UnitOfWork, references: set[str]) -> dict[str, Any]:
+    """The summonses with these references that the actor may see, locked on PostgreSQL (in id order, so two lists
+    cannot deadlock), by reference; 1,000 a read."""
+    ordered, found = sorted(references), {}
+    for start in range(0, len(ordered), 1000):
+        query = select(summonses).where(summonses.c.reference.in_(ordered[start:start + 1000])).order_by(summonses.c.id)
+        if uow.conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        found.update({r["reference"]: r for r in uow.execute(query).mappings() if uow.ctx.may_see(r["region"], r["national_id"])})
+    return found
 
 
 def apply_deemed_delivery(uow: UnitOfWork, campaign: str, *, on: dt.date) -> int:
@@ -610,11 +660,7 @@ def record_appearances(uow: UnitOfWork, choices: list[AppearanceChoice]) -> list
         wanted[reference] = dataclasses.replace(choice, reference=reference, outcome=outcome.value)
     if not wanted and not refusals:
         raise InputError("choose appeared or did not appear for at least one person", field="outcome")
-    query = select(summonses).where(summonses.c.reference.in_(sorted(wanted))).order_by(summonses.c.id)
-    if uow.conn.dialect.name == "postgresql":  # locked in one order, so two bulk recordings cannot deadlock
-        query = query.with_for_update()
-    rows = {r["reference"]: r for r in uow.execute(query).mappings().all()
-            if uow.ctx.may_see(r["region"], r["national_id"])}
+    rows = _summonses_by_reference(uow, set(wanted))
     chosen = []
     for reference, choice in wanted.items():
         if reference in rows:

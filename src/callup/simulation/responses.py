@@ -1,17 +1,18 @@
 """Simulated responses: drive a drawn campaign from summonses to induction, for demos, rehearsals and tests.
 
 Every called person (and every replacement the simulated decisions cause) goes through the
-real services: summons delivered or not; an application for civilian service, an exemption or
-a deferral, decided, sometimes appealed; appearance or a no-show case resolved by an officer;
-the medical board; an appeal against an unfit finding, sometimes overturned (a second
-examination follows); induction into a unit the guardrail allows; for some, a contract signed
-later in the term where the policy's conditions allow it. A round of summonses goes in phases
-(delivery, applications, appeals against refusals, appearances, the medical board, appeals
-against its findings, induction), everyone of the round through one before the next, as a campaign's work goes.
-Rates come from a TOML file (`Rates`); the same seed on the same store gives the same run,
-whether it runs at once or is stopped and resumed (a phase's people are simulated 500 a
-transaction). Decisions are taken by named simulated actors and every reason says "simulation",
-so the audit log shows them for what they are. Run it on a rehearsal store only."""
+real services: summons delivered or not (acknowledged on the portal, or by the post's
+receipt); an application for civilian service, an exemption or a deferral, decided, sometimes
+appealed; appearance or a no-show case resolved by an officer; the medical board; an appeal
+against an unfit finding, sometimes overturned (a second examination follows); induction into
+a unit the guardrail allows; for some, a contract signed later in the term where the policy's
+conditions allow it. A round of summonses goes in phases (delivery, applications, appeals
+against refusals, appearances, the medical board, appeals against its findings, induction),
+everyone of the round through one before the next, as a campaign's work goes. Rates come from
+a TOML file (`Rates`); the same seed on the same store gives the same run, whether it runs at
+once or is stopped and resumed (a phase's people are simulated 500 a transaction). Decisions
+are taken by named simulated actors and every reason says "simulation", so the audit log shows
+them for what they are. Run it on a rehearsal store only."""
 
 from __future__ import annotations
 
@@ -88,6 +89,8 @@ class Rates(_Rates):
     """The simulation's rates; every key is optional (the defaults are a plausible campaign)."""
 
     delivery: float = Field(default=0.92, ge=0, le=1)
+    portal: float = Field(default=0.5, ge=0, le=1, description="share of the delivered who acknowledge their summons on the "
+                          "portal; the post's receipts deliver the rest")
     appearance: float = Field(default=0.86, ge=0, le=1)
     fitness: dict[str, float] = Field(default_factory=lambda: {"A": 0.45, "B": 0.3, "V": 0.1, "G": 0.08, "D": 0.07})
     deferral: Application = Application(apply=0.12, grant=0.7, grounds={"study": 0.6, "family_care": 0.2, "children": 0.2})
@@ -215,22 +218,31 @@ class _Run:
         return self.rng
 
     def deliver(self, batch: list[Any]) -> dict[str, int]:
+        """Each summons delivered or not; of the delivered, some acknowledge theirs on the portal, each their own, and
+        the post's receipts deliver the others, recorded together from the post's report."""
         delivered: set[str] = set()
+        by_post: list[Any] = []
         for summons in batch:
             self.draws(DELIVERY, summons.national_id)
             if self.chance(self.rates.delivery):
                 delivered.add(summons.national_id)
-        self.uow.will_name(delivered)  # each acknowledgement names its person: named together
+                if not self.chance(self.rates.portal):
+                    by_post.append(summons)
+        self.uow.will_name(delivered - {s.national_id for s in by_post})  # each acknowledgement names its person: named together
         going = {}
         for summons in batch:
-            if summons.national_id not in delivered:
-                self.steps["not_delivered"] += 1
-                going[summons.national_id] = FINISHED
-                continue
-            with self.acting(_citizen(summons.national_id)) as uow:
-                notices.acknowledge(uow, summons.reference, evidence="simulation: portal acknowledgement")
-            self.steps["delivered"] += 1
-            going[summons.national_id] = APPLICATION
+            going[summons.national_id] = APPLICATION if summons.national_id in delivered else FINISHED
+            self.steps["delivered" if summons.national_id in delivered else "not_delivered"] += 1
+        posted = {s.national_id for s in by_post}
+        for summons in batch:
+            if summons.national_id in delivered and summons.national_id not in posted:
+                with self.acting(_citizen(summons.national_id)) as uow:
+                    notices.acknowledge(uow, summons.reference, evidence="simulation: portal acknowledgement")
+                self.steps["acknowledged_on_the_portal"] += 1
+        if by_post:
+            with self.acting(OFFICER) as uow:
+                notices.record_postal(uow, "receipts", [notices.PostalEvent(s.reference, uow.ctx.today(),
+                                                                            "simulation: the post's receipt") for s in by_post])
         return going
 
     def apply(self, batch: list[Any]) -> dict[str, int]:
