@@ -132,3 +132,30 @@ def test_a_resolved_no_show_leaves_the_follow_up_list(ctx, engine, tmp_path):
     with UnitOfWork(later) as uow:  # recorded again: a new no-show, which the earlier case does not resolve
         notices.record_appearance(uow, excused, "no_show")
     assert listed() == {still, excused}
+
+
+def test_an_officer_s_list_of_resolutions_is_each_resolved_as_alone_and_leaves_the_follow_up_list(ctx, engine, tmp_path):
+    day = drawn_campaign(ctx, tmp_path)
+    rows, day = _no_shows(day, engine, n=4)
+    with UnitOfWork(day) as uow:
+        opened = noshows.open_no_shows(uow, CAMPAIGN).opened
+    chosen = ["excuse", "refer", "reschedule", "excuse"]
+    officer = as_role(day, "officer", name="officer-n")
+    with UnitOfWork(officer) as uow, pytest.raises(CaseInputError, match="resolved once"):
+        noshows.resolve_no_shows(uow, [noshows.Resolution(opened[0], "excuse", "ill")] * 2)
+    with UnitOfWork(officer) as uow:
+        noshows.resolve_no_show(uow, opened[3], "excuse", reason="a medical certificate")
+    with UnitOfWork(officer) as uow, pytest.raises(CaseStateError):  # the fourth is resolved already: none of the list is
+        noshows.resolve_no_shows(uow, [noshows.Resolution(i, r, "on the list") for i, r in zip(opened, chosen, strict=True)])
+    with UnitOfWork(officer) as uow:
+        assert [c.state for c in noshows.resolve_no_shows(uow, [noshows.Resolution(i, "excuse", "x") for i in opened[:1]])] \
+            == ["excused"]
+        resolved = noshows.resolve_no_shows(uow, [noshows.Resolution(i, r, f"{r}: on the list")
+                                                  for i, r in zip(opened[1:3], chosen[1:3], strict=True)])
+    assert [(c.state, c.decision_reason, c.decided_by) for c in resolved] == [
+        ("referred", "refer: on the list", "officer-n"), ("rescheduled", "reschedule: on the list", "officer-n")]
+    assert resolved[0].ground == "District Conscription Commission" and resolved[1].ground == "no_show"
+    with UnitOfWork(officer) as uow:
+        assert notices.follow_up(uow, CAMPAIGN, days=9999) == []  # every no-show resolved: none left to follow up
+    with engine.connect() as conn:
+        assert all(conn.execute(select(summonses.c.no_show_resolved_at).where(summonses.c.appearance == "no_show")).scalars())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -66,27 +67,68 @@ def open_no_shows(uow: UnitOfWork, campaign: str, *, references: list[str] | Non
     return NoShowsOpened(campaign, {case["national_id"]: case["id"] for case in opened}, len(found) - len(to_open))
 
 
+@dataclasses.dataclass(frozen=True)
+class Resolution:
+    """An officer's resolution of one no-show case: reschedule (a slot to be given), excuse or refer, with reasons."""
+
+    case_id: int
+    resolution: str
+    reason: str
+
+
 def resolve_no_show(uow: UnitOfWork, case_id: int, resolution: str, *, reason: str, office: str | None = None,
                     date: dt.date | None = None, start: dt.time | None = None) -> CaseView:
     """Reschedule (moving the appointment when a slot is given), excuse, or refer to the policy's authority."""
-    if resolution not in RESOLUTIONS:
-        raise CaseInputError(f"resolution {resolution!r} is not one of {', '.join(RESOLUTIONS)}", field="resolution")
-    case = case_of_kind(uow, case_id, CaseKind.no_show)
-    transitions.precheck(uow, case, resolution, reason)
-    effect: dict[str, str] = {}
-    if resolution == "refer":
-        rule = uow.ctx.policy().in_force(uow.ctx.today()).no_shows
-        if rule is None:
-            raise CaseStateError("the policy names no authority to refer a no-show to")
-        effect["authority"] = rule.referral_authority
-    if resolution == "reschedule" and (office or date or start):
-        if not (office and date and start):
-            raise CaseInputError("a new appointment needs the office, the date and the start", field="date")
-        from callup.notices.service import move
+    slot = (office, date, start) if resolution == "reschedule" and (office or date or start) else None
+    return _resolve(uow, [Resolution(case_id, resolution, reason)], slot=slot)[0]
 
-        reference = (case["evidence"] or "").split(":")[0].removeprefix("summons ").strip()
-        moved = move(uow, reference, office=office, date=date, start=start, for_open_case=True)
-        effect["appointment"] = f"{moved.office} {moved.date.isoformat()} {moved.start:%H:%M}"
-    after = transitions.transition(uow, case, resolution, reason=reason, effect=effect or None,
-                                   ground=effect.get("authority", "no_show")[:64] if resolution == "refer" else None)
-    return as_view(uow, after)
+
+def resolve_no_shows(uow: UnitOfWork, resolutions: Sequence[Resolution]) -> list[CaseView]:
+    """`resolve_no_show` for each of an officer's list (no new slot given), in a few statements whatever its length;
+    all or none. No resolution ends a call, so the order of the list changes nothing."""
+    return _resolve(uow, resolutions, slot=None)
+
+
+def _resolve(uow: UnitOfWork, resolutions: Sequence[Resolution],
+             slot: tuple[str | None, dt.date | None, dt.time | None] | None) -> list[CaseView]:
+    for r in resolutions:
+        if r.resolution not in RESOLUTIONS:
+            raise CaseInputError(f"resolution {r.resolution!r} is not one of {', '.join(RESOLUTIONS)}", field="resolution")
+    if len({r.case_id for r in resolutions}) < len(resolutions):
+        raise CaseInputError("a case is resolved once: the list names one twice", field="case")
+    taking = [case_of_kind(uow, case["id"], CaseKind.no_show, loaded=case)
+              for case in transitions.load_each(uow, [r.case_id for r in resolutions], lock=True)]
+    effects: list[dict[str, str]] = []
+    for case, r in zip(taking, resolutions, strict=True):
+        transitions.precheck(uow, case, r.resolution, r.reason)
+        effect: dict[str, str] = {}
+        if r.resolution == "refer":
+            rule = uow.ctx.policy().in_force(uow.ctx.today()).no_shows
+            if rule is None:
+                raise CaseStateError("the policy names no authority to refer a no-show to")
+            effect["authority"] = rule.referral_authority
+        if slot is not None:
+            effect["appointment"] = _move(uow, case, *slot)
+        effects.append(effect)
+    groups: dict[tuple[str, str, str | None], list[int]] = {}  # cases taking the same step for the same reasons
+    for i, (r, effect) in enumerate(zip(resolutions, effects, strict=True)):
+        ground = effect.get("authority", "no_show")[:64] if r.resolution == "refer" else None
+        groups.setdefault((r.resolution, r.reason, ground), []).append(i)
+    afters: list[Any] = [None] * len(taking)
+    for (resolution, reason, ground), members in groups.items():
+        rows = transitions.transition_each(uow, [taking[i] for i in members], resolution, reason=reason, ground=ground,
+                                           effects=[effects[i] or None for i in members])
+        for i, row in zip(members, rows, strict=True):
+            afters[i] = row
+    return [as_view(uow, after) for after in afters]
+
+
+def _move(uow: UnitOfWork, case: Any, office: str | None, date: dt.date | None, start: dt.time | None) -> str:
+    """Move the no-show's appointment to the slot given (office, date and start, all three); the new appointment."""
+    if not (office and date and start):
+        raise CaseInputError("a new appointment needs the office, the date and the start", field="date")
+    from callup.notices.service import move
+
+    reference = (case["evidence"] or "").split(":")[0].removeprefix("summons ").strip()
+    moved = move(uow, reference, office=office, date=date, start=start, for_open_case=True)
+    return f"{moved.office} {moved.date.isoformat()} {moved.start:%H:%M}"

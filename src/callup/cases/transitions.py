@@ -24,7 +24,7 @@ from callup.cases.errors import CaseInputError, CaseNotFound
 from callup.cases.events import CaseStepped
 from callup.cases.machines import MACHINES, NEW, ROLES, appealable, is_decision, opening_step
 from callup.cases.tables import Case, CaseKind, CaseTransition
-from callup.notices.service import no_show_case_changed
+from callup.notices.service import no_show_cases_changed
 from callup.store.columns import enum_value as value
 from callup.store.rowids import is_row_id
 from callup.store.steps import step_each_returning, step_row_returning
@@ -215,7 +215,7 @@ def _take(uow: UnitOfWork, taking: list[Any], step: str, *, reason: str | None, 
     stepped = (step_each_returning(uow, machine, cases, stepping, step, subject=f"a {kind.value.replace('_', ' ')} case",
                                    column="state", counter="version") if len(stepping) > 1 else {})
     rows = []
-    for case, after, c in zip(taking, afters, each_changes, strict=True):
+    for case, c in zip(taking, each_changes, strict=True):
         if case["id"] is None:
             row = next(opened)
         elif stepped:
@@ -223,9 +223,10 @@ def _take(uow: UnitOfWork, taking: list[Any], step: str, *, reason: str | None, 
         else:
             row = step_row_returning(uow, machine, cases, case["id"], case["state"], step, subject=subject(case),
                                      column="state", counter="version", **c)
-        if kind is CaseKind.no_show:  # the summons keeps whether its no-show is resolved (the follow-up list reads it)
-            no_show_case_changed(uow, case["campaign_id"], case["national_id"], case["opened_at"], resolved=after != "open")
         rows.append(row)
+    if kind is CaseKind.no_show:  # the summons keeps whether its no-show is resolved (the follow-up list reads it)
+        no_show_cases_changed(uow, [(case["campaign_id"], case["national_id"], case["opened_at"], after != "open")
+                                    for case, after in zip(taking, afters, strict=True)])
     lines = _history_lines(uow, [dict(case_id=row["id"], from_state=case["state"], step=step, to_state=after, at=now,
                                       actor=actor.label(), role=actor.role.value, reason=reason, evidence=evidence,
                                       ground=ground, effect=json.dumps(e, sort_keys=True) if e else None)

@@ -698,15 +698,23 @@ def no_shows(uow: UnitOfWork, campaign_id: int, *, references: list[str] | None 
     return [NoShow(r.national_id, r.reference, r.appearance_at) for r in uow.execute(query)]
 
 
-def no_show_case_changed(uow: UnitOfWork, campaign_id: int, national_id: str, opened_at: dt.datetime, *,
-                         resolved: bool) -> None:
-    """Case work tells the person's summons, in the case's unit of work, that the no-show case opened at
-    `opened_at` was resolved (rescheduled, excused or referred) or is open again (overturned): a resolved
-    no-show leaves the follow-up list. Only a no-show recorded before the case opened is its concern."""
-    uow.execute(update(summonses).where(summonses.c.campaign_id == campaign_id, summonses.c.national_id == national_id,
-                                        summonses.c.appearance == Appearance.no_show.value,
-                                        summonses.c.appearance_at <= opened_at)
-                .values(no_show_resolved_at=uow.now() if resolved else None))
+def no_show_cases_changed(uow: UnitOfWork, changed: Sequence[tuple[int, str, dt.datetime, bool]]) -> None:
+    """Case work tells each person's summons, in the cases' unit of work, that their no-show case (campaign id, national
+    id, when it opened, resolved or not) was resolved (rescheduled, excused or referred) or is open again (overturned):
+    a resolved no-show leaves the follow-up list. Only a no-show recorded before the case opened is its concern. One
+    statement sent for the whole list."""
+    if changed:
+        now = uow.now()
+        uow.execute(_NO_SHOW_CHANGED, [{"_campaign_id": campaign_id, "_national_id": national_id, "_opened_at": opened_at,
+                                        "_resolved_at": now if resolved else None}
+                                       for campaign_id, national_id, opened_at, resolved in changed])
+
+
+_NO_SHOW_CHANGED = (update(summonses).where(summonses.c.campaign_id == bindparam("_campaign_id"),
+                                            summonses.c.national_id == bindparam("_national_id"),
+                                            summonses.c.appearance == Appearance.no_show.value,
+                                            summonses.c.appearance_at <= bindparam("_opened_at"))
+                    .values(no_show_resolved_at=bindparam("_resolved_at", type_=summonses.c.no_show_resolved_at.type)))
 
 
 #: The states of a summons whose delivery is established (by evidence, the portal or the policy's rule).

@@ -299,7 +299,9 @@ class _Run:
         return going
 
     def attend(self, batch: list[Any]) -> dict[str, int]:
-        """Who came is recorded from each day's sheet at the end of that day; each no-show is then resolved."""
+        """Who came is recorded from each day's sheet at the end of that day; the no-shows' cases are then opened and
+        an officer resolves them as one list (no resolution ends a call: the order changes nothing); those rescheduled
+        who keep their new appointment are recorded from its sheet."""
         rngs: dict[str, random.Random] = {}
         came: dict[str, bool] = {}
         for summons in batch:
@@ -318,14 +320,29 @@ class _Run:
         if missed:  # their cases opened together once the last of their days has ended
             with self.acting(OFFICER, at=max(self.appointment_end(s) for s in missed)) as uow:
                 opened = noshows.open_no_shows(uow, self.campaign, references=[s.reference for s in missed]).opened_for
-        going = {}
+        going: dict[str, int] = {}
+        resolving: list[noshows.Resolution] = []
+        came_later: list[Any] = []
         for summons in batch:
-            self.rng = rngs[summons.national_id]
-            if came[summons.national_id]:
+            national_id = summons.national_id
+            self.rng = rngs[national_id]
+            if came[national_id]:
                 self.steps["appeared"] += 1
-                going[summons.national_id] = EXAMINATION
-            else:
-                going[summons.national_id] = EXAMINATION if self.no_show(summons, opened.get(summons.national_id)) else FINISHED
+                going[national_id] = EXAMINATION
+                continue
+            resolution = self.no_show(opened.get(national_id), resolving)
+            kept = resolution == "reschedule" and self.chance(self.rates.appearance)
+            if kept:  # the rescheduled appointment kept
+                came_later.append(summons)
+                self.steps["appeared"] += 1
+            going[national_id] = EXAMINATION if kept else FINISHED
+        if resolving:  # an officer resolves the no-shows as one list
+            with self.acting(OFFICER, at=max(self.appointment_end(s) for s in missed)) as uow:
+                noshows.resolve_no_shows(uow, resolving)
+        if came_later:
+            with self.acting(OFFICER, at=max(self.appointment_end(s) for s in came_later)) as uow:
+                notices.record_appearances(uow, [notices.AppearanceChoice(s.reference, "appeared", shown=notices.UNSEEN)
+                                                 for s in came_later])
         return going
 
     def board(self, batch: list[Any]) -> dict[str, int]:
@@ -442,21 +459,15 @@ class _Run:
 
         return dt.datetime.combine(summons.date, summons.end, tzinfo=ZoneInfo(self.uow.ctx.timezone))
 
-    def no_show(self, summons: Any, case_id: int | None) -> bool:
-        """A no-show's case (`case_id`, opened) resolved by an officer; True when a rescheduled appointment was kept."""
+    def no_show(self, case_id: int | None, resolving: list[noshows.Resolution]) -> str:
+        """How an officer resolves a no-show's case (`case_id`, opened), added to `resolving`."""
         self.steps["no_show"] += 1
         weights = self.rates.no_show
         resolution = self.pick({"excuse": weights.excuse, "reschedule": weights.reschedule, "refer": weights.refer}) or "excuse"
         if case_id is not None:
-            with self.acting(OFFICER) as uow:
-                noshows.resolve_no_show(uow, case_id, resolution, reason=f"simulation: {resolution}")
+            resolving.append(noshows.Resolution(case_id, resolution, f"simulation: {resolution}"))
             self.steps[f"no_show_{resolution}"] += 1
-        if resolution == "reschedule" and self.chance(self.rates.appearance):
-            with self.acting(OFFICER, at=self.appointment_end(summons)) as uow:
-                notices.record_appearance(uow, summons.reference, "appeared")
-            self.steps["appeared"] += 1
-            return True
-        return False
+        return resolution
 
     def induct(self, national_id: str, units: list[str]) -> induction.RecordView | None:
         """Into the first of `units` the guardrail allows; None when it allows none."""
