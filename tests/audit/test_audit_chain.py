@@ -167,8 +167,8 @@ def test_a_units_entries_are_written_in_one_statement_and_its_own_reads_of_the_l
     inserts: list[int] = []
 
     def count(conn, cursor, statement, parameters, context, executemany):
-        if statement.startswith("INSERT INTO audit_log"):  # rows in the statement: one VALUES group each
-            inserts.append(len(parameters) if executemany else statement.count("), (") + 1)
+        if statement.startswith("INSERT INTO audit_log"):  # rows in the statement: one VALUES group or array element each
+            inserts.append(len(parameters[0]) if "unnest(" in statement else statement.count("), (") + 1)
 
     event.listen(engine, "before_cursor_execute", count)
     try:

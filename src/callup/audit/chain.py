@@ -106,13 +106,18 @@ class _Tx:
         return [tuple(r) for r in result] if result.returns_rows else []
 
     def many(self, sql: str, rows: list[tuple]) -> None:
-        """`sql` (an INSERT ... VALUES of one row) for many rows: one multi-row statement for each 500 rows, so the
+        """`sql` (an INSERT ... VALUES of one row) for many rows in one statement (for each 500 rows on SQLite), so the
         store's trigger on new entries fires once for them (migration 0033); a BulkSession's come one at a time."""
         if not isinstance(self.tx, Connection):
             for row in rows:
                 self.tx.execute(sql, row)
             return
         head, _, one = sql.rpartition(" VALUES ")
+        if self.dialect == "postgresql":  # the rows as one array a column: the same short text (parsed once) for any number
+            types = [f"?::{t}[]" for t in _COLUMN_TYPES[head]]
+            self.tx.exec_driver_sql(_driver_style(self.tx, f"{head} SELECT * FROM unnest({', '.join(types)})"),
+                                    tuple(list(column) for column in zip(*rows, strict=True)))
+            return
         for start in range(0, len(rows), 500):
             chunk = rows[start:start + 500]
             self.tx.exec_driver_sql(_driver_style(self.tx, f"{head} VALUES " + ", ".join([one] * len(chunk))),
@@ -149,6 +154,8 @@ def save_tail(tx: Any, tail: ChainTail) -> None:
 
 _INSERT = ("INSERT INTO audit_log (seq, at, actor, role, action, target, reason, details, prev_hash, hash) "
            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+#: The PostgreSQL types of the columns `_Tx.many` inserts, by the head of its INSERT.
+_COLUMN_TYPES = {_INSERT.rpartition(" VALUES ")[0]: ("bigint", *["text"] * 9)}
 
 
 def _save(t: _Tx, tail: ChainTail) -> None:
