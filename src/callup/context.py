@@ -195,6 +195,13 @@ class Context:
             return None
         return column.in_(sorted(self.actor.regions))
 
+    def visible_filter(self, region: Any, national_id: Any) -> Any:
+        """`may_see` as a SQL condition on a record's region and person columns (for a statement that changes a record
+        only if the actor may see it, in one go); None when the actor sees everything."""
+        if self.actor.role is Role.citizen:
+            return national_id == self.actor.person_id
+        return self.region_filter(region)
+
     def regions_in_scope(self, codes: Iterable[str]) -> list[str]:
         """The region codes of `codes` whose figures the actor may see, in their order."""
         return [code for code in codes if self.actor.sees_region(code)]

@@ -108,3 +108,22 @@ def test_no_module_but_the_context_decides_visibility_by_hand():
     assert offenders == [], f"use Context.check_visible / may_see instead of a bare check at {offenders}"
     assert bare_checks(HOME.read_text(encoding="utf-8")), "the rule itself is expected in context.py"
 
+
+
+@given(scope=st.sets(REGIONS, min_size=1), mine=IDS, role=st.sampled_from(["citizen", "officer", "administrator"]))
+def test_the_rule_as_a_sql_condition_selects_exactly_the_records_the_actor_may_see(scope, mine, role):
+    import sqlalchemy as sa
+
+    records = sa.Table("records", sa.MetaData(), sa.Column("region", sa.String), sa.Column("national_id", sa.String))
+    every = [(region, national_id) for region in ("R01", "R02", "R03") for national_id in ("100", "200", "300")]
+    actor = make_actor("someone", role, regions=",".join(sorted(scope)) if role == "officer" else None,
+                       person_id=mine if role == "citizen" else None)
+    ctx = _ctx(actor)
+    engine = sa.create_engine("sqlite://")
+    with engine.begin() as conn:
+        records.create(conn)
+        conn.execute(records.insert(), [{"region": r, "national_id": n} for r, n in every])
+        condition = ctx.visible_filter(records.c.region, records.c.national_id)
+        query = sa.select(records.c.region, records.c.national_id)
+        seen = set(conn.execute(query if condition is None else query.where(condition)).tuples())
+    assert seen == {(r, n) for r, n in every if ctx.may_see(r, n)}

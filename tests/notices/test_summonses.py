@@ -204,6 +204,34 @@ def test_a_citizen_or_an_officer_of_another_region_cannot_see_someone_else_s_sum
     assert actors == [("o", "officer")]
 
 
+def test_only_a_summons_the_actor_may_see_is_acknowledged_once_and_a_closed_one_not_at_all(ctx, engine, tmp_path):
+    """The acknowledgement's one statement asks the actor's sight and the summons' state: someone else's summons, or
+    one of another region, is not found and stays as it was; a second acknowledgement changes nothing."""
+    day, _ = _issued(ctx, tmp_path)
+    print_letters(day, "spring-2027", out=tmp_path / "letters")  # sent: each may be acknowledged
+    rows = _rows(engine)
+    mine, other = rows[0], next(r for r in rows if r["region"] != rows[0]["region"])
+    citizen = make_context(day.database_url, role="citizen", name="c", person_id=mine["national_id"])
+    officer = make_context(day.database_url, role="officer", name="o", regions=other["region"])
+    with UnitOfWork(citizen) as uow, pytest.raises(NoticeNotFound):
+        service.acknowledge(uow, other["reference"], evidence="portal session s1")
+    with UnitOfWork(officer) as uow, pytest.raises(NoticeNotFound):
+        service.acknowledge(uow, mine["reference"], evidence="counter")
+    assert {r["status"] for r in _rows(engine)} == {NoticeStatus.sent}  # nothing acknowledged by those refused
+    with UnitOfWork(citizen) as uow:
+        first = service.acknowledge(uow, mine["reference"], evidence="portal session s1")
+    with UnitOfWork(on_day(citizen, ISSUE_DAY + dt.timedelta(days=2))) as uow:
+        again = service.acknowledge(uow, mine["reference"], evidence="portal session s2")
+    assert (first.status, first.delivery_source, first.delivery_evidence) == ("acknowledged", "acknowledgement",
+                                                                              "portal session s1")
+    assert again == first  # the first acknowledgement stands, its time and evidence with it
+    assert len([e for e in audit.entries(engine, action="notices.change") if e.details.get("step") == "acknowledge"]) == 1
+    with UnitOfWork(day) as uow:
+        service.cancel_for_releases(uow, "spring-2027", [(other["national_id"], "released: test")])
+    with UnitOfWork(officer) as uow, pytest.raises(NoticeStateError, match="cancelled"):
+        service.acknowledge(uow, other["reference"], evidence="counter")
+
+
 def test_the_one_time_code_signs_in_only_with_its_own_reference(ctx, engine, tmp_path):
     day, _ = _issued(ctx, tmp_path)
     rows = _rows(engine)
