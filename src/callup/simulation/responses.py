@@ -56,8 +56,8 @@ BOARD = Actor("simulated medical board", Role.medical)
 SYSTEM = Actor("simulation", Role.system)
 #: The phases of a round, in order. Every person of a round takes a phase before anyone takes the next (the summons
 #: delivered, then the applications decided, the appeals against refusals, the appointments kept, the medical board,
-#: the appeals against its findings, induction), as a campaign's work goes: so the order of the releases, and with it who replaces whom, is
-#: the same whatever the batch size.
+#: the appeals against its findings, induction), as a campaign's work goes: so the order of the releases, and with it
+#: who replaces whom, is the same whatever the batch size.
 DELIVERY, APPLICATION, RECONSIDERATION, APPEARANCE, EXAMINATION, REVIEW, INDUCTION, FINISHED = range(8)
 PHASE_NAMES = ("delivery", "application", "reconsideration", "appearance", "examination", "review", "induction")
 #: The kinds of case a person's application opens.
@@ -220,36 +220,32 @@ class _Run:
     def deliver(self, batch: list[Any]) -> dict[str, int]:
         """Each summons delivered or not; of the delivered, some acknowledge theirs on the portal, each their own, and
         the post's receipts deliver the others, recorded together from the post's report."""
-        delivered: set[str] = set()
+        portal: list[Any] = []
         by_post: list[Any] = []
         for summons in batch:
             self.draws(DELIVERY, summons.national_id)
             if self.chance(self.rates.delivery):
-                delivered.add(summons.national_id)
-                if not self.chance(self.rates.portal):
-                    by_post.append(summons)
-        self.uow.will_name(delivered - {s.national_id for s in by_post})  # each acknowledgement names its person: named together
-        going = {}
-        for summons in batch:
-            going[summons.national_id] = APPLICATION if summons.national_id in delivered else FINISHED
-            self.steps["delivered" if summons.national_id in delivered else "not_delivered"] += 1
-        posted = {s.national_id for s in by_post}
-        for summons in batch:
-            if summons.national_id in delivered and summons.national_id not in posted:
-                with self.acting(_citizen(summons.national_id)) as uow:
-                    notices.acknowledge(uow, summons.reference, evidence="simulation: portal acknowledgement")
-                self.steps["acknowledged_on_the_portal"] += 1
+                (portal if self.chance(self.rates.portal) else by_post).append(summons)
+        self.uow.will_name(s.national_id for s in portal)  # each acknowledgement names its person: named together
+        for summons in portal:
+            with self.acting(_citizen(summons.national_id)) as uow:
+                notices.acknowledge(uow, summons.reference, evidence="simulation: portal acknowledgement")
         if by_post:
             with self.acting(OFFICER) as uow:
                 notices.record_postal(uow, "receipts", [notices.PostalEvent(s.reference, uow.ctx.today(),
                                                                             "simulation: the post's receipt") for s in by_post])
-        return going
+        delivered = {s.national_id for s in portal + by_post}
+        self.steps.update(delivered=len(delivered), not_delivered=len(batch) - len(delivered),
+                          acknowledged_on_the_portal=len(portal))
+        return {s.national_id: APPLICATION if s.national_id in delivered else FINISHED for s in batch}
 
     def apply(self, batch: list[Any]) -> dict[str, int]:
         """Each person perhaps applies, on their own (a deferral whose ground a registry verifies may be granted at
         once); an officer then decides the batch's applications as one list, in the order of the summonses (the calls
         the grants end are filled from the reserve in that order). A refusal may be appealed in the next phase."""
-        going, waiting, grant = {}, [], {}
+        going: dict[str, int] = {}
+        waiting: list[tuple[str, str, int]] = []  # (national id, kind, case) of the applications the officer decides
+        grant: dict[str, bool] = {}
         for summons in batch:
             national_id = summons.national_id
             self.draws(APPLICATION, national_id)
@@ -282,7 +278,8 @@ class _Run:
         call ends. Everyone's application was decided in the phase before: the order of the releases is the
         summonses'."""
         people = [s.national_id for s in batch]
-        refused = {n: next(c for c in reversed(rows) if enum_value(c["kind"]) in APPLICATIONS and c["state"] == "refused")
+        refused = {n: max((c for c in rows if enum_value(c["kind"]) in APPLICATIONS and c["state"] == "refused"),
+                          key=lambda c: c["id"])  # their latest refused application
                    for n, rows in transitions.person_cases(self.uow, self.campaign_id, people).items()}
 
         def grant_on_review(case_id: int) -> None:
