@@ -23,7 +23,7 @@ from callup.cases.errors import CaseInputError, CaseStateError
 from callup.cases.tables import Case, CaseKind
 from callup.cases.views import CaseView, as_view
 from callup.context import Role
-from callup.notices.service import no_shows
+from callup.notices.service import move, no_shows
 from callup.uow import UnitOfWork
 
 cases = Case.__table__
@@ -91,6 +91,8 @@ def resolve_no_shows(uow: UnitOfWork, resolutions: Sequence[Resolution]) -> list
 
 def _resolve(uow: UnitOfWork, resolutions: Sequence[Resolution],
              slot: tuple[str | None, dt.date | None, dt.time | None] | None) -> list[CaseView]:
+    """Every resolution checked, then the cases moved, those of the same step and reasons in one UPDATE; `slot`: the
+    new appointment of a rescheduled case (`resolve_no_show`, a list of one)."""
     for r in resolutions:
         if r.resolution not in RESOLUTIONS:
             raise CaseInputError(f"resolution {r.resolution!r} is not one of {', '.join(RESOLUTIONS)}", field="resolution")
@@ -127,8 +129,6 @@ def _move(uow: UnitOfWork, case: Any, office: str | None, date: dt.date | None, 
     """Move the no-show's appointment to the slot given (office, date and start, all three); the new appointment."""
     if not (office and date and start):
         raise CaseInputError("a new appointment needs the office, the date and the start", field="date")
-    from callup.notices.service import move
-
     reference = (case["evidence"] or "").split(":")[0].removeprefix("summons ").strip()
     moved = move(uow, reference, office=office, date=date, start=start, for_open_case=True)
     return f"{moved.office} {moved.date.isoformat()} {moved.start:%H:%M}"

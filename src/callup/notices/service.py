@@ -397,7 +397,8 @@ def acknowledge(uow: UnitOfWork, reference: str, *, evidence: str) -> SummonsVie
         where.append(seen)
     first = summonses.c.delivered_at.is_(None)  # nothing proved delivery before: this does
     after = uow.execute(update(summonses).where(*where).values(
-        status=case(_ACKNOWLEDGING, value=summonses.c.status), acknowledged_at=now, delivered_at=func.coalesce(summonses.c.delivered_at, now),
+        status=case(_ACKNOWLEDGING, value=summonses.c.status), acknowledged_at=now,
+        delivered_at=func.coalesce(summonses.c.delivered_at, now),
         delivery_source=case((first, "acknowledgement"), else_=summonses.c.delivery_source),
         delivery_evidence=case((first, evidence), else_=summonses.c.delivery_evidence)).returning(*_SHOWN)).mappings().first()
     if after is None:  # not theirs, not found, acknowledged already or in a state that does not allow it
@@ -450,6 +451,10 @@ def _postal_file(uow: UnitOfWork, path: pathlib.Path, kind: str) -> tuple[str, b
     return sha, seen is not None
 
 
+#: Who records what the post reports.
+POSTAL = (Role.administrator, Role.officer, Role.system)
+
+
 def import_postal_file(uow: UnitOfWork, path: pathlib.Path, *, kind: str, rejects_path: pathlib.Path | None = None) -> PostalResult:
     """Apply a postal `receipts` file (reference,delivered_on) or `returns` file (reference,returned_on,reason).
 
@@ -483,9 +488,6 @@ def import_postal_file(uow: UnitOfWork, path: pathlib.Path, *, kind: str, reject
     return PostalResult(str(path), kind, applied, already, len(rejects), written, already_imported=False)
 
 
-POSTAL = (Role.administrator, Role.officer, Role.system)
-
-
 @dataclasses.dataclass(frozen=True)
 class PostalEvent:
     """One line of the post's report: the summons, the day the post delivered it (a receipt) or returned it, where the
@@ -514,9 +516,9 @@ def record_postal(uow: UnitOfWork, kind: str, events: Sequence[PostalEvent]) -> 
     taking: dict[int, tuple[Any, Any, dict[str, Any]]] = {}  # summons id -> (id, status read, values)
     already = 0
     for i, event in enumerate(events):
-        row = rows.get(wanted.get(i, ""))
         if i in refused:
             continue
+        row = rows.get(wanted[i])
         if row is None:
             refused[i] = "no summons with that reference"
             continue
