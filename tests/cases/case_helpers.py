@@ -60,15 +60,16 @@ def same_randomness(ctx):  # noqa: ANN001, ANN201
 
 
 def decisions_left(engine):  # noqa: ANN001, ANN201
-    """What decisions leave, without ids and times: each case's state, ground, decider and history, each call with
-    its release and what it replaces, the medical findings recorded."""
+    """What decisions leave, without ids and times: each case's state, ground, decider and history (with each step's
+    effect: the release and who replaced whom), each call with its release and what it replaces, the medical findings
+    recorded."""
     from callup.cases.tables import Case, CaseTransition, MedicalFinding
 
     cases, history, findings, calls = Case.__table__, CaseTransition.__table__, MedicalFinding.__table__, Call.__table__
     with engine.connect() as conn:
         steps: dict[int, list[tuple]] = {}
         for r in conn.execute(select(history).order_by(history.c.case_id, history.c.seq)):
-            steps.setdefault(r.case_id, []).append((r.seq, r.from_state, r.step, r.to_state, r.reason))
+            steps.setdefault(r.case_id, []).append((r.seq, r.from_state, r.step, r.to_state, r.reason, r.effect))
         return (sorted((r.national_id, r.state, r.ground, r.decided_by, r.version, str(r.appeal_deadline), str(r.until),
                         tuple(steps[r.id])) for r in conn.execute(select(cases))),
                 sorted(tuple(r) for r in conn.execute(select(calls.c.national_id, calls.c.position, calls.c.release_reason,

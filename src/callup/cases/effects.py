@@ -41,12 +41,12 @@ def release_each(uow: UnitOfWork, ending: Sequence[tuple[Any, ReleaseReason]]) -
     """`release` for the person of each (case, reason), in the list's order, released together for each campaign
     (`releases.release_many`); the effects to store, one per case."""
     by_campaign: dict[str, list[tuple[Any, ReleaseReason]]] = {}
-    for case, reason in ending:
-        by_campaign.setdefault(case["campaign"], []).append((case, reason))
+    for item in ending:
+        by_campaign.setdefault(item[0]["campaign"], []).append(item)
     effects: dict[int, dict[str, Any]] = {}
     for campaign, mine in by_campaign.items():
-        for (case, _), done in zip(mine, releases.release_many(uow, campaign, [(c["national_id"], r) for c, r in mine]),
-                                   strict=True):
+        for (case, reason), done in zip(mine, releases.release_many(uow, campaign, [(c["national_id"], r) for c, r in mine]),
+                                        strict=True):
             # how the call was filled (reserve, supernumerary or nobody), so a page can say what the release caused
             effects[case["id"]] = {} if done.already_done else {"release": reason.value, "replacement": done.replacement,
                                                                "filled_by": done.filled_by}
