@@ -170,6 +170,62 @@ def test_a_supernumerary_call_that_ends_is_filled_by_nobody_and_the_region_stays
     assert _spec_checker().check_folder(tmp_path / "public") == []
 
 
+def _region_row(ctx, region):  # noqa: ANN001, ANN202
+    from callup.reports.outcomes import campaign_report
+
+    with UnitOfWork(ctx, write=False) as uow:
+        return next(r for r in campaign_report(uow, "spring-2027").regions if r.region == region)
+
+
+def _verifies(ctx, tmp_path):  # noqa: ANN001, ANN202
+    service.export_campaign(ctx, "spring-2027", tmp_path / "public")
+    code, report = _verify(tmp_path / "public")
+    assert code == 0 and report["verdict"] == "MATCH", [c for c in report["checks"] if not c["ok"]]
+    assert _spec_checker().check_folder(tmp_path / "public") == []
+
+
+def test_a_call_given_back_after_its_filler_left_too_puts_whoever_fills_it_now_beyond_the_number(ctx, engine, tmp_path):
+    """The kept replacement's own call ended before the appeal was decided (filled from the reserve in turn): giving
+    the call back leaves that later replacement beyond the number, not the region one over it."""
+    load_register(ctx, tmp_path, people=3000)
+    campaign_id = _drawn_format2(ctx)
+    region, called, reserve = _region_calls(engine, campaign_id)
+    assert replace(ctx, "spring-2027", called[0], "unfit").replacement == reserve[0]
+    with UnitOfWork(ctx) as uow:  # reserve[0] is beyond the number ...
+        assert replacements.restore_call(uow, campaign_id, called[0], "unfit", reserve[0])
+    second = replace(ctx, "spring-2027", called[1], "unfit")  # ... and fills the next release
+    assert (second.replacement, second.filled_by) == (reserve[0], "supernumerary")
+    third = replace(ctx, "spring-2027", reserve[0], "unfit")  # then its own call ends: the reserve fills it
+    assert (third.replacement, third.filled_by) == (reserve[1], "reserve")
+    with UnitOfWork(ctx) as uow:  # called[1]'s finding overturned: the call reserve[0] took is theirs again
+        assert replacements.restore_call(uow, campaign_id, called[1], "unfit", reserve[0])
+    row = _region_row(ctx, region)
+    assert (row.counted_to_number, row.supernumerary) == (row.number, 1)  # reserve[1] is beyond the number
+    nxt = replace(ctx, "spring-2027", called[2], "deferred")  # and fills the next release: nobody new is called
+    assert (nxt.replacement, nxt.filled_by) == (reserve[1], "supernumerary")
+    assert _region_row(ctx, region).counted_to_number == row.number
+    _verifies(ctx, tmp_path)
+
+
+def test_a_person_released_again_takes_back_the_call_their_first_replacement_kept(ctx, engine, tmp_path):
+    """Two calls given back leave two supernumerary calls; when one of those people is released again, the replacement
+    that filled their earlier release fills it again (another supernumerary filling it left the region one over)."""
+    load_register(ctx, tmp_path, people=3000)
+    campaign_id = _drawn_format2(ctx)
+    region, called, reserve = _region_calls(engine, campaign_id)
+    assert replace(ctx, "spring-2027", called[0], "unfit").replacement == reserve[0]
+    assert replace(ctx, "spring-2027", called[1], "unfit").replacement == reserve[1]
+    with UnitOfWork(ctx) as uow:
+        assert replacements.restore_call(uow, campaign_id, called[0], "unfit", reserve[0])
+        assert replacements.restore_call(uow, campaign_id, called[1], "unfit", reserve[1])
+    assert _region_row(ctx, region).supernumerary == 2
+    again = replace(ctx, "spring-2027", called[1], "deferred")
+    assert (again.replacement, again.filled_by) == (reserve[1], "supernumerary")  # not reserve[0], the first by position
+    row = _region_row(ctx, region)
+    assert (row.counted_to_number, row.supernumerary) == (row.number, 1)
+    _verifies(ctx, tmp_path)
+
+
 def _rechain(entries: list[dict]) -> bytes:
     """The file an office would write to hide an edit: every hash recomputed, so only the rules can catch it."""
     out, previous = [], entries[0]["draw_record"]

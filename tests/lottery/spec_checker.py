@@ -119,6 +119,34 @@ def check_folder(folder: pathlib.Path) -> list[str]:
     return problems
 
 
+def holder_of(x: str, p: str, live: set[str], replaces: dict[str, str]) -> str | None:
+    """Who holds x's call now, p apart: x while live, else (or when x is p) the live call not beyond the number that
+    fills it through released calls."""
+    if x in live and x != p:
+        return x
+    frontier, seen = [x], {x}
+    while frontier:
+        children = [r for r, q in replaces.items() if q in frontier and r not in seen and r != p]
+        seen.update(children)
+        for r in children:
+            if r in live and replaces.get(r) not in live:
+                return r
+        frontier = [r for r in children if r not in live]
+    return None
+
+
+def holding(q: str | None, p: str, live: set[str], replaces: dict[str, str]) -> str | None:
+    """The live person, p apart, who holds the call q held, or the call q's own call filled, and so on up."""
+    seen = set()
+    while q is not None and q not in seen:
+        seen.add(q)
+        holder = holder_of(q, p, live, replaces)
+        if holder is not None:
+            return holder
+        q = replaces.get(q)
+    return None
+
+
 def check_replacements(data: bytes, draw_record: str, call_order: dict[str, list[str]], called: dict[str, int]) -> list[str]:
     """Section 9.1, replayed entry by entry."""
     problems, previous = [], draw_record
@@ -138,19 +166,27 @@ def check_replacements(data: bytes, draw_record: str, call_order: dict[str, list
                 problems.append(f"restoration at entry {i}")
             filler.pop(p, None)
             live.add(p)
+            held = holding(replaces.get(p), p, live, replaces)
+            if held is not None:  # the call p's call filled is held by someone live: p is beyond the number
+                replaces[p] = held
+            else:  # p's call counts again: whoever holds it now is beyond the number
+                holder = holder_of(p, p, live, replaces)
+                if holder is not None:
+                    replaces[holder] = p
             continue
         spare = sorted((r for r, q in replaces.items() if r in live and q in live and r != p and r in position),
-                       key=position.get)
+                       key=lambda r: (replaces[r] != p, position[r]))
         beyond = p in live and replaces.get(p) in live  # p's own call is supernumerary
         if p not in live:
             problems.append(f"release of someone not called at entry {i}")
+        heir = replaces.get(p) if beyond else None
         live.discard(p)
         if beyond:
             ok = (e["filled_by"], e["called"], e["position"], e["skipped"]) == ("nobody", None, None, [])
             who = None
         elif spare:
             ok = (e["filled_by"], e["called"], e["position"], e["skipped"]) == ("supernumerary", spare[0], None, [])
-            who = spare[0]
+            who = heir = spare[0]
         else:
             nxt = e["position"]
             if e["filled_by"] == "nobody":
@@ -165,6 +201,8 @@ def check_replacements(data: bytes, draw_record: str, call_order: dict[str, list
                     live.add(who)
         if not ok:
             problems.append(f"reserve order at entry {i}")
+        for r in [r for r, q in replaces.items() if q == p and r in live and r != who and heir is not None]:
+            replaces[r] = heir  # beyond the number through p's call: now through its holder's (or p's person's)
         if who:
             replaces[who] = p
         filler[p] = who

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+import spec_checker
 from hypothesis import given, settings, strategies as st
 
 from callup.lottery import replacements as record
@@ -31,6 +32,7 @@ class Office:
         self.replaces: dict[str, str] = {}
         self.filler: dict[str, str | None] = {}
         self.region = {p: name for name, order in orders.items() for p in order}
+        self.exhausted: set[str] = set()  # regions where a release found nobody left to call
 
     def _chain(self) -> dict:
         previous = record.line_hash(self.lines[-1]) if self.lines else DRAW
@@ -39,18 +41,25 @@ class Office:
     def release(self, p: str, reason: str) -> None:
         name, order = self.region[p], self.orders[self.region[p]]
         spare = sorted((r for r, q in self.replaces.items() if r in self.live and q in self.live and r != p
-                        and self.region[r] == name), key=order.index)
+                        and self.region[r] == name), key=lambda r: (self.replaces[r] != p, order.index(r)))
         beyond = p in self.live and self.replaces.get(p) in self.live  # p's own call is supernumerary
         self.live.discard(p)
         if beyond:
             entry = record.release_entry(**self._chain(), region=name, pseudonym=p, reason=reason, filled_by="nobody")
             who = None
+            for r, q in list(self.replaces.items()):  # calls beyond the number through p's stay beyond it through p's person
+                if q == p and r in self.live:
+                    self.replaces[r] = self.replaces[p]
         elif spare:
             entry = record.release_entry(**self._chain(), region=name, pseudonym=p, reason=reason, filled_by="supernumerary",
                                          called=spare[0])
             who = spare[0]
+            for r, q in list(self.replaces.items()):  # other calls beyond the number through p's: now through who's
+                if q == p and r in self.live and r != who:
+                    self.replaces[r] = who
         else:
             nxt = next((i for i in range(self.last[name] + 1, len(order) + 1) if order[i - 1] not in self.dead), None)
+            self.exhausted.add(name) if nxt is None else None
             end = nxt if nxt is not None else len(order) + 1
             skipped = list(range(self.last[name] + 1, end))
             who = order[nxt - 1] if nxt else None
@@ -66,8 +75,46 @@ class Office:
 
     def restore(self, p: str) -> None:
         self.live.add(p)
-        entry = record.restore_entry(**self._chain(), region=self.region[p], pseudonym=p, kept=self.filler.pop(p))
+        kept = self.filler.pop(p)
+        held = self._holding(self.replaces.get(p), p)
+        if held is not None:  # the call p's call filled is held by someone live: p is beyond the number
+            self.replaces[p] = held
+        else:  # p's call counts again: whoever holds it now is beyond the number
+            holder = self._holder(p, p)
+            if holder is not None:
+                self.replaces[holder] = p
+        entry = record.restore_entry(**self._chain(), region=self.region[p], pseudonym=p, kept=kept)
         self.lines.append(record.entry_line(entry))
+
+    def _holder(self, x: str, p: str) -> str | None:
+        """Who holds x's call now, `p` apart: x while live, else (or when x is `p`) the live call, not beyond the number,
+        that fills it through released ones (a replacement of x, or of one of theirs, and so on)."""
+        if x in self.live and x != p:
+            return x
+        frontier, seen = [x], {x}
+        while frontier:
+            children = [r for r, q in self.replaces.items() if q in frontier and r not in seen and r != p]
+            seen.update(children)
+            for r in children:
+                if r in self.live and self.replaces.get(r) not in self.live:
+                    return r
+            frontier = [r for r in children if r not in self.live]
+        return None
+
+    def _holding(self, q: str | None, p: str) -> str | None:
+        """The live person, `p` apart, who holds the call `q` held, or the call q's own call filled, and so on up."""
+        seen = set()
+        while q is not None and q not in seen:
+            seen.add(q)
+            holder = q if q in self.live else self._holder(q, p)
+            if holder is not None:
+                return holder
+            q = self.replaces.get(q)
+        return None
+
+    def counted(self, name: str) -> int:
+        """The region's live calls that count towards its number (the supernumerary ones left out)."""
+        return len([p for p in self.live if self.region[p] == name and self.replaces.get(p) not in self.live])
 
     def file(self) -> bytes:
         return b"".join(line + b"\n" for line in self.lines)
@@ -87,6 +134,8 @@ def histories(draw):  # noqa: ANN001, ANN201
             office.restore(draw(st.sampled_from(released)))
         elif office.live:
             office.release(draw(st.sampled_from(sorted(office.live))), draw(st.sampled_from(record.REASONS)))
+        for name in REGIONS:  # the rule keeps every region at its number, short of it only once its reserve is spent
+            assert office.counted(name) == called[name] or name in office.exhausted and office.counted(name) < called[name]
     return orders, called, office
 
 
@@ -110,6 +159,7 @@ def test_every_history_the_rule_writes_verifies(history):
     found = _check(office.file(), orders, called)
     assert (found.chain, found.reserve, found.restored) == ([], [], [])
     assert found.entries == len(office.lines) and found.head == (record.line_hash(office.lines[-1]) if office.lines else DRAW)
+    assert spec_checker.check_replacements(office.file(), DRAW, orders, called) == []  # written from the spec alone
 
 
 @settings(max_examples=150, deadline=None)

@@ -1,7 +1,8 @@
 """Replacements: when a called person is released, fill their call by the rule the public record states.
 
 The release is filled by the region's first supernumerary call if there is one (a replacement
-kept after the person they replaced got their call back on appeal: nobody new is called), else
+kept after the person they replaced got their call back on appeal: nobody new is called; the one
+that filled this person's own earlier release first), else
 by the first position after the last one called in the region whose register record is still
 alive (the reserve is walked once, so a person passed over because they had died is not called
 later even if the record is corrected), else by nobody (the reserve is exhausted). The release of
@@ -138,21 +139,30 @@ class _Filling:
                 replaced.c.campaign_id == calls.c.campaign_id, replaced.c.national_id == calls.c.replaces)).where(
                 calls.c.campaign_id == campaign_id, calls.c.region.in_(list(releases)), calls.c.replaces.is_not(None),
                 calls.c.release_reason.is_(None), replaced.c.release_reason.is_(None)).order_by(calls.c.position)):
-            self.regions[row.region].supernumerary.append(row)
+            self.regions[row.region].supernumerary.append({"position": row.position, "national_id": row.national_id,
+                                                           "replaces": row.replaces})
+        self.renamed: dict[str, str] = {}  # supernumerary calls the list has made fill another person's call
 
     def release(self, region: str, national_id: str) -> tuple[str, tuple[str, int] | None, list[int]]:
         """How the live call of `national_id` is filled when it ends: (filled_by, who is called instead and at which
-        position, the reserve positions passed over); the region's state follows the release."""
+        position, the reserve positions passed over); the region's state follows the release (the module's rule)."""
         state = self.regions[region]
-        beyond = any(s.national_id == national_id for s in state.supernumerary)
-        spare = None if beyond else next(iter(state.supernumerary), None)
-        # Once released, nobody is beyond the number in their place, and the spare fills this call.
-        state.supernumerary = [s for s in state.supernumerary
-                               if s.national_id != national_id and s.replaces != national_id and s is not spare]
-        if beyond:  # a call beyond the region's number ends: the region is back at its number, nobody fills it
+        own = next((s for s in state.supernumerary if s["national_id"] == national_id), None)
+        # the supernumerary call that names this person takes their call back; else the first by position
+        spare = None if own is not None else next((s for s in state.supernumerary if s["replaces"] == national_id),
+                                                  next(iter(state.supernumerary), None))
+        # Supernumerary calls that named this person now name whoever holds the call: the spare that fills it, or,
+        # for a call that was itself beyond the number, the person it named.
+        heir = own["replaces"] if own is not None else spare["national_id"] if spare is not None else None
+        for s in state.supernumerary:
+            if s["replaces"] == national_id and s is not spare and heir is not None:
+                s["replaces"] = self.renamed[s["national_id"]] = heir
+        state.supernumerary = [s for s in state.supernumerary if s is not own and s is not spare]
+        if own is not None:  # a call beyond the region's number ends: the region is back at its number, nobody fills it
             return "beyond", None, []
         if spare is not None:  # nobody new is called: the supernumerary now fills this call
-            return "supernumerary", (spare.national_id, spare.position), []
+            self.renamed[spare["national_id"]] = national_id
+            return "supernumerary", (spare["national_id"], spare["position"]), []
         nxt = self._next_in_reserve(state)
         if nxt is None:
             end = self.uow.execute(select(func.coalesce(func.max(order.c.position), 0)).where(
@@ -242,7 +252,7 @@ def replace_each(uow: UnitOfWork, name: str, items: Sequence[tuple[str, ReleaseR
                                                                       .where(calls.c.campaign_id == campaign.id, calls.c.replaces.in_(ended)))}
     regions = Counter(row["region"] for n, _ in wanted if (row := known.get(n)) is not None and row["release_reason"] is None)
     filling = _Filling(uow, campaign.id, regions) if regions else None
-    now, done, written, spares, new_calls = uow.now(), [], [], [], []
+    now, done, written, new_calls = uow.now(), [], [], []
     for national_id, reason in wanted:
         call = known.get(national_id)
         not_called = NotCalled(f"that person is not called in campaign {name!r}")
@@ -257,9 +267,7 @@ def replace_each(uow: UnitOfWork, name: str, items: Sequence[tuple[str, ReleaseR
         assert filling is not None  # the region of every live call of the list was read
         filled, nxt, skipped = filling.release(call["region"], national_id)
         call["release_reason"], filled_by[national_id] = reason, nxt
-        if filled == "supernumerary" and nxt is not None:
-            spares.append({"_nid": nxt[0], "_replaces": national_id})
-        elif filled == "reserve" and nxt is not None:
+        if filled == "reserve" and nxt is not None:
             new_calls.append(dict(campaign_id=campaign.id, national_id=nxt[0], region=call["region"], position=nxt[1],
                                   source=CallSource.replacement, replaces=national_id, called_at=now))
             known[nxt[0]] = {**new_calls[-1], "release_reason": None}  # a later item of the list may release them
@@ -267,20 +275,21 @@ def replace_each(uow: UnitOfWork, name: str, items: Sequence[tuple[str, ReleaseR
         done.append(Replacement(name, national_id, reason.value, call["region"], nxt[0] if nxt else None,
                                 nxt[1] if nxt else None, already_done=False, filled_by=filled))
     if written:
-        _write(uow, name, campaign.id, written, new_calls, spares)
+        _write(uow, name, campaign.id, written, new_calls, [{"_nid": n, "_replaces": r} for n, r in filling.renamed.items()]
+               if filling is not None else [])
     return done
 
 
 def _write(uow: UnitOfWork, name: str, campaign_id: int, written: list[_Released], new_calls: list[dict[str, Any]],
-           spares: list[dict[str, Any]]) -> None:
-    """The list's releases into the store: new calls, spares now filling a call, ended calls (one statement each for
-    the whole list), their audit entries and the record's entries, in the list's order."""
+           renamed: list[dict[str, Any]]) -> None:
+    """The list's releases into the store: new calls, supernumerary calls now naming another person, ended calls (one
+    statement each for the whole list), their audit entries and the record's entries, in the list's order."""
     conn = uow.conn
     if new_calls:
         conn.execute(calls.insert(), new_calls)
-    if spares:
+    if renamed:
         conn.execute(update(calls).where(calls.c.campaign_id == campaign_id, calls.c.national_id == bindparam("_nid"))
-                     .values(replaces=bindparam("_replaces")), spares)
+                     .values(replaces=bindparam("_replaces")), renamed)
     conn.execute(update(calls).where(calls.c.campaign_id == campaign_id, calls.c.national_id == bindparam("_nid"))
                  .values(release_reason=bindparam("_reason"), released_at=uow.now()),
                  [{"_nid": w.national_id, "_reason": w.reason} for w in written])
@@ -300,7 +309,9 @@ def _write(uow: UnitOfWork, name: str, campaign_id: int, written: list[_Released
 
 
 def restore_call(uow: UnitOfWork, campaign_id: int, national_id: str, reason: str, kept: str | None) -> bool:
-    """Give a released person their call back (an overturned decision); `kept` (who filled it) keeps theirs.
+    """Give a released person their call back (an overturned decision); `kept` (who filled it) keeps theirs, beyond
+    the region's number. More generally (docs/lottery.md, the restore rule): if the call this person's call filled is
+    held by someone live, they are beyond the number; else whoever holds their call now is.
 
     False, changing nothing, when the person's call is not released for `reason`.
     """
@@ -311,10 +322,62 @@ def restore_call(uow: UnitOfWork, campaign_id: int, national_id: str, reason: st
         return False
     region = uow.execute(select(calls.c.region).where(calls.c.campaign_id == campaign_id,
                                                       calls.c.national_id == national_id)).scalar_one()
+    held = _holding(uow, campaign_id, national_id)
+    if held is not None:  # the call theirs filled is held by someone live: they are beyond the number
+        _names(uow, campaign_id, national_id, held)
+    elif (holder := _holder(uow, campaign_id, national_id, national_id)) is not None:  # theirs counts: its holder is not
+        _names(uow, campaign_id, holder, national_id)
     pseudonyms = _pseudonyms(uow.conn, campaign_id, [national_id, *([kept] if kept else [])])
     _append(uow, campaign_id, [functools.partial(record.restore_entry, region=region, pseudonym=pseudonyms[national_id],
                                                  kept=pseudonyms[kept] if kept else None)])
     return True
+
+
+def _holder(uow: UnitOfWork, campaign_id: int, person: str, restored: str) -> str | None:
+    """Who holds `person`'s call now, `restored` apart: them while live, else (or when they are `restored`) the live
+    call, not beyond the number, that fills it through released ones (their replacement, or its, and so on)."""
+    frontier, seen = [person], {person}
+    if person != restored and _live(uow, campaign_id, person):
+        return person
+    while frontier:
+        children = [r for r in uow.execute(select(calls.c.national_id, calls.c.release_reason, calls.c.replaces).where(
+            calls.c.campaign_id == campaign_id, calls.c.replaces.in_(frontier))).all()
+            if r.national_id not in seen and r.national_id != restored]
+        seen.update(r.national_id for r in children)
+        for r in sorted(children, key=lambda r: r.national_id):
+            # a live child of a released call fills it; one of `restored` (live again) is beyond the number already
+            if r.release_reason is None and r.replaces != restored:
+                return str(r.national_id)
+        frontier = [r.national_id for r in children if r.release_reason is not None]
+    return None
+
+
+def _holding(uow: UnitOfWork, campaign_id: int, restored: str) -> str | None:
+    """The live person, `restored` apart, who holds the call `restored`'s call filled, or the call that one's filled,
+    and so on up; None when nobody does."""
+    held = uow.execute(select(calls.c.replaces).where(calls.c.campaign_id == campaign_id,
+                                                      calls.c.national_id == restored)).scalar()
+    seen: set[str] = set()
+    while held is not None and held not in seen:
+        seen.add(held)
+        holder = _holder(uow, campaign_id, held, restored)
+        if holder is not None:
+            return holder
+        held = uow.execute(select(calls.c.replaces).where(calls.c.campaign_id == campaign_id,
+                                                          calls.c.national_id == held)).scalar()
+    return None
+
+
+def _live(uow: UnitOfWork, campaign_id: int, national_id: str) -> bool:
+    call = uow.execute(select(calls.c.release_reason).where(calls.c.campaign_id == campaign_id,
+                                                            calls.c.national_id == national_id)).first()
+    return call is not None and call.release_reason is None
+
+
+def _names(uow: UnitOfWork, campaign_id: int, replacement: str, person: str) -> None:
+    """`replacement`'s call now fills `person`'s (who is live: it is beyond the region's number)."""
+    uow.execute(update(calls).where(calls.c.campaign_id == campaign_id, calls.c.national_id == replacement)
+                .values(replaces=person))
 
 
 def replacements_file(conn: Connection, campaign_id: int) -> bytes:

@@ -116,27 +116,77 @@ class _Region:
         return self.positions[pseudonym]
 
     def first_spare(self, released: str) -> str | None:
-        """The supernumerary call with the smallest position, `released` itself excepted (few exist: appeals are rare)."""
-        return min((r for r in self.spare if r != released), key=self.position, default=None)
+        """The supernumerary call that fills `released`'s release: the one that filled their earlier release (it takes
+        that call back), else the one with the smallest position; `released` itself excepted (few exist: appeals are
+        rare)."""
+        return min((r for r in self.spare if r != released), key=lambda r: (self.replaces.get(r) != released,
+                                                                             self.position(r)), default=None)
 
     def fill(self, released: str, by: str | None) -> None:
-        """`released` lost their call, now filled by `by`; kept in step with the supernumerary calls."""
+        """`released` lost their call, now filled by `by`; kept in step with the supernumerary calls: one that named
+        them now names who holds their call (`by`), or, when theirs was itself beyond the number, the one they named."""
+        heir = self.replaces.get(released) if released in self.spare else by
         self.live.discard(released)
         self.spare.discard(released)
-        self.spare.difference_update(self.filling.get(released, ()))  # their person is no longer live
+        for r in [r for r in self.filling.get(released, ()) if r in self.live and r != by]:
+            if heir is not None:
+                self._name(r, heir)
+            else:
+                self.spare.discard(r)
         self.filler[released] = by
         if by is not None:
-            self.filling.get(self.replaces.get(by, ""), set()).discard(by)
-            self.replaces[by] = released
-            self.filling.setdefault(released, set()).add(by)
-            self.spare.discard(by)
+            self._name(by, released)
 
     def give_back(self, restored: str) -> None:
-        """`restored` is live again: replacements naming them, and they themselves if theirs is live, are spare."""
+        """`restored` is live again: replacements naming them are spare. If the call their call filled is held by
+        someone live (that person, or whoever fills it now), they are beyond the number and name that person; else
+        their call counts, and whoever holds it now is beyond the number, naming them."""
         self.live.add(restored)
         self.spare.update(r for r in self.filling.get(restored, ()) if r in self.live)
-        if self.replaces.get(restored) in self.live:
-            self.spare.add(restored)
+        held = self._holding(self.replaces.get(restored), restored)
+        if held is not None:
+            self._name(restored, held)
+            return
+        holder = self._holder(restored, restored)
+        if holder is not None:
+            self._name(holder, restored)
+
+    def _name(self, replacement: str, person: str) -> None:
+        """`replacement`'s call now fills `person`'s: supernumerary while both are live."""
+        self.filling.get(self.replaces.get(replacement, ""), set()).discard(replacement)
+        self.replaces[replacement] = person
+        self.filling.setdefault(person, set()).add(replacement)
+        if replacement in self.live and person in self.live:
+            self.spare.add(replacement)
+        else:
+            self.spare.discard(replacement)
+
+    def _holder(self, person: str, restored: str) -> str | None:
+        """Who holds `person`'s call now, `restored` apart: them while live, else (or when they are `restored`) the
+        live call, not beyond the number, that fills it through released ones (their replacement, or its, and so on)."""
+        if person in self.live and person != restored:
+            return person
+        frontier, seen = [person], {person}
+        while frontier:
+            children = [r for q in frontier for r in sorted(self.filling.get(q, ())) if r not in seen and r != restored]
+            seen.update(children)
+            for r in children:
+                if r in self.live and r not in self.spare:
+                    return r
+            frontier = [r for r in children if r not in self.live]
+        return None
+
+    def _holding(self, held: str | None, restored: str) -> str | None:
+        """The live person, `restored` apart, who holds the call `held` held, or the call `held`'s own call filled, and so
+        on up; None when nobody does."""
+        seen: set[str] = set()
+        while held is not None and held not in seen:
+            seen.add(held)
+            holder = self._holder(held, restored)
+            if holder is not None:
+                return holder
+            held = self.replaces.get(held)
+        return None
 
 
 def check(lines: Sequence[tuple[bytes, Mapping[str, Any]]], *, draw_record: str,
