@@ -13,7 +13,7 @@ from callup import audit
 from callup.campaigns.errors import CampaignStateError
 from callup.campaigns.tables import Call
 from callup.reports.outcomes import campaign_report
-from callup.simulation.responses import Rates, simulate
+from callup.simulation.responses import Application, Rates, simulate
 from callup.simulation.tables import SimulatedPerson
 from callup.uow import UnitOfWork
 from case_helpers import CAMPAIGN, drawn_campaign, same_randomness
@@ -68,9 +68,29 @@ def test_a_simulation_stopped_part_way_resumes_and_ends_as_an_uninterrupted_one(
     assert simulate(day, CAMPAIGN, seed=7, rates=RATES).already_done
 
 
+def _enrolled(day, folder):  # noqa: ANN001, ANN202
+    """The day with everyone on the register enrolled in studies: a deferral on that ground is granted at once."""
+    from callup.cases import registries
+    from callup.register.tables import Person
+
+    with UnitOfWork(day, write=False) as uow:
+        people = uow.execute(select(Person.__table__.c.national_id)).scalars().all()
+    path = folder / "enrolment.csv"
+    path.write_text("national_id,valid_until,reference\n" + "".join(f"{n},2028-06-30,ref-{i}\n" for i, n in enumerate(people)))
+    with UnitOfWork(day) as uow:
+        registries.import_registry(uow, "enrolment", path)
+    return day
+
+
 def test_the_batch_size_does_not_change_the_run(ctx, twin, tmp_path):
-    small = simulate(drawn_campaign(same_randomness(ctx), _folder(tmp_path, "a"), people=2000, quota=40), CAMPAIGN, seed=3, rates=RATES, batch=7)
-    large = simulate(drawn_campaign(same_randomness(twin), _folder(tmp_path, "b"), people=2000, quota=40), CAMPAIGN, seed=3, rates=RATES, batch=10_000)
+    """Deferrals granted at once (on a registry's word) and an officer's decisions release in the summonses' order
+    whatever the batch size."""
+    rates = RATES.model_copy(update={"deferral": Application(apply=0.5, grant=0.8, grounds={"study": 0.5, "family_care": 0.5})})
+    small = simulate(_enrolled(drawn_campaign(same_randomness(ctx), _folder(tmp_path, "a"), people=2000, quota=40), tmp_path / "a"),
+                     CAMPAIGN, seed=3, rates=rates, batch=7)
+    large = simulate(_enrolled(drawn_campaign(same_randomness(twin), _folder(tmp_path, "b"), people=2000, quota=40), tmp_path / "b"),
+                     CAMPAIGN, seed=3, rates=rates, batch=10_000)
+    assert small.steps["deferral_granted"] > 0 and small.steps["deferral_refused"] > 0
     assert (small.people, small.rounds, small.steps) == (large.people, large.rounds, large.steps)
     assert _outcome(ctx)[:2] == _outcome(twin)[:2]
 

@@ -6,8 +6,8 @@ receipt); an application for civilian service, an exemption or a deferral, decid
 appealed; appearance or a no-show case resolved by an officer; the medical board; an appeal
 against an unfit finding, sometimes overturned (a second examination follows); induction into
 a unit the guardrail allows; for some, a contract signed later in the term where the policy's
-conditions allow it. A round of summonses goes in phases (delivery, applications, appeals
-against refusals, appearances, the medical board, appeals against its findings, induction),
+conditions allow it. A round of summonses goes in phases (delivery, applications, decisions on
+them, appeals against refusals, appearances, the medical board, appeals against its findings, induction),
 everyone of the round through one before the next, as a campaign's work goes. Rates come from
 a TOML file (`Rates`); the same seed on the same store gives the same run, whether it runs at
 once or is stopped and resumed (a phase's people are simulated 500 a transaction). Decisions
@@ -55,11 +55,11 @@ JUDGE = Actor("simulated appeals officer", Role.administrator)
 BOARD = Actor("simulated medical board", Role.medical)
 SYSTEM = Actor("simulation", Role.system)
 #: The phases of a round, in order. Every person of a round takes a phase before anyone takes the next (the summons
-#: delivered, then the applications decided, the appeals against refusals, the appointments kept, the medical board,
+#: delivered, then the applications made and decided, the appeals against refusals, the appointments kept, the medical board,
 #: the appeals against its findings, induction), as a campaign's work goes: so the order of the releases, and with it
 #: who replaces whom, is the same whatever the batch size.
-DELIVERY, APPLICATION, RECONSIDERATION, APPEARANCE, EXAMINATION, REVIEW, INDUCTION, FINISHED = range(8)
-PHASE_NAMES = ("delivery", "application", "reconsideration", "appearance", "examination", "review", "induction")
+DELIVERY, APPLICATION, DECISION, RECONSIDERATION, APPEARANCE, EXAMINATION, REVIEW, INDUCTION, FINISHED = range(9)
+PHASE_NAMES = ("delivery", "application", "decision", "reconsideration", "appearance", "examination", "review", "induction")
 #: The kinds of case a person's application opens.
 APPLICATIONS = ("civilian_service", "exemption", "deferral")
 
@@ -241,36 +241,46 @@ class _Run:
 
     def apply(self, batch: list[Any]) -> dict[str, int]:
         """Each person perhaps applies, on their own (a deferral whose ground a registry verifies may be granted at
-        once); an officer then decides the batch's applications as one list, in the order of the summonses (the calls
-        the grants end are filled from the reserve in that order). A refusal may be appealed in the next phase."""
+        once, ending the call); an officer decides the others in the next phase, once everyone of the round has
+        applied, so that the order of the releases is the summonses' whatever the batch size."""
         going: dict[str, int] = {}
-        waiting: list[tuple[str, str, int]] = []  # (national id, kind, case) of the applications the officer decides
-        grant: dict[str, bool] = {}
         for summons in batch:
             national_id = summons.national_id
             self.draws(APPLICATION, national_id)
-            going[national_id] = APPEARANCE
             made = self.application(national_id)
+            going[national_id] = APPEARANCE
             if made is None:
                 continue
             kind, case, released = made
             if case.state == "applied":
-                waiting.append((national_id, kind, case.id))
-                grant[national_id] = self.chance(getattr(self.rates, kind).grant)
+                going[national_id] = DECISION
             elif released:  # granted at once
                 self.steps[f"{kind}_granted"] += 1
                 going[national_id] = FINISHED
-        if waiting:
-            with self.acting(OFFICER) as uow:
-                decided = decide_applications(uow, [ApplicationDecision(case_id, "grant" if grant[n] else "refuse",
-                                                                        "simulation: decided") for n, _, case_id in waiting])
-            for (national_id, kind, _), decision in zip(waiting, decided, strict=True):
-                if decision.case.state == "refused":
-                    self.steps[f"{kind}_refused"] += 1
-                    going[national_id] = RECONSIDERATION
-                elif decision.released:
-                    self.steps[f"{kind}_granted"] += 1
-                    going[national_id] = FINISHED
+        return going
+
+    def decide(self, batch: list[Any]) -> dict[str, int]:
+        """An officer decides the batch's applications as one list, in the order of the summonses (the calls the grants
+        end are filled from the reserve in that order). A refusal may be appealed in the next phase."""
+        people = [s.national_id for s in batch]
+        waiting = {n: _latest(rows, "applied") for n, rows in transitions.person_cases(self.uow, self.campaign_id, people).items()}
+        grant = {}
+        for national_id in people:
+            self.draws(DECISION, national_id)
+            grant[national_id] = self.chance(getattr(self.rates, enum_value(waiting[national_id]["kind"])).grant)
+        with self.acting(OFFICER) as uow:
+            decided = decide_applications(uow, [ApplicationDecision(waiting[n]["id"], "grant" if grant[n] else "refuse",
+                                                                    "simulation: decided") for n in people])
+        going = {}
+        for national_id, decision in zip(people, decided, strict=True):
+            kind = decision.case.kind
+            going[national_id] = APPEARANCE
+            if decision.case.state == "refused":
+                self.steps[f"{kind}_refused"] += 1
+                going[national_id] = RECONSIDERATION
+            elif decision.released:
+                self.steps[f"{kind}_granted"] += 1
+                going[national_id] = FINISHED
         return going
 
     def reconsider(self, batch: list[Any]) -> dict[str, int]:
@@ -278,9 +288,7 @@ class _Run:
         call ends. Everyone's application was decided in the phase before: the order of the releases is the
         summonses'."""
         people = [s.national_id for s in batch]
-        refused = {n: max((c for c in rows if enum_value(c["kind"]) in APPLICATIONS and c["state"] == "refused"),
-                          key=lambda c: c["id"])  # their latest refused application
-                   for n, rows in transitions.person_cases(self.uow, self.campaign_id, people).items()}
+        refused = {n: _latest(rows, "refused") for n, rows in transitions.person_cases(self.uow, self.campaign_id, people).items()}
 
         def grant_on_review(case_id: int) -> None:
             decide_application(self.uow, case_id, "grant", reason="simulation: granted on review")
@@ -504,8 +512,13 @@ class _Run:
                            if r.zone not in forbidden]
         return self.rng.sample(self._units, len(self._units))
 
-    PHASES: ClassVar[tuple[Callable[[_Run, list[Any]], dict[str, int]], ...]] = (deliver, apply, reconsider, attend, board, review,
-                                                                                 serve)
+    PHASES: ClassVar[tuple[Callable[[_Run, list[Any]], dict[str, int]], ...]] = (deliver, apply, decide, reconsider, attend, board,
+                                                                                 review, serve)
+
+
+def _latest(cases: list[Any], state: str) -> Any:
+    """The latest of a person's applications (their cases as `transitions.person_cases` reads them) in `state`."""
+    return max((c for c in cases if enum_value(c["kind"]) in APPLICATIONS and c["state"] == state), key=lambda c: c["id"])
 
 
 def _citizen(national_id: str) -> Actor:

@@ -18,5 +18,5 @@ class SimulatedPerson(Base):
     national_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     round: Mapped[int] = mapped_column(Integer, comment="the round of summonses the person is simulated in")
     phase: Mapped[int] = mapped_column(SmallInteger, default=0,
-                                       comment="the next phase of the round to simulate for the person (7: finished; "
+                                       comment="the next phase of the round to simulate for the person (8: finished; "
                                                "committed with the steps taken)")

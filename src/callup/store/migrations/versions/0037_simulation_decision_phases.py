@@ -1,6 +1,7 @@
-"""A simulation's round gains a phase between the applications and the appearances: the appeals against refused
-applications, heard once an officer has decided everyone's application of the round (so the officer's list ends its
-calls in one go, and who replaces whom does not depend on the batch size). The phases after it move up by one.
+"""A simulation's round gains two phases between the applications and the appearances: an officer's decisions on
+the applications, taken once everyone of the round has applied, and the appeals against refusals, heard once every
+application of the round is decided (so the officer's list ends its calls in one go, and who replaces whom does not
+depend on the batch size). The phases after them move up by two.
 
 Revision ID: 0037
 Revises: 0036
@@ -15,7 +16,7 @@ down_revision = '0036'
 branch_labels = None
 depends_on = None
 
-RECONSIDERATION = 2  # the new phase; the appearances were 2 and finished 6
+DECISION = 2  # the first new phase (then the appeals, 3); the appearances were 2 and finished 6
 
 
 def _comment(finished: int) -> str:
@@ -24,15 +25,17 @@ def _comment(finished: int) -> str:
 
 def upgrade() -> None:
     # A run stopped part-way: people waiting for their appearance or later, or finished, keep their place.
-    op.execute(f"UPDATE simulated_people SET phase = phase + 1 WHERE phase >= {RECONSIDERATION}")
+    op.execute(f"UPDATE simulated_people SET phase = phase + 2 WHERE phase >= {DECISION}")
     with op.batch_alter_table('simulated_people') as batch:
-        batch.alter_column('phase', existing_type=sa.SmallInteger(), existing_nullable=False, comment=_comment(7),
+        batch.alter_column('phase', existing_type=sa.SmallInteger(), existing_nullable=False, comment=_comment(8),
                            existing_comment=_comment(6))
 
 
 def downgrade() -> None:
-    # Anyone waiting to appeal a refusal goes on to the appearances (the old flow heard it with the decision).
-    op.execute(f"UPDATE simulated_people SET phase = phase - 1 WHERE phase > {RECONSIDERATION}")
+    # Anyone waiting for a decision or to appeal a refusal goes on to the appearances (the old flow decided and heard
+    # them with the application).
+    op.execute(f"UPDATE simulated_people SET phase = {DECISION} WHERE phase IN ({DECISION}, {DECISION + 1})")
+    op.execute(f"UPDATE simulated_people SET phase = phase - 2 WHERE phase > {DECISION + 1}")
     with op.batch_alter_table('simulated_people') as batch:
         batch.alter_column('phase', existing_type=sa.SmallInteger(), existing_nullable=False, comment=_comment(6),
-                           existing_comment=_comment(7))
+                           existing_comment=_comment(8))
