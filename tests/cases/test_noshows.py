@@ -134,7 +134,7 @@ def test_a_resolved_no_show_leaves_the_follow_up_list(ctx, engine, tmp_path):
     assert listed() == {still, excused}
 
 
-def test_an_officer_s_list_of_resolutions_is_each_resolved_as_alone_and_leaves_the_follow_up_list(ctx, engine, tmp_path):
+def test_an_officer_s_list_of_resolutions_goes_all_or_none_and_leaves_the_follow_up_list(ctx, engine, tmp_path):
     day = drawn_campaign(ctx, tmp_path)
     rows, day = _no_shows(day, engine, n=4)
     with UnitOfWork(day) as uow:

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "campaigns"))
 
 from callup import audit  # noqa: E402
+from callup.errors import InputError  # noqa: E402
 from callup.examples import path as example  # noqa: E402
 from callup.notices import service  # noqa: E402
 from callup.notices.errors import NoticeNotFound, NoticeStateError  # noqa: E402
@@ -148,6 +149,8 @@ def test_a_receipts_file_delivers_each_summons_once_naming_its_line_and_rejects_
     assert sorted(delivered) == sorted(rows[i]["reference"] for i in theirs)
     assert all(delivered[rows[i]["reference"]]["delivery_evidence"] == f"receipts.csv line {i + 2}" for i in theirs)
     assert all(str(r["delivered_at"]).startswith("2027-02-05") for r in delivered.values())  # the first line's day
+    with UnitOfWork(regional) as uow, pytest.raises(InputError, match="receipts or returns, not 'receipt'"):
+        service.record_postal(uow, "receipt", [service.PostalEvent(rows[0]["reference"], ISSUE_DAY, "typo")])
 
 
 def test_deemed_delivery_applies_only_where_the_policy_sets_it(ctx, engine, tmp_path):

@@ -115,13 +115,6 @@ def decide_each(uow: UnitOfWork, deciding: Sequence[Deciding], *, evidence: str 
             for after, effect in zip(afters, (ended.get(d.case["id"], {}) for d in deciding), strict=True)]
 
 
-def decide(uow: UnitOfWork, case_id: int, kind: CaseKind, decision: str, *, reason: str, evidence: str | None = None,
-           loaded: Any = None) -> Decision:
-    """An officer grants (ending the call) or refuses an application of `kind`, with reasons (`loaded`: `case_of_kind`)."""
-    return decide_each(uow, [Deciding(case_of_kind(uow, case_id, kind, loaded=loaded), decision, reason)],
-                       evidence=evidence)[0]
-
-
 def withdraw(uow: UnitOfWork, case_id: int, *, reason: str | None = None) -> CaseView:
     """The applicant (or an officer for them) withdraws an application or appeal that is still waiting."""
     case = transitions.load(uow, case_id, lock=True)

@@ -17,7 +17,7 @@ from typing import Any, cast
 from sqlalchemy import Table, and_, insert, select, update
 
 from callup.cases import transitions
-from callup.cases.applications import Decision, case_of_kind, decide, live_call
+from callup.cases.applications import case_of_kind, live_call
 from callup.cases.errors import CaseInputError
 from callup.cases.tables import Case, CaseKind, CivilianAssignment
 from callup.cases.views import CaseView, as_view
@@ -59,13 +59,6 @@ def apply_for_civilian_service(uow: UnitOfWork, campaign: str, national_id: str,
     call = live_call(uow, campaign, national_id, CaseKind.civilian_service)
     return as_view(uow, transitions.open_case(uow, campaign, national_id, CaseKind.civilian_service, reason=statement,
                                               evidence=evidence, ground=GROUND, call=call))
-
-
-def decide_civilian_service(uow: UnitOfWork, case_id: int, decision: str, *, reason: str, evidence: str | None = None,
-                            loaded: Any = None) -> Decision:
-    """Grant (the military call ends, never to be inducted) or refuse civilian service, with reasons."""
-    return decide(uow, case_id, CaseKind.civilian_service, decision, reason=reason, evidence=evidence,
-                  loaded=loaded)
 
 
 def assign(uow: UnitOfWork, case_id: int, *, employer: str, start: dt.date, reason: str | None = None) -> Assignment:

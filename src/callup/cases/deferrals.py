@@ -102,6 +102,7 @@ def decide_deferral(uow: UnitOfWork, case_id: int, decision: str, *, reason: str
 def deciding(uow: UnitOfWork, case: Any, decision: str, reason: str, until: dt.date | None) -> Deciding:
     """A decision on deferral `case` for an officer's list: a grant ends on `until` (`end_date`); a refusal has no end."""
     if decision == "grant":
+        uow.ctx.require(Role.administrator, Role.officer, doing="granting a deferral")  # before the date is looked at
         return Deciding(case, decision, reason, {"until": end_date(uow, ground_of(uow, case["ground"]), until)})
     if until is not None and decision == "refuse":
         raise CaseInputError("a refusal has no end date", field="until")

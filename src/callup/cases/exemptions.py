@@ -6,10 +6,8 @@ out of every later pool (a hold on the register: `callup.cases.availability`).
 
 from __future__ import annotations
 
-from typing import Any
-
 from callup.cases import transitions
-from callup.cases.applications import Decision, decide, live_call
+from callup.cases.applications import live_call
 from callup.cases.errors import CaseInputError
 from callup.cases.tables import CaseKind
 from callup.cases.views import CaseView, as_view
@@ -37,9 +35,3 @@ def apply_for_exemption(uow: UnitOfWork, campaign: str, national_id: str, ground
                              field="evidence")
     return as_view(uow, transitions.open_case(uow, campaign, national_id, CaseKind.exemption, reason=reason, evidence=evidence,
                                               ground=found.code, call=call))
-
-
-def decide_exemption(uow: UnitOfWork, case_id: int, decision: str, *, reason: str, evidence: str | None = None,
-                     loaded: Any = None) -> Decision:
-    """Grant (permanent; the call ends and a replacement is called) or refuse an exemption, with reasons."""
-    return decide(uow, case_id, CaseKind.exemption, decision, reason=reason, evidence=evidence, loaded=loaded)

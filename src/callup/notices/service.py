@@ -18,7 +18,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any, ClassVar, cast
 
-from sqlalchemy import Connection, Table, and_, bindparam, case, func, insert, select, text, update
+from sqlalchemy import Connection, String, Table, and_, any_, bindparam, case, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 
 from callup.audit import AuditEvent, person
@@ -504,6 +505,8 @@ def record_postal(uow: UnitOfWork, kind: str, events: Sequence[PostalEvent]) -> 
     same rule as alone: (applied, already recorded, the refused by their index in `events`, with the reason). A
     summons delivered or returned already counts as already recorded, whichever line said so first."""
     uow.ctx.require(*POSTAL, doing="importing postal files")
+    if kind not in ("receipts", "returns"):
+        raise InputError(f"the post reports receipts or returns, not {kind!r}", field="kind")
     step, done = ("deliver", "delivered_at") if kind == "receipts" else ("return", "returned_at")
     refused: dict[int, str] = {}
     wanted: dict[int, str] = {}
@@ -538,15 +541,18 @@ def record_postal(uow: UnitOfWork, kind: str, events: Sequence[PostalEvent]) -> 
 
 
 def _summonses_by_reference(uow: UnitOfWork, references: set[str]) -> dict[str, Any]:
-    """The summonses with these references that the actor may see, locked on PostgreSQL (in id order, so two lists
-    cannot deadlock), by reference; 1,000 a read."""
-    ordered, found = sorted(references), {}
-    for start in range(0, len(ordered), 1000):
-        query = select(summonses).where(summonses.c.reference.in_(ordered[start:start + 1000])).order_by(summonses.c.id)
-        if uow.conn.dialect.name == "postgresql":
-            query = query.with_for_update()
-        found.update({r["reference"]: r for r in uow.execute(query).mappings() if uow.ctx.may_see(r["region"], r["national_id"])})
-    return found
+    """The summonses with these references that the actor may see, by reference. On PostgreSQL one statement locks
+    them all in id order (so two lists cannot deadlock), the references sent as one array; SQLite (which locks the
+    whole store for a writer) reads them 1,000 at a time."""
+    ordered = sorted(references)
+    if uow.conn.dialect.name == "postgresql":
+        chunks = [select(summonses).where(summonses.c.reference == any_(bindparam("refs", ordered, type_=ARRAY(String))))
+                  .order_by(summonses.c.id).with_for_update()]
+    else:
+        chunks = [select(summonses).where(summonses.c.reference.in_(ordered[start:start + 1000]))
+                  for start in range(0, len(ordered), 1000)]
+    return {r["reference"]: r for query in chunks for r in uow.execute(query).mappings()
+            if uow.ctx.may_see(r["region"], r["national_id"])}
 
 
 def apply_deemed_delivery(uow: UnitOfWork, campaign: str, *, on: dt.date) -> int:

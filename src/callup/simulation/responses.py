@@ -263,7 +263,7 @@ class _Run:
         """An officer decides the batch's applications as one list, in the order of the summonses (the calls the grants
         end are filled from the reserve in that order). A refusal may be appealed in the next phase."""
         people = [s.national_id for s in batch]
-        waiting = {n: _latest(rows, "applied") for n, rows in transitions.person_cases(self.uow, self.campaign_id, people).items()}
+        waiting = {n: _latest(rows, self.campaign_id, "applied") for n, rows in transitions.person_cases(self.uow, self.campaign_id, people).items()}
         grant = {}
         for national_id in people:
             self.draws(DECISION, national_id)
@@ -288,7 +288,7 @@ class _Run:
         call ends. Everyone's application was decided in the phase before: the order of the releases is the
         summonses'."""
         people = [s.national_id for s in batch]
-        refused = {n: _latest(rows, "refused") for n, rows in transitions.person_cases(self.uow, self.campaign_id, people).items()}
+        refused = {n: _latest(rows, self.campaign_id, "refused") for n, rows in transitions.person_cases(self.uow, self.campaign_id, people).items()}
 
         def grant_on_review(case_id: int) -> None:
             decide_application(self.uow, case_id, "grant", reason="simulation: granted on review")
@@ -516,9 +516,11 @@ class _Run:
                                                                                  review, serve)
 
 
-def _latest(cases: list[Any], state: str) -> Any:
-    """The latest of a person's applications (their cases as `transitions.person_cases` reads them) in `state`."""
-    return max((c for c in cases if enum_value(c["kind"]) in APPLICATIONS and c["state"] == state), key=lambda c: c["id"])
+def _latest(cases: list[Any], campaign_id: int, state: str) -> Any:
+    """The latest of a person's applications in the campaign (their cases as `transitions.person_cases` reads them, which
+    include civilian service anywhere) in `state`."""
+    return max((c for c in cases if c["campaign_id"] == campaign_id and enum_value(c["kind"]) in APPLICATIONS
+                and c["state"] == state), key=lambda c: c["id"])
 
 
 def _citizen(national_id: str) -> Actor:

@@ -86,7 +86,9 @@ def step_each_returning(uow: UnitOfWork, machine: Machine, table: Table, taken: 
     statement = _step_statement(table, column, tuple(sorted(taken[0][2])), counter)
     uow.execute(statement, [{"_row_id": row_id, "_from": _value(state), "_to": news[row_id],
                              **{f"_set_{k}": v for k, v in values.items()}} for row_id, state, values in taken])
-    rows = {r["id"]: r for r in uow.execute(select(table).where(table.c.id.in_(list(news)))).mappings()}
+    ids = list(news)
+    rows = {r["id"]: r for start in range(0, len(ids), 1000)
+            for r in uow.execute(select(table).where(table.c.id.in_(ids[start:start + 1000]))).mappings()}
     if any(row_id not in rows or _value(rows[row_id][column]) != new for row_id, new in news.items()):
         raise machine.error(f"{subject} changed while this step was being taken: look at it again")
     return rows
