@@ -80,10 +80,11 @@ class Deciding:
 
 def decide_each(uow: UnitOfWork, deciding: Sequence[Deciding], *, evidence: str | None = None,
                 automatic: bool = False) -> list[Decision]:
-    """Grant or refuse each application of a list, in a few statements whatever its length: everything is checked
-    first, then the granted calls end and are filled from the reserve in the list's order (`effects.release_each`) and
-    the cases move, as one by one. All or none: a decision that cannot be taken refuses the list. A grant is an
-    officer's, unless `automatic` (the system's, on a ground a registry verified)."""
+    """Grant or refuse each application of a list, in a few statements whatever its length (one UPDATE for each kind,
+    decision, reason and end date it holds): everything is checked first, then the granted calls end and are filled
+    from the reserve in the list's order (`effects.release_each`) and the cases move, as one by one. All or none: a
+    decision that cannot be taken refuses the list. A grant is an officer's, unless `automatic` (the system's, on a
+    ground a registry verified)."""
     if len({d.case["id"] for d in deciding}) < len(deciding):
         raise CaseInputError("a case is decided once: the list names one twice", field="case")
     for d in deciding:

@@ -461,7 +461,8 @@ def import_postal_file(uow: UnitOfWork, path: pathlib.Path, *, kind: str, reject
 
     Every row is checked first; bad rows (unknown reference, bad date, a step the summons'
     state does not allow) go to the rejects file with line and reason; the good rows are
-    applied in this one transaction (`record_postal`). The same file imported again changes nothing.
+    applied in this one transaction (`record_postal`). The same file imported again changes nothing; a summons the
+    post already delivered (or returned) counts as already recorded, whatever has happened to it since.
     """
     uow.ctx.require(*POSTAL, doing="importing postal files")
     path = pathlib.Path(path)
