@@ -198,12 +198,28 @@ def test_a_call_given_back_after_its_filler_left_too_puts_whoever_fills_it_now_b
     third = replace(ctx, "spring-2027", reserve[0], "unfit")  # then its own call ends: the reserve fills it
     assert (third.replacement, third.filled_by) == (reserve[1], "reserve")
     with UnitOfWork(ctx) as uow:  # called[1]'s finding overturned: the call reserve[0] took is theirs again
-        assert replacements.restore_call(uow, campaign_id, called[1], "unfit", reserve[0])
+        assert replacements.restore_call(uow, campaign_id, called[1], "unfit", reserve[0]).beyond == reserve[1]
     row = _region_row(ctx, region)
     assert (row.counted_to_number, row.supernumerary) == (row.number, 1)  # reserve[1] is beyond the number
     nxt = replace(ctx, "spring-2027", called[2], "deferred")  # and fills the next release: nobody new is called
     assert (nxt.replacement, nxt.filled_by) == (reserve[1], "supernumerary")
     assert _region_row(ctx, region).counted_to_number == row.number
+    _verifies(ctx, tmp_path)
+
+
+def test_a_call_given_back_whose_own_call_filled_one_given_back_before_is_the_one_beyond_the_number(ctx, engine, tmp_path):
+    """called[0] released, their replacement reserve[0] released in turn (reserve[1] called); both given back: first
+    called[0] (reserve[1] is now beyond the number), then reserve[0], whose call filled called[0]'s: reserve[0] is."""
+    load_register(ctx, tmp_path, people=3000)
+    campaign_id = _drawn_format2(ctx)
+    region, called, reserve = _region_calls(engine, campaign_id)
+    assert replace(ctx, "spring-2027", called[0], "unfit").replacement == reserve[0]
+    assert replace(ctx, "spring-2027", reserve[0], "deferred").replacement == reserve[1]
+    with UnitOfWork(ctx) as uow:
+        assert replacements.restore_call(uow, campaign_id, called[0], "unfit", reserve[0]).beyond == reserve[1]
+        assert replacements.restore_call(uow, campaign_id, reserve[0], "deferred", reserve[1]).beyond == reserve[0]
+    row = _region_row(ctx, region)
+    assert (row.counted_to_number, row.supernumerary) == (row.number, 2)
     _verifies(ctx, tmp_path)
 
 
@@ -216,8 +232,8 @@ def test_a_person_released_again_takes_back_the_call_their_first_replacement_kep
     assert replace(ctx, "spring-2027", called[0], "unfit").replacement == reserve[0]
     assert replace(ctx, "spring-2027", called[1], "unfit").replacement == reserve[1]
     with UnitOfWork(ctx) as uow:
-        assert replacements.restore_call(uow, campaign_id, called[0], "unfit", reserve[0])
-        assert replacements.restore_call(uow, campaign_id, called[1], "unfit", reserve[1])
+        assert replacements.restore_call(uow, campaign_id, called[0], "unfit", reserve[0]).beyond == reserve[0]
+        assert replacements.restore_call(uow, campaign_id, called[1], "unfit", reserve[1]).beyond == reserve[1]
     assert _region_row(ctx, region).supernumerary == 2
     again = replace(ctx, "spring-2027", called[1], "deferred")
     assert (again.replacement, again.filled_by) == (reserve[1], "supernumerary")  # not reserve[0], the first by position

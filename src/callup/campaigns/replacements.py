@@ -48,7 +48,7 @@ from callup.register.queries import alive_among
 from callup.store.columns import enum_value
 from callup.uow import UnitOfWork
 
-__all__ = ["REASONS", "Replacement", "parse_reason", "record_complete", "replace", "replace_each", "replacements_file",
+__all__ = ["REASONS", "Replacement", "Restored", "parse_reason", "record_complete", "replace", "replace_each", "replacements_file",
            "replacements_head", "restore_call"]
 
 
@@ -308,29 +308,41 @@ def _write(uow: UnitOfWork, name: str, campaign_id: int, written: list[_Released
         position=w.called[1] if w.called and w.filled == "reserve" else None, skipped=w.skipped) for w in written])
 
 
-def restore_call(uow: UnitOfWork, campaign_id: int, national_id: str, reason: str, kept: str | None) -> bool:
+@dataclasses.dataclass(frozen=True)
+class Restored:
+    """A call given back: who is now beyond the region's number for it (the one given it back, whoever holds their
+    call, or nobody when nobody does)."""
+
+    beyond: str | None
+
+
+def restore_call(uow: UnitOfWork, campaign_id: int, national_id: str, reason: str, kept: str | None) -> Restored | None:
     """Give a released person their call back (an overturned decision); `kept` (who filled it) keeps theirs, beyond
     the region's number. More generally (docs/lottery.md, the restore rule): if the call this person's call filled is
     held by someone live, they are beyond the number; else whoever holds their call now is.
 
-    False, changing nothing, when the person's call is not released for `reason`.
+    None, changing nothing, when the person's call is not released for `reason`.
     """
     if uow.conn.dialect.name == "postgresql":  # one writer of the record at a time, as replace does
         uow.execute(select(campaigns.c.id).where(campaigns.c.id == campaign_id).with_for_update())
     where = and_(calls.c.campaign_id == campaign_id, calls.c.national_id == national_id, calls.c.release_reason == reason)
     if uow.execute(update(calls).where(where).values(release_reason=None, released_at=None)).rowcount != 1:
-        return False
+        return None
     region = uow.execute(select(calls.c.region).where(calls.c.campaign_id == campaign_id,
                                                       calls.c.national_id == national_id)).scalar_one()
     held = _holding(uow, campaign_id, national_id)
+    beyond: str | None = national_id
     if held is not None:  # the call theirs filled is held by someone live: they are beyond the number
         _names(uow, campaign_id, national_id, held)
-    elif (holder := _holder(uow, campaign_id, national_id, national_id)) is not None:  # theirs counts: its holder is not
-        _names(uow, campaign_id, holder, national_id)
+    else:  # theirs counts: whoever holds it now is beyond the number (named so now, or by the release they filled)
+        if (holder := _holder(uow, campaign_id, national_id, national_id)) is not None:
+            _names(uow, campaign_id, holder, national_id)
+        beyond = uow.execute(select(calls.c.national_id).where(calls.c.campaign_id == campaign_id, calls.c.replaces == national_id,
+                                                               calls.c.release_reason.is_(None)).limit(1)).scalar()
     pseudonyms = _pseudonyms(uow.conn, campaign_id, [national_id, *([kept] if kept else [])])
     _append(uow, campaign_id, [functools.partial(record.restore_entry, region=region, pseudonym=pseudonyms[national_id],
                                                  kept=pseudonyms[kept] if kept else None)])
-    return True
+    return Restored(beyond)
 
 
 def _holder(uow: UnitOfWork, campaign_id: int, person: str, restored: str) -> str | None:

@@ -298,7 +298,9 @@ def decide_appeal(
     def render(r: dict[str, Any]) -> None:
         render_case(r["appeal"])
         render_case(r["contested"])
-        if r["restored_call"]:
+        if r["restored_call"] and r["replacement_kept"] == r["contested"]["national_id"]:
+            console.print("the call is restored, beyond the region's number: the call it filled is someone else's again")
+        elif r["restored_call"]:
             console.print(f"the call is restored; {r['replacement_kept'] or 'no replacement'} keeps their call beyond the number")
 
     emit(result, as_json=as_json, render=render)

@@ -67,12 +67,16 @@ def decision_effect(uow: UnitOfWork, case: Any) -> dict[str, Any]:
 
 
 def restore(uow: UnitOfWork, case: Any, effect: dict[str, Any]) -> dict[str, Any]:
-    """Undo `effect` (from `release`): the person's call is theirs again; the effect of the undoing."""
+    """Undo `effect` (from `release`): the person's call is theirs again; the effect of the undoing, naming who is now
+    beyond the region's number for it (`replacement_kept`: usually the replacement, who keeps their call; the person
+    themselves when the call theirs filled is someone else's again)."""
     if not effect.get("release"):
         return {}
-    if not replacements.restore_call(uow, case["campaign_id"], case["national_id"], effect["release"], effect.get("replacement")):
+    restored = replacements.restore_call(uow, case["campaign_id"], case["national_id"], effect["release"],
+                                         effect.get("replacement"))
+    if restored is None:
         return {}
     uow.record(CallRestored(target=person(case["national_id"]), campaign=case["campaign"], case=case["id"],
-                            release_reason=effect["release"], replacement_kept=effect.get("replacement")))
-    return {"restored": effect["release"], "replacement_kept": effect.get("replacement")}
+                            release_reason=effect["release"], replacement_kept=restored.beyond))
+    return {"restored": effect["release"], "replacement_kept": restored.beyond}
 
