@@ -31,8 +31,8 @@ TEMPLATE = "callup_bench_simulation"
 RUN = "callup_bench_simulation_run"
 TARGET_MS = 3.0
 #: The simulation's steps, by the method of `callup.simulation.responses._Run` that takes them.
-STEPS = ("deliver", "apply", "application", "decide", "reconsider", "maybe_appeal", "attend", "board", "review", "serve", "induct",
-         "sign")
+STEPS = ("deliver", "apply", "application", "decide", "reconsider", "maybe_appeal", "attend", "board", "review", "serve",
+         "induct", "sign")
 
 # Build the template: the demo in a child process, stopped (its work committed) where the simulation would begin.
 _STOP_BEFORE_SIMULATION = """

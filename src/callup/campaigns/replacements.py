@@ -337,8 +337,8 @@ def restore_call(uow: UnitOfWork, campaign_id: int, national_id: str, reason: st
     else:  # theirs counts: whoever holds it now is beyond the number (named so now, or by the release they filled)
         if (holder := _holder(uow, campaign_id, national_id, national_id)) is not None:
             _names(uow, campaign_id, holder, national_id)
-        beyond = uow.execute(select(calls.c.national_id).where(calls.c.campaign_id == campaign_id, calls.c.replaces == national_id,
-                                                               calls.c.release_reason.is_(None)).limit(1)).scalar()
+        beyond = uow.execute(select(calls.c.national_id).where(
+            calls.c.campaign_id == campaign_id, calls.c.replaces == national_id, calls.c.release_reason.is_(None)).limit(1)).scalar()
     pseudonyms = _pseudonyms(uow.conn, campaign_id, [national_id, *([kept] if kept else [])])
     _append(uow, campaign_id, [functools.partial(record.restore_entry, region=region, pseudonym=pseudonyms[national_id],
                                                  kept=pseudonyms[kept] if kept else None)])

@@ -263,7 +263,8 @@ class _Run:
         """An officer decides the batch's applications as one list, in the order of the summonses (the calls the grants
         end are filled from the reserve in that order). A refusal may be appealed in the next phase."""
         people = [s.national_id for s in batch]
-        waiting = {n: _latest(rows, self.campaign_id, "applied") for n, rows in transitions.person_cases(self.uow, self.campaign_id, people).items()}
+        cases = transitions.person_cases(self.uow, self.campaign_id, people)
+        waiting = {n: _latest(rows, self.campaign_id, "applied") for n, rows in cases.items()}
         grant = {}
         for national_id in people:
             self.draws(DECISION, national_id)
@@ -288,7 +289,8 @@ class _Run:
         call ends. Everyone's application was decided in the phase before: the order of the releases is the
         summonses'."""
         people = [s.national_id for s in batch]
-        refused = {n: _latest(rows, self.campaign_id, "refused") for n, rows in transitions.person_cases(self.uow, self.campaign_id, people).items()}
+        cases = transitions.person_cases(self.uow, self.campaign_id, people)
+        refused = {n: _latest(rows, self.campaign_id, "refused") for n, rows in cases.items()}
 
         def grant_on_review(case_id: int) -> None:
             decide_application(self.uow, case_id, "grant", reason="simulation: granted on review")
