@@ -127,6 +127,9 @@ class Call(Base):
         # without walking the region's draw calls first.
         Index("ix_campaign_calls_replacements", "campaign_id", "region", "position",
               sqlite_where=text("replaces IS NOT NULL"), postgresql_where=text("replaces IS NOT NULL")),
+        # Who fills a person's call (a call given back asks who holds it now, down the replacements' chain).
+        Index("ix_campaign_calls_replaces", "campaign_id", "replaces",
+              sqlite_where=text("replaces IS NOT NULL"), postgresql_where=text("replaces IS NOT NULL")),
     )
 
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
