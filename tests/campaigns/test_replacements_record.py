@@ -42,13 +42,18 @@ def _region_calls(engine, campaign_id: int) -> tuple[str, list[str], list[str]]:
     raise AssertionError("no region with three called and a reserve of six")
 
 
+def _drawn_region(ctx, engine, tmp_path):  # noqa: ANN001, ANN202
+    """A drawn campaign on a 3,000-person register: its id, and a region's (name, called, reserve) in call order."""
+    load_register(ctx, tmp_path, people=3000)
+    campaign_id = _drawn_format2(ctx)
+    return campaign_id, _region_calls(engine, campaign_id)
+
+
 @pytest.fixture
 def published(ctx, engine, tmp_path):
     """A campaign whose region saw releases, a reserve position passed over (the person died), a call given back on
     appeal (the replacement kept as supernumerary) and a release filled by that supernumerary; exported."""
-    load_register(ctx, tmp_path, people=3000)
-    campaign_id = _drawn_format2(ctx)
-    region, called, reserve = _region_calls(engine, campaign_id)
+    campaign_id, (region, called, reserve) = _drawn_region(ctx, engine, tmp_path)
     with engine.begin() as conn:
         conn.execute(update(Person.__table__).where(Person.__table__.c.national_id == reserve[1]).values(civil_status="deceased"))
     first = replace(ctx, "spring-2027", called[0], "deferred")
@@ -140,9 +145,7 @@ def test_a_supernumerary_call_that_ends_is_filled_by_nobody_and_the_region_stays
     nobody new is called (calling the next in reserve left the region one over its number, with nobody supernumerary)."""
     from callup.reports.outcomes import campaign_report
 
-    load_register(ctx, tmp_path, people=3000)
-    campaign_id = _drawn_format2(ctx)
-    region, called, reserve = _region_calls(engine, campaign_id)
+    campaign_id, (region, called, reserve) = _drawn_region(ctx, engine, tmp_path)
     first = replace(ctx, "spring-2027", called[0], "unfit")
     assert (first.replacement, first.filled_by) == (reserve[0], "reserve")
     with UnitOfWork(ctx) as uow:  # the appeal overturns it: reserve[0] keeps the call, supernumerary
@@ -187,9 +190,7 @@ def _verifies(ctx, tmp_path):  # noqa: ANN001, ANN202
 def test_a_call_given_back_after_its_filler_left_too_puts_whoever_fills_it_now_beyond_the_number(ctx, engine, tmp_path):
     """The kept replacement's own call ended before the appeal was decided (filled from the reserve in turn): giving
     the call back leaves that later replacement beyond the number, not the region one over it."""
-    load_register(ctx, tmp_path, people=3000)
-    campaign_id = _drawn_format2(ctx)
-    region, called, reserve = _region_calls(engine, campaign_id)
+    campaign_id, (region, called, reserve) = _drawn_region(ctx, engine, tmp_path)
     assert replace(ctx, "spring-2027", called[0], "unfit").replacement == reserve[0]
     with UnitOfWork(ctx) as uow:  # reserve[0] is beyond the number ...
         assert replacements.restore_call(uow, campaign_id, called[0], "unfit", reserve[0])
@@ -210,9 +211,7 @@ def test_a_call_given_back_after_its_filler_left_too_puts_whoever_fills_it_now_b
 def test_a_call_given_back_whose_own_call_filled_one_given_back_before_is_the_one_beyond_the_number(ctx, engine, tmp_path):
     """called[0] released, their replacement reserve[0] released in turn (reserve[1] called); both given back: first
     called[0] (reserve[1] is now beyond the number), then reserve[0], whose call filled called[0]'s: reserve[0] is."""
-    load_register(ctx, tmp_path, people=3000)
-    campaign_id = _drawn_format2(ctx)
-    region, called, reserve = _region_calls(engine, campaign_id)
+    campaign_id, (region, called, reserve) = _drawn_region(ctx, engine, tmp_path)
     assert replace(ctx, "spring-2027", called[0], "unfit").replacement == reserve[0]
     assert replace(ctx, "spring-2027", reserve[0], "deferred").replacement == reserve[1]
     with UnitOfWork(ctx) as uow:
@@ -226,9 +225,7 @@ def test_a_call_given_back_whose_own_call_filled_one_given_back_before_is_the_on
 def test_a_person_released_again_takes_back_the_call_their_first_replacement_kept(ctx, engine, tmp_path):
     """Two calls given back leave two supernumerary calls; when one of those people is released again, the replacement
     that filled their earlier release fills it again (another supernumerary filling it left the region one over)."""
-    load_register(ctx, tmp_path, people=3000)
-    campaign_id = _drawn_format2(ctx)
-    region, called, reserve = _region_calls(engine, campaign_id)
+    campaign_id, (region, called, reserve) = _drawn_region(ctx, engine, tmp_path)
     assert replace(ctx, "spring-2027", called[0], "unfit").replacement == reserve[0]
     assert replace(ctx, "spring-2027", called[1], "unfit").replacement == reserve[1]
     with UnitOfWork(ctx) as uow:
@@ -310,9 +307,7 @@ def _call_order(folder: pathlib.Path, region: str) -> list[str]:
 def test_a_campaign_released_before_its_record_existed_publishes_no_partial_record(ctx, engine, tmp_path):
     from callup.campaigns.tables import ReplacementEntry
 
-    load_register(ctx, tmp_path, people=3000)
-    campaign_id = _drawn_format2(ctx)
-    _, called, _ = _region_calls(engine, campaign_id)
+    campaign_id, (_, called, _) = _drawn_region(ctx, engine, tmp_path)
     replace(ctx, "spring-2027", called[0], "deferred")
     with engine.begin() as conn:  # as a store upgraded after this release was made
         conn.execute(ReplacementEntry.__table__.delete())

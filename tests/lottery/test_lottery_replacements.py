@@ -76,41 +76,13 @@ class Office:
     def restore(self, p: str) -> None:
         self.live.add(p)
         kept = self.filler.pop(p)
-        held = self._holding(self.replaces.get(p), p)
+        held = spec_checker.holding(self.replaces.get(p), p, self.live, self.replaces)
         if held is not None:  # the call p's call filled is held by someone live: p is beyond the number
             self.replaces[p] = held
-        else:  # p's call counts again: whoever holds it now is beyond the number
-            holder = self._holder(p, p)
-            if holder is not None:
-                self.replaces[holder] = p
+        elif (holder := spec_checker.holder_of(p, p, self.live, self.replaces)) is not None:
+            self.replaces[holder] = p  # p's call counts again: whoever holds it now is beyond the number
         entry = record.restore_entry(**self._chain(), region=self.region[p], pseudonym=p, kept=kept)
         self.lines.append(record.entry_line(entry))
-
-    def _holder(self, x: str, p: str) -> str | None:
-        """Who holds x's call now, `p` apart: x while live, else (or when x is `p`) the live call, not beyond the number,
-        that fills it through released ones (a replacement of x, or of one of theirs, and so on)."""
-        if x in self.live and x != p:
-            return x
-        frontier, seen = [x], {x}
-        while frontier:
-            children = [r for r, q in self.replaces.items() if q in frontier and r not in seen and r != p]
-            seen.update(children)
-            for r in children:
-                if r in self.live and self.replaces.get(r) not in self.live:
-                    return r
-            frontier = [r for r in children if r not in self.live]
-        return None
-
-    def _holding(self, q: str | None, p: str) -> str | None:
-        """The live person, `p` apart, who holds the call `q` held, or the call q's own call filled, and so on up."""
-        seen = set()
-        while q is not None and q not in seen:
-            seen.add(q)
-            holder = q if q in self.live else self._holder(q, p)
-            if holder is not None:
-                return holder
-            q = self.replaces.get(q)
-        return None
 
     def counted(self, name: str) -> int:
         """The region's live calls that count towards its number (the supernumerary ones left out)."""
