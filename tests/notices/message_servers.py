@@ -108,7 +108,8 @@ def sms_server(key: str = "test-key") -> Iterator[tuple[SmsProvider, str]]:
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the loop's next poll: at the default half second it cost 0.45 s a server
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield provider, f"http://127.0.0.1:{server.server_address[1]}/v1/messages"

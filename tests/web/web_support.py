@@ -119,10 +119,10 @@ class SiteTemplates:
     def _postgres_url(self, database: str) -> str:
         from sqlalchemy.engine import make_url
 
-        from callup_test_support import POSTGRES_URL
+        from callup_test_support import POSTGRES_URL, schema_options
 
         base = make_url(POSTGRES_URL).set(database=database).render_as_string(hide_password=False)
-        return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{self.SCHEMA}"
+        return f"{base}{'&' if '?' in base else '?'}{schema_options(self.SCHEMA)}"
 
     def _new_database(self, template: str | None = None) -> str:
         import uuid
