@@ -1,6 +1,7 @@
 """One site per backend and test module: a drawn campaign with published summonses and an account of every role.
 
-The site is built once per backend and test process and copied for each module (see `SiteTemplates`).
+The site is built once per backend and test process and copied for each module (see `SiteTemplates`). The browser
+tests share one Chromium per test process; each of their modules opens its own contexts (cookies, viewport).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pytest
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 from callup_test_support import BACKENDS  # noqa: E402
-from web_support import SiteTemplates  # noqa: E402
+from web_support import CHROMIUM, SCREENSHOTS, Shots, SiteTemplates, served_site  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -34,3 +35,27 @@ def site(request, site_templates, tmp_path_factory):
     disconnect(built.url)
     connect.cache_clear()
     drop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright, started once per test process (a start cost about a second)."""
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium package is not installed (bin/setup --test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def served(site_templates, tmp_path_factory):
+    """A site of the module's own, served by `callup serve` (one worker): (site, base URL)."""
+    yield from served_site(site_templates, tmp_path_factory.mktemp("served"))
+
+
+@pytest.fixture
+def shots():
+    return Shots(SCREENSHOTS)

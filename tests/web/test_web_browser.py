@@ -14,82 +14,20 @@ Screenshots are taken when $CALLUP_SCREENSHOTS names a folder to look at them in
 
 from __future__ import annotations
 
-import json
-import os
 import pathlib
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 from playwright.sync_api import expect
 
-from callup_test_support import POSTGRES_URL
-from web_support import NOW, PASSWORD, Shots, checked_context, session_cookie, totp_now, violations
-
-CHROMIUM = next((p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium") if pathlib.Path(p).exists()), None)
-SCREENSHOTS = os.environ.get("CALLUP_SCREENSHOTS")  # read before the hermetic fixture clears CALLUP_* variables
+from web_support import CHROMIUM, PASSWORD, checked_context, served_site, session_cookie, totp_now, violations
 
 pytestmark = [pytest.mark.db, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium package is not installed (bin/setup --test installs it)")]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def served(site_templates, tmp_path_factory):
-    """A site on PostgreSQL (SQLite without a server), served by `callup serve --workers 2`."""
-    import base64
-
-    tmp = tmp_path_factory.mktemp("e2e")
-    site, drop = site_templates.copy("postgres" if POSTGRES_URL else "sqlite", tmp)  # a copy of the built site
-    url = site.url
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLUP_")}
-    env.update(CALLUP_DATABASE_URL=url, CALLUP_NOW=NOW.isoformat(), CALLUP_POLICY=str(site.admin.policy_path),
-               CALLUP_KEYS=json.dumps({"current": site.keys.current,
-                                       "keys": {k: base64.b64encode(v).decode() for k, v in site.keys.keys.items()}}))
-    log = open(tmp / "serve.log", "w")  # noqa: SIM115
-    server = subprocess.Popen([sys.executable, "-m", "callup.cli", "serve", "--port", str(port), "--workers", "2"],
-                              env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(base + "/signin", timeout=1).read()
-            break
-        except OSError:
-            if server.poll() is not None:
-                raise RuntimeError((tmp / "serve.log").read_text()) from None
-            time.sleep(0.1)
-    yield site, base
-    server.terminate()
-    server.wait(timeout=20)
-    log.close()
-    from callup.store.engine import connect, disconnect
-
-    disconnect(url)
-    connect.cache_clear()
-    drop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def shots():
-    return Shots(SCREENSHOTS)
+    """The site served by `callup serve --workers 2`: a session one worker made holds on the other."""
+    yield from served_site(site_templates, tmp_path_factory.mktemp("e2e"), workers=2)
 
 
 def _citizen_signs_in(page, base, citizen):  # noqa: ANN001, ANN202

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
-from test_web_browser import CHROMIUM, browser, served, shots  # noqa: F401 - the fixtures, shared
 
-from web_support import PASSWORD, checked_context, session_cookie, totp_now, violations
+from web_support import CHROMIUM, PASSWORD, checked_context, session_cookie, totp_now, violations
 
 pytestmark = [pytest.mark.db, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium package is not installed (bin/setup --test installs it)")]
 
@@ -31,7 +30,7 @@ WORDS = {
 }
 
 
-def test_an_auditor_verifies_the_chain_and_the_draw_in_both_languages_at_desktop_and_phone_widths(served, browser, shots):  # noqa: F811
+def test_an_auditor_verifies_the_chain_and_the_draw_in_both_languages_at_desktop_and_phone_widths(served, browser, shots):
     from callup.audit.chain import publish_anchor
     from callup.examples import path as example
     from callup.military_service import guardrail, units

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
-from test_web_browser import CHROMIUM, browser, served, shots  # noqa: F401 - the fixtures of the browser tests
 
-from web_support import checked_context, session_cookie, violations
+from web_support import CHROMIUM, checked_context, session_cookie, violations
 
 pytestmark = [pytest.mark.db, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium package is not installed")]
 
 
-def test_the_contract_form_refuses_too_early_in_plain_words_on_a_phone_in_both_languages(served, browser, shots):  # noqa: F811
+def test_the_contract_form_refuses_too_early_in_plain_words_on_a_phone_in_both_languages(served, browser, shots):
     from sqlalchemy import text
 
     from callup.cases import medical
@@ -62,7 +61,7 @@ def test_the_contract_form_refuses_too_early_in_plain_words_on_a_phone_in_both_l
     assert not problems, problems
 
 
-def test_a_citizen_who_signed_a_contract_sees_both_records_in_words_on_a_phone(served, browser, shots):  # noqa: F811
+def test_a_citizen_who_signed_a_contract_sees_both_records_in_words_on_a_phone(served, browser, shots):
     import dataclasses
     import datetime as dt
 

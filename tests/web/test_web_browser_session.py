@@ -8,13 +8,12 @@ import dataclasses
 import time
 
 import pytest
-from test_web_browser import CHROMIUM, browser, served, shots  # noqa: F401 - the fixtures of the portal's browser tests
 
 from callup.context import Actor, Role
 from callup.uow import UnitOfWork
 from callup.web import session_records
 from callup.web.sessions import Sealer, for_actor
-from web_support import checked_context, violations
+from web_support import CHROMIUM, checked_context, violations
 
 pytestmark = [pytest.mark.db, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium package is not installed")]
 
@@ -29,7 +28,7 @@ def _ending_in(site, cit, seconds: float) -> str:  # noqa: ANN001
     return Sealer(site.keys).seal(made)
 
 
-def test_the_warning_before_the_session_ends_on_phones_in_both_languages(served, browser, shots):  # noqa: F811
+def test_the_warning_before_the_session_ends_on_phones_in_both_languages(served, browser, shots):
     site, base = served
     problems = []
     for width in (320, 390):
@@ -59,7 +58,7 @@ def test_the_warning_before_the_session_ends_on_phones_in_both_languages(served,
     assert not problems, problems
 
 
-def test_the_page_says_when_the_session_has_ended(served, browser, shots):  # noqa: F811
+def test_the_page_says_when_the_session_has_ended(served, browser, shots):
     site, base = served
     context = browser.new_context(viewport={"width": 390, "height": 740})
     context.add_cookies([{"name": "callup_session", "value": _ending_in(site, site.citizens[12], 3600), "url": base},
@@ -75,7 +74,7 @@ def test_the_page_says_when_the_session_has_ended(served, browser, shots):  # no
     context.close()
 
 
-def test_moving_the_appointment_page_by_page_on_phones_in_both_languages(served, browser, shots):  # noqa: F811
+def test_moving_the_appointment_page_by_page_on_phones_in_both_languages(served, browser, shots):
     site, base = served
     cit = site.citizens[13]
     problems = []
@@ -110,7 +109,7 @@ def test_moving_the_appointment_page_by_page_on_phones_in_both_languages(served,
     assert not problems, problems
 
 
-def test_the_contact_form_s_error_on_phones_in_both_languages(served, browser, shots):  # noqa: F811
+def test_the_contact_form_s_error_on_phones_in_both_languages(served, browser, shots):
     site, base = served
     problems = []
     for width in (320, 390):

@@ -1,5 +1,5 @@
 """The medical board's day in a real headless Chromium (Debian's package, driven by Playwright), against
-`callup serve --workers 2` whose clock stands on a day of appointments: the board signs in with password and
+`callup serve` whose clock stands on a day of appointments: the board signs in with password and
 authenticator code, lands on its list of the people expected at its office, examines one, is refused a
 temporary category without its re-examination date (error summary, values kept), records a category that
 ends the call, and the confirmation names the replacement called from the reserve list. The walk runs at
@@ -11,17 +11,8 @@ Screenshots are taken when $CALLUP_SCREENSHOTS names a folder to look at them in
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
-import os
-import pathlib
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections import Counter
 
 import pytest
@@ -30,68 +21,23 @@ from sqlalchemy import select
 
 from callup.notices.tables import Summons
 from callup.uow import UnitOfWork
-from callup_test_support import POSTGRES_URL
-from web_support import PASSWORD, TOTP, Shots, checked_context, violations
-
-CHROMIUM = next((p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium") if pathlib.Path(p).exists()), None)
-SCREENSHOTS = os.environ.get("CALLUP_SCREENSHOTS")  # read before the hermetic fixture clears CALLUP_* variables
+from web_support import CHROMIUM, PASSWORD, TOTP, checked_context, copied_site, serving, violations
 
 pytestmark = [pytest.mark.db, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium package is not installed (bin/setup --test installs it)")]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def served(site_templates, tmp_path_factory):
-    """A site (PostgreSQL when one answers) served at nine in the morning of region A's busiest day of appointments."""
+    """A site served at nine in the morning of region A's busiest day of appointments."""
     tmp = tmp_path_factory.mktemp("medical-e2e")
-    site, drop = site_templates.copy("postgres" if POSTGRES_URL else "sqlite", tmp)  # a copy of the built site
-    url = site.url
-    t = Summons.__table__
-    with UnitOfWork(site.admin, write=False) as uow:
-        rows = uow.execute(select(t.c.office, t.c.date).where(t.c.region == site.regions[0])).all()
-    office, day = Counter(tuple(r) for r in rows).most_common(1)[0][0]
-    now = dt.datetime.combine(day, dt.time(9), tzinfo=dt.UTC)
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLUP_")}
-    env.update(CALLUP_DATABASE_URL=url, CALLUP_NOW=now.isoformat(), CALLUP_POLICY=str(site.admin.policy_path),
-               CALLUP_KEYS=json.dumps({"current": site.keys.current,
-                                       "keys": {k: base64.b64encode(v).decode() for k, v in site.keys.keys.items()}}))
-    log = open(tmp / "serve.log", "w")  # noqa: SIM115
-    server = subprocess.Popen([sys.executable, "-m", "callup.cli", "serve", "--port", str(port), "--workers", "2"],
-                              env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(base + "/signin", timeout=1).read()
-            break
-        except OSError:
-            if server.poll() is not None:
-                raise RuntimeError((tmp / "serve.log").read_text()) from None
-            time.sleep(0.1)
-    yield site, base, office, now
-    server.terminate()
-    server.wait(timeout=20)
-    log.close()
-    from callup.store.engine import connect, disconnect
-
-    disconnect(url)
-    connect.cache_clear()
-    drop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield b
-        b.close()
+    with copied_site(site_templates, tmp) as site:
+        t = Summons.__table__
+        with UnitOfWork(site.admin, write=False) as uow:
+            rows = uow.execute(select(t.c.office, t.c.date).where(t.c.region == site.regions[0])).all()
+        office, day = Counter(tuple(r) for r in rows).most_common(1)[0][0]
+        now = dt.datetime.combine(day, dt.time(9), tzinfo=dt.UTC)
+        with serving(site, tmp, now=now) as base:
+            yield site, base, office, now
 
 
 @pytest.fixture(scope="module")
@@ -113,11 +59,6 @@ def signed_in(served, browser, tmp_path_factory):
     context.storage_state(path=str(state))
     context.close()
     return state
-
-
-@pytest.fixture
-def shots():
-    return Shots(SCREENSHOTS)
 
 
 WORDS = {

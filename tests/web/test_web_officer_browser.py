@@ -1,5 +1,5 @@
 """A regional officer's day in a real headless Chromium (Debian's package, driven by Playwright) against
-`callup serve --workers 2`, the server's clock on an appointment day: the office's day sheet, its
+`callup serve`, the server's clock on an appointment day: the office's day sheet, its
 appearances recorded in one submit (a refused submit first: nothing chosen), then a contested appeal
 decided by an officer other than the decision's author (who is not offered the form). Every page is
 checked by axe-core at 1280 and 390 px, in English and Russian, and for sideways scrolling at 320 px.
@@ -9,22 +9,14 @@ Screenshots are taken when $CALLUP_SCREENSHOTS names a folder to look at them in
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
-import os
-import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
 
 import pytest
 from playwright.sync_api import expect
-from test_web_browser import CHROMIUM, _free_port, browser, shots  # noqa: F401 - fixtures
 
-from callup_test_support import POSTGRES_URL
-from web_support import checked_context, session_cookie, violations
+from web_support import CHROMIUM, checked_context, copied_site, serving, session_cookie, violations
 
 pytestmark = [pytest.mark.db, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium package is not installed")]
 
@@ -33,6 +25,12 @@ pytestmark = [pytest.mark.db, pytest.mark.skipif(CHROMIUM is None, reason="Debia
 def office_day(site_templates, tmp_path_factory):
     """A site whose busiest office-day of region A has its summonses delivered (one left undelivered), an
     appeal lodged against a refusal the administrator made, served with the clock at 10:00 that day."""
+    tmp = tmp_path_factory.mktemp("officer-e2e")
+    with copied_site(site_templates, tmp) as site:
+        yield from _office_day(site, tmp)
+
+
+def _office_day(site, tmp):  # noqa: ANN001, ANN202
     from collections import Counter
 
     from callup.cases import appeals, deferrals
@@ -40,9 +38,6 @@ def office_day(site_templates, tmp_path_factory):
     from callup.notices import service as notices
     from callup.uow import UnitOfWork
 
-    tmp = tmp_path_factory.mktemp("officer-e2e")
-    site, drop = site_templates.copy("postgres" if POSTGRES_URL else "sqlite", tmp)  # a copy of the built site
-    url = site.url
     a = site.regions[0]
     with UnitOfWork(site.admin, write=False) as uow:
         views = {c.reference: notices.view(uow, c.reference) for c in site.in_region(a)}
@@ -60,36 +55,12 @@ def office_day(site_templates, tmp_path_factory):
     with UnitOfWork(citizen) as uow:
         appeal_id = appeals.lodge_appeal(uow, case_id, reason="the certificate was sent by post on 2 February").id
     now = dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC)
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLUP_")}
-    env.update(CALLUP_DATABASE_URL=url, CALLUP_NOW=now.isoformat(), CALLUP_POLICY=str(site.admin.policy_path),
-               CALLUP_KEYS=json.dumps({"current": site.keys.current,
-                                       "keys": {k: base64.b64encode(v).decode() for k, v in site.keys.keys.items()}}))
-    log = open(tmp / "serve.log", "w")  # noqa: SIM115
-    server = subprocess.Popen([sys.executable, "-m", "callup.cli", "serve", "--port", str(port), "--workers", "2"],
-                              env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(base + "/signin", timeout=1).read()
-            break
-        except OSError:
-            if server.poll() is not None:
-                raise RuntimeError((tmp / "serve.log").read_text()) from None
-            time.sleep(0.1)
-    yield {"site": site, "base": base, "office": office, "people": people, "applicant": applicant, "case": case_id,
-           "appeal": appeal_id, "region": a}
-    server.terminate()
-    server.wait(timeout=20)
-    log.close()
-    from callup.store.engine import connect, disconnect
-
-    disconnect(url)
-    connect.cache_clear()
-    drop()
+    with serving(site, tmp, now=now) as base:
+        yield {"site": site, "base": base, "office": office, "people": people, "applicant": applicant, "case": case_id,
+               "appeal": appeal_id, "region": a}
 
 
-def test_an_officer_records_a_day_sheet_and_decides_a_contested_appeal_at_desktop_and_phone_widths(office_day, browser, shots):  # noqa: F811
+def test_an_officer_records_a_day_sheet_and_decides_a_contested_appeal_at_desktop_and_phone_widths(office_day, browser, shots):
     site, base, office = office_day["site"], office_day["base"], office_day["office"]
     people, a = office_day["people"], office_day["region"]
     problems: list[str] = []

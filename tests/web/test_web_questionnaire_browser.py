@@ -7,12 +7,11 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
-from test_web_browser import CHROMIUM, browser, served, shots  # noqa: F401 - the fixtures
 
 from callup.questionnaire import service
 from callup.questionnaire.tables import QuestionnaireRecipient
 from callup.uow import UnitOfWork
-from web_support import checked_context, violations
+from web_support import CHROMIUM, checked_context, violations
 
 pytestmark = [pytest.mark.db, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium package is not installed")]
 
@@ -36,7 +35,7 @@ def _letters(site):  # noqa: ANN001, ANN202
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
-def test_a_citizen_answers_the_self_declaration_on_a_phone(served, browser, shots, lang):  # noqa: F811
+def test_a_citizen_answers_the_self_declaration_on_a_phone(served, browser, shots, lang):
     site, base = served
     letters = _letters(site)
     _, reference, code = letters[0 if lang == "en" else 1]
@@ -105,7 +104,7 @@ def test_a_citizen_answers_the_self_declaration_on_a_phone(served, browser, shot
     assert not problems, "\n".join(problems)
 
 
-def test_the_console_self_declaration_pages_have_no_accessibility_violation(served, browser, shots):  # noqa: F811
+def test_the_console_self_declaration_pages_have_no_accessibility_violation(served, browser, shots):
     """An officer keys a paper form (a wrong date first: the error summary, the values kept), the medical board opens
     its pre-assessment list and the person's answers; at 1280 and 320 px, in English and Russian."""
     from callup.web.accounts import add_user

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
-from test_web_browser import _citizen_signs_in, browser, served, shots  # noqa: F401 - fixtures used by name
+from test_web_browser import _citizen_signs_in
 
 from web_support import ISSUE_DAY, checked_context, violations
 
@@ -43,7 +43,7 @@ def _fill(page, field: str, value: str) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
-def test_a_citizen_walks_each_right_on_a_phone_with_the_deadlines_check_your_answers_and_a_confirmation(served, browser, shots,  # noqa: F811
+def test_a_citizen_walks_each_right_on_a_phone_with_the_deadlines_check_your_answers_and_a_confirmation(served, browser, shots,
                                                                                                       lang):
     site, base = served
     words = WORDS[lang]

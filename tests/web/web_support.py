@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import datetime as dt
+import json
+import os
 import pathlib
 import secrets
+import socket
+import subprocess
 import sys
+import time
+import urllib.request
+from collections.abc import Iterator
 
 from sqlalchemy import select
 
@@ -21,6 +29,10 @@ from callup.notices.tables import Summons  # noqa: E402
 from callup.uow import UnitOfWork  # noqa: E402
 from callup_test_support import EXAMPLE_POLICY, REPO  # noqa: E402
 from campaign_helpers import drawn, load_register, on_day  # noqa: E402
+
+#: Debian's Chromium, which the browser tests drive (never `playwright install`); None when it is not installed.
+CHROMIUM = next((p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium") if pathlib.Path(p).exists()), None)
+SCREENSHOTS = os.environ.get("CALLUP_SCREENSHOTS")  # read on import, before the hermetic fixture clears CALLUP_* variables
 
 ISSUE_DAY = dt.date(2027, 2, 1)
 NOW = dt.datetime(2027, 2, 1, 9, 0, tzinfo=dt.UTC)
@@ -207,6 +219,63 @@ class SiteTemplates:
             dropping.join()
         for name in list(self.databases):
             self._drop_database(name)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(site: Site, tmp: pathlib.Path, *, now: dt.datetime = NOW, workers: int = 1) -> Iterator[str]:
+    """`callup serve` on the site in a process of its own, its clock standing at `now`; yields the base URL.
+
+    One worker unless a test is about several: each worker starts the whole application again (about 1.5 s of
+    a core), and a browser walk sends one request at a time."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLUP_")}
+    env.update(CALLUP_DATABASE_URL=site.url, CALLUP_NOW=now.isoformat(), CALLUP_POLICY=str(site.admin.policy_path),
+               CALLUP_KEYS=json.dumps({"current": site.keys.current,
+                                       "keys": {k: base64.b64encode(v).decode() for k, v in site.keys.keys.items()}}))
+    with open(tmp / "serve.log", "w") as log:
+        server = subprocess.Popen([sys.executable, "-m", "callup.cli", "serve", "--port", str(port), "--workers", str(workers)],
+                                  env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(200):
+                try:
+                    urllib.request.urlopen(base + "/signin", timeout=1).read()
+                    break
+                except OSError:
+                    if server.poll() is not None:
+                        raise RuntimeError((tmp / "serve.log").read_text()) from None
+                    time.sleep(0.1)
+            yield base
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+
+
+@contextlib.contextmanager
+def copied_site(site_templates: SiteTemplates, tmp: pathlib.Path) -> Iterator[Site]:
+    """A copy of the built site (on PostgreSQL when a server answers), removed afterwards."""
+    from callup.store.engine import connect, disconnect
+    from callup_test_support import POSTGRES_URL
+
+    site, drop = site_templates.copy("postgres" if POSTGRES_URL else "sqlite", tmp)
+    try:
+        yield site
+    finally:
+        disconnect(site.url)
+        connect.cache_clear()
+        drop()
+
+
+def served_site(site_templates: SiteTemplates, tmp: pathlib.Path, *, workers: int = 1) -> Iterator[tuple[Site, str]]:
+    """A copy of the built site, served: the body of a module's fixture."""
+    with copied_site(site_templates, tmp) as site, serving(site, tmp, workers=workers) as base:
+        yield site, base
 
 
 def totp_now(offset_steps: int = 0) -> str:
