@@ -14,7 +14,7 @@ import pytest
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 from callup_test_support import BACKENDS  # noqa: E402
-from web_support import CHROMIUM, SCREENSHOTS, Shots, SiteTemplates, served_site  # noqa: E402
+from web_support import CHROMIUM, NO_CHROMIUM, SCREENSHOTS, Shots, SiteTemplates, served_site  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +41,7 @@ def site(request, site_templates, tmp_path_factory):
 def browser():
     """Debian's Chromium driven by Playwright, started once per test process (a start cost about a second)."""
     if CHROMIUM is None:
-        pytest.skip("Debian's chromium package is not installed (bin/setup --test installs it)")
+        pytest.skip(NO_CHROMIUM)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -21,9 +21,9 @@ from sqlalchemy import select
 
 from callup.notices.tables import Summons
 from callup.uow import UnitOfWork
-from web_support import CHROMIUM, PASSWORD, TOTP, checked_context, copied_site, serving, violations
+from web_support import CHROMIUM, NO_CHROMIUM, PASSWORD, TOTP, checked_context, copied_site, serving, violations
 
-pytestmark = [pytest.mark.db, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium package is not installed (bin/setup --test installs it)")]
+pytestmark = [pytest.mark.db, pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)]
 
 
 @pytest.fixture(scope="module")

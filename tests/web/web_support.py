@@ -30,8 +30,10 @@ from callup.uow import UnitOfWork  # noqa: E402
 from callup_test_support import EXAMPLE_POLICY, REPO  # noqa: E402
 from campaign_helpers import drawn, load_register, on_day  # noqa: E402
 
-#: Debian's Chromium, which the browser tests drive (never `playwright install`); None when it is not installed.
-CHROMIUM = next((p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium") if pathlib.Path(p).exists()), None)
+#: Debian's Chromium, which the browser tests drive (never `playwright install`): its headless shell, as Playwright
+#: uses by default (the whole browser cost the walks 2.5 times the CPU), else the whole browser; None without either.
+CHROMIUM = next((p for p in ("/usr/lib/chromium/chromium-headless-shell", "/usr/lib/chromium/chromium", "/usr/bin/chromium") if pathlib.Path(p).exists()), None)
+NO_CHROMIUM = "Debian's chromium-headless-shell (or chromium) is not installed (bin/setup --test installs it)"
 SCREENSHOTS = os.environ.get("CALLUP_SCREENSHOTS")  # read on import, before the hermetic fixture clears CALLUP_* variables
 
 ISSUE_DAY = dt.date(2027, 2, 1)
