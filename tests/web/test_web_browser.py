@@ -19,9 +19,9 @@ import pathlib
 import pytest
 from playwright.sync_api import expect
 
-from web_support import CHROMIUM, NO_CHROMIUM, PASSWORD, checked_context, served_site, session_cookie, totp_now, violations
+from web_support import NEEDS_CHROMIUM, PASSWORD, checked_context, served_site, session_cookie, totp_now, violations
 
-pytestmark = [pytest.mark.db, pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)]
+pytestmark = [pytest.mark.db, NEEDS_CHROMIUM]
 
 
 @pytest.fixture(scope="module")

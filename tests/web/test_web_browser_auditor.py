@@ -12,9 +12,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from web_support import CHROMIUM, NO_CHROMIUM, PASSWORD, checked_context, session_cookie, totp_now, violations
+from web_support import NEEDS_CHROMIUM, PASSWORD, checked_context, session_cookie, totp_now, violations
 
-pytestmark = [pytest.mark.db, pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)]
+pytestmark = [pytest.mark.db, NEEDS_CHROMIUM]
 
 #: The pages' words in each language: what the walk clicks and reads.
 WORDS = {

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from web_support import CHROMIUM, NO_CHROMIUM, checked_context, session_cookie, violations
+from web_support import NEEDS_CHROMIUM, checked_context, session_cookie, violations
 
-pytestmark = [pytest.mark.db, pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)]
+pytestmark = [pytest.mark.db, NEEDS_CHROMIUM]
 
 
 def test_the_contract_form_refuses_too_early_in_plain_words_on_a_phone_in_both_languages(served, browser, shots):

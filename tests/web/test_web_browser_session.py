@@ -13,9 +13,9 @@ from callup.context import Actor, Role
 from callup.uow import UnitOfWork
 from callup.web import session_records
 from callup.web.sessions import Sealer, for_actor
-from web_support import CHROMIUM, NO_CHROMIUM, checked_context, violations
+from web_support import NEEDS_CHROMIUM, checked_context, violations
 
-pytestmark = [pytest.mark.db, pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)]
+pytestmark = [pytest.mark.db, NEEDS_CHROMIUM]
 
 
 def _ending_in(site, cit, seconds: float) -> str:  # noqa: ANN001

@@ -21,9 +21,9 @@ from sqlalchemy import select
 
 from callup.notices.tables import Summons
 from callup.uow import UnitOfWork
-from web_support import CHROMIUM, NO_CHROMIUM, PASSWORD, TOTP, checked_context, copied_site, serving, violations
+from web_support import NEEDS_CHROMIUM, PASSWORD, TOTP, checked_context, copied_site, serving, violations
 
-pytestmark = [pytest.mark.db, pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)]
+pytestmark = [pytest.mark.db, NEEDS_CHROMIUM]
 
 
 @pytest.fixture(scope="module")

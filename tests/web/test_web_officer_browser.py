@@ -16,9 +16,9 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from web_support import CHROMIUM, NO_CHROMIUM, checked_context, copied_site, serving, session_cookie, violations
+from web_support import NEEDS_CHROMIUM, checked_context, copied_site, serving, session_cookie, violations
 
-pytestmark = [pytest.mark.db, pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)]
+pytestmark = [pytest.mark.db, NEEDS_CHROMIUM]
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from callup.questionnaire import service
 from callup.questionnaire.tables import QuestionnaireRecipient
 from callup.uow import UnitOfWork
-from web_support import CHROMIUM, NO_CHROMIUM, checked_context, violations
+from web_support import NEEDS_CHROMIUM, checked_context, violations
 
-pytestmark = [pytest.mark.db, pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)]
+pytestmark = [pytest.mark.db, NEEDS_CHROMIUM]
 
 ANSWERS = {
     "en": {"condition": "No", "occupation": "I study full time", "study_place": "Example University", "prior": "No",

@@ -12,9 +12,9 @@ import pytest
 from playwright.sync_api import expect
 from test_web_browser import _citizen_signs_in
 
-from web_support import ISSUE_DAY, checked_context, violations
+from web_support import ISSUE_DAY, NEEDS_CHROMIUM, checked_context, violations
 
-pytestmark = [pytest.mark.db]
+pytestmark = [pytest.mark.db, NEEDS_CHROMIUM]
 
 WORDS = {
     "en": {"todo": "What you need to do", "before": "Before you open your summons", "deadlines": "The deadlines it sets",

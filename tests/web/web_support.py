@@ -17,6 +17,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 
+import pytest
 from sqlalchemy import select
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "campaigns"))
@@ -34,6 +35,8 @@ from campaign_helpers import drawn, load_register, on_day  # noqa: E402
 #: uses by default (the whole browser cost the walks 2.5 times the CPU), else the whole browser; None without either.
 CHROMIUM = next((p for p in ("/usr/lib/chromium/chromium-headless-shell", "/usr/lib/chromium/chromium", "/usr/bin/chromium") if pathlib.Path(p).exists()), None)
 NO_CHROMIUM = "Debian's chromium-headless-shell (or chromium) is not installed (bin/setup --test installs it)"
+#: The browser tests' mark: skipped without Chromium, except in CI (`CI=true`), where the browser fixture fails instead.
+NEEDS_CHROMIUM = pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"), reason=NO_CHROMIUM)
 SCREENSHOTS = os.environ.get("CALLUP_SCREENSHOTS")  # read on import, before the hermetic fixture clears CALLUP_* variables
 
 ISSUE_DAY = dt.date(2027, 2, 1)
@@ -375,11 +378,11 @@ _VIOLATIONS = ("async () => (await axe.run(document, {resultTypes: ['violations'
 
 def checked_context(browser, **options):  # noqa: ANN001, ANN003, ANN201 - Playwright's browser and context
     """A browser context whose pages carry axe-core from their first line, for `violations` (added to each page
-    state by hand, it cost as much again as the check itself); the test is skipped when axe-core is missing."""
-    import pytest
+    state by hand, it cost as much again as the check itself); without axe-core the test is skipped (failed in CI)."""
 
     if not AXE.exists():
-        pytest.skip(f"axe-core is not installed at {AXE} (bin/setup --test installs it from the npm registry)")
+        (pytest.fail if os.environ.get("CI") else pytest.skip)(
+            f"axe-core is not installed at {AXE} (bin/setup --test installs it from the npm registry)")
     context = browser.new_context(bypass_csp=True, **options)  # the site's policy would refuse a script it did not send
     context.add_init_script(path=str(AXE))
     return context
