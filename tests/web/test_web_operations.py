@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from web_support import client, make_app, session_cookie
+from web_support import client, free_port, make_app, session_cookie
 
 
 def test_healthz_answers_without_sign_in_and_without_the_store(site):
@@ -276,14 +276,6 @@ def test_the_logs_of_portal_and_console_work_hold_no_national_id_name_reference_
             assert secret not in log, f"the log names a person: {secret!r}"
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_serve_with_two_workers_adds_up_their_requests_on_the_metrics_port_and_logs_json(site, tmp_path):
     """`callup serve --workers 2 --metrics-port`: the counts of both worker processes on one scrape."""
     import json
@@ -296,7 +288,7 @@ def test_serve_with_two_workers_adds_up_their_requests_on_the_metrics_port_and_l
 
     from web_support import b64
 
-    port, metrics_port = _free_port(), _free_port()
+    port, metrics_port = free_port(), free_port()
     keys = json.dumps({"current": site.keys.current, "keys": {k: b64(v) for k, v in site.keys.keys.items()}})
     env = {**os.environ, "CALLUP_DATABASE_URL": site.url, "CALLUP_KEYS": keys, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prom")}
     stderr = open(tmp_path / "stderr.log", "w+")  # noqa: SIM115 - read after the server stops
