@@ -334,9 +334,10 @@ def restore_call(uow: UnitOfWork, campaign_id: int, national_id: str, reason: st
     beyond: str | None = national_id
     if held is not None:  # the call theirs filled is held by someone live: they are beyond the number
         _names(uow, campaign_id, national_id, held)
-    else:  # theirs counts: whoever holds it now is beyond the number (named so now, or by the release they filled)
-        if (holder := _holder(uow, campaign_id, national_id, national_id)) is not None:
-            _names(uow, campaign_id, holder, national_id)
+    elif (holder := _holder(uow, campaign_id, national_id, national_id)) is not None:  # theirs counts: its holder is beyond
+        _names(uow, campaign_id, holder, national_id)
+        beyond = holder
+    else:  # the one named by the release they filled (their replacement, live), or nobody
         beyond = uow.execute(select(calls.c.national_id).where(
             calls.c.campaign_id == campaign_id, calls.c.replaces == national_id, calls.c.release_reason.is_(None)).limit(1)).scalar()
     pseudonyms = _pseudonyms(uow.conn, campaign_id, [national_id, *([kept] if kept else [])])

@@ -918,8 +918,6 @@ def view(uow: UnitOfWork, reference: str, *, where: str = "summons") -> SummonsV
     return _current(uow, reference, where=where)
 
 
-
-
 _BY_PERSON = (select(*_SHOWN)
               .where(summonses.c.national_id == bindparam("national_id")).order_by(summonses.c.id.desc()))
 
