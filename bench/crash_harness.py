@@ -5,8 +5,8 @@ For each registered operation and each backend, the harness
 1. runs the operation once without interruption on a fresh store and takes a snapshot of the
    final state (the reference);
 2. for each trial: makes a fresh store and sets it up (on SQLite: copies the store file as the
-   setup left it before the reference run), starts the operation as a subprocess in its own
-   process group, kills the whole group with SIGKILL after a random delay (uniform between 0 and
+   setup left it before the reference run), starts the operation's command in a process of its own
+   (its own process group), kills the whole group with SIGKILL after a random delay (uniform between 0 and
    0.8x the reference duration), repeats that `--kills` times, then runs it to completion;
 3. asserts the final snapshot equals the reference (no lost rows, no duplicates) and that the
    audit chain verifies.
@@ -16,8 +16,8 @@ Usage (the long version; the test suite runs a bounded one in tests/reliability)
     .venv/bin/python bench/crash_harness.py --trials 25 --kills 8 --backend sqlite --backend postgres
 
 Adding an operation: write `setup(workdir, url)` (inputs and preconditions, in-process, through
-the services with `context(url)`), `command(workdir) -> argv` (run with CALLUP_DATABASE_URL and
-CALLUP_NOW set, so every run sees the same day) and `snapshot(url) -> value`
+the services with `context(url)`), `command(workdir) -> the arguments of callup` (run with
+CALLUP_DATABASE_URL and CALLUP_NOW set, so every run sees the same day) and `snapshot(url) -> value`
 (a comparable picture of the final state, without ids that legitimately differ between runs),
 and call `register(Operation(...))` at the bottom of this file.
 """
@@ -25,13 +25,13 @@ and call `register(Operation(...))` at the bottom of this file.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
 import pathlib
 import random
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -73,11 +73,6 @@ OPERATIONS: dict[str, Operation] = {}
 def register(operation: Operation) -> Operation:
     OPERATIONS[operation.name] = operation
     return operation
-
-
-def cli(*args: str) -> list[str]:
-    """argv running `callup ARGS...` with this interpreter."""
-    return [sys.executable, "-m", "callup.cli", *args]
 
 
 def context(url: str, *, random: Callable[[int], bytes] | None = None):  # noqa: ANN201 - callup.context.Context
@@ -160,44 +155,105 @@ class Result:
     seconds: float = 0.0
 
 
-def _start(op: Operation, workdir: pathlib.Path, url: str) -> subprocess.Popen:
-    env = {**os.environ, "CALLUP_DATABASE_URL": url, "CALLUP_NOW": NOW, **op.env}
-    return subprocess.Popen(op.command(workdir), env=env, cwd=workdir, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+#: The modules a command of an operation needs, imported once by the server its processes are forked from.
+COMMAND_MODULES = ("callup.cli", "callup.register.commands", "callup.campaigns.commands", "callup.notices.commands",
+                   "callup.retention.commands")
+
+
+def _preload_commands() -> None:
+    """Name COMMAND_MODULES to the server before it starts (a setup's bulk job on SQLite may start it first)."""
+    from callup.store import isolation
+
+    isolation.preload(*COMMAND_MODULES)
+
+
+_preload_commands()
+
+
+class Run:
+    """One run of an operation's command: `callup ARGS...` through the console entry point, in a process of its own.
+
+    The process is forked from a server that imported the command line and the operation's modules once (the
+    forkserver of callup.store.isolation, which SQLite's bulk jobs use too): a fresh interpreter spent about 0.7 s
+    of CPU importing them before each run, most of the harness's time, while what is under test is the work
+    after. The process starts a session of its own, so a kill of its group also kills the bulk job it started.
+    """
+
+    def __init__(self, op: Operation, workdir: pathlib.Path, url: str) -> None:
+        from callup.store import isolation
+
+        env = {**os.environ, "CALLUP_DATABASE_URL": url, "CALLUP_NOW": NOW, **op.env}
+        self.stderr = workdir / f"stderr-{uuid.uuid4().hex[:8]}.txt"
+        self.process = isolation.forkserver(*COMMAND_MODULES).Process(
+            target=_run_command, args=(op.command(workdir), env, str(workdir), str(self.stderr)), name="callup-command")
+        self.process.start()
+
+    def poll(self) -> int | None:
+        """The exit code, None while the command runs."""
+        return self.process.exitcode
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait at most `timeout` seconds for the command to end; whether it has."""
+        self.process.join(timeout)
+        return self.process.exitcode is not None
+
+    def kill(self) -> None:
+        """SIGKILL the command's process group (or the process alone, before it has made its group)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.kill()
+        self.process.join()
+
+    def errors(self) -> str:
+        return self.stderr.read_text(errors="replace")[-2000:] if self.stderr.exists() else ""
+
+
+def _run_command(args: list[str], env: dict[str, str], cwd: str, stderr: str) -> None:
+    """In the command's process: its own session, the run's environment and directory, stdout discarded, stderr
+    to a file; then the console entry point, whose exit code becomes the process's."""
+    os.setsid()
+    for fd, target in ((1, os.devnull), (2, stderr)):
+        opened = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        os.dup2(opened, fd)
+        os.close(opened)
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+    sys.argv = ["callup", *args]
+    from callup import cli
+
+    cli.main()
 
 
 def _finish(op: Operation, workdir: pathlib.Path, url: str) -> None:
-    process = _start(op, workdir, url)
-    _, err = process.communicate(timeout=600)
-    if process.returncode != 0:
-        raise RuntimeError(f"{op.name}: run to completion failed (exit {process.returncode}): {err.decode()[-2000:]}")
+    run = Run(op, workdir, url)
+    if not run.wait(timeout=600):
+        run.kill()
+    if run.poll() != 0:
+        raise RuntimeError(f"{op.name}: run to completion failed (exit {run.poll()}): {run.errors()}")
 
 
-def _kill_after(process: subprocess.Popen, seconds: float) -> bool:
-    """SIGKILL the process group after `seconds`; False when it finished first."""
-    try:
-        process.wait(timeout=seconds)
+def _kill_after(run: Run, seconds: float) -> bool:
+    """SIGKILL the run after `seconds`; False when it finished first."""
+    if run.wait(timeout=seconds):
         return False
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-        return True
+    run.kill()
+    return True
 
 
-def _kill_at_boundary(op: Operation, process: subprocess.Popen, url: str, *, moves: int, limit: float) -> bool:
-    """SIGKILL the process group as soon as the store's progress counter has moved `moves` times."""
+def _kill_at_boundary(op: Operation, run: Run, url: str, *, moves: int, limit: float) -> bool:
+    """SIGKILL the run as soon as the store's progress counter has moved `moves` times."""
     last, seen, deadline = op.progress(url), 0, time.monotonic() + limit
-    while process.poll() is None and time.monotonic() < deadline:
+    while run.poll() is None and time.monotonic() < deadline:
         now = op.progress(url)
         if now != last:
             last, seen = now, seen + 1
             if seen >= moves:
                 break
         time.sleep(0.005)
-    if process.poll() is not None:
+    if run.poll() is not None:
         return False
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    run.kill()
     return True
 
 
@@ -245,15 +301,15 @@ def _trials(op: Operation, backend: str, workdir: pathlib.Path, set_up: Store | 
         store = _fresh(op, backend, workdir, set_up)
         try:
             for k in range(kills):
-                process = _start(op, workdir, store.url)
+                run = Run(op, workdir, store.url)
                 if op.progress is not None and k % 2:
-                    landed = _kill_at_boundary(op, process, store.url, moves=rng.randint(1, 3),
+                    landed = _kill_at_boundary(op, run, store.url, moves=rng.randint(1, 3),
                                                limit=2 * result.reference_seconds + 5)
                     result.boundary_kills += landed
                 else:
                     # Each rerun resumes with less work left than the run before, so the k-th kill of a trial
                     # comes within 1/(k+1) of the reference time; a fixed range let later runs finish first.
-                    landed = _kill_after(process, rng.uniform(0, 0.8 * result.reference_seconds / (k + 1)))
+                    landed = _kill_after(run, rng.uniform(0, 0.8 * result.reference_seconds / (k + 1)))
                 result.kills += landed
                 result.runs_finished_early += not landed
                 if landed and op.invariant is not None and (problem := op.invariant(store.url)):
@@ -331,8 +387,8 @@ def _import_setup(workdir: pathlib.Path, url: str) -> None:
 
 
 def _import_command(workdir: pathlib.Path) -> list[str]:
-    return cli("register", "import", str(workdir / f"register-{IMPORT_PEOPLE}.csv"), "--policy", str(EXAMPLE_POLICY),
-               "--rejects", str(workdir / "rejects.csv"), "--json")
+    return ["register", "import", str(workdir / f"register-{IMPORT_PEOPLE}.csv"), "--policy", str(EXAMPLE_POLICY),
+               "--rejects", str(workdir / "rejects.csv"), "--json"]
 
 
 def _import_snapshot(url: str) -> dict[str, Any]:
@@ -484,11 +540,11 @@ def _freeze_snapshot(url: str) -> dict[str, Any]:
 
 
 register(Operation("campaign.freeze", lambda w, u: _campaign_to("created", w, u),
-                   lambda w: cli("campaign", "freeze", CAMPAIGN, "--policy", str(EXAMPLE_POLICY), "--json"), _freeze_snapshot))
+                   lambda w: ["campaign", "freeze", CAMPAIGN, "--policy", str(EXAMPLE_POLICY), "--json"], _freeze_snapshot))
 register(Operation("campaign.draw", lambda w, u: _campaign_to("committed", w, u),
-                   lambda w: cli("campaign", "draw", CAMPAIGN, "--beacon", "beacon", "--json"), _campaign_snapshot))
+                   lambda w: ["campaign", "draw", CAMPAIGN, "--beacon", "beacon", "--json"], _campaign_snapshot))
 register(Operation("campaign.replace", lambda w, u: _campaign_to("drawn", w, u),
-                   lambda w: cli("campaign", "replace", CAMPAIGN, "--file", str(w / "releases.csv"), "--json"), _campaign_snapshot))
+                   lambda w: ["campaign", "replace", CAMPAIGN, "--file", str(w / "releases.csv"), "--json"], _campaign_snapshot))
 
 
 # -- summonses -------------------------------------------------------------------------------------
@@ -549,9 +605,9 @@ def _print_snapshot(workdir: pathlib.Path, url: str) -> dict[str, Any]:
 
 
 register(Operation("notices.issue", lambda w, u: _campaign_to("drawn", w, u),
-                   lambda w: cli("notices", "issue", CAMPAIGN, "--offices", str(OFFICES), "--json"), _notices_snapshot))
+                   lambda w: ["notices", "issue", CAMPAIGN, "--offices", str(OFFICES), "--json"], _notices_snapshot))
 register(Operation("notices.print", _issued,
-                   lambda w: cli("notices", "print", CAMPAIGN, "--out", str(w / "letters"), "--json"), None,
+                   lambda w: ["notices", "print", CAMPAIGN, "--out", str(w / "letters"), "--json"], None,
                    workdir_snapshot=_print_snapshot, workdir_setup=_no_letters))
 
 
@@ -595,7 +651,7 @@ def _retention_snapshot(url: str) -> dict[str, Any]:
 
 
 register(Operation("retention.apply", _retention_setup,
-                   lambda w: cli("retention", "apply", "--on", RETENTION_DAY, "--policy", str(EXAMPLE_POLICY), "--json"),
+                   lambda w: ["retention", "apply", "--on", RETENTION_DAY, "--policy", str(EXAMPLE_POLICY), "--json"],
                    _retention_snapshot))
 
 

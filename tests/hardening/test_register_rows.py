@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import text
 
 from callup.errors import InputError
-from callup.register import reader
 from callup.register.importer import import_register
 from hardening_support import context_at, csv_line, row, write_csv
 
@@ -32,6 +31,12 @@ def _rejects(engine, import_id):
             'SELECT line, "column", reason FROM import_rejects WHERE import_id = :i'), {"i": import_id})}
 
 
+def _blocks(engine) -> int:
+    """How many blocks the imports committed (one audit entry each)."""
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT COUNT(*) FROM audit_log WHERE action = 'register.import.block'")).scalar_one()
+
+
 def _lines(n: int) -> list[bytes]:
     return [csv_line(row(f"N{i:07d}", family_name=SECRET_NAME, address=f"{i} Main St, flat 2")) for i in range(n)]
 
@@ -40,7 +45,6 @@ def _lines(n: int) -> list[bytes]:
 def small_blocks(monkeypatch):
     """Blocks of 4 KiB, so one file has many blocks (the child process of a SQLite job reads the environment)."""
     monkeypatch.setenv("CALLUP_IMPORT_BLOCK_BYTES", "4096")
-    monkeypatch.setattr(reader, "BLOCK_BYTES", 4096)
 
 
 CUTS = {
@@ -64,6 +68,7 @@ def test_malformed_rows_are_rejected_one_by_one_with_their_lines(engine, store_u
     path = write_csv(tmp_path / "p.csv", lines)
     report = import_register(context_at(store_url), path)
     assert _status(engine, report.import_id) == "finished"
+    assert _blocks(engine) > 5, "the bad rows should fall in many blocks of 4 KiB"
     assert report.rows_imported == 400 - len(CUTS)
     rejects = _rejects(engine, report.import_id)
     assert sorted(rejects) == sorted(bad_at), {bad_at.get(line): rejects[line] for line in rejects}

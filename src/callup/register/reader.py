@@ -32,7 +32,7 @@ from callup.register.columns import COLUMNS, REQUIRED
 
 # Rows are read, validated and committed in blocks of about this many bytes (one transaction
 # each); smaller blocks lose less work to a crash, larger ones import faster.
-BLOCK_BYTES = int(os.environ.get("CALLUP_IMPORT_BLOCK_BYTES", 16 * 2**20))
+DEFAULT_BLOCK_BYTES = 16 * 2**20
 PARQUET_BATCH = 131_072
 BOM = b"\xef\xbb\xbf"
 
@@ -131,14 +131,26 @@ def _readable_type(kind: pa.DataType) -> bool:
             or pa.types.is_timestamp(kind) or pa.types.is_decimal(kind) or pa.types.is_null(kind))
 
 
-def _csv_blocks(path: pathlib.Path) -> Iterator[tuple[int, bytes]]:
+def block_bytes() -> int:
+    """The block size: CALLUP_IMPORT_BLOCK_BYTES, read when a file is read. A bulk job's process is forked from a
+    server that imported this module before the command's environment was given to it, so a value read at import
+    would be the server's."""
+    text = os.environ.get("CALLUP_IMPORT_BLOCK_BYTES", "").strip()
+    if not text:
+        return DEFAULT_BLOCK_BYTES
+    if not text.isdigit() or int(text) < 1:
+        raise InputError(f"CALLUP_IMPORT_BLOCK_BYTES: {text[:40]!r} is not a positive whole number of bytes")
+    return int(text)
+
+
+def _csv_blocks(path: pathlib.Path, size: int) -> Iterator[tuple[int, bytes]]:
     """(first data line number, block of whole lines) pairs after the header."""
     with open(path, "rb") as fh:
         fh.readline()  # header
         line = 2
         rest = b""
         while True:
-            chunk = fh.read(BLOCK_BYTES)
+            chunk = fh.read(size)
             if not chunk:
                 if rest:
                     yield line, rest + b"\n"
@@ -188,11 +200,12 @@ def _decode(column: pa.Array, offset: int, bad: np.ndarray) -> pa.Array:
 
 
 def _csv_batches(path: pathlib.Path, columns: list[str], wanted: list[str], skip: int) -> Iterator[Batch]:
+    size = block_bytes()
     read = pacsv.ReadOptions(column_names=columns, autogenerate_column_names=False, use_threads=True,
-                             block_size=BLOCK_BYTES + 1024)
+                             block_size=size + 1024)
     convert = pacsv.ConvertOptions(column_types={c: pa.binary() for c in columns}, include_columns=wanted,
                                    strings_can_be_null=False, quoted_strings_can_be_null=False)
-    for first_line, block in _csv_blocks(path):
+    for first_line, block in _csv_blocks(path, size):
         n_lines = block.count(b"\n")
         end = first_line - 2 + n_lines
         if end <= skip:

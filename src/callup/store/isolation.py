@@ -59,7 +59,8 @@ def run_bulk(url: str, job: Callable[..., T], *args: Any, advance: Advance = lam
     """
     if make_url(url).get_backend_name() != "sqlite":
         return job(url, *args, advance=advance, **kwargs)
-    context = _forkserver(job, args)
+    inner = args[0] if job is _in_context and args else job
+    context = forkserver(getattr(inner, "__module__", __name__))
     messages = context.Queue()
     caller_alive, alive = context.Pipe(duplex=False)
     child = context.Process(target=_child, args=(messages, caller_alive, dict(os.environ), os.getcwd(), job, url, args, kwargs),
@@ -113,14 +114,14 @@ def preload(*modules: str) -> None:
     _preloaded.extend(m for m in modules if m not in _preloaded)
 
 
-def _forkserver(job: Callable[..., Any], args: tuple) -> Any:
-    """The forkserver context; the first call names the modules the server imports before it forks."""
+def forkserver(*modules: str) -> Any:
+    """multiprocessing's forkserver context; the first call names the modules the server imports before it forks:
+    those given to `preload`, `modules` (the first bulk job's), and what every bulk child needs."""
     global _server_named
     context = multiprocessing.get_context("forkserver")
     if not _server_named:
-        inner = args[0] if job is _in_context and args else job
         # Every child opens the file with ADBC: its driver and Arrow's modules come imported (about 10 ms a job).
-        preload(__name__, *_EVERY_CHILD, getattr(inner, "__module__", __name__))
+        preload(__name__, *_EVERY_CHILD, *modules)
         context.set_forkserver_preload(list(_preloaded))
         _server_named = True
     return context
