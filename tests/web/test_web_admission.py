@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from callup.web.admission import Admission
+from web_support import run_async
 
 HEADERS = [(b"x-content-type-options", b"nosniff")]
 
@@ -48,7 +49,7 @@ async def _flood(paths: list[str], *, limit: int, reserve: int) -> tuple[Held, d
 
 
 def test_requests_past_the_limit_are_refused_at_once_with_retry_after():
-    held, answers = asyncio.run(_flood(["/portal"] * 10, limit=4, reserve=2))
+    held, answers = run_async(_flood(["/portal"] * 10, limit=4, reserve=2))
     refused = [r for r in answers.values() if r.status_code == 503]
     assert len(refused) == 6 and held.started == 4
     assert all(r.headers["retry-after"] == "2" and r.headers["x-content-type-options"] == "nosniff" for r in refused)
@@ -56,7 +57,7 @@ def test_requests_past_the_limit_are_refused_at_once_with_retry_after():
 
 
 def test_the_api_is_refused_with_a_problem_document():
-    _, answers = asyncio.run(_flood(["/api/v1/me/status"] * 3, limit=1, reserve=0))
+    _, answers = run_async(_flood(["/api/v1/me/status"] * 3, limit=1, reserve=0))
     refused = [r for r in answers.values() if r.status_code == 503]
     assert len(refused) == 2 and all(r.json()["status"] == 503 for r in refused)
     assert refused[0].headers["content-type"] == "application/problem+json"
@@ -64,7 +65,7 @@ def test_the_api_is_refused_with_a_problem_document():
 
 def test_sign_in_degrades_last_and_health_checks_are_never_refused():
     paths = ["/portal"] * 6 + ["/signin"] * 3 + ["/healthz", "/readyz"]
-    _, answers = asyncio.run(_flood(paths, limit=4, reserve=2))
+    _, answers = run_async(_flood(paths, limit=4, reserve=2))
     status = {i: answers[i].status_code for i in answers}
     assert [status[i] for i in range(6)].count(503) == 2  # the status pages fill the four places
     assert [status[i] for i in range(6, 9)].count(503) == 1  # sign-in has two more
@@ -75,7 +76,7 @@ def test_sign_in_degrades_last_and_health_checks_are_never_refused():
 @given(limit=st.integers(1, 8), reserve=st.integers(0, 4), pages=st.integers(0, 15), signins=st.integers(0, 8))
 def test_at_most_the_limit_is_admitted_and_no_more_is_refused_than_needed(limit, reserve, pages, signins):
     paths = ["/portal/status"] * pages + ["/signin"] * signins
-    held, answers = asyncio.run(_flood(paths, limit=limit, reserve=reserve))
+    held, answers = run_async(_flood(paths, limit=limit, reserve=reserve))
     admitted = sum(r.status_code == 200 for r in answers.values())
     assert held.started == admitted <= limit + reserve
     assert sum(answers[i].status_code == 200 for i in range(pages)) == min(pages, limit)
@@ -94,7 +95,7 @@ def test_the_worker_admits_again_once_the_admitted_are_served():
             codes = [r.status_code for r in await asyncio.gather(*first)]
             return codes + [(await client.get("/portal")).status_code]
 
-    codes = asyncio.run(run())
+    codes = run_async(run())
     assert sorted(codes[:3]) == [200, 200, 503] and codes[3] == 200
 
 

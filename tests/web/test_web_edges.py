@@ -3,11 +3,9 @@ before they are read, and cacheable public documents say one thing about caching
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
-from web_support import client, make_app
+from web_support import client, make_app, run_async
 
 MB = 1024 * 1024
 
@@ -36,7 +34,7 @@ def _send_raw(app, path: str, *, total: int, headers: list[tuple[bytes, bytes]],
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
              "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
              "headers": [(b"host", b"testserver"), *headers], "client": ("127.0.0.1", 5000), "server": ("testserver", 80)}
-    asyncio.run(app(scope, receive, send))
+    run_async(app(scope, receive, send))
     return status["code"], pulled["bytes"]
 
 

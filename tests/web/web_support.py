@@ -226,6 +226,16 @@ class SiteTemplates:
             self._drop_database(name)
 
 
+def run_async(awaitable):  # noqa: ANN001, ANN201
+    """`asyncio.run(awaitable)` on a thread of its own: the test process's browser (Playwright's sync API, shared by
+    the browser tests) keeps an event loop running in the main thread, where asyncio.run refuses to start one."""
+    import asyncio
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, awaitable).result()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
