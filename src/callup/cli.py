@@ -8,6 +8,7 @@ line on stderr and the error's exit code, never a traceback.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import sys
 from typing import Any
@@ -46,7 +47,10 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
+@functools.cache
 def _load(name: str) -> Any:
+    """The click command of `name`, made once per process: a process that runs many commands (the tests, in
+    process) spent some milliseconds each time reading every option's signature again."""
     module, attribute, _ = COMMANDS[name]
     target = getattr(importlib.import_module(module), attribute)
     if isinstance(target, typer.Typer):
