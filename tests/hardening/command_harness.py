@@ -359,18 +359,21 @@ def names_offender(line: str, args: list[str], params_: list[Param]) -> bool:
 
 
 def store_state(url: str) -> tuple[dict[str, int], tuple[int, str]]:
-    from sqlalchemy import create_engine, inspect, text
-    from sqlalchemy.pool import NullPool
+    """Each table's row count and the audit head of the SQLite store at `url`, read in one statement (the harness
+    reads them before and after every command it runs)."""
+    import sqlite3
 
-    engine = create_engine(url, poolclass=NullPool)
+    from callup.store.urls import sqlite_file
+
+    conn = sqlite3.connect(sqlite_file(url))
     try:
-        with engine.connect() as conn:
-            tables = sorted(inspect(conn).get_table_names())
-            counts = {t: conn.execute(text(f'SELECT COUNT(*) FROM "{t}"')).scalar_one() for t in tables}
-            head = conn.execute(text("SELECT seq, hash FROM audit_head WHERE id = 1")).first() if "audit_head" in tables else None
+        tables = [r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite~_%' ESCAPE '~' ORDER BY name")]
+        counted = conn.execute("SELECT " + ", ".join(f'(SELECT COUNT(*) FROM "{t}")' for t in tables)).fetchone() if tables else ()
+        head = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone() if "audit_head" in tables else None
     finally:
-        engine.dispose()
-    return counts, (int(head[0]), head[1]) if head else (0, "0" * 64)
+        conn.close()
+    return dict(zip(tables, counted, strict=True)), (int(head[0]), head[1]) if head else (0, "0" * 64)
 
 
 def audited_refusal(path: tuple[str, ...], before: tuple, after: tuple, url: str) -> bool:
