@@ -16,6 +16,12 @@ from callup_test_support import run_cli
 pytestmark = pytest.mark.db  # runs callup on a store
 
 
+@pytest.fixture(autouse=True)
+def store(tmp_path, store_templates):
+    """The store the commands run on: a copy of the migrated one (a command's first use would migrate it, 0.3 s)."""
+    store_templates.fill_sqlite(f"sqlite:///{tmp_path}/callup.db")
+
+
 def _run(*args, cwd, env_extra=None):  # noqa: ANN001, ANN202
     """The console entry point run in this process (in `cwd`, the test's own directory); an uncaught exception
     is what the installed command would print as a traceback, so it counts as one on stderr."""
