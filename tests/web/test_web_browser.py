@@ -15,6 +15,7 @@ Screenshots are taken when $CALLUP_SCREENSHOTS names a folder to look at them in
 from __future__ import annotations
 
 import pathlib
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -261,7 +262,8 @@ def test_console_pages_have_no_accessibility_violation_and_a_wrong_date_shows_th
         page.get_by_label("Deferred until (YYYY-MM-DD, optional)").fill("31/03/2028")
         page.get_by_role("button", name="Record the decision").click()
         summary = page.get_by_role("alert")
-        assert summary.get_by_text("There is a problem").is_visible() and page.title().startswith("Error: ")
+        expect(summary.get_by_text("There is a problem")).to_be_visible()  # waits for the answer to the click
+        expect(page).to_have_title(re.compile("^Error: "))
         assert page.get_by_label("Reasons (shown to the person)").input_value() == "enrolled until the summer"
         assert page.get_by_label("grant").is_checked()
         summary.get_by_role("link").click()

@@ -115,7 +115,8 @@ def test_the_board_walks_from_its_list_to_a_category_that_calls_the_replacement(
     page.get_by_label(words["temporary"]).check()
     page.get_by_role("button", name=words["record"]).click()  # a temporary category without its date: refused
     summary = page.get_by_role("alert")
-    assert summary.get_by_text(words["problem"]).is_visible() and words["needs_date"] in summary.inner_text()  # in the page's language
+    expect(summary.get_by_text(words["problem"])).to_be_visible()  # waits for the answer to the click
+    assert words["needs_date"] in summary.inner_text()  # in the page's language
     assert page.get_by_label(words["findings"]).input_value() == "fracture of the left tibia"
     assert page.get_by_label(words["temporary"]).is_checked()
     summary.get_by_role("link").click()

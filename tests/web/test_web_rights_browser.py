@@ -8,6 +8,8 @@ Uses `callup serve` and Chromium as `test_web_browser` does (its fixtures)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 from test_web_browser import _citizen_signs_in
@@ -97,7 +99,8 @@ def test_a_citizen_walks_each_right_on_a_phone_with_the_deadlines_check_your_ans
                     wrong = ""
                 page.locator('button[value="continue"]').click()
                 summary = page.get_by_role("alert")
-                assert summary.get_by_text(words["problem"]).is_visible() and page.title().startswith(words["error"])
+                expect(summary.get_by_text(words["problem"])).to_be_visible()  # waits for the answer to the click
+                expect(page).to_have_title(re.compile("^" + re.escape(words["error"])))
                 if wrong:
                     assert page.locator(f'[name="{field}"]').input_value() == wrong  # what was typed is kept
                 summary.get_by_role("link").click()
