@@ -47,6 +47,15 @@ def small_blocks(monkeypatch):
     monkeypatch.setenv("CALLUP_IMPORT_BLOCK_BYTES", "4096")
 
 
+def test_a_block_size_that_is_not_a_number_is_one_clear_error_before_anything_is_written(engine, store_url, tmp_path,
+                                                                                          monkeypatch):
+    monkeypatch.setenv("CALLUP_IMPORT_BLOCK_BYTES", "4k")
+    path = write_csv(tmp_path / "p.csv", _lines(10))
+    with pytest.raises(InputError, match="^CALLUP_IMPORT_BLOCK_BYTES: '4k' is not a positive whole number of bytes$"):
+        import_register(context_at(store_url), path)
+    assert _status(engine) is None  # no import was started
+
+
 CUTS = {
     "quoted value cut short": lambda good: good[: good.index(b'"') + 5],
     "cut after a comma": lambda good: good[: good.index(b",", 20) + 1],

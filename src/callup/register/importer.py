@@ -29,7 +29,7 @@ from callup.errors import NotFound, StateError
 from callup.file_output import check_file, rejects_file, write_file
 from callup.register.events import ImportAbandoned, ImportBlock, ImportResumed, ImportStarted
 from callup.register.prefetch import prefetch
-from callup.register.reader import RegisterFile, decode_text, open_register_file
+from callup.register.reader import RegisterFile, block_bytes, decode_text, open_register_file
 from callup.register.tables import IMPORT, ImportStatus
 from callup.register.validate import check_batch, normalised_ids
 from callup.store.bulk import BulkSession
@@ -71,6 +71,7 @@ def import_register(
     ctx.require(Role.administrator, Role.system, doing="importing the register")
     region_codes = ctx.policy().region_codes
     file = open_register_file(path)  # header checks happen here, before any database work
+    block_bytes()  # a bad CALLUP_IMPORT_BLOCK_BYTES is refused before any work too
     check_file(rejects_file(file.path, rejects_path), field="rejects")  # a bad --rejects is refused before any work
     return run_job(ctx, _import_job, file, region_codes, ctx.today(), rejects_path, force, advance=advance)
 
