@@ -155,19 +155,18 @@ class Result:
     seconds: float = 0.0
 
 
-#: The modules a command of an operation needs, imported once by the server its processes are forked from.
+#: The modules a command of an operation needs, imported once by the server its processes are forked from (with
+#: this module, found by name when bench/ is on the path, as in the tests).
 COMMAND_MODULES = ("callup.cli", "callup.register.commands", "callup.campaigns.commands", "callup.notices.commands",
-                   "callup.retention.commands")
+                   "callup.retention.commands", "crash_harness")
 
 
 def _preload_commands() -> None:
-    """Name COMMAND_MODULES to the server before it starts (a setup's bulk job on SQLite may start it first)."""
+    """Name COMMAND_MODULES to the server, before a setup's bulk job on SQLite starts it (a server already running,
+    started by an earlier test of the process, leaves each command process to import them)."""
     from callup.store import isolation
 
     isolation.preload(*COMMAND_MODULES)
-
-
-_preload_commands()
 
 
 class Run:
@@ -176,14 +175,15 @@ class Run:
     The process is forked from a server that imported the command line and the operation's modules once (the
     forkserver of callup.store.isolation, which SQLite's bulk jobs use too): a fresh interpreter spent about 0.7 s
     of CPU importing them before each run, most of the harness's time, while what is under test is the work
-    after. The process starts a session of its own, so a kill of its group also kills the bulk job it started.
+    after. On SQLite the command still starts a server of its own for its bulk job, as the installed command does.
+    The process starts a session of its own, so a kill of its group also kills the bulk job it started.
     """
 
     def __init__(self, op: Operation, workdir: pathlib.Path, url: str) -> None:
         from callup.store import isolation
 
         env = {**os.environ, "CALLUP_DATABASE_URL": url, "CALLUP_NOW": NOW, **op.env}
-        self.stderr = workdir / f"stderr-{uuid.uuid4().hex[:8]}.txt"
+        self.stderr = workdir / "command-stderr.txt"  # one run at a time: each starts it anew
         self.process = isolation.forkserver(*COMMAND_MODULES).Process(
             target=_run_command, args=(op.command(workdir), env, str(workdir), str(self.stderr)), name="callup-command")
         self.process.start()
@@ -229,6 +229,7 @@ def _finish(op: Operation, workdir: pathlib.Path, url: str) -> None:
     run = Run(op, workdir, url)
     if not run.wait(timeout=600):
         run.kill()
+        raise RuntimeError(f"{op.name}: run to completion did not end within 600 s: {run.errors()}")
     if run.poll() != 0:
         raise RuntimeError(f"{op.name}: run to completion failed (exit {run.poll()}): {run.errors()}")
 
@@ -267,6 +268,7 @@ def _audit_ok(url: str) -> str | None:
 
 def crash_test(op: Operation, backend: str, *, trials: int, kills: int, seed: int, workdir: pathlib.Path,
                log: Callable[[str], None] = lambda s: None) -> Result:
+    _preload_commands()
     rng = random.Random(seed)
     result = Result(op.name, backend)
     started = time.monotonic()

@@ -16,10 +16,14 @@ from callup_test_support import run_cli
 pytestmark = pytest.mark.db  # runs callup on a store
 
 
+def _url(directory: pathlib.Path) -> str:
+    return f"sqlite:///{directory}/callup.db"
+
+
 @pytest.fixture(autouse=True)
 def store(tmp_path, store_templates):
     """The store the commands run on: a copy of the migrated one (a command's first use would migrate it, 0.3 s)."""
-    store_templates.fill_sqlite(f"sqlite:///{tmp_path}/callup.db")
+    store_templates.fill_sqlite(_url(tmp_path))
 
 
 def _run(*args, cwd, env_extra=None):  # noqa: ANN001, ANN202
@@ -28,7 +32,7 @@ def _run(*args, cwd, env_extra=None):  # noqa: ANN001, ANN202
     import types
 
     assert pathlib.Path.cwd() == cwd
-    env = {"CALLUP_DATABASE_URL": f"sqlite:///{cwd}/callup.db", **(env_extra or {})}
+    env = {"CALLUP_DATABASE_URL": _url(cwd), **(env_extra or {})}
     code, stdout, stderr, uncaught = run_cli(list(args), env=env)
     if uncaught is not None:
         stderr += "Traceback (most recent call last):\n" + "".join(traceback.format_exception(uncaught))

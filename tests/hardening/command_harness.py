@@ -359,8 +359,8 @@ def names_offender(line: str, args: list[str], params_: list[Param]) -> bool:
 
 
 def store_state(url: str) -> tuple[dict[str, int], tuple[int, str]]:
-    """Each table's row count and the audit head of the SQLite store at `url`, read in one statement (the harness
-    reads them before and after every command it runs)."""
+    """Each table's row count and the audit head of the SQLite store at `url`, every count in one query (the
+    harness reads them before and after every command it runs)."""
     import sqlite3
 
     from callup.store.urls import sqlite_file

@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import pathlib
 
-from sqlalchemy import inspect, text
-
 from callup.register.columns import COLUMNS
 from callup_test_support import EXAMPLE_POLICY, make_context, run_cli  # noqa: F401 - run_cli is used from here too
 
@@ -41,12 +39,3 @@ def write_csv(path: pathlib.Path, rows: list[dict[str, str] | bytes], columns=CO
 
 def _quote(value: str) -> str:
     return '"' + value.replace('"', '""') + '"' if ("," in value or '"' in value) else value
-
-
-def store_state(engine) -> tuple[dict[str, int], tuple[int, str]]:  # noqa: ANN001
-    """Row counts of every table and the audit head."""
-    with engine.connect() as conn:
-        tables = sorted(inspect(conn).get_table_names())
-        counts = {t: conn.execute(text(f'SELECT COUNT(*) FROM "{t}"')).scalar_one() for t in tables}
-        head = conn.execute(text("SELECT seq, hash FROM audit_head WHERE id = 1")).first()
-    return counts, (int(head[0]), head[1]) if head else (0, "0" * 64)

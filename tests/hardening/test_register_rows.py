@@ -49,10 +49,11 @@ def small_blocks(monkeypatch):
 
 def test_a_block_size_that_is_not_a_number_is_one_clear_error_before_anything_is_written(engine, store_url, tmp_path,
                                                                                           monkeypatch):
-    monkeypatch.setenv("CALLUP_IMPORT_BLOCK_BYTES", "4k")
     path = write_csv(tmp_path / "p.csv", _lines(10))
-    with pytest.raises(InputError, match="^CALLUP_IMPORT_BLOCK_BYTES: '4k' is not a positive whole number of bytes$"):
-        import_register(context_at(store_url), path)
+    for wrong in ("4k", "0", "²", str(2**40)):
+        monkeypatch.setenv("CALLUP_IMPORT_BLOCK_BYTES", wrong)
+        with pytest.raises(InputError, match=f"^CALLUP_IMPORT_BLOCK_BYTES: '{wrong}' is not a whole number of bytes from 1"):
+            import_register(context_at(store_url), path)
     assert _status(engine) is None  # no import was started
 
 

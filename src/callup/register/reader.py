@@ -33,6 +33,7 @@ from callup.register.columns import COLUMNS, REQUIRED
 # Rows are read, validated and committed in blocks of about this many bytes (one transaction
 # each); smaller blocks lose less work to a crash, larger ones import faster.
 DEFAULT_BLOCK_BYTES = 16 * 2**20
+MAX_BLOCK_BYTES = 2**30  # Arrow's CSV reader takes a block of at most 2 GiB
 PARQUET_BATCH = 131_072
 BOM = b"\xef\xbb\xbf"
 
@@ -138,8 +139,8 @@ def block_bytes() -> int:
     text = os.environ.get("CALLUP_IMPORT_BLOCK_BYTES", "").strip()
     if not text:
         return DEFAULT_BLOCK_BYTES
-    if not text.isdigit() or int(text) < 1:
-        raise InputError(f"CALLUP_IMPORT_BLOCK_BYTES: {text[:40]!r} is not a positive whole number of bytes")
+    if not (text.isascii() and text.isdecimal()) or not 1 <= int(text) <= MAX_BLOCK_BYTES:
+        raise InputError(f"CALLUP_IMPORT_BLOCK_BYTES: {text[:40]!r} is not a whole number of bytes from 1 to {MAX_BLOCK_BYTES}")
     return int(text)
 
 

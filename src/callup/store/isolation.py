@@ -40,9 +40,15 @@ class JobDied(StateError):
     """A bulk job's process ended without a result (killed, out of memory)."""
 
 
+def _inner(job: Callable[..., Any], args: tuple) -> Callable[..., Any]:
+    """The job itself: `run_job` hands `_in_context` the job as its first argument."""
+    return args[0] if job is _in_context and args else job
+
+
 def _job_name(job: Callable[..., Any], args: tuple) -> str:
-    inner = args[0] if job.__name__ == "_in_context" and args else job
-    return getattr(inner, "__name__", "job").strip("_")
+    return getattr(_inner(job, args), "__name__", "job").strip("_")
+
+
 Advance = Callable[[int], None]
 
 
@@ -59,8 +65,7 @@ def run_bulk(url: str, job: Callable[..., T], *args: Any, advance: Advance = lam
     """
     if make_url(url).get_backend_name() != "sqlite":
         return job(url, *args, advance=advance, **kwargs)
-    inner = args[0] if job is _in_context and args else job
-    context = forkserver(getattr(inner, "__module__", __name__))
+    context = forkserver(getattr(_inner(job, args), "__module__", __name__))
     messages = context.Queue()
     caller_alive, alive = context.Pipe(duplex=False)
     child = context.Process(target=_child, args=(messages, caller_alive, dict(os.environ), os.getcwd(), job, url, args, kwargs),
@@ -116,7 +121,7 @@ def preload(*modules: str) -> None:
 
 def forkserver(*modules: str) -> Any:
     """multiprocessing's forkserver context; the first call names the modules the server imports before it forks:
-    those given to `preload`, `modules` (the first bulk job's), and what every bulk child needs."""
+    those given to `preload`, `modules` (the first caller's: a bulk job's module), and what every bulk child needs."""
     global _server_named
     context = multiprocessing.get_context("forkserver")
     if not _server_named:

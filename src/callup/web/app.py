@@ -283,11 +283,9 @@ async def _too_large(send: Any, limit: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def create_app(settings: WebSettings | None = None) -> Any:
-    """The ASGI application (uvicorn's factory)."""
-    from fastapi import FastAPI
-    from fastapi.staticfiles import StaticFiles
-
+def feature_routers() -> tuple[Any, ...]:
+    """Each feature's router, in the order FastAPI tries their routes: the two a whole country reloads at the
+    announcement come first."""
     from callup.web import (
         api,
         console,
@@ -296,7 +294,6 @@ def create_app(settings: WebSettings | None = None) -> Any:
         console_day,
         console_medical,
         console_questionnaire,
-        errors,
         health,
         portal,
         portal_cases,
@@ -304,6 +301,18 @@ def create_app(settings: WebSettings | None = None) -> Any:
         portal_rights,
         public,
     )
+
+    return (portal.first, api.first, health.router, public.router, portal.router, console.router, api.router,
+            portal_cases.router, portal_rights.router, portal_questionnaire.router, console_cases.router,
+            console_day.router, console_audit.router, console_medical.router, console_questionnaire.router)
+
+
+def create_app(settings: WebSettings | None = None) -> Any:
+    """The ASGI application (uvicorn's factory)."""
+    from fastapi import FastAPI
+    from fastapi.staticfiles import StaticFiles
+
+    from callup.web import api, console_audit, errors
 
     settings = settings or WebSettings.from_environ()
     check_schema(settings.database_url)
@@ -323,14 +332,12 @@ def create_app(settings: WebSettings | None = None) -> Any:
     app.state.web = web
     app.state.web.templates.globals["auditor_pages"] = console_audit.shown  # which auditor pages the nav offers
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    # FastAPI tries the routes in this order: the two a whole country reloads at the announcement come first.
-    routers = (portal.first, api.first, health.router, public.router, portal.router, console.router, api.router,
-               portal_cases.router, portal_rights.router, portal_questionnaire.router, console_cases.router,
-               console_day.router, console_audit.router, console_medical.router, console_questionnaire.router)
-    for router in routers:
+    for router in feature_routers():
         # The feature's routes as they are, complete with its prefix and dependencies: each was built once, when
         # its module was imported. `include_router` builds every route again for each app on its first requests
-        # (each endpoint's parameters analysed anew: 0.1-0.2 s a worker, and for every app a test makes).
+        # (each endpoint's parameters analysed anew: 0.1-0.2 s a worker, and for every app a test makes). So
+        # `app.dependency_overrides` does not reach them; tests/web/test_web_routes.py checks they are what
+        # include_router gives.
         app.router.routes.extend(router.routes)
     errors.install(app)
     api.install_schema(app)
