@@ -45,7 +45,7 @@ def make_store_url(backend: str, tmp_path: pathlib.Path, *, schema: str | None =
     schema = schema or f"t_{uuid.uuid4().hex[:12]}"
     with _admin().begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    return _schema_url(schema), lambda: _drop_schema(schema)
+    return schema_url(schema), lambda: _drop_schema(schema)
 
 
 @functools.cache
@@ -149,7 +149,7 @@ class StoreTemplates:
         if self._pool is None:
             self._pool = SchemaPool(script)
         schema, give_back = self._pool.take()
-        return _schema_url(schema), give_back
+        return schema_url(schema), give_back
 
     def close(self) -> None:
         """Drop the schemas kept for reuse (at the end of the test process)."""
@@ -394,8 +394,10 @@ def schema_options(schema: str) -> str:
     return f"options=-csynchronous_commit%3Doff%20-csearch_path%3D{schema}"
 
 
-def _schema_url(schema: str) -> str:
-    return f"{POSTGRES_URL}{'&' if '?' in POSTGRES_URL else '?'}{schema_options(schema)}"
+def schema_url(schema: str, base: str | None = None) -> str:
+    """The URL of `schema` on the test server (or in the database `base` names), with `schema_options`."""
+    base = base or POSTGRES_URL
+    return f"{base}{'&' if '?' in base else '?'}{schema_options(schema)}"
 
 
 def _drop_schema(schema: str) -> None:

@@ -12,7 +12,7 @@ import time
 import pytest
 from sqlalchemy import text
 
-from callup_test_support import POSTGRES_URL, SchemaPool, _schema_url, make_context
+from callup_test_support import POSTGRES_URL, SchemaPool, make_context, schema_url
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "campaigns"))
 
@@ -102,7 +102,7 @@ def test_a_reused_schema_is_like_a_new_one(pool, tmp_path):
     from callup.store.engine import connect, disconnect
 
     schema, give_back = pool.take()
-    url = _schema_url(schema)
+    url = schema_url(schema)
     new, new_statistics, oid = _described(connect(url)), _statistics(url), _namespace(pool, schema)
     rows = _rows(new)
     assert rows["alembic_version"] and rows["audit_head"]
@@ -116,7 +116,7 @@ def test_a_reused_schema_is_like_a_new_one(pool, tmp_path):
 
     again, give_back = pool.take()
     assert _namespace(pool, again) == oid and again != schema  # the same schema, under a new name
-    url = _schema_url(again)
+    url = schema_url(again)
     assert _described(connect(url)) == new  # no rows but the migrations', the same catalog, sequences not yet used
     statistics = _statistics(url)
     if pool.superuser:  # (otherwise the indexes of emptied tables say -1 rows and 0 pages, as after any TRUNCATE)

@@ -6,7 +6,6 @@ tests share one Chromium per test process; each of their modules opens its own c
 
 from __future__ import annotations
 
-import os
 import pathlib
 import sys
 
@@ -15,7 +14,7 @@ import pytest
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 from callup_test_support import BACKENDS  # noqa: E402
-from web_support import CHROMIUM, NO_CHROMIUM, SCREENSHOTS, Shots, SiteTemplates, served_site  # noqa: E402
+from web_support import CHROMIUM, NO_CHROMIUM, SCREENSHOTS, Shots, SiteTemplates, missing, served_site  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +41,7 @@ def site(request, site_templates, tmp_path_factory):
 def browser():
     """Debian's Chromium driven by Playwright, started once per test process (a start cost about a second)."""
     if CHROMIUM is None:
-        (pytest.fail if os.environ.get("CI") else pytest.skip)(NO_CHROMIUM)
+        missing(NO_CHROMIUM)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

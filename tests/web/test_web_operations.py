@@ -286,10 +286,9 @@ def test_serve_with_two_workers_adds_up_their_requests_on_the_metrics_port_and_l
 
     import httpx
 
-    from web_support import b64
 
     port, metrics_port = free_port(), free_port()
-    keys = json.dumps({"current": site.keys.current, "keys": {k: b64(v) for k, v in site.keys.keys.items()}})
+    keys = site.keys_json()
     env = {**os.environ, "CALLUP_DATABASE_URL": site.url, "CALLUP_KEYS": keys, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prom")}
     stderr = open(tmp_path / "stderr.log", "w+")  # noqa: SIM115 - read after the server stops
     server = subprocess.Popen([sys.executable, "-m", "callup.cli", "serve", "--port", str(port), "--workers", "2",

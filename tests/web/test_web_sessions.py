@@ -4,8 +4,6 @@ console and the old API bearer token no longer answers, on any worker."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from typer.testing import CliRunner
 
@@ -15,13 +13,11 @@ from web_support import PASSWORD, TOTP, client, csrf_of, session_cookie, totp_no
 @pytest.fixture
 def cli(site, monkeypatch):  # noqa: ANN001, ANN201
     """`callup ...` run in-process on the site's store with its keys."""
-    import base64
 
     from callup.cli import app
 
     monkeypatch.setenv("CALLUP_DATABASE_URL", site.url)
-    monkeypatch.setenv("CALLUP_KEYS", json.dumps({"current": site.keys.current,
-                                                  "keys": {k: base64.b64encode(v).decode() for k, v in site.keys.keys.items()}}))
+    monkeypatch.setenv("CALLUP_KEYS", site.keys_json())
 
     def run(*args: str, stdin: str | None = None):  # noqa: ANN202
         result = CliRunner().invoke(app, list(args), input=stdin)

@@ -29,12 +29,10 @@ def _claim(site, text):  # noqa: ANN001, ANN202
 
 
 def _env(site) -> dict[str, str]:  # noqa: ANN001
-    import base64
 
     return {"CALLUP_DATABASE_URL": site.url, "CALLUP_NOW": "2027-02-01T09:00:00Z", "CALLUP_ROLE": "officer",
             "CALLUP_REGIONS": ",".join(site.regions), "CALLUP_ACTOR": "officer-x",
-            "CALLUP_KEYS": json.dumps({"current": site.keys.current,
-                                       "keys": {k: base64.b64encode(v).decode() for k, v in site.keys.keys.items()}})}
+            "CALLUP_KEYS": site.keys_json()}
 
 
 def _verify(tmp_path, text: str, revoked: dict | None, keys: dict) -> tuple[int, str]:

@@ -72,6 +72,10 @@ class Site:
     def in_region(self, region: str) -> list[Citizen]:
         return [c for c in self.citizens if c.region == region]
 
+    def keys_json(self) -> str:
+        """The site's keys as CALLUP_KEYS takes them, for a command or server run on the site."""
+        return json.dumps({"current": self.keys.current, "keys": {k: b64(v) for k, v in self.keys.keys.items()}})
+
 
 def test_keys() -> KeyRing:
     return KeyRing(current="k-web", keys={"k-web": secrets.token_bytes(32)}, source="tests")
@@ -136,10 +140,9 @@ class SiteTemplates:
     def _postgres_url(self, database: str) -> str:
         from sqlalchemy.engine import make_url
 
-        from callup_test_support import POSTGRES_URL, schema_options
+        from callup_test_support import POSTGRES_URL, schema_url
 
-        base = make_url(POSTGRES_URL).set(database=database).render_as_string(hide_password=False)
-        return f"{base}{'&' if '?' in base else '?'}{schema_options(self.SCHEMA)}"
+        return schema_url(self.SCHEMA, make_url(POSTGRES_URL).set(database=database).render_as_string(hide_password=False))
 
     def _new_database(self, template: str | None = None) -> str:
         import uuid
@@ -226,6 +229,12 @@ class SiteTemplates:
             self._drop_database(name)
 
 
+def missing(what: str) -> None:
+    """A tool the browser tests need is not installed: the test is skipped, or fails in CI (`CI=true`), where
+    skipping would let the walks pass unnoticed."""
+    (pytest.fail if os.environ.get("CI") else pytest.skip)(what)
+
+
 def run_async(awaitable):  # noqa: ANN001, ANN201
     """`asyncio.run(awaitable)` on a thread of its own: the test process's browser (Playwright's sync API, shared by
     the browser tests) keeps an event loop running in the main thread, where asyncio.run refuses to start one."""
@@ -251,8 +260,7 @@ def serving(site: Site, tmp: pathlib.Path, *, now: dt.datetime = NOW, workers: i
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLUP_")}
     env.update(CALLUP_DATABASE_URL=site.url, CALLUP_NOW=now.isoformat(), CALLUP_POLICY=str(site.admin.policy_path),
-               CALLUP_KEYS=json.dumps({"current": site.keys.current,
-                                       "keys": {k: base64.b64encode(v).decode() for k, v in site.keys.keys.items()}}))
+               CALLUP_KEYS=site.keys_json())
     with open(tmp / "serve.log", "w") as log:
         server = subprocess.Popen([sys.executable, "-m", "callup.cli", "serve", "--port", str(port), "--workers", str(workers)],
                                   env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
@@ -391,8 +399,7 @@ def checked_context(browser, **options):  # noqa: ANN001, ANN003, ANN201 - Playw
     state by hand, it cost as much again as the check itself); without axe-core the test is skipped (failed in CI)."""
 
     if not AXE.exists():
-        (pytest.fail if os.environ.get("CI") else pytest.skip)(
-            f"axe-core is not installed at {AXE} (bin/setup --test installs it from the npm registry)")
+        missing(f"axe-core is not installed at {AXE} (bin/setup --test installs it from the npm registry)")
     context = browser.new_context(bypass_csp=True, **options)  # the site's policy would refuse a script it did not send
     context.add_init_script(path=str(AXE))
     return context
